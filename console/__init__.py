@@ -1,0 +1,1 @@
+"""Trade Console: the Textual app, its CLI and the UI bridge."""

@@ -1,0 +1,1 @@
+"""The core engine. Never imports textual, console or widgets."""

@@ -1,0 +1,144 @@
+"""The engine's public face: result types and the protocol the console and strategies program against.
+
+The console never touches venues, pybit, the risk chain or the journal directly; it calls these
+commands and reads the :class:`~core.store.MarketStore` and the event stream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+from core.config import Settings
+from core.events import RiskStatus
+from core.model import AccountSnapshot, Instrument, OrderRequest
+from core.store import MarketStore
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The verdict of one risk check. ``reason`` carries the numbers when it blocks."""
+
+    check: str
+    passed: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RiskPreview:
+    """What the order ticket shows before sending."""
+
+    symbol: str
+    qty: Decimal
+    price: Decimal | None
+    notional: Decimal
+    initial_margin: Decimal
+    est_fee: Decimal
+    liq_price: Decimal | None
+    loss_at_stop: Decimal | None
+    checks: tuple[CheckResult, ...]
+    build_error: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        """True when the order would be built and every check passes."""
+        return not self.build_error and all(c.passed for c in self.checks)
+
+    @property
+    def blocking(self) -> CheckResult | None:
+        """The first failing check, if any."""
+        return next((c for c in self.checks if not c.passed), None)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """Outcome of an engine command. ``ok`` False always comes with a human ``message``."""
+
+    ok: bool
+    message: str
+    order_link_id: str = ""
+    check: str = ""
+    ret_code: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PanicReport:
+    """Outcome of a panic run: each step in order, and whether the account ended flat."""
+
+    flat: bool
+    steps: tuple[str, ...]
+    cancelled: int
+    closed: int
+    duration_s: float
+    remaining: tuple[str, ...] = field(default_factory=tuple)
+
+
+class EngineAPI(Protocol):
+    """The command API plus state accessors. Every method is safe to call from the event loop."""
+
+    settings: Settings
+    store: MarketStore
+
+    @property
+    def instruments(self) -> dict[str, Instrument]:
+        """Tradable instruments by symbol, loaded from the venue at start."""
+        ...
+
+    async def start(self) -> None:
+        """Connect, load instruments, reconcile with the journal, start feeds."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop feeds and algos; exchange-side orders stay where they are."""
+        ...
+
+    def preview(self, request: OrderRequest) -> RiskPreview:
+        """Build and risk-check ``request`` without sending anything."""
+        ...
+
+    async def place(self, request: OrderRequest) -> CommandResult:
+        """Build, risk-check, journal and send one order."""
+        ...
+
+    async def amend(
+        self, order_link_id: str, *, qty: Decimal | None = None, price: Decimal | None = None
+    ) -> CommandResult:
+        """Amend a working order's quantity and/or price."""
+        ...
+
+    async def cancel(self, order_link_id: str) -> CommandResult:
+        """Cancel one working order."""
+        ...
+
+    async def cancel_all(self, symbol: str | None = None) -> CommandResult:
+        """Cancel every working order (on ``symbol``, or everywhere)."""
+        ...
+
+    async def close_position(self, symbol: str) -> CommandResult:
+        """Close one position reduce-only at market."""
+        ...
+
+    async def flatten_all(self) -> CommandResult:
+        """Close every position reduce-only at market."""
+        ...
+
+    async def panic(self) -> PanicReport:
+        """Cancel all orders, stop all algos, close all positions, verify flat."""
+        ...
+
+    async def reset_breaker(self, name: str, who: str = "user") -> CommandResult:
+        """Explicitly reset a tripped breaker (journaled)."""
+        ...
+
+    async def set_leverage(self, symbol: str, leverage: Decimal) -> CommandResult:
+        """Set leverage for ``symbol``."""
+        ...
+
+    def account(self) -> AccountSnapshot:
+        """The latest balance, positions and open orders."""
+        ...
+
+    def risk_status(self) -> RiskStatus:
+        """Current risk usage for the meters."""
+        ...

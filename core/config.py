@@ -1,0 +1,414 @@
+"""Settings: ``config.toml`` + ``TRADE_*`` environment + secrets, validated strictly.
+
+Precedence (highest first): explicit keyword arguments, ``TRADE_*`` environment variables
+(nested with ``__``, e.g. ``TRADE_RISK__MAX_ORDER_NOTIONAL``), the TOML file, defaults.
+
+Secrets never live in ``config.toml``. For ``demo`` and ``live`` they come from
+``TRADE_DEMO_API_KEY``/``TRADE_DEMO_API_SECRET`` or ``TRADE_LIVE_API_KEY``/``TRADE_LIVE_API_SECRET``,
+or from a key file (``secrets_file``) with ``[demo]``/``[live]`` tables that must not be readable by
+group or others. Keys are tagged by the environment they belong to, so demo keys can never be
+sent to a live endpoint.
+
+Mode → endpoint is a fixed mapping (invariant 1): sim → loopback only, demo → Bybit demo
+trading, live → Bybit mainnet. Every mismatch fails at load with the key that is wrong and the fix.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import stat
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from core.model import Mode
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+
+#: Fixed endpoints per mode. Public market data for demo comes from mainnet (Bybit serves no
+#: public stream on the demo host); that is read-only data and carries no keys.
+BYBIT_ENDPOINTS: dict[Mode, dict[str, str]] = {
+    Mode.DEMO: {
+        "rest": "https://api-demo.bybit.com",
+        "ws_public": "wss://stream.bybit.com/v5/public/linear",
+        "ws_private": "wss://stream-demo.bybit.com/v5/private",
+    },
+    Mode.LIVE: {
+        "rest": "https://api.bybit.com",
+        "ws_public": "wss://stream.bybit.com/v5/public/linear",
+        "ws_private": "wss://stream.bybit.com/v5/private",
+    },
+}
+LIVE_REST_HOSTS = frozenset({"api.bybit.com", "api.bytick.com"})
+DEMO_REST_HOSTS = frozenset({"api-demo.bybit.com"})
+
+#: The sim's well-known credentials. They only ever open the built-in venue on loopback.
+SIM_API_KEY = "SIMKEY0000000000000"
+SIM_API_SECRET = "SIMSECRET00000000000000000000000000000000"
+
+
+class ConfigError(ValueError):
+    """Invalid settings. ``str()`` names each bad key and how to fix it; never contains secrets."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        lines = [f"{key}: {msg}" for key, msg in problems]
+        super().__init__("invalid settings:\n  " + "\n  ".join(lines))
+
+
+def is_loopback_host(host: str) -> bool:
+    """True when ``host`` is a loopback name or address (127.0.0.0/8, ::1, localhost)."""
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SimSettings(_Section):
+    """The built-in venue."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=0, le=65535)
+    seed: int = 42
+    api_key: str = SIM_API_KEY
+    api_secret: SecretStr = SecretStr(SIM_API_SECRET)
+    starting_balance: Decimal = Decimal("100000")
+    market_rate_hz: float = Field(20.0, gt=0, le=5000)
+    rate_limits: bool = True
+    ack_delay_ms: tuple[int, int] = (20, 50)
+    faults: str = ""
+    embedded: bool = True
+
+    @field_validator("host")
+    @classmethod
+    def _loopback_only(cls, v: str) -> str:
+        if not is_loopback_host(v):
+            raise ValueError(f"sim.host must be a loopback address (127.0.0.1), got {v!r}")
+        return v
+
+
+class VenueSettings(_Section):
+    """Optional endpoint overrides for demo/live; each must match the mode."""
+
+    rest_url: str | None = None
+    recv_window_ms: int = Field(5000, ge=1000, le=60000)
+    timeout_s: float = Field(10.0, gt=0, le=60)
+
+
+class RiskSettings(_Section):
+    """Pre-trade limits, in USDT unless named otherwise."""
+
+    symbols: tuple[str, ...] = ("BTCUSDT", "ETHUSDT", "SOLUSDT")
+    max_order_notional: Decimal = Field(Decimal("250000"), gt=0)
+    max_position_notional: Decimal = Field(Decimal("500000"), gt=0)
+    max_gross_exposure: Decimal = Field(Decimal("1000000"), gt=0)
+    max_leverage: Decimal = Field(Decimal("20"), gt=0)
+    price_band_pct: Decimal = Field(Decimal("5"), gt=0, le=100)
+    max_open_orders: int = Field(50, ge=1)
+    book_stale_s: float = Field(5.0, gt=0)
+
+
+class BreakerSettings(_Section):
+    """Circuit breakers. A tripped breaker blocks risk-increasing orders only."""
+
+    daily_loss_limit: Decimal = Field(Decimal("5000"), gt=0)
+    min_balance: Decimal = Field(Decimal("1000"), ge=0)
+    timezone: str = "UTC"
+    api_failures: int = Field(5, ge=1)
+    api_failure_window_s: float = Field(60.0, gt=0)
+    endpoint_open_after: int = Field(5, ge=1)
+    endpoint_half_open_s: float = Field(30.0, gt=0)
+
+
+class JournalSettings(_Section):
+    """The SQLite audit journal."""
+
+    path: str = "var/journal.db"
+
+
+class MetricsSettings(_Section):
+    """Prometheus /metrics and /healthz."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(9108, ge=0, le=65535)
+    slow_op_s: float = Field(1.0, gt=0)
+    webhook_url: str | None = None
+    log_dir: str = "var/log"
+
+
+class UISettings(_Section):
+    """Console look and refresh budget."""
+
+    theme: str = "trade-dark"
+    refresh_hz: float = Field(10.0, ge=1, le=30)
+    table_hz: float = Field(4.0, ge=1, le=10)
+    default_symbol: str = "BTCUSDT"
+    live_phrase_prefix: str = "LIVE"
+
+
+class Settings(BaseSettings):
+    """Effective settings. Build with :func:`load_settings`, not directly."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TRADE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    mode: Mode = Mode.SIM
+    sim: SimSettings = SimSettings()
+    venue: VenueSettings = VenueSettings()
+    risk: RiskSettings = RiskSettings()
+    breakers: BreakerSettings = BreakerSettings()
+    journal: JournalSettings = JournalSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    ui: UISettings = UISettings()
+    keys: dict[str, str] = Field(default_factory=dict)
+    secrets_file: str | None = None
+
+    demo_api_key: SecretStr | None = None
+    demo_api_secret: SecretStr | None = None
+    live_api_key: SecretStr | None = None
+    live_api_secret: SecretStr | None = None
+
+    config_path: str | None = Field(default=None, exclude=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """init > env > TOML file."""
+        path = _CONFIG_PATH_HOLDER.get("path")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    # --- derived endpoints -------------------------------------------------------------
+    @property
+    def rest_url(self) -> str:
+        """REST base URL for the current mode."""
+        if self.mode is Mode.SIM:
+            return f"http://{self.sim.host}:{self.sim.port}"
+        return self.venue.rest_url or BYBIT_ENDPOINTS[self.mode]["rest"]
+
+    @property
+    def ws_public_url(self) -> str:
+        """Public linear WebSocket URL for the current mode."""
+        if self.mode is Mode.SIM:
+            return f"ws://{self.sim.host}:{self.sim.port}/v5/public/linear"
+        return BYBIT_ENDPOINTS[self.mode]["ws_public"]
+
+    @property
+    def ws_private_url(self) -> str:
+        """Private WebSocket URL for the current mode."""
+        if self.mode is Mode.SIM:
+            return f"ws://{self.sim.host}:{self.sim.port}/v5/private"
+        return BYBIT_ENDPOINTS[self.mode]["ws_private"]
+
+    def credentials(self) -> tuple[str, str]:
+        """(api_key, api_secret) for the current mode. Only the engine's venue calls this."""
+        if self.mode is Mode.SIM:
+            return self.sim.api_key, self.sim.api_secret.get_secret_value()
+        key, secret = (
+            (self.demo_api_key, self.demo_api_secret)
+            if self.mode is Mode.DEMO
+            else (self.live_api_key, self.live_api_secret)
+        )
+        if key is None or secret is None:  # validated at load; kept for type narrowing
+            raise ConfigError([(f"{self.mode.value}_api_key", "missing")])
+        return key.get_secret_value(), secret.get_secret_value()
+
+    def redacted(self) -> dict[str, Any]:
+        """The effective settings as plain data with every secret replaced by ``***``."""
+        data = self.model_dump(mode="json", exclude={"config_path"})
+        for name in ("demo_api_key", "demo_api_secret", "live_api_key", "live_api_secret"):
+            if data.get(name) is not None:
+                data[name] = "***"
+        data["sim"]["api_secret"] = "***"
+        data["endpoints"] = {
+            "rest": self.rest_url,
+            "ws_public": self.ws_public_url,
+            "ws_private": self.ws_private_url,
+        }
+        data["config_path"] = self.config_path
+        return data
+
+
+_CONFIG_PATH_HOLDER: dict[str, Path | None] = {"path": None}
+
+
+def _load_secrets_file(path: Path) -> dict[str, SecretStr]:
+    """Read ``[demo]``/``[live]`` tables with ``api_key``/``api_secret`` from a private file."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ConfigError(
+            [("secrets_file", f"{path} does not exist; create it or unset secrets_file")]
+        ) from None
+    if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(
+            [
+                (
+                    "secrets_file",
+                    f"{path} is readable by group/others (mode {stat.S_IMODE(st.st_mode):o}); "
+                    f"fix with: chmod 600 {path}",
+                )
+            ]
+        )
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([("secrets_file", f"{path} is not valid TOML: {exc}")]) from None
+    out: dict[str, SecretStr] = {}
+    for env in ("demo", "live"):
+        table = raw.get(env) or {}
+        for field_name in ("api_key", "api_secret"):
+            if field_name in table:
+                out[f"{env}_{field_name}"] = SecretStr(str(table[field_name]))
+    return out
+
+
+def _validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    problems = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "settings"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown setting; remove it or check the spelling (see config.toml for valid keys)"
+        problems.append((key, msg))
+    return problems
+
+
+def _check_mode(s: Settings, allow_live: bool) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    mode = s.mode
+    other = {Mode.DEMO: "live", Mode.LIVE: "demo"}
+    if mode is Mode.SIM:
+        if s.venue.rest_url is not None:
+            problems.append(
+                ("venue.rest_url", "is for demo/live only; in sim mode set sim.host/sim.port instead")
+            )
+        return problems
+    key, secret = (
+        (s.demo_api_key, s.demo_api_secret) if mode is Mode.DEMO else (s.live_api_key, s.live_api_secret)
+    )
+    m = mode.value
+    if key is None or secret is None:
+        hint = ""
+        other_key = s.live_api_key if mode is Mode.DEMO else s.demo_api_key
+        if other_key is not None:
+            hint = f" (found {other[mode]} keys, which are never used in {m} mode)"
+        problems.append(
+            (
+                f"{m}_api_key",
+                f"{m} mode needs keys{hint}; set TRADE_{m.upper()}_API_KEY and "
+                f"TRADE_{m.upper()}_API_SECRET, or a [{m}] table in secrets_file",
+            )
+        )
+    if s.venue.rest_url is not None:
+        host = urlparse(s.venue.rest_url).hostname or ""
+        allowed = DEMO_REST_HOSTS if mode is Mode.DEMO else LIVE_REST_HOSTS
+        if host not in allowed:
+            what = "a live/mainnet" if host in LIVE_REST_HOSTS else "an unknown"
+            if host in DEMO_REST_HOSTS:
+                what = "the demo"
+            problems.append(
+                (
+                    "venue.rest_url",
+                    f"{s.venue.rest_url} is {what} endpoint but mode is {m}; "
+                    f"use one of {sorted(allowed)} or change mode",
+                )
+            )
+        if urlparse(s.venue.rest_url).scheme != "https":
+            problems.append(("venue.rest_url", "must use https:// for demo and live"))
+    if mode is Mode.LIVE and not allow_live:
+        problems.append(
+            ("mode", "live mode (real money) needs --live on the command line; use mode = \"demo\" for paper")
+        )
+    return problems
+
+
+def load_settings(
+    config_path: str | os.PathLike[str] | None = None,
+    *,
+    allow_live: bool = False,
+    **overrides: Any,
+) -> Settings:
+    """Load, merge and validate settings. Raises :class:`ConfigError` naming every bad key.
+
+    ``config_path`` defaults to ``$TRADE_CONFIG`` or the project's ``config.toml``.
+    """
+    path: Path | None
+    if config_path is not None:
+        path = Path(config_path)
+    elif os.environ.get("TRADE_CONFIG"):
+        path = Path(os.environ["TRADE_CONFIG"])
+    else:
+        path = DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
+    if path is not None and not path.exists():
+        raise ConfigError([("--config", f"{path} does not exist")])
+    if path is not None:
+        try:
+            tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError([("config", f"{path} is not valid TOML: {exc}")]) from None
+    _CONFIG_PATH_HOLDER["path"] = path
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_validation_problems(exc)) from None
+    finally:
+        _CONFIG_PATH_HOLDER["path"] = None
+    updates: dict[str, Any] = {"config_path": str(path) if path else None}
+    if settings.secrets_file:
+        from_file = _load_secrets_file(Path(settings.secrets_file).expanduser())
+        for name, value in from_file.items():
+            if getattr(settings, name) is None:
+                updates[name] = value
+    settings = settings.model_copy(update=updates)
+    problems = _check_mode(settings, allow_live)
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def assert_endpoint_matches_mode(mode: Mode, rest_url: str) -> None:
+    """Second and third mode check: the URL a venue is about to use must belong to ``mode``.
+
+    Raises :class:`ConfigError` on any mismatch. Cheap enough to run before every order.
+    """
+    parsed = urlparse(rest_url)
+    host = parsed.hostname or ""
+    if mode is Mode.SIM:
+        ok = parsed.scheme == "http" and is_loopback_host(host)
+    elif mode is Mode.DEMO:
+        ok = parsed.scheme == "https" and host in DEMO_REST_HOSTS
+    else:
+        ok = parsed.scheme == "https" and host in LIVE_REST_HOSTS
+    if not ok:
+        raise ConfigError([("mode", f"endpoint {rest_url} does not belong to mode {mode.value}")])

@@ -1,0 +1,122 @@
+"""The lock-protected latest-state store between feed threads and the UI.
+
+pybit delivers WebSocket callbacks on its own threads. Those callbacks only write here (latest
+book/ticker per symbol, bounded deques for trades, prices and log lines) and never touch the UI.
+The console drains the store on a 10–20 Hz timer; nothing here ever blocks a feed thread for
+longer than a dict assignment.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from decimal import Decimal
+
+from core.events import Event
+from core.model import BookView, Ticker, Trade
+
+
+class MarketStore:
+    """Latest market state per symbol plus a bounded queue of engine events.
+
+    ``version`` increases on every write so readers can skip unchanged frames cheaply.
+    """
+
+    def __init__(self, trades_per_symbol: int = 200, prices_per_symbol: int = 600, events: int = 10_000) -> None:
+        self._lock = threading.Lock()
+        self._books: dict[str, BookView] = {}
+        self._tickers: dict[str, Ticker] = {}
+        self._trades: dict[str, deque[Trade]] = {}
+        self._prices: dict[str, deque[float]] = {}
+        self._events: deque[Event] = deque(maxlen=events)
+        self._trades_max = trades_per_symbol
+        self._prices_max = prices_per_symbol
+        self._wake: Callable[[], None] | None = None
+        self.version = 0
+        self.dropped_events = 0
+
+    def set_waker(self, wake: Callable[[], None] | None) -> None:
+        """Install a thread-safe callable that wakes the event loop for instant events."""
+        self._wake = wake
+
+    # --- writers (any thread) ---------------------------------------------------------
+    def put_book(self, book: BookView) -> None:
+        """Replace the latest book for its symbol."""
+        with self._lock:
+            self._books[book.symbol] = book
+            self.version += 1
+
+    def put_ticker(self, ticker: Ticker) -> None:
+        """Replace the latest ticker for its symbol and append its last price to the price series."""
+        with self._lock:
+            self._tickers[ticker.symbol] = ticker
+            series = self._prices.get(ticker.symbol)
+            if series is None:
+                series = self._prices[ticker.symbol] = deque(maxlen=self._prices_max)
+            series.append(float(ticker.last_price))
+            self.version += 1
+
+    def put_trades(self, trades: list[Trade]) -> None:
+        """Append public trades (newest last)."""
+        if not trades:
+            return
+        with self._lock:
+            for t in trades:
+                dq = self._trades.get(t.symbol)
+                if dq is None:
+                    dq = self._trades[t.symbol] = deque(maxlen=self._trades_max)
+                dq.append(t)
+            self.version += 1
+
+    def put_event(self, event: Event, *, wake: bool = False) -> None:
+        """Queue an account/control event; ``wake`` nudges the loop for instant delivery."""
+        with self._lock:
+            if len(self._events) == self._events.maxlen:
+                self.dropped_events += 1
+            self._events.append(event)
+            self.version += 1
+        if wake and self._wake is not None:
+            self._wake()
+
+    # --- readers (the loop) -----------------------------------------------------------
+    def book(self, symbol: str) -> BookView | None:
+        """Latest book for ``symbol``."""
+        with self._lock:
+            return self._books.get(symbol)
+
+    def ticker(self, symbol: str) -> Ticker | None:
+        """Latest ticker for ``symbol``."""
+        with self._lock:
+            return self._tickers.get(symbol)
+
+    def tickers(self) -> dict[str, Ticker]:
+        """A copy of every latest ticker."""
+        with self._lock:
+            return dict(self._tickers)
+
+    def mark_price(self, symbol: str) -> Decimal | None:
+        """Latest mark price for ``symbol``."""
+        with self._lock:
+            t = self._tickers.get(symbol)
+        return t.mark_price if t else None
+
+    def trades(self, symbol: str, n: int = 50) -> list[Trade]:
+        """The newest ``n`` trades for ``symbol``, newest last."""
+        with self._lock:
+            dq = self._trades.get(symbol)
+            if not dq:
+                return []
+            return list(dq)[-n:]
+
+    def prices(self, symbol: str) -> list[float]:
+        """The recent last-price series for ``symbol`` (for charts; floats are fine off the order path)."""
+        with self._lock:
+            dq = self._prices.get(symbol)
+            return list(dq) if dq else []
+
+    def drain_events(self, limit: int = 1000) -> list[Event]:
+        """Remove and return up to ``limit`` queued events, oldest first."""
+        with self._lock:
+            n = min(limit, len(self._events))
+            return [self._events.popleft() for _ in range(n)]

@@ -1,0 +1,1 @@
+"""Reusable panes. A widget renders plain data it is given; it never calls the engine."""
