@@ -1,0 +1,287 @@
+"""OrderBuilder: an ``OrderRequest`` + ``Instrument`` -> :class:`BuiltOrder` or :class:`BuildError`.
+
+Pure and synchronous. Every order the engine sends goes through here first (DESIGN §2.2).
+
+Rules, in the order they are applied (the first broken one raises :class:`BuildError` with the
+check name and the numbers):
+
+* ``symbol`` / ``instrument_status``: the request is for this instrument and it is ``Trading``.
+* ``order_link_id``: the given id (or a fresh :func:`new_order_link_id`) is Bybit-valid.
+* ``time_in_force``: Market orders cannot be PostOnly; a Market GTC is sent as IOC (Bybit runs
+  every market order as IOC). Limit orders keep what was asked.
+* ``price``: a Limit order needs a positive price. It is snapped to ``tick_size`` never more
+  aggressively than asked: buys round down, sells round up. A price on a Market order is
+  ignored (Bybit ignores it too). ``price_range``: within the instrument's min/max price.
+* ``trigger``: a trigger price makes the order conditional. ``triggerDirection`` follows from
+  the trigger versus the current (reference) price: above -> 1 (rises to), below -> 2 (falls
+  to); equal is refused, and a direction given in the request must agree. The trigger is snapped
+  away from the current price (rising: up, falling: down) so it never fires earlier than asked.
+* ``qty``: base quantity (contracts), or quote (USDT) converted at the execution price (the
+  limit price, else the trigger price, else the reference price), rounded *down* to
+  ``qty_step``. ``min_qty`` / ``max_qty``: ``min_order_qty`` and ``max_order_qty``
+  (``max_mkt_order_qty`` for Market orders).
+* ``min_notional``: qty x execution price >= ``min_notional``. Reduce-only orders are exempt by
+  default so that dust positions can always be closed (``reduce_only_min_notional=True`` turns
+  the check on for them too).
+* ``reduce_only``: no TP/SL on a reduce-only order (Bybit refuses it).
+* ``take_profit`` / ``stop_loss``: snapped to the nearest tick, inside the price range and on
+  the right side of the entry (buy: SL < entry < TP; sell: TP < entry < SL).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from core.model import FALLING, RISING, Instrument, OrderRequest, OrderType, Side, TimeInForce
+from core.orders.built import BuildError, BuiltOrder, fmt_decimal
+from core.orders.ids import is_valid_link_id, new_order_link_id
+
+__all__ = ["BuildError", "BuiltOrder", "OrderBuilder", "QtyUnit", "new_order_link_id", "snap"]
+
+_ZERO = Decimal(0)
+
+
+class QtyUnit(StrEnum):
+    """What ``OrderRequest.qty`` is measured in."""
+
+    BASE = "base"
+    """Contracts (base coin), as Bybit wants it for linear perps."""
+    QUOTE = "quote"
+    """Quote coin (USDT) value, converted to contracts by the builder."""
+
+
+def snap(value: Decimal, step: Decimal, rounding: str) -> Decimal:
+    """``value`` rounded to a whole multiple of ``step`` with the given Decimal rounding mode.
+
+    The result carries ``step``'s exponent (``snap(Decimal("101.37"), Decimal("0.5"), ROUND_FLOOR)``
+    is ``Decimal("101.0")``). Callers bound ``value`` first: it must fit the Decimal context.
+    """
+    return ((value / step).to_integral_value(rounding=rounding) * step).quantize(step)
+
+
+def _n(value: Decimal, decimals: int) -> str:
+    return fmt_decimal(value, decimals)
+
+
+class OrderBuilder:
+    """Turns requests into exchange-valid orders or refuses them with a reason.
+
+    ``build`` raises :class:`BuildError`; ``try_build`` returns it instead. Stateless apart
+    from its options, so one instance can serve every caller.
+    """
+
+    __slots__ = ("link_id_prefix", "reduce_only_min_notional")
+
+    def __init__(self, *, link_id_prefix: str = "tc", reduce_only_min_notional: bool = False) -> None:
+        self.link_id_prefix = link_id_prefix
+        self.reduce_only_min_notional = reduce_only_min_notional
+
+    def try_build(
+        self,
+        request: OrderRequest,
+        instrument: Instrument,
+        *,
+        ref_price: Decimal | None = None,
+        order_link_id: str | None = None,
+        qty_unit: QtyUnit = QtyUnit.BASE,
+    ) -> BuiltOrder | BuildError:
+        """Like :meth:`build`, but returns the :class:`BuildError` instead of raising it."""
+        try:
+            return self.build(
+                request, instrument, ref_price=ref_price, order_link_id=order_link_id, qty_unit=qty_unit
+            )
+        except BuildError as exc:
+            return exc
+
+    def build(
+        self,
+        request: OrderRequest,
+        instrument: Instrument,
+        *,
+        ref_price: Decimal | None = None,
+        order_link_id: str | None = None,
+        qty_unit: QtyUnit = QtyUnit.BASE,
+    ) -> BuiltOrder:
+        """Validate and snap ``request`` to ``instrument``'s filters.
+
+        ``ref_price`` is the current reference price (mark or last): required for Market orders,
+        trigger orders and quote-quantity conversion at market. Raises :class:`BuildError`.
+        """
+        inst = instrument
+        pd = inst.price_decimals
+        qd = inst.qty_decimals
+        side = request.side
+        is_market = request.order_type is OrderType.MARKET
+
+        if request.symbol != inst.symbol:
+            raise BuildError("symbol", f"request is for {request.symbol} but the instrument is {inst.symbol}")
+        if inst.status != "Trading":
+            raise BuildError("instrument_status", f"{inst.symbol} status is {inst.status}, not Trading")
+
+        link_id = order_link_id if order_link_id is not None else new_order_link_id(self.link_id_prefix)
+        if not is_valid_link_id(link_id):
+            raise BuildError(
+                "order_link_id", f"{link_id!r} is not 1-36 chars of [A-Za-z0-9_-] (Bybit orderLinkId)"
+            )
+        if ref_price is not None and ref_price <= 0:
+            raise BuildError("ref_price", f"reference price {ref_price} must be positive")
+
+        # --- time in force -------------------------------------------------------------
+        tif = request.time_in_force
+        if is_market:
+            if tif is TimeInForce.POST_ONLY:
+                raise BuildError("time_in_force", "a Market order cannot be PostOnly")
+            if tif is TimeInForce.GTC:
+                tif = TimeInForce.IOC
+
+        # --- limit price ---------------------------------------------------------------
+        price: Decimal | None = None
+        if not is_market:
+            if request.price is None or request.price <= 0:
+                raise BuildError("price", f"a Limit order needs a positive price, got {request.price}")
+            self._bound("price_range", "price", request.price, inst, pd)
+            price = snap(request.price, inst.tick_size, ROUND_FLOOR if side is Side.BUY else ROUND_CEILING)
+            self._check_range("price_range", "price", price, inst, pd)
+
+        # --- trigger -------------------------------------------------------------------
+        trigger: Decimal | None = None
+        direction: int | None = None
+        if request.trigger_price is not None:
+            trigger, direction = self._trigger(request, inst, ref_price, pd)
+        elif request.trigger_direction is not None:
+            raise BuildError("trigger", "triggerDirection given without a trigger price")
+
+        # --- execution price (for notional and quote conversion) -----------------------
+        if price is not None:
+            exec_price = price
+        elif trigger is not None:
+            exec_price = trigger
+        elif ref_price is not None:
+            exec_price = ref_price
+        else:
+            raise BuildError("ref_price", "a Market order needs a reference price to value its notional")
+
+        # --- quantity ------------------------------------------------------------------
+        if request.qty <= 0:
+            raise BuildError("qty", f"quantity must be positive, got {request.qty}")
+        raw_qty = request.qty / exec_price if qty_unit is QtyUnit.QUOTE else request.qty
+        unit = ""
+        if qty_unit is QtyUnit.QUOTE:
+            unit = f" ({request.qty} {inst.quote_coin} at {_n(exec_price, pd)})"
+        if is_market:
+            max_qty, max_name = inst.max_mkt_order_qty, "max_mkt_order_qty"
+        else:
+            max_qty, max_name = inst.max_order_qty, "max_order_qty"
+        if raw_qty >= max_qty + inst.qty_step:  # bound before snapping; same verdict as after
+            raise BuildError(
+                "max_qty", f"qty {_n(raw_qty, qd)}{unit} > max {_n(max_qty, qd)} (instrument {max_name})"
+            )
+        qty = snap(raw_qty, inst.qty_step, ROUND_FLOOR)
+        if qty < inst.min_order_qty or qty <= 0:
+            raise BuildError(
+                "min_qty",
+                f"qty {_n(qty, qd)}{unit} < min {_n(inst.min_order_qty, qd)} (instrument min_order_qty, "
+                f"step {inst.qty_step})",
+            )
+        if qty > max_qty:
+            raise BuildError(
+                "max_qty", f"qty {_n(qty, qd)}{unit} > max {_n(max_qty, qd)} (instrument {max_name})"
+            )
+        notional = qty * exec_price
+        if notional < inst.min_notional and (self.reduce_only_min_notional or not request.reduce_only):
+            raise BuildError(
+                "min_notional",
+                f"notional {notional:,.2f} {inst.quote_coin} (qty {_n(qty, qd)} x {_n(exec_price, pd)}) "
+                f"< min {inst.min_notional:,.2f} (instrument min_notional)",
+            )
+
+        # --- TP / SL -------------------------------------------------------------------
+        tp = sl = None
+        if request.reduce_only and (request.take_profit is not None or request.stop_loss is not None):
+            raise BuildError("reduce_only", "a reduce-only order cannot carry a take-profit or stop-loss")
+        if request.take_profit is not None:
+            tp = self._tpsl("take_profit", request.take_profit, side, exec_price, inst, pd)
+        if request.stop_loss is not None:
+            sl = self._tpsl("stop_loss", request.stop_loss, side, exec_price, inst, pd)
+
+        return BuiltOrder(
+            symbol=inst.symbol,
+            side=side,
+            order_type=request.order_type,
+            qty=qty,
+            price=price,
+            tif=tif,
+            reduce_only=request.reduce_only,
+            tp=tp,
+            sl=sl,
+            trigger_price=trigger,
+            trigger_direction=direction,
+            order_link_id=link_id,
+            ref_price=exec_price,
+            price_decimals=pd,
+            qty_decimals=qd,
+            source=request.source,
+        )
+
+    # --- helpers -----------------------------------------------------------------------
+    @staticmethod
+    def _bound(check: str, what: str, value: Decimal, inst: Instrument, pd: int) -> None:
+        """Refuse absurdly large raw prices before snapping (keeps Decimal arithmetic in range)."""
+        if value >= inst.max_price + inst.tick_size:
+            raise BuildError(check, f"{what} {value} > max price {_n(inst.max_price, pd)} (instrument)")
+
+    @staticmethod
+    def _check_range(check: str, what: str, value: Decimal, inst: Instrument, pd: int) -> None:
+        if value <= 0 or value < inst.min_price:
+            raise BuildError(
+                check, f"{what} {_n(value, pd)} < min price {_n(inst.min_price, pd)} (instrument)"
+            )
+        if value > inst.max_price:
+            raise BuildError(
+                check, f"{what} {_n(value, pd)} > max price {_n(inst.max_price, pd)} (instrument)"
+            )
+
+    def _trigger(
+        self, request: OrderRequest, inst: Instrument, ref_price: Decimal | None, pd: int
+    ) -> tuple[Decimal, int]:
+        raw = request.trigger_price
+        assert raw is not None  # caller checked
+        if raw <= 0:
+            raise BuildError("trigger", f"trigger price must be positive, got {raw}")
+        if ref_price is None:
+            raise BuildError("trigger", "a trigger order needs the current price to derive triggerDirection")
+        if raw == ref_price:
+            raise BuildError("trigger", f"trigger price {raw} equals the current price {ref_price}")
+        direction = RISING if raw > ref_price else FALLING
+        if request.trigger_direction is not None and request.trigger_direction != direction:
+            want = "rising (1)" if request.trigger_direction == RISING else "falling (2)"
+            raise BuildError(
+                "trigger",
+                f"triggerDirection {want} but trigger {raw} is {'above' if direction == RISING else 'below'} "
+                f"the current price {ref_price}",
+            )
+        self._bound("trigger", "trigger price", raw, inst, pd)
+        trigger = snap(raw, inst.tick_size, ROUND_CEILING if direction == RISING else ROUND_FLOOR)
+        self._check_range("trigger", "trigger price", trigger, inst, pd)
+        return trigger, direction
+
+    def _tpsl(
+        self, check: str, raw: Decimal, side: Side, entry: Decimal, inst: Instrument, pd: int
+    ) -> Decimal:
+        label = "take-profit" if check == "take_profit" else "stop-loss"
+        if raw <= 0:
+            raise BuildError(check, f"{label} must be positive, got {raw}")
+        self._bound(check, label, raw, inst, pd)
+        value = snap(raw, inst.tick_size, ROUND_HALF_UP)
+        self._check_range(check, label, value, inst, pd)
+        above = (check == "take_profit") == (side is Side.BUY)
+        if above and value <= entry:
+            raise BuildError(
+                check, f"{label} {_n(value, pd)} must be above the entry {_n(entry, pd)} for a {side.value}"
+            )
+        if not above and value >= entry:
+            raise BuildError(
+                check, f"{label} {_n(value, pd)} must be below the entry {_n(entry, pd)} for a {side.value}"
+            )
+        return value
