@@ -25,6 +25,7 @@ def value(m: Metrics, metric: str, /, **labels: str) -> float:
 
 def test_every_method_moves_its_series(metrics: Metrics, clock: FakeClock) -> None:
     exercise_all(metrics, clock)
+
     def v(metric: str, /, **kw: str) -> float:
         return value(metrics, metric, **kw)
 
@@ -33,7 +34,8 @@ def test_every_method_moves_its_series(metrics: Metrics, clock: FakeClock) -> No
     assert v("trade_console_requests_total", endpoint="/v5/position/list", ret_class="http_5xx") == 1
     assert v("trade_console_requests_total", endpoint="/v5/market/time", ret_class="network") == 1
     assert v("trade_console_request_duration_seconds_count", endpoint="/v5/order/create") == 2
-    assert v("trade_console_request_duration_seconds_sum", endpoint="/v5/order/create") == pytest.approx(0.042)
+    total = v("trade_console_request_duration_seconds_sum", endpoint="/v5/order/create")
+    assert total == pytest.approx(0.042)
     assert v("trade_console_rate_limit_used_ratio", group="order", source="bucket") == 0.4
     assert v("trade_console_rate_limit_used_ratio", group="order", source="header") == pytest.approx(0.3)
     assert v("trade_console_order_place_ack_seconds_count") == 1

@@ -201,7 +201,8 @@ def test_health_edge_cases() -> None:
     unknown = HealthSnapshot(True, None, {}, {}, True)
     assert evaluate_health(unknown).reasons == ["time offset unknown"]
     nan = HealthSnapshot(True, float("nan"), {"x": float("inf")}, {"b": "half_open"}, True)
-    assert evaluate_health(nan).reasons == ["time offset unknown", "feed x has no data", "breaker b half_open"]
+    reasons = ["time offset unknown", "feed x has no data", "breaker b half_open"]
+    assert evaluate_health(nan).reasons == reasons
     negative = HealthSnapshot(True, -1500.0, {}, {}, True)
     assert not evaluate_health(negative, max_time_offset_ms=1000).ok
     assert evaluate_health(negative, max_time_offset_ms=2000).ok
