@@ -1,0 +1,166 @@
+"""RiskContext: the frozen snapshot of the world the risk chain judges an order against.
+
+The engine builds one per order (or per preview) from its state; the chain never reads anything
+else, so a verdict is reproducible from the snapshot alone (and journaled with it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from core.model import Balance, Instrument, Mode, Order, Position, Side
+from core.orders.built import BuiltOrder
+
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenOrderSummary:
+    """Working orders on one symbol: how many, and their leaves quantity/notional per side.
+
+    Quantities include reduce-only orders (a conservative view of what could still fill).
+    """
+
+    count: int = 0
+    buy_qty: Decimal = _ZERO
+    sell_qty: Decimal = _ZERO
+    buy_notional: Decimal = _ZERO
+    sell_notional: Decimal = _ZERO
+
+    def qty(self, side: Side) -> Decimal:
+        """Leaves quantity of working orders on ``side``."""
+        return self.buy_qty if side is Side.BUY else self.sell_qty
+
+    @property
+    def notional(self) -> Decimal:
+        """Leaves notional of all working orders, both sides."""
+        return self.buy_notional + self.sell_notional
+
+
+EMPTY_OPEN_ORDERS = OpenOrderSummary()
+
+
+def summarize_open_orders(
+    orders: Iterable[Order], marks: Mapping[str, Decimal] | None = None
+) -> dict[str, OpenOrderSummary]:
+    """Group open orders by symbol. Notional is leaves x price (else trigger, else ``marks[symbol]``)."""
+    out: dict[str, OpenOrderSummary] = {}
+    for o in orders:
+        if not o.is_open:
+            continue
+        leaves = o.leaves_qty
+        px = o.price if o.price is not None else o.trigger_price
+        if px is None and marks is not None:
+            px = marks.get(o.symbol)
+        value = leaves * px if px is not None else _ZERO
+        s = out.get(o.symbol, EMPTY_OPEN_ORDERS)
+        if o.side is Side.BUY:
+            s = OpenOrderSummary(
+                s.count + 1, s.buy_qty + leaves, s.sell_qty, s.buy_notional + value, s.sell_notional
+            )
+        else:
+            s = OpenOrderSummary(
+                s.count + 1, s.buy_qty, s.sell_qty + leaves, s.buy_notional, s.sell_notional + value
+            )
+        out[o.symbol] = s
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerStatus:
+    """One circuit breaker as the risk chain sees it."""
+
+    name: str
+    tripped: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RiskContext:
+    """Everything the risk checks need, frozen at the moment of the decision.
+
+    ``positions`` and ``open_orders`` are keyed by symbol; symbols that are absent are flat / have
+    no working orders. ``book_age_s`` is the age of the order book for ``instrument``.
+    """
+
+    mode: Mode
+    rest_url: str
+    instrument: Instrument
+    mark_price: Decimal
+    best_bid: Decimal | None = None
+    best_ask: Decimal | None = None
+    book_stale: bool = False
+    book_age_s: float = 0.0
+    positions: Mapping[str, Position] = field(default_factory=dict)
+    open_orders: Mapping[str, OpenOrderSummary] = field(default_factory=dict)
+    balance: Balance | None = None
+    breakers: tuple[BreakerStatus, ...] = ()
+
+    def position(self, symbol: str) -> Position | None:
+        """The position on ``symbol``, if any."""
+        return self.positions.get(symbol)
+
+    def orders_on(self, symbol: str) -> OpenOrderSummary:
+        """Working orders on ``symbol`` (an empty summary when there are none)."""
+        return self.open_orders.get(symbol, EMPTY_OPEN_ORDERS)
+
+    @property
+    def open_orders_total(self) -> int:
+        """Working orders across every symbol."""
+        return sum(s.count for s in self.open_orders.values())
+
+    @property
+    def open_orders_notional(self) -> Decimal:
+        """Leaves notional of working orders across every symbol."""
+        return sum((s.notional for s in self.open_orders.values()), _ZERO)
+
+    @property
+    def gross_exposure(self) -> Decimal:
+        """Sum of absolute position notionals (at each position's mark) across every symbol."""
+        return sum((p.notional for p in self.positions.values()), _ZERO)
+
+    @property
+    def tripped_breakers(self) -> tuple[BreakerStatus, ...]:
+        """The breakers that are currently open (tripped)."""
+        return tuple(b for b in self.breakers if b.tripped)
+
+
+def signed_position(ctx: RiskContext, symbol: str) -> Decimal:
+    """Signed size of the position on ``symbol`` (long > 0, short < 0, flat 0)."""
+    pos = ctx.positions.get(symbol)
+    return pos.signed_size if pos is not None else _ZERO
+
+
+def only_reduces(order: BuiltOrder, ctx: RiskContext) -> bool:
+    """True when ``order`` can only shrink exposure.
+
+    Reduce-only orders always qualify. Otherwise the order must be against the current position
+    and, together with every working order on the same side, no larger than the position (so it
+    can never flip it).
+    """
+    if order.reduce_only:
+        return True
+    pos = ctx.positions.get(order.symbol)
+    if pos is None or pos.side is None or pos.size <= 0 or pos.side is order.side:
+        return False
+    return order.qty + ctx.orders_on(order.symbol).qty(order.side) <= pos.size
+
+
+def projected_position(order: BuiltOrder, ctx: RiskContext) -> Decimal:
+    """Worst-case signed size on ``order.symbol`` if it and every same-side working order fill."""
+    same_side = order.qty + ctx.orders_on(order.symbol).qty(order.side)
+    return signed_position(ctx, order.symbol) + same_side * order.side.sign
+
+
+__all__ = [
+    "EMPTY_OPEN_ORDERS",
+    "BreakerStatus",
+    "OpenOrderSummary",
+    "RiskContext",
+    "only_reduces",
+    "projected_position",
+    "signed_position",
+    "summarize_open_orders",
+]
