@@ -1,0 +1,270 @@
+"""Account circuit breakers: daily loss, minimum balance, gross exposure, API failures.
+
+A breaker is ``closed`` (trading allowed) or ``open`` (tripped: risk-increasing orders are
+blocked by the chain's ``breakers`` check; reducing orders always pass, DESIGN §2.4). Tripping is
+sticky until an explicit :meth:`BreakerBoard.reset`; the one automatic reset is the daily-loss
+breaker at local midnight (``breakers.timezone``), which is reported like any other change so the
+engine journals it.
+
+The board is pure: no clock, no I/O. The engine feeds it events with ``now_ms`` and journals and
+publishes the :class:`BreakerChange` records every call returns. It is not thread-safe; call it
+from the engine's loop only.
+
+Daily PnL is the change in account PnL since local midnight: ``(realised - realised at day start)
++ (unrealised - unrealised at day start)``, where ``realised`` is the cumulative realised PnL the
+engine tracks (net of fees) and the day-start values are the last ones seen before midnight (or
+the first ones ever seen). The breaker trips when the day's loss reaches the limit
+(``-daily_pnl >= breakers.daily_loss_limit``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from core.config import BreakerSettings, Settings
+from core.events import BreakerChanged
+from core.model import Balance
+from core.risk.context import BreakerStatus
+
+_ZERO = Decimal(0)
+
+DAILY_LOSS = "daily_loss"
+MIN_BALANCE = "min_balance"
+EXPOSURE = "exposure"
+API_FAILURES = "api_failures"
+BREAKER_NAMES: tuple[str, ...] = (DAILY_LOSS, MIN_BALANCE, EXPOSURE, API_FAILURES)
+
+
+class BreakerState(StrEnum):
+    """Closed = trading allowed; open = tripped."""
+
+    CLOSED = "closed"
+    OPEN = "open"
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerChange:
+    """One state change (trip, reset or day rollover) for the journal and the event stream."""
+
+    name: str
+    old: BreakerState
+    new: BreakerState
+    reason: str
+    ts_ms: int
+    who: str = "auto"
+
+    def to_event(self) -> BreakerChanged:
+        """The engine event for this change."""
+        return BreakerChanged(ts_ms=self.ts_ms, name=self.name, state=self.new.value, reason=self.reason)
+
+
+@dataclass(slots=True)
+class _Breaker:
+    name: str
+    state: BreakerState = BreakerState.CLOSED
+    reason: str = ""
+    since_ms: int = 0
+
+
+def _money(x: Decimal) -> str:
+    return f"{x:,.2f}"
+
+
+class BreakerBoard:
+    """The account's circuit breakers. Every ``update``/``record`` returns the changes it caused."""
+
+    def __init__(self, settings: BreakerSettings, *, exposure_cap: Decimal) -> None:
+        self.settings = settings
+        self.exposure_cap = exposure_cap
+        self._tz = ZoneInfo(settings.timezone)
+        self._b: dict[str, _Breaker] = {n: _Breaker(n) for n in BREAKER_NAMES}
+        self._day: date | None = None
+        self._base_realised = _ZERO
+        self._base_unrealised = _ZERO
+        self._realised = _ZERO
+        self._unrealised = _ZERO
+        self._have_pnl = False
+        self._failures: deque[int] = deque()
+        self._window_ms = int(settings.api_failure_window_s * 1000)
+        self.last_api_success_ms = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BreakerBoard:
+        """A board configured from ``settings.breakers`` (exposure cap: ``risk.max_gross_exposure``)."""
+        return cls(settings.breakers, exposure_cap=settings.risk.max_gross_exposure)
+
+    # --- state -------------------------------------------------------------------------
+    def state(self, name: str) -> BreakerState:
+        """Current state of breaker ``name``."""
+        return self._get(name).state
+
+    def reason(self, name: str) -> str:
+        """Why breaker ``name`` tripped ("" while closed)."""
+        return self._get(name).reason
+
+    def is_tripped(self, name: str) -> bool:
+        """True while breaker ``name`` is open."""
+        return self._get(name).state is BreakerState.OPEN
+
+    @property
+    def any_tripped(self) -> bool:
+        """True when at least one breaker is open."""
+        return any(b.state is BreakerState.OPEN for b in self._b.values())
+
+    def snapshot(self) -> tuple[BreakerStatus, ...]:
+        """Frozen view for :class:`~core.risk.context.RiskContext`."""
+        return tuple(BreakerStatus(b.name, b.state is BreakerState.OPEN, b.reason) for b in self._b.values())
+
+    def status_map(self) -> dict[str, tuple[str, str]]:
+        """``{name: (state, reason)}`` for :class:`~core.events.RiskStatus`."""
+        return {b.name: (b.state.value, b.reason) for b in self._b.values()}
+
+    @property
+    def daily_pnl(self) -> Decimal:
+        """Realised + unrealised PnL change since local midnight (negative = loss)."""
+        return (self._realised - self._base_realised) + (self._unrealised - self._base_unrealised)
+
+    @property
+    def daily_loss(self) -> Decimal:
+        """The day's loss as a positive number (0 when the day is flat or up)."""
+        return max(_ZERO, -self.daily_pnl)
+
+    def local_day(self, now_ms: int) -> date:
+        """The calendar day of ``now_ms`` in ``breakers.timezone``."""
+        return datetime.fromtimestamp(now_ms // 1000, tz=self._tz).date()
+
+    # --- feeds -------------------------------------------------------------------------
+    def tick(self, now_ms: int) -> list[BreakerChange]:
+        """Advance time only: handles the daily rollover (call it at least once a minute)."""
+        return self._roll(now_ms)
+
+    def update_pnl(self, now_ms: int, realised: Decimal, unrealised: Decimal) -> list[BreakerChange]:
+        """Feed cumulative realised PnL (net of fees) and current unrealised PnL, in USDT."""
+        changes = self._roll(now_ms)
+        if not self._have_pnl:
+            self._base_realised, self._base_unrealised = realised, unrealised
+            self._have_pnl = True
+        self._realised, self._unrealised = realised, unrealised
+        limit = self.settings.daily_loss_limit
+        loss = -self.daily_pnl
+        if loss >= limit:
+            r = realised - self._base_realised
+            u = unrealised - self._base_unrealised
+            reason = (
+                f"daily loss {_money(loss)} USDT >= limit {_money(limit)} (breakers.daily_loss_limit; "
+                f"realised {_money(r)}, unrealised {_money(u)} since 00:00 {self.settings.timezone})"
+            )
+            changes += self._trip(DAILY_LOSS, reason, now_ms)
+        return changes
+
+    def update_balance(self, now_ms: int, balance: Balance | Decimal) -> list[BreakerChange]:
+        """Feed the account equity (a :class:`Balance` or the equity itself)."""
+        changes = self._roll(now_ms)
+        equity = balance.equity if isinstance(balance, Balance) else balance
+        floor = self.settings.min_balance
+        if equity < floor:
+            reason = f"equity {_money(equity)} USDT < min {_money(floor)} (breakers.min_balance)"
+            changes += self._trip(MIN_BALANCE, reason, now_ms)
+        return changes
+
+    def update_exposure(self, now_ms: int, gross_exposure: Decimal) -> list[BreakerChange]:
+        """Feed the account's gross exposure (sum of absolute position notionals at mark)."""
+        changes = self._roll(now_ms)
+        cap = self.exposure_cap
+        if gross_exposure > cap:
+            reason = (
+                f"gross exposure {_money(gross_exposure)} USDT > cap {_money(cap)} (risk.max_gross_exposure)"
+            )
+            changes += self._trip(EXPOSURE, reason, now_ms)
+        return changes
+
+    def record_api_failure(self, now_ms: int, detail: str = "") -> list[BreakerChange]:
+        """Count one failed venue request; trips at ``api_failures`` failures within the window."""
+        changes = self._roll(now_ms)
+        self._failures.append(now_ms)
+        self._expire(now_ms)
+        n, limit = len(self._failures), self.settings.api_failures
+        if n >= limit:
+            window = self.settings.api_failure_window_s
+            last = f"; last: {detail}" if detail else ""
+            reason = (
+                f"{n} API failures within {window:g} s >= limit {limit} "
+                f"(breakers.api_failures / breakers.api_failure_window_s){last}"
+            )
+            changes += self._trip(API_FAILURES, reason, now_ms)
+        return changes
+
+    def record_api_success(self, now_ms: int) -> list[BreakerChange]:
+        """Note a successful venue request. It does not clear counted failures or a tripped breaker."""
+        self.last_api_success_ms = now_ms
+        changes = self._roll(now_ms)
+        self._expire(now_ms)
+        return changes
+
+    def api_failures_in_window(self, now_ms: int) -> int:
+        """Failures counted in the window ending at ``now_ms``."""
+        self._expire(now_ms)
+        return len(self._failures)
+
+    def reset(self, name: str, who: str = "user", now_ms: int = 0) -> BreakerChange:
+        """Explicitly close breaker ``name``; returns the record to journal (also when already closed).
+
+        The condition is re-evaluated on the next feed: a breaker whose cause persists trips
+        again. Resetting ``api_failures`` forgets the counted failures.
+        """
+        b = self._get(name)
+        old = b.state
+        prior = b.reason
+        b.state, b.reason, b.since_ms = BreakerState.CLOSED, "", now_ms
+        if name == API_FAILURES:
+            self._failures.clear()
+        reason = f"reset by {who}" + (
+            f" (was: {prior})" if old is BreakerState.OPEN else " (was not tripped)"
+        )
+        return BreakerChange(name, old, BreakerState.CLOSED, reason, now_ms, who)
+
+    # --- internals ---------------------------------------------------------------------
+    def _get(self, name: str) -> _Breaker:
+        try:
+            return self._b[name]
+        except KeyError:
+            raise KeyError(f"unknown breaker {name!r}; known: {', '.join(BREAKER_NAMES)}") from None
+
+    def _trip(self, name: str, reason: str, now_ms: int) -> list[BreakerChange]:
+        b = self._b[name]
+        if b.state is BreakerState.OPEN:
+            return []
+        b.state, b.reason, b.since_ms = BreakerState.OPEN, reason, now_ms
+        return [BreakerChange(name, BreakerState.CLOSED, BreakerState.OPEN, reason, now_ms)]
+
+    def _expire(self, now_ms: int) -> None:
+        horizon = now_ms - self._window_ms
+        f = self._failures
+        while f and f[0] <= horizon:
+            f.popleft()
+
+    def _roll(self, now_ms: int) -> list[BreakerChange]:
+        day = self.local_day(now_ms)
+        if self._day is None:
+            self._day = day
+            return []
+        if day == self._day:
+            return []
+        self._day = day
+        # New local day: the last values seen become the day's opening baseline.
+        self._base_realised, self._base_unrealised = self._realised, self._unrealised
+        b = self._b[DAILY_LOSS]
+        if b.state is BreakerState.OPEN:
+            prior = b.reason
+            b.state, b.reason, b.since_ms = BreakerState.CLOSED, "", now_ms
+            reason = f"new trading day {day.isoformat()} ({self.settings.timezone}); was: {prior}"
+            closed = BreakerChange(
+                DAILY_LOSS, BreakerState.OPEN, BreakerState.CLOSED, reason, now_ms, "day_rollover"
+            )
+            return [closed]
+        return []
