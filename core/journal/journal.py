@@ -1,0 +1,276 @@
+"""The audit journal: every intent, risk decision, request, ack, fill and control step, in SQLite.
+
+* WAL mode with ``synchronous=FULL``: :meth:`Journal.record` returns only after the record's
+  transaction is committed *and* fsynced, so an intent is on disk before its order is sent.
+* One append-only table; ``seq`` is strictly monotonic (AUTOINCREMENT) and is the record's id.
+* ``data`` is JSON (orjson): Decimals become strings, enums their values, dataclasses objects.
+* Secrets never land in the file: keys named like api_key / secret / sign / signature / X-BAPI-*
+  are redacted recursively, header dumps inside strings are scrubbed, and any value registered with
+  :meth:`Journal.add_secret` is replaced wherever it appears.
+* One connection guarded by a lock: safe from the event loop thread and from worker threads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any, Protocol
+
+import orjson
+
+from core.journal.schema import PRAGMAS, SCHEMA, SCHEMA_VERSION
+
+REDACTED = "[redacted]"
+
+
+class _MsClock(Protocol):
+    def now_ms(self) -> int: ...
+
+
+class _WallClock:
+    def now_ms(self) -> int:
+        import time
+
+        return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class JournalRecord:
+    """One journal row; ``data`` is the decoded JSON payload."""
+
+    seq: int
+    ts_ms: int
+    kind: str
+    symbol: str
+    order_link_id: str
+    data: dict[str, Any]
+
+
+# --- sanitising ---------------------------------------------------------------------------------
+_SECRET_KEY_PARTS = ("secret", "api_key", "apikey", "password", "passphrase", "private_key", "privatekey")
+_SECRET_KEY_EXACT = frozenset({"sign", "signature", "key", "token", "auth", "authorization", "cookie"})
+_HEADER_DUMP = re.compile(
+    r"(?i)((?<![a-z0-9_])(?:x-bapi-[a-z-]+|api[_-]?key|api[_-]?secret|secret|signature|sign)['\"]?\s*[:=]\s*['\"]?)"
+    r"([^'\"\s,;&}\]]+)"
+)
+
+
+def is_secret_key(key: object) -> bool:
+    """True for mapping keys whose values must never be journaled."""
+    k = str(key).strip().lower().replace("-", "_")
+    if k.startswith("x_bapi_"):
+        return True
+    if k in _SECRET_KEY_EXACT or k.endswith("_sign") or k.endswith("_signature"):
+        return True
+    return any(part in k for part in _SECRET_KEY_PARTS)
+
+
+def _scrub_str(s: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        if secret in s:
+            s = s.replace(secret, REDACTED)
+    if "=" in s or ":" in s:
+        s = _HEADER_DUMP.sub(lambda m: m.group(1) + REDACTED, s)
+    return s
+
+
+def sanitize(value: Any, secrets: Iterable[str] = ()) -> Any:
+    """A JSON-ready copy of ``value`` with every secret removed (recursively)."""
+    return _sanitize(value, tuple(s for s in secrets if s), 0)
+
+
+def _sanitize(value: Any, secrets: tuple[str, ...], depth: int) -> Any:
+    if depth > 32:
+        return "[too deep]"
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return _scrub_str(value, secrets)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return _sanitize(value.value, secrets, depth + 1)
+    if isinstance(value, Mapping):
+        return {
+            str(k): (REDACTED if is_secret_key(k) else _sanitize(v, secrets, depth + 1))
+            for k, v in value.items()
+        }
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: (
+                REDACTED if is_secret_key(f.name) else _sanitize(getattr(value, f.name), secrets, depth + 1)
+            )
+            for f in dataclasses.fields(value)
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
+        return [_sanitize(v, secrets, depth + 1) for v in items]
+    if isinstance(value, bytes | bytearray):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, BaseException):
+        return _scrub_str(f"{type(value).__name__}: {value}", secrets)
+    # anything else (datetime, SecretStr, ...): its string form, scrubbed
+    return _scrub_str(str(value), secrets)
+
+
+# --- the journal --------------------------------------------------------------------------------
+class Journal:
+    """Append-only SQLite journal. ``clock`` provides ``now_ms()`` (the engine clock)."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], clock: _MsClock | None = None, *, readonly: bool = False
+    ):
+        self.path = str(path)
+        self._clock: _MsClock = clock or _WallClock()
+        self._lock = threading.Lock()
+        self._secrets: tuple[str, ...] = ()
+        self.readonly = readonly
+        if readonly:
+            uri = f"file:{Path(self.path).resolve()}?mode=ro"
+            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        else:
+            if self.path != ":memory:":
+                p = Path(self.path)
+                p.parent.mkdir(parents=True, exist_ok=True)
+                if not p.exists():
+                    os.close(os.open(p, os.O_CREAT | os.O_WRONLY, 0o600))
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            for pragma in PRAGMAS:
+                self._conn.execute(pragma)
+            self._conn.executescript(SCHEMA)
+            self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self._closed = False
+
+    # --- secrets ---
+    def add_secret(self, value: str | None) -> None:
+        """Register a secret value (API key/secret) to be scrubbed wherever it appears in a record."""
+        if value and len(value) >= 6:
+            with self._lock:
+                self._secrets = (*self._secrets, value)
+
+    # --- writing ---
+    def record(self, kind: str, *, symbol: str = "", order_link_id: str = "", **data: Any) -> int:
+        """Append one record and return its ``seq``; durable (fsynced) when this returns."""
+        payload = orjson.dumps(sanitize(data, self._secrets), option=orjson.OPT_NON_STR_KEYS).decode()
+        ts = int(self._clock.now_ms())
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("journal is closed")
+            cur = self._conn.execute(
+                "INSERT INTO records (ts_ms, kind, symbol, order_link_id, data) VALUES (?, ?, ?, ?, ?)",
+                (ts, kind, symbol, order_link_id, payload),
+            )
+            seq = cur.lastrowid
+        assert seq is not None
+        return int(seq)
+
+    # --- reading ---
+    def query(
+        self,
+        since_seq: int | None = None,
+        since_ms: int | None = None,
+        symbol: str | None = None,
+        kinds: Iterable[str] | None = None,
+        order_link_id: str | None = None,
+        *,
+        until_ms: int | None = None,
+        limit: int | None = None,
+    ) -> list[JournalRecord]:
+        """Records in ``seq`` order; ``since_seq`` is exclusive (records after it), ``since_ms`` inclusive."""
+        where: list[str] = []
+        args: list[Any] = []
+        if since_seq is not None:
+            where.append("seq > ?")
+            args.append(since_seq)
+        if since_ms is not None:
+            where.append("ts_ms >= ?")
+            args.append(since_ms)
+        if until_ms is not None:
+            where.append("ts_ms < ?")
+            args.append(until_ms)
+        if symbol:
+            where.append("symbol = ?")
+            args.append(symbol)
+        if order_link_id:
+            where.append("order_link_id = ?")
+            args.append(order_link_id)
+        if kinds is not None:
+            kind_list = list(kinds)
+            if not kind_list:
+                return []
+            where.append(f"kind IN ({','.join('?' * len(kind_list))})")
+            args.extend(kind_list)
+        sql = "SELECT seq, ts_ms, kind, symbol, order_link_id, data FROM records"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return self._fetch(sql, args)
+
+    def open_intents(self) -> list[JournalRecord]:
+        """Intents with no terminal record after them, for crash reconciliation.
+
+        Closing records for the same ``order_link_id``: ``ack``, ``reject``, ``order_update``,
+        ``fill``; a ``reconcile`` with ``found`` or ``resolved`` true; a ``risk_decision`` with
+        ``approved`` false (never sent). A ``reconcile`` with ``found: false`` keeps it open.
+        """
+        sql = """
+            SELECT i.seq, i.ts_ms, i.kind, i.symbol, i.order_link_id, i.data FROM records i
+            WHERE i.kind = 'intent' AND i.order_link_id != '' AND NOT EXISTS (
+                SELECT 1 FROM records t INDEXED BY records_link_seq
+                WHERE t.order_link_id = i.order_link_id AND t.seq > i.seq AND (
+                    t.kind IN ('ack', 'reject', 'order_update', 'fill')
+                    OR (t.kind = 'reconcile' AND (json_extract(t.data, '$.found') = 1
+                                                  OR json_extract(t.data, '$.resolved') = 1))
+                    OR (t.kind = 'risk_decision' AND json_extract(t.data, '$.approved') = 0)
+                )
+            )
+            ORDER BY i.seq
+        """
+        return self._fetch(sql, [])
+
+    def last_seq(self) -> int:
+        """The highest ``seq`` written so far (0 when empty)."""
+        with self._lock:
+            row = self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()
+        return int(row[0])
+
+    def healthy(self) -> bool:
+        """True if the database answers (for /healthz)."""
+        try:
+            with self._lock:
+                if self._closed:
+                    return False
+                self._conn.execute("SELECT 1").fetchone()
+        except sqlite3.Error:
+            return False
+        return not self.readonly
+
+    def _fetch(self, sql: str, args: list[Any]) -> list[JournalRecord]:
+        with self._lock:
+            rows = self._conn.execute(sql, args).fetchall()
+        return [JournalRecord(r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5])) for r in rows]
+
+    def close(self) -> None:
+        """Checkpoint and close. Further writes raise."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._conn.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,53 @@
+"""The journal's SQLite schema and pragmas (one append-only table of records)."""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+)
+
+# ``seq`` is AUTOINCREMENT so it is strictly monotonic and never reused, even after a delete.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts_ms         INTEGER NOT NULL,
+    kind          TEXT    NOT NULL,
+    symbol        TEXT    NOT NULL DEFAULT '',
+    order_link_id TEXT    NOT NULL DEFAULT '',
+    data          TEXT    NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS records_ts ON records (ts_ms);
+CREATE INDEX IF NOT EXISTS records_symbol ON records (symbol, seq);
+CREATE INDEX IF NOT EXISTS records_link_seq ON records (order_link_id, seq);
+CREATE INDEX IF NOT EXISTS records_kind ON records (kind, seq);
+"""
+
+KINDS = frozenset(
+    {
+        "intent",
+        "risk_decision",
+        "request",
+        "ack",
+        "reject",
+        "fill",
+        "order_update",
+        "cancel",
+        "amend",
+        "breaker_trip",
+        "breaker_reset",
+        "panic_step",
+        "mode_change",
+        "reconcile",
+        "error",
+        "alert",
+        "session",
+    }
+)
+"""Known record kinds (others are accepted; this is documentation and a typo guard for tests)."""
+
+TERMINAL_ORDER_STATUSES = ("Filled", "Cancelled", "Rejected", "Deactivated", "PartiallyFilledCanceled")
