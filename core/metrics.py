@@ -165,14 +165,15 @@ class Metrics:
         registry: CollectorRegistry | None = None,
         slow_op_s: float = 1.0,
         *,
-        clock: Callable[[], float] = time.perf_counter,
+        clock: Callable[[], float] = time.monotonic,
         max_label_values: int = MAX_LABEL_VALUES,
         slow_history: int = 256,
     ) -> None:
         """Create every metric in ``registry`` (a fresh one by default).
 
-        ``slow_op_s`` is the slow-operation threshold; ``clock`` times :meth:`timed` blocks and
-        stamps :class:`SlowOp` records (inject a fake one in tests).
+        ``slow_op_s`` is the slow-operation threshold; ``clock`` (seconds) times :meth:`timed` blocks
+        and stamps :class:`SlowOp` records. Pass the engine clock's ``monotonic`` so that
+        ``SlowOp.at`` and ``AlertState.now`` share one time base (and a fake one in tests).
         """
         if slow_op_s <= 0:
             raise ValueError(f"slow_op_s must be > 0, got {slow_op_s}")

@@ -17,6 +17,8 @@ start before anything else logs, and it is process-wide.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 from core.metrics import Metrics
@@ -73,12 +75,14 @@ class ObservabilityStack:
         max_feed_age_s: float = DEFAULT_MAX_FEED_AGE_S,
         max_time_offset_ms: float = DEFAULT_MAX_TIME_OFFSET_MS,
         allow_public: bool | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> ObservabilityStack:
         """Build from ``[metrics]`` settings. The server is only made when ``enabled``.
 
         ``allow_public`` defaults to the settings' ``allow_public`` field if it has one, else False.
+        ``clock`` must be the one whose time goes into ``AlertState.now`` (the engine's ``monotonic``).
         """
-        metrics = Metrics(slow_op_s=settings.slow_op_s)
+        metrics = Metrics(slow_op_s=settings.slow_op_s, clock=clock)
         metrics.set_info(mode, venue)
         public = bool(getattr(settings, "allow_public", False)) if allow_public is None else allow_public
         server = (
