@@ -227,12 +227,18 @@ class LeverageCheck:
                 False,
                 f"{order.symbol} leverage setting {pos.leverage}x > max {self.limit}x (risk.max_leverage)",
             )
-        equity = ctx.balance.equity if ctx.balance is not None else None
-        if equity is None or equity <= 0:
+        if ctx.balance is None:
             return CheckResult(
                 self.name,
                 False,
-                f"equity {equity} USDT: no margin for a risk-increasing order (risk.max_leverage)",
+                f"no balance yet: cannot hold leverage under max {self.limit}x (risk.max_leverage)",
+            )
+        equity = ctx.balance.equity
+        if equity <= 0:
+            return CheckResult(
+                self.name,
+                False,
+                f"equity {money(equity)} USDT <= 0: no margin under max {self.limit}x (risk.max_leverage)",
             )
         g = projected_gross(order, ctx)
         lev = g / equity

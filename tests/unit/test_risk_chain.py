@@ -12,11 +12,22 @@ from hypothesis import strategies as st
 
 from core.api import CheckResult
 from core.config import RiskSettings
-from core.model import Balance, Instrument, Mode, OrderRequest, OrderType, Position, Side, TimeInForce
+from core.model import (
+    Balance,
+    Instrument,
+    Mode,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Position,
+    Side,
+    TimeInForce,
+)
 from core.orders.builder import BuildError, BuiltOrder, OrderBuilder
 from core.risk.chain import RiskChain
 from core.risk.checks import RiskCheck
-from core.risk.context import BreakerStatus, OpenOrderSummary, RiskContext
+from core.risk.context import BreakerStatus, OpenOrderSummary, RiskContext, summarize_open_orders
 
 SIM_URL = "http://127.0.0.1:8765"
 BTC = Instrument(
@@ -26,6 +37,19 @@ BTC = Instrument(
 RISK = RiskSettings.model_validate({})
 CHAIN = RiskChain.from_settings(RISK)
 BUILDER = OrderBuilder()
+SETTING_TAG = {
+    "mode": "(mode)",
+    "symbol": "(risk.symbols)",
+    "instrument": "filters)",
+    "max_order_notional": "(risk.max_order_notional)",
+    "max_position_notional": "(risk.max_position_notional)",
+    "max_gross_exposure": "(risk.max_gross_exposure)",
+    "max_leverage": "(risk.max_leverage)",
+    "price_band": "(risk.price_band_pct)",
+    "max_open_orders": "(risk.max_open_orders)",
+    "book_stale": "(risk.book_stale_s)",
+    "breakers": "(breakers.*)",
+}
 EXEMPT_FOR_REDUCING = {
     "max_order_notional",
     "max_position_notional",
@@ -381,6 +405,10 @@ def test_no_order_breaking_a_limit_passes(data: st.DataObject, c: RiskContext) -
         assert first is None
     if o.reduce_only:
         assert not EXEMPT_FOR_REDUCING & set(failed)
+    for x in results:
+        if not x.passed:
+            assert SETTING_TAG[x.check] in x.reason, x
+            assert any(ch.isdigit() for ch in x.reason) or x.check in ("breakers", "symbol", "mode"), x
 
 
 @settings(
@@ -402,6 +430,23 @@ def test_reduce_only_never_blocked_by_breakers_or_caps(
     for x in chain.evaluate(o, c):
         if x.check in EXEMPT_FOR_REDUCING:
             assert x.passed, x
+
+
+def test_summarize_open_orders() -> None:
+    orders = [
+        Order("BTCUSDT", Side.BUY, OrderType.LIMIT, D("1"), D("50000"), "a", status=OrderStatus.NEW),
+        Order("BTCUSDT", Side.BUY, OrderType.LIMIT, D("2"), D("49000"), "b", filled_qty=D("0.5"),
+              status=OrderStatus.PARTIALLY_FILLED),
+        Order("BTCUSDT", Side.SELL, OrderType.MARKET, D("1"), None, "c", status=OrderStatus.UNTRIGGERED,
+              trigger_price=D("45000")),
+        Order("ETHUSDT", Side.SELL, OrderType.MARKET, D("3"), None, "d", status=OrderStatus.NEW),
+        Order("BTCUSDT", Side.BUY, OrderType.LIMIT, D("9"), D("50000"), "e", status=OrderStatus.FILLED),
+    ]  # fmt: skip
+    s = summarize_open_orders(orders, marks={"ETHUSDT": D("3000")})
+    assert s["BTCUSDT"] == OpenOrderSummary(3, D("2.5"), D("1"), D("123500"), D("45000"))
+    assert s["ETHUSDT"] == OpenOrderSummary(1, D(0), D("3"), D(0), D("9000"))
+    c = ctx(open_orders=s)
+    assert c.open_orders_total == 4 and c.open_orders_notional == D("177500")
 
 
 def test_custom_chain_order_and_subset() -> None:
