@@ -163,6 +163,13 @@ class MaxPositionNotionalCheck:
         """Fail when ``|projected size| x mark`` exceeds ``risk.max_position_notional``."""
         if only_reduces(order, ctx):
             return CheckResult(self.name, True, REDUCING)
+        if ctx.mark_price <= 0:
+            return CheckResult(
+                self.name,
+                False,
+                f"{order.symbol} mark price {ctx.mark_price} unusable: cannot value the position against "
+                f"max {money(self.limit)} (risk.max_position_notional)",
+            )
         projected = projected_position(order, ctx)
         n = abs(projected) * ctx.mark_price
         if n > self.limit:

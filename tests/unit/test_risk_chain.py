@@ -453,3 +453,15 @@ def test_custom_chain_order_and_subset() -> None:
     checks: list[RiskCheck] = [c for c in CHAIN.checks if c.name in ("breakers", "symbol")]
     chain = RiskChain(checks)
     assert chain.names == ("symbol", "breakers")
+
+
+def test_unusable_mark_blocks_increase_not_reduce() -> None:
+    r = fail(order(qty="0.1"), ctx(mark_price=D(0)))
+    assert r.check == "max_position_notional" and "mark price 0" in r.reason
+    long = {"BTCUSDT": pos(Side.BUY, "1")}
+    assert (
+        CHAIN.first_failure(
+            order(Side.SELL, "0.5", None, otype=OrderType.MARKET), ctx(mark_price=D(0), positions=long)
+        )
+        is None
+    )
