@@ -84,6 +84,21 @@ def cmd_sim(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_journal(args: argparse.Namespace) -> int:
+    """Print journal records."""
+    from core.journal.reader import run_journal_cli
+
+    path = args.path or _load(args).journal.path
+    return run_journal_cli(path, args.since, args.symbol, args.csv)
+
+
+def cmd_engine_demo(args: argparse.Namespace) -> int:
+    """Place, amend, cancel and panic against an embedded sim; then print the journal."""
+    from console.demo import run_engine_demo
+
+    return run_engine_demo(_load(args, mode="sim"))
+
+
 def cmd_console(args: argparse.Namespace) -> int:
     """Open the console (until the console exists, run the sim in the foreground)."""
     settings = _load(args)
@@ -105,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         None: cmd_console,
         "sim": cmd_sim,
         "check-config": cmd_check_config,
+        "journal": cmd_journal,
+        "engine-demo": cmd_engine_demo,
     }
     handler = handlers.get(args.command)
     if handler is None:

@@ -21,7 +21,7 @@ import stat
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -149,6 +149,7 @@ class MetricsSettings(_Section):
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(9108, ge=0, le=65535)
+    allow_public: bool = False
     slow_op_s: float = Field(1.0, gt=0)
     webhook_url: str | None = None
     log_dir: str = "var/log"
@@ -348,7 +349,7 @@ def _check_mode(s: Settings, allow_live: bool) -> list[tuple[str, str]]:
             problems.append(("venue.rest_url", "must use https:// for demo and live"))
     if mode is Mode.LIVE and not allow_live:
         problems.append(
-            ("mode", "live mode (real money) needs --live on the command line; use mode = \"demo\" for paper")
+            ("mode", 'live mode (real money) needs --live on the command line; use mode = "demo" for paper')
         )
     return problems
 

@@ -1,0 +1,619 @@
+"""The Engine: owns the venue, the risk chain, the feeds, the account state and the journal.
+
+Its public face is the small command API of :class:`core.api.EngineAPI` plus the event stream
+in :class:`core.store.MarketStore`. Every order — from the console, a strategy, an algo or a
+panic — takes the one path (invariant 2):
+
+    builder → risk chain → journal intent → executor → rate limiter → circuit breaker → retry → venue
+
+Threads: all engine state is mutated on the event loop. pybit HTTP calls run in worker threads
+(``asyncio.to_thread``); pybit WebSocket callbacks run on pybit's threads and only write the
+store or hand work to the loop with ``call_soon_threadsafe`` (never blocking the feed thread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import replace
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from core.account import AccountState
+from core.api import CommandResult, PanicReport, RiskPreview
+from core.clock import Clock, SystemClock
+from core.config import Settings, assert_endpoint_matches_mode
+from core.engine_support import EngineSupport
+from core.events import Connectivity, Event, LogLine, RiskRejected, RiskStatus, Severity, VenueRejected
+from core.model import AccountSnapshot, Instrument, Order, OrderRequest, OrderStatus, OrderType, Position
+from core.orders.builder import OrderBuilder
+from core.orders.built import BuildError, BuiltOrder
+from core.orders.executor import OrderExecutor
+from core.orders.ids import new_order_link_id
+from core.panic import PanicRunner
+from core.resilience.errors import VenueError
+from core.risk.context import RiskContext, summarize_open_orders
+from core.risk.sizing import build_preview, error_preview
+from core.store import MarketStore
+from core.venues.base import Venue
+from core.venues.bybit import parse
+from core.venues.bybit.feeds import BybitFeeds
+from core.venues.bybit.rest import BybitVenue, set_clock_offset
+
+log = logging.getLogger(__name__)
+
+
+class Engine(EngineSupport):
+    """The trading engine (implements :class:`core.api.EngineAPI`)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        venue: Venue | None = None,
+        store: MarketStore | None = None,
+    ) -> None:
+        # Second mode check: the venue the engine builds must match the configured mode.
+        assert_endpoint_matches_mode(settings.mode, settings.rest_url)
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.store = store or MarketStore()
+        self.venue: Venue = venue or BybitVenue(settings)
+        self.state = AccountState()
+        self.builder = OrderBuilder()
+        self._instruments: dict[str, Instrument] = {}
+        self._fees: dict[str, tuple[Decimal, Decimal]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._resync_pending = False
+        self._sent_at: dict[str, float] = {}
+        self.started = False
+        self.time_offset_ms: float | None = None
+        self.venue_reachable = False
+        self.symbols: tuple[str, ...] = settings.risk.symbols
+        self._init_support()
+        self.executor = OrderExecutor(
+            self.venue,
+            settings.mode,
+            self.limiter,
+            self.endpoint_breakers,
+            self.journal,
+            policy=self.retry_policy,
+            on_api_result=self._on_api_result,
+        )
+        self.feeds: BybitFeeds | None = None
+        self.panic_runner = PanicRunner(self)
+
+    # --- properties -------------------------------------------------------------------------
+    @property
+    def instruments(self) -> dict[str, Instrument]:
+        """Tradable instruments by symbol."""
+        return self._instruments
+
+    def now_ms(self) -> int:
+        """The engine clock."""
+        return self.clock.now_ms()
+
+    def publish(self, event: Event, *, wake: bool = False) -> None:
+        """Queue an event for the console (and strategies)."""
+        self.store.put_event(event, wake=wake)
+
+    def log_line(self, message: str, severity: Severity = Severity.INFO, **fields: str) -> None:
+        """A line for the console's log pane (and the structured log)."""
+        self.publish(LogLine(self.now_ms(), message, severity, dict(fields)))
+        level = {Severity.INFO: logging.INFO, Severity.WARN: logging.WARNING}.get(severity, logging.ERROR)
+        log.log(level, message, extra={"fields": fields})
+
+    # --- lifecycle --------------------------------------------------------------------------
+    async def start(self, *, feeds: bool = True) -> None:
+        """Sync time, load instruments and the account, reconcile the journal, start feeds."""
+        self._loop = asyncio.get_running_loop()
+        self.journal.record("start", mode=self.settings.mode.value, rest_url=self.venue.rest_url)
+        await self._sync_time()
+        insts = await self.executor.call("instruments", lambda: self.venue.instruments(self.symbols))
+        self._instruments = {i.symbol: i for i in insts}
+        missing = [s for s in self.symbols if s not in self._instruments]
+        if missing:
+            self.log_line(f"symbols not listed by the venue: {', '.join(missing)}", Severity.WARN)
+            self.symbols = tuple(s for s in self.symbols if s in self._instruments)
+        try:
+            self._fees = await self.executor.call("fee_rates", self.venue.fee_rates)
+        except VenueError as err:
+            self.log_line(f"fee rates unavailable ({err}); using defaults", Severity.WARN)
+        for sym in self.symbols:
+            ticker = await self.executor.call("tickers", partial(self.venue.ticker, sym))
+            if ticker is not None:
+                self.store.put_ticker(replace(ticker, ts_ms=ticker.ts_ms or self.now_ms()))
+        await self.refresh_account()
+        await self.reconcile_journal()
+        if feeds:
+            self.feeds = BybitFeeds(
+                self.settings,
+                self.store,
+                self.symbols,
+                on_private=self._on_private_thread,
+                on_state=self._on_state_thread,
+                now_ms=self.now_ms,
+            )
+            await asyncio.to_thread(self.feeds.start)
+            self._tasks.append(asyncio.create_task(self._watchdog_loop(), name="engine-watchdog"))
+        self._tasks.append(asyncio.create_task(self._housekeeping_loop(), name="engine-housekeeping"))
+        self.started = True
+        self.log_line(
+            f"engine started: mode={self.settings.mode.value} venue={self.venue.rest_url} "
+            f"symbols={','.join(self.symbols)}"
+        )
+
+    async def stop(self) -> None:
+        """Stop feeds and background tasks; exchange-side orders stay where they are."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self.feeds is not None:
+            await asyncio.to_thread(self.feeds.stop)
+        open_orders = len(self.state.orders)
+        self.journal.record("stop", open_orders=open_orders)
+        self.journal.close()
+        self.started = False
+
+    async def _sync_time(self) -> None:
+        before = self.now_ms()
+        server_ms = await self.executor.call("server_time", self.venue.server_time_ms)
+        after = self.now_ms()
+        self.time_offset_ms = server_ms - (before + after) / 2
+        self.venue_reachable = True
+        if abs(self.time_offset_ms) > 500:
+            set_clock_offset(int(self.time_offset_ms))
+            self.log_line(
+                f"clock offset {self.time_offset_ms:.0f} ms vs venue; signing corrected", Severity.WARN
+            )
+        self.metrics.set_time_offset(self.time_offset_ms)
+
+    # --- account sync -------------------------------------------------------------------------
+    async def refresh_account(self) -> tuple[list[Order], list[Position]]:
+        """REST snapshot of open orders, positions and balance, adopted as the truth."""
+        orders = await self.executor.call("open_orders", self.venue.open_orders, bypass_breaker=True)
+        positions = await self.executor.call("positions", self.venue.positions, bypass_breaker=True)
+        balance = await self.executor.call("balance", self.venue.balance, bypass_breaker=True)
+        now = self.now_ms()
+        events = self.state.replace_open_orders(orders, now) + self.state.replace_positions(positions, now)
+        if balance is not None:
+            events += self.state.apply_balance(balance, now)
+        for ev in events:
+            self.publish(ev)
+        self._update_breakers()
+        return orders, positions
+
+    def _on_private_thread(self, topic: str, data: list[dict[str, Any]]) -> None:
+        """pybit thread: hand the push to the loop without blocking."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._apply_private, topic, data)
+
+    def _on_state_thread(self, stream: str, state: str, detail: str) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._apply_state, stream, state, detail)
+
+    def _apply_private(self, topic: str, data: list[dict[str, Any]]) -> None:
+        now = self.now_ms()
+        events: list[Event] = []
+        for item in data:
+            if item.get("category", "linear") != "linear":
+                continue
+            if topic == "order":
+                order = parse.order(item)
+                events += self.state.apply_order(order, now)
+                self.journal.record(
+                    "order_update",
+                    symbol=order.symbol,
+                    order_link_id=order.order_link_id,
+                    status=order.status.value,
+                    filled=str(order.filled_qty),
+                    reject_reason=order.reject_reason,
+                )
+            elif topic == "execution":
+                fill = parse.fill(item)
+                new = self.state.apply_fill(fill, now)
+                if new:
+                    self.journal.record(
+                        "fill",
+                        symbol=fill.symbol,
+                        order_link_id=fill.order_link_id,
+                        exec_id=fill.exec_id,
+                        side=fill.side.value,
+                        qty=str(fill.qty),
+                        price=str(fill.price),
+                        fee=str(fill.fee),
+                    )
+                    sent = self._sent_at.pop(fill.order_link_id, None)
+                    if sent is not None:
+                        self.metrics.observe_place_fill(self.clock.monotonic() - sent)
+                events += new
+            elif topic == "position":
+                events += self.state.apply_position(parse.position(item), now)
+            elif topic == "wallet":
+                bal = parse.balance(item)
+                if bal is not None:
+                    events += self.state.apply_balance(bal, now)
+        for ev in events:
+            self.publish(ev, wake=True)
+        self._update_breakers()
+
+    def _apply_state(self, stream: str, state: str, detail: str) -> None:
+        self.publish(Connectivity(self.now_ms(), stream, state, detail), wake=True)
+        sev = Severity.INFO if state in ("up", "resync") else Severity.WARN
+        self.log_line(f"{stream}: {state} ({detail})", sev)
+        if stream.startswith("book:") and state == "stale":
+            self.metrics.book_resync(stream[5:], detail)
+        if state == "resync" and stream in ("public", "private"):
+            self.metrics.ws_reconnect(stream)
+            if stream == "private" and not self._resync_pending:
+                self._resync_pending = True
+                asyncio.ensure_future(self._resync_after_reconnect())
+
+    async def _resync_after_reconnect(self) -> None:
+        try:
+            await self.refresh_account()
+            self.log_line("account resynced over REST after reconnect")
+        except VenueError as err:
+            self.log_line(f"resync failed: {err}", Severity.ERROR)
+        finally:
+            self._resync_pending = False
+
+    async def _watchdog_loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            feeds = self.feeds
+            if feeds is None:
+                continue
+            try:
+                await asyncio.to_thread(feeds.check)
+            except Exception:
+                log.exception("feed watchdog check failed")
+            for stream, age in feeds.feed_ages_s().items():
+                self.metrics.set_feed_age(stream, age)
+
+    async def _housekeeping_loop(self) -> None:
+        ticks = 0
+        while True:
+            await asyncio.sleep(1.0)
+            ticks += 1
+            for sym in list(self.state.positions):
+                mark = self.store.mark_price(sym)
+                if mark is not None:
+                    self.state.mark(sym, mark)
+            self._update_breakers()
+            self._update_rate_metrics()
+            if ticks % 15 == 0:
+                try:
+                    await self.refresh_account()
+                except VenueError as err:
+                    self.log_line(f"periodic account sync failed: {err}", Severity.WARN)
+
+    # --- the order path -------------------------------------------------------------------------
+    def _ref_price(self, symbol: str) -> Decimal | None:
+        ticker = self.store.ticker(symbol)
+        if ticker is not None and ticker.mark_price > 0:
+            return ticker.mark_price
+        book = self.store.book(symbol)
+        return book.mid if book is not None else None
+
+    def risk_context(self, symbol: str) -> RiskContext:
+        """A frozen snapshot of everything the risk checks need for ``symbol``."""
+        inst = self._instruments[symbol]
+        book = self.store.book(symbol)
+        now = self.now_ms()
+        marks = {s: m for s in self.symbols if (m := self._ref_price(s)) is not None}
+        stale = self.feeds.is_stale(symbol) if self.feeds is not None else False
+        return RiskContext(
+            mode=self.settings.mode,
+            rest_url=self.venue.rest_url,
+            instrument=inst,
+            mark_price=marks.get(symbol, Decimal(0)),
+            best_bid=book.best_bid if book else None,
+            best_ask=book.best_ask if book else None,
+            book_stale=stale or (book.stale if book else False),
+            book_age_s=(now - book.ts_ms) / 1000 if book and book.ts_ms else 0.0,
+            positions=dict(self.state.positions),
+            open_orders=summarize_open_orders(self.state.orders.values(), marks),
+            balance=self.state.balance,
+            breakers=self.breaker_board.snapshot(),
+        )
+
+    def _build(self, request: OrderRequest, link_id: str | None = None) -> BuiltOrder | BuildError:
+        inst = self._instruments.get(request.symbol)
+        if inst is None:
+            return BuildError("symbol_allowlist", f"{request.symbol} is not a configured, listed symbol")
+        return self.builder.try_build(
+            request, inst, ref_price=self._ref_price(request.symbol), order_link_id=link_id
+        )
+
+    def _leverage(self, symbol: str) -> Decimal:
+        pos = self.state.positions.get(symbol)
+        return pos.leverage if pos is not None else Decimal(10)
+
+    def preview(self, request: OrderRequest) -> RiskPreview:
+        """Build and risk-check ``request`` without sending anything."""
+        built = self._build(request, link_id="preview")
+        if isinstance(built, BuildError):
+            return error_preview(request.symbol, request.qty, request.price, built)
+        checks = self.risk_chain.evaluate(built, self.risk_context(request.symbol))
+        taker, maker = self._fees.get(request.symbol, (Decimal("0.00055"), Decimal("0.0002")))
+        return build_preview(
+            built, checks, leverage=self._leverage(request.symbol), taker_fee=taker, maker_fee=maker
+        )
+
+    def _reject(self, symbol: str, link_id: str, check: str, reason: str) -> CommandResult:
+        self.journal.record(
+            "risk_decision", symbol=symbol, order_link_id=link_id, approved=False, check=check, reason=reason
+        )
+        self.publish(RiskRejected(self.now_ms(), symbol, link_id, check, reason), wake=True)
+        self.log_line(
+            f"REJECTED {symbol} by {check}: {reason}", Severity.WARN, symbol=symbol, order_link_id=link_id
+        )
+        self.metrics.risk_rejection(check)
+        return CommandResult(False, f"rejected by {check}: {reason}", link_id, check=check)
+
+    async def place(self, request: OrderRequest) -> CommandResult:
+        """Build, risk-check, journal and send one order."""
+        link_id = new_order_link_id("tc")
+        self.journal.record(
+            "intent",
+            symbol=request.symbol,
+            order_link_id=link_id,
+            side=request.side.value,
+            qty=str(request.qty),
+            price=str(request.price) if request.price is not None else "",
+            order_type=request.order_type.value,
+            reduce_only=request.reduce_only,
+            source=request.source,
+        )
+        built = self._build(request, link_id)
+        if isinstance(built, BuildError):
+            return self._reject(request.symbol, link_id, built.check, built.reason)
+        failure = self.risk_chain.first_failure(built, self.risk_context(request.symbol))
+        if failure is not None:
+            return self._reject(request.symbol, link_id, failure.check, failure.reason)
+        self.journal.record("risk_decision", symbol=built.symbol, order_link_id=link_id, approved=True)
+        return await self._send(built)
+
+    async def _send(self, built: BuiltOrder) -> CommandResult:
+        link_id = built.order_link_id
+        placeholder = Order(
+            symbol=built.symbol,
+            side=built.side,
+            order_type=built.order_type,
+            qty=built.qty,
+            price=built.price,
+            order_link_id=link_id,
+            status=OrderStatus.CREATED,
+            time_in_force=built.tif,
+            reduce_only=built.reduce_only,
+            trigger_price=built.trigger_price,
+            created_ms=self.now_ms(),
+            updated_ms=self.now_ms(),
+        )
+        for ev in self.state.apply_order(placeholder, self.now_ms()):
+            self.publish(ev, wake=True)
+        started = self.clock.monotonic()
+        self._sent_at[link_id] = started
+        with self.metrics.timed("order_create"):
+            result = await self.executor.create(
+                built.symbol, link_id, built.to_bybit_params(), reduce_only=built.reduce_only
+            )
+        if result.ok:
+            self.metrics.observe_place_ack(self.clock.monotonic() - started)
+            order_id = (
+                result.order.order_id
+                if result.order
+                else str((result.reply.result if result.reply else {}).get("orderId", ""))
+            )
+            self.journal.record(
+                "ack", symbol=built.symbol, order_link_id=link_id, order_id=order_id, attempts=result.attempts
+            )
+            cur = self.state.orders.get(link_id)
+            if cur is not None and cur.status is OrderStatus.CREATED:
+                self.state.orders[link_id] = replace(cur, order_id=order_id, status=OrderStatus.NEW)
+            self.log_line(f"sent {built.describe()} [{link_id}]", symbol=built.symbol, order_link_id=link_id)
+            return CommandResult(True, f"sent {built.describe()}", link_id)
+        self._sent_at.pop(link_id, None)
+        self.journal.record(
+            "reject",
+            symbol=built.symbol,
+            order_link_id=link_id,
+            ret_code=result.ret_code,
+            message=result.message,
+        )
+        gone = replace(
+            placeholder, status=OrderStatus.REJECTED, reject_reason=result.message, updated_ms=self.now_ms()
+        )
+        for ev in self.state.apply_order(gone, self.now_ms()):
+            self.publish(ev, wake=True)
+        self.publish(
+            VenueRejected(self.now_ms(), built.symbol, link_id, result.ret_code, result.message), wake=True
+        )
+        self.log_line(
+            f"venue rejected {built.describe()}: retCode {result.ret_code} {result.message}",
+            Severity.ERROR,
+            symbol=built.symbol,
+            order_link_id=link_id,
+        )
+        return CommandResult(False, f"venue rejected: {result.message}", link_id, ret_code=result.ret_code)
+
+    async def amend(
+        self, order_link_id: str, *, qty: Decimal | None = None, price: Decimal | None = None
+    ) -> CommandResult:
+        """Amend a working order's quantity and/or price (re-checked by the risk chain)."""
+        order = self.state.orders.get(order_link_id)
+        if order is None:
+            return CommandResult(False, f"no working order {order_link_id}", order_link_id)
+        new_qty = qty if qty is not None else order.qty
+        new_price = price if price is not None else order.price
+        request = OrderRequest(
+            symbol=order.symbol,
+            side=order.side,
+            qty=new_qty - order.filled_qty,
+            order_type=order.order_type,
+            price=new_price,
+            time_in_force=order.time_in_force,
+            reduce_only=order.reduce_only,
+        )
+        built = self._build(request, order_link_id)
+        if isinstance(built, BuildError):
+            return self._reject(order.symbol, order_link_id, built.check, built.reason)
+        ctx = self.risk_context(order.symbol)
+        failure = self.risk_chain.first_failure(built, ctx)
+        if failure is not None:
+            return self._reject(order.symbol, order_link_id, failure.check, failure.reason)
+        inst = self._instruments[order.symbol]
+        qty_s = f"{new_qty:.{inst.qty_decimals}f}" if qty is not None else None
+        price_s = (
+            f"{built.price:.{inst.price_decimals}f}"
+            if price is not None and built.price is not None
+            else None
+        )
+        self.journal.record(
+            "amend", symbol=order.symbol, order_link_id=order_link_id, qty=qty_s or "", price=price_s or ""
+        )
+        result = await self.executor.write(
+            "amend",
+            order.symbol,
+            order_link_id,
+            lambda: self.venue.amend(order.symbol, order_link_id, qty_s, price_s),
+        )
+        return self._write_result(
+            "amend", order.symbol, order_link_id, result.ok, result.ret_code, result.message
+        )
+
+    def _write_result(
+        self, action: str, symbol: str, link_id: str, ok: bool, ret_code: int, message: str
+    ) -> CommandResult:
+        if ok:
+            self.journal.record("ack", symbol=symbol, order_link_id=link_id, action=action)
+            self.log_line(f"{action} accepted [{link_id}]", symbol=symbol, order_link_id=link_id)
+            return CommandResult(True, f"{action} accepted", link_id)
+        self.journal.record(
+            "reject", symbol=symbol, order_link_id=link_id, action=action, ret_code=ret_code, message=message
+        )
+        self.publish(VenueRejected(self.now_ms(), symbol, link_id, ret_code, message), wake=True)
+        self.log_line(
+            f"{action} rejected [{link_id}]: retCode {ret_code} {message}", Severity.ERROR, symbol=symbol
+        )
+        return CommandResult(False, f"{action} rejected: {message}", link_id, ret_code=ret_code)
+
+    async def cancel(self, order_link_id: str) -> CommandResult:
+        """Cancel one working order."""
+        order = self.state.orders.get(order_link_id)
+        if order is None:
+            return CommandResult(False, f"no working order {order_link_id}", order_link_id)
+        self.journal.record("cancel", symbol=order.symbol, order_link_id=order_link_id)
+        result = await self.executor.write(
+            "cancel",
+            order.symbol,
+            order_link_id,
+            lambda: self.venue.cancel(order.symbol, order_link_id),
+            bypass_breaker=True,
+        )
+        return self._write_result(
+            "cancel", order.symbol, order_link_id, result.ok, result.ret_code, result.message
+        )
+
+    async def cancel_all(self, symbol: str | None = None) -> CommandResult:
+        """Cancel every working order (on ``symbol``, or everywhere)."""
+        self.journal.record("cancel_all", symbol=symbol or "")
+        try:
+            ids = await self.executor.call(
+                "cancel_all", lambda: self.venue.cancel_all(symbol), bypass_breaker=True
+            )
+        except VenueError as err:
+            self.log_line(f"cancel all failed: {err}", Severity.ERROR)
+            return CommandResult(False, f"cancel all failed: {err}")
+        self.journal.record("ack", symbol=symbol or "", action="cancel_all", cancelled=ids)
+        self.log_line(f"cancel all: {len(ids)} orders cancelled")
+        await self.refresh_account()
+        return CommandResult(True, f"{len(ids)} orders cancelled")
+
+    async def close_position(
+        self, symbol: str, *, position: Position | None = None, source: str = "user"
+    ) -> CommandResult:
+        """Close one position reduce-only at market (split by the instrument's max market qty)."""
+        pos = position or self.state.positions.get(symbol)
+        if pos is None or pos.is_flat or pos.side is None:
+            return CommandResult(True, f"{symbol}: already flat")
+        inst = self._instruments.get(symbol)
+        remaining = pos.size
+        messages = []
+        ok = True
+        while remaining > 0:
+            chunk = min(remaining, inst.max_mkt_order_qty) if inst else remaining
+            result = await self.place(
+                OrderRequest(
+                    symbol=symbol,
+                    side=pos.side.opposite,
+                    qty=chunk,
+                    order_type=OrderType.MARKET,
+                    reduce_only=True,
+                    source=source,
+                )
+            )
+            messages.append(result.message)
+            if not result.ok:
+                ok = False
+                break
+            remaining -= chunk
+        return CommandResult(ok, "; ".join(messages))
+
+    async def flatten_all(self) -> CommandResult:
+        """Close every position reduce-only at market."""
+        results = [await self.close_position(s) for s in list(self.state.positions)]
+        ok = all(r.ok for r in results)
+        return CommandResult(
+            ok,
+            f"{len(results)} positions closed" if ok else "; ".join(r.message for r in results if not r.ok),
+        )
+
+    async def panic(self) -> PanicReport:
+        """Cancel all orders, stop all algos, close all positions, verify flat."""
+        return await self.panic_runner.run()
+
+    async def set_leverage(self, symbol: str, leverage: Decimal) -> CommandResult:
+        """Set leverage for ``symbol`` (bounded by risk.max_leverage)."""
+        cap = self.settings.risk.max_leverage
+        if leverage > cap:
+            return self._reject(
+                symbol, "", "leverage_cap", f"leverage {leverage} > max {cap} (risk.max_leverage)"
+            )
+        self.journal.record("set_leverage", symbol=symbol, leverage=str(leverage))
+        try:
+            await self.executor.call("set_leverage", lambda: self.venue.set_leverage(symbol, leverage))
+        except VenueError as err:
+            return CommandResult(False, f"set leverage failed: {err}")
+        return CommandResult(True, f"{symbol} leverage {leverage}x")
+
+    # --- state for the console ---------------------------------------------------------------
+    def account(self) -> AccountSnapshot:
+        """The latest balance, positions and open orders."""
+        return self.state.snapshot()
+
+    def risk_status(self) -> RiskStatus:
+        """Current risk usage for the meters."""
+        bal = self.state.balance
+        return RiskStatus(
+            daily_loss=max(Decimal(0), -self.breaker_board.daily_pnl),
+            daily_loss_limit=self.settings.breakers.daily_loss_limit,
+            gross_exposure=self.state.gross_exposure,
+            gross_exposure_cap=self.settings.risk.max_gross_exposure,
+            margin_use_pct=bal.margin_use_pct if bal else Decimal(0),
+            breakers=self.breaker_board.status_map()
+            | {f"api:{k}": v for k, v in self.endpoint_breakers.states().items()},
+            rate_headroom=self.limiter.headroom(),
+        )
+
+    def feed_ages(self) -> dict[str, float]:
+        """Seconds since the last book message per symbol."""
+        return self.feeds.feed_ages_s() if self.feeds is not None else {}

@@ -1,0 +1,196 @@
+"""The engine's safety bookkeeping: its guards and their wiring, kept apart from the order path.
+
+This mixin builds the rate limiter, per-endpoint circuit breakers, retry policy, journal, risk
+chain, account breakers and metrics from the settings, feeds the breakers, reconciles the
+journal with the venue at start, and answers health questions.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import TYPE_CHECKING
+
+from core.api import CommandResult
+from core.events import BreakerChanged, Event, Severity
+from core.journal.journal import Journal
+from core.metrics import Metrics
+from core.observability.health import HealthSnapshot
+from core.resilience.breaker import EndpointBreaker
+from core.resilience.errors import VenueError
+from core.resilience.ratelimit import RateLimiter, group_for
+from core.resilience.retry import RetryPolicy
+from core.risk.breakers import BreakerBoard, BreakerChange
+from core.risk.chain import RiskChain
+
+if TYPE_CHECKING:
+    from core.account import AccountState
+    from core.clock import Clock
+    from core.config import Settings
+    from core.model import Instrument
+    from core.orders.executor import OrderExecutor
+    from core.venues.base import Venue
+    from core.venues.bybit.feeds import BybitFeeds
+
+log = logging.getLogger(__name__)
+
+
+class EngineSupport:
+    """Mixin for :class:`core.engine.Engine`: guards, journal reconciliation, metrics and health."""
+
+    # Provided by Engine.
+    settings: Settings
+    clock: Clock
+    state: AccountState
+    venue: Venue
+    executor: OrderExecutor
+    feeds: BybitFeeds | None
+    symbols: tuple[str, ...]
+    started: bool
+    time_offset_ms: float | None
+    venue_reachable: bool
+    _instruments: dict[str, Instrument]
+
+    def now_ms(self) -> int:
+        """The engine clock (Engine overrides)."""
+        raise NotImplementedError
+
+    def publish(self, event: Event, *, wake: bool = False) -> None:
+        """Queue an event (Engine overrides)."""
+        raise NotImplementedError
+
+    def log_line(self, message: str, severity: Severity = Severity.INFO, **fields: str) -> None:
+        """Log pane line (Engine overrides)."""
+        raise NotImplementedError
+
+    def feed_ages(self) -> dict[str, float]:
+        """Feed ages (Engine overrides)."""
+        raise NotImplementedError
+
+    def _init_support(self) -> None:
+        s = self.settings
+        self.limiter = RateLimiter()
+        self.endpoint_breakers = EndpointBreaker(
+            open_after=s.breakers.endpoint_open_after,
+            window_s=s.breakers.api_failure_window_s,
+            half_open_after_s=s.breakers.endpoint_half_open_s,
+        )
+        self.retry_policy = RetryPolicy(wall_ms=self.clock.now_ms)
+        self.metrics = Metrics(slow_op_s=s.metrics.slow_op_s)
+        self.metrics.set_info(s.mode.value, "bybit")
+        self.journal = Journal(s.journal.path, self.clock)
+        key, secret = s.credentials()
+        self.journal.add_secret(key)
+        self.journal.add_secret(secret)
+        self.risk_chain = RiskChain.from_settings(s.risk)
+        self.breaker_board = BreakerBoard.from_settings(s)
+
+    # --- breakers ---------------------------------------------------------------------------
+    def _apply_breaker_changes(self, changes: list[BreakerChange]) -> None:
+        for ch in changes:
+            event: BreakerChanged = ch.to_event()
+            kind = "breaker_reset" if event.state == "closed" else "breaker_trip"
+            self.journal.record(kind, name=event.name, state=event.state, reason=event.reason)
+            self.publish(event, wake=True)
+            self.metrics.set_breaker(event.name, event.state)
+            sev = Severity.INFO if event.state == "closed" else Severity.ERROR
+            self.log_line(f"breaker {event.name} {event.state}: {event.reason}", sev)
+
+    def _update_breakers(self) -> None:
+        now = self.now_ms()
+        board = self.breaker_board
+        changes = board.tick(now)
+        bal = self.state.balance
+        if bal is not None:
+            changes += board.update_pnl(now, bal.wallet_balance, self.state.unrealised)
+            changes += board.update_balance(now, bal)
+        changes += board.update_exposure(now, self.state.gross_exposure)
+        self._apply_breaker_changes(changes)
+
+    def _on_api_result(self, endpoint: str, ok: bool, detail: str) -> None:
+        """Every REST outcome: feeds the API-failure breaker and the request metrics."""
+        now = self.now_ms()
+        changes = (
+            self.breaker_board.record_api_success(now)
+            if ok
+            else self.breaker_board.record_api_failure(now, detail)
+        )
+        self._apply_breaker_changes(changes)
+        self.venue_reachable = ok or self.venue_reachable
+
+    async def reset_breaker(self, name: str, who: str = "user") -> CommandResult:
+        """Explicitly reset a tripped breaker (journaled)."""
+        if name.startswith("api:"):
+            self.endpoint_breakers.reset(name[4:])
+            self.journal.record("breaker_reset", name=name, who=who)
+            return CommandResult(True, f"endpoint breaker {name[4:]} reset")
+        try:
+            change = self.breaker_board.reset(name, who, self.now_ms())
+        except KeyError:
+            return CommandResult(False, f"no breaker named {name}")
+        self._apply_breaker_changes([change])
+        return CommandResult(True, f"breaker {name} reset by {who}")
+
+    def _update_rate_metrics(self) -> None:
+        for group, headroom in self.limiter.headroom().items():
+            self.metrics.set_rate_limit(group, 1.0 - headroom)
+
+    def metrics_panic(self, seconds: float, flat: bool) -> None:
+        """Record a finished panic run."""
+        self.metrics.panic_run(seconds, flat)
+
+    # --- start-up reconciliation ---------------------------------------------------------------
+    async def reconcile_journal(self) -> list[str]:
+        """Compare intents the journal never saw settled with the venue; report every difference."""
+        differences: list[str] = []
+        for rec in self.journal.open_intents():
+            symbol, link = rec.symbol, rec.order_link_id
+            if symbol not in self._instruments:
+                continue
+            try:
+                order = await self.executor.call("open_orders", partial(self.venue.find_order, symbol, link))
+            except VenueError as err:
+                differences.append(f"{link}: could not check ({err})")
+                continue
+            if order is None:
+                msg = f"{link} ({symbol}): journaled intent never reached the venue"
+            else:
+                msg = f"{link} ({symbol}): on the venue as {order.status.value}, filled {order.filled_qty}"
+                self.state.apply_order(order, self.now_ms())
+            self.journal.record(
+                "reconcile",
+                symbol=symbol,
+                order_link_id=link,
+                found=order is not None,
+                resolved=True,
+                detail=msg,
+            )
+            differences.append(msg)
+        for msg in differences:
+            self.log_line(f"reconcile: {msg}", Severity.WARN)
+        if not differences:
+            self.journal.record("reconcile", clean=True)
+        return differences
+
+    # --- health ------------------------------------------------------------------------------
+    def health_snapshot(self) -> HealthSnapshot:
+        """What /healthz reports."""
+        breakers = {name: state for name, (state, _reason) in self.breaker_board.status_map().items()}
+        breakers |= {f"api:{k}": v[0] for k, v in self.endpoint_breakers.states().items()}
+        feeds: dict[str, float | None] = {s: None for s in self.symbols} if self.feeds is not None else {}
+        feeds.update(self.feed_ages())
+        return HealthSnapshot(
+            venue_reachable=self.venue_reachable,
+            time_offset_ms=self.time_offset_ms,
+            feed_ages_s=feeds,
+            breakers=breakers,
+            journal_writable=self.journal.healthy(),
+            started=self.started,
+            ready_reasons=() if self.started else ("engine starting",),
+            mode=self.settings.mode.value,
+            venue=self.venue.rest_url,
+        )
+
+    def rate_group(self, path: str) -> str:
+        """The rate-limit group of a REST path."""
+        return group_for(path)

@@ -1,0 +1,94 @@
+"""The one venue interface the engine talks to, whatever the exchange behind it.
+
+Every failure a venue raises is one of the classified errors of :mod:`core.resilience.errors`
+(RateLimited, TimestampError, Transient, Unknown, Rejected), so retry and idempotency rules are
+the same for every exchange.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from core.model import Balance, Instrument, Order, Position, Ticker
+
+
+@dataclass(frozen=True, slots=True)
+class RestReply:
+    """A successful REST reply: the ``result`` object and the response headers."""
+
+    result: dict[str, Any]
+    headers: Mapping[str, str]
+    elapsed_s: float
+
+
+class Venue(Protocol):
+    """Blocking access to one exchange account. The engine runs every call in a worker thread,
+    behind its rate limiter, per-endpoint circuit breaker and retry policy; ``endpoint_of``
+    names the endpoint group each method uses so those layers can key on it.
+    """
+
+    name: str
+    rest_url: str
+
+    def endpoint_of(self, method: str) -> str:
+        """The REST path a venue method calls (for limits, breakers and metrics)."""
+        ...
+
+    def server_time_ms(self) -> int:
+        """The venue's clock."""
+        ...
+
+    def instruments(self, symbols: tuple[str, ...]) -> list[Instrument]:
+        """Instruments and their filters."""
+        ...
+
+    def fee_rates(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """(taker, maker) fee rate per symbol."""
+        ...
+
+    def place(self, params: dict[str, Any]) -> RestReply:
+        """Send one order (exchange-native params built by the order builder)."""
+        ...
+
+    def amend(self, symbol: str, order_link_id: str, qty: str | None, price: str | None) -> RestReply:
+        """Amend a working order."""
+        ...
+
+    def cancel(self, symbol: str, order_link_id: str) -> RestReply:
+        """Cancel a working order."""
+        ...
+
+    def cancel_all(self, symbol: str | None) -> list[str]:
+        """Cancel every working order (of ``symbol`` or all); returns the orderLinkIds cancelled."""
+        ...
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Every working order."""
+        ...
+
+    def find_order(self, symbol: str, order_link_id: str) -> Order | None:
+        """Look an order up by its client id, open or closed; None when the venue never saw it."""
+        ...
+
+    def positions(self) -> list[Position]:
+        """Every open position."""
+        ...
+
+    def balance(self) -> Balance | None:
+        """The settle-coin balance."""
+        ...
+
+    def set_leverage(self, symbol: str, leverage: Decimal) -> None:
+        """Set buy and sell leverage."""
+        ...
+
+    def ticker(self, symbol: str) -> Ticker | None:
+        """The latest ticker over REST (before the WebSocket feed delivers one)."""
+        ...
+
+    def orderbook(self, symbol: str, depth: int) -> dict[str, Any]:
+        """A REST order book snapshot (exchange-native shape)."""
+        ...

@@ -1,0 +1,290 @@
+"""Bybit public and private WebSocket feeds on pybit, with a watchdog.
+
+pybit's stream socket dies for good when a callback raises, on a failed subscribe ack, or after
+10 fast reconnect attempts, and its order book neither sorts nor checks sequence gaps. So:
+
+* every socket is built with ``callback_function=`` — pybit hands us raw frames and we run our
+  own order book with ``u`` continuity checks (``core.market.orderbook``);
+* every callback is wrapped: an exception is logged and counted, never raised into pybit;
+* the callbacks only write the latest state into the :class:`~core.store.MarketStore` (books are
+  published at most every ``publish_interval_s``) or hand private pushes to ``on_private``;
+* :meth:`BybitFeeds.check` is the watchdog: it marks silent books stale, rebuilds dead or gapped
+  sockets with exponential backoff, and reports reconnects so the engine resyncs over REST.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pybit.unified_trading import WebSocket
+
+from core.config import Settings
+from core.market.orderbook import OrderBook
+from core.model import Side, Trade
+from core.store import MarketStore
+from core.venues.bybit import parse
+
+log = logging.getLogger(__name__)
+
+BOOK_DEPTH = 50
+PRIVATE_TOPICS = ("order", "execution", "position", "wallet")
+
+
+def _ws_class(url: str) -> type[WebSocket]:
+    """A pybit WebSocket that always connects to ``url`` (the mode's endpoint, nothing else)."""
+
+    class _PinnedWebSocket(WebSocket):
+        def _connect(self, _template: str) -> None:
+            super()._connect(url)
+
+    return _PinnedWebSocket
+
+
+class BybitFeeds:
+    """Owns the public and private sockets for a set of symbols."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: MarketStore,
+        symbols: tuple[str, ...],
+        *,
+        on_private: Callable[[str, list[dict[str, Any]]], None],
+        on_state: Callable[[str, str, str], None],
+        now_ms: Callable[[], int],
+        publish_interval_s: float = 0.05,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.symbols = symbols
+        self._on_private = on_private
+        self._on_state = on_state
+        self._now_ms = now_ms
+        self._publish_interval = publish_interval_s
+        self.books: dict[str, OrderBook] = {s: OrderBook(s, BOOK_DEPTH) for s in symbols}
+        self._book_lock = threading.Lock()
+        self._last_pub: dict[str, float] = dict.fromkeys(symbols, 0.0)
+        self._dirty: set[str] = set()
+        self._ticker_state: dict[str, dict[str, Any]] = {}
+        self._last_msg_ms: dict[str, int] = {}
+        self._public: WebSocket | None = None
+        self._private: WebSocket | None = None
+        self._public_acks = 0
+        self._private_auths = 0
+        self._rebuild: set[str] = set()
+        self._backoff: dict[str, float] = {"public": 1.0, "private": 1.0}
+        self._next_try: dict[str, float] = {"public": 0.0, "private": 0.0}
+        self.callback_errors = 0
+        self.reconnects: dict[str, int] = {"public": 0, "private": 0}
+        self.messages: dict[str, int] = {"public": 0, "private": 0}
+        self._stopped = False
+
+    # --- lifecycle (blocking: call from a worker thread) -----------------------------------
+    def start(self) -> None:
+        """Connect both sockets and subscribe."""
+        self._build("public")
+        self._build("private")
+
+    def stop(self) -> None:
+        """Close both sockets."""
+        self._stopped = True
+        for ws in (self._public, self._private):
+            if ws is not None:
+                try:
+                    ws.exit()
+                except Exception as exc:  # noqa: BLE001 - closing a dead socket must not stop shutdown
+                    log.warning("closing websocket failed: %s", type(exc).__name__)
+
+    def _build(self, which: str) -> None:
+        old = self._public if which == "public" else self._private
+        if old is not None:
+            try:
+                old.exit()
+            except Exception as exc:  # noqa: BLE001 - the old socket is being replaced anyway
+                log.warning("closing old %s websocket failed: %s", which, type(exc).__name__)
+        if which == "public":
+            self._public_acks = 0
+            ws = _ws_class(self.settings.ws_public_url)(
+                channel_type="linear",
+                testnet=False,
+                callback_function=self._wrap(self._on_public_msg),
+            )
+            self._public = ws
+            ws.orderbook_stream(BOOK_DEPTH, list(self.symbols), self._unused)
+            ws.ticker_stream(list(self.symbols), self._unused)
+            ws.trade_stream(list(self.symbols), self._unused)
+        else:
+            self._private_auths = 0
+            key, secret = self.settings.credentials()
+            ws = _ws_class(self.settings.ws_private_url)(
+                channel_type="private",
+                testnet=False,
+                api_key=key,
+                api_secret=secret,
+                callback_function=self._wrap(self._on_private_msg),
+            )
+            self._private = ws
+            ws.order_stream(self._unused)
+            ws.execution_stream(self._unused)
+            ws.position_stream(self._unused)
+            ws.wallet_stream(self._unused)
+        self._on_state(which, "up", "connected")
+
+    @staticmethod
+    def _unused(_msg: dict[str, Any]) -> None:
+        """pybit requires a per-topic callback; ``callback_function`` receives every frame instead."""
+
+    def _wrap(self, fn: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+        def safe(msg: dict[str, Any]) -> None:
+            try:
+                fn(msg)
+            except Exception:
+                self.callback_errors += 1
+                log.exception("websocket callback failed; message dropped")
+
+        return safe
+
+    # --- public frames (pybit thread) ----------------------------------------------------
+    def _on_public_msg(self, msg: dict[str, Any]) -> None:
+        topic = msg.get("topic")
+        if topic is None:
+            if msg.get("op") == "subscribe":
+                if not msg.get("success", True):
+                    log.error("public subscribe refused: %s", msg.get("ret_msg"))
+                self._public_acks += 1
+                if self._public_acks > 3:  # pybit resubscribed after its own reconnect
+                    self.reconnects["public"] += 1
+                    self._on_state("public", "resync", "reconnected")
+            return
+        self.messages["public"] += 1
+        kind, _, rest = topic.partition(".")
+        if kind == "orderbook":
+            symbol = rest.partition(".")[2]
+            self._on_book(symbol, msg)
+        elif kind == "tickers":
+            self._on_ticker(rest, msg)
+        elif kind == "publicTrade":
+            self._on_trades(msg)
+
+    def _on_book(self, symbol: str, msg: dict[str, Any]) -> None:
+        book = self.books.get(symbol)
+        if book is None:
+            return
+        with self._book_lock:
+            was_stale = book.stale
+            ok = book.apply_message(msg)
+            self._last_msg_ms[symbol] = self._now_ms()
+        if not ok and not was_stale:
+            self._on_state(f"book:{symbol}", "stale", book.stale_reason)
+            self._rebuild.add("public")
+        elif was_stale and not book.stale:
+            self._on_state(f"book:{symbol}", "up", "resynced from snapshot")
+        now = time.monotonic()
+        if now - self._last_pub[symbol] >= self._publish_interval:
+            self._publish_book(symbol)
+            self._last_pub[symbol] = now
+        else:
+            self._dirty.add(symbol)
+
+    def _publish_book(self, symbol: str) -> None:
+        with self._book_lock:
+            view = self.books[symbol].view(BOOK_DEPTH)
+        self.store.put_book(view)
+        self._dirty.discard(symbol)
+
+    def _on_ticker(self, symbol: str, msg: dict[str, Any]) -> None:
+        data = msg.get("data") or {}
+        state = self._ticker_state.get(symbol)
+        if msg.get("type") == "snapshot" or state is None:
+            state = self._ticker_state[symbol] = dict(data)
+        else:
+            state.update(data)
+        if "symbol" not in state:
+            state["symbol"] = symbol
+        self.store.put_ticker(parse.ticker(state, int(msg.get("ts") or self._now_ms())))
+
+    def _on_trades(self, msg: dict[str, Any]) -> None:
+        trades = [
+            Trade(
+                symbol=t["s"],
+                side=Side(t["S"]),
+                price=parse.dec(t["p"]),
+                qty=parse.dec(t["v"]),
+                ts_ms=int(t["T"]),
+                trade_id=str(t.get("i", "")),
+            )
+            for t in msg.get("data", [])
+        ]
+        self.store.put_trades(trades)
+
+    # --- private frames (pybit thread) ---------------------------------------------------
+    def _on_private_msg(self, msg: dict[str, Any]) -> None:
+        topic = msg.get("topic")
+        if topic is None:
+            if msg.get("op") == "auth":
+                self._private_auths += 1
+                if not msg.get("success", False):
+                    self._on_state("private", "down", f"auth refused: {msg.get('ret_msg', '')}")
+                elif self._private_auths > 1:
+                    self.reconnects["private"] += 1
+                    self._on_state("private", "resync", "reconnected")
+            return
+        self.messages["private"] += 1
+        base = topic.split(".")[0]
+        if base in PRIVATE_TOPICS:
+            self._on_private(base, list(msg.get("data") or []))
+
+    # --- watchdog (engine calls this periodically from a worker thread) ------------------
+    def check(self) -> None:
+        """Mark silent books stale, publish dirty books, rebuild dead sockets with backoff."""
+        if self._stopped:
+            return
+        now_ms = self._now_ms()
+        stale_after = int(self.settings.risk.book_stale_s * 1000)
+        for symbol in self.symbols:
+            if symbol in self._dirty:
+                self._publish_book(symbol)
+            last = self._last_msg_ms.get(symbol)
+            book = self.books[symbol]
+            if last is not None and now_ms - last > stale_after and not book.stale:
+                with self._book_lock:
+                    book.mark_stale(f"no book update for {(now_ms - last) / 1000:.1f}s")
+                self._publish_book(symbol)
+                self._on_state(f"book:{symbol}", "stale", book.stale_reason)
+                self._rebuild.add("public")
+        for which, ws in (("public", self._public), ("private", self._private)):
+            dead = ws is None or ws.exited or not ws.is_connected()
+            if dead or which in self._rebuild:
+                self._try_rebuild(which, "socket down" if dead else "resubscribe for a fresh snapshot")
+
+    def _try_rebuild(self, which: str, why: str) -> None:
+        now = time.monotonic()
+        if now < self._next_try[which]:
+            return
+        self._on_state(which, "resyncing", why)
+        try:
+            self._build(which)
+        except Exception as exc:  # noqa: BLE001 - any connect failure is retried with backoff
+            self._backoff[which] = min(self._backoff[which] * 2, 30.0)
+            self._next_try[which] = now + self._backoff[which]
+            self._on_state(which, "down", f"{type(exc).__name__}; retry in {self._backoff[which]:.0f}s")
+            return
+        self._rebuild.discard(which)
+        self._backoff[which] = 1.0
+        self._next_try[which] = now + 1.0
+        self.reconnects[which] += 1
+        self._on_state(which, "resync", why)
+
+    def feed_ages_s(self) -> dict[str, float]:
+        """Seconds since the last book message per symbol (for health and the header)."""
+        now = self._now_ms()
+        return {s: (now - t) / 1000 for s, t in self._last_msg_ms.items()}
+
+    def is_stale(self, symbol: str) -> bool:
+        """True when the symbol's book is stale (gap, silence, or never received)."""
+        book = self.books.get(symbol)
+        return book is None or book.stale or symbol not in self._last_msg_ms

@@ -1,0 +1,287 @@
+"""Bybit V5 REST through the official pybit client. The only place (with ``feeds.py``) that imports pybit.
+
+pybit's own blocking retries would fight the engine's retry policy (it ``time.sleep``s inside the
+call, on the worker thread, and crashes on a past reset timestamp), so every session is built with
+
+* ``retry_codes={-1}`` — an empty set would silently mean "the default set", so a dummy code
+  disables pybit's retCode retries (10002/10006/...); the engine's tenacity policy retries instead;
+* ``max_retries=1`` — one attempt per call (``0`` crashes pybit with UnboundLocalError);
+* ``force_retry=False`` — network errors surface at once as ``requests`` exceptions;
+* ``return_response_headers=True`` — so the rate limiter can read ``X-Bapi-Limit-*``.
+
+pybit's ``HTTP`` is not documented as thread-safe, so each worker thread gets its own session.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from decimal import Decimal
+from typing import Any
+
+import requests
+from pybit import _helpers as pybit_helpers
+from pybit.exceptions import FailedRequestError, InvalidRequestError
+from pybit.unified_trading import HTTP
+
+from core.config import Settings, assert_endpoint_matches_mode
+from core.model import Balance, Instrument, Order, Position, Ticker
+from core.resilience.errors import VenueError, classify_exception, classify_http_status, classify_ret_code
+from core.venues.base import RestReply
+from core.venues.bybit import parse
+
+log = logging.getLogger(__name__)
+
+CATEGORY = "linear"
+
+#: venue method → (pybit method, REST path). The path keys rate limits, breakers and metrics.
+ENDPOINTS: dict[str, tuple[str, str]] = {
+    "server_time": ("get_server_time", "/v5/market/time"),
+    "instruments": ("get_instruments_info", "/v5/market/instruments-info"),
+    "tickers": ("get_tickers", "/v5/market/tickers"),
+    "orderbook": ("get_orderbook", "/v5/market/orderbook"),
+    "kline": ("get_kline", "/v5/market/kline"),
+    "place": ("place_order", "/v5/order/create"),
+    "amend": ("amend_order", "/v5/order/amend"),
+    "cancel": ("cancel_order", "/v5/order/cancel"),
+    "cancel_all": ("cancel_all_orders", "/v5/order/cancel-all"),
+    "open_orders": ("get_open_orders", "/v5/order/realtime"),
+    "order_history": ("get_order_history", "/v5/order/history"),
+    "executions": ("get_executions", "/v5/execution/list"),
+    "positions": ("get_positions", "/v5/position/list"),
+    "set_leverage": ("set_leverage", "/v5/position/set-leverage"),
+    "trading_stop": ("set_trading_stop", "/v5/position/trading-stop"),
+    "closed_pnl": ("get_closed_pnl", "/v5/position/closed-pnl"),
+    "balance": ("get_wallet_balance", "/v5/account/wallet-balance"),
+    "fee_rates": ("get_fee_rates", "/v5/account/fee-rate"),
+}
+
+_clock_offset_ms = 0
+_orig_generate_timestamp = pybit_helpers.generate_timestamp
+
+
+def _corrected_timestamp() -> int:
+    return int(_orig_generate_timestamp()) + _clock_offset_ms
+
+
+def set_clock_offset(offset_ms: int) -> None:
+    """Sign every pybit request (REST and WS auth) with ``local time + offset_ms``.
+
+    pybit reads the time through ``pybit._helpers.generate_timestamp`` everywhere, so patching that
+    one function corrects HTTP signing and WebSocket auth alike.
+    """
+    global _clock_offset_ms
+    _clock_offset_ms = int(offset_ms)
+    pybit_helpers.generate_timestamp = _corrected_timestamp
+
+
+def make_http(settings: Settings) -> HTTP:
+    """A pybit ``HTTP`` session for the configured mode, pointed at that mode's endpoint only."""
+    assert_endpoint_matches_mode(settings.mode, settings.rest_url)
+    key, secret = settings.credentials()
+    session = HTTP(
+        testnet=False,
+        demo=settings.mode.value == "demo",
+        api_key=key,
+        api_secret=secret,
+        recv_window=settings.venue.recv_window_ms,
+        timeout=int(settings.venue.timeout_s),
+        max_retries=1,
+        retry_codes={-1},
+        force_retry=False,
+        return_response_headers=True,
+        log_requests=False,
+        logging_level=logging.WARNING,
+    )
+    session.endpoint = settings.rest_url
+    return session
+
+
+NON_IDEMPOTENT = frozenset({"place"})
+"""Venue methods that must never be blindly repeated (the executor resolves them by orderLinkId)."""
+
+
+def _reset_ms(headers: dict[str, str]) -> int | None:
+    for k, v in headers.items():
+        if k.lower() == "x-bapi-limit-reset-timestamp" and v.isdigit():
+            return int(v)
+    return None
+
+
+def _headers(raw: Any) -> dict[str, str]:
+    if raw is None:
+        return {}
+    return {str(k): str(v) for k, v in dict(raw).items()}
+
+
+class BybitVenue:
+    """Blocking Bybit V5 REST access (implements :class:`core.venues.base.Venue`)."""
+
+    name = "bybit"
+
+    def __init__(self, settings: Settings) -> None:
+        assert_endpoint_matches_mode(settings.mode, settings.rest_url)
+        self.settings = settings
+        self.mode = settings.mode
+        self.rest_url = settings.rest_url
+        self._local = threading.local()
+
+    # --- plumbing -------------------------------------------------------------------------
+    def _session(self) -> HTTP:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = make_http(self.settings)
+        return session
+
+    def endpoint_of(self, method: str) -> str:
+        """The REST path a venue method calls."""
+        return ENDPOINTS[method][1]
+
+    def call(self, method: str, **params: Any) -> RestReply:
+        """Call one endpoint by venue-method name; raise a classified :class:`VenueError` on any failure."""
+        fn_name, path = ENDPOINTS[method]
+        # Third mode check (the executor also checks): the session endpoint must still match.
+        assert_endpoint_matches_mode(self.mode, self._session().endpoint)
+        fn = getattr(self._session(), fn_name)
+        idempotent = method not in NON_IDEMPOTENT
+        started = time.perf_counter()
+        err: VenueError | None
+        try:
+            out = fn(**params)
+        except InvalidRequestError as exc:
+            headers = _headers(exc.resp_headers)
+            err = classify_ret_code(
+                int(exc.status_code),
+                str(exc.message),
+                endpoint=path,
+                idempotent=idempotent,
+                reset_ms=_reset_ms(headers),
+            )
+            if err is None:  # pragma: no cover - pybit only raises for non-zero codes
+                raise
+            raise err from None
+        except FailedRequestError as exc:
+            err = classify_http_status(
+                int(exc.status_code), str(exc.message), endpoint=path, idempotent=idempotent
+            )
+            if err is None:  # pragma: no cover - pybit only raises for non-200
+                raise
+            raise err from None
+        except requests.exceptions.RequestException as exc:
+            err = classify_exception(exc, endpoint=path, idempotent=idempotent)
+            if err is None:  # pragma: no cover - every RequestException classifies
+                raise
+            # Keep the cause chain (it proves "never sent"), but not requests' text, which can
+            # echo the URL with its query string.
+            raise err from exc
+        body, _elapsed, headers = out
+        return RestReply(
+            result=body.get("result") or {},
+            headers=_headers(headers),
+            elapsed_s=time.perf_counter() - started,
+        )
+
+    # --- the Venue protocol ----------------------------------------------------------------
+    def server_time_ms(self) -> int:
+        """The venue's clock in ms."""
+        res = self.call("server_time").result
+        return int(res["timeNano"]) // 1_000_000 if res.get("timeNano") else int(res["timeSecond"]) * 1000
+
+    def instruments(self, symbols: tuple[str, ...]) -> list[Instrument]:
+        """Instruments for ``symbols``."""
+        out: list[Instrument] = []
+        for sym in symbols:
+            res = self.call("instruments", category=CATEGORY, symbol=sym).result
+            out.extend(parse.instrument(item) for item in res.get("list", []))
+        return out
+
+    def fee_rates(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """(taker, maker) per symbol."""
+        res = self.call("fee_rates", category=CATEGORY).result
+        return {
+            i["symbol"]: (parse.dec(i.get("takerFeeRate")), parse.dec(i.get("makerFeeRate")))
+            for i in res.get("list", [])
+        }
+
+    def place(self, params: dict[str, Any]) -> RestReply:
+        """Create one order."""
+        return self.call("place", **params)
+
+    def amend(self, symbol: str, order_link_id: str, qty: str | None, price: str | None) -> RestReply:
+        """Amend qty and/or price of a working order."""
+        return self.call(
+            "amend", category=CATEGORY, symbol=symbol, orderLinkId=order_link_id, qty=qty, price=price
+        )
+
+    def cancel(self, symbol: str, order_link_id: str) -> RestReply:
+        """Cancel one working order."""
+        return self.call("cancel", category=CATEGORY, symbol=symbol, orderLinkId=order_link_id)
+
+    def cancel_all(self, symbol: str | None) -> list[str]:
+        """Cancel every working order; returns the cancelled orderLinkIds."""
+        params: dict[str, Any] = {"category": CATEGORY}
+        if symbol:
+            params["symbol"] = symbol
+        else:
+            params["settleCoin"] = "USDT"
+        res = self.call("cancel_all", **params).result
+        return [i.get("orderLinkId", "") for i in res.get("list", [])]
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Every working order, following the cursor."""
+        params: dict[str, Any] = {"category": CATEGORY, "limit": 50}
+        if symbol:
+            params["symbol"] = symbol
+        else:
+            params["settleCoin"] = "USDT"
+        out: list[Order] = []
+        while True:
+            res = self.call("open_orders", **params).result
+            out.extend(parse.order(i) for i in res.get("list", []))
+            cursor = res.get("nextPageCursor")
+            if not cursor or not res.get("list"):
+                return out
+            params["cursor"] = cursor
+
+    def find_order(self, symbol: str, order_link_id: str) -> Order | None:
+        """Look an order up by orderLinkId among open and recent closed orders."""
+        for method, extra in (("open_orders", {}), ("open_orders", {"openOnly": 1}), ("order_history", {})):
+            res = self.call(method, category=CATEGORY, symbol=symbol, orderLinkId=order_link_id, **extra)
+            items = res.result.get("list", [])
+            if items:
+                return parse.order(items[0])
+        return None
+
+    def positions(self) -> list[Position]:
+        """Every open position (settleCoin=USDT returns only non-zero rows)."""
+        res = self.call("positions", category=CATEGORY, settleCoin="USDT", limit=200).result
+        return [parse.position(i) for i in res.get("list", [])]
+
+    def position(self, symbol: str) -> Position | None:
+        """One symbol's position row (present even when flat)."""
+        res = self.call("positions", category=CATEGORY, symbol=symbol).result
+        items = res.get("list", [])
+        return parse.position(items[0]) if items else None
+
+    def balance(self) -> Balance | None:
+        """The USDT balance of the unified account."""
+        res = self.call("balance", accountType="UNIFIED", coin="USDT").result
+        items = res.get("list", [])
+        return parse.balance(items[0]) if items else None
+
+    def set_leverage(self, symbol: str, leverage: Decimal) -> None:
+        """Set buy and sell leverage (one-way mode)."""
+        lev = format(leverage.normalize(), "f")
+        self.call("set_leverage", category=CATEGORY, symbol=symbol, buyLeverage=lev, sellLeverage=lev)
+
+    def orderbook(self, symbol: str, depth: int) -> dict[str, Any]:
+        """A REST book snapshot."""
+        return self.call("orderbook", category=CATEGORY, symbol=symbol, limit=depth).result
+
+    def ticker(self, symbol: str) -> Ticker | None:
+        """The REST ticker for ``symbol``."""
+        reply = self.call("tickers", category=CATEGORY, symbol=symbol)
+        items = reply.result.get("list", [])
+        ts = int(reply.result.get("time") or 0)
+        return parse.ticker(items[0], ts) if items else None
