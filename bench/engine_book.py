@@ -1,0 +1,217 @@
+"""Order book decode + apply throughput on realistic ``orderbook.200`` frames.
+
+Run: .venv/bin/python bench/engine_book.py [N_DELTAS]
+
+The stream: one 200+200 snapshot, then N deltas in Bybit's exact frame shape (~5-6 levels each,
+about 15% deletes, inserts/deletes as the mid walks and the far end is trimmed). The final book is
+checked against the generator's true book. Figures are the median of 5 passes.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core.market.decode import decode_book, decode_public
+from core.market.orderbook import OrderBook
+
+SYMBOL = "BTCUSDT"
+DEPTH = 200
+TICK = 0.1
+
+
+def _fmt_px(ticks: int) -> str:
+    return f"{ticks * TICK:.2f}"
+
+
+def _fmt_sz(rng: random.Random) -> str:
+    return f"{rng.lognormvariate(0, 1.2):.3f}"
+
+
+def generate(n: int, seed: int = 42) -> tuple[list[bytes], dict[int, str], dict[int, str]]:
+    """Frames (snapshot first) and the true final book (ticks -> size string) per side."""
+    rng = random.Random(seed)
+    mid = 650_000  # in ticks: 65000.0
+    bids = {mid - 1 - i: _fmt_sz(rng) for i in range(DEPTH)}
+    asks = {mid + 1 + i: _fmt_sz(rng) for i in range(DEPTH)}
+    ts = 1_767_225_600_000
+    u = 1_000
+    seq = 50_000_000
+
+    def frame(kind: str, b: list[list[str]], a: list[list[str]]) -> bytes:
+        return orjson.dumps(
+            {
+                "topic": f"orderbook.{DEPTH}.{SYMBOL}",
+                "type": kind,
+                "ts": ts,
+                "data": {"s": SYMBOL, "b": b, "a": a, "u": u, "seq": seq},
+                "cts": ts - 2,
+            }
+        )
+
+    frames = [
+        frame(
+            "snapshot",
+            [[_fmt_px(p), s] for p, s in sorted(bids.items(), reverse=True)],
+            [[_fmt_px(p), s] for p, s in sorted(asks.items())],
+        )
+    ]
+    for _ in range(n):
+        u += 1
+        seq += rng.randint(1, 20)
+        ts += 100
+        db: dict[int, str] = {}
+        da: dict[int, str] = {}
+        # occasionally the mid moves one tick: the best level on one side goes, the other side gains one
+        if rng.random() < 0.1:
+            if rng.random() < 0.5 and len(asks) > 1:
+                best = min(asks)
+                del asks[best]
+                da[best] = "0"
+                new_bid = max(bids) + 1
+                if new_bid < min(asks):
+                    bids[new_bid] = db[new_bid] = _fmt_sz(rng)
+            elif len(bids) > 1:
+                best = max(bids)
+                del bids[best]
+                db[best] = "0"
+                new_ask = min(asks) - 1
+                if new_ask > max(bids):
+                    asks[new_ask] = da[new_ask] = _fmt_sz(rng)
+        for _ in range(rng.randint(2, 8)):
+            side, d, is_bid = (bids, db, True) if rng.random() < 0.5 else (asks, da, False)
+            r = rng.random()
+            if r < 0.15 and len(side) > 10:
+                p = rng.choice(list(side))
+                del side[p]
+                d[p] = "0"
+            elif r < 0.35:
+                edge = (min(side) - rng.randint(1, 5)) if is_bid else (max(side) + rng.randint(1, 5))
+                side[edge] = d[edge] = _fmt_sz(rng)
+            else:
+                best = max(side) if is_bid else min(side)
+                off = int(abs(rng.gauss(0, 15)))
+                p = best - off if is_bid else best + off
+                side[p] = d[p] = _fmt_sz(rng)
+        # trim back to DEPTH levels, as the venue does
+        while len(bids) > DEPTH:
+            p = min(bids)
+            del bids[p]
+            db[p] = "0"
+        while len(asks) > DEPTH:
+            p = max(asks)
+            del asks[p]
+            da[p] = "0"
+        frames.append(
+            frame("delta", [[_fmt_px(p), s] for p, s in db.items()], [[_fmt_px(p), s] for p, s in da.items()])
+        )
+    return frames, bids, asks
+
+
+def _check(book: OrderBook, bids: dict[int, str], asks: dict[int, str]) -> None:
+    b, a = book.levels()
+    want_b = {round(p * TICK, 2): float(s) for p, s in bids.items()}
+    want_a = {round(p * TICK, 2): float(s) for p, s in asks.items()}
+    assert not book.stale, book.stale_reason
+    assert {round(p, 2): s for p, s in b.items()} == want_b, "bids differ from the true book"
+    assert {round(p, 2): s for p, s in a.items()} == want_a, "asks differ from the true book"
+
+
+def _median_rate(run: Callable[[], int], passes: int = 5) -> float:
+    rates = []
+    for _ in range(passes):
+        gc.collect()
+        t0 = time.perf_counter()
+        count = run()
+        rates.append(count / (time.perf_counter() - t0))
+    return statistics.median(rates)
+
+
+def main(n: int = 20_000) -> None:
+    """Print the benchmark figures as ``name: value unit`` lines."""
+    frames, true_bids, true_asks = generate(n)
+    deltas = frames[1:]
+    avg_bytes = sum(map(len, deltas)) / len(deltas)
+    levels = [orjson.loads(f)["data"] for f in deltas]
+    avg_levels = sum(len(d["b"]) + len(d["a"]) for d in levels) / len(levels)
+    deletes = sum(s == "0" for d in levels for _, s in d["b"] + d["a"]) / max(
+        1, sum(len(d["b"]) + len(d["a"]) for d in levels)
+    )
+    del levels
+    print(f"frames_deltas: {len(deltas)} frames")
+    print(f"frames_avg_bytes: {avg_bytes:.0f} B")
+    print(f"frames_avg_levels: {avg_levels:.1f} levels")
+    print(f"frames_delete_share: {deletes * 100:.0f} %")
+
+    def msgspec_run() -> int:
+        book = OrderBook(SYMBOL, DEPTH)
+        apply = book.apply_frame
+        for raw in frames:
+            apply(decode_book(raw))
+        _check(book, true_bids, true_asks)
+        return len(frames)
+
+    def dispatch_run() -> int:
+        book = OrderBook(SYMBOL, DEPTH)
+        apply = book.apply_frame
+        for raw in frames:
+            apply(decode_public(raw))
+        return len(frames)
+
+    def orjson_dict_run() -> int:
+        book = OrderBook(SYMBOL, DEPTH)
+        apply = book.apply_message
+        for raw in frames:
+            apply(orjson.loads(raw))
+        _check(book, true_bids, true_asks)
+        return len(frames)
+
+    parsed = [orjson.loads(f) for f in frames]  # pybit hands the callback parsed dicts
+    gc.freeze()
+
+    def dict_apply_run() -> int:
+        book = OrderBook(SYMBOL, DEPTH)
+        apply = book.apply_message
+        for msg in parsed:
+            apply(msg)
+        return len(parsed)
+
+    rate = _median_rate(msgspec_run)  # msgspec typed decode + apply
+    print(f"book_apply_orderbook200_msgs_per_s: {rate:.0f} msgs/s")
+    print(f"book_apply_orderbook200_us_per_msg: {1e6 / rate:.2f} us")
+    rate = _median_rate(dispatch_run)  # decode_public topic dispatch + apply
+    print(f"book_apply_orderbook200_dispatch_msgs_per_s: {rate:.0f} msgs/s")
+    rate = _median_rate(orjson_dict_run)  # orjson.loads + apply_message
+    print(f"book_apply_orderbook200_orjson_dict_msgs_per_s: {rate:.0f} msgs/s")
+    rate = _median_rate(dict_apply_run)  # apply_message on pre-parsed dicts (what pybit hands over)
+    print(f"book_apply_orderbook200_dict_msgs_per_s: {rate:.0f} msgs/s")
+
+    snap = decode_book(frames[0])
+    reps = 2000
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        OrderBook(SYMBOL, DEPTH).apply_frame(snap)
+    print(f"book_snapshot200_rebuild_us: {(time.perf_counter() - t0) / reps * 1e6:.1f} us")
+    book = OrderBook(SYMBOL, DEPTH)
+    book.apply_frame(snap)
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        book.top(10)
+    print(f"book_top10_us: {(time.perf_counter() - t0) / reps * 1e6:.1f} us")
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        book.view(25)
+    print(f"book_view25_decimal_us: {(time.perf_counter() - t0) / reps * 1e6:.1f} us")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000)
