@@ -23,7 +23,9 @@ class MarketStore:
     ``version`` increases on every write so readers can skip unchanged frames cheaply.
     """
 
-    def __init__(self, trades_per_symbol: int = 200, prices_per_symbol: int = 600, events: int = 10_000) -> None:
+    def __init__(
+        self, trades_per_symbol: int = 200, prices_per_symbol: int = 600, events: int = 10_000
+    ) -> None:
         self._lock = threading.Lock()
         self._books: dict[str, BookView] = {}
         self._tickers: dict[str, Ticker] = {}
