@@ -185,6 +185,11 @@ class OrderBook:
         return bb is not None and ba is not None and bb >= ba
 
     @property
+    def u(self) -> int:
+        """Bybit's update id of the last applied message (alias of ``update_id``)."""
+        return self.update_id
+
+    @property
     def best_bid(self) -> float | None:
         """Highest bid price (float), if any."""
         return self._best_bid

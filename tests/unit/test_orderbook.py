@@ -116,7 +116,7 @@ def test_decimal_view_is_exact() -> None:
     assert v.best_bid == Decimal("65000.10") and v.best_ask == Decimal("65000.20")
     assert v.bids[0].size == Decimal("1.23") and v.asks[0].size == Decimal("0.001")
     assert v.mid == Decimal("65000.15")
-    assert v.update_id == 7 and not v.stale
+    assert v.update_id == 7 and book.u == 7 and not v.stale
 
 
 def test_gap_marks_stale_until_snapshot() -> None:
