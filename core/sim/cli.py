@@ -1,0 +1,88 @@
+"""``trade-console sim``: run the sim venue in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from core.config import SimSettings, is_loopback_host
+from core.sim.faults import FaultSpec
+from core.sim.server import SimServer
+
+
+def _banner(server: SimServer, sim: SimSettings) -> str:
+    key, secret = sim.api_key, sim.api_secret.get_secret_value()
+    return f"""Sim venue (Bybit V5, linear) — seed {sim.seed}, market {sim.market_rate_hz:g} Hz, \
+rate limits {"on" if sim.rate_limits else "off"}, faults {sim.faults or "none"}
+  REST        {server.rest_url}
+  WS public   {server.ws_public_url}
+  WS private  {server.ws_private_url}
+  API key     {key}
+  API secret  {secret}      (the sim's well-known credentials; they only open this loopback venue)
+  Admin       curl -H 'X-SIM-ADMIN: {key}' {server.rest_url}/sim/admin/stats
+
+pybit:
+  from pybit.unified_trading import HTTP, WebSocket
+  import pybit.unified_trading as ut
+  s = HTTP(api_key="{key}", api_secret="{secret}"); s.endpoint = "{server.rest_url}"
+  ut.PUBLIC_WSS = "ws://{server.settings.host}:{server.port}/v5/public/{{CHANNEL_TYPE}}"
+  ut.PRIVATE_WSS = "{server.ws_private_url}"
+  ws = WebSocket("linear", testnet=False)
+ccxt:
+  import ccxt
+  ex = ccxt.bybit({{"apiKey": "{key}", "secret": "{secret}",
+                   "options": {{"defaultType": "swap", "fetchMarkets": {{"types": ["linear"]}},
+                               "fetchCurrencies": False, "enableUnifiedAccount": True,
+                               "enableUnifiedMargin": False}}}})
+  ex.urls["api"] = {{k: "{server.rest_url}" for k in ("spot", "futures", "v2", "public", "private")}}
+Ctrl-C to stop."""
+
+
+def run_standalone(
+    sim: SimSettings,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    seed: int | None = None,
+    faults: str | None = None,
+    rate_hz: float | None = None,
+) -> int:
+    """Run the venue until Ctrl-C; print URLs, credentials and client recipes first. Returns an exit code."""
+    updates: dict[str, Any] = {}
+    if host is not None:
+        if not is_loopback_host(host):
+            print(f"trade-console sim: --host must be a loopback address, got {host!r}")
+            return 2
+        updates["host"] = host
+    if port is not None:
+        updates["port"] = port
+    if seed is not None:
+        updates["seed"] = seed
+    if faults is not None:
+        try:
+            FaultSpec.parse(faults)
+        except ValueError as exc:
+            print(f"trade-console sim: --faults: {exc}")
+            return 2
+        updates["faults"] = faults
+    if rate_hz is not None:
+        if not 0 < rate_hz <= 5000:
+            print("trade-console sim: --rate must be in (0, 5000]")
+            return 2
+        updates["market_rate_hz"] = rate_hz
+    settings = sim.model_copy(update=updates)
+
+    async def _main() -> None:
+        server = SimServer(settings)
+        await server.start()
+        print(_banner(server, settings), flush=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await server.stop()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_main())
+    print("sim venue stopped.")
+    return 0

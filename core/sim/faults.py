@@ -1,0 +1,203 @@
+"""Fault injection for the sim venue: rate-limit bursts, 5xx, latency, dropped connections,
+WebSocket disconnects and stalled feeds.
+
+Spec syntax (CLI ``--faults``, ``SimSettings.faults``, ``POST /sim/admin/faults``): comma-separated
+``key=value`` items; an empty spec (or ``clear``) means no faults.
+
+================== ===================================================================
+``rate_limit=P``   each signed REST request is refused with 10006 with probability P
+``rate_limit_next=N`` the next N signed REST requests are refused with 10006
+``http5xx=P``      each REST request answers HTTP 500/502/503 with probability P
+``http5xx_next=N`` the next N REST requests answer 5xx
+``http_status=S``  use status S (500..599) for injected 5xx instead of a seeded choice
+``latency_ms=N``   add N ms before every REST response
+``jitter_ms=N``    add a further seeded uniform 0..N ms
+``drop_rest=P``    close the TCP connection without a response with probability P
+``drop_rest_next=N`` drop the next N REST requests
+``ws_disconnect=X`` one-shot: close ``all`` WebSockets, or N of them (oldest first), now
+``stall_feed=A|B`` stop publishing public topics of symbols A and B (``*`` = all); REST keeps
+                   working; lifting the stall re-sends a fresh snapshot to subscribers
+``seed=N``         seed of the fault RNG (default: the sim seed)
+================== ===================================================================
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+RestFault = Literal["rate_limit", "http5xx", "drop"]
+
+_PROB_KEYS = ("rate_limit", "http5xx", "drop_rest")
+_INT_KEYS = ("rate_limit_next", "http5xx_next", "drop_rest_next", "latency_ms", "jitter_ms")
+
+
+@dataclass(frozen=True, slots=True)
+class FaultSpec:
+    """A parsed fault specification. ``ws_disconnect`` is an action, not a standing fault."""
+
+    rate_limit: float = 0.0
+    rate_limit_next: int = 0
+    http5xx: float = 0.0
+    http5xx_next: int = 0
+    http_status: int | None = None
+    latency_ms: int = 0
+    jitter_ms: int = 0
+    drop_rest: float = 0.0
+    drop_rest_next: int = 0
+    ws_disconnect: str = ""
+    stall_feed: frozenset[str] = field(default_factory=frozenset)
+    seed: int | None = None
+
+    @classmethod
+    def parse(cls, spec: str) -> FaultSpec:
+        """Parse ``"k=v,k=v"``. Raises :class:`ValueError` naming the bad item."""
+        items: dict[str, str] = {}
+        for raw in spec.split(","):
+            item = raw.strip()
+            if not item or item == "clear":
+                continue
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise ValueError(f"fault item {item!r} is not key=value")
+            items[key.strip()] = value.strip()
+        return cls.from_mapping(items)
+
+    @classmethod
+    def from_mapping(cls, items: Mapping[str, Any]) -> FaultSpec:
+        """Build from a mapping (parsed spec or admin JSON). Raises :class:`ValueError`."""
+        kwargs: dict[str, Any] = {}
+        for key, value in items.items():
+            try:
+                if key in _PROB_KEYS:
+                    p = float(value)
+                    if not 0.0 <= p <= 1.0:
+                        raise ValueError("must be a probability in [0, 1]")
+                    kwargs[key] = p
+                elif key in _INT_KEYS:
+                    n = int(value)
+                    if n < 0:
+                        raise ValueError("must be >= 0")
+                    kwargs[key] = n
+                elif key == "http_status":
+                    s = None if value in (None, "") else int(value)
+                    if s is not None and not 500 <= s <= 599:
+                        raise ValueError("must be 500..599")
+                    kwargs[key] = s
+                elif key == "seed":
+                    kwargs[key] = None if value in (None, "") else int(value)
+                elif key == "ws_disconnect":
+                    v = str(value).strip().lower()
+                    if v not in ("", "all") and (not v.isdigit() or int(v) < 0):
+                        raise ValueError("must be 'all' or a count")
+                    kwargs[key] = v
+                elif key == "stall_feed":
+                    if isinstance(value, list | tuple | set | frozenset):
+                        syms = [str(s) for s in value]
+                    else:
+                        syms = str(value).split("|")
+                    kwargs[key] = frozenset(s.strip().upper() for s in syms if s.strip())
+                else:
+                    raise ValueError("unknown fault kind")
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"fault {key}={value!r}: {exc}") from None
+        return cls(**kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for the admin endpoint (defaults omitted)."""
+        out: dict[str, Any] = {}
+        default = FaultSpec()
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if value != getattr(default, name):
+                out[name] = sorted(value) if isinstance(value, frozenset) else value
+        return out
+
+    def __str__(self) -> str:
+        parts = []
+        for key, value in self.to_dict().items():
+            parts.append(f"{key}={'|'.join(value) if isinstance(value, list) else value}")
+        return ",".join(parts)
+
+
+class FaultInjector:
+    """The live fault state: decisions are drawn from a seeded RNG, so a run is reproducible."""
+
+    def __init__(self, spec: FaultSpec | str = "", *, seed: int = 0) -> None:
+        self._default_seed = seed
+        self.counts: dict[str, int] = {
+            "rate_limit": 0,
+            "http5xx": 0,
+            "drop_rest": 0,
+            "ws_disconnect": 0,
+            "stalled_msgs": 0,
+        }
+        self.spec = FaultSpec()
+        self._rng = random.Random(seed)
+        self._rate_next = self._http_next = self._drop_next = 0
+        self.set(spec)
+
+    def set(self, spec: FaultSpec | str) -> FaultSpec:
+        """Replace the standing faults (counters from ``*_next`` restart). Returns the parsed spec."""
+        parsed = FaultSpec.parse(spec) if isinstance(spec, str) else spec
+        self.spec = parsed
+        self._rng = random.Random(parsed.seed if parsed.seed is not None else self._default_seed)
+        self._rate_next = parsed.rate_limit_next
+        self._http_next = parsed.http5xx_next
+        self._drop_next = parsed.drop_rest_next
+        return parsed
+
+    @property
+    def active(self) -> bool:
+        """True when any REST fault could fire (fast path for the handler)."""
+        s = self.spec
+        return bool(s.rate_limit or s.http5xx or s.drop_rest or s.latency_ms or s.jitter_ms) or bool(
+            self._rate_next or self._http_next or self._drop_next
+        )
+
+    def rest_fault(self, *, signed: bool) -> tuple[RestFault | None, int]:
+        """Decide the fault for one REST request: (kind or None, HTTP status for 5xx)."""
+        s = self.spec
+        if self._drop_next or (s.drop_rest and self._rng.random() < s.drop_rest):
+            self._drop_next = max(0, self._drop_next - 1)
+            self.counts["drop_rest"] += 1
+            return "drop", 0
+        if self._http_next or (s.http5xx and self._rng.random() < s.http5xx):
+            self._http_next = max(0, self._http_next - 1)
+            self.counts["http5xx"] += 1
+            return "http5xx", s.http_status or self._rng.choice((500, 502, 503))
+        if signed and (self._rate_next or (s.rate_limit and self._rng.random() < s.rate_limit)):
+            self._rate_next = max(0, self._rate_next - 1)
+            self.counts["rate_limit"] += 1
+            return "rate_limit", 0
+        return None, 0
+
+    def latency_s(self) -> float:
+        """Added latency for one REST response, in seconds."""
+        s = self.spec
+        ms = s.latency_ms + (self._rng.uniform(0, s.jitter_ms) if s.jitter_ms else 0.0)
+        return ms / 1000.0
+
+    def stalled(self, symbol: str) -> bool:
+        """True when public topics of ``symbol`` must not be published."""
+        stall = self.spec.stall_feed
+        return bool(stall) and (symbol in stall or "*" in stall)
+
+    def describe(self) -> dict[str, Any]:
+        """Current spec, remaining one-shot counters and what has been injected so far."""
+        return {
+            "spec": str(self.spec),
+            "faults": self.spec.to_dict(),
+            "pending": {
+                "rate_limit_next": self._rate_next,
+                "http5xx_next": self._http_next,
+                "drop_rest_next": self._drop_next,
+            },
+            "injected": dict(self.counts),
+        }
+
+    def without_action(self) -> FaultSpec:
+        """The standing spec with the one-shot ``ws_disconnect`` action cleared."""
+        return replace(self.spec, ws_disconnect="")

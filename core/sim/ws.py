@@ -1,0 +1,385 @@
+"""Public (``/v5/public/linear``) and private (``/v5/private``) Bybit V5 WebSockets for the sim venue.
+
+Behaviour that Bybit clients rely on (pybit in particular):
+
+- subscribe/unsubscribe acks echo ``req_id`` and come ``ack_delay_ms`` (seeded, 20–50 ms) after the
+  request; the first snapshot follows the ack. The snapshot is taken and the connection registered
+  for deltas in one synchronous step on the loop, so no delta is lost or duplicated;
+- an invalid topic gets ``success:false`` with ``ret_msg "error:handler not found,topic:<t>"``, as
+  real Bybit answers (note: pybit 5.17 crashes its socket on any ``success:false`` subscribe ack,
+  so clients must validate symbols before subscribing);
+- no frame without ``topic`` is ever sent except acks and pongs;
+- each connection has a bounded send queue; a consumer that falls ``max_queue`` messages behind
+  is disconnected (as Bybit drops slow consumers) instead of growing memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import random
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import orjson
+from aiohttp import WSMsgType, web
+
+from core.sim.auth import Authenticator, AuthError
+from core.sim.faults import FaultInjector
+from core.sim.rest import ExchangeFacade
+
+log = logging.getLogger(__name__)
+
+PRIVATE_TOPICS = frozenset(
+    {"order", "execution", "position", "wallet", "order.linear", "execution.linear", "position.linear"}
+)
+DEFAULT_MAX_QUEUE = 50_000
+_TEXT = WSMsgType.TEXT
+
+
+def _dumps(obj: Any) -> bytes:
+    return orjson.dumps(obj, default=str)
+
+
+class WsConn:
+    """One WebSocket connection: its subscriptions and a bounded outgoing queue."""
+
+    __slots__ = (
+        "api_key",
+        "conn_id",
+        "dead",
+        "private",
+        "queue",
+        "topics",
+        "transport",
+        "waiter",
+        "writer",
+        "ws",
+    )
+
+    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport | None, private: bool) -> None:
+        self.ws = ws
+        self.transport = transport
+        self.private = private
+        self.conn_id = uuid.uuid4().hex[:20]
+        self.queue: deque[bytes] = deque()
+        self.waiter: asyncio.Future[None] | None = None
+        self.topics: set[str] = set()
+        self.api_key: str | None = None
+        self.dead = False
+        self.writer: asyncio.Task[None] | None = None
+
+
+class WsHub:
+    """Fan-out from the exchange's listeners to WebSocket connections, and the two WS handlers."""
+
+    def __init__(
+        self,
+        exchange: ExchangeFacade,
+        auth: Authenticator,
+        faults: FaultInjector,
+        now_ms: Callable[[], int],
+        *,
+        seed: int,
+        ack_delay_ms: tuple[int, int] = (20, 50),
+        max_queue: int = DEFAULT_MAX_QUEUE,
+    ) -> None:
+        self._ex = exchange
+        self._auth = auth
+        self._faults = faults
+        self._now_ms = now_ms
+        self._rng = random.Random(seed ^ 0x5EED)
+        self._ack_lo, self._ack_hi = ack_delay_ms
+        self.max_queue = max_queue
+        self._public: dict[str, set[WsConn]] = {}
+        self._private: dict[str, set[WsConn]] = {}
+        self.conns: dict[str, WsConn] = {}
+        self._ids = itertools.count(1)
+        self.stats: dict[str, int] = {"msgs_sent": 0, "public_msgs": 0, "private_msgs": 0, "slow_dropped": 0}
+        exchange.add_public_listener(self.on_public)
+        exchange.add_private_listener(self.on_private)
+
+    # --- fan-out (called synchronously from exchange.step / REST calls on the loop) ----------
+    def on_public(self, topic: str, msg: dict[str, Any]) -> None:
+        """Public listener: serialise once, queue to every subscriber of ``topic``."""
+        subs = self._public.get(topic)
+        if not subs:
+            return
+        if self._faults.spec.stall_feed and self._faults.stalled(topic.rpartition(".")[2]):
+            self._faults.counts["stalled_msgs"] += 1
+            return
+        data = _dumps(msg)
+        self.stats["public_msgs"] += 1
+        for conn in tuple(subs):
+            self._push(conn, data)
+
+    def on_private(self, api_key: str, topic: str, items: list[dict[str, Any]]) -> None:
+        """Private listener: push ``{"id","topic","creationTime","data"}`` to that key's connections."""
+        conns = self._private.get(api_key)
+        if not conns:
+            return
+        base = topic.partition(".")[0]
+        cache: dict[str, bytes] = {}
+        for conn in tuple(conns):
+            name = base if base in conn.topics else f"{base}.linear"
+            if name not in conn.topics:
+                continue
+            data = cache.get(name)
+            if data is None:
+                msg_id = f"sim-{next(self._ids)}"
+                msg = {"id": msg_id, "topic": name, "creationTime": self._now_ms(), "data": items}
+                data = cache[name] = _dumps(msg)
+            self._push(conn, data)
+            self.stats["private_msgs"] += 1
+
+    def _push(self, conn: WsConn, data: bytes) -> None:
+        if conn.dead:
+            return
+        queue = conn.queue
+        queue.append(data)
+        if len(queue) > self.max_queue:
+            self.stats["slow_dropped"] += 1
+            log.warning("sim ws %s: slow consumer (%d queued), disconnecting", conn.conn_id, len(queue))
+            self._kill(conn)
+            return
+        waiter = conn.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _kill(self, conn: WsConn) -> None:
+        """Drop a connection at once (no close handshake)."""
+        conn.dead = True
+        conn.queue.clear()
+        if conn.transport is not None:
+            conn.transport.abort()
+        self._forget(conn)
+
+    async def _writer(self, conn: WsConn) -> None:
+        ws = conn.ws
+        queue = conn.queue
+        loop = asyncio.get_running_loop()
+        stats = self.stats
+        while not conn.dead:
+            if not queue:
+                conn.waiter = loop.create_future()
+                await conn.waiter
+                conn.waiter = None
+                continue
+            n = 0
+            while queue:
+                await ws.send_frame(queue.popleft(), _TEXT)
+                n += 1
+            stats["msgs_sent"] += n
+
+    # --- handlers ------------------------------------------------------------------------------
+    async def handle_public(self, request: web.Request) -> web.WebSocketResponse:
+        """``/v5/public/linear``."""
+        return await self._serve(request, private=False)
+
+    async def handle_private(self, request: web.Request) -> web.WebSocketResponse:
+        """``/v5/private``."""
+        return await self._serve(request, private=True)
+
+    async def _serve(self, request: web.Request, *, private: bool) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True, max_msg_size=1 << 20)
+        await ws.prepare(request)
+        conn = WsConn(ws, request.transport, private)
+        self.conns[conn.conn_id] = conn
+        conn.writer = asyncio.create_task(self._writer(conn), name=f"sim-ws-writer-{conn.conn_id}")
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    await self._on_frame(conn, msg.data)
+                elif msg.type == WSMsgType.ERROR:
+                    log.debug("sim ws %s error: %s", conn.conn_id, ws.exception())
+                    break
+        except (ConnectionError, asyncio.CancelledError) as exc:
+            log.debug("sim ws %s ended: %r", conn.conn_id, exc)
+        finally:
+            conn.dead = True
+            self._forget(conn)
+            if conn.writer is not None:
+                conn.writer.cancel()
+        return ws
+
+    def _forget(self, conn: WsConn) -> None:
+        self.conns.pop(conn.conn_id, None)
+        for topic in list(conn.topics):
+            self._unregister(conn, topic)
+        conn.topics.clear()
+        if conn.api_key is not None:
+            keyed = self._private.get(conn.api_key)
+            if keyed is not None:
+                keyed.discard(conn)
+
+    async def _on_frame(self, conn: WsConn, text: str) -> None:
+        try:
+            frame = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            frame = None
+        if not isinstance(frame, dict):
+            self._send(
+                conn,
+                {
+                    "success": False,
+                    "ret_msg": "error:invalid json",
+                    "conn_id": conn.conn_id,
+                    "req_id": "",
+                    "op": "",
+                },
+            )
+            return
+        op = frame.get("op")
+        req_id = frame.get("req_id", "")
+        args = frame.get("args") or []
+        if op == "ping":
+            if conn.private:
+                self._send(
+                    conn,
+                    {"req_id": req_id, "op": "pong", "args": [str(self._now_ms())], "conn_id": conn.conn_id},
+                )
+            else:
+                self._send(
+                    conn,
+                    {
+                        "success": True,
+                        "ret_msg": "pong",
+                        "conn_id": conn.conn_id,
+                        "req_id": req_id,
+                        "op": "ping",
+                    },
+                )
+        elif op == "auth" and conn.private:
+            self._auth_frame(conn, req_id, args)
+        elif op in ("subscribe", "unsubscribe") and isinstance(args, list):
+            await asyncio.sleep(self._rng.uniform(self._ack_lo, self._ack_hi) / 1000.0)
+            if conn.dead:
+                return
+            if op == "subscribe":
+                self._subscribe(conn, req_id, [str(a) for a in args])
+            else:
+                self._unsubscribe(conn, req_id, [str(a) for a in args])
+        else:
+            self._ack(conn, str(op or ""), req_id, False, f"error:unsupported op: {op}")
+
+    def _send(self, conn: WsConn, obj: dict[str, Any]) -> None:
+        self._push(conn, _dumps(obj))
+
+    def _ack(self, conn: WsConn, op: str, req_id: Any, ok: bool, ret_msg: str = "") -> None:
+        self._send(
+            conn, {"success": ok, "ret_msg": ret_msg, "conn_id": conn.conn_id, "req_id": req_id, "op": op}
+        )
+
+    def _auth_frame(self, conn: WsConn, req_id: Any, args: Any) -> None:
+        try:
+            api_key = self._auth.verify_ws(args, self._now_ms())
+        except AuthError as exc:
+            self._send(
+                conn,
+                {
+                    "success": False,
+                    "ret_msg": exc.ret_msg,
+                    "op": "auth",
+                    "conn_id": conn.conn_id,
+                    "req_id": req_id,
+                },
+            )
+            return
+        self._ex.ensure_account(api_key)
+        conn.api_key = api_key
+        self._private.setdefault(api_key, set()).add(conn)
+        self._send(
+            conn, {"success": True, "ret_msg": "", "op": "auth", "conn_id": conn.conn_id, "req_id": req_id}
+        )
+
+    def _subscribe(self, conn: WsConn, req_id: Any, topics: list[str]) -> None:
+        if conn.private:
+            if conn.api_key is None:
+                self._ack(conn, "subscribe", req_id, False, "Request not authorized")
+                return
+            bad = [t for t in topics if t not in PRIVATE_TOPICS]
+        else:
+            bad = [t for t in topics if not self._ex.is_valid_topic(t)]
+        if bad:
+            self._ack(conn, "subscribe", req_id, False, f"error:handler not found,topic:{','.join(bad)}")
+            return
+        self._ack(conn, "subscribe", req_id, True)
+        for topic in topics:
+            if topic in conn.topics:
+                continue
+            conn.topics.add(topic)
+            if conn.private:
+                continue
+            subs = self._public.get(topic)
+            if subs is None:
+                subs = self._public[topic] = set()
+            if not subs:
+                self._ex.set_topic_interest(topic, True)
+            # Snapshot and registration in one synchronous step: deltas published after this
+            # point reach the connection, none before it.
+            subs.add(conn)
+            if not self._faults.stalled(topic.rpartition(".")[2]):
+                snap = self._ex.public_snapshot(topic)
+                if snap is not None:
+                    self._push(conn, _dumps(snap))
+
+    def _unsubscribe(self, conn: WsConn, req_id: Any, topics: list[str]) -> None:
+        for topic in topics:
+            if topic in conn.topics:
+                conn.topics.discard(topic)
+                self._unregister(conn, topic)
+        self._ack(conn, "unsubscribe", req_id, True)
+
+    def _unregister(self, conn: WsConn, topic: str) -> None:
+        subs = self._public.get(topic)
+        if subs is None or conn not in subs:
+            return
+        subs.discard(conn)
+        if not subs:
+            del self._public[topic]
+            self._ex.set_topic_interest(topic, False)
+
+    # --- faults and admin ------------------------------------------------------------------------
+    async def disconnect(self, which: str) -> int:
+        """Close ``all`` connections or the N oldest. Returns how many were closed."""
+        conns = list(self.conns.values())
+        if which != "all":
+            conns = conns[: int(which or 0)]
+        for conn in conns:
+            self._forget(conn)
+            conn.dead = True
+            if conn.writer is not None:
+                conn.writer.cancel()
+            try:
+                await asyncio.wait_for(conn.ws.close(code=1001, message=b"sim fault: disconnect"), 1.0)
+            except (TimeoutError, ConnectionError) as exc:
+                log.debug("sim ws %s: close failed (%r), aborting", conn.conn_id, exc)
+                if conn.transport is not None:
+                    conn.transport.abort()
+        self._faults.counts["ws_disconnect"] += len(conns)
+        return len(conns)
+
+    def resnapshot(self, symbols: Iterable[str]) -> None:
+        """Send a fresh snapshot of every subscribed topic of ``symbols`` (after a stall is lifted)."""
+        wanted = set(symbols)
+        for topic, subs in list(self._public.items()):
+            sym = topic.rpartition(".")[2]
+            if (sym in wanted or "*" in wanted) and subs and not self._faults.stalled(sym):
+                snap = self._ex.public_snapshot(topic)
+                if snap is None:
+                    continue
+                data = _dumps(snap)
+                for conn in tuple(subs):
+                    self._push(conn, data)
+
+    def describe(self) -> dict[str, Any]:
+        """Connection and message counters for ``/sim/admin/stats``."""
+        return {
+            "connections": len(self.conns),
+            "public_topics": {t: len(s) for t, s in self._public.items()},
+            "private_keys": sum(1 for s in self._private.values() if s),
+            **self.stats,
+        }
