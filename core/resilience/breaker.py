@@ -4,8 +4,10 @@ closed --(``open_after`` infrastructure failures within ``window_s``)--> open
 open --(``half_open_after_s`` elapsed; the next ``allow`` admits one trial call)--> half_open
 half_open --trial succeeds--> closed;  half_open --trial fails--> open (timer restarts)
 
-Only transient / infrastructure failures count (timeouts, 5xx, rate limits, unknown outcomes);
-business rejections (:class:`~core.resilience.errors.Rejected`) never trip a breaker. This breaker
+Only transient / infrastructure failures count (timeouts, resets, 5xx, 10000/10016, unknown
+outcomes: :class:`~core.resilience.errors.Transient`, :class:`~core.resilience.errors.Unknown`, raw
+exceptions and strings). Business rejections never trip a breaker, and neither do 10006 / 10002:
+the rate limiter and the retry policy own those. This breaker
 guards *endpoints*; the risk chain's account-level breakers (daily loss, ...) live in core.risk.
 """
 
@@ -18,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from core.resilience.errors import Rejected, VenueError
+from core.resilience.errors import Transient, Unknown, VenueError
 
 
 class BreakerState(StrEnum):
@@ -130,8 +132,12 @@ class EndpointBreaker:
         self._notify(endpoint, BreakerState.CLOSED, "trial call succeeded")
 
     def record_failure(self, endpoint: str, error: BaseException | str | None = None) -> bool:
-        """Count a failure; returns True if the circuit is (now) open. Business rejections don't count."""
-        if isinstance(error, Rejected):
+        """Count a failure; returns True if the circuit is (now) open.
+
+        Classified errors other than :class:`Transient` / :class:`Unknown` (rejections, rate limits,
+        timestamp errors) are ignored and return False.
+        """
+        if isinstance(error, VenueError) and not isinstance(error, Transient | Unknown):
             return False
         reason = _reason(error)
         with self._lock:

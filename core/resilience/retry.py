@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception
 
-from core.resilience.errors import RateLimited, VenueError, classify_exception, should_retry
+from core.resilience.errors import (
+    RateLimited,
+    Transient,
+    Unknown,
+    VenueError,
+    classify_exception,
+    should_retry,
+)
 
 if TYPE_CHECKING:
     from core.resilience.breaker import EndpointBreaker
@@ -119,7 +126,7 @@ def _feed_back(
 ) -> None:
     if isinstance(err, RateLimited) and limiter is not None:
         limiter.note_rate_limited(endpoint, err.reset_ms)
-    if breaker is not None:
+    if breaker is not None and isinstance(err, Transient | Unknown):
         breaker.record_failure(endpoint, err)
 
 

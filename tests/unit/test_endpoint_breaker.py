@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.resilience.breaker import BreakerState, CircuitOpen, EndpointBreaker
-from core.resilience.errors import Rejected, Transient
+from core.resilience.errors import RateLimited, Rejected, TimestampError, Transient, Unknown
 
 EP = "/v5/order/create"
 
@@ -51,11 +51,16 @@ def test_failures_outside_window_do_not_count() -> None:
     assert b.state(EP) is BreakerState.CLOSED
 
 
-def test_rejections_never_count() -> None:
+def test_rejections_and_rate_limits_never_count() -> None:
     b, _, _ = make()
     for _ in range(20):
         assert not b.record_failure(EP, Rejected(110007, "insufficient"))
+        assert not b.record_failure(EP, RateLimited(None))
+        assert not b.record_failure(EP, TimestampError("10002"))
     assert b.state(EP) is BreakerState.CLOSED
+    for _ in range(4):
+        b.record_failure(EP, Unknown("timeout on create"))
+    assert b.record_failure(EP, TimeoutError("raw"))
 
 
 def test_half_open_single_trial_success_closes() -> None:
