@@ -11,16 +11,8 @@ import pytest
 
 from core.clock import SystemClock
 from core.config import SIM_API_KEY, SIM_API_SECRET, SimSettings
+from core.sim.exchange import SimExchange
 from core.sim.runner import SimVenueThread
-
-try:  # the real exchange, once it has landed
-    from core.sim.exchange import SimExchange as _Exchange
-
-    REAL_EXCHANGE = True
-except ImportError:  # pragma: no cover - temporary stand-in
-    from fake_exchange import FakeExchange as _Exchange  # type: ignore[no-redef]
-
-    REAL_EXCHANGE = False
 
 KEY, SECRET = SIM_API_KEY, SIM_API_SECRET
 
@@ -30,7 +22,7 @@ def make_venue(**overrides: Any) -> SimVenueThread:
     scale = overrides.pop("limits_scale", 1.0)
     settings = SimSettings(port=0, **{"market_rate_hz": 50.0, **overrides})
     clock = SystemClock()
-    exchange = _Exchange(seed=settings.seed, clock=clock, starting_balance=settings.starting_balance)
+    exchange = SimExchange(seed=settings.seed, clock=clock, starting_balance=settings.starting_balance)
     return SimVenueThread(settings, clock, exchange=exchange, limits_scale=scale).start()
 
 
@@ -46,7 +38,7 @@ def admin(v: SimVenueThread, path: str, body: dict[str, Any] | None = None, key:
     """Call the admin endpoint (GET, or POST with a JSON body)."""
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(f"{v.rest_url}{path}", data=data, headers={"X-SIM-ADMIN": key})
-    with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(req, timeout=5) as resp:  # loopback only
         return json.loads(resp.read())
 
 

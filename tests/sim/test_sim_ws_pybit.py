@@ -1,0 +1,136 @@
+"""pybit WebSockets (public and private) against a running sim venue."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pybit.unified_trading as ut
+import pytest
+from conftest import KEY, SECRET
+from pybit.unified_trading import HTTP, WebSocket
+
+from core.sim.runner import SimVenueThread
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def _point_pybit(monkeypatch: pytest.MonkeyPatch, v: SimVenueThread) -> None:
+    base = v.rest_url.replace("http://", "ws://")
+    monkeypatch.setattr(ut, "PUBLIC_WSS", base + "/v5/public/{CHANNEL_TYPE}")
+    monkeypatch.setattr(ut, "PRIVATE_WSS", v.ws_private_url)
+
+
+def _wait(pred: Callable[[], bool], timeout: float = 5.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.01)
+    return pred()
+
+
+def test_public_book_matches_rest_at_same_seq(venue: SimVenueThread, monkeypatch: pytest.MonkeyPatch) -> None:
+    _point_pybit(monkeypatch, venue)
+    lock = threading.Lock()
+    books: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
+    errors: list[BaseException] = []
+
+    def on_book(msg: dict[str, Any]) -> None:
+        try:
+            data = msg["data"]
+            # pybit hands us its internal dict: copy it.
+            bids = {p: q for p, q in data["b"]}
+            asks = {p: q for p, q in data["a"]}
+            with lock:
+                books[int(data["seq"])] = (bids, asks)
+        except Exception as exc:  # noqa: BLE001 - keep pybit's socket alive; reported by the test
+            errors.append(exc)
+
+    ws = WebSocket("linear", testnet=False)
+    try:
+        ws.orderbook_stream(50, "BTCUSDT", on_book)
+        assert _wait(lambda: len(books) > 20), "no book updates"
+        http = HTTP(retry_codes={-1}, max_retries=1)
+        http.endpoint = venue.rest_url
+        matched = 0
+        for _ in range(30):
+            rest = http.get_orderbook(category="linear", symbol="BTCUSDT", limit=50)["result"]
+            seq = int(rest["seq"])  # the cross sequence is comparable between REST and every depth
+            if not _wait(lambda seq=seq: seq in books, 2.0):
+                continue
+            with lock:
+                bids, asks = books[seq]
+            top_b = sorted(bids.items(), key=lambda kv: -float(kv[0]))[: len(rest["b"])]
+            top_a = sorted(asks.items(), key=lambda kv: float(kv[0]))[: len(rest["a"])]
+            assert [[p, q] for p, q in top_b] == rest["b"]
+            assert [[p, q] for p, q in top_a] == rest["a"]
+            matched += 1
+            if matched >= 3:
+                break
+        assert matched >= 3
+        assert not errors
+        assert ws.is_connected()
+    finally:
+        ws.exit()
+
+
+def test_public_ticker_and_ping(venue: SimVenueThread, monkeypatch: pytest.MonkeyPatch) -> None:
+    _point_pybit(monkeypatch, venue)
+    got: list[dict[str, Any]] = []
+    ws = WebSocket("linear", testnet=False)
+    try:
+        ws.ticker_stream("ETHUSDT", lambda m: got.append(m))
+        assert _wait(lambda: bool(got))
+        assert got[0]["topic"] == "tickers.ETHUSDT" and got[0]["data"]["symbol"] == "ETHUSDT"
+        ws._send_custom_ping()
+        time.sleep(0.1)
+        assert ws.is_connected()
+    finally:
+        ws.exit()
+
+
+def test_private_pushes_after_fill(venue: SimVenueThread, monkeypatch: pytest.MonkeyPatch) -> None:
+    _point_pybit(monkeypatch, venue)
+    seen: dict[str, list[dict[str, Any]]] = {"order": [], "execution": [], "position": [], "wallet": []}
+    ws = WebSocket("private", testnet=False, api_key=KEY, api_secret=SECRET)
+    try:
+        ws.order_stream(lambda m: seen["order"].append(m))
+        ws.execution_stream(lambda m: seen["execution"].append(m))
+        ws.position_stream(lambda m: seen["position"].append(m))
+        ws.wallet_stream(lambda m: seen["wallet"].append(m))
+        time.sleep(0.3)  # acks arrive 20-50 ms after each subscribe
+        assert ws.auth
+        http = HTTP(api_key=KEY, api_secret=SECRET, retry_codes={-1}, max_retries=1)
+        http.endpoint = venue.rest_url
+        r = http.place_order(category="linear", symbol="BTCUSDT", side="Buy", orderType="Market", qty="0.005")
+        oid = r["result"]["orderId"]
+        assert _wait(lambda: all(seen.values())), {k: len(v) for k, v in seen.items()}
+        orders = [o for m in seen["order"] for o in m["data"]]
+        assert any(o["orderId"] == oid for o in orders)
+        ex = [e for m in seen["execution"] for e in m["data"]]
+        assert any(e["orderId"] == oid for e in ex)
+        msg = seen["order"][0]
+        assert set(msg) >= {"id", "topic", "creationTime", "data"} and msg["topic"] == "order"
+        assert any(p["symbol"] == "BTCUSDT" for m in seen["position"] for p in m["data"])
+    finally:
+        ws.exit()
+
+
+def test_private_auth_failure_is_success_false(venue: SimVenueThread) -> None:
+    import asyncio
+
+    import aiohttp
+    import orjson
+
+    async def go() -> dict[str, Any]:
+        async with aiohttp.ClientSession() as s, s.ws_connect(venue.ws_private_url) as ws:
+            await ws.send_str(
+                orjson.dumps({"op": "auth", "args": [KEY, int(time.time() * 1000) + 5000, "00"]}).decode()
+            )
+            return orjson.loads((await ws.receive(timeout=5)).data)
+
+    ack = asyncio.run(go())
+    assert ack["op"] == "auth" and ack["success"] is False
