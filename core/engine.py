@@ -30,7 +30,7 @@ from core.events import Connectivity, Event, LogLine, RiskRejected, RiskStatus, 
 from core.model import AccountSnapshot, Instrument, Order, OrderRequest, OrderStatus, OrderType, Position
 from core.orders.builder import OrderBuilder
 from core.orders.built import BuildError, BuiltOrder
-from core.orders.executor import OrderExecutor
+from core.orders.executor import JournalEntry, OrderExecutor
 from core.orders.ids import new_order_link_id
 from core.panic import PanicRunner
 from core.resilience.errors import VenueError
@@ -69,6 +69,7 @@ class Engine(EngineSupport):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._resync_pending = False
+        self._reconcile_task: asyncio.Task[None] | None = None
         self._sent_at: dict[str, float] = {}
         self.started = False
         self.time_offset_ms: float | None = None
@@ -112,6 +113,10 @@ class Engine(EngineSupport):
         """Sync time, load instruments and the account, reconcile the journal, start feeds."""
         self._loop = asyncio.get_running_loop()
         self.journal.record("start", mode=self.settings.mode.value, rest_url=self.venue.rest_url)
+        try:
+            await self.obs.start()
+        except OSError as exc:
+            self.log_line(f"metrics/health server not started: {exc}", Severity.WARN)
         await self._sync_time()
         insts = await self.executor.call("instruments", lambda: self.venue.instruments(self.symbols))
         self._instruments = {i.symbol: i for i in insts}
@@ -157,6 +162,7 @@ class Engine(EngineSupport):
         self._tasks.clear()
         if self.feeds is not None:
             await asyncio.to_thread(self.feeds.stop)
+        await self.obs.stop()
         open_orders = len(self.state.orders)
         self.journal.record("stop", open_orders=open_orders)
         self.journal.close()
@@ -174,6 +180,7 @@ class Engine(EngineSupport):
                 f"clock offset {self.time_offset_ms:.0f} ms vs venue; signing corrected", Severity.WARN
             )
         self.metrics.set_time_offset(self.time_offset_ms)
+        self.metrics.set_ready(True)
 
     # --- account sync -------------------------------------------------------------------------
     async def refresh_account(self) -> tuple[list[Order], list[Position]]:
@@ -251,10 +258,28 @@ class Engine(EngineSupport):
         if stream.startswith("book:") and state == "stale":
             self.metrics.book_resync(stream[5:], detail)
         if state == "resync" and stream in ("public", "private"):
-            self.metrics.ws_reconnect(stream)
+            self.note_reconnect(stream)
             if stream == "private" and not self._resync_pending:
                 self._resync_pending = True
                 asyncio.ensure_future(self._resync_after_reconnect())
+
+    def _schedule_reconcile(self, delay_s: float = 2.0) -> None:
+        """Resolve unknown-outcome orders in the background once the venue answers again."""
+        if self._reconcile_task is not None and not self._reconcile_task.done():
+            return
+
+        async def later() -> None:
+            await asyncio.sleep(delay_s)
+            try:
+                await self.reconcile_journal()
+                await self.refresh_account()
+            except VenueError as err:
+                self.log_line(f"reconcile failed, retrying: {err}", Severity.WARN)
+                self._reconcile_task = None
+                self._schedule_reconcile(min(delay_s * 2, 30.0))
+
+        self._reconcile_task = asyncio.create_task(later(), name="engine-reconcile")
+        self._tasks.append(self._reconcile_task)
 
     async def _resync_after_reconnect(self) -> None:
         try:
@@ -289,6 +314,7 @@ class Engine(EngineSupport):
                     self.state.mark(sym, mark)
             self._update_breakers()
             self._update_rate_metrics()
+            self.evaluate_alerts()
             if ticks % 15 == 0:
                 try:
                     await self.refresh_account()
@@ -348,10 +374,16 @@ class Engine(EngineSupport):
             built, checks, leverage=self._leverage(request.symbol), taker_fee=taker, maker_fee=maker
         )
 
-    def _reject(self, symbol: str, link_id: str, check: str, reason: str) -> CommandResult:
-        self.journal.record(
-            "risk_decision", symbol=symbol, order_link_id=link_id, approved=False, check=check, reason=reason
+    def _reject(
+        self, symbol: str, link_id: str, check: str, reason: str, intent: JournalEntry | None = None
+    ) -> CommandResult:
+        decision: JournalEntry = (
+            "risk_decision",
+            symbol,
+            link_id,
+            {"approved": False, "check": check, "reason": reason},
         )
+        self.journal.record_many([intent, decision] if intent else [decision])
         self.publish(RiskRejected(self.now_ms(), symbol, link_id, check, reason), wake=True)
         self.log_line(
             f"REJECTED {symbol} by {check}: {reason}", Severity.WARN, symbol=symbol, order_link_id=link_id
@@ -360,29 +392,35 @@ class Engine(EngineSupport):
         return CommandResult(False, f"rejected by {check}: {reason}", link_id, check=check)
 
     async def place(self, request: OrderRequest) -> CommandResult:
-        """Build, risk-check, journal and send one order."""
+        """Build, risk-check, journal and send one order.
+
+        The intent, the risk decision and the first request go to the journal in one durable
+        write just before the order is sent (one fsync per order, not three).
+        """
         link_id = new_order_link_id("tc")
-        self.journal.record(
+        intent: JournalEntry = (
             "intent",
-            symbol=request.symbol,
-            order_link_id=link_id,
-            side=request.side.value,
-            qty=str(request.qty),
-            price=str(request.price) if request.price is not None else "",
-            order_type=request.order_type.value,
-            reduce_only=request.reduce_only,
-            source=request.source,
+            request.symbol,
+            link_id,
+            {
+                "side": request.side.value,
+                "qty": str(request.qty),
+                "price": str(request.price) if request.price is not None else "",
+                "order_type": request.order_type.value,
+                "reduce_only": request.reduce_only,
+                "source": request.source,
+            },
         )
         built = self._build(request, link_id)
         if isinstance(built, BuildError):
-            return self._reject(request.symbol, link_id, built.check, built.reason)
+            return self._reject(request.symbol, link_id, built.check, built.reason, intent)
         failure = self.risk_chain.first_failure(built, self.risk_context(request.symbol))
         if failure is not None:
-            return self._reject(request.symbol, link_id, failure.check, failure.reason)
-        self.journal.record("risk_decision", symbol=built.symbol, order_link_id=link_id, approved=True)
-        return await self._send(built)
+            return self._reject(request.symbol, link_id, failure.check, failure.reason, intent)
+        approved: JournalEntry = ("risk_decision", built.symbol, link_id, {"approved": True})
+        return await self._send(built, [intent, approved])
 
-    async def _send(self, built: BuiltOrder) -> CommandResult:
+    async def _send(self, built: BuiltOrder, pre_records: list[JournalEntry]) -> CommandResult:
         link_id = built.order_link_id
         placeholder = Order(
             symbol=built.symbol,
@@ -404,7 +442,11 @@ class Engine(EngineSupport):
         self._sent_at[link_id] = started
         with self.metrics.timed("order_create"):
             result = await self.executor.create(
-                built.symbol, link_id, built.to_bybit_params(), reduce_only=built.reduce_only
+                built.symbol,
+                link_id,
+                built.to_bybit_params(),
+                reduce_only=built.reduce_only,
+                pre_records=pre_records,
             )
         if result.ok:
             self.metrics.observe_place_ack(self.clock.monotonic() - started)
@@ -422,6 +464,15 @@ class Engine(EngineSupport):
             self.log_line(f"sent {built.describe()} [{link_id}]", symbol=built.symbol, order_link_id=link_id)
             return CommandResult(True, f"sent {built.describe()}", link_id)
         self._sent_at.pop(link_id, None)
+        if result.unknown:
+            self.log_line(
+                f"{built.describe()} [{link_id}]: {result.message}; will reconcile by orderLinkId",
+                Severity.ERROR,
+                symbol=built.symbol,
+                order_link_id=link_id,
+            )
+            self._schedule_reconcile()
+            return CommandResult(False, result.message, link_id)
         self.journal.record(
             "reject",
             symbol=built.symbol,

@@ -8,16 +8,19 @@ journal with the venue at start, and answers health questions.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING
 
 from core.api import CommandResult
-from core.events import BreakerChanged, Event, Severity
+from core.events import AlertRaised, BreakerChanged, Event, Severity
 from core.journal.journal import Journal
 from core.metrics import Metrics
-from core.observability.health import HealthSnapshot
+from core.observability.alerts import AlertState
+from core.observability.health import HealthSnapshot, evaluate_health
+from core.observability.stack import ObservabilityStack
 from core.resilience.breaker import EndpointBreaker
-from core.resilience.errors import VenueError
+from core.resilience.errors import RateLimited, Rejected, Transient, Unknown, VenueError
 from core.resilience.ratelimit import RateLimiter, group_for
 from core.resilience.retry import RetryPolicy
 from core.risk.breakers import BreakerBoard, BreakerChange
@@ -76,9 +79,18 @@ class EngineSupport:
             half_open_after_s=s.breakers.endpoint_half_open_s,
         )
         self.retry_policy = RetryPolicy(wall_ms=self.clock.now_ms)
-        self.metrics = Metrics(slow_op_s=s.metrics.slow_op_s)
-        self.metrics.set_info(s.mode.value, "bybit")
+        self.obs = ObservabilityStack.from_settings(
+            s.metrics,
+            mode=s.mode.value,
+            venue=f"bybit-{s.mode.value}",
+            health_provider=self.health_snapshot,
+            max_feed_age_s=s.risk.book_stale_s,
+            clock=self.clock.monotonic,
+        )
+        self.metrics: Metrics = self.obs.metrics
+        self._reconnect_times: dict[str, deque[float]] = {}
         self.journal = Journal(s.journal.path, self.clock)
+        self.journal.on_write = self.metrics.observe_journal_write
         key, secret = s.credentials()
         self.journal.add_secret(key)
         self.journal.add_secret(secret)
@@ -107,16 +119,54 @@ class EngineSupport:
         changes += board.update_exposure(now, self.state.gross_exposure)
         self._apply_breaker_changes(changes)
 
-    def _on_api_result(self, endpoint: str, ok: bool, detail: str) -> None:
+    def _on_api_result(self, endpoint: str, seconds: float, err: VenueError | None) -> None:
         """Every REST outcome: feeds the API-failure breaker and the request metrics."""
         now = self.now_ms()
-        changes = (
-            self.breaker_board.record_api_success(now)
-            if ok
-            else self.breaker_board.record_api_failure(now, detail)
-        )
+        ret_code: int | None = 0
+        http_status: int | None = 200
+        if isinstance(err, Rejected):
+            ret_code, http_status = err.ret_code, err.http_status
+        elif isinstance(err, RateLimited):
+            ret_code = 10006
+        elif err is not None:
+            ret_code, http_status = None, None
+        self.metrics.observe_request(endpoint, seconds, ret_code, http_status)
+        # Only infrastructure failures count against the API breaker; a business rejection
+        # (bad qty, no balance) means the API is working.
+        if isinstance(err, Transient | Unknown):
+            changes = self.breaker_board.record_api_failure(now, str(err))
+        else:
+            changes = self.breaker_board.record_api_success(now)
+            self.venue_reachable = True
         self._apply_breaker_changes(changes)
-        self.venue_reachable = ok or self.venue_reachable
+
+    def note_reconnect(self, stream: str) -> None:
+        """Remember a reconnect for the alert rules (and count it)."""
+        times = self._reconnect_times.setdefault(stream, deque(maxlen=100))
+        times.append(self.clock.monotonic())
+        self.metrics.ws_reconnect(stream)
+
+    def evaluate_alerts(self) -> None:
+        """Run the alert rules once; publish every change to the console and the journal."""
+        snap = self.health_snapshot()
+        health = evaluate_health(snap, max_feed_age_s=self.settings.risk.book_stale_s)
+        self.metrics.set_health(health.ok)
+        state = AlertState(
+            now=self.clock.monotonic(),
+            rate_headroom=self.limiter.headroom(),
+            reconnects={k: list(v) for k, v in self._reconnect_times.items()},
+            feed_ages_s=snap.feed_ages_s,
+            breakers=snap.breakers,
+            slow_ops=self.metrics.recent_slow_ops(),
+            health_ok=health.ok,
+            health_reasons=health.reasons,
+        )
+        for change in self.obs.evaluate_alerts(state):
+            self.journal.record("alert", rule=change.rule, active=change.active, message=change.message)
+            self.publish(AlertRaised(self.now_ms(), change.rule, change.message, change.active), wake=True)
+            sev = Severity.WARN if change.active else Severity.INFO
+            verb = "RAISED" if change.active else "cleared"
+            self.log_line(f"alert {change.rule} {verb}: {change.message}", sev)
 
     async def reset_breaker(self, name: str, who: str = "user") -> CommandResult:
         """Explicitly reset a tripped breaker (journaled)."""

@@ -17,7 +17,8 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -122,6 +123,9 @@ def _sanitize(value: Any, secrets: tuple[str, ...], depth: int) -> Any:
 
 
 # --- the journal --------------------------------------------------------------------------------
+_INSERT = "INSERT INTO records (ts_ms, kind, symbol, order_link_id, data) VALUES (?, ?, ?, ?, ?)"
+
+
 class Journal:
     """Append-only SQLite journal. ``clock`` provides ``now_ms()`` (the engine clock)."""
 
@@ -148,6 +152,8 @@ class Journal:
             self._conn.executescript(SCHEMA)
             self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self._closed = False
+        self.on_write: Callable[[float], None] | None = None
+        """Called with each write's duration in seconds (the engine feeds its metrics)."""
 
     # --- secrets ---
     def add_secret(self, value: str | None) -> None:
@@ -159,16 +165,42 @@ class Journal:
     # --- writing ---
     def record(self, kind: str, *, symbol: str = "", order_link_id: str = "", **data: Any) -> int:
         """Append one record and return its ``seq``; durable (fsynced) when this returns."""
-        payload = orjson.dumps(sanitize(data, self._secrets), option=orjson.OPT_NON_STR_KEYS).decode()
+        return self.record_many([(kind, symbol, order_link_id, data)])
+
+    def record_many(self, entries: Sequence[tuple[str, str, str, Mapping[str, Any]]]) -> int:
+        """Append ``(kind, symbol, order_link_id, data)`` records in one transaction (one fsync).
+
+        Returns the ``seq`` of the last one. All or none of them are on disk when this returns.
+        """
+        started = time.perf_counter()
         ts = int(self._clock.now_ms())
+        rows = [
+            (
+                ts,
+                kind,
+                symbol,
+                link,
+                orjson.dumps(sanitize(dict(data), self._secrets), option=orjson.OPT_NON_STR_KEYS).decode(),
+            )
+            for kind, symbol, link, data in entries
+        ]
         with self._lock:
             if self._closed:
                 raise RuntimeError("journal is closed")
-            cur = self._conn.execute(
-                "INSERT INTO records (ts_ms, kind, symbol, order_link_id, data) VALUES (?, ?, ?, ?, ?)",
-                (ts, kind, symbol, order_link_id, payload),
-            )
+            if len(rows) == 1:
+                cur = self._conn.execute(_INSERT, rows[0])
+            else:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for row in rows:
+                        cur = self._conn.execute(_INSERT, row)
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
             seq = cur.lastrowid
+        if self.on_write is not None:
+            self.on_write(time.perf_counter() - started)
         assert seq is not None
         return int(seq)
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+JournalEntry = tuple[str, str, str, Mapping[str, Any]]
+"""(kind, symbol, order_link_id, data): one journal record, for batched durable writes."""
+
 DUPLICATE_LINK_ID = 110072
 
 
@@ -51,6 +55,8 @@ class SendResult:
     message: str = ""
     attempts: int = 1
     resolved_by_lookup: bool = False
+    unknown: bool = False
+    """True when the venue may hold the order but could not be asked: reconcile later by id."""
 
 
 def ret_code_of(err: VenueError) -> int:
@@ -62,6 +68,10 @@ def ret_code_of(err: VenueError) -> int:
     if isinstance(err, TimestampError):
         return 10002
     return 0
+
+
+class _LookupFailed(Exception):
+    """The order's fate could not be established (the venue kept failing the status query)."""
 
 
 class OrderExecutor:
@@ -81,7 +91,7 @@ class OrderExecutor:
         journal: Any,
         *,
         policy: RetryPolicy,
-        on_api_result: Callable[[str, bool, str], None] | None = None,
+        on_api_result: Callable[[str, float, VenueError | None], None] | None = None,
     ) -> None:
         self.venue = venue
         self.mode = mode
@@ -99,6 +109,7 @@ class OrderExecutor:
         await self.limiter.acquire(path)
         if not bypass_breaker:
             self.breakers.check(path)
+        started = time.perf_counter()
         try:
             out = await asyncio.to_thread(fn)
         except VenueError as err:
@@ -108,17 +119,17 @@ class OrderExecutor:
                 self.breakers.record_failure(path, err)
             else:
                 self.breakers.record_success(path)
-            self._api(path, isinstance(err, Rejected), str(err))
+            self._api(path, time.perf_counter() - started, err)
             raise
         self.breakers.record_success(path)
-        self._api(path, True, "")
+        self._api(path, time.perf_counter() - started, None)
         if isinstance(out, RestReply):
             self.limiter.update_from_headers(path, out.headers)
         return out
 
-    def _api(self, path: str, ok: bool, detail: str) -> None:
+    def _api(self, path: str, seconds: float, err: VenueError | None) -> None:
         if self._on_api_result is not None:
-            self._on_api_result(path, ok, detail)
+            self._on_api_result(path, seconds, err)
 
     async def call(
         self,
@@ -147,15 +158,41 @@ class OrderExecutor:
 
     # --- the order write path -------------------------------------------------------------------
     async def create(
-        self, symbol: str, order_link_id: str, params: dict[str, Any], *, reduce_only: bool = False
+        self,
+        symbol: str,
+        order_link_id: str,
+        params: dict[str, Any],
+        *,
+        reduce_only: bool = False,
+        pre_records: Sequence[JournalEntry] = (),
     ) -> SendResult:
-        """Send one new order idempotently (same orderLinkId on every attempt)."""
+        """Send one new order idempotently (same orderLinkId on every attempt).
+
+        ``pre_records`` (the intent and the risk decision) are journaled together with the first
+        request record, in one durable write, before anything is sent.
+        """
+        try:
+            return await self._create(symbol, order_link_id, params, reduce_only, pre_records)
+        except _LookupFailed as exc:
+            # Never send again without knowing: leave the intent open for reconciliation.
+            self.journal.record(
+                "reconcile", symbol=symbol, order_link_id=order_link_id, found=False, detail=str(exc)
+            )
+            return SendResult(False, message=f"outcome unknown: {exc}", unknown=True)
+
+    async def _create(
+        self,
+        symbol: str,
+        order_link_id: str,
+        params: dict[str, Any],
+        reduce_only: bool,
+        pre_records: Sequence[JournalEntry],
+    ) -> SendResult:
         assert_endpoint_matches_mode(self.mode, self.venue.rest_url)  # third mode check
         limit = self.policy.max_attempts
         for attempt in range(1, limit + 1):
-            self.journal.record(
-                "request", symbol=symbol, order_link_id=order_link_id, attempt=attempt, params=params
-            )
+            request: JournalEntry = ("request", symbol, order_link_id, {"attempt": attempt, "params": params})
+            self.journal.record_many([*pre_records, request] if attempt == 1 else [request])
             self.sent += 1
             try:
                 reply = await self._attempt(
@@ -193,10 +230,16 @@ class OrderExecutor:
         return SendResult(False, message="no attempt made", attempts=0)
 
     async def _lookup(self, symbol: str, order_link_id: str, after: str) -> Order | None:
-        """Ask the venue whether an order with this id exists (retrying the read itself)."""
-        found = await self.call(
-            "open_orders", lambda: self.venue.find_order(symbol, order_link_id), bypass_breaker=True
-        )
+        """Ask the venue whether an order with this id exists (retrying the read itself).
+
+        Raises :class:`_LookupFailed` when the venue cannot be asked: the outcome stays unknown.
+        """
+        try:
+            found = await self.call(
+                "open_orders", lambda: self.venue.find_order(symbol, order_link_id), bypass_breaker=True
+            )
+        except VenueError as err:
+            raise _LookupFailed(f"{after}; then the status lookup failed: {err}") from err
         self.journal.record(
             "reconcile",
             symbol=symbol,

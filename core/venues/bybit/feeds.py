@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 BOOK_DEPTH = 50
 PRIVATE_TOPICS = ("order", "execution", "position", "wallet")
+PUBLIC_SUBSCRIPTIONS = 3
+"""Subscribe frames sent on the public socket: order books, tickers, trades (all symbols each)."""
 
 
 def _ws_class(url: str) -> type[WebSocket]:
@@ -75,6 +77,8 @@ class BybitFeeds:
         self._private: WebSocket | None = None
         self._public_acks = 0
         self._private_auths = 0
+        self._private_acks = 0
+        self._subscribed = {"public": threading.Event(), "private": threading.Event()}
         self._rebuild: set[str] = set()
         self._backoff: dict[str, float] = {"public": 1.0, "private": 1.0}
         self._next_try: dict[str, float] = {"public": 0.0, "private": 0.0}
@@ -84,10 +88,17 @@ class BybitFeeds:
         self._stopped = False
 
     # --- lifecycle (blocking: call from a worker thread) -----------------------------------
-    def start(self) -> None:
-        """Connect both sockets and subscribe."""
+    def start(self, timeout_s: float = 5.0) -> None:
+        """Connect both sockets, subscribe, and wait until the venue acknowledged every topic.
+
+        Acks arrive asynchronously (20–50 ms on Bybit); an order placed before the private
+        topics are live would have its fills pushed to nobody.
+        """
         self._build("public")
         self._build("private")
+        for which, event in self._subscribed.items():
+            if not event.wait(timeout_s):
+                self._on_state(which, "down", f"subscriptions not acknowledged within {timeout_s:.0f}s")
 
     def stop(self) -> None:
         """Close both sockets."""
@@ -106,6 +117,7 @@ class BybitFeeds:
                 old.exit()
             except Exception as exc:  # noqa: BLE001 - the old socket is being replaced anyway
                 log.warning("closing old %s websocket failed: %s", which, type(exc).__name__)
+        self._subscribed[which].clear()
         if which == "public":
             self._public_acks = 0
             ws = _ws_class(self.settings.ws_public_url)(
@@ -119,6 +131,7 @@ class BybitFeeds:
             ws.trade_stream(list(self.symbols), self._unused)
         else:
             self._private_auths = 0
+            self._private_acks = 0
             key, secret = self.settings.credentials()
             ws = _ws_class(self.settings.ws_private_url)(
                 channel_type="private",
@@ -156,7 +169,10 @@ class BybitFeeds:
                 if not msg.get("success", True):
                     log.error("public subscribe refused: %s", msg.get("ret_msg"))
                 self._public_acks += 1
-                if self._public_acks > 3:  # pybit resubscribed after its own reconnect
+                if self._public_acks >= PUBLIC_SUBSCRIPTIONS:
+                    self._subscribed["public"].set()
+                if self._public_acks > PUBLIC_SUBSCRIPTIONS and self._public_acks % PUBLIC_SUBSCRIPTIONS == 1:
+                    # pybit resubscribed after its own reconnect
                     self.reconnects["public"] += 1
                     self._on_state("public", "resync", "reconnected")
             return
@@ -225,7 +241,11 @@ class BybitFeeds:
     def _on_private_msg(self, msg: dict[str, Any]) -> None:
         topic = msg.get("topic")
         if topic is None:
-            if msg.get("op") == "auth":
+            if msg.get("op") == "subscribe":
+                self._private_acks += 1
+                if self._private_acks >= len(PRIVATE_TOPICS):
+                    self._subscribed["private"].set()
+            elif msg.get("op") == "auth":
                 self._private_auths += 1
                 if not msg.get("success", False):
                     self._on_state("private", "down", f"auth refused: {msg.get('ret_msg', '')}")

@@ -1,0 +1,120 @@
+"""Crash recovery (journal ↔ venue reconciliation) and secrets hygiene, through the real engine."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from core.engine import Engine
+from core.model import OrderRequest, OrderType, Side
+from core.sim.runner import SimVenueThread
+from tests.engine.conftest import engine_settings, sim_settings, venue_open_orders
+from tests.engine.test_order_path import SYM, below, ready
+
+CRASHER = textwrap.dedent(
+    """
+    import asyncio, os, signal, sys
+    from decimal import Decimal
+    from core.config import load_settings
+    from core.engine import Engine
+    from core.model import OrderRequest, OrderType, Side
+
+    port, journal, when, price = sys.argv[1], sys.argv[2], sys.argv[3], Decimal(sys.argv[4])
+
+    async def main() -> None:
+        s = load_settings(sim={"port": int(port)}, journal={"path": journal}, metrics={"enabled": False})
+        eng = Engine(s)
+        await eng.start(feeds=False)
+        real_place = eng.venue.place
+
+        def place(params):
+            if when == "before_send":
+                os.kill(os.getpid(), signal.SIGKILL)
+            reply = real_place(params)
+            os.kill(os.getpid(), signal.SIGKILL)  # after the venue took it, before the ack is journaled
+            return reply
+
+        eng.venue.place = place
+        await eng.place(OrderRequest("BTCUSDT", Side.BUY, Decimal("0.001"), OrderType.LIMIT, price))
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.mark.parametrize("when", ["before_send", "after_send"])
+async def test_crash_mid_order_reconciles(sim: SimVenueThread, tmp_path: Path, when: str) -> None:
+    journal = tmp_path / "journal.db"
+    settings = engine_settings(sim, tmp_path)
+    probe = Engine(settings)
+    await probe.start(feeds=False)
+    mark = probe._ref_price(SYM)
+    await probe.stop()
+    price = below(mark or Decimal("90000"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADE_")}
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASHER, str(sim.port), str(journal), when, str(price)],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == -9, proc.stderr[-2000:]
+
+    engine = Engine(settings)
+    await engine.start(feeds=False)
+    try:
+        recon = [r for r in engine.journal.query(kinds=["reconcile"]) if r.data.get("resolved")]
+        assert len(recon) == 1, [r.data for r in engine.journal.query(kinds=["reconcile"])]
+        detail = recon[0].data["detail"]
+        link = recon[0].order_link_id
+        on_venue = {o["orderLinkId"] for o in venue_open_orders(sim)}
+        if when == "before_send":
+            assert "never reached the venue" in detail
+            assert link not in on_venue
+        else:
+            assert "on the venue as New" in detail
+            assert link in on_venue and link in engine.state.orders
+        assert engine.journal.open_intents() == []
+    finally:
+        await engine.stop()
+
+
+async def test_secrets_never_reach_logs_or_journal(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    key = "Zk3QmW8rT2vX9pLs4N"
+    secret = "Hq7Vn2Kx9Rt4Wm8Pz3Ly6Bc1Df5Gj0Sa2Xe7Ui"
+    venue = SimVenueThread(sim_settings(api_key=key, api_secret=secret)).start()
+    try:
+        caplog.set_level(logging.DEBUG)
+        engine = Engine(engine_settings(venue, tmp_path))
+        await engine.start()
+        try:
+            mark = await ready(engine)
+            await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.001"), OrderType.LIMIT, below(mark)))
+            await engine.place(
+                OrderRequest(SYM, Side.BUY, Decimal("0.001"), OrderType.LIMIT, below(mark, "0.5"))
+            )
+            venue.set_faults("http5xx_next=1")
+            await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.001"), OrderType.LIMIT, below(mark)))
+            await engine.panic()
+        finally:
+            await engine.stop()
+    finally:
+        venue.stop()
+    out = capfd.readouterr()
+    blobs = [caplog.text, out.out, out.err, (tmp_path / "journal.db").read_bytes().decode("latin-1")]
+    for wal in tmp_path.glob("journal.db-*"):
+        blobs.append(wal.read_bytes().decode("latin-1"))
+    for blob in blobs:
+        assert key not in blob
+        assert secret not in blob
