@@ -15,6 +15,7 @@ from pathlib import Path
 from core.config import Settings
 from core.engine import Engine
 from core.journal.reader import format_table
+from core.observability.logging import setup_logging
 from core.model import OrderRequest, OrderType, Side
 from core.sim.runner import SimVenueThread
 
@@ -47,8 +48,8 @@ async def _demo(settings: Settings) -> int:
         _say(f"cancel: {res.message}")
         res = await engine.place(OrderRequest(sym, Side.BUY, Decimal("0.02"), OrderType.MARKET))
         _say(f"market buy 0.02: {res.message}")
-        res = await engine.place(OrderRequest(sym, Side.SELL, Decimal("0.01"), OrderType.LIMIT, mark * 2))
-        _say(f"fat-finger sell @ {mark * 2}: {res.message}")
+        res = await engine.place(OrderRequest(sym, Side.BUY, Decimal("0.01"), OrderType.LIMIT, mark * 2))
+        _say(f"fat-finger buy @ {mark * 2}: {res.message}")
         res = await engine.place(
             OrderRequest(sym, Side.SELL, Decimal("0.01"), OrderType.LIMIT, away * Decimal("1.06"))
         )
@@ -61,7 +62,7 @@ async def _demo(settings: Settings) -> int:
             _say(f"panic {step}")
         print(f"panic result: {'FLAT' if report.flat else 'NOT FLAT'} in {report.duration_s:.2f}s")
         records = engine.journal.query()
-        print(f"\\njournal ({len(records)} records, {settings.journal.path}):")
+        print(f"\njournal ({len(records)} records, {settings.journal.path}):")
         print(format_table(records))
         return 0 if report.flat else 1
     finally:
@@ -81,7 +82,8 @@ def run_engine_demo(settings: Settings) -> int:
                 "journal": settings.journal.model_copy(update={"path": str(tmp / "journal.db")}),
             }
         )
-        print(f"sim venue at {sim.rest_url}; journal at {tmp / 'journal.db'}")
+        print(f"sim venue at {sim.rest_url}; journal at {tmp / 'journal.db'}; logs in {tmp}")
+        setup_logging(tmp, mode="sim", venue="bybit-sim", secrets=demo_settings.credentials())
         return asyncio.run(_demo(demo_settings))
     finally:
         sim.stop()
