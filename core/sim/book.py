@@ -117,7 +117,11 @@ class _SideView:
         self.bound: int | None = side.sign * top[-1][0] if top else None
 
     def detach(self) -> None:
-        self.side.watchers.remove(self.dirty)
+        ws = self.side.watchers
+        for i, w in enumerate(ws):
+            if w is self.dirty:  # identity: other views' sets may compare equal
+                del ws[i]
+                return
 
     def diff(self, depth: int) -> dict[int, int]:
         """Changes (tick → lots, 0 = delete) that turn ``sent`` into the current top ``depth``."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 PRICE_LIMIT_RATIO = Decimal("0.05")
 """Limit prices more than 5% through the mark price are rejected with 110003."""
@@ -46,15 +47,23 @@ class InstrumentSpec:
     level_qty: Decimal
     """Typical resting size of one synthetic book level near the top."""
 
-    @property
+    @cached_property
     def price_scale(self) -> int:
         """Decimal places of prices (``priceScale``)."""
         return _scale(self.tick)
 
-    @property
+    @cached_property
     def qty_scale(self) -> int:
         """Decimal places of quantities."""
         return _scale(self.step)
+
+    @cached_property
+    def _px_fmt(self) -> tuple[int, int, int]:
+        return _units(self.tick), 10**self.price_scale, self.price_scale
+
+    @cached_property
+    def _qty_fmt(self) -> tuple[int, int, int]:
+        return _units(self.step), 10**self.qty_scale, self.qty_scale
 
     # --- integer <-> Decimal/str conversions -------------------------------------------------
     def ticks_of(self, price: Decimal) -> int | None:
@@ -81,11 +90,19 @@ class InstrumentSpec:
 
     def fmt_px(self, ticks: int) -> str:
         """Price string formatted to the tick's decimal places."""
-        return _fmt_units(ticks * _units(self.tick), self.price_scale)
+        u, div, sc = self._px_fmt
+        if ticks < 0:
+            return "-" + self.fmt_px(-ticks)
+        q, r = divmod(ticks * u, div)
+        return f"{q}.{r:0{sc}d}" if sc else str(q)
 
     def fmt_qty(self, lots: int) -> str:
         """Quantity string formatted to the step's decimal places."""
-        return _fmt_units(lots * _units(self.step), self.qty_scale)
+        u, div, sc = self._qty_fmt
+        if lots < 0:
+            return "-" + self.fmt_qty(-lots)
+        q, r = divmod(lots * u, div)
+        return f"{q}.{r:0{sc}d}" if sc else str(q)
 
     def fmt_price_dec(self, price: Decimal) -> str:
         """Any Decimal price formatted with the instrument's price scale (e.g. averages)."""
@@ -145,14 +162,6 @@ class InstrumentSpec:
 def _units(d: Decimal) -> int:
     """``d`` as an integer number of its own smallest decimal unit (0.010 → 10)."""
     return int(d.scaleb(_scale(d)))
-
-
-def _fmt_units(v: int, scale: int) -> str:
-    if scale == 0:
-        return str(v)
-    sign = "-" if v < 0 else ""
-    q, r = divmod(abs(v), 10**scale)
-    return f"{sign}{q}.{r:0{scale}d}"
 
 
 SPECS: dict[str, InstrumentSpec] = {
