@@ -61,7 +61,9 @@ async def test_place_amend_cancel_round_trip(engine: Engine, sim: SimVenueThread
     await wait_for(lambda: link not in engine.state.orders)
     assert link not in {o["orderLinkId"] for o in venue_open_orders(sim)}
     kinds = [r.kind for r in engine.journal.query(order_link_id=link)]
-    assert kinds[:4] == ["intent", "risk_decision", "request", "ack"]
+    # The order push may beat the REST ack; everything before the send is one durable write.
+    assert kinds[:3] == ["intent", "risk_decision", "request"]
+    assert "ack" in kinds
     assert "amend" in kinds and "cancel" in kinds
 
 

@@ -86,7 +86,7 @@ async def test_partial_fill_then_amend(engine: Engine, sim: SimVenueThread) -> N
     assert book is not None and book.asks
     top = book.asks[0]
     # Cross the best ask with more than it holds: part fills, the rest rests at our price.
-    qty = (top.size + Decimal("0.5")).quantize(Decimal("0.001"))
+    qty = (top.size + Decimal("1.5")).quantize(Decimal("0.001"))
     res = await engine.place(OrderRequest(SYM, Side.BUY, qty, OrderType.LIMIT, top.price))
     assert res.ok, res.message
     link = res.order_link_id
