@@ -114,6 +114,8 @@ class Account:
     wallet: Decimal
     positions: dict[str, Position] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
+    resting: dict[str, Order] = field(default_factory=dict)
+    """Live limit orders in the book (the only orders that hold initial margin)."""
     by_link: dict[str, Order] = field(default_factory=dict)
     order_log: list[Order] = field(default_factory=list)
     executions: list[dict[str, object]] = field(default_factory=list)
@@ -137,7 +139,8 @@ def order_im(acct: Account, spec: InstrumentSpec, extra: Order | None = None) ->
     total = ZERO
     for sign in (1, -1):
         capacity = abs(pos.size) if pos.size * sign < 0 else 0
-        orders = [o for o in acct.orders.values() if o.spec is spec and o.sign == sign and o.status in _LIVE]
+        orders = [o for o in acct.resting.values() if o.spec is spec and o.sign == sign]
+        orders.sort(key=lambda o: o.seq)
         if extra is not None and extra.sign == sign:
             orders.append(extra)
         for o in orders:
@@ -148,9 +151,6 @@ def order_im(acct: Account, spec: InstrumentSpec, extra: Order | None = None) ->
                 continue
             total += spec.qty(leaves - free) * spec.px(o.price) / pos.leverage
     return total
-
-
-_LIVE = frozenset({"New", "PartiallyFilled"})
 
 
 def apply_fill(

@@ -59,7 +59,7 @@ class SimExchange:
         self.gen = MarketGenerator(seed, [SPECS[s] for s in symbols], clock.now_ms())
         self.matcher = Matcher(self.gen, self._emit, seed)
         self.public = PublicFeed(self.gen, ticker_interval_ms, kline_interval_ms)
-        self.accounts: dict[str, Account] = {}
+        self.accounts: dict[str, Account] = self.matcher.accounts
         self._public_listeners: list[PublicListener] = []
         self._private_listeners: list[PrivateListener] = []
         self._outbox: dict[str, dict[str, list[dict[str, object]]]] = {}
@@ -125,7 +125,7 @@ class SimExchange:
         now = self.now_ms() if now_ms is None else now_ms
         self.matcher.now = now
         self.gen.step(now)
-        self.matcher.on_market(self.accounts, {})
+        self.matcher.on_market()
         self._flush()
         if self.public.interest:
             cbs = self._public_listeners

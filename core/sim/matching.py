@@ -39,6 +39,7 @@ class Matcher:
         self.sells: dict[str, list[Order]] = {s: [] for s in gen.symbols}
         self.conditionals: dict[str, list[Order]] = {s: [] for s in gen.symbols}
         self.tpsl: dict[str, dict[str, Account]] = {s: {} for s in gen.symbols}
+        self.accounts: dict[str, Account] = {}
         self.now = 0
         self._prefix = f"{(seed * 2654435761) & 0xFFFFFFFF:08x}"
         self._oid = 0
@@ -175,7 +176,7 @@ class Matcher:
             self._cancel_reduce_only(acct, o)
 
     def _cancel_reduce_only(self, acct: Account, filled: Order) -> None:
-        for other in list(acct.orders.values()):
+        for other in list(acct.resting.values()):
             if (
                 other is not filled
                 and other.spec is filled.spec
@@ -195,6 +196,7 @@ class Matcher:
 
     def _rest(self, o: Order) -> None:
         sym = o.spec.symbol
+        self.accounts[o.api_key].resting[o.order_id] = o
         if o.sign > 0:
             insort(self.buys[sym], o, key=_buy_key)
         else:
@@ -203,6 +205,7 @@ class Matcher:
     def unrest(self, o: Order) -> None:
         """Remove ``o`` from the resting or conditional lists, if present."""
         sym = o.spec.symbol
+        self.accounts[o.api_key].resting.pop(o.order_id, None)
         for lst in (self.buys[sym], self.sells[sym], self.conditionals[sym]):
             for i, x in enumerate(lst):
                 if x is o:
@@ -218,27 +221,26 @@ class Matcher:
         self._push_order(o)
 
     # --- market-driven events ----------------------------------------------------------------
-    def on_market(self, accounts: dict[str, Account], trades_from: dict[str, int]) -> set[str]:
+    def on_market(self) -> set[str]:
         """After a market step: fill resting orders, trigger conditionals and TP/SL. Returns touched keys."""
         touched: set[str] = set()
+        accounts = self.accounts
         for sym, sm in self.gen.symbols.items():
             if self.buys[sym] or self.sells[sym]:
-                self._fill_resting(accounts, sm, trades_from.get(sym, 0), touched)
+                self._fill_resting(accounts, sm, touched)
             if self.conditionals[sym]:
                 self._trigger(accounts, sm, touched)
             if self.tpsl[sym]:
                 self._tpsl(sm, touched)
         return touched
 
-    def _fill_resting(
-        self, accounts: dict[str, Account], sm: SymbolMarket, start: int, touched: set[str]
-    ) -> None:
+    def _fill_resting(self, accounts: dict[str, Account], sm: SymbolMarket, touched: set[str]) -> None:
         sym = sm.spec.symbol
         hi_buy = 0
         lo_sell = 0
         at_buy: dict[int, int] = {}
         at_sell: dict[int, int] = {}
-        for tr in sm.trades[start:]:
+        for tr in sm.trades:
             if tr.side > 0:
                 hi_buy = max(hi_buy, tr.tick)
                 at_buy[tr.tick] = at_buy.get(tr.tick, 0) + tr.lots
