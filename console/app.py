@@ -1,0 +1,424 @@
+"""The Trade Console app: one main screen, modals for tickets and confirmations, and the refresh
+loop that drains the engine's store into the panes.
+
+``TradeConsoleApp(engine, settings, clock=...)`` takes anything implementing
+:class:`core.api.EngineAPI` (the real engine, or a deterministic fake in tests);
+:func:`run_console` wires the real engine and, in sim mode, the embedded sim venue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from textual.app import App
+
+from console.bridge import Frame, UIBridge, Waker
+from console.commands import SymbolCommands, ThemeCommands
+from console.keymap import APP_BINDINGS, BINDING_IDS
+from console.screens.main import MainScreen
+from console.screens.modals import AmendResult, AmendScreen, ConfirmScreen, HelpScreen, LiveConfirmScreen
+from console.screens.panic import PanicScreen
+from console.screens.ticket import OrderTicket
+from core.api import CommandResult, EngineAPI
+from core.clock import Clock, SystemClock
+from core.config import Settings
+from core.events import AlertRaised, BreakerChanged, PanicProgress, RiskRejected, VenueRejected
+from core.model import Mode, OrderRequest, Side
+from themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, THEMES
+from widgets.chart import PriceChart
+from widgets.fmt import fmt_time
+from widgets.header import AccountHeader, HeaderData
+from widgets.ladder import OrderLadder
+from widgets.log_pane import EventLog
+from widgets.orders import OrdersTable
+from widgets.positions import PositionsTable
+from widgets.risk_meters import RiskMeters
+from widgets.trades import TradeTape
+
+log = logging.getLogger(__name__)
+
+EXIT_LIVE_REFUSED = 3
+EXIT_ENGINE_FAILED = 4
+
+
+class TradeConsoleApp(App[int]):
+    """The trading console."""
+
+    TITLE = "Trade Console"
+    CSS_PATH = "console.tcss"
+    BINDINGS = APP_BINDINGS  # type: ignore[assignment]
+    COMMANDS = App.COMMANDS | {SymbolCommands, ThemeCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+
+    def __init__(
+        self,
+        engine: EngineAPI,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        start_engine: bool = True,
+        refresh: bool = True,
+    ) -> None:
+        super().__init__()
+        for theme in THEMES.values():
+            self.register_theme(theme)
+        self.console_themes: list[str] = list(THEMES)
+        self.theme = settings.ui.theme if settings.ui.theme in self.available_themes else DEFAULT_THEME
+        self.bad_key_ids = sorted(k for k in settings.keys if k not in BINDING_IDS)
+        self.set_keymap({k: v for k, v in settings.keys.items() if k in BINDING_IDS})
+        self.engine = engine
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.mode = settings.mode
+        self.symbols: list[str] = list(settings.risk.symbols)
+        self.symbol = (
+            settings.ui.default_symbol if settings.ui.default_symbol in self.symbols else self.symbols[0]
+        )
+        self.bridge = UIBridge(
+            engine, self.clock, refresh_hz=settings.ui.refresh_hz, table_hz=settings.ui.table_hz
+        )
+        self.bridge.symbol = self.symbol
+        self.start_engine = start_engine
+        self.auto_refresh_ui = refresh
+        self.engine_started = False
+        self.panic_running = False
+        self.last_result: CommandResult | None = None
+        self.main: MainScreen = MainScreen(self.mode)
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """Trading colour variables for any theme that lacks them."""
+        return dict(THEME_VARIABLE_DEFAULTS)
+
+    # --- lifecycle --------------------------------------------------------------------------
+    async def on_mount(self) -> None:
+        """Main screen, the live gate, the engine and the refresh timer."""
+        await self.push_screen(self.main)
+        self.engine.store.set_waker(Waker(asyncio.get_running_loop(), self._woken))
+        if self.bad_key_ids:
+            self.log_line(f"config [keys]: unknown binding ids ignored: {', '.join(self.bad_key_ids)}")
+        if self.mode is Mode.LIVE:
+            phrase = f"{self.settings.ui.live_phrase_prefix} {self.symbol}"
+            self.push_screen(LiveConfirmScreen(phrase), self._live_answer)
+        elif self.start_engine:
+            self.run_worker(self._start_engine(), group="engine", exclusive=True)
+        if self.auto_refresh_ui:
+            self.set_interval(1 / self.settings.ui.refresh_hz, self.refresh_ui, name="ui-refresh")
+        self.refresh_ui(force=True)
+
+    def _live_answer(self, ok: bool | None) -> None:
+        if not ok:
+            self.exit(EXIT_LIVE_REFUSED, message="Live confirmation phrase not entered; nothing was traded.")
+            return
+        self.log_line("live mode confirmed by typed phrase")
+        if self.start_engine:
+            self.run_worker(self._start_engine(), group="engine", exclusive=True)
+
+    async def _start_engine(self) -> None:
+        try:
+            await self.engine.start()
+        except Exception as exc:
+            log.exception("engine failed to start")
+            self.log_line(f"ENGINE FAILED TO START: {exc}")
+            self.notify(f"Engine failed to start: {exc}", severity="error", timeout=30)
+            return
+        self.engine_started = True
+        self.refresh_ui(force=True)
+
+    async def on_unmount(self) -> None:
+        """Stop the engine; exchange-side orders stay where they are."""
+        self.engine.store.set_waker(None)
+        if self.engine_started:
+            self.engine_started = False
+            await self.engine.stop()
+
+    # --- refresh ----------------------------------------------------------------------------
+    def _woken(self) -> None:
+        self.refresh_ui()
+
+    def log_line(self, text: str) -> None:
+        """Append a console-side line to the log pane."""
+        ts = self.clock.now_ms()
+        self.main.query_one(EventLog).add_lines([f"{fmt_time(ts)} {text}"])
+
+    def refresh_ui(self, force: bool = False) -> None:
+        """Drain the store and update the panes that changed (one batched frame)."""
+        if not self.main.is_mounted:
+            return
+        frame = self.bridge.tick(force=force)
+        if frame is None:
+            return
+        with self.batch_update():
+            self.apply_frame(frame)
+
+    def apply_frame(self, frame: Frame) -> None:
+        """Push one frame's data into the widgets."""
+        main = self.main
+        insts = self.engine.instruments
+        if frame.events:
+            main.query_one(EventLog).add_events(frame.events)
+            self._route_events(frame)
+        mf = frame.market
+        if mf is not None:
+            inst = insts.get(mf.symbol)
+            pp = inst.price_decimals if inst else 2
+            qp = inst.qty_decimals if inst else 3
+            main.query_one(OrderLadder).set_book(mf.symbol, mf.book, mf.own, price_places=pp, qty_places=qp)
+            tape = main.query_one(TradeTape)
+            if tape.display:
+                tape.set_trades(mf.trades, price_places=pp, qty_places=qp)
+            chart = main.query_one(PriceChart)
+            if chart.display:
+                t = mf.ticker
+                chart.set_series(
+                    mf.symbol,
+                    mf.prices,
+                    t.last_price if t else None,
+                    t.mark_price if t else None,
+                    price_places=pp,
+                )
+        acct = frame.account
+        if acct is not None:
+            main.query_one(PositionsTable).update_positions(acct.positions, insts)
+            main.query_one(OrdersTable).update_orders(acct.orders, self.clock.now_ms(), insts)
+        if frame.risk is not None:
+            main.query_one(RiskMeters).set_status(frame.risk)
+        if acct is not None or mf is not None:
+            book = mf.book if mf is not None else self.engine.store.book(self.symbol)
+            bal = self.bridge.account.balance
+            main.query_one(AccountHeader).set_data(
+                HeaderData(
+                    symbol=self.symbol,
+                    balance=bal,
+                    upnl=bal.unrealised_pnl if bal is not None else None,
+                    session_pnl=self.bridge.session_pnl(),
+                    connectivity=dict(self.bridge.connectivity),
+                    feed_age_s=self.bridge.feed_age_s(book),
+                    stale_after_s=self.settings.risk.book_stale_s,
+                )
+            )
+
+    def _route_events(self, frame: Frame) -> None:
+        panic = self._panic_screen()
+        for ev in frame.events:
+            if isinstance(ev, PanicProgress) and panic is not None:
+                panic.add_progress(ev)
+            elif isinstance(ev, RiskRejected):
+                self.notify(f"{ev.symbol} rejected by {ev.check}: {ev.reason}", severity="error", timeout=8)
+            elif isinstance(ev, VenueRejected):
+                self.notify(f"venue rejected ({ev.ret_code}): {ev.message}", severity="error", timeout=8)
+            elif isinstance(ev, BreakerChanged) and ev.state != "closed":
+                self.notify(f"breaker {ev.name} {ev.state}: {ev.reason}", severity="warning", timeout=10)
+            elif isinstance(ev, AlertRaised) and ev.active:
+                self.notify(f"alert {ev.rule}: {ev.message}", severity="warning", timeout=10)
+
+    # --- symbol / theme ---------------------------------------------------------------------
+    def select_symbol(self, symbol: str) -> None:
+        """Show ``symbol`` in the market panes."""
+        if symbol not in self.symbols:
+            return
+        self.symbol = symbol
+        self.bridge.symbol = symbol
+        self.refresh_ui(force=True)
+
+    def cycle_symbol(self, step: int) -> None:
+        """Previous / next configured symbol."""
+        i = self.symbols.index(self.symbol) if self.symbol in self.symbols else 0
+        self.select_symbol(self.symbols[(i + step) % len(self.symbols)])
+
+    def set_theme(self, name: str) -> None:
+        """Switch the colour theme."""
+        if name in self.available_themes:
+            self.theme = name
+
+    def cycle_theme(self) -> None:
+        """Next console theme."""
+        names = self.console_themes
+        i = names.index(self.theme) if self.theme in names else -1
+        self.set_theme(names[(i + 1) % len(names)])
+        self.notify(f"theme: {self.theme}", timeout=2)
+
+    # --- commands ---------------------------------------------------------------------------
+    async def _run_command(self, what: str, coro: object) -> None:
+        assert asyncio.iscoroutine(coro)
+        try:
+            res: CommandResult = await coro
+        except Exception as exc:
+            log.exception("%s failed", what)
+            self.log_line(f"{what} FAILED: {exc}")
+            self.notify(f"{what} failed: {exc}", severity="error", timeout=10)
+            return
+        self.last_result = res
+        if res.ok:
+            self.log_line(f"{what}: {res.message}")
+        else:
+            detail = (
+                f" [{res.check}]" if res.check else (f" [retCode {res.ret_code}]" if res.ret_code else "")
+            )
+            self.log_line(f"{what} REJECTED{detail}: {res.message}")
+            self.notify(f"{what} rejected: {res.message}", severity="error", timeout=8)
+        self.refresh_ui(force=True)
+
+    def open_ticket(self, side: Side) -> None:
+        """Order ticket for the selected symbol."""
+        sym = self.symbol
+        store = self.engine.store
+        book, ticker = store.book(sym), store.ticker(sym)
+        ref = ticker.mark_price if ticker else (book.mid if book else None)
+        price = (book.best_bid if side is Side.BUY else book.best_ask) if book else None
+        ticket = OrderTicket(
+            sym,
+            side,
+            self.engine.preview,
+            instrument=self.engine.instruments.get(sym),
+            ref_price=ref,
+            price=price or ref,
+        )
+        self.push_screen(ticket, self._ticket_done)
+
+    def _ticket_done(self, request: OrderRequest | None) -> None:
+        if request is None:
+            return
+        what = f"place {request.side.value} {request.qty} {request.symbol}"
+        self.run_worker(self._run_command(what, self.engine.place(request)), group="orders")
+
+    def amend_selected(self) -> None:
+        """Amend the order selected in the orders table."""
+        key = self.main.query_one(OrdersTable).selected_key
+        order = self.bridge.account.orders.get(key) if key else None
+        if order is None:
+            self.notify("select an order in the orders table first", severity="warning")
+            return
+
+        def done(result: AmendResult | None) -> None:
+            if result is None:
+                return
+            price, qty = result
+            coro = self.engine.amend(order.order_link_id, qty=qty, price=price)
+            self.run_worker(self._run_command(f"amend {order.order_link_id}", coro), group="orders")
+
+        self.push_screen(AmendScreen(order), done)
+
+    def cancel_selected(self) -> None:
+        """Cancel the order selected in the orders table."""
+        key = self.main.query_one(OrdersTable).selected_key
+        if key is None:
+            self.notify("select an order in the orders table first", severity="warning")
+            return
+        self.run_worker(self._run_command(f"cancel {key}", self.engine.cancel(key)), group="orders")
+
+    def confirm_cancel_all(self) -> None:
+        """Cancel every working order, after a confirmation."""
+        n = len(self.bridge.account.orders)
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self.run_worker(self._run_command("cancel all", self.engine.cancel_all()), group="orders")
+
+        self.push_screen(
+            ConfirmScreen("Cancel all orders?", f"{n} working order(s) will be cancelled."), done
+        )
+
+    def confirm_close_position(self) -> None:
+        """Close the selected position (or the current symbol's) reduce-only, after a confirmation."""
+        positions = {s: p for s, p in self.bridge.account.positions.items() if not p.is_flat}
+        sym = self.main.query_one(PositionsTable).selected_key or self.symbol
+        pos = positions.get(sym)
+        if pos is None:
+            self.notify(f"no open position in {sym}", severity="warning")
+            return
+        body = f"Close {sym} {'LONG' if pos.side is Side.BUY else 'SHORT'} {pos.size} reduce-only at market?"
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                coro = self.engine.close_position(sym)
+                self.run_worker(self._run_command(f"close {sym}", coro), group="orders")
+
+        self.push_screen(ConfirmScreen("Close position?", body), done)
+
+    # --- panic ------------------------------------------------------------------------------
+    def _panic_screen(self) -> PanicScreen | None:
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, PanicScreen):
+                return screen
+        return None
+
+    def action_panic(self) -> None:
+        """Open the panic modal (never twice)."""
+        if self._panic_screen() is not None or self.panic_running:
+            return
+        acct = self.engine.account()
+        n_pos = sum(1 for p in acct.positions.values() if not p.is_flat)
+        n_algos = 0
+        self.push_screen(PanicScreen(len(acct.orders), n_pos, n_algos, self._start_panic))
+
+    def _start_panic(self) -> None:
+        self.panic_running = True
+        self.run_worker(self._panic(), group="panic", exclusive=True)
+
+    async def _panic(self) -> None:
+        screen = self._panic_screen()
+        try:
+            report = await self.engine.panic()
+        except Exception as exc:
+            log.exception("panic failed")
+            self.log_line(f"PANIC FAILED: {exc}")
+            if screen is not None:
+                screen.finish(None, str(exc))
+            return
+        finally:
+            self.panic_running = False
+        self.refresh_ui(force=True)
+        self.log_line(
+            f"PANIC {'FLAT' if report.flat else 'NOT FLAT'}: cancelled {report.cancelled}, "
+            f"closed {report.closed} in {report.duration_s:.2f}s"
+        )
+        if screen is not None and screen.is_attached:
+            screen.finish(report)
+
+    # --- help / quit ------------------------------------------------------------------------
+    def action_help(self) -> None:
+        """Key help."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self._keymap))
+
+    def action_request_quit(self) -> None:
+        """Quit, confirming first when orders are working (they stay on the exchange)."""
+        if self.screen is not self.main:
+            return
+        n = sum(1 for o in self.bridge.account.orders.values() if o.is_open)
+        if n == 0:
+            self.exit(0)
+            return
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self.exit(0)
+
+        body = f"{n} order(s) are working. They STAY ON THE EXCHANGE after you quit."
+        self.push_screen(ConfirmScreen("Quit?", body, yes="Quit (y)", no="Stay (n)"), done)
+
+
+def run_console(settings: Settings) -> int:
+    """Run the console: embedded sim (sim mode), the real engine, the app. Returns the exit code."""
+    from core.engine import Engine
+
+    sim = None
+    if settings.mode is Mode.SIM and settings.sim.embedded:
+        from core.sim.runner import SimVenueThread
+
+        sim = SimVenueThread(settings.sim).start()
+        if settings.sim.port != sim.port:
+            settings = settings.model_copy(update={"sim": settings.sim.model_copy(update={"port": sim.port})})
+    try:
+        engine = Engine(settings)
+        app = TradeConsoleApp(engine, settings)
+        code = app.run()
+        return int(code or 0)
+    finally:
+        if sim is not None:
+            sim.stop()
+
+
+__all__ = ["EXIT_ENGINE_FAILED", "EXIT_LIVE_REFUSED", "TradeConsoleApp", "run_console"]

@@ -1,0 +1,166 @@
+"""The UI bridge: decides what to redraw on each refresh tick, from the engine's store and account.
+
+The feed threads only write the store. The app calls :meth:`UIBridge.tick` from a
+``set_interval(1/refresh_hz)`` timer (and once more when the store's waker fires for an instant
+event); the bridge drains the queued events, skips market panes when ``store.version`` has not
+moved, and refreshes the tables only every ``refresh_hz / table_hz`` ticks or when account events
+arrived. It never touches widgets itself and has no Textual import, so it is testable alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from core.api import EngineAPI
+from core.clock import Clock
+from core.events import (
+    BalanceUpdated,
+    Connectivity,
+    Event,
+    FillReceived,
+    OrderUpdated,
+    PositionUpdated,
+    RiskStatus,
+)
+from core.model import AccountSnapshot, BookView, Side, Ticker, Trade
+
+_ACCOUNT_EVENTS = (OrderUpdated, FillReceived, PositionUpdated, BalanceUpdated)
+
+
+@dataclass(slots=True)
+class MarketFrame:
+    """What the market panes show for the selected symbol."""
+
+    symbol: str
+    book: BookView | None
+    ticker: Ticker | None
+    trades: list[Trade]
+    prices: list[float]
+    own: dict[Decimal, list[tuple[Side, Decimal]]]
+
+
+@dataclass(slots=True)
+class Frame:
+    """One refresh tick's worth of changes; ``None`` fields did not change."""
+
+    events: list[Event] = field(default_factory=list)
+    market: MarketFrame | None = None
+    account: AccountSnapshot | None = None
+    risk: RiskStatus | None = None
+
+
+class UIBridge:
+    """Turns the engine's store and account into per-tick frames, skipping unchanged work."""
+
+    def __init__(self, engine: EngineAPI, clock: Clock, *, refresh_hz: float, table_hz: float) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.symbol = ""
+        self.table_every = max(1, round(refresh_hz / table_hz))
+        self.connectivity: dict[str, str] = {}
+        self._ticks = 0
+        self._last_version = -1
+        self._last_symbol = ""
+        self._account_dirty = True
+        self._account: AccountSnapshot = AccountSnapshot()
+        self._start_equity: Decimal | None = None
+        self.frames = 0
+        self.skipped = 0
+
+    def tick(self, *, force: bool = False) -> Frame | None:
+        """Drain events and build the frame for this tick (None when nothing changed)."""
+        store = self.engine.store
+        self._ticks += 1
+        events = store.drain_events(2000)
+        for ev in events:
+            if isinstance(ev, _ACCOUNT_EVENTS):
+                self._account_dirty = True
+            elif isinstance(ev, Connectivity):
+                self.connectivity[ev.stream] = ev.state
+        version = store.version
+        frame = Frame(events=events)
+        tables_due = force or self._account_dirty or self._ticks % self.table_every == 0
+        if tables_due:
+            self._account = self.engine.account()
+            self._account_dirty = False
+            frame.account = self._account
+            frame.risk = self.engine.risk_status()
+            bal = self._account.balance
+            if bal is not None and self._start_equity is None:
+                self._start_equity = bal.equity
+        if force or version != self._last_version or self.symbol != self._last_symbol or tables_due:
+            frame.market = self.market_frame(self.symbol)
+            self._last_version = version
+            self._last_symbol = self.symbol
+        if not frame.events and frame.market is None and frame.account is None:
+            self.skipped += 1
+            return None
+        self.frames += 1
+        return frame
+
+    def market_frame(self, symbol: str) -> MarketFrame:
+        """The market panes' data for ``symbol``, with own open orders by price."""
+        store = self.engine.store
+        own: dict[Decimal, list[tuple[Side, Decimal]]] = {}
+        for o in self._account.orders.values():
+            if o.symbol == symbol and o.is_open and o.price is not None:
+                own.setdefault(o.price, []).append((o.side, o.leaves_qty))
+        return MarketFrame(
+            symbol=symbol,
+            book=store.book(symbol),
+            ticker=store.ticker(symbol),
+            trades=store.trades(symbol, 60),
+            prices=store.prices(symbol),
+            own=own,
+        )
+
+    @property
+    def account(self) -> AccountSnapshot:
+        """The latest account snapshot the bridge fetched."""
+        return self._account
+
+    def session_pnl(self) -> Decimal | None:
+        """Equity change since the console started."""
+        bal = self._account.balance
+        if bal is None or self._start_equity is None:
+            return None
+        return bal.equity - self._start_equity
+
+    def feed_age_s(self, book: BookView | None) -> float | None:
+        """Seconds since the selected book's last update (engine clock)."""
+        if book is None or not book.ts_ms:
+            return None
+        return max(0, self.clock.now_ms() - book.ts_ms) / 1000
+
+
+class Waker:
+    """A thread-safe, coalescing wake-up: many calls from feed threads → one loop callback."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
+        self._loop = loop
+        self._callback = callback
+        self._pending = False
+        self._lock = threading.Lock()
+        self.calls = 0
+
+    def __call__(self) -> None:
+        """Called from any thread; schedules at most one pending callback."""
+        with self._lock:
+            self.calls += 1
+            if self._pending:
+                return
+            self._pending = True
+        try:
+            self._loop.call_soon_threadsafe(self._run)
+        except RuntimeError:  # the loop is closed (shutdown race): nothing left to wake
+            with self._lock:
+                self._pending = False
+
+    def _run(self) -> None:
+        with self._lock:
+            self._pending = False
+        self._callback()

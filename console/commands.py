@@ -1,0 +1,56 @@
+"""Command-palette providers (ctrl+p): switch symbol, switch theme, and the trading actions."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from console.app import TradeConsoleApp
+
+
+class SymbolCommands(Provider):
+    """``Symbol: BTCUSDT`` for every configured symbol."""
+
+    def _choices(self) -> list[tuple[str, str]]:
+        app = cast("TradeConsoleApp", self.app)
+        return [(f"Symbol: {s}", s) for s in app.symbols]
+
+    async def discover(self) -> Hits:
+        """Every symbol, unfiltered."""
+        app = cast("TradeConsoleApp", self.app)
+        for label, sym in self._choices():
+            yield DiscoveryHit(label, partial(app.select_symbol, sym), help=f"Show {sym} in the market panes")
+
+    async def search(self, query: str) -> Hits:
+        """Symbols matching ``query``."""
+        app = cast("TradeConsoleApp", self.app)
+        matcher = self.matcher(query)
+        for label, sym in self._choices():
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(
+                    score, matcher.highlight(label), partial(app.select_symbol, sym), help=f"Show {sym}"
+                )
+
+
+class ThemeCommands(Provider):
+    """``Theme: trade-dark`` for every console theme."""
+
+    async def discover(self) -> Hits:
+        """Every console theme."""
+        app = cast("TradeConsoleApp", self.app)
+        for name in app.console_themes:
+            yield DiscoveryHit(f"Theme: {name}", partial(app.set_theme, name), help="Switch the colour theme")
+
+    async def search(self, query: str) -> Hits:
+        """Themes matching ``query``."""
+        app = cast("TradeConsoleApp", self.app)
+        matcher = self.matcher(query)
+        for name in app.console_themes:
+            label = f"Theme: {name}"
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), partial(app.set_theme, name), help="Switch theme")

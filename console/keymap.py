@@ -1,0 +1,72 @@
+"""Key bindings with ids. Users remap them in ``config.toml`` (``[keys] panic = "f12"``), applied
+with ``App.set_keymap``; the footer and the help screen show the effective keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from textual.binding import Binding
+
+#: App-wide bindings. Panic is ``priority`` so it works inside inputs and from every screen.
+APP_BINDINGS: list[Binding] = [
+    Binding("ctrl+k", "panic", "PANIC", priority=True, id="panic"),
+    Binding("question_mark", "help", "Help", id="help"),
+    Binding("q", "request_quit", "Quit", id="quit"),
+]
+
+#: Main-screen bindings (trading); they do not fire while a modal is open.
+MAIN_BINDINGS: list[Binding] = [
+    Binding("b", "ticket('Buy')", "Buy", id="buy"),
+    Binding("s", "ticket('Sell')", "Sell", id="sell"),
+    Binding("a", "amend", "Amend", id="amend"),
+    Binding("c", "cancel", "Cancel", id="cancel"),
+    Binding("C", "cancel_all", "Cxl all", id="cancel_all"),
+    Binding("x", "close_position", "Close", id="close_position"),
+    Binding("left_square_bracket", "cycle_symbol(-1)", "Prev sym", id="prev_symbol", show=False),
+    Binding("right_square_bracket", "cycle_symbol(1)", "Next sym", id="next_symbol", show=False),
+    Binding("t", "cycle_theme", "Theme", id="theme", show=False),
+    Binding("1", "toggle_pane('market')", "Market", id="toggle_market", show=False),
+    Binding("2", "toggle_pane('tables')", "Tables", id="toggle_tables", show=False),
+    Binding("3", "toggle_pane('risk')", "Risk", id="toggle_risk", show=False),
+    Binding("4", "toggle_pane('log')", "Log", id="toggle_log", show=False),
+]
+
+#: Human descriptions for the help screen, by binding id.
+DESCRIPTIONS: dict[str, str] = {
+    "panic": "Panic: cancel all orders, stop algos, close all positions (asks first)",
+    "help": "This help",
+    "quit": "Quit (asks first when orders are working; they stay on the exchange)",
+    "buy": "Order ticket: buy the selected symbol",
+    "sell": "Order ticket: sell the selected symbol",
+    "amend": "Amend the selected order (price / qty)",
+    "cancel": "Cancel the selected order",
+    "cancel_all": "Cancel all orders (asks first)",
+    "close_position": "Close the selected position reduce-only at market (asks first)",
+    "prev_symbol": "Previous symbol",
+    "next_symbol": "Next symbol",
+    "theme": "Next theme",
+    "toggle_market": "Show/hide the market panes (ladder, trades, chart)",
+    "toggle_tables": "Show/hide positions and orders",
+    "toggle_risk": "Show/hide risk meters",
+    "toggle_log": "Show/hide the log",
+}
+
+BINDING_IDS: frozenset[str] = frozenset(b.id for b in APP_BINDINGS + MAIN_BINDINGS if b.id)
+
+
+def validate_keymap(keys: Mapping[str, str]) -> dict[str, str]:
+    """The keymap for ``App.set_keymap``; raises ValueError naming any unknown binding id."""
+    unknown = sorted(k for k in keys if k not in BINDING_IDS)
+    if unknown:
+        raise ValueError(f"unknown key binding id(s) {unknown}; valid ids: {sorted(BINDING_IDS)}")
+    return dict(keys)
+
+
+def effective_key(binding_id: str, keymap: Mapping[str, str]) -> str:
+    """The key bound to ``binding_id`` after the user's keymap."""
+    if binding_id in keymap:
+        return keymap[binding_id]
+    for b in APP_BINDINGS + MAIN_BINDINGS:
+        if b.id == binding_id:
+            return b.key
+    raise KeyError(binding_id)

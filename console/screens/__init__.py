@@ -1,0 +1,1 @@
+"""Screens: the main dashboard, the order ticket and the confirmation modals."""

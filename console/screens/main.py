@@ -1,0 +1,114 @@
+"""The main dashboard: header, ladder, trades, chart, positions, orders, risk meters and log.
+
+The screen only composes panes and forwards key actions to the app; all data flows in from the
+app's refresh timer (see :mod:`console.bridge`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from console.keymap import MAIN_BINDINGS
+from core.model import Mode, Side
+from widgets.chart import PriceChart
+from widgets.header import AccountHeader
+from widgets.ladder import OrderLadder
+from widgets.log_pane import EventLog
+from widgets.orders import OrdersTable
+from widgets.positions import PositionsTable
+from widgets.risk_meters import RiskMeters
+from widgets.trades import TradeTape
+
+if TYPE_CHECKING:
+    from console.app import TradeConsoleApp
+
+PANES: dict[str, tuple[str, ...]] = {
+    "market": ("#market-col", "#chart"),
+    "tables": ("#positions", "#orders"),
+    "risk": ("#risk-col",),
+    "log": ("#log",),
+}
+
+
+class MainScreen(Screen[None]):
+    """One screen with every pane; usable at 80×24, rich at 160×50."""
+
+    BINDINGS = MAIN_BINDINGS  # type: ignore[assignment]
+
+    def __init__(self, mode: Mode) -> None:
+        super().__init__(id="main")
+        self.mode = mode
+        self.hidden_panes: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        """Header, three columns, log, footer."""
+        yield AccountHeader(self.mode, id="header")
+        with Horizontal(id="body"):
+            with Vertical(id="market-col"):
+                yield OrderLadder(id="ladder")
+                yield TradeTape(id="tape")
+            with Vertical(id="center-col"):
+                yield PriceChart(id="chart")
+                yield PositionsTable(id="positions")
+                yield OrdersTable(id="orders")
+        with Horizontal(id="bottom"):
+            yield EventLog(id="log")
+            with Vertical(id="risk-col"):
+                yield RiskMeters(id="risk")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Pane titles."""
+        self.query_one("#positions").border_title = "Positions"
+        self.query_one("#orders").border_title = "Orders"
+        self.query_one("#ladder").border_title = "Book"
+        self.query_one("#tape").border_title = "Trades"
+        self.query_one("#risk-col").border_title = "Risk"
+
+    @property
+    def console(self) -> TradeConsoleApp:
+        """The app, typed."""
+        return cast("TradeConsoleApp", self.app)
+
+    # --- actions (forwarded to the app) -----------------------------------------------------
+    def action_ticket(self, side: str) -> None:
+        """Open the order ticket."""
+        self.console.open_ticket(Side(side))
+
+    def action_amend(self) -> None:
+        """Amend the selected order."""
+        self.console.amend_selected()
+
+    def action_cancel(self) -> None:
+        """Cancel the selected order."""
+        self.console.cancel_selected()
+
+    def action_cancel_all(self) -> None:
+        """Cancel every order (confirmed)."""
+        self.console.confirm_cancel_all()
+
+    def action_close_position(self) -> None:
+        """Close the selected position (confirmed)."""
+        self.console.confirm_close_position()
+
+    def action_cycle_symbol(self, step: int) -> None:
+        """Previous / next symbol."""
+        self.console.cycle_symbol(step)
+
+    def action_cycle_theme(self) -> None:
+        """Next theme."""
+        self.console.cycle_theme()
+
+    def action_toggle_pane(self, pane: str) -> None:
+        """Show or hide a pane group."""
+        hide = pane not in self.hidden_panes
+        if hide:
+            self.hidden_panes.add(pane)
+        else:
+            self.hidden_panes.discard(pane)
+        for selector in PANES[pane]:
+            self.query_one(selector).display = not hide

@@ -1,0 +1,178 @@
+"""Confirmation modals (``ModalScreen[bool]``), the live-mode phrase gate, amend and help.
+
+None of them focuses a "Yes" button by default, so a stray Enter can never confirm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from console.keymap import APP_BINDINGS, DESCRIPTIONS, MAIN_BINDINGS, effective_key
+from core.model import Order
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Yes/no question: ``y`` confirms, ``n`` or Escape cancels."""
+
+    AUTO_FOCUS = None
+    BINDINGS: ClassVar = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, title: str, body: str, *, yes: str = "Yes (y)", no: str = "No (n)") -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+        self.yes_label = yes
+        self.no_label = no
+
+    def compose(self) -> ComposeResult:
+        """Title, body and two buttons."""
+        with Vertical(classes="modal-box"):
+            yield Label(self.title_text, classes="modal-title")
+            yield Static(self.body, classes="modal-body")
+            with Horizontal(classes="modal-buttons"):
+                yield Button(self.yes_label, id="yes", variant="warning")
+                yield Button(self.no_label, id="no")
+
+    def action_answer(self, value: bool) -> None:
+        """Close with ``value``."""
+        self.dismiss(value)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Buttons answer too (mouse users)."""
+        event.stop()
+        self.dismiss(event.button.id == "yes")
+
+
+class LiveConfirmScreen(ModalScreen[bool]):
+    """Live mode gate: the user must type the phrase shown; anything else answers False."""
+
+    BINDINGS: ClassVar = [Binding("escape", "refuse", "Quit")]
+
+    def __init__(self, phrase: str) -> None:
+        super().__init__()
+        self.phrase = phrase
+
+    def compose(self) -> ComposeResult:
+        """Warning, phrase, input."""
+        with Vertical(classes="modal-box live-box"):
+            yield Label("▲ LIVE TRADING · REAL MONEY ▲", classes="modal-title live-title")
+            yield Static(
+                "This console is connected to Bybit MAINNET. Orders move real money.\n"
+                f"Type exactly  {self.phrase}  and press Enter to continue.\n"
+                "Anything else quits without trading.",
+                classes="modal-body",
+            )
+            yield Input(placeholder=self.phrase, id="live-phrase")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Exact phrase → True, anything else → False."""
+        event.stop()
+        self.dismiss(event.value.strip() == self.phrase)
+
+    def action_refuse(self) -> None:
+        """Escape quits without trading."""
+        self.dismiss(False)
+
+
+AmendResult = tuple[Decimal | None, Decimal | None]
+
+
+class AmendScreen(ModalScreen[AmendResult | None]):
+    """New price and/or quantity for one working order."""
+
+    BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, order: Order) -> None:
+        super().__init__()
+        self.order = order
+
+    def compose(self) -> ComposeResult:
+        """Order summary and two inputs."""
+        o = self.order
+        with Vertical(classes="modal-box"):
+            yield Label(f"Amend {o.symbol} {o.side.value} {o.qty} @ {o.price}", classes="modal-title")
+            yield Label("Price")
+            yield Input(str(o.price) if o.price is not None else "", id="amend-price")
+            yield Label("Qty")
+            yield Input(str(o.qty), id="amend-qty")
+            yield Static("Enter sends, Escape cancels", id="amend-error", classes="modal-hint")
+
+    def _parse(self, widget_id: str) -> Decimal | None:
+        raw = self.query_one(f"#{widget_id}", Input).value.strip()
+        if not raw:
+            return None
+        value = Decimal(raw)
+        if not value.is_finite() or value <= 0:
+            raise InvalidOperation(raw)
+        return value
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Validate and return (price, qty); unchanged fields come back as None."""
+        event.stop()
+        try:
+            price = self._parse("amend-price")
+        except InvalidOperation:
+            self.query_one("#amend-error", Static).update("price must be a positive number")
+            return
+        try:
+            qty = self._parse("amend-qty")
+        except InvalidOperation:
+            self.query_one("#amend-error", Static).update("qty must be a positive number")
+            return
+        if price == self.order.price:
+            price = None
+        if qty == self.order.qty:
+            qty = None
+        if price is None and qty is None:
+            self.query_one("#amend-error", Static).update("nothing changed")
+            return
+        self.dismiss((price, qty))
+
+    def action_cancel(self) -> None:
+        """Close without amending."""
+        self.dismiss(None)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every binding id, its effective key and what it does."""
+
+    BINDINGS: ClassVar = [Binding("escape,question_mark,q", "close", "Close")]
+
+    def __init__(self, keymap: Mapping[str, str]) -> None:
+        super().__init__()
+        self.keymap = dict(keymap)
+
+    def help_text(self) -> str:
+        """The table as text."""
+        rows = ["KEY         ID               ACTION"]
+        for b in APP_BINDINGS + MAIN_BINDINGS:
+            if b.id is None:
+                continue
+            key = effective_key(b.id, self.keymap)
+            rows.append(f"{key:<11} {b.id:<16} {DESCRIPTIONS.get(b.id, b.description)}")
+        rows.append("ctrl+p      palette          Switch symbol or theme, other commands")
+        rows.append("")
+        rows.append('Remap any key in config.toml:  [keys]  panic = "f12"')
+        return "\n".join(rows)
+
+    def compose(self) -> ComposeResult:
+        """The key table."""
+        with Vertical(classes="modal-box help-box"):
+            yield Label("Keys", classes="modal-title")
+            yield Static(self.help_text(), id="help-table", classes="modal-body")
+            yield Static("Escape closes", classes="modal-hint")
+
+    def action_close(self) -> None:
+        """Close help."""
+        self.dismiss(None)

@@ -1,0 +1,113 @@
+"""The panic modal: states what will happen, needs a deliberate ``y`` (or the button), then shows
+the engine's progress and the final flat check. Nothing is sent before the confirmation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Log, Static
+
+from core.api import PanicReport
+from core.events import PanicProgress
+
+
+class PanicScreen(ModalScreen[bool]):
+    """Confirm → running (progress) → done (report). Answers True when the panic ran."""
+
+    AUTO_FOCUS = None
+    BINDINGS: ClassVar = [
+        Binding("y", "confirm", "Yes, PANIC"),
+        Binding("n,escape", "close", "Cancel / close"),
+        Binding("enter", "close_done", "Close", show=False),
+    ]
+
+    def __init__(self, n_orders: int, n_positions: int, n_algos: int, start: Callable[[], None]) -> None:
+        super().__init__()
+        self.n_orders = n_orders
+        self.n_positions = n_positions
+        self.n_algos = n_algos
+        self._start = start
+        self.state = "confirm"
+        self.report: PanicReport | None = None
+
+    def compose(self) -> ComposeResult:
+        """Plan, buttons and the progress log."""
+        with Vertical(classes="modal-box panic-box"):
+            yield Label("PANIC · flatten everything", classes="modal-title panic-title")
+            yield Static(
+                f"• cancel {self.n_orders} open order(s)\n"
+                f"• stop {self.n_algos} running algo(s)\n"
+                f"• close {self.n_positions} position(s) reduce-only at market\n"
+                "• verify the account is flat (every step is journaled)",
+                id="panic-plan",
+                classes="modal-body",
+            )
+            yield Static("Press  y  to PANIC now, or  n / Escape  to cancel.", id="panic-status")
+            yield Button("PANIC: flatten now (y)", id="panic-yes", variant="error")
+            yield Log(id="panic-progress", max_lines=200)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Confirm only once; no closing while the engine is working."""
+        if action == "confirm":
+            return self.state == "confirm"
+        if action == "close":
+            return self.state != "running"
+        if action == "close_done":
+            return self.state == "done"
+        return True
+
+    def action_confirm(self) -> None:
+        """The deliberate yes: start the panic (the app runs it)."""
+        if self.state != "confirm":
+            return
+        self.state = "running"
+        self.query_one("#panic-yes", Button).display = False
+        self.query_one("#panic-status", Static).update("Panic running…")
+        self.refresh_bindings()
+        self._start()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """The button is the mouse user's yes."""
+        event.stop()
+        if event.button.id == "panic-yes":
+            self.action_confirm()
+
+    def add_progress(self, ev: PanicProgress) -> None:
+        """One engine progress step."""
+        self.query_one("#panic-progress", Log).write_line(f"{ev.step}: {ev.detail}")
+
+    def finish(self, report: PanicReport | None, error: str = "") -> None:
+        """Show the result and allow closing."""
+        self.report = report
+        self.state = "done"
+        status = self.query_one("#panic-status", Static)
+        if report is None:
+            status.update(f"PANIC FAILED: {error}. Check the venue NOW. (Escape closes)")
+            self.add_class("-not-flat")
+        elif report.flat:
+            status.update(
+                f"FLAT. cancelled {report.cancelled} order(s), closed {report.closed} position(s) "
+                f"in {report.duration_s:.2f}s. (Escape closes)"
+            )
+            self.add_class("-flat")
+        else:
+            left = ", ".join(report.remaining) or "unknown"
+            status.update(f"NOT FLAT — remaining: {left}. Check the venue NOW. (Escape closes)")
+            self.add_class("-not-flat")
+        self.refresh_bindings()
+
+    def action_close(self) -> None:
+        """Cancel before confirming, or close after the run."""
+        if self.state == "running":
+            return
+        self.dismiss(self.state == "done")
+
+    def action_close_done(self) -> None:
+        """Enter closes once the report is shown."""
+        if self.state == "done":
+            self.dismiss(True)

@@ -1,0 +1,126 @@
+"""Risk meters: daily loss, gross exposure and margin use against their limits, rate-limit
+headroom per endpoint group, and every breaker's state with its reason."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar
+
+from core.events import RiskStatus
+from widgets.fmt import fmt_compact
+from widgets.lines import Line, LineWidget
+
+_OK_STATES = frozenset({"ok", "closed", "armed", "normal"})
+WARN_PCT = 50.0
+HOT_PCT = 80.0
+
+
+def level_class(used_pct: float) -> str:
+    """Component class for a usage percentage: ok, warn (>= 50%) or hot (>= 80%)."""
+    if used_pct >= HOT_PCT:
+        return "risk--hot"
+    if used_pct >= WARN_PCT:
+        return "risk--warn"
+    return "risk--ok"
+
+
+def bar(used_pct: float, width: int) -> str:
+    """A filled/empty bar of ``width`` cells."""
+    n = max(0, min(width, int(round(used_pct / 100 * width))))
+    return "█" * n + "░" * (width - n)
+
+
+def _pct(used: Decimal, limit: Decimal) -> float:
+    return float(used / limit * 100) if limit > 0 else 0.0
+
+
+class RiskMeters(LineWidget):
+    """The risk pane."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "risk--title",
+        "risk--label",
+        "risk--ok",
+        "risk--warn",
+        "risk--hot",
+        "risk--muted",
+    }
+
+    DEFAULT_CSS = """
+    RiskMeters { height: 1fr; min-height: 4; }
+    RiskMeters > .risk--title { color: $text-muted; text-style: bold; }
+    RiskMeters > .risk--label { color: $text; }
+    RiskMeters > .risk--ok { color: $risk-ok; }
+    RiskMeters > .risk--warn { color: $risk-warn; text-style: bold; }
+    RiskMeters > .risk--hot { color: $risk-hot; text-style: bold; }
+    RiskMeters > .risk--muted { color: $text-muted; }
+    """
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._status: RiskStatus | None = None
+
+    def set_status(self, status: RiskStatus | None) -> bool:
+        """Show ``status``; returns True when the pane changed."""
+        self._status = status
+        return self.set_lines(self.build_lines(self.size.width or 40, self.size.height or 20))
+
+    def on_resize(self) -> None:
+        """Re-layout for the new size."""
+        self.set_lines(self.build_lines(self.size.width, self.size.height))
+
+    def _meter(self, label: str, pct: float, detail: str, width: int) -> Line:
+        cls = level_class(pct)
+        bar_w = max(4, min(16, width - 34))
+        return (
+            (f"{label:<11}", "risk--label"),
+            (bar(pct, bar_w), cls),
+            (f" {pct:5.1f}% ", cls),
+            (detail, "risk--muted"),
+        )
+
+    def build_lines(self, width: int, height: int = 20) -> list[Line]:
+        """Meters, then rate headroom, then breakers; compact when ``height`` is short."""
+        s = self._status
+        if s is None:
+            return [(("waiting for the engine…", "risk--title"),)]
+        lines: list[Line] = []
+        lines.append(
+            self._meter(
+                "daily loss",
+                _pct(s.daily_loss, s.daily_loss_limit),
+                f"{fmt_compact(s.daily_loss)}/{fmt_compact(s.daily_loss_limit)}",
+                width,
+            )
+        )
+        lines.append(
+            self._meter(
+                "exposure",
+                _pct(s.gross_exposure, s.gross_exposure_cap),
+                f"{fmt_compact(s.gross_exposure)}/{fmt_compact(s.gross_exposure_cap)}",
+                width,
+            )
+        )
+        lines.append(self._meter("margin", float(s.margin_use_pct), "of equity", width))
+        if s.rate_headroom:
+            runs: list[tuple[str, str]] = [("rate left  ", "risk--label")]
+            for group, head in sorted(s.rate_headroom.items()):
+                pct = head * 100 if head <= 1 else head
+                runs.append((f"{group} {pct:.0f}% ", level_class(100 - pct)))
+            lines.append(tuple(runs))
+        tripped = {n: v for n, v in s.breakers.items() if v[0].lower() not in _OK_STATES}
+        compact = len(lines) + len(s.breakers) > height
+        if compact and not tripped:
+            lines.append(((f"● breakers: all {len(s.breakers)} ok", "risk--ok"),))
+            return lines
+        for name, (state, reason) in sorted((tripped if compact else s.breakers).items()):
+            ok = state.lower() in _OK_STATES
+            glyph = "●" if ok else "✖"
+            cls = "risk--ok" if ok else "risk--hot"
+            shown = "ok" if ok else ("TRIPPED" if state.lower() == "open" else state.upper())
+            text = f"{glyph} {name} {shown}"
+            runs2: list[tuple[str, str]] = [(text, cls)]
+            if reason and not ok:
+                runs2.append((f"  {reason}", "risk--muted"))
+            lines.append(tuple(runs2))
+        return lines
