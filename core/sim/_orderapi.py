@@ -140,7 +140,7 @@ def create_order(m: Matcher, acct: Account, params: Params) -> Order:
         eff = m.protection_tick(sm, sign)
         if not trigger:
             opp = sm.book.asks if sign > 0 else sm.book.bids
-            if not opp.through(eff):
+            if not opp.reaches(eff):
                 raise SimError(10001, "no liquidity within the market order price protection band")
     notional_ref = eff if otype == "Limit" else (trigger or sm.last_tick)
     if not reduce_only and spec.qty(lots) * spec.px(notional_ref) < spec.min_notional:

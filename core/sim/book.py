@@ -9,6 +9,7 @@ consistent (a level that drops out of the top N is deleted, one that enters is i
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterator
 
 BID = -1
 ASK = 1
@@ -73,13 +74,19 @@ class SideBook:
         lv = self.levels
         return [(s * k, lv[s * k]) for k in self.keys[:n]]
 
-    def through(self, limit_tick: int | None) -> list[tuple[int, int]]:
-        """Levels from the best up to and including ``limit_tick`` (all levels when None)."""
-        keys = (
-            self.keys if limit_tick is None else self.keys[: bisect_right(self.keys, self.sign * limit_tick)]
-        )
+    def through(self, limit_tick: int) -> Iterator[tuple[int, int]]:
+        """Levels from the best up to and including ``limit_tick``, lazily (safe against edits)."""
         s = self.sign
-        return [(s * k, self.levels[s * k]) for k in keys]
+        keys = self.keys[: bisect_right(self.keys, s * limit_tick)]
+        levels = self.levels
+        for k in keys:
+            lots = levels.get(s * k)
+            if lots is not None:
+                yield s * k, lots
+
+    def reaches(self, limit_tick: int) -> bool:
+        """True if the best level is at or better than ``limit_tick``."""
+        return bool(self.keys) and self.keys[0] <= self.sign * limit_tick
 
 
 class Book:

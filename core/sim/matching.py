@@ -117,8 +117,13 @@ class Matcher:
             self._close(o, "Cancelled", "CancelByUser", "EC_PostOnlyWillTakeLiquidity")
             return
         if o.tif == "FOK":
-            avail = sum(lots for _, lots in opp.through(o.price))
-            if avail < self._fillable(acct, o):
+            need = self._fillable(acct, o)
+            avail = 0
+            for _, lots in opp.through(o.price):
+                avail += lots
+                if avail >= need:
+                    break
+            if avail < need:
                 self._close(o, "Cancelled", "CancelByUser", "EC_NoImmediateQtyToFill")
                 return
         if crosses:

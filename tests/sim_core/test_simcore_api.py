@@ -1,0 +1,274 @@
+"""Facade behaviour: list endpoints, private pushes, public topics, TP/SL, closed PnL, klines."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import pytest
+
+from core.sim.exchange import SimExchange
+
+from ._helpers import KEY, Recorder, get_order, make, mark, order, position, run, top, wallet
+
+
+@pytest.fixture
+def env():
+    ex, clock = make()
+    return ex, clock, Recorder(ex)
+
+
+def test_market_info_shapes(env):
+    ex, _, _ = env
+    info = ex.instruments_info({"category": "linear"})["list"]
+    by = {i["symbol"]: i for i in info}
+    assert by["BTCUSDT"]["priceFilter"]["tickSize"] == "0.10"
+    assert by["SOLUSDT"]["priceFilter"]["tickSize"] == "0.010"
+    assert by["ETHUSDT"]["lotSizeFilter"]["qtyStep"] == "0.01"
+    assert by["SOLUSDT"]["leverageFilter"]["maxLeverage"] == "50.00"
+    assert by["BTCUSDT"]["lotSizeFilter"]["minNotionalValue"] == "5"
+    t = ex.market_time()
+    assert int(t["timeNano"]) // 1_000_000 == ex.now_ms()
+    fees = ex.account_fee_rate(KEY, {"category": "linear", "symbol": "ETHUSDT"})["list"]
+    assert fees == [
+        {"symbol": "ETHUSDT", "baseCoin": "", "takerFeeRate": "0.00055", "makerFeeRate": "0.0002"}
+    ]
+    trades = ex.recent_trade({"category": "linear", "symbol": "BTCUSDT", "limit": "5"})["list"]
+    assert len(trades) == 5 and int(trades[0]["time"]) >= int(trades[-1]["time"])
+
+
+def test_kline_newest_first_and_aggregated(env):
+    ex, clock, _ = env
+    run(ex, clock, 50, 2_000)
+    one = ex.kline({"category": "linear", "symbol": "BTCUSDT", "interval": "1", "limit": "10"})["list"]
+    starts = [int(r[0]) for r in one]
+    assert starts == sorted(starts, reverse=True) and starts[0] - starts[1] == 60_000
+    five = ex.kline({"symbol": "BTCUSDT", "interval": "5", "limit": "3"})["list"]
+    assert all(int(r[0]) % 300_000 == 0 for r in five)
+    newest = five[0]
+    parts = [
+        r for r in ex.kline({"symbol": "BTCUSDT", "interval": "1", "limit": "5"})["list"] if r[0] >= newest[0]
+    ]
+    assert Decimal(newest[2]) == max(Decimal(r[2]) for r in parts)
+    assert Decimal(newest[5]) == sum(Decimal(r[5]) for r in parts)
+    assert newest[4] == parts[0][4] and newest[1] == parts[-1][1]
+    day = ex.kline({"symbol": "BTCUSDT", "interval": "D", "limit": "2"})["list"]
+    assert int(day[0][0]) % 86_400_000 == 0
+
+
+def test_position_list_flat_and_settle_coin(env):
+    ex, _, _ = env
+    flat = position(ex)
+    assert (flat["size"], flat["side"], flat["leverage"]) == ("0.000", "", "10")
+    assert ex.position_list(KEY, {"category": "linear", "settleCoin": "USDT"})["list"] == []
+    order(ex, side="Sell", orderType="Market", qty="0.02")
+    rows = ex.position_list(KEY, {"category": "linear", "settleCoin": "USDT"})["list"]
+    assert [(r["symbol"], r["side"], r["size"]) for r in rows] == [("BTCUSDT", "Sell", "0.020")]
+
+
+def test_realtime_filters_and_pagination(env):
+    ex, _, _ = env
+    bid, _ = top(ex)
+    ids = [
+        order(
+            ex, side="Buy", orderType="Limit", qty="0.001", price=f"{bid - 50 - i:.1f}", orderLinkId=f"L{i}"
+        )["orderId"]
+        for i in range(7)
+    ]
+    p = {"category": "linear", "symbol": "BTCUSDT", "limit": "3"}
+    seen = []
+    cursor = ""
+    while True:
+        res = ex.order_realtime(KEY, {**p, "cursor": cursor} if cursor else p)
+        seen += [o["orderId"] for o in res["list"]]
+        cursor = res["nextPageCursor"]
+        if not cursor:
+            break
+    assert seen == list(reversed(ids))
+    got = ex.order_realtime(KEY, {"category": "linear", "orderLinkId": "L3"})["list"]
+    assert [o["orderId"] for o in got] == [ids[3]]
+    res = ex.order_cancel_all(KEY, {"category": "linear", "symbol": "BTCUSDT"})
+    assert len(res["list"]) == 7 and res["success"] == "1"
+    assert ex.order_realtime(KEY, {"category": "linear", "settleCoin": "USDT"})["list"] == []
+    hist = ex.order_history(KEY, {"category": "linear", "limit": "50"})["list"]
+    assert {o["orderId"] for o in hist} >= set(ids)
+    assert all(o["orderStatus"] == "Cancelled" and o["cancelType"] == "CancelByUser" for o in hist)
+
+
+def test_private_pushes_on_every_change(env):
+    ex, _, rec = env
+    bid, _ = top(ex)
+    r = order(ex, side="Buy", orderType="Limit", qty="0.01", price=f"{bid - 30:.1f}")
+    assert [t for _, t, _ in rec.private] == ["order", "position", "wallet"]
+    assert all(k == KEY for k, _, _ in rec.private)
+    assert rec.items("order")[-1]["orderStatus"] == "New"
+    assert Decimal(rec.items("wallet")[-1]["coin"][0]["totalOrderIM"]) > 0
+    rec.private.clear()
+    ex.order_amend(KEY, {"category": "linear", "symbol": "BTCUSDT", "orderId": r["orderId"], "qty": "0.02"})
+    assert [t for _, t, _ in rec.private] == ["order", "position", "wallet"]
+    rec.private.clear()
+    ex.order_cancel(KEY, {"category": "linear", "symbol": "BTCUSDT", "orderId": r["orderId"]})
+    assert [t for _, t, _ in rec.private] == ["order", "position", "wallet"]
+    assert rec.items("order")[-1]["orderStatus"] == "Cancelled"
+    rec.private.clear()
+    order(ex, side="Buy", orderType="Market", qty="0.01")
+    assert [t for _, t, _ in rec.private] == ["order", "execution", "position", "wallet"]
+    ex_item = rec.items("execution")[0]
+    assert ex_item["isMaker"] is False and ex_item["feeRate"] == "0.00055"
+    assert rec.items("position")[-1]["size"] == "0.010"
+
+
+def test_round_trip_pnl_fees_and_closed_pnl(env):
+    ex, clock, _ = env
+    start = Decimal(wallet(ex)["totalWalletBalance"])
+    order(ex, side="Buy", orderType="Market", qty="0.05")
+    run(ex, clock, 30, 100)
+    order(ex, side="Sell", orderType="Market", qty="0.05", reduceOnly=True)
+    execs = ex.execution_list(KEY, {"category": "linear"})["list"]
+    assert len(execs) >= 2
+    pnl = sum(Decimal(e["execPnl"]) for e in execs)
+    fees = sum(Decimal(e["execFee"]) for e in execs)
+    w = wallet(ex)
+    assert Decimal(w["totalWalletBalance"]) == start + pnl - fees
+    assert Decimal(w["totalEquity"]) == Decimal(w["totalWalletBalance"])
+    closed = ex.position_closed_pnl(KEY, {"category": "linear", "symbol": "BTCUSDT"})["list"]
+    assert sum(Decimal(c["closedSize"]) for c in closed) == Decimal("0.05")
+    assert sum(Decimal(c["closedPnl"]) for c in closed) == pnl - fees
+    pos = position(ex)
+    assert pos["size"] == "0.000" and Decimal(pos["cumRealisedPnl"]) == pnl - fees
+
+
+def test_resting_limit_fills_as_maker(env):
+    ex, clock, rec = env
+    m = mark(ex)
+    r = order(ex, side="Buy", orderType="Limit", qty="0.01", price=f"{m - 3:.1f}")
+    for _ in range(3000):
+        run(ex, clock, 1, 20)
+        if get_order(ex, r["orderId"])["orderStatus"] == "Filled":
+            break
+    o = get_order(ex, r["orderId"])
+    assert o["orderStatus"] == "Filled"
+    execs = [e for e in rec.items("execution") if e["orderId"] == r["orderId"]]
+    assert execs and all(e["isMaker"] and e["feeRate"] == "0.0002" for e in execs)
+    assert all(Decimal(e["execPrice"]) <= Decimal(o["price"]) for e in execs)
+
+
+def test_position_tp_sl_trigger_and_close(env):
+    ex, clock, rec = env
+    order(ex, side="Buy", orderType="Market", qty="0.01")
+    m = mark(ex)
+    ex.position_trading_stop(
+        KEY,
+        {"category": "linear", "symbol": "BTCUSDT", "tpslMode": "Full", "positionIdx": 0,
+         "takeProfit": f"{m + 2:.1f}", "stopLoss": f"{m - 2:.1f}"},
+    )  # fmt: skip
+    for _ in range(3000):
+        run(ex, clock, 1, 20)
+        if position(ex)["size"] == "0.000":
+            break
+    assert position(ex)["size"] == "0.000"
+    closer = [o for o in rec.items("order") if o["stopOrderType"] in ("TakeProfit", "StopLoss")]
+    assert closer and closer[-1]["orderStatus"] == "Filled" and closer[-1]["reduceOnly"] is True
+    assert closer[-1]["createType"] in ("CreateByTakeProfit", "CreateByStopLoss")
+
+
+def test_tp_sl_on_create_is_set_on_position(env):
+    ex, _, _ = env
+    m = mark(ex)
+    order(
+        ex,
+        side="Sell",
+        orderType="Market",
+        qty="0.01",
+        takeProfit=f"{m - 1000:.1f}",
+        stopLoss=f"{m + 1000:.1f}",
+    )
+    pos = position(ex)
+    assert pos["takeProfit"] == f"{m - 1000:.2f}" and pos["stopLoss"] == f"{m + 1000:.2f}"
+
+
+def test_reduce_only_resting_cancelled_when_flat(env):
+    ex, _, rec = env
+    order(ex, side="Buy", orderType="Market", qty="0.01")
+    m = mark(ex)
+    r = order(ex, side="Sell", orderType="Limit", qty="0.01", price=f"{m + 200:.1f}", reduceOnly=True)
+    order(ex, side="Sell", orderType="Market", qty="0.01")
+    o = get_order(ex, r["orderId"])
+    assert (o["orderStatus"], o["cancelType"]) == ("Cancelled", "CancelByReduceOnly")
+
+
+def test_public_topics_validity_and_snapshots(env):
+    ex, clock, rec = env
+    for bad in (
+        "orderbook.500.BTCUSDT",
+        "orderbook.50.DOGEUSDT",
+        "kline.2.BTCUSDT",
+        "tickers",
+        "foo.BTCUSDT",
+    ):
+        assert not ex.is_valid_topic(bad)
+        assert ex.public_snapshot(bad) is None
+    for good in ("orderbook.1.BTCUSDT", "publicTrade.ETHUSDT", "tickers.SOLUSDT", "kline.W.BTCUSDT"):
+        assert ex.is_valid_topic(good)
+    ex.set_topic_interest("tickers.SOLUSDT", True)
+    snap = ex.public_snapshot("tickers.SOLUSDT")
+    assert snap["type"] == "snapshot" and "lastPrice" in snap["data"] and "markPrice" in snap["data"]
+    run(ex, clock, 50, 20)
+    ticks = [m for t, m in rec.public if t == "tickers.SOLUSDT"]
+    assert ticks and all(m["type"] == "delta" for m in ticks)
+    state = dict(snap["data"])
+    for m in ticks:
+        assert m["data"]["symbol"] == "SOLUSDT"
+        changed = {k: v for k, v in m["data"].items() if k != "symbol"}
+        assert changed and all(state.get(k) != v for k, v in changed.items())
+        state.update(changed)
+    assert (
+        state["lastPrice"] == ex.tickers({"category": "linear", "symbol": "SOLUSDT"})["list"][0]["lastPrice"]
+    )
+
+
+def test_kline_topic_confirms_closed_candle(env):
+    ex, clock, rec = env
+    ex.set_topic_interest("kline.1.ETHUSDT", True)
+    assert ex.public_snapshot("kline.1.ETHUSDT")["data"][0]["confirm"] is False
+    run(ex, clock, 150, 1_000)
+    items = [m["data"][0] for t, m in rec.public if t == "kline.1.ETHUSDT"]
+    confirmed = [i for i in items if i["confirm"]]
+    assert len(confirmed) >= 2
+    assert all(i["end"] - i["start"] == 59_999 for i in items)
+
+
+def test_interest_off_stops_messages(env):
+    ex, clock, rec = env
+    ex.set_topic_interest("orderbook.50.BTCUSDT", True)
+    ex.public_snapshot("orderbook.50.BTCUSDT")
+    run(ex, clock, 5)
+    assert rec.public
+    ex.set_topic_interest("orderbook.50.BTCUSDT", False)
+    rec.public.clear()
+    run(ex, clock, 5)
+    assert rec.public == []
+
+
+def test_symbols_are_correlated():
+    clock_ex = make(seed=99)
+    ex: SimExchange = clock_ex[0]
+    clock = clock_ex[1]
+    prev = {s: sm.fair for s, sm in ex.gen.symbols.items()}
+    rets: dict[str, list[float]] = {s: [] for s in prev}
+    for _ in range(3000):
+        clock.advance(100)
+        ex.step()
+        for s, sm in ex.gen.symbols.items():
+            rets[s].append(math.log(sm.fair / prev[s]))
+            prev[s] = sm.fair
+
+    def corr(a: list[float], b: list[float]) -> float:
+        ma, mb = sum(a) / len(a), sum(b) / len(b)
+        cov = sum((x - ma) * (y - mb) for x, y in zip(a, b, strict=True))
+        va = sum((x - ma) ** 2 for x in a)
+        vb = sum((y - mb) ** 2 for y in b)
+        return cov / math.sqrt(va * vb)
+
+    assert corr(rets["BTCUSDT"], rets["ETHUSDT"]) > 0.3
+    assert corr(rets["BTCUSDT"], rets["SOLUSDT"]) > 0.3
