@@ -77,8 +77,10 @@ def bench_limit_create_cancel(n: int = 5_000) -> None:
     for _ in range(5):
         clock.advance(1)
         ex.step()
-    bid = Decimal(ex.orderbook({"category": "linear", "symbol": "BTCUSDT", "limit": "1"})["b"][0][0])
-    px = f"{bid - 200:.1f}"
+    sm = ex.gen.symbols["BTCUSDT"]
+    best = sm.book.bids.best()
+    assert best is not None
+    px = f"{sm.spec.px(best) - 200:.1f}"
     base = {"category": "linear", "symbol": "BTCUSDT"}
     t0 = time.perf_counter()
     for _ in range(n):
