@@ -27,6 +27,7 @@ from core.clock import Clock, SystemClock
 from core.config import Settings, assert_endpoint_matches_mode
 from core.engine_support import EngineSupport
 from core.events import Connectivity, Event, LogLine, RiskRejected, RiskStatus, Severity, VenueRejected
+from core.market.timerange import TimeRange
 from core.model import AccountSnapshot, Instrument, Order, OrderRequest, OrderStatus, OrderType, Position
 from core.orders.builder import OrderBuilder
 from core.orders.built import BuildError, BuiltOrder
@@ -61,7 +62,7 @@ class Engine(EngineSupport):
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.store = store or MarketStore()
-        self.venue: Venue = venue or BybitVenue(settings)
+        self.venue: Venue = venue or BybitVenue(settings, now_ms=self.clock.now_ms)
         self.state = AccountState()
         self.builder = OrderBuilder()
         self._instruments: dict[str, Instrument] = {}
@@ -263,6 +264,32 @@ class Engine(EngineSupport):
                 self._resync_pending = True
                 asyncio.ensure_future(self._resync_after_reconnect())
 
+    async def backfill_fills(self) -> int:
+        """Fetch executions missed while a socket was down (explicit TimeRange, deduplicated)."""
+        now = self.now_ms()
+        since = max((f.ts_ms for f in self.state.fills), default=now - 3_600_000)
+        window = TimeRange(min(since, now - 1), now + 1)
+        fills = await self.executor.call("executions", partial(self.venue.executions, window))
+        added = 0
+        for fill in sorted(fills, key=lambda f: f.ts_ms):
+            events = self.state.apply_fill(fill, now)
+            if events:
+                added += 1
+                self.journal.record(
+                    "fill",
+                    symbol=fill.symbol,
+                    order_link_id=fill.order_link_id,
+                    exec_id=fill.exec_id,
+                    side=fill.side.value,
+                    qty=str(fill.qty),
+                    price=str(fill.price),
+                    fee=str(fill.fee),
+                    backfilled=True,
+                )
+                for ev in events:
+                    self.publish(ev)
+        return added
+
     def _schedule_reconcile(self, delay_s: float = 2.0) -> None:
         """Resolve unknown-outcome orders in the background once the venue answers again."""
         if self._reconcile_task is not None and not self._reconcile_task.done():
@@ -284,6 +311,7 @@ class Engine(EngineSupport):
     async def _resync_after_reconnect(self) -> None:
         try:
             await self.refresh_account()
+            await self.backfill_fills()
             self.log_line("account resynced over REST after reconnect")
         except VenueError as err:
             self.log_line(f"resync failed: {err}", Severity.ERROR)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
-from core.model import Balance, Instrument, Order, Position, Ticker
+from core.market.timerange import TimeRange
+from core.model import Balance, Fill, Instrument, Order, Position, Ticker
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,10 @@ class Venue(Protocol):
 
     def find_order(self, symbol: str, order_link_id: str) -> Order | None:
         """Look an order up by its client id, open or closed; None when the venue never saw it."""
+        ...
+
+    def executions(self, window: TimeRange, symbol: str | None = None) -> list[Fill]:
+        """Every execution in an explicit time range (chunked to the venue's limits)."""
         ...
 
     def positions(self) -> list[Position]:

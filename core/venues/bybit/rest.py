@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +28,8 @@ from pybit.exceptions import FailedRequestError, InvalidRequestError
 from pybit.unified_trading import HTTP
 
 from core.config import Settings, assert_endpoint_matches_mode
-from core.model import Balance, Instrument, Order, Position, Ticker
+from core.market.timerange import TimeRange
+from core.model import Balance, Fill, Instrument, Order, Position, Ticker
 from core.resilience.errors import VenueError, classify_exception, classify_http_status, classify_ret_code
 from core.venues.base import RestReply
 from core.venues.bybit import parse
@@ -120,12 +123,13 @@ class BybitVenue:
 
     name = "bybit"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, now_ms: Callable[[], int] | None = None) -> None:
         assert_endpoint_matches_mode(settings.mode, settings.rest_url)
         self.settings = settings
         self.mode = settings.mode
         self.rest_url = settings.rest_url
         self._local = threading.local()
+        self._now_ms: Callable[[], int] = now_ms or (lambda: time.time_ns() // 1_000_000)
 
     # --- plumbing -------------------------------------------------------------------------
     def _session(self) -> HTTP:
@@ -244,14 +248,57 @@ class BybitVenue:
                 return out
             params["cursor"] = cursor
 
-    def find_order(self, symbol: str, order_link_id: str) -> Order | None:
-        """Look an order up by orderLinkId among open and recent closed orders."""
-        for method, extra in (("open_orders", {}), ("open_orders", {"openOnly": 1}), ("order_history", {})):
-            res = self.call(method, category=CATEGORY, symbol=symbol, orderLinkId=order_link_id, **extra)
+    def find_order(self, symbol: str, order_link_id: str, *, within: TimeRange | None = None) -> Order | None:
+        """Look an order up by orderLinkId: open orders first, then closed ones in ``within``.
+
+        ``within`` defaults to the last 24 h (an unknown-outcome order is minutes old); it is
+        always sent as an explicit start/end, never left to Bybit's implicit default window.
+        """
+        for extra in ({}, {"openOnly": 1}):
+            res = self.call(
+                "open_orders", category=CATEGORY, symbol=symbol, orderLinkId=order_link_id, **extra
+            )
+            items = res.result.get("list", [])
+            if items:
+                return parse.order(items[0])
+        window = within or TimeRange.last(timedelta(days=1), self._now_ms())
+        for chunk in window.chunks_newest_first():
+            res = self.call(
+                "order_history",
+                category=CATEGORY,
+                symbol=symbol,
+                orderLinkId=order_link_id,
+                **chunk.bybit_params(),
+            )
             items = res.result.get("list", [])
             if items:
                 return parse.order(items[0])
         return None
+
+    def _paged(self, method: str, window: TimeRange, limit: int, **params: Any) -> list[dict[str, Any]]:
+        """Every item of a time-ranged list endpoint: 7-day chunks, each followed to its last cursor."""
+        out: list[dict[str, Any]] = []
+        for chunk in window.chunks():
+            query: dict[str, Any] = {"category": CATEGORY, "limit": limit, **params, **chunk.bybit_params()}
+            while True:
+                res = self.call(method, **query).result
+                items = res.get("list", [])
+                out.extend(items)
+                cursor = res.get("nextPageCursor")
+                if not cursor or not items:
+                    break
+                query["cursor"] = cursor
+        return out
+
+    def executions(self, window: TimeRange, symbol: str | None = None) -> list[Fill]:
+        """Every execution in ``window`` (explicit start/end, chunked to Bybit's 7-day limit)."""
+        extra = {"symbol": symbol} if symbol else {}
+        return [parse.fill(i) for i in self._paged("executions", window, 100, **extra)]
+
+    def closed_pnl(self, window: TimeRange, symbol: str | None = None) -> list[dict[str, Any]]:
+        """Closed-PnL records in ``window`` (explicit start/end, chunked)."""
+        extra = {"symbol": symbol} if symbol else {}
+        return self._paged("closed_pnl", window, 100, **extra)
 
     def positions(self) -> list[Position]:
         """Every open position (settleCoin=USDT returns only non-zero rows)."""
