@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ccxt
 import pytest
-from conftest import KEY, SECRET
+from sim_helpers import KEY, SECRET
 
 from core.sim.runner import SimVenueThread
 

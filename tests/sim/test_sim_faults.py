@@ -11,9 +11,9 @@ import aiohttp
 import orjson
 import pytest
 import requests
-from conftest import KEY, SECRET, admin
 from pybit.exceptions import FailedRequestError, InvalidRequestError
 from pybit.unified_trading import HTTP
+from sim_helpers import KEY, SECRET, admin
 
 from core.sim.runner import SimVenueThread
 

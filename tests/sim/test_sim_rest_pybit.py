@@ -6,9 +6,9 @@ import time
 
 import pybit._helpers
 import pytest
-from conftest import KEY, SECRET, make_venue
 from pybit.exceptions import FailedRequestError, InvalidRequestError
 from pybit.unified_trading import HTTP
+from sim_helpers import KEY, SECRET, make_venue
 
 from core.sim.runner import SimVenueThread
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pybit.unified_trading as ut
 import pytest
-from conftest import KEY, SECRET
 from pybit.unified_trading import HTTP, WebSocket
+from sim_helpers import KEY, SECRET
 
 from core.sim.runner import SimVenueThread
 

@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
-from conftest import KEY, SECRET, make_venue
+from sim_helpers import KEY, SECRET, make_venue
 
 from core.sim.auth import ws_signature
 from core.sim.runner import SimVenueThread
