@@ -134,3 +134,26 @@ def test_private_auth_failure_is_success_false(venue: SimVenueThread) -> None:
 
     ack = asyncio.run(go())
     assert ack["op"] == "auth" and ack["success"] is False
+
+
+def test_pybit_reconnects_after_injected_disconnect(
+    venue: SimVenueThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim_helpers import admin
+
+    _point_pybit(monkeypatch, venue)
+    got: list[dict[str, Any]] = []
+    ws = WebSocket("linear", testnet=False)
+    try:
+        ws.orderbook_stream(1, "BTCUSDT", lambda m: got.append(m))
+        assert _wait(lambda: bool(got))
+        before = admin(venue, "/sim/admin/stats")["ws"]["connections"]
+        assert before >= 1
+        admin(venue, "/sim/admin/faults", {"ws_disconnect": "all"})
+        assert admin(venue, "/sim/admin/faults")["injected"]["ws_disconnect"] >= 1
+        got.clear()
+        # pybit reconnects and resubscribes with the same req_id; the stream resumes with a snapshot.
+        assert _wait(lambda: bool(got), 10.0)
+        assert got[0]["topic"] == "orderbook.1.BTCUSDT"
+    finally:
+        ws.exit()
