@@ -30,6 +30,8 @@ THEME_VARIABLE_DEFAULTS: dict[str, str] = {
     "mode-demo": "#9B51E0",
     "mode-live": "#D0021B",
     "mode-fg": "#FFFFFF",
+    "fg": "#D8DEE9",
+    "fg-muted": "#8B949E",
 }
 
 
@@ -82,6 +84,8 @@ TRADE_LIGHT = Theme(
         mode_sim="#1D4ED8",
         mode_demo="#7E22CE",
         mode_live="#B91C1C",
+        fg="#1F2328",
+        fg_muted="#57606A",
     ),
 )
 
@@ -112,6 +116,8 @@ TRADE_HIGH_CONTRAST = Theme(
         mode_sim="#0050FF",
         mode_demo="#A000FF",
         mode_live="#FF0000",
+        fg="#FFFFFF",
+        fg_muted="#C8C8C8",
     ),
 )
 
@@ -143,6 +149,8 @@ TRADE_COLORBLIND = Theme(
         mode_sim="#0072B2",
         mode_demo="#CC79A7",
         mode_live="#D55E00",
+        fg="#E6E6E6",
+        fg_muted="#9AA5B1",
     ),
 )
 
@@ -176,6 +184,8 @@ TRADE_ANSI = Theme(
         mode_demo="ansi_magenta",
         mode_live="ansi_red",
         mode_fg="ansi_bright_white",
+        fg="ansi_default",
+        fg_muted="ansi_bright_black",
         **{
             "ansi-background": "ansi_black",
             "ansi-foreground": "ansi_white",

@@ -43,8 +43,8 @@ class PriceChart(LineWidget):
     PriceChart { height: 8; }
     PriceChart > .chart--up { color: $pnl-up; }
     PriceChart > .chart--down { color: $pnl-down; }
-    PriceChart > .chart--legend { color: $text; text-style: bold; }
-    PriceChart > .chart--axis { color: $text-muted; }
+    PriceChart > .chart--legend { color: $fg; text-style: bold; }
+    PriceChart > .chart--axis { color: $fg-muted; }
     """
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:

@@ -66,8 +66,8 @@ class StatusLine(LineWidget):
     }
     DEFAULT_CSS = """
     StatusLine { height: 1; width: 1fr; background: $panel; }
-    StatusLine > .status--label { color: $text-muted; }
-    StatusLine > .status--value { color: $text; text-style: bold; }
+    StatusLine > .status--label { color: $fg-muted; }
+    StatusLine > .status--value { color: $fg; text-style: bold; }
     StatusLine > .status--ok { color: $risk-ok; }
     StatusLine > .status--warn { color: $risk-warn; text-style: bold; }
     StatusLine > .status--bad { color: $risk-hot; text-style: bold; }

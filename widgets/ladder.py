@@ -37,7 +37,7 @@ class OrderLadder(LineWidget):
 
     DEFAULT_CSS = """
     OrderLadder { height: 1fr; min-height: 5; }
-    OrderLadder > .ladder--header { color: $text-muted; text-style: bold; }
+    OrderLadder > .ladder--header { color: $fg-muted; text-style: bold; }
     OrderLadder > .ladder--ask { color: $ask; }
     OrderLadder > .ladder--bid { color: $bid; }
     OrderLadder > .ladder--best-ask { color: $ask; background: $ask-bg; text-style: bold; }
@@ -45,7 +45,7 @@ class OrderLadder(LineWidget):
     OrderLadder > .ladder--bar-ask { color: $ask 60%; }
     OrderLadder > .ladder--bar-bid { color: $bid 60%; }
     OrderLadder > .ladder--own { color: $own-order; text-style: bold; }
-    OrderLadder > .ladder--spread { color: $text-muted; }
+    OrderLadder > .ladder--spread { color: $fg-muted; }
     OrderLadder > .ladder--stale { color: $warning; text-style: bold reverse; }
     """
 

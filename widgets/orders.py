@@ -66,7 +66,7 @@ class OrdersTable(DiffTable):
     DEFAULT_CSS = """
     OrdersTable > .ord--buy { color: $bid; text-style: bold; }
     OrdersTable > .ord--sell { color: $ask; text-style: bold; }
-    OrdersTable > .ord--status { color: $text-muted; }
+    OrdersTable > .ord--status { color: $fg-muted; }
     """
 
     def update_orders(

@@ -48,12 +48,12 @@ class RiskMeters(LineWidget):
 
     DEFAULT_CSS = """
     RiskMeters { height: 1fr; min-height: 4; }
-    RiskMeters > .risk--title { color: $text-muted; text-style: bold; }
-    RiskMeters > .risk--label { color: $text; }
+    RiskMeters > .risk--title { color: $fg-muted; text-style: bold; }
+    RiskMeters > .risk--label { color: $fg; }
     RiskMeters > .risk--ok { color: $risk-ok; }
     RiskMeters > .risk--warn { color: $risk-warn; text-style: bold; }
     RiskMeters > .risk--hot { color: $risk-hot; text-style: bold; }
-    RiskMeters > .risk--muted { color: $text-muted; }
+    RiskMeters > .risk--muted { color: $fg-muted; }
     """
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:

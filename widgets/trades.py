@@ -17,7 +17,7 @@ class TradeTape(LineWidget):
 
     DEFAULT_CSS = """
     TradeTape { height: 1fr; min-height: 3; }
-    TradeTape > .tape--header { color: $text-muted; text-style: bold; }
+    TradeTape > .tape--header { color: $fg-muted; text-style: bold; }
     TradeTape > .tape--buy { color: $bid; }
     TradeTape > .tape--sell { color: $ask; }
     """

@@ -1,0 +1,343 @@
+"""A deterministic in-memory engine for console tests: seeded market data, a frozen clock,
+and simple command semantics. Implements :class:`core.api.EngineAPI`."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from core.api import CheckResult, CommandResult, PanicReport, RiskPreview
+from core.clock import FrozenClock
+from core.config import Settings, load_settings
+from core.events import (
+    BreakerChanged,
+    Connectivity,
+    LogLine,
+    OrderUpdated,
+    PanicProgress,
+    PositionUpdated,
+    RiskRejected,
+    RiskStatus,
+    Severity,
+)
+from core.model import (
+    AccountSnapshot,
+    Balance,
+    BookLevel,
+    BookView,
+    Instrument,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Position,
+    Side,
+    Ticker,
+    Trade,
+)
+from core.store import MarketStore
+
+D = Decimal
+T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+
+MIDS = {"BTCUSDT": D("50000.0"), "ETHUSDT": D("3000.00"), "SOLUSDT": D("150.000")}
+
+
+def instrument(symbol: str) -> Instrument:
+    """Bybit-like filters per symbol."""
+    tick = {"BTCUSDT": D("0.1"), "ETHUSDT": D("0.01"), "SOLUSDT": D("0.001")}[symbol]
+    step = {"BTCUSDT": D("0.001"), "ETHUSDT": D("0.01"), "SOLUSDT": D("0.1")}[symbol]
+    return Instrument(
+        symbol=symbol,
+        base_coin=symbol.removesuffix("USDT"),
+        quote_coin="USDT",
+        tick_size=tick,
+        qty_step=step,
+        min_order_qty=step,
+        max_order_qty=D("1000"),
+        max_mkt_order_qty=D("100"),
+        min_notional=D("5"),
+        min_leverage=D("1"),
+        max_leverage=D("100"),
+        leverage_step=D("0.01"),
+    )
+
+
+def test_settings(mode: str = "sim", **overrides: Any) -> Settings:
+    """Settings for console tests (no metrics, default theme pinned)."""
+    base: dict[str, Any] = {"metrics": {"enabled": False}, "ui": {"theme": "trade-dark"}}
+    base.update(overrides)
+    if mode == "sim":
+        return load_settings(**base)
+    # demo/live need keys; fake ones never leave the process (the fake engine has no venue).
+    keys = {f"{mode}_api_key": "TESTKEY", f"{mode}_api_secret": "TESTSECRET"}
+    return load_settings(allow_live=True, mode=mode, **keys, **base)
+
+
+def seed_market(store: MarketStore, clock: FrozenClock, symbols: tuple[str, ...] = tuple(MIDS)) -> None:
+    """A fixed book, ticker, price series and trade tape per symbol."""
+    for sym in symbols:
+        mid = MIDS[sym]
+        inst = instrument(sym)
+        tick = inst.tick_size
+        half = tick * 5
+        bids = tuple(
+            BookLevel(mid - half - tick * 10 * i, D(str(round(0.5 + ((i * 37) % 11) / 4, 3)))) for i in range(30)
+        )
+        asks = tuple(
+            BookLevel(mid + half + tick * 10 * i, D(str(round(0.4 + ((i * 53) % 13) / 4, 3)))) for i in range(30)
+        )
+        store.put_book(BookView(sym, bids, asks, update_id=1, seq=1, ts_ms=clock.now_ms() - 200))
+        for i in range(120):
+            px = mid * D(str(round(1 + 0.004 * math.sin(i / 9) + 0.001 * math.cos(i / 3), 6)))
+            px = px.quantize(tick)
+            store.put_ticker(Ticker(sym, px, px, px, px - half, px + half, ts_ms=T0 - (120 - i) * 1000))
+        store.put_ticker(Ticker(sym, mid, mid, mid, mid - half, mid + half, ts_ms=clock.now_ms()))
+        store.put_trades(
+            [
+                Trade(
+                    sym,
+                    Side.BUY if (i * 7) % 3 else Side.SELL,
+                    (mid + tick * ((i * 13) % 9 - 4)).quantize(tick),
+                    D(str(round(0.01 + ((i * 29) % 17) / 100, 3))),
+                    T0 - (40 - i) * 1500,
+                    f"t{i}",
+                )
+                for i in range(40)
+            ]
+        )
+
+
+class FakeEngine:
+    """EngineAPI with deterministic state; ``calls`` records every command."""
+
+    def __init__(self, settings: Settings | None = None, clock: FrozenClock | None = None) -> None:
+        self.settings = settings or test_settings()
+        self.clock = clock or FrozenClock(T0)
+        self.store = MarketStore()
+        self._instruments = {s: instrument(s) for s in MIDS}
+        self.calls: list[tuple[str, Any]] = []
+        self.started = False
+        self.stopped = False
+        self.block_notional_over = self.settings.risk.max_order_notional
+        self.panic_delay = 0.0
+        self._n = 0
+        self.balance = Balance("USDT", D("100000"), D("100250.50"), D("93120.10"), D("250.50"), D("6880.40"))
+        self.positions: dict[str, Position] = {
+            "BTCUSDT": Position(
+                "BTCUSDT",
+                Side.BUY,
+                D("0.500"),
+                D("49500.0"),
+                D("50000.0"),
+                D("250.00"),
+                leverage=D("10"),
+                liq_price=D("45050.0"),
+                take_profit=D("52000.0"),
+                position_im=D("2475"),
+            ),
+            "ETHUSDT": Position(
+                "ETHUSDT",
+                Side.SELL,
+                D("2.00"),
+                D("3010.00"),
+                D("3000.00"),
+                D("20.00"),
+                leverage=D("5"),
+                liq_price=D("3580.00"),
+                stop_loss=D("3100.00"),
+            ),
+        }
+        self.orders: dict[str, Order] = {}
+        self._add_order(Side.BUY, "BTCUSDT", D("0.100"), D("49995.5"), created=T0 - 65_000)
+        self._add_order(Side.SELL, "BTCUSDT", D("0.050"), D("50005.5"), created=T0 - 5_000, ro=True)
+        self._add_order(Side.BUY, "SOLUSDT", D("10.0"), D("145.000"), created=T0 - 3_600_000)
+        self.breakers: dict[str, tuple[str, str]] = {
+            "daily_loss": ("closed", ""),
+            "min_balance": ("closed", ""),
+            "exposure": ("closed", ""),
+            "api_failures": ("closed", ""),
+        }
+        seed_market(self.store, self.clock)
+        for ev in (
+            Connectivity(T0 - 3000, "public", "up"),
+            Connectivity(T0 - 3000, "private", "up"),
+            LogLine(T0 - 2000, "engine started: mode=sim symbols=BTCUSDT,ETHUSDT,SOLUSDT"),
+            LogLine(T0 - 1000, "REJECTED BTCUSDT by price_band: 60000 is 20.0% from mark 50000 (band 5%)"),
+        ):
+            self.store.put_event(ev)
+
+    # --- helpers ------------------------------------------------------------------------
+    def _add_order(
+        self, side: Side, symbol: str, qty: Decimal, price: Decimal | None, *, created: int, ro: bool = False
+    ) -> Order:
+        self._n += 1
+        link = f"tc-{self._n:04d}"
+        o = Order(
+            symbol,
+            side,
+            OrderType.LIMIT if price is not None else OrderType.MARKET,
+            qty,
+            price,
+            link,
+            order_id=f"o{self._n}",
+            status=OrderStatus.NEW,
+            reduce_only=ro,
+            created_ms=created,
+            updated_ms=created,
+        )
+        self.orders[link] = o
+        return o
+
+    # --- EngineAPI ----------------------------------------------------------------------
+    @property
+    def instruments(self) -> dict[str, Instrument]:
+        """Fixed instruments."""
+        return self._instruments
+
+    async def start(self) -> None:
+        """Nothing to connect."""
+        self.started = True
+
+    async def stop(self) -> None:
+        """Nothing to disconnect."""
+        self.stopped = True
+
+    def preview(self, request: OrderRequest) -> RiskPreview:
+        """Notional/IM/fee from the request; max_order_notional is the one check that can block."""
+        mark = MIDS[request.symbol]
+        px = request.price or request.trigger_price or mark
+        notional = request.qty * px
+        lev = D("10")
+        limit = self.block_notional_over
+        ok = notional <= limit
+        checks = (
+            CheckResult("mode", True),
+            CheckResult(
+                "max_order_notional",
+                ok,
+                "" if ok else f"order notional {notional:.2f} > max_order_notional {limit}",
+            ),
+            CheckResult("price_band", True),
+        )
+        liq = px * (1 - 1 / lev) if request.side is Side.BUY else px * (1 + 1 / lev)
+        loss = abs(px - request.stop_loss) * request.qty if request.stop_loss else None
+        return RiskPreview(
+            request.symbol,
+            request.qty,
+            request.price,
+            notional,
+            notional / lev,
+            notional * D("0.00055"),
+            liq.quantize(D("0.1")),
+            loss,
+            checks,
+        )
+
+    async def place(self, request: OrderRequest) -> CommandResult:
+        """Accept the order as New."""
+        self.calls.append(("place", request))
+        p = self.preview(request)
+        if not p.allowed:
+            b = p.blocking
+            assert b is not None
+            self.store.put_event(RiskRejected(self.clock.now_ms(), request.symbol, "", b.check, b.reason))
+            return CommandResult(False, f"blocked by {b.check}: {b.reason}", check=b.check)
+        o = self._add_order(
+            request.side, request.symbol, request.qty, request.price, created=self.clock.now_ms(), ro=request.reduce_only
+        )
+        self.store.put_event(OrderUpdated(self.clock.now_ms(), o), wake=True)
+        return CommandResult(True, f"order {o.order_link_id} accepted", order_link_id=o.order_link_id)
+
+    async def amend(
+        self, order_link_id: str, *, qty: Decimal | None = None, price: Decimal | None = None
+    ) -> CommandResult:
+        """Change price/qty."""
+        self.calls.append(("amend", (order_link_id, qty, price)))
+        o = self.orders.get(order_link_id)
+        if o is None:
+            return CommandResult(False, f"unknown order {order_link_id}", ret_code=110001)
+        o = replace(o, qty=qty or o.qty, price=price or o.price)
+        self.orders[order_link_id] = o
+        self.store.put_event(OrderUpdated(self.clock.now_ms(), o))
+        return CommandResult(True, f"order {order_link_id} amended", order_link_id=order_link_id)
+
+    async def cancel(self, order_link_id: str) -> CommandResult:
+        """Remove one order."""
+        self.calls.append(("cancel", order_link_id))
+        o = self.orders.pop(order_link_id, None)
+        if o is None:
+            return CommandResult(False, f"unknown order {order_link_id}", ret_code=110001)
+        self.store.put_event(OrderUpdated(self.clock.now_ms(), replace(o, status=OrderStatus.CANCELLED)))
+        return CommandResult(True, f"order {order_link_id} cancelled", order_link_id=order_link_id)
+
+    async def cancel_all(self, symbol: str | None = None) -> CommandResult:
+        """Remove every order."""
+        self.calls.append(("cancel_all", symbol))
+        n = len(self.orders)
+        self.orders.clear()
+        return CommandResult(True, f"cancelled {n} order(s)")
+
+    async def close_position(self, symbol: str) -> CommandResult:
+        """Flatten one position."""
+        self.calls.append(("close_position", symbol))
+        p = self.positions.pop(symbol, None)
+        if p is None:
+            return CommandResult(False, f"no position in {symbol}")
+        self.store.put_event(PositionUpdated(self.clock.now_ms(), replace(p, side=None, size=D(0))))
+        return CommandResult(True, f"{symbol} closed")
+
+    async def flatten_all(self) -> CommandResult:
+        """Flatten everything."""
+        self.calls.append(("flatten_all", None))
+        n = len(self.positions)
+        self.positions.clear()
+        return CommandResult(True, f"closed {n} position(s)")
+
+    async def panic(self) -> PanicReport:
+        """Cancel, close, verify — publishing progress like the real engine."""
+        import asyncio
+
+        self.calls.append(("panic", None))
+        n_orders, n_pos = len(self.orders), len(self.positions)
+        now = self.clock.now_ms()
+        self.store.put_event(PanicProgress(now, "cancel_all", f"cancelling {n_orders} order(s)"), wake=True)
+        if self.panic_delay:
+            await asyncio.sleep(self.panic_delay)
+        self.orders.clear()
+        self.store.put_event(PanicProgress(now, "close_all", f"closing {n_pos} position(s)"), wake=True)
+        self.positions.clear()
+        self.store.put_event(PanicProgress(now, "verify", "0 orders, 0 positions", done=True, flat=True), wake=True)
+        return PanicReport(True, ("cancel_all", "close_all", "verify"), n_orders, n_pos, 0.12)
+
+    async def reset_breaker(self, name: str, who: str = "user") -> CommandResult:
+        """Reset one breaker."""
+        self.breakers[name] = ("closed", "")
+        self.store.put_event(BreakerChanged(self.clock.now_ms(), name, "closed", f"reset by {who}"))
+        return CommandResult(True, f"{name} reset")
+
+    async def set_leverage(self, symbol: str, leverage: Decimal) -> CommandResult:
+        """Accept."""
+        return CommandResult(True, f"{symbol} leverage {leverage}x")
+
+    def account(self) -> AccountSnapshot:
+        """Current fake account."""
+        return AccountSnapshot(self.balance, dict(self.positions), dict(self.orders))
+
+    def risk_status(self) -> RiskStatus:
+        """Fixed usage figures."""
+        return RiskStatus(
+            daily_loss=D("1250"),
+            daily_loss_limit=self.settings.breakers.daily_loss_limit,
+            gross_exposure=D("31000"),
+            gross_exposure_cap=self.settings.risk.max_gross_exposure,
+            margin_use_pct=D("6.86"),
+            breakers=dict(self.breakers),
+            rate_headroom={"order": 0.95, "position": 1.0, "account": 0.4},
+        )
+
+    def log(self, message: str, severity: Severity = Severity.INFO) -> None:
+        """Queue a log line."""
+        self.store.put_event(LogLine(self.clock.now_ms(), message, severity))
