@@ -85,6 +85,7 @@ class SimServer:
         self._port = settings.port
         self._host = settings.host
         self.steps = 0
+        self.step_errors = 0
         self.started_at = 0.0
 
     # --- URLs -------------------------------------------------------------------------------
@@ -152,7 +153,7 @@ class SimServer:
                 await self._market
             self._market = None
         if self._runner is not None:
-            await self.ws.disconnect("all")
+            await self.ws.disconnect("all", fault=False)
             await self._runner.cleanup()
             self._runner = None
 
@@ -168,7 +169,11 @@ class SimServer:
                 try:
                     step()
                 except Exception:
-                    log.exception("sim market step failed; the market keeps running")
+                    self.step_errors += 1
+                    if self.step_errors == 1 or self.step_errors % 1000 == 0:  # don't flood the log
+                        log.exception(
+                            "sim market step failed (%d so far); the market keeps running", self.step_errors
+                        )
                 self.steps += 1
                 next_at += interval
                 n += 1
@@ -227,6 +232,7 @@ class SimServer:
         return {
             "uptime_s": round(time.monotonic() - self.started_at, 3) if self.started_at else 0.0,
             "market_steps": self.steps,
+            "market_step_errors": self.step_errors,
             "rest_requests": dict(self.rest.requests),
             "ret_codes": {str(k): v for k, v in self.rest.ret_codes.items()},
             "rate_limited": self.limiter.refused,

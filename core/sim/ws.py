@@ -196,7 +196,7 @@ class WsHub:
                 elif msg.type == WSMsgType.ERROR:
                     log.debug("sim ws %s error: %s", conn.conn_id, ws.exception())
                     break
-        except (ConnectionError, asyncio.CancelledError) as exc:
+        except ConnectionError as exc:
             log.debug("sim ws %s ended: %r", conn.conn_id, exc)
         finally:
             conn.dead = True
@@ -343,8 +343,11 @@ class WsHub:
             self._ex.set_topic_interest(topic, False)
 
     # --- faults and admin ------------------------------------------------------------------------
-    async def disconnect(self, which: str) -> int:
-        """Close ``all`` connections or the N oldest. Returns how many were closed."""
+    async def disconnect(self, which: str, *, fault: bool = True) -> int:
+        """Close ``all`` connections or the N oldest. Returns how many were closed.
+
+        ``fault=False`` (server shutdown) keeps the close out of the injected-fault counters.
+        """
         conns = list(self.conns.values())
         if which != "all":
             conns = conns[: int(which or 0)]
@@ -359,7 +362,8 @@ class WsHub:
                 log.debug("sim ws %s: close failed (%r), aborting", conn.conn_id, exc)
                 if conn.transport is not None:
                     conn.transport.abort()
-        self._faults.counts["ws_disconnect"] += len(conns)
+        if fault:
+            self._faults.counts["ws_disconnect"] += len(conns)
         return len(conns)
 
     def resnapshot(self, symbols: Iterable[str]) -> None:
