@@ -100,7 +100,7 @@ def create_order(m: Matcher, acct: Account, params: Params) -> Order:
         raise SimError(10001, "timeInForce invalid")
     if otype == "Market":
         tif = "IOC"
-    price = price_ticks(spec, params, "price")
+    price = price_ticks(spec, params, "price") if otype == "Limit" else None  # ignored for Market
     if otype == "Limit" and not price:
         raise SimError(10001, "price is required for Limit orders")
     link = get_str(params, "orderLinkId") or ""

@@ -142,18 +142,27 @@ class PublicFeed:
             view = self.views.get(topic)
             if view is None:
                 view = DepthView(sm.book, depth, self._next_u(topic))
-                self.views[topic] = view
+                if topic in self.interest:
+                    self.views[topic] = view
+                else:  # nobody will get deltas: do not keep a view that tracks every change
+                    view.detach()
             b, a = view.levels()
             return self._book_msg(topic, "snapshot", sm, b, a, view.u, now)
         if kind == "tickers":
-            fields = ticker_fields(sm, now)
-            self.tickers[topic] = (fields, now)
-            return {"topic": topic, "type": "snapshot", "data": fields, "cs": sm.book.seq, "ts": now}
+            # The shared last-sent state, so later deltas are consistent for every subscriber.
+            state = self.tickers.get(topic)
+            if state is None:
+                state = (ticker_fields(sm, now), now)
+                if topic in self.interest:
+                    self.tickers[topic] = state
+            data = dict(state[0])
+            return {"topic": topic, "type": "snapshot", "data": data, "cs": sm.book.seq, "ts": now}
         if kind == "kline":
             c = sm.candles.current(arg)
             if c is None:
                 return None
-            self.klines[topic] = (c, now)
+            if topic in self.interest and topic not in self.klines:
+                self.klines[topic] = (c, now)
             return self._kline_msg(topic, sm, arg, c, False, now)
         return {"topic": topic, "type": "snapshot", "ts": now, "data": []}
 

@@ -272,3 +272,37 @@ def test_symbols_are_correlated():
 
     assert corr(rets["BTCUSDT"], rets["ETHUSDT"]) > 0.3
     assert corr(rets["BTCUSDT"], rets["SOLUSDT"]) > 0.3
+
+
+def test_ticker_subscribers_joining_late_stay_consistent(env):
+    ex, clock, rec = env
+    topic = "tickers.BTCUSDT"
+    ex.set_topic_interest(topic, True)
+    views = [dict(ex.public_snapshot(topic)["data"])]
+    for i in range(40):
+        run(ex, clock, 1, 37)
+        for t, m in rec.public:
+            if t == topic:
+                for v in views:
+                    v.update(m["data"])
+        rec.public.clear()
+        if i in (10, 25):
+            views.append(dict(ex.public_snapshot(topic)["data"]))
+    assert views[0] == views[1] == views[2]
+
+
+def test_level1_is_snapshot_only_and_repushed(env):
+    ex, clock, rec = env
+    topic = "orderbook.1.ETHUSDT"
+    ex.set_topic_interest(topic, True)
+    ex.public_snapshot(topic)
+    run(ex, clock, 20, 5)
+    msgs = [m for t, m in rec.public if t == topic]
+    assert msgs and all(m["type"] == "snapshot" and len(m["data"]["b"]) == 1 for m in msgs)
+    assert list(msgs[0])[:3] == ["topic", "ts", "type"]
+
+
+def test_market_order_ignores_price(env):
+    ex, _, _ = env
+    r = order(ex, side="Buy", orderType="Market", qty="0.01", price="1.23")
+    assert get_order(ex, r["orderId"])["orderStatus"] == "Filled"
