@@ -150,12 +150,12 @@ class PublicFeed:
             return self._book_msg(topic, "snapshot", sm, b, a, view.u, now)
         if kind == "tickers":
             # The shared last-sent state, so later deltas are consistent for every subscriber.
-            state = self.tickers.get(topic)
-            if state is None:
-                state = (ticker_fields(sm, now), now)
+            tstate = self.tickers.get(topic)
+            if tstate is None:
+                tstate = (ticker_fields(sm, now), now)
                 if topic in self.interest:
-                    self.tickers[topic] = state
-            data = dict(state[0])
+                    self.tickers[topic] = tstate
+            data = dict(tstate[0])
             return {"topic": topic, "type": "snapshot", "data": data, "cs": sm.book.seq, "ts": now}
         if kind == "kline":
             c = sm.candles.current(arg)
