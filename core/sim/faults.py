@@ -14,6 +14,9 @@ Spec syntax (CLI ``--faults``, ``SimSettings.faults``, ``POST /sim/admin/faults`
 ``jitter_ms=N``    add a further seeded uniform 0..N ms
 ``drop_rest=P``    close the TCP connection without a response with probability P
 ``drop_rest_next=N`` drop the next N REST requests
+``drop_after=P``   the request IS processed, then the connection closes without a reply
+``drop_after_next=N`` the next N write requests (POST) are processed and their reply dropped
+``http5xx_after=P`` the request IS processed, then the reply is replaced by a 5xx
 ``ws_disconnect=X`` one-shot: close ``all`` WebSockets, or N of them (oldest first), now
 ``stall_feed=A|B`` stop publishing public topics of symbols A and B (``*`` = all); REST keeps
                    working; lifting the stall re-sends a fresh snapshot to subscribers
@@ -30,8 +33,15 @@ from typing import Any, Literal
 
 RestFault = Literal["rate_limit", "http5xx", "drop"]
 
-_PROB_KEYS = ("rate_limit", "http5xx", "drop_rest")
-_INT_KEYS = ("rate_limit_next", "http5xx_next", "drop_rest_next", "latency_ms", "jitter_ms")
+_PROB_KEYS = ("rate_limit", "http5xx", "drop_rest", "drop_after", "http5xx_after")
+_INT_KEYS = (
+    "rate_limit_next",
+    "http5xx_next",
+    "drop_rest_next",
+    "drop_after_next",
+    "latency_ms",
+    "jitter_ms",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +57,9 @@ class FaultSpec:
     jitter_ms: int = 0
     drop_rest: float = 0.0
     drop_rest_next: int = 0
+    drop_after: float = 0.0
+    drop_after_next: int = 0
+    http5xx_after: float = 0.0
     ws_disconnect: str = ""
     stall_feed: frozenset[str] = field(default_factory=frozenset)
     seed: int | None = None
@@ -131,12 +144,14 @@ class FaultInjector:
             "rate_limit": 0,
             "http5xx": 0,
             "drop_rest": 0,
+            "drop_after": 0,
+            "http5xx_after": 0,
             "ws_disconnect": 0,
             "stalled_msgs": 0,
         }
         self.spec = FaultSpec()
         self._rng = random.Random(seed)
-        self._rate_next = self._http_next = self._drop_next = 0
+        self._rate_next = self._http_next = self._drop_next = self._drop_after_next = 0
         self.set(spec)
 
     def set(self, spec: FaultSpec | str) -> FaultSpec:
@@ -147,15 +162,22 @@ class FaultInjector:
         self._rate_next = parsed.rate_limit_next
         self._http_next = parsed.http5xx_next
         self._drop_next = parsed.drop_rest_next
+        self._drop_after_next = parsed.drop_after_next
         return parsed
 
     @property
     def active(self) -> bool:
         """True when any REST fault could fire (fast path for the handler)."""
         s = self.spec
-        return bool(s.rate_limit or s.http5xx or s.drop_rest or s.latency_ms or s.jitter_ms) or bool(
-            self._rate_next or self._http_next or self._drop_next
-        )
+        return bool(
+            s.rate_limit
+            or s.http5xx
+            or s.drop_rest
+            or s.latency_ms
+            or s.jitter_ms
+            or s.drop_after
+            or s.http5xx_after
+        ) or bool(self._rate_next or self._http_next or self._drop_next or self._drop_after_next)
 
     def rest_fault(self, *, signed: bool) -> tuple[RestFault | None, int]:
         """Decide the fault for one REST request: (kind or None, HTTP status for 5xx)."""
@@ -172,6 +194,22 @@ class FaultInjector:
             self._rate_next = max(0, self._rate_next - 1)
             self.counts["rate_limit"] += 1
             return "rate_limit", 0
+        return None, 0
+
+    def after_fault(self, *, write: bool) -> tuple[RestFault | None, int]:
+        """Decide whether a *processed* request loses its reply: ("drop" | "http5xx" | None, status).
+
+        This is the case idempotent order entry exists for: the venue acted, the client cannot know.
+        """
+        s = self.spec
+        if (write and self._drop_after_next) or (s.drop_after and self._rng.random() < s.drop_after):
+            if write and self._drop_after_next:
+                self._drop_after_next -= 1
+            self.counts["drop_after"] += 1
+            return "drop", 0
+        if s.http5xx_after and self._rng.random() < s.http5xx_after:
+            self.counts["http5xx_after"] += 1
+            return "http5xx", s.http_status or self._rng.choice((500, 502, 503))
         return None, 0
 
     def latency_s(self) -> float:
@@ -194,6 +232,7 @@ class FaultInjector:
                 "rate_limit_next": self._rate_next,
                 "http5xx_next": self._http_next,
                 "drop_rest_next": self._drop_next,
+                "drop_after_next": self._drop_after_next,
             },
             "injected": dict(self.counts),
         }

@@ -168,6 +168,12 @@ class RestHandler:
         except Exception as exc:  # noqa: BLE001 - every exchange failure becomes a retCode, logged if unexpected
             code, msg, result = self._map_error(route, exc)
         self.ret_codes[code] += 1
+        if faults.active:
+            after, status = faults.after_fault(write=route.method == "POST")
+            if after == "drop":
+                return self._drop(request)
+            if after == "http5xx":
+                return web.Response(status=status, text="Bad Gateway (injected after processing)")
         return _response(envelope(code, msg, result, self._now_ms()), headers=headers)
 
     def _params(self, request: web.Request, route: Route, body: bytes) -> Params:

@@ -83,6 +83,25 @@ def test_dropped_connection(venue: SimVenueThread) -> None:
     assert admin(venue, "/sim/admin/faults")["injected"]["drop_rest"] == 1
 
 
+def test_reply_lost_after_processing(venue: SimVenueThread) -> None:
+    """drop_after / http5xx_after: the venue acted, but the client never hears about it."""
+    s = _http(venue)
+    admin(venue, "/sim/admin/faults", {"drop_after_next": 1})
+    with pytest.raises(requests.exceptions.ConnectionError):
+        s.place_order(
+            category="linear", symbol="BTCUSDT", side="Buy", orderType="Limit",
+            qty="0.001", price="50000", orderLinkId="lost-reply-1",
+        )  # fmt: skip
+    found = s.get_open_orders(category="linear", symbol="BTCUSDT", orderLinkId="lost-reply-1")
+    assert [o["orderLinkId"] for o in found["result"]["list"]] == ["lost-reply-1"]
+    admin(venue, "/sim/admin/faults", {"http5xx_after": 1.0})
+    with pytest.raises(FailedRequestError):
+        s.cancel_order(category="linear", symbol="BTCUSDT", orderLinkId="lost-reply-1")
+    admin(venue, "/sim/admin/faults", {"spec": ""})
+    assert s.get_open_orders(category="linear", symbol="BTCUSDT")["result"]["list"] == []
+    assert admin(venue, "/sim/admin/faults")["injected"]["drop_after"] == 1
+
+
 async def _recv_json(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5.0) -> dict[str, Any]:
     msg = await ws.receive(timeout=timeout)
     assert msg.type == aiohttp.WSMsgType.TEXT, msg
