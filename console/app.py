@@ -109,7 +109,8 @@ class TradeConsoleApp(App[int]):
 
     def _live_answer(self, ok: bool | None) -> None:
         if not ok:
-            self.exit(EXIT_LIVE_REFUSED, message="Live confirmation phrase not entered; nothing was traded.")
+            msg = "Live confirmation phrase not entered; nothing was traded."
+            self.exit(EXIT_LIVE_REFUSED, return_code=EXIT_LIVE_REFUSED, message=msg)
             return
         self.log_line("live mode confirmed by typed phrase")
         if self.start_engine:
@@ -414,8 +415,8 @@ def run_console(settings: Settings) -> int:
     try:
         engine = Engine(settings)
         app = TradeConsoleApp(engine, settings)
-        code = app.run()
-        return int(code or 0)
+        app.run()
+        return app.return_code or 0
     finally:
         if sim is not None:
             sim.stop()

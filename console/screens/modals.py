@@ -41,8 +41,12 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Label(self.title_text, classes="modal-title")
             yield Static(self.body, classes="modal-body")
             with Horizontal(classes="modal-buttons"):
-                yield Button(self.yes_label, id="yes", variant="warning")
-                yield Button(self.no_label, id="no")
+                yes = Button(self.yes_label, id="yes", variant="warning")
+                yes.can_focus = False  # Enter must never confirm: only `y` or a mouse click
+                no = Button(self.no_label, id="no")
+                no.can_focus = False
+                yield yes
+                yield no
 
     def action_answer(self, value: bool) -> None:
         """Close with ``value``."""

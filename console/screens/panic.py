@@ -48,7 +48,9 @@ class PanicScreen(ModalScreen[bool]):
                 classes="modal-body",
             )
             yield Static("Press  y  to PANIC now, or  n / Escape  to cancel.", id="panic-status")
-            yield Button("PANIC: flatten now (y)", id="panic-yes", variant="error")
+            yes = Button("PANIC: flatten now (y)", id="panic-yes", variant="error")
+            yes.can_focus = False  # Enter must never confirm: only `y` or a mouse click
+            yield yes
             yield Log(id="panic-progress", max_lines=200)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -66,6 +68,7 @@ class PanicScreen(ModalScreen[bool]):
         if self.state != "confirm":
             return
         self.state = "running"
+        self.add_class("-started")
         self.query_one("#panic-yes", Button).display = False
         self.query_one("#panic-status", Static).update("Panic running…")
         self.refresh_bindings()

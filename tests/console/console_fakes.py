@@ -83,12 +83,9 @@ def seed_market(store: MarketStore, clock: FrozenClock, symbols: tuple[str, ...]
         inst = instrument(sym)
         tick = inst.tick_size
         half = tick * 5
-        bids = tuple(
-            BookLevel(mid - half - tick * 10 * i, D(str(round(0.5 + ((i * 37) % 11) / 4, 3)))) for i in range(30)
-        )
-        asks = tuple(
-            BookLevel(mid + half + tick * 10 * i, D(str(round(0.4 + ((i * 53) % 13) / 4, 3)))) for i in range(30)
-        )
+        step = tick * 10
+        bids = tuple(BookLevel(mid - half - step * i, D(str(0.5 + ((i * 37) % 11) / 4))) for i in range(30))
+        asks = tuple(BookLevel(mid + half + step * i, D(str(0.4 + ((i * 53) % 13) / 4))) for i in range(30))
         store.put_book(BookView(sym, bids, asks, update_id=1, seq=1, ts_ms=clock.now_ms() - 200))
         for i in range(120):
             px = mid * D(str(round(1 + 0.004 * math.sin(i / 9) + 0.001 * math.cos(i / 3), 6)))
@@ -246,7 +243,12 @@ class FakeEngine:
             self.store.put_event(RiskRejected(self.clock.now_ms(), request.symbol, "", b.check, b.reason))
             return CommandResult(False, f"blocked by {b.check}: {b.reason}", check=b.check)
         o = self._add_order(
-            request.side, request.symbol, request.qty, request.price, created=self.clock.now_ms(), ro=request.reduce_only
+            request.side,
+            request.symbol,
+            request.qty,
+            request.price,
+            created=self.clock.now_ms(),
+            ro=request.reduce_only,
         )
         self.store.put_event(OrderUpdated(self.clock.now_ms(), o), wake=True)
         return CommandResult(True, f"order {o.order_link_id} accepted", order_link_id=o.order_link_id)
@@ -309,7 +311,8 @@ class FakeEngine:
         self.orders.clear()
         self.store.put_event(PanicProgress(now, "close_all", f"closing {n_pos} position(s)"), wake=True)
         self.positions.clear()
-        self.store.put_event(PanicProgress(now, "verify", "0 orders, 0 positions", done=True, flat=True), wake=True)
+        done = PanicProgress(now, "verify", "0 orders, 0 positions", done=True, flat=True)
+        self.store.put_event(done, wake=True)
         return PanicReport(True, ("cancel_all", "close_all", "verify"), n_orders, n_pos, 0.12)
 
     async def reset_breaker(self, name: str, who: str = "user") -> CommandResult:

@@ -1,0 +1,268 @@
+"""Pilot tests on the deterministic fake engine: keys, modals, the ticket, panic and quitting."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from conftest import fake, make_app
+from textual.widgets import Input, Static
+
+from console.app import EXIT_LIVE_REFUSED
+from console.screens.modals import AmendScreen, ConfirmScreen, HelpScreen, LiveConfirmScreen
+from console.screens.panic import PanicScreen
+from console.screens.ticket import OrderTicket
+from core.model import OrderType, Side, TimeInForce
+from widgets.choice import Choice
+from widgets.ladder import OrderLadder
+from widgets.log_pane import EventLog
+from widgets.orders import OrdersTable
+from widgets.positions import PositionsTable
+
+SIZE = (160, 50)
+
+
+def _text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def test_buy_limit_by_keys_places_order_and_shows_it() -> None:
+    app = make_app()
+    eng = fake(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        assert isinstance(app.screen, OrderTicket)
+        assert app.screen.query_one("#t-qty", Input).has_focus
+        await pilot.press("0", ".", "2", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, OrderTicket)
+        (kind, req), *_ = [c for c in eng.calls if c[0] == "place"]
+        assert req.side is Side.BUY and req.qty == Decimal("0.2") and req.order_type is OrderType.LIMIT
+        assert req.price == Decimal("49999.5")  # best bid prefilled
+        link = app.last_result.order_link_id
+        assert link in app.main.query_one(OrdersTable).rows
+        assert any("place Buy" in line for line in app.main.query_one(EventLog).history)
+
+
+async def test_preview_updates_as_user_types_and_blocked_order_is_not_sent() -> None:
+    app = make_app()
+    eng = fake(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "1")
+        ticket = app.screen
+        assert isinstance(ticket, OrderTicket)
+        assert ticket.preview is not None and ticket.preview.allowed
+        await pilot.press("0", "0")  # 100 contracts: 5M notional > 250k
+        assert ticket.preview is not None and not ticket.preview.allowed
+        assert "max_order_notional" in _text(app, "#ticket-preview")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is ticket, "a blocked ticket stays open"
+        assert "blocked by max_order_notional" in _text(app, "#ticket-error")
+        assert not [c for c in eng.calls if c[0] == "place"]
+        await pilot.press("escape")
+        assert app.screen is app.main
+
+
+async def test_invalid_input_says_what_is_wrong_in_place() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "a", "b", "c")
+        assert "qty: 'abc' is not a number" in _text(app, "#ticket-error")
+        await pilot.press("backspace", "backspace", "backspace", "1")
+        price = app.screen.query_one("#t-price", Input)
+        price.value = ""
+        await pilot.pause()
+        assert "price: required" in _text(app, "#ticket-error")
+
+
+async def test_ticket_quote_qty_stop_and_flags() -> None:
+    app = make_app()
+    eng = fake(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        ticket = app.screen
+        assert isinstance(ticket, OrderTicket)
+        ticket.query_one("#t-unit", Choice).action_step(1)  # USDT
+        ticket.query_one("#t-qty", Input).value = "1000"
+        ticket.query_one("#t-price", Input).value = "50000"
+        ticket.query_one("#t-po").value = True
+        await pilot.pause()
+        assert ticket.request is not None
+        assert ticket.request.qty == Decimal("0.020")
+        assert ticket.request.time_in_force is TimeInForce.POST_ONLY
+        kind = ticket.query_one("#t-kind", Choice)
+        kind.action_step(2)  # stop limit
+        await pilot.pause()
+        assert "trigger: required" in _text(app, "#ticket-error")
+        ticket.query_one("#t-trigger", Input).value = "51000"
+        await pilot.pause()
+        assert ticket.request is not None and ticket.request.trigger_direction == 1
+        ticket.action_send()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert [c for c in eng.calls if c[0] == "place"]
+
+
+async def test_amend_and_cancel_selected_order() -> None:
+    app = make_app()
+    eng = fake(app)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.main.query_one(OrdersTable)
+        table.focus()
+        table.move_cursor(row=1)
+        key = table.selected_key
+        assert key is not None
+        await pilot.press("a")
+        assert isinstance(app.screen, AmendScreen)
+        app.screen.query_one("#amend-price", Input).value = "49990.0"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        assert ("amend", (key, None, Decimal("49990.0"))) in eng.calls
+        await pilot.press("c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert ("cancel", key) in eng.calls
+        assert key not in table.rows
+
+
+async def test_cancel_all_and_close_position_need_confirmation() -> None:
+    app = make_app()
+    eng = fake(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("C")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("enter")  # Enter never confirms
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert not [c for c in eng.calls if c[0] == "cancel_all"]
+        await pilot.press("C", "y")
+        await app.workers.wait_for_complete()
+        assert ("cancel_all", None) in eng.calls
+        app.main.query_one(PositionsTable).focus()
+        await pilot.press("x")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        assert ("close_position", "BTCUSDT") in eng.calls
+
+
+async def test_panic_needs_y_does_not_stack_and_shows_progress() -> None:
+    app = make_app()
+    eng = fake(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+k")
+        assert isinstance(app.screen, PanicScreen)
+        depth = len(app.screen_stack)
+        await pilot.press("ctrl+k", "enter")
+        assert len(app.screen_stack) == depth, "a second panic press must not stack modals"
+        assert not [c for c in eng.calls if c[0] == "panic"], "nothing is sent before the confirmation"
+        await pilot.press("n")
+        assert app.screen is app.main
+        await pilot.press("ctrl+k", "y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PanicScreen) and screen.state == "done"
+        assert screen.report is not None and screen.report.flat
+        assert ("panic", None) in eng.calls
+        assert "FLAT" in _text(app, "#panic-status")
+        assert any("PANIC verify" in line for line in app.main.query_one(EventLog).history)
+        await pilot.press("escape")
+        assert app.screen is app.main
+        assert app.main.query_one(OrdersTable).row_count == 0
+        assert app.main.query_one(PositionsTable).row_count == 0
+
+
+async def test_panic_inside_ticket_input() -> None:
+    app = make_app()
+    eng = fake(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "1")
+        assert isinstance(app.screen, OrderTicket)
+        await pilot.press("ctrl+k")
+        assert isinstance(app.screen, PanicScreen)
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        assert ("panic", None) in eng.calls
+
+
+async def test_keymap_from_settings_remaps_panic() -> None:
+    app = make_app(keys={"panic": "f12", "bogus": "z"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+k")
+        assert app.screen is app.main
+        await pilot.press("f12")
+        assert isinstance(app.screen, PanicScreen)
+        assert any("bogus" in line for line in app.main.query_one(EventLog).history)
+
+
+async def test_live_wrong_phrase_quits_without_starting_the_engine() -> None:
+    app = make_app("live")
+    eng = fake(app)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, LiveConfirmScreen)
+        assert app.screen.phrase == "LIVE BTCUSDT"
+        await pilot.press(*"LIVE", "enter")
+        await pilot.pause()
+    assert app.return_code == EXIT_LIVE_REFUSED
+    assert not eng.started and not eng.calls
+
+
+async def test_live_right_phrase_starts_the_engine() -> None:
+    app = make_app("live")
+    eng = fake(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"LIVE", "space", *"BTCUSDT", "enter")
+        await app.workers.wait_for_complete()
+        assert eng.started
+        assert str(app.main.query_one("#mode-badge", Static).render()).strip().startswith("▲ LIVE")
+
+
+async def test_symbol_theme_panes_help_and_palette() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        ladder = app.main.query_one(OrderLadder)
+        await pilot.press("right_square_bracket")
+        assert app.symbol == "ETHUSDT" and ladder.symbol == "ETHUSDT"
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert app.symbol == "SOLUSDT"
+        await pilot.press("t")
+        assert app.theme == "trade-light"
+        await pilot.press("4")
+        assert not app.main.query_one("#log").display
+        await pilot.press("4")
+        assert app.main.query_one("#log").display
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert "ctrl+k" in app.screen.help_text()
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"ETHUSDT")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.symbol == "ETHUSDT"
+
+
+async def test_quit_confirms_when_orders_are_working() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "STAY ON THE EXCHANGE" in str(app.screen.body)
+        await pilot.press("n")
+        assert app.screen is app.main
+        await pilot.press("q", "y")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert fake(app).stopped
+
+
+async def test_quit_without_orders_exits_at_once() -> None:
+    app = make_app()
+    fake(app).orders.clear()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
