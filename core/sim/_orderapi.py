@@ -121,9 +121,15 @@ def create_order(m: Matcher, acct: Account, params: Params) -> Order:
             raise SimError(10001, "triggerBy invalid")
         cur = m.ref_tick(sm, trigger_by)
         if direction == 1 and trigger <= cur:
-            raise SimError(110092, f"expect Rising, but trigger_price[{trigger}] <= current[{cur}]")
+            raise SimError(
+                110092,
+                f"expect Rising, but trigger_price[{spec.fmt_px(trigger)}] <= current[{spec.fmt_px(cur)}]",
+            )
         if direction == 2 and trigger >= cur:
-            raise SimError(110093, f"expect Falling, but trigger_price[{trigger}] >= current[{cur}]")
+            raise SimError(
+                110093,
+                f"expect Falling, but trigger_price[{spec.fmt_px(trigger)}] >= current[{spec.fmt_px(cur)}]",
+            )
     if reduce_only:
         if get_str(params, "takeProfit") or get_str(params, "stopLoss"):
             raise SimError(10001, "TP/SL is not allowed for reduce-only orders")
@@ -235,9 +241,15 @@ def amend_order(m: Matcher, acct: Account, params: Params) -> Order:
     if trigger is not None:
         cur = m.ref_tick(sm, o.trigger_by)
         if o.trigger_direction == 1 and trigger <= cur:
-            raise SimError(110092, f"expect Rising, but trigger_price[{trigger}] <= current[{cur}]")
+            raise SimError(
+                110092,
+                f"expect Rising, but trigger_price[{spec.fmt_px(trigger)}] <= current[{spec.fmt_px(cur)}]",
+            )
         if o.trigger_direction == 2 and trigger >= cur:
-            raise SimError(110093, f"expect Falling, but trigger_price[{trigger}] >= current[{cur}]")
+            raise SimError(
+                110093,
+                f"expect Falling, but trigger_price[{spec.fmt_px(trigger)}] >= current[{spec.fmt_px(cur)}]",
+            )
     if price is not None and o.status != "Untriggered":
         _check_band(m, spec, o.sign, price)
     old = (o.qty, o.price, o.trigger, o.take_profit, o.stop_loss)

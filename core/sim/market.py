@@ -22,6 +22,12 @@ LEVELS = 1000
 CORRELATION = 0.7
 """Loading of every symbol on the common market factor."""
 MAX_REFILL = 200
+TRADES_PER_S = 25.0
+"""Rate of synthetic taker trades at the touch, per symbol."""
+SWEEP_PRINTS_PER_S = 10.0
+"""Rate at which a price move through the touch prints a trade (otherwise quotes are just pulled)."""
+TRADE_SIZE = 0.1
+"""Mean trade size as a fraction of a typical top level."""
 HISTORY_MINUTES = 1500
 """1-minute candles synthesised before the start so charts and 24 h stats have data at once."""
 
@@ -138,7 +144,7 @@ class MarketGenerator:
             o, cl = round(prev / tick), round(c / tick)
             wig = abs(rng.gauss(0.0, sig * c)) / tick
             hi, lo = max(o, cl) + int(wig), min(o, cl) - int(wig * rng.random())
-            lots = sm.base_lots * (5 + int(rng.expovariate(1 / 40)))
+            lots = sm.base_lots * (100 + int(rng.expovariate(1 / 100)))
             sm.candles.add(t0, o, lots // 4)
             sm.candles.add(t0 + 1, hi, lots // 4)
             sm.candles.add(t0 + 2, lo, lots // 4)
@@ -181,7 +187,7 @@ class MarketGenerator:
             sm.fair *= math.exp(sig * z - 0.5 * sig * sig)
             if rng.random() < 0.02:
                 sm.spread = 1 if rng.random() < 0.8 else rng.randint(2, 3)
-            self._move_book(sm, now_ms)
+            self._move_book(sm, now_ms, dt)
             self._noise(sm, sm.book.bids)
             self._noise(sm, sm.book.asks)
             self._trade_flow(sm, now_ms, dt)
@@ -193,10 +199,10 @@ class MarketGenerator:
                 sm.index_px += (sm.fair - sm.index_px) * (1.0 - math.exp(-dt / 1.0))
             sm.book.seq += 1
 
-    def _move_book(self, sm: SymbolMarket, now_ms: int) -> None:
+    def _move_book(self, sm: SymbolMarket, now_ms: int, dt: float) -> None:
         tb, ta = self._targets(sm)
-        self._align(sm, sm.book.bids, tb, now_ms)
-        self._align(sm, sm.book.asks, ta, now_ms)
+        self._align(sm, sm.book.bids, tb, now_ms, dt)
+        self._align(sm, sm.book.asks, ta, now_ms, dt)
         for side in (sm.book.bids, sm.book.asks):
             n = len(side)
             while n > LEVELS:
@@ -213,17 +219,19 @@ class MarketGenerator:
                     n += 1
                     d += 1
 
-    def _align(self, sm: SymbolMarket, side: SideBook, target: int, now_ms: int) -> None:
+    def _align(self, sm: SymbolMarket, side: SideBook, target: int, now_ms: int, dt: float) -> None:
         """Make ``target`` the best level of ``side``: sweep levels through it, refill up to it."""
         s = side.sign
         best = side.best()
         if best is not None and s * best < s * target:
-            swept = 0
+            printed = self.rng.random() >= SWEEP_PRINTS_PER_S * dt  # prints at a rate independent of steps
             while side.keys and side.keys[0] < s * target:
                 t = s * side.keys[0]
-                if swept < 3:
-                    sm.record_trade(now_ms, t, side.levels[t], s)  # hitting bids is a Sell (-1)
-                    swept += 1
+                if (
+                    not printed
+                ):  # one print per sweep (hitting bids is a Sell, -1); the rest are pulled quotes
+                    sm.record_trade(now_ms, t, min(self._trade_lots(sm), side.levels[t]), s)
+                    printed = True
                 side.set(t, 0)
         best = side.best()
         start = s * target + MAX_REFILL if best is None else min(s * best, s * target + MAX_REFILL)
@@ -256,9 +264,12 @@ class MarketGenerator:
             else:
                 side.set(t, max(1, int(cur * (0.6 + 0.8 * r))))
 
+    def _trade_lots(self, sm: SymbolMarket) -> int:
+        return max(1, int(self.rng.expovariate(1.0) * sm.base_lots * TRADE_SIZE))
+
     def _trade_flow(self, sm: SymbolMarket, now_ms: int, dt: float) -> None:
         rng = self.rng
-        lam = 25.0 * dt
+        lam = TRADES_PER_S * dt
         n = int(lam) + (1 if rng.random() < lam - int(lam) else 0)
         for _ in range(min(n, 20)):
             sign = 1 if rng.random() < 0.5 else -1
@@ -267,8 +278,7 @@ class MarketGenerator:
             if best is None:
                 return
             lvl = side.levels[best]
-            lots = max(1, int(rng.expovariate(1.0) * sm.base_lots * 0.25))
-            lots = min(lots, lvl)
+            lots = min(self._trade_lots(sm), lvl)
             sm.record_trade(now_ms, best, lots, sign)
             if lots < lvl:
                 side.set(best, lvl - lots)

@@ -156,7 +156,7 @@ def test_resting_limit_fills_as_maker(env):
 def test_position_tp_sl_trigger_and_close(env):
     ex, clock, rec = env
     order(ex, side="Buy", orderType="Market", qty="0.01")
-    m = mark(ex)
+    m = Decimal(ex.tickers({"category": "linear", "symbol": "BTCUSDT"})["list"][0]["lastPrice"])
     ex.position_trading_stop(
         KEY,
         {"category": "linear", "symbol": "BTCUSDT", "tpslMode": "Full", "positionIdx": 0,

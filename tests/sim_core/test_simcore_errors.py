@@ -209,8 +209,8 @@ def test_fok_cancels_entirely_and_ioc_partially(ex):
 
 def test_conditional_triggers_then_fills(ex):
     ex2, clock = make(seed=3)
-    m = mark(ex2)
-    trig = (m + Decimal("0.5")).quantize(Decimal("0.1"))
+    last = Decimal(ex2.tickers({"category": "linear", "symbol": "BTCUSDT"})["list"][0]["lastPrice"])
+    trig = last + Decimal("0.5")
     r = order(ex2, side="Buy", orderType="Market", qty="0.01", triggerPrice=f"{trig}", triggerDirection=1)
     for _ in range(2000):
         run(ex2, clock, 1, 50)
