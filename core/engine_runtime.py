@@ -1,0 +1,285 @@
+"""The engine's runtime: start-up, shutdown, feeds, account sync and the background loops.
+
+Split from :mod:`core.engine` by responsibility: this half keeps the engine's picture of the
+venue true (time sync, REST snapshots, WebSocket pushes, reconnect resyncs, fill backfills,
+unknown-outcome reconciliation, periodic housekeeping); ``Engine`` itself is the command API
+and the order path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import replace
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from core.engine_support import EngineSupport
+from core.events import Connectivity, Event, Severity
+from core.market.timerange import TimeRange
+from core.model import Instrument, Order, Position
+from core.resilience.errors import VenueError
+from core.venues.bybit import parse
+from core.venues.bybit.feeds import BybitFeeds
+from core.venues.bybit.rest import set_clock_offset
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from core.store import MarketStore
+
+log = logging.getLogger(__name__)
+
+
+class EngineRuntime(EngineSupport):
+    """Lifecycle and synchronisation half of :class:`core.engine.Engine`."""
+
+    store: MarketStore
+    _loop: asyncio.AbstractEventLoop | None
+    _tasks: list[asyncio.Task[None]]
+    _resync_pending: bool
+    _reconcile_task: asyncio.Task[None] | None
+    _sent_at: dict[str, float]
+    _fees: dict[str, tuple[Decimal, Decimal]]
+    _instruments: dict[str, Instrument]
+
+    # --- lifecycle --------------------------------------------------------------------------
+    async def start(self, *, feeds: bool = True) -> None:
+        """Sync time, load instruments and the account, reconcile the journal, start feeds."""
+        self._loop = asyncio.get_running_loop()
+        self.journal.record("start", mode=self.settings.mode.value, rest_url=self.venue.rest_url)
+        try:
+            await self.obs.start()
+        except OSError as exc:
+            self.log_line(f"metrics/health server not started: {exc}", Severity.WARN)
+        await self._sync_time()
+        insts = await self.executor.call("instruments", lambda: self.venue.instruments(self.symbols))
+        self._instruments = {i.symbol: i for i in insts}
+        missing = [s for s in self.symbols if s not in self._instruments]
+        if missing:
+            self.log_line(f"symbols not listed by the venue: {', '.join(missing)}", Severity.WARN)
+            self.symbols = tuple(s for s in self.symbols if s in self._instruments)
+        try:
+            self._fees = await self.executor.call("fee_rates", self.venue.fee_rates)
+        except VenueError as err:
+            self.log_line(f"fee rates unavailable ({err}); using defaults", Severity.WARN)
+        for sym in self.symbols:
+            ticker = await self.executor.call("tickers", partial(self.venue.ticker, sym))
+            if ticker is not None:
+                self.store.put_ticker(replace(ticker, ts_ms=ticker.ts_ms or self.now_ms()))
+        await self.refresh_account()
+        await self.reconcile_journal()
+        if feeds:
+            self.feeds = BybitFeeds(
+                self.settings,
+                self.store,
+                self.symbols,
+                on_private=self._on_private_thread,
+                on_state=self._on_state_thread,
+                now_ms=self.now_ms,
+            )
+            await asyncio.to_thread(self.feeds.start)
+            self._tasks.append(asyncio.create_task(self._watchdog_loop(), name="engine-watchdog"))
+        self._tasks.append(asyncio.create_task(self._housekeeping_loop(), name="engine-housekeeping"))
+        self.started = True
+        self.log_line(
+            f"engine started: mode={self.settings.mode.value} venue={self.venue.rest_url} "
+            f"symbols={','.join(self.symbols)}"
+        )
+
+    async def stop(self) -> None:
+        """Stop feeds and background tasks; exchange-side orders stay where they are."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self.feeds is not None:
+            await asyncio.to_thread(self.feeds.stop)
+        await self.obs.stop()
+        open_orders = len(self.state.orders)
+        self.journal.record("stop", open_orders=open_orders)
+        self.journal.close()
+        self.started = False
+
+    async def _sync_time(self) -> None:
+        before = self.now_ms()
+        server_ms = await self.executor.call("server_time", self.venue.server_time_ms)
+        after = self.now_ms()
+        self.time_offset_ms = server_ms - (before + after) / 2
+        self.venue_reachable = True
+        if abs(self.time_offset_ms) > 500:
+            set_clock_offset(int(self.time_offset_ms))
+            self.log_line(
+                f"clock offset {self.time_offset_ms:.0f} ms vs venue; signing corrected", Severity.WARN
+            )
+        self.metrics.set_time_offset(self.time_offset_ms)
+        self.metrics.set_ready(True)
+
+    # --- account sync -------------------------------------------------------------------------
+    async def refresh_account(self) -> tuple[list[Order], list[Position]]:
+        """REST snapshot of open orders, positions and balance, adopted as the truth."""
+        orders = await self.executor.call("open_orders", self.venue.open_orders, bypass_breaker=True)
+        positions = await self.executor.call("positions", self.venue.positions, bypass_breaker=True)
+        balance = await self.executor.call("balance", self.venue.balance, bypass_breaker=True)
+        now = self.now_ms()
+        events = self.state.replace_open_orders(orders, now) + self.state.replace_positions(positions, now)
+        if balance is not None:
+            events += self.state.apply_balance(balance, now)
+        for ev in events:
+            self.publish(ev)
+        self._update_breakers()
+        return orders, positions
+
+    def _on_private_thread(self, topic: str, data: list[dict[str, Any]]) -> None:
+        """pybit thread: hand the push to the loop without blocking."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._apply_private, topic, data)
+
+    def _on_state_thread(self, stream: str, state: str, detail: str) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._apply_state, stream, state, detail)
+
+    def _apply_private(self, topic: str, data: list[dict[str, Any]]) -> None:
+        now = self.now_ms()
+        events: list[Event] = []
+        for item in data:
+            if item.get("category", "linear") != "linear":
+                continue
+            if topic == "order":
+                order = parse.order(item)
+                events += self.state.apply_order(order, now)
+                self.journal.record(
+                    "order_update",
+                    symbol=order.symbol,
+                    order_link_id=order.order_link_id,
+                    status=order.status.value,
+                    filled=str(order.filled_qty),
+                    reject_reason=order.reject_reason,
+                )
+            elif topic == "execution":
+                fill = parse.fill(item)
+                new = self.state.apply_fill(fill, now)
+                if new:
+                    self.journal.record(
+                        "fill",
+                        symbol=fill.symbol,
+                        order_link_id=fill.order_link_id,
+                        exec_id=fill.exec_id,
+                        side=fill.side.value,
+                        qty=str(fill.qty),
+                        price=str(fill.price),
+                        fee=str(fill.fee),
+                    )
+                    sent = self._sent_at.pop(fill.order_link_id, None)
+                    if sent is not None:
+                        self.metrics.observe_place_fill(self.clock.monotonic() - sent)
+                events += new
+            elif topic == "position":
+                events += self.state.apply_position(parse.position(item), now)
+            elif topic == "wallet":
+                bal = parse.balance(item)
+                if bal is not None:
+                    events += self.state.apply_balance(bal, now)
+        for ev in events:
+            self.publish(ev, wake=True)
+        self._update_breakers()
+
+    def _apply_state(self, stream: str, state: str, detail: str) -> None:
+        self.publish(Connectivity(self.now_ms(), stream, state, detail), wake=True)
+        sev = Severity.INFO if state in ("up", "resync") else Severity.WARN
+        self.log_line(f"{stream}: {state} ({detail})", sev)
+        if stream.startswith("book:") and state == "stale":
+            self.metrics.book_resync(stream[5:], detail)
+        if state == "resync" and stream in ("public", "private"):
+            self.note_reconnect(stream)
+            if stream == "private" and not self._resync_pending:
+                self._resync_pending = True
+                asyncio.ensure_future(self._resync_after_reconnect())
+
+    async def backfill_fills(self) -> int:
+        """Fetch executions missed while a socket was down (explicit TimeRange, deduplicated)."""
+        now = self.now_ms()
+        since = max((f.ts_ms for f in self.state.fills), default=now - 3_600_000)
+        window = TimeRange(min(since, now - 1), now + 1)
+        fills = await self.executor.call("executions", partial(self.venue.executions, window))
+        added = 0
+        for fill in sorted(fills, key=lambda f: f.ts_ms):
+            events = self.state.apply_fill(fill, now)
+            if events:
+                added += 1
+                self.journal.record(
+                    "fill",
+                    symbol=fill.symbol,
+                    order_link_id=fill.order_link_id,
+                    exec_id=fill.exec_id,
+                    side=fill.side.value,
+                    qty=str(fill.qty),
+                    price=str(fill.price),
+                    fee=str(fill.fee),
+                    backfilled=True,
+                )
+                for ev in events:
+                    self.publish(ev)
+        return added
+
+    def _schedule_reconcile(self, delay_s: float = 2.0) -> None:
+        """Resolve unknown-outcome orders in the background once the venue answers again."""
+        if self._reconcile_task is not None and not self._reconcile_task.done():
+            return
+
+        async def later() -> None:
+            await asyncio.sleep(delay_s)
+            try:
+                await self.reconcile_journal()
+                await self.refresh_account()
+            except VenueError as err:
+                self.log_line(f"reconcile failed, retrying: {err}", Severity.WARN)
+                self._reconcile_task = None
+                self._schedule_reconcile(min(delay_s * 2, 30.0))
+
+        self._reconcile_task = asyncio.create_task(later(), name="engine-reconcile")
+        self._tasks.append(self._reconcile_task)
+
+    async def _resync_after_reconnect(self) -> None:
+        try:
+            await self.refresh_account()
+            await self.backfill_fills()
+            self.log_line("account resynced over REST after reconnect")
+        except VenueError as err:
+            self.log_line(f"resync failed: {err}", Severity.ERROR)
+        finally:
+            self._resync_pending = False
+
+    async def _watchdog_loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            feeds = self.feeds
+            if feeds is None:
+                continue
+            try:
+                await asyncio.to_thread(feeds.check)
+            except Exception:
+                log.exception("feed watchdog check failed")
+            for stream, age in feeds.feed_ages_s().items():
+                self.metrics.set_feed_age(stream, age)
+
+    async def _housekeeping_loop(self) -> None:
+        ticks = 0
+        while True:
+            await asyncio.sleep(1.0)
+            ticks += 1
+            for sym in list(self.state.positions):
+                mark = self.store.mark_price(sym)
+                if mark is not None:
+                    self.state.mark(sym, mark)
+            self._update_breakers()
+            self._update_rate_metrics()
+            self.evaluate_alerts()
+            if ticks % 15 == 0:
+                try:
+                    await self.refresh_account()
+                except VenueError as err:
+                    self.log_line(f"periodic account sync failed: {err}", Severity.WARN)
