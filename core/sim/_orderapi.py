@@ -78,8 +78,8 @@ def create_order(m: Matcher, acct: Account, params: Params) -> Order:
         raise SimError(10001, "orderType invalid")
     if get_int(params, "positionIdx", 0) != 0:
         raise SimError(10001, "position idx not match position mode")
-    reduce_only = get_bool(params, "reduceOnly")
     close_on_trigger = get_bool(params, "closeOnTrigger")
+    reduce_only = get_bool(params, "reduceOnly") or close_on_trigger  # closeOnTrigger implies reduce-only
     qty = get_dec(params, "qty")
     if qty is None:
         raise SimError(10001, "qty is required")

@@ -306,3 +306,44 @@ def test_market_order_ignores_price(env):
     ex, _, _ = env
     r = order(ex, side="Buy", orderType="Market", qty="0.01", price="1.23")
     assert get_order(ex, r["orderId"])["orderStatus"] == "Filled"
+
+
+def test_amend_price_through_the_book_executes(env):
+    ex, _, rec = env
+    bid, ask = top(ex)
+    r = order(ex, side="Buy", orderType="Limit", qty="0.001", price=f"{bid - 20:.1f}")
+    ex.order_amend(
+        KEY, {"category": "linear", "symbol": "BTCUSDT", "orderId": r["orderId"], "price": f"{ask:.1f}"}
+    )
+    o = get_order(ex, r["orderId"])
+    assert o["orderStatus"] == "Filled" and Decimal(o["avgPrice"]) <= ask
+    assert [e["isMaker"] for e in rec.items("execution")] == [False]
+
+
+def test_amend_post_only_through_the_book_cancels(env):
+    ex, _, _ = env
+    bid, ask = top(ex)
+    r = order(ex, side="Buy", orderType="Limit", qty="0.001", price=f"{bid - 20:.1f}", timeInForce="PostOnly")
+    ex.order_amend(
+        KEY, {"category": "linear", "symbol": "BTCUSDT", "orderId": r["orderId"], "price": f"{ask:.1f}"}
+    )
+    o = get_order(ex, r["orderId"])
+    assert (o["orderStatus"], o["rejectReason"]) == ("Cancelled", "EC_PostOnlyWillTakeLiquidity")
+
+
+def test_close_on_trigger_qty_zero_closes_position(env):
+    ex, _, _ = env
+    order(ex, side="Buy", orderType="Market", qty="0.02")
+    order(ex, side="Sell", orderType="Market", qty="0", reduceOnly=True, closeOnTrigger=True)
+    assert position(ex)["size"] == "0.000"
+
+
+def test_ccxt_style_string_params(env):
+    ex, _, _ = env
+    bid, _ = top(ex)
+    p = {"category": "linear", "symbol": "BTCUSDT", "side": "Buy", "orderType": "Limit", "qty": "0.001"}
+    p.update({"price": f"{bid - 10:.1f}", "timeInForce": "GTC", "reduceOnly": "false", "positionIdx": "0"})
+    r = ex.order_create(KEY, p)
+    assert get_order(ex, r["orderId"])["orderStatus"] == "New"
+    p = {"category": "linear", "symbol": "ETHUSDT", "side": "Sell", "orderType": "Market", "qty": 0.05}
+    assert ex.order_create(KEY, p)["orderId"]
