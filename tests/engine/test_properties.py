@@ -1,0 +1,139 @@
+"""Property: no order that breaks a configured limit ever reaches the venue (engine + real sim)."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.config import Settings
+from core.engine import Engine
+from core.model import OrderRequest, OrderType, Side
+from core.sim.runner import SimVenueThread
+from core.venues.base import RestReply
+from core.venues.bybit.rest import BybitVenue
+from tests.engine.conftest import engine_settings, sim_settings
+from tests.engine.test_order_path import ready
+
+MAX_ORDER = Decimal("50000")
+MAX_POSITION = Decimal("100000")
+BAND_PCT = Decimal("5")
+MAX_OPEN = 4
+TOL = Decimal("1.005")  # the mark moves between the decision and the recording
+
+
+class RecordingVenue(BybitVenue):
+    """The real venue client, recording what the engine sends and the state it sent it in."""
+
+    engine: Engine
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.sent: list[dict[str, Any]] = []
+
+    def place(self, params: dict[str, Any]) -> RestReply:
+        eng = self.engine
+        sym = params["symbol"]
+        self.sent.append(
+            {
+                "params": dict(params),
+                "mark": eng._ref_price(sym),
+                "position": eng.state.positions.get(sym),
+                "open": [o for o in eng.state.orders.values() if o.order_link_id != params["orderLinkId"]],
+            }
+        )
+        return super().place(params)
+
+
+@pytest.fixture(scope="module")
+def venue() -> Iterator[SimVenueThread]:
+    v = SimVenueThread(sim_settings(seed=21)).start()
+    try:
+        yield v
+    finally:
+        v.stop()
+
+
+order_st = st.tuples(
+    st.sampled_from([Side.BUY, Side.SELL]),
+    st.sampled_from(["0.001", "0.01", "0.1", "0.4", "0.6", "1.5", "5"]),
+    st.sampled_from([OrderType.LIMIT, OrderType.LIMIT, OrderType.MARKET]),
+    st.sampled_from(["-0.20", "-0.08", "-0.03", "-0.004", "0.004", "0.03", "0.08", "0.20"]),
+    st.booleans(),
+)
+
+
+def _violations(rec: dict[str, Any]) -> list[str]:
+    p = rec["params"]
+    mark: Decimal = rec["mark"]
+    qty = Decimal(p["qty"])
+    side = Side(p["side"])
+    reduce_only = bool(p.get("reduceOnly"))
+    price = Decimal(p["price"]) if "price" in p else mark
+    pos = rec["position"]
+    signed = pos.signed_size if pos is not None else Decimal(0)
+    reduces = reduce_only or (signed != 0 and (signed > 0) != (side is Side.BUY) and qty <= abs(signed))
+    out = []
+    if not reduces and qty * price > MAX_ORDER * TOL:
+        out.append(f"order notional {qty * price}")
+    if p["orderType"] == "Limit":
+        if side is Side.BUY and price > mark * (1 + BAND_PCT / 100) * TOL:
+            out.append(f"buy {price} above band of {mark}")
+        if side is Side.SELL and price < mark * (1 - BAND_PCT / 100) / TOL:
+            out.append(f"sell {price} below band of {mark}")
+        if len(rec["open"]) >= MAX_OPEN:
+            out.append(f"{len(rec['open'])} open orders already")
+    if not reduces:
+        same_side = sum(
+            (o.leaves_qty for o in rec["open"] if o.side is side and o.symbol == p["symbol"]), Decimal(0)
+        )
+        projected = abs(signed + side.sign * (qty + same_side))
+        if projected * mark > MAX_POSITION * TOL:
+            out.append(f"projected position {projected} x {mark}")
+    return out
+
+
+async def _scenario(venue: SimVenueThread, orders: list[tuple[Side, str, OrderType, str, bool]]) -> None:
+    tmp = Path(tempfile.mkdtemp())
+    settings = engine_settings(
+        venue,
+        tmp,
+        risk={
+            "max_order_notional": str(MAX_ORDER),
+            "max_position_notional": str(MAX_POSITION),
+            "max_gross_exposure": "10000000",
+            "price_band_pct": str(BAND_PCT),
+            "max_open_orders": MAX_OPEN,
+        },
+    )
+    recorder = RecordingVenue(settings)
+    engine = Engine(settings, venue=recorder)
+    recorder.engine = engine
+    await engine.start()
+    try:
+        mark = await ready(engine)
+        for side, qty, otype, offset, reduce_only in orders:
+            price = (
+                (mark * (1 + Decimal(offset))).quantize(Decimal("0.1")) if otype is OrderType.LIMIT else None
+            )
+            await engine.place(
+                OrderRequest("BTCUSDT", side, Decimal(qty), otype, price, reduce_only=reduce_only)
+            )
+        for rec in recorder.sent:
+            assert not _violations(rec), (_violations(rec), rec["params"])
+    finally:
+        await engine.panic()
+        await engine.stop()
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(orders=st.lists(order_st, min_size=10, max_size=20))
+def test_no_limit_breaking_order_reaches_the_venue(venue: SimVenueThread, orders: list[Any]) -> None:
+    asyncio.run(_scenario(venue, orders))
