@@ -43,7 +43,11 @@ def test_env_overrides_nested(monkeypatch: pytest.MonkeyPatch) -> None:
     ("env", "key", "fragment"),
     [
         ({"TRADE_MODE": "demo"}, "demo_api_key", "TRADE_DEMO_API_KEY"),
-        ({"TRADE_MODE": "live", "TRADE_LIVE_API_KEY": KEY, "TRADE_LIVE_API_SECRET": SECRET}, "mode", "--live"),
+        (
+            {"TRADE_MODE": "live", "TRADE_LIVE_API_KEY": KEY, "TRADE_LIVE_API_SECRET": SECRET},
+            "mode",
+            "--live",
+        ),
         (
             {"TRADE_MODE": "live", "TRADE_DEMO_API_KEY": KEY, "TRADE_DEMO_API_SECRET": SECRET},
             "live_api_key",
