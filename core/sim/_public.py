@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from core.sim._common import Params, SimError, dstr, get_int, get_str, limit_param, require_linear
@@ -75,10 +75,13 @@ def candle_row(sm: SymbolMarket, c: Candle) -> list[str]:
 class PublicFeed:
     """Per-topic publishing state; only topics with interest cost anything per step."""
 
-    def __init__(self, gen: MarketGenerator, ticker_ms: int, kline_ms: int) -> None:
+    def __init__(
+        self, gen: MarketGenerator, ticker_ms: int, kline_ms: int, book_ms: Mapping[int, int] | None = None
+    ) -> None:
         self.gen = gen
         self.ticker_ms = ticker_ms
         self.kline_ms = kline_ms
+        self.book_ms: dict[int, int] = dict(book_ms or {})
         self.interest: set[str] = set()
         self.u: dict[str, int] = {}
         self.views: dict[str, DepthView] = {}
@@ -164,7 +167,7 @@ class PublicFeed:
             if topic in self.interest and topic not in self.klines:
                 self.klines[topic] = (c, now)
             return self._kline_msg(topic, sm, arg, c, False, now)
-        return {"topic": topic, "type": "snapshot", "ts": now, "data": []}
+        return None  # publicTrade: nothing to send until the next trade (as on Bybit)
 
     # --- messages ----------------------------------------------------------------------------
     @staticmethod
@@ -257,9 +260,12 @@ class PublicFeed:
                 self._publish_kline(topic, arg, sm, now, cb)
 
     def _publish_book(self, topic: str, depth: int, sm: SymbolMarket, now: int, cb: PublicCb) -> None:
+        interval = self.book_ms.get(depth, 0)
         if depth == 1:
             top = self._top1(sm)
             state = self.l1.get(topic)
+            if state is not None and now - state[1] < interval:
+                return
             if state is None or state[0] != top:
                 self.l1[topic] = (top, now)
                 cb(topic, self._l1_msg(topic, sm, top, self._next_u(topic), now))
@@ -272,9 +278,12 @@ class PublicFeed:
             view = DepthView(sm.book, depth, self._next_u(topic))
             self.views[topic] = view
             return
+        if now - view.last_push_ms < interval:
+            return
         db, da = view.diff()
         if not db and not da:
             return
+        view.last_push_ms = now
         view.u = self._next_u(topic)
         b = sorted(db.items(), key=lambda x: -x[0])
         a = sorted(da.items())

@@ -7,7 +7,7 @@ reads wall time: time comes from the injected clock (or ``step(now_ms)``), rando
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 from core.clock import Clock
@@ -50,7 +50,10 @@ class SimExchange:
         symbols: Sequence[str] = ("BTCUSDT", "ETHUSDT", "SOLUSDT"),
         ticker_interval_ms: int = 100,
         kline_interval_ms: int = 1000,
+        book_interval_ms: Mapping[int, int] | None = None,
     ) -> None:
+        """``book_interval_ms`` maps an orderbook depth to its minimum push interval (Bybit: 1→10,
+        50→20, 200→100, 1000→200 ms); by default every step with a change is pushed."""
         unknown = [s for s in symbols if s not in SPECS]
         if unknown:
             raise ValueError(f"unknown sim symbols: {unknown}")
@@ -58,7 +61,7 @@ class SimExchange:
         self.starting_balance = starting_balance
         self.gen = MarketGenerator(seed, [SPECS[s] for s in symbols], clock.now_ms())
         self.matcher = Matcher(self.gen, self._emit, seed)
-        self.public = PublicFeed(self.gen, ticker_interval_ms, kline_interval_ms)
+        self.public = PublicFeed(self.gen, ticker_interval_ms, kline_interval_ms, book_interval_ms)
         self.accounts: dict[str, Account] = self.matcher.accounts
         self._public_listeners: list[PublicListener] = []
         self._private_listeners: list[PrivateListener] = []

@@ -347,3 +347,29 @@ def test_ccxt_style_string_params(env):
     assert get_order(ex, r["orderId"])["orderStatus"] == "New"
     p = {"category": "linear", "symbol": "ETHUSDT", "side": "Sell", "orderType": "Market", "qty": 0.05}
     assert ex.order_create(KEY, p)["orderId"]
+
+
+def test_throttled_book_pushes_stay_consistent():
+    ex, clock = make(seed=5, book_interval_ms={50: 20, 1: 10})
+    rec = Recorder(ex)
+    topic = "orderbook.50.BTCUSDT"
+    ex.set_topic_interest(topic, True)
+    snap = ex.public_snapshot(topic)
+    book = {"b": dict(map(tuple, snap["data"]["b"])), "a": dict(map(tuple, snap["data"]["a"]))}
+    run(ex, clock, 200, 1)
+    msgs = [m for t, m in rec.public if t == topic]
+    assert 5 <= len(msgs) <= 11
+    for m in msgs:
+        for side in ("b", "a"):
+            for p, q in m["data"][side]:
+                if Decimal(q) == 0:
+                    del book[side][p]
+                else:
+                    book[side][p] = q
+    last = msgs[-1]["ts"]
+    assert all(b["ts"] - a["ts"] >= 20 for a, b in zip(msgs, msgs[1:], strict=False))
+    fresh = ex.public_snapshot(topic)
+    assert fresh["data"]["u"] == msgs[-1]["data"]["u"] and last <= ex.now_ms()
+    assert book["b"] == dict(map(tuple, fresh["data"]["b"]))
+    assert book["a"] == dict(map(tuple, fresh["data"]["a"]))
+    assert ex.public_snapshot("publicTrade.BTCUSDT") is None
