@@ -45,7 +45,9 @@ def _dec(raw: str, field: str, *, required: bool) -> Decimal | None:
         value = Decimal(raw)
     except InvalidOperation:
         raise TicketError(f"{field}: {raw!r} is not a number") from None
-    if not value.is_finite() or value <= 0:
+    if not value.is_finite():
+        raise TicketError(f"{field}: must be a finite number")
+    if value <= 0:
         raise TicketError(f"{field}: must be greater than 0")
     return value
 

@@ -1,0 +1,192 @@
+"""Pilot tests against a running sim venue and the real engine (pybit HTTP + WebSockets on loopback):
+orders placed by keys reach the venue and the panes, amend/cancel, a rejected order shows its
+reason, and panic leaves the venue flat — also when pressed inside the ticket's input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from conftest import real_settings
+from pybit.unified_trading import HTTP
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from console.app import TradeConsoleApp
+from console.screens.modals import AmendScreen
+from console.screens.panic import PanicScreen
+from console.screens.ticket import OrderTicket
+from core.engine import Engine
+from core.model import OrderRequest, Side
+from core.sim.runner import SimVenueThread
+from widgets.choice import Choice
+from widgets.log_pane import EventLog
+from widgets.orders import OrdersTable
+from widgets.positions import PositionsTable
+
+SIZE = (160, 50)
+SYM = "BTCUSDT"
+
+
+def venue_http(venue: SimVenueThread) -> HTTP:
+    """An independent pybit session to check the venue's own view."""
+    s = HTTP(
+        testnet=False,
+        api_key=venue.settings.api_key,
+        api_secret=venue.settings.api_secret.get_secret_value(),
+        retry_codes={-1},
+        max_retries=1,
+    )
+    s.endpoint = venue.rest_url
+    return s
+
+
+def venue_orders(venue: SimVenueThread) -> list[dict[str, Any]]:
+    res = venue_http(venue).get_open_orders(category="linear", settleCoin="USDT", limit=50)
+    return list(res["result"]["list"])
+
+
+def venue_positions(venue: SimVenueThread) -> list[dict[str, Any]]:
+    res = venue_http(venue).get_positions(category="linear", settleCoin="USDT")
+    return [p for p in res["result"]["list"] if float(p["size"]) > 0]
+
+
+async def wait_for(pilot: Pilot[int], cond: Callable[[], bool], what: str, tries: int = 80) -> None:
+    for _ in range(tries):
+        if cond():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def make_real_app(sim_venue: SimVenueThread, tmp_path: Path) -> tuple[TradeConsoleApp, Engine]:
+    settings = real_settings(sim_venue, tmp_path)
+    engine = Engine(settings)
+    return TradeConsoleApp(engine, settings), engine
+
+
+async def ready(pilot: Pilot[int], app: TradeConsoleApp, engine: Engine) -> None:
+    await wait_for(
+        pilot,
+        lambda: (
+            app.engine_started and engine.store.book(SYM) is not None and engine.store.ticker(SYM) is not None
+        ),
+        "engine start and first book",
+    )
+
+
+async def test_limit_order_by_keys_then_amend_then_cancel(sim_venue: SimVenueThread, tmp_path: Path) -> None:
+    app, engine = make_real_app(sim_venue, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app, engine)
+        await pilot.press("b")
+        ticket = app.screen
+        assert isinstance(ticket, OrderTicket)
+        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
+        price = (mark * Decimal("0.98")).quantize(Decimal("0.1"))
+        ticket.query_one("#t-price", Input).value = str(price)
+        await pilot.press("0", ".", "0", "1", "enter")
+        table = app.main.query_one(OrdersTable)
+        await wait_for(pilot, lambda: table.row_count == 1, "the order in the orders pane")
+        link = table.selected_key
+        assert link is not None
+        on_venue = venue_orders(sim_venue)
+        assert [o["orderLinkId"] for o in on_venue] == [link]
+        assert Decimal(on_venue[0]["price"]) == price
+
+        table.focus()
+        await pilot.press("a")
+        assert isinstance(app.screen, AmendScreen)
+        new_price = price - Decimal("10")
+        app.screen.query_one("#amend-price", Input).value = str(new_price)
+        await pilot.press("enter")
+        await wait_for(
+            pilot,
+            lambda: Decimal(venue_orders(sim_venue)[0]["price"]) == new_price,
+            "the amended price on the venue",
+            tries=40,
+        )
+        await pilot.press("c")
+        await wait_for(pilot, lambda: table.row_count == 0, "the orders pane to empty")
+        assert venue_orders(sim_venue) == []
+
+
+async def test_rejected_order_shows_its_reason(sim_venue: SimVenueThread, tmp_path: Path) -> None:
+    app, engine = make_real_app(sim_venue, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app, engine)
+        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
+        far = (mark * Decimal("1.5")).quantize(Decimal("0.1"))
+        await pilot.press("b")
+        ticket = app.screen
+        assert isinstance(ticket, OrderTicket)
+        ticket.query_one("#t-price", Input).value = str(far)
+        await pilot.press("0", ".", "0", "1", "enter")
+        await pilot.pause()
+        assert app.screen is ticket, "the ticket refuses a blocked order"
+        assert ticket.preview is not None and ticket.preview.blocking is not None
+        assert ticket.preview.blocking.check == "price_band"
+        assert "price_band" in str(ticket.query_one("#ticket-error").render())
+        await pilot.press("escape")
+        # The same order sent anyway (e.g. the market moved after the preview): the engine refuses it
+        # and the log names the check and its numbers.
+        app._ticket_done(OrderRequest(SYM, Side.BUY, Decimal("0.01"), price=far))
+        log = app.main.query_one(EventLog)
+        await wait_for(pilot, lambda: any("price_band" in line for line in log.history), "the rejection")
+        assert venue_orders(sim_venue) == []
+
+
+async def test_panic_flattens_the_venue_and_empties_the_panes(
+    sim_venue: SimVenueThread, tmp_path: Path
+) -> None:
+    app, engine = make_real_app(sim_venue, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app, engine)
+        await pilot.press("b")
+        ticket = app.screen
+        assert isinstance(ticket, OrderTicket)
+        ticket.query_one("#t-kind", Choice).action_step(1)  # market
+        await pilot.press("0", ".", "0", "2", "enter")
+        positions = app.main.query_one(PositionsTable)
+        await wait_for(pilot, lambda: positions.row_count == 1, "the position in the positions pane")
+        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
+        await pilot.press("b")
+        app.screen.query_one("#t-price", Input).value = str((mark * Decimal("0.97")).quantize(Decimal("0.1")))
+        await pilot.press("0", ".", "0", "1", "enter")
+        orders = app.main.query_one(OrdersTable)
+        await wait_for(pilot, lambda: orders.row_count == 1, "the resting order")
+        assert venue_positions(sim_venue) and venue_orders(sim_venue)
+
+        await pilot.press("ctrl+k")
+        screen = app.screen
+        assert isinstance(screen, PanicScreen)
+        assert (screen.n_orders, screen.n_positions) == (1, 1)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.state == "done", "the panic report")
+        assert screen.report is not None and screen.report.flat
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: positions.row_count == 0 and orders.row_count == 0, "empty panes")
+        assert venue_positions(sim_venue) == [] and venue_orders(sim_venue) == []
+
+
+async def test_panic_pressed_inside_the_ticket_input(sim_venue: SimVenueThread, tmp_path: Path) -> None:
+    app, engine = make_real_app(sim_venue, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app, engine)
+        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
+        await pilot.press("b")
+        app.screen.query_one("#t-price", Input).value = str((mark * Decimal("0.97")).quantize(Decimal("0.1")))
+        await pilot.press("0", ".", "0", "1", "enter")
+        await wait_for(pilot, lambda: len(venue_orders(sim_venue)) == 1, "the resting order", tries=40)
+        await pilot.press("s", "1")
+        assert isinstance(app.screen, OrderTicket)
+        assert app.screen.query_one("#t-qty", Input).has_focus
+        await pilot.press("ctrl+k")
+        screen = app.screen
+        assert isinstance(screen, PanicScreen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.state == "done", "the panic report")
+        assert screen.report is not None and screen.report.flat
+        assert venue_orders(sim_venue) == []

@@ -1,0 +1,234 @@
+"""Widget and bridge logic without a screen: layout lines, event formatting, table diffing,
+ticket validation, theme variables, and the bridge's skip-unchanged-frames behaviour."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from console_fakes import T0, FakeEngine, instrument
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from textual.app import App, ComposeResult
+
+from console.bridge import UIBridge
+from console.keymap import BINDING_IDS, validate_keymap
+from console.screens.ticket import TicketError, build_request
+from core.events import (
+    BreakerChanged,
+    FillReceived,
+    LogLine,
+    PanicProgress,
+    RiskRejected,
+    RiskStatus,
+    Severity,
+    VenueRejected,
+)
+from core.model import BookLevel, BookView, Fill, OrderType, Side, TimeInForce
+from themes import THEME_VARIABLE_DEFAULTS, THEMES
+from widgets.chart import render_bars
+from widgets.fmt import fmt_age, fmt_compact, fmt_dec, fmt_pct
+from widgets.ladder import OrderLadder
+from widgets.log_pane import format_event
+from widgets.orders import OrdersTable
+from widgets.positions import PositionsTable
+from widgets.risk_meters import RiskMeters, level_class
+
+D = Decimal
+
+
+def book() -> BookView:
+    bids = tuple(BookLevel(D("100") - i, D("1") + i) for i in range(5))
+    asks = tuple(BookLevel(D("101") + i, D("2")) for i in range(5))
+    return BookView("BTCUSDT", bids, asks, 1, 1, T0)
+
+
+def test_ladder_layout_best_levels_own_orders_and_stale() -> None:
+    lad = OrderLadder()
+    lad.symbol = "BTCUSDT"
+    lad._book = book()
+    lad._own = {D("99"): [(Side.BUY, D("0.5"))]}
+    lines = lad.build_lines(height=12, width=40)
+    classes = [[cls for _, cls in line] for line in lines]
+    texts = ["".join(t for t, _ in line) for line in lines]
+    spread = next(i for i, t in enumerate(texts) if "spread" in t)
+    assert "ladder--best-ask" in classes[spread - 1] and "ladder--best-bid" in classes[spread + 1]
+    assert "101.00" in texts[spread - 1] and "100.00" in texts[spread + 1]
+    assert any("◆B0.5" in t for t in texts)
+    lad._book = BookView("BTCUSDT", book().bids, book().asks, 1, 1, T0, stale=True)
+    assert any("STALE" in "".join(t for t, _ in ln) for ln in lad.build_lines(12, 40))
+    lad._book = None
+    assert "waiting" in "".join(t for t, _ in lad.build_lines(12, 40)[1])
+
+
+def test_event_lines_name_check_and_numbers() -> None:
+    assert format_event(RiskRejected(T0, "BTCUSDT", "x", "price_band", "60000 > bound 52500")) == (
+        "00:00:00 REJECTED BTCUSDT by price_band: 60000 > bound 52500"
+    )
+    assert "retCode 10001" in (format_event(VenueRejected(T0, "BTCUSDT", "x", 10001, "bad qty")) or "")
+    fill = Fill("BTCUSDT", Side.BUY, D("0.1"), D("50000"), D("2.75"), "e", "o", "l", False, T0)
+    assert "FILL BTCUSDT Buy 0.1 @ 50000 (taker" in (format_event(FillReceived(T0, fill)) or "")
+    assert "BREAKER daily_loss open: loss 5001 > 5000" in (
+        format_event(BreakerChanged(T0, "daily_loss", "open", "loss 5001 > 5000")) or ""
+    )
+    assert (format_event(PanicProgress(T0, "verify", "ok", done=True, flat=True)) or "").endswith("FLAT")
+    assert "WARN hello" in (format_event(LogLine(T0, "hello", Severity.WARN)) or "")
+
+
+async def test_diff_tables_touch_only_changed_cells() -> None:
+    eng = FakeEngine()
+
+    class Host(App[None]):
+        def get_theme_variable_defaults(self) -> dict[str, str]:
+            return dict(THEME_VARIABLE_DEFAULTS)
+
+        def compose(self) -> ComposeResult:
+            yield PositionsTable(id="p")
+            yield OrdersTable(id="o")
+
+    app = Host()
+    async with app.run_test() as pilot:
+        pos = app.query_one(PositionsTable)
+        orders = app.query_one(OrdersTable)
+        insts = eng.instruments
+        assert pos.update_positions(eng.positions, insts) == 2
+        assert pos.update_positions(eng.positions, insts) == 0, "unchanged data costs nothing"
+        p = eng.positions["BTCUSDT"]
+        from dataclasses import replace
+
+        moved = dict(eng.positions, BTCUSDT=replace(p, mark_price=D("50100"), unrealised_pnl=D("300")))
+        ops = pos.update_positions(moved, insts)
+        assert 0 < ops <= 4
+        assert orders.update_orders(eng.orders, T0, insts) == 3
+        assert orders.update_orders(eng.orders, T0, insts) == 0
+        assert orders.update_orders(eng.orders, T0 + 61_000, insts) > 0  # ages move
+        one = dict(list(eng.orders.items())[:1])
+        orders.update_orders(one, T0, insts)
+        assert orders.row_count == 1
+        await pilot.pause()
+
+
+def test_risk_meter_levels_and_breakers() -> None:
+    assert (
+        level_class(10) == "risk--ok" and level_class(60) == "risk--warn" and level_class(95) == "risk--hot"
+    )
+    rm = RiskMeters()
+    status = RiskStatus(
+        D("4500"),
+        D("5000"),
+        D("10"),
+        D("100"),
+        D("1"),
+        {"daily_loss": ("open", "loss 5001 > 5000"), "min_balance": ("closed", "")},
+        {"order": 0.1},
+    )
+    rm._status = status
+    lines = rm.build_lines(60, 20)
+    text = ["".join(t for t, _ in ln) for ln in lines]
+    assert any("daily loss" in t and "90.0%" in t for t in text)
+    assert any("✖ daily_loss TRIPPED  loss 5001 > 5000" in t for t in text)
+    assert any("● min_balance ok" in t for t in text)
+    compact = ["".join(t for t, _ in ln) for ln in rm.build_lines(60, 4)]
+    assert any("TRIPPED" in t for t in compact) and not any("min_balance" in t for t in compact)
+
+
+def test_formatting_helpers() -> None:
+    assert fmt_dec(D("1234.5"), 2, sign=True) == "+1,234.50"
+    assert fmt_dec(None) == "—"
+    assert fmt_pct(D("-1.234"), 1) == "-1.2%"
+    assert fmt_age(65_000) == "1m" and fmt_age(500) == "500ms"
+    assert fmt_compact(D("1000000")) == "1.00M" and fmt_compact(D("31000")) == "31.0k"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(min_value=1, max_value=1e6), min_size=1, max_size=200), st.integers(1, 80))
+def test_chart_bars_fit_any_series(values: list[float], width: int) -> None:
+    rows = render_bars(values, width, 6)
+    assert len(rows) == 6 and all(len(r) == width for r in rows)
+
+
+BASE = dict(
+    symbol="BTCUSDT",
+    side=Side.BUY,
+    kind="limit",
+    qty_raw="0.1",
+    unit="contracts",
+    price_raw="50000",
+    trigger_raw="",
+    tp_raw="",
+    sl_raw="",
+    reduce_only=False,
+    post_only=False,
+    instrument=instrument("BTCUSDT"),
+    ref_price=D("50000"),
+)
+
+
+def test_ticket_builds_decimal_requests() -> None:
+    req = build_request(**BASE)
+    assert req.qty == D("0.1") and req.price == D("50000") and req.order_type is OrderType.LIMIT
+    mkt = build_request(**{**BASE, "kind": "market", "price_raw": "garbage"})
+    assert mkt.order_type is OrderType.MARKET and mkt.price is None
+    quote = build_request(**{**BASE, "unit": "quote", "qty_raw": "1,234"})
+    assert quote.qty == D("0.024")  # 1234 / 50000 rounded down to the 0.001 step
+    po = build_request(**{**BASE, "post_only": True, "reduce_only": True, "sl_raw": "49000"})
+    assert po.time_in_force is TimeInForce.POST_ONLY and po.reduce_only and po.stop_loss == D("49000")
+    stop = build_request(**{**BASE, "kind": "stop_market", "trigger_raw": "49000", "side": Side.SELL})
+    assert stop.trigger_price == D("49000") and stop.trigger_direction == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"qty_raw": ""}, "qty: required"),
+        ({"qty_raw": "-1"}, "qty: must be greater than 0"),
+        ({"qty_raw": "inf"}, "qty: must be a finite number"),
+        ({"price_raw": "abc"}, "price: 'abc' is not a number"),
+        ({"kind": "stop_limit"}, "trigger: required"),
+        ({"kind": "market", "post_only": True}, "post-only: only for limit orders"),
+        ({"unit": "quote", "qty_raw": "1"}, "qty: rounds to 0 contracts"),
+        ({"tp_raw": "nan"}, "take profit"),
+    ],
+)
+def test_ticket_rejects_bad_input_with_field_name(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(TicketError, match=message.replace("(", r"\(")):
+        build_request(**{**BASE, **changes})  # type: ignore[arg-type]
+
+
+def test_every_theme_defines_the_trading_variables() -> None:
+    for theme in THEMES.values():
+        missing = set(THEME_VARIABLE_DEFAULTS) - set(theme.variables)
+        assert not missing, (theme.name, missing)
+    assert "trade-ansi" in THEMES and THEMES["trade-ansi"].ansi
+
+
+def test_keymap_validation_names_unknown_ids() -> None:
+    assert validate_keymap({"panic": "f12"}) == {"panic": "f12"}
+    with pytest.raises(ValueError, match="bogus"):
+        validate_keymap({"bogus": "x"})
+    assert {
+        "panic",
+        "buy",
+        "sell",
+        "amend",
+        "cancel",
+        "cancel_all",
+        "close_position",
+        "help",
+        "quit",
+    } <= BINDING_IDS
+
+
+def test_bridge_skips_unchanged_frames_and_refreshes_tables_at_table_hz() -> None:
+    eng = FakeEngine()
+    bridge = UIBridge(eng, eng.clock, refresh_hz=10, table_hz=2)
+    bridge.symbol = "BTCUSDT"
+    first = bridge.tick()
+    assert first is not None and first.events and first.market and first.account
+    frames = [bridge.tick() for _ in range(10)]
+    assert sum(1 for f in frames if f is not None) == 2, "only table ticks (every 5th) produce frames"
+    eng.store.put_event(LogLine(T0, "x"))
+    f = bridge.tick()
+    assert f is not None and [type(e) for e in f.events] == [LogLine]
+    assert bridge.feed_age_s(eng.store.book("BTCUSDT")) == 0.2
+    assert bridge.session_pnl() == 0
