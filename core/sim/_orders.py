@@ -51,7 +51,7 @@ class Order:
     @property
     def leaves(self) -> int:
         """Lots still to fill while the order is open; 0 once it is closed."""
-        return self.qty - self.cum if self.status in OPEN_STATUSES else 0
+        return self.qty - self.cum if self.status in OPEN_STATUSES or self.status == "Triggered" else 0
 
     @property
     def is_open(self) -> bool:

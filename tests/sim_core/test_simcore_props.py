@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,11 @@ from core.sim.exchange import SimError, SimExchange
 
 from ._helpers import KEY, Recorder, make, mark, run
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("SIM_CORE_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 # --- depth views on a raw book ---------------------------------------------------------------
@@ -81,7 +86,11 @@ actions = st.lists(
 )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("SIM_CORE_BOOK_EXAMPLES", "30")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(seed=st.integers(0, 2**16), acts=actions)
 def test_orderbook_topics_stay_consistent(seed, acts):
     ex, clock = make(seed=seed, starting_balance=Decimal("10000000"))
@@ -160,6 +169,9 @@ trade_actions = st.lists(
         st.tuples(st.just("cancel"), st.just(""), st.integers(0, 20), st.integers(0, 0)),
         st.tuples(st.just("amend"), st.just(""), st.integers(-20, 20), st.integers(1, 60)),
         st.tuples(st.just("step"), st.just(""), st.integers(1, 30), st.integers(10, 200)),
+        st.tuples(
+            st.just("cond"), st.sampled_from(["Buy", "Sell"]), st.integers(-20, 20), st.integers(1, 30)
+        ),
     ),
     min_size=1,
     max_size=40,
@@ -169,7 +181,12 @@ trade_actions = st.lists(
 def _check_invariants(ex: SimExchange, rec: Recorder, start: Decimal) -> None:
     execs = ex.accounts[KEY].executions
     orders: dict[str, dict[str, Any]] = {}
-    for it in rec.items("order"):
+    for it in rec.items("order"):  # every pushed state, not only the latest
+        qty, done, leaves = Decimal(it["qty"]), Decimal(it["cumExecQty"]), Decimal(it["leavesQty"])
+        if it["orderStatus"] in ("New", "PartiallyFilled", "Untriggered", "Triggered"):
+            assert done + leaves == qty
+        else:
+            assert leaves == 0 and done <= qty
         orders[it["orderId"]] = it
     cum: dict[str, Decimal] = defaultdict(Decimal)
     pos: dict[str, Decimal] = defaultdict(Decimal)
@@ -228,6 +245,18 @@ def test_trading_invariants(seed, acts):
                 else:
                     p["orderType"] = "Market"
                 ex.order_create(KEY, p)
+            elif kind == "cond":
+                last = Decimal(ex.tickers(base)["list"][0]["lastPrice"])
+                trig = last + Decimal("0.01") * a
+                p = {
+                    **base,
+                    "side": side,
+                    "orderType": "Market",
+                    "qty": f"{b}",
+                    "triggerPrice": f"{trig:.3f}",
+                }
+                p["triggerDirection"] = 1 if a > 0 else 2
+                ex.order_create(KEY, p)
             elif kind in ("cancel", "amend"):
                 opened = ex.order_realtime(KEY, {**base, "limit": "50"})["list"]
                 if opened:
@@ -244,7 +273,7 @@ def test_trading_invariants(seed, acts):
                 ob = ex.orderbook({"category": "linear", "symbol": "SOLUSDT", "limit": "1"})
                 assert Decimal(ob["b"][0][0]) < Decimal(ob["a"][0][0])
         except SimError as e:
-            assert e.ret_code in (10001, 110003, 110007, 110008, 110017, 110094), e
+            assert e.ret_code in (10001, 110003, 110007, 110008, 110017, 110092, 110093, 110094), e
         _check_invariants(ex, rec, start)
 
 
