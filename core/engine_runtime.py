@@ -188,9 +188,10 @@ class EngineRuntime(EngineSupport):
         self._update_breakers()
 
     def _apply_state(self, stream: str, state: str, detail: str) -> None:
+        # The Connectivity event is what the console shows; the structured log gets its own line.
         self.publish(Connectivity(self.now_ms(), stream, state, detail), wake=True)
-        sev = Severity.INFO if state in ("up", "resync") else Severity.WARN
-        self.log_line(f"{stream}: {state} ({detail})", sev)
+        level = logging.INFO if state in ("up", "resync") else logging.WARNING
+        log.log(level, "%s: %s (%s)", stream, state, detail)
         if stream.startswith("book:") and state == "stale":
             self.metrics.book_resync(stream[5:], detail)
         if state == "resync" and stream in ("public", "private"):
