@@ -177,7 +177,7 @@ class Matcher:
             pos.sl_trigger_by = o.sl_trigger_by or "LastPrice"
         if pos.take_profit or pos.stop_loss:
             self.tpsl[o.spec.symbol][acct.api_key] = acct
-        if pos.size == 0:
+        if acct.resting:  # a flat or flipped position leaves reduce-only orders nothing to reduce
             self._cancel_reduce_only(acct, o)
 
     def _cancel_reduce_only(self, acct: Account, filled: Order) -> None:

@@ -373,3 +373,14 @@ def test_throttled_book_pushes_stay_consistent():
     assert book["b"] == dict(map(tuple, fresh["data"]["b"]))
     assert book["a"] == dict(map(tuple, fresh["data"]["a"]))
     assert ex.public_snapshot("publicTrade.BTCUSDT") is None
+
+
+def test_reduce_only_resting_cancelled_when_position_flips(env):
+    ex, _, _ = env
+    order(ex, side="Buy", orderType="Market", qty="0.01")
+    m = mark(ex)
+    r = order(ex, side="Sell", orderType="Limit", qty="0.01", price=f"{m + 200:.1f}", reduceOnly=True)
+    order(ex, side="Sell", orderType="Market", qty="0.03")
+    assert position(ex)["side"] == "Sell"
+    o = get_order(ex, r["orderId"])
+    assert (o["orderStatus"], o["cancelType"]) == ("Cancelled", "CancelByReduceOnly")
