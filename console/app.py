@@ -401,10 +401,35 @@ class TradeConsoleApp(App[int]):
         self.push_screen(ConfirmScreen("Quit?", body, yes="Quit (y)", no="Stay (n)"), done)
 
 
-def run_console(settings: Settings) -> int:
-    """Run the console: embedded sim (sim mode), the real engine, the app. Returns the exit code."""
-    from core.engine import Engine
+def _secret_values(settings: Settings) -> list[str]:
+    """Every configured secret, so the log redactor can mask it verbatim."""
+    out = [settings.sim.api_secret.get_secret_value()]
+    for value in (
+        settings.demo_api_key,
+        settings.demo_api_secret,
+        settings.live_api_key,
+        settings.live_api_secret,
+    ):
+        if value is not None:
+            out.append(value.get_secret_value())
+    return out
 
+
+def run_console(settings: Settings) -> int:
+    """Run the console: embedded sim (sim mode), the real engine, the app. Returns the exit code.
+
+    Logging goes to redacted JSON-lines files under ``metrics.log_dir`` (never to the terminal,
+    which belongs to the TUI); engine messages reach the log pane as ``LogLine`` events.
+    """
+    from core.engine import Engine
+    from core.observability.logging import setup_logging
+
+    logs = setup_logging(
+        settings.metrics.log_dir,
+        mode=settings.mode.value,
+        venue=settings.rest_url,
+        secrets=_secret_values(settings),
+    )
     sim = None
     if settings.mode is Mode.SIM and settings.sim.embedded:
         from core.sim.runner import SimVenueThread
@@ -420,6 +445,7 @@ def run_console(settings: Settings) -> int:
     finally:
         if sim is not None:
             sim.stop()
+        logs.close()
 
 
 __all__ = ["EXIT_ENGINE_FAILED", "EXIT_LIVE_REFUSED", "TradeConsoleApp", "run_console"]
