@@ -8,7 +8,9 @@ journal with the venue at start, and answers health questions.
 from __future__ import annotations
 
 import logging
+import re
 from collections import deque
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -20,7 +22,7 @@ from core.observability.alerts import AlertState
 from core.observability.health import HealthSnapshot, evaluate_health
 from core.observability.stack import ObservabilityStack
 from core.resilience.breaker import EndpointBreaker
-from core.resilience.errors import RateLimited, Rejected, Transient, Unknown, VenueError
+from core.resilience.errors import RateLimited, Rejected, TimestampError, Transient, Unknown, VenueError
 from core.resilience.ratelimit import RateLimiter, group_for
 from core.resilience.retry import RetryPolicy
 from core.risk.breakers import BreakerBoard, BreakerChange
@@ -36,6 +38,46 @@ if TYPE_CHECKING:
     from core.venues.bybit.feeds import BybitFeeds
 
 log = logging.getLogger(__name__)
+
+# How the venue layer words a failure it classified (core.resilience.errors.classify_*).
+_HTTP_RE = re.compile(r"HTTP (\d{3})\b")
+_RET_CODE_RE = re.compile(r"retCode=(\d+)")
+
+
+def ret_outcome(err: VenueError | None) -> tuple[int | None, int | None]:
+    """(retCode, HTTP status) of a REST outcome, for the ``ret_class`` label of request metrics.
+
+    ``(None, None)`` means no response at all (network); a parsed body gets HTTP 200.
+    """
+    if err is None:
+        return 0, 200
+    if isinstance(err, Rejected):
+        if err.http_status not in (None, 200):
+            return None, err.http_status
+        return err.ret_code, 200
+    http = _HTTP_RE.match(err.message)
+    if http is not None:
+        return None, int(http.group(1))
+    if isinstance(err, RateLimited):
+        return 10006, 200
+    if isinstance(err, TimestampError):
+        return 10002, 200
+    code = _RET_CODE_RE.match(err.message)
+    if code is not None:
+        return int(code.group(1)), 200
+    return None, None
+
+
+class ObservedRateLimiter(RateLimiter):
+    """The engine's rate limiter; also hands Bybit's ``X-Bapi-Limit*`` headers to the metrics."""
+
+    on_headers: Callable[[str, Mapping[str, str]], object] | None = None
+
+    def update_from_headers(self, path: str, headers: Mapping[str, str]) -> None:
+        """Correct the group's window from the headers, then report them (``source="header"``)."""
+        super().update_from_headers(path, headers)
+        if self.on_headers is not None:
+            self.on_headers(group_for(path), headers)
 
 
 class EngineSupport:
@@ -72,7 +114,7 @@ class EngineSupport:
 
     def _init_support(self) -> None:
         s = self.settings
-        self.limiter = RateLimiter()
+        self.limiter = ObservedRateLimiter()
         self.endpoint_breakers = EndpointBreaker(
             open_after=s.breakers.endpoint_open_after,
             window_s=s.breakers.api_failure_window_s,
@@ -82,12 +124,13 @@ class EngineSupport:
         self.obs = ObservabilityStack.from_settings(
             s.metrics,
             mode=s.mode.value,
-            venue=f"bybit-{s.mode.value}",
+            venue=self.venue_label,
             health_provider=self.health_snapshot,
             max_feed_age_s=s.risk.book_stale_s,
             clock=self.clock.monotonic,
         )
         self.metrics: Metrics = self.obs.metrics
+        self.limiter.on_headers = self.metrics.set_rate_limit_from_headers
         self._reconnect_times: dict[str, deque[float]] = {}
         self.journal = Journal(s.journal.path, self.clock)
         self.journal.on_write = self.metrics.observe_journal_write
@@ -122,15 +165,7 @@ class EngineSupport:
     def _on_api_result(self, endpoint: str, seconds: float, err: VenueError | None) -> None:
         """Every REST outcome: feeds the API-failure breaker and the request metrics."""
         now = self.now_ms()
-        ret_code: int | None = 0
-        http_status: int | None = 200
-        if isinstance(err, Rejected):
-            ret_code, http_status = err.ret_code, err.http_status
-        elif isinstance(err, RateLimited):
-            ret_code = 10006
-        elif err is not None:
-            ret_code, http_status = None, None
-        self.metrics.observe_request(endpoint, seconds, ret_code, http_status)
+        self.metrics.observe_request(endpoint, seconds, *ret_outcome(err))
         # Only infrastructure failures count against the API breaker; a business rejection
         # (bad qty, no balance) means the API is working.
         if isinstance(err, Transient | Unknown):
@@ -223,12 +258,24 @@ class EngineSupport:
         return differences
 
     # --- health ------------------------------------------------------------------------------
+    @property
+    def venue_label(self) -> str:
+        """The venue as metrics and /healthz name it, e.g. ``bybit-sim``."""
+        return f"bybit-{self.settings.mode.value}"
+
     def health_snapshot(self) -> HealthSnapshot:
-        """What /healthz reports."""
+        """What /healthz reports. Book feeds are named like their topic: ``orderbook.BTCUSDT``."""
         breakers = {name: state for name, (state, _reason) in self.breaker_board.status_map().items()}
         breakers |= {f"api:{k}": v[0] for k, v in self.endpoint_breakers.states().items()}
-        feeds: dict[str, float | None] = {s: None for s in self.symbols} if self.feeds is not None else {}
-        feeds.update(self.feed_ages())
+        feeds: dict[str, float | None] = {}
+        stale: dict[str, str] = {}
+        if self.feeds is not None:
+            ages = self.feed_ages()
+            for sym in self.symbols:
+                feeds[f"orderbook.{sym}"] = ages.get(sym)
+                book = self.feeds.books.get(sym)
+                if book is not None and book.stale and sym in ages:
+                    stale[f"orderbook.{sym}"] = book.stale_reason or "marked stale"
         return HealthSnapshot(
             venue_reachable=self.venue_reachable,
             time_offset_ms=self.time_offset_ms,
@@ -238,7 +285,8 @@ class EngineSupport:
             started=self.started,
             ready_reasons=() if self.started else ("engine starting",),
             mode=self.settings.mode.value,
-            venue=self.venue.rest_url,
+            venue=self.venue_label,
+            stale_feeds=stale,
         )
 
     def rate_group(self, path: str) -> str:

@@ -24,9 +24,11 @@ DEFAULT_MAX_TIME_OFFSET_MS = 1000.0
 class HealthSnapshot:
     """What the engine knows about its own health at one instant.
 
-    ``feed_ages_s`` maps a stream name to the seconds since its last message (``None``: nothing
-    received yet). ``breakers`` maps a breaker name to its state string (``closed``/``half_open``/
-    ``open``). ``ready_reasons`` lists what start-up is still waiting for (empty when done).
+    ``feed_ages_s`` maps a stream name (``orderbook.BTCUSDT``) to the seconds since its last
+    message (``None``: nothing received yet). ``stale_feeds`` maps a stream to the reason it is
+    unusable although messages still arrive (a sequence gap awaiting its resync snapshot).
+    ``breakers`` maps a breaker name to its state string (``closed``/``half_open``/``open``).
+    ``ready_reasons`` lists what start-up is still waiting for (empty when done).
     """
 
     venue_reachable: bool
@@ -38,6 +40,7 @@ class HealthSnapshot:
     ready_reasons: tuple[str, ...] = ()
     mode: str = ""
     venue: str = ""
+    stale_feeds: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,15 @@ def _finite(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) else None
 
 
+def _over(value: float, limit: float) -> tuple[str, str]:
+    """``value`` and ``limit`` with just enough decimals that the text shows value > limit."""
+    for digits in (1, 2, 3):
+        v, lim = f"{value:.{digits}f}", f"{limit:.{digits}f}"
+        if float(v) > float(lim):
+            return v, lim
+    return f"{value:.3f}", f"{limit:.3f}"
+
+
 def evaluate_health(
     snapshot: HealthSnapshot,
     *,
@@ -67,8 +79,9 @@ def evaluate_health(
     """Decide whether trading is safe. Every failing check adds a reason naming its numbers.
 
     Unsafe when: start-up is not complete, the venue is unreachable, the clock offset is unknown
-    or larger than ``max_time_offset_ms`` in either direction, a feed has no data or is older
-    than ``max_feed_age_s``, any breaker is not closed, or the journal is not writable.
+    or larger than ``max_time_offset_ms`` in either direction, a feed has no data, is older than
+    ``max_feed_age_s`` or is marked stale (a gap), any breaker is not closed, or the journal is
+    not writable.
     """
     reasons: list[str] = []
     if not snapshot.started:
@@ -84,14 +97,20 @@ def evaluate_health(
         reasons.append(f"time offset {offset:.0f} ms exceeds {max_time_offset_ms:.0f} ms")
 
     feeds: dict[str, dict[str, Any]] = {}
-    for stream in sorted(snapshot.feed_ages_s):
-        age = _finite(snapshot.feed_ages_s[stream])
-        ok = age is not None and age <= max_feed_age_s
-        feeds[stream] = {"age_s": None if age is None else round(age, 3), "ok": ok}
+    for stream in sorted(set(snapshot.feed_ages_s) | set(snapshot.stale_feeds)):
+        age = _finite(snapshot.feed_ages_s.get(stream))
+        fresh = age is not None and age <= max_feed_age_s
+        why = snapshot.stale_feeds.get(stream)
+        feeds[stream] = {"age_s": None if age is None else round(age, 3), "ok": fresh and why is None}
+        if why is not None:
+            feeds[stream]["stale"] = why
         if age is None:
             reasons.append(f"feed {stream} has no data")
-        elif not ok:
-            reasons.append(f"feed {stream} stale: {age:.1f} s > {max_feed_age_s:.1f} s")
+        elif not fresh:
+            shown, limit = _over(age, max_feed_age_s)
+            reasons.append(f"feed {stream} stale: {shown} s > {limit} s")
+        elif why is not None:
+            reasons.append(f"feed {stream} stale: {why}")
 
     breakers: dict[str, dict[str, Any]] = {}
     for name in sorted(snapshot.breakers):
