@@ -15,8 +15,8 @@ from pathlib import Path
 from core.config import Settings
 from core.engine import Engine
 from core.journal.reader import format_table
-from core.observability.logging import setup_logging
 from core.model import OrderRequest, OrderType, Side
+from core.observability.logging import setup_logging
 from core.sim.runner import SimVenueThread
 
 
