@@ -19,7 +19,7 @@ from core.events import AlertRaised, BreakerChanged, Event, Severity
 from core.journal.journal import Journal
 from core.metrics import Metrics
 from core.observability.alerts import AlertState
-from core.observability.health import HealthSnapshot, evaluate_health
+from core.observability.health import HealthSnapshot, evaluate_health, evaluate_readiness
 from core.observability.stack import ObservabilityStack
 from core.resilience.breaker import EndpointBreaker
 from core.resilience.errors import RateLimited, Rejected, TimestampError, Transient, Unknown, VenueError
@@ -132,6 +132,7 @@ class EngineSupport:
         self.metrics: Metrics = self.obs.metrics
         self.limiter.on_headers = self.metrics.set_rate_limit_from_headers
         self._reconnect_times: dict[str, deque[float]] = {}
+        self._ws_counted: dict[str, int] = {}
         self.journal = Journal(s.journal.path, self.clock)
         self.journal.on_write = self.metrics.observe_journal_write
         key, secret = s.credentials()
@@ -181,11 +182,29 @@ class EngineSupport:
         times.append(self.clock.monotonic())
         self.metrics.ws_reconnect(stream)
 
+    def _refresh_gauges(self, snap: HealthSnapshot) -> None:
+        """Once a second: state gauges that are not event-driven (every breaker, readiness, WS counts)."""
+        for name, state in snap.breakers.items():
+            self.metrics.set_breaker(name, state)
+        self.metrics.set_ready(evaluate_readiness(snap).ok)
+        feeds = self.feeds
+        if feeds is not None:
+            for stream, count in dict(feeds.messages).items():
+                new = count - self._ws_counted.get(stream, 0)
+                if new > 0:
+                    self.metrics.ws_message(stream, new)
+                self._ws_counted[stream] = count
+
     def evaluate_alerts(self) -> None:
-        """Run the alert rules once; publish every change to the console and the journal."""
+        """Run the alert rules once; publish every change to the console and the journal.
+
+        Also refreshes the gauges that are sampled rather than event-driven (health, readiness,
+        breaker states, WebSocket message counts).
+        """
         snap = self.health_snapshot()
         health = evaluate_health(snap, max_feed_age_s=self.settings.risk.book_stale_s)
         self.metrics.set_health(health.ok)
+        self._refresh_gauges(snap)
         state = AlertState(
             now=self.clock.monotonic(),
             rate_headroom=self.limiter.headroom(),

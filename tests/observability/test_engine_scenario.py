@@ -247,6 +247,14 @@ async def test_scripted_session_moves_metrics(
     assert val(m, "trade_console_journal_write_seconds_sum") > 0
     # Feeds.
     assert total(m, "trade_console_ws_reconnects_total") >= 1
+    assert val(m, "trade_console_ws_messages_total", stream="public") > 0
+    assert val(m, "trade_console_ws_messages_total", stream="private") > 0
+    # Every breaker has a state gauge (account breakers and per-endpoint circuits), all closed.
+    breakers = label_values(m, "trade_console_breaker_state", "name")
+    # (a circuit exists once its endpoint has failed: here the read that got a 503)
+    assert {"daily_loss", "api_failures", "api:/v5/order/realtime"} <= set(breakers), breakers
+    assert set(breakers.values()) == {0.0}, breakers
+    assert val(m, "trade_console_ready") == 1
     # Rate-limit utilisation: one gauge per limiter group, in range, and the order group was used.
     used = label_values(m, "trade_console_rate_limit_used_ratio", "group")
     assert {"order.create", "order.cancel", "ip"} <= set(used), used
