@@ -48,7 +48,12 @@ class EngineRuntime(EngineSupport):
     async def start(self, *, feeds: bool = True) -> None:
         """Sync time, load instruments and the account, reconcile the journal, start feeds."""
         self._loop = asyncio.get_running_loop()
-        self.journal.record("start", mode=self.settings.mode.value, rest_url=self.venue.rest_url)
+        mode = self.settings.mode.value
+        previous = self.journal.query(kinds=["start"])
+        if previous and previous[-1].data.get("mode") != mode:
+            self.journal.record("mode_change", previous=previous[-1].data.get("mode"), mode=mode)
+            self.log_line(f"mode changed since the last session: {previous[-1].data.get('mode')} -> {mode}")
+        self.journal.record("start", mode=mode, rest_url=self.venue.rest_url)
         try:
             await self.obs.start()
         except OSError as exc:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 from core.engine import Engine
 from core.market.timerange import MS_PER_DAY, TimeRange
 from core.model import OrderRequest, OrderType, Side
+from core.sim.runner import SimVenueThread
+from tests.engine.conftest import engine_settings, sim_settings
 from tests.engine.test_order_path import SYM, ready, wait_for
 
 
@@ -29,3 +32,20 @@ async def test_executions_and_backfill_over_time_range(engine: Engine) -> None:
     engine.state._exec_ids.clear()
     assert await engine.backfill_fills() == 1
     assert [r.data.get("backfilled") for r in engine.journal.query(kinds=["fill"])][-1] is True
+
+
+async def test_mode_change_is_journaled(tmp_path: Path) -> None:
+    from core.journal.journal import Journal
+
+    path = tmp_path / "journal.db"
+    j = Journal(path)
+    j.record("start", mode="demo", rest_url="https://api-demo.bybit.com")
+    j.close()
+    with SimVenueThread(sim_settings()) as venue:
+        engine = Engine(engine_settings(venue, tmp_path))
+        await engine.start(feeds=False)
+        await engine.stop()
+    j = Journal(path)
+    changes = j.query(kinds=["mode_change"])
+    j.close()
+    assert [(c.data["previous"], c.data["mode"]) for c in changes] == [("demo", "sim")]
