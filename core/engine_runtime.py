@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from core.engine_support import EngineSupport
 from core.events import Connectivity, Event, Severity
 from core.market.timerange import TimeRange
-from core.model import Instrument, Order, Position
+from core.model import Fill, Instrument, Order, Position
 from core.resilience.errors import VenueError
 from core.venues.bybit import parse
 from core.venues.bybit.feeds import BybitFeeds
@@ -165,23 +165,7 @@ class EngineRuntime(EngineSupport):
                     reject_reason=order.reject_reason,
                 )
             elif topic == "execution":
-                fill = parse.fill(item)
-                new = self.state.apply_fill(fill, now)
-                if new:
-                    self.journal.record(
-                        "fill",
-                        symbol=fill.symbol,
-                        order_link_id=fill.order_link_id,
-                        exec_id=fill.exec_id,
-                        side=fill.side.value,
-                        qty=str(fill.qty),
-                        price=str(fill.price),
-                        fee=str(fill.fee),
-                    )
-                    sent = self._sent_at.pop(fill.order_link_id, None)
-                    if sent is not None:
-                        self.metrics.observe_place_fill(self.clock.monotonic() - sent)
-                events += new
+                events += self._take_fill(parse.fill(item), now)
             elif topic == "position":
                 events += self.state.apply_position(parse.position(item), now)
             elif topic == "wallet":
@@ -213,23 +197,31 @@ class EngineRuntime(EngineSupport):
         fills = await self.executor.call("executions", partial(self.venue.executions, window))
         added = 0
         for fill in sorted(fills, key=lambda f: f.ts_ms):
-            events = self.state.apply_fill(fill, now)
-            if events:
-                added += 1
-                self.journal.record(
-                    "fill",
-                    symbol=fill.symbol,
-                    order_link_id=fill.order_link_id,
-                    exec_id=fill.exec_id,
-                    side=fill.side.value,
-                    qty=str(fill.qty),
-                    price=str(fill.price),
-                    fee=str(fill.fee),
-                    backfilled=True,
-                )
-                for ev in events:
-                    self.publish(ev)
+            events = self._take_fill(fill, now, backfilled=True)
+            added += bool(events)
+            for ev in events:
+                self.publish(ev)
         return added
+
+    def _take_fill(self, fill: Fill, now: int, *, backfilled: bool = False) -> list[Event]:
+        """Record an execution once: state, journal and place→fill latency; returns its events."""
+        events = self.state.apply_fill(fill, now)
+        if not events:
+            return events
+        data: dict[str, str | bool] = {
+            "exec_id": fill.exec_id,
+            "side": fill.side.value,
+            "qty": str(fill.qty),
+            "price": str(fill.price),
+            "fee": str(fill.fee),
+        }
+        if backfilled:
+            data["backfilled"] = True
+        self.journal.record("fill", symbol=fill.symbol, order_link_id=fill.order_link_id, **data)
+        sent = self._sent_at.pop(fill.order_link_id, None)
+        if sent is not None:
+            self.metrics.observe_place_fill(self.clock.monotonic() - sent)
+        return events
 
     def _schedule_reconcile(self, delay_s: float = 2.0) -> None:
         """Resolve unknown-outcome orders in the background once the venue answers again."""
