@@ -15,7 +15,7 @@ Hysteresis, two ways:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.metrics import Metrics, SlowOp, breaker_state_value
@@ -45,10 +45,10 @@ class AlertState:
     """
 
     now: float
-    rate_headroom: dict[str, float] = field(default_factory=dict)
-    reconnects: dict[str, Sequence[float]] = field(default_factory=dict)
-    feed_ages_s: dict[str, float | None] = field(default_factory=dict)
-    breakers: dict[str, str] = field(default_factory=dict)
+    rate_headroom: Mapping[str, float] = field(default_factory=dict)
+    reconnects: Mapping[str, Sequence[float]] = field(default_factory=dict)
+    feed_ages_s: Mapping[str, float | None] = field(default_factory=dict)
+    breakers: Mapping[str, str] = field(default_factory=dict)
     slow_ops: Sequence[SlowOp] = ()
     health_ok: bool | None = None
     health_reasons: Sequence[str] = ()

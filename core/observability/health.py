@@ -9,6 +9,7 @@ is complete (:func:`evaluate_readiness`).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,14 +34,14 @@ class HealthSnapshot:
 
     venue_reachable: bool
     time_offset_ms: float | None
-    feed_ages_s: dict[str, float | None]
-    breakers: dict[str, str]
+    feed_ages_s: Mapping[str, float | None]
+    breakers: Mapping[str, str]
     journal_writable: bool
     started: bool = True
     ready_reasons: tuple[str, ...] = ()
     mode: str = ""
     venue: str = ""
-    stale_feeds: dict[str, str] = field(default_factory=dict)
+    stale_feeds: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

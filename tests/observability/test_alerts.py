@@ -61,11 +61,14 @@ def test_feed_stale_waits_before_clearing() -> None:
 
 def test_health_waits_before_raising() -> None:
     eng = AlertEngine([HealthRule(raise_after_s=2)])
-    bad = dict(health_ok=False, health_reasons=("venue unreachable",))
-    assert eng.evaluate(AlertState(now=0, **bad)) == []
+
+    def bad(now: float) -> AlertState:
+        return AlertState(now=now, health_ok=False, health_reasons=("venue unreachable",))
+
+    assert eng.evaluate(bad(0)) == []
     assert eng.evaluate(AlertState(now=1, health_ok=True)) == []  # a blip never raises
-    assert eng.evaluate(AlertState(now=2, **bad)) == []
-    [c] = eng.evaluate(AlertState(now=4, **bad))
+    assert eng.evaluate(bad(2)) == []
+    [c] = eng.evaluate(bad(4))
     assert c.active and c.message == "health 503: venue unreachable" and c.severity == "error"
     assert eng.evaluate(AlertState(now=5, health_ok=None)) != []  # unknown is not bad: clears
 
