@@ -121,7 +121,6 @@ class EngineRuntime(EngineSupport):
                 f"clock offset {self.time_offset_ms:.0f} ms vs venue; signing corrected", Severity.WARN
             )
         self.metrics.set_time_offset(self.time_offset_ms)
-        self.metrics.set_ready(True)
 
     # --- account sync -------------------------------------------------------------------------
     async def refresh_account(self) -> tuple[list[Order], list[Position]]:
@@ -262,7 +261,7 @@ class EngineRuntime(EngineSupport):
             except Exception:
                 log.exception("feed watchdog check failed")
             for stream, age in feeds.feed_ages_s().items():
-                self.metrics.set_feed_age(stream, age)
+                self.metrics.set_feed_age(f"orderbook.{stream}", age)
 
     async def _housekeeping_loop(self) -> None:
         ticks = 0

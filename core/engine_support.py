@@ -218,9 +218,7 @@ class EngineSupport:
         for change in self.obs.evaluate_alerts(state):
             self.journal.record("alert", rule=change.rule, active=change.active, message=change.message)
             self.publish(AlertRaised(self.now_ms(), change.rule, change.message, change.active), wake=True)
-            sev = Severity.WARN if change.active else Severity.INFO
-            verb = "RAISED" if change.active else "cleared"
-            self.log_line(f"alert {change.rule} {verb}: {change.message}", sev)
+            # The stack already logged it; the console shows the AlertRaised event in its log pane.
 
     async def reset_breaker(self, name: str, who: str = "user") -> CommandResult:
         """Explicitly reset a tripped breaker (journaled)."""
