@@ -293,6 +293,11 @@ class EngineSupport:
                 book = self.feeds.books.get(sym)
                 if book is not None and book.stale and sym in ages:
                     stale[f"orderbook.{sym}"] = book.stale_reason or "marked stale"
+            # The private stream is silent while nothing happens, so its health is its connection.
+            up = self.feeds.is_connected("private")
+            feeds["private"] = 0.0 if up else None
+            if not up:
+                stale["private"] = "private stream disconnected: fills and order updates are not arriving"
         return HealthSnapshot(
             venue_reachable=self.venue_reachable,
             time_offset_ms=self.time_offset_ms,

@@ -299,6 +299,11 @@ class BybitFeeds:
         self.reconnects[which] += 1
         self._on_state(which, "resync", why)
 
+    def is_connected(self, which: str) -> bool:
+        """True while the ``public`` or ``private`` socket is up (and has not given up)."""
+        ws = self._public if which == "public" else self._private
+        return ws is not None and not ws.exited and ws.is_connected()
+
     def feed_ages_s(self) -> dict[str, float]:
         """Seconds since the last book message per symbol (for health and the header)."""
         now = self._now_ms()
