@@ -1,0 +1,192 @@
+"""UI benchmark: the console on a real engine and an embedded sim pushing ~2,000 book msgs/s.
+
+The sim runs as a separate ``trade-console sim`` process; a feeder thread tops the store up to the
+target book rate (the sim's public stream pushes at Bybit's cadence). The app runs headless
+(Textual's ``run_test``: the compositor renders every frame, output is discarded) and prints
+``name: value unit`` lines:
+
+* startup to first full frame (engine started, ladder/tables/header filled)
+* keypress → ticket mounted with its first risk preview, p50/p95 (key event injected at the driver)
+* store writes/s in, UI refresh ticks/s and frames/s applied
+* CPU of the console process (UI loop + engine + pybit threads; the sim runs in its own process)
+* RSS (current and peak)
+
+    .venv/bin/python bench/ui.py [--seconds 5] [--msgs 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from textual import events
+
+from console.app import TradeConsoleApp
+from console.screens.ticket import OrderTicket
+from core.config import SimSettings, load_settings
+from core.engine import Engine
+from core.model import BookLevel, BookView
+from core.store import MarketStore
+from widgets.ladder import OrderLadder
+
+SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_listening(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"sim did not listen on {port}")
+
+
+def _feeder(store: MarketStore, symbol: str, rate: float, stop: threading.Event) -> None:
+    """Extra book messages written from a thread, as pybit's callbacks do (the sim's public stream
+    pushes at Bybit's own cadence, ~50 Hz per symbol, so it cannot reach 2,000 msgs/s alone)."""
+    books = []
+    for k in range(16):
+        mid = Decimal(95000 + k)
+        bids = tuple(BookLevel(mid - Decimal(i) / 10, Decimal(1 + (i * k) % 7)) for i in range(50))
+        asks = tuple(BookLevel(mid + Decimal(i + 1) / 10, Decimal(1 + (i + k) % 5)) for i in range(50))
+        books.append((bids, asks))
+    batch = 20
+    n = 0
+    next_t = time.perf_counter()
+    while not stop.is_set():
+        for _ in range(batch):
+            bids, asks = books[n % 16]
+            n += 1
+            store.put_book(BookView(symbol, bids, asks, n, n, int(time.time() * 1000)))
+        next_t += batch / rate
+        delay = next_t - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+
+
+def _send_key(app: TradeConsoleApp, key: str, char: str | None) -> None:
+    """Inject a key exactly as the terminal driver would (no Pilot idle waits)."""
+    event = events.Key(key, char)
+    event.set_sender(app)
+    assert app._driver is not None
+    app._driver.send_message(event)
+
+
+def _rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _cpu_s() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+async def run(seconds: float, msgs: int, presses: int) -> None:
+    """Start sim + engine + app, measure, print."""
+    rate = max(1.0, msgs / len(SYMBOLS))
+    port = _free_port()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-ui-"))
+    binary = Path(sys.executable).parent / "trade-console"
+    sim = subprocess.Popen(
+        [str(binary), "sim", "--port", str(port), "--seed", "11", "--rate", f"{rate:g}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_listening(port)
+        settings = load_settings(
+            sim=SimSettings(port=port, seed=11, market_rate_hz=rate, embedded=False),
+            journal={"path": str(tmp / "journal.db")},
+            metrics={"enabled": False, "log_dir": str(tmp / "log")},
+        )
+        t0 = time.perf_counter()
+        engine = Engine(settings)
+        app = TradeConsoleApp(engine, settings)
+        async with app.run_test(size=(160, 50)) as pilot:
+            ladder = app.main.query_one(OrderLadder)
+            while not (app.engine_started and ladder.symbol and engine.store.book("BTCUSDT")):
+                await asyncio.sleep(0.005)
+            while len(ladder.lines) < 5:
+                await asyncio.sleep(0.005)
+            await pilot.pause()
+            print(f"ui_startup_to_first_full_frame: {(time.perf_counter() - t0) * 1000:.0f} ms")
+
+            # steady state under load
+            stop = threading.Event()
+            extra = max(0.0, msgs - 190.0)
+            feeder = threading.Thread(
+                target=_feeder, args=(engine.store, "BTCUSDT", extra, stop), daemon=True, name="feeder"
+            )
+            if extra > 0:
+                feeder.start()
+            await asyncio.sleep(1.0)
+            v0, f0, s0 = engine.store.version, app.bridge.frames, app.bridge.skipped
+            c0, w0 = _cpu_s(), time.perf_counter()
+            await asyncio.sleep(seconds)
+            c1, w1 = _cpu_s(), time.perf_counter()
+            v1, f1, s1 = engine.store.version, app.bridge.frames, app.bridge.skipped
+            wall = w1 - w0
+            print(f"ui_store_writes_in: {(v1 - v0) / wall:.0f} msg/s")
+            print(f"ui_refresh_ticks: {((f1 - f0) + (s1 - s0)) / wall:.1f} Hz")
+            print(f"ui_frames_applied: {(f1 - f0) / wall:.1f} Hz")
+            cpu = (c1 - c0) / wall * 100
+            print(f"ui_process_cpu: {cpu:.0f} % of one core (UI loop + engine + pybit threads + feeder)")
+
+            lat: list[float] = []
+            for _ in range(presses):
+                t = time.perf_counter()
+                _send_key(app, "b", "b")
+                while not (isinstance(app.screen, OrderTicket) and (app.screen.error or app.screen.preview)):
+                    await asyncio.sleep(0.0005)
+                    if time.perf_counter() - t > 10:
+                        raise TimeoutError(f"ticket did not open; screen={app.screen!r}")
+                lat.append((time.perf_counter() - t) * 1000)
+                _send_key(app, "escape", None)
+                while isinstance(app.screen, OrderTicket):
+                    await asyncio.sleep(0.0005)
+                await asyncio.sleep(0.05)
+            lat.sort()
+            p95 = lat[max(0, int(len(lat) * 0.95) - 1)]
+            print(f"ui_key_to_ticket_p50: {statistics.median(lat):.1f} ms")
+            print(f"ui_key_to_ticket_p95: {p95:.1f} ms")
+            print(f"ui_rss: {_rss_mib():.0f} MiB")
+            stop.set()
+            print(f"ui_rss_peak: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    finally:
+        sim.terminate()
+        sim.wait(10)
+
+
+def main() -> None:
+    """Parse arguments and run the benchmark."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument("--seconds", type=float, default=5.0, help="steady-state window")
+    p.add_argument("--msgs", type=int, default=2000, help="target book msgs/s across all symbols")
+    p.add_argument("--presses", type=int, default=20, help="ticket open/close samples")
+    args = p.parse_args()
+    asyncio.run(run(args.seconds, args.msgs, args.presses))
+
+
+if __name__ == "__main__":
+    main()
