@@ -88,7 +88,12 @@ class EventLog(Log):
     def add_lines(self, lines: list[str]) -> int:
         """Append plain lines."""
         if lines:
-            self.write_lines(lines)
+            # Follow the tail unless the user scrolled up (also before the first layout, when
+            # Log's own check would leave the view stuck at the top).
+            follow = self.is_vertical_scroll_end or not self.size.height
+            self.write_lines(lines, scroll_end=False)
+            if follow:
+                self.scroll_end(animate=False, x_axis=False)
             self.history.extend(lines)
             if len(self.history) > (self.max_lines or 2000):
                 del self.history[: len(self.history) - (self.max_lines or 2000)]

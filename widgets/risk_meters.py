@@ -11,6 +11,8 @@ from widgets.fmt import fmt_compact
 from widgets.lines import Line, LineWidget
 
 _OK_STATES = frozenset({"ok", "closed", "armed", "normal"})
+RATE_GROUPS_SHOWN = 3
+"""Only the endpoint groups closest to their limit are shown."""
 WARN_PCT = 50.0
 HOT_PCT = 80.0
 
@@ -104,7 +106,8 @@ class RiskMeters(LineWidget):
         lines.append(self._meter("margin", float(s.margin_use_pct), "of equity", width))
         if s.rate_headroom:
             runs: list[tuple[str, str]] = [("rate left  ", "risk--label")]
-            for group, head in sorted(s.rate_headroom.items()):
+            tightest = sorted(s.rate_headroom.items(), key=lambda kv: (kv[1], kv[0]))[:RATE_GROUPS_SHOWN]
+            for group, head in tightest:
                 pct = head * 100 if head <= 1 else head
                 runs.append((f"{group} {pct:.0f}% ", level_class(100 - pct)))
             lines.append(tuple(runs))
