@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 EXIT_LIVE_REFUSED = 3
 EXIT_ENGINE_FAILED = 4
+TICKET_SCREEN = "order-ticket"
 
 
 class TradeConsoleApp(App[int]):
@@ -86,6 +87,7 @@ class TradeConsoleApp(App[int]):
         self.panic_running = False
         self.last_result: CommandResult | None = None
         self.main: MainScreen = MainScreen(self.mode)
+        self._ticket: OrderTicket | None = None
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Trading colour variables for any theme that lacks them."""
@@ -268,15 +270,18 @@ class TradeConsoleApp(App[int]):
         book, ticker = store.book(sym), store.ticker(sym)
         ref = ticker.mark_price if ticker else (book.mid if book else None)
         price = (book.best_bid if side is Side.BUY else book.best_ask) if book else None
-        ticket = OrderTicket(
-            sym,
-            side,
-            self.engine.preview,
-            instrument=self.engine.instruments.get(sym),
-            ref_price=ref,
-            price=price or ref,
-        )
-        self.push_screen(ticket, self._ticket_done)
+        inst = self.engine.instruments.get(sym)
+        ticket = self._ticket
+        if ticket is None:
+            preview = self.engine.preview
+            ticket = OrderTicket(sym, side, preview, instrument=inst, ref_price=ref, price=price or ref)
+            self._ticket = ticket
+            self.install_screen(ticket, TICKET_SCREEN)
+        elif ticket in self.screen_stack:
+            return
+        else:
+            ticket.configure(sym, side, instrument=inst, ref_price=ref, price=price or ref)
+        self.push_screen(TICKET_SCREEN, self._ticket_done)
 
     def _ticket_done(self, request: OrderRequest | None) -> None:
         if request is None:

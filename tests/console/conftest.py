@@ -1,18 +1,14 @@
-"""Console test fixtures: deterministic app factory (fake engine, frozen clock, pinned theme),
-NO_COLOR cleared, no cursor blink; and a real sim + real engine for the end-to-end Pilot tests."""
+"""Console test fixtures: NO_COLOR cleared, no cursor blink, no animations (autouse), and a real sim
+venue for the end-to-end Pilot tests. Helpers (fake engine, app factory) live in ``console_fakes``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-from console_fakes import FakeEngine, test_settings
 from textual.widgets import Input
 
-from console.app import TradeConsoleApp
-from core.config import Settings, SimSettings, load_settings
+from core.config import SimSettings
 from core.sim.runner import SimVenueThread
 
 
@@ -24,19 +20,6 @@ def _deterministic_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
 
 
-def make_app(mode: str = "sim", *, refresh: bool = False, **overrides: Any) -> TradeConsoleApp:
-    """A console on the deterministic fake engine."""
-    settings = test_settings(mode, **overrides)
-    engine = FakeEngine(settings)
-    return TradeConsoleApp(engine, settings, clock=engine.clock, refresh=refresh)
-
-
-def fake(app: TradeConsoleApp) -> FakeEngine:
-    """The app's fake engine, typed."""
-    assert isinstance(app.engine, FakeEngine)
-    return app.engine
-
-
 @pytest.fixture
 def sim_venue() -> Iterator[SimVenueThread]:
     """A real sim venue on a free loopback port."""
@@ -45,13 +28,3 @@ def sim_venue() -> Iterator[SimVenueThread]:
         yield venue
     finally:
         venue.stop()
-
-
-def real_settings(venue: SimVenueThread, tmp_path: Path) -> Settings:
-    """Settings for a real engine on ``venue`` with a private journal and metrics off."""
-    return load_settings(
-        sim=venue.settings.model_copy(update={"port": venue.port}),
-        journal={"path": str(tmp_path / "journal.db")},
-        metrics={"enabled": False},
-        ui={"theme": "trade-dark"},
-    )

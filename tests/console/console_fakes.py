@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from core.api import CheckResult, CommandResult, PanicReport, RiskPreview
 from core.clock import FrozenClock
@@ -39,6 +40,10 @@ from core.model import (
 )
 from core.store import MarketStore
 
+if TYPE_CHECKING:
+    from console.app import TradeConsoleApp
+    from core.sim.runner import SimVenueThread
+
 D = Decimal
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 
@@ -65,7 +70,7 @@ def instrument(symbol: str) -> Instrument:
     )
 
 
-def test_settings(mode: str = "sim", **overrides: Any) -> Settings:
+def console_settings(mode: str = "sim", **overrides: Any) -> Settings:
     """Settings for console tests (no metrics, default theme pinned)."""
     base: dict[str, Any] = {"metrics": {"enabled": False}, "ui": {"theme": "trade-dark"}}
     base.update(overrides)
@@ -111,7 +116,7 @@ class FakeEngine:
     """EngineAPI with deterministic state; ``calls`` records every command."""
 
     def __init__(self, settings: Settings | None = None, clock: FrozenClock | None = None) -> None:
-        self.settings = settings or test_settings()
+        self.settings = settings or console_settings()
         self.clock = clock or FrozenClock(T0)
         self.store = MarketStore()
         self._instruments = {s: instrument(s) for s in MIDS}
@@ -344,3 +349,28 @@ class FakeEngine:
     def log(self, message: str, severity: Severity = Severity.INFO) -> None:
         """Queue a log line."""
         self.store.put_event(LogLine(self.clock.now_ms(), message, severity))
+
+
+def make_app(mode: str = "sim", *, refresh: bool = False, **overrides: Any) -> TradeConsoleApp:
+    """A console on the deterministic fake engine."""
+    from console.app import TradeConsoleApp
+
+    settings = console_settings(mode, **overrides)
+    engine = FakeEngine(settings)
+    return TradeConsoleApp(engine, settings, clock=engine.clock, refresh=refresh)
+
+
+def fake(app: TradeConsoleApp) -> FakeEngine:
+    """The app's fake engine, typed."""
+    assert isinstance(app.engine, FakeEngine)
+    return app.engine
+
+
+def real_settings(venue: SimVenueThread, tmp_path: Path) -> Settings:
+    """Settings for a real engine on ``venue`` with a private journal and metrics off."""
+    return load_settings(
+        sim=venue.settings.model_copy(update={"port": venue.port}),
+        journal={"path": str(tmp_path / "journal.db")},
+        metrics={"enabled": False},
+        ui={"theme": "trade-dark"},
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from conftest import fake, make_app
+from console_fakes import fake, make_app
 from textual.widgets import Input, Static
 
 from console.app import EXIT_LIVE_REFUSED
@@ -266,3 +266,23 @@ async def test_quit_without_orders_exits_at_once() -> None:
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_reused_ticket_is_reset_for_each_open() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "5")
+        first = app.screen
+        assert isinstance(first, OrderTicket)
+        first.query_one("#t-kind", Choice).action_step(1)
+        first.query_one("#t-tp", Input).value = "60000"
+        await pilot.press("escape", "right_square_bracket", "s")
+        again = app.screen
+        assert again is first, "one installed ticket is reused"
+        assert again.symbol == "ETHUSDT" and again.side is Side.SELL
+        assert again.query_one("#t-qty", Input).value == ""
+        assert again.query_one("#t-tp", Input).value == ""
+        assert again.query_one("#t-kind", Choice).value == "limit"
+        assert again.query_one("#t-price", Input).value == "3000.05"  # best ask of ETHUSDT
+        assert again.query_one("#t-qty", Input).has_focus
+        assert "SELL ETHUSDT" in str(again.query_one("#ticket-title").render())

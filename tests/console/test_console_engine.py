@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from conftest import real_settings
+from console_fakes import real_settings
 from pybit.unified_trading import HTTP
 from textual.pilot import Pilot
 from textual.widgets import Input

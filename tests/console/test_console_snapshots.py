@@ -7,7 +7,7 @@ Create/accept snapshots with ``pytest tests/console --snapshot-update``."""
 from __future__ import annotations
 
 import pytest
-from conftest import make_app
+from console_fakes import make_app
 from textual.pilot import Pilot
 
 from themes import THEMES
