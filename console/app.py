@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
+from typing import cast
 
 from textual.app import App
 
@@ -243,8 +245,7 @@ class TradeConsoleApp(App[int]):
         self.notify(f"theme: {self.theme}", timeout=2)
 
     # --- commands ---------------------------------------------------------------------------
-    async def _run_command(self, what: str, coro: object) -> None:
-        assert asyncio.iscoroutine(coro)
+    async def _run_command(self, what: str, coro: Awaitable[CommandResult]) -> None:
         try:
             res: CommandResult = await coro
         except Exception as exc:
@@ -393,7 +394,19 @@ class TradeConsoleApp(App[int]):
         """Quit, confirming first when orders are working (they stay on the exchange)."""
         if self.screen is not self.main:
             return
-        n = sum(1 for o in self.bridge.account.orders.values() if o.is_open)
+        self._confirm_quit()
+
+    async def action_quit(self) -> None:
+        """``ctrl+q`` from any screen: the same confirmation as ``q`` (never during a panic run)."""
+        if self.panic_running:
+            self.notify("panic is running; quit when it has finished", severity="warning")
+            return
+        self._confirm_quit()
+
+    def _confirm_quit(self) -> None:
+        if any(getattr(s, "purpose", "") == "quit" for s in self.screen_stack):
+            return
+        n = sum(1 for o in self.engine.account().orders.values() if o.is_open)
         if n == 0:
             self.exit(0)
             return
@@ -403,7 +416,9 @@ class TradeConsoleApp(App[int]):
                 self.exit(0)
 
         body = f"{n} order(s) are working. They STAY ON THE EXCHANGE after you quit."
-        self.push_screen(ConfirmScreen("Quit?", body, yes="Quit (y)", no="Stay (n)"), done)
+        confirm = ConfirmScreen("Quit?", body, yes="Quit (y)", no="Stay (n)")
+        confirm.purpose = "quit"
+        self.push_screen(confirm, done)
 
 
 def _secret_values(settings: Settings) -> list[str]:
@@ -444,7 +459,8 @@ def run_console(settings: Settings) -> int:
             settings = settings.model_copy(update={"sim": settings.sim.model_copy(update={"port": sim.port})})
     try:
         engine = Engine(settings)
-        app = TradeConsoleApp(engine, settings)
+        # cast: Engine's guarded commands are typed ``-> Awaitable`` where the protocol says ``async def``.
+        app = TradeConsoleApp(cast(EngineAPI, engine), settings)
         app.run()
         return app.return_code or 0
     finally:

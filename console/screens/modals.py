@@ -34,6 +34,8 @@ class ConfirmScreen(ModalScreen[bool]):
         self.body = body
         self.yes_label = yes
         self.no_label = no
+        self.purpose = ""
+        """What the question is about (the app uses it to avoid stacking the same question)."""
 
     def compose(self) -> ComposeResult:
         """Title, body and two buttons."""

@@ -253,7 +253,11 @@ async def test_quit_confirms_when_orders_are_working() -> None:
         assert "STAY ON THE EXCHANGE" in str(app.screen.body)
         await pilot.press("n")
         assert app.screen is app.main
-        await pilot.press("q", "y")
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("ctrl+q")
+        assert sum(isinstance(s, ConfirmScreen) for s in app.screen_stack) == 1
+        await pilot.press("y")
         await pilot.pause()
     assert app.return_code == 0
     assert fake(app).stopped
