@@ -29,6 +29,8 @@ KINDS = [
     ("Stop market", "stop_market"),
 ]
 UNITS = [("contracts", "contracts"), ("USDT", "quote")]
+COMPACT_BELOW_ROWS = 40
+"""Terminals shorter than this get the compact preview (passing checks counted, not listed)."""
 
 
 class TicketError(ValueError):
@@ -107,8 +109,9 @@ def build_request(
     )
 
 
-def preview_text(p: RiskPreview, places: int = 2) -> str:
-    """The preview block: figures, then one line per risk check."""
+def preview_text(p: RiskPreview, places: int = 2, *, compact: bool = False) -> str:
+    """The preview block: figures, then one line per risk check (``compact``: passing checks
+    are counted on one line and only the failing ones are listed)."""
     lines = [
         f"notional   {fmt_dec(p.notional, 2)} USDT",
         f"init marg  {fmt_dec(p.initial_margin, 2)} USDT",
@@ -118,8 +121,14 @@ def preview_text(p: RiskPreview, places: int = 2) -> str:
     ]
     if p.build_error:
         lines.append(f"✖ build: {p.build_error}")
+    passed = [c for c in p.checks if c.passed]
+    if compact and passed:
+        lines.append(f"✔ {len(passed)} of {len(p.checks)} checks pass")
     for c in p.checks:
-        lines.append(f"✔ {c.check}" if c.passed else f"✖ {c.check}: {c.reason}")
+        if not c.passed:
+            lines.append(f"✖ {c.check}: {c.reason}")
+        elif not compact:
+            lines.append(f"✔ {c.check}")
     lines.append("READY — Enter sends" if p.allowed else "BLOCKED — will not send")
     return "\n".join(lines)
 
@@ -274,7 +283,8 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
         self.error = ""
         err_w.update(f"qty {self.request.qty} contracts" if self.request else "")
         places = self.instrument.price_decimals if self.instrument else 2
-        prev_w.update(preview_text(self.preview, places))
+        compact = self.app.size.height < COMPACT_BELOW_ROWS
+        prev_w.update(preview_text(self.preview, places, compact=compact))
         prev_w.set_class(self.preview.allowed, "-ok")
         prev_w.set_class(not self.preview.allowed, "-blocked")
 
