@@ -7,6 +7,7 @@ land here; every method returns the events to publish, so callers never forget o
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Collection
 from dataclasses import replace
 from decimal import Decimal
 
@@ -45,7 +46,8 @@ class AccountState:
         key = order.order_link_id or order.order_id
         prev = self.orders.get(key)
         if prev is not None and (
-            order.filled_qty < prev.filled_qty
+            (order.updated_ms and prev.updated_ms and order.updated_ms < prev.updated_ms)
+            or order.filled_qty < prev.filled_qty
             or (
                 _STATUS_RANK.get(order.status, 0) < _STATUS_RANK.get(prev.status, 0)
                 and order.updated_ms <= prev.updated_ms
@@ -61,15 +63,32 @@ class AccountState:
             return []
         return [OrderUpdated(now_ms, order)]
 
-    def replace_open_orders(self, orders: list[Order], now_ms: int) -> list[Event]:
-        """Adopt a REST snapshot of open orders: anything we thought open but the venue does not
-        list is gone (filled or cancelled while we were disconnected)."""
+    def replace_open_orders(
+        self,
+        orders: list[Order],
+        now_ms: int,
+        snapshot_ms: int | None = None,
+        keep: Collection[str] = (),
+    ) -> list[Event]:
+        """Adopt a REST snapshot of open orders taken at ``snapshot_ms``.
+
+        Anything we thought open but the venue does not list is gone (filled or cancelled while
+        we were disconnected), unless it changed after the snapshot was taken (a push is newer
+        than the snapshot) or is in ``keep`` (being sent right now: its sender settles it).
+        """
         events: list[Event] = []
         seen = set()
         for o in orders:
             seen.add(o.order_link_id or o.order_id)
             events += self.apply_order(o, now_ms)
-        for key in [k for k in self.orders if k not in seen]:
+        cutoff = now_ms if snapshot_ms is None else snapshot_ms
+        stale = [
+            k
+            for k, o in self.orders.items()
+            # created_ms covers local placeholders, whose updated_ms is 0 until the venue speaks
+            if k not in seen and k not in keep and max(o.updated_ms, o.created_ms) < cutoff
+        ]
+        for key in stale:
             gone = replace(self.orders.pop(key), status=OrderStatus.CANCELLED, updated_ms=now_ms)
             self.closed.append(gone)
             events.append(OrderUpdated(now_ms, gone))
@@ -97,6 +116,8 @@ class AccountState:
     def apply_position(self, pos: Position, now_ms: int) -> list[Event]:
         """Merge one position row (flat rows remove the symbol)."""
         prev = self.positions.get(pos.symbol)
+        if prev is not None and pos.updated_ms and prev.updated_ms and pos.updated_ms < prev.updated_ms:
+            return []  # an older snapshot than what a push already told us
         if pos.is_flat:
             if prev is None:
                 return []
@@ -107,11 +128,15 @@ class AccountState:
             return []
         return [PositionUpdated(now_ms, pos)]
 
-    def replace_positions(self, positions: list[Position], now_ms: int) -> list[Event]:
-        """Adopt a REST snapshot of all open positions."""
+    def replace_positions(
+        self, positions: list[Position], now_ms: int, snapshot_ms: int | None = None
+    ) -> list[Event]:
+        """Adopt a REST snapshot of all open positions taken at ``snapshot_ms`` (newer pushes win)."""
         events: list[Event] = []
         live = {p.symbol for p in positions if not p.is_flat}
-        for sym in [s for s in self.positions if s not in live]:
+        cutoff = now_ms if snapshot_ms is None else snapshot_ms
+        gone = [s for s, p in self.positions.items() if s not in live and p.updated_ms < cutoff]
+        for sym in gone:
             flat = replace(self.positions[sym], side=None, size=ZERO, unrealised_pnl=ZERO, updated_ms=now_ms)
             events += self.apply_position(flat, now_ms)
         for p in positions:

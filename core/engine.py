@@ -14,9 +14,13 @@ store or hand work to the loop with ``call_soon_threadsafe`` (never blocking the
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from decimal import Decimal
+from functools import partial
+from typing import ParamSpec
 
 from core.account import AccountState
 from core.api import CommandResult, PanicReport, RiskPreview
@@ -39,6 +43,24 @@ from core.venues.bybit.feeds import BybitFeeds
 from core.venues.bybit.rest import BybitVenue
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+
+
+def guarded(fn: Callable[P, Awaitable[CommandResult]]) -> Callable[P, Awaitable[CommandResult]]:
+    """A command never raises to its caller: any failure becomes a failed CommandResult, logged."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> CommandResult:
+        try:
+            return await fn(*args, **kwargs)
+        except VenueError as err:
+            log.warning("%s failed: %s", fn.__name__, err)
+            return CommandResult(False, f"{fn.__name__} failed: {err}")
+        except Exception as exc:
+            log.exception("%s failed unexpectedly", fn.__name__)
+            return CommandResult(False, f"{fn.__name__} failed: {type(exc).__name__}: {exc}")
+
+    return wrapper
 
 
 class Engine(EngineRuntime):
@@ -65,6 +87,9 @@ class Engine(EngineRuntime):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._resync_pending = False
+        self.pnl_settling_since: int | None = None
+        self.in_flight: set[str] = set()
+        """orderLinkIds being sent right now (reconciliation leaves them alone)."""
         self._reconcile_task: asyncio.Task[None] | None = None
         self._sent_at: dict[str, float] = {}
         self.started = False
@@ -112,8 +137,12 @@ class Engine(EngineRuntime):
         book = self.store.book(symbol)
         return book.mid if book is not None else None
 
-    def risk_context(self, symbol: str) -> RiskContext:
-        """A frozen snapshot of everything the risk checks need for ``symbol``."""
+    def risk_context(self, symbol: str, *, exclude: str | None = None) -> RiskContext:
+        """A frozen snapshot of everything the risk checks need for ``symbol``.
+
+        ``exclude`` leaves one working order out (the one being amended, which the amended
+        request replaces rather than adds to).
+        """
         inst = self._instruments[symbol]
         book = self.store.book(symbol)
         now = self.now_ms()
@@ -127,9 +156,12 @@ class Engine(EngineRuntime):
             best_bid=book.best_bid if book else None,
             best_ask=book.best_ask if book else None,
             book_stale=stale or (book.stale if book else False),
-            book_age_s=(now - book.ts_ms) / 1000 if book and book.ts_ms else 0.0,
+            # Book timestamps are the venue's clock: compare them on the venue's clock.
+            book_age_s=(now + (self.time_offset_ms or 0) - book.ts_ms) / 1000 if book and book.ts_ms else 0.0,
             positions=dict(self.state.positions),
-            open_orders=summarize_open_orders(self.state.orders.values(), marks),
+            open_orders=summarize_open_orders(
+                (o for k, o in self.state.orders.items() if k != exclude), marks
+            ),
             balance=self.state.balance,
             breakers=self.breaker_board.snapshot(),
         )
@@ -138,9 +170,19 @@ class Engine(EngineRuntime):
         inst = self._instruments.get(request.symbol)
         if inst is None:
             return BuildError("symbol_allowlist", f"{request.symbol} is not a configured, listed symbol")
-        return self.builder.try_build(
-            request, inst, ref_price=self._ref_price(request.symbol), order_link_id=link_id
-        )
+        ref = self._ref_price(request.symbol)
+        if ref is None and request.reduce_only:
+            pos = self.state.positions.get(request.symbol)
+            ref = pos.mark_price if pos is not None and pos.mark_price > 0 else None
+        return self.builder.try_build(request, inst, ref_price=ref, order_link_id=link_id)
+
+    async def _instrument_for_close(self, symbol: str) -> None:
+        """A position in a symbol outside ``risk.symbols`` must still be closable: load it."""
+        if symbol in self._instruments:
+            return
+        insts = await self.executor.call("instruments", partial(self.venue.instruments, (symbol,)))
+        for inst in insts:
+            self._instruments[inst.symbol] = inst
 
     def _leverage(self, symbol: str) -> Decimal:
         pos = self.state.positions.get(symbol)
@@ -174,6 +216,7 @@ class Engine(EngineRuntime):
         self.metrics.risk_rejection(check)
         return CommandResult(False, f"rejected by {check}: {reason}", link_id, check=check)
 
+    @guarded
     async def place(self, request: OrderRequest) -> CommandResult:
         """Build, risk-check, journal and send one order.
 
@@ -217,20 +260,32 @@ class Engine(EngineRuntime):
             reduce_only=built.reduce_only,
             trigger_price=built.trigger_price,
             created_ms=self.now_ms(),
-            updated_ms=self.now_ms(),
+            updated_ms=0,  # 0 = no venue time yet: any venue update supersedes a local placeholder
         )
         for ev in self.state.apply_order(placeholder, self.now_ms()):
             self.publish(ev, wake=True)
         started = self.clock.monotonic()
         self._sent_at[link_id] = started
-        with self.metrics.timed("order_create"):
-            result = await self.executor.create(
-                built.symbol,
-                link_id,
-                built.to_bybit_params(),
-                reduce_only=built.reduce_only,
-                pre_records=pre_records,
-            )
+        self.in_flight.add(link_id)
+        try:
+            with self.metrics.timed("order_create"):
+                result = await self.executor.create(
+                    built.symbol,
+                    link_id,
+                    built.to_bybit_params(),
+                    reduce_only=built.reduce_only,
+                    pre_records=pre_records,
+                )
+        finally:
+            self.in_flight.discard(link_id)
+        found = result.order
+        if found is not None:
+            # Resolved by a lookup: adopt what the venue holds (it may be filled, or dead).
+            for ev in self.state.apply_order(found, self.now_ms()):
+                self.publish(ev, wake=True)
+            if not found.is_open and found.filled_qty == 0:
+                reason = found.reject_reason or found.status.value
+                result = replace(result, ok=False, message=f"order ended {found.status.value}: {reason}")
         if result.ok:
             self.metrics.observe_place_ack(self.clock.monotonic() - started)
             order_id = (
@@ -243,7 +298,9 @@ class Engine(EngineRuntime):
             )
             cur = self.state.orders.get(link_id)
             if cur is not None and cur.status is OrderStatus.CREATED:
-                self.state.orders[link_id] = replace(cur, order_id=order_id, status=OrderStatus.NEW)
+                acked = replace(cur, order_id=order_id, status=OrderStatus.NEW)
+                for ev in self.state.apply_order(acked, self.now_ms()):
+                    self.publish(ev, wake=True)
             self.log_line(f"sent {built.describe()} [{link_id}]", symbol=built.symbol, order_link_id=link_id)
             return CommandResult(True, f"sent {built.describe()}", link_id)
         self._sent_at.pop(link_id, None)
@@ -263,9 +320,7 @@ class Engine(EngineRuntime):
             ret_code=result.ret_code,
             message=result.message,
         )
-        gone = replace(
-            placeholder, status=OrderStatus.REJECTED, reject_reason=result.message, updated_ms=self.now_ms()
-        )
+        gone = replace(placeholder, status=OrderStatus.REJECTED, reject_reason=result.message)
         for ev in self.state.apply_order(gone, self.now_ms()):
             self.publish(ev, wake=True)
         self.publish(
@@ -279,6 +334,7 @@ class Engine(EngineRuntime):
         )
         return CommandResult(False, f"venue rejected: {result.message}", link_id, ret_code=result.ret_code)
 
+    @guarded
     async def amend(
         self, order_link_id: str, *, qty: Decimal | None = None, price: Decimal | None = None
     ) -> CommandResult:
@@ -300,12 +356,13 @@ class Engine(EngineRuntime):
         built = self._build(request, order_link_id)
         if isinstance(built, BuildError):
             return self._reject(order.symbol, order_link_id, built.check, built.reason)
-        ctx = self.risk_context(order.symbol)
+        ctx = self.risk_context(order.symbol, exclude=order_link_id)
         failure = self.risk_chain.first_failure(built, ctx)
         if failure is not None:
             return self._reject(order.symbol, order_link_id, failure.check, failure.reason)
         inst = self._instruments[order.symbol]
-        qty_s = f"{new_qty:.{inst.qty_decimals}f}" if qty is not None else None
+        # Send exactly the quantity the risk chain checked (snapped to the step), plus what filled.
+        qty_s = f"{built.qty + order.filled_qty:.{inst.qty_decimals}f}" if qty is not None else None
         price_s = (
             f"{built.price:.{inst.price_decimals}f}"
             if price is not None and built.price is not None
@@ -340,6 +397,7 @@ class Engine(EngineRuntime):
         )
         return CommandResult(False, f"{action} rejected: {message}", link_id, ret_code=ret_code)
 
+    @guarded
     async def cancel(self, order_link_id: str) -> CommandResult:
         """Cancel one working order."""
         order = self.state.orders.get(order_link_id)
@@ -357,6 +415,7 @@ class Engine(EngineRuntime):
             "cancel", order.symbol, order_link_id, result.ok, result.ret_code, result.message
         )
 
+    @guarded
     async def cancel_all(self, symbol: str | None = None) -> CommandResult:
         """Cancel every working order (on ``symbol``, or everywhere)."""
         self.journal.record("cancel_all", symbol=symbol or "")
@@ -369,9 +428,14 @@ class Engine(EngineRuntime):
             return CommandResult(False, f"cancel all failed: {err}")
         self.journal.record("ack", symbol=symbol or "", action="cancel_all", cancelled=ids)
         self.log_line(f"cancel all: {len(ids)} orders cancelled")
-        await self.refresh_account()
+        try:
+            await self.refresh_account()
+        except VenueError as err:
+            self.log_line(f"account refresh after cancel all failed: {err}", Severity.WARN)
+            return CommandResult(True, f"{len(ids)} orders cancelled (account refresh failed: {err})")
         return CommandResult(True, f"{len(ids)} orders cancelled")
 
+    @guarded
     async def close_position(
         self, symbol: str, *, position: Position | None = None, source: str = "user"
     ) -> CommandResult:
@@ -379,6 +443,7 @@ class Engine(EngineRuntime):
         pos = position or self.state.positions.get(symbol)
         if pos is None or pos.is_flat or pos.side is None:
             return CommandResult(True, f"{symbol}: already flat")
+        await self._instrument_for_close(symbol)
         inst = self._instruments.get(symbol)
         remaining = pos.size
         messages = []
@@ -402,6 +467,7 @@ class Engine(EngineRuntime):
             remaining -= chunk
         return CommandResult(ok, "; ".join(messages))
 
+    @guarded
     async def flatten_all(self) -> CommandResult:
         """Close every position reduce-only at market."""
         results = [await self.close_position(s) for s in list(self.state.positions)]
@@ -415,6 +481,7 @@ class Engine(EngineRuntime):
         """Cancel all orders, stop all algos, close all positions, verify flat."""
         return await self.panic_runner.run()
 
+    @guarded
     async def set_leverage(self, symbol: str, leverage: Decimal) -> CommandResult:
         """Set leverage for ``symbol`` (bounded by risk.max_leverage)."""
         cap = self.settings.risk.max_leverage

@@ -43,6 +43,8 @@ class EngineRuntime(EngineSupport):
     _sent_at: dict[str, float]
     _fees: dict[str, tuple[Decimal, Decimal]]
     _instruments: dict[str, Instrument]
+    pnl_settling_since: int | None
+    in_flight: set[str]
 
     # --- lifecycle --------------------------------------------------------------------------
     async def start(self, *, feeds: bool = True) -> None:
@@ -125,13 +127,16 @@ class EngineRuntime(EngineSupport):
     # --- account sync -------------------------------------------------------------------------
     async def refresh_account(self) -> tuple[list[Order], list[Position]]:
         """REST snapshot of open orders, positions and balance, adopted as the truth."""
+        snapshot_ms = self.now_ms()
         orders = await self.executor.call("open_orders", self.venue.open_orders, bypass_breaker=True)
         positions = await self.executor.call("positions", self.venue.positions, bypass_breaker=True)
         balance = await self.executor.call("balance", self.venue.balance, bypass_breaker=True)
         now = self.now_ms()
-        events = self.state.replace_open_orders(orders, now) + self.state.replace_positions(positions, now)
+        events = self.state.replace_open_orders(orders, now, snapshot_ms, keep=self.in_flight)
+        events += self.state.replace_positions(positions, now, snapshot_ms)
         if balance is not None:
             events += self.state.apply_balance(balance, now)
+            self.pnl_settling_since = None
         for ev in events:
             self.publish(ev)
         self._update_breakers()
@@ -152,28 +157,42 @@ class EngineRuntime(EngineSupport):
         for item in data:
             if item.get("category", "linear") != "linear":
                 continue
-            if topic == "order":
-                order = parse.order(item)
-                events += self.state.apply_order(order, now)
-                self.journal.record(
-                    "order_update",
-                    symbol=order.symbol,
-                    order_link_id=order.order_link_id,
-                    status=order.status.value,
-                    filled=str(order.filled_qty),
-                    reject_reason=order.reject_reason,
-                )
-            elif topic == "execution":
-                events += self._take_fill(parse.fill(item), now)
-            elif topic == "position":
-                events += self.state.apply_position(parse.position(item), now)
-            elif topic == "wallet":
-                bal = parse.balance(item)
-                if bal is not None:
-                    events += self.state.apply_balance(bal, now)
+            try:
+                events += self._apply_private_item(topic, item, now)
+            except Exception:
+                log.exception("private %s item could not be applied; the next REST sync covers it", topic)
         for ev in events:
             self.publish(ev, wake=True)
         self._update_breakers()
+
+    def _apply_private_item(self, topic: str, item: dict[str, Any], now: int) -> list[Event]:
+        if topic == "order":
+            order = parse.order(item)
+            self.journal.record(
+                "order_update",
+                symbol=order.symbol,
+                order_link_id=order.order_link_id,
+                status=order.status.value,
+                filled=str(order.filled_qty),
+                reject_reason=order.reject_reason,
+            )
+            return self.state.apply_order(order, now)
+        if topic == "execution":
+            self.pnl_settling_since = self.pnl_settling_since or now
+            return self._take_fill(parse.fill(item), now)
+        if topic == "position":
+            pos = parse.position(item)
+            prev = self.state.positions.get(pos.symbol)
+            if (prev.size if prev else 0) != pos.size:
+                # Realised PnL lands in the wallet push that follows; until then the wallet and
+                # the positions disagree, and the daily-loss breaker must not judge them.
+                self.pnl_settling_since = self.pnl_settling_since or now
+            return self.state.apply_position(pos, now)
+        if topic == "wallet":
+            bal = parse.balance(item)
+            self.pnl_settling_since = None
+            return self.state.apply_balance(bal, now) if bal is not None else []
+        return []
 
     def _apply_state(self, stream: str, state: str, detail: str) -> None:
         # The Connectivity event is what the console shows; the structured log gets its own line.

@@ -11,6 +11,7 @@ import logging
 import re
 from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from core.api import CommandResult
 from core.events import AlertRaised, BreakerChanged, Event, Severity
 from core.journal.journal import Journal
 from core.metrics import Metrics
+from core.model import OrderStatus
 from core.observability.alerts import AlertState
 from core.observability.health import HealthSnapshot, evaluate_health, evaluate_readiness
 from core.observability.stack import ObservabilityStack
@@ -80,6 +82,10 @@ class ObservedRateLimiter(RateLimiter):
             self.on_headers(group_for(path), headers)
 
 
+PNL_SETTLE_MS = 3000
+"""How long the daily-loss breaker waits for the wallet push that follows a position change."""
+
+
 class EngineSupport:
     """Mixin for :class:`core.engine.Engine`: guards, journal reconciliation, metrics and health."""
 
@@ -95,6 +101,8 @@ class EngineSupport:
     time_offset_ms: float | None
     venue_reachable: bool
     _instruments: dict[str, Instrument]
+    in_flight: set[str]
+    pnl_settling_since: int | None
 
     def now_ms(self) -> int:
         """The engine clock (Engine overrides)."""
@@ -157,7 +165,8 @@ class EngineSupport:
         board = self.breaker_board
         changes = board.tick(now)
         bal = self.state.balance
-        if bal is not None:
+        settling = self.pnl_settling_since is not None and now - self.pnl_settling_since < PNL_SETTLE_MS
+        if bal is not None and not settling:
             changes += board.update_pnl(now, bal.wallet_balance, self.state.unrealised)
             changes += board.update_balance(now, bal)
         changes += board.update_exposure(now, self.state.gross_exposure)
@@ -247,7 +256,7 @@ class EngineSupport:
         differences: list[str] = []
         for rec in self.journal.open_intents():
             symbol, link = rec.symbol, rec.order_link_id
-            if symbol not in self._instruments:
+            if symbol not in self._instruments or link in self.in_flight:
                 continue
             try:
                 order = await self.executor.call("open_orders", partial(self.venue.find_order, symbol, link))
@@ -256,9 +265,17 @@ class EngineSupport:
                 continue
             if order is None:
                 msg = f"{link} ({symbol}): journaled intent never reached the venue"
+                placeholder = self.state.orders.get(link)
+                if placeholder is not None:
+                    gone = replace(
+                        placeholder, status=OrderStatus.REJECTED, reject_reason="never reached the venue"
+                    )
+                    for ev in self.state.apply_order(gone, self.now_ms()):
+                        self.publish(ev, wake=True)
             else:
                 msg = f"{link} ({symbol}): on the venue as {order.status.value}, filled {order.filled_qty}"
-                self.state.apply_order(order, self.now_ms())
+                for ev in self.state.apply_order(order, self.now_ms()):
+                    self.publish(ev, wake=True)
             self.journal.record(
                 "reconcile",
                 symbol=symbol,

@@ -55,16 +55,37 @@ class PanicRunner:
         return self._lock.locked()
 
     def _step(self, run: _Run, step: str, detail: str, *, done: bool = False, flat: bool = False) -> None:
+        """Report one step. Auditing must never stop flattening: a failed write is logged, not raised."""
         eng = self.engine
         run.steps.append(f"{step}: {detail}")
-        eng.journal.record("panic_step", step=step, detail=detail, done=done, flat=flat)
-        eng.publish(PanicProgress(eng.now_ms(), step, detail, done=done, flat=flat), wake=True)
         log.warning("panic %s: %s", step, detail)
+        try:
+            eng.journal.record("panic_step", step=step, detail=detail, done=done, flat=flat)
+        except Exception:
+            log.exception("panic: journal write failed for step %s", step)
+        try:
+            eng.publish(PanicProgress(eng.now_ms(), step, detail, done=done, flat=flat), wake=True)
+        except Exception:
+            log.exception("panic: publishing step %s failed", step)
 
     async def run(self) -> PanicReport:
         """Execute the panic; a second call while one runs waits for it and returns its result."""
         async with self._lock:
             return await self._run()
+
+    async def _attempt(self, run: _Run, name: str, step: Awaitable[int], deadline: float) -> int:
+        """One step, bounded by the panic's deadline; any failure is reported and survived."""
+        left = max(0.1, deadline - time.monotonic())
+        try:
+            return await asyncio.wait_for(step, timeout=left)
+        except TimeoutError:
+            self._step(run, "retry", f"{name} did not finish before the panic deadline")
+        except VenueError as err:
+            self._step(run, "retry", f"{name} failed, will retry: {err}")
+        except Exception as exc:
+            log.exception("panic step %s failed", name)
+            self._step(run, "retry", f"{name} failed, will retry: {type(exc).__name__}: {exc}")
+        return 0
 
     async def _run(self) -> PanicReport:
         eng = self.engine
@@ -76,14 +97,16 @@ class PanicRunner:
         self._step(run, "algos", f"{algos} algos stopped")
 
         flat = False
-        remaining: list[str] = []
+        remaining: list[str] = ["unknown: the venue never answered the flat check"]
         while time.monotonic() < deadline:
+            # Every step runs every round: a failing cancel-all must not keep positions open.
+            run.cancelled += await self._attempt(run, "cancel all", self._cancel_all(run), deadline)
+            run.closed += await self._attempt(run, "close positions", self._close_all(run), deadline)
             try:
-                run.cancelled += await self._cancel_all(run)
-                run.closed += await self._close_all(run)
-                orders, positions = await eng.refresh_account()
-            except VenueError as err:
-                self._step(run, "retry", f"venue error, retrying: {err}")
+                left = max(0.1, deadline - time.monotonic())
+                orders, positions = await asyncio.wait_for(eng.refresh_account(), timeout=left)
+            except (TimeoutError, VenueError) as err:
+                self._step(run, "retry", f"flat check failed, will retry: {err or 'timed out'}")
                 await asyncio.sleep(self.poll_s)
                 continue
             remaining = [f"order {o.order_link_id}" for o in orders] + [
@@ -95,7 +118,11 @@ class PanicRunner:
             self._step(run, "verify", f"not flat yet: {', '.join(remaining)}")
             await asyncio.sleep(self.poll_s)
         duration = time.monotonic() - started
-        verdict = "FLAT: no open orders, no positions" if flat else f"NOT FLAT after {duration:.1f}s"
+        verdict = (
+            "FLAT: no open orders, no positions"
+            if flat
+            else f"NOT FLAT after {duration:.1f}s: {', '.join(remaining)}"
+        )
         self._step(run, "done", verdict, done=True, flat=flat)
         eng.metrics_panic(duration, flat)
         return PanicReport(
@@ -104,7 +131,7 @@ class PanicRunner:
             cancelled=run.cancelled,
             closed=run.closed,
             duration_s=duration,
-            remaining=tuple(remaining),
+            remaining=tuple(remaining) if not flat else (),
         )
 
     async def _cancel_all(self, run: _Run) -> int:

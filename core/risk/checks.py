@@ -64,7 +64,11 @@ class ModeEndpointCheck:
 
 
 class SymbolAllowListCheck:
-    """Only symbols in ``risk.symbols`` may trade."""
+    """Only symbols in ``risk.symbols`` may *open or add to* positions.
+
+    An order that only reduces an existing position passes for any symbol: a position opened
+    elsewhere (another tool, the exchange's app) must still be closable, by a panic above all.
+    """
 
     name = "symbol"
 
@@ -76,6 +80,8 @@ class SymbolAllowListCheck:
         """Fail when the symbol is not allow-listed."""
         if order.symbol in self.symbols:
             return CheckResult(self.name, True, f"{order.symbol} allowed")
+        if only_reduces(order, ctx):
+            return CheckResult(self.name, True, f"{order.symbol} not allow-listed; passes: it only reduces")
         return CheckResult(
             self.name, False, f"{order.symbol} is not in the allow-list [{self._listed}] (risk.symbols)"
         )

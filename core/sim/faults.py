@@ -17,6 +17,7 @@ Spec syntax (CLI ``--faults``, ``SimSettings.faults``, ``POST /sim/admin/faults`
 ``drop_after=P``   the request IS processed, then the connection closes without a reply
 ``drop_after_next=N`` the next N write requests (POST) are processed and their reply dropped
 ``http5xx_after=P`` the request IS processed, then the reply is replaced by a 5xx
+``garble_after=P`` the request IS processed, then HTTP 200 carries a body that is not JSON
 ``ws_disconnect=X`` one-shot: close ``all`` WebSockets, or N of them (oldest first), now
 ``stall_feed=A|B`` stop publishing public topics of symbols A and B (``*`` = all); REST keeps
                    working; lifting the stall re-sends a fresh snapshot to subscribers
@@ -31,9 +32,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-RestFault = Literal["rate_limit", "http5xx", "drop"]
+RestFault = Literal["rate_limit", "http5xx", "drop", "garble"]
 
-_PROB_KEYS = ("rate_limit", "http5xx", "drop_rest", "drop_after", "http5xx_after")
+_PROB_KEYS = ("rate_limit", "http5xx", "drop_rest", "drop_after", "http5xx_after", "garble_after")
 _INT_KEYS = (
     "rate_limit_next",
     "http5xx_next",
@@ -60,6 +61,7 @@ class FaultSpec:
     drop_after: float = 0.0
     drop_after_next: int = 0
     http5xx_after: float = 0.0
+    garble_after: float = 0.0
     ws_disconnect: str = ""
     stall_feed: frozenset[str] = field(default_factory=frozenset)
     seed: int | None = None
@@ -146,6 +148,7 @@ class FaultInjector:
             "drop_rest": 0,
             "drop_after": 0,
             "http5xx_after": 0,
+            "garble_after": 0,
             "ws_disconnect": 0,
             "stalled_msgs": 0,
         }
@@ -210,6 +213,9 @@ class FaultInjector:
         if s.http5xx_after and self._rng.random() < s.http5xx_after:
             self.counts["http5xx_after"] += 1
             return "http5xx", s.http_status or self._rng.choice((500, 502, 503))
+        if s.garble_after and self._rng.random() < s.garble_after:
+            self.counts["garble_after"] += 1
+            return "garble", 200
         return None, 0
 
     def latency_s(self) -> float:

@@ -174,6 +174,8 @@ class RestHandler:
                 return self._drop(request)
             if after == "http5xx":
                 return web.Response(status=status, text="Bad Gateway (injected after processing)")
+            if after == "garble":
+                return web.Response(status=200, text="<html>upstream garbled the reply</html>")
         return _response(envelope(code, msg, result, self._now_ms()), headers=headers)
 
     def _params(self, request: web.Request, route: Route, body: bytes) -> Params:

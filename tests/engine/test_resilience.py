@@ -77,8 +77,10 @@ async def _check_no_duplicates(
     for link in sent:
         assert counts.get(link) == 1, f"{link} on the venue {counts.get(link, 0)} times ({faults})"
     assert all(c == 1 for c in counts.values())
-    # The engine's view converges on the venue's.
+    # The engine's view converges on the venue's once unknown outcomes are reconciled by id.
+    await engine.reconcile_journal()
     await engine.refresh_account()
+    assert engine.journal.open_intents() == []
     assert set(engine.state.orders) == {o["orderLinkId"] for o in venue_open_orders(sim)}
 
 

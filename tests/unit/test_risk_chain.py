@@ -118,10 +118,12 @@ def test_mode_endpoint_mismatch() -> None:
 
 def test_symbol_allow_list() -> None:
     chain = RiskChain.from_settings(RiskSettings.model_validate({"symbols": ["ETHUSDT"]}))
-    r = fail(order(qty="0.1", reduce_only=True), ctx(), chain)
+    r = fail(order(qty="0.1"), ctx(), chain)
     assert (
         r.check == "symbol" and "BTCUSDT" in r.reason and "ETHUSDT" in r.reason and "risk.symbols" in r.reason
     )
+    # Closing a position in a symbol outside the list is always possible (a panic must flatten it).
+    assert chain.first_failure(order(qty="0.1", reduce_only=True), ctx()) is None
 
 
 def test_instrument_filters_reverified() -> None:
@@ -343,8 +345,6 @@ def oracle(o: BuiltOrder, c: RiskContext, r: RiskSettings) -> list[str]:
     broken = []
     if c.rest_url != SIM_URL:
         broken.append("mode")
-    if o.symbol not in r.symbols:
-        broken.append("symbol")
     p = c.positions.get(o.symbol)
     cur = D(0) if p is None or p.side is None else (p.size if p.side is Side.BUY else -p.size)
     oo = c.open_orders.get(o.symbol, OpenOrderSummary())
@@ -352,6 +352,8 @@ def oracle(o: BuiltOrder, c: RiskContext, r: RiskSettings) -> list[str]:
     reducing = o.reduce_only or (
         p is not None and p.side is not None and p.side is not o.side and o.qty + same <= p.size
     )
+    if o.symbol not in r.symbols and not reducing:  # a position outside the list must stay closable
+        broken.append("symbol")
     if not reducing:
         if o.qty * o.ref_price > r.max_order_notional:
             broken.append("max_order_notional")

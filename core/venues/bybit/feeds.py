@@ -78,6 +78,7 @@ class BybitFeeds:
         self._public_acks = 0
         self._private_auths = 0
         self._private_acks = 0
+        self._resync_on_acks = False
         self._subscribed = {"public": threading.Event(), "private": threading.Event()}
         self._rebuild: set[str] = set()
         self._backoff: dict[str, float] = {"public": 1.0, "private": 1.0}
@@ -171,7 +172,7 @@ class BybitFeeds:
                 self._public_acks += 1
                 if self._public_acks >= PUBLIC_SUBSCRIPTIONS:
                     self._subscribed["public"].set()
-                if self._public_acks > PUBLIC_SUBSCRIPTIONS and self._public_acks % PUBLIC_SUBSCRIPTIONS == 1:
+                if self._public_acks > PUBLIC_SUBSCRIPTIONS and self._public_acks % PUBLIC_SUBSCRIPTIONS == 0:
                     # pybit resubscribed after its own reconnect
                     self.reconnects["public"] += 1
                     self._on_state("public", "resync", "reconnected")
@@ -245,13 +246,19 @@ class BybitFeeds:
                 self._private_acks += 1
                 if self._private_acks >= len(PRIVATE_TOPICS):
                     self._subscribed["private"].set()
+                    if self._resync_on_acks:
+                        # pybit reconnected by itself: resync only now that pushes flow again,
+                        # so nothing can change between the REST snapshot and the first push.
+                        self._resync_on_acks = False
+                        self.reconnects["private"] += 1
+                        self._on_state("private", "resync", "reconnected")
             elif msg.get("op") == "auth":
                 self._private_auths += 1
                 if not msg.get("success", False):
                     self._on_state("private", "down", f"auth refused: {msg.get('ret_msg', '')}")
                 elif self._private_auths > 1:
-                    self.reconnects["private"] += 1
-                    self._on_state("private", "resync", "reconnected")
+                    self._private_acks = 0
+                    self._resync_on_acks = True
             return
         self.messages["private"] += 1
         base = topic.split(".")[0]
@@ -294,6 +301,8 @@ class BybitFeeds:
             self._on_state(which, "down", f"{type(exc).__name__}; retry in {self._backoff[which]:.0f}s")
             return
         self._rebuild.discard(which)
+        if not self._subscribed[which].wait(5.0):
+            self._on_state(which, "down", "rebuilt, but subscriptions were not acknowledged within 5s")
         self._backoff[which] = 1.0
         self._next_try[which] = now + 1.0
         self.reconnects[which] += 1

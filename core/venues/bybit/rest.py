@@ -30,7 +30,14 @@ from pybit.unified_trading import HTTP
 from core.config import Settings, assert_endpoint_matches_mode
 from core.market.timerange import TimeRange
 from core.model import Balance, Fill, Instrument, Order, Position, Ticker
-from core.resilience.errors import VenueError, classify_exception, classify_http_status, classify_ret_code
+from core.resilience.errors import (
+    Transient,
+    Unknown,
+    VenueError,
+    classify_exception,
+    classify_http_status,
+    classify_ret_code,
+)
 from core.venues.base import RestReply
 from core.venues.bybit import parse
 
@@ -89,7 +96,7 @@ def make_http(settings: Settings) -> HTTP:
         api_key=key,
         api_secret=secret,
         recv_window=settings.venue.recv_window_ms,
-        timeout=int(settings.venue.timeout_s),
+        timeout=settings.venue.timeout_s,
         max_retries=1,
         retry_codes={-1},
         force_retry=False,
@@ -100,6 +107,9 @@ def make_http(settings: Settings) -> HTTP:
     session.endpoint = settings.rest_url
     return session
 
+
+PYBIT_UNDECODABLE = 409
+"""pybit's FailedRequestError status for a reply whose body is not JSON (not an HTTP 409)."""
 
 NON_IDEMPOTENT = frozenset({"place"})
 """Venue methods that must never be blindly repeated (the executor resolves them by orderLinkId)."""
@@ -166,9 +176,13 @@ class BybitVenue:
                 raise
             raise err from None
         except FailedRequestError as exc:
-            err = classify_http_status(
-                int(exc.status_code), str(exc.message), endpoint=path, idempotent=idempotent
-            )
+            status = int(exc.status_code)
+            if status == PYBIT_UNDECODABLE:
+                # HTTP 200 whose body was not JSON: the venue may well have acted on it.
+                msg = f"reply could not be decoded: {exc.message}"
+                err = Transient(msg, endpoint=path) if idempotent else Unknown(msg, endpoint=path)
+                raise err from None
+            err = classify_http_status(status, str(exc.message), endpoint=path, idempotent=idempotent)
             if err is None:  # pragma: no cover - pybit only raises for non-200
                 raise
             raise err from None
