@@ -28,15 +28,8 @@ from core.config import Settings
 from core.events import AlertRaised, BreakerChanged, PanicProgress, RiskRejected, VenueRejected
 from core.model import Mode, OrderRequest, Side
 from themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, THEMES
-from widgets.chart import PriceChart
 from widgets.fmt import fmt_time
-from widgets.header import AccountHeader, HeaderData
-from widgets.ladder import OrderLadder
-from widgets.log_pane import EventLog
-from widgets.orders import OrdersTable
-from widgets.positions import PositionsTable
-from widgets.risk_meters import RiskMeters
-from widgets.trades import TradeTape
+from widgets.header import HeaderData
 
 log = logging.getLogger(__name__)
 
@@ -145,11 +138,11 @@ class TradeConsoleApp(App[int]):
     def log_line(self, text: str) -> None:
         """Append a console-side line to the log pane."""
         ts = self.clock.now_ms()
-        self.main.query_one(EventLog).add_lines([f"{fmt_time(ts)} {text}"])
+        self.main.log_pane.add_lines([f"{fmt_time(ts)} {text}"])
 
     def refresh_ui(self, force: bool = False) -> None:
         """Drain the store and update the panes that changed (one batched frame)."""
-        if not self.main.is_mounted:
+        if not self.main.is_mounted or self._closing or self.main._closing:
             return
         frame = self.bridge.tick(force=force)
         if frame is None:
@@ -162,18 +155,18 @@ class TradeConsoleApp(App[int]):
         main = self.main
         insts = self.engine.instruments
         if frame.events:
-            main.query_one(EventLog).add_events(frame.events)
+            main.log_pane.add_events(frame.events)
             self._route_events(frame)
         mf = frame.market
         if mf is not None:
             inst = insts.get(mf.symbol)
             pp = inst.price_decimals if inst else 2
             qp = inst.qty_decimals if inst else 3
-            main.query_one(OrderLadder).set_book(mf.symbol, mf.book, mf.own, price_places=pp, qty_places=qp)
-            tape = main.query_one(TradeTape)
+            main.ladder.set_book(mf.symbol, mf.book, mf.own, price_places=pp, qty_places=qp)
+            tape = main.tape
             if tape.display:
                 tape.set_trades(mf.trades, price_places=pp, qty_places=qp)
-            chart = main.query_one(PriceChart)
+            chart = main.chart
             if chart.display:
                 t = mf.ticker
                 chart.set_series(
@@ -185,14 +178,14 @@ class TradeConsoleApp(App[int]):
                 )
         acct = frame.account
         if acct is not None:
-            main.query_one(PositionsTable).update_positions(acct.positions, insts)
-            main.query_one(OrdersTable).update_orders(acct.orders, self.clock.now_ms(), insts)
+            main.positions.update_positions(acct.positions, insts)
+            main.orders.update_orders(acct.orders, self.clock.now_ms(), insts)
         if frame.risk is not None:
-            main.query_one(RiskMeters).set_status(frame.risk)
+            main.risk.set_status(frame.risk)
         if acct is not None or mf is not None:
             book = mf.book if mf is not None else self.engine.store.book(self.symbol)
             bal = self.bridge.account.balance
-            main.query_one(AccountHeader).set_data(
+            main.header.set_data(
                 HeaderData(
                     symbol=self.symbol,
                     balance=bal,
@@ -292,7 +285,7 @@ class TradeConsoleApp(App[int]):
 
     def amend_selected(self) -> None:
         """Amend the order selected in the orders table."""
-        key = self.main.query_one(OrdersTable).selected_key
+        key = self.main.orders.selected_key
         order = self.bridge.account.orders.get(key) if key else None
         if order is None:
             self.notify("select an order in the orders table first", severity="warning")
@@ -309,7 +302,7 @@ class TradeConsoleApp(App[int]):
 
     def cancel_selected(self) -> None:
         """Cancel the order selected in the orders table."""
-        key = self.main.query_one(OrdersTable).selected_key
+        key = self.main.orders.selected_key
         if key is None:
             self.notify("select an order in the orders table first", severity="warning")
             return
@@ -330,7 +323,7 @@ class TradeConsoleApp(App[int]):
     def confirm_close_position(self) -> None:
         """Close the selected position (or the current symbol's) reduce-only, after a confirmation."""
         positions = {s: p for s, p in self.bridge.account.positions.items() if not p.is_flat}
-        sym = self.main.query_one(PositionsTable).selected_key or self.symbol
+        sym = self.main.positions.selected_key or self.symbol
         pos = positions.get(sym)
         if pos is None:
             self.notify(f"no open position in {sym}", severity="warning")

@@ -129,12 +129,14 @@ class AccountHeader(Horizontal):
     def __init__(self, mode: Mode, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.mode = mode
+        self.badge = ModeBadge(mode, id="mode-badge")
+        self.status = StatusLine(id="status-line")
 
     def compose(self) -> ComposeResult:
         """Badge then status."""
-        yield ModeBadge(self.mode, id="mode-badge")
-        yield StatusLine(id="status-line")
+        yield self.badge
+        yield self.status
 
     def set_data(self, data: HeaderData) -> bool:
         """Update the status line."""
-        return self.query_one(StatusLine).set_data(data)
+        return self.status.set_data(data)

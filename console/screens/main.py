@@ -43,22 +43,32 @@ class MainScreen(Screen[None]):
         super().__init__(id="main")
         self.mode = mode
         self.hidden_panes: set[str] = set()
+        # Panes are created here so the refresh loop holds stable references (no DOM queries per
+        # tick, and no lookup failures while the app is shutting down).
+        self.header = AccountHeader(mode, id="header")
+        self.ladder = OrderLadder(id="ladder")
+        self.tape = TradeTape(id="tape")
+        self.chart = PriceChart(id="chart")
+        self.positions = PositionsTable(id="positions")
+        self.orders = OrdersTable(id="orders")
+        self.log_pane = EventLog(id="log")
+        self.risk = RiskMeters(id="risk")
 
     def compose(self) -> ComposeResult:
-        """Header, three columns, log, footer."""
-        yield AccountHeader(self.mode, id="header")
+        """Header, two columns, log + risk row, footer."""
+        yield self.header
         with Horizontal(id="body"):
             with Vertical(id="market-col"):
-                yield OrderLadder(id="ladder")
-                yield TradeTape(id="tape")
+                yield self.ladder
+                yield self.tape
             with Vertical(id="center-col"):
-                yield PriceChart(id="chart")
-                yield PositionsTable(id="positions")
-                yield OrdersTable(id="orders")
+                yield self.chart
+                yield self.positions
+                yield self.orders
         with Horizontal(id="bottom"):
-            yield EventLog(id="log")
+            yield self.log_pane
             with Vertical(id="risk-col"):
-                yield RiskMeters(id="risk")
+                yield self.risk
         yield Footer()
 
     def on_mount(self) -> None:

@@ -61,6 +61,17 @@ async def wait_for(pilot: Pilot[int], cond: Callable[[], bool], what: str, tries
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _state(pilot: Pilot[int]) -> str:
+    app = pilot.app
+    assert isinstance(app, TradeConsoleApp)
+    screen = app.screen
+    extra = ""
+    if isinstance(screen, OrderTicket):
+        extra = f" ticket error={screen.error!r} request={screen.request!r}"
+    tail = app.main.query_one(EventLog).history[-6:]
+    return f"screen={type(screen).__name__}{extra} log tail={tail}"
+
+
 def make_real_app(sim_venue: SimVenueThread, tmp_path: Path) -> tuple[TradeConsoleApp, Engine]:
     settings = real_settings(sim_venue, tmp_path)
     engine = Engine(settings)
