@@ -33,19 +33,19 @@ MAIN_BINDINGS: list[Binding] = [
 
 #: Human descriptions for the help screen, by binding id.
 DESCRIPTIONS: dict[str, str] = {
-    "panic": "Panic: cancel all orders, stop algos, close all positions (asks first)",
+    "panic": "PANIC: cancel all, stop algos, close all (asks)",
     "help": "This help",
-    "quit": "Quit (asks first when orders are working; they stay on the exchange)",
+    "quit": "Quit (asks if orders work; they stay on venue)",
     "buy": "Order ticket: buy the selected symbol",
     "sell": "Order ticket: sell the selected symbol",
     "amend": "Amend the selected order (price / qty)",
     "cancel": "Cancel the selected order",
     "cancel_all": "Cancel all orders (asks first)",
-    "close_position": "Close the selected position reduce-only at market (asks first)",
+    "close_position": "Close selected position at market (asks)",
     "prev_symbol": "Previous symbol",
     "next_symbol": "Next symbol",
     "theme": "Next theme",
-    "toggle_market": "Show/hide the market panes (ladder, trades, chart)",
+    "toggle_market": "Show/hide ladder, trades, chart",
     "toggle_tables": "Show/hide positions and orders",
     "toggle_risk": "Show/hide risk meters",
     "toggle_log": "Show/hide the log",
@@ -60,6 +60,19 @@ def validate_keymap(keys: Mapping[str, str]) -> dict[str, str]:
     if unknown:
         raise ValueError(f"unknown key binding id(s) {unknown}; valid ids: {sorted(BINDING_IDS)}")
     return dict(keys)
+
+
+_KEY_GLYPHS = {
+    "question_mark": "?",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "escape": "esc",
+}
+
+
+def key_display(key: str) -> str:
+    """A key as the user types it (``question_mark`` → ``?``), comma lists kept."""
+    return ",".join(_KEY_GLYPHS.get(k.strip(), k.strip()) for k in key.split(","))
 
 
 def effective_key(binding_id: str, keymap: Mapping[str, str]) -> str:

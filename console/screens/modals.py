@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from console.keymap import APP_BINDINGS, DESCRIPTIONS, MAIN_BINDINGS, effective_key
+from console.keymap import APP_BINDINGS, DESCRIPTIONS, MAIN_BINDINGS, effective_key, key_display
 from core.model import Order
 
 
@@ -41,7 +41,7 @@ class ConfirmScreen(ModalScreen[bool]):
         """Title, body and two buttons."""
         with Vertical(classes="modal-box"):
             yield Label(self.title_text, classes="modal-title")
-            yield Static(self.body, classes="modal-body")
+            yield Static(self.body, classes="modal-body", markup=False)
             with Horizontal(classes="modal-buttons"):
                 yes = Button(self.yes_label, id="yes", variant="warning")
                 yes.can_focus = False  # Enter must never confirm: only `y` or a mouse click
@@ -78,6 +78,7 @@ class LiveConfirmScreen(ModalScreen[bool]):
                 f"Type exactly  {self.phrase}  and press Enter to continue.\n"
                 "Anything else quits without trading.",
                 classes="modal-body",
+                markup=False,
             )
             yield Input(placeholder=self.phrase, id="live-phrase")
 
@@ -112,7 +113,7 @@ class AmendScreen(ModalScreen[AmendResult | None]):
             yield Input(str(o.price) if o.price is not None else "", id="amend-price")
             yield Label("Qty")
             yield Input(str(o.qty), id="amend-qty")
-            yield Static("Enter sends, Escape cancels", id="amend-error", classes="modal-hint")
+            yield Static("Enter sends, Escape cancels", id="amend-error", classes="modal-hint", markup=False)
 
     def _parse(self, widget_id: str) -> Decimal | None:
         raw = self.query_one(f"#{widget_id}", Input).value.strip()
@@ -161,23 +162,21 @@ class HelpScreen(ModalScreen[None]):
 
     def help_text(self) -> str:
         """The table as text."""
-        rows = ["KEY         ID               ACTION"]
+        rows = ["KEY     ID              ACTION"]
         for b in APP_BINDINGS + MAIN_BINDINGS:
             if b.id is None:
                 continue
-            key = effective_key(b.id, self.keymap)
-            rows.append(f"{key:<11} {b.id:<16} {DESCRIPTIONS.get(b.id, b.description)}")
-        rows.append("ctrl+p      palette          Switch symbol or theme, other commands")
-        rows.append("")
-        rows.append('Remap any key in config.toml:  [keys]  panic = "f12"')
+            key = key_display(effective_key(b.id, self.keymap))
+            rows.append(f"{key:<7} {b.id:<15} {DESCRIPTIONS.get(b.id, b.description)}")
+        rows.append(f"{'ctrl+p':<7} {'palette':<15} Switch symbol or theme, other commands")
+        rows.append('Remap keys by id in config.toml:  [keys]  panic = "f12"')
         return "\n".join(rows)
 
     def compose(self) -> ComposeResult:
         """The key table."""
         with Vertical(classes="modal-box help-box"):
-            yield Label("Keys", classes="modal-title")
-            yield Static(self.help_text(), id="help-table", classes="modal-body")
-            yield Static("Escape closes", classes="modal-hint")
+            yield Label("Keys  (Escape closes)", classes="modal-title")
+            yield Static(self.help_text(), id="help-table", markup=False)
 
     def action_close(self) -> None:
         """Close help."""

@@ -46,8 +46,10 @@ class PanicScreen(ModalScreen[bool]):
                 "• verify the account is flat (every step is journaled)",
                 id="panic-plan",
                 classes="modal-body",
+                markup=False,
             )
-            yield Static("Press  y  to PANIC now, or  n / Escape  to cancel.", id="panic-status")
+            prompt = "Press  y  to PANIC now, or  n / Escape  to cancel."
+            yield Static(prompt, id="panic-status", markup=False)
             yes = Button("PANIC: flatten now (y)", id="panic-yes", variant="error")
             yes.can_focus = False  # Enter must never confirm: only `y` or a mouse click
             yield yes

@@ -190,8 +190,8 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
                     with Horizontal(id="t-flags"):
                         yield Checkbox("reduce-only", id="t-ro", compact=True)
                         yield Checkbox("post-only", id="t-po", compact=True)
-                yield Static("", id="ticket-preview")
-            yield Static("", id="ticket-error")
+                yield Static("", id="ticket-preview", markup=False)
+            yield Static("", id="ticket-error", markup=False)
             yield Static("Enter sends · Esc cancels · ctrl+t flips side", classes="modal-hint")
 
     def _title(self) -> str:

@@ -236,6 +236,8 @@ async def test_symbol_theme_panes_help_and_palette() -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         assert "ctrl+k" in app.screen.help_text()
+        shown = str(app.screen.query_one("#help-table", Static).render())
+        assert "[       prev_symbol" in shown and "[keys]" in shown, "brackets are text, not markup"
         await pilot.press("escape")
         await pilot.press("ctrl+p")
         await pilot.press(*"ETHUSDT")
