@@ -14,6 +14,7 @@ from collections.abc import Awaitable
 from typing import cast
 
 from textual.app import App
+from textual.notifications import SeverityLevel
 
 from console.bridge import Frame, UIBridge, Waker
 from console.commands import SymbolCommands, ThemeCommands
@@ -210,6 +211,18 @@ class TradeConsoleApp(App[int]):
                 self.notify(f"breaker {ev.name} {ev.state}: {ev.reason}", severity="warning", timeout=10)
             elif isinstance(ev, AlertRaised) and ev.active:
                 self.notify(f"alert {ev.rule}: {ev.message}", severity="warning", timeout=10)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Toasts carry engine text (reasons, ids with brackets): plain text unless asked otherwise."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # --- symbol / theme ---------------------------------------------------------------------
     def select_symbol(self, symbol: str) -> None:

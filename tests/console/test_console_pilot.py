@@ -292,3 +292,17 @@ async def test_reused_ticket_is_reset_for_each_open() -> None:
         assert again.query_one("#t-price", Input).value == "3000.05"  # best ask of ETHUSDT
         assert again.query_one("#t-qty", Input).has_focus
         assert "SELL ETHUSDT" in str(again.query_one("#ticket-title").render())
+
+
+async def test_rejection_toast_and_log_keep_bracketed_text() -> None:
+    from core.events import VenueRejected
+
+    app = make_app()
+    eng = fake(app)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        eng.store.put_event(VenueRejected(eng.clock.now_ms(), "BTCUSDT", "tc-1", 10001, "qty [0.0001] < min"))
+        app.refresh_ui()
+        await pilot.pause()
+        notes = list(app._notifications)
+        assert notes and "qty [0.0001] < min" in notes[-1].message and not notes[-1].markup
+        assert any("retCode 10001: qty [0.0001] < min" in line for line in app.main.log_pane.history)
