@@ -232,3 +232,17 @@ def test_bridge_skips_unchanged_frames_and_refreshes_tables_at_table_hz() -> Non
     assert f is not None and [type(e) for e in f.events] == [LogLine]
     assert bridge.feed_age_s(eng.store.book("BTCUSDT")) == 0.2
     assert bridge.session_pnl() == 0
+
+
+def test_no_secret_in_any_snapshot() -> None:
+    """Demo/live snapshots are built with keys; none of them (nor the sim secret) is ever drawn."""
+    from pathlib import Path
+
+    from core.config import SIM_API_SECRET
+
+    svgs = list((Path(__file__).parent / "__snapshots__").rglob("*.svg"))
+    assert svgs
+    for svg in svgs:
+        text = svg.read_text()
+        for secret in ("TESTSECRET", "TESTKEY", SIM_API_SECRET):
+            assert secret not in text, (svg.name, secret)
