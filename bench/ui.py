@@ -28,13 +28,11 @@ import threading
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import cast
 
 from textual import events
 
 from console.app import TradeConsoleApp
 from console.screens.ticket import OrderTicket
-from core.api import EngineAPI
 from core.config import SimSettings, load_settings
 from core.engine import Engine
 from core.model import BookLevel, BookView
@@ -124,7 +122,7 @@ async def run(seconds: float, msgs: int, presses: int) -> None:
         )
         t0 = time.perf_counter()
         engine = Engine(settings)
-        app = TradeConsoleApp(cast(EngineAPI, engine), settings)  # see console.app.run_console
+        app = TradeConsoleApp(engine, settings)
         async with app.run_test(size=(160, 50)) as pilot:
             ladder = app.main.query_one(OrderLadder)
             while not (app.engine_started and ladder.symbol and engine.store.book("BTCUSDT")):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from typing import cast
 
 from textual.app import App
 from textual.notifications import SeverityLevel
@@ -191,7 +190,7 @@ class TradeConsoleApp(App[int]):
                     symbol=self.symbol,
                     balance=bal,
                     upnl=bal.unrealised_pnl if bal is not None else None,
-                    session_pnl=self.bridge.session_pnl(),
+                    today_pnl=self.bridge.today_pnl(),
                     connectivity=dict(self.bridge.connectivity),
                     feed_age_s=self.bridge.feed_age_s(book),
                     stale_after_s=self.settings.risk.book_stale_s,
@@ -465,8 +464,7 @@ def run_console(settings: Settings) -> int:
             settings = settings.model_copy(update={"sim": settings.sim.model_copy(update={"port": sim.port})})
     try:
         engine = Engine(settings)
-        # cast: Engine's guarded commands are typed ``-> Awaitable`` where the protocol says ``async def``.
-        app = TradeConsoleApp(cast(EngineAPI, engine), settings)
+        app = TradeConsoleApp(engine, settings)
         app.run()
         return app.return_code or 0
     finally:

@@ -68,6 +68,7 @@ class UIBridge:
         self._account_dirty = True
         self._account: AccountSnapshot = AccountSnapshot()
         self._start_equity: Decimal | None = None
+        self._daily_pnl: Decimal | None = None
         self.frames = 0
         self.skipped = 0
 
@@ -89,6 +90,7 @@ class UIBridge:
             self._account_dirty = False
             frame.account = self._account
             frame.risk = self.engine.risk_status()
+            self._daily_pnl = frame.risk.daily_pnl
             bal = self._account.balance
             if bal is not None and self._start_equity is None:
                 self._start_equity = bal.equity
@@ -122,6 +124,12 @@ class UIBridge:
     def account(self) -> AccountSnapshot:
         """The latest account snapshot the bridge fetched."""
         return self._account
+
+    def today_pnl(self) -> Decimal | None:
+        """Today's PnL as the engine's daily-loss breaker counts it; equity change since start if unknown."""
+        if self._daily_pnl is not None:
+            return self._daily_pnl
+        return self.session_pnl()
 
     def session_pnl(self) -> Decimal | None:
         """Equity change since the console started."""

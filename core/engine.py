@@ -16,11 +16,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from decimal import Decimal
 from functools import partial
-from typing import ParamSpec
+from typing import Any, ParamSpec
 
 from core.account import AccountState
 from core.api import CommandResult, PanicReport, RiskPreview
@@ -46,7 +46,9 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 
 
-def guarded(fn: Callable[P, Awaitable[CommandResult]]) -> Callable[P, Awaitable[CommandResult]]:
+def guarded(
+    fn: Callable[P, Coroutine[Any, Any, CommandResult]],
+) -> Callable[P, Coroutine[Any, Any, CommandResult]]:
     """A command never raises to its caller: any failure becomes a failed CommandResult, logged."""
 
     @functools.wraps(fn)
@@ -513,6 +515,7 @@ class Engine(EngineRuntime):
             breakers=self.breaker_board.status_map()
             | {f"api:{k}": v for k, v in self.endpoint_breakers.states().items()},
             rate_headroom=self.limiter.headroom(),
+            daily_pnl=self.breaker_board.daily_pnl,
         )
 
     def feed_ages(self) -> dict[str, float]:

@@ -134,3 +134,5 @@ class RiskStatus:
     margin_use_pct: Decimal
     breakers: dict[str, tuple[str, str]]
     rate_headroom: dict[str, float]
+    daily_pnl: Decimal | None = None
+    """Today's PnL (realised net of fees + unrealised change) since local midnight; None if unknown."""

@@ -46,7 +46,7 @@ class HeaderData:
     symbol: str = ""
     balance: Balance | None = None
     upnl: Decimal | None = None
-    session_pnl: Decimal | None = None
+    today_pnl: Decimal | None = None
     connectivity: Mapping[str, str] = field(default_factory=dict)
     feed_age_s: float | None = None
     stale_after_s: float = 5.0
@@ -108,7 +108,7 @@ class StatusLine(LineWidget):
                 ("  margin ", "status--label"),
                 (fmt_pct(b.margin_use_pct, 1), "status--value"),
             ]
-        for label, pnl in (("uPnL", d.upnl), ("session", d.session_pnl)):
+        for label, pnl in (("uPnL", d.upnl), ("today", d.today_pnl)):
             if pnl is None:
                 continue
             cls = "status--up" if pnl > 0 else ("status--down" if pnl < 0 else "status--value")

@@ -344,6 +344,7 @@ class FakeEngine:
             margin_use_pct=D("6.86"),
             breakers=dict(self.breakers),
             rate_headroom={"order": 0.95, "position": 1.0, "account": 0.4},
+            daily_pnl=D("-1250"),
         )
 
     def log(self, message: str, severity: Severity = Severity.INFO) -> None:

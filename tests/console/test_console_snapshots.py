@@ -1,13 +1,14 @@
 """Snapshot tests (synchronous, as pytest-textual-snapshot requires): the main screen per mode and
 size, the ticket with a passing and a blocked preview, panic, live confirmation, help, and every
-theme. Deterministic: fake engine with seeded data, frozen clock, no refresh timer, NO_COLOR cleared.
+theme. Deterministic: market data from the real sim (seed 42) stepped on a frozen clock, previews
+from the real builder and risk chain, a fixed account, no refresh timer, NO_COLOR cleared.
 
 Create/accept snapshots with ``pytest tests/console --snapshot-update``."""
 
 from __future__ import annotations
 
 import pytest
-from console_fakes import make_app
+from sim_snapshot_engine import make_sim_app as make_app
 from textual.pilot import Pilot
 
 from themes import THEMES
