@@ -11,6 +11,8 @@ from widgets.fmt import fmt_compact
 from widgets.lines import Line, LineWidget
 
 _OK_STATES = frozenset({"ok", "closed", "armed", "normal"})
+RATE_QUIET_PCT = 90.0
+"""Headroom above which the rate line just says all is well."""
 RATE_GROUPS_SHOWN = 3
 """Only the endpoint groups closest to their limit are shown."""
 WARN_PCT = 50.0
@@ -107,6 +109,11 @@ class RiskMeters(LineWidget):
         if s.rate_headroom:
             runs: list[tuple[str, str]] = [("rate left  ", "risk--label")]
             tightest = sorted(s.rate_headroom.items(), key=lambda kv: (kv[1], kv[0]))[:RATE_GROUPS_SHOWN]
+            floor = min(h * 100 if h <= 1 else h for h in s.rate_headroom.values())
+            if floor >= RATE_QUIET_PCT:
+                # Nothing is under pressure: one calm line instead of a list of 100 %s.
+                runs.append((f"all {len(s.rate_headroom)} groups ≥ {RATE_QUIET_PCT:.0f}%", "risk--ok"))
+                tightest = []
             for group, head in tightest:
                 pct = head * 100 if head <= 1 else head
                 runs.append((f"{group} {pct:.0f}% ", level_class(100 - pct)))

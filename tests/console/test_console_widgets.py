@@ -132,6 +132,19 @@ def test_risk_meter_levels_and_breakers() -> None:
     assert any("TRIPPED" in t for t in compact) and not any("min_balance" in t for t in compact)
 
 
+def test_rate_line_names_tight_groups_and_calms_down_when_idle() -> None:
+    rm = RiskMeters()
+    base = RiskStatus(D("0"), D("5000"), D("0"), D("100"), D("0"), {}, {})
+    rm._status = replace(
+        base, rate_headroom={"order.create": 0.3, "position.list": 0.95, "account.info": 1.0}
+    )
+    text = ["".join(t for t, _ in ln) for ln in rm.build_lines(80, 20)]
+    assert any("order.create 30%" in t for t in text)
+    rm._status = replace(base, rate_headroom={"order.create": 1.0, "account.info": 0.98})
+    text = ["".join(t for t, _ in ln) for ln in rm.build_lines(80, 20)]
+    assert any("all 2 groups ≥ 90%" in t for t in text) and not any("order.create" in t for t in text)
+
+
 def test_formatting_helpers() -> None:
     assert fmt_dec(D("1234.5"), 2, sign=True) == "+1,234.50"
     assert fmt_dec(None) == "—"
