@@ -3,6 +3,7 @@ ticket validation, theme variables, and the bridge's skip-unchanged-frames behav
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
