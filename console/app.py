@@ -92,6 +92,7 @@ class TradeConsoleApp(App[int]):
     async def on_mount(self) -> None:
         """Main screen, the live gate, the engine and the refresh timer."""
         await self.push_screen(self.main)
+        self._prebuild_ticket()
         self.engine.store.set_waker(Waker(asyncio.get_running_loop(), self._woken))
         if self.bad_key_ids:
             self.log_line(f"config [keys]: unknown binding ids ignored: {', '.join(self.bad_key_ids)}")
@@ -268,6 +269,18 @@ class TradeConsoleApp(App[int]):
             self.log_line(f"{what} REJECTED{detail}: {res.message}")
             self.notify(f"{what} rejected: {res.message}", severity="error", timeout=8)
         self.refresh_ui(force=True)
+
+    def _prebuild_ticket(self) -> None:
+        """Compose the (reused) order ticket off-stack now, so even the first ``b`` opens it at once.
+
+        ``_get_screen`` registers and mounts an installed screen without showing it; Textual
+        otherwise composes a screen on its first push (~160 ms for the ticket).
+        """
+        sym = self.symbol
+        ticket = OrderTicket(sym, Side.BUY, self.engine.preview, instrument=self.engine.instruments.get(sym))
+        self._ticket = ticket
+        self.install_screen(ticket, TICKET_SCREEN)
+        self._get_screen(TICKET_SCREEN)
 
     def open_ticket(self, side: Side) -> None:
         """Order ticket for the selected symbol."""
