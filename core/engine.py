@@ -149,7 +149,8 @@ class Engine(EngineRuntime):
         book = self.store.book(symbol)
         now = self.now_ms()
         marks = {s: m for s in self.symbols if (m := self._ref_price(s)) is not None}
-        stale = self.feeds.is_stale(symbol) if self.feeds is not None else False
+        # The feed's own flag is live; the store's BookView lags it by up to one publish interval.
+        stale = self.feeds.is_stale(symbol) if self.feeds is not None else bool(book and book.stale)
         return RiskContext(
             mode=self.settings.mode,
             rest_url=self.venue.rest_url,
@@ -157,7 +158,7 @@ class Engine(EngineRuntime):
             mark_price=marks.get(symbol, Decimal(0)),
             best_bid=book.best_bid if book else None,
             best_ask=book.best_ask if book else None,
-            book_stale=stale or (book.stale if book else False),
+            book_stale=stale,
             # Book timestamps are the venue's clock: compare them on the venue's clock.
             book_age_s=(now + (self.time_offset_ms or 0) - book.ts_ms) / 1000 if book and book.ts_ms else 0.0,
             positions=dict(self.state.positions),
