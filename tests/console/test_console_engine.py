@@ -7,10 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from console_fakes import real_settings
-from pybit.unified_trading import HTTP
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -21,6 +19,8 @@ from console.screens.ticket import OrderTicket
 from core.engine import Engine
 from core.model import OrderRequest, Side
 from core.sim.runner import SimVenueThread
+from tests.engine.conftest import venue_open_orders as venue_orders
+from tests.engine.conftest import venue_positions
 from widgets.choice import Choice
 from widgets.log_pane import EventLog
 from widgets.orders import OrdersTable
@@ -28,29 +28,6 @@ from widgets.positions import PositionsTable
 
 SIZE = (160, 50)
 SYM = "BTCUSDT"
-
-
-def venue_http(venue: SimVenueThread) -> HTTP:
-    """An independent pybit session to check the venue's own view."""
-    s = HTTP(
-        testnet=False,
-        api_key=venue.settings.api_key,
-        api_secret=venue.settings.api_secret.get_secret_value(),
-        retry_codes={-1},
-        max_retries=1,
-    )
-    s.endpoint = venue.rest_url
-    return s
-
-
-def venue_orders(venue: SimVenueThread) -> list[dict[str, Any]]:
-    res = venue_http(venue).get_open_orders(category="linear", settleCoin="USDT", limit=50)
-    return list(res["result"]["list"])
-
-
-def venue_positions(venue: SimVenueThread) -> list[dict[str, Any]]:
-    res = venue_http(venue).get_positions(category="linear", settleCoin="USDT")
-    return [p for p in res["result"]["list"] if float(p["size"]) > 0]
 
 
 async def wait_for(pilot: Pilot[int], cond: Callable[[], bool], what: str, tries: int = 80) -> None:
