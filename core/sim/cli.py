@@ -23,14 +23,14 @@ rate limits {"on" if sim.rate_limits else "off"}, faults {sim.faults or "none"}
   Admin       curl -H 'X-SIM-ADMIN: {key}' {server.rest_url}/sim/admin/stats
 
 pybit:
-  from pybit.unified_trading import HTTP, WebSocket
-  import pybit.unified_trading as ut
+  >>> from pybit.unified_trading import HTTP, WebSocket
+  >>> import pybit.unified_trading as ut
   s = HTTP(api_key="{key}", api_secret="{secret}"); s.endpoint = "{server.rest_url}"
   ut.PUBLIC_WSS = "ws://{server.settings.host}:{server.port}/v5/public/{{CHANNEL_TYPE}}"
   ut.PRIVATE_WSS = "{server.ws_private_url}"
   ws = WebSocket("linear", testnet=False)
 ccxt:
-  import ccxt
+  >>> import ccxt
   ex = ccxt.bybit({{"apiKey": "{key}", "secret": "{secret}",
                    "options": {{"defaultType": "swap", "fetchMarkets": {{"types": ["linear"]}},
                                "fetchCurrencies": False, "enableUnifiedAccount": True,
