@@ -25,17 +25,17 @@ rate limits {"on" if sim.rate_limits else "off"}, faults {sim.faults or "none"}
 pybit:
   >>> from pybit.unified_trading import HTTP, WebSocket
   >>> import pybit.unified_trading as ut
-  s = HTTP(api_key="{key}", api_secret="{secret}"); s.endpoint = "{server.rest_url}"
-  ut.PUBLIC_WSS = "ws://{server.settings.host}:{server.port}/v5/public/{{CHANNEL_TYPE}}"
-  ut.PRIVATE_WSS = "{server.ws_private_url}"
-  ws = WebSocket("linear", testnet=False)
+  >>> s = HTTP(api_key="{key}", api_secret="{secret}"); s.endpoint = "{server.rest_url}"
+  >>> ut.PUBLIC_WSS = "ws://{server.settings.host}:{server.port}/v5/public/{{CHANNEL_TYPE}}"
+  >>> ut.PRIVATE_WSS = "{server.ws_private_url}"
+  >>> ws = WebSocket("linear", testnet=False)
 ccxt:
   >>> import ccxt
-  ex = ccxt.bybit({{"apiKey": "{key}", "secret": "{secret}",
-                   "options": {{"defaultType": "swap", "fetchMarkets": {{"types": ["linear"]}},
-                               "fetchCurrencies": False, "enableUnifiedAccount": True,
-                               "enableUnifiedMargin": False}}}})
-  ex.urls["api"] = {{k: "{server.rest_url}" for k in ("spot", "futures", "v2", "public", "private")}}
+  >>> ex = ccxt.bybit({{"apiKey": "{key}", "secret": "{secret}",
+                       "options": {{"defaultType": "swap", "fetchMarkets": {{"types": ["linear"]}},
+                                   "fetchCurrencies": False, "enableUnifiedAccount": True,
+                                   "enableUnifiedMargin": False}}}})
+  >>> ex.urls["api"] = {{k: "{server.rest_url}" for k in ("spot", "futures", "v2", "public", "private")}}
 Ctrl-C to stop."""
 
 
