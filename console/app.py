@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.notifications import SeverityLevel
@@ -30,6 +31,9 @@ from core.model import Mode, OrderRequest, Side
 from themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, THEMES
 from widgets.fmt import fmt_time
 from widgets.header import HeaderData
+
+if TYPE_CHECKING:
+    from core.sim.runner import SimVenueThread
 
 log = logging.getLogger(__name__)
 
@@ -453,6 +457,23 @@ def _secret_values(settings: Settings) -> list[str]:
     return out
 
 
+def _start_embedded_sim(settings: Settings) -> SimVenueThread:
+    """The console's private sim: on the configured port, or any free one if that is taken.
+
+    The embedded venue is only ever used by this console, so another process on the port
+    (a standalone ``trade-console sim``, a second console) is no reason to fail.
+    """
+    from core.sim.runner import SimVenueThread
+
+    try:
+        return SimVenueThread(settings.sim).start()
+    except RuntimeError as exc:
+        if not isinstance(exc.__cause__, OSError) or settings.sim.port == 0:
+            raise
+        log.warning("sim port %s unavailable (%s); using a free port", settings.sim.port, exc.__cause__)
+        return SimVenueThread(settings.sim.model_copy(update={"port": 0})).start()
+
+
 def run_console(settings: Settings) -> int:
     """Run the console: embedded sim (sim mode), the real engine, the app. Returns the exit code.
 
@@ -465,14 +486,12 @@ def run_console(settings: Settings) -> int:
     logs = setup_logging(
         settings.metrics.log_dir,
         mode=settings.mode.value,
-        venue=settings.rest_url,
+        venue=f"bybit-{settings.mode.value}",
         secrets=_secret_values(settings),
     )
     sim = None
     if settings.mode is Mode.SIM and settings.sim.embedded:
-        from core.sim.runner import SimVenueThread
-
-        sim = SimVenueThread(settings.sim).start()
+        sim = _start_embedded_sim(settings)
         if settings.sim.port != sim.port:
             settings = settings.model_copy(update={"sim": settings.sim.model_copy(update={"port": sim.port})})
     try:
