@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from core.config import assert_endpoint_matches_mode
@@ -28,10 +28,9 @@ from core.resilience.errors import (
     Transient,
     Unknown,
     VenueError,
-    should_retry,
 )
 from core.resilience.ratelimit import RateLimiter
-from core.resilience.retry import RetryPolicy
+from core.resilience.retry import RetryPolicy, call_with_retry
 from core.venues.base import RestReply, Venue
 
 log = logging.getLogger(__name__)
@@ -140,21 +139,24 @@ class OrderExecutor:
         attempts: int | None = None,
         bypass_breaker: bool = False,
     ) -> T:
-        """Any call but order create: retry per the policy (transient failures only if idempotent)."""
-        limit = attempts or self.policy.max_attempts
-        for attempt in range(1, limit + 1):
-            try:
-                return await self._attempt(method, fn, bypass_breaker=bypass_breaker)
-            except CircuitOpen:
-                raise
-            except VenueError as err:
-                err.attempts = attempt
-                if not should_retry(err, idempotent) or attempt == limit:
-                    raise
-                delay = self.policy.delay_for(err, attempt)
-                log.warning("%s failed (%s); attempt %d, retry in %.2fs", method, err, attempt, delay)
-                await self.policy.sleep(delay)
-        raise AssertionError("unreachable")
+        """Any call but order create: retried by the shared tenacity policy (:func:`call_with_retry`).
+
+        Transient failures are retried only when ``idempotent``; rate limits and timestamp errors
+        always; an open circuit never. The limiter and breaker run inside each attempt
+        (:meth:`_attempt`), so ``bypass_breaker`` applies to every try.
+        """
+        policy = self.policy if attempts is None else replace(self.policy, max_attempts=attempts)
+
+        def on_retry(attempt: int, err: VenueError, delay: float) -> None:
+            log.warning("%s failed (%s); attempt %d, retry in %.2fs", method, err, attempt, delay)
+
+        return await call_with_retry(
+            lambda: self._attempt(method, fn, bypass_breaker=bypass_breaker),
+            endpoint=self.venue.endpoint_of(method),
+            idempotent=idempotent,
+            policy=policy,
+            on_retry=on_retry,
+        )
 
     # --- the order write path -------------------------------------------------------------------
     async def create(
