@@ -176,18 +176,21 @@ class RateLimiter:
             w = self._windows[group] = _Window(DEFAULT_LIMITS[OTHER_GROUP])
         return w
 
+    def _wait_locked(self, path: str, cost: int) -> tuple[float, _Window, _Window, float]:
+        """(now, the path's window, the IP window, seconds until ``cost`` fits). Hold the lock."""
+        now = self._clock()
+        own = self._window(group_for(path))
+        ip = self._windows[IP_GROUP]
+        own.prune(now)
+        ip.prune(now)
+        return now, own, ip, max(own.wait_for(now, cost), ip.wait_for(now, 1))
+
     def _reserve(self, path: str, cost: int) -> float:
         """Admit now and return 0, or admit nothing and return the seconds to wait."""
         if not self._enabled:
             return 0.0
-        group = group_for(path)
         with self._lock:
-            now = self._clock()
-            own = self._window(group)
-            ip = self._windows[IP_GROUP]
-            own.prune(now)
-            ip.prune(now)
-            wait = max(own.wait_for(now, cost), ip.wait_for(now, 1))
+            now, own, ip, wait = self._wait_locked(path, cost)
             if wait > 0:
                 return wait
             own.stamps.extend([now] * min(cost, own.limit))
@@ -203,14 +206,8 @@ class RateLimiter:
         """Seconds until ``cost`` slots for ``path`` would be free (0 if free now). Takes nothing."""
         if not self._enabled:
             return 0.0
-        group = group_for(path)
         with self._lock:
-            now = self._clock()
-            own = self._window(group)
-            ip = self._windows[IP_GROUP]
-            own.prune(now)
-            ip.prune(now)
-            return max(own.wait_for(now, cost), ip.wait_for(now, 1))
+            return self._wait_locked(path, cost)[3]
 
     async def acquire(self, path: str, cost: int = 1) -> float:
         """Wait (sleeping, never spinning) until ``cost`` slots are taken; returns seconds waited.
