@@ -6,7 +6,9 @@ target book rate (the sim's public stream pushes at Bybit's cadence). The app ru
 ``name: value unit`` lines:
 
 * startup to first full frame (engine started, ladder/tables/header filled)
-* keypress → ticket mounted with its first risk preview, p50/p95 (key event injected at the driver)
+* keypress → ticket painted: the key event is injected at the driver and the clock stops at the
+  first compositor update that draws the ticket with its risk preview, p50/p95
+* full garbage collections during the run: count and longest pause
 * store writes/s in, UI refresh ticks/s and frames/s applied
 * CPU of the console process (UI loop + engine + pybit threads; the sim runs in its own process)
 * RSS (current and peak)
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import resource
 import socket
 import statistics
@@ -29,7 +32,9 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from rich.console import RenderableType
 from textual import events
+from textual.screen import Screen
 
 from console.app import TradeConsoleApp
 from console.screens.ticket import OrderTicket
@@ -90,6 +95,50 @@ def _send_key(app: TradeConsoleApp, key: str, char: str | None) -> None:
     app._driver.send_message(event)
 
 
+class _PaintWatch:
+    """Notes when the compositor first draws the ticket (with its preview) after :meth:`reset`."""
+
+    def __init__(self, app: TradeConsoleApp) -> None:
+        self.at: float | None = None
+        self._armed = False
+        inner = app._display
+
+        def display(screen: Screen[object], renderable: RenderableType | None) -> None:
+            inner(screen, renderable)
+            if (
+                self._armed
+                and renderable is not None
+                and isinstance(screen, OrderTicket)
+                and (screen.error or screen.preview)
+            ):
+                self.at = time.perf_counter()
+                self._armed = False
+
+        app._display = display  # type: ignore[method-assign]
+
+    def reset(self) -> None:
+        """Arm for the next press."""
+        self.at = None
+        self._armed = True
+
+
+class _GcPauses:
+    """Wall time of each full (generation 2) collection while installed."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._t0 = 0.0
+        gc.callbacks.append(self._cb)
+
+    def _cb(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            self.pauses.append((time.perf_counter() - self._t0) * 1000)
+
+
 def _rss_mib() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -122,7 +171,7 @@ async def run(seconds: float, msgs: int, presses: int) -> None:
         )
         t0 = time.perf_counter()
         engine = Engine(settings)
-        app = TradeConsoleApp(engine, settings)
+        app = TradeConsoleApp(engine, settings, freeze_heap=True)  # as run_console does
         async with app.run_test(size=(160, 50)) as pilot:
             ladder = app.main.query_one(OrderLadder)
             while not (app.engine_started and ladder.symbol and engine.store.book("BTCUSDT")):
@@ -141,6 +190,7 @@ async def run(seconds: float, msgs: int, presses: int) -> None:
             if extra > 0:
                 feeder.start()
             await asyncio.sleep(1.0)
+            gc_pauses = _GcPauses()
             v0, f0, s0 = engine.store.version, app.bridge.frames, app.bridge.skipped
             c0, w0 = _cpu_s(), time.perf_counter()
             await asyncio.sleep(seconds)
@@ -154,14 +204,16 @@ async def run(seconds: float, msgs: int, presses: int) -> None:
             print(f"ui_process_cpu: {cpu:.0f} % of one core (UI loop + engine + pybit threads + feeder)")
 
             lat: list[float] = []
+            painted = _PaintWatch(app)
             for _ in range(presses):
+                painted.reset()
                 t = time.perf_counter()
                 _send_key(app, "b", "b")
-                while not (isinstance(app.screen, OrderTicket) and (app.screen.error or app.screen.preview)):
+                while painted.at is None:
                     await asyncio.sleep(0.0005)
                     if time.perf_counter() - t > 10:
                         raise TimeoutError(f"ticket did not open; screen={app.screen!r}")
-                lat.append((time.perf_counter() - t) * 1000)
+                lat.append((painted.at - t) * 1000)
                 _send_key(app, "escape", None)
                 while isinstance(app.screen, OrderTicket):
                     await asyncio.sleep(0.0005)
@@ -170,6 +222,8 @@ async def run(seconds: float, msgs: int, presses: int) -> None:
             p95 = lat[max(0, int(len(lat) * 0.95) - 1)]
             print(f"ui_key_to_ticket_p50: {statistics.median(lat):.1f} ms")
             print(f"ui_key_to_ticket_p95: {p95:.1f} ms")
+            print(f"ui_gc_full_collections: {len(gc_pauses.pauses)}")
+            print(f"ui_gc_full_pause_max: {max(gc_pauses.pauses, default=0.0):.1f} ms")
             print(f"ui_rss: {_rss_mib():.0f} MiB")
             stop.set()
             print(f"ui_rss_peak: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

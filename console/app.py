@@ -9,16 +9,18 @@ loop that drains the engine's store into the panes.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 from textual.app import App
+from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
 from console.bridge import Frame, UIBridge, Waker
 from console.commands import SymbolCommands, ThemeCommands
-from console.keymap import APP_BINDINGS, BINDING_IDS
+from console.keymap import APP_BINDINGS, BINDING_IDS, MAIN_BINDINGS, effective_key
 from console.screens.main import MainScreen
 from console.screens.modals import AmendResult, AmendScreen, ConfirmScreen, HelpScreen, LiveConfirmScreen
 from console.screens.panic import PanicScreen
@@ -40,6 +42,22 @@ log = logging.getLogger(__name__)
 EXIT_LIVE_REFUSED = 3
 EXIT_ENGINE_FAILED = 4
 TICKET_SCREEN = "order-ticket"
+HEAP_SETTLE_AFTER_S = 0.5
+"""Delay after the engine starts before :func:`settle_heap` (the first full frames come first)."""
+
+
+def settle_heap() -> None:
+    """Collect once, then move every surviving start-up object out of the collector's sight.
+
+    The console keeps ~120k long-lived objects (Textual's DOM and styles, pybit, instruments); a
+    full collection walks all of them, ~60 ms on this class of machine, and a keypress that lands
+    behind one waits that long. Frozen, a full collection walks only what was created since: ~9 ms
+    (``bench/ui.py``). Called once, after start-up, so nothing frozen is garbage. Only the
+    console's own process does this (``freeze_heap``): a test process hosting many apps would
+    keep each one's frozen objects for good.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class TradeConsoleApp(App[int]):
@@ -60,6 +78,7 @@ class TradeConsoleApp(App[int]):
         clock: Clock | None = None,
         start_engine: bool = True,
         refresh: bool = True,
+        freeze_heap: bool = False,
     ) -> None:
         super().__init__()
         for theme in THEMES.values():
@@ -82,6 +101,7 @@ class TradeConsoleApp(App[int]):
         self.bridge.symbol = self.symbol
         self.start_engine = start_engine
         self.auto_refresh_ui = refresh
+        self.freeze_heap = freeze_heap
         self.engine_started = False
         self.panic_running = False
         self.last_result: CommandResult | None = None
@@ -91,6 +111,19 @@ class TradeConsoleApp(App[int]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Trading colour variables for any theme that lacks them."""
         return dict(THEME_VARIABLE_DEFAULTS)
+
+    def key_hints(self) -> list[tuple[str, str]]:
+        """The key bar's ``(key, description)`` pairs: shown bindings, after the user's keymap."""
+        hints = []
+        for b in MAIN_BINDINGS + APP_BINDINGS:
+            if b.show and b.id:
+                key = effective_key(b.id, self._keymap).split(",")[0].strip()
+                hints.append((self.get_key_display(Binding(key, b.action, b.description)), b.description))
+        return hints
+
+    def palette_hint(self) -> tuple[str, str]:
+        """The command palette's key, for the right end of the key bar."""
+        return (self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "command_palette")), "palette")
 
     # --- lifecycle --------------------------------------------------------------------------
     async def on_mount(self) -> None:
@@ -128,6 +161,8 @@ class TradeConsoleApp(App[int]):
             return
         self.engine_started = True
         self.refresh_ui(force=True)
+        if self.freeze_heap:
+            self.set_timer(HEAP_SETTLE_AFTER_S, settle_heap, name="settle-heap")
 
     async def on_unmount(self) -> None:
         """Stop the engine; exchange-side orders stay where they are."""
@@ -496,7 +531,7 @@ def run_console(settings: Settings) -> int:
             settings = settings.model_copy(update={"sim": settings.sim.model_copy(update={"port": sim.port})})
     try:
         engine = Engine(settings)
-        app = TradeConsoleApp(engine, settings)
+        app = TradeConsoleApp(engine, settings, freeze_heap=True)
         app.run()
         return app.return_code or 0
     finally:

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, cast
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from console.keymap import MAIN_BINDINGS
 from core.model import Mode, Side
 from widgets.chart import PriceChart
 from widgets.header import AccountHeader
+from widgets.keybar import KeyBar
 from widgets.ladder import OrderLadder
 from widgets.log_pane import EventLog
 from widgets.orders import OrdersTable
@@ -53,9 +53,10 @@ class MainScreen(Screen[None]):
         self.orders = OrdersTable(id="orders")
         self.log_pane = EventLog(id="log")
         self.risk = RiskMeters(id="risk")
+        self.keybar = KeyBar(id="keybar")
 
     def compose(self) -> ComposeResult:
-        """Header, two columns, log + risk row, footer."""
+        """Header, two columns, log + risk row, key bar."""
         yield self.header
         with Horizontal(id="body"):
             with Vertical(id="market-col"):
@@ -69,7 +70,7 @@ class MainScreen(Screen[None]):
             yield self.log_pane
             with Vertical(id="risk-col"):
                 yield self.risk
-        yield Footer()
+        yield self.keybar
 
     def on_mount(self) -> None:
         """Pane titles."""
@@ -78,6 +79,7 @@ class MainScreen(Screen[None]):
         self.query_one("#ladder").border_title = "Book"
         self.query_one("#tape").border_title = "Trades"
         self.query_one("#risk-col").border_title = "Risk"
+        self.keybar.set_keys(self.console.key_hints(), self.console.palette_hint())
 
     @property
     def console(self) -> TradeConsoleApp:

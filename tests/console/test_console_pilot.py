@@ -306,3 +306,53 @@ async def test_rejection_toast_and_log_keep_bracketed_text() -> None:
         notes = list(app._notifications)
         assert notes and "qty [0.0001] < min" in notes[-1].message and not notes[-1].markup
         assert any("retCode 10001: qty [0.0001] < min" in line for line in app.main.log_pane.history)
+
+
+async def test_opening_the_ticket_all_day_does_not_grow_the_heap() -> None:
+    """Regression: Textual's Footer left every recomposed key widget alive (one set per screen
+    change), so each ticket open/close kept ~2,000 objects and full collections grew without
+    bound. The key bar draws plain data; the number of live widgets stays flat."""
+    import gc
+
+    from textual.widget import Widget
+
+    from widgets.keybar import KeyBar
+
+    def live_widgets() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if isinstance(o, Widget))
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        bar = app.main.query_one(KeyBar)
+        assert ("b", "Buy") in bar.keys and ("^k", "PANIC") in bar.keys
+        for _ in range(3):
+            await pilot.press("b", "escape")
+        before = live_widgets()
+        for _ in range(20):
+            await pilot.press("b")
+            assert isinstance(app.screen, OrderTicket)
+            await pilot.press("escape")
+        await pilot.pause()
+        assert live_widgets() - before <= 2
+
+
+async def test_console_freezes_its_start_up_heap_once_the_engine_runs() -> None:
+    """``run_console`` apps move start-up objects out of the collector's sight after the engine
+    starts, so a full collection (and a keypress queued behind it) stays short."""
+    import gc
+
+    from console.app import TradeConsoleApp
+
+    app = make_app()
+    frozen_app = TradeConsoleApp(app.engine, app.settings, clock=app.clock, refresh=False, freeze_heap=True)
+    gc.unfreeze()
+    try:
+        async with frozen_app.run_test(size=SIZE) as pilot:
+            while not frozen_app.engine_started:
+                await pilot.pause()
+            assert gc.get_freeze_count() == 0, "nothing is frozen before the first frames"
+            await pilot.pause(0.8)
+            assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
