@@ -237,7 +237,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--seconds", type=float, default=5.0, help="steady-state window")
     p.add_argument("--msgs", type=int, default=2000, help="target book msgs/s across all symbols")
-    p.add_argument("--presses", type=int, default=20, help="ticket open/close samples")
+    p.add_argument("--presses", type=int, default=40, help="ticket open/close samples")
     args = p.parse_args()
     asyncio.run(run(args.seconds, args.msgs, args.presses))
 

@@ -195,6 +195,7 @@ async def test_keymap_from_settings_remaps_panic() -> None:
         await pilot.press("f12")
         assert isinstance(app.screen, PanicScreen)
         assert any("bogus" in line for line in app.main.query_one(EventLog).history)
+        assert ("f12", "PANIC") in app.main.keybar.keys, "the key bar shows the remapped key"
 
 
 async def test_live_wrong_phrase_quits_without_starting_the_engine() -> None:
