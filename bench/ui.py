@@ -41,6 +41,7 @@ from console.screens.ticket import OrderTicket
 from core.config import SimSettings, load_settings
 from core.engine import Engine
 from core.model import BookLevel, BookView
+from core.observability.logging import setup_logging
 from core.store import MarketStore
 from widgets.ladder import OrderLadder
 
@@ -169,6 +170,8 @@ async def run(seconds: float, msgs: int, presses: int) -> None:
             journal={"path": str(tmp / "journal.db")},
             metrics={"enabled": False, "log_dir": str(tmp / "log")},
         )
+        # Log to files as run_console does (without root handlers pybit would add its own).
+        logs = setup_logging(settings.metrics.log_dir, mode="sim", venue="bybit-sim")
         t0 = time.perf_counter()
         engine = Engine(settings)
         app = TradeConsoleApp(engine, settings, freeze_heap=True)  # as run_console does
@@ -227,6 +230,7 @@ async def run(seconds: float, msgs: int, presses: int) -> None:
             print(f"ui_rss: {_rss_mib():.0f} MiB")
             stop.set()
             print(f"ui_rss_peak: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+        logs.close()
     finally:
         sim.terminate()
         sim.wait(10)

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
@@ -163,6 +165,22 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
         self.request: OrderRequest | None = None
         self.preview: RiskPreview | None = None
         self.error = ""
+        self._styled_for: tuple[object, ...] | None = None
+
+    def post_message(self, message: Message) -> bool:
+        """Skip the full restyle on reopen when nothing it depends on changed.
+
+        Every push resumes a screen with ``refresh_styles=True``: all ~27 nodes of the ticket are
+        restyled (about 8 ms, a third of the key→ticket time). The ticket is reused, so its styles
+        only go stale when the theme, the app's breakpoint classes or the terminal size changed
+        since they were computed; class changes on the ticket itself (buy/sell) restyle at once.
+        """
+        if isinstance(message, events.ScreenResume) and message.refresh_styles:
+            key = (self.app.theme, frozenset(self.app.classes), self.app.size)
+            if key == self._styled_for:
+                message.refresh_styles = False
+            self._styled_for = key
+        return super().post_message(message)
 
     def compose(self) -> ComposeResult:
         """Fields on the left, preview on the right."""

@@ -357,3 +357,46 @@ async def test_console_freezes_its_start_up_heap_once_the_engine_runs() -> None:
             assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+async def test_reopened_ticket_follows_a_theme_switch() -> None:
+    """The reused ticket skips its restyle on reopen only while theme, breakpoints and size are
+    unchanged; after a theme switch it shows the new theme's colours."""
+    from textual.color import Color
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for theme in ("trade-light", "trade-colorblind", "trade-dark"):
+            await pilot.press("b")
+            ticket = app.screen
+            assert isinstance(ticket, OrderTicket)
+            title = ticket.query_one("#ticket-title")
+            assert title.styles.background == Color.parse(app.get_css_variables()["bid"])
+            await pilot.press("escape")
+            app.set_theme(theme)
+            await pilot.pause()
+        await pilot.press("s")
+        ticket = app.screen
+        assert isinstance(ticket, OrderTicket)
+        assert app.theme == "trade-dark"
+        title = ticket.query_one("#ticket-title")
+        assert title.styles.background == Color.parse(app.get_css_variables()["ask"])
+
+
+async def test_reopened_ticket_follows_a_terminal_resize() -> None:
+    """Narrow breakpoint classes change while the ticket is closed: the next open restyles it."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        ticket = app.screen
+        assert isinstance(ticket, OrderTicket)
+        await pilot.pause()
+        box = ticket.query_one(".ticket-box")
+        assert box.outer_size.width == 100
+        await pilot.press("escape")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.press("b")
+        await pilot.pause()
+        assert app.screen is ticket
+        assert box.outer_size.width == 80, "the narrow layout applies to the reused ticket"
