@@ -130,6 +130,25 @@ def _feed_back(
         breaker.record_failure(endpoint, err)
 
 
+def _classified(
+    exc: Exception,
+    classify: Classifier,
+    endpoint: str,
+    idempotent: bool,
+    attempts: int,
+    limiter: RateLimiter | None,
+    breaker: EndpointBreaker | None,
+) -> VenueError | None:
+    """The :class:`VenueError` to raise for ``exc`` (None: re-raise ``exc`` itself), after feeding
+    rate limits and failures back to the limiter and breaker."""
+    err = classify(exc, endpoint, idempotent)
+    if err is None:
+        return None
+    err.attempts = attempts
+    _feed_back(err, endpoint, limiter, breaker)
+    return None if err is exc else err
+
+
 async def call_with_retry(
     fn: Callable[[], Awaitable[T]],
     *,
@@ -161,12 +180,8 @@ async def call_with_retry(
         try:
             result = await fn()
         except Exception as exc:
-            err = cls(exc, endpoint, idempotent)
+            err = _classified(exc, cls, endpoint, idempotent, attempts, limiter, breaker)
             if err is None:
-                raise
-            err.attempts = attempts
-            _feed_back(err, endpoint, limiter, breaker)
-            if err is exc:
                 raise
             raise err from exc
         if breaker is not None:
@@ -209,12 +224,8 @@ def call_with_retry_sync(
         try:
             result = fn()
         except Exception as exc:
-            err = cls(exc, endpoint, idempotent)
+            err = _classified(exc, cls, endpoint, idempotent, attempts, limiter, breaker)
             if err is None:
-                raise
-            err.attempts = attempts
-            _feed_back(err, endpoint, limiter, breaker)
-            if err is exc:
                 raise
             raise err from exc
         if breaker is not None:
