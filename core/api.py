@@ -39,6 +39,24 @@ class RiskPreview:
     loss_at_stop: Decimal | None
     checks: tuple[CheckResult, ...]
     build_error: str = ""
+    trigger: Decimal | None = None
+    """The trigger price that will be sent (after rounding), for conditional orders."""
+    take_profit: Decimal | None = None
+    """The take-profit that will be sent (after rounding)."""
+    stop_loss: Decimal | None = None
+    """The stop-loss that will be sent (after rounding)."""
+    adjustments: tuple[str, ...] = ()
+    """One line per value the builder changed from what was typed (``qty 0.0015 → 0.001 (step 0.001)``)."""
+    notes: tuple[str, ...] = ()
+    """Plain-words facts about the order: liquidity taken, what an attached TP/SL governs."""
+    stop_qty: Decimal | None = None
+    """Contracts the stop-loss will close: the whole resulting position, not just this order."""
+    closing_qty: Decimal = Decimal(0)
+    """Contracts of an existing position this order closes (reduce-only or opposite side)."""
+    margin_released: Decimal | None = None
+    """Initial margin freed by the closing part, when the order reduces a position."""
+    realised_pnl: Decimal | None = None
+    """Estimated realised PnL of the closing part (after the exit fee), when the order reduces a position."""
 
     @property
     def allowed(self) -> bool:

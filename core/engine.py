@@ -36,7 +36,8 @@ from core.orders.ids import new_order_link_id
 from core.panic import PanicRunner
 from core.resilience.errors import VenueError
 from core.risk.context import RiskContext, summarize_open_orders
-from core.risk.sizing import build_preview, error_preview
+from core.risk.preview import PreviewContext, preview_order
+from core.risk.sizing import error_preview
 from core.store import MarketStore
 from core.venues.base import Venue
 from core.venues.bybit.feeds import BybitFeeds
@@ -198,9 +199,17 @@ class Engine(EngineRuntime):
             return error_preview(request.symbol, request.qty, request.price, built)
         checks = self.risk_chain.evaluate(built, self.risk_context(request.symbol))
         taker, maker = self._fees.get(request.symbol, (Decimal("0.00055"), Decimal("0.0002")))
-        return build_preview(
-            built, checks, leverage=self._leverage(request.symbol), taker_fee=taker, maker_fee=maker
+        book = self.store.book(request.symbol)
+        ctx = PreviewContext(
+            instrument=self._instruments[request.symbol],
+            leverage=self._leverage(request.symbol),
+            position=self.state.positions.get(request.symbol),
+            best_bid=book.best_bid if book is not None else None,
+            best_ask=book.best_ask if book is not None else None,
+            taker_fee=taker,
+            maker_fee=maker,
         )
+        return preview_order(request, built, checks, ctx)
 
     def _reject(
         self, symbol: str, link_id: str, check: str, reason: str, intent: JournalEntry | None = None
