@@ -13,7 +13,7 @@ real price is further away. Treat it as an estimate for display, never as a risk
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from core.api import CheckResult, RiskPreview
 from core.model import Side, TimeInForce
@@ -72,12 +72,33 @@ def loss_at_stop(
     return qty * move + (qty * entry + qty * stop) * fee_rate
 
 
-def qty_for_risk(side: Side, risk_amount: Decimal, entry: Decimal, stop: Decimal) -> Decimal:
-    """Contracts such that hitting ``stop`` loses ``risk_amount`` (before fees; unrounded)."""
-    move = (entry - stop) if side is Side.BUY else (stop - entry)
-    if move <= 0:
-        raise ValueError(f"stop {stop} is not on the losing side of entry {entry} for a {side.value}")
-    return risk_amount / move
+def qty_for_risk(
+    risk_amount: Decimal, entry: Decimal, stop: Decimal, taker_fee: Decimal, qty_step: Decimal
+) -> Decimal:
+    """Contracts that lose at most ``risk_amount`` if a position opened at ``entry`` is stopped at ``stop``.
+
+    ``qty = risk_amount / (|entry - stop| + taker_fee x (entry + stop))``: the price move plus the
+    fee on the entry and on the exit notional (taker on both, the worst case), rounded *down* to a
+    whole multiple of ``qty_step`` so the loss at the stop never exceeds ``risk_amount``
+    (:func:`loss_at_stop` of the result with the same fee rate is ``<= risk_amount``). The result
+    may be 0 when even one step would risk more. Which side of ``entry`` the stop must be on is
+    the caller's check (a buy's stop below, a sell's above). Raises ValueError for a non-positive
+    amount, price or step, a negative fee rate, or a stop equal to the entry.
+    """
+    if risk_amount <= 0:
+        raise ValueError(f"risk amount must be positive, got {risk_amount}")
+    if entry <= 0 or stop <= 0:
+        raise ValueError(f"entry and stop must be positive, got entry {entry}, stop {stop}")
+    if qty_step <= 0 or taker_fee < 0:
+        raise ValueError(f"qty step must be positive and fee rate >= 0, got {qty_step}, {taker_fee}")
+    if stop == entry:
+        raise ValueError(f"stop {stop} equals entry {entry}: the risk per contract is only fees")
+    per_unit = abs(entry - stop) + taker_fee * (entry + stop)
+    steps = (risk_amount / per_unit / qty_step).to_integral_value(rounding=ROUND_FLOOR)
+    qty = (steps * qty_step).quantize(qty_step)
+    while qty > 0 and qty * per_unit > risk_amount:  # the division itself may have rounded up
+        qty -= qty_step
+    return max(qty, _ZERO.quantize(qty_step))
 
 
 def build_preview(

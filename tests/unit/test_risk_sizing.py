@@ -64,9 +64,37 @@ def test_loss_at_stop_and_qty_for_risk() -> None:
     assert loss_at_stop(Side.BUY, D("2"), D("100"), D("95")) == D("10")
     assert loss_at_stop(Side.SELL, D("2"), D("100"), D("105")) == D("10")
     assert loss_at_stop(Side.BUY, D("1"), D("100"), D("90"), D("0.001")) == D("10.19")
-    assert qty_for_risk(Side.BUY, D("100"), D("50000"), D("49000")) == D("0.1")
+    assert qty_for_risk(D("100"), D("50000"), D("49000"), D("0"), D("0.001")) == D("0.1")
+    # fees on entry and exit: 1000 move + 0.001 x 99000 = 1099 per contract -> 0.090 (rounded down)
+    assert qty_for_risk(D("100"), D("50000"), D("49000"), D("0.001"), D("0.001")) == D("0.090")
+    assert qty_for_risk(D("100"), D("50000"), D("51000"), D("0"), D("0.001")) == D("0.1")  # a short's stop
+    assert qty_for_risk(D("1"), D("50000"), D("49000"), D("0"), D("0.01")) == D("0")  # one step risks 10
     with pytest.raises(ValueError):
-        qty_for_risk(Side.SELL, D("100"), D("50000"), D("49000"))
+        qty_for_risk(D("100"), D("50000"), D("50000"), D("0"), D("0.001"))
+    with pytest.raises(ValueError):
+        qty_for_risk(D("0"), D("50000"), D("49000"), D("0"), D("0.001"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    risk=st.decimals(D("0.01"), D("100000"), places=2),
+    entry=st.decimals(D("0.001"), D("1000000"), places=3),
+    move_pct=st.decimals(D("0.01"), D("99"), places=2),
+    fee=st.sampled_from([D("0"), D("0.0002"), D("0.00055"), D("0.001")]),
+    step=st.sampled_from([D("0.001"), D("0.01"), D("0.1"), D("1")]),
+    long=st.booleans(),
+)
+def test_qty_for_risk_never_risks_more_than_the_amount(
+    risk: D, entry: D, move_pct: D, fee: D, step: D, long: bool
+) -> None:
+    move = entry * move_pct / 100
+    stop = entry - move if long else entry + move
+    side = Side.BUY if long else Side.SELL
+    qty = qty_for_risk(risk, entry, stop, fee, step)
+    assert qty >= 0 and qty % step == 0
+    assert loss_at_stop(side, qty, entry, stop, fee) <= risk
+    # and it is the largest such quantity: one more step would risk more than the amount
+    assert loss_at_stop(side, qty + step, entry, stop, fee) > risk
 
 
 def test_fee_rate_for_post_only() -> None:
