@@ -3,68 +3,149 @@
 Sub-commands:
   (none)          open the console (sim by default)
   sim             run the built-in Bybit-V5 venue standalone on loopback
-  check-config    print the effective settings, secrets redacted; exit 2 on any error
+  check-config    validate and print the effective settings, secrets redacted; exit 2 on any error
   journal         read the trade journal
   engine-demo     place, amend, cancel and panic against the sim, then print the journal
+
+The global flags ``--config``, ``--mode`` and ``--live`` may be written before or after the
+sub-command and mean the same in both places. A flag that makes no sense for a sub-command is
+refused with the reason, never silently dropped; every error exits with code 2 and no traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
-from core.config import ConfigError, Settings, load_settings
+from core.config import ConfigError, Settings, SettingsCheck, load_settings
 
 EXIT_CONFIG = 2
+MODES = ("sim", "demo", "live")
+
+#: Global flags: (dest, what to call it in messages).
+_GLOBALS = (("config", "--config"), ("mode", "--mode"), ("live", "--live"))
+_SUB = "sub_"
 
 
-def _add_config(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="PATH", help="config file (default: $TRADE_CONFIG or ./config.toml)")
+def _add_globals(p: argparse.ArgumentParser, *, sub: bool) -> None:
+    """The global flags. On a sub-command they land in ``sub_*`` so neither place overwrites the other."""
+    prefix = _SUB if sub else ""
+    p.add_argument(
+        "--config",
+        dest=f"{prefix}config",
+        metavar="PATH",
+        help="config file (default: $TRADE_CONFIG or ./config.toml)",
+    )
+    p.add_argument("--mode", dest=f"{prefix}mode", choices=MODES, help="override the configured mode")
+    p.add_argument(
+        "--live",
+        dest=f"{prefix}live",
+        action="store_true",
+        default=False,
+        help="allow live (mainnet, real money) mode",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every sub-command."""
     parser = argparse.ArgumentParser(prog="trade-console", description="Terminal trading console for perps.")
-    _add_config(parser)
-    parser.add_argument("--live", action="store_true", help="allow live (mainnet, real money) mode")
-    parser.add_argument("--mode", choices=["sim", "demo", "live"], help="override the configured mode")
+    _add_globals(parser, sub=False)
     sub = parser.add_subparsers(dest="command")
 
     sim = sub.add_parser("sim", help="run the built-in Bybit-V5 venue on loopback")
-    _add_config(sim)
+    _add_globals(sim, sub=True)
     sim.add_argument("--host", default=None, help="loopback address to bind (default from config)")
     sim.add_argument("--port", type=int, default=None, help="port (default from config)")
     sim.add_argument("--seed", type=int, default=None, help="market generator seed")
     sim.add_argument("--faults", default=None, help='fault spec, e.g. "rate_limit=0.05,http5xx=0.01"')
     sim.add_argument("--rate", type=float, default=None, help="book/ticker updates per second per symbol")
 
-    chk = sub.add_parser("check-config", help="print effective settings (secrets redacted)")
-    _add_config(chk)
-    chk.add_argument("--live", action="store_true", help="validate as if --live were given")
+    chk = sub.add_parser(
+        "check-config",
+        help="validate and print effective settings (secrets redacted)",
+        description="Validate the settings (and, when the venue answers, that it lists every "
+        "configured symbol), then print them with secrets redacted. Exit 2 on any error.",
+    )
+    _add_globals(chk, sub=True)
+    chk.add_argument("--offline", action="store_true", help="do not ask the venue about the symbols")
+    chk.add_argument(
+        "--timeout", type=float, default=3.0, metavar="S", help="seconds to wait for the venue (default 3)"
+    )
 
     jr = sub.add_parser("journal", help="read the trade journal")
-    _add_config(jr)
+    _add_globals(jr, sub=True)
     jr.add_argument("--since", help="ISO time or seq number to start from")
     jr.add_argument("--symbol", help="only this symbol")
     jr.add_argument("--csv", action="store_true", help="CSV instead of a table")
     jr.add_argument("--path", help="journal file (default from config)")
 
     demo = sub.add_parser("engine-demo", help="scripted place/amend/cancel/panic against the sim")
-    _add_config(demo)
+    _add_globals(demo, sub=True)
     return parser
 
 
-def _load(args: argparse.Namespace, **overrides: object) -> Settings:
-    if getattr(args, "mode", None):
+def merge_globals(args: argparse.Namespace) -> None:
+    """Fold the flags written after the sub-command into the top-level ones.
+
+    Raises :class:`ConfigError` when one flag is given two different values.
+    """
+    problems: list[tuple[str, str]] = []
+    for dest, flag in _GLOBALS:
+        before, after = getattr(args, dest, None), getattr(args, _SUB + dest, None)
+        if dest == "live":
+            setattr(args, dest, bool(before or after))
+        elif before is not None and after is not None and before != after:
+            problems.append(
+                (flag, f"given twice with different values ({before!r} and {after!r}); give it once")
+            )
+        elif after is not None:
+            setattr(args, dest, after)
+    if problems:
+        raise ConfigError(problems)
+
+
+def _refuse(args: argparse.Namespace, why: str, *, allowed_mode: str | None = None) -> None:
+    """Refuse ``--mode``/``--live`` for a sub-command that cannot honour them."""
+    problems: list[tuple[str, str]] = []
+    if args.mode is not None and args.mode != allowed_mode:
+        problems.append(("--mode", f"{why}; remove --mode {args.mode}"))
+    if args.live:
+        problems.append(("--live", f"{why}; remove --live"))
+    if problems:
+        raise ConfigError(problems)
+
+
+def _load(args: argparse.Namespace, *, ui: bool = False, **overrides: object) -> Settings:
+    """Settings from the flags; ``ui`` adds the console's own checks (theme, key binding ids)."""
+    if args.mode and "mode" not in overrides:
         overrides["mode"] = args.mode
-    return load_settings(args.config, allow_live=bool(getattr(args, "live", False)), **overrides)
+    checks: list[SettingsCheck] = []
+    if ui:
+        from console.config_check import ui_problems
+
+        checks.append(ui_problems)
+    return load_settings(args.config, allow_live=bool(args.live), extra_checks=checks, **overrides)
+
+
+def _warn(line: str) -> None:
+    print(f"trade-console: warning: {line}", file=sys.stderr)
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    """Print the effective settings with secrets redacted."""
-    settings = _load(args)
+    """Validate the settings (console and venue included), then print them with secrets redacted."""
+    from console.config_check import check_venue_symbols
+
+    settings = _load(args, ui=True)
+    if args.timeout <= 0:
+        raise ConfigError([("--timeout", f"must be a positive number of seconds, got {args.timeout}")])
+    if args.offline:
+        _warn("--offline: symbols not checked against the venue")
+    else:
+        for line in check_venue_symbols(settings, args.timeout):
+            _warn(line)
     print(json.dumps(settings.redacted(), indent=2, default=str))
     return 0
 
@@ -73,7 +154,8 @@ def cmd_sim(args: argparse.Namespace) -> int:
     """Run the sim venue in the foreground until Ctrl-C."""
     from core.sim.cli import run_standalone
 
-    settings = _load(args)
+    _refuse(args, "`sim` runs the built-in venue, which is always sim", allowed_mode="sim")
+    settings = _load(args, mode="sim")
     return run_standalone(
         settings.sim,
         host=args.host,
@@ -88,7 +170,9 @@ def cmd_journal(args: argparse.Namespace) -> int:
     """Print journal records."""
     from core.journal.reader import run_journal_cli
 
-    path = args.path or _load(args).journal.path
+    # An explicit --config is always read (a missing file is an error even with --path).
+    settings = _load(args) if args.config is not None or not args.path else None
+    path = args.path or (settings.journal.path if settings else "")
     return run_journal_cli(path, args.since, args.symbol, args.csv)
 
 
@@ -96,41 +180,44 @@ def cmd_engine_demo(args: argparse.Namespace) -> int:
     """Place, amend, cancel and panic against an embedded sim; then print the journal."""
     from console.demo import run_engine_demo
 
+    _refuse(args, "`engine-demo` always runs on an embedded sim venue", allowed_mode="sim")
     return run_engine_demo(_load(args, mode="sim"))
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    """Open the console (until the console exists, run the sim in the foreground)."""
-    settings = _load(args)
-    try:
-        from console.app import run_console
-    except ImportError:
-        print("The console UI is not built yet; starting the sim venue in the foreground instead.")
-        from core.sim.cli import run_standalone
+    """Open the console after validating the settings it will use."""
+    from console.app import run_console
 
-        return run_standalone(settings.sim)
+    settings = _load(args, ui=True)
+
     return run_console(settings)
 
 
+HANDLERS = {
+    None: cmd_console,
+    "sim": cmd_sim,
+    "check-config": cmd_check_config,
+    "journal": cmd_journal,
+    "engine-demo": cmd_engine_demo,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``trade-console`` script."""
+    """Entry point of the ``trade-console`` script; returns the exit code (2 on a usage or config error)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    handlers = {
-        None: cmd_console,
-        "sim": cmd_sim,
-        "check-config": cmd_check_config,
-        "journal": cmd_journal,
-        "engine-demo": cmd_engine_demo,
-    }
-    handler = handlers.get(args.command)
-    if handler is None:
-        parser.error(f"{args.command} is not available yet")
     try:
-        return handler(args)
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage and the error (or --help)
+        return exc.code if isinstance(exc.code, int) else EXIT_CONFIG
+    try:
+        merge_globals(args)
+        return HANDLERS[args.command](args)
     except ConfigError as exc:
         print(f"trade-console: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

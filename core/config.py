@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import stat
 import tomllib
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -354,30 +356,81 @@ def _check_mode(s: Settings, allow_live: bool) -> list[tuple[str, str]]:
     return problems
 
 
-def load_settings(
-    config_path: str | os.PathLike[str] | None = None,
-    *,
-    allow_live: bool = False,
-    **overrides: Any,
-) -> Settings:
-    """Load, merge and validate settings. Raises :class:`ConfigError` naming every bad key.
+#: A Bybit linear symbol as the venue spells it: upper-case letters and digits (``1000PEPEUSDT``).
+_SYMBOL_RE = re.compile(r"[A-Z0-9]{2,30}")
 
-    ``config_path`` defaults to ``$TRADE_CONFIG`` or the project's ``config.toml``.
-    """
+
+def _check_symbols(s: Settings) -> list[tuple[str, str]]:
+    """``risk.symbols`` is a non-empty list of distinct venue symbols holding ``ui.default_symbol``."""
+    symbols = s.risk.symbols
+    if not symbols:
+        return [("risk.symbols", 'is empty; list at least one symbol, e.g. symbols = ["BTCUSDT"]')]
+    problems: list[tuple[str, str]] = []
+    bad = [sym for sym in symbols if not _SYMBOL_RE.fullmatch(sym)]
+    if bad:
+        problems.append(
+            (
+                "risk.symbols",
+                f"{', '.join(map(repr, bad))} not a venue symbol; write it as the venue does, "
+                "upper case, e.g. BTCUSDT",
+            )
+        )
+    dupes = sorted({sym for sym in symbols if symbols.count(sym) > 1})
+    if dupes:
+        problems.append(("risk.symbols", f"{', '.join(dupes)} listed more than once; list each symbol once"))
+    if s.ui.default_symbol not in symbols:
+        problems.append(
+            (
+                "ui.default_symbol",
+                f"{s.ui.default_symbol!r} is not in risk.symbols {list(symbols)}; "
+                "set it to one of them or add it to risk.symbols",
+            )
+        )
+    return problems
+
+
+#: A check of loaded settings by a layer core cannot import (the console's themes and key ids):
+#: returns ``(key, message)`` problems, each message saying how to fix it.
+SettingsCheck = Callable[["Settings"], list[tuple[str, str]]]
+
+
+def _config_file(config_path: str | os.PathLike[str] | None) -> Path | None:
+    """The config file to read: the argument, ``$TRADE_CONFIG`` or the project's ``config.toml``."""
     path: Path | None
+    source = "--config"
     if config_path is not None:
         path = Path(config_path)
     elif os.environ.get("TRADE_CONFIG"):
-        path = Path(os.environ["TRADE_CONFIG"])
+        path, source = Path(os.environ["TRADE_CONFIG"]), "TRADE_CONFIG"
     else:
         path = DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
-    if path is not None and not path.exists():
-        raise ConfigError([("--config", f"{path} does not exist")])
+    if path is not None and not path.is_file():
+        what = "is a directory" if path.is_dir() else "does not exist"
+        raise ConfigError(
+            [(source, f"{path} {what}; give the path of a config file (see config.toml for an example)")]
+        )
     if path is not None:
         try:
             tomllib.loads(path.read_text())
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError([("config", f"{path} is not valid TOML: {exc}")]) from None
+    return path
+
+
+def load_settings(
+    config_path: str | os.PathLike[str] | None = None,
+    *,
+    allow_live: bool = False,
+    extra_checks: Sequence[SettingsCheck] = (),
+    **overrides: Any,
+) -> Settings:
+    """Load, merge and validate settings. Raises :class:`ConfigError` naming every bad key.
+
+    ``config_path`` defaults to ``$TRADE_CONFIG`` or the project's ``config.toml``; a path that
+    is not a file is an error. ``extra_checks`` run on the loaded settings and their problems are
+    reported together with core's own.
+    """
+    path = _config_file(config_path)
     _CONFIG_PATH_HOLDER["path"] = path
     try:
         settings = Settings(**overrides)
@@ -392,7 +445,9 @@ def load_settings(
             if getattr(settings, name) is None:
                 updates[name] = value
     settings = settings.model_copy(update=updates)
-    problems = _check_mode(settings, allow_live)
+    problems = _check_mode(settings, allow_live) + _check_symbols(settings)
+    for check in extra_checks:
+        problems += check(settings)
     if problems:
         raise ConfigError(problems)
     return settings

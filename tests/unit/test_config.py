@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -131,13 +132,62 @@ def test_check_config_redacts_and_exits_2(
     monkeypatch.setenv("TRADE_MODE", "demo")
     monkeypatch.setenv("TRADE_DEMO_API_KEY", KEY)
     monkeypatch.setenv("TRADE_DEMO_API_SECRET", SECRET)
-    assert main(["check-config"]) == 0
+    assert main(["check-config", "--offline"]) == 0  # offline: tests never leave loopback
     out = capsys.readouterr()
     assert SECRET not in out.out + out.err
     assert KEY not in out.out + out.err
     assert "api-demo.bybit.com" in out.out
     monkeypatch.setenv("TRADE_MODE", "live")
-    assert main(["check-config"]) == 2
+    assert main(["check-config", "--offline"]) == 2
     out = capsys.readouterr()
     assert "live_api_key" in out.err
     assert SECRET not in out.out + out.err
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "fragment"),
+    [
+        ({"ui": {"default_symbol": "DOGEUSDT"}}, "ui.default_symbol", "is not in risk.symbols"),
+        ({"risk": {"symbols": ["ETHUSDT"]}}, "ui.default_symbol", "set it to one of them"),
+        ({"risk": {"symbols": []}}, "risk.symbols", "list at least one symbol"),
+        ({"risk": {"symbols": ["BTCUSDT", "btcusdt"]}}, "risk.symbols", "upper case, e.g. BTCUSDT"),
+        ({"risk": {"symbols": ["BTCUSDT", "BTC USDT"]}}, "risk.symbols", "not a venue symbol"),
+        ({"risk": {"symbols": ["BTCUSDT", "BTCUSDT"]}}, "risk.symbols", "list each symbol once"),
+    ],
+)
+def test_symbol_settings_are_checked(overrides: dict[str, Any], key: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(**overrides)
+    problems = _problems(info.value)
+    assert key in problems, problems
+    assert fragment in problems[key]
+
+
+def test_default_symbol_in_symbols_loads() -> None:
+    s = load_settings(risk={"symbols": ["ETHUSDT", "1000PEPEUSDT"]}, ui={"default_symbol": "1000PEPEUSDT"})
+    assert s.ui.default_symbol == "1000PEPEUSDT"
+
+
+def test_missing_config_names_where_the_path_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path / "none.toml")
+    assert "does not exist" in _problems(info.value)["--config"]
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path)
+    assert "is a directory" in _problems(info.value)["--config"]
+    monkeypatch.setenv("TRADE_CONFIG", str(tmp_path / "env.toml"))
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert f"{tmp_path / 'env.toml'} does not exist" in _problems(info.value)["TRADE_CONFIG"]
+
+
+def test_extra_checks_are_reported_with_core_problems() -> None:
+    def ui_check(s: object) -> list[tuple[str, str]]:
+        return [("ui.theme", "unknown theme; use trade-dark")]
+
+    with pytest.raises(ConfigError) as info:
+        load_settings(ui={"default_symbol": "XRPUSDT"}, extra_checks=[ui_check])
+    problems = _problems(info.value)
+    assert set(problems) == {"ui.theme", "ui.default_symbol"}
