@@ -160,9 +160,28 @@ class TradeConsoleApp(App[int]):
             self.notify(f"Engine failed to start: {exc}", severity="error", timeout=30)
             return
         self.engine_started = True
+        self._drop_unlisted_symbols()
         self.refresh_ui(force=True)
         if self.freeze_heap:
             self.set_timer(HEAP_SETTLE_AFTER_S, settle_heap, name="settle-heap")
+
+    def _drop_unlisted_symbols(self) -> None:
+        """Say loudly which configured symbols the venue does not list (no book will ever come for
+        them) and show a listed one instead."""
+        listed = [s for s in self.symbols if s in self.engine.instruments]
+        missing = [s for s in self.symbols if s not in self.engine.instruments]
+        if not missing:
+            return
+        msg = (
+            f"{', '.join(missing)} not listed by the venue at {self.settings.rest_url}: no market data "
+            "will come; fix risk.symbols in the config (check with `trade-console check-config`)"
+        )
+        self.log_line(msg)
+        self.notify(msg, title="Symbol not listed", severity="error", timeout=30)
+        if listed:
+            self.symbols = listed
+            if self.symbol in missing:
+                self.select_symbol(listed[0])
 
     async def on_unmount(self) -> None:
         """Stop the engine; exchange-side orders stay where they are."""
