@@ -186,6 +186,9 @@ class Settings(BaseSettings):
     metrics: MetricsSettings = MetricsSettings()
     ui: UISettings = UISettings()
     keys: dict[str, str] = Field(default_factory=dict)
+    aliases: dict[str, str] = Field(default_factory=dict)
+    """``[aliases]``: key = command line (``f1 = "buy risk 0.5% stop -1%"``); the key opens the
+    command line prefilled with it (Enter still sends)."""
     secrets_file: str | None = None
 
     demo_api_key: SecretStr | None = None
