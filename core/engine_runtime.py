@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.engine_support import EngineSupport
 from core.events import Connectivity, Event, Severity
+from core.market.candles import TIMEFRAMES
 from core.market.timerange import TimeRange
 from core.model import Fill, Instrument, Order, Position
 from core.resilience.errors import VenueError
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+CHART_HISTORY = 200
+"""Candles fetched per symbol and timeframe at start (Bybit's default kline page)."""
+
 
 class EngineRuntime(EngineSupport):
     """Lifecycle and synchronisation half of :class:`core.engine.Engine`."""
@@ -40,6 +44,7 @@ class EngineRuntime(EngineSupport):
     _tasks: list[asyncio.Task[None]]
     _resync_pending: bool
     _reconcile_task: asyncio.Task[None] | None
+    _candle_task: asyncio.Task[None] | None = None
     _sent_at: dict[str, float]
     _fees: dict[str, tuple[Decimal, Decimal]]
     _instruments: dict[str, Instrument]
@@ -88,6 +93,7 @@ class EngineRuntime(EngineSupport):
             )
             await asyncio.to_thread(self.feeds.start)
             self._tasks.append(asyncio.create_task(self._watchdog_loop(), name="engine-watchdog"))
+            self._reseed_candles()
         self._tasks.append(asyncio.create_task(self._housekeeping_loop(), name="engine-housekeeping"))
         self.started = True
         self.log_line(
@@ -197,6 +203,8 @@ class EngineRuntime(EngineSupport):
     def _apply_state(self, stream: str, state: str, detail: str) -> None:
         # The Connectivity event is what the console shows; the structured log gets its own line.
         self.publish(Connectivity(self.now_ms(), stream, state, detail), wake=True)
+        if stream == "public" and state == "resync":
+            self._reseed_candles()  # candles that closed while the socket was down
         level = logging.INFO if state in ("up", "resync") else logging.WARNING
         log.log(level, "%s: %s (%s)", stream, state, detail)
         if stream.startswith("book:") and state == "stale":
@@ -226,6 +234,7 @@ class EngineRuntime(EngineSupport):
         events = self.state.apply_fill(fill, now)
         if not events:
             return events
+        self.store.put_fill(fill)
         data: dict[str, str | bool] = {
             "exec_id": fill.exec_id,
             "side": fill.side.value,
@@ -240,6 +249,25 @@ class EngineRuntime(EngineSupport):
         if sent is not None:
             self.metrics.observe_place_fill(self.clock.monotonic() - sent)
         return events
+
+    def _reseed_candles(self) -> None:
+        """Fetch chart history in the background, unless a fetch is already running."""
+        if self._candle_task is not None and not self._candle_task.done():
+            return
+        self._candle_task = asyncio.create_task(self.seed_candles(), name="engine-candles")
+        self._tasks.append(self._candle_task)
+
+    async def seed_candles(self, limit: int = CHART_HISTORY) -> None:
+        """Chart history over REST for every symbol and timeframe (the kline stream pushes only
+        the current candle). Runs in the background after start; a failure only leaves a chart short."""
+        for sym in self.symbols:
+            for tf in TIMEFRAMES:
+                try:
+                    rows = await self.executor.call("kline", partial(self.venue.klines, sym, tf, limit))
+                except VenueError as err:
+                    self.log_line(f"chart history {sym} {tf} unavailable: {err}", Severity.WARN)
+                    continue
+                self.store.seed_candles(sym, tf, rows)
 
     def _schedule_reconcile(self, delay_s: float = 2.0) -> None:
         """Resolve unknown-outcome orders in the background once the venue answers again."""

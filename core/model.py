@@ -309,6 +309,15 @@ class Ticker:
     price_24h_pcnt: Decimal = ZERO
     funding_rate: Decimal = ZERO
     ts_ms: int = 0
+    next_funding_ms: int = 0
+    """When the next funding is settled (epoch ms); 0 when the venue did not say."""
+    turnover_24h: Decimal = ZERO
+    open_interest: Decimal = ZERO
+    """Open interest in the base coin (contracts)."""
+    open_interest_value: Decimal = ZERO
+    high_24h: Decimal = ZERO
+    low_24h: Decimal = ZERO
+    prev_price_24h: Decimal = ZERO
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """The lock-protected latest-state store between feed threads and the UI.
 
 pybit delivers WebSocket callbacks on its own threads. Those callbacks only write here (latest
-book/ticker per symbol, bounded deques for trades, prices and log lines) and never touch the UI.
+book/ticker per symbol, candles per symbol and timeframe, bounded deques for trades, prices, fills
+and log lines) and never touch the UI.
 The console drains the store on a 10–20 Hz timer; nothing here ever blocks a feed thread for
 longer than a dict assignment.
 """
@@ -14,7 +15,8 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from core.events import Event
-from core.model import BookView, Ticker, Trade
+from core.market.candles import Candle, CandleSeries
+from core.model import BookView, Fill, Ticker, Trade
 
 
 class MarketStore:
@@ -24,7 +26,12 @@ class MarketStore:
     """
 
     def __init__(
-        self, trades_per_symbol: int = 200, prices_per_symbol: int = 600, events: int = 10_000
+        self,
+        trades_per_symbol: int = 200,
+        prices_per_symbol: int = 600,
+        events: int = 10_000,
+        fills: int = 500,
+        candles_per_series: int = 300,
     ) -> None:
         self._lock = threading.Lock()
         self._books: dict[str, BookView] = {}
@@ -32,6 +39,10 @@ class MarketStore:
         self._trades: dict[str, deque[Trade]] = {}
         self._prices: dict[str, deque[float]] = {}
         self._events: deque[Event] = deque(maxlen=events)
+        self._fills: deque[Fill] = deque(maxlen=fills)
+        self._candles: dict[tuple[str, str], CandleSeries] = {}
+        self._candles_max = candles_per_series
+        self.fills_version = 0
         self._trades_max = trades_per_symbol
         self._prices_max = prices_per_symbol
         self._wake: Callable[[], None] | None = None
@@ -70,6 +81,32 @@ class MarketStore:
                     dq = self._trades[t.symbol] = deque(maxlen=self._trades_max)
                 dq.append(t)
             self.version += 1
+
+    def put_fill(self, fill: Fill) -> None:
+        """Append one of the account's executions (the engine records each exec id once)."""
+        with self._lock:
+            self._fills.append(fill)
+            self.fills_version += 1
+            self.version += 1
+
+    def put_candle(self, symbol: str, timeframe: str, candle: Candle) -> None:
+        """Apply one pushed kline (the current candle, or the one that just closed)."""
+        with self._lock:
+            self._series(symbol, timeframe).upsert(candle)
+            self.version += 1
+
+    def seed_candles(self, symbol: str, timeframe: str, history: list[Candle]) -> None:
+        """Merge REST kline history; candles the stream already delivered win."""
+        with self._lock:
+            self._series(symbol, timeframe).seed(history)
+            self.version += 1
+
+    def _series(self, symbol: str, timeframe: str) -> CandleSeries:
+        key = (symbol, timeframe)
+        series = self._candles.get(key)
+        if series is None:
+            series = self._candles[key] = CandleSeries(self._candles_max)
+        return series
 
     def put_event(self, event: Event, *, wake: bool = False) -> None:
         """Queue an account/control event; ``wake`` nudges the loop for instant delivery."""
@@ -116,6 +153,24 @@ class MarketStore:
         with self._lock:
             dq = self._prices.get(symbol)
             return list(dq) if dq else []
+
+    def fills(self, n: int | None = None) -> list[Fill]:
+        """The newest ``n`` recorded fills (all held when None), in arrival order."""
+        with self._lock:
+            items = list(self._fills)
+        return items if n is None else items[-n:] if n > 0 else []
+
+    def candles_version(self, symbol: str, timeframe: str) -> int:
+        """Changes whenever the candles of ``symbol``/``timeframe`` change (-1 before any)."""
+        with self._lock:
+            series = self._candles.get((symbol, timeframe))
+            return series.version if series is not None else -1
+
+    def candles(self, symbol: str, timeframe: str, n: int | None = None) -> list[Candle]:
+        """Copies of the newest ``n`` candles of ``symbol``/``timeframe``, oldest first."""
+        with self._lock:
+            series = self._candles.get((symbol, timeframe))
+            return series.candles(n) if series is not None else []
 
     def drain_events(self, limit: int = 1000) -> list[Event]:
         """Remove and return up to ``limit`` queued events, oldest first."""

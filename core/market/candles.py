@@ -1,4 +1,8 @@
-"""Trade-to-candle aggregation (OHLCV) for the console's chart, in bounded memory.
+"""Candles (OHLCV) for the console's chart, in bounded memory.
+
+Two sources: :class:`CandleSeries` holds a venue's klines (REST history merged with the
+``kline`` stream's pushes of the current candle), and :class:`CandleAggregator` builds candles
+from trades when a venue has no kline stream.
 
 Candles are aligned to multiples of the interval since the epoch (UTC), like Bybit's klines.
 Floats are fine here: the chart is not on the order path. Late trades update their candle if it is
@@ -22,6 +26,9 @@ INTERVALS_MS = {
     "4h": 14_400_000,
     "1d": 86_400_000,
 }
+
+TIMEFRAMES: tuple[str, ...] = ("1m", "5m", "15m", "1h")
+"""The chart's selectable timeframes, in the order a key cycles them."""
 
 
 @dataclass(slots=True)
@@ -134,3 +141,62 @@ class CandleAggregator:
 
     def __len__(self) -> int:
         return len(self._candles)
+
+
+class CandleSeries:
+    """A venue's candles of one symbol and timeframe, oldest first, at most ``max_candles``.
+
+    A kline push carries the whole current candle, so :meth:`upsert` replaces the candle with
+    the same start or appends a newer one. :meth:`seed` merges REST history without overwriting
+    candles the stream already delivered (a push is never older than the history request that
+    raced it by more than one push interval, and the next push corrects the current candle).
+    ``version`` increases on every change so readers can skip unchanged frames.
+    """
+
+    def __init__(self, max_candles: int = 300) -> None:
+        if max_candles <= 0:
+            raise ValueError("max_candles must be positive")
+        self.max_candles = max_candles
+        self._candles: deque[Candle] = deque(maxlen=max_candles)
+        self.version = 0
+
+    def upsert(self, candle: Candle) -> None:
+        """Apply one pushed candle (the current one, or the one that just closed)."""
+        candles = self._candles
+        if not candles or candle.start_ms > candles[-1].start_ms:
+            candles.append(_copy(candle))
+        elif candle.start_ms == candles[-1].start_ms:
+            candles[-1] = _copy(candle)
+        else:
+            self._merge([candle], replace=True)
+            return
+        self.version += 1
+
+    def seed(self, history: Iterable[Candle]) -> None:
+        """Merge REST history (any order); candles already held win."""
+        self._merge(list(history), replace=False)
+
+    def _merge(self, items: list[Candle], *, replace: bool) -> None:
+        by_start = {c.start_ms: c for c in self._candles}
+        changed = False
+        for c in items:
+            if replace or c.start_ms not in by_start:
+                by_start[c.start_ms] = _copy(c)
+                changed = True
+        if not changed:
+            return
+        ordered = sorted(by_start.values(), key=lambda c: c.start_ms)
+        self._candles = deque(ordered[-self.max_candles :], maxlen=self.max_candles)
+        self.version += 1
+
+    def candles(self, n: int | None = None) -> list[Candle]:
+        """Copies of the newest ``n`` candles (all when None), oldest first."""
+        items = list(self._candles) if n is None else list(self._candles)[-n:] if n > 0 else []
+        return [_copy(c) for c in items]
+
+    def __len__(self) -> int:
+        return len(self._candles)
+
+
+def _copy(c: Candle) -> Candle:
+    return Candle(c.start_ms, c.open, c.high, c.low, c.close, c.volume, c.trades)

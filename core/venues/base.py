@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+from core.market.candles import Candle
 from core.market.timerange import TimeRange
 from core.model import Balance, Fill, Instrument, Order, Position, Ticker
 
@@ -96,4 +97,8 @@ class Venue(Protocol):
 
     def orderbook(self, symbol: str, depth: int) -> dict[str, Any]:
         """A REST order book snapshot (exchange-native shape)."""
+        ...
+
+    def klines(self, symbol: str, timeframe: str, limit: int = 200) -> list[Candle]:
+        """Candle history for the chart, oldest first (``timeframe``: one of ``candles.TIMEFRAMES``)."""
         ...

@@ -23,17 +23,19 @@ from typing import Any
 from pybit.unified_trading import WebSocket
 
 from core.config import Settings
+from core.market.candles import TIMEFRAMES
 from core.market.orderbook import OrderBook
 from core.model import Side, Trade
 from core.store import MarketStore
 from core.venues.bybit import parse
+from core.venues.bybit.parse import KLINE_INTERVALS, TIMEFRAME_OF
 
 log = logging.getLogger(__name__)
 
 BOOK_DEPTH = 50
 PRIVATE_TOPICS = ("order", "execution", "position", "wallet")
-PUBLIC_SUBSCRIPTIONS = 3
-"""Subscribe frames sent on the public socket: order books, tickers, trades (all symbols each)."""
+PUBLIC_SUBSCRIPTIONS = 4
+"""Subscribe frames sent on the public socket: order books, tickers, trades, klines (all symbols each)."""
 
 
 def _ws_class(url: str) -> type[WebSocket]:
@@ -130,6 +132,10 @@ class BybitFeeds:
             ws.orderbook_stream(BOOK_DEPTH, list(self.symbols), self._unused)
             ws.ticker_stream(list(self.symbols), self._unused)
             ws.trade_stream(list(self.symbols), self._unused)
+            # Every timeframe of every symbol in one subscribe frame: pybit formats "kline.{symbol}"
+            # with each "interval.SYMBOL" pair, giving the topics kline_stream would.
+            pairs = [f"{KLINE_INTERVALS[tf]}.{s}" for tf in TIMEFRAMES for s in self.symbols]
+            ws.subscribe("kline.{symbol}", self._unused, pairs)
         else:
             self._private_auths = 0
             self._private_acks = 0
@@ -186,6 +192,9 @@ class BybitFeeds:
             self._on_ticker(rest, msg)
         elif kind == "publicTrade":
             self._on_trades(msg)
+        elif kind == "kline":
+            interval, _, symbol = rest.partition(".")
+            self._on_kline(TIMEFRAME_OF.get(interval, ""), symbol, msg)
 
     def _on_book(self, symbol: str, msg: dict[str, Any]) -> None:
         book = self.books.get(symbol)
@@ -237,6 +246,12 @@ class BybitFeeds:
             for t in msg.get("data", [])
         ]
         self.store.put_trades(trades)
+
+    def _on_kline(self, timeframe: str, symbol: str, msg: dict[str, Any]) -> None:
+        if not timeframe or symbol not in self.books:
+            return
+        for item in msg.get("data") or []:
+            self.store.put_candle(symbol, timeframe, parse.kline(item))
 
     # --- private frames (pybit thread) ---------------------------------------------------
     def _on_private_msg(self, msg: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.market.candles import Candle
 from core.model import (
     Balance,
     Fill,
@@ -19,6 +20,10 @@ from core.model import (
 )
 
 _ZERO = Decimal(0)
+
+KLINE_INTERVALS: dict[str, str] = {"1m": "1", "5m": "5", "15m": "15", "1h": "60"}
+"""The chart's timeframes (``core.market.candles.TIMEFRAMES``) as Bybit kline intervals."""
+TIMEFRAME_OF: dict[str, str] = {v: k for k, v in KLINE_INTERVALS.items()}
 
 
 def dec(value: Any, default: Decimal = _ZERO) -> Decimal:
@@ -171,4 +176,39 @@ def ticker(data: dict[str, Any], ts_ms: int) -> Ticker:
         price_24h_pcnt=dec(data.get("price24hPcnt")),
         funding_rate=dec(data.get("fundingRate")),
         ts_ms=ts_ms,
+        next_funding_ms=int(dec(data.get("nextFundingTime"))),
+        turnover_24h=dec(data.get("turnover24h")),
+        open_interest=dec(data.get("openInterest")),
+        open_interest_value=dec(data.get("openInterestValue")),
+        high_24h=dec(data.get("highPrice24h")),
+        low_24h=dec(data.get("lowPrice24h")),
+        prev_price_24h=dec(data.get("prevPrice24h")),
     )
+
+
+def _num(value: Any) -> float:
+    """A chart number (floats are fine off the order path); empty or bad strings give 0."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def kline(item: dict[str, Any]) -> Candle:
+    """One ``kline.{interval}.{symbol}`` push item (``start``, ``open``, ``high``, ...)."""
+    return Candle(
+        int(item["start"]),
+        _num(item.get("open")),
+        _num(item.get("high")),
+        _num(item.get("low")),
+        _num(item.get("close")),
+        _num(item.get("volume")),
+    )
+
+
+def kline_rows(rows: list[list[Any]]) -> list[Candle]:
+    """REST ``/v5/market/kline`` rows (``[start, open, high, low, close, volume, turnover]``, newest
+    first) as candles, oldest first."""
+    out = [Candle(int(r[0]), _num(r[1]), _num(r[2]), _num(r[3]), _num(r[4]), _num(r[5])) for r in rows]
+    out.sort(key=lambda c: c.start_ms)
+    return out

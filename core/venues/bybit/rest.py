@@ -28,6 +28,7 @@ from pybit.exceptions import FailedRequestError, InvalidRequestError
 from pybit.unified_trading import HTTP
 
 from core.config import Settings, assert_endpoint_matches_mode
+from core.market.candles import Candle
 from core.market.timerange import TimeRange
 from core.model import Balance, Fill, Instrument, Order, Position, Ticker
 from core.resilience.errors import (
@@ -40,6 +41,7 @@ from core.resilience.errors import (
 )
 from core.venues.base import RestReply
 from core.venues.bybit import parse
+from core.venues.bybit.parse import KLINE_INTERVALS
 
 log = logging.getLogger(__name__)
 
@@ -339,6 +341,12 @@ class BybitVenue:
     def orderbook(self, symbol: str, depth: int) -> dict[str, Any]:
         """A REST book snapshot."""
         return self.call("orderbook", category=CATEGORY, symbol=symbol, limit=depth).result
+
+    def klines(self, symbol: str, timeframe: str, limit: int = 200) -> list[Candle]:
+        """Kline history for the chart, oldest first (``timeframe`` is one of ``TIMEFRAMES``)."""
+        interval = KLINE_INTERVALS[timeframe]
+        res = self.call("kline", category=CATEGORY, symbol=symbol, interval=interval, limit=limit).result
+        return parse.kline_rows(res.get("list", []))
 
     def ticker(self, symbol: str) -> Ticker | None:
         """The REST ticker for ``symbol``."""
