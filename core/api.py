@@ -12,7 +12,7 @@ from typing import Protocol
 
 from core.config import Settings
 from core.events import RiskStatus
-from core.model import AccountSnapshot, Instrument, OrderRequest
+from core.model import AccountSnapshot, Instrument, OrderRequest, TriggerBy
 from core.store import MarketStore
 
 
@@ -120,9 +120,14 @@ class EngineAPI(Protocol):
         ...
 
     async def amend(
-        self, order_link_id: str, *, qty: Decimal | None = None, price: Decimal | None = None
+        self,
+        order_link_id: str,
+        *,
+        qty: Decimal | None = None,
+        price: Decimal | None = None,
+        trigger_price: Decimal | None = None,
     ) -> CommandResult:
-        """Amend a working order's quantity and/or price."""
+        """Amend a working order's qty, limit price and/or trigger price (None = unchanged)."""
         ...
 
     async def cancel(self, order_link_id: str) -> CommandResult:
@@ -133,8 +138,24 @@ class EngineAPI(Protocol):
         """Cancel every working order (on ``symbol``, or everywhere)."""
         ...
 
-    async def close_position(self, symbol: str) -> CommandResult:
-        """Close one position reduce-only at market."""
+    async def close_position(self, symbol: str, fraction: Decimal = Decimal(1)) -> CommandResult:
+        """Close ``fraction`` of one position reduce-only at market (1 = all of it exactly; less is
+        rounded down to the qty step)."""
+        ...
+
+    async def set_trading_stop(
+        self,
+        symbol: str,
+        *,
+        take_profit: Decimal | None = None,
+        stop_loss: Decimal | None = None,
+        trigger_by: TriggerBy = TriggerBy.MARK,
+    ) -> CommandResult:
+        """Set the whole position's TP and/or SL (None leaves one unchanged, 0 removes it)."""
+        ...
+
+    async def breakeven(self, symbol: str, *, trigger_by: TriggerBy = TriggerBy.MARK) -> CommandResult:
+        """Move the position's stop loss to its entry price (refused unless it is in profit)."""
         ...
 
     async def flatten_all(self) -> CommandResult:

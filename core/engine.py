@@ -26,9 +26,19 @@ from core.account import AccountState
 from core.api import CommandResult, PanicReport, RiskPreview
 from core.clock import Clock, SystemClock
 from core.config import Settings, assert_endpoint_matches_mode
+from core.engine_amend import OrderAmender
+from core.engine_positions import PositionTools
 from core.engine_runtime import EngineRuntime
 from core.events import Event, LogLine, RiskRejected, RiskStatus, Severity, VenueRejected
-from core.model import AccountSnapshot, Instrument, Order, OrderRequest, OrderStatus, OrderType, Position
+from core.model import (
+    AccountSnapshot,
+    Instrument,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    Position,
+    TriggerBy,
+)
 from core.orders.builder import OrderBuilder
 from core.orders.built import BuildError, BuiltOrder
 from core.orders.executor import JournalEntry, OrderExecutor
@@ -111,6 +121,8 @@ class Engine(EngineRuntime):
         )
         self.feeds: BybitFeeds | None = None
         self.panic_runner = PanicRunner(self)
+        self.amender = OrderAmender(self)
+        self.position_tools = PositionTools(self)
 
     # --- properties -------------------------------------------------------------------------
     @property
@@ -271,6 +283,7 @@ class Engine(EngineRuntime):
             time_in_force=built.tif,
             reduce_only=built.reduce_only,
             trigger_price=built.trigger_price,
+            trigger_direction=built.trigger_direction,
             created_ms=self.now_ms(),
             updated_ms=0,  # 0 = no venue time yet: any venue update supersedes a local placeholder
         )
@@ -348,50 +361,16 @@ class Engine(EngineRuntime):
 
     @guarded
     async def amend(
-        self, order_link_id: str, *, qty: Decimal | None = None, price: Decimal | None = None
+        self,
+        order_link_id: str,
+        *,
+        qty: Decimal | None = None,
+        price: Decimal | None = None,
+        trigger_price: Decimal | None = None,
     ) -> CommandResult:
-        """Amend a working order's quantity and/or price (re-checked by the risk chain)."""
-        order = self.state.orders.get(order_link_id)
-        if order is None:
-            return CommandResult(False, f"no working order {order_link_id}", order_link_id)
-        new_qty = qty if qty is not None else order.qty
-        new_price = price if price is not None else order.price
-        request = OrderRequest(
-            symbol=order.symbol,
-            side=order.side,
-            qty=new_qty - order.filled_qty,
-            order_type=order.order_type,
-            price=new_price,
-            time_in_force=order.time_in_force,
-            reduce_only=order.reduce_only,
-        )
-        built = self._build(request, order_link_id)
-        if isinstance(built, BuildError):
-            return self._reject(order.symbol, order_link_id, built.check, built.reason)
-        ctx = self.risk_context(order.symbol, exclude=order_link_id)
-        failure = self.risk_chain.first_failure(built, ctx)
-        if failure is not None:
-            return self._reject(order.symbol, order_link_id, failure.check, failure.reason)
-        inst = self._instruments[order.symbol]
-        # Send exactly the quantity the risk chain checked (snapped to the step), plus what filled.
-        qty_s = f"{built.qty + order.filled_qty:.{inst.qty_decimals}f}" if qty is not None else None
-        price_s = (
-            f"{built.price:.{inst.price_decimals}f}"
-            if price is not None and built.price is not None
-            else None
-        )
-        self.journal.record(
-            "amend", symbol=order.symbol, order_link_id=order_link_id, qty=qty_s or "", price=price_s or ""
-        )
-        result = await self.executor.write(
-            "amend",
-            order.symbol,
-            order_link_id,
-            lambda: self.venue.amend(order.symbol, order_link_id, qty_s, price_s),
-        )
-        return self._write_result(
-            "amend", order.symbol, order_link_id, result.ok, result.ret_code, result.message
-        )
+        """Amend a working order's qty, limit price and/or trigger price (the fields its type has),
+        rebuilt and re-checked by the risk chain, journaled, then sent."""
+        return await self.amender.amend(order_link_id, qty, price, trigger_price)
 
     def _write_result(
         self, action: str, symbol: str, link_id: str, ok: bool, ret_code: int, message: str
@@ -449,35 +428,16 @@ class Engine(EngineRuntime):
 
     @guarded
     async def close_position(
-        self, symbol: str, *, position: Position | None = None, source: str = "user"
+        self,
+        symbol: str,
+        fraction: Decimal = Decimal(1),
+        *,
+        position: Position | None = None,
+        source: str = "user",
     ) -> CommandResult:
-        """Close one position reduce-only at market (split by the instrument's max market qty)."""
-        pos = position or self.state.positions.get(symbol)
-        if pos is None or pos.is_flat or pos.side is None:
-            return CommandResult(True, f"{symbol}: already flat")
-        await self._instrument_for_close(symbol)
-        inst = self._instruments.get(symbol)
-        remaining = pos.size
-        messages = []
-        ok = True
-        while remaining > 0:
-            chunk = min(remaining, inst.max_mkt_order_qty) if inst else remaining
-            result = await self.place(
-                OrderRequest(
-                    symbol=symbol,
-                    side=pos.side.opposite,
-                    qty=chunk,
-                    order_type=OrderType.MARKET,
-                    reduce_only=True,
-                    source=source,
-                )
-            )
-            messages.append(result.message)
-            if not result.ok:
-                ok = False
-                break
-            remaining -= chunk
-        return CommandResult(ok, "; ".join(messages))
+        """Close ``fraction`` (0 < f <= 1; 1 = the whole size exactly, else rounded down to the qty
+        step) of one position reduce-only at market, split by the instrument's max market qty."""
+        return await self.position_tools.close(symbol, fraction, position, source)
 
     @guarded
     async def flatten_all(self) -> CommandResult:
@@ -495,18 +455,26 @@ class Engine(EngineRuntime):
 
     @guarded
     async def set_leverage(self, symbol: str, leverage: Decimal) -> CommandResult:
-        """Set leverage for ``symbol`` (bounded by risk.max_leverage)."""
-        cap = self.settings.risk.max_leverage
-        if leverage > cap:
-            return self._reject(
-                symbol, "", "leverage_cap", f"leverage {leverage} > max {cap} (risk.max_leverage)"
-            )
-        self.journal.record("set_leverage", symbol=symbol, leverage=str(leverage))
-        try:
-            await self.executor.call("set_leverage", lambda: self.venue.set_leverage(symbol, leverage))
-        except VenueError as err:
-            return CommandResult(False, f"set leverage failed: {err}")
-        return CommandResult(True, f"{symbol} leverage {leverage}x")
+        """Set leverage for ``symbol`` after our checks: > 0, within the instrument's range and
+        step, and <= risk.max_leverage."""
+        return await self.position_tools.set_leverage(symbol, leverage)
+
+    @guarded
+    async def set_trading_stop(
+        self,
+        symbol: str,
+        *,
+        take_profit: Decimal | None = None,
+        stop_loss: Decimal | None = None,
+        trigger_by: TriggerBy = TriggerBy.MARK,
+    ) -> CommandResult:
+        """Set the whole position's TP and/or SL (None leaves one unchanged, 0 removes it)."""
+        return await self.position_tools.set_trading_stop(symbol, take_profit, stop_loss, trigger_by)
+
+    @guarded
+    async def breakeven(self, symbol: str, *, trigger_by: TriggerBy = TriggerBy.MARK) -> CommandResult:
+        """Move the position's stop loss to its entry price (refused unless the position is in profit)."""
+        return await self.position_tools.breakeven(symbol, trigger_by)
 
     # --- state for the console ---------------------------------------------------------------
     def account(self) -> AccountSnapshot:

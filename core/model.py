@@ -84,6 +84,14 @@ _OPEN_STATUSES = frozenset(
 )
 
 
+class TriggerBy(StrEnum):
+    """The price a conditional order or a position TP/SL triggers on (Bybit ``triggerBy``)."""
+
+    MARK = "MarkPrice"
+    LAST = "LastPrice"
+    INDEX = "IndexPrice"
+
+
 RISING = 1
 """triggerDirection: triggers when the price rises to triggerPrice."""
 FALLING = 2
@@ -163,6 +171,13 @@ class Order:
     reject_reason: str = ""
     created_ms: int = 0
     updated_ms: int = 0
+    trigger_direction: int | None = None
+    """RISING or FALLING for a conditional order (None for a plain one)."""
+
+    @property
+    def is_conditional(self) -> bool:
+        """True for a stop (trigger) order: its ``price`` is a limit, or hidden for a stop-market."""
+        return self.trigger_price is not None
 
     @property
     def leaves_qty(self) -> Decimal:

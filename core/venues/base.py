@@ -55,8 +55,27 @@ class Venue(Protocol):
         """Send one order (exchange-native params built by the order builder)."""
         ...
 
-    def amend(self, symbol: str, order_link_id: str, qty: str | None, price: str | None) -> RestReply:
-        """Amend a working order."""
+    def amend(
+        self,
+        symbol: str,
+        order_link_id: str,
+        qty: str | None,
+        price: str | None,
+        trigger_price: str | None = None,
+    ) -> RestReply:
+        """Amend a working order (None leaves a field as it is)."""
+        ...
+
+    def set_trading_stop(
+        self,
+        symbol: str,
+        *,
+        take_profit: str | None,
+        stop_loss: str | None,
+        tp_trigger_by: str | None = None,
+        sl_trigger_by: str | None = None,
+    ) -> RestReply:
+        """Set the whole position's TP and/or SL (None leaves one as it is, "0" removes it)."""
         ...
 
     def cancel(self, symbol: str, order_link_id: str) -> RestReply:

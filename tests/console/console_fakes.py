@@ -37,6 +37,7 @@ from core.model import (
     Side,
     Ticker,
     Trade,
+    TriggerBy,
 )
 from core.store import MarketStore
 
@@ -259,14 +260,26 @@ class FakeEngine:
         return CommandResult(True, f"order {o.order_link_id} accepted", order_link_id=o.order_link_id)
 
     async def amend(
-        self, order_link_id: str, *, qty: Decimal | None = None, price: Decimal | None = None
+        self,
+        order_link_id: str,
+        *,
+        qty: Decimal | None = None,
+        price: Decimal | None = None,
+        trigger_price: Decimal | None = None,
     ) -> CommandResult:
-        """Change price/qty."""
-        self.calls.append(("amend", (order_link_id, qty, price)))
+        """Change price/qty/trigger (recorded as ``(link, qty, price)`` plus the trigger when given)."""
+        args = (
+            (order_link_id, qty, price)
+            if trigger_price is None
+            else (order_link_id, qty, price, trigger_price)
+        )
+        self.calls.append(("amend", args))
         o = self.orders.get(order_link_id)
         if o is None:
             return CommandResult(False, f"unknown order {order_link_id}", ret_code=110001)
-        o = replace(o, qty=qty or o.qty, price=price or o.price)
+        o = replace(
+            o, qty=qty or o.qty, price=price or o.price, trigger_price=trigger_price or o.trigger_price
+        )
         self.orders[order_link_id] = o
         self.store.put_event(OrderUpdated(self.clock.now_ms(), o))
         return CommandResult(True, f"order {order_link_id} amended", order_link_id=order_link_id)
@@ -287,8 +300,15 @@ class FakeEngine:
         self.orders.clear()
         return CommandResult(True, f"cancelled {n} order(s)")
 
-    async def close_position(self, symbol: str) -> CommandResult:
-        """Flatten one position."""
+    async def close_position(self, symbol: str, fraction: Decimal = D(1)) -> CommandResult:
+        """Flatten one position (recorded as the symbol), or reduce it by ``fraction``."""
+        if fraction != 1:
+            self.calls.append(("close_position", (symbol, fraction)))
+            part = self.positions.get(symbol)
+            if part is None:
+                return CommandResult(False, f"no position in {symbol}")
+            self.positions[symbol] = replace(part, size=part.size - part.size * fraction)
+            return CommandResult(True, f"{symbol} reduced by {fraction}")
         self.calls.append(("close_position", symbol))
         p = self.positions.pop(symbol, None)
         if p is None:
@@ -327,8 +347,36 @@ class FakeEngine:
         return CommandResult(True, f"{name} reset")
 
     async def set_leverage(self, symbol: str, leverage: Decimal) -> CommandResult:
-        """Accept."""
+        """Accept (recorded)."""
+        self.calls.append(("set_leverage", (symbol, leverage)))
         return CommandResult(True, f"{symbol} leverage {leverage}x")
+
+    async def set_trading_stop(
+        self,
+        symbol: str,
+        *,
+        take_profit: Decimal | None = None,
+        stop_loss: Decimal | None = None,
+        trigger_by: TriggerBy = TriggerBy.MARK,
+    ) -> CommandResult:
+        """Apply to the fake position (0 removes; recorded)."""
+        self.calls.append(("set_trading_stop", (symbol, take_profit, stop_loss, trigger_by)))
+        p = self.positions.get(symbol)
+        if p is None:
+            return CommandResult(False, f"no open position in {symbol}", check="position")
+        tp = p.take_profit if take_profit is None else (take_profit or None)
+        sl = p.stop_loss if stop_loss is None else (stop_loss or None)
+        self.positions[symbol] = replace(p, take_profit=tp, stop_loss=sl)
+        return CommandResult(True, f"{symbol} TP {tp} SL {sl}")
+
+    async def breakeven(self, symbol: str, *, trigger_by: TriggerBy = TriggerBy.MARK) -> CommandResult:
+        """Stop to the entry price (recorded)."""
+        self.calls.append(("breakeven", symbol))
+        p = self.positions.get(symbol)
+        if p is None:
+            return CommandResult(False, f"no open position in {symbol}", check="position")
+        self.positions[symbol] = replace(p, stop_loss=p.entry_price)
+        return CommandResult(True, f"{symbol} SL {p.entry_price}")
 
     def account(self) -> AccountSnapshot:
         """Current fake account."""

@@ -102,7 +102,17 @@ def order(item: dict[str, Any]) -> Order:
         reject_reason=item.get("rejectReason", "") if item.get("rejectReason") != "EC_NoError" else "",
         created_ms=int(item.get("createdTime") or 0),
         updated_ms=int(item.get("updatedTime") or 0),
+        trigger_direction=_direction(item),
     )
+
+
+def _direction(item: dict[str, Any]) -> int | None:
+    """``triggerDirection`` (1 rising, 2 falling) of a conditional order; None otherwise."""
+    raw = item.get("triggerDirection")
+    if opt_dec(item.get("triggerPrice")) is None or raw in (None, ""):
+        return None
+    value = int(raw)
+    return value if value in (1, 2) else None
 
 
 def position(item: dict[str, Any]) -> Position:

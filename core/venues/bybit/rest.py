@@ -228,10 +228,45 @@ class BybitVenue:
         """Create one order."""
         return self.call("place", **params)
 
-    def amend(self, symbol: str, order_link_id: str, qty: str | None, price: str | None) -> RestReply:
-        """Amend qty and/or price of a working order."""
+    def amend(
+        self,
+        symbol: str,
+        order_link_id: str,
+        qty: str | None,
+        price: str | None,
+        trigger_price: str | None = None,
+    ) -> RestReply:
+        """Amend qty, price and/or trigger price of a working order (pybit drops the None ones)."""
         return self.call(
-            "amend", category=CATEGORY, symbol=symbol, orderLinkId=order_link_id, qty=qty, price=price
+            "amend",
+            category=CATEGORY,
+            symbol=symbol,
+            orderLinkId=order_link_id,
+            qty=qty,
+            price=price,
+            triggerPrice=trigger_price,
+        )
+
+    def set_trading_stop(
+        self,
+        symbol: str,
+        *,
+        take_profit: str | None,
+        stop_loss: str | None,
+        tp_trigger_by: str | None = None,
+        sl_trigger_by: str | None = None,
+    ) -> RestReply:
+        """``/v5/position/trading-stop`` for the whole one-way position (tpslMode Full)."""
+        return self.call(
+            "trading_stop",
+            category=CATEGORY,
+            symbol=symbol,
+            tpslMode="Full",
+            positionIdx=0,
+            takeProfit=take_profit,
+            stopLoss=stop_loss,
+            tpTriggerBy=tp_trigger_by if take_profit is not None else None,
+            slTriggerBy=sl_trigger_by if stop_loss is not None else None,
         )
 
     def cancel(self, symbol: str, order_link_id: str) -> RestReply:

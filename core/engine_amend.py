@@ -1,0 +1,158 @@
+"""Amending a working order: the fields its type has, rebuilt and risk-checked like a new order.
+
+A plain limit order has a price and a quantity; a stop-limit has a trigger, a price and a
+quantity; a stop-market has a trigger and a quantity (its ``price`` is the venue's hidden
+slippage protection, never the trader's to amend). The amended order is rebuilt by the same
+builder (tick/step snapping, trigger on the side of the market it was placed for), checked by the
+same risk chain with the order itself left out of the open-order totals, journaled, and sent as
+exactly the numbers the chain checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from core.api import CommandResult
+from core.model import Order, OrderRequest, OrderType
+from core.orders.built import BuildError, BuiltOrder
+
+if TYPE_CHECKING:
+    from core.engine import Engine
+
+
+@dataclass(frozen=True, slots=True)
+class AmendSend:
+    """The venue strings to send; None leaves a field as it is."""
+
+    qty: str | None
+    price: str | None
+    trigger: str | None
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing would change."""
+        return self.qty is None and self.price is None and self.trigger is None
+
+
+def amend_refusal(
+    order: Order, qty: Decimal | None, price: Decimal | None, trigger_price: Decimal | None
+) -> str:
+    """Why these fields cannot be amended on ``order`` ("" when they can)."""
+    if not order.is_open:
+        return f"order is {order.status.value}; only a working order can be amended"
+    if price is not None and order.order_type is OrderType.MARKET:
+        kind = "a stop-market order" if order.is_conditional else "a market order"
+        return f"{kind} has no limit price to amend; change its trigger or qty"
+    if trigger_price is not None and not order.is_conditional:
+        return "not a stop order: it has no trigger price to amend"
+    if qty is not None and qty <= order.filled_qty:
+        return f"qty {qty} must be above the {order.filled_qty} already filled"
+    if qty is None and price is None and trigger_price is None:
+        return "nothing to amend: give a new qty, price or trigger"
+    return ""
+
+
+class OrderAmender:
+    """Amends working orders for one engine (through its builder, risk chain and executor)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _request(
+        self, order: Order, qty: Decimal | None, price: Decimal | None, trigger_price: Decimal | None
+    ) -> OrderRequest:
+        new_qty = qty if qty is not None else order.qty
+        return OrderRequest(
+            symbol=order.symbol,
+            side=order.side,
+            qty=new_qty - order.filled_qty,
+            order_type=order.order_type,
+            price=(price if price is not None else order.price)
+            if order.order_type is OrderType.LIMIT
+            else None,
+            time_in_force=order.time_in_force,
+            reduce_only=order.reduce_only,
+            trigger_price=trigger_price if trigger_price is not None else order.trigger_price,
+            trigger_direction=order.trigger_direction,
+        )
+
+    def _to_send(
+        self,
+        order: Order,
+        built: BuiltOrder,
+        qty: Decimal | None,
+        price: Decimal | None,
+        trigger_price: Decimal | None,
+    ) -> AmendSend:
+        """Exactly what the risk chain checked, for the fields that change after snapping."""
+        inst = self.engine.instruments[order.symbol]
+        pd = inst.price_decimals
+        send_qty = built.qty + order.filled_qty
+        send_price = built.price if price is not None else None
+        send_trigger = built.trigger_price if trigger_price is not None else None
+        return AmendSend(
+            qty=f"{send_qty:.{inst.qty_decimals}f}" if qty is not None and send_qty != order.qty else None,
+            price=f"{send_price:.{pd}f}" if send_price is not None and send_price != order.price else None,
+            trigger=(
+                f"{send_trigger:.{pd}f}"
+                if send_trigger is not None and send_trigger != order.trigger_price
+                else None
+            ),
+        )
+
+    async def amend(
+        self,
+        order_link_id: str,
+        qty: Decimal | None,
+        price: Decimal | None,
+        trigger_price: Decimal | None,
+    ) -> CommandResult:
+        """Rebuild, risk-check, journal and send one amend."""
+        eng = self.engine
+        order = eng.state.orders.get(order_link_id)
+        if order is None:
+            return CommandResult(False, f"no working order {order_link_id}", order_link_id)
+        refusal = amend_refusal(order, qty, price, trigger_price)
+        if refusal:
+            return eng._reject(order.symbol, order_link_id, "amend_fields", refusal)
+        built = eng._build(self._request(order, qty, price, trigger_price), order_link_id)
+        if isinstance(built, BuildError):
+            return eng._reject(order.symbol, order_link_id, built.check, built.reason)
+        failure = eng.risk_chain.first_failure(built, eng.risk_context(order.symbol, exclude=order_link_id))
+        if failure is not None:
+            return eng._reject(order.symbol, order_link_id, failure.check, failure.reason)
+        send = self._to_send(order, built, qty, price, trigger_price)
+        if send.empty:
+            return eng._reject(
+                order.symbol, order_link_id, "amend_fields", "nothing changes after rounding to tick/step"
+            )
+        eng.journal.record(
+            "amend",
+            symbol=order.symbol,
+            order_link_id=order_link_id,
+            qty=send.qty or "",
+            price=send.price or "",
+            trigger_price=send.trigger or "",
+        )
+        result = await eng.executor.write(
+            "amend",
+            order.symbol,
+            order_link_id,
+            lambda: eng.venue.amend(order.symbol, order_link_id, send.qty, send.price, send.trigger),
+        )
+        res = eng._write_result(
+            "amend", order.symbol, order_link_id, result.ok, result.ret_code, result.message
+        )
+        if res.ok:
+            return CommandResult(True, f"amend accepted: {describe(send)}", order_link_id)
+        return res
+
+
+def describe(send: AmendSend) -> str:
+    """``qty 0.020, trigger 94100.0`` for the fields being sent."""
+    parts = [
+        f"{k} {v}" for k, v in (("qty", send.qty), ("price", send.price), ("trigger", send.trigger)) if v
+    ]
+    return ", ".join(parts)

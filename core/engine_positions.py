@@ -1,0 +1,317 @@
+"""Position tools: partial close, the position's TP/SL (and the breakeven stop), leverage.
+
+Each command checks what it can locally first (a position exists, prices are on the right side
+of the price they trigger on, leverage within the instrument's and the risk config's bounds),
+refusing with the check's name and the numbers, and only then journals and sends. Closes go
+through the one order path (reduce-only market orders via ``Engine.place``); the TP/SL goes to
+the venue's position endpoint (Bybit ``/v5/position/trading-stop``, tpslMode Full: it governs
+the whole position) through the executor (limiter → breaker → retry), bypassing the endpoint
+breaker as a protective write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import TYPE_CHECKING
+
+from core.api import CommandResult
+from core.events import Severity, VenueRejected
+from core.model import Instrument, OrderRequest, OrderType, Position, Side, TriggerBy
+from core.orders.builder import snap
+from core.orders.executor import ret_code_of
+from core.resilience.errors import VenueError
+
+if TYPE_CHECKING:
+    from core.engine import Engine
+
+HUNDRED = Decimal(100)
+LEVERAGE_NOT_MODIFIED = 110043
+TPSL_NOT_MODIFIED = 34040
+
+
+def close_qty(size: Decimal, fraction: Decimal, step: Decimal) -> Decimal:
+    """The quantity that closes ``fraction`` of ``size``: the whole size exactly for 1, otherwise
+    rounded down to ``step`` (never closes more than asked)."""
+    if fraction >= 1:
+        return size
+    return snap(size * fraction, step, ROUND_FLOOR)
+
+
+def fmt_pct(fraction: Decimal) -> str:
+    """``Decimal("0.25")`` → ``25%``."""
+    return f"{(fraction * HUNDRED).normalize():f}%"
+
+
+@dataclass(frozen=True, slots=True)
+class StopPlan:
+    """A validated TP/SL change: venue strings (None = unchanged, "0" = remove) and a summary."""
+
+    take_profit: str | None
+    stop_loss: str | None
+    tp_trigger_by: str | None
+    sl_trigger_by: str | None
+    summary: str
+
+
+class PositionTools:
+    """Position commands for one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- helpers ---------------------------------------------------------------------------
+    def _refuse(self, symbol: str, check: str, reason: str) -> CommandResult:
+        return self.engine._reject(symbol, "", check, reason)
+
+    def _open_position(self, symbol: str) -> Position | None:
+        pos = self.engine.state.positions.get(symbol)
+        return pos if pos is not None and not pos.is_flat and pos.side is not None else None
+
+    def trigger_ref(self, symbol: str, by: TriggerBy) -> Decimal | None:
+        """The current price a TP/SL triggered ``by`` compares against."""
+        ticker = self.engine.store.ticker(symbol)
+        if ticker is None:
+            return None
+        value = {
+            TriggerBy.MARK: ticker.mark_price,
+            TriggerBy.LAST: ticker.last_price,
+            TriggerBy.INDEX: ticker.index_price,
+        }[by]
+        return value if value > 0 else None
+
+    # --- close -----------------------------------------------------------------------------
+    async def close(
+        self, symbol: str, fraction: Decimal, position: Position | None, source: str
+    ) -> CommandResult:
+        """Close ``fraction`` (0 < f <= 1) of one position reduce-only at market."""
+        eng = self.engine
+        if not 0 < fraction <= 1:
+            return self._refuse(
+                symbol, "close_fraction", f"fraction {fraction} must be above 0 and at most 1"
+            )
+        pos = position or eng.state.positions.get(symbol)
+        if pos is None or pos.is_flat or pos.side is None:
+            return CommandResult(True, f"{symbol}: already flat")
+        await eng._instrument_for_close(symbol)
+        inst = eng.instruments.get(symbol)
+        qty = close_qty(pos.size, fraction, inst.qty_step) if inst else pos.size
+        if qty <= 0:
+            step = inst.qty_step if inst else "?"
+            return self._refuse(
+                symbol,
+                "close_fraction",
+                f"{fmt_pct(fraction)} of {pos.size} is {pos.size * fraction}, below the qty step {step}",
+            )
+        remaining = qty
+        messages = []
+        while remaining > 0:
+            chunk = min(remaining, inst.max_mkt_order_qty) if inst else remaining
+            request = OrderRequest(
+                symbol=symbol,
+                side=pos.side.opposite,
+                qty=chunk,
+                order_type=OrderType.MARKET,
+                reduce_only=True,
+                source=source,
+            )
+            result = await eng.place(request)
+            messages.append(result.message)
+            if not result.ok:
+                return CommandResult(False, "; ".join(messages), result.order_link_id, result.check)
+            remaining -= chunk
+        what = "" if fraction >= 1 else f"{fmt_pct(fraction)} ({qty} of {pos.size}): "
+        return CommandResult(True, what + "; ".join(messages))
+
+    # --- TP / SL ---------------------------------------------------------------------------
+    def _level(
+        self,
+        pos: Position,
+        inst: Instrument,
+        kind: str,
+        raw: Decimal,
+        by: TriggerBy,
+    ) -> tuple[str | None, str]:
+        """One TP or SL: (venue string or None when unchanged, refusal reason or "")."""
+        current = pos.take_profit if kind == "take-profit" else pos.stop_loss
+        if raw == 0:
+            return ("0", "") if current is not None else (None, "")
+        long = pos.side is Side.BUY
+        # A stop never sits further from the market than typed; a TP snaps to the nearest tick.
+        if kind == "stop-loss":
+            value = snap(raw, inst.tick_size, ROUND_CEILING if long else ROUND_FLOOR)
+        else:
+            value = snap(raw, inst.tick_size, ROUND_FLOOR if long else ROUND_CEILING)
+        if value <= 0 or value < inst.min_price or value > inst.max_price:
+            return None, f"{kind} {value} is outside the instrument's price range"
+        ref = self.trigger_ref(pos.symbol, by)
+        if ref is None:
+            return None, f"no {by.value} yet to check the {kind} against"
+        above = (kind == "take-profit") == long
+        pd = inst.price_decimals
+        side = "long" if long else "short"
+        if above and value <= ref:
+            return None, f"{kind} {value:.{pd}f} must be above the {by.value} {ref:.{pd}f} for a {side}"
+        if not above and value >= ref:
+            return None, f"{kind} {value:.{pd}f} must be below the {by.value} {ref:.{pd}f} for a {side}"
+        return f"{value:.{pd}f}", ""
+
+    def plan_trading_stop(
+        self,
+        symbol: str,
+        take_profit: Decimal | None,
+        stop_loss: Decimal | None,
+        trigger_by: TriggerBy,
+    ) -> StopPlan | CommandResult:
+        """Validate a TP/SL change locally: a plan to send, or the refusal."""
+        pos = self._open_position(symbol)
+        if pos is None:
+            return self._refuse(symbol, "position", f"no open position in {symbol} to protect")
+        inst = self.engine.instruments.get(symbol)
+        if inst is None:
+            return self._refuse(symbol, "symbol_allowlist", f"{symbol} is not a loaded instrument")
+        out: dict[str, str | None] = {}
+        for kind, raw in (("take-profit", take_profit), ("stop-loss", stop_loss)):
+            if raw is None:
+                out[kind] = None
+                continue
+            if raw < 0:
+                return self._refuse(symbol, kind.replace("-", "_"), f"{kind} {raw} must not be negative")
+            value, why = self._level(pos, inst, kind, raw, trigger_by)
+            if why:
+                return self._refuse(symbol, kind.replace("-", "_"), why)
+            out[kind] = value
+        tp, sl = out["take-profit"], out["stop-loss"]
+        if tp is None and sl is None:
+            return self._refuse(symbol, "trading_stop", "nothing to change: give a TP or SL (0 removes one)")
+        side = "long" if pos.side is Side.BUY else "short"
+        parts = [
+            f"TP {'removed' if tp == '0' else tp}" if tp else "",
+            f"SL {'removed' if sl == '0' else sl}" if sl else "",
+        ]
+        summary = (
+            f"{symbol} {' '.join(p for p in parts if p)} ({trigger_by.value}) for the whole {side} {pos.size}"
+        )
+        return StopPlan(
+            tp,
+            sl,
+            trigger_by.value if tp and tp != "0" else None,
+            trigger_by.value if sl and sl != "0" else None,
+            summary,
+        )
+
+    async def set_trading_stop(
+        self,
+        symbol: str,
+        take_profit: Decimal | None,
+        stop_loss: Decimal | None,
+        trigger_by: TriggerBy,
+    ) -> CommandResult:
+        """Set, change or remove (``0``) the position's TP and/or SL."""
+        plan = self.plan_trading_stop(symbol, take_profit, stop_loss, trigger_by)
+        if isinstance(plan, CommandResult):
+            return plan
+        return await self._send_stop(symbol, plan)
+
+    async def _send_stop(self, symbol: str, plan: StopPlan) -> CommandResult:
+        eng = self.engine
+        eng.journal.record(
+            "trading_stop",
+            symbol=symbol,
+            take_profit=plan.take_profit or "",
+            stop_loss=plan.stop_loss or "",
+            tp_trigger_by=plan.tp_trigger_by or "",
+            sl_trigger_by=plan.sl_trigger_by or "",
+        )
+        result = await eng.executor.write(
+            "trading_stop",
+            symbol,
+            "",
+            lambda: eng.venue.set_trading_stop(
+                symbol,
+                take_profit=plan.take_profit,
+                stop_loss=plan.stop_loss,
+                tp_trigger_by=plan.tp_trigger_by,
+                sl_trigger_by=plan.sl_trigger_by,
+            ),
+            bypass_breaker=True,
+        )
+        if result.ok or result.ret_code == TPSL_NOT_MODIFIED:
+            eng.journal.record("ack", symbol=symbol, action="trading_stop", ret_code=result.ret_code)
+            note = "" if result.ok else " (venue: already set)"
+            eng.log_line(f"TP/SL set: {plan.summary}{note}", symbol=symbol)
+            return CommandResult(True, f"TP/SL set: {plan.summary}{note}")
+        return self._venue_refused(symbol, "trading stop", result.ret_code, result.message)
+
+    def _venue_refused(self, symbol: str, action: str, ret_code: int, message: str) -> CommandResult:
+        eng = self.engine
+        eng.journal.record("reject", symbol=symbol, action=action, ret_code=ret_code, message=message)
+        eng.publish(VenueRejected(eng.now_ms(), symbol, "", ret_code, message), wake=True)
+        eng.log_line(f"{action} rejected: retCode {ret_code} {message}", Severity.ERROR, symbol=symbol)
+        return CommandResult(False, f"{action} rejected: {message}", ret_code=ret_code)
+
+    async def breakeven(self, symbol: str, trigger_by: TriggerBy) -> CommandResult:
+        """Move the position's stop loss to its entry price (rounded to the tick on the no-loss side)."""
+        pos = self._open_position(symbol)
+        if pos is None:
+            return self._refuse(symbol, "position", f"no open position in {symbol} to move to breakeven")
+        inst = self.engine.instruments.get(symbol)
+        if inst is None:
+            return self._refuse(symbol, "symbol_allowlist", f"{symbol} is not a loaded instrument")
+        long = pos.side is Side.BUY
+        entry = snap(pos.entry_price, inst.tick_size, ROUND_CEILING if long else ROUND_FLOOR)
+        ref = self.trigger_ref(symbol, trigger_by)
+        if ref is None:
+            return self._refuse(symbol, "breakeven", f"no {trigger_by.value} yet to compare with the entry")
+        if (long and ref <= entry) or (not long and ref >= entry):
+            where = "at or below" if long else "at or above"
+            pd = inst.price_decimals
+            return self._refuse(
+                symbol,
+                "breakeven",
+                f"{trigger_by.value} {ref:.{pd}f} is {where} the entry {entry:.{pd}f}: a stop there "
+                f"would fire at once (the {'long' if long else 'short'} is not in profit)",
+            )
+        return await self.set_trading_stop(symbol, None, entry, trigger_by)
+
+    # --- leverage --------------------------------------------------------------------------
+    def leverage_refusal(self, symbol: str, leverage: Decimal) -> tuple[str, str]:
+        """(check, reason) when ``leverage`` may not be sent for ``symbol``; ("", "") when it may."""
+        inst = self.engine.instruments.get(symbol)
+        cap = self.engine.settings.risk.max_leverage
+        if leverage <= 0:
+            return "leverage", f"leverage {leverage} must be greater than 0"
+        if inst is None:
+            return "symbol_allowlist", f"{symbol} is not a loaded instrument"
+        if leverage < inst.min_leverage or leverage > inst.max_leverage:
+            return (
+                "leverage_range",
+                f"leverage {leverage} outside {inst.min_leverage}..{inst.max_leverage} (instrument)",
+            )
+        if leverage % inst.leverage_step != 0:
+            return (
+                "leverage_step",
+                f"leverage {leverage} is not a multiple of {inst.leverage_step} (instrument)",
+            )
+        if leverage > cap:
+            return "leverage_cap", f"leverage {leverage} > max {cap} (risk.max_leverage)"
+        return "", ""
+
+    async def set_leverage(self, symbol: str, leverage: Decimal) -> CommandResult:
+        """Set buy and sell leverage after our own checks."""
+        eng = self.engine
+        check, reason = self.leverage_refusal(symbol, leverage)
+        if check:
+            return self._refuse(symbol, check, reason)
+        lev = f"{leverage.normalize():f}"
+        eng.journal.record("set_leverage", symbol=symbol, leverage=lev)
+        try:
+            await eng.executor.call("set_leverage", lambda: eng.venue.set_leverage(symbol, leverage))
+        except VenueError as err:
+            code = ret_code_of(err)
+            if code == LEVERAGE_NOT_MODIFIED:
+                return CommandResult(True, f"{symbol} leverage already {lev}x")
+            return self._venue_refused(symbol, "set leverage", code, str(err))
+        eng.journal.record("ack", symbol=symbol, action="set_leverage", leverage=lev)
+        eng.log_line(f"{symbol} leverage set to {lev}x", symbol=symbol)
+        return CommandResult(True, f"{symbol} leverage {lev}x")
