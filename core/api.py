@@ -166,8 +166,8 @@ class EngineAPI(Protocol):
         """Cancel all orders, stop all algos, close all positions, verify flat."""
         ...
 
-    async def reset_breaker(self, name: str, who: str = "user") -> CommandResult:
-        """Explicitly reset a tripped breaker (journaled)."""
+    async def reset_breaker(self, name: str, who: str = "user", reason: str = "") -> CommandResult:
+        """Explicitly reset a tripped breaker; who did it and ``reason`` go to the journal."""
         ...
 
     async def set_leverage(self, symbol: str, leverage: Decimal) -> CommandResult:

@@ -27,7 +27,7 @@ from core.resilience.breaker import EndpointBreaker
 from core.resilience.errors import RateLimited, Rejected, TimestampError, Transient, Unknown, VenueError
 from core.resilience.ratelimit import RateLimiter, group_for
 from core.resilience.retry import RetryPolicy
-from core.risk.breakers import BreakerBoard, BreakerChange
+from core.risk.breakers import BreakerBoard, BreakerChange, BreakerState
 from core.risk.chain import RiskChain
 
 if TYPE_CHECKING:
@@ -154,7 +154,10 @@ class EngineSupport:
         for ch in changes:
             event: BreakerChanged = ch.to_event()
             kind = "breaker_reset" if event.state == "closed" else "breaker_trip"
-            self.journal.record(kind, name=event.name, state=event.state, reason=event.reason)
+            extra = {"note": ch.note, "was": ch.was} if kind == "breaker_reset" else {}
+            self.journal.record(
+                kind, name=event.name, state=event.state, reason=event.reason, who=ch.who, **extra
+            )
             self.publish(event, wake=True)
             self.metrics.set_breaker(event.name, event.state)
             sev = Severity.INFO if event.state == "closed" else Severity.ERROR
@@ -229,18 +232,39 @@ class EngineSupport:
             self.publish(AlertRaised(self.now_ms(), change.rule, change.message, change.active), wake=True)
             # The stack already logged it; the console shows the AlertRaised event in its log pane.
 
-    async def reset_breaker(self, name: str, who: str = "user") -> CommandResult:
-        """Explicitly reset a tripped breaker (journaled)."""
+    async def reset_breaker(self, name: str, who: str = "user", reason: str = "") -> CommandResult:
+        """Explicitly reset a breaker: an account breaker by name, an endpoint one as ``api:<path>``.
+
+        Journaled as ``breaker_reset`` with ``who``, the person's ``reason`` (``note``) and the trip
+        reason it cleared (``was``); published and logged like any breaker change. A breaker whose
+        cause persists trips again on the next check.
+        """
+        now = self.now_ms()
         if name.startswith("api:"):
-            self.endpoint_breakers.reset(name[4:])
-            self.journal.record("breaker_reset", name=name, who=who)
-            return CommandResult(True, f"endpoint breaker {name[4:]} reset")
-        try:
-            change = self.breaker_board.reset(name, who, self.now_ms())
-        except KeyError:
-            return CommandResult(False, f"no breaker named {name}")
+            change = self._reset_endpoint(name, who, reason, now)
+            if change is None:
+                return CommandResult(False, f"no endpoint breaker named {name}")
+        else:
+            try:
+                change = self.breaker_board.reset(name, who, now, note=reason)
+            except KeyError:
+                return CommandResult(False, f"no breaker named {name}")
         self._apply_breaker_changes([change])
-        return CommandResult(True, f"breaker {name} reset by {who}")
+        return CommandResult(True, f"breaker {name} reset by {who}" + (f": {reason}" if reason else ""))
+
+    def _reset_endpoint(self, name: str, who: str, note: str, now: int) -> BreakerChange | None:
+        """Close the endpoint circuit ``api:<path>``; the change to journal (None: no such circuit)."""
+        known = self.endpoint_breakers.states().get(name[4:])
+        if known is None:
+            return None
+        state, prior = known
+        tripped = state != "closed"
+        self.endpoint_breakers.reset(name[4:])
+        said = f": {note}" if note else ""
+        reason = f"reset by {who}{said}" + (f" (was: {prior})" if tripped else " (was not tripped)")
+        old = BreakerState.OPEN if tripped else BreakerState.CLOSED
+        was = prior if tripped else ""
+        return BreakerChange(name, old, BreakerState.CLOSED, reason, now, who, note=note, was=was)
 
     def _update_rate_metrics(self) -> None:
         for group, headroom in self.limiter.headroom().items():

@@ -57,6 +57,10 @@ class BreakerChange:
     reason: str
     ts_ms: int
     who: str = "auto"
+    note: str = ""
+    """Why a person reset it, in their words (resets only)."""
+    was: str = ""
+    """The trip reason a reset cleared (resets only; "" when it was not tripped)."""
 
     def to_event(self) -> BreakerChanged:
         """The engine event for this change."""
@@ -211,11 +215,12 @@ class BreakerBoard:
         self._expire(now_ms)
         return len(self._failures)
 
-    def reset(self, name: str, who: str = "user", now_ms: int = 0) -> BreakerChange:
+    def reset(self, name: str, who: str = "user", now_ms: int = 0, note: str = "") -> BreakerChange:
         """Explicitly close breaker ``name``; returns the record to journal (also when already closed).
 
-        The condition is re-evaluated on the next feed: a breaker whose cause persists trips
-        again. Resetting ``api_failures`` forgets the counted failures.
+        ``note`` is the reason the person gave. The condition is re-evaluated on the next feed: a
+        breaker whose cause persists trips again. Resetting ``api_failures`` forgets the counted
+        failures.
         """
         b = self._get(name)
         old = b.state
@@ -223,10 +228,12 @@ class BreakerBoard:
         b.state, b.reason, b.since_ms = BreakerState.CLOSED, "", now_ms
         if name == API_FAILURES:
             self._failures.clear()
-        reason = f"reset by {who}" + (
+        said = f": {note}" if note else ""
+        reason = f"reset by {who}{said}" + (
             f" (was: {prior})" if old is BreakerState.OPEN else " (was not tripped)"
         )
-        return BreakerChange(name, old, BreakerState.CLOSED, reason, now_ms, who)
+        was = prior if old is BreakerState.OPEN else ""
+        return BreakerChange(name, old, BreakerState.CLOSED, reason, now_ms, who, note=note, was=was)
 
     # --- internals ---------------------------------------------------------------------
     def _get(self, name: str) -> _Breaker:
