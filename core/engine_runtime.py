@@ -15,6 +15,7 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from core.engine_resync import RecoveryTiming, StreamResync
 from core.engine_support import EngineSupport
 from core.events import Connectivity, Event, Severity
 from core.market.candles import TIMEFRAMES
@@ -42,7 +43,9 @@ class EngineRuntime(EngineSupport):
     store: MarketStore
     _loop: asyncio.AbstractEventLoop | None
     _tasks: list[asyncio.Task[None]]
-    _resync_pending: bool
+    recovery: RecoveryTiming = RecoveryTiming()
+    """Watchdog, reconnect and resync timing (tests replace it before :meth:`start`)."""
+    _resync: StreamResync | None = None
     _reconcile_task: asyncio.Task[None] | None
     _candle_task: asyncio.Task[None] | None = None
     _sent_at: dict[str, float]
@@ -83,6 +86,13 @@ class EngineRuntime(EngineSupport):
         await self.refresh_account()
         await self.reconcile_journal()
         if feeds:
+            self._resync = StreamResync(
+                resync=self._resync_stream,
+                connected=self._stream_connected,
+                report=self._report_stream,
+                log_line=self.log_line,
+                timing=self.recovery,
+            )
             self.feeds = BybitFeeds(
                 self.settings,
                 self.store,
@@ -90,6 +100,8 @@ class EngineRuntime(EngineSupport):
                 on_private=self._on_private_thread,
                 on_state=self._on_state_thread,
                 now_ms=self.now_ms,
+                backoff_s=self.recovery.reconnect_backoff_s,
+                ack_timeout_s=self.recovery.ack_timeout_s,
             )
             await asyncio.to_thread(self.feeds.start)
             self._tasks.append(asyncio.create_task(self._watchdog_loop(), name="engine-watchdog"))
@@ -109,6 +121,8 @@ class EngineRuntime(EngineSupport):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        if self._resync is not None:
+            await self._resync.stop()
         if self.feeds is not None:
             await asyncio.to_thread(self.feeds.stop)
         await self.obs.stop()
@@ -211,9 +225,8 @@ class EngineRuntime(EngineSupport):
             self.metrics.book_resync(stream[5:], detail)
         if state == "resync" and stream in ("public", "private"):
             self.note_reconnect(stream)
-            if stream == "private" and not self._resync_pending:
-                self._resync_pending = True
-                asyncio.ensure_future(self._resync_after_reconnect())
+            if self._resync is not None:
+                self._resync.request(stream)
 
     async def backfill_fills(self) -> int:
         """Fetch executions missed while a socket was down (explicit TimeRange, deduplicated)."""
@@ -287,19 +300,32 @@ class EngineRuntime(EngineSupport):
         self._reconcile_task = asyncio.create_task(later(), name="engine-reconcile")
         self._tasks.append(self._reconcile_task)
 
-    async def _resync_after_reconnect(self) -> None:
-        try:
+    async def _resync_stream(self, stream: str) -> None:
+        """The REST half of a reconnect (raises VenueError; :class:`StreamResync` retries it).
+
+        Private: open orders, positions, balance, then the fills missed while the socket was down.
+        Public: tickers (books resync themselves from the snapshot the resubscribe brings).
+        """
+        if stream == "private":
             await self.refresh_account()
             await self.backfill_fills()
-            self.log_line("account resynced over REST after reconnect")
-        except VenueError as err:
-            self.log_line(f"resync failed: {err}", Severity.ERROR)
-        finally:
-            self._resync_pending = False
+            return
+        for sym in self.symbols:
+            ticker = await self.executor.call("tickers", partial(self.venue.ticker, sym))
+            if ticker is not None:
+                self.store.put_ticker(replace(ticker, ts_ms=ticker.ts_ms or self.now_ms()))
+
+    def _stream_connected(self, stream: str) -> bool:
+        return self.feeds is not None and self.feeds.is_connected(stream)
+
+    def _report_stream(self, stream: str, state: str, detail: str) -> None:
+        """A state the engine itself decides (resync retrying, resynced): published, not re-handled."""
+        self.publish(Connectivity(self.now_ms(), stream, state, detail), wake=True)
+        log.log(logging.INFO if state == "up" else logging.WARNING, "%s: %s (%s)", stream, state, detail)
 
     async def _watchdog_loop(self) -> None:
         while True:
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(self.recovery.watchdog_s)
             feeds = self.feeds
             if feeds is None:
                 continue

@@ -61,6 +61,8 @@ class BybitFeeds:
         on_state: Callable[[str, str, str], None],
         now_ms: Callable[[], int],
         publish_interval_s: float = 0.05,
+        backoff_s: tuple[float, float] = (1.0, 30.0),
+        ack_timeout_s: float = 5.0,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -83,7 +85,9 @@ class BybitFeeds:
         self._resync_on_acks = False
         self._subscribed = {"public": threading.Event(), "private": threading.Event()}
         self._rebuild: set[str] = set()
-        self._backoff: dict[str, float] = {"public": 1.0, "private": 1.0}
+        self._backoff_first, self._backoff_max = backoff_s
+        self._ack_timeout_s = ack_timeout_s
+        self._backoff: dict[str, float] = {"public": self._backoff_first, "private": self._backoff_first}
         self._next_try: dict[str, float] = {"public": 0.0, "private": 0.0}
         self.callback_errors = 0
         self.reconnects: dict[str, int] = {"public": 0, "private": 0}
@@ -100,7 +104,10 @@ class BybitFeeds:
         self._build("public")
         self._build("private")
         for which, event in self._subscribed.items():
-            if not event.wait(timeout_s):
+            if event.wait(timeout_s):
+                self._on_state(which, "up", "connected")
+            else:
+                self._rebuild.add(which)  # the watchdog rebuilds it
                 self._on_state(which, "down", f"subscriptions not acknowledged within {timeout_s:.0f}s")
 
     def stop(self) -> None:
@@ -152,7 +159,6 @@ class BybitFeeds:
             ws.execution_stream(self._unused)
             ws.position_stream(self._unused)
             ws.wallet_stream(self._unused)
-        self._on_state(which, "up", "connected")
 
     @staticmethod
     def _unused(_msg: dict[str, Any]) -> None:
@@ -311,17 +317,24 @@ class BybitFeeds:
         try:
             self._build(which)
         except Exception as exc:  # noqa: BLE001 - any connect failure is retried with backoff
-            self._backoff[which] = min(self._backoff[which] * 2, 30.0)
-            self._next_try[which] = now + self._backoff[which]
-            self._on_state(which, "down", f"{type(exc).__name__}; retry in {self._backoff[which]:.0f}s")
+            self._retry_later(which, now, type(exc).__name__)
+            return
+        if not self._subscribed[which].wait(self._ack_timeout_s):
+            # Connected but not subscribed is not a working feed: never report it as back.
+            self._rebuild.add(which)
+            self._retry_later(which, now, f"subscriptions not acknowledged within {self._ack_timeout_s:g}s")
             return
         self._rebuild.discard(which)
-        if not self._subscribed[which].wait(5.0):
-            self._on_state(which, "down", "rebuilt, but subscriptions were not acknowledged within 5s")
-        self._backoff[which] = 1.0
-        self._next_try[which] = now + 1.0
+        self._backoff[which] = self._backoff_first
+        self._next_try[which] = now + self._backoff_first
         self.reconnects[which] += 1
+        # Pushes flow again; the engine resyncs over REST and then reports the stream up.
         self._on_state(which, "resync", why)
+
+    def _retry_later(self, which: str, now: float, why: str) -> None:
+        self._backoff[which] = min(self._backoff[which] * 2, self._backoff_max)
+        self._next_try[which] = now + self._backoff[which]
+        self._on_state(which, "down", f"{why}; retry in {self._backoff[which]:g}s")
 
     def is_connected(self, which: str) -> bool:
         """True while the ``public`` or ``private`` socket is up (and has not given up)."""

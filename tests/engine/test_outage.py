@@ -1,0 +1,208 @@
+"""A venue outage and its recovery, against a real standalone sim process stopped and restarted.
+
+The console runs with ``[sim] embedded = false`` against ``trade-console sim``; the sim process
+dies, the engine's sockets and REST calls fail, and the sim comes back on the same port. The
+engine must bring every stream back to ``up`` by itself, also when the REST resync that follows
+the reconnect fails at first (regression: one failed resync left ``public``/``private`` in
+``resync`` until restart), and the API-failure breaker the outage tripped must be resettable with
+a reason that lands in the journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from core.config import SIM_API_KEY, load_settings
+from core.engine import Engine
+from core.engine_resync import RecoveryTiming
+from core.events import Connectivity
+
+ROOT = Path(__file__).resolve().parents[2]
+STREAMS = ("public", "private")
+FAST = RecoveryTiming(
+    watchdog_s=0.1, reconnect_backoff_s=(0.1, 0.5), resync_backoff_s=(0.05, 0.4), ack_timeout_s=3.0
+)
+
+
+class StandaloneSim:
+    """``trade-console sim`` in its own process; stop it and start it again on the same port."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.port = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self, faults: str = "") -> None:
+        """Start the sim (on the port it had before, if any) and wait for its banner."""
+        self.starts += 1
+        out = self.workdir / f"sim-{self.starts}.out"
+        cmd = [sys.executable, "-m", "console.cli", "sim", "--port", str(self.port), "--seed", "7"]
+        if faults:
+            cmd += ["--faults", faults]
+        with out.open("wb") as fh:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            for line in out.read_text(errors="replace").splitlines():
+                if line.strip().startswith("REST"):
+                    self.port = int(line.rsplit(":", 1)[1])
+                    return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"sim did not start: {out.read_text(errors='replace')}")
+
+    def kill(self) -> None:
+        """The outage: the process dies without a goodbye."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def set_faults(self, spec: str) -> None:
+        """Replace the running sim's fault spec over its admin endpoint."""
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/sim/admin/faults",
+            data=json.dumps({"spec": spec}).encode(),
+            headers={"X-SIM-ADMIN": SIM_API_KEY, "Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            assert resp.status == 200
+
+
+@pytest.fixture
+def standalone_sim(tmp_path: Path) -> Iterator[StandaloneSim]:
+    sim = StandaloneSim(tmp_path)
+    sim.start()
+    try:
+        yield sim
+    finally:
+        sim.kill()
+
+
+class Streams:
+    """The latest Connectivity state per stream, as the console's header would show it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.state: dict[str, str] = {}
+        self.detail: dict[str, str] = {}
+        self.seen: list[tuple[str, str, str]] = []
+
+    def poll(self) -> None:
+        for ev in self.engine.store.drain_events():
+            if isinstance(ev, Connectivity):
+                self.state[ev.stream] = ev.state
+                self.detail[ev.stream] = ev.detail
+                self.seen.append((ev.stream, ev.state, ev.detail))
+
+    async def wait(self, cond: Callable[[Streams], bool], what: str, timeout: float = 20.0) -> None:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while True:
+            self.poll()
+            if cond(self):
+                return
+            if loop.time() > end:
+                raise AssertionError(f"timed out waiting for {what}; streams: {self.state} {self.detail}")
+            await asyncio.sleep(0.02)
+
+    def all_up(self) -> bool:
+        return all(self.state.get(s) == "up" for s in STREAMS)
+
+
+@pytest.fixture
+async def outage_engine(standalone_sim: StandaloneSim, tmp_path: Path) -> AsyncIterator[Engine]:
+    settings = load_settings(
+        sim={"port": standalone_sim.port, "embedded": False},
+        journal={"path": str(tmp_path / "journal.db")},
+        metrics={"enabled": False},
+        breakers={"api_failures": 3, "endpoint_half_open_s": 1.0},
+    )
+    engine = Engine(settings)
+    engine.recovery = FAST
+    policy = dataclasses.replace(engine.retry_policy, base_s=0.01, cap_s=0.05, max_attempts=3)
+    engine.retry_policy = policy
+    engine.executor.policy = policy
+    await engine.start()
+    try:
+        yield engine
+    finally:
+        await engine.stop()
+
+
+@pytest.mark.timeout(90)
+async def test_streams_return_to_up_after_the_sim_process_dies_and_restarts(
+    outage_engine: Engine, standalone_sim: StandaloneSim
+) -> None:
+    engine = outage_engine
+    streams = Streams(engine)
+    await streams.wait(Streams.all_up, "both streams up at start")
+
+    standalone_sim.kill()
+    await streams.wait(
+        lambda s: all(s.state.get(x) in ("down", "resyncing") for x in STREAMS), "both streams down"
+    )
+    # While the venue is gone every REST call fails too: the account sync counts API failures.
+    for _ in range(3):
+        with pytest.raises(Exception, match="Transient"):
+            await engine.refresh_account()
+    assert engine.breaker_board.is_tripped("api_failures")
+
+    # The venue comes back, but its REST side still fails: the resync that follows the
+    # reconnect fails (the state the console used to stay stuck in) and must be retried.
+    standalone_sim.start(faults="http5xx=1")
+    await streams.wait(
+        lambda s: any(
+            st == "private" and state == "resync" and "REST resync failed" in detail
+            for st, state, detail in s.seen
+        ),
+        "a failed REST resync after the reconnect",
+    )
+    assert not streams.all_up()
+
+    standalone_sim.set_faults("clear")
+    await streams.wait(Streams.all_up, "both streams back up without a restart")
+    feeds = engine.feeds
+    assert feeds is not None
+    await streams.wait(lambda _s: not feeds.is_stale("BTCUSDT"), "a fresh book")
+
+    # The breaker stays tripped (sticky) until someone resets it, with a reason, journaled.
+    assert engine.breaker_board.is_tripped("api_failures")
+    res = await engine.reset_breaker("api_failures", who="console", reason="venue recovered after outage")
+    assert res.ok, res.message
+    assert not engine.breaker_board.is_tripped("api_failures")
+    resets = engine.journal.query(kinds=["breaker_reset"])
+    assert resets and resets[-1].data["who"] == "console"
+    assert resets[-1].data["note"] == "venue recovered after outage"
+    assert "API failures" in resets[-1].data["was"]
+
+
+@pytest.mark.timeout(60)
+async def test_plain_restart_on_the_same_port_resyncs_the_account(
+    outage_engine: Engine, standalone_sim: StandaloneSim
+) -> None:
+    engine = outage_engine
+    streams = Streams(engine)
+    await streams.wait(Streams.all_up, "both streams up at start")
+    standalone_sim.kill()
+    await streams.wait(lambda s: s.state.get("private") in ("down", "resyncing"), "private down")
+    standalone_sim.start()
+    await streams.wait(Streams.all_up, "both streams back up")
+    assert ("private", "up", "resynced over REST") in streams.seen
+    assert ("public", "up", "resynced over REST") in streams.seen
+    # The REST snapshot after the reconnect is the new venue's truth (a fresh sim: flat, no orders).
+    assert engine.state.balance is not None
+    assert not engine.state.orders
