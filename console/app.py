@@ -14,15 +14,18 @@ import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
 from console.bridge import Frame, UIBridge, Waker
 from console.commands import SymbolCommands, ThemeCommands
+from console.keygate import KeyGate, KeySettled
 from console.keymap import APP_BINDINGS, BINDING_IDS, MAIN_BINDINGS, effective_key
+from console.position_actions import PositionActions
 from console.screens.main import MainScreen
-from console.screens.modals import AmendResult, AmendScreen, ConfirmScreen, HelpScreen, LiveConfirmScreen
+from console.screens.modals import ConfirmScreen, HelpScreen, LiveConfirmScreen
 from console.screens.panic import PanicScreen
 from console.screens.ticket import OrderTicket
 from core.api import CommandResult, EngineAPI
@@ -107,6 +110,21 @@ class TradeConsoleApp(App[int]):
         self.last_result: CommandResult | None = None
         self.main: MainScreen = MainScreen(self.mode)
         self._ticket: OrderTicket | None = None
+        self.key_gate = KeyGate(self, super().on_event)
+        """Delivers keys one at a time, so a burst lands in the fields it was typed for."""
+        self.position_actions = PositionActions(self)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys and pastes from the terminal go through the key gate (in order, one at a time)."""
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            await self.key_gate.submit(event)
+            return
+        await super().on_event(event)
+
+    async def on_key_settled(self, message: KeySettled) -> None:
+        """A key's marker came back: the gate may deliver the next key."""
+        message.stop()
+        await self.key_gate.settled(message)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Trading colour variables for any theme that lacks them."""
@@ -367,21 +385,8 @@ class TradeConsoleApp(App[int]):
         self.run_worker(self._run_command(what, self.engine.place(request)), group="orders")
 
     def amend_selected(self) -> None:
-        """Amend the order selected in the orders table."""
-        key = self.main.orders.selected_key
-        order = self.bridge.account.orders.get(key) if key else None
-        if order is None:
-            self.notify("select an order in the orders table first", severity="warning")
-            return
-
-        def done(result: AmendResult | None) -> None:
-            if result is None:
-                return
-            price, qty = result
-            coro = self.engine.amend(order.order_link_id, qty=qty, price=price)
-            self.run_worker(self._run_command(f"amend {order.order_link_id}", coro), group="orders")
-
-        self.push_screen(AmendScreen(order), done)
+        """Amend the order selected in the orders table (the fields its type has)."""
+        self.position_actions.amend_selected()
 
     def cancel_selected(self) -> None:
         """Cancel the order selected in the orders table."""
@@ -404,21 +409,23 @@ class TradeConsoleApp(App[int]):
         )
 
     def confirm_close_position(self) -> None:
-        """Close the selected position (or the current symbol's) reduce-only, after a confirmation."""
-        positions = {s: p for s, p in self.bridge.account.positions.items() if not p.is_flat}
-        sym = self.main.positions.selected_key or self.symbol
-        pos = positions.get(sym)
-        if pos is None:
-            self.notify(f"no open position in {sym}", severity="warning")
-            return
-        body = f"Close {sym} {'LONG' if pos.side is Side.BUY else 'SHORT'} {pos.size} reduce-only at market?"
+        """Close 25/50/100 % of the selected position (or the current symbol's), confirmed."""
+        self.position_actions.close_selected()
 
-        def done(ok: bool | None) -> None:
-            if ok:
-                coro = self.engine.close_position(sym)
-                self.run_worker(self._run_command(f"close {sym}", coro), group="orders")
+    def action_breakeven(self) -> None:
+        """Stop loss to breakeven for the selected position (confirmed)."""
+        if self.screen is self.main:
+            self.position_actions.breakeven_selected()
 
-        self.push_screen(ConfirmScreen("Close position?", body), done)
+    def action_position_tpsl(self) -> None:
+        """Edit the selected position's TP/SL."""
+        if self.screen is self.main:
+            self.position_actions.edit_tpsl_selected()
+
+    def action_leverage(self) -> None:
+        """Set leverage for the selected position's symbol (or the current symbol)."""
+        if self.screen is self.main:
+            self.position_actions.leverage_for_symbol()
 
     # --- panic ------------------------------------------------------------------------------
     def _panic_screen(self) -> PanicScreen | None:

@@ -1,4 +1,4 @@
-"""Confirmation modals (``ModalScreen[bool]``), the live-mode phrase gate, amend and help.
+"""Confirmation modals (``ModalScreen[bool]``), the live-mode phrase gate and help.
 
 None of them focuses a "Yes" button by default, so a stray Enter can never confirm.
 """
@@ -6,7 +6,6 @@ None of them focuses a "Yes" button by default, so a stray Enter can never confi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -16,7 +15,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from console.keymap import APP_BINDINGS, DESCRIPTIONS, MAIN_BINDINGS, effective_key, key_display
-from core.model import Order
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -90,65 +88,6 @@ class LiveConfirmScreen(ModalScreen[bool]):
     def action_refuse(self) -> None:
         """Escape quits without trading."""
         self.dismiss(False)
-
-
-AmendResult = tuple[Decimal | None, Decimal | None]
-
-
-class AmendScreen(ModalScreen[AmendResult | None]):
-    """New price and/or quantity for one working order."""
-
-    BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, order: Order) -> None:
-        super().__init__()
-        self.order = order
-
-    def compose(self) -> ComposeResult:
-        """Order summary and two inputs."""
-        o = self.order
-        with Vertical(classes="modal-box"):
-            yield Label(f"Amend {o.symbol} {o.side.value} {o.qty} @ {o.price}", classes="modal-title")
-            yield Label("Price")
-            yield Input(str(o.price) if o.price is not None else "", id="amend-price")
-            yield Label("Qty")
-            yield Input(str(o.qty), id="amend-qty")
-            yield Static("Enter sends, Escape cancels", id="amend-error", classes="modal-hint", markup=False)
-
-    def _parse(self, widget_id: str) -> Decimal | None:
-        raw = self.query_one(f"#{widget_id}", Input).value.strip()
-        if not raw:
-            return None
-        value = Decimal(raw)
-        if not value.is_finite() or value <= 0:
-            raise InvalidOperation(raw)
-        return value
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Validate and return (price, qty); unchanged fields come back as None."""
-        event.stop()
-        try:
-            price = self._parse("amend-price")
-        except InvalidOperation:
-            self.query_one("#amend-error", Static).update("price must be a positive number")
-            return
-        try:
-            qty = self._parse("amend-qty")
-        except InvalidOperation:
-            self.query_one("#amend-error", Static).update("qty must be a positive number")
-            return
-        if price == self.order.price:
-            price = None
-        if qty == self.order.qty:
-            qty = None
-        if price is None and qty is None:
-            self.query_one("#amend-error", Static).update("nothing changed")
-            return
-        self.dismiss((price, qty))
-
-    def action_cancel(self) -> None:
-        """Close without amending."""
-        self.dismiss(None)
 
 
 class HelpScreen(ModalScreen[None]):

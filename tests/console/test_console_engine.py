@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from console.app import TradeConsoleApp
-from console.screens.modals import AmendScreen
+from console.screens.amend import AmendScreen
 from console.screens.panic import PanicScreen
 from console.screens.ticket import OrderTicket
 from core.engine import Engine

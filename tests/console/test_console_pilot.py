@@ -8,8 +8,10 @@ from console_fakes import fake, make_app
 from textual.widgets import Input, Static
 
 from console.app import EXIT_LIVE_REFUSED
-from console.screens.modals import AmendScreen, ConfirmScreen, HelpScreen, LiveConfirmScreen
+from console.screens.amend import AmendScreen
+from console.screens.modals import ConfirmScreen, HelpScreen, LiveConfirmScreen
 from console.screens.panic import PanicScreen
+from console.screens.position_tools import CloseScreen
 from console.screens.ticket import OrderTicket
 from core.model import OrderType, Side, TimeInForce
 from widgets.choice import Choice
@@ -141,7 +143,7 @@ async def test_cancel_all_and_close_position_need_confirmation() -> None:
         assert ("cancel_all", None) in eng.calls
         app.main.query_one(PositionsTable).focus()
         await pilot.press("x")
-        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.screen, CloseScreen)
         await pilot.press("y")
         await app.workers.wait_for_complete()
         assert ("close_position", "BTCUSDT") in eng.calls

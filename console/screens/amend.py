@@ -1,0 +1,142 @@
+"""The amend box: the fields the selected order's type has, prefilled and selected.
+
+A limit order offers price and qty; a stop-limit its trigger, price and qty; a stop-market its
+trigger and qty (its ``price`` is the venue's hidden slippage protection and is never shown).
+Every number goes through :mod:`core.orders.numparse`; a field left as it was (or blank) is
+unchanged. Enter sends from any field, Escape cancels, Tab moves between fields; the focused
+field's value is selected, so typing replaces it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from core.model import RISING, Instrument, Order, OrderType
+from core.orders.numparse import NumberError, parse_optional_positive
+
+HINT = "Enter sends · Esc cancels · Tab next field · blank = unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class AmendRequest:
+    """What changes; None leaves a field as it is."""
+
+    qty: Decimal | None = None
+    price: Decimal | None = None
+    trigger_price: Decimal | None = None
+
+
+def order_kind(order: Order) -> str:
+    """``limit``, ``market``, ``stop-limit`` or ``stop-market``."""
+    base = "limit" if order.order_type is OrderType.LIMIT else "market"
+    return f"stop-{base}" if order.is_conditional else base
+
+
+def amend_fields(order: Order) -> list[tuple[str, str]]:
+    """``(field id, label)`` for the fields this order's type has, in focus order."""
+    fields = []
+    if order.is_conditional:
+        fields.append(("trigger", "Trigger"))
+    if order.order_type is OrderType.LIMIT:
+        fields.append(("price", "Price"))
+    fields.append(("qty", "Qty"))
+    return fields
+
+
+class AmendScreen(ModalScreen[AmendRequest | None]):
+    """New trigger, price and/or quantity for one working order."""
+
+    BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, order: Order, instrument: Instrument | None = None) -> None:
+        super().__init__()
+        self.order = order
+        self.instrument = instrument
+        self.error = ""
+
+    def _fmt_price(self, value: Decimal | None) -> str:
+        if value is None:
+            return ""
+        return f"{value:.{self.instrument.price_decimals}f}" if self.instrument else str(value)
+
+    def _fmt_qty(self, value: Decimal) -> str:
+        return f"{value:.{self.instrument.qty_decimals}f}" if self.instrument else str(value)
+
+    def current(self, field: str) -> str:
+        """The order's value of ``field`` as the box shows it."""
+        o = self.order
+        if field == "trigger":
+            return self._fmt_price(o.trigger_price)
+        if field == "price":
+            return self._fmt_price(o.price)
+        return self._fmt_qty(o.qty)
+
+    def heading(self) -> str:
+        """``Amend BTCUSDT Sell stop-market 0.010 when <= 94000.0``."""
+        o = self.order
+        text = f"Amend {o.symbol} {o.side.value} {order_kind(o)} {self._fmt_qty(o.qty)}"
+        if o.order_type is OrderType.LIMIT:
+            text += f" @ {self._fmt_price(o.price)}"
+        if o.is_conditional:
+            arrow = ">=" if o.trigger_direction == RISING else "<="
+            text += f" when {arrow} {self._fmt_price(o.trigger_price)}"
+        if o.filled_qty:
+            text += f" (filled {self._fmt_qty(o.filled_qty)})"
+        return text
+
+    def compose(self) -> ComposeResult:
+        """Order summary and one input per field the order type has."""
+        with Vertical(classes="modal-box"):
+            yield Label(self.heading(), id="amend-title", classes="modal-title", markup=False)
+            for field, label in amend_fields(self.order):
+                yield Label(label)
+                yield Input(self.current(field), id=f"amend-{field}", select_on_focus=True)
+            yield Static(HINT, id="amend-error", classes="modal-hint", markup=False)
+
+    def request(self) -> AmendRequest:
+        """The fields that change, parsed strictly; raises NumberError naming the field."""
+        values: dict[str, Decimal | None] = {}
+        for field, label in amend_fields(self.order):
+            raw = self.query_one(f"#amend-{field}", Input).value
+            value = parse_optional_positive(raw, label.lower())
+            values[field] = None if value is None or raw.strip() == self.current(field) else value
+        return AmendRequest(values.get("qty"), values.get("price"), values.get("trigger"))
+
+    def _show(self, text: str) -> None:
+        self.error = text
+        self.query_one("#amend-error", Static).update(text or HINT)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Say at once when a field is not a number (and what to type)."""
+        event.stop()
+        try:
+            self.request()
+        except NumberError as exc:
+            self._show(f"✖ {exc}")
+            return
+        self._show("")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter from any field: send what changed, or say why not."""
+        event.stop()
+        try:
+            req = self.request()
+        except NumberError as exc:
+            self._show(f"✖ not sent — {exc}")
+            return
+        if req == AmendRequest():
+            self._show("✖ nothing changed — type a new value (Esc cancels)")
+            return
+        self.dismiss(req)
+
+    def action_cancel(self) -> None:
+        """Close without amending."""
+        self.dismiss(None)

@@ -1,0 +1,270 @@
+"""Position tools: partial close by %, the position's TP/SL, leverage for the symbol.
+
+Each box answers what the engine should do (or None) and never sends anything itself. Numbers
+go through :mod:`core.orders.numparse`; the engine checks everything again before the venue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from core.engine_positions import close_qty, fmt_pct
+from core.model import Instrument, Position, Side, TriggerBy
+from core.orders.numparse import NumberError, parse_number, parse_positive
+from widgets.choice import Choice
+
+CLOSE_FRACTIONS: tuple[Decimal, ...] = (Decimal("0.25"), Decimal("0.5"), Decimal(1))
+TRIGGERS = [("mark", TriggerBy.MARK.value), ("last", TriggerBy.LAST.value)]
+
+
+def side_word(pos: Position) -> str:
+    """LONG or SHORT."""
+    return "LONG" if pos.side is Side.BUY else "SHORT"
+
+
+class CloseScreen(ModalScreen[Decimal | None]):
+    """Close 25 / 50 / 100 % of a position: ``1``/``2``/``3`` choose, ``y`` confirms."""
+
+    AUTO_FOCUS = None
+    BINDINGS: ClassVar = [
+        Binding("1", "pick(0)", "25%"),
+        Binding("2", "pick(1)", "50%"),
+        Binding("3", "pick(2)", "100%"),
+        Binding("y", "confirm", "Yes"),
+        Binding("n,escape", "cancel", "No"),
+    ]
+
+    def __init__(self, position: Position, instrument: Instrument | None) -> None:
+        super().__init__()
+        self.position = position
+        self.instrument = instrument
+        self.choice = len(CLOSE_FRACTIONS) - 1
+        """Index into CLOSE_FRACTIONS; all of it unless the trader picks less."""
+
+    def qty_for(self, fraction: Decimal) -> Decimal:
+        """What the engine will send for ``fraction`` (rounded down to the step; 100% exact)."""
+        step = self.instrument.qty_step if self.instrument else Decimal("1e-8")
+        return close_qty(self.position.size, fraction, step)
+
+    def body(self) -> str:
+        """The options with their exact quantities, the chosen one marked."""
+        pos = self.position
+        lines = [f"{pos.symbol} {side_word(pos)} {pos.size} — reduce-only at market:"]
+        for i, frac in enumerate(CLOSE_FRACTIONS):
+            mark = "▶" if i == self.choice else " "
+            qty = self.qty_for(frac)
+            note = "" if qty > 0 else "  (below the qty step: not possible)"
+            lines.append(f"{mark} {i + 1}  {fmt_pct(frac):>4}  {qty}{note}")
+        lines.append("1/2/3 choose · y closes the marked amount · n/Esc cancels")
+        return "\n".join(lines)
+
+    def compose(self) -> ComposeResult:
+        """Title and the option list."""
+        with Vertical(classes="modal-box"):
+            yield Label("Close position?", classes="modal-title")
+            yield Static(self.body(), id="close-body", classes="modal-body", markup=False)
+
+    def action_pick(self, index: int) -> None:
+        """Mark one option."""
+        self.choice = index
+        self.query_one("#close-body", Static).update(self.body())
+
+    def action_confirm(self) -> None:
+        """Answer the marked fraction (refused in place when it rounds to nothing)."""
+        frac = CLOSE_FRACTIONS[self.choice]
+        if self.qty_for(frac) <= 0:
+            self.query_one("#close-body", Static).update(self.body() + "\n✖ pick a larger amount")
+            return
+        self.dismiss(frac)
+
+    def action_cancel(self) -> None:
+        """Close nothing."""
+        self.dismiss(None)
+
+
+@dataclass(frozen=True, slots=True)
+class TpSlRequest:
+    """The position TP/SL change: None = unchanged, 0 = remove."""
+
+    take_profit: Decimal | None
+    stop_loss: Decimal | None
+    trigger_by: TriggerBy
+
+
+class TpSlScreen(ModalScreen[TpSlRequest | None]):
+    """Edit the position's TP and SL (they govern the whole position) and their trigger price."""
+
+    BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self, position: Position, instrument: Instrument | None, mark: Decimal | None = None
+    ) -> None:
+        super().__init__()
+        self.position = position
+        self.instrument = instrument
+        self.mark = mark
+        self.error = ""
+
+    def _fmt(self, value: Decimal | None) -> str:
+        if value is None:
+            return ""
+        return f"{value:.{self.instrument.price_decimals}f}" if self.instrument else str(value)
+
+    def compose(self) -> ComposeResult:
+        """Position summary, TP, SL, trigger price type."""
+        pos = self.position
+        mark = f" · mark {self._fmt(self.mark)}" if self.mark is not None else ""
+        with Vertical(classes="modal-box"):
+            yield Label(f"TP/SL {pos.symbol} {side_word(pos)} {pos.size}", classes="modal-title")
+            yield Static(
+                f"entry {self._fmt(pos.entry_price)}{mark} — applies to the whole position",
+                classes="modal-body",
+                markup=False,
+            )
+            yield Label("Take profit")
+            yield Input(self._fmt(pos.take_profit), placeholder="none", id="tpsl-tp")
+            yield Label("Stop loss")
+            yield Input(self._fmt(pos.stop_loss), placeholder="none", id="tpsl-sl")
+            yield Label("Trigger on")
+            yield Choice(TRIGGERS, TriggerBy.MARK.value, id="tpsl-by")
+            yield Static(
+                "Enter sends · Esc cancels · blank = unchanged · 0 removes",
+                id="tpsl-error",
+                classes="modal-hint",
+                markup=False,
+            )
+
+    def _value(self, widget_id: str, field: str, current: Decimal | None, force: bool) -> Decimal | None:
+        raw = self.query_one(widget_id, Input).value
+        if not raw.strip():
+            return None
+        value = parse_number(raw, field)
+        if value != 0 and raw.strip() == self._fmt(current) and not force:
+            return None  # left as it was
+        if value == 0 and current is None:
+            return None  # nothing to remove
+        return value
+
+    def request(self) -> TpSlRequest:
+        """The change, parsed strictly; raises NumberError naming the field."""
+        by = TriggerBy(self.query_one("#tpsl-by", Choice).value)
+        pos = self.position
+        # A new trigger type applies to levels kept as they are, so those are sent again.
+        force = by is not TriggerBy.MARK
+        tp = self._value("#tpsl-tp", "take profit", pos.take_profit, force)
+        sl = self._value("#tpsl-sl", "stop loss", pos.stop_loss, force)
+        return TpSlRequest(tp, sl, by)
+
+    def _show(self, text: str) -> None:
+        self.error = text
+        self.query_one("#tpsl-error", Static).update(
+            text or "Enter sends · Esc cancels · blank = unchanged · 0 removes"
+        )
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Say at once when a field is not a number."""
+        event.stop()
+        try:
+            self.request()
+        except NumberError as exc:
+            self._show(f"✖ {exc}")
+            return
+        self._show("")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter: answer the change, or say why not."""
+        event.stop()
+        self.action_send()
+
+    def action_send(self) -> None:
+        """Answer the change when there is one."""
+        try:
+            req = self.request()
+        except NumberError as exc:
+            self._show(f"✖ not sent — {exc}")
+            return
+        if req.take_profit is None and req.stop_loss is None:
+            self._show("✖ nothing changed — type a TP or SL (0 removes one)")
+            return
+        self.dismiss(req)
+
+    def action_cancel(self) -> None:
+        """Close without changes."""
+        self.dismiss(None)
+
+
+class LeverageScreen(ModalScreen[Decimal | None]):
+    """Leverage for one symbol, with the current value and the allowed range."""
+
+    BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self,
+        symbol: str,
+        current: Decimal | None,
+        instrument: Instrument | None,
+        cap: Decimal,
+        margin_mode: str,
+    ) -> None:
+        super().__init__()
+        self.symbol = symbol
+        self.current = current
+        self.instrument = instrument
+        self.cap = cap
+        self.margin_mode = margin_mode
+        self.error = ""
+
+    @property
+    def max_leverage(self) -> Decimal:
+        """The lower of the instrument's max and risk.max_leverage."""
+        return min(self.cap, self.instrument.max_leverage) if self.instrument else self.cap
+
+    def compose(self) -> ComposeResult:
+        """Current leverage, margin mode, allowed range and the input."""
+        cur = f"{self.current.normalize():f}x" if self.current is not None else "unknown (no position)"
+        with Vertical(classes="modal-box"):
+            yield Label(f"Leverage {self.symbol}", classes="modal-title")
+            yield Static(
+                f"current {cur} · margin mode {self.margin_mode}\n"
+                f"allowed up to {self.max_leverage.normalize():f}x (instrument and risk.max_leverage)",
+                classes="modal-body",
+                markup=False,
+            )
+            yield Input(
+                f"{self.current.normalize():f}" if self.current is not None else "",
+                placeholder="e.g. 5",
+                id="lev-value",
+            )
+            yield Static("Enter sets · Esc cancels", id="lev-error", classes="modal-hint", markup=False)
+
+    def value(self) -> Decimal:
+        """The typed leverage, checked against the allowed range; raises NumberError."""
+        lev = parse_positive(self.query_one("#lev-value", Input).value, "leverage")
+        if lev > self.max_leverage:
+            raise NumberError(f"leverage: {lev} is above the allowed {self.max_leverage.normalize():f}")
+        if self.instrument is not None and lev < self.instrument.min_leverage:
+            raise NumberError(f"leverage: {lev} is below the instrument's {self.instrument.min_leverage}")
+        return lev
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter: answer the leverage, or say why not."""
+        event.stop()
+        try:
+            lev = self.value()
+        except NumberError as exc:
+            self.error = str(exc)
+            self.query_one("#lev-error", Static).update(f"✖ {exc}")
+            return
+        self.dismiss(lev)
+
+    def action_cancel(self) -> None:
+        """Close without changes."""
+        self.dismiss(None)
