@@ -23,6 +23,7 @@ from console.bridge import Frame, UIBridge, Waker
 from console.commands import SymbolCommands, ThemeCommands
 from console.keygate import KeyGate, KeySettled
 from console.keymap import APP_BINDINGS, BINDING_IDS, MAIN_BINDINGS, effective_key
+from console.market_view import apply_fills, apply_market
 from console.position_actions import PositionActions
 from console.screens.main import MainScreen
 from console.screens.modals import ConfirmScreen, HelpScreen, LiveConfirmScreen
@@ -236,27 +237,12 @@ class TradeConsoleApp(App[int]):
             self._route_events(frame)
         mf = frame.market
         if mf is not None:
-            inst = insts.get(mf.symbol)
-            pp = inst.price_decimals if inst else 2
-            qp = inst.qty_decimals if inst else 3
-            main.ladder.set_book(mf.symbol, mf.book, mf.own, price_places=pp, qty_places=qp)
-            tape = main.tape
-            if tape.display:
-                tape.set_trades(mf.trades, price_places=pp, qty_places=qp)
-            chart = main.chart
-            if chart.display:
-                t = mf.ticker
-                chart.set_series(
-                    mf.symbol,
-                    mf.prices,
-                    t.last_price if t else None,
-                    t.mark_price if t else None,
-                    price_places=pp,
-                )
+            apply_market(main, mf, insts.get(mf.symbol), self.clock.now_ms())
         acct = frame.account
         if acct is not None:
             main.positions.update_positions(acct.positions, insts)
             main.orders.update_orders(acct.orders, self.clock.now_ms(), insts)
+            apply_fills(main, frame.fills, insts, self.clock.now_ms())
         if frame.risk is not None:
             main.risk.set_status(frame.risk)
         if acct is not None or mf is not None:

@@ -26,9 +26,12 @@ from core.events import (
     PositionUpdated,
     RiskStatus,
 )
-from core.model import AccountSnapshot, BookView, Side, Ticker, Trade
+from core.market.candles import TIMEFRAMES, Candle
+from core.model import AccountSnapshot, BookView, Fill, Side, Ticker, Trade
 
 _ACCOUNT_EVENTS = (OrderUpdated, FillReceived, PositionUpdated, BalanceUpdated)
+CHART_CANDLES = 240
+"""Candles handed to the chart per frame (more than the widest pane shows)."""
 
 
 @dataclass(slots=True)
@@ -39,8 +42,12 @@ class MarketFrame:
     book: BookView | None
     ticker: Ticker | None
     trades: list[Trade]
-    prices: list[float]
     own: dict[Decimal, list[tuple[Side, Decimal]]]
+    timeframe: str = TIMEFRAMES[0]
+    candles: list[Candle] | None = None
+    """The chart's candles; None when they did not change since the last frame."""
+    levels: list[tuple[str, Decimal]] = field(default_factory=list)
+    """Chart lines as ``(kind, price)``: ``entry``, ``liq``, ``bid`` / ``ask`` (own orders)."""
 
 
 @dataclass(slots=True)
@@ -51,6 +58,8 @@ class Frame:
     market: MarketFrame | None = None
     account: AccountSnapshot | None = None
     risk: RiskStatus | None = None
+    fills: list[Fill] | None = None
+    """The account's recorded fills, when they changed (at the table rate)."""
 
 
 class UIBridge:
@@ -60,6 +69,7 @@ class UIBridge:
         self.engine = engine
         self.clock = clock
         self.symbol = ""
+        self.timeframe = TIMEFRAMES[0]
         self.table_every = max(1, round(refresh_hz / table_hz))
         self.connectivity: dict[str, str] = {}
         self._ticks = 0
@@ -67,6 +77,8 @@ class UIBridge:
         self._last_symbol = ""
         self._account_dirty = True
         self._account: AccountSnapshot = AccountSnapshot()
+        self._candles_seen: tuple[str, str, int] = ("", "", -2)
+        self._fills_seen = -1
         self._start_equity: Decimal | None = None
         self._daily_pnl: Decimal | None = None
         self.frames = 0
@@ -94,6 +106,9 @@ class UIBridge:
             bal = self._account.balance
             if bal is not None and self._start_equity is None:
                 self._start_equity = bal.equity
+            if store.fills_version != self._fills_seen:
+                self._fills_seen = store.fills_version
+                frame.fills = store.fills()
         if force or version != self._last_version or self.symbol != self._last_symbol or tables_due:
             frame.market = self.market_frame(self.symbol)
             self._last_version = version
@@ -105,20 +120,42 @@ class UIBridge:
         return frame
 
     def market_frame(self, symbol: str) -> MarketFrame:
-        """The market panes' data for ``symbol``, with own open orders by price."""
+        """The market panes' data for ``symbol``, with own open orders by price and chart lines."""
         store = self.engine.store
         own: dict[Decimal, list[tuple[Side, Decimal]]] = {}
+        levels: list[tuple[str, Decimal]] = []
         for o in self._account.orders.values():
-            if o.symbol == symbol and o.is_open and o.price is not None:
+            if o.symbol != symbol or not o.is_open:
+                continue
+            if o.price is not None:
                 own.setdefault(o.price, []).append((o.side, o.leaves_qty))
+            line = o.trigger_price if o.trigger_price is not None else o.price
+            if line is not None:
+                levels.append(("bid" if o.side is Side.BUY else "ask", line))
+        pos = self._account.positions.get(symbol)
+        if pos is not None and not pos.is_flat:
+            levels.append(("entry", pos.entry_price))
+            if pos.liq_price is not None:
+                levels.append(("liq", pos.liq_price))
         return MarketFrame(
             symbol=symbol,
             book=store.book(symbol),
             ticker=store.ticker(symbol),
             trades=store.trades(symbol, 60),
-            prices=store.prices(symbol),
             own=own,
+            timeframe=self.timeframe,
+            candles=self._changed_candles(symbol),
+            levels=levels,
         )
+
+    def _changed_candles(self, symbol: str) -> list[Candle] | None:
+        """The chart's candles when the symbol, timeframe or data changed since the last frame."""
+        store = self.engine.store
+        seen = (symbol, self.timeframe, store.candles_version(symbol, self.timeframe))
+        if seen == self._candles_seen:
+            return None
+        self._candles_seen = seen
+        return store.candles(symbol, self.timeframe, CHART_CANDLES)
 
     @property
     def account(self) -> AccountSnapshot:

@@ -1,8 +1,8 @@
 """The lock-protected latest-state store between feed threads and the UI.
 
 pybit delivers WebSocket callbacks on its own threads. Those callbacks only write here (latest
-book/ticker per symbol, candles per symbol and timeframe, bounded deques for trades, prices, fills
-and log lines) and never touch the UI.
+book/ticker per symbol, candles per symbol and timeframe, bounded deques for trades, fills and
+log lines) and never touch the UI.
 The console drains the store on a 10–20 Hz timer; nothing here ever blocks a feed thread for
 longer than a dict assignment.
 """
@@ -28,7 +28,6 @@ class MarketStore:
     def __init__(
         self,
         trades_per_symbol: int = 200,
-        prices_per_symbol: int = 600,
         events: int = 10_000,
         fills: int = 500,
         candles_per_series: int = 300,
@@ -37,14 +36,12 @@ class MarketStore:
         self._books: dict[str, BookView] = {}
         self._tickers: dict[str, Ticker] = {}
         self._trades: dict[str, deque[Trade]] = {}
-        self._prices: dict[str, deque[float]] = {}
         self._events: deque[Event] = deque(maxlen=events)
         self._fills: deque[Fill] = deque(maxlen=fills)
         self._candles: dict[tuple[str, str], CandleSeries] = {}
         self._candles_max = candles_per_series
         self.fills_version = 0
         self._trades_max = trades_per_symbol
-        self._prices_max = prices_per_symbol
         self._wake: Callable[[], None] | None = None
         self.version = 0
         self.dropped_events = 0
@@ -61,13 +58,9 @@ class MarketStore:
             self.version += 1
 
     def put_ticker(self, ticker: Ticker) -> None:
-        """Replace the latest ticker for its symbol and append its last price to the price series."""
+        """Replace the latest ticker for its symbol."""
         with self._lock:
             self._tickers[ticker.symbol] = ticker
-            series = self._prices.get(ticker.symbol)
-            if series is None:
-                series = self._prices[ticker.symbol] = deque(maxlen=self._prices_max)
-            series.append(float(ticker.last_price))
             self.version += 1
 
     def put_trades(self, trades: list[Trade]) -> None:
@@ -147,12 +140,6 @@ class MarketStore:
             if not dq:
                 return []
             return list(dq)[-n:]
-
-    def prices(self, symbol: str) -> list[float]:
-        """The recent last-price series for ``symbol`` (for charts; floats are fine off the order path)."""
-        with self._lock:
-            dq = self._prices.get(symbol)
-            return list(dq) if dq else []
 
     def fills(self, n: int | None = None) -> list[Fill]:
         """The newest ``n`` recorded fills (all held when None), in arrival order."""

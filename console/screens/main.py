@@ -12,12 +12,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
 from console.keymap import MAIN_BINDINGS
+from core.market.candles import TIMEFRAMES
 from core.model import Mode, Side
 from widgets.chart import PriceChart
+from widgets.fills import FillsPane
 from widgets.header import AccountHeader
 from widgets.keybar import KeyBar
 from widgets.ladder import OrderLadder
 from widgets.log_pane import EventLog
+from widgets.market_header import MarketStrip
 from widgets.orders import OrdersTable
 from widgets.positions import PositionsTable
 from widgets.risk_meters import RiskMeters
@@ -27,8 +30,8 @@ if TYPE_CHECKING:
     from console.app import TradeConsoleApp
 
 PANES: dict[str, tuple[str, ...]] = {
-    "market": ("#market-col", "#chart"),
-    "tables": ("#positions", "#orders"),
+    "market": ("#market-col", "#chart", "#market-strip"),
+    "tables": ("#positions", "#orders", "#fills"),
     "risk": ("#risk-col",),
     "log": ("#log",),
 }
@@ -49,6 +52,8 @@ class MainScreen(Screen[None]):
         self.ladder = OrderLadder(id="ladder")
         self.tape = TradeTape(id="tape")
         self.chart = PriceChart(id="chart")
+        self.market_strip = MarketStrip(id="market-strip")
+        self.fills = FillsPane(id="fills")
         self.positions = PositionsTable(id="positions")
         self.orders = OrdersTable(id="orders")
         self.log_pane = EventLog(id="log")
@@ -63,9 +68,11 @@ class MainScreen(Screen[None]):
                 yield self.ladder
                 yield self.tape
             with Vertical(id="center-col"):
+                yield self.market_strip
                 yield self.chart
                 yield self.positions
                 yield self.orders
+                yield self.fills
         with Horizontal(id="bottom"):
             yield self.log_pane
             with Vertical(id="risk-col"):
@@ -76,6 +83,7 @@ class MainScreen(Screen[None]):
         """Pane titles."""
         self.query_one("#positions").border_title = "Positions"
         self.query_one("#orders").border_title = "Orders"
+        self.query_one("#fills").border_title = "Fills"
         self.query_one("#ladder").border_title = "Book"
         self.query_one("#tape").border_title = "Trades"
         self.query_one("#risk-col").border_title = "Risk"
@@ -110,6 +118,17 @@ class MainScreen(Screen[None]):
     def action_cycle_symbol(self, step: int) -> None:
         """Previous / next symbol."""
         self.console.cycle_symbol(step)
+
+    def action_ladder_group(self, step: int) -> None:
+        """Coarser (+1) or finer (-1) price grouping in the ladder."""
+        self.ladder.cycle_group(step)
+
+    def action_chart_timeframe(self) -> None:
+        """Next chart timeframe (1m, 5m, 15m, 1h)."""
+        bridge = self.console.bridge
+        i = TIMEFRAMES.index(bridge.timeframe) if bridge.timeframe in TIMEFRAMES else -1
+        bridge.timeframe = TIMEFRAMES[(i + 1) % len(TIMEFRAMES)]
+        self.console.refresh_ui(force=True)
 
     def action_cycle_theme(self) -> None:
         """Next theme."""

@@ -19,6 +19,7 @@ from core.api import RiskPreview
 from core.clock import FrozenClock
 from core.config import Settings
 from core.events import LogLine
+from core.market.candles import TIMEFRAMES, Candle
 from core.market.orderbook import OrderBook
 from core.model import BookView, Instrument, Mode, OrderRequest, Position, Side, Ticker, Trade
 from core.orders.builder import OrderBuilder
@@ -30,6 +31,7 @@ from core.risk.sizing import build_preview, error_preview
 from core.sim.exchange import SimExchange
 from core.store import MarketStore
 from core.venues.bybit import parse
+from core.venues.bybit.parse import KLINE_INTERVALS
 
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT")
 SEED = 42
@@ -37,8 +39,13 @@ STEPS = 120  # one per second of the price series
 
 
 @cache
-def _sim_market() -> tuple[dict[str, Instrument], dict[str, tuple[BookView, list[Ticker], list[Trade]]]]:
-    """Step the seeded sim and read what a client would read. Cached: the sim is deterministic."""
+def _sim_market() -> tuple[
+    dict[str, Instrument],
+    dict[str, tuple[BookView, list[Ticker], list[Trade]]],
+    dict[tuple[str, str], list[Candle]],
+]:
+    """Step the seeded sim and read what a client would read (with the kline history the engine
+    seeds the chart from). Cached: the sim is deterministic."""
     clock = FrozenClock(T0 - STEPS * 1000)
     ex = SimExchange(seed=SEED, clock=clock)
     series: dict[str, list[Ticker]] = {s: [] for s in SYMBOLS}
@@ -63,7 +70,12 @@ def _sim_market() -> tuple[dict[str, Instrument], dict[str, tuple[BookView, list
             for t in reversed(ex.recent_trade({"category": "linear", "symbol": sym, "limit": "40"})["list"])
         ]
         out[sym] = (book.view(30), series[sym], trades)
-    return insts, out
+    candles: dict[tuple[str, str], list[Candle]] = {}
+    for sym in SYMBOLS:
+        for tf in TIMEFRAMES:
+            query = {"category": "linear", "symbol": sym, "interval": KLINE_INTERVALS[tf], "limit": "200"}
+            candles[sym, tf] = parse.kline_rows(ex.kline(query)["list"])
+    return insts, out, candles
 
 
 def _q(value: Decimal, step: Decimal) -> Decimal:
@@ -75,7 +87,7 @@ class SeededSimEngine(FakeEngine):
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__(settings)
-        insts, market = _sim_market()
+        insts, market, candles = _sim_market()
         self._instruments = dict(insts)
         # The fixture's connectivity and log lines, minus its made-up rejection (a real one follows).
         events = [e for e in self.store.drain_events() if "REJECTED" not in getattr(e, "message", "")]
@@ -87,6 +99,8 @@ class SeededSimEngine(FakeEngine):
                 self.store.put_ticker(t)
             self.store.put_book(book)
             self.store.put_trades(trades)
+        for (sym, tf), rows in candles.items():
+            self.store.seed_candles(sym, tf, rows)
         self._restage_account()
         self._builder = OrderBuilder()
         self._chain = RiskChain.from_settings(self.settings.risk)

@@ -8,8 +8,6 @@ from decimal import Decimal
 
 import pytest
 from console_fakes import T0, FakeEngine, instrument
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 
 from console.bridge import UIBridge
@@ -27,7 +25,6 @@ from core.events import (
 )
 from core.model import BookLevel, BookView, Fill, OrderType, Side, TimeInForce
 from themes import THEME_VARIABLE_DEFAULTS, THEMES
-from widgets.chart import render_bars
 from widgets.fmt import fmt_age, fmt_compact, fmt_dec, fmt_pct
 from widgets.ladder import OrderLadder
 from widgets.log_pane import format_event
@@ -152,13 +149,6 @@ def test_formatting_helpers() -> None:
     assert fmt_pct(D("-1.234"), 1) == "-1.2%"
     assert fmt_age(65_000) == "1m" and fmt_age(500) == "500ms"
     assert fmt_compact(D("1000000")) == "1.00M" and fmt_compact(D("31000")) == "31.0k"
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.floats(min_value=1, max_value=1e6), min_size=1, max_size=200), st.integers(1, 80))
-def test_chart_bars_fit_any_series(values: list[float], width: int) -> None:
-    rows = render_bars(values, width, 6)
-    assert len(rows) == 6 and all(len(r) == width for r in rows)
 
 
 BASE = dict(
