@@ -30,6 +30,8 @@ from core.engine_amend import OrderAmender
 from core.engine_positions import PositionTools
 from core.engine_runtime import EngineRuntime
 from core.events import Event, LogLine, RiskRejected, RiskStatus, Severity, VenueRejected
+from core.failsafe import FailSafe
+from core.journal.journal import JournalUnwritable
 from core.model import (
     AccountSnapshot,
     Instrument,
@@ -39,10 +41,12 @@ from core.model import (
     Position,
     TriggerBy,
 )
+from core.observability.baddata import BadDataTracker
 from core.orders.builder import OrderBuilder
 from core.orders.built import BuildError, BuiltOrder
 from core.orders.executor import JournalEntry, OrderExecutor
 from core.orders.ids import new_order_link_id
+from core.orders.values import request_problem
 from core.panic import PanicRunner
 from core.resilience.errors import VenueError
 from core.risk.context import RiskContext, summarize_open_orders
@@ -66,6 +70,9 @@ def guarded(
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> CommandResult:
         try:
             return await fn(*args, **kwargs)
+        except JournalUnwritable as exc:  # nothing was sent: the write it needed first was refused
+            log.error("%s refused: %s", fn.__name__, exc)
+            return CommandResult(False, f"rejected by journal: {exc}", check="journal")
         except VenueError as err:
             log.warning("%s failed: %s", fn.__name__, err)
             return CommandResult(False, f"{fn.__name__} failed: {err}")
@@ -92,7 +99,10 @@ class Engine(EngineRuntime):
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.store = store or MarketStore()
-        self.venue: Venue = venue or BybitVenue(settings, now_ms=self.clock.now_ms)
+        shared = getattr(venue, "bad_data", None)
+        self.bad_data = shared if isinstance(shared, BadDataTracker) else BadDataTracker(self.clock.monotonic)
+        """Values the venue adapters rejected (REST and feeds share it); health and metrics read it."""
+        self.venue: Venue = venue or BybitVenue(settings, now_ms=self.clock.now_ms, bad_data=self.bad_data)
         self.state = AccountState()
         self.builder = OrderBuilder()
         self._instruments: dict[str, Instrument] = {}
@@ -123,6 +133,7 @@ class Engine(EngineRuntime):
         self.panic_runner = PanicRunner(self)
         self.amender = OrderAmender(self)
         self.position_tools = PositionTools(self)
+        self.failsafe = FailSafe(self)
 
     # --- properties -------------------------------------------------------------------------
     @property
@@ -180,9 +191,13 @@ class Engine(EngineRuntime):
             ),
             balance=self.state.balance,
             breakers=self.breaker_board.snapshot(),
+            journal_error=self.journal.unwritable_reason,
         )
 
     def _build(self, request: OrderRequest, link_id: str | None = None) -> BuiltOrder | BuildError:
+        bad = request_problem(request)  # NaN/Infinity/<= 0 never reach the builder's arithmetic
+        if bad is not None:
+            return bad
         inst = self._instruments.get(request.symbol)
         if inst is None:
             return BuildError("symbol_allowlist", f"{request.symbol} is not a configured, listed symbol")
@@ -301,6 +316,12 @@ class Engine(EngineRuntime):
                     reduce_only=built.reduce_only,
                     pre_records=pre_records,
                 )
+        except JournalUnwritable as exc:  # the intent could not be recorded: nothing was sent
+            self._sent_at.pop(link_id, None)
+            gone = replace(placeholder, status=OrderStatus.REJECTED, reject_reason=str(exc))
+            for ev in self.state.apply_order(gone, self.now_ms()):
+                self.publish(ev, wake=True)
+            return self._reject(built.symbol, link_id, "journal", f"{exc}; nothing was sent", pre_records[0])
         finally:
             self.in_flight.discard(link_id)
         found = result.order

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from core.api import CommandResult
 from core.model import Order, OrderRequest, OrderType
 from core.orders.built import BuildError, BuiltOrder
+from core.orders.values import amend_problem
 
 if TYPE_CHECKING:
     from core.engine import Engine
@@ -114,6 +115,9 @@ class OrderAmender:
         order = eng.state.orders.get(order_link_id)
         if order is None:
             return CommandResult(False, f"no working order {order_link_id}", order_link_id)
+        bad = amend_problem(qty, price, trigger_price)  # NaN/Infinity/<= 0, before any arithmetic
+        if bad is not None:
+            return eng._reject(order.symbol, order_link_id, bad.check, bad.reason)
         refusal = amend_refusal(order, qty, price, trigger_price)
         if refusal:
             return eng._reject(order.symbol, order_link_id, "amend_fields", refusal)
@@ -128,13 +132,11 @@ class OrderAmender:
             return eng._reject(
                 order.symbol, order_link_id, "amend_fields", "nothing changes after rounding to tick/step"
             )
-        eng.journal.record(
-            "amend",
-            symbol=order.symbol,
-            order_link_id=order_link_id,
-            qty=send.qty or "",
-            price=send.price or "",
-            trigger_price=send.trigger or "",
+        fields = {"qty": send.qty or "", "price": send.price or "", "trigger_price": send.trigger or ""}
+        # An amend of a reduce-only order goes out on an unwritable journal (fallback file); any
+        # other is refused unsent (JournalUnwritable).
+        eng.journal.record_many(
+            [("amend", order.symbol, order_link_id, fields)], required=not order.reduce_only
         )
         result = await eng.executor.write(
             "amend",

@@ -86,10 +86,13 @@ class PositionTools:
     ) -> CommandResult:
         """Close ``fraction`` (0 < f <= 1) of one position reduce-only at market."""
         eng = self.engine
-        if not 0 < fraction <= 1:
+        if not fraction.is_finite() or not 0 < fraction <= 1:
             return self._refuse(
                 symbol, "close_fraction", f"fraction {fraction} must be above 0 and at most 1"
             )
+        if position is not None:  # the venue's word (a panic's REST read): the reduce-only check judges by it
+            for ev in eng.state.apply_position(position, eng.now_ms()):
+                eng.publish(ev)
         pos = position or eng.state.positions.get(symbol)
         if pos is None or pos.is_flat or pos.side is None:
             return CommandResult(True, f"{symbol}: already flat")
@@ -175,8 +178,12 @@ class PositionTools:
             if raw is None:
                 out[kind] = None
                 continue
-            if raw < 0:
-                return self._refuse(symbol, kind.replace("-", "_"), f"{kind} {raw} must not be negative")
+            if not raw.is_finite() or raw < 0:
+                return self._refuse(
+                    symbol,
+                    kind.replace("-", "_"),
+                    f"{kind} {raw} must be a finite number >= 0 (0 removes it)",
+                )
             value, why = self._level(pos, inst, kind, raw, trigger_by)
             if why:
                 return self._refuse(symbol, kind.replace("-", "_"), why)
@@ -279,8 +286,8 @@ class PositionTools:
         """(check, reason) when ``leverage`` may not be sent for ``symbol``; ("", "") when it may."""
         inst = self.engine.instruments.get(symbol)
         cap = self.engine.settings.risk.max_leverage
-        if leverage <= 0:
-            return "leverage", f"leverage {leverage} must be greater than 0"
+        if not leverage.is_finite() or leverage <= 0:
+            return "leverage", f"leverage {leverage} must be a finite number greater than 0"
         if inst is None:
             return "symbol_allowlist", f"{symbol} is not a loaded instrument"
         if leverage < inst.min_leverage or leverage > inst.max_leverage:
@@ -304,7 +311,8 @@ class PositionTools:
         if check:
             return self._refuse(symbol, check, reason)
         lev = f"{leverage.normalize():f}"
-        eng.journal.record("set_leverage", symbol=symbol, leverage=lev)
+        # Not risk-reducing: with the journal unwritable it is refused (JournalUnwritable), unsent.
+        eng.journal.record_many([("set_leverage", symbol, "", {"leverage": lev})], required=True)
         try:
             await eng.executor.call("set_leverage", lambda: eng.venue.set_leverage(symbol, leverage))
         except VenueError as err:

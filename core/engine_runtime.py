@@ -9,8 +9,8 @@ and the order path.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -25,13 +25,20 @@ from core.resilience.errors import VenueError
 from core.venues.bybit import parse
 from core.venues.bybit.feeds import BybitFeeds
 from core.venues.bybit.rest import set_clock_offset
+from core.venues.values import BadValue
 
 if TYPE_CHECKING:
     from decimal import Decimal
 
+    from core.failsafe import FailSafe
     from core.store import MarketStore
 
 log = logging.getLogger(__name__)
+
+
+async def _nothing() -> None:
+    """A shutdown step with nothing to do."""
+
 
 CHART_HISTORY = 200
 """Candles fetched per symbol and timeframe at start (Bybit's default kline page)."""
@@ -53,6 +60,7 @@ class EngineRuntime(EngineSupport):
     _instruments: dict[str, Instrument]
     pnl_settling_since: int | None
     in_flight: set[str]
+    failsafe: FailSafe
 
     # --- lifecycle --------------------------------------------------------------------------
     async def start(self, *, feeds: bool = True) -> None:
@@ -102,6 +110,7 @@ class EngineRuntime(EngineSupport):
                 now_ms=self.now_ms,
                 backoff_s=self.recovery.reconnect_backoff_s,
                 ack_timeout_s=self.recovery.ack_timeout_s,
+                bad_data=self.bad_data,
             )
             await asyncio.to_thread(self.feeds.start)
             self._tasks.append(asyncio.create_task(self._watchdog_loop(), name="engine-watchdog"))
@@ -114,20 +123,31 @@ class EngineRuntime(EngineSupport):
         )
 
     async def stop(self) -> None:
-        """Stop feeds and background tasks; exchange-side orders stay where they are."""
+        """Stop feeds and background tasks; exchange-side orders stay where they are.
+
+        Every step runs whatever the one before did: a task that died of an exception, a feed
+        that fails to close or a journal that cannot write never leaves sockets or the journal open.
+        """
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:  # a task that died earlier: its failure was the past, shutdown goes on
+                log.exception("background task %s had failed", task.get_name())
         self._tasks.clear()
-        if self._resync is not None:
-            await self._resync.stop()
-        if self.feeds is not None:
-            await asyncio.to_thread(self.feeds.stop)
-        await self.obs.stop()
-        open_orders = len(self.state.orders)
-        self.journal.record("stop", open_orders=open_orders)
+        steps: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+            ("stream resync", self._resync.stop if self._resync is not None else _nothing),
+            ("feeds", partial(asyncio.to_thread, self.feeds.stop) if self.feeds is not None else _nothing),
+            ("metrics server", self.obs.stop),
+        ]
+        for name, step in steps:
+            await self.failsafe.astep(f"stop.{name}", step)
+        self.failsafe.step(
+            "stop.journal", partial(self.journal.record, "stop", open_orders=len(self.state.orders))
+        )
         self.journal.close()
         self.started = False
 
@@ -179,6 +199,8 @@ class EngineRuntime(EngineSupport):
                 continue
             try:
                 events += self._apply_private_item(topic, item, now)
+            except BadValue as bad:  # the venue's word is not adopted; the next REST sync covers it
+                self.bad_data.report(topic, bad, "push dropped")
             except Exception:
                 log.exception("private %s item could not be applied; the next REST sync covers it", topic)
         for ev in events:
@@ -186,8 +208,9 @@ class EngineRuntime(EngineSupport):
         self._update_breakers()
 
     def _apply_private_item(self, topic: str, item: dict[str, Any], now: int) -> list[Event]:
+        report = self.bad_data.reporter(topic)  # fields replaced, the record kept
         if topic == "order":
-            order = parse.order(item)
+            order = parse.order(item, report)
             self.journal.record(
                 "order_update",
                 symbol=order.symbol,
@@ -201,7 +224,7 @@ class EngineRuntime(EngineSupport):
             self.pnl_settling_since = self.pnl_settling_since or now
             return self._take_fill(parse.fill(item), now)
         if topic == "position":
-            pos = parse.position(item)
+            pos = parse.position(item, report)
             prev = self.state.positions.get(pos.symbol)
             if (prev.size if prev else 0) != pos.size:
                 # Realised PnL lands in the wallet push that follows; until then the wallet and
@@ -324,32 +347,46 @@ class EngineRuntime(EngineSupport):
         log.log(logging.INFO if state == "up" else logging.WARNING, "%s: %s (%s)", stream, state, detail)
 
     async def _watchdog_loop(self) -> None:
+        """Feed checks twice a second; a failing step is reported and the loop goes on."""
         while True:
             await asyncio.sleep(self.recovery.watchdog_s)
             feeds = self.feeds
             if feeds is None:
                 continue
-            try:
-                await asyncio.to_thread(feeds.check)
-            except Exception:
-                log.exception("feed watchdog check failed")
-            for stream, age in feeds.feed_ages_s().items():
+            await self.failsafe.astep("watchdog.check", partial(asyncio.to_thread, feeds.check))
+            self.failsafe.step("watchdog.ages", self._feed_age_metrics)
+
+    def _feed_age_metrics(self) -> None:
+        if self.feeds is not None:
+            for stream, age in self.feeds.feed_ages_s().items():
                 self.metrics.set_feed_age(f"orderbook.{stream}", age)
 
     async def _housekeeping_loop(self) -> None:
+        """Once a second: marks, breakers, metrics, alerts; an account sync every 15 s.
+
+        Each step is guarded on its own (:meth:`core.failsafe.FailSafe.step`): one that fails is
+        logged and counted, and the others and the loop carry on.
+        """
         ticks = 0
+        safe = self.failsafe
         while True:
             await asyncio.sleep(1.0)
             ticks += 1
-            for sym in list(self.state.positions):
-                mark = self.store.mark_price(sym)
-                if mark is not None:
-                    self.state.mark(sym, mark)
-            self._update_breakers()
-            self._update_rate_metrics()
-            self.evaluate_alerts()
+            safe.step("housekeeping.marks", self._remark_positions)
+            safe.step("housekeeping.breakers", self._update_breakers)
+            safe.step("housekeeping.rate_metrics", self._update_rate_metrics)
+            safe.step("housekeeping.alerts", self.evaluate_alerts)
             if ticks % 15 == 0:
-                try:
-                    await self.refresh_account()
-                except VenueError as err:
-                    self.log_line(f"periodic account sync failed: {err}", Severity.WARN)
+                await safe.astep("housekeeping.account_sync", self._periodic_sync)
+
+    def _remark_positions(self) -> None:
+        for sym in list(self.state.positions):
+            mark = self.store.mark_price(sym)
+            if mark is not None:
+                self.state.mark(sym, mark)
+
+    async def _periodic_sync(self) -> None:
+        try:
+            await self.refresh_account()
+        except VenueError as err:
+            self.log_line(f"periodic account sync failed: {err}", Severity.WARN)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from core.clock import Clock
     from core.config import Settings
     from core.model import Instrument
+    from core.observability.baddata import BadDataTracker
     from core.orders.executor import OrderExecutor
     from core.venues.base import Venue
     from core.venues.bybit.feeds import BybitFeeds
@@ -103,6 +104,7 @@ class EngineSupport:
     _instruments: dict[str, Instrument]
     in_flight: set[str]
     pnl_settling_since: int | None
+    bad_data: BadDataTracker
 
     def now_ms(self) -> int:
         """The engine clock (Engine overrides)."""
@@ -339,17 +341,20 @@ class EngineSupport:
             feeds["private"] = 0.0 if up else None
             if not up:
                 stale["private"] = "private stream disconnected: fills and order updates are not arriving"
+        journal_problem = self.journal.probe()  # a real write (at most once a second), not SELECT 1
         return HealthSnapshot(
             venue_reachable=self.venue_reachable,
             time_offset_ms=self.time_offset_ms,
             feed_ages_s=feeds,
             breakers=breakers,
-            journal_writable=self.journal.healthy(),
+            journal_writable=not journal_problem,
             started=self.started,
             ready_reasons=() if self.started else ("engine starting",),
             mode=self.settings.mode.value,
             venue=self.venue_label,
             stale_feeds=stale,
+            journal_reason=journal_problem,
+            bad_data=self.bad_data.recent(),
         )
 
     def rate_group(self, path: str) -> str:

@@ -250,6 +250,23 @@ class Metrics:
             buckets=_JOURNAL_BUCKETS,
             registry=r,
         )
+        self.journal_write_failures = Counter(
+            p + "journal_write_failures",
+            "Journal writes SQLite refused (diverted to the fallback file, or refused with the order).",
+            registry=r,
+        )
+        self.bad_values = Counter(
+            p + "bad_values",
+            "Venue values rejected at the adapter (NaN, Infinity, negative ...), by stream and field.",
+            ["stream", "field"],
+            registry=r,
+        )
+        self.loop_errors = Counter(
+            p + "loop_errors",
+            "Background loop iterations that failed and were survived, by loop.",
+            ["loop"],
+            registry=r,
+        )
         self.slow_ops = Counter(
             p + "slow_operations", "Operations slower than the slow threshold, by name.", ["name"], registry=r
         )
@@ -348,6 +365,19 @@ class Metrics:
     def observe_journal_write(self, seconds: float) -> None:
         """Record one journal write (commit) latency."""
         self.journal_write_seconds.observe(max(0.0, seconds))
+
+    def journal_write_failure(self) -> None:
+        """Count one journal write SQLite refused."""
+        self.journal_write_failures.inc()
+
+    # --- data and loop faults -------------------------------------------------------------
+    def bad_value(self, stream: str, field: str) -> None:
+        """Count one venue value rejected at the adapter; safe to call from feed threads."""
+        self.bad_values.labels(self._l("stream", stream), self._l("field", field)).inc()
+
+    def loop_error(self, loop: str) -> None:
+        """Count one failed (and survived) iteration of a background loop."""
+        self.loop_errors.labels(self._l("loop", loop)).inc()
 
     # --- slow operations ------------------------------------------------------------------
     def slow_op(self, name: str, seconds: float) -> bool:

@@ -8,11 +8,18 @@
   are redacted recursively, header dumps inside strings are scrubbed, and any value registered with
   :meth:`Journal.add_secret` is replaced wherever it appears.
 * One connection guarded by a lock: safe from the event loop thread and from worker threads.
+* A write SQLite refuses (a full disk, an I/O error) never hides its reason and never blocks a
+  risk-reducing action: unless the caller said the write is ``required`` (a risk-increasing order,
+  which must then not go out: :class:`JournalUnwritable`), the rows go to the fsynced
+  :class:`~core.journal.fallback.FallbackLog` next to the database and are replayed into SQLite
+  as soon as it takes writes again (or imported at the next open). :meth:`Journal.probe` really
+  writes, so health sees a journal that cannot.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import re
 import sqlite3
@@ -27,9 +34,28 @@ from typing import Any, Protocol
 
 import orjson
 
+from core.journal.fallback import FallbackLog, Row, fallback_id, fallback_path, tag_row
 from core.journal.schema import PRAGMAS, SCHEMA, SCHEMA_VERSION
 
+log = logging.getLogger(__name__)
+
 REDACTED = "[redacted]"
+PROBE_INTERVAL_S = 1.0
+"""How often :meth:`Journal.probe` really writes (between probes it answers from its last one)."""
+MIN_FREE_PAGES = 8
+"""A database with fewer free pages than this (below its page limit) is reported full."""
+MIN_FREE_BYTES = 1 << 20
+"""A filesystem with less free space than this is reported full."""
+MAX_PENDING = 100_000
+"""Fallback rows kept in memory for the replay (the file keeps them all)."""
+
+
+class JournalUnwritable(RuntimeError):
+    """SQLite refused a write the caller required; ``reason`` is SQLite's own words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"journal unwritable: {reason}")
+        self.reason = reason
 
 
 class _MsClock(Protocol):
@@ -124,6 +150,7 @@ def _sanitize(value: Any, secrets: tuple[str, ...], depth: int) -> Any:
 
 # --- the journal --------------------------------------------------------------------------------
 _INSERT = "INSERT INTO records (ts_ms, kind, symbol, order_link_id, data) VALUES (?, ?, ?, ?, ?)"
+_PROBE = "INSERT OR REPLACE INTO health_probe (id, ts_ms) VALUES (1, ?)"
 
 
 class Journal:
@@ -154,6 +181,17 @@ class Journal:
         self._closed = False
         self.on_write: Callable[[float], None] | None = None
         """Called with each write's duration in seconds (the engine feeds its metrics)."""
+        self.on_state: Callable[[str], None] | None = None
+        """Called with SQLite's reason when writes start failing, and with "" when they work again."""
+        self.on_refused: Callable[[], None] | None = None
+        """Called for every write SQLite refused (the engine counts them)."""
+        self.fallback = FallbackLog(None if readonly else fallback_path(self.path))
+        self._pending: list[Row] = []
+        self._failure = ""
+        self._problem = ""
+        self._probed_at = -PROBE_INTERVAL_S
+        if not readonly:
+            self._import_fallback()
 
     # --- secrets ---
     def add_secret(self, value: str | None) -> None:
@@ -164,13 +202,22 @@ class Journal:
 
     # --- writing ---
     def record(self, kind: str, *, symbol: str = "", order_link_id: str = "", **data: Any) -> int:
-        """Append one record and return its ``seq``; durable (fsynced) when this returns."""
+        """Append one record and return its ``seq``; durable (fsynced) when this returns.
+
+        If SQLite refuses it, the record is durable in the fallback file and 0 is returned
+        (see :meth:`record_many`).
+        """
         return self.record_many([(kind, symbol, order_link_id, data)])
 
-    def record_many(self, entries: Sequence[tuple[str, str, str, Mapping[str, Any]]]) -> int:
+    def record_many(
+        self, entries: Sequence[tuple[str, str, str, Mapping[str, Any]]], *, required: bool = False
+    ) -> int:
         """Append ``(kind, symbol, order_link_id, data)`` records in one transaction (one fsync).
 
-        Returns the ``seq`` of the last one. All or none of them are on disk when this returns.
+        Returns the ``seq`` of the last one; all or none of them are in SQLite when this returns.
+        When SQLite refuses the write: with ``required`` raise :class:`JournalUnwritable` (nothing
+        was recorded: the caller must not act); otherwise the records go to the fallback file,
+        the journal reports itself unwritable (``on_state``) and 0 is returned.
         """
         started = time.perf_counter()
         ts = int(self._clock.now_ms())
@@ -184,25 +231,127 @@ class Journal:
             )
             for kind, symbol, link, data in entries
         ]
+        refused: sqlite3.Error | None = None
         with self._lock:
             if self._closed:
                 raise RuntimeError("journal is closed")
-            if len(rows) == 1:
-                cur = self._conn.execute(_INSERT, rows[0])
-            else:
-                self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for row in rows:
-                        cur = self._conn.execute(_INSERT, row)
-                    self._conn.execute("COMMIT")
-                except BaseException:
-                    self._conn.execute("ROLLBACK")
+            try:
+                seq, change = self._write_locked(rows), self._recovered_locked()
+            except sqlite3.Error as exc:
+                if self.readonly:
                     raise
-            seq = cur.lastrowid
+                refused, seq = exc, 0
+                change = self._failed_locked(str(exc))
+                if not required:
+                    self._divert_locked(rows, str(exc))
+        self._notify(change)  # outside the lock: the callback may use the journal
+        if refused is not None:
+            if self.on_refused is not None:
+                self.on_refused()
+            if required:
+                raise JournalUnwritable(str(refused)) from refused
+            return 0
         if self.on_write is not None:
             self.on_write(time.perf_counter() - started)
+        return seq
+
+    def _write_locked(self, rows: list[Row]) -> int:
+        """Insert the pending fallback rows, then ``rows``, in one transaction (lock held)."""
+        batch = [*self._pending, *rows]
+        if not batch:
+            return 0
+        if len(batch) == 1:
+            cur = self._conn.execute(_INSERT, batch[0])
+        else:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for row in batch:
+                    cur = self._conn.execute(_INSERT, row)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                # SQLite may already have rolled back (SQLITE_FULL does): a second ROLLBACK would
+                # replace the real reason with "cannot rollback - no transaction is active".
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+        seq = cur.lastrowid
         assert seq is not None
         return int(seq)
+
+    def _divert_locked(self, rows: list[Row], reason: str) -> None:
+        tagged = [tag_row(r) for r in rows]
+        self.fallback.append(tagged, reason)
+        self._pending.extend(tagged)
+        if len(self._pending) > MAX_PENDING:
+            dropped = len(self._pending) - MAX_PENDING
+            del self._pending[:dropped]
+            log.critical("journal fallback: %d oldest records kept only in %s", dropped, self.fallback.path)
+
+    def _failed_locked(self, reason: str) -> str | None:
+        """Note a refused write; returns the reason when the journal just became unwritable."""
+        was = self._failure
+        self._failure = self._problem = reason
+        return None if was else reason
+
+    def _recovered_locked(self) -> str | None:
+        """After a successful write: the pending rows are in SQLite. Returns "" on recovery."""
+        replayed = len(self._pending)
+        if replayed:
+            self._pending.clear()
+            self.fallback.remove()
+            log.warning("journal writable again: %d fallback record(s) replayed into SQLite", replayed)
+        if not self._failure:
+            return None
+        self._failure = self._problem = ""
+        return ""
+
+    def _notify(self, change: str | None) -> None:
+        if change is not None and self.on_state is not None:
+            self.on_state(change)
+
+    @property
+    def unwritable_reason(self) -> str:
+        """Why the journal cannot take writes ("" when it can), from the last write or probe."""
+        if self._closed:
+            return "journal is closed"
+        if self.readonly:
+            return "journal opened read-only"
+        return self._problem
+
+    @property
+    def pending_fallback(self) -> int:
+        """Records waiting in the fallback file for SQLite to take them again."""
+        return len(self._pending)
+
+    def _import_fallback(self) -> None:
+        """Move records a previous run left in the fallback file into SQLite (none twice)."""
+        rows = self.fallback.read()
+        if not rows:
+            return
+        fresh = [r for r in rows if not self._has_fallback_row(r)]
+        with self._lock:
+            self._pending = fresh
+            try:
+                if fresh:
+                    self._write_locked([])
+            except sqlite3.Error as exc:
+                self._failure = self._problem = str(exc)
+                log.error("journal fallback %s not imported yet: %s", self.fallback.path, exc)
+                return
+            self._pending = []
+        self.fallback.remove()
+        log.warning("journal: imported %d record(s) from the fallback %s", len(fresh), self.fallback.path)
+
+    def _has_fallback_row(self, row: Row) -> bool:
+        fid = fallback_id(row)
+        if not fid:
+            return False
+        found = self._conn.execute(
+            "SELECT 1 FROM records WHERE order_link_id = ? AND kind = ? AND ts_ms = ? "
+            "AND json_extract(data, '$._fallback') = ? LIMIT 1",
+            (row[3], row[1], row[0], fid),
+        ).fetchone()
+        return found is not None
 
     # --- reading ---
     def query(
@@ -278,15 +427,49 @@ class Journal:
         return int(row[0])
 
     def healthy(self) -> bool:
-        """True if the database answers (for /healthz)."""
-        try:
-            with self._lock:
-                if self._closed:
-                    return False
-                self._conn.execute("SELECT 1").fetchone()
-        except sqlite3.Error:
-            return False
-        return not self.readonly
+        """True if the journal can take writes right now (:meth:`probe` really writes)."""
+        return not self.probe()
+
+    def probe(self, *, force: bool = False) -> str:
+        """Try a real write (at most every :data:`PROBE_INTERVAL_S` unless ``force``).
+
+        Returns "" when the journal takes writes, else the reason: the refused write's error,
+        the database at its page limit, or a filesystem with almost no space left. While
+        records wait in the fallback, the probe's write is their replay into SQLite.
+        """
+        now = time.monotonic()
+        change: str | None = None
+        with self._lock:
+            if self._closed or self.readonly:
+                return self.unwritable_reason
+            if not force and now - self._probed_at < PROBE_INTERVAL_S:
+                return self._problem
+            self._probed_at = now
+            try:
+                if self._pending:
+                    self._write_locked([])
+                self._conn.execute(_PROBE, (int(self._clock.now_ms()),))
+                room = self._room_locked()
+            except sqlite3.Error as exc:
+                change = self._failed_locked(str(exc))
+            else:
+                change = self._recovered_locked() if not room else self._failed_locked(room)
+            problem = self._problem
+        self._notify(change)
+        return problem
+
+    def _room_locked(self) -> str:
+        """An empty string when there is room for more records, else why not."""
+        page_count = self._conn.execute("PRAGMA page_count").fetchone()[0]
+        max_pages = self._conn.execute("PRAGMA max_page_count").fetchone()[0]
+        free = self._conn.execute("PRAGMA freelist_count").fetchone()[0]
+        if max_pages - page_count + free < MIN_FREE_PAGES:
+            return f"database or disk is full ({page_count} of max {max_pages} pages used)"
+        if self.fallback.path is not None:
+            st = os.statvfs(self.fallback.path.parent)
+            if st.f_bavail * st.f_frsize < MIN_FREE_BYTES:
+                return f"database or disk is full ({st.f_bavail * st.f_frsize // 1024} KiB free)"
+        return ""
 
     def _fetch(self, sql: str, args: list[Any]) -> list[JournalRecord]:
         with self._lock:

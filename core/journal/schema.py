@@ -25,7 +25,13 @@ CREATE INDEX IF NOT EXISTS records_ts ON records (ts_ms);
 CREATE INDEX IF NOT EXISTS records_symbol ON records (symbol, seq);
 CREATE INDEX IF NOT EXISTS records_link_seq ON records (order_link_id, seq);
 CREATE INDEX IF NOT EXISTS records_kind ON records (kind, seq);
+CREATE TABLE IF NOT EXISTS health_probe (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    ts_ms INTEGER NOT NULL
+);
 """
+"""``health_probe`` holds one row that :meth:`core.journal.journal.Journal.probe` rewrites: a real
+write (and fsync), so health notices a journal that cannot take one."""
 
 KINDS = frozenset(
     {

@@ -30,6 +30,9 @@ class HealthSnapshot:
     unusable although messages still arrive (a sequence gap awaiting its resync snapshot).
     ``breakers`` maps a breaker name to its state string (``closed``/``half_open``/``open``).
     ``ready_reasons`` lists what start-up is still waiting for (empty when done).
+    ``journal_reason`` says why the journal cannot take writes (from a real write or probe).
+    ``bad_data`` maps a stream (``tickers.ETHUSDT``, ``wallet``) to the bad value the venue sent
+    on it recently (NaN, Infinity, a negative size ...), which the adapter rejected.
     """
 
     venue_reachable: bool
@@ -42,6 +45,8 @@ class HealthSnapshot:
     mode: str = ""
     venue: str = ""
     stale_feeds: Mapping[str, str] = field(default_factory=dict)
+    journal_reason: str = ""
+    bad_data: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +86,8 @@ def evaluate_health(
 
     Unsafe when: start-up is not complete, the venue is unreachable, the clock offset is unknown
     or larger than ``max_time_offset_ms`` in either direction, a feed has no data, is older than
-    ``max_feed_age_s`` or is marked stale (a gap), any breaker is not closed, or the journal is
-    not writable.
+    ``max_feed_age_s`` or is marked stale (a gap), any breaker is not closed, the journal is
+    not writable, or the venue recently sent values the adapter had to reject.
     """
     reasons: list[str] = []
     if not snapshot.started:
@@ -122,7 +127,10 @@ def evaluate_health(
             reasons.append(f"breaker {name} {state}")
 
     if not snapshot.journal_writable:
-        reasons.append("journal not writable")
+        why = f": {snapshot.journal_reason}" if snapshot.journal_reason else ""
+        reasons.append(f"journal not writable{why}")
+    for stream in sorted(snapshot.bad_data):
+        reasons.append(f"bad data on {stream}: {snapshot.bad_data[stream]}")
 
     ok = not reasons
     body: dict[str, Any] = {
@@ -137,7 +145,8 @@ def evaluate_health(
             "feeds": feeds,
             "max_feed_age_s": max_feed_age_s,
             "breakers": breakers,
-            "journal": {"writable": snapshot.journal_writable},
+            "journal": {"writable": snapshot.journal_writable, "reason": snapshot.journal_reason},
+            "bad_data": dict(snapshot.bad_data),
         },
     }
     return HealthResult(ok, reasons, body)

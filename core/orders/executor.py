@@ -171,7 +171,9 @@ class OrderExecutor:
         """Send one new order idempotently (same orderLinkId on every attempt).
 
         ``pre_records`` (the intent and the risk decision) are journaled together with the first
-        request record, in one durable write, before anything is sent.
+        request record, in one durable write, before anything is sent. If the journal cannot take
+        that write, a risk-increasing order is not sent at all (``JournalUnwritable`` propagates);
+        a reduce-only one still goes out, its records kept in the journal's fallback file.
         """
         try:
             return await self._create(symbol, order_link_id, params, reduce_only, pre_records)
@@ -194,7 +196,13 @@ class OrderExecutor:
         limit = self.policy.max_attempts
         for attempt in range(1, limit + 1):
             request: JournalEntry = ("request", symbol, order_link_id, {"attempt": attempt, "params": params})
-            self.journal.record_many([*pre_records, request] if attempt == 1 else [request])
+            # The intent must be in the journal before a risk-increasing order goes out (the
+            # journal raises JournalUnwritable and nothing is sent); a reduce-only order goes out
+            # even when SQLite is full, recorded to the journal's fallback file instead.
+            first = attempt == 1
+            self.journal.record_many(
+                [*pre_records, request] if first else [request], required=first and not reduce_only
+            )
             self.sent += 1
             try:
                 reply = await self._attempt(

@@ -18,12 +18,14 @@ from core.risk.checks import (
     BreakerCheck,
     GrossExposureCheck,
     InstrumentFilterCheck,
+    JournalCheck,
     LeverageCheck,
     MaxOpenOrdersCheck,
     MaxOrderNotionalCheck,
     MaxPositionNotionalCheck,
     ModeEndpointCheck,
     PriceBandCheck,
+    ReduceOnlyCheck,
     RiskCheck,
     SymbolAllowListCheck,
 )
@@ -38,6 +40,7 @@ def default_checks(risk: RiskSettings) -> list[RiskCheck]:
         ModeEndpointCheck(),
         SymbolAllowListCheck(risk.symbols),
         InstrumentFilterCheck(),
+        ReduceOnlyCheck(),
         MaxOrderNotionalCheck(risk.max_order_notional),
         MaxPositionNotionalCheck(risk.max_position_notional),
         GrossExposureCheck(risk.max_gross_exposure),
@@ -46,6 +49,7 @@ def default_checks(risk: RiskSettings) -> list[RiskCheck]:
         MaxOpenOrdersCheck(risk.max_open_orders),
         BookStaleCheck(risk.book_stale_s),
         BreakerCheck(),
+        JournalCheck(),
     ]
 
 

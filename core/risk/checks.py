@@ -247,6 +247,13 @@ class LeverageCheck:
                 f"no balance yet: cannot hold leverage under max {self.limit}x (risk.max_leverage)",
             )
         equity = ctx.balance.equity
+        if not equity.is_finite():  # an infinite equity would make every leverage 0x
+            return CheckResult(
+                self.name,
+                False,
+                f"equity {equity} is not a finite number: cannot hold leverage under max {self.limit}x "
+                "(risk.max_leverage)",
+            )
         if equity <= 0:
             return CheckResult(
                 self.name,
@@ -348,6 +355,55 @@ class BookStaleCheck:
                 f"{order.symbol} book {flag}age {age:.1f} s > max {self.max_age_s:g} s (risk.book_stale_s)",
             )
         return CheckResult(self.name, True, f"book age {age:.1f} s <= {self.max_age_s:g} s")
+
+
+class ReduceOnlyCheck:
+    """A reduce-only order must be able to reduce: against an open position, never with it or flat.
+
+    The venue would refuse it too, but only after it left: our own check names the position.
+    """
+
+    name = "reduce_only"
+
+    def check(self, order: BuiltOrder, ctx: RiskContext) -> CheckResult:
+        """Fail a reduce-only order when the symbol is flat or the position is on the order's side."""
+        if not order.reduce_only:
+            return CheckResult(self.name, True, "not reduce-only")
+        pos = ctx.positions.get(order.symbol)
+        if pos is None or pos.side is None or pos.size <= 0:
+            return CheckResult(
+                self.name,
+                False,
+                f"reduce-only {order.side.value} {order.qty} would open a position: {order.symbol} is flat "
+                "(reduce-only rule)",
+            )
+        if pos.side is order.side:
+            return CheckResult(
+                self.name,
+                False,
+                f"reduce-only {order.side.value} {order.qty} would add to the {pos.side.value} "
+                f"{pos.size} {order.symbol} position (reduce-only rule)",
+            )
+        return CheckResult(self.name, True, f"reduces the {pos.side.value} {pos.size} position")
+
+
+class JournalCheck:
+    """No risk-increasing order goes out unless the journal can record it first (invariant 3)."""
+
+    name = "journal"
+
+    def check(self, order: BuiltOrder, ctx: RiskContext) -> CheckResult:
+        """Fail when the journal cannot take writes and the order does not only reduce exposure."""
+        if not ctx.journal_error:
+            return CheckResult(self.name, True, "journal writable")
+        if only_reduces(order, ctx):
+            return CheckResult(self.name, True, f"journal unwritable; {REDUCING}")
+        return CheckResult(
+            self.name,
+            False,
+            f"journal unwritable: {ctx.journal_error}; only risk-reducing orders are sent until it "
+            "takes writes again (journal.path)",
+        )
 
 
 class BreakerCheck:

@@ -97,6 +97,8 @@ class RiskContext:
     open_orders: Mapping[str, OpenOrderSummary] = field(default_factory=dict)
     balance: Balance | None = None
     breakers: tuple[BreakerStatus, ...] = ()
+    journal_error: str = ""
+    """Why the journal cannot take writes ("" when it can): risk-increasing orders wait for it."""
 
     def position(self, symbol: str) -> Position | None:
         """The position on ``symbol``, if any."""

@@ -60,10 +60,10 @@ async def test_panic_survives_an_unwritable_journal(
     await wait_for(lambda: SYM in engine.state.positions)
     real = engine.journal.record_many
 
-    def disk_full(entries: Any) -> int:
+    def disk_full(entries: Any, **kw: Any) -> int:
         if any(e[0] == "panic_step" for e in entries):
             raise sqlite3.OperationalError("database or disk is full")
-        return real(entries)
+        return real(entries, **kw)
 
     monkeypatch.setattr(engine.journal, "record_many", disk_full)
     report = await engine.panic()

@@ -42,6 +42,9 @@ def exercise_all(m: Metrics, clock: FakeClock) -> None:
     m.panic_run(1.4, flat=True)
     m.panic_run(3.0, flat=False)
     m.observe_journal_write(0.002)
+    m.journal_write_failure()
+    m.bad_value("tickers.BTCUSDT", "markPrice")
+    m.loop_error("housekeeping")
     m.slow_op("resync_positions", 2.5)
     with m.timed("place_order"):
         clock.advance(1.5)

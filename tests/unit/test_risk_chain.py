@@ -49,6 +49,8 @@ SETTING_TAG = {
     "max_open_orders": "(risk.max_open_orders)",
     "book_stale": "(risk.book_stale_s)",
     "breakers": "(breakers.*)",
+    "reduce_only": "(reduce-only rule)",
+    "journal": "(journal.path)",
 }
 EXEMPT_FOR_REDUCING = {
     "max_order_notional",
@@ -123,7 +125,11 @@ def test_symbol_allow_list() -> None:
         r.check == "symbol" and "BTCUSDT" in r.reason and "ETHUSDT" in r.reason and "risk.symbols" in r.reason
     )
     # Closing a position in a symbol outside the list is always possible (a panic must flatten it).
-    assert chain.first_failure(order(qty="0.1", reduce_only=True), ctx()) is None
+    short = {"BTCUSDT": pos(Side.SELL, "0.1")}
+    assert chain.first_failure(order(qty="0.1", reduce_only=True), ctx(positions=short)) is None
+    # ... but a reduce-only order that could only open a position is refused by our own check.
+    r = fail(order(qty="0.1", reduce_only=True), ctx(), chain)
+    assert r.check == "reduce_only" and "BTCUSDT is flat" in r.reason
 
 
 def test_instrument_filters_reverified() -> None:
@@ -354,6 +360,8 @@ def oracle(o: BuiltOrder, c: RiskContext, r: RiskSettings) -> list[str]:
     )
     if o.symbol not in r.symbols and not reducing:  # a position outside the list must stay closable
         broken.append("symbol")
+    if o.reduce_only and (p is None or p.side is None or p.side is o.side):  # it could only add
+        broken.append("reduce_only")
     if not reducing:
         if o.qty * o.ref_price > r.max_order_notional:
             broken.append("max_order_notional")

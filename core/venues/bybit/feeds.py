@@ -26,9 +26,11 @@ from core.config import Settings
 from core.market.candles import TIMEFRAMES
 from core.market.orderbook import OrderBook
 from core.model import Side, Trade
+from core.observability.baddata import BadDataTracker
 from core.store import MarketStore
 from core.venues.bybit import parse
 from core.venues.bybit.parse import KLINE_INTERVALS, TIMEFRAME_OF
+from core.venues.values import BadValue, positive
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,10 @@ class BybitFeeds:
         publish_interval_s: float = 0.05,
         backoff_s: tuple[float, float] = (1.0, 30.0),
         ack_timeout_s: float = 5.0,
+        bad_data: BadDataTracker | None = None,
     ) -> None:
+        self.bad_data = bad_data or BadDataTracker()
+        """Bad values the venue sent (NaN, Infinity, negative sizes): rejected here, reported there."""
         self.settings = settings
         self.store = store
         self.symbols = symbols
@@ -208,8 +213,13 @@ class BybitFeeds:
             return
         with self._book_lock:
             was_stale = book.stale
+            bad_before = book.bad_values
             ok = book.apply_message(msg)
             self._last_msg_ms[symbol] = self._now_ms()
+        if book.bad_values != bad_before and book.last_bad is not None:
+            field, raw = book.last_bad
+            bad = BadValue(field, raw, "is not a usable book level")
+            self.bad_data.report(f"orderbook.{symbol}", bad, "book marked stale")
         if not ok and not was_stale:
             self._on_state(f"book:{symbol}", "stale", book.stale_reason)
             self._rebuild.add("public")
@@ -229,28 +239,35 @@ class BybitFeeds:
         self._dirty.discard(symbol)
 
     def _on_ticker(self, symbol: str, msg: dict[str, Any]) -> None:
+        """Merge a snapshot/delta and publish it; a merge with a bad value is not kept at all."""
         data = msg.get("data") or {}
         state = self._ticker_state.get(symbol)
-        if msg.get("type") == "snapshot" or state is None:
-            state = self._ticker_state[symbol] = dict(data)
-        else:
-            state.update(data)
-        if "symbol" not in state:
-            state["symbol"] = symbol
-        self.store.put_ticker(parse.ticker(state, int(msg.get("ts") or self._now_ms())))
+        merged = dict(data) if msg.get("type") == "snapshot" or state is None else {**state, **data}
+        merged.setdefault("symbol", symbol)
+        try:
+            ticker = parse.ticker(merged, int(msg.get("ts") or self._now_ms()))
+        except BadValue as bad:  # the previous ticker (and merge state) stays
+            self.bad_data.report(f"tickers.{symbol}", bad, "update dropped")
+            return
+        self._ticker_state[symbol] = merged
+        self.store.put_ticker(ticker)
 
     def _on_trades(self, msg: dict[str, Any]) -> None:
-        trades = [
-            Trade(
-                symbol=t["s"],
-                side=Side(t["S"]),
-                price=parse.dec(t["p"]),
-                qty=parse.dec(t["v"]),
-                ts_ms=int(t["T"]),
-                trade_id=str(t.get("i", "")),
-            )
-            for t in msg.get("data", [])
-        ]
+        trades = []
+        for t in msg.get("data", []):
+            try:
+                trades.append(
+                    Trade(
+                        symbol=t["s"],
+                        side=Side(t["S"]),
+                        price=positive(t["p"], "p"),
+                        qty=positive(t["v"], "v"),
+                        ts_ms=int(t["T"]),
+                        trade_id=str(t.get("i", "")),
+                    )
+                )
+            except BadValue as bad:  # one bad trade print must not drop the others
+                self.bad_data.report(f"publicTrade.{t.get('s', '?')}", bad, "trade dropped")
         self.store.put_trades(trades)
 
     def _on_kline(self, timeframe: str, symbol: str, msg: dict[str, Any]) -> None:

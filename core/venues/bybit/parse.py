@@ -1,8 +1,16 @@
-"""Bybit V5 JSON → domain model. Strings become Decimals here and nowhere else on the client side."""
+"""Bybit V5 JSON → domain model. Strings become Decimals here and nowhere else on the client side.
+
+Every number is checked at this boundary (:mod:`core.venues.values`): NaN, Infinity, sNaN,
+garbage, and negative or zero values where they make no sense raise
+:class:`~core.venues.values.BadValue` naming the field. Fields whose loss must not hide a whole
+order or position (a position's mark price, an order's TP) are replaced by "unknown" and reported
+to the ``report`` callback instead; the fields a record cannot be trusted without (a size, a
+side, an equity) always raise, and the caller drops the record and keeps what it had.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from core.market.candles import Candle
@@ -18,6 +26,7 @@ from core.model import (
     Ticker,
     TimeInForce,
 )
+from core.venues.values import Report, lenient, number, positive, price, size
 
 _ZERO = Decimal(0)
 
@@ -26,20 +35,28 @@ KLINE_INTERVALS: dict[str, str] = {"1m": "1", "5m": "5", "15m": "15", "1h": "60"
 TIMEFRAME_OF: dict[str, str] = {v: k for k, v in KLINE_INTERVALS.items()}
 
 
-def dec(value: Any, default: Decimal = _ZERO) -> Decimal:
-    """A Decimal from Bybit's string numbers; empty strings and None give ``default``."""
-    if value is None or value == "":
-        return default
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return default
+def dec(value: Any, default: Decimal = _ZERO, field: str = "value") -> Decimal:
+    """A finite Decimal from Bybit's string numbers; empty strings and None give ``default``.
+
+    Raises :class:`~core.venues.values.BadValue` for NaN, Infinity, garbage or absurd magnitudes.
+    """
+    return number(value, field, default)
 
 
-def opt_dec(value: Any) -> Decimal | None:
+def opt_dec(value: Any, field: str = "value") -> Decimal | None:
     """Like :func:`dec` but None for empty/zero values (Bybit sends "0" for "not set")."""
-    d = dec(value)
+    d = dec(value, field=field)
     return d if d != 0 else None
+
+
+def opt_price(value: Any, field: str) -> Decimal | None:
+    """An optional price: None when empty or "0" (not set); negative or non-finite raises."""
+    d = price(value, field)
+    return d if d != 0 else None
+
+
+def _opt_price(report: Report | None, item: dict[str, Any], key: str) -> Decimal | None:
+    return lenient(report, opt_price, item.get(key), key, None)
 
 
 def instrument(item: dict[str, Any]) -> Instrument:
@@ -47,22 +64,22 @@ def instrument(item: dict[str, Any]) -> Instrument:
     lot = item.get("lotSizeFilter", {})
     px = item.get("priceFilter", {})
     lev = item.get("leverageFilter", {})
-    max_qty = dec(lot.get("maxOrderQty"))
+    max_qty = positive(lot.get("maxOrderQty"), "maxOrderQty")
     return Instrument(
         symbol=item["symbol"],
         base_coin=item.get("baseCoin", ""),
         quote_coin=item.get("quoteCoin", "USDT"),
-        tick_size=dec(px.get("tickSize")),
-        qty_step=dec(lot.get("qtyStep")),
-        min_order_qty=dec(lot.get("minOrderQty")),
+        tick_size=positive(px.get("tickSize"), "tickSize"),
+        qty_step=positive(lot.get("qtyStep"), "qtyStep"),
+        min_order_qty=size(lot.get("minOrderQty"), "minOrderQty"),
         max_order_qty=max_qty,
-        max_mkt_order_qty=dec(lot.get("maxMktOrderQty"), max_qty),
-        min_notional=dec(lot.get("minNotionalValue")),
-        min_leverage=dec(lev.get("minLeverage"), Decimal(1)),
-        max_leverage=dec(lev.get("maxLeverage"), Decimal(1)),
-        leverage_step=dec(lev.get("leverageStep"), Decimal("0.01")),
-        min_price=dec(px.get("minPrice"), Decimal("0")),
-        max_price=dec(px.get("maxPrice"), Decimal("9999999")),
+        max_mkt_order_qty=positive(lot.get("maxMktOrderQty"), "maxMktOrderQty", max_qty),
+        min_notional=size(lot.get("minNotionalValue"), "minNotionalValue"),
+        min_leverage=positive(lev.get("minLeverage"), "minLeverage", Decimal(1)),
+        max_leverage=positive(lev.get("maxLeverage"), "maxLeverage", Decimal(1)),
+        leverage_step=positive(lev.get("leverageStep"), "leverageStep", Decimal("0.01")),
+        min_price=price(px.get("minPrice"), "minPrice", Decimal("0")),
+        max_price=positive(px.get("maxPrice"), "maxPrice", Decimal("9999999")),
         status=item.get("status", "Trading"),
     )
 
@@ -81,24 +98,28 @@ def _tif(raw: str) -> TimeInForce:
         return TimeInForce.GTC
 
 
-def order(item: dict[str, Any]) -> Order:
-    """One order list item or private ``order`` push item."""
+def order(item: dict[str, Any], report: Report | None = None) -> Order:
+    """One order list item or private ``order`` push item.
+
+    ``qty`` and ``cumExecQty`` must be sound (else :class:`~core.venues.values.BadValue`); a bad
+    price, average price, trigger, TP or SL becomes None and is reported to ``report``.
+    """
     return Order(
         symbol=item["symbol"],
         side=Side(item["side"]),
         order_type=OrderType(item.get("orderType", "Limit")),
-        qty=dec(item.get("qty")),
-        price=opt_dec(item.get("price")),
+        qty=size(item.get("qty"), "qty"),
+        price=_opt_price(report, item, "price"),
         order_link_id=item.get("orderLinkId", ""),
         order_id=item.get("orderId", ""),
         status=_status(item.get("orderStatus", "New")),
-        filled_qty=dec(item.get("cumExecQty")),
-        avg_price=opt_dec(item.get("avgPrice")),
+        filled_qty=size(item.get("cumExecQty"), "cumExecQty"),
+        avg_price=_opt_price(report, item, "avgPrice"),
         time_in_force=_tif(item.get("timeInForce", "GTC")),
         reduce_only=bool(item.get("reduceOnly", False)),
-        trigger_price=opt_dec(item.get("triggerPrice")),
-        take_profit=opt_dec(item.get("takeProfit")),
-        stop_loss=opt_dec(item.get("stopLoss")),
+        trigger_price=_opt_price(report, item, "triggerPrice"),
+        take_profit=_opt_price(report, item, "takeProfit"),
+        stop_loss=_opt_price(report, item, "stopLoss"),
         reject_reason=item.get("rejectReason", "") if item.get("rejectReason") != "EC_NoError" else "",
         created_ms=int(item.get("createdTime") or 0),
         updated_ms=int(item.get("updatedTime") or 0),
@@ -115,43 +136,60 @@ def _direction(item: dict[str, Any]) -> int | None:
     return value if value in (1, 2) else None
 
 
-def position(item: dict[str, Any]) -> Position:
-    """One position list item or private ``position`` push item."""
+def position(item: dict[str, Any], report: Report | None = None) -> Position:
+    """One position list item or private ``position`` push item.
+
+    ``size`` must be sound (else :class:`~core.venues.values.BadValue`: a position is never
+    guessed flat). Any other bad field is replaced and reported to ``report``, so the position
+    stays visible and closable: a bad mark price falls back to the entry price (the engine
+    re-marks it from the ticker), a bad leverage to 1, PnL and margin to 0, prices to None.
+    """
     side_raw = item.get("side") or ""
-    size = dec(item.get("size"))
+    qty = size(item.get("size"), "size")
+    entry_key = "avgPrice" if item.get("avgPrice") else "entryPrice"
+    entry = lenient(report, price, item.get(entry_key), entry_key, _ZERO)
     return Position(
         symbol=item["symbol"],
-        side=Side(side_raw) if side_raw in ("Buy", "Sell") and size > 0 else None,
-        size=size,
-        entry_price=dec(item.get("avgPrice") or item.get("entryPrice")),
-        mark_price=dec(item.get("markPrice")),
-        unrealised_pnl=dec(item.get("unrealisedPnl")),
-        realised_pnl=dec(item.get("cumRealisedPnl")),
-        leverage=dec(item.get("leverage"), Decimal(1)),
-        liq_price=opt_dec(item.get("liqPrice")),
-        take_profit=opt_dec(item.get("takeProfit")),
-        stop_loss=opt_dec(item.get("stopLoss")),
-        position_im=dec(item.get("positionIM")),
+        side=Side(side_raw) if side_raw in ("Buy", "Sell") and qty > 0 else None,
+        size=qty,
+        entry_price=entry,
+        mark_price=lenient(report, price, item.get("markPrice"), "markPrice", entry),
+        unrealised_pnl=lenient(report, number, item.get("unrealisedPnl"), "unrealisedPnl", _ZERO),
+        realised_pnl=lenient(report, number, item.get("cumRealisedPnl"), "cumRealisedPnl", _ZERO),
+        leverage=lenient(report, _leverage, item.get("leverage"), "leverage", Decimal(1)),
+        liq_price=_opt_price(report, item, "liqPrice"),
+        take_profit=_opt_price(report, item, "takeProfit"),
+        stop_loss=_opt_price(report, item, "stopLoss"),
+        position_im=lenient(report, size, item.get("positionIM"), "positionIM", _ZERO),
         updated_ms=int(item.get("updatedTime") or 0),
     )
 
 
+def _leverage(raw: Any, field: str) -> Decimal:
+    return positive(raw, field, Decimal(1))
+
+
 def balance(account: dict[str, Any], coin: str = "USDT") -> Balance | None:
-    """The ``coin`` balance from one wallet-balance account item (REST or ``wallet`` push)."""
+    """The ``coin`` balance from one wallet-balance account item (REST or ``wallet`` push).
+
+    Every field must be sound (:class:`~core.venues.values.BadValue` otherwise): a balance with
+    one wrong number is dropped whole and the previous one kept.
+    """
     for c in account.get("coin", []):
         if c.get("coin") == coin:
-            equity = dec(c.get("equity"))
-            im = dec(c.get("totalPositionIM")) + dec(c.get("totalOrderIM"))
-            available = dec(account.get("totalAvailableBalance"), equity - im)
+            equity = number(c.get("equity"), "equity")
+            im = size(c.get("totalPositionIM"), "totalPositionIM")
+            im += size(c.get("totalOrderIM"), "totalOrderIM")
+            available = number(account.get("totalAvailableBalance"), "totalAvailableBalance", equity - im)
             return Balance(
                 coin=coin,
-                wallet_balance=dec(c.get("walletBalance")),
+                wallet_balance=number(c.get("walletBalance"), "walletBalance"),
                 equity=equity,
                 available=available,
-                unrealised_pnl=dec(c.get("unrealisedPnl")),
+                unrealised_pnl=number(c.get("unrealisedPnl"), "unrealisedPnl"),
                 initial_margin=im,
-                maintenance_margin=dec(c.get("totalPositionMM")),
-                cum_realised_pnl=dec(c.get("cumRealisedPnl")),
+                maintenance_margin=size(c.get("totalPositionMM"), "totalPositionMM"),
+                cum_realised_pnl=number(c.get("cumRealisedPnl"), "cumRealisedPnl"),
             )
     return None
 
@@ -161,30 +199,34 @@ def fill(item: dict[str, Any]) -> Fill:
     return Fill(
         symbol=item["symbol"],
         side=Side(item["side"]),
-        qty=dec(item.get("execQty")),
-        price=dec(item.get("execPrice")),
-        fee=dec(item.get("execFee")),
+        qty=positive(item.get("execQty"), "execQty"),
+        price=positive(item.get("execPrice"), "execPrice"),
+        fee=number(item.get("execFee"), "execFee"),
         exec_id=item.get("execId", ""),
         order_id=item.get("orderId", ""),
         order_link_id=item.get("orderLinkId", ""),
         is_maker=bool(item.get("isMaker", False)),
         ts_ms=int(item.get("execTime") or 0),
-        closed_pnl=dec(item.get("execPnl")),
+        closed_pnl=number(item.get("execPnl"), "execPnl"),
     )
 
 
 def ticker(data: dict[str, Any], ts_ms: int) -> Ticker:
-    """A merged tickers snapshot (REST list item or WS snapshot+deltas)."""
+    """A merged tickers snapshot (REST list item or WS snapshot+deltas).
+
+    Any bad number raises :class:`~core.venues.values.BadValue` (the caller keeps the previous
+    ticker): prices must be positive when present (bid/ask may be empty on an empty book).
+    """
     return Ticker(
         symbol=data["symbol"],
-        last_price=dec(data.get("lastPrice")),
-        mark_price=dec(data.get("markPrice")),
-        index_price=dec(data.get("indexPrice")),
-        bid1=dec(data.get("bid1Price")),
-        ask1=dec(data.get("ask1Price")),
-        volume_24h=dec(data.get("volume24h")),
-        price_24h_pcnt=dec(data.get("price24hPcnt")),
-        funding_rate=dec(data.get("fundingRate")),
+        last_price=positive(data.get("lastPrice"), "lastPrice", _ZERO),
+        mark_price=positive(data.get("markPrice"), "markPrice", _ZERO),
+        index_price=positive(data.get("indexPrice"), "indexPrice", _ZERO),
+        bid1=price(data.get("bid1Price"), "bid1Price"),
+        ask1=price(data.get("ask1Price"), "ask1Price"),
+        volume_24h=size(data.get("volume24h"), "volume24h"),
+        price_24h_pcnt=number(data.get("price24hPcnt"), "price24hPcnt"),
+        funding_rate=number(data.get("fundingRate"), "fundingRate"),
         ts_ms=ts_ms,
         next_funding_ms=int(dec(data.get("nextFundingTime"))),
         turnover_24h=dec(data.get("turnover24h")),

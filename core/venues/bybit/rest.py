@@ -31,6 +31,7 @@ from core.config import Settings, assert_endpoint_matches_mode
 from core.market.candles import Candle
 from core.market.timerange import TimeRange
 from core.model import Balance, Fill, Instrument, Order, Position, Ticker
+from core.observability.baddata import BadDataTracker
 from core.resilience.errors import (
     Transient,
     Unknown,
@@ -42,6 +43,7 @@ from core.resilience.errors import (
 from core.venues.base import RestReply
 from core.venues.bybit import parse
 from core.venues.bybit.parse import KLINE_INTERVALS
+from core.venues.values import BadValue, Report
 
 log = logging.getLogger(__name__)
 
@@ -135,13 +137,35 @@ class BybitVenue:
 
     name = "bybit"
 
-    def __init__(self, settings: Settings, *, now_ms: Callable[[], int] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        now_ms: Callable[[], int] | None = None,
+        bad_data: BadDataTracker | None = None,
+    ) -> None:
         assert_endpoint_matches_mode(settings.mode, settings.rest_url)
         self.settings = settings
         self.mode = settings.mode
         self.rest_url = settings.rest_url
         self._local = threading.local()
         self._now_ms: Callable[[], int] = now_ms or (lambda: time.time_ns() // 1_000_000)
+        self.bad_data = bad_data or BadDataTracker()
+        """Where bad values in replies are reported (the engine shares its tracker)."""
+
+    # --- bad values in replies --------------------------------------------------------------
+    def _report(self, method: str) -> Report:
+        """Report a replaced field of a ``method`` reply (the record itself is kept)."""
+        return self.bad_data.reporter(f"rest {self.endpoint_of(method)}", "replaced")
+
+    def _dropped(self, method: str, bad: BadValue) -> None:
+        """Report a ``method`` reply item that was dropped for a bad value."""
+        self.bad_data.report(f"rest {self.endpoint_of(method)}", bad, "item dropped")
+
+    def _refused(self, method: str, bad: BadValue) -> Transient:
+        """A reply that cannot be adopted at all: reported, and failed like a broken reply."""
+        self.bad_data.report(f"rest {self.endpoint_of(method)}", bad, "reply refused")
+        return Transient(f"bad value in the reply: {bad}", endpoint=self.endpoint_of(method))
 
     # --- plumbing -------------------------------------------------------------------------
     def _session(self) -> HTTP:
@@ -213,16 +237,26 @@ class BybitVenue:
         out: list[Instrument] = []
         for sym in symbols:
             res = self.call("instruments", category=CATEGORY, symbol=sym).result
-            out.extend(parse.instrument(item) for item in res.get("list", []))
+            for item in res.get("list", []):
+                try:
+                    out.append(parse.instrument(item))
+                except BadValue as bad:  # an instrument with a NaN tick size is not tradable
+                    self._dropped("instruments", bad)
         return out
 
     def fee_rates(self) -> dict[str, tuple[Decimal, Decimal]]:
         """(taker, maker) per symbol."""
         res = self.call("fee_rates", category=CATEGORY).result
-        return {
-            i["symbol"]: (parse.dec(i.get("takerFeeRate")), parse.dec(i.get("makerFeeRate")))
-            for i in res.get("list", [])
-        }
+        out: dict[str, tuple[Decimal, Decimal]] = {}
+        for i in res.get("list", []):
+            try:
+                out[i["symbol"]] = (
+                    parse.dec(i.get("takerFeeRate"), field="takerFeeRate"),
+                    parse.dec(i.get("makerFeeRate"), field="makerFeeRate"),
+                )
+            except BadValue as bad:  # the engine's default fees stand in for this symbol
+                self._dropped("fee_rates", bad)
+        return out
 
     def place(self, params: dict[str, Any]) -> RestReply:
         """Create one order."""
@@ -293,7 +327,10 @@ class BybitVenue:
         out: list[Order] = []
         while True:
             res = self.call("open_orders", **params).result
-            out.extend(parse.order(i) for i in res.get("list", []))
+            try:
+                out.extend(parse.order(i, self._report("open_orders")) for i in res.get("list", []))
+            except BadValue as bad:  # adopting the list without it would drop a live order
+                raise self._refused("open_orders", bad) from None
             cursor = res.get("nextPageCursor")
             if not cursor or not res.get("list"):
                 return out
@@ -311,7 +348,7 @@ class BybitVenue:
             )
             items = res.result.get("list", [])
             if items:
-                return parse.order(items[0])
+                return self._order(items[0], "open_orders")
         window = within or TimeRange.last(timedelta(days=1), self._now_ms())
         for chunk in window.chunks_newest_first():
             res = self.call(
@@ -323,8 +360,14 @@ class BybitVenue:
             )
             items = res.result.get("list", [])
             if items:
-                return parse.order(items[0])
+                return self._order(items[0], "order_history")
         return None
+
+    def _order(self, item: dict[str, Any], method: str) -> Order:
+        try:
+            return parse.order(item, self._report(method))
+        except BadValue as bad:
+            raise self._refused(method, bad) from None
 
     def _paged(self, method: str, window: TimeRange, limit: int, **params: Any) -> list[dict[str, Any]]:
         """Every item of a time-ranged list endpoint: 7-day chunks, each followed to its last cursor."""
@@ -344,7 +387,13 @@ class BybitVenue:
     def executions(self, window: TimeRange, symbol: str | None = None) -> list[Fill]:
         """Every execution in ``window`` (explicit start/end, chunked to Bybit's 7-day limit)."""
         extra = {"symbol": symbol} if symbol else {}
-        return [parse.fill(i) for i in self._paged("executions", window, 100, **extra)]
+        out: list[Fill] = []
+        for item in self._paged("executions", window, 100, **extra):
+            try:
+                out.append(parse.fill(item))
+            except BadValue as bad:  # one unreadable execution must not hide the others
+                self._dropped("executions", bad)
+        return out
 
     def closed_pnl(self, window: TimeRange, symbol: str | None = None) -> list[dict[str, Any]]:
         """Closed-PnL records in ``window`` (explicit start/end, chunked)."""
@@ -354,19 +403,29 @@ class BybitVenue:
     def positions(self) -> list[Position]:
         """Every open position (settleCoin=USDT returns only non-zero rows)."""
         res = self.call("positions", category=CATEGORY, settleCoin="USDT", limit=200).result
-        return [parse.position(i) for i in res.get("list", [])]
+        try:
+            return [parse.position(i, self._report("positions")) for i in res.get("list", [])]
+        except BadValue as bad:  # a position with an unreadable size is never guessed flat
+            raise self._refused("positions", bad) from None
 
     def position(self, symbol: str) -> Position | None:
         """One symbol's position row (present even when flat)."""
         res = self.call("positions", category=CATEGORY, symbol=symbol).result
         items = res.get("list", [])
-        return parse.position(items[0]) if items else None
+        try:
+            return parse.position(items[0], self._report("positions")) if items else None
+        except BadValue as bad:
+            raise self._refused("positions", bad) from None
 
     def balance(self) -> Balance | None:
         """The USDT balance of the unified account."""
         res = self.call("balance", accountType="UNIFIED", coin="USDT").result
         items = res.get("list", [])
-        return parse.balance(items[0]) if items else None
+        try:
+            return parse.balance(items[0]) if items else None
+        except BadValue as bad:  # None: the engine keeps the balance it had
+            self._dropped("balance", bad)
+            return None
 
     def set_leverage(self, symbol: str, leverage: Decimal) -> None:
         """Set buy and sell leverage (one-way mode)."""
@@ -388,4 +447,8 @@ class BybitVenue:
         reply = self.call("tickers", category=CATEGORY, symbol=symbol)
         items = reply.result.get("list", [])
         ts = int(reply.result.get("time") or 0)
-        return parse.ticker(items[0], ts) if items else None
+        try:
+            return parse.ticker(items[0], ts) if items else None
+        except BadValue as bad:  # None: the store keeps the ticker it had
+            self._dropped("tickers", bad)
+            return None

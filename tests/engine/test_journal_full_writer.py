@@ -1,0 +1,128 @@
+"""The journal on a full database: SQLite's real SQLITE_FULL, made with ``PRAGMA max_page_count``.
+
+:func:`fill_journal` leaves the database with no free page and the last leaf of ``records``
+packed, so every further record needs a page SQLite may not allocate: the genuine
+"database or disk is full" error, with no mock in the way.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from core.clock import FrozenClock
+from core.journal.journal import Journal, JournalUnwritable
+
+FILLER = "INSERT INTO records (ts_ms, kind, symbol, order_link_id, data) VALUES (0, '', '', '', '{}')"
+
+
+def fill_journal(journal: Journal) -> None:
+    """Make ``journal``'s database full for real: no free page left, the last ``records`` leaf packed.
+
+    Tiny filler rows pack the rightmost leaf of ``records`` (rows are appended there: ``seq``
+    only grows) until fewer bytes are free than any real record needs; the page limit is then
+    set to the current size. Any real record now needs a new page, and SQLite refuses it with
+    SQLITE_FULL. Undo with :func:`make_room`.
+    """
+    conn = journal._conn  # the journal's own connection: max_page_count is per connection
+    conn.execute("CREATE TABLE IF NOT EXISTS filler (b BLOB)")
+    while conn.execute("PRAGMA freelist_count").fetchone()[0]:
+        conn.execute("INSERT INTO filler VALUES (zeroblob(3000))")
+    while True:
+        (unused,) = conn.execute(
+            "SELECT unused FROM dbstat WHERE name = 'records' AND pagetype = 'leaf' ORDER BY path DESC LIMIT 1"
+        ).fetchone()
+        if unused < 24:
+            break
+        conn.execute(FILLER)
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def make_room(journal: Journal) -> None:
+    """The disk has space again."""
+    journal._conn.execute("PRAGMA max_page_count = 1073741823")
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Journal:
+    j = Journal(tmp_path / "j.db", FrozenClock(1_767_225_600_000))
+    j.record("start", mode="sim")
+    return j
+
+
+def kinds(j: Journal) -> list[str]:
+    return [r.kind for r in j.query() if r.kind]
+
+
+def test_full_database_gives_sqlites_reason_not_a_rollback_error(journal: Journal) -> None:
+    """Old code: a multi-record write on a full disk raised "cannot rollback - no transaction is active"."""
+    fill_journal(journal)
+    entries = [("intent", "BTCUSDT", "a1", {"qty": "1"}), ("risk_decision", "BTCUSDT", "a1", {"approved": True})]
+    with pytest.raises(JournalUnwritable, match="journal unwritable: database or disk is full"):
+        journal.record_many(entries, required=True)
+    assert journal.unwritable_reason == "database or disk is full"
+    assert not journal._conn.in_transaction
+    assert "intent" not in kinds(journal)  # all or nothing
+    journal.close()
+
+
+def test_unrequired_write_goes_to_the_fallback_and_is_replayed(journal: Journal) -> None:
+    states: list[str] = []
+    journal.on_state = states.append
+    fill_journal(journal)
+    assert journal.record("cancel", symbol="BTCUSDT", order_link_id="a1") == 0
+    assert journal.record("request", symbol="BTCUSDT", order_link_id="a1", action="cancel") == 0
+    assert states == ["database or disk is full"]  # said once, loudly, not per record
+    path = journal.fallback.path
+    assert path is not None and len(path.read_text().splitlines()) == 2
+    assert journal.pending_fallback == 2
+    assert journal.probe(force=True)  # still full
+    make_room(journal)
+    assert journal.probe(force=True) == ""
+    assert states == ["database or disk is full", ""]
+    assert kinds(journal) == ["start", "cancel", "request"]  # in order, nothing lost
+    assert not path.exists() and journal.pending_fallback == 0
+    journal.close()
+
+
+def test_probe_writes_and_notices_a_full_database(journal: Journal) -> None:
+    """Old code: health ran SELECT 1, which a full database answers happily."""
+    assert journal.probe(force=True) == ""
+    fill_journal(journal)
+    assert "database or disk is full" in journal.probe(force=True)
+    assert not journal.healthy()
+    make_room(journal)
+    assert journal.probe(force=True) == ""
+    journal.close()
+
+
+def test_a_fallback_left_by_a_crash_is_imported_exactly_once(journal: Journal, tmp_path: Path) -> None:
+    fill_journal(journal)
+    journal.record("panic_step", step="close", detail="BTCUSDT Buy 0.02: sent")
+    path = journal.fallback.path
+    assert path is not None
+    kept = tmp_path / "kept.jsonl"
+    shutil.copy(path, kept)
+    journal.close()  # the process dies with the record only in the fallback file
+
+    again = Journal(tmp_path / "j.db", FrozenClock(1_767_225_700_000))
+    assert kinds(again).count("panic_step") == 1
+    assert not path.exists()
+    again.close()
+    shutil.copy(kept, path)  # a crash between the import's commit and the file's removal
+    third = Journal(tmp_path / "j.db", FrozenClock(1_767_225_800_000))
+    assert kinds(third).count("panic_step") == 1
+    third.close()
+
+
+def test_required_write_on_a_failed_journal_flushes_the_fallback_first(journal: Journal) -> None:
+    fill_journal(journal)
+    journal.record("cancel", order_link_id="a1")
+    make_room(journal)
+    journal.record_many([("intent", "BTCUSDT", "b1", {})], required=True)
+    assert kinds(journal)[-2:] == ["cancel", "intent"]
+    assert journal.unwritable_reason == ""
+    journal.close()
