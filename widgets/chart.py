@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from typing import ClassVar
 
 from core.market.candles import INTERVALS_MS, Candle
@@ -189,7 +191,8 @@ class PriceChart(LineWidget):
         if not self._candles:
             return [((f"{self.symbol} {self.timeframe}: waiting for candles…", "chart--axis"),)]
         pp = self._pp
-        prices = [c.high for c in self._candles[-width:]] + [c.low for c in self._candles[-width:]]
+        recent = self._candles[-width:]
+        prices = [max(c.high for c in recent), min(c.low for c in recent)]
         prices += [float(lv.price) for lv in self._levels]
         axis_w = 3 + max(len(f"{p:,.{pp}f}") for p in prices)
         plot_w = max(1, width - axis_w)
@@ -239,12 +242,7 @@ class PriceChart(LineWidget):
     def _row_line(
         self, cells: list[tuple[str, str]], label: tuple[str, str, float] | None, axis_w: int
     ) -> Line:
-        runs: list[tuple[str, str]] = []
-        for ch, cls in cells:
-            if runs and runs[-1][1] == cls:
-                runs[-1] = (runs[-1][0] + ch, cls)
-            else:
-                runs.append((ch, cls))
+        runs = [("".join(ch for ch, _ in group), cls) for cls, group in groupby(cells, key=itemgetter(1))]
         if label is None:
             runs.append((" " * axis_w, "chart--axis"))
         else:
