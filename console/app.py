@@ -19,10 +19,11 @@ from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
+from console.breaker_actions import BreakerActions
 from console.bridge import Frame, UIBridge, Waker
-from console.commands import SymbolCommands, ThemeCommands
+from console.commands import BreakerCommands, SymbolCommands, ThemeCommands
 from console.keygate import KeyGate, KeySettled
-from console.keymap import APP_BINDINGS, BINDING_IDS, MAIN_BINDINGS, effective_key
+from console.keymap import APP_BINDINGS, BINDING_IDS, MAIN_BINDINGS, effective_key, key_display
 from console.market_view import apply_fills, apply_market
 from console.position_actions import PositionActions
 from console.screens.main import MainScreen
@@ -70,7 +71,7 @@ class TradeConsoleApp(App[int]):
     TITLE = "Trade Console"
     CSS_PATH = "console.tcss"
     BINDINGS = APP_BINDINGS  # type: ignore[assignment]
-    COMMANDS = App.COMMANDS | {SymbolCommands, ThemeCommands}
+    COMMANDS = App.COMMANDS | {SymbolCommands, ThemeCommands, BreakerCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
 
@@ -114,6 +115,7 @@ class TradeConsoleApp(App[int]):
         self.key_gate = KeyGate(self, super().on_event)
         """Delivers keys one at a time, so a burst lands in the fields it was typed for."""
         self.position_actions = PositionActions(self)
+        self.breaker_actions = BreakerActions(self)
 
     async def on_event(self, event: events.Event) -> None:
         """Keys and pastes from the terminal go through the key gate (in order, one at a time)."""
@@ -270,7 +272,9 @@ class TradeConsoleApp(App[int]):
             elif isinstance(ev, VenueRejected):
                 self.notify(f"venue rejected ({ev.ret_code}): {ev.message}", severity="error", timeout=8)
             elif isinstance(ev, BreakerChanged) and ev.state != "closed":
-                self.notify(f"breaker {ev.name} {ev.state}: {ev.reason}", severity="warning", timeout=10)
+                key = key_display(effective_key("reset_breaker", self._keymap))
+                msg = f"breaker {ev.name} {ev.state}: {ev.reason} ({key} resets it)"
+                self.notify(msg, severity="warning", timeout=10)
             elif isinstance(ev, AlertRaised) and ev.active:
                 self.notify(f"alert {ev.rule}: {ev.message}", severity="warning", timeout=10)
 
@@ -407,6 +411,11 @@ class TradeConsoleApp(App[int]):
         """Edit the selected position's TP/SL."""
         if self.screen is self.main:
             self.position_actions.edit_tpsl_selected()
+
+    def action_reset_breaker(self) -> None:
+        """Reset a tripped circuit breaker: pick it, give the reason, confirm (journaled)."""
+        if self.screen is self.main:
+            self.breaker_actions.open_reset()
 
     def action_leverage(self) -> None:
         """Set leverage for the selected position's symbol (or the current symbol)."""

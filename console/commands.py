@@ -6,6 +6,9 @@ from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
+
+from console.breaker_actions import tripped_breakers
 
 if TYPE_CHECKING:
     from console.app import TradeConsoleApp
@@ -54,3 +57,38 @@ class ThemeCommands(Provider):
             score = matcher.match(label)
             if score > 0:
                 yield Hit(score, matcher.highlight(label), partial(app.set_theme, name), help="Switch theme")
+
+
+class BreakerCommands(Provider):
+    """``Reset breaker: <name>`` for every tripped breaker, and ``Reset a circuit breaker…``."""
+
+    def _choices(self) -> list[tuple[str, str | None, str]]:
+        app = cast("TradeConsoleApp", self.app)
+        tripped = tripped_breakers(app)
+        out: list[tuple[str, str | None, str]] = [
+            # Help text is markup; reasons carry endpoint paths in brackets ("[/v5/order/realtime]").
+            (f"Reset breaker: {name}", name, escape(f"Tripped: {reason}"))
+            for name, reason in tripped.items()
+        ]
+        out.append(("Reset a circuit breaker…", None, "Pick a tripped breaker and say why (asks first)"))
+        return out
+
+    async def discover(self) -> Hits:
+        """Every tripped breaker, then the general entry."""
+        app = cast("TradeConsoleApp", self.app)
+        for label, name, help_text in self._choices():
+            yield DiscoveryHit(label, partial(app.breaker_actions.open_reset, name), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        """Entries matching ``query`` (e.g. ``breaker``, ``reset``, ``api_failures``)."""
+        app = cast("TradeConsoleApp", self.app)
+        matcher = self.matcher(query)
+        for label, name, help_text in self._choices():
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(label),
+                    partial(app.breaker_actions.open_reset, name),
+                    help=help_text,
+                )

@@ -118,19 +118,57 @@ class RiskMeters(LineWidget):
                 pct = head * 100 if head <= 1 else head
                 runs.append((f"{group} {pct:.0f}% ", level_class(100 - pct)))
             lines.append(tuple(runs))
-        tripped = {n: v for n, v in s.breakers.items() if v[0].lower() not in _OK_STATES}
-        compact = len(lines) + len(s.breakers) > height
-        if compact and not tripped:
-            lines.append(((f"● breakers: all {len(s.breakers)} ok", "risk--ok"),))
-            return lines
-        for name, (state, reason) in sorted((tripped if compact else s.breakers).items()):
-            ok = state.lower() in _OK_STATES
-            glyph = "●" if ok else "✖"
-            cls = "risk--ok" if ok else "risk--hot"
-            shown = "ok" if ok else ("TRIPPED" if state.lower() == "open" else state.upper())
-            text = f"{glyph} {name} {shown}"
-            runs2: list[tuple[str, str]] = [(text, cls)]
-            if reason and not ok:
-                runs2.append((f"  {reason}", "risk--muted"))
-            lines.append(tuple(runs2))
-        return lines
+        return lines + breaker_lines(s.breakers, width, height - len(lines))
+
+
+REASON_LINES = 3
+"""At most this many wrapped lines of a tripped breaker's reason."""
+
+
+def _wrap(text: str, width: int, max_lines: int) -> list[str]:
+    """``text`` in lines of at most ``width`` cells, cut with an ellipsis after ``max_lines``."""
+    words, out, cur = text.split(), [], ""
+    for word in words:
+        while len(word) > width:  # a long token (a URL, a path) is split hard
+            if cur:
+                out.append(cur)
+                cur = ""
+            out.append(word[:width])
+            word = word[width:]
+        if not cur:
+            cur = word
+        elif len(cur) + 1 + len(word) <= width:
+            cur += " " + word
+        else:
+            out.append(cur)
+            cur = word
+    if cur:
+        out.append(cur)
+    if len(out) > max_lines:
+        out = out[:max_lines]
+        out[-1] = out[-1][: max(0, width - 1)] + "…"
+    return out
+
+
+def breaker_lines(breakers: dict[str, tuple[str, str]], width: int, room: int) -> list[Line]:
+    """Tripped breakers first, each with its reason (wrapped under it when the line is too
+    narrow), then the closed ones; one summary line when ``room`` is short and none is tripped."""
+    tripped = {n: v for n, v in breakers.items() if v[0].lower() not in _OK_STATES}
+    if room < len(breakers) and not tripped:
+        return [((f"● breakers: all {len(breakers)} ok", "risk--ok"),)]
+    lines: list[Line] = []
+    for name, (state, reason) in sorted(tripped.items()):
+        shown = "TRIPPED" if state.lower() == "open" else state.upper()
+        head = f"✖ {name} {shown}"
+        if not reason:
+            lines.append(((head, "risk--hot"),))
+        elif len(head) + 2 + len(reason) <= width:
+            lines.append(((head, "risk--hot"), (f"  {reason}", "risk--muted")))
+        else:
+            lines.append(((head, "risk--hot"),))
+            lines.extend(
+                ((f"  {part}", "risk--muted"),) for part in _wrap(reason, max(8, width - 2), REASON_LINES)
+            )
+    if room >= len(breakers):
+        lines.extend(((f"● {name} ok", "risk--ok"),) for name in sorted(breakers) if name not in tripped)
+    return lines

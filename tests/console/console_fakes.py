@@ -340,10 +340,11 @@ class FakeEngine:
         self.store.put_event(done, wake=True)
         return PanicReport(True, ("cancel_all", "close_all", "verify"), n_orders, n_pos, 0.12)
 
-    async def reset_breaker(self, name: str, who: str = "user") -> CommandResult:
+    async def reset_breaker(self, name: str, who: str = "user", reason: str = "") -> CommandResult:
         """Reset one breaker."""
         self.breakers[name] = ("closed", "")
-        self.store.put_event(BreakerChanged(self.clock.now_ms(), name, "closed", f"reset by {who}"))
+        said = f": {reason}" if reason else ""
+        self.store.put_event(BreakerChanged(self.clock.now_ms(), name, "closed", f"reset by {who}{said}"))
         return CommandResult(True, f"{name} reset")
 
     async def set_leverage(self, symbol: str, leverage: Decimal) -> CommandResult:
