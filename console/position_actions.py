@@ -13,14 +13,12 @@ from console.screens.position_tools import CloseScreen, LeverageScreen, TpSlRequ
 from core.engine_positions import fmt_pct
 from core.model import Position, Side
 from core.orders.builder import snap
+from core.resilience.errors import VenueError
 
 if TYPE_CHECKING:
     from decimal import Decimal
 
     from console.app import TradeConsoleApp
-
-MARGIN_MODE = "cross (unified account, one-way)"
-"""What the console assumes: it never switches the account's margin mode."""
 
 
 class PositionActions:
@@ -138,4 +136,14 @@ class PositionActions:
                 self._run(f"leverage {sym}", app.engine.set_leverage(sym, lev))
 
         cap = app.settings.risk.max_leverage
-        app.push_screen(LeverageScreen(sym, current, app.engine.instruments.get(sym), cap, MARGIN_MODE), done)
+        screen = LeverageScreen(sym, current, app.engine.instruments.get(sym), cap, "… (asking the venue)")
+        app.push_screen(screen, done)
+        app.run_worker(self._margin_mode(screen), group="margin-mode", exclusive=True)
+
+    async def _margin_mode(self, screen: LeverageScreen) -> None:
+        """Fill in the account's margin mode (the box is already open, so typed keys land in it)."""
+        try:
+            mode = await self.app.engine.margin_mode()
+        except VenueError as err:
+            mode = f"unknown (venue: {err})"
+        screen.set_margin_mode(mode)

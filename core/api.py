@@ -158,6 +158,10 @@ class EngineAPI(Protocol):
         """Move the position's stop loss to its entry price (refused unless it is in profit)."""
         ...
 
+    async def margin_mode(self) -> str:
+        """The account's margin mode in words (cross, isolated, portfolio), asked of the venue."""
+        ...
+
     async def flatten_all(self) -> CommandResult:
         """Close every position reduce-only at market."""
         ...

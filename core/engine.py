@@ -486,6 +486,11 @@ class Engine(EngineRuntime):
         symbol: str,
         *,
         take_profit: Decimal | None = None,
+    async def margin_mode(self) -> str:
+        """The account's margin mode in words (cross, isolated, portfolio), asked of the venue;
+        raises :class:`~core.resilience.errors.VenueError` when it cannot be asked."""
+        return await self.position_tools.margin_mode()
+
         stop_loss: Decimal | None = None,
         trigger_by: TriggerBy = TriggerBy.MARK,
     ) -> CommandResult:

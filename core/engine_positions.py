@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from core.engine import Engine
 
 HUNDRED = Decimal(100)
+MARGIN_MODES = {"REGULAR_MARGIN": "cross", "ISOLATED_MARGIN": "isolated", "PORTFOLIO_MARGIN": "portfolio"}
+"""Bybit's account margin modes in words."""
 LEVERAGE_NOT_MODIFIED = 110043
 TPSL_NOT_MODIFIED = 34040
 
@@ -303,6 +305,11 @@ class PositionTools:
         if leverage > cap:
             return "leverage_cap", f"leverage {leverage} > max {cap} (risk.max_leverage)"
         return "", ""
+
+    async def margin_mode(self) -> str:
+        """The account's margin mode in words, asked of the venue (raises VenueError)."""
+        raw = await self.engine.executor.call("account_info", self.engine.venue.margin_mode)
+        return MARGIN_MODES.get(raw, raw or "not reported by the venue")
 
     async def set_leverage(self, symbol: str, leverage: Decimal) -> CommandResult:
         """Set buy and sell leverage after our own checks."""

@@ -227,17 +227,25 @@ class LeverageScreen(ModalScreen[Decimal | None]):
         """The lower of the instrument's max and risk.max_leverage."""
         return min(self.cap, self.instrument.max_leverage) if self.instrument else self.cap
 
+    def info(self) -> str:
+        """Current leverage, margin mode and the allowed maximum."""
+        cur = f"{self.current.normalize():f}x" if self.current is not None else "unknown (no position)"
+        return (
+            f"current {cur} · margin mode {self.margin_mode}\n"
+            f"allowed up to {self.max_leverage.normalize():f}x (instrument and risk.max_leverage)"
+        )
+
+    def set_margin_mode(self, mode: str) -> None:
+        """Show the margin mode once the venue has answered."""
+        self.margin_mode = mode
+        if self.is_mounted:
+            self.query_one("#lev-info", Static).update(self.info())
+
     def compose(self) -> ComposeResult:
         """Current leverage, margin mode, allowed range and the input."""
-        cur = f"{self.current.normalize():f}x" if self.current is not None else "unknown (no position)"
         with Vertical(classes="modal-box"):
             yield Label(f"Leverage {self.symbol}", classes="modal-title")
-            yield Static(
-                f"current {cur} · margin mode {self.margin_mode}\n"
-                f"allowed up to {self.max_leverage.normalize():f}x (instrument and risk.max_leverage)",
-                classes="modal-body",
-                markup=False,
-            )
+            yield Static(self.info(), id="lev-info", classes="modal-body", markup=False)
             yield Input(
                 f"{self.current.normalize():f}" if self.current is not None else "",
                 placeholder="e.g. 5",

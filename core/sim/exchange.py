@@ -442,6 +442,20 @@ class SimExchange:
             w["coin"] = []
         return {"list": [w]}
 
+    def account_info(self, api_key: str, params: Params) -> Result:
+        """GET /v5/account/info: a unified account in regular (cross) margin, one-way positions."""
+        self._acct(api_key)
+        return {
+            "marginMode": "REGULAR_MARGIN",
+            "updatedTime": str(self.now_ms()),
+            "unifiedMarginStatus": 6,
+            "dcpStatus": "OFF",
+            "timeWindow": 10,
+            "smpGroup": 0,
+            "isMasterTrader": False,
+            "spotHedgingStatus": "OFF",
+        }
+
     def account_fee_rate(self, api_key: str, params: Params) -> Result:
         """GET /v5/account/fee-rate."""
         self._acct(api_key)

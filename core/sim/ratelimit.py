@@ -28,6 +28,7 @@ DEFAULT_LIMITS: dict[str, int] = {
     "/v5/position/trading-stop": 10,
     "/v5/account/wallet-balance": 50,
     "/v5/account/fee-rate": 5,
+    "/v5/account/info": 50,
 }
 #: Limit for a signed path missing from the table.
 FALLBACK_LIMIT = 50

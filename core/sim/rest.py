@@ -72,6 +72,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/v5/position/closed-pnl"): Route("GET", "position_closed_pnl", True, "required"),
     ("GET", "/v5/account/wallet-balance"): Route("GET", "account_wallet_balance", True, "none"),
     ("GET", "/v5/account/fee-rate"): Route("GET", "account_fee_rate", True, "required"),
+    ("GET", "/v5/account/info"): Route("GET", "account_info", True, "none"),
 }
 
 

@@ -66,6 +66,10 @@ class Venue(Protocol):
         """Amend a working order (None leaves a field as it is)."""
         ...
 
+    def margin_mode(self) -> str:
+        """The account's margin mode as the venue names it ("" when it does not say)."""
+        ...
+
     def set_trading_stop(
         self,
         symbol: str,

@@ -370,6 +370,10 @@ class FakeEngine:
         self.positions[symbol] = replace(p, take_profit=tp, stop_loss=sl)
         return CommandResult(True, f"{symbol} TP {tp} SL {sl}")
 
+    async def margin_mode(self) -> str:
+        """A unified account in cross margin."""
+        return "cross"
+
     async def breakeven(self, symbol: str, *, trigger_by: TriggerBy = TriggerBy.MARK) -> CommandResult:
         """Stop to the entry price (recorded)."""
         self.calls.append(("breakeven", symbol))

@@ -108,7 +108,8 @@ async def test_close_half_tpsl_breakeven_and_leverage_by_keys(
         await burst(pilot, "l")
         lev_box = app.screen
         assert isinstance(lev_box, LeverageScreen)
-        assert "current 10x" in str(lev_box.query_one(".modal-body").render())
+        assert "current 10x" in lev_box.info()
+        await wait_for(pilot, lambda: "margin mode cross" in lev_box.info(), "the venue's margin mode")
         await burst(pilot, "5", "enter")
         await wait_for(
             pilot, lambda: D(venue_position(sim_venue)["leverage"]) == D(5), "leverage 5 on the venue"

@@ -167,6 +167,7 @@ async def test_leverage_checks_before_the_venue(
 
 async def test_leverage_set_on_the_venue(engine: Engine, sim: SimVenueThread) -> None:
     await ready(engine)
+    assert await engine.margin_mode() == "cross"  # the sim's unified account: REGULAR_MARGIN
     res = await engine.set_leverage(SYM, D("3"))
     assert res.ok, res.message
     assert D(venue_position(sim)["leverage"]) == D(3)

@@ -69,6 +69,7 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "closed_pnl": ("get_closed_pnl", "/v5/position/closed-pnl"),
     "balance": ("get_wallet_balance", "/v5/account/wallet-balance"),
     "fee_rates": ("get_fee_rates", "/v5/account/fee-rate"),
+    "account_info": ("get_account_info", "/v5/account/info"),
 }
 
 _clock_offset_ms = 0
@@ -280,6 +281,11 @@ class BybitVenue:
             price=price,
             triggerPrice=trigger_price,
         )
+
+    def margin_mode(self) -> str:
+        """The account's margin mode as Bybit names it (``REGULAR_MARGIN`` = cross,
+        ``ISOLATED_MARGIN``, ``PORTFOLIO_MARGIN``)."""
+        return str(self.call("account_info").result.get("marginMode", ""))
 
     def set_trading_stop(
         self,
