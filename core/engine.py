@@ -480,17 +480,17 @@ class Engine(EngineRuntime):
         step, and <= risk.max_leverage."""
         return await self.position_tools.set_leverage(symbol, leverage)
 
+    async def margin_mode(self) -> str:
+        """The account's margin mode in words (cross, isolated, portfolio), asked of the venue;
+        raises :class:`~core.resilience.errors.VenueError` when it cannot be asked."""
+        return await self.position_tools.margin_mode()
+
     @guarded
     async def set_trading_stop(
         self,
         symbol: str,
         *,
         take_profit: Decimal | None = None,
-    async def margin_mode(self) -> str:
-        """The account's margin mode in words (cross, isolated, portfolio), asked of the venue;
-        raises :class:`~core.resilience.errors.VenueError` when it cannot be asked."""
-        return await self.position_tools.margin_mode()
-
         stop_loss: Decimal | None = None,
         trigger_by: TriggerBy = TriggerBy.MARK,
     ) -> CommandResult:
