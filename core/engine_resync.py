@@ -33,8 +33,9 @@ class RecoveryTiming:
 
     watchdog_s: float = 0.5
     """Interval of the feed watchdog (silent books, dead sockets)."""
-    reconnect_backoff_s: tuple[float, float] = (1.0, 30.0)
-    """First and longest wait between attempts to rebuild a dead socket."""
+    reconnect_backoff_s: tuple[float, float] = (1.0, 10.0)
+    """First and longest wait between attempts to rebuild a dead socket (the longest is how late,
+    at worst, the console notices that the venue is back)."""
     resync_backoff_s: tuple[float, float] = (0.5, 30.0)
     """First and longest wait between attempts of the REST resync after a reconnect."""
     ack_timeout_s: float = 5.0

@@ -39,6 +39,10 @@ class ModeBadge(Static):
         self.mode = mode
 
 
+STREAM_SEVERITY = {"down": 4, "resyncing": 3, "resync": 2, "stale": 1}
+"""Which troubled stream the header names when several are (the first of the worst)."""
+
+
 @dataclass(frozen=True, slots=True)
 class HeaderData:
     """Everything the status line shows, as plain data."""
@@ -93,7 +97,8 @@ class StatusLine(LineWidget):
             if not bad:
                 runs += [("venue ", "status--label"), ("● up", "status--ok")]
             else:
-                worst = bad[0]
+                # A dead socket matters more than a resync in progress, and both more than a stale book.
+                worst = max(bad, key=lambda k: STREAM_SEVERITY.get(states[k], 0))
                 runs += [("venue ", "status--label"), (f"✖ {worst} {states[worst]}", "status--bad")]
         if d.feed_age_s is not None:
             cls = "status--ok" if d.feed_age_s < d.stale_after_s else "status--bad"

@@ -19,6 +19,7 @@ from core.engine import Engine
 from core.events import RiskStatus
 from core.resilience.errors import VenueError
 from core.sim.runner import SimVenueThread
+from widgets.header import HeaderData, StatusLine
 from widgets.risk_meters import RiskMeters
 
 SIZE = (100, 30)
@@ -62,6 +63,16 @@ def test_risk_pane_shows_each_tripped_breakers_whole_reason_in_a_narrow_pane() -
     # Short pane: only the tripped ones (with reasons), never a bare "all ok".
     short = _text(rm.build_lines(width, 5))
     assert "✖ api_failures TRIPPED" in short and not any("daily_loss" in t for t in short)
+
+
+def test_header_names_the_dead_socket_before_a_stale_book() -> None:
+    """During an outage the header says the socket is down, not that one book went stale."""
+    states = {"book:BTCUSDT": "stale", "public": "down", "private": "resyncing"}
+    text = "".join(t for t, _ in StatusLine.build_line(HeaderData(symbol=SYM, connectivity=states)))
+    assert "✖ public down" in text
+    back = {"book:BTCUSDT": "up", "public": "up", "private": "up"}
+    text = "".join(t for t, _ in StatusLine.build_line(HeaderData(symbol=SYM, connectivity=back)))
+    assert "● up" in text and "✖" not in text
 
 
 async def wait_for(pilot: Pilot[int], cond: Callable[[], bool], what: str, tries: int = 100) -> None:
