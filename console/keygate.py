@@ -19,6 +19,7 @@ meanwhile wait in order. A marker that never returns (its widget was removed) is
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -69,6 +70,7 @@ class KeyGate:
         self._trips = 0
         self._target: MessagePump | None = None
         self._screen: Screen[Any] | None = None
+        self._expiry: asyncio.TimerHandle | None = None
         self.delivered = 0
         """Keys delivered so far (for tests and diagnostics)."""
         self.timeouts = 0
@@ -95,7 +97,7 @@ class KeyGate:
         self._trips = 0
         await self._deliver(event)
         self.delivered += 1
-        app.set_timer(self._timeout_s, lambda: self._expire(token), name="key-gate")
+        self._expiry = asyncio.get_running_loop().call_later(self._timeout_s, self._expire, token)
         self._post_marker(token)
 
     def _post_marker(self, token: int) -> None:
@@ -137,6 +139,9 @@ class KeyGate:
         if token == self._busy:
             self._busy = None
             self._target = None
+            if self._expiry is not None:
+                self._expiry.cancel()
+                self._expiry = None
 
     async def _drain(self) -> None:
         if self._busy is None and self._pending:

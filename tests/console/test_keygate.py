@@ -1,0 +1,47 @@
+"""The key gate itself: keys wait their turn, a lost marker never stalls input for good, and the
+panic key is never stuck behind a burst."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from console_fakes import fake, make_app
+from test_amend_burst import amends, burst, select_order
+
+from console.keygate import KeyGate
+from console.screens.panic import PanicScreen
+
+SIZE = (160, 50)
+
+
+async def test_a_lost_marker_is_given_up_and_keys_still_arrive_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(KeyGate, "_post_marker", lambda self, token: None)  # every marker lost
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.key_gate._timeout_s = 0.05
+        await select_order(pilot, app, "tc-0001")
+        await burst(pilot, "a", "tab", "0", ".", "2", "enter")
+        assert amends(app) == [("tc-0001", Decimal("0.2"), None)]
+        assert app.key_gate.timeouts >= 6
+        assert app.key_gate.idle
+
+
+async def test_keys_are_delivered_one_at_a_time_and_counted() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await select_order(pilot, app, "tc-0001")
+        await burst(pilot, "a", "ctrl+u", "1", "enter")
+        assert app.key_gate.delivered == 4 and app.key_gate.timeouts == 0
+        assert amends(app) == [("tc-0001", None, Decimal("1"))]
+
+
+async def test_panic_opens_even_while_keys_wait() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await select_order(pilot, app, "tc-0001")
+        await burst(pilot, "a", "9", "ctrl+k")
+        assert isinstance(app.screen, PanicScreen)
+        assert not [c for c in fake(app).calls if c[0] == "panic"]
