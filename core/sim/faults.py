@@ -1,5 +1,5 @@
 """Fault injection for the sim venue: rate-limit bursts, 5xx, latency, dropped connections,
-WebSocket disconnects and stalled feeds.
+WebSocket disconnects, stalled feeds and bad values.
 
 Spec syntax (CLI ``--faults``, ``SimSettings.faults``, ``POST /sim/admin/faults``): comma-separated
 ``key=value`` items; an empty spec (or ``clear``) means no faults.
@@ -21,12 +21,21 @@ Spec syntax (CLI ``--faults``, ``SimSettings.faults``, ``POST /sim/admin/faults`
 ``ws_disconnect=X`` one-shot: close ``all`` WebSockets, or N of them (oldest first), now
 ``stall_feed=A|B`` stop publishing public topics of symbols A and B (``*`` = all); REST keeps
                    working; lifting the stall re-sends a fresh snapshot to subscribers
+``bad_values=P``   each REST reply and WebSocket message carrying an eligible field has every
+                   such field replaced by a bad value with probability P (the venue's own
+                   state is untouched: only what goes on the wire is wrong)
+``bad_value=V``    the bad value: ``NaN``, ``Infinity``, ``-Infinity``, ``sNaN``, ``-5``, ``0``,
+                   ``abc`` or ``1e999999`` (default: a seeded choice per message)
+``bad_fields=A|B`` the fields to spoil (default: every field in :data:`BAD_FIELDS`); ``book``
+                   spoils the first bid level's price of a book message, ``book_size`` its size
+``bad_symbols=A|B`` only records of these symbols (default: all; a wallet has no symbol)
 ``seed=N``         seed of the fault RNG (default: the sim seed)
 ================== ===================================================================
 """
 
 from __future__ import annotations
 
+import copy
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -34,7 +43,29 @@ from typing import Any, Literal
 
 RestFault = Literal["rate_limit", "http5xx", "drop", "garble"]
 
-_PROB_KEYS = ("rate_limit", "http5xx", "drop_rest", "drop_after", "http5xx_after", "garble_after")
+BAD_TOKENS = ("NaN", "Infinity", "-Infinity", "sNaN", "-5", "0", "abc", "1e999999")
+"""What ``bad_values`` puts on the wire: what a broken venue (or a broken proxy) might send."""
+BAD_FIELDS = frozenset(
+    {
+        "markPrice", "lastPrice", "indexPrice", "bid1Price", "ask1Price",  # tickers
+        "book",  # orderbook levels
+        "p", "v",  # public trades
+        "equity", "walletBalance", "totalAvailableBalance",  # wallet
+        "avgPrice", "execPrice", "execQty", "price", "qty",  # positions, executions, orders
+    }
+)  # fmt: skip
+"""Fields ``bad_values`` spoils by default (``size`` and ``book_size`` only when named)."""
+
+_PROB_KEYS = (
+    "rate_limit",
+    "http5xx",
+    "drop_rest",
+    "drop_after",
+    "http5xx_after",
+    "garble_after",
+    "bad_values",
+)
+_SET_KEYS = ("stall_feed", "bad_fields", "bad_symbols")
 _INT_KEYS = (
     "rate_limit_next",
     "http5xx_next",
@@ -64,6 +95,10 @@ class FaultSpec:
     garble_after: float = 0.0
     ws_disconnect: str = ""
     stall_feed: frozenset[str] = field(default_factory=frozenset)
+    bad_values: float = 0.0
+    bad_value: str = ""
+    bad_fields: frozenset[str] = field(default_factory=frozenset)
+    bad_symbols: frozenset[str] = field(default_factory=frozenset)
     seed: int | None = None
 
     @classmethod
@@ -108,12 +143,19 @@ class FaultSpec:
                     if v not in ("", "all") and (not v.isdigit() or int(v) < 0):
                         raise ValueError("must be 'all' or a count")
                     kwargs[key] = v
-                elif key == "stall_feed":
+                elif key in _SET_KEYS:
                     if isinstance(value, list | tuple | set | frozenset):
-                        syms = [str(s) for s in value]
+                        names = [str(s) for s in value]
                     else:
-                        syms = str(value).split("|")
-                    kwargs[key] = frozenset(s.strip().upper() for s in syms if s.strip())
+                        names = str(value).split("|")
+                    upper = key != "bad_fields"  # symbols are upper case; field names are not
+                    kwargs[key] = frozenset(
+                        s.strip().upper() if upper else s.strip() for s in names if s.strip()
+                    )
+                elif key == "bad_value":
+                    if str(value) not in ("", *BAD_TOKENS):
+                        raise ValueError(f"must be one of {', '.join(BAD_TOKENS)}")
+                    kwargs[key] = str(value)
                 else:
                     raise ValueError("unknown fault kind")
             except (TypeError, ValueError) as exc:
@@ -151,6 +193,7 @@ class FaultInjector:
             "garble_after": 0,
             "ws_disconnect": 0,
             "stalled_msgs": 0,
+            "bad_values": 0,
         }
         self.spec = FaultSpec()
         self._rng = random.Random(seed)
@@ -224,6 +267,23 @@ class FaultInjector:
         ms = s.latency_ms + (self._rng.uniform(0, s.jitter_ms) if s.jitter_ms else 0.0)
         return ms / 1000.0
 
+    def corrupt(self, where: str, payload: Any) -> Any | None:
+        """A spoiled copy of ``payload`` (a REST result or a WebSocket message), or None.
+
+        ``where`` is the REST path or the topic (``tickers.BTCUSDT``: its last part is the symbol
+        of records that do not name one). Every eligible field of the copy gets the bad value.
+        """
+        s = self.spec
+        if not s.bad_values or self._rng.random() >= s.bad_values:
+            return None
+        token = s.bad_value or self._rng.choice(BAD_TOKENS)
+        out = copy.deepcopy(payload)
+        topic_symbol = where.rpartition(".")[2] if "." in where else ""
+        if _poison(out, s.bad_fields or BAD_FIELDS, s.bad_symbols, token, topic_symbol) == 0:
+            return None
+        self.counts["bad_values"] += 1
+        return out
+
     def stalled(self, symbol: str) -> bool:
         """True when public topics of ``symbol`` must not be published."""
         stall = self.spec.stall_feed
@@ -246,3 +306,45 @@ class FaultInjector:
     def without_action(self) -> FaultSpec:
         """The standing spec with the one-shot ``ws_disconnect`` action cleared."""
         return replace(self.spec, ws_disconnect="")
+
+
+def _poison(obj: Any, fields: frozenset[str], symbols: frozenset[str], token: str, symbol: str) -> int:
+    """Replace every eligible field in ``obj`` (in place) with ``token``; returns how many."""
+    if isinstance(obj, list):
+        return sum(_poison(x, fields, symbols, token, symbol) for x in obj)
+    if not isinstance(obj, dict):
+        return 0
+    own = obj.get("symbol") or obj.get("s")
+    symbol = own if isinstance(own, str) and own else symbol
+    hits = 0
+    for key, value in obj.items():
+        if key in ("b", "a") and isinstance(value, list):
+            hits += _poison_levels(key, value, fields, symbols, token, symbol)
+        elif isinstance(value, dict | list):
+            hits += _poison(value, fields, symbols, token, symbol)
+        elif (
+            key in fields
+            and isinstance(value, str | int | float)
+            and not isinstance(value, bool)
+            and (not symbols or symbol in symbols)
+        ):
+            obj[key] = token
+            hits += 1
+    return hits
+
+
+def _poison_levels(
+    side: str, levels: list[Any], fields: frozenset[str], symbols: frozenset[str], token: str, symbol: str
+) -> int:
+    """Spoil the first bid level of a book message (``book``: its price, ``book_size``: its size)."""
+    if side != "b" or (symbols and symbol not in symbols):
+        return 0
+    which = 0 if "book" in fields else 1 if "book_size" in fields else -1
+    if which < 0:
+        return 0
+    if not levels:
+        levels.append(["1", "1"])
+    level = list(levels[0])
+    level[which] = token
+    levels[0] = level
+    return 1

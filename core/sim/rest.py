@@ -169,6 +169,8 @@ class RestHandler:
         except Exception as exc:  # noqa: BLE001 - every exchange failure becomes a retCode, logged if unexpected
             code, msg, result = self._map_error(route, exc)
         self.ret_codes[code] += 1
+        if faults.spec.bad_values and result is not None:
+            result = faults.corrupt(request.path, result) or result
         if faults.active:
             after, status = faults.after_fault(write=route.method == "POST")
             if after == "drop":

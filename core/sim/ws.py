@@ -111,6 +111,8 @@ class WsHub:
         if self._faults.spec.stall_feed and self._faults.stalled(topic.rpartition(".")[2]):
             self._faults.counts["stalled_msgs"] += 1
             return
+        if self._faults.spec.bad_values:
+            msg = self._faults.corrupt(topic, msg) or msg
         data = _dumps(msg)
         self.stats["public_msgs"] += 1
         for conn in tuple(subs):
@@ -122,6 +124,8 @@ class WsHub:
         if not conns:
             return
         base = topic.partition(".")[0]
+        if self._faults.spec.bad_values:
+            items = self._faults.corrupt(base, items) or items
         cache: dict[str, bytes] = {}
         for conn in tuple(conns):
             name = base if base in conn.topics else f"{base}.linear"
@@ -323,6 +327,8 @@ class WsHub:
             subs.add(conn)
             if not self._faults.stalled(topic.rpartition(".")[2]):
                 snap = self._ex.public_snapshot(topic)
+                if snap is not None and self._faults.spec.bad_values:
+                    snap = self._faults.corrupt(topic, snap) or snap
                 if snap is not None:
                     self._push(conn, _dumps(snap))
 

@@ -15,6 +15,9 @@ import pytest
 from core.clock import FrozenClock
 from core.journal.journal import Journal, JournalUnwritable
 
+LAST_LEAF = (
+    "SELECT unused FROM dbstat WHERE name = 'records' AND pagetype = 'leaf' ORDER BY path DESC LIMIT 1"
+)
 FILLER = "INSERT INTO records (ts_ms, kind, symbol, order_link_id, data) VALUES (0, '', '', '', '{}')"
 
 
@@ -31,9 +34,7 @@ def fill_journal(journal: Journal) -> None:
     while conn.execute("PRAGMA freelist_count").fetchone()[0]:
         conn.execute("INSERT INTO filler VALUES (zeroblob(3000))")
     while True:
-        (unused,) = conn.execute(
-            "SELECT unused FROM dbstat WHERE name = 'records' AND pagetype = 'leaf' ORDER BY path DESC LIMIT 1"
-        ).fetchone()
+        (unused,) = conn.execute(LAST_LEAF).fetchone()
         if unused < 24:
             break
         conn.execute(FILLER)
@@ -60,7 +61,10 @@ def kinds(j: Journal) -> list[str]:
 def test_full_database_gives_sqlites_reason_not_a_rollback_error(journal: Journal) -> None:
     """Old code: a multi-record write on a full disk raised "cannot rollback - no transaction is active"."""
     fill_journal(journal)
-    entries = [("intent", "BTCUSDT", "a1", {"qty": "1"}), ("risk_decision", "BTCUSDT", "a1", {"approved": True})]
+    entries: list[tuple[str, str, str, dict[str, object]]] = [
+        ("intent", "BTCUSDT", "a1", {"qty": "1"}),
+        ("risk_decision", "BTCUSDT", "a1", {"approved": True}),
+    ]
     with pytest.raises(JournalUnwritable, match="journal unwritable: database or disk is full"):
         journal.record_many(entries, required=True)
     assert journal.unwritable_reason == "database or disk is full"
