@@ -448,7 +448,7 @@ class Journal:
             try:
                 if self._pending:
                     self._write_locked([])
-                self._conn.execute(_PROBE, (int(self._clock.now_ms()),))
+                self._probe_write_locked()
                 room = self._room_locked()
             except sqlite3.Error as exc:
                 change = self._failed_locked(str(exc))
@@ -457,6 +457,14 @@ class Journal:
             problem = self._problem
         self._notify(change)
         return problem
+
+    def _probe_write_locked(self) -> None:
+        """A real write and commit, without the fsync (its row needs no durability: ~0.1 ms, not ~5)."""
+        self._conn.execute("PRAGMA synchronous=OFF")
+        try:
+            self._conn.execute(_PROBE, (int(self._clock.now_ms()),))
+        finally:
+            self._conn.execute("PRAGMA synchronous=FULL")
 
     def _room_locked(self) -> str:
         """An empty string when there is room for more records, else why not."""
