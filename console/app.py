@@ -26,6 +26,7 @@ from console.keygate import KeyGate, KeySettled
 from console.keymap import APP_BINDINGS, BINDING_IDS, MAIN_BINDINGS, effective_key, key_display
 from console.market_view import apply_fills, apply_market
 from console.position_actions import PositionActions
+from console.screens.cmdline import CommandLineHost
 from console.screens.main import MainScreen
 from console.screens.modals import ConfirmScreen, HelpScreen, LiveConfirmScreen
 from console.screens.panic import PanicScreen
@@ -112,6 +113,7 @@ class TradeConsoleApp(App[int]):
         self.last_result: CommandResult | None = None
         self.main: MainScreen = MainScreen(self.mode)
         self._ticket: OrderTicket | None = None
+        self.command_line = CommandLineHost(self)
         self.key_gate = KeyGate(self, super().on_event)
         """Delivers keys one at a time, so a burst lands in the fields it was typed for."""
         self.position_actions = PositionActions(self)
@@ -151,6 +153,8 @@ class TradeConsoleApp(App[int]):
         """Main screen, the live gate, the engine and the refresh timer."""
         await self.push_screen(self.main)
         self._prebuild_ticket()
+        self.command_line.prebuild()
+        self.command_line.install_aliases()
         self.engine.store.set_waker(Waker(asyncio.get_running_loop(), self._woken))
         if self.bad_key_ids:
             self.log_line(f"config [keys]: unknown binding ids ignored: {', '.join(self.bad_key_ids)}")
@@ -336,6 +340,17 @@ class TradeConsoleApp(App[int]):
             self.notify(f"{what} rejected: {res.message}", severity="error", timeout=8)
         self.refresh_ui(force=True)
 
+    def action_command_line(self, text: str = "") -> None:
+        """``:``: the command line (from the main screen only)."""
+        if self.screen is self.main:
+            self.command_line.open(text)
+
+    def action_alias(self, key: str) -> None:
+        """An ``[aliases]`` key: the command line prefilled with its text (Enter still sends)."""
+        text = self.command_line.aliases.get(key)
+        if text is not None:
+            self.action_command_line(text)
+
     def _prebuild_ticket(self) -> None:
         """Compose the (reused) order ticket off-stack now, so even the first ``b`` opens it at once.
 
@@ -466,7 +481,7 @@ class TradeConsoleApp(App[int]):
     def action_help(self) -> None:
         """Key help."""
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self._keymap))
+            self.push_screen(HelpScreen(self._keymap, aliases=self.command_line.aliases))
 
     def action_request_quit(self) -> None:
         """Quit, confirming first when orders are working (they stay on the exchange)."""

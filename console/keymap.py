@@ -26,6 +26,7 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("p", "app.position_tpsl", "TP/SL", id="position_tpsl"),
     Binding("l", "app.leverage", "Lev", id="leverage", show=False),
     Binding("R", "app.reset_breaker", "Reset brk", id="reset_breaker", show=False),
+    Binding("colon", "app.command_line", "Cmd", id="command_line"),
     Binding("left_square_bracket", "cycle_symbol(-1)", "Prev sym", id="prev_symbol", show=False),
     Binding("right_square_bracket", "cycle_symbol(1)", "Next sym", id="next_symbol", show=False),
     Binding("t", "cycle_theme", "Theme", id="theme", show=False),
@@ -53,6 +54,7 @@ DESCRIPTIONS: dict[str, str] = {
     "position_tpsl": "Edit the selected position's TP/SL (0 removes)",
     "leverage": "Set leverage for the selected position's symbol",
     "reset_breaker": "Reset a tripped circuit breaker (pick it, give a reason, y confirms)",
+    "command_line": "Command line: buy 0.01, close 50%, lev 5 ... (up/down: history)",
     "prev_symbol": "Previous symbol",
     "next_symbol": "Next symbol",
     "theme": "Next theme",
@@ -78,6 +80,7 @@ def validate_keymap(keys: Mapping[str, str]) -> dict[str, str]:
 
 _KEY_GLYPHS = {
     "question_mark": "?",
+    "colon": ":",
     "left_square_bracket": "[",
     "right_square_bracket": "]",
     "escape": "esc",

@@ -95,9 +95,10 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar = [Binding("escape,question_mark,q", "close", "Close")]
 
-    def __init__(self, keymap: Mapping[str, str]) -> None:
+    def __init__(self, keymap: Mapping[str, str], *, aliases: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.keymap = dict(keymap)
+        self.aliases = dict(aliases or {})
 
     def help_text(self) -> str:
         """The table as text."""
@@ -109,6 +110,11 @@ class HelpScreen(ModalScreen[None]):
             rows.append(f"{key:<7} {b.id:<15} {DESCRIPTIONS.get(b.id, b.description)}")
         rows.append(f"{'ctrl+p':<7} {'palette':<15} Switch symbol or theme, other commands")
         rows.append('Remap keys by id in config.toml:  [keys]  panic = "f12"')
+        if self.aliases:
+            rows.append("ALIASES (the key opens the command line with the text; Enter sends)")
+            rows.extend(f"{key_display(k):<7} {text}" for k, text in self.aliases.items())
+        else:
+            rows.append('Aliases: [aliases]  f1 = "buy risk 0.5% stop -1%" opens the command line with it')
         return "\n".join(rows)
 
     def compose(self) -> ComposeResult:

@@ -1,0 +1,265 @@
+"""What a command line will do: parse it (:mod:`core.orders.grammar`), resolve it against the
+market (:mod:`core.orders.resolve`), preview orders through the engine's own builder and risk
+chain, and describe everything else in words. Nothing here sends: a :class:`Plan` carries the
+engine call to make, and the app makes it only when the trader presses Enter on a ready plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_CEILING, ROUND_FLOOR
+from typing import TYPE_CHECKING
+
+from console.screens.ticket import preview_text
+from core.api import CommandResult, RiskPreview
+from core.model import OrderRequest, OrderType, Side
+from core.orders.builder import snap
+from core.orders.grammar import (
+    BreakevenCommand,
+    CancelAllCommand,
+    CloseCommand,
+    Command,
+    GrammarError,
+    LeverageCommand,
+    PlaceCommand,
+    SymbolCommand,
+    parse,
+)
+from core.orders.resolve import MarketContext, Resolved, ResolveError, resolve_close, resolve_place
+
+if TYPE_CHECKING:
+    from console.app import TradeConsoleApp
+
+EngineCall = Callable[[], Awaitable[CommandResult]]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What Enter on ``line`` would do. ``ready`` False: Enter refuses and ``error`` says why."""
+
+    line: str
+    summary: str
+    ready: bool
+    detail: str = ""
+    error: str = ""
+    what: str = ""
+    """How the log names the command when it runs."""
+    call: EngineCall | None = None
+    """The engine command to run (orders, cancel all, leverage)."""
+    local: Callable[[], None] | None = None
+    """A console-only effect (switching symbol)."""
+    request: OrderRequest | None = None
+    preview: RiskPreview | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def refused(line: str, error: str) -> Plan:
+    """A plan that will not run."""
+    return Plan(line, "", False, error=error)
+
+
+def describe(request: OrderRequest, places: int) -> str:
+    """One line saying the order: ``BUY 0.010 BTCUSDT LIMIT @ 95,100.0 post-only ...``."""
+    parts = [request.side.value.upper(), str(request.qty), request.symbol]
+    if request.order_type is OrderType.MARKET:
+        parts.append("MARKET")
+    else:
+        assert request.price is not None
+        parts.append(f"LIMIT @ {request.price:,.{places}f}")
+    if request.time_in_force.value == "PostOnly":
+        parts.append("post-only")
+    if request.reduce_only:
+        parts.append("reduce-only")
+    if request.stop_loss is not None:
+        parts.append(f"SL {request.stop_loss:,.{places}f}")
+    if request.take_profit is not None:
+        parts.append(f"TP {request.take_profit:,.{places}f}")
+    return " ".join(parts)
+
+
+class CommandPlanner:
+    """Turns a typed line into a :class:`Plan` for one console."""
+
+    def __init__(self, app: TradeConsoleApp) -> None:
+        self.app = app
+
+    def plan(self, line: str) -> Plan:
+        """The plan for ``line`` (never raises for bad input: the plan says what is wrong)."""
+        if not line.strip():
+            return Plan(line, "", False, error="")
+        try:
+            cmd = parse(line, self.app.symbols)
+        except GrammarError as exc:
+            return refused(line, str(exc))
+        try:
+            return self._plan(line, cmd)
+        except ResolveError as exc:
+            return refused(line, str(exc))
+
+    def _plan(self, line: str, cmd: Command) -> Plan:
+        if isinstance(cmd, PlaceCommand):
+            ctx = self.context(cmd.symbol)
+            return self._order_plan(line, resolve_place(cmd, ctx), ctx)
+        if isinstance(cmd, CloseCommand):
+            return self._close_plan(line, cmd)
+        if isinstance(cmd, CancelAllCommand):
+            return self._cancel_all_plan(line, cmd)
+        if isinstance(cmd, LeverageCommand):
+            return self._leverage_plan(line, cmd)
+        if isinstance(cmd, BreakevenCommand):
+            return self._breakeven_plan(line, cmd)
+        return self._symbol_plan(line, cmd)
+
+    # --- market context ---------------------------------------------------------------------
+    def context(self, symbol: str | None) -> MarketContext:
+        """The resolver's view of ``symbol`` (the console's symbol when None)."""
+        sym = symbol or self.app.symbol
+        engine = self.app.engine
+        inst = engine.instruments.get(sym)
+        if inst is None:
+            raise ResolveError(f"{sym}: instrument not loaded yet (the engine is still starting)")
+        book, ticker = engine.store.book(sym), engine.store.ticker(sym)
+        acct = engine.account()
+        return MarketContext(
+            instrument=inst,
+            best_bid=book.best_bid if book else None,
+            best_ask=book.best_ask if book else None,
+            mark=ticker.mark_price if ticker else None,
+            equity=acct.balance.equity if acct.balance else None,
+            position=acct.positions.get(sym),
+        )
+
+    # --- orders -----------------------------------------------------------------------------
+    def _order_plan(self, line: str, resolved: Resolved, ctx: MarketContext, what: str = "") -> Plan:
+        engine = self.app.engine
+        request = resolved.request
+        preview = engine.preview(request)
+        places = ctx.instrument.price_decimals
+        summary = describe(request, places)
+        detail = "\n".join([*resolved.notes, preview_text(preview, places, compact=True)])
+        block = preview.blocking
+        error = (
+            "" if preview.allowed else (f"{block.check}: {block.reason}" if block else preview.build_error)
+        )
+        return Plan(
+            line,
+            summary,
+            preview.allowed,
+            detail=detail,
+            error=error,
+            what=what or f"place {request.side.value} {request.qty} {request.symbol}",
+            call=lambda: engine.place(request),
+            request=request,
+            preview=preview,
+            notes=resolved.notes,
+        )
+
+    def _close_plan(self, line: str, cmd: CloseCommand) -> Plan:
+        """The preview of the reduce-only market order; Enter runs the engine's partial close,
+        which rounds the same way (down to the step, 100% exactly)."""
+        ctx = self.context(cmd.symbol)
+        resolved = resolve_close(cmd, ctx)
+        plan = self._order_plan(line, resolved, ctx, what=f"close {cmd.percent}% {ctx.symbol}")
+        engine, sym, fraction = self.app.engine, ctx.symbol, cmd.percent / 100
+        return replace(plan, call=lambda: engine.close_position(sym, fraction))
+
+    # --- other commands ---------------------------------------------------------------------
+    def _cancel_all_plan(self, line: str, cmd: CancelAllCommand) -> Plan:
+        engine = self.app.engine
+        orders = [o for o in engine.account().orders.values() if o.is_open]
+        if cmd.symbol is not None:
+            orders = [o for o in orders if o.symbol == cmd.symbol]
+        where = f"on {cmd.symbol}" if cmd.symbol else "on every symbol"
+        summary = f"CANCEL ALL {len(orders)} working order(s) {where}"
+        return Plan(
+            line,
+            summary,
+            True,
+            detail="Enter cancels them at the venue (nothing else changes)",
+            what=f"cancel all {cmd.symbol or ''}".strip(),
+            call=lambda: engine.cancel_all(cmd.symbol),
+        )
+
+    def _leverage_plan(self, line: str, cmd: LeverageCommand) -> Plan:
+        engine = self.app.engine
+        sym = cmd.symbol or self.app.symbol
+        inst = engine.instruments.get(sym)
+        if inst is not None and not inst.min_leverage <= cmd.leverage <= inst.max_leverage:
+            return refused(
+                line, f"lev: {cmd.leverage} is outside {sym}'s {inst.min_leverage}-{inst.max_leverage}x"
+            )
+        cap = engine.settings.risk.max_leverage
+        if cmd.leverage > cap:
+            return refused(line, f"lev: {cmd.leverage} > max {cap} (risk.max_leverage)")
+        pos = engine.account().positions.get(sym)
+        now = f" (now {pos.leverage}x)" if pos is not None else ""
+        return Plan(
+            line,
+            f"SET {sym} LEVERAGE {cmd.leverage}x{now}",
+            True,
+            what=f"leverage {sym} {cmd.leverage}x",
+            call=lambda: engine.set_leverage(sym, cmd.leverage),
+        )
+
+    def _breakeven_plan(self, line: str, cmd: BreakevenCommand) -> Plan:
+        """The position's stop to its entry (rounded to the tick on the no-loss side), only in profit."""
+        ctx = self.context(cmd.symbol)
+        pos, sym = ctx.position, ctx.symbol
+        if pos is None or pos.is_flat or pos.side is None:
+            return refused(line, f"be: no open position in {sym}")
+        long = pos.side is Side.BUY
+        tick = ctx.instrument.tick_size
+        level = snap(pos.entry_price, tick, ROUND_CEILING if long else ROUND_FLOOR)
+        pd = ctx.instrument.price_decimals
+        side = "long" if long else "short"
+        if ctx.mark is None or (ctx.mark <= level if long else ctx.mark >= level):
+            mark = "no mark yet" if ctx.mark is None else f"mark {ctx.mark:,.{pd}f}"
+            return refused(line, f"be: {sym} {side} is not in profit ({mark}, entry {level:,.{pd}f})")
+        was = f" (now {pos.stop_loss:,.{pd}f})" if pos.stop_loss is not None else ""
+        engine = self.app.engine
+        return Plan(
+            line,
+            f"{sym} {side} {pos.size}: STOP LOSS -> {level:,.{pd}f} (entry){was}",
+            True,
+            detail="the stop governs the whole position (replaces its stop loss); by mark price",
+            what=f"breakeven {sym}",
+            call=lambda: engine.breakeven(sym),
+        )
+
+    def _symbol_plan(self, line: str, cmd: SymbolCommand) -> Plan:
+        app = self.app
+        return Plan(
+            line,
+            f"SHOW {cmd.symbol}",
+            True,
+            what=f"symbol {cmd.symbol}",
+            local=lambda: app.select_symbol(cmd.symbol),
+        )
+
+
+def check_aliases(
+    aliases: Mapping[str, str], symbols: Sequence[str], taken: Iterable[str]
+) -> tuple[dict[str, str], list[str]]:
+    """``[aliases]`` split into the usable ones and one log line per bad one (naming the alias).
+
+    An alias is bad when its text is not a command (the grammar's message says why) or its key
+    is already a console key (``taken``): a key cannot mean two things.
+    """
+    used = {k.strip() for keys in taken for k in keys.split(",")}
+    good: dict[str, str] = {}
+    problems: list[str] = []
+    for key, text in aliases.items():
+        if key in used:
+            problems.append(f"config [aliases] {key}: the key is already bound; alias {text!r} ignored")
+            continue
+        try:
+            parse(text, symbols)
+        except GrammarError as exc:
+            problems.append(f"config [aliases] {key} = {text!r} is not a command: {exc}")
+            continue
+        good[key] = text
+    return good, problems
+
+
+__all__ = ["CommandPlanner", "Plan", "check_aliases", "describe", "refused"]
