@@ -31,10 +31,18 @@ from console.screens.main import MainScreen
 from console.screens.modals import ConfirmScreen, HelpScreen, LiveConfirmScreen
 from console.screens.panic import PanicScreen
 from console.screens.ticket import OrderTicket
+from console.screens.ticket_feed import ticket_market, venue_cancel_message
 from core.api import CommandResult, EngineAPI
 from core.clock import Clock, SystemClock
 from core.config import Settings
-from core.events import AlertRaised, BreakerChanged, PanicProgress, RiskRejected, VenueRejected
+from core.events import (
+    AlertRaised,
+    BreakerChanged,
+    OrderUpdated,
+    PanicProgress,
+    RiskRejected,
+    VenueRejected,
+)
 from core.model import Mode, OrderRequest, Side
 from themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, THEMES
 from widgets.fmt import fmt_time
@@ -233,6 +241,8 @@ class TradeConsoleApp(App[int]):
             return
         with self.batch_update():
             self.apply_frame(frame)
+            if frame.market is not None or frame.account is not None:
+                self._feed_ticket()
 
     def apply_frame(self, frame: Frame) -> None:
         """Push one frame's data into the widgets."""
@@ -281,6 +291,8 @@ class TradeConsoleApp(App[int]):
                 self.notify(msg, severity="warning", timeout=10)
             elif isinstance(ev, AlertRaised) and ev.active:
                 self.notify(f"alert {ev.rule}: {ev.message}", severity="warning", timeout=10)
+            elif isinstance(ev, OrderUpdated) and (late := venue_cancel_message(ev.order)):
+                self.notify(late, severity="error", timeout=8)
 
     def notify(
         self,
@@ -366,22 +378,35 @@ class TradeConsoleApp(App[int]):
     def open_ticket(self, side: Side) -> None:
         """Order ticket for the selected symbol."""
         sym = self.symbol
-        store = self.engine.store
-        book, ticker = store.book(sym), store.ticker(sym)
-        ref = ticker.mark_price if ticker else (book.mid if book else None)
-        price = (book.best_bid if side is Side.BUY else book.best_ask) if book else None
+        mkt = ticket_market(self.engine.store, sym, self.bridge.account.balance)
+        price = mkt.best_bid if side is Side.BUY else mkt.best_ask
         inst = self.engine.instruments.get(sym)
         ticket = self._ticket
         if ticket is None:
             preview = self.engine.preview
-            ticket = OrderTicket(sym, side, preview, instrument=inst, ref_price=ref, price=price or ref)
+            ticket = OrderTicket(sym, side, preview, instrument=inst, ref_price=mkt.ref_price)
             self._ticket = ticket
             self.install_screen(ticket, TICKET_SCREEN)
         elif ticket in self.screen_stack:
             return
-        else:
-            ticket.configure(sym, side, instrument=inst, ref_price=ref, price=price or ref)
+        ticket.configure(
+            sym,
+            side,
+            instrument=inst,
+            ref_price=mkt.ref_price,
+            price=price or mkt.ref_price,
+            equity=mkt.equity,
+            best_bid=mkt.best_bid,
+            best_ask=mkt.best_ask,
+        )
         self.push_screen(TICKET_SCREEN, self._ticket_done)
+
+    def _feed_ticket(self) -> None:
+        """The open ticket follows the market (once per refresh tick at most; fields untouched)."""
+        ticket = self._ticket
+        if ticket is not None and self.screen is ticket:
+            mkt = ticket_market(self.engine.store, ticket.symbol, self.bridge.account.balance)
+            ticket.market_update(*mkt)
 
     def _ticket_done(self, request: OrderRequest | None) -> None:
         if request is None:

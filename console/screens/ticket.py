@@ -1,12 +1,20 @@
-"""The order ticket: market, limit, stop (trigger), TP/SL, reduce-only, post-only, qty in contracts
-or in quote (USDT). A live risk preview updates as the user types; Enter sends, Escape cancels, and
-invalid input says what is wrong in place. The ticket never talks to the engine itself: it gets a
-``preview`` function and answers the :class:`~core.model.OrderRequest` to send (or None)."""
+"""The order ticket: market, limit, stop (trigger), TP/SL, reduce-only, post-only; size in contracts,
+in quote (USDT), or by the amount risked at the stop-loss (USDT or % of equity). A live preview
+shows the order exactly as it will be sent and follows the market while the ticket is open; Enter
+sends from every field, Escape cancels, and invalid input says what is wrong in place. The ticket
+never talks to the engine itself: it gets a ``preview`` function and answers the
+:class:`~core.model.OrderRequest` to send (or None).
+
+Keys typed in a burst reach the field they were typed for because the app delivers keys one at
+a time (:mod:`console.keygate`); the ticket's part is to be focused the moment it is pushed
+(``Screen.set_focus``, not the deferred ``Widget.focus``) and to select a field's value when it
+is entered, so typing replaces it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import ClassVar
 
 from textual import events
@@ -17,122 +25,32 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
+from console.screens.ticket_form import (
+    KINDS,
+    UNITS,
+    TicketError,
+    TicketFields,
+    TicketMarket,
+    TicketOrder,
+    build_request,
+)
+from console.screens.ticket_preview import preview_text
 from core.api import RiskPreview
-from core.model import FALLING, RISING, Instrument, OrderRequest, OrderType, Side, TimeInForce
+from core.model import Instrument, OrderRequest, Side
 from widgets.choice import Choice
 from widgets.fmt import fmt_dec
 
 PreviewFn = Callable[[OrderRequest], RiskPreview]
 
-KINDS = [
-    ("Limit", "limit"),
-    ("Market", "market"),
-    ("Stop limit", "stop_limit"),
-    ("Stop market", "stop_market"),
-]
-UNITS = [("contracts", "contracts"), ("USDT", "quote")]
 COMPACT_BELOW_ROWS = 40
 """Terminals shorter than this get the compact preview (passing checks counted, not listed)."""
+_INPUTS = ("#t-qty", "#t-price", "#t-trigger", "#t-tp", "#t-sl")
 
 
-class TicketError(ValueError):
-    """Invalid ticket input; the message names the field and what is wrong."""
+class FlagBox(Checkbox, inherit_bindings=False):
+    """A ticket flag: Space toggles it; Enter is left to the ticket (it sends)."""
 
-
-def _dec(raw: str, field: str, *, required: bool) -> Decimal | None:
-    raw = raw.strip().replace(",", "")
-    if not raw:
-        if required:
-            raise TicketError(f"{field}: required")
-        return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise TicketError(f"{field}: {raw!r} is not a number") from None
-    if not value.is_finite():
-        raise TicketError(f"{field}: must be a finite number")
-    if value <= 0:
-        raise TicketError(f"{field}: must be greater than 0")
-    return value
-
-
-def build_request(
-    *,
-    symbol: str,
-    side: Side,
-    kind: str,
-    qty_raw: str,
-    unit: str,
-    price_raw: str,
-    trigger_raw: str,
-    tp_raw: str,
-    sl_raw: str,
-    reduce_only: bool,
-    post_only: bool,
-    instrument: Instrument | None,
-    ref_price: Decimal | None,
-) -> OrderRequest:
-    """Turn the ticket's fields into an :class:`OrderRequest`; raises :class:`TicketError`."""
-    is_limit = kind in ("limit", "stop_limit")
-    is_stop = kind in ("stop_limit", "stop_market")
-    qty = _dec(qty_raw, "qty", required=True)
-    price = _dec(price_raw, "price", required=True) if is_limit else None
-    trigger = _dec(trigger_raw, "trigger", required=True) if is_stop else None
-    tp = _dec(tp_raw, "take profit", required=False)
-    sl = _dec(sl_raw, "stop loss", required=False)
-    if post_only and not is_limit:
-        raise TicketError("post-only: only for limit orders")
-    assert qty is not None
-    if unit == "quote":
-        basis = price or trigger or ref_price
-        if basis is None:
-            raise TicketError("qty: no price to convert USDT into contracts yet")
-        qty = qty / basis
-        if instrument is not None:
-            qty = qty.quantize(instrument.qty_step, rounding=ROUND_DOWN)
-            if qty <= 0:
-                raise TicketError(f"qty: rounds to 0 contracts at step {instrument.qty_step}")
-    direction: int | None = None
-    if trigger is not None:
-        ref = ref_price if ref_price is not None else trigger
-        direction = RISING if trigger > ref else FALLING
-    return OrderRequest(
-        symbol=symbol,
-        side=side,
-        qty=qty,
-        order_type=OrderType.LIMIT if is_limit else OrderType.MARKET,
-        price=price,
-        time_in_force=TimeInForce.POST_ONLY if post_only else TimeInForce.GTC,
-        reduce_only=reduce_only,
-        take_profit=tp,
-        stop_loss=sl,
-        trigger_price=trigger,
-        trigger_direction=direction,
-    )
-
-
-def preview_text(p: RiskPreview, places: int = 2, *, compact: bool = False) -> str:
-    """The preview block: figures, then one line per risk check (``compact``: passing checks
-    are counted on one line and only the failing ones are listed)."""
-    lines = [
-        f"notional   {fmt_dec(p.notional, 2)} USDT",
-        f"init marg  {fmt_dec(p.initial_margin, 2)} USDT",
-        f"est. fee   {fmt_dec(p.est_fee, 4)} USDT",
-        f"liq price  {fmt_dec(p.liq_price, places)}",
-        f"loss@stop  {fmt_dec(p.loss_at_stop, 2) if p.loss_at_stop is not None else '— (no stop)'}",
-    ]
-    if p.build_error:
-        lines.append(f"✖ build: {p.build_error}")
-    passed = [c for c in p.checks if c.passed]
-    if compact and passed:
-        lines.append(f"✔ {len(passed)} of {len(p.checks)} checks pass")
-    for c in p.checks:
-        if not c.passed:
-            lines.append(f"✖ {c.check}: {c.reason}")
-        elif not compact:
-            lines.append(f"✔ {c.check}")
-    lines.append("READY — Enter sends" if p.allowed else "BLOCKED — will not send")
-    return "\n".join(lines)
+    BINDINGS: ClassVar = [Binding("space", "toggle_button", "Toggle", show=False)]
 
 
 class OrderTicket(ModalScreen[OrderRequest | None]):
@@ -141,6 +59,7 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
     BINDINGS: ClassVar = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+t", "flip_side", "Buy/Sell"),
+        Binding("enter", "send", "Send", show=False),
     ]
 
     def __init__(
@@ -153,6 +72,7 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
         ref_price: Decimal | None = None,
         price: Decimal | None = None,
         qty: str = "",
+        equity: Decimal | None = None,
     ) -> None:
         super().__init__()
         self.symbol = symbol
@@ -162,10 +82,20 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
         self.ref_price = ref_price
         self.initial_price = price
         self.initial_qty = qty
-        self.request: OrderRequest | None = None
+        self.equity = equity
+        self.best_bid: Decimal | None = None
+        self.best_ask: Decimal | None = None
+        self.order: TicketOrder | None = None
         self.preview: RiskPreview | None = None
         self.error = ""
+        self._not_sent = ""
+        """Why the last Enter sent nothing; kept until a field changes (market ticks keep it)."""
         self._styled_for: tuple[object, ...] | None = None
+
+    @property
+    def request(self) -> OrderRequest | None:
+        """The request the fields describe right now (None while they are invalid)."""
+        return self.order.request if self.order is not None else None
 
     def post_message(self, message: Message) -> bool:
         """Skip the full restyle on reopen when nothing it depends on changed.
@@ -184,8 +114,6 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
 
     def compose(self) -> ComposeResult:
         """Fields on the left, preview on the right."""
-        places = self.instrument.price_decimals if self.instrument else 2
-        price = f"{self.initial_price:.{places}f}" if self.initial_price is not None else ""
         with Vertical(classes="modal-box ticket-box"):
             yield Label(self._title(), id="ticket-title", classes="modal-title")
             with Horizontal(id="ticket-body"):
@@ -197,7 +125,7 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
                     yield Label("unit")
                     yield Choice(UNITS, "contracts", id="t-unit")
                     yield Label("price")
-                    yield Input(price, placeholder="limit price", id="t-price", compact=True)
+                    yield Input(self._price_text(), placeholder="limit price", id="t-price", compact=True)
                     yield Label("trigger")
                     yield Input("", placeholder="stop trigger", id="t-trigger", disabled=True, compact=True)
                     yield Label("TP")
@@ -206,15 +134,26 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
                     yield Input("", placeholder="stop loss", id="t-sl", compact=True)
                     yield Label("flags")
                     with Horizontal(id="t-flags"):
-                        yield Checkbox("reduce-only", id="t-ro", compact=True)
-                        yield Checkbox("post-only", id="t-po", compact=True)
+                        yield FlagBox("reduce-only", id="t-ro", compact=True)
+                        yield FlagBox("post-only", id="t-po", compact=True)
                 yield Static("", id="ticket-preview", markup=False)
             yield Static("", id="ticket-error", markup=False)
-            yield Static("Enter sends · Esc cancels · ctrl+t flips side", classes="modal-hint")
+            yield Static("Enter sends · Esc cancels · Tab next · Space flag · ^t side", classes="modal-hint")
+
+    @property
+    def _places(self) -> int:
+        return self.instrument.price_decimals if self.instrument else 2
+
+    def _price_text(self) -> str:
+        return f"{self.initial_price:.{self._places}f}" if self.initial_price is not None else ""
 
     def _title(self) -> str:
-        ref = f"  (ref {self.ref_price})" if self.ref_price is not None else ""
-        return f"{self.side.value.upper()} {self.symbol}{ref}"
+        ref = f"  ref {fmt_dec(self.ref_price, self._places)}" if self.ref_price is not None else ""
+        book = ""
+        if self.best_bid is not None and self.best_ask is not None:
+            pd = self._places
+            book = f"  bid {fmt_dec(self.best_bid, pd)} / ask {fmt_dec(self.best_ask, pd)}"
+        return f"{self.side.value.upper()} {self.symbol}{ref}{book}"
 
     def on_mount(self) -> None:
         """Focus the qty field and show the first preview."""
@@ -229,26 +168,23 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
         ref_price: Decimal | None = None,
         price: Decimal | None = None,
         qty: str = "",
+        equity: Decimal | None = None,
+        best_bid: Decimal | None = None,
+        best_ask: Decimal | None = None,
     ) -> None:
         """Re-target a reused ticket (the app keeps one installed: reopening costs ~20 ms, not ~100)."""
         self.symbol, self.side, self.instrument = symbol, side, instrument
         self.ref_price, self.initial_price, self.initial_qty = ref_price, price, qty
+        self.equity, self.best_bid, self.best_ask = equity, best_bid, best_ask
+        self._not_sent = ""
         if self.is_mounted:
             self.reset_fields()
 
     def reset_fields(self) -> None:
-        """Every field back to its initial value, focus on qty, fresh preview."""
-        places = self.instrument.price_decimals if self.instrument else 2
-        price = f"{self.initial_price:.{places}f}" if self.initial_price is not None else ""
+        """Every field back to its initial value, focus on qty (at once), fresh preview."""
         self.query_one("#t-kind", Choice).set_reactive(Choice.index, 0)
         self.query_one("#t-unit", Choice).set_reactive(Choice.index, 0)
-        for widget_id, value in (
-            ("#t-qty", self.initial_qty),
-            ("#t-price", price),
-            ("#t-trigger", ""),
-            ("#t-tp", ""),
-            ("#t-sl", ""),
-        ):
+        for widget_id, value in zip(_INPUTS, (self.initial_qty, self._price_text(), "", "", ""), strict=True):
             self.query_one(widget_id, Input).value = value
         self.query_one("#t-ro", Checkbox).value = False
         self.query_one("#t-po", Checkbox).value = False
@@ -257,39 +193,65 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
         self.query_one("#ticket-title", Label).update(self._title())
         self.set_class(self.side is Side.BUY, "-buy")
         self.set_class(self.side is Side.SELL, "-sell")
-        self.query_one("#t-qty", Input).focus()
+        self._enable_fields()
+        # Synchronous: the key after the one that opened the ticket is routed to this field.
+        self.set_focus(self.query_one("#t-qty", Input))
         self.recompute()
 
+    # --- live market ------------------------------------------------------------------------
+    def market_update(
+        self,
+        ref_price: Decimal | None,
+        best_bid: Decimal | None,
+        best_ask: Decimal | None,
+        equity: Decimal | None = None,
+    ) -> bool:
+        """The latest market (called by the app's refresh timer while the ticket is open).
+
+        Recomputes the preview when anything it depends on moved; never touches a field.
+        Returns True when it recomputed.
+        """
+        new = (ref_price, best_bid, best_ask, equity)
+        if new == (self.ref_price, self.best_bid, self.best_ask, self.equity):
+            return False
+        self.ref_price, self.best_bid, self.best_ask, self.equity = new
+        self.query_one("#ticket-title", Label).update(self._title())
+        self.recompute()
+        return True
+
     # --- live preview -----------------------------------------------------------------------
-    def _fields(self) -> OrderRequest:
-        kind = str(self.query_one("#t-kind", Choice).value)
-        return build_request(
-            symbol=self.symbol,
-            side=self.side,
-            kind=kind,
-            qty_raw=self.query_one("#t-qty", Input).value,
+    def _fields(self) -> TicketOrder:
+        def text(widget_id: str) -> str:
+            return self.query_one(widget_id, Input).value
+
+        fields = TicketFields(
+            kind=str(self.query_one("#t-kind", Choice).value),
+            qty=text("#t-qty"),
             unit=str(self.query_one("#t-unit", Choice).value),
-            price_raw=self.query_one("#t-price", Input).value,
-            trigger_raw=self.query_one("#t-trigger", Input).value,
-            tp_raw=self.query_one("#t-tp", Input).value,
-            sl_raw=self.query_one("#t-sl", Input).value,
+            price=text("#t-price"),
+            trigger=text("#t-trigger"),
+            tp=text("#t-tp"),
+            sl=text("#t-sl"),
             reduce_only=self.query_one("#t-ro", Checkbox).value,
             post_only=self.query_one("#t-po", Checkbox).value,
-            instrument=self.instrument,
-            ref_price=self.ref_price,
         )
+        market = TicketMarket(self.instrument, self.ref_price, self.equity)
+        return build_request(self.symbol, self.side, fields, market)
 
-    def recompute(self) -> None:
-        """Re-validate the fields and refresh the preview."""
+    def _enable_fields(self) -> None:
         kind = str(self.query_one("#t-kind", Choice).value)
         self.query_one("#t-price", Input).disabled = kind not in ("limit", "stop_limit")
         self.query_one("#t-trigger", Input).disabled = kind not in ("stop_limit", "stop_market")
+
+    def recompute(self) -> None:
+        """Re-validate the fields and refresh the preview."""
+        self._enable_fields()
         err_w = self.query_one("#ticket-error", Static)
         prev_w = self.query_one("#ticket-preview", Static)
         try:
-            self.request = self._fields()
+            self.order = self._fields()
         except TicketError as exc:
-            self.request = None
+            self.order = None
             self.preview = None
             self.error = str(exc)
             err_w.update(f"✖ {exc}")
@@ -297,48 +259,53 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
             prev_w.set_class(False, "-ok")
             prev_w.set_class(True, "-blocked")
             return
-        self.preview = self._preview_fn(self.request)
+        self.preview = self._preview_fn(self.order.request)
         self.error = ""
-        err_w.update(f"qty {self.request.qty} contracts" if self.request else "")
-        places = self.instrument.price_decimals if self.instrument else 2
+        err_w.update(self._not_sent or self.order.sizing)
         compact = self.app.size.height < COMPACT_BELOW_ROWS
-        prev_w.update(preview_text(self.preview, places, compact=compact))
+        qd = self.instrument.qty_decimals if self.instrument else 3
+        prev_w.update(preview_text(self.preview, self._places, compact=compact, qty_places=qd))
         prev_w.set_class(self.preview.allowed, "-ok")
         prev_w.set_class(not self.preview.allowed, "-blocked")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Every keystroke updates the preview."""
         event.stop()
-        self.recompute()
+        self._edited()
 
     def on_choice_changed(self, event: Choice.Changed) -> None:
         """Order type / unit changes update the preview."""
         event.stop()
-        self.recompute()
+        self._edited()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         """Flags update the preview."""
         event.stop()
+        self._edited()
+
+    def _edited(self) -> None:
+        self._not_sent = ""
         self.recompute()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter: send when valid and allowed; otherwise say why, in place."""
+        """Enter in a text field: send when valid and allowed; otherwise say why, in place."""
         event.stop()
         self.action_send()
 
     def action_send(self) -> None:
-        """Answer the request when it is valid and every check passes."""
+        """Answer the request when it is valid and every check passes (Enter, from any field)."""
         self.recompute()
         err_w = self.query_one("#ticket-error", Static)
-        if self.request is None:
+        if self.order is None:
             err_w.update(f"✖ not sent — {self.error}")
             return
         if self.preview is not None and not self.preview.allowed:
             block = self.preview.blocking
             why = f"{block.check}: {block.reason}" if block else self.preview.build_error
-            err_w.update(f"✖ not sent — blocked by {why}")
+            self._not_sent = f"✖ not sent — blocked by {why}"
+            err_w.update(self._not_sent)
             return
-        self.dismiss(self.request)
+        self.dismiss(self.order.request)
 
     def action_flip_side(self) -> None:
         """Switch between buy and sell."""
@@ -351,3 +318,6 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
     def action_cancel(self) -> None:
         """Close without sending."""
         self.dismiss(None)
+
+
+__all__ = ["COMPACT_BELOW_ROWS", "OrderTicket", "PreviewFn", "TicketError", "build_request", "preview_text"]

@@ -79,10 +79,11 @@ def _changed(what: str, typed: Decimal | None, sent: Decimal | None, places: int
 
 def adjustments(request: OrderRequest, built: BuiltOrder, inst: Instrument) -> tuple[str, ...]:
     """A line for each value the builder rounded, e.g. ``qty 0.0015 → 0.001 (step 0.001)``."""
-    pd, qd, tick = inst.price_decimals, inst.qty_decimals, inst.tick_size
+    pd, qd = inst.price_decimals, inst.qty_decimals
+    tick, step = f"{inst.tick_size.normalize():f}", f"{inst.qty_step.normalize():f}"
     price_way = "rounded down for a buy" if built.side is Side.BUY else "rounded up for a sell"
     trig_way = "rounded up: rising" if built.trigger_direction == 1 else "rounded down: falling"
-    out = _changed("qty", request.qty, built.qty, qd, f"step {inst.qty_step}, rounded down")
+    out = _changed("qty", request.qty, built.qty, qd, f"step {step}, rounded down")
     if built.order_type is OrderType.LIMIT:
         out += _changed("price", request.price, built.price, pd, f"tick {tick}, {price_way}")
     out += _changed("trigger", request.trigger_price, built.trigger_price, pd, f"tick {tick}, {trig_way}")

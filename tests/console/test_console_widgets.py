@@ -7,12 +7,11 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from console_fakes import T0, FakeEngine, instrument
+from console_fakes import T0, FakeEngine
 from textual.app import App, ComposeResult
 
 from console.bridge import UIBridge
 from console.keymap import BINDING_IDS, validate_keymap
-from console.screens.ticket import TicketError, build_request
 from core.events import (
     BreakerChanged,
     FillReceived,
@@ -23,7 +22,7 @@ from core.events import (
     Severity,
     VenueRejected,
 )
-from core.model import BookLevel, BookView, Fill, OrderType, Side, TimeInForce
+from core.model import BookLevel, BookView, Fill, Side
 from themes import THEME_VARIABLE_DEFAULTS, THEMES
 from widgets.fmt import fmt_age, fmt_compact, fmt_dec, fmt_pct
 from widgets.ladder import OrderLadder
@@ -149,54 +148,6 @@ def test_formatting_helpers() -> None:
     assert fmt_pct(D("-1.234"), 1) == "-1.2%"
     assert fmt_age(65_000) == "1m" and fmt_age(500) == "500ms"
     assert fmt_compact(D("1000000")) == "1.00M" and fmt_compact(D("31000")) == "31.0k"
-
-
-BASE = dict(
-    symbol="BTCUSDT",
-    side=Side.BUY,
-    kind="limit",
-    qty_raw="0.1",
-    unit="contracts",
-    price_raw="50000",
-    trigger_raw="",
-    tp_raw="",
-    sl_raw="",
-    reduce_only=False,
-    post_only=False,
-    instrument=instrument("BTCUSDT"),
-    ref_price=D("50000"),
-)
-
-
-def test_ticket_builds_decimal_requests() -> None:
-    req = build_request(**BASE)
-    assert req.qty == D("0.1") and req.price == D("50000") and req.order_type is OrderType.LIMIT
-    mkt = build_request(**{**BASE, "kind": "market", "price_raw": "garbage"})
-    assert mkt.order_type is OrderType.MARKET and mkt.price is None
-    quote = build_request(**{**BASE, "unit": "quote", "qty_raw": "1,234"})
-    assert quote.qty == D("0.024")  # 1234 / 50000 rounded down to the 0.001 step
-    po = build_request(**{**BASE, "post_only": True, "reduce_only": True, "sl_raw": "49000"})
-    assert po.time_in_force is TimeInForce.POST_ONLY and po.reduce_only and po.stop_loss == D("49000")
-    stop = build_request(**{**BASE, "kind": "stop_market", "trigger_raw": "49000", "side": Side.SELL})
-    assert stop.trigger_price == D("49000") and stop.trigger_direction == 2
-
-
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"qty_raw": ""}, "qty: required"),
-        ({"qty_raw": "-1"}, "qty: must be greater than 0"),
-        ({"qty_raw": "inf"}, "qty: must be a finite number"),
-        ({"price_raw": "abc"}, "price: 'abc' is not a number"),
-        ({"kind": "stop_limit"}, "trigger: required"),
-        ({"kind": "market", "post_only": True}, "post-only: only for limit orders"),
-        ({"unit": "quote", "qty_raw": "1"}, "qty: rounds to 0 contracts"),
-        ({"tp_raw": "nan"}, "take profit"),
-    ],
-)
-def test_ticket_rejects_bad_input_with_field_name(changes: dict[str, object], message: str) -> None:
-    with pytest.raises(TicketError, match=message.replace("(", r"\(")):
-        build_request(**{**BASE, **changes})  # type: ignore[arg-type]
 
 
 def test_every_theme_defines_the_trading_variables() -> None:
