@@ -44,7 +44,7 @@ from core.events import (
     VenueRejected,
 )
 from core.model import Mode, OrderRequest, Side
-from themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, THEMES
+from themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, offered_themes
 from widgets.fmt import fmt_time
 from widgets.header import HeaderData
 
@@ -95,10 +95,14 @@ class TradeConsoleApp(App[int]):
         freeze_heap: bool = False,
     ) -> None:
         super().__init__()
-        for theme in THEMES.values():
+        offered = offered_themes()
+        for theme in offered.values():
             self.register_theme(theme)
-        self.console_themes: list[str] = list(THEMES)
-        self.theme = settings.ui.theme if settings.ui.theme in self.available_themes else DEFAULT_THEME
+        self.console_themes: list[str] = list(offered)
+        self.theme = settings.ui.theme if settings.ui.theme in offered else DEFAULT_THEME
+        for name in [n for n in self.available_themes if n not in offered]:
+            # Textual's own themes are not trading themes (and some are unreadable here): not offered.
+            self.unregister_theme(name)
         self.bad_key_ids = sorted(k for k in settings.keys if k not in BINDING_IDS)
         self.set_keymap({k: v for k, v in settings.keys.items() if k in BINDING_IDS})
         self.engine = engine
@@ -166,6 +170,11 @@ class TradeConsoleApp(App[int]):
         self.engine.store.set_waker(Waker(asyncio.get_running_loop(), self._woken))
         if self.bad_key_ids:
             self.log_line(f"config [keys]: unknown binding ids ignored: {', '.join(self.bad_key_ids)}")
+        if self.settings.ui.theme != self.theme:
+            self.log_line(
+                f"config [ui] theme {self.settings.ui.theme!r} is not offered (themes: "
+                f"{', '.join(self.console_themes)}); using {self.theme}"
+            )
         if self.mode is Mode.LIVE:
             phrase = f"{self.settings.ui.live_phrase_prefix} {self.symbol}"
             self.push_screen(LiveConfirmScreen(phrase), self._live_answer)
