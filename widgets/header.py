@@ -13,7 +13,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from core.model import Balance, Mode
-from widgets.fmt import fmt_dec, fmt_pct, trend_glyph
+from widgets.fmt import fmt_age, fmt_compact, fmt_dec, fmt_pct, fmt_signed, short_symbol
 from widgets.lines import Line, LineWidget
 
 BADGE_TEXT: dict[Mode, str] = {
@@ -39,10 +39,6 @@ class ModeBadge(Static):
         self.mode = mode
 
 
-STREAM_SEVERITY = {"down": 4, "resyncing": 3, "resync": 2, "stale": 1}
-"""Which troubled stream the header names when several are (the first of the worst)."""
-
-
 @dataclass(frozen=True, slots=True)
 class HeaderData:
     """Everything the status line shows, as plain data."""
@@ -56,8 +52,145 @@ class HeaderData:
     stale_after_s: float = 5.0
 
 
+Runs = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderItem:
+    """One figure of the status line in its forms, widest first; ``()`` as the last form = may drop."""
+
+    forms: tuple[Runs, ...]
+    priority: int
+    """0 = shortened last and never dropped; higher numbers give way first on a narrow terminal."""
+
+
+def _len(runs: Runs) -> int:
+    return sum(len(t) for t, _ in runs)
+
+
+def fit_items(items: list[HeaderItem], width: int) -> Line:
+    """The widest forms of ``items`` that fit ``width`` cells, two spaces apart.
+
+    While the line is too long, the least important item that can still give way takes its next
+    narrower form (or drops out, when its last form is empty); at equal importance the rightmost
+    goes first.
+    """
+    chosen = [0] * len(items)
+
+    def total() -> int:
+        shown = [items[i].forms[chosen[i]] for i in range(len(items))]
+        return sum(_len(r) + 2 for r in shown if r) - 1
+
+    while total() > width:
+        candidates = [i for i, it in enumerate(items) if chosen[i] + 1 < len(it.forms)]
+        if not candidates:
+            break
+        worst = max(candidates, key=lambda i: (items[i].priority, i))
+        chosen[worst] += 1
+    runs: list[tuple[str, str]] = [(" ", "")]
+    for i, item in enumerate(items):
+        form = item.forms[chosen[i]]
+        if not form:
+            continue
+        if len(runs) > 1:
+            runs.append(("  ", ""))
+        runs.extend(form)
+    return tuple(runs)
+
+
+STREAM_SEVERITY = {"down": 4, "resyncing": 3, "resync": 2, "stale": 1}
+"""Which troubled stream the header names when several are (the first of the worst)."""
+
+
+def _venue_item(d: HeaderData) -> HeaderItem:
+    states = dict(d.connectivity)
+    if not states:
+        return HeaderItem(
+            (
+                (("venue ", "status--label"), ("○ connecting", "status--warn")),
+                (("○ connecting", "status--warn"),),
+            ),
+            0,
+        )
+    bad = [k for k, v in states.items() if v not in ("up", "ok")]
+    if not bad:
+        ok = ("● up", "status--ok")
+        return HeaderItem(((("venue ", "status--label"), ok), (ok,), (("●", "status--ok"),)), 2)
+    # A dead socket matters more than a resync in progress, and both more than one stale book.
+    worst = max(bad, key=lambda k: STREAM_SEVERITY.get(states[k], 0))
+    text = f"✖ {worst} {states[worst]}"
+    return HeaderItem(
+        (
+            (("venue ", "status--label"), (text, "status--bad")),
+            ((text, "status--bad"),),
+            ((f"✖ {worst}", "status--bad"),),
+        ),
+        0,
+    )
+
+
+def _pnl_item(label: str, short: str, pnl: Decimal, priority: int) -> HeaderItem:
+    text, sign = fmt_signed(pnl, 2)
+    cls = "status--up" if sign > 0 else ("status--down" if sign < 0 else "status--value")
+    compact = f"{text[0]}{'+' if sign > 0 else ''}{fmt_compact(pnl)}" if sign else text
+    return HeaderItem(
+        (
+            ((f"{label} ", "status--label"), (text, cls)),
+            ((f"{short} ", "status--label"), (text, cls)),
+            ((f"{short} ", "status--label"), (compact, cls)),
+        ),
+        priority,
+    )
+
+
+def header_items(d: HeaderData) -> list[HeaderItem]:
+    """The status line's figures in display order, each with its compact forms."""
+    items: list[HeaderItem] = []
+    if d.symbol:
+        items.append(
+            HeaderItem((((d.symbol, "status--value"),), ((short_symbol(d.symbol), "status--value"),)), 0)
+        )
+    items.append(_venue_item(d))
+    if d.feed_age_s is not None:
+        stale = d.feed_age_s >= d.stale_after_s
+        age = (fmt_age(d.feed_age_s * 1000), "status--bad" if stale else "status--ok")
+        forms: tuple[Runs, ...] = ((("feed ", "status--label"), age), (age,))
+        items.append(HeaderItem(forms if stale else (*forms, ()), 4))
+    b = d.balance
+    if b is not None:
+        eq = fmt_dec(b.equity, 2)
+        items.append(
+            HeaderItem(
+                (
+                    (("equity ", "status--label"), (eq, "status--value")),
+                    (("eq ", "status--label"), (eq, "status--value")),
+                    (("eq ", "status--label"), (fmt_compact(b.equity), "status--value")),
+                ),
+                0,
+            )
+        )
+        av = fmt_dec(b.available, 2)
+        items.append(
+            HeaderItem(
+                (
+                    (("avail ", "status--label"), (av, "status--value")),
+                    (("av ", "status--label"), (fmt_compact(b.available), "status--value")),
+                    (),
+                ),
+                5,
+            )
+        )
+        mg = (fmt_pct(b.margin_use_pct, 1), "status--value")
+        items.append(HeaderItem(((("margin ", "status--label"), mg), (("mgn ", "status--label"), mg), ()), 3))
+    if d.upnl is not None:
+        items.append(_pnl_item("uPnL", "u", d.upnl, 0))
+    if d.today_pnl is not None:
+        items.append(_pnl_item("today", "day", d.today_pnl, 1))
+    return items
+
+
 class StatusLine(LineWidget):
-    """Connectivity, feed age and account figures on one line."""
+    """Connectivity, feed age and account figures on one line, compacted to fit its width."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "status--label",
@@ -79,49 +212,23 @@ class StatusLine(LineWidget):
     StatusLine > .status--down { color: $pnl-down; text-style: bold; }
     """
 
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._data = HeaderData()
+
     def set_data(self, data: HeaderData) -> bool:
         """Show ``data``; returns True when the line changed."""
-        return self.set_lines([self.build_line(data)])
+        self._data = data
+        return self.set_lines([self.build_line(data, self.size.width or 200)])
+
+    def on_resize(self) -> None:
+        """Re-fit the line to the new width."""
+        self.set_lines([self.build_line(self._data, self.size.width or 200)])
 
     @staticmethod
-    def build_line(d: HeaderData) -> Line:
-        """The status line runs."""
-        runs: list[tuple[str, str]] = [(" ", "")]
-        if d.symbol:
-            runs += [(d.symbol, "status--value"), ("  ", "")]
-        states = dict(d.connectivity)
-        if not states:
-            runs += [("venue ", "status--label"), ("○ connecting", "status--warn")]
-        else:
-            bad = [k for k, v in states.items() if v not in ("up", "ok")]
-            if not bad:
-                runs += [("venue ", "status--label"), ("● up", "status--ok")]
-            else:
-                # A dead socket matters more than a resync in progress, and both more than a stale book.
-                worst = max(bad, key=lambda k: STREAM_SEVERITY.get(states[k], 0))
-                runs += [("venue ", "status--label"), (f"✖ {worst} {states[worst]}", "status--bad")]
-        if d.feed_age_s is not None:
-            cls = "status--ok" if d.feed_age_s < d.stale_after_s else "status--bad"
-            runs += [("  feed ", "status--label"), (f"{d.feed_age_s:.1f}s", cls)]
-        b = d.balance
-        if b is not None:
-            runs += [
-                ("  equity ", "status--label"),
-                (fmt_dec(b.equity, 2), "status--value"),
-                ("  avail ", "status--label"),
-                (fmt_dec(b.available, 2), "status--value"),
-                ("  margin ", "status--label"),
-                (fmt_pct(b.margin_use_pct, 1), "status--value"),
-            ]
-        for label, pnl in (("uPnL", d.upnl), ("today", d.today_pnl)):
-            if pnl is None:
-                continue
-            cls = "status--up" if pnl > 0 else ("status--down" if pnl < 0 else "status--value")
-            runs += [
-                (f"  {label} ", "status--label"),
-                (f"{trend_glyph(pnl)}{fmt_dec(pnl, 2, sign=True)}", cls),
-            ]
-        return tuple(runs)
+    def build_line(d: HeaderData, width: int = 200) -> Line:
+        """The status line runs, fitted to ``width`` cells."""
+        return fit_items(header_items(d), width)
 
 
 class AccountHeader(Horizontal):

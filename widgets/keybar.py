@@ -63,6 +63,8 @@ class KeyBar(LineWidget):
             tail.append((f"{description} ", "keybar--description"))
             room = width - sum(len(t) for t, _ in tail)
             used = sum(len(t) for t, _ in runs)
+            if used > room:  # a narrow terminal: the keys (help and quit last) before the palette hint
+                return tuple(_cut(runs, width) if width else runs)
             if room >= 0:
                 if used > room:
                     runs = _cut(runs, room)

@@ -1,14 +1,28 @@
 """Open-orders pane: keyed, diffed DataTable rows (type, side, price, qty, filled, status,
-reduce-only, age). The row key is the order's ``orderLinkId``."""
+reduce-only, age). The row key is the order's ``orderLinkId``.
+
+Every profile, down to 80 columns, shows the order's status: ``Sending`` until the venue
+acknowledges it, then ``New``, ``Part`` (partly filled), ``Untrig``/``Trig`` for stops."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import ClassVar
 
-from core.model import Instrument, Order, Side
-from widgets.fmt import fmt_age, fmt_dec
-from widgets.table_diff import Cell, DiffTable
+from core.model import Instrument, Order, OrderStatus, Side
+from widgets.fmt import fmt_age, fmt_dec, short_symbol
+from widgets.table_diff import Cell, Column, DiffTable
+
+R = "right"
+
+STATUS_LABELS: dict[OrderStatus, tuple[str, str]] = {
+    OrderStatus.CREATED: ("Sending", "Sending"),
+    OrderStatus.NEW: ("New", "New"),
+    OrderStatus.PARTIALLY_FILLED: ("Part-filled", "Part"),
+    OrderStatus.UNTRIGGERED: ("Untriggered", "Untrig"),
+    OrderStatus.TRIGGERED: ("Triggered", "Trig"),
+}
+"""Status as shown (full, compact); closed statuses never reach the pane."""
 
 
 def order_type_label(o: Order) -> str:
@@ -24,39 +38,65 @@ def order_type_label(o: Order) -> str:
     return label
 
 
-def order_cells(o: Order, inst: Instrument | None, now_ms: int) -> tuple[Cell, ...]:
-    """The row for one order."""
+def short_type_label(o: Order) -> str:
+    """Compact type: ``Lmt``, ``Mkt``, ``StpL``, ``StpM`` plus ``PO``/``IOC``/``FOK`` and ``RO``."""
+    market = o.order_type.value == "Market"
+    label = ("StpM" if market else "StpL") if o.trigger_price is not None else ("Mkt" if market else "Lmt")
+    tif = o.time_in_force.value
+    flags = ["PO"] if tif == "PostOnly" else ([tif] if tif in ("IOC", "FOK") else [])
+    if o.reduce_only:
+        flags.append("RO")
+    return " ".join([label, *flags])
+
+
+def order_cells(o: Order, inst: Instrument | None, now_ms: int) -> dict[str, Cell]:
+    """The row for one order, by column key (every profile picks its columns from it)."""
     pp = inst.price_decimals if inst else 2
     qp = inst.qty_decimals if inst else 3
     price = o.price if o.trigger_price is None else o.trigger_price
     side_cls = "ord--buy" if o.side is Side.BUY else "ord--sell"
     age_ms = now_ms - o.created_ms if o.created_ms else 0
-    return (
-        (o.symbol, ""),
-        (order_type_label(o), ""),
-        (o.side.value, side_cls),
-        (fmt_dec(price, pp) if price is not None else "MKT", ""),
-        (fmt_dec(o.qty, qp), ""),
-        (fmt_dec(o.filled_qty, qp), ""),
-        (o.status.value, "ord--status"),
-        ("RO" if o.reduce_only else "", ""),
-        (fmt_age(age_ms), ""),
-    )
+    status, status_short = STATUS_LABELS.get(o.status, (o.status.value, o.status.value))
+    return {
+        "symbol": (o.symbol, ""),
+        "sym": (short_symbol(o.symbol), ""),
+        "type": (order_type_label(o), ""),
+        "stype": (short_type_label(o), ""),
+        "side": (o.side.value, side_cls),
+        "price": (fmt_dec(price, pp) if price is not None else "MKT", ""),
+        "qty": (fmt_dec(o.qty, qp), ""),
+        "filled": (fmt_dec(o.filled_qty, qp), ""),
+        "status": (status, "ord--status"),
+        "sstatus": (status_short, "ord--status"),
+        "ro": ("RO" if o.reduce_only else "", ""),
+        "age": (fmt_age(age_ms), ""),
+    }
 
 
 class OrdersTable(DiffTable):
-    """Working orders; select a row, then amend (``a``) or cancel (``c``)."""
+    """Working orders; select a row (Tab to focus the table, ↑/↓), then amend (``a``) or cancel (``c``)."""
 
-    COLUMNS: ClassVar = (
-        ("symbol", "Symbol", 9),
-        ("type", "Type", 10),
-        ("side", "Side", 4),
-        ("price", "Price", 10),
-        ("qty", "Qty", 8),
-        ("filled", "Filled", 8),
-        ("status", "Status", 11),
-        ("ro", "RO", 2),
-        ("age", "Age", 5),
+    PROFILES: ClassVar = (
+        (
+            Column("symbol", "Symbol", 9),
+            Column("type", "Type", 11),
+            Column("side", "Side", 5),
+            Column("price", "Price", 11, R),
+            Column("qty", "Qty", 9, R),
+            Column("filled", "Filled", 9, R),
+            Column("status", "Status", 14),
+            Column("ro", "RO", 3),
+            Column("age", "Age", 6, R),
+        ),
+        (
+            Column("sym", "Sym", 5),
+            Column("stype", "Type", 10),
+            Column("side", "Side", 5),
+            Column("price", "Price", 10, R),
+            Column("qty", "Qty", 8, R),
+            Column("sstatus", "Status", 8),
+            Column("age", "Age", 5, R),
+        ),
     )
     COMPONENT_CLASSES: ClassVar[set[str]] = DiffTable.COMPONENT_CLASSES | {
         "ord--buy",

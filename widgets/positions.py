@@ -1,5 +1,7 @@
-"""Positions pane: keyed, diffed DataTable rows (symbol, side, size, entry, mark, uPnL, uPnL %,
-liq, leverage, TP/SL and where each protection lives: ``ex`` = on the exchange, ``loc`` = local)."""
+"""Positions pane: keyed, diffed DataTable rows (symbol, side, size, entry, mark, liq, uPnL, uPnL %,
+leverage, TP/SL and where each protection lives: ``ex`` = on the exchange, ``loc`` = local).
+
+At 80 columns the compact profile still shows side and size, entry, mark, liquidation and uPnL."""
 
 from __future__ import annotations
 
@@ -8,11 +10,13 @@ from decimal import Decimal
 from typing import ClassVar
 
 from core.model import Instrument, Position, Side
-from widgets.fmt import fmt_dec, fmt_pct, trend_glyph
-from widgets.table_diff import Cell, DiffTable
+from widgets.fmt import fmt_dec, fmt_pct, fmt_signed, short_symbol
+from widgets.table_diff import Cell, Column, DiffTable
 
 LocalProtection = Mapping[str, tuple[Decimal | None, Decimal | None]]
 """Protections the engine holds locally (algos), by symbol: (take profit, stop loss)."""
+
+R = "right"
 
 
 def _protection(exchange: Decimal | None, local: Decimal | None, places: int) -> str:
@@ -25,44 +29,67 @@ def _protection(exchange: Decimal | None, local: Decimal | None, places: int) ->
 
 def position_cells(
     p: Position, inst: Instrument | None, local: tuple[Decimal | None, Decimal | None] = (None, None)
-) -> tuple[Cell, ...]:
-    """The row for one position."""
+) -> dict[str, Cell]:
+    """The row for one position, by column key (every profile picks its columns from it)."""
     pp = inst.price_decimals if inst else 2
     qp = inst.qty_decimals if inst else 3
-    side_cls = "pos--long" if p.side is Side.BUY else "pos--short"
-    side = "LONG" if p.side is Side.BUY else "SHORT"
-    pnl_cls = "pos--up" if p.unrealised_pnl > 0 else ("pos--down" if p.unrealised_pnl < 0 else "")
-    glyph = trend_glyph(p.unrealised_pnl)
-    return (
-        (p.symbol, ""),
-        (side, side_cls),
-        (fmt_dec(p.size, qp), ""),
-        (f"{glyph}{fmt_dec(p.unrealised_pnl, 2, sign=True)}", pnl_cls),
-        (fmt_pct(p.upnl_pct, 2, sign=True), pnl_cls),
-        (fmt_dec(p.entry_price, pp), ""),
-        (fmt_dec(p.mark_price, pp), ""),
-        (fmt_dec(p.liq_price, pp), "pos--liq"),
-        (f"{fmt_dec(p.leverage, 1, sep=False)}x", ""),
-        (_protection(p.take_profit, local[0], pp), ""),
-        (_protection(p.stop_loss, local[1], pp), ""),
-    )
+    long = p.side is Side.BUY
+    side_cls = "pos--long" if long else "pos--short"
+    pnl_text, pnl_sign = fmt_signed(p.unrealised_pnl, 2)
+    pnl_cls = "pos--up" if pnl_sign > 0 else ("pos--down" if pnl_sign < 0 else "")
+    size = fmt_dec(p.size, qp)
+    return {
+        "symbol": (p.symbol, ""),
+        "sym": (short_symbol(p.symbol), ""),
+        "side": ("LONG" if long else "SHORT", side_cls),
+        "pos": (f"{'L' if long else 'S'} {size}", side_cls),
+        "size": (size, ""),
+        "upnl": (pnl_text, pnl_cls),
+        "upnl_pct": (fmt_pct(p.upnl_pct, 2, sign=True), pnl_cls),
+        "entry": (fmt_dec(p.entry_price, pp), ""),
+        "mark": (fmt_dec(p.mark_price, pp), ""),
+        "liq": (fmt_dec(p.liq_price, pp), "pos--liq"),
+        "lev": (f"{fmt_dec(p.leverage, 1, sep=False)}x", ""),
+        "tp": (_protection(p.take_profit, local[0], pp), ""),
+        "sl": (_protection(p.stop_loss, local[1], pp), ""),
+    }
 
 
 class PositionsTable(DiffTable):
     """Open positions, one row per symbol."""
 
-    COLUMNS: ClassVar = (
-        ("symbol", "Symbol", 8),
-        ("side", "Side", 5),
-        ("size", "Size", 8),
-        ("upnl", "uPnL", 10),
-        ("upnl_pct", "uPnL%", 7),
-        ("entry", "Entry", 9),
-        ("mark", "Mark", 9),
-        ("liq", "Liq", 9),
-        ("lev", "Lev", 5),
-        ("tp", "TP", 11),
-        ("sl", "SL", 11),
+    PROFILES: ClassVar = (
+        (
+            Column("symbol", "Symbol", 9),
+            Column("side", "Side", 6),
+            Column("size", "Size", 9, R),
+            Column("entry", "Entry", 11, R),
+            Column("mark", "Mark", 11, R),
+            Column("liq", "Liq", 11, R),
+            Column("upnl", "uPnL", 12, R),
+            Column("upnl_pct", "uPnL%", 9, R),
+            Column("lev", "Lev", 7, R),
+            Column("tp", "TP", 15),
+            Column("sl", "SL", 13),
+        ),
+        (
+            Column("symbol", "Symbol", 8),
+            Column("side", "Side", 6),
+            Column("size", "Size", 8, R),
+            Column("entry", "Entry", 10, R),
+            Column("mark", "Mark", 10, R),
+            Column("liq", "Liq", 10, R),
+            Column("upnl", "uPnL", 11, R),
+            Column("upnl_pct", "uPnL%", 8, R),
+        ),
+        (
+            Column("sym", "Sym", 5),
+            Column("pos", "Pos", 9),
+            Column("entry", "Entry", 9, R),
+            Column("mark", "Mark", 9, R),
+            Column("liq", "Liq", 9, R),
+            Column("upnl", "uPnL", 10, R),
+        ),
     )
     COMPONENT_CLASSES: ClassVar[set[str]] = DiffTable.COMPONENT_CLASSES | {
         "pos--long",

@@ -17,6 +17,9 @@ RATE_GROUPS_SHOWN = 3
 """Only the endpoint groups closest to their limit are shown."""
 WARN_PCT = 50.0
 HOT_PCT = 80.0
+COMPACT_BELOW = 44
+"""Pane width below which the meters use short labels (the 80-column layout)."""
+SHORT_LABELS = {"daily loss": "loss", "exposure": "expo", "rate left  ": "rate "}
 
 
 def level_class(used_pct: float) -> str:
@@ -75,9 +78,15 @@ class RiskMeters(LineWidget):
 
     def _meter(self, label: str, pct: float, detail: str, width: int) -> Line:
         cls = level_class(pct)
-        bar_w = max(4, min(16, width - 34))
+        if width < COMPACT_BELOW:  # 80 columns: short labels, the bar takes what is left
+            label = SHORT_LABELS.get(label, label)
+            bar_w = max(3, min(16, width - 8 - 7 - 11))  # 11: the widest detail ("31.0k/1.00M")
+            head = f"{label:<7}"
+        else:
+            bar_w = max(4, min(16, width - 34))
+            head = f"{label:<11}"
         return (
-            (f"{label:<11}", "risk--label"),
+            (head, "risk--label"),
             (bar(pct, bar_w), cls),
             (f" {pct:5.1f}% ", cls),
             (detail, "risk--muted"),
@@ -107,7 +116,8 @@ class RiskMeters(LineWidget):
         )
         lines.append(self._meter("margin", float(s.margin_use_pct), "of equity", width))
         if s.rate_headroom:
-            runs: list[tuple[str, str]] = [("rate left  ", "risk--label")]
+            label = "rate left  " if width >= COMPACT_BELOW else SHORT_LABELS["rate left  "]
+            runs: list[tuple[str, str]] = [(label, "risk--label")]
             tightest = sorted(s.rate_headroom.items(), key=lambda kv: (kv[1], kv[0]))[:RATE_GROUPS_SHOWN]
             floor = min(h * 100 if h <= 1 else h for h in s.rate_headroom.values())
             if floor >= RATE_QUIET_PCT:

@@ -29,12 +29,22 @@ from widgets.trades import TradeTape
 if TYPE_CHECKING:
     from console.app import TradeConsoleApp
 
-PANES: dict[str, tuple[str, ...]] = {
-    "market": ("#market-col", "#chart", "#market-strip"),
-    "tables": ("#positions", "#orders", "#fills"),
-    "risk": ("#risk-col",),
-    "log": ("#log",),
+PANES: tuple[str, ...] = ("market", "tables", "risk", "log")
+"""Pane groups the ``1``–``4`` keys show and hide: market = ladder, trades, market strip and
+chart; tables = positions, orders and fills. Hiding sets a ``-hide-<group>`` class on the screen, so the
+stylesheet decides what is visible at each size and a second press restores exactly that."""
+
+TITLES: dict[str, str] = {
+    "#ladder": "Book",
+    "#tape": "Trades",
+    "#chart": "Chart",
+    "#positions": "Positions",
+    "#orders": "Orders",
+    "#fills": "Fills",
+    "#log": "Log",
+    "#risk-col": "Risk",
 }
+"""Every pane's title, shown in its border (wide) or its top rule (compact), at every size."""
 
 
 class MainScreen(Screen[None]):
@@ -81,12 +91,8 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Pane titles."""
-        self.query_one("#positions").border_title = "Positions"
-        self.query_one("#orders").border_title = "Orders"
-        self.query_one("#fills").border_title = "Fills"
-        self.query_one("#ladder").border_title = "Book"
-        self.query_one("#tape").border_title = "Trades"
-        self.query_one("#risk-col").border_title = "Risk"
+        for selector, title in TITLES.items():
+            self.query_one(selector).border_title = title
         self.keybar.set_keys(self.console.key_hints(), self.console.palette_hint())
 
     @property
@@ -135,11 +141,12 @@ class MainScreen(Screen[None]):
         self.console.cycle_theme()
 
     def action_toggle_pane(self, pane: str) -> None:
-        """Show or hide a pane group."""
+        """Show or hide a pane group (the stylesheet's ``-hide-<group>`` rules do the layout)."""
+        if pane not in PANES:
+            return
         hide = pane not in self.hidden_panes
         if hide:
             self.hidden_panes.add(pane)
         else:
             self.hidden_panes.discard(pane)
-        for selector in PANES[pane]:
-            self.query_one(selector).display = not hide
+        self.set_class(hide, f"-hide-{pane}")

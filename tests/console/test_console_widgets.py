@@ -146,7 +146,7 @@ def test_formatting_helpers() -> None:
     assert fmt_dec(D("1234.5"), 2, sign=True) == "+1,234.50"
     assert fmt_dec(None) == "—"
     assert fmt_pct(D("-1.234"), 1) == "-1.2%"
-    assert fmt_age(65_000) == "1m" and fmt_age(500) == "500ms"
+    assert fmt_age(65_000) == "1m" and fmt_age(500) == "0.5s"
     assert fmt_compact(D("1000000")) == "1.00M" and fmt_compact(D("31000")) == "31.0k"
 
 
