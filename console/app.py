@@ -258,7 +258,7 @@ class TradeConsoleApp(App[int]):
         main = self.main
         insts = self.engine.instruments
         if frame.events:
-            main.log_pane.add_events(frame.events)
+            main.log_pane.add_events(frame.events, insts)
             self._route_events(frame)
         mf = frame.market
         if mf is not None:
@@ -351,14 +351,22 @@ class TradeConsoleApp(App[int]):
             self.notify(f"{what} failed: {exc}", severity="error", timeout=10)
             return
         self.last_result = res
-        if res.ok:
+        # An order command's outcome reaches the log as the order's own event (placed, amended,
+        # cancelled; RiskRejected / VenueRejected, which also raise the toast): say nothing twice.
+        said = bool(res.order_link_id) and (res.ok or bool(res.check) or bool(res.ret_code))
+        if said:
+            pass
+        elif res.ok:
             self.log_line(f"{what}: {res.message}")
         else:
+            refused = bool(res.check or res.ret_code)
             detail = (
                 f" [{res.check}]" if res.check else (f" [retCode {res.ret_code}]" if res.ret_code else "")
             )
-            self.log_line(f"{what} REJECTED{detail}: {res.message}")
-            self.notify(f"{what} rejected: {res.message}", severity="error", timeout=8)
+            self.log_line(f"{what} {'REJECTED' if refused else 'FAILED'}{detail}: {res.message}")
+            self.notify(
+                f"{what} {'rejected' if refused else 'failed'}: {res.message}", severity="error", timeout=8
+            )
         self.refresh_ui(force=True)
 
     def action_command_line(self, text: str = "") -> None:

@@ -152,6 +152,11 @@ class Engine(EngineRuntime):
     def log_line(self, message: str, severity: Severity = Severity.INFO, **fields: str) -> None:
         """A line for the console's log pane (and the structured log)."""
         self.publish(LogLine(self.now_ms(), message, severity, dict(fields)))
+        self.trace(message, severity, **fields)
+
+    def trace(self, message: str, severity: Severity = Severity.INFO, **fields: str) -> None:
+        """A structured-log line only, for an outcome the console already shows through its typed
+        event (OrderUpdated, RiskRejected, VenueRejected): the log pane says each thing once."""
         level = {Severity.INFO: logging.INFO, Severity.WARN: logging.WARNING}.get(severity, logging.ERROR)
         log.log(level, message, extra={"fields": fields})
 
@@ -249,7 +254,7 @@ class Engine(EngineRuntime):
         )
         self.journal.record_many([intent, decision] if intent else [decision])
         self.publish(RiskRejected(self.now_ms(), symbol, link_id, check, reason), wake=True)
-        self.log_line(
+        self.trace(
             f"REJECTED {symbol} by {check}: {reason}", Severity.WARN, symbol=symbol, order_link_id=link_id
         )
         self.metrics.risk_rejection(check)
@@ -347,7 +352,7 @@ class Engine(EngineRuntime):
                 acked = replace(cur, order_id=order_id, status=OrderStatus.NEW)
                 for ev in self.state.apply_order(acked, self.now_ms()):
                     self.publish(ev, wake=True)
-            self.log_line(f"sent {built.describe()} [{link_id}]", symbol=built.symbol, order_link_id=link_id)
+            self.trace(f"sent {built.describe()} [{link_id}]", symbol=built.symbol, order_link_id=link_id)
             return CommandResult(True, f"sent {built.describe()}", link_id)
         self._sent_at.pop(link_id, None)
         if result.unknown:
@@ -366,13 +371,14 @@ class Engine(EngineRuntime):
             ret_code=result.ret_code,
             message=result.message,
         )
-        gone = replace(placeholder, status=OrderStatus.REJECTED, reject_reason=result.message)
-        for ev in self.state.apply_order(gone, self.now_ms()):
-            self.publish(ev, wake=True)
+        # The rejection first: the console shows it once and knows the order update that follows.
         self.publish(
             VenueRejected(self.now_ms(), built.symbol, link_id, result.ret_code, result.message), wake=True
         )
-        self.log_line(
+        gone = replace(placeholder, status=OrderStatus.REJECTED, reject_reason=result.message)
+        for ev in self.state.apply_order(gone, self.now_ms()):
+            self.publish(ev, wake=True)
+        self.trace(
             f"venue rejected {built.describe()}: retCode {result.ret_code} {result.message}",
             Severity.ERROR,
             symbol=built.symbol,
@@ -398,13 +404,13 @@ class Engine(EngineRuntime):
     ) -> CommandResult:
         if ok:
             self.journal.record("ack", symbol=symbol, order_link_id=link_id, action=action)
-            self.log_line(f"{action} accepted [{link_id}]", symbol=symbol, order_link_id=link_id)
+            self.trace(f"{action} accepted [{link_id}]", symbol=symbol, order_link_id=link_id)
             return CommandResult(True, f"{action} accepted", link_id)
         self.journal.record(
             "reject", symbol=symbol, order_link_id=link_id, action=action, ret_code=ret_code, message=message
         )
         self.publish(VenueRejected(self.now_ms(), symbol, link_id, ret_code, message), wake=True)
-        self.log_line(
+        self.trace(
             f"{action} rejected [{link_id}]: retCode {ret_code} {message}", Severity.ERROR, symbol=symbol
         )
         return CommandResult(False, f"{action} rejected: {message}", link_id, ret_code=ret_code)
@@ -439,7 +445,7 @@ class Engine(EngineRuntime):
             self.log_line(f"cancel all failed: {err}", Severity.ERROR)
             return CommandResult(False, f"cancel all failed: {err}")
         self.journal.record("ack", symbol=symbol or "", action="cancel_all", cancelled=ids)
-        self.log_line(f"cancel all: {len(ids)} orders cancelled")
+        self.trace(f"cancel all: {len(ids)} orders cancelled")  # the console reports the command
         try:
             await self.refresh_account()
         except VenueError as err:

@@ -43,7 +43,8 @@ async def test_buy_limit_by_keys_places_order_and_shows_it() -> None:
         assert req.price == Decimal("49999.5")  # best bid prefilled
         link = app.last_result.order_link_id
         assert link in app.main.query_one(OrdersTable).rows
-        assert any("place Buy" in line for line in app.main.query_one(EventLog).history)
+        placed = [line for line in app.main.query_one(EventLog).history if link in line]
+        assert len(placed) == 1 and "placed BTCUSDT Buy 0.200 Limit @ 49,999.5" in placed[0], placed
 
 
 async def test_preview_updates_as_user_types_and_blocked_order_is_not_sent() -> None:

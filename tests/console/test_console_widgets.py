@@ -64,7 +64,9 @@ def test_event_lines_name_check_and_numbers() -> None:
     )
     assert "retCode 10001" in (format_event(VenueRejected(T0, "BTCUSDT", "x", 10001, "bad qty")) or "")
     fill = Fill("BTCUSDT", Side.BUY, D("0.1"), D("50000"), D("2.75"), "e", "o", "l", False, T0)
-    assert "FILL BTCUSDT Buy 0.1 @ 50000 (taker" in (format_event(FillReceived(T0, fill)) or "")
+    assert "FILL BTCUSDT Buy 0.1 @ 50,000 (taker, fee 2.7500)" in (format_event(FillReceived(T0, fill)) or "")
+    inst = FakeEngine().instruments["BTCUSDT"]
+    assert "FILL BTCUSDT Buy 0.100 @ 50,000.0 (taker" in (format_event(FillReceived(T0, fill), inst) or "")
     assert "BREAKER daily_loss open: loss 5001 > 5000" in (
         format_event(BreakerChanged(T0, "daily_loss", "open", "loss 5001 > 5000")) or ""
     )
