@@ -26,6 +26,7 @@ from console.keygate import KeyGate, KeySettled
 from console.keymap import APP_BINDINGS, BINDING_IDS, MAIN_BINDINGS, effective_key, key_display
 from console.market_view import apply_fills, apply_market
 from console.position_actions import PositionActions
+from console.quitting import quit_notice
 from console.screens.cmdline import CommandLineHost
 from console.screens.main import MainScreen
 from console.screens.modals import ConfirmScreen, HelpScreen, LiveConfirmScreen
@@ -226,7 +227,7 @@ class TradeConsoleApp(App[int]):
                 self.select_symbol(listed[0])
 
     async def on_unmount(self) -> None:
-        """Stop the engine; exchange-side orders stay where they are."""
+        """Stop the engine (orders on a standalone venue stay there; the embedded sim stops after)."""
         self.engine.store.set_waker(None)
         if self.engine_started:
             self.engine_started = False
@@ -526,7 +527,7 @@ class TradeConsoleApp(App[int]):
             self.push_screen(HelpScreen(self._keymap, aliases=self.command_line.aliases))
 
     def action_request_quit(self) -> None:
-        """Quit, confirming first when orders are working (they stay on the exchange)."""
+        """Quit, confirming first when orders or positions are open (saying what happens to them)."""
         if self.screen is not self.main:
             return
         self._confirm_quit()
@@ -541,8 +542,15 @@ class TradeConsoleApp(App[int]):
     def _confirm_quit(self) -> None:
         if any(getattr(s, "purpose", "") == "quit" for s in self.screen_stack):
             return
-        n = sum(1 for o in self.engine.account().orders.values() if o.is_open)
-        if n == 0:
+        acct = self.engine.account()
+        body = quit_notice(
+            self.mode,
+            embedded_sim=self.settings.sim.embedded,
+            venue=self.settings.rest_url,
+            n_orders=sum(1 for o in acct.orders.values() if o.is_open),
+            n_positions=sum(1 for p in acct.positions.values() if not p.is_flat),
+        )
+        if body is None:
             self.exit(0)
             return
 
@@ -550,7 +558,6 @@ class TradeConsoleApp(App[int]):
             if ok:
                 self.exit(0)
 
-        body = f"{n} order(s) are working. They STAY ON THE EXCHANGE after you quit."
         confirm = ConfirmScreen("Quit?", body, yes="Quit (y)", no="Stay (n)")
         confirm.purpose = "quit"
         self.push_screen(confirm, done)

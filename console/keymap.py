@@ -43,7 +43,7 @@ MAIN_BINDINGS: list[Binding] = [
 DESCRIPTIONS: dict[str, str] = {
     "panic": "PANIC: cancel all, stop algos, close all (asks)",
     "help": "This help",
-    "quit": "Quit (asks if orders work; they stay on venue)",
+    "quit": "Quit (asks first when orders/positions are open)",
     "buy": "Order ticket: buy the selected symbol",
     "sell": "Order ticket: sell the selected symbol",
     "amend": "Amend the selected order (price / qty)",

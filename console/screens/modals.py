@@ -10,11 +10,12 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from console.keymap import APP_BINDINGS, DESCRIPTIONS, MAIN_BINDINGS, effective_key, key_display
+from console.screens.ticket import KINDS, UNITS
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -90,6 +91,32 @@ class LiveConfirmScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
+def guide_text() -> str:
+    """How to select a row, and every key of the order ticket (the ticket's real bindings)."""
+    kinds = ", ".join(label for label, _ in KINDS)
+    units = ", ".join(label for label, _ in UNITS)
+    return "\n".join(
+        [
+            "",
+            "SELECT A ROW  (positions and orders tables)",
+            "  Tab, shift+Tab   focus the positions or orders table (its title lights up)",
+            "  ↑ / ↓            move the row cursor; then a, c or x act on that row",
+            "  mouse click      selects a row too",
+            "",
+            "ORDER TICKET  (b buys, s sells)",
+            "  Tab, shift+Tab   next / previous field",
+            "  ← / →, Space     on type or unit: the previous / next choice",
+            f"                   type: {kinds}",
+            f"                   unit: {units}",
+            "  Space            on reduce-only / post-only: tick or untick",
+            "  ctrl+t           flip Buy / Sell",
+            "  Enter            send the order the preview shows, from any field",
+            "  Escape           close the ticket; nothing is sent",
+            "  numbers          ASCII digits and one '.'; '0,01' is refused, never guessed",
+        ]
+    )
+
+
 class HelpScreen(ModalScreen[None]):
     """Every binding id, its effective key and what it does."""
 
@@ -118,10 +145,12 @@ class HelpScreen(ModalScreen[None]):
         return "\n".join(rows)
 
     def compose(self) -> ComposeResult:
-        """The key table."""
+        """The key table, then how to select a row and every ticket key (scrolls at 80×24)."""
         with Vertical(classes="modal-box help-box"):
-            yield Label("Keys  (Escape closes)", classes="modal-title")
-            yield Static(self.help_text(), id="help-table", markup=False)
+            yield Label("Keys  (↑/↓ scroll · Escape closes)", classes="modal-title")
+            with VerticalScroll(id="help-scroll"):
+                yield Static(self.help_text(), id="help-table", markup=False)
+                yield Static(guide_text(), id="help-guide", markup=False)
 
     def action_close(self) -> None:
         """Close help."""

@@ -1,0 +1,41 @@
+"""What quitting does to the trader's orders and positions, said truthfully for each mode.
+
+The embedded sim venue runs inside the console's process and stops with it: its orders and
+positions vanish. A standalone sim, Bybit demo and Bybit mainnet keep running without the
+console: working orders can still fill and open positions stay at risk, with nothing watching.
+"""
+
+from __future__ import annotations
+
+from core.model import Mode
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
+def quit_notice(mode: Mode, *, embedded_sim: bool, venue: str, n_orders: int, n_positions: int) -> str | None:
+    """The confirmation text for quitting, or None when nothing is open (quit at once).
+
+    ``venue`` names where a non-embedded venue lives (the standalone sim's URL).
+    """
+    if n_orders == 0 and n_positions == 0:
+        return None
+    held = f"{_count(n_orders, 'working order')} and {_count(n_positions, 'open position')}"
+    if mode is Mode.SIM and embedded_sim:
+        return (
+            f"You have {held} on the built-in sim venue. It stops with the console: "
+            "they all disappear when you quit, and nothing is kept for the next start."
+        )
+    where = {
+        Mode.SIM: f"the standalone sim venue ({venue})",
+        Mode.DEMO: "Bybit demo trading (paper money)",
+        Mode.LIVE: "Bybit MAINNET",
+    }[mode]
+    text = (
+        f"You have {held}. They STAY ON {where} after you quit: orders keep working and can fill, "
+        "positions stay open and at risk, and nothing here watches them."
+    )
+    if mode is Mode.LIVE:
+        text += " REAL MONEY stays at risk."
+    return text
