@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR
 from typing import TYPE_CHECKING
 
-from console.screens.ticket import preview_text
+from console.screens.ticket_preview import preview_text
 from core.api import CommandResult, RiskPreview
 from core.model import OrderRequest, OrderType, Side
 from core.orders.builder import snap
@@ -137,7 +137,8 @@ class CommandPlanner:
         preview = engine.preview(request)
         places = ctx.instrument.price_decimals
         summary = describe(request, places)
-        detail = "\n".join([*resolved.notes, preview_text(preview, places, compact=True)])
+        qd = ctx.instrument.qty_decimals
+        detail = "\n".join([*resolved.notes, preview_text(preview, places, compact=True, qty_places=qd)])
         block = preview.blocking
         error = (
             "" if preview.allowed else (f"{block.check}: {block.reason}" if block else preview.build_error)
