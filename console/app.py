@@ -149,9 +149,13 @@ class TradeConsoleApp(App[int]):
         return dict(THEME_VARIABLE_DEFAULTS)
 
     def key_hints(self) -> list[tuple[str, str]]:
-        """The key bar's ``(key, description)`` pairs: shown bindings, after the user's keymap."""
+        """The key bar's ``(key, description)`` pairs: shown bindings, after the user's keymap.
+
+        Panic comes first: a narrow terminal cuts the bar at its right edge, and the panic key
+        must be on screen at every size.
+        """
         hints = []
-        for b in MAIN_BINDINGS + APP_BINDINGS:
+        for b in sorted(MAIN_BINDINGS + APP_BINDINGS, key=lambda b: b.id != "panic"):
             if b.show and b.id:
                 key = effective_key(b.id, self._keymap).split(",")[0].strip()
                 hints.append((self.get_key_display(Binding(key, b.action, b.description)), b.description))
