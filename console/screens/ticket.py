@@ -34,7 +34,7 @@ from console.screens.ticket_form import (
     TicketOrder,
     build_request,
 )
-from console.screens.ticket_preview import preview_text
+from console.screens.ticket_preview import preview_notes, preview_text
 from core.api import RiskPreview
 from core.model import Instrument, OrderRequest, Side
 from widgets.choice import Choice
@@ -44,7 +44,6 @@ PreviewFn = Callable[[OrderRequest], RiskPreview]
 
 COMPACT_BELOW_ROWS = 40
 """Terminals shorter than this get the compact preview (passing checks counted, not listed)."""
-_INPUTS = ("#t-qty", "#t-price", "#t-trigger", "#t-tp", "#t-sl")
 
 
 class FlagBox(Checkbox, inherit_bindings=False):
@@ -91,6 +90,21 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
         self._not_sent = ""
         """Why the last Enter sent nothing; kept until a field changes (market ticks keep it)."""
         self._styled_for: tuple[object, ...] | None = None
+        # Fields are created here so updates hold stable references (no DOM queries per market
+        # tick, and no lookup failures while the app tears the screen down).
+        self.w_title = Label(self._title(), id="ticket-title", classes="modal-title")
+        self.w_kind = Choice(KINDS, "limit", id="t-kind")
+        self.w_qty = Input(qty, placeholder="size", id="t-qty", compact=True)
+        self.w_unit = Choice(UNITS, "contracts", id="t-unit")
+        self.w_price = Input(self._price_text(), placeholder="limit price", id="t-price", compact=True)
+        self.w_trigger = Input("", placeholder="stop trigger", id="t-trigger", disabled=True, compact=True)
+        self.w_tp = Input("", placeholder="take profit", id="t-tp", compact=True)
+        self.w_sl = Input("", placeholder="stop loss", id="t-sl", compact=True)
+        self.w_ro = FlagBox("reduce-only", id="t-ro", compact=True)
+        self.w_po = FlagBox("post-only", id="t-po", compact=True)
+        self.w_preview = Static("", id="ticket-preview", markup=False)
+        self.w_notes = Static("", id="ticket-notes", markup=False)
+        self.w_error = Static("", id="ticket-error", markup=False)
 
     @property
     def request(self) -> OrderRequest | None:
@@ -113,32 +127,34 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
         return super().post_message(message)
 
     def compose(self) -> ComposeResult:
-        """Fields on the left, preview on the right."""
+        """Fields on the left, preview on the right, notes and errors full width below."""
         with Vertical(classes="modal-box ticket-box"):
-            yield Label(self._title(), id="ticket-title", classes="modal-title")
+            yield self.w_title
             with Horizontal(id="ticket-body"):
                 with Grid(id="ticket-fields"):
-                    yield Label("type")
-                    yield Choice(KINDS, "limit", id="t-kind")
-                    yield Label("qty")
-                    yield Input(self.initial_qty, placeholder="size", id="t-qty", compact=True)
-                    yield Label("unit")
-                    yield Choice(UNITS, "contracts", id="t-unit")
-                    yield Label("price")
-                    yield Input(self._price_text(), placeholder="limit price", id="t-price", compact=True)
-                    yield Label("trigger")
-                    yield Input("", placeholder="stop trigger", id="t-trigger", disabled=True, compact=True)
-                    yield Label("TP")
-                    yield Input("", placeholder="take profit", id="t-tp", compact=True)
-                    yield Label("SL")
-                    yield Input("", placeholder="stop loss", id="t-sl", compact=True)
+                    for label, widget in (
+                        ("type", self.w_kind),
+                        ("qty", self.w_qty),
+                        ("unit", self.w_unit),
+                        ("price", self.w_price),
+                        ("trigger", self.w_trigger),
+                        ("TP", self.w_tp),
+                        ("SL", self.w_sl),
+                    ):
+                        yield Label(label)
+                        yield widget
                     yield Label("flags")
                     with Horizontal(id="t-flags"):
-                        yield FlagBox("reduce-only", id="t-ro", compact=True)
-                        yield FlagBox("post-only", id="t-po", compact=True)
-                yield Static("", id="ticket-preview", markup=False)
-            yield Static("", id="ticket-error", markup=False)
+                        yield self.w_ro
+                        yield self.w_po
+                yield self.w_preview
+            yield self.w_notes
+            yield self.w_error
             yield Static("Enter sends · Esc cancels · Tab next · Space flag · ^t side", classes="modal-hint")
+
+    @property
+    def _inputs(self) -> tuple[Input, ...]:
+        return (self.w_qty, self.w_price, self.w_trigger, self.w_tp, self.w_sl)
 
     @property
     def _places(self) -> int:
@@ -182,20 +198,19 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
 
     def reset_fields(self) -> None:
         """Every field back to its initial value, focus on qty (at once), fresh preview."""
-        self.query_one("#t-kind", Choice).set_reactive(Choice.index, 0)
-        self.query_one("#t-unit", Choice).set_reactive(Choice.index, 0)
-        for widget_id, value in zip(_INPUTS, (self.initial_qty, self._price_text(), "", "", ""), strict=True):
-            self.query_one(widget_id, Input).value = value
-        self.query_one("#t-ro", Checkbox).value = False
-        self.query_one("#t-po", Checkbox).value = False
-        for choice in self.query(Choice):
+        for choice in (self.w_kind, self.w_unit):
+            choice.set_reactive(Choice.index, 0)
             choice.refresh()
-        self.query_one("#ticket-title", Label).update(self._title())
+        values = (self.initial_qty, self._price_text(), "", "", "")
+        for field, value in zip(self._inputs, values, strict=True):
+            field.value = value
+        self.w_ro.value = self.w_po.value = False
+        self.w_title.update(self._title())
         self.set_class(self.side is Side.BUY, "-buy")
         self.set_class(self.side is Side.SELL, "-sell")
         self._enable_fields()
         # Synchronous: the key after the one that opened the ticket is routed to this field.
-        self.set_focus(self.query_one("#t-qty", Input))
+        self.set_focus(self.w_qty)
         self.recompute()
 
     # --- live market ------------------------------------------------------------------------
@@ -215,39 +230,35 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
         if new == (self.ref_price, self.best_bid, self.best_ask, self.equity):
             return False
         self.ref_price, self.best_bid, self.best_ask, self.equity = new
-        self.query_one("#ticket-title", Label).update(self._title())
+        self.w_title.update(self._title())
         self.recompute()
         return True
 
     # --- live preview -----------------------------------------------------------------------
     def _fields(self) -> TicketOrder:
-        def text(widget_id: str) -> str:
-            return self.query_one(widget_id, Input).value
-
         fields = TicketFields(
-            kind=str(self.query_one("#t-kind", Choice).value),
-            qty=text("#t-qty"),
-            unit=str(self.query_one("#t-unit", Choice).value),
-            price=text("#t-price"),
-            trigger=text("#t-trigger"),
-            tp=text("#t-tp"),
-            sl=text("#t-sl"),
-            reduce_only=self.query_one("#t-ro", Checkbox).value,
-            post_only=self.query_one("#t-po", Checkbox).value,
+            kind=self.w_kind.value,
+            qty=self.w_qty.value,
+            unit=self.w_unit.value,
+            price=self.w_price.value,
+            trigger=self.w_trigger.value,
+            tp=self.w_tp.value,
+            sl=self.w_sl.value,
+            reduce_only=self.w_ro.value,
+            post_only=self.w_po.value,
         )
         market = TicketMarket(self.instrument, self.ref_price, self.equity)
         return build_request(self.symbol, self.side, fields, market)
 
     def _enable_fields(self) -> None:
-        kind = str(self.query_one("#t-kind", Choice).value)
-        self.query_one("#t-price", Input).disabled = kind not in ("limit", "stop_limit")
-        self.query_one("#t-trigger", Input).disabled = kind not in ("stop_limit", "stop_market")
+        kind = self.w_kind.value
+        self.w_price.disabled = kind not in ("limit", "stop_limit")
+        self.w_trigger.disabled = kind not in ("stop_limit", "stop_market")
 
     def recompute(self) -> None:
         """Re-validate the fields and refresh the preview."""
         self._enable_fields()
-        err_w = self.query_one("#ticket-error", Static)
-        prev_w = self.query_one("#ticket-preview", Static)
+        err_w, prev_w = self.w_error, self.w_preview
         try:
             self.order = self._fields()
         except TicketError as exc:
@@ -256,6 +267,7 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
             self.error = str(exc)
             err_w.update(f"✖ {exc}")
             prev_w.update("risk preview: fix the input")
+            self._show_notes([])
             prev_w.set_class(False, "-ok")
             prev_w.set_class(True, "-blocked")
             return
@@ -264,9 +276,14 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
         err_w.update(self._not_sent or self.order.sizing)
         compact = self.app.size.height < COMPACT_BELOW_ROWS
         qd = self.instrument.qty_decimals if self.instrument else 3
-        prev_w.update(preview_text(self.preview, self._places, compact=compact, qty_places=qd))
+        prev_w.update(preview_text(self.preview, self._places, compact=compact, qty_places=qd, notes=False))
+        self._show_notes(preview_notes(self.preview))
         prev_w.set_class(self.preview.allowed, "-ok")
         prev_w.set_class(not self.preview.allowed, "-blocked")
+
+    def _show_notes(self, lines: list[str]) -> None:
+        self.w_notes.update("\n".join(lines))
+        self.w_notes.display = bool(lines)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Every keystroke updates the preview."""
@@ -295,7 +312,7 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
     def action_send(self) -> None:
         """Answer the request when it is valid and every check passes (Enter, from any field)."""
         self.recompute()
-        err_w = self.query_one("#ticket-error", Static)
+        err_w = self.w_error
         if self.order is None:
             err_w.update(f"✖ not sent — {self.error}")
             return
@@ -312,7 +329,7 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
         self.side = self.side.opposite
         self.set_class(self.side is Side.BUY, "-buy")
         self.set_class(self.side is Side.SELL, "-sell")
-        self.query_one("#ticket-title", Label).update(self._title())
+        self.w_title.update(self._title())
         self.recompute()
 
     def action_cancel(self) -> None:

@@ -44,14 +44,24 @@ def _money_lines(p: RiskPreview, places: int, qty_places: int) -> list[str]:
     return lines
 
 
-def preview_text(p: RiskPreview, places: int = 2, *, compact: bool = False, qty_places: int = 3) -> str:
-    """The preview block: the order as sent, figures, notes, then one line per risk check
-    (``compact``: passing checks are counted on one line and only the failing ones are listed)."""
+def preview_notes(p: RiskPreview) -> list[str]:
+    """The rounding lines (``~``) and the plain-words notes (``!``) of a preview."""
+    if p.build_error:
+        return []
+    return [f"~ {a}" for a in p.adjustments] + [f"! {n}" for n in p.notes]
+
+
+def preview_text(
+    p: RiskPreview, places: int = 2, *, compact: bool = False, qty_places: int = 3, notes: bool = True
+) -> str:
+    """The preview block: the order as sent, figures, notes (unless ``notes`` is False: the ticket
+    shows them full width), then one line per risk check (``compact``: passing checks are counted
+    on one line and only the failing ones are listed)."""
     if p.build_error:
         return f"✖ {p.build_error}\nBLOCKED — will not send"
     lines = _order_lines(p, places, qty_places) + _money_lines(p, places, qty_places)
-    lines += [f"~ {a}" for a in p.adjustments]
-    lines += [f"! {n}" for n in p.notes]
+    if notes:
+        lines += preview_notes(p)
     passed = [c for c in p.checks if c.passed]
     if compact and passed:
         lines.append(f"✔ {len(passed)} of {len(p.checks)} checks pass")
@@ -64,4 +74,4 @@ def preview_text(p: RiskPreview, places: int = 2, *, compact: bool = False, qty_
     return "\n".join(lines)
 
 
-__all__ = ["preview_text"]
+__all__ = ["preview_notes", "preview_text"]

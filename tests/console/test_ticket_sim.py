@@ -19,7 +19,9 @@ SIZE = (160, 50)
 
 
 def _preview_text(ticket: OrderTicket) -> str:
-    return str(ticket.query_one("#ticket-preview", Static).render())
+    """The preview column and the full-width notes under it."""
+    parts = (ticket.query_one(sel, Static).render() for sel in ("#ticket-preview", "#ticket-notes"))
+    return "\n".join(str(p) for p in parts)
 
 
 async def _open_long(pilot, app, sim: SimVenueThread, qty: str) -> None:
