@@ -53,25 +53,49 @@ class KeyBar(LineWidget):
         self.set_lines([self.build_line(self.size.width)])
 
     def build_line(self, width: int) -> Line:
-        """The runs for one bar of ``width`` cells; keys that do not fit are cut at the edge."""
-        runs: list[Run] = []
-        for key, description in self._keys:
-            runs += [(f" {key} ", "keybar--key"), (f"{description} ", "keybar--description")]
+        """The runs for one bar of ``width`` cells.
+
+        When the keys do not fit, the palette hint goes first, then keys from the middle (shown
+        as ``…``): the last :data:`KEEP_LAST` keys (panic, help, quit) always stay visible.
+        """
+        runs: list[Run] = _runs(self._keys)
+        used = sum(len(t) for t, _ in runs)
+        if width and used > width:
+            return tuple(_fit(self._keys, width))
         if self._right is not None:
             key, description = self._right
             tail: list[Run] = [("▏", "keybar--description"), (f"{key} ", "keybar--key")]
             tail.append((f"{description} ", "keybar--description"))
             room = width - sum(len(t) for t, _ in tail)
-            used = sum(len(t) for t, _ in runs)
-            if used > room:  # a narrow terminal: the keys (help and quit last) before the palette hint
-                return tuple(_cut(runs, width) if width else runs)
+            if used > room:  # room for the keys but not the palette hint too
+                return tuple(runs)
             if room >= 0:
-                if used > room:
-                    runs = _cut(runs, room)
-                    used = room
                 runs.append((" " * (room - used), ""))
                 runs += tail
         return tuple(runs)
+
+
+KEEP_LAST = 3
+"""Trailing keys (the app-wide panic, help and quit) that stay on a narrow bar."""
+
+
+def _runs(keys: Sequence[tuple[str, str]]) -> list[Run]:
+    runs: list[Run] = []
+    for key, description in keys:
+        runs += [(f" {key} ", "keybar--key"), (f"{description} ", "keybar--description")]
+    return runs
+
+
+def _fit(keys: Sequence[tuple[str, str]], width: int) -> list[Run]:
+    """The first keys that fit, ``…``, then the last :data:`KEEP_LAST` keys."""
+    head, last = list(keys[:-KEEP_LAST]), list(keys[-KEEP_LAST:])
+    end = _runs(last)
+    room = width - sum(len(t) for t, _ in end) - 1
+    while head and sum(len(t) for t, _ in _runs(head)) > room:
+        head.pop()
+    if room < 0:
+        return _cut(end, width)
+    return [*_runs(head), ("…", "keybar--description"), *end]
 
 
 def _cut(runs: list[Run], width: int) -> list[Run]:

@@ -72,6 +72,9 @@ async def test_every_pane_is_labelled_and_shows_what_a_trader_reads(size: tuple[
 
         assert app.main.log_pane.region.width >= 48
         assert app.main.orders.region.height >= 5
+        keybar = rows[size[1] - 1]
+        for must in ("^k PANIC", "? Help", "q Quit", "b Buy"):
+            assert must in keybar, (must, keybar)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
