@@ -99,7 +99,7 @@ def guide_text() -> str:
         [
             "",
             "SELECT A ROW  (positions and orders tables)",
-            "  Tab, shift+Tab   focus the positions or orders table (its title lights up)",
+            "  Tab, shift+Tab   focus the positions or orders table (title lights up)",
             "  ↑ / ↓            move the row cursor; then a, c or x act on that row",
             "  mouse click      selects a row too",
             "",
@@ -112,7 +112,7 @@ def guide_text() -> str:
             "  ctrl+t           flip Buy / Sell",
             "  Enter            send the order the preview shows, from any field",
             "  Escape           close the ticket; nothing is sent",
-            "  numbers          ASCII digits and one '.'; '0,01' is refused, never guessed",
+            "  numbers          digits and one '.'; '0,01' is refused, never guessed",
         ]
     )
 
