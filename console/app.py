@@ -129,6 +129,9 @@ class TradeConsoleApp(App[int]):
         self.command_line = CommandLineHost(self)
         self.key_gate = KeyGate(self, super().on_event)
         """Delivers keys one at a time, so a burst lands in the fields it was typed for."""
+        self.key_gate.urgent_keys = frozenset(
+            k.strip() for k in effective_key("panic", self._keymap).split(",") if k.strip()
+        )
         self.position_actions = PositionActions(self)
         self.breaker_actions = BreakerActions(self)
 

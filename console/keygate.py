@@ -15,6 +15,10 @@ modal) settle first, and when the key changed the active screen the marker goes 
 screen too, so the next key only arrives once that screen is mounted and focused. Keys arriving
 meanwhile wait in order. A marker that never returns (its widget was removed) is given up after
 ``timeout_s`` so input can never stall for good.
+
+The panic key never waits: it jumps the queue, and the keys still waiting behind the gate are
+dropped (they were typed for a screen the panic replaces; a stray ``y`` among them must never
+answer the panic confirmation).
 """
 
 from __future__ import annotations
@@ -75,6 +79,10 @@ class KeyGate:
         """Keys delivered so far (for tests and diagnostics)."""
         self.timeouts = 0
         """Markers given up after ``timeout_s`` (each one a key whose path was torn down)."""
+        self.dropped = 0
+        """Waiting keys dropped because the panic key jumped the queue."""
+        self.urgent_keys: frozenset[str] = frozenset()
+        """Keys delivered at once, ahead of any waiting key (the app sets its panic key)."""
 
     @property
     def idle(self) -> bool:
@@ -82,7 +90,17 @@ class KeyGate:
         return self._busy is None and not self._pending
 
     async def submit(self, event: GatedEvent) -> None:
-        """Deliver ``event`` now if nothing is in flight, else queue it behind the others."""
+        """Deliver ``event`` now if nothing is in flight, else queue it behind the others.
+
+        A key in ``urgent_keys`` (the panic key) is delivered at once, and whatever was
+        waiting is dropped (counted in :attr:`dropped`).
+        """
+        if isinstance(event, events.Key) and event.key in self.urgent_keys:
+            self.dropped += len(self._pending)
+            self._pending.clear()
+            await self._deliver(event)
+            self.delivered += 1
+            return
         if self._busy is not None or self._pending:
             self._pending.append(event)
             return

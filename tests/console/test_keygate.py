@@ -45,3 +45,22 @@ async def test_panic_opens_even_while_keys_wait() -> None:
         await burst(pilot, "a", "9", "ctrl+k")
         assert isinstance(app.screen, PanicScreen)
         assert not [c for c in fake(app).calls if c[0] == "panic"]
+
+
+async def test_panic_jumps_the_queue_and_keys_waiting_behind_it_never_answer_the_confirmation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every marker is lost, so each key holds the gate for the full timeout: the keys typed before
+    # the panic key (including a stray "y") are still waiting when it arrives.
+    monkeypatch.setattr(KeyGate, "_post_marker", lambda self, token: None)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.key_gate._timeout_s = 5.0
+        await select_order(pilot, app, "tc-0001")
+        await burst(pilot, "a", "9", "y", "ctrl+k")
+        await pilot.pause()
+        assert isinstance(app.screen, PanicScreen)
+        assert app.key_gate.dropped == 2  # "9" and "y" were waiting; neither reaches the panic box
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, PanicScreen)
+        assert not [c for c in fake(app).calls if c[0] == "panic"]
