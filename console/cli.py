@@ -49,6 +49,17 @@ def _add_globals(p: argparse.ArgumentParser, *, sub: bool) -> None:
     )
 
 
+def _port(text: str) -> int:
+    """A TCP port for argparse: an integer in 0..65535 (0 picks a free one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number; give 0-65535") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number; give 0-65535 (0 picks a free one)")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every sub-command."""
     parser = argparse.ArgumentParser(prog="trade-console", description="Terminal trading console for perps.")
@@ -58,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("sim", help="run the built-in Bybit-V5 venue on loopback")
     _add_globals(sim, sub=True)
     sim.add_argument("--host", default=None, help="loopback address to bind (default from config)")
-    sim.add_argument("--port", type=int, default=None, help="port (default from config)")
+    sim.add_argument("--port", type=_port, default=None, help="port 0-65535 (default from config)")
     sim.add_argument("--seed", type=int, default=None, help="market generator seed")
     sim.add_argument("--faults", default=None, help='fault spec, e.g. "rate_limit=0.05,http5xx=0.01"')
     sim.add_argument("--rate", type=float, default=None, help="book/ticker updates per second per symbol")

@@ -18,22 +18,30 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import stat
-import tomllib
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from pydantic_settings.exceptions import SettingsError
 
+from core.config_files import ConfigError, config_file, env_source_problem, load_secrets_file
 from core.model import Mode
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
@@ -60,13 +68,12 @@ SIM_API_KEY = "SIMKEY0000000000000"
 SIM_API_SECRET = "SIMSECRET00000000000000000000000000000000"
 
 
-class ConfigError(ValueError):
-    """Invalid settings. ``str()`` names each bad key and how to fix it; never contains secrets."""
+MAX_MONEY = Decimal("1e12")
+"""The largest amount (USDT) any limit may be: a larger one is a typo or an attempt to switch the
+check off (``"1e999999"``), not a limit."""
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        self.problems = problems
-        lines = [f"{key}: {msg}" for key, msg in problems]
-        super().__init__("invalid settings:\n  " + "\n  ".join(lines))
+Money = Annotated[Decimal, Field(gt=0, le=MAX_MONEY, decimal_places=8)]
+"""A positive USDT amount: finite, at most :data:`MAX_MONEY`, at most 8 decimal places."""
 
 
 def is_loopback_host(host: str) -> bool:
@@ -80,7 +87,8 @@ def is_loopback_host(host: str) -> bool:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # ``inf``/``nan`` would switch a limit off (``book_stale_s = inf`` disables the stale-book guard).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class SimSettings(_Section):
@@ -91,10 +99,13 @@ class SimSettings(_Section):
     seed: int = 42
     api_key: str = SIM_API_KEY
     api_secret: SecretStr = SecretStr(SIM_API_SECRET)
-    starting_balance: Decimal = Decimal("100000")
+    starting_balance: Money = Decimal("100000")
     market_rate_hz: float = Field(20.0, gt=0, le=5000)
     rate_limits: bool = True
-    ack_delay_ms: tuple[int, int] = (20, 50)
+    ack_delay_ms: tuple[Annotated[int, Field(ge=0, le=10_000)], Annotated[int, Field(ge=0, le=10_000)]] = (
+        20,
+        50,
+    )
     faults: str = ""
     embedded: bool = True
 
@@ -103,6 +114,24 @@ class SimSettings(_Section):
     def _loopback_only(cls, v: str) -> str:
         if not is_loopback_host(v):
             raise ValueError(f"sim.host must be a loopback address (127.0.0.1), got {v!r}")
+        return v
+
+    @field_validator("ack_delay_ms")
+    @classmethod
+    def _ordered(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if v[0] > v[1]:
+            raise ValueError(f"is [min, max] in ms; {v[0]} > {v[1]}: write the smaller one first")
+        return v
+
+    @field_validator("faults")
+    @classmethod
+    def _valid_faults(cls, v: str) -> str:
+        from core.sim.faults import FaultSpec  # the sim's own parser; no venue or engine code
+
+        try:
+            FaultSpec.parse(v)
+        except ValueError as exc:
+            raise ValueError(f'{exc} (see docs/sim.md for the fault spec, e.g. "rate_limit=0.05")') from None
         return v
 
 
@@ -118,25 +147,37 @@ class RiskSettings(_Section):
     """Pre-trade limits, in USDT unless named otherwise."""
 
     symbols: tuple[str, ...] = ("BTCUSDT", "ETHUSDT", "SOLUSDT")
-    max_order_notional: Decimal = Field(Decimal("250000"), gt=0)
-    max_position_notional: Decimal = Field(Decimal("500000"), gt=0)
-    max_gross_exposure: Decimal = Field(Decimal("1000000"), gt=0)
-    max_leverage: Decimal = Field(Decimal("20"), gt=0)
-    price_band_pct: Decimal = Field(Decimal("5"), gt=0, le=100)
-    max_open_orders: int = Field(50, ge=1)
-    book_stale_s: float = Field(5.0, gt=0)
+    max_order_notional: Money = Decimal("250000")
+    max_position_notional: Money = Decimal("500000")
+    max_gross_exposure: Money = Decimal("1000000")
+    max_leverage: Decimal = Field(Decimal("20"), gt=0, le=200, decimal_places=2)
+    price_band_pct: Decimal = Field(Decimal("5"), gt=0, le=100, decimal_places=4)
+    max_open_orders: int = Field(50, ge=1, le=10_000)
+    book_stale_s: float = Field(5.0, gt=0, le=300)
 
 
 class BreakerSettings(_Section):
     """Circuit breakers. A tripped breaker blocks risk-increasing orders only."""
 
-    daily_loss_limit: Decimal = Field(Decimal("5000"), gt=0)
-    min_balance: Decimal = Field(Decimal("1000"), ge=0)
+    daily_loss_limit: Money = Decimal("5000")
+    min_balance: Decimal = Field(Decimal("1000"), ge=0, le=MAX_MONEY, decimal_places=8)
     timezone: str = "UTC"
-    api_failures: int = Field(5, ge=1)
-    api_failure_window_s: float = Field(60.0, gt=0)
-    endpoint_open_after: int = Field(5, ge=1)
-    endpoint_half_open_s: float = Field(30.0, gt=0)
+    api_failures: int = Field(5, ge=1, le=10_000)
+    api_failure_window_s: float = Field(60.0, gt=0, le=86_400)
+    endpoint_open_after: int = Field(5, ge=1, le=10_000)
+    endpoint_half_open_s: float = Field(30.0, gt=0, le=3_600)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        """An IANA zone name the daily-loss breaker can find its midnight in."""
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(
+                f'unknown time zone {v!r}; use an IANA name such as "UTC" or "Europe/London"'
+            ) from None
+        return v
 
 
 class JournalSettings(_Section):
@@ -152,7 +193,7 @@ class MetricsSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(9108, ge=0, le=65535)
     allow_public: bool = False
-    slow_op_s: float = Field(1.0, gt=0)
+    slow_op_s: float = Field(1.0, gt=0, le=3_600)
     webhook_url: str | None = None
     log_dir: str = "var/log"
 
@@ -268,42 +309,11 @@ class Settings(BaseSettings):
 _CONFIG_PATH_HOLDER: dict[str, Path | None] = {"path": None}
 
 
-def _load_secrets_file(path: Path) -> dict[str, SecretStr]:
-    """Read ``[demo]``/``[live]`` tables with ``api_key``/``api_secret`` from a private file."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise ConfigError(
-            [("secrets_file", f"{path} does not exist; create it or unset secrets_file")]
-        ) from None
-    if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise ConfigError(
-            [
-                (
-                    "secrets_file",
-                    f"{path} is readable by group/others (mode {stat.S_IMODE(st.st_mode):o}); "
-                    f"fix with: chmod 600 {path}",
-                )
-            ]
-        )
-    try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([("secrets_file", f"{path} is not valid TOML: {exc}")]) from None
-    out: dict[str, SecretStr] = {}
-    for env in ("demo", "live"):
-        table = raw.get(env) or {}
-        for field_name in ("api_key", "api_secret"):
-            if field_name in table:
-                out[f"{env}_{field_name}"] = SecretStr(str(table[field_name]))
-    return out
-
-
 def _validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
     problems = []
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"]) or "settings"
-        msg = err["msg"]
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown setting; remove it or check the spelling (see config.toml for valid keys)"
         problems.append((key, msg))
@@ -392,32 +402,44 @@ def _check_symbols(s: Settings) -> list[tuple[str, str]]:
     return problems
 
 
+def _check_metrics(m: MetricsSettings) -> list[tuple[str, str]]:
+    """/metrics and /healthz have no authentication: loopback only unless ``allow_public``."""
+    problems: list[tuple[str, str]] = []
+    if not is_loopback_host(m.host) and not m.allow_public:
+        problems.append(
+            (
+                "metrics.host",
+                f"{m.host!r} is not loopback and /metrics and /healthz have no authentication; use "
+                "127.0.0.1 (and ssh -L to watch from elsewhere), or set metrics.allow_public = true "
+                "if you really mean it",
+            )
+        )
+    if m.webhook_url is not None and urlparse(m.webhook_url).scheme not in ("http", "https"):
+        problems.append(("metrics.webhook_url", f"{m.webhook_url!r} must be an http:// or https:// URL"))
+    return problems
+
+
+def _check_paths(s: Settings) -> list[tuple[str, str]]:
+    """Paths the console will write to: a directory where a file goes (or the reverse) is named now."""
+    problems: list[tuple[str, str]] = []
+    journal = Path(s.journal.path).expanduser()
+    if journal.is_dir():
+        problems.append(
+            ("journal.path", f"{journal} is a directory; give a file in it, e.g. {journal / 'journal.db'}")
+        )
+    else:
+        blocker = next((p for p in journal.parents if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            problems.append(("journal.path", f"{blocker} is a file, not a directory; choose another path"))
+    log_dir = Path(s.metrics.log_dir).expanduser()
+    if log_dir.exists() and not log_dir.is_dir():
+        problems.append(("metrics.log_dir", f"{log_dir} is a file; give a directory for the log files"))
+    return problems
+
+
 #: A check of loaded settings by a layer core cannot import (the console's themes and key ids):
 #: returns ``(key, message)`` problems, each message saying how to fix it.
 SettingsCheck = Callable[["Settings"], list[tuple[str, str]]]
-
-
-def _config_file(config_path: str | os.PathLike[str] | None) -> Path | None:
-    """The config file to read: the argument, ``$TRADE_CONFIG`` or the project's ``config.toml``."""
-    path: Path | None
-    source = "--config"
-    if config_path is not None:
-        path = Path(config_path)
-    elif os.environ.get("TRADE_CONFIG"):
-        path, source = Path(os.environ["TRADE_CONFIG"]), "TRADE_CONFIG"
-    else:
-        path = DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
-    if path is not None and not path.is_file():
-        what = "is a directory" if path.is_dir() else "does not exist"
-        raise ConfigError(
-            [(source, f"{path} {what}; give the path of a config file (see config.toml for an example)")]
-        )
-    if path is not None:
-        try:
-            tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError([("config", f"{path} is not valid TOML: {exc}")]) from None
-    return path
 
 
 def load_settings(
@@ -433,22 +455,25 @@ def load_settings(
     is not a file is an error. ``extra_checks`` run on the loaded settings and their problems are
     reported together with core's own.
     """
-    path = _config_file(config_path)
+    path = config_file(config_path, DEFAULT_CONFIG)
     _CONFIG_PATH_HOLDER["path"] = path
     try:
         settings = Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(_validation_problems(exc)) from None
+    except SettingsError as exc:  # a TRADE_* variable that should hold JSON and does not
+        raise ConfigError([env_source_problem(str(exc))]) from None
     finally:
         _CONFIG_PATH_HOLDER["path"] = None
     updates: dict[str, Any] = {"config_path": str(path) if path else None}
     if settings.secrets_file:
-        from_file = _load_secrets_file(Path(settings.secrets_file).expanduser())
+        from_file = load_secrets_file(Path(settings.secrets_file).expanduser())
         for name, value in from_file.items():
             if getattr(settings, name) is None:
                 updates[name] = value
     settings = settings.model_copy(update=updates)
-    problems = _check_mode(settings, allow_live) + _check_symbols(settings)
+    problems = _check_mode(settings, allow_live) + _check_symbols(settings) + _check_paths(settings)
+    problems += _check_metrics(settings.metrics)
     for check in extra_checks:
         problems += check(settings)
     if problems:
