@@ -5,6 +5,10 @@ REST: ``sign = hex(HMAC_SHA256(secret, timestamp + api_key + recv_window + paylo
 (POST). WebSocket: ``hex(HMAC_SHA256(secret, "GET/realtime" + expires))``.
 
 The timestamp rule is Bybit's: ``server_time - recv_window <= timestamp < server_time + 1000``.
+Bybit's V5 guide publishes that rule but no numeric ceiling for ``recv_window``; the sim caps the
+window it applies at :data:`MAX_RECV_WINDOW` so an old timestamp cannot be replayed by sending a
+huge window. Header values are checked as ASCII before any comparison: a non-ASCII signature,
+timestamp or window is Bybit's 10001/10004, never a server error.
 Nothing here ever puts a secret or a signature into an exception message or a log line.
 """
 
@@ -18,6 +22,8 @@ from collections.abc import Mapping
 DEFAULT_RECV_WINDOW = 5000
 #: How far a client clock may run ahead of the server before 10002.
 FUTURE_TOLERANCE_MS = 1000
+#: The largest recv_window the sim applies (a larger header value is clamped to it).
+MAX_RECV_WINDOW = 60_000
 
 
 class AuthError(Exception):
@@ -31,6 +37,20 @@ class AuthError(Exception):
 
     def __str__(self) -> str:
         return f"{self.ret_code}: {self.ret_msg}"
+
+
+def _ascii_int(raw: str) -> int | None:
+    """``raw`` as a non-negative integer when it is ASCII digits only (``int()`` alone takes "١٢٣")."""
+    if not raw or len(raw) > 20 or not raw.isascii() or not raw.isdigit():
+        return None
+    return int(raw)
+
+
+def same_token(given: str, expected: str) -> bool:
+    """Constant-time equality of a header value and a known token; False for non-ASCII input."""
+    if not given.isascii():
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def sign(secret: str, payload: str | bytes) -> str:
@@ -83,11 +103,11 @@ class Authenticator:
             raise AuthError(10004, "Error sign, only HMAC_SHA256 (X-BAPI-SIGN-TYPE 2) is supported.")
         recv_raw = headers.get("X-BAPI-RECV-WINDOW")
         recv_str = recv_raw if recv_raw is not None else ""
-        try:
-            ts_ms = int(ts)
-            recv_window = int(recv_raw) if recv_raw else DEFAULT_RECV_WINDOW
-        except ValueError:
-            raise AuthError(10001, "Invalid X-BAPI-TIMESTAMP or X-BAPI-RECV-WINDOW header.") from None
+        ts_ms = _ascii_int(ts)
+        recv_window = _ascii_int(recv_raw) if recv_raw else DEFAULT_RECV_WINDOW
+        if ts_ms is None or recv_window is None:
+            raise AuthError(10001, "Invalid X-BAPI-TIMESTAMP or X-BAPI-RECV-WINDOW header.")
+        recv_window = min(recv_window, MAX_RECV_WINDOW)
         if not (now_ms - recv_window <= ts_ms < now_ms + FUTURE_TOLERANCE_MS):
             raise AuthError(
                 10002,
@@ -95,7 +115,7 @@ class Authenticator:
                 f"req_timestamp[{ts_ms}],server_timestamp[{now_ms}],recv_window[{recv_window}]",
             )
         expected = rest_signature(secret, ts, api_key, recv_str, payload)
-        if not hmac.compare_digest(expected, sig.lower()):
+        if not same_token(sig.lower(), expected):
             raise AuthError(10004, "error sign! please check your signature generation algorithm.")
         return api_key
 
@@ -115,6 +135,6 @@ class Authenticator:
             raise AuthError(10001, "Params Error") from None
         if expires_ms <= now_ms:
             raise AuthError(10002, "Params Error: request expired")
-        if not hmac.compare_digest(ws_signature(secret, expires), sig.lower()):
+        if not same_token(sig.lower(), ws_signature(secret, expires)):
             raise AuthError(10004, "Invalid sign")
         return api_key

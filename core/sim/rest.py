@@ -113,8 +113,11 @@ class RestHandler:
         limiter: RateLimiter,
         faults: FaultInjector,
         now_ms: Callable[[], int],
+        *,
+        body_timeout_s: float = 15.0,
     ) -> None:
         self._ex = exchange
+        self._body_timeout_s = body_timeout_s
         self._auth = auth
         self._limiter = limiter
         self._faults = faults
@@ -123,7 +126,27 @@ class RestHandler:
         self.ret_codes: Counter[int] = Counter()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        """Route, authenticate, rate-limit, inject faults and call the exchange."""
+        """Route, authenticate, rate-limit, inject faults and call the exchange.
+
+        Never an HTTP 500: a failure nobody foresaw is logged and answered with Bybit's 10016.
+        """
+        try:
+            return await self._handle(request)
+        except (asyncio.CancelledError, web.HTTPException):
+            raise
+        except Exception:
+            log.exception("sim REST handler failed on %s %s", request.method, request.path)
+            self.ret_codes[10016] += 1
+            return _response(envelope(10016, "Server error.", None, self._now_ms()))
+
+    async def _read_body(self, request: web.Request) -> bytes | None:
+        """The whole body, or None when it does not arrive within the body timeout."""
+        try:
+            return await asyncio.wait_for(request.read(), self._body_timeout_s)
+        except TimeoutError:
+            return None
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         route = ROUTES.get((request.method, request.path))
         if route is None:
             self.ret_codes[10017] += 1
@@ -141,7 +164,12 @@ class RestHandler:
                 return web.Response(status=status, text="Service Unavailable (injected)")
         else:
             fault = None
-        body = await request.read() if route.method == "POST" else b""
+        body = await self._read_body(request) if route.method == "POST" else b""
+        if body is None:
+            self.ret_codes[10001] += 1
+            resp = _response(envelope(10001, "request body timed out", None, self._now_ms()), status=408)
+            resp.force_close()
+            return resp
         headers: dict[str, str] | None = None
         api_key = ""
         if route.signed:

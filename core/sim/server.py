@@ -11,13 +11,17 @@ WS fan-out, market steps) runs on one event loop, so the exchange is never calle
 Admin (loopback only, header ``X-SIM-ADMIN: <sim api key>``): ``GET/POST /sim/admin/faults`` shows
 or replaces the fault spec (JSON object of fault fields, or ``{"spec": "k=v,..."}``);
 ``GET /sim/admin/stats`` returns counters.
+
+As a server it defends itself the way a public endpoint must: a connection that has not sent a
+whole request head within ``header_timeout_s`` (and an idle keep-alive connection after as long)
+is closed, a request body must arrive within as long too (see :class:`core.sim.rest.RestHandler`),
+and WebSocket send queues are bounded in bytes (:mod:`core.sim.ws`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 import socket
 import time
@@ -28,7 +32,7 @@ from aiohttp import web
 
 from core.clock import Clock, SystemClock
 from core.config import SimSettings, is_loopback_host
-from core.sim.auth import Authenticator
+from core.sim.auth import Authenticator, same_token
 from core.sim.faults import FaultInjector, FaultSpec
 from core.sim.ratelimit import RateLimiter
 from core.sim.rest import ExchangeFacade, RestHandler
@@ -38,6 +42,8 @@ log = logging.getLogger(__name__)
 
 #: Steps run back-to-back at most this many times before the market task yields to I/O.
 MAX_CATCH_UP_STEPS = 50
+#: Seconds a connection may take to send a whole request head (or sit idle between requests).
+HEADER_TIMEOUT_S = 15.0
 
 
 def _build_exchange(settings: SimSettings, clock: Clock) -> ExchangeFacade:
@@ -60,6 +66,8 @@ class SimServer:
         exchange: ExchangeFacade | None = None,
         limits_scale: float = 1.0,
         max_queue: int | None = None,
+        max_queue_bytes: int | None = None,
+        header_timeout_s: float = HEADER_TIMEOUT_S,
     ) -> None:
         if not is_loopback_host(settings.host):
             raise ValueError(f"sim host must be loopback, got {settings.host!r}")
@@ -69,7 +77,15 @@ class SimServer:
         self.auth = Authenticator({settings.api_key: settings.api_secret.get_secret_value()})
         self.limiter = RateLimiter(enabled=settings.rate_limits, scale=limits_scale)
         self.faults = FaultInjector(settings.faults, seed=settings.seed)
-        self.rest = RestHandler(self.exchange, self.auth, self.limiter, self.faults, self.clock.now_ms)
+        self.header_timeout_s = header_timeout_s
+        self.rest = RestHandler(
+            self.exchange,
+            self.auth,
+            self.limiter,
+            self.faults,
+            self.clock.now_ms,
+            body_timeout_s=header_timeout_s,
+        )
         lo, hi = settings.ack_delay_ms
         self.ws = WsHub(
             self.exchange,
@@ -79,6 +95,7 @@ class SimServer:
             seed=settings.seed,
             ack_delay_ms=(min(lo, hi), max(lo, hi)),
             **({"max_queue": max_queue} if max_queue else {}),
+            **({"max_queue_bytes": max_queue_bytes} if max_queue_bytes else {}),
         )
         self._runner: web.AppRunner | None = None
         self._market: asyncio.Task[None] | None = None
@@ -133,8 +150,16 @@ class SimServer:
         sock.listen(256)
         sock.setblocking(False)
         self._port = sock.getsockname()[1]
+        # aiohttp arms keepalive_timeout when a connection is made and re-arms it after each
+        # response, and closes the connection if no whole request head has arrived by then: the
+        # header timeout (slow-header clients) and the idle keep-alive limit in one.
         self._runner = web.AppRunner(
-            self.build_app(), access_log=None, handle_signals=False, shutdown_timeout=0.5
+            self.build_app(),
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=0.5,
+            keepalive_timeout=self.header_timeout_s,
+            lingering_time=self.header_timeout_s,  # unread body after a reply: drained this long at most
         )
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
@@ -205,7 +230,7 @@ class SimServer:
         peer = request.transport.get_extra_info("peername") if request.transport else None
         host = peer[0] if isinstance(peer, tuple) and peer else ""
         token = request.headers.get("X-SIM-ADMIN", "")
-        return is_loopback_host(host) and hmac.compare_digest(token.encode(), self.settings.api_key.encode())
+        return is_loopback_host(host) and same_token(token, self.settings.api_key)
 
     async def _admin_faults(self, request: web.Request) -> web.Response:
         if not self._admin_ok(request):

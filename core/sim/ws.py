@@ -9,8 +9,12 @@ Behaviour that Bybit clients rely on (pybit in particular):
   real Bybit answers (note: pybit 5.17 crashes its socket on any ``success:false`` subscribe ack,
   so clients must validate symbols before subscribing);
 - no frame without ``topic`` is ever sent except acks and pongs;
-- each connection has a bounded send queue; a consumer that falls ``max_queue`` messages behind
-  is disconnected (as Bybit drops slow consumers) instead of growing memory.
+- each connection has a send queue bounded in messages (``max_queue``) and in bytes
+  (``max_queue_bytes``); a consumer that falls behind either bound is disconnected (as Bybit drops
+  slow consumers) instead of growing memory. Incoming frames are capped at ``MAX_FRAME_BYTES``
+  (Bybit caps a connection's subscribe ``args`` at 21,000 characters);
+- frames a client sent before it vanished are dropped, not processed: once the transport is gone
+  the read loop stops at the next frame (and after an ack delay).
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ PRIVATE_TOPICS = frozenset(
     {"order", "execution", "position", "wallet", "order.linear", "execution.linear", "position.linear"}
 )
 DEFAULT_MAX_QUEUE = 50_000
+DEFAULT_MAX_QUEUE_BYTES = 8 << 20
+MAX_FRAME_BYTES = 64 << 10
 _TEXT = WSMsgType.TEXT
 
 
@@ -53,6 +59,7 @@ class WsConn:
         "dead",
         "private",
         "queue",
+        "queued_bytes",
         "topics",
         "transport",
         "waiter",
@@ -66,11 +73,17 @@ class WsConn:
         self.private = private
         self.conn_id = uuid.uuid4().hex[:20]
         self.queue: deque[bytes] = deque()
+        self.queued_bytes = 0
         self.waiter: asyncio.Future[None] | None = None
         self.topics: set[str] = set()
         self.api_key: str | None = None
         self.dead = False
         self.writer: asyncio.Task[None] | None = None
+
+    def gone(self) -> bool:
+        """True once the connection is dropped or its transport has closed (the client vanished)."""
+        t = self.transport
+        return self.dead or t is None or t.is_closing()
 
 
 class WsHub:
@@ -86,6 +99,7 @@ class WsHub:
         seed: int,
         ack_delay_ms: tuple[int, int] = (20, 50),
         max_queue: int = DEFAULT_MAX_QUEUE,
+        max_queue_bytes: int = DEFAULT_MAX_QUEUE_BYTES,
     ) -> None:
         self._ex = exchange
         self._auth = auth
@@ -94,11 +108,19 @@ class WsHub:
         self._rng = random.Random(seed ^ 0x5EED)
         self._ack_lo, self._ack_hi = ack_delay_ms
         self.max_queue = max_queue
+        self.max_queue_bytes = max_queue_bytes
         self._public: dict[str, set[WsConn]] = {}
         self._private: dict[str, set[WsConn]] = {}
         self.conns: dict[str, WsConn] = {}
         self._ids = itertools.count(1)
-        self.stats: dict[str, int] = {"msgs_sent": 0, "public_msgs": 0, "private_msgs": 0, "slow_dropped": 0}
+        self.stats: dict[str, int] = {
+            "msgs_sent": 0,
+            "public_msgs": 0,
+            "private_msgs": 0,
+            "slow_dropped": 0,
+            "frames_in": 0,
+            "frames_dropped": 0,
+        }
         exchange.add_public_listener(self.on_public)
         exchange.add_private_listener(self.on_private)
 
@@ -144,9 +166,15 @@ class WsHub:
             return
         queue = conn.queue
         queue.append(data)
-        if len(queue) > self.max_queue:
+        conn.queued_bytes += len(data)
+        if len(queue) > self.max_queue or conn.queued_bytes > self.max_queue_bytes:
             self.stats["slow_dropped"] += 1
-            log.warning("sim ws %s: slow consumer (%d queued), disconnecting", conn.conn_id, len(queue))
+            log.warning(
+                "sim ws %s: slow consumer (%d messages, %d bytes queued), disconnecting",
+                conn.conn_id,
+                len(queue),
+                conn.queued_bytes,
+            )
             self._kill(conn)
             return
         waiter = conn.waiter
@@ -157,6 +185,7 @@ class WsHub:
         """Drop a connection at once (no close handshake)."""
         conn.dead = True
         conn.queue.clear()
+        conn.queued_bytes = 0
         if conn.transport is not None:
             conn.transport.abort()
         self._forget(conn)
@@ -173,9 +202,15 @@ class WsHub:
                 conn.waiter = None
                 continue
             n = 0
-            while queue:
-                await ws.send_frame(queue.popleft(), _TEXT)
-                n += 1
+            try:
+                while queue:
+                    data = queue.popleft()
+                    conn.queued_bytes -= len(data)
+                    await ws.send_frame(data, _TEXT)
+                    n += 1
+            except ConnectionError as exc:  # the client went away mid-send: stop writing
+                log.debug("sim ws %s: send failed (%r)", conn.conn_id, exc)
+                conn.dead = True
             stats["msgs_sent"] += n
 
     # --- handlers ------------------------------------------------------------------------------
@@ -188,14 +223,18 @@ class WsHub:
         return await self._serve(request, private=True)
 
     async def _serve(self, request: web.Request, *, private: bool) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(autoping=True, max_msg_size=1 << 20)
+        ws = web.WebSocketResponse(autoping=True, max_msg_size=MAX_FRAME_BYTES)
         await ws.prepare(request)
         conn = WsConn(ws, request.transport, private)
         self.conns[conn.conn_id] = conn
         conn.writer = asyncio.create_task(self._writer(conn), name=f"sim-ws-writer-{conn.conn_id}")
         try:
             async for msg in ws:
+                if conn.gone():
+                    self.stats["frames_dropped"] += 1
+                    break
                 if msg.type == WSMsgType.TEXT:
+                    self.stats["frames_in"] += 1
                     await self._on_frame(conn, msg.data)
                 elif msg.type == WSMsgType.ERROR:
                     log.debug("sim ws %s error: %s", conn.conn_id, ws.exception())
@@ -260,7 +299,7 @@ class WsHub:
             self._auth_frame(conn, req_id, args)
         elif op in ("subscribe", "unsubscribe") and isinstance(args, list):
             await asyncio.sleep(self._rng.uniform(self._ack_lo, self._ack_hi) / 1000.0)
-            if conn.dead:
+            if conn.gone():
                 return
             if op == "subscribe":
                 self._subscribe(conn, req_id, [str(a) for a in args])
