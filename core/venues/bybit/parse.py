@@ -1,11 +1,13 @@
 """Bybit V5 JSON → domain model. Strings become Decimals here and nowhere else on the client side.
 
-Every number is checked at this boundary (:mod:`core.venues.values`): NaN, Infinity, sNaN,
-garbage, and negative or zero values where they make no sense raise
-:class:`~core.venues.values.BadValue` naming the field. Fields whose loss must not hide a whole
+Every value is checked at this boundary (:mod:`core.venues.values`): NaN, Infinity, sNaN,
+garbage, negative or zero values where they make no sense, wrong JSON types (a record that is
+not an object, a list that is not an array, ``"false"`` for a boolean, a side that is neither
+Buy nor Sell) and missing keys raise :class:`~core.venues.values.BadValue` naming the field —
+never a ``KeyError``, ``TypeError`` or ``AttributeError``. Fields whose loss must not hide a whole
 order or position (a position's mark price, an order's TP) are replaced by "unknown" and reported
 to the ``report`` callback instead; the fields a record cannot be trusted without (a size, a
-side, an equity) always raise, and the caller drops the record and keeps what it had.
+side, an id, an equity) always raise, and the caller drops the record and keeps what it had.
 """
 
 from __future__ import annotations
@@ -26,13 +28,46 @@ from core.model import (
     Ticker,
     TimeInForce,
 )
-from core.venues.values import Report, lenient, number, positive, price, size
+from core.venues.values import BadValue, Report, flag, integer, lenient, number, positive, price, size, text
 
 _ZERO = Decimal(0)
 
 KLINE_INTERVALS: dict[str, str] = {"1m": "1", "5m": "5", "15m": "15", "1h": "60"}
 """The chart's timeframes (``core.market.candles.TIMEFRAMES``) as Bybit kline intervals."""
 TIMEFRAME_OF: dict[str, str] = {v: k for k, v in KLINE_INTERVALS.items()}
+
+
+def record(item: Any, what: str = "item") -> dict[str, Any]:
+    """``item`` when it is a JSON object; :class:`~core.venues.values.BadValue` naming ``what`` otherwise."""
+    if not isinstance(item, dict):
+        raise BadValue(what, item, "is not an object")
+    return item
+
+
+def rows(result: Any, key: str = "list") -> list[Any]:
+    """The array ``result[key]`` of a reply (absent = empty); a result that is not an object or a
+    ``key`` that is not an array raises :class:`~core.venues.values.BadValue`."""
+    raw = record(result, "result").get(key)
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise BadValue(key, raw, "is not an array")
+    return raw
+
+
+def symbol_of(item: dict[str, Any]) -> str:
+    """The record's ``symbol``: a non-empty string."""
+    sym = text(item.get("symbol"), "symbol")
+    if not sym:
+        raise BadValue("symbol", item.get("symbol"), "is missing")
+    return sym
+
+
+def side_of(raw: Any, field: str = "side") -> Side:
+    """``Buy`` or ``Sell``; anything else raises (a side is never guessed)."""
+    if raw not in ("Buy", "Sell"):
+        raise BadValue(field, raw, "is not Buy or Sell")
+    return Side(raw)
 
 
 def dec(value: Any, default: Decimal = _ZERO, field: str = "value") -> Decimal:
@@ -61,14 +96,15 @@ def _opt_price(report: Report | None, item: dict[str, Any], key: str) -> Decimal
 
 def instrument(item: dict[str, Any]) -> Instrument:
     """One instruments-info list item."""
-    lot = item.get("lotSizeFilter", {})
-    px = item.get("priceFilter", {})
-    lev = item.get("leverageFilter", {})
+    item = record(item, "instrument")
+    lot = record(item.get("lotSizeFilter", {}), "lotSizeFilter")
+    px = record(item.get("priceFilter", {}), "priceFilter")
+    lev = record(item.get("leverageFilter", {}), "leverageFilter")
     max_qty = positive(lot.get("maxOrderQty"), "maxOrderQty")
     return Instrument(
-        symbol=item["symbol"],
-        base_coin=item.get("baseCoin", ""),
-        quote_coin=item.get("quoteCoin", "USDT"),
+        symbol=symbol_of(item),
+        base_coin=text(item.get("baseCoin"), "baseCoin"),
+        quote_coin=text(item.get("quoteCoin"), "quoteCoin", "USDT"),
         tick_size=positive(px.get("tickSize"), "tickSize"),
         qty_step=positive(lot.get("qtyStep"), "qtyStep"),
         min_order_qty=size(lot.get("minOrderQty"), "minOrderQty"),
@@ -80,59 +116,84 @@ def instrument(item: dict[str, Any]) -> Instrument:
         leverage_step=positive(lev.get("leverageStep"), "leverageStep", Decimal("0.01")),
         min_price=price(px.get("minPrice"), "minPrice", Decimal("0")),
         max_price=positive(px.get("maxPrice"), "maxPrice", Decimal("9999999")),
-        status=item.get("status", "Trading"),
+        status=text(item.get("status"), "status", "Trading"),
     )
 
 
-def _status(raw: str) -> OrderStatus:
+def _status(raw: Any) -> OrderStatus:
+    status = text(raw, "orderStatus", "New")
     try:
-        return OrderStatus(raw)
+        return OrderStatus(status)
     except ValueError:
-        return OrderStatus.CANCELLED if "Cancel" in raw else OrderStatus.NEW
+        return OrderStatus.CANCELLED if "Cancel" in status else OrderStatus.NEW
 
 
-def _tif(raw: str) -> TimeInForce:
+def _order_type(raw: Any) -> OrderType:
+    kind = text(raw, "orderType", "Limit")
+    if kind not in ("Limit", "Market"):
+        raise BadValue("orderType", raw, "is not Limit or Market")
+    return OrderType(kind)
+
+
+def _tif(raw: Any) -> TimeInForce:
     try:
-        return TimeInForce(raw)
+        return TimeInForce(text(raw, "timeInForce", "GTC"))
     except ValueError:
         return TimeInForce.GTC
+
+
+def _ids(item: dict[str, Any]) -> tuple[str, str]:
+    """(orderLinkId, orderId): strings, not both empty (the engine keys orders by them)."""
+    link = text(item.get("orderLinkId"), "orderLinkId")
+    oid = text(item.get("orderId"), "orderId")
+    if not link and not oid:
+        raise BadValue("orderId", item.get("orderId"), "is missing (and so is orderLinkId)")
+    return link, oid
+
+
+def _reject_reason(item: dict[str, Any]) -> str:
+    reason = text(item.get("rejectReason"), "rejectReason")
+    return "" if reason == "EC_NoError" else reason
 
 
 def order(item: dict[str, Any], report: Report | None = None) -> Order:
     """One order list item or private ``order`` push item.
 
-    ``qty`` and ``cumExecQty`` must be sound (else :class:`~core.venues.values.BadValue`); a bad
-    price, average price, trigger, TP or SL becomes None and is reported to ``report``.
+    ``symbol``, ``side``, the ids, ``qty``, ``cumExecQty``, ``reduceOnly`` and the times must be
+    sound (else :class:`~core.venues.values.BadValue`); a bad price, average price, trigger, TP
+    or SL becomes None and is reported to ``report``.
     """
+    item = record(item, "order")
+    link, oid = _ids(item)
+    trigger = _opt_price(report, item, "triggerPrice")
     return Order(
-        symbol=item["symbol"],
-        side=Side(item["side"]),
-        order_type=OrderType(item.get("orderType", "Limit")),
+        symbol=symbol_of(item),
+        side=side_of(item.get("side")),
+        order_type=_order_type(item.get("orderType")),
         qty=size(item.get("qty"), "qty"),
         price=_opt_price(report, item, "price"),
-        order_link_id=item.get("orderLinkId", ""),
-        order_id=item.get("orderId", ""),
-        status=_status(item.get("orderStatus", "New")),
+        order_link_id=link,
+        order_id=oid,
+        status=_status(item.get("orderStatus")),
         filled_qty=size(item.get("cumExecQty"), "cumExecQty"),
         avg_price=_opt_price(report, item, "avgPrice"),
-        time_in_force=_tif(item.get("timeInForce", "GTC")),
-        reduce_only=bool(item.get("reduceOnly", False)),
-        trigger_price=_opt_price(report, item, "triggerPrice"),
+        time_in_force=_tif(item.get("timeInForce")),
+        reduce_only=flag(item.get("reduceOnly"), "reduceOnly"),
+        trigger_price=trigger,
         take_profit=_opt_price(report, item, "takeProfit"),
         stop_loss=_opt_price(report, item, "stopLoss"),
-        reject_reason=item.get("rejectReason", "") if item.get("rejectReason") != "EC_NoError" else "",
-        created_ms=int(item.get("createdTime") or 0),
-        updated_ms=int(item.get("updatedTime") or 0),
-        trigger_direction=_direction(item),
+        reject_reason=_reject_reason(item),
+        created_ms=integer(item.get("createdTime"), "createdTime"),
+        updated_ms=integer(item.get("updatedTime"), "updatedTime"),
+        trigger_direction=_direction(item, trigger, report),
     )
 
 
-def _direction(item: dict[str, Any]) -> int | None:
+def _direction(item: dict[str, Any], trigger: Decimal | None, report: Report | None) -> int | None:
     """``triggerDirection`` (1 rising, 2 falling) of a conditional order; None otherwise."""
-    raw = item.get("triggerDirection")
-    if opt_dec(item.get("triggerPrice")) is None or raw in (None, ""):
+    if trigger is None:
         return None
-    value = int(raw)
+    value = lenient(report, integer, item.get("triggerDirection"), "triggerDirection", 0)
     return value if value in (1, 2) else None
 
 
@@ -143,14 +204,16 @@ def position(item: dict[str, Any], report: Report | None = None) -> Position:
     guessed flat). Any other bad field is replaced and reported to ``report``, so the position
     stays visible and closable: a bad mark price falls back to the entry price (the engine
     re-marks it from the ticker), a bad leverage to 1, PnL and margin to 0, prices to None.
+    An open position's ``side`` must be Buy or Sell: it is never guessed (a wrong side would
+    flip the position, none would hide its exposure).
     """
-    side_raw = item.get("side") or ""
+    item = record(item, "position")
     qty = size(item.get("size"), "size")
     entry_key = "avgPrice" if item.get("avgPrice") else "entryPrice"
     entry = lenient(report, price, item.get(entry_key), entry_key, _ZERO)
     return Position(
-        symbol=item["symbol"],
-        side=Side(side_raw) if side_raw in ("Buy", "Sell") and qty > 0 else None,
+        symbol=symbol_of(item),
+        side=side_of(item.get("side")) if qty > 0 else None,
         size=qty,
         entry_price=entry,
         mark_price=lenient(report, price, item.get("markPrice"), "markPrice", entry),
@@ -161,7 +224,7 @@ def position(item: dict[str, Any], report: Report | None = None) -> Position:
         take_profit=_opt_price(report, item, "takeProfit"),
         stop_loss=_opt_price(report, item, "stopLoss"),
         position_im=lenient(report, size, item.get("positionIM"), "positionIM", _ZERO),
-        updated_ms=int(item.get("updatedTime") or 0),
+        updated_ms=integer(item.get("updatedTime"), "updatedTime"),
     )
 
 
@@ -175,8 +238,8 @@ def balance(account: dict[str, Any], coin: str = "USDT") -> Balance | None:
     Every field must be sound (:class:`~core.venues.values.BadValue` otherwise): a balance with
     one wrong number is dropped whole and the previous one kept.
     """
-    for c in account.get("coin", []):
-        if c.get("coin") == coin:
+    for c in rows(record(account, "account"), "coin"):
+        if record(c, "coin").get("coin") == coin:
             equity = number(c.get("equity"), "equity")
             im = size(c.get("totalPositionIM"), "totalPositionIM")
             im += size(c.get("totalOrderIM"), "totalOrderIM")
@@ -194,19 +257,27 @@ def balance(account: dict[str, Any], coin: str = "USDT") -> Balance | None:
     return None
 
 
-def fill(item: dict[str, Any]) -> Fill:
-    """One execution list item or private ``execution`` push item."""
+def fill(item: dict[str, Any], report: Report | None = None) -> Fill:
+    """One execution list item or private ``execution`` push item.
+
+    ``execId`` must be there (fills are counted once by it); a bad ``isMaker`` becomes False and
+    is reported to ``report``; any other bad field raises :class:`~core.venues.values.BadValue`.
+    """
+    item = record(item, "execution")
+    exec_id = text(item.get("execId"), "execId")
+    if not exec_id:
+        raise BadValue("execId", item.get("execId"), "is missing")
     return Fill(
-        symbol=item["symbol"],
-        side=Side(item["side"]),
+        symbol=symbol_of(item),
+        side=side_of(item.get("side")),
         qty=positive(item.get("execQty"), "execQty"),
         price=positive(item.get("execPrice"), "execPrice"),
         fee=number(item.get("execFee"), "execFee"),
-        exec_id=item.get("execId", ""),
-        order_id=item.get("orderId", ""),
-        order_link_id=item.get("orderLinkId", ""),
-        is_maker=bool(item.get("isMaker", False)),
-        ts_ms=int(item.get("execTime") or 0),
+        exec_id=exec_id,
+        order_id=text(item.get("orderId"), "orderId"),
+        order_link_id=text(item.get("orderLinkId"), "orderLinkId"),
+        is_maker=lenient(report, flag, item.get("isMaker"), "isMaker", False),
+        ts_ms=integer(item.get("execTime"), "execTime"),
         closed_pnl=number(item.get("execPnl"), "execPnl"),
     )
 
@@ -215,10 +286,12 @@ def ticker(data: dict[str, Any], ts_ms: int) -> Ticker:
     """A merged tickers snapshot (REST list item or WS snapshot+deltas).
 
     Any bad number raises :class:`~core.venues.values.BadValue` (the caller keeps the previous
-    ticker): prices must be positive when present (bid/ask may be empty on an empty book).
+    ticker): prices must be positive when present (bid/ask may be empty on an empty book), sizes
+    and turnovers >= 0.
     """
+    data = record(data, "ticker")
     return Ticker(
-        symbol=data["symbol"],
+        symbol=symbol_of(data),
         last_price=positive(data.get("lastPrice"), "lastPrice", _ZERO),
         mark_price=positive(data.get("markPrice"), "markPrice", _ZERO),
         index_price=positive(data.get("indexPrice"), "indexPrice", _ZERO),
@@ -228,39 +301,51 @@ def ticker(data: dict[str, Any], ts_ms: int) -> Ticker:
         price_24h_pcnt=number(data.get("price24hPcnt"), "price24hPcnt"),
         funding_rate=number(data.get("fundingRate"), "fundingRate"),
         ts_ms=ts_ms,
-        next_funding_ms=int(dec(data.get("nextFundingTime"))),
-        turnover_24h=dec(data.get("turnover24h")),
-        open_interest=dec(data.get("openInterest")),
-        open_interest_value=dec(data.get("openInterestValue")),
-        high_24h=dec(data.get("highPrice24h")),
-        low_24h=dec(data.get("lowPrice24h")),
-        prev_price_24h=dec(data.get("prevPrice24h")),
+        next_funding_ms=integer(data.get("nextFundingTime"), "nextFundingTime"),
+        turnover_24h=size(data.get("turnover24h"), "turnover24h"),
+        open_interest=size(data.get("openInterest"), "openInterest"),
+        open_interest_value=size(data.get("openInterestValue"), "openInterestValue"),
+        high_24h=price(data.get("highPrice24h"), "highPrice24h"),
+        low_24h=price(data.get("lowPrice24h"), "lowPrice24h"),
+        prev_price_24h=price(data.get("prevPrice24h"), "prevPrice24h"),
     )
 
 
-def _num(value: Any) -> float:
-    """A chart number (floats are fine off the order path); empty or bad strings give 0."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return 0.0
+def _candle(start: Any, o: Any, h: Any, lo: Any, c: Any, v: Any) -> Candle:
+    """A chart candle: positive finite prices with low <= open, close <= high, volume >= 0."""
+    prices = [positive(raw, name) for raw, name in ((o, "open"), (h, "high"), (lo, "low"), (c, "close"))]
+    op, hi, low, cl = prices
+    if not low <= min(op, cl) <= max(op, cl) <= hi:
+        raise BadValue("high", h, f"and low {lo!r} do not enclose open {o!r} and close {c!r}")
+    volume = float(size(v, "volume"))
+    return Candle(integer(start, "start"), float(op), float(hi), float(low), float(cl), volume)
 
 
 def kline(item: dict[str, Any]) -> Candle:
-    """One ``kline.{interval}.{symbol}`` push item (``start``, ``open``, ``high``, ...)."""
-    return Candle(
-        int(item["start"]),
-        _num(item.get("open")),
-        _num(item.get("high")),
-        _num(item.get("low")),
-        _num(item.get("close")),
-        _num(item.get("volume")),
-    )
+    """One ``kline.{interval}.{symbol}`` push item (``start``, ``open``, ``high``, ...).
+
+    A bad number, a missing ``start`` or a candle whose high/low do not enclose its open and close
+    raises :class:`~core.venues.values.BadValue` (the chart keeps what it had).
+    """
+    item = record(item, "kline")
+    if item.get("start") in (None, ""):
+        raise BadValue("start", item.get("start"), "is missing")
+    fields = (item.get(k) for k in ("start", "open", "high", "low", "close", "volume"))
+    return _candle(*fields)
 
 
-def kline_rows(rows: list[list[Any]]) -> list[Candle]:
+def kline_rows(items: list[Any], report: Report | None = None) -> list[Candle]:
     """REST ``/v5/market/kline`` rows (``[start, open, high, low, close, volume, turnover]``, newest
-    first) as candles, oldest first."""
-    out = [Candle(int(r[0]), _num(r[1]), _num(r[2]), _num(r[3]), _num(r[4]), _num(r[5])) for r in rows]
+    first) as candles, oldest first. A bad row is dropped and reported to ``report`` (raised without)."""
+    out: list[Candle] = []
+    for row in items:
+        try:
+            if not isinstance(row, list) or len(row) < 6 or row[0] in (None, ""):
+                raise BadValue("kline row", row, "is not [start, open, high, low, close, volume, ...]")
+            out.append(_candle(*row[:6]))
+        except BadValue as bad:
+            if report is None:
+                raise
+            report(bad)
     out.sort(key=lambda c: c.start_ms)
     return out
