@@ -253,13 +253,13 @@ class TradeConsoleApp(App[int]):
         """Drain the store and update the panes that changed (one batched frame)."""
         if not self.main.is_mounted or self._closing or self.main._closing:
             return
+        self.bridge.covered = self.screen is not self.main
         frame = self.bridge.tick(force=force)
+        self._feed_ticket()
         if frame is None:
             return
         with self.batch_update():
             self.apply_frame(frame)
-            if frame.market is not None or frame.account is not None:
-                self._feed_ticket()
 
     def apply_frame(self, frame: Frame) -> None:
         """Push one frame's data into the widgets."""

@@ -31,6 +31,10 @@ from core.model import AccountSnapshot, BookView, Fill, Side, Ticker, Trade
 
 _ACCOUNT_EVENTS = (OrderUpdated, FillReceived, PositionUpdated, BalanceUpdated)
 CHART_CANDLES = 240
+COVERED_MARKET_EVERY = 5
+"""While a modal (ticket, command line, confirmation) covers the main screen, the market panes
+behind it are refreshed every this many ticks (2 Hz at 10 Hz): each refresh repaints and re-dims
+the whole covered screen, and the modal follows the market from the store on its own."""
 """Candles handed to the chart per frame (more than the widest pane shows)."""
 
 
@@ -73,6 +77,8 @@ class UIBridge:
         self.table_every = max(1, round(refresh_hz / table_hz))
         self.connectivity: dict[str, str] = {}
         self._ticks = 0
+        self.covered = False
+        """True while a modal covers the main screen (see :data:`COVERED_MARKET_EVERY`)."""
         self._last_version = -1
         self._last_symbol = ""
         self._account_dirty = True
@@ -109,7 +115,9 @@ class UIBridge:
             if store.fills_version != self._fills_seen:
                 self._fills_seen = store.fills_version
                 frame.fills = store.fills()
-        if force or version != self._last_version or self.symbol != self._last_symbol or tables_due:
+        changed = version != self._last_version or self.symbol != self._last_symbol or tables_due
+        background_due = not self.covered or self._ticks % COVERED_MARKET_EVERY == 0
+        if force or (changed and background_due):
             frame.market = self.market_frame(self.symbol)
             self._last_version = version
             self._last_symbol = self.symbol
