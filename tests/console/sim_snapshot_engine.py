@@ -27,7 +27,8 @@ from core.orders.built import BuildError
 from core.risk.breakers import BreakerBoard
 from core.risk.chain import RiskChain
 from core.risk.context import RiskContext, summarize_open_orders
-from core.risk.sizing import build_preview, error_preview
+from core.risk.preview import PreviewContext, preview_order
+from core.risk.sizing import error_preview
 from core.sim.exchange import SimExchange
 from core.store import MarketStore
 from core.venues.bybit import parse
@@ -165,7 +166,8 @@ class SeededSimEngine(FakeEngine):
         )
 
     def preview(self, request: OrderRequest) -> RiskPreview:
-        """What Engine.preview does: the real builder, the real risk chain, the real sizing."""
+        """What Engine.preview does: the real builder, the real risk chain, the real preview (fees,
+        position effect, rounding notes) over this account."""
         built = self._builder.try_build(
             request,
             self._instruments[request.symbol],
@@ -176,7 +178,15 @@ class SeededSimEngine(FakeEngine):
             return error_preview(request.symbol, request.qty, request.price, built)
         checks = self._chain.evaluate(built, self._context(request.symbol))
         pos = self.positions.get(request.symbol)
-        return build_preview(built, checks, leverage=pos.leverage if pos else Decimal(10))
+        book = self.store.book(request.symbol)
+        ctx = PreviewContext(
+            instrument=self._instruments[request.symbol],
+            leverage=pos.leverage if pos else Decimal(10),
+            position=pos,
+            best_bid=book.best_bid if book is not None else None,
+            best_ask=book.best_ask if book is not None else None,
+        )
+        return preview_order(request, built, checks, ctx)
 
 
 def make_sim_app(mode: str = "sim", *, refresh: bool = False, **overrides: Any) -> Any:

@@ -11,9 +11,10 @@ import pytest
 from sim_snapshot_engine import make_sim_app as make_app
 from textual.pilot import Pilot
 
-from themes import THEMES
+from themes import DEFAULT_THEME, THEMES
 
 SMALL = (80, 24)
+MEDIUM = (100, 30)
 LARGE = (160, 50)
 
 
@@ -22,7 +23,7 @@ async def _settle(pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x50"])
+@pytest.mark.parametrize("size", [SMALL, MEDIUM, LARGE], ids=["80x24", "100x30", "160x50"])
 def test_main_sim(snap_compare, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(), terminal_size=size, run_before=_settle)
 
@@ -69,6 +70,27 @@ def test_ticket_invalid_input(snap_compare) -> None:
     assert snap_compare(make_app(), terminal_size=SMALL, run_before=run_before)
 
 
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x50"])
+def test_command_line_preview(snap_compare, size: tuple[int, int]) -> None:
+    """A typed command-line order with its preview from the real builder and risk chain."""
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        await pilot.press("colon", *"buy 0.01 @ -0.1% post")
+        await _settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+def test_command_line_refusal(snap_compare) -> None:
+    """A decimal comma is refused in place with what to type instead."""
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        await pilot.press("colon", *"buy 0,01")
+        await _settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=run_before)
+
+
 def test_panic_modal(snap_compare) -> None:
     async def run_before(pilot: Pilot[int]) -> None:
         await pilot.press("ctrl+k")
@@ -96,7 +118,7 @@ def test_help(snap_compare) -> None:
     assert snap_compare(make_app(), terminal_size=LARGE, run_before=run_before)
 
 
-@pytest.mark.parametrize("theme", list(THEMES))
+@pytest.mark.parametrize("theme", [t for t in THEMES if t != DEFAULT_THEME])  # default: test_main_sim
 def test_theme(snap_compare, theme: str) -> None:
     app = make_app(ui={"theme": theme})
     assert snap_compare(app, terminal_size=LARGE, run_before=_settle)
