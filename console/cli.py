@@ -21,6 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from core.config import ConfigError, Settings, SettingsCheck, load_settings
+from core.journal.recovery import JournalOpenError
 
 EXIT_CONFIG = 2
 MODES = ("sim", "demo", "live")
@@ -224,6 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         merge_globals(args)
         return HANDLERS[args.command](args)
     except ConfigError as exc:
+        print(f"trade-console: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except JournalOpenError as exc:  # a journal no fresh file can replace: path, reason and fix
         print(f"trade-console: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading

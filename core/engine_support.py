@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from core.api import CommandResult
 from core.events import AlertRaised, BreakerChanged, Event, Severity
+from core.journal.adopt import adopt_unknown_orders
 from core.journal.journal import Journal
 from core.metrics import Metrics
 from core.model import OrderStatus
@@ -311,6 +312,9 @@ class EngineSupport:
                 detail=msg,
             )
             differences.append(msg)
+        differences += adopt_unknown_orders(self.journal, self.state.orders.values())
+        if self.journal.recovery is not None and not self.started:
+            self.log_line(self.journal.recovery.message(), Severity.ERROR)
         for msg in differences:
             self.log_line(f"reconcile: {msg}", Severity.WARN)
         if not differences:

@@ -29,13 +29,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
-from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
 
 from core.journal.fallback import FallbackLog, Row, fallback_id, fallback_path, tag_row
-from core.journal.schema import PRAGMAS, SCHEMA, SCHEMA_VERSION
+from core.journal.recovery import JournalRecovery, mark_closed, open_checked, open_readonly
 
 log = logging.getLogger(__name__)
 
@@ -164,20 +163,12 @@ class Journal:
         self._lock = threading.Lock()
         self._secrets: tuple[str, ...] = ()
         self.readonly = readonly
+        self.recovery: JournalRecovery | None = None
+        """What was wrong with the file at open and what was done (None: nothing was)."""
         if readonly:
-            uri = f"file:{Path(self.path).resolve()}?mode=ro"
-            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+            self._conn = open_readonly(self.path)
         else:
-            if self.path != ":memory:":
-                p = Path(self.path)
-                p.parent.mkdir(parents=True, exist_ok=True)
-                if not p.exists():
-                    os.close(os.open(p, os.O_CREAT | os.O_WRONLY, 0o600))
-            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            for pragma in PRAGMAS:
-                self._conn.execute(pragma)
-            self._conn.executescript(SCHEMA)
-            self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self._conn, self.recovery = open_checked(self.path)
         self._closed = False
         self.on_write: Callable[[float], None] | None = None
         """Called with each write's duration in seconds (the engine feeds its metrics)."""
@@ -192,6 +183,14 @@ class Journal:
         self._probed_at = -PROBE_INTERVAL_S
         if not readonly:
             self._import_fallback()
+        if self.recovery is not None:
+            log.error("%s", self.recovery.message())
+            self.record(
+                "journal_recovery",
+                problem=self.recovery.problem,
+                kept_as=self.recovery.kept_as,
+                message=self.recovery.message(),
+            )
 
     # --- secrets ---
     def add_secret(self, value: str | None) -> None:
@@ -401,24 +400,45 @@ class Journal:
     def open_intents(self) -> list[JournalRecord]:
         """Intents with no terminal record after them, for crash reconciliation.
 
-        Closing records for the same ``order_link_id``: ``ack``, ``reject``, ``order_update``,
-        ``fill``; a ``reconcile`` with ``found`` or ``resolved`` true; a ``risk_decision`` with
-        ``approved`` false (never sent). A ``reconcile`` with ``found: false`` keeps it open.
+        Closing records for the same ``order_link_id``: ``ack``, ``order_update``, ``fill``; a
+        ``reject`` or a ``risk_decision`` with ``approved`` false (never sent), unless it has an
+        ``action``: that is a refused amend or cancel of the order, not the order's own refusal;
+        a ``reconcile`` with ``found`` or ``resolved`` true. A ``reconcile`` with ``found: false``
+        keeps it open.
         """
         sql = """
             SELECT i.seq, i.ts_ms, i.kind, i.symbol, i.order_link_id, i.data FROM records i
             WHERE i.kind = 'intent' AND i.order_link_id != '' AND NOT EXISTS (
                 SELECT 1 FROM records t INDEXED BY records_link_seq
                 WHERE t.order_link_id = i.order_link_id AND t.seq > i.seq AND (
-                    t.kind IN ('ack', 'reject', 'order_update', 'fill')
+                    t.kind IN ('ack', 'order_update', 'fill')
+                    OR (t.kind = 'reject' AND json_extract(t.data, '$.action') IS NULL)
                     OR (t.kind = 'reconcile' AND (json_extract(t.data, '$.found') = 1
                                                   OR json_extract(t.data, '$.resolved') = 1))
-                    OR (t.kind = 'risk_decision' AND json_extract(t.data, '$.approved') = 0)
+                    OR (t.kind = 'risk_decision' AND json_extract(t.data, '$.approved') = 0
+                        AND json_extract(t.data, '$.action') IS NULL)
                 )
             )
             ORDER BY i.seq
         """
         return self._fetch(sql, [])
+
+    def knows(self, order_link_id: str, order_id: str = "") -> bool:
+        """True when any record names this order: by ``order_link_id``, else a reconcile by ``order_id``."""
+        with self._lock:
+            if order_link_id:
+                row = self._conn.execute(
+                    "SELECT 1 FROM records WHERE order_link_id = ? LIMIT 1", (order_link_id,)
+                ).fetchone()
+            elif order_id:
+                row = self._conn.execute(
+                    "SELECT 1 FROM records WHERE kind = 'reconcile' "
+                    "AND json_extract(data, '$.order_id') = ? LIMIT 1",
+                    (order_id,),
+                ).fetchone()
+            else:
+                row = None
+        return row is not None
 
     def last_seq(self) -> int:
         """The highest ``seq`` written so far (0 when empty)."""
@@ -490,6 +510,8 @@ class Journal:
             if self._closed:
                 return
             self._closed = True
+            if not self.readonly:
+                mark_closed(self._conn)
             self._conn.close()
 
     def __enter__(self) -> Journal:

@@ -29,8 +29,18 @@ CREATE TABLE IF NOT EXISTS health_probe (
     id    INTEGER PRIMARY KEY CHECK (id = 1),
     ts_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS journal_state (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    open INTEGER NOT NULL
+);
 """
-"""``health_probe`` holds one row that :meth:`core.journal.journal.Journal.probe` rewrites: a real
+COLUMNS = ("seq", "ts_ms", "kind", "symbol", "order_link_id", "data")
+"""The ``records`` table's columns, in order (a file with others is not a journal)."""
+
+"""``journal_state`` holds one row: ``open`` is 1 from open to a clean close, so the next open
+knows whether a missing write-ahead log took records with it.
+
+``health_probe`` holds one row that :meth:`core.journal.journal.Journal.probe` rewrites: a real
 write (and fsync), so health notices a journal that cannot take one."""
 
 KINDS = frozenset(
@@ -52,6 +62,7 @@ KINDS = frozenset(
         "error",
         "alert",
         "session",
+        "journal_recovery",
     }
 )
 """Known record kinds (others are accepted; this is documentation and a typo guard for tests)."""
