@@ -8,6 +8,10 @@ target book rate (the sim's public stream pushes at Bybit's cadence). The app ru
 * startup to first full frame (engine started, ladder/tables/header filled)
 * keypress → ticket painted: the key event is injected at the driver and the clock stops at the
   first compositor update that draws the ticket with its risk preview, p50/p95
+* command line: the keystroke that completes a typed order (``buy 0.01 @ -0.1`` + ``%``) → its
+  preview painted (parse, resolve against the touch, the engine's builder and risk chain, paint),
+  p50/p95. The command line previews as you type and Enter only sends what is already on screen,
+  so this is the latency of the preview a trader reads before pressing Enter.
 * full garbage collections during the run: count and longest pause
 * store writes/s in, UI refresh ticks/s and frames/s applied
 * CPU of the console process (UI loop + engine + pybit threads; the sim runs in its own process)
@@ -29,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,6 +42,7 @@ from textual import events
 from textual.screen import Screen
 
 from console.app import TradeConsoleApp
+from console.screens.cmdline import CommandLine
 from console.screens.ticket import OrderTicket
 from core.config import SimSettings, load_settings
 from core.engine import Engine
@@ -96,22 +102,22 @@ def _send_key(app: TradeConsoleApp, key: str, char: str | None) -> None:
     app._driver.send_message(event)
 
 
-class _PaintWatch:
-    """Notes when the compositor first draws the ticket (with its preview) after :meth:`reset`."""
+def _ticket_ready(screen: Screen[object]) -> bool:
+    return isinstance(screen, OrderTicket) and bool(screen.error or screen.preview)
 
-    def __init__(self, app: TradeConsoleApp) -> None:
+
+class _PaintWatch:
+    """Notes when the compositor first draws a screen ``ready`` accepts after :meth:`reset`."""
+
+    def __init__(self, app: TradeConsoleApp, ready: Callable[[Screen[object]], bool] = _ticket_ready) -> None:
         self.at: float | None = None
         self._armed = False
+        self.ready = ready
         inner = app._display
 
         def display(screen: Screen[object], renderable: RenderableType | None) -> None:
             inner(screen, renderable)
-            if (
-                self._armed
-                and renderable is not None
-                and isinstance(screen, OrderTicket)
-                and (screen.error or screen.preview)
-            ):
+            if self._armed and renderable is not None and self.ready(screen):
                 self.at = time.perf_counter()
                 self._armed = False
 
@@ -138,6 +144,51 @@ class _GcPauses:
             self._t0 = time.perf_counter()
         else:
             self.pauses.append((time.perf_counter() - self._t0) * 1000)
+
+
+def _p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[max(0, int(len(ordered) * 0.95) - 1)]
+
+
+async def _wait(cond: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    t = time.perf_counter()
+    while not cond():
+        await asyncio.sleep(0.0005)
+        if time.perf_counter() - t > timeout:
+            raise TimeoutError(what)
+
+
+async def _cmdline_latency(app: TradeConsoleApp, presses: int) -> list[float]:
+    """Open the command line, type an order, then time the completing keystroke → preview painted."""
+    line = "buy 0.01 @ -0.1"
+    _send_key(app, "colon", ":")
+    await _wait(lambda: isinstance(app.screen, CommandLine), "command line did not open")
+    cmdline = app.screen
+    assert isinstance(cmdline, CommandLine)
+    screen: CommandLine = cmdline
+    for ch in line:
+        _send_key(app, "space" if ch == " " else ch, ch)
+    await _wait(lambda: screen.input.value == line, "typed line did not arrive")
+
+    def ready(s: Screen[object]) -> bool:
+        return s is screen and screen.plan is not None and screen.plan.line == line + "%"
+
+    painted = _PaintWatch(app, ready)
+    lat: list[float] = []
+    for _ in range(presses):
+        painted.reset()
+        t = time.perf_counter()
+        _send_key(app, "percent_sign", "%")
+        await _wait(lambda: painted.at is not None, "command-line preview was not painted")
+        assert painted.at is not None
+        lat.append((painted.at - t) * 1000)
+        _send_key(app, "backspace", None)
+        await _wait(lambda: screen.input.value == line, "backspace did not arrive")
+        await asyncio.sleep(0.05)
+    _send_key(app, "escape", None)
+    await _wait(lambda: not isinstance(app.screen, CommandLine), "command line did not close")
+    return lat
 
 
 def _rss_mib() -> float:
@@ -225,6 +276,9 @@ async def run(seconds: float, msgs: int, presses: int) -> None:
             p95 = lat[max(0, int(len(lat) * 0.95) - 1)]
             print(f"ui_key_to_ticket_p50: {statistics.median(lat):.1f} ms")
             print(f"ui_key_to_ticket_p95: {p95:.1f} ms")
+            cmd = await _cmdline_latency(app, presses)
+            print(f"ui_cmdline_key_to_preview_p50: {statistics.median(cmd):.1f} ms")
+            print(f"ui_cmdline_key_to_preview_p95: {_p95(cmd):.1f} ms")
             print(f"ui_gc_full_collections: {len(gc_pauses.pauses)}")
             print(f"ui_gc_full_pause_max: {max(gc_pauses.pauses, default=0.0):.1f} ms")
             print(f"ui_rss: {_rss_mib():.0f} MiB")
