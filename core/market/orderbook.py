@@ -8,7 +8,9 @@ Here any break in continuity (a gap, a repeat, out-of-order) or a crossed book a
 the book *stale* with a reason; further deltas are ignored until the next snapshot (the venue layer
 then resubscribes or fetches a REST snapshot). So does a bad value from the venue: a price that is
 not a finite number > 0 or a size that is not a finite number >= 0 (``"NaN"``, ``"Infinity"``,
-``"-1"``, garbage) never enters the book; a snapshot carrying one leaves the book empty.
+``"-1"``, garbage), a level that is not a ``[price, size]`` pair, an update id that is not a whole
+number > 0, or a frame without its fields never enters the book; a snapshot carrying one leaves
+the book empty, a delta carrying one is not applied at all.
 
 Hot-path representation (measured faster than ``SortedDict`` at 50-200 levels): a plain dict per
 side ``float price -> float size`` plus an incrementally kept best bid / best ask. Decimals are only
@@ -30,34 +32,70 @@ _INF = float("inf")
 
 
 class _BadLevel(ValueError):
-    """A level the venue sent with an unusable price or size."""
+    """A level (or a frame field) the venue sent with an unusable value."""
 
     def __init__(self, field: str, raw: object) -> None:
-        super().__init__(f"{field} {raw!r}")
+        super().__init__(f"{field} {_shown(raw)}")
         self.field = field
         self.raw = raw
 
 
+def _shown(raw: object) -> str:
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _plain(raw: object) -> bool:
+    """A JSON number or an ASCII number string: not what ``float()`` also reads but a venue never
+    sends (``"1_000"``, ``"١٢"``, booleans, objects)."""
+    if type(raw) is str:
+        return raw.isascii() and "_" not in raw
+    return type(raw) is float or type(raw) is int
+
+
+def _levels(levels: RawLevels, side: str) -> list[Level]:
+    """A side's levels as checked (price, size) floats; raises :class:`_BadLevel` on the first bad one.
+
+    A side must be an array of ``[price, size]`` pairs: a price finite and > 0, a size finite and
+    >= 0 (0 deletes the level in a delta).
+    """
+    if type(levels) is not list and type(levels) is not tuple:
+        raise _BadLevel(f"{side} levels", levels)
+    out: list[Level] = []
+    append = out.append
+    for level in levels:
+        if (type(level) is not list and type(level) is not tuple) or len(level) != 2:
+            raise _BadLevel(f"{side} level", level)
+        p, s = level
+        try:
+            px = float(p)
+            sz = float(s)
+        except (TypeError, ValueError):
+            raise _BadLevel(f"{side} level", level) from None
+        if not 0.0 < px < _INF or not _plain(p):
+            raise _BadLevel(f"{side} price", p)
+        if not 0.0 <= sz < _INF or not _plain(s):
+            raise _BadLevel(f"{side} size", s)
+        append((px, sz))
+    return out
+
+
 def _checked(levels: RawLevels, side: str) -> dict[float, float]:
     """``price -> size`` for a snapshot side; raises :class:`_BadLevel` on the first bad level."""
-    out: dict[float, float] = {}
-    for p, s in levels:
-        px, sz = _num(p, f"{side} price"), _num(s, f"{side} size")
-        if not 0.0 < px < _INF:
-            raise _BadLevel(f"{side} price", p)
-        if not 0.0 <= sz < _INF:
-            raise _BadLevel(f"{side} size", s)
-        out[px] = sz  # the last occurrence of a price wins, as in a delta
+    out = dict(_levels(levels, side))  # the last occurrence of a price wins, as in a delta
     for px in [px for px, sz in out.items() if sz == 0.0]:
         del out[px]
     return out
 
 
-def _num(raw: str | float, field: str) -> float:
-    try:
-        return float(raw)
-    except (TypeError, ValueError):
-        raise _BadLevel(field, raw) from None
+def _header(u: object, seq: object, ts: object) -> None:
+    """A frame's update id (> 0), cross sequence and timestamp (>= 0) are whole numbers."""
+    if type(u) is not int or u < 1:
+        raise _BadLevel("u", u)
+    if type(seq) is not int or seq < 0:
+        raise _BadLevel("seq", seq)
+    if type(ts) is not int or ts < 0:
+        raise _BadLevel("ts", ts)
 
 
 class OrderBook:
@@ -105,13 +143,13 @@ class OrderBook:
     def apply_snapshot(self, bids: RawLevels, asks: RawLevels, u: int, seq: int = 0, ts: int = 0) -> bool:
         """Replace the book; returns False (and marks stale) if the snapshot is crossed or has a bad value."""
         try:
+            _header(u, seq, ts)
             b = _checked(bids, "bid")
             a = _checked(asks, "ask")
         except _BadLevel as bad:
             self._bids, self._asks = {}, {}
             self._best_bid = self._best_ask = None
-            self.update_id, self.seq, self.ts_ms = u, seq, ts
-            self._bad(bad, f"snapshot u={u}")
+            self._bad(bad, f"snapshot u={_shown(u)}")
             return False
         self._bids, self._asks = b, a
         self._best_bid = max(b) if b else None
@@ -128,33 +166,34 @@ class OrderBook:
         return True
 
     def apply_delta(self, bids: RawLevels, asks: RawLevels, u: int, seq: int = 0, ts: int = 0) -> bool:
-        """Apply one delta; returns True if applied, False if ignored or the book went stale."""
-        if u == 1:  # Bybit: the service restarted; this message is a full snapshot
+        """Apply one delta; returns True if applied, False if ignored or the book went stale.
+
+        A delta is checked whole before any level is applied: one bad value leaves the book as it
+        was (and stale), never half-updated.
+        """
+        if u == 1 and type(u) is int:  # Bybit: the service restarted; this message is a full snapshot
             return self.apply_snapshot(bids, asks, u, seq, ts)
         if self.stale:
+            return False
+        try:
+            _header(u, seq, ts)
+            b = _levels(bids, "bid")
+            a = _levels(asks, "ask")
+        except _BadLevel as bad:
+            self._bad(bad, f"delta u={_shown(u)}")
             return False
         if u != self.update_id + 1:
             self.gaps += 1
             self.mark_stale(f"sequence gap: expected u={self.update_id + 1}, got u={u}")
             return False
-        try:
-            return self._apply_levels(bids, asks, u, seq, ts)
-        except _BadLevel as bad:
-            self._bad(bad, f"delta u={u}")
-            return False
+        return self._apply_levels(b, a, u, seq, ts)
 
-    def _apply_levels(self, bids: RawLevels, asks: RawLevels, u: int, seq: int, ts: int) -> bool:
-        """Apply a delta's levels (continuity already checked); raises :class:`_BadLevel`."""
+    def _apply_levels(self, bids: list[Level], asks: list[Level], u: int, seq: int, ts: int) -> bool:
+        """Apply a delta's checked levels (continuity already checked)."""
         book = self._bids
         best = self._best_bid
         rescan = False
-        for p, s in bids:
-            px = _num(p, "bid price")
-            sz = _num(s, "bid size")
-            if not 0.0 < px < _INF:
-                raise _BadLevel("bid price", p)
-            if not 0.0 <= sz < _INF:
-                raise _BadLevel("bid size", s)
+        for px, sz in bids:
             if sz == 0.0:
                 if book.pop(px, None) is not None and px == best:
                     rescan = True
@@ -168,13 +207,7 @@ class OrderBook:
         book = self._asks
         best = self._best_ask
         rescan = False
-        for p, s in asks:
-            px = _num(p, "ask price")
-            sz = _num(s, "ask size")
-            if not 0.0 < px < _INF:
-                raise _BadLevel("ask price", p)
-            if not 0.0 <= sz < _INF:
-                raise _BadLevel("ask size", s)
+        for px, sz in asks:
             if sz == 0.0:
                 if book.pop(px, None) is not None and px == best:
                     rescan = True
@@ -221,16 +254,27 @@ class OrderBook:
 
     # --- dict path (pybit hands callbacks parsed dicts) --------------------------------------
     def apply_message(self, msg: Mapping[str, Any]) -> bool:
-        """Apply a parsed ``orderbook.*`` frame (dict); True if the book is usable afterwards."""
-        data = msg["data"]
-        if data.get("s", self.symbol) != self.symbol:
-            return False
+        """Apply a parsed ``orderbook.*`` frame (dict); True if the book is usable afterwards.
+
+        A frame that is not a snapshot or delta of this symbol with ``b``, ``a`` and ``u`` in its
+        ``data`` object is a bad value too: the book is marked stale (an update may be lost).
+        """
+        data = msg.get("data")
         kind = msg.get("type")
+        if type(data) is not dict:
+            return self._bad_frame("data", data)
+        if data.get("s", self.symbol) != self.symbol:
+            return self._bad_frame("s", data.get("s"))
+        if kind not in ("snapshot", "delta"):
+            return self._bad_frame("type", kind)
+        if "b" not in data or "a" not in data or "u" not in data:
+            return self._bad_frame("data", data)
         ts = msg.get("ts") or 0
-        if kind == "snapshot":
-            return self.apply_snapshot(data["b"], data["a"], data["u"], data.get("seq", 0), ts)
-        if kind == "delta":
-            return self.apply_delta(data["b"], data["a"], data["u"], data.get("seq", 0), ts)
+        apply = self.apply_snapshot if kind == "snapshot" else self.apply_delta
+        return apply(data["b"], data["a"], data["u"], data.get("seq", 0), ts)
+
+    def _bad_frame(self, field: str, raw: object) -> bool:
+        self._bad(_BadLevel(field, raw), "frame")
         return False
 
     def apply_frame(self, frame: Any) -> bool:
