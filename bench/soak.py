@@ -82,6 +82,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--restarts", action="store_true", help="kill -9 the engine at random moments")
     p.add_argument("--gen-s", type=float, nargs=2, default=(20.0, 60.0), metavar=("MIN", "MAX"))
     p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--panic-weight", type=float, default=MIX["panic"], help="share of panics in the mix")
     p.add_argument("--rate", type=float, default=20.0, help="sim market steps per second")
     p.add_argument("--run-dir", type=Path, default=None)
     return p.parse_args(argv)
@@ -97,12 +98,13 @@ def _cfg(a: argparse.Namespace, run_dir: Path, port: int, gen: int) -> dict[str,
         "state_out": str(run_dir / "engine-state.json"),
         "run_dir": str(run_dir),
         "workers": a.workers,
-        "mix": MIX,
+        "mix": MIX | {"panic": a.panic_weight},
         "pause_s": [0.05, 0.6],
         "risk": RISK,
         "breakers": {"daily_loss_limit": "50000"},
         "settle_s": 45.0,
         "converge_s": 30.0,
+        "sync_s": 16.0,
     }
 
 
@@ -256,14 +258,21 @@ def _lines(run: Run, cmds: list[Command], other: list[dict[str, Any]], stats: di
 
 
 def _rss_lines(run: Run) -> list[str]:
-    longest = max(run.gens, key=lambda g: g.rss[-1][0] - g.rss[0][0] if len(g.rss) > 1 else 0)
-    series = [(t, m) for t, m in longest.rss if t >= 20.0] or longest.rss
+    """Engine RSS growth over its longest generation (from 10 s after it was ready), and the sim's."""
     out = []
-    if len(series) > 1:
+    spans = []
+    for g in run.gens:
+        if g.ready_at is None:
+            continue
+        warm = g.ready_at - g.started + 10.0
+        series = [(t, m) for t, m in g.rss if t >= warm]
+        if len(series) > 1:
+            spans.append((series[-1][0] - series[0][0], g.gen, series))
+    if spans:
+        span, gen, series = max(spans)
+        out.append(f"soak_engine_rss_mib: {series[-1][1]:.1f} MiB (gen {gen})")
         grow = series[-1][1] - series[0][1]
-        span = (series[-1][0] - series[0][0]) / 60
-        out.append(f"soak_engine_rss_mib: {series[-1][1]:.1f} MiB (gen {longest.gen})")
-        out.append(f"soak_engine_rss_growth_mib: {grow:.1f} MiB over {span:.1f} min (gen {longest.gen})")
+        out.append(f"soak_engine_rss_growth_mib: {grow:.1f} MiB over {span / 60:.1f} min (gen {gen})")
     if len(run.sim_rss) > 1:
         out.append(f"soak_sim_rss_growth_mib: {run.sim_rss[-1] - run.sim_rss[0]:.1f} MiB")
     return out

@@ -404,14 +404,21 @@ async def _quiesce(ctx: Ctx, workers: list[asyncio.Task[None]], journal: str) ->
 
 
 async def _report(engine: Engine, cfg: dict[str, Any], out: Path) -> dict[str, Any]:
-    """Wait for the engine to see the outside cancel-all and a fresh account sync, then dump."""
+    """Wait for the engine to see the outside cancel-all, then dump its account.
+
+    It waits at least ``sync_s`` (one periodic account sync): a wallet or position message the
+    venue spoiled is refused and the previous value kept until the next sync, by design.
+    """
     t0 = time.monotonic()
     deadline = t0 + cfg["converge_s"]
+    converged = None
     while time.monotonic() < deadline:
-        if not any(o.is_open for o in engine.state.orders.values()):
+        if converged is None and not any(o.is_open for o in engine.state.orders.values()):
+            converged = time.monotonic() - t0
+        if converged is not None and time.monotonic() - t0 >= cfg["sync_s"]:
             break
         await asyncio.sleep(0.2)
-    converged = time.monotonic() - t0
+    converged = time.monotonic() - t0 if converged is None else converged
     state = _account_json(engine) | {"converge_s": round(converged, 2), "t": now_ms()}
     out.write_text(json.dumps(state, indent=1))
     return state
