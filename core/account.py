@@ -2,11 +2,20 @@
 
 All mutation happens on the event loop. Pushes from the private WebSocket and REST snapshots both
 land here; every method returns the events to publish, so callers never forget one.
+
+A REST snapshot races everything else: the venue may answer it before an order that is being
+placed right now reaches its matching engine, and a push sent before the snapshot may arrive after
+it. Timestamps cannot order these events (a placeholder's local creation time says nothing about
+when the venue processed the order, and the venue's clock is not ours), so the state counts what
+it hears: :meth:`AccountState.begin_snapshot` marks the moment a snapshot request is about to be
+sent, and only what the state had heard *before* that mark can be judged by the snapshot. An order
+acknowledged, or a position pushed, after the mark stays as it is until a later snapshot (or the
+venue's own word) settles it.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Collection
 from dataclasses import replace
 from decimal import Decimal
@@ -26,6 +35,9 @@ _STATUS_RANK = {
     OrderStatus.DEACTIVATED: 3,
 }
 
+MAX_FINISHED = 5000
+"""Orders the venue reported finished, remembered so an older snapshot cannot reopen them."""
+
 
 class AccountState:
     """Latest orders (by orderLinkId), positions (by symbol), balance and fills."""
@@ -39,11 +51,42 @@ class AccountState:
         self._exec_ids: set[str] = set()
         self.realised_today = ZERO
         self.fees_today = ZERO
+        self._seq = 0
+        self._heard: dict[str, int] = {}
+        """Open order key -> the mark at which the venue (or the ack) last spoke of it."""
+        self._pos_heard: dict[str, int] = {}
+        """Symbol -> the mark at which a position row for it was last adopted."""
+        self._finished: OrderedDict[str, None] = OrderedDict()
+        self._flat_ms: dict[str, int] = {}
+        """Symbol -> the venue time of the last flat row the venue sent for it."""
+
+    # --- snapshot ordering ----------------------------------------------------------------
+    def begin_snapshot(self) -> int:
+        """Call right before a REST snapshot request is sent; pass the mark to ``replace_*``.
+
+        Everything applied after this call is newer than (or as new as) what that snapshot can
+        show, so the snapshot cannot judge it.
+        """
+        self._seq += 1
+        return self._seq
+
+    def _finish(self, key: str) -> None:
+        self._finished[key] = None
+        self._finished.move_to_end(key)
+        while len(self._finished) > MAX_FINISHED:
+            self._finished.popitem(last=False)
 
     # --- orders ---------------------------------------------------------------------------
     def apply_order(self, order: Order, now_ms: int) -> list[Event]:
-        """Merge one order update; stale updates (lower status rank, less filled) are ignored."""
+        """Merge one order update; stale updates (lower status rank, less filled) are ignored.
+
+        An open update for an order the venue already reported finished (filled, cancelled,
+        rejected, deactivated: final on Bybit) is an older view, e.g. a snapshot the venue
+        answered before the order ended: ignored.
+        """
         key = order.order_link_id or order.order_id
+        if order.is_open and key in self._finished:
+            return []
         prev = self.orders.get(key)
         if prev is not None and (
             (order.updated_ms and prev.updated_ms and order.updated_ms < prev.updated_ms)
@@ -56,9 +99,13 @@ class AccountState:
             return []
         if order.is_open:
             self.orders[key] = order
+            self._heard[key] = self._seq
         else:
             self.orders.pop(key, None)
+            self._heard.pop(key, None)
             self.closed.append(order)
+            if order.updated_ms:  # the venue's word (local rejections carry no venue time)
+                self._finish(key)
         if prev == order:
             return []
         return [OrderUpdated(now_ms, order)]
@@ -67,32 +114,41 @@ class AccountState:
         self,
         orders: list[Order],
         now_ms: int,
-        snapshot_ms: int | None = None,
+        since: int,
         keep: Collection[str] = (),
     ) -> list[Event]:
-        """Adopt a REST snapshot of open orders taken at ``snapshot_ms``.
+        """Adopt a REST snapshot of open orders whose request was sent after mark ``since``.
 
-        Anything we thought open but the venue does not list is gone (filled or cancelled while
-        we were disconnected), unless it changed after the snapshot was taken (a push is newer
-        than the snapshot) or is in ``keep`` (being sent right now: its sender settles it).
+        An order we thought open but the venue does not list is gone (filled or cancelled while
+        we were not told), but only when all we knew of it was heard before ``since``: an order
+        acknowledged or pushed later may have reached the venue after the snapshot was taken. A
+        placeholder the venue never acknowledged (being sent, or its outcome unknown) and
+        anything in ``keep`` are never judged by a snapshot: their sender or the reconciliation
+        by orderLinkId settles them.
         """
         events: list[Event] = []
         seen = set()
         for o in orders:
             seen.add(o.order_link_id or o.order_id)
             events += self.apply_order(o, now_ms)
-        cutoff = now_ms if snapshot_ms is None else snapshot_ms
         stale = [
             k
             for k, o in self.orders.items()
-            # created_ms covers local placeholders, whose updated_ms is 0 until the venue speaks
-            if k not in seen and k not in keep and max(o.updated_ms, o.created_ms) < cutoff
+            if k not in seen
+            and k not in keep
+            and o.status is not OrderStatus.CREATED
+            and self._heard.get(k, 0) < since
         ]
         for key in stale:
             gone = replace(self.orders.pop(key), status=OrderStatus.CANCELLED, updated_ms=now_ms)
+            self._heard.pop(key, None)
             self.closed.append(gone)
             events.append(OrderUpdated(now_ms, gone))
         return events
+
+    def unacknowledged(self) -> list[Order]:
+        """Placeholders the venue never acknowledged (being sent, or their outcome unknown)."""
+        return [o for o in self.orders.values() if o.status is OrderStatus.CREATED]
 
     # --- fills ----------------------------------------------------------------------------
     def apply_fill(self, fill: Fill, now_ms: int) -> list[Event]:
@@ -114,31 +170,43 @@ class AccountState:
 
     # --- positions & balance --------------------------------------------------------------
     def apply_position(self, pos: Position, now_ms: int) -> list[Event]:
-        """Merge one position row (flat rows remove the symbol)."""
-        prev = self.positions.get(pos.symbol)
+        """Merge one position row from the venue (flat rows remove the symbol).
+
+        A row older (by the venue's time) than the one held, or an open row older than the flat
+        row the venue sent last, is an older view and ignored.
+        """
+        sym = pos.symbol
+        prev = self.positions.get(sym)
         if prev is not None and pos.updated_ms and prev.updated_ms and pos.updated_ms < prev.updated_ms:
             return []  # an older snapshot than what a push already told us
+        if prev is None and not pos.is_flat and pos.updated_ms and pos.updated_ms < self._flat_ms.get(sym, 0):
+            return []  # a snapshot taken before the position was closed
+        self._pos_heard[sym] = self._seq
         if pos.is_flat:
+            if pos.updated_ms:
+                self._flat_ms[sym] = max(pos.updated_ms, self._flat_ms.get(sym, 0))
             if prev is None:
                 return []
-            del self.positions[pos.symbol]
+            del self.positions[sym]
         else:
-            self.positions[pos.symbol] = pos
+            self.positions[sym] = pos
         if prev == pos:
             return []
         return [PositionUpdated(now_ms, pos)]
 
-    def replace_positions(
-        self, positions: list[Position], now_ms: int, snapshot_ms: int | None = None
-    ) -> list[Event]:
-        """Adopt a REST snapshot of all open positions taken at ``snapshot_ms`` (newer pushes win)."""
+    def replace_positions(self, positions: list[Position], now_ms: int, since: int) -> list[Event]:
+        """Adopt a REST snapshot of all open positions whose request was sent after mark ``since``.
+
+        A symbol the snapshot does not list is flat, unless a row for it was adopted after
+        ``since`` (a push newer than the snapshot). Listed rows merge like pushes.
+        """
         events: list[Event] = []
         live = {p.symbol for p in positions if not p.is_flat}
-        cutoff = now_ms if snapshot_ms is None else snapshot_ms
-        gone = [s for s, p in self.positions.items() if s not in live and p.updated_ms < cutoff]
+        gone = [s for s in self.positions if s not in live and self._pos_heard.get(s, 0) < since]
         for sym in gone:
-            flat = replace(self.positions[sym], side=None, size=ZERO, unrealised_pnl=ZERO, updated_ms=now_ms)
-            events += self.apply_position(flat, now_ms)
+            held = self.positions.pop(sym)
+            flat = replace(held, side=None, size=ZERO, unrealised_pnl=ZERO)
+            events.append(PositionUpdated(now_ms, flat))
         for p in positions:
             events += self.apply_position(p, now_ms)
         return events

@@ -52,6 +52,7 @@ from core.resilience.errors import VenueError
 from core.risk.context import RiskContext, summarize_open_orders
 from core.risk.preview import PreviewContext, preview_order
 from core.risk.sizing import error_preview
+from core.sent_times import SentTimes
 from core.store import MarketStore
 from core.venues.base import Venue
 from core.venues.bybit.feeds import BybitFeeds
@@ -114,7 +115,7 @@ class Engine(EngineRuntime):
         self.in_flight: set[str] = set()
         """orderLinkIds being sent right now (reconciliation leaves them alone)."""
         self._reconcile_task: asyncio.Task[None] | None = None
-        self._sent_at: dict[str, float] = {}
+        self._sent_at = SentTimes()
         self.started = False
         self.time_offset_ms: float | None = None
         self.venue_reachable = False

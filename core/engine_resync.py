@@ -40,6 +40,14 @@ class RecoveryTiming:
     """First and longest wait between attempts of the REST resync after a reconnect."""
     ack_timeout_s: float = 5.0
     """How long a rebuilt socket may take to have its subscriptions acknowledged."""
+    reconcile_backoff_s: tuple[float, float] = (2.0, 30.0)
+    """First and longest wait before the background reconciliation asks the venue again about
+    orders whose outcome is unknown (it keeps asking until each one is settled)."""
+    start_retry_s: tuple[float, float] = (1.0, 30.0)
+    """First and longest wait before a start-up request that failed after its retries is tried
+    again (each request on its own, so a flaky venue slows start-up down but cannot stop it)."""
+    start_patience_s: float = 600.0
+    """How long start-up keeps trying one request before it gives up and reports the failure."""
 
 
 class StreamResync:

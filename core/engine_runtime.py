@@ -21,7 +21,8 @@ from core.events import Connectivity, Event, Severity
 from core.market.candles import TIMEFRAMES
 from core.market.timerange import TimeRange
 from core.model import Fill, Instrument, Order, Position
-from core.resilience.errors import VenueError
+from core.resilience.breaker import CircuitOpen
+from core.resilience.errors import VenueError, should_retry
 from core.venues.bybit import parse
 from core.venues.bybit.feeds import BybitFeeds
 from core.venues.bybit.rest import set_clock_offset
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
     from core.failsafe import FailSafe
+    from core.sent_times import SentTimes
     from core.store import MarketStore
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ class EngineRuntime(EngineSupport):
     _resync: StreamResync | None = None
     _reconcile_task: asyncio.Task[None] | None
     _candle_task: asyncio.Task[None] | None = None
-    _sent_at: dict[str, float]
+    _sent_at: SentTimes
     _fees: dict[str, tuple[Decimal, Decimal]]
     _instruments: dict[str, Instrument]
     pnl_settling_since: int | None
@@ -77,8 +79,11 @@ class EngineRuntime(EngineSupport):
         except OSError as exc:
             self.log_line(f"metrics/health server not started: {exc}", Severity.WARN)
         await self._sync_time()
-        insts = await self.executor.call("instruments", lambda: self.venue.instruments(self.symbols))
-        self._instruments = {i.symbol: i for i in insts}
+        for sym in self.symbols:  # one request each: a flaky venue retries one symbol, not all
+            insts = await self._start_call(
+                f"instruments {sym}", "instruments", partial(self.venue.instruments, (sym,))
+            )
+            self._instruments |= {i.symbol: i for i in insts}
         missing = [s for s in self.symbols if s not in self._instruments]
         if missing:
             self.log_line(f"symbols not listed by the venue: {', '.join(missing)}", Severity.WARN)
@@ -88,11 +93,13 @@ class EngineRuntime(EngineSupport):
         except VenueError as err:
             self.log_line(f"fee rates unavailable ({err}); using defaults", Severity.WARN)
         for sym in self.symbols:
-            ticker = await self.executor.call("tickers", partial(self.venue.ticker, sym))
+            ticker = await self._start_call(f"ticker {sym}", "tickers", partial(self.venue.ticker, sym))
             if ticker is not None:
                 self.store.put_ticker(replace(ticker, ts_ms=ticker.ts_ms or self.now_ms()))
-        await self.refresh_account()
+        await self._start_call("account sync", "", self.refresh_account)
         await self.reconcile_journal()
+        if self.unchecked_orders:
+            self._schedule_reconcile()
         if feeds:
             self._resync = StreamResync(
                 resync=self._resync_stream,
@@ -117,6 +124,7 @@ class EngineRuntime(EngineSupport):
             self._reseed_candles()
         self._tasks.append(asyncio.create_task(self._housekeeping_loop(), name="engine-housekeeping"))
         self.started = True
+        self.obs.publish_health(self.health_snapshot())
         self.log_line(
             f"engine started: mode={self.settings.mode.value} venue={self.venue.rest_url} "
             f"symbols={','.join(self.symbols)}"
@@ -151,10 +159,38 @@ class EngineRuntime(EngineSupport):
         self.journal.close()
         self.started = False
 
+    async def _start_call(self, what: str, method: str, fn: Callable[[], Any]) -> Any:
+        """One start-up step, tried again with backoff until it works (each request already has
+        its own retries): sustained venue faults slow start-up down, visibly, but cannot stop it.
+
+        ``method`` names the venue method for the executor; ``""`` means ``fn`` is itself an
+        engine coroutine function (its requests are retried inside). A failure that retrying
+        cannot cure (a rejection such as a bad key) or one lasting ``start_patience_s`` is raised.
+        """
+        first, longest = self.recovery.start_retry_s
+        delay = first
+        give_up = self.clock.monotonic() + self.recovery.start_patience_s
+        while True:
+            try:
+                if not method:
+                    return await fn()
+                return await self.executor.call(method, fn)
+            except VenueError as err:
+                curable = isinstance(err, CircuitOpen) or should_retry(err, idempotent=True)
+                if not curable or self.clock.monotonic() + delay > give_up:
+                    raise
+                pause = max(delay, err.retry_in_s) if isinstance(err, CircuitOpen) else delay
+                self.log_line(f"start: {what} failed ({err}); trying again in {pause:.1f}s", Severity.WARN)
+                await asyncio.sleep(pause)
+                delay = min(delay * 2, longest)
+
     async def _sync_time(self) -> None:
-        before = self.now_ms()
-        server_ms = await self.executor.call("server_time", self.venue.server_time_ms)
-        after = self.now_ms()
+        async def measured() -> tuple[int, int, int]:  # one attempt: a retry's wait is no round trip
+            sent = self.now_ms()
+            server = await self.executor.call("server_time", self.venue.server_time_ms, attempts=1)
+            return sent, server, self.now_ms()
+
+        before, server_ms, after = await self._start_call("server time", "", measured)
         self.time_offset_ms = server_ms - (before + after) / 2
         self.venue_reachable = True
         if abs(self.time_offset_ms) > 500:
@@ -166,20 +202,28 @@ class EngineRuntime(EngineSupport):
 
     # --- account sync -------------------------------------------------------------------------
     async def refresh_account(self) -> tuple[list[Order], list[Position]]:
-        """REST snapshot of open orders, positions and balance, adopted as the truth."""
-        snapshot_ms = self.now_ms()
+        """REST snapshot of open orders, positions and balance, adopted as the truth.
+
+        Each request is marked (:meth:`core.account.AccountState.begin_snapshot`) just before it
+        goes out, so whatever the engine hears after that (an ack, a push) is never overruled by
+        a reply the venue may have produced earlier.
+        """
+        orders_since = self.state.begin_snapshot()
         orders = await self.executor.call("open_orders", self.venue.open_orders, bypass_breaker=True)
+        positions_since = self.state.begin_snapshot()
         positions = await self.executor.call("positions", self.venue.positions, bypass_breaker=True)
         balance = await self.executor.call("balance", self.venue.balance, bypass_breaker=True)
         now = self.now_ms()
-        events = self.state.replace_open_orders(orders, now, snapshot_ms, keep=self.in_flight)
-        events += self.state.replace_positions(positions, now, snapshot_ms)
+        events = self.state.replace_open_orders(orders, now, orders_since, keep=self.in_flight)
+        events += self.state.replace_positions(positions, now, positions_since)
         if balance is not None:
             events += self.state.apply_balance(balance, now)
             self.pnl_settling_since = None
         for ev in events:
             self.publish(ev)
         self._update_breakers()
+        if any(o.order_link_id not in self.in_flight for o in self.state.unacknowledged()):
+            self._schedule_reconcile()  # an unknown outcome no snapshot may judge: ask by id
         return orders, positions
 
     def _on_private_thread(self, topic: str, data: list[dict[str, Any]]) -> None:
@@ -291,7 +335,7 @@ class EngineRuntime(EngineSupport):
         if self._candle_task is not None and not self._candle_task.done():
             return
         self._candle_task = asyncio.create_task(self.seed_candles(), name="engine-candles")
-        self._tasks.append(self._candle_task)
+        self._track(self._candle_task)
 
     async def seed_candles(self, limit: int = CHART_HISTORY) -> None:
         """Chart history over REST for every symbol and timeframe (the kline stream pushes only
@@ -305,23 +349,44 @@ class EngineRuntime(EngineSupport):
                     continue
                 self.store.seed_candles(sym, tf, rows)
 
-    def _schedule_reconcile(self, delay_s: float = 2.0) -> None:
-        """Resolve unknown-outcome orders in the background once the venue answers again."""
+    def _schedule_reconcile(self, delay_s: float | None = None) -> None:
+        """Resolve unknown-outcome orders in the background, asking again with backoff until the
+        venue has answered for every one of them (then one account sync adopts the result)."""
         if self._reconcile_task is not None and not self._reconcile_task.done():
             return
+        first, longest = self.recovery.reconcile_backoff_s
+        wait = first if delay_s is None else delay_s
 
         async def later() -> None:
-            await asyncio.sleep(delay_s)
+            await asyncio.sleep(wait)
             try:
                 await self.reconcile_journal()
-                await self.refresh_account()
+                if not self.unchecked_orders:
+                    await self.refresh_account()
             except VenueError as err:
-                self.log_line(f"reconcile failed, retrying: {err}", Severity.WARN)
-                self._reconcile_task = None
-                self._schedule_reconcile(min(delay_s * 2, 30.0))
+                self.log_line(
+                    f"reconcile failed: {err}; retrying in {min(wait * 2, longest):.0f}s", Severity.WARN
+                )
+            except Exception:  # a bug must not end the asking: the orders would stay unknown
+                log.exception("reconcile raised unexpectedly; retrying")
+            else:
+                if not self.unchecked_orders:
+                    return
+                self.log_line(
+                    f"reconcile: {self.unchecked_orders} order(s) could not be checked; "
+                    f"asking again in {min(wait * 2, longest):.0f}s",
+                    Severity.WARN,
+                )
+            self._reconcile_task = None
+            self._schedule_reconcile(min(wait * 2, longest))
 
         self._reconcile_task = asyncio.create_task(later(), name="engine-reconcile")
-        self._tasks.append(self._reconcile_task)
+        self._track(self._reconcile_task)
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        """Keep ``task`` for :meth:`stop`; tasks that already ended cleanly are let go."""
+        self._tasks[:] = [t for t in self._tasks if not t.done() or (not t.cancelled() and t.exception())]
+        self._tasks.append(task)
 
     async def _resync_stream(self, stream: str) -> None:
         """The REST half of a reconnect (raises VenueError; :class:`StreamResync` retries it).

@@ -25,7 +25,15 @@ from core.observability.alerts import AlertState
 from core.observability.health import HealthSnapshot, evaluate_health, evaluate_readiness
 from core.observability.stack import ObservabilityStack
 from core.resilience.breaker import EndpointBreaker
-from core.resilience.errors import RateLimited, Rejected, TimestampError, Transient, Unknown, VenueError
+from core.resilience.errors import (
+    RateLimited,
+    Rejected,
+    TimestampError,
+    Transient,
+    Unknown,
+    VenueError,
+    is_api_failure,
+)
 from core.resilience.ratelimit import RateLimiter, group_for
 from core.resilience.retry import RetryPolicy
 from core.risk.breakers import BreakerBoard, BreakerChange, BreakerState
@@ -179,16 +187,23 @@ class EngineSupport:
         self._apply_breaker_changes(changes)
 
     def _on_api_result(self, endpoint: str, seconds: float, err: VenueError | None) -> None:
-        """Every REST outcome: feeds the API-failure breaker and the request metrics."""
-        now = self.now_ms()
+        """Every REST attempt: the request metrics (and proof that the venue answers)."""
         self.metrics.observe_request(endpoint, seconds, *ret_outcome(err))
-        # Only infrastructure failures count against the API breaker; a business rejection
-        # (bad qty, no balance) means the API is working.
-        if isinstance(err, Transient | Unknown):
+        if not isinstance(err, Transient | Unknown):
+            self.venue_reachable = True
+
+    def _on_call_result(self, endpoint: str, err: VenueError | None) -> None:
+        """Every venue call's final outcome, after its retries: feeds the api_failures breaker.
+
+        Only failures that reached the caller count (an attempt the retry policy absorbed does
+        not), and only infrastructure ones (:func:`~core.resilience.errors.is_api_failure`): a
+        business rejection means the API works, and 10006 with a reset time is back-pressure.
+        """
+        now = self.now_ms()
+        if is_api_failure(err):
             changes = self.breaker_board.record_api_failure(now, str(err))
         else:
             changes = self.breaker_board.record_api_success(now)
-            self.venue_reachable = True
         self._apply_breaker_changes(changes)
 
     def note_reconnect(self, stream: str) -> None:
@@ -217,6 +232,7 @@ class EngineSupport:
         breaker states, WebSocket message counts).
         """
         snap = self.health_snapshot()
+        self.obs.publish_health(snap)  # what /healthz answers from, off this loop
         health = evaluate_health(snap, max_feed_age_s=self.settings.risk.book_stale_s)
         self.metrics.set_health(health.ok)
         self._refresh_gauges(snap)
@@ -277,41 +293,31 @@ class EngineSupport:
         """Record a finished panic run."""
         self.metrics.panic_run(seconds, flat)
 
-    # --- start-up reconciliation ---------------------------------------------------------------
+    # --- reconciliation by orderLinkId ----------------------------------------------------------
+    unchecked_orders: int = 0
+    """Orders the last :meth:`reconcile_journal` could not ask the venue about (it is run again)."""
+
     async def reconcile_journal(self) -> list[str]:
-        """Compare intents the journal never saw settled with the venue; report every difference."""
+        """Ask the venue about every order whose outcome the engine does not know; report each one.
+
+        These are intents the journal never saw settled (a crash, a lost reply) and placeholders
+        the venue never acknowledged. An order the venue cannot be asked about now is counted in
+        :attr:`unchecked_orders` and stays open in the journal for the next run.
+        """
         differences: list[str] = []
-        for rec in self.journal.open_intents():
-            symbol, link = rec.symbol, rec.order_link_id
+        targets = [(rec.symbol, rec.order_link_id) for rec in self.journal.open_intents()]
+        listed = {link for _, link in targets}
+        targets += [
+            (o.symbol, o.order_link_id) for o in self.state.unacknowledged() if o.order_link_id not in listed
+        ]
+        unchecked = 0
+        for symbol, link in targets:
             if symbol not in self._instruments or link in self.in_flight:
                 continue
-            try:
-                order = await self.executor.call("open_orders", partial(self.venue.find_order, symbol, link))
-            except VenueError as err:
-                differences.append(f"{link}: could not check ({err})")
-                continue
-            if order is None:
-                msg = f"{link} ({symbol}): journaled intent never reached the venue"
-                placeholder = self.state.orders.get(link)
-                if placeholder is not None:
-                    gone = replace(
-                        placeholder, status=OrderStatus.REJECTED, reject_reason="never reached the venue"
-                    )
-                    for ev in self.state.apply_order(gone, self.now_ms()):
-                        self.publish(ev, wake=True)
-            else:
-                msg = f"{link} ({symbol}): on the venue as {order.status.value}, filled {order.filled_qty}"
-                for ev in self.state.apply_order(order, self.now_ms()):
-                    self.publish(ev, wake=True)
-            self.journal.record(
-                "reconcile",
-                symbol=symbol,
-                order_link_id=link,
-                found=order is not None,
-                resolved=True,
-                detail=msg,
-            )
+            msg, checked = await self._reconcile_one(symbol, link)
+            unchecked += not checked
             differences.append(msg)
+        self.unchecked_orders = unchecked
         differences += adopt_unknown_orders(self.journal, self.state.orders.values())
         if self.journal.recovery is not None and not self.started:
             self.log_line(self.journal.recovery.message(), Severity.ERROR)
@@ -320,6 +326,30 @@ class EngineSupport:
         if not differences:
             self.journal.record("reconcile", clean=True)
         return differences
+
+    async def _reconcile_one(self, symbol: str, link: str) -> tuple[str, bool]:
+        """Ask the venue for ``link``; adopt and journal its answer. (What was found, answered?)"""
+        try:
+            order = await self.executor.call("open_orders", partial(self.venue.find_order, symbol, link))
+        except VenueError as err:
+            return f"{link}: could not check ({err})", False
+        if order is None:
+            msg = f"{link} ({symbol}): journaled intent never reached the venue"
+            placeholder = self.state.orders.get(link)
+            if placeholder is not None:
+                gone = replace(
+                    placeholder, status=OrderStatus.REJECTED, reject_reason="never reached the venue"
+                )
+                for ev in self.state.apply_order(gone, self.now_ms()):
+                    self.publish(ev, wake=True)
+        else:
+            msg = f"{link} ({symbol}): on the venue as {order.status.value}, filled {order.filled_qty}"
+            for ev in self.state.apply_order(order, self.now_ms()):
+                self.publish(ev, wake=True)
+        self.journal.record(
+            "reconcile", symbol=symbol, order_link_id=link, found=order is not None, resolved=True, detail=msg
+        )
+        return msg, True
 
     # --- health ------------------------------------------------------------------------------
     @property

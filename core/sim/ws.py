@@ -113,6 +113,7 @@ class WsHub:
         self._private: dict[str, set[WsConn]] = {}
         self.conns: dict[str, WsConn] = {}
         self._ids = itertools.count(1)
+        self._delayed: deque[tuple[WsConn, bytes]] = deque()
         self.stats: dict[str, int] = {
             "msgs_sent": 0,
             "public_msgs": 0,
@@ -158,8 +159,23 @@ class WsHub:
                 msg_id = f"sim-{next(self._ids)}"
                 msg = {"id": msg_id, "topic": name, "creationTime": self._now_ms(), "data": items}
                 data = cache[name] = _dumps(msg)
-            self._push(conn, data)
+            self._push_private(conn, data)
             self.stats["private_msgs"] += 1
+
+    def _push_private(self, conn: WsConn, data: bytes) -> None:
+        """Push now, or after ``private_delay_ms`` (the ``slow private feed`` fault), in order."""
+        delay_ms = self._faults.spec.private_delay_ms
+        if not delay_ms and not self._delayed:
+            self._push(conn, data)
+            return
+        # Each timer releases the oldest held push, so the order holds whatever the timers do.
+        self._faults.counts["private_delayed"] += 1
+        self._delayed.append((conn, data))
+        asyncio.get_running_loop().call_later(delay_ms / 1000, self._release_delayed)
+
+    def _release_delayed(self) -> None:
+        if self._delayed:
+            self._push(*self._delayed.popleft())
 
     def _push(self, conn: WsConn, data: bytes) -> None:
         if conn.dead:
