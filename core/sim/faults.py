@@ -53,7 +53,7 @@ BAD_FIELDS = frozenset(
         "book",  # orderbook levels
         "p", "v",  # public trades
         "equity", "walletBalance", "totalAvailableBalance",  # wallet
-        "avgPrice", "entryPrice", "execPrice", "execQty", "price", "qty",  # positions, executions, orders
+        "avgPrice", "execPrice", "execQty", "price", "qty",  # positions, executions, orders
     }
 )  # fmt: skip
 """Fields ``bad_values`` spoils by default (``size`` and ``book_size`` only when named)."""
