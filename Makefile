@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck contracts pytest sim bench clean snapshot-update
+.PHONY: run test lint typecheck contracts pytest sim bench soak clean snapshot-update
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -39,6 +39,10 @@ snapshot-update: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/sim.py
+
+# The 30-minute chaos soak with kill -9 restarts (docs/reliability.md); `make test` runs a short one.
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py --minutes 30 --restarts --faults full --seed 30
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
