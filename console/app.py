@@ -414,6 +414,7 @@ class TradeConsoleApp(App[int]):
             self.install_screen(ticket, TICKET_SCREEN)
         elif ticket in self.screen_stack:
             return
+        ticket.taker_fee = self.engine.fee_rates(sym)[0]
         ticket.configure(
             sym,
             side,

@@ -128,6 +128,7 @@ class CommandPlanner:
             mark=ticker.mark_price if ticker else None,
             equity=acct.balance.equity if acct.balance else None,
             position=acct.positions.get(sym),
+            taker_fee=engine.fee_rates(sym)[0],
         )
 
     # --- orders -----------------------------------------------------------------------------

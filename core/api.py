@@ -115,6 +115,10 @@ class EngineAPI(Protocol):
         """Build and risk-check ``request`` without sending anything."""
         ...
 
+    def fee_rates(self, symbol: str) -> tuple[Decimal, Decimal]:
+        """The account's ``(taker, maker)`` fee rates for ``symbol``."""
+        ...
+
     async def place(self, request: OrderRequest) -> CommandResult:
         """Build, risk-check, journal and send one order."""
         ...

@@ -51,7 +51,7 @@ from core.panic import PanicRunner
 from core.resilience.errors import VenueError
 from core.risk.context import RiskContext, summarize_open_orders
 from core.risk.preview import PreviewContext, preview_order
-from core.risk.sizing import error_preview
+from core.risk.sizing import DEFAULT_MAKER_FEE, DEFAULT_TAKER_FEE, error_preview
 from core.sent_times import SentTimes
 from core.store import MarketStore
 from core.venues.base import Venue
@@ -225,13 +225,18 @@ class Engine(EngineRuntime):
         pos = self.state.positions.get(symbol)
         return pos.leverage if pos is not None else Decimal(10)
 
+    def fee_rates(self, symbol: str) -> tuple[Decimal, Decimal]:
+        """The account's ``(taker, maker)`` fee rates for ``symbol`` (Bybit's base tier until the
+        venue's own rates are loaded)."""
+        return self._fees.get(symbol, (DEFAULT_TAKER_FEE, DEFAULT_MAKER_FEE))
+
     def preview(self, request: OrderRequest) -> RiskPreview:
         """Build and risk-check ``request`` without sending anything."""
         built = self._build(request, link_id="preview")
         if isinstance(built, BuildError):
             return error_preview(request.symbol, request.qty, request.price, built)
         checks = self.risk_chain.evaluate(built, self.risk_context(request.symbol))
-        taker, maker = self._fees.get(request.symbol, (Decimal("0.00055"), Decimal("0.0002")))
+        taker, maker = self.fee_rates(request.symbol)
         book = self.store.book(request.symbol)
         ctx = PreviewContext(
             instrument=self._instruments[request.symbol],

@@ -37,6 +37,7 @@ from console.screens.ticket_form import (
 from console.screens.ticket_preview import preview_notes, preview_text
 from core.api import RiskPreview
 from core.model import Instrument, OrderRequest, Side
+from core.risk.sizing import DEFAULT_TAKER_FEE
 from widgets.choice import Choice
 from widgets.fmt import fmt_dec
 
@@ -82,6 +83,8 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
         self.initial_price = price
         self.initial_qty = qty
         self.equity = equity
+        self.taker_fee = DEFAULT_TAKER_FEE
+        """The account's taker rate for the symbol (risk sizing prices fees in and out at it)."""
         self.best_bid: Decimal | None = None
         self.best_ask: Decimal | None = None
         self.order: TicketOrder | None = None
@@ -247,7 +250,7 @@ class OrderTicket(ModalScreen[OrderRequest | None]):
             reduce_only=self.w_ro.value,
             post_only=self.w_po.value,
         )
-        market = TicketMarket(self.instrument, self.ref_price, self.equity)
+        market = TicketMarket(self.instrument, self.ref_price, self.equity, self.taker_fee)
         return build_request(self.symbol, self.side, fields, market)
 
     def _enable_fields(self) -> None:

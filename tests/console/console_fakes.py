@@ -208,6 +208,10 @@ class FakeEngine:
         """Nothing to disconnect."""
         self.stopped = True
 
+    def fee_rates(self, symbol: str) -> tuple[Decimal, Decimal]:
+        """Bybit's base-tier rates."""
+        return Decimal("0.00055"), Decimal("0.0002")
+
     def preview(self, request: OrderRequest) -> RiskPreview:
         """Notional/IM/fee from the request; max_order_notional is the one check that can block."""
         mark = MIDS[request.symbol]

@@ -189,3 +189,21 @@ async def test_an_alias_key_prefills_the_command_line_and_needs_enter() -> None:
         help_text = app.screen.help_text()
         assert "buy risk 0.5% stop -1%" in help_text and "command_line" in help_text
         assert "f2" not in help_text.split("ALIASES")[1]
+
+
+async def test_risk_sizing_prices_fees_at_the_accounts_own_taker_rate() -> None:
+    """The resolver takes the engine's fee rate for the symbol, not a hard-coded base tier: a
+    dearer taker rate sizes the same risk smaller."""
+    sizes = {}
+    for taker in (Decimal("0.00055"), Decimal("0.01")):
+        app = make_app()
+        fake(app).fee_rates = lambda symbol, t=taker: (t, Decimal("0.0002"))  # type: ignore[method-assign]
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press(*keys(":buy risk $200 stop 49000 @ 50000"))
+            screen = app.screen
+            assert isinstance(screen, CommandLine)
+            assert screen.plan is not None and screen.plan.ready, screen.plan
+            sizes[taker] = summary(app)
+    # $200 / (1000 move + 0.00055 x 99000 fees) = 0.189 ; at 1%: $200 / (1000 + 990) = 0.100
+    assert "BUY 0.189 BTCUSDT" in sizes[Decimal("0.00055")]
+    assert "BUY 0.1 BTCUSDT" in sizes[Decimal("0.01")] or "BUY 0.100 BTCUSDT" in sizes[Decimal("0.01")]

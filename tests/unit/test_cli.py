@@ -295,3 +295,15 @@ def test_script_exits_2_without_traceback(where: str, tmp_path: Path) -> None:
     assert f"--config: {missing} does not exist" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+def test_check_config_refuses_a_bad_alias_and_an_alias_on_a_console_key(tmp_path, capsys) -> None:
+    """[aliases] are checked with the command-line grammar before the console ever opens."""
+    from console.config_check import alias_problems
+    from core.config import load_settings
+
+    settings = load_settings(aliases={"f1": "buy 0,01", "b": "buy 0.01", "f2": "sell risk 1% stop -1%"})
+    problems = dict(alias_problems(settings))
+    assert set(problems) == {"aliases.f1", "aliases.b"}
+    assert "use . as the decimal point" in problems["aliases.f1"]
+    assert "already a console key" in problems["aliases.b"]
