@@ -58,14 +58,17 @@ class Order:
         """New, PartiallyFilled or Untriggered."""
         return self.status in OPEN_STATUSES
 
-    def to_dict(self, ws: bool = False) -> dict[str, object]:
-        """The REST order item (``ws=True`` adds the private-stream fields)."""
+    def to_dict(self, ws: bool = False, history: bool = False) -> dict[str, object]:
+        """The REST open-order item; ``history=True`` adds the order-history fields, ``ws=True`` the
+        private ``order`` topic's (each page's own field table: they differ)."""
         spec = self.spec
         leaves = self.leaves
         avg = spec.fmt_price_dec(self.cum_value / spec.qty(self.cum)) if self.cum else ""
         d: dict[str, object] = {
             "orderId": self.order_id,
             "orderLinkId": self.link_id,
+            "parentOrderLinkId": "",
+            "createType": self.create_type,
             "blockTradeId": "",
             "symbol": spec.symbol,
             "price": spec.fmt_px(self.price),
@@ -107,12 +110,15 @@ class Order:
             "updatedTime": str(self.updated_ms or self.created_ms),
             "cumFeeDetail": {"USDT": dstr(self.cum_fee)} if self.cum_fee else {},
         }
+        if ws or history:
+            d["slippageToleranceType"] = "UNKNOWN"
+            d["slippageTolerance"] = ""
+            d["rpiTakerAccess"] = False
+            d["rpiMatchedQty"] = "0"
+        if history:
+            d["extraFees"] = ""
         if ws:
             d["category"] = "linear"
-            d["parentOrderLinkId"] = ""
-            d["createType"] = self.create_type
             d["closedPnl"] = dstr(self.closed_pnl)
             d["feeCurrency"] = ""
-            d["slippageToleranceType"] = "UNKNOWN"
-            d["slippageTolerance"] = "0"
         return d

@@ -38,6 +38,8 @@ def ticker_fields(sm: SymbolMarket, now_ms: int) -> dict[str, str]:
         "indexPrice": spec.fmt_px(sm.index_tick()),
         "openInterest": spec.fmt_qty(oi_lots),
         "openInterestValue": dstr(spec.qty(oi_lots) * spec.px(last)),
+        "singleOpenInterest": spec.fmt_qty(oi_lots // 2),
+        "singleOpenInterestValue": dstr(spec.qty(oi_lots // 2) * spec.px(last)),
         "turnover24h": dstr(Decimal(turn) * spec.tick * spec.step),
         "volume24h": spec.fmt_qty(vol),
         "nextFundingTime": str(now_ms - now_ms % FUNDING_MS + FUNDING_MS),
@@ -46,10 +48,6 @@ def ticker_fields(sm: SymbolMarket, now_ms: int) -> dict[str, str]:
         "bid1Size": spec.fmt_qty(sm.book.bids.size(bb)) if bb is not None else "",
         "ask1Price": spec.fmt_px(ba) if ba is not None else "",
         "ask1Size": spec.fmt_qty(sm.book.asks.size(ba)) if ba is not None else "",
-        "deliveryTime": "",
-        "basisRate": "",
-        "deliveryFeeRate": "",
-        "predictedDeliveryPrice": "",
         "preOpenPrice": "",
         "preQty": "",
         "curPreListingPhase": "",
@@ -198,8 +196,8 @@ class PublicFeed:
         fp, fq = sm.spec.fmt_px, sm.spec.fmt_qty
         data = {
             "s": sm.spec.symbol,
-            "b": [[fp(t), fq(q)] for t, q in b],
-            "a": [[fp(t), fq(q)] for t, q in a],
+            "b": [[fp(t), fq(q) if q else "0"] for t, q in b],  # a deleted level is "0", as Bybit sends it
+            "a": [[fp(t), fq(q) if q else "0"] for t, q in a],
             "u": u,
             "seq": sm.book.seq,
         }
@@ -350,7 +348,18 @@ class PublicFeed:
         for s in items:
             f = ticker_fields(s, now)
             f.pop("tickDirection")
-            f.update({"basis": "", "basisRateYear": "", "deliveryTime": "0"})
+            # GET tickers lists the futures-only fields for every linear symbol ("" / "0" for a
+            # perpetual, as its example shows); the tickers topic leaves them out for perpetuals.
+            f.update(
+                {
+                    "basis": "",
+                    "basisRate": "",
+                    "basisRateYear": "",
+                    "deliveryFeeRate": "",
+                    "deliveryTime": "0",
+                    "predictedDeliveryPrice": "",
+                }
+            )
             out.append(f)
         return {"category": "linear", "list": out}
 
@@ -409,6 +418,7 @@ class PublicFeed:
                 "time": str(t.ts),
                 "isBlockTrade": False,
                 "isRPITrade": False,
+                "seq": str(t.seq),
             }
             for t in reversed(tape)
         ]

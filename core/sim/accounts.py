@@ -55,21 +55,22 @@ class Position:
         px = avg * (1 - f) if self.size > 0 else avg * (1 + f)
         return max(px, ZERO)
 
-    def to_dict(self, mark_tick: int, now_ms: int) -> dict[str, object]:
-        """The REST/WS position item."""
+    def to_dict(self, mark_tick: int, now_ms: int, ws: bool = False) -> dict[str, object]:
+        """The GET position/list item, or (``ws=True``) the private ``position`` topic's: the topic
+        has ``category`` and ``entryPrice`` where the REST list has ``avgPrice``."""
         spec = self.spec
         lots = abs(self.size)
         side = "" if self.size == 0 else ("Buy" if self.size > 0 else "Sell")
         avg = self.entry_value / spec.qty(lots) if lots else ZERO
         liq = self.liq_price()
         value = self.entry_value
-        return {
+        d: dict[str, object] = {
             "positionIdx": 0,
             "riskId": 1,
             "riskLimitValue": "2000000",
             "symbol": spec.symbol,
             "side": side,
-            "size": spec.fmt_qty(lots),
+            "size": spec.fmt_qty(lots) if lots else "0",
             "avgPrice": dstr(avg),
             "positionValue": dstr(value),
             "tradeMode": 0,
@@ -100,10 +101,12 @@ class Position:
             "sessionAvgPrice": "",
             "createdTime": str(self.created_ms or now_ms),
             "updatedTime": str(self.updated_ms or now_ms),
-            "openTime": str(self.created_ms) if lots else "0",
-            "category": "linear",
-            "entryPrice": dstr(avg),
+            "openTime": self.created_ms if lots else 0,
         }
+        if ws:
+            d["category"] = "linear"
+            d["entryPrice"] = d.pop("avgPrice")
+        return d
 
 
 @dataclass(slots=True)
@@ -303,6 +306,8 @@ def wallet_dict(acct: Account, marks: dict[str, int]) -> dict[str, object]:
         "collateralSwitch": True,
         "spotBorrow": "0",
         "availableToWithdraw": "",
+        "availableToBorrow": "",
+        "colRes": "0",
     }
     return {
         "accountType": "UNIFIED",

@@ -35,6 +35,8 @@ __all__ = ["SimError", "SimExchange"]
 PublicListener = Callable[[str, dict[str, object]], None]
 PrivateListener = Callable[[str, str, list[dict[str, object]]], None]
 PRIVATE_TOPICS = ("order", "execution", "position", "wallet")
+_WS_ONLY_EXEC = frozenset({"category", "execPnl", "isLeverage", "marketUnit"})
+"""Execution fields the private topic documents and GET /v5/execution/list does not."""
 Result = dict[str, object]
 
 
@@ -285,7 +287,8 @@ class SimExchange:
         pool = [o for o in acct.order_log if not o.is_open and start <= o.created_ms <= end]
         items = self._order_filter(acct, params, pool)
         items.sort(key=lambda o: (o.created_ms, o.seq), reverse=True)
-        page, nxt = paginate([o.to_dict() for o in items], params, limit_param(params, 20, 50))
+        rows = [o.to_dict(history=True) for o in items]
+        page, nxt = paginate(rows, params, limit_param(params, 20, 50))
         return {"category": "linear", "list": page, "nextPageCursor": nxt}
 
     def execution_list(self, api_key: str, params: Params) -> Result:
@@ -310,7 +313,7 @@ class SimExchange:
                 continue
             if et is not None and e["execType"] != et:
                 continue
-            out.append({k: v for k, v in e.items() if k != "category"})
+            out.append({k: v for k, v in e.items() if k not in _WS_ONLY_EXEC})
         page, nxt = paginate(out, params, limit_param(params, 50, 100))
         return {"category": "linear", "list": page, "nextPageCursor": nxt}
 
@@ -337,9 +340,6 @@ class SimExchange:
                 for s, p in acct.positions.items()
                 if p.size != 0 and settle == "USDT"
             ]
-        for r in rows:
-            r.pop("category", None)
-            r.pop("entryPrice", None)
         page, nxt = paginate(rows, params, limit_param(params, 20, 200))
         return {"category": "linear", "list": page, "nextPageCursor": nxt}
 
@@ -468,7 +468,6 @@ class SimExchange:
             "list": [
                 {
                     "symbol": s,
-                    "baseCoin": "",
                     "takerFeeRate": f"{TAKER_FEE:f}",
                     "makerFeeRate": f"{MAKER_FEE:f}",
                 }

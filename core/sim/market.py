@@ -42,6 +42,8 @@ class Trade:
     side: int
     trade_id: str
     direction: str
+    seq: int = 0
+    """The book's cross sequence when the trade printed."""
 
 
 @dataclass(slots=True)
@@ -92,7 +94,7 @@ class SymbolMarket:
         elif self.tick_direction == "MinusTick":
             self.tick_direction = "ZeroMinusTick"
         self.last_tick = tick
-        tr = Trade(ts, tick, lots, side, tid, self.tick_direction)
+        tr = Trade(ts, tick, lots, side, tid, self.tick_direction, self.book.seq)
         self.trades.append(tr)
         self.tape.append(tr)
         return tr

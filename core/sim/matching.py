@@ -89,7 +89,7 @@ class Matcher:
     def push_state(self, acct: Account, spec: InstrumentSpec) -> None:
         """Push the position and wallet items of ``acct``."""
         sm = self.gen.symbols[spec.symbol]
-        self.emit(acct.api_key, "position", acct.position(spec).to_dict(sm.mark_tick(), self.now))
+        self.emit(acct.api_key, "position", acct.position(spec).to_dict(sm.mark_tick(), self.now, ws=True))
         self.emit(acct.api_key, "wallet", wallet_dict(acct, self.marks()))
 
     def _push_order(self, o: Order) -> None:

@@ -93,7 +93,7 @@ def test_reduce_only_rules_110017(ex):
     assert code(order, ex, side="Buy", orderType="Market", qty="0.01", reduceOnly=True) == 110017
     # qty above the position is accepted but never flips the position.
     order(ex, side="Sell", orderType="Market", qty="0.05", reduceOnly="true")
-    assert position(ex)["size"] == "0.000"
+    assert position(ex)["size"] == "0"
 
 
 def test_reduce_only_with_tp_sl_is_rejected(ex):
