@@ -19,6 +19,8 @@ Spec syntax (CLI ``--faults``, ``SimSettings.faults``, ``POST /sim/admin/faults`
 ``http5xx_after=P`` the request IS processed, then the reply is replaced by a 5xx
 ``garble_after=P`` the request IS processed, then HTTP 200 carries a body that is not JSON
 ``ws_disconnect=X`` one-shot: close ``all`` WebSockets, or N of them (oldest first), now
+``private_delay_ms=N`` hold every private WebSocket push (order, execution, position, wallet)
+                   for N ms before it is sent (a slow private feed; pushes keep their order)
 ``stall_feed=A|B`` stop publishing public topics of symbols A and B (``*`` = all); REST keeps
                    working; lifting the stall re-sends a fresh snapshot to subscribers
 ``bad_values=P``   each REST reply and WebSocket message carrying an eligible field has every
@@ -73,6 +75,7 @@ _INT_KEYS = (
     "drop_after_next",
     "latency_ms",
     "jitter_ms",
+    "private_delay_ms",
 )
 
 
@@ -94,6 +97,7 @@ class FaultSpec:
     http5xx_after: float = 0.0
     garble_after: float = 0.0
     ws_disconnect: str = ""
+    private_delay_ms: int = 0
     stall_feed: frozenset[str] = field(default_factory=frozenset)
     bad_values: float = 0.0
     bad_value: str = ""
@@ -194,6 +198,7 @@ class FaultInjector:
             "ws_disconnect": 0,
             "stalled_msgs": 0,
             "bad_values": 0,
+            "private_delayed": 0,
         }
         self.spec = FaultSpec()
         self._rng = random.Random(seed)
