@@ -21,6 +21,13 @@ Spec syntax (CLI ``--faults``, ``SimSettings.faults``, ``POST /sim/admin/faults`
 ``ws_disconnect=X`` one-shot: close ``all`` WebSockets, or N of them (oldest first), now
 ``private_delay_ms=N`` hold every private WebSocket push (order, execution, position, wallet)
                    for N ms before it is sent (a slow private feed; pushes keep their order)
+``cursor_loop=A|B`` paged list replies on these REST paths (``*`` = all) always carry
+                   ``nextPageCursor`` = the first page's cursor: a client that follows it never ends
+``cursor_endless=A|B`` like ``cursor_loop``, but each reply's cursor is a new string (``page_0``,
+                   ``page_00``, ...) that still means the first page: no cursor ever repeats
+``page_flood=N``   paged list replies that hold items are padded to N items (copies with new ids),
+                   whatever ``limit`` was asked for
+``flood_paths=A|B`` the REST paths ``page_flood`` applies to (default: all)
 ``stall_feed=A|B`` stop publishing public topics of symbols A and B (``*`` = all); REST keeps
                    working; lifting the stall re-sends a fresh snapshot to subscribers
 ``bad_values=P``   each REST reply and WebSocket message carrying an eligible field has every
@@ -67,7 +74,9 @@ _PROB_KEYS = (
     "garble_after",
     "bad_values",
 )
-_SET_KEYS = ("stall_feed", "bad_fields", "bad_symbols")
+_SET_KEYS = ("stall_feed", "bad_fields", "bad_symbols", "cursor_loop", "cursor_endless", "flood_paths")
+_CASED_KEYS = ("bad_fields", "cursor_loop", "cursor_endless", "flood_paths")
+"""Set keys whose values keep their case (field names, REST paths); symbols are upper-cased."""
 _INT_KEYS = (
     "rate_limit_next",
     "http5xx_next",
@@ -76,6 +85,7 @@ _INT_KEYS = (
     "latency_ms",
     "jitter_ms",
     "private_delay_ms",
+    "page_flood",
 )
 
 
@@ -98,6 +108,10 @@ class FaultSpec:
     garble_after: float = 0.0
     ws_disconnect: str = ""
     private_delay_ms: int = 0
+    cursor_loop: frozenset[str] = field(default_factory=frozenset)
+    cursor_endless: frozenset[str] = field(default_factory=frozenset)
+    page_flood: int = 0
+    flood_paths: frozenset[str] = field(default_factory=frozenset)
     stall_feed: frozenset[str] = field(default_factory=frozenset)
     bad_values: float = 0.0
     bad_value: str = ""
@@ -152,7 +166,7 @@ class FaultSpec:
                         names = [str(s) for s in value]
                     else:
                         names = str(value).split("|")
-                    upper = key != "bad_fields"  # symbols are upper case; field names are not
+                    upper = key not in _CASED_KEYS
                     kwargs[key] = frozenset(
                         s.strip().upper() if upper else s.strip() for s in names if s.strip()
                     )
@@ -199,6 +213,8 @@ class FaultInjector:
             "stalled_msgs": 0,
             "bad_values": 0,
             "private_delayed": 0,
+            "cursor_loop": 0,
+            "page_flood": 0,
         }
         self.spec = FaultSpec()
         self._rng = random.Random(seed)
@@ -289,6 +305,28 @@ class FaultInjector:
         self.counts["bad_values"] += 1
         return out
 
+    def spoil_pages(self, path: str, result: Any) -> Any | None:
+        """A copy of a paged list reply (``list`` + ``nextPageCursor``) on ``path`` with its paging
+        broken by ``cursor_loop`` / ``page_flood``, or None when neither applies."""
+        s = self.spec
+        if not isinstance(result, dict) or "nextPageCursor" not in result:
+            return None
+        items = result.get("list")
+        loop = _on(s.cursor_loop, path) or _on(s.cursor_endless, path)
+        flood = s.page_flood if s.page_flood and _on(s.flood_paths or frozenset({"*"}), path) else 0
+        if not isinstance(items, list) or not (loop or (flood and items)):
+            return None
+        out = dict(result)
+        if loop:
+            self.counts["cursor_loop"] += 1
+            # The sim's cursor of the first page; zero-padded to a new string each time if endless.
+            zeros = 1 + (self.counts["cursor_loop"] % 1000 if _on(s.cursor_endless, path) else 0)
+            out["nextPageCursor"] = "page_" + "0" * zeros
+        if flood and items:
+            out["list"] = _flooded(items, flood)
+            self.counts["page_flood"] += 1
+        return out
+
     def stalled(self, symbol: str) -> bool:
         """True when public topics of ``symbol`` must not be published."""
         stall = self.spec.stall_feed
@@ -311,6 +349,23 @@ class FaultInjector:
     def without_action(self) -> FaultSpec:
         """The standing spec with the one-shot ``ws_disconnect`` action cleared."""
         return replace(self.spec, ws_disconnect="")
+
+
+def _on(paths: frozenset[str], path: str) -> bool:
+    return path in paths or "*" in paths
+
+
+def _flooded(items: list[Any], n: int) -> list[Any]:
+    """``items`` padded to ``n`` with copies whose ids are new (so no client can dedupe them away)."""
+    out = list(items)
+    for i in range(n - len(items)):
+        fake = copy.deepcopy(items[i % len(items)])
+        if isinstance(fake, dict):
+            for key in ("orderLinkId", "orderId", "execId"):
+                if key in fake:
+                    fake[key] = f"flood{i}-{fake[key]}"
+        out.append(fake)
+    return out
 
 
 def _poison(obj: Any, fields: frozenset[str], symbols: frozenset[str], token: str, symbol: str) -> int:

@@ -199,6 +199,8 @@ class RestHandler:
         self.ret_codes[code] += 1
         if faults.spec.bad_values and result is not None:
             result = faults.corrupt(request.path, result) or result
+        if (faults.spec.cursor_loop or faults.spec.cursor_endless or faults.spec.page_flood) and result:
+            result = faults.spoil_pages(request.path, result) or result
         if faults.active:
             after, status = faults.after_fault(write=route.method == "POST")
             if after == "drop":

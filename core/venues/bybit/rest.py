@@ -119,6 +119,11 @@ PYBIT_UNDECODABLE = 409
 NON_IDEMPOTENT = frozenset({"place"})
 """Venue methods that must never be blindly repeated (the executor resolves them by orderLinkId)."""
 
+MAX_PAGES = 200
+"""Most pages one listing follows. 200 pages of open orders (50 a page) is 10,000 orders, many
+times what an account trading a few symbols holds; a venue that keeps handing out new cursors
+beyond that is refused rather than followed."""
+
 
 def _reset_ms(headers: dict[str, str]) -> int | None:
     for k, v in headers.items():
@@ -153,6 +158,8 @@ class BybitVenue:
         self._now_ms: Callable[[], int] = now_ms or (lambda: time.time_ns() // 1_000_000)
         self.bad_data = bad_data or BadDataTracker()
         """Where bad values in replies are reported (the engine shares its tracker)."""
+        self.max_pages = MAX_PAGES
+        """Most pages one listing follows (:meth:`_listing`)."""
 
     # --- bad values in replies --------------------------------------------------------------
     def _report(self, method: str) -> Report:
@@ -324,23 +331,49 @@ class BybitVenue:
         return [i.get("orderLinkId", "") for i in res.get("list", [])]
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
-        """Every working order, following the cursor."""
-        params: dict[str, Any] = {"category": CATEGORY, "limit": 50}
+        """Every working order, following the cursor (bounded: :meth:`_listing`)."""
+        params: dict[str, Any] = {"category": CATEGORY}
         if symbol:
             params["symbol"] = symbol
         else:
             params["settleCoin"] = "USDT"
-        out: list[Order] = []
-        while True:
-            res = self.call("open_orders", **params).result
-            try:
-                out.extend(parse.order(i, self._report("open_orders")) for i in res.get("list", []))
-            except BadValue as bad:  # adopting the list without it would drop a live order
-                raise self._refused("open_orders", bad) from None
+        items = self._listing("open_orders", 50, params)
+        try:
+            return [parse.order(i, self._report("open_orders")) for i in items]
+        except BadValue as bad:  # adopting the list without it would drop a live order
+            raise self._refused("open_orders", bad) from None
+
+    def _listing(self, method: str, limit: int, params: dict[str, Any]) -> list[Any]:
+        """Every item of a cursor-paged list, within bounds a sound venue never breaks.
+
+        ``limit`` items a page (what is asked for, within Bybit's documented maximum for the
+        endpoint), at most :attr:`max_pages` pages, and each page's ``nextPageCursor`` one not
+        seen before in this listing. A reply breaking a bound is refused (reported as bad data,
+        failed as :class:`Transient`): a repeated cursor would be followed forever, and an
+        oversized page would be adopted as the account's truth.
+        """
+        query = {**params, "limit": limit}
+        items: list[Any] = []
+        cursors: set[str] = set()
+        for page in range(1, self.max_pages + 1):
+            res = self.call(method, **query).result
+            batch = res.get("list") or []
+            if not isinstance(batch, list):
+                raise self._refused(method, BadValue("list", type(batch).__name__, "is not a list"))
+            if len(batch) > limit:
+                why = f"items on page {page}: more than the {limit} asked for"
+                raise self._refused(method, BadValue("list", len(batch), why))
+            items.extend(batch)
             cursor = res.get("nextPageCursor")
-            if not cursor or not res.get("list"):
-                return out
-            params["cursor"] = cursor
+            if not cursor or not batch:
+                return items
+            if not isinstance(cursor, str) or cursor in cursors:
+                why = f"on page {page} was not a new cursor (a loop)"
+                raise self._refused(method, BadValue("nextPageCursor", cursor, why))
+            cursors.add(cursor)
+            query["cursor"] = cursor
+        why = f"still set after {self.max_pages} pages"
+        raise self._refused(method, BadValue("nextPageCursor", query["cursor"], why))
 
     def find_order(self, symbol: str, order_link_id: str, *, within: TimeRange | None = None) -> Order | None:
         """Look an order up by orderLinkId: open orders first, then closed ones in ``within``.
@@ -379,15 +412,7 @@ class BybitVenue:
         """Every item of a time-ranged list endpoint: 7-day chunks, each followed to its last cursor."""
         out: list[dict[str, Any]] = []
         for chunk in window.chunks():
-            query: dict[str, Any] = {"category": CATEGORY, "limit": limit, **params, **chunk.bybit_params()}
-            while True:
-                res = self.call(method, **query).result
-                items = res.get("list", [])
-                out.extend(items)
-                cursor = res.get("nextPageCursor")
-                if not cursor or not items:
-                    break
-                query["cursor"] = cursor
+            out.extend(self._listing(method, limit, {"category": CATEGORY, **params, **chunk.bybit_params()}))
         return out
 
     def executions(self, window: TimeRange, symbol: str | None = None) -> list[Fill]:
@@ -407,10 +432,10 @@ class BybitVenue:
         return self._paged("closed_pnl", window, 100, **extra)
 
     def positions(self) -> list[Position]:
-        """Every open position (settleCoin=USDT returns only non-zero rows)."""
-        res = self.call("positions", category=CATEGORY, settleCoin="USDT", limit=200).result
+        """Every open position (settleCoin=USDT returns only non-zero rows), following the cursor."""
+        items = self._listing("positions", 200, {"category": CATEGORY, "settleCoin": "USDT"})
         try:
-            return [parse.position(i, self._report("positions")) for i in res.get("list", [])]
+            return [parse.position(i, self._report("positions")) for i in items]
         except BadValue as bad:  # a position with an unreadable size is never guessed flat
             raise self._refused("positions", bad) from None
 
