@@ -238,8 +238,6 @@ class EngineRuntime(EngineSupport):
         now = self.now_ms()
         events: list[Event] = []
         for item in data:
-            if item.get("category", "linear") != "linear":
-                continue
             try:
                 events += self._apply_private_item(topic, item, now)
             except BadValue as bad:  # the venue's word is not adopted; the next REST sync covers it
@@ -250,7 +248,11 @@ class EngineRuntime(EngineSupport):
             self.publish(ev, wake=True)
         self._update_breakers()
 
-    def _apply_private_item(self, topic: str, item: dict[str, Any], now: int) -> list[Event]:
+    def _apply_private_item(self, topic: str, raw: Any, now: int) -> list[Event]:
+        """Adopt one push item; :class:`BadValue` (naming the field) when it cannot be trusted."""
+        item = parse.record(raw, topic)
+        if item.get("category", "linear") != "linear":
+            return []
         report = self.bad_data.reporter(topic)  # fields replaced, the record kept
         if topic == "order":
             order = parse.order(item, report)
@@ -264,8 +266,9 @@ class EngineRuntime(EngineSupport):
             )
             return self.state.apply_order(order, now)
         if topic == "execution":
+            fill = parse.fill(item, report)
             self.pnl_settling_since = self.pnl_settling_since or now
-            return self._take_fill(parse.fill(item), now)
+            return self._take_fill(fill, now)
         if topic == "position":
             pos = parse.position(item, report)
             prev = self.state.positions.get(pos.symbol)

@@ -6,6 +6,12 @@ pybit's stream socket dies for good when a callback raises, on a failed subscrib
 * every socket is built with ``callback_function=`` — pybit hands us raw frames and we run our
   own order book with ``u`` continuity checks (``core.market.orderbook``);
 * every callback is wrapped: an exception is logged and counted, never raised into pybit;
+* a frame that is not a JSON object is reported and dropped before pybit sees it (pybit's own
+  decoding raises, which makes it close the socket for good: one garbled frame, no feed);
+* a malformed frame (a topic that is not a string, ``data`` of the wrong type, a record with a bad
+  value, a record of a symbol other than its topic's) is reported to the bad-data tracker (a log
+  line, the ``trade_console_bad_values`` metric, ``/healthz``) and dropped; a book frame also
+  marks the book stale;
 * the callbacks only write the latest state into the :class:`~core.store.MarketStore` (books are
   published at most every ``publish_interval_s``) or hand private pushes to ``on_private``;
 * :meth:`BybitFeeds.check` is the watchdog: it marks silent books stale, rebuilds dead or gapped
@@ -20,17 +26,18 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from pybit.unified_trading import WebSocket
 
 from core.config import Settings
 from core.market.candles import TIMEFRAMES
 from core.market.orderbook import OrderBook
-from core.model import Side, Trade
+from core.model import Trade
 from core.observability.baddata import BadDataTracker
 from core.store import MarketStore
 from core.venues.bybit import parse
 from core.venues.bybit.parse import KLINE_INTERVALS, TIMEFRAME_OF
-from core.venues.values import BadValue, positive
+from core.venues.values import BadValue, integer, positive, text
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +47,49 @@ PUBLIC_SUBSCRIPTIONS = 4
 """Subscribe frames sent on the public socket: order books, tickers, trades, klines (all symbols each)."""
 
 
-def _ws_class(url: str) -> type[WebSocket]:
-    """A pybit WebSocket that always connects to ``url`` (the mode's endpoint, nothing else)."""
+def _log_bad_frame(bad: BadValue) -> None:
+    log.warning("websocket frame dropped: %s", bad)
+
+
+def _ws_class(url: str, bad_frame: Callable[[BadValue], None] = _log_bad_frame) -> type[WebSocket]:
+    """A pybit WebSocket that always connects to ``url`` (the mode's endpoint, nothing else) and
+    hands frames that are not JSON objects to ``bad_frame`` instead of raising in pybit."""
 
     class _PinnedWebSocket(WebSocket):
         def _connect(self, _template: str) -> None:
             super()._connect(url)
 
+        def _on_message(self, message: str | bytes) -> None:
+            try:
+                decoded = orjson.loads(message)
+            except orjson.JSONDecodeError:
+                bad_frame(BadValue("frame", message, "is not JSON"))
+                return
+            if not isinstance(decoded, dict):
+                bad_frame(BadValue("frame", message, "is not a JSON object"))
+                return
+            if not self._is_custom_pong(decoded):
+                self.callback(decoded)
+
     return _PinnedWebSocket
+
+
+def _trade(symbol: str, t: Any) -> Trade:
+    """One ``publicTrade`` item of ``symbol``'s topic; :class:`BadValue` naming the field otherwise."""
+    item = parse.record(t, "trade")
+    if item.get("s") != symbol:
+        raise BadValue("s", item.get("s"), f"is not the topic's symbol {symbol}")
+    if item.get("T") in (None, ""):
+        raise BadValue("T", item.get("T"), "is missing")
+    trade_id = item.get("i", "")
+    return Trade(
+        symbol=symbol,
+        side=parse.side_of(item.get("S"), "S"),
+        price=positive(item.get("p"), "p"),
+        qty=positive(item.get("v"), "v"),
+        ts_ms=integer(item.get("T"), "T"),
+        trade_id=str(trade_id) if isinstance(trade_id, int) else text(trade_id, "i"),
+    )
 
 
 class BybitFeeds:
@@ -135,7 +177,7 @@ class BybitFeeds:
         self._subscribed[which].clear()
         if which == "public":
             self._public_acks = 0
-            ws = _ws_class(self.settings.ws_public_url)(
+            ws = _ws_class(self.settings.ws_public_url, self._reporter("ws public"))(
                 channel_type="linear",
                 testnet=False,
                 callback_function=self._wrap(self._on_public_msg),
@@ -152,7 +194,7 @@ class BybitFeeds:
             self._private_auths = 0
             self._private_acks = 0
             key, secret = self.settings.credentials()
-            ws = _ws_class(self.settings.ws_private_url)(
+            ws = _ws_class(self.settings.ws_private_url, self._reporter("ws private"))(
                 channel_type="private",
                 testnet=False,
                 api_key=key,
@@ -164,6 +206,9 @@ class BybitFeeds:
             ws.execution_stream(self._unused)
             ws.position_stream(self._unused)
             ws.wallet_stream(self._unused)
+
+    def _reporter(self, stream: str, action: str = "frame dropped") -> Callable[[BadValue], None]:
+        return self.bad_data.reporter(stream, action)
 
     @staticmethod
     def _unused(_msg: dict[str, Any]) -> None:
@@ -195,6 +240,9 @@ class BybitFeeds:
                     self._on_state("public", "resync", "reconnected")
             return
         self.messages["public"] += 1
+        if not isinstance(topic, str):
+            self.bad_data.report("ws public", BadValue("topic", topic, "is not a string"), "frame dropped")
+            return
         kind, _, rest = topic.partition(".")
         if kind == "orderbook":
             symbol = rest.partition(".")[2]
@@ -202,7 +250,7 @@ class BybitFeeds:
         elif kind == "tickers":
             self._on_ticker(rest, msg)
         elif kind == "publicTrade":
-            self._on_trades(msg)
+            self._on_trades(rest, msg)
         elif kind == "kline":
             interval, _, symbol = rest.partition(".")
             self._on_kline(TIMEFRAME_OF.get(interval, ""), symbol, msg)
@@ -240,41 +288,52 @@ class BybitFeeds:
 
     def _on_ticker(self, symbol: str, msg: dict[str, Any]) -> None:
         """Merge a snapshot/delta and publish it; a merge with a bad value is not kept at all."""
-        data = msg.get("data") or {}
-        state = self._ticker_state.get(symbol)
-        merged = dict(data) if msg.get("type") == "snapshot" or state is None else {**state, **data}
-        merged.setdefault("symbol", symbol)
+        if symbol not in self.books:
+            return  # not subscribed: nothing of ours, and no state kept for it
         try:
-            ticker = parse.ticker(merged, int(msg.get("ts") or self._now_ms()))
+            data = parse.record(msg.get("data") or {}, "data")
+            if data.get("symbol", symbol) != symbol:
+                raise BadValue("symbol", data.get("symbol"), f"is not the topic's symbol {symbol}")
+            state = self._ticker_state.get(symbol)
+            merged = dict(data) if msg.get("type") == "snapshot" or state is None else {**state, **data}
+            merged["symbol"] = symbol
+            ticker = parse.ticker(merged, integer(msg.get("ts"), "ts", self._now_ms()))
         except BadValue as bad:  # the previous ticker (and merge state) stays
             self.bad_data.report(f"tickers.{symbol}", bad, "update dropped")
             return
         self._ticker_state[symbol] = merged
         self.store.put_ticker(ticker)
 
-    def _on_trades(self, msg: dict[str, Any]) -> None:
+    def _items(self, stream: str, msg: dict[str, Any]) -> list[Any]:
+        """The frame's ``data`` array; anything else is reported and gives nothing."""
+        data = msg.get("data")
+        if isinstance(data, list):
+            return data
+        self.bad_data.report(stream, BadValue("data", data, "is not an array"), "frame dropped")
+        return []
+
+    def _on_trades(self, symbol: str, msg: dict[str, Any]) -> None:
+        if symbol not in self.books:
+            return
         trades = []
-        for t in msg.get("data", []):
+        for t in self._items(f"publicTrade.{symbol}", msg):
             try:
-                trades.append(
-                    Trade(
-                        symbol=t["s"],
-                        side=Side(t["S"]),
-                        price=positive(t["p"], "p"),
-                        qty=positive(t["v"], "v"),
-                        ts_ms=int(t["T"]),
-                        trade_id=str(t.get("i", "")),
-                    )
-                )
+                trades.append(_trade(symbol, t))
             except BadValue as bad:  # one bad trade print must not drop the others
-                self.bad_data.report(f"publicTrade.{t.get('s', '?')}", bad, "trade dropped")
+                self.bad_data.report(f"publicTrade.{symbol}", bad, "trade dropped")
         self.store.put_trades(trades)
 
     def _on_kline(self, timeframe: str, symbol: str, msg: dict[str, Any]) -> None:
         if not timeframe or symbol not in self.books:
             return
-        for item in msg.get("data") or []:
-            self.store.put_candle(symbol, timeframe, parse.kline(item))
+        stream = f"kline.{KLINE_INTERVALS[timeframe]}.{symbol}"
+        for item in self._items(stream, msg):
+            try:
+                candle = parse.kline(item)
+            except BadValue as bad:  # the chart keeps the candle it had
+                self.bad_data.report(stream, bad, "candle dropped")
+                continue
+            self.store.put_candle(symbol, timeframe, candle)
 
     # --- private frames (pybit thread) ---------------------------------------------------
     def _on_private_msg(self, msg: dict[str, Any]) -> None:
@@ -299,9 +358,14 @@ class BybitFeeds:
                     self._resync_on_acks = True
             return
         self.messages["private"] += 1
+        if not isinstance(topic, str):
+            self.bad_data.report("ws private", BadValue("topic", topic, "is not a string"), "frame dropped")
+            return
         base = topic.split(".")[0]
         if base in PRIVATE_TOPICS:
-            self._on_private(base, list(msg.get("data") or []))
+            items = self._items(base, msg)
+            if items:
+                self._on_private(base, items)
 
     # --- watchdog (engine calls this periodically from a worker thread) ------------------
     def check(self) -> None:

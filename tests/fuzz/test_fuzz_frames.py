@@ -1,0 +1,272 @@
+"""Fuzz the WebSocket frame handlers: the feed's public handler and the engine's private pushes.
+
+Frames go to :meth:`BybitFeeds._on_public_msg` / ``_on_private_msg`` (what pybit calls with each
+parsed frame) and to :meth:`Engine._apply_private` (where the loop applies private pushes). Frames
+are realistic ones with fields spoiled, missing or of the wrong type, topics of symbols we never
+subscribed, records of another symbol than their topic, and ``data`` that is not an array. The
+handlers must never raise (pybit would close the socket for good), every drop must be counted by
+the bad-data tracker, and the state they keep must stay sound: finite numbers, books never crossed
+while trusted, nothing kept for symbols we do not trade, a position never flipped or flattened by
+a push that could not be read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.account import AccountState
+from core.config import load_settings
+from core.engine import Engine
+from core.market.candles import TIMEFRAMES
+from core.model import Position, Side
+from core.observability.baddata import BadDataTracker
+from core.store import MarketStore
+from core.venues.bybit import parse
+from core.venues.bybit.feeds import BybitFeeds
+from core.venues.values import BadValue
+from tests.fuzz.fuzzing import assert_sound, junk, mutated
+from tests.fuzz.test_fuzz_parse import EXECUTION, KLINE, ORDER, POSITION, TICKER, WALLET
+
+SYMBOLS = ("BTCUSDT", "ETHUSDT")
+BOOK = {"s": "BTCUSDT", "b": [["95000.0", "1.5"]], "a": [["95000.5", "2"]], "u": 7, "seq": 70}
+TRADE = {"T": 1767225600000, "s": "BTCUSDT", "S": "Buy", "v": "0.01", "p": "95000.5", "i": "t-1"}
+
+
+def make_feeds() -> BybitFeeds:
+    states: list[tuple[str, str, str]] = []
+    return BybitFeeds(
+        load_settings(metrics={"enabled": False}),
+        MarketStore(),
+        SYMBOLS,
+        on_private=lambda topic, items: None,
+        on_state=lambda *state: states.append(state),
+        now_ms=lambda: 1767225600000,
+        publish_interval_s=0.0,
+        bad_data=BadDataTracker(),
+    )
+
+
+@st.composite
+def public_frame(draw: st.DrawFn) -> Any:
+    symbol = draw(st.sampled_from([*SYMBOLS, "BTCUSDT", "DOGEUSDT"]))
+    kind = draw(st.sampled_from(["orderbook", "tickers", "publicTrade", "kline", "control", "junk"]))
+    if kind == "control":
+        return {"op": draw(st.sampled_from(["subscribe", "pong", junk])), "success": draw(junk)}
+    if kind == "junk":
+        return {"topic": draw(junk), "data": draw(junk)}
+    if kind == "orderbook":
+        topic, data = f"orderbook.50.{symbol}", draw(mutated({**BOOK, "s": symbol}))
+    elif kind == "tickers":
+        topic, data = f"tickers.{symbol}", draw(mutated({**TICKER, "symbol": symbol}))
+    elif kind == "publicTrade":
+        topic, data = f"publicTrade.{symbol}", [draw(mutated({**TRADE, "s": symbol}, ("s",)))]
+    else:
+        interval = draw(st.sampled_from(["1", "5", "15", "60", "3"]))
+        topic, data = f"kline.{interval}.{symbol}", [draw(mutated(KLINE))]
+    if draw(st.integers(0, 20)) == 0:
+        data = draw(junk)  # data of the wrong type altogether
+    frame = {"topic": topic, "type": draw(st.sampled_from(["snapshot", "delta"])), "ts": 1767225600000}
+    frame["data"] = data
+    return frame
+
+
+def check_store(feeds: BybitFeeds) -> None:
+    store = feeds.store
+    assert set(store.tickers()) <= set(SYMBOLS)
+    assert set(feeds._ticker_state) <= set(SYMBOLS)
+    for sym in SYMBOLS:
+        assert_sound(store.ticker(sym), f"ticker {sym}")
+        assert_sound(store.trades(sym), f"trades {sym}")
+        for tf in TIMEFRAMES:
+            assert_sound(store.candles(sym, tf), f"candles {sym} {tf}")
+        view = store.book(sym)
+        if view is not None:
+            assert_sound(view, f"book {sym}")
+            if not view.stale and view.bids and view.asks:
+                assert view.bids[0].price < view.asks[0].price
+    assert store.trades("DOGEUSDT") == []
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(public_frame(), min_size=1, max_size=12))
+def test_public_frames_never_raise_and_keep_the_store_sound(frames: list[Any]) -> None:
+    feeds = make_feeds()
+    for frame in frames:
+        feeds._on_public_msg(frame)  # raises nothing: pybit would close the socket
+        check_store(feeds)
+    assert feeds.callback_errors == 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["order", "execution", "position", "wallet", "greeks"]), junk)
+def test_private_frames_with_any_data_never_raise(topic: str, data: Any) -> None:
+    feeds = make_feeds()
+    got: list[tuple[str, list[Any]]] = []
+    feeds._on_private = lambda t, items: got.append((t, items))
+    feeds._on_private_msg({"topic": topic, "data": data})
+    feeds._on_private_msg({"topic": data, "data": []})
+    for _, items in got:
+        assert isinstance(items, list) and items
+
+
+@pytest.mark.parametrize(
+    ("frame", "stream", "field"),
+    [
+        # Before the fix each of these raised inside the callback (dropped without a metric) or,
+        # for the symbol mismatches, stored another symbol's data under the topic's name.
+        ({"topic": "publicTrade.BTCUSDT", "data": [{**TRADE, "S": "Hold"}]}, "publicTrade.BTCUSDT", "S"),
+        ({"topic": "publicTrade.BTCUSDT", "data": [{**TRADE, "T": "later"}]}, "publicTrade.BTCUSDT", "T"),
+        ({"topic": "publicTrade.BTCUSDT", "data": [{**TRADE, "s": "ETHUSDT"}]}, "publicTrade.BTCUSDT", "s"),
+        ({"topic": "publicTrade.BTCUSDT", "data": {"p": "1"}}, "publicTrade.BTCUSDT", "data"),
+        ({"topic": "tickers.BTCUSDT", "type": "snapshot", "data": ["x"]}, "tickers.BTCUSDT", "data"),
+        (
+            {"topic": "tickers.BTCUSDT", "type": "snapshot", "data": {**TICKER, "symbol": "ETHUSDT"}},
+            "tickers.BTCUSDT",
+            "symbol",
+        ),
+        (
+            {"topic": "tickers.BTCUSDT", "type": "snapshot", "ts": "x", "data": TICKER},
+            "tickers.BTCUSDT",
+            "ts",
+        ),
+        ({"topic": "kline.1.BTCUSDT", "data": [{**KLINE, "close": "NaN"}]}, "kline.1.BTCUSDT", "close"),
+        ({"topic": "kline.1.BTCUSDT", "data": [{**KLINE, "start": None}]}, "kline.1.BTCUSDT", "start"),
+        ({"topic": 5, "data": []}, "ws public", "topic"),
+    ],
+)
+def test_a_malformed_public_frame_is_counted_and_dropped(
+    frame: dict[str, Any], stream: str, field: str
+) -> None:
+    feeds = make_feeds()
+    seen: list[tuple[str, str]] = []
+    feeds.bad_data.on_bad = lambda s, f: seen.append((s, f))
+    feeds._on_public_msg(frame)
+    assert seen == [(stream, field)]
+    assert stream in feeds.bad_data.recent()
+    check_store(feeds)
+
+
+def test_tickers_of_symbols_we_do_not_trade_keep_no_state() -> None:
+    """Before the fix every symbol a venue named got a merge state and a store entry, unbounded."""
+    feeds = make_feeds()
+    for i in range(50):
+        feeds._on_public_msg(
+            {"topic": f"tickers.X{i}USDT", "type": "snapshot", "data": {**TICKER, "symbol": f"X{i}"}}
+        )
+    assert feeds._ticker_state == {} and feeds.store.tickers() == {}
+
+
+# --- private pushes through the engine ----------------------------------------------------------
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """An engine that is not started: pushes are applied exactly as the loop applies them."""
+    eng = Engine(load_settings(journal={"path": str(tmp_path / "j.db")}, metrics={"enabled": False}))
+    try:
+        yield eng
+    finally:
+        eng.journal.close()
+
+
+PUSHES: dict[str, dict[str, Any]] = {
+    "order": ORDER,
+    "execution": EXECUTION,
+    "position": POSITION,
+    "wallet": WALLET,
+}
+
+
+@st.composite
+def pushes(draw: st.DrawFn) -> tuple[str, list[Any]]:
+    topic = draw(st.sampled_from(sorted(PUSHES)))
+    items = draw(st.lists(mutated(PUSHES[topic], ("category",)), min_size=1, max_size=3))
+    return topic, items
+
+
+def sound_account(engine: Engine) -> None:
+    state = engine.state
+    assert_sound(state.balance, "balance")
+    for sym, pos in state.positions.items():
+        assert_sound(pos, f"position {sym}")
+        assert pos.size > 0 and pos.side is not None
+    for key, order in state.orders.items():
+        assert key and order.is_open
+        assert_sound(order, f"order {key}")
+    assert_sound(list(state.fills), "fills")
+    assert state.realised_today.is_finite() and state.fees_today.is_finite()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(pushes(), min_size=1, max_size=8))
+def test_private_pushes_are_adopted_sound_or_dropped_and_counted(
+    engine: Engine, stream: list[tuple[str, list[Any]]]
+) -> None:
+    engine.state = AccountState()  # examples share the engine; each starts from one account
+    engine.state.apply_position(_short(), 0)  # the account holds a short; spoiled pushes must not flip it
+    readable = AccountState()
+    readable.apply_position(_short(), 0)
+    for topic, items in stream:
+        engine._apply_private(topic, items)
+        sound_account(engine)
+        if topic == "position":  # exactly the pushes that can be read are adopted
+            for item in items:
+                if isinstance(item, dict) and item.get("category", "linear") != "linear":
+                    continue  # another product's push: not ours
+                try:
+                    readable.apply_position(parse.position(item, lambda bad: None), 0)
+                except BadValue:
+                    continue
+            assert engine.state.positions == readable.positions
+
+
+def _short() -> Position:
+    return parse.position(dict(POSITION, updatedTime="1"))
+
+
+@pytest.mark.parametrize(
+    ("topic", "item", "field"),
+    [
+        # Before the fix: AttributeError on a non-object item (logged as an engine failure, no
+        # metric); a side of "Short" or a garbled size took the short for flat; "isMaker": "false"
+        # became a maker fill; a fill without execId made every later one look like a duplicate.
+        ("position", ["not", "an", "object"], "position"),
+        ("position", {**POSITION, "side": "Short"}, "side"),
+        ("position", {**POSITION, "size": "-0.02"}, "size"),
+        ("execution", {**EXECUTION, "execId": ""}, "execId"),
+        ("order", {**ORDER, "createdTime": "yesterday"}, "createdTime"),
+        ("wallet", {**WALLET, "coin": "USDT"}, "coin"),
+    ],
+)
+def test_a_bad_push_is_dropped_by_field_and_the_position_stays(
+    engine: Engine, topic: str, item: Any, field: str
+) -> None:
+    engine.state.apply_position(_short(), 0)
+    seen: list[tuple[str, str]] = []
+    engine.bad_data.on_bad = lambda s, f: seen.append((s, f))
+    engine._apply_private(topic, [item])
+    assert seen == [(topic, field)]
+    pos = engine.state.positions["BTCUSDT"]
+    assert pos.side is Side.SELL and pos.size == Decimal("0.020")
+
+
+def test_an_execution_with_a_bad_maker_flag_is_kept_and_reported(engine: Engine) -> None:
+    engine._apply_private("execution", [{**EXECUTION, "isMaker": "false"}])
+    [fill] = engine.state.fills
+    assert fill.is_maker is False and "execution" in engine.bad_data.recent()
+
+
+def test_duplicate_and_reordered_pushes_change_nothing(engine: Engine) -> None:
+    """The same execution twice counts once; an older order push never undoes a newer one."""
+    engine._apply_private("execution", [EXECUTION, EXECUTION])
+    assert len(engine.state.fills) == 1
+    newer = {**ORDER, "orderStatus": "PartiallyFilled", "cumExecQty": "0.005", "updatedTime": "1767225600009"}
+    engine._apply_private("order", [newer, ORDER])
+    assert engine.state.orders["tc-1"].filled_qty == Decimal("0.005")
