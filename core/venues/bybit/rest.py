@@ -43,7 +43,7 @@ from core.resilience.errors import (
 from core.venues.base import RestReply
 from core.venues.bybit import parse
 from core.venues.bybit.parse import KLINE_INTERVALS
-from core.venues.values import BadValue, Report
+from core.venues.values import BadValue, Report, integer, text
 
 log = logging.getLogger(__name__)
 
@@ -238,14 +238,20 @@ class BybitVenue:
     def server_time_ms(self) -> int:
         """The venue's clock in ms."""
         res = self.call("server_time").result
-        return int(res["timeNano"]) // 1_000_000 if res.get("timeNano") else int(res["timeSecond"]) * 1000
+        try:
+            nano = integer(res.get("timeNano"), "timeNano")
+            if nano:
+                return nano // 1_000_000
+            return positive_int(res.get("timeSecond"), "timeSecond") * 1000
+        except BadValue as bad:  # a clock we cannot read is no clock to sign with
+            raise self._refused("server_time", bad) from None
 
     def instruments(self, symbols: tuple[str, ...]) -> list[Instrument]:
         """Instruments for ``symbols``."""
         out: list[Instrument] = []
         for sym in symbols:
             res = self.call("instruments", category=CATEGORY, symbol=sym).result
-            for item in res.get("list", []):
+            for item in self._rows("instruments", res):
                 try:
                     out.append(parse.instrument(item))
                 except BadValue as bad:  # an instrument with a NaN tick size is not tradable
@@ -256,11 +262,12 @@ class BybitVenue:
         """(taker, maker) per symbol."""
         res = self.call("fee_rates", category=CATEGORY).result
         out: dict[str, tuple[Decimal, Decimal]] = {}
-        for i in res.get("list", []):
+        for i in self._rows("fee_rates", res):
             try:
-                out[i["symbol"]] = (
-                    parse.dec(i.get("takerFeeRate"), field="takerFeeRate"),
-                    parse.dec(i.get("makerFeeRate"), field="makerFeeRate"),
+                item = parse.record(i, "fee rate")
+                out[parse.symbol_of(item)] = (
+                    parse.dec(item.get("takerFeeRate"), field="takerFeeRate"),
+                    parse.dec(item.get("makerFeeRate"), field="makerFeeRate"),
                 )
             except BadValue as bad:  # the engine's default fees stand in for this symbol
                 self._dropped("fee_rates", bad)
@@ -328,7 +335,13 @@ class BybitVenue:
         else:
             params["settleCoin"] = "USDT"
         res = self.call("cancel_all", **params).result
-        return [i.get("orderLinkId", "") for i in res.get("list", [])]
+        out: list[str] = []
+        for i in self._rows("cancel_all", res):
+            try:  # the orders are cancelled either way: an unreadable id only goes unlisted
+                out.append(text(parse.record(i, "cancelled order").get("orderLinkId"), "orderLinkId"))
+            except BadValue as bad:
+                self._dropped("cancel_all", bad)
+        return out
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         """Every working order, following the cursor (bounded: :meth:`_listing`)."""
@@ -442,8 +455,8 @@ class BybitVenue:
     def position(self, symbol: str) -> Position | None:
         """One symbol's position row (present even when flat)."""
         res = self.call("positions", category=CATEGORY, symbol=symbol).result
-        items = res.get("list", [])
         try:
+            items = parse.rows(res)
             return parse.position(items[0], self._report("positions")) if items else None
         except BadValue as bad:
             raise self._refused("positions", bad) from None
@@ -451,8 +464,8 @@ class BybitVenue:
     def balance(self) -> Balance | None:
         """The USDT balance of the unified account."""
         res = self.call("balance", accountType="UNIFIED", coin="USDT").result
-        items = res.get("list", [])
         try:
+            items = parse.rows(res)
             return parse.balance(items[0]) if items else None
         except BadValue as bad:  # None: the engine keeps the balance it had
             self._dropped("balance", bad)
@@ -471,15 +484,31 @@ class BybitVenue:
         """Kline history for the chart, oldest first (``timeframe`` is one of ``TIMEFRAMES``)."""
         interval = KLINE_INTERVALS[timeframe]
         res = self.call("kline", category=CATEGORY, symbol=symbol, interval=interval, limit=limit).result
-        return parse.kline_rows(res.get("list", []))
+        dropped = self.bad_data.reporter(f"rest {self.endpoint_of('kline')}", "candle dropped")
+        return parse.kline_rows(self._rows("kline", res), dropped)
 
     def ticker(self, symbol: str) -> Ticker | None:
         """The REST ticker for ``symbol``."""
         reply = self.call("tickers", category=CATEGORY, symbol=symbol)
-        items = reply.result.get("list", [])
-        ts = int(reply.result.get("time") or 0)
         try:
+            items = parse.rows(reply.result)
+            ts = integer(reply.result.get("time"), "time")
             return parse.ticker(items[0], ts) if items else None
         except BadValue as bad:  # None: the store keeps the ticker it had
             self._dropped("tickers", bad)
             return None
+
+    def _rows(self, method: str, result: Any) -> list[Any]:
+        """``result["list"]`` of a ``method`` reply; a list that is not an array refuses the reply."""
+        try:
+            return parse.rows(result)
+        except BadValue as bad:
+            raise self._refused(method, bad) from None
+
+
+def positive_int(raw: Any, field: str) -> int:
+    """A whole number > 0 (a clock reading); :class:`BadValue` when missing, zero or not one."""
+    value = integer(raw, field)
+    if value <= 0:
+        raise BadValue(field, raw, "is missing" if raw in (None, "") else "is not positive")
+    return value
