@@ -223,6 +223,37 @@ def classify(
     return None
 
 
+def malformed_reply(detail: str, *, endpoint: str = "", idempotent: bool = True) -> VenueError:
+    """A reply that arrived but is not Bybit's envelope (a JSON list, a non-integer ``retCode``, no
+    ``retMsg`` beside an error code, a ``result`` that is not an object, an undecodable body).
+
+    The venue may well have acted on the request, so a non-idempotent call gets :class:`Unknown`
+    (resolve by ``orderLinkId``) and an idempotent one a retryable :class:`Transient`.
+    """
+    message = f"malformed reply: {detail}"
+    if idempotent:
+        return Transient(message, endpoint=endpoint)
+    return Unknown(message, endpoint=endpoint)
+
+
+def maybe_processed(err: VenueError) -> bool:
+    """True when the venue may have acted on the request although no usable answer came back."""
+    return isinstance(err, Unknown) or (isinstance(err, Transient) and err.sent)
+
+
+def is_api_failure(err: VenueError | None) -> bool:
+    """Whether a call's *final* outcome, after its retries, counts as a failure of the venue's API.
+
+    Infrastructure failures do (timeouts, resets, 5xx, 10000/10016, unreadable replies). A 10006
+    that came with a reset time is back-pressure the limiter and the retry policy handle, not a
+    failure; one without any reset time does count. Business rejections, 10002 (our clock) and a
+    call stopped by an open circuit (already counted by the failures that opened it) do not.
+    """
+    if isinstance(err, RateLimited):
+        return err.reset_ms is None
+    return isinstance(err, Transient | Unknown)
+
+
 def should_retry(err: VenueError, idempotent: bool) -> bool:
     """The retry rule: rate limits and timestamp errors always; transient failures only if idempotent."""
     if err.retryable_always:

@@ -7,7 +7,7 @@ the same for every exchange.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
@@ -96,6 +96,13 @@ class Venue(Protocol):
 
     def find_order(self, symbol: str, order_link_id: str) -> Order | None:
         """Look an order up by its client id, open or closed; None when the venue never saw it."""
+        ...
+
+    def order_lookups(
+        self, symbol: str, order_link_id: str
+    ) -> Sequence[tuple[str, Callable[[], Order | None]]]:
+        """The requests :meth:`find_order` makes, as ``(venue method, request)`` in order, so the
+        engine can retry each one on its own; the first that returns an order answers."""
         ...
 
     def executions(self, window: TimeRange, symbol: str | None = None) -> list[Fill]:

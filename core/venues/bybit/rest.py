@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import requests
@@ -34,11 +35,11 @@ from core.model import Balance, Fill, Instrument, Order, Position, Ticker
 from core.observability.baddata import BadDataTracker
 from core.resilience.errors import (
     Transient,
-    Unknown,
     VenueError,
     classify_exception,
     classify_http_status,
     classify_ret_code,
+    malformed_reply,
 )
 from core.venues.base import RestReply
 from core.venues.bybit import parse
@@ -138,6 +139,35 @@ def _headers(raw: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in dict(raw).items()}
 
 
+def _shape(value: Any) -> str:
+    """A venue value in an error message: short, and never more than 24 characters of it."""
+    shown = repr(value)
+    return shown if len(shown) <= 24 else shown[:21] + "..."
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a decoded value's type (``list``, ``string``, ...)."""
+    names = {dict: "object", list: "list", str: "string", bool: "boolean", int: "number", float: "number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _pybit_complaint(exc: BaseException) -> str:
+    """What pybit tripped over while reading a reply, in words (no reply text is echoed)."""
+    if isinstance(exc, KeyError):
+        return f"field {_shape(exc.args[0] if exc.args else '')} missing"
+    if isinstance(exc, AttributeError):
+        return "the body is not a JSON object"
+    return f"unreadable envelope ({type(exc).__name__})"
+
+
+class _BadEnvelope(BadValue):
+    """A reply that is not Bybit's envelope, as the bad-data tracker shows it."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("reply", None, detail)
+        self.args = (f"malformed reply: {detail}",)
+
+
 class BybitVenue:
     """Blocking Bybit V5 REST access (implements :class:`core.venues.base.Venue`)."""
 
@@ -187,39 +217,25 @@ class BybitVenue:
         return ENDPOINTS[method][1]
 
     def call(self, method: str, **params: Any) -> RestReply:
-        """Call one endpoint by venue-method name; raise a classified :class:`VenueError` on any failure."""
+        """Call one endpoint by venue-method name; raise a classified :class:`VenueError` on any failure.
+
+        A reply that is not Bybit's envelope (a JSON list, a non-integer ``retCode``, an error code
+        without ``retMsg``, a ``result`` that is not an object, a body that is not JSON) is a
+        :func:`~core.resilience.errors.malformed_reply`: the venue may have acted on the request,
+        so an order create's outcome is unknown and is resolved by ``orderLinkId``.
+        """
         fn_name, path = ENDPOINTS[method]
         # Third mode check (the executor also checks): the session endpoint must still match.
         assert_endpoint_matches_mode(self.mode, self._session().endpoint)
         fn = getattr(self._session(), fn_name)
         idempotent = method not in NON_IDEMPOTENT
         started = time.perf_counter()
-        err: VenueError | None
         try:
             out = fn(**params)
         except InvalidRequestError as exc:
-            headers = _headers(exc.resp_headers)
-            err = classify_ret_code(
-                int(exc.status_code),
-                str(exc.message),
-                endpoint=path,
-                idempotent=idempotent,
-                reset_ms=_reset_ms(headers),
-            )
-            if err is None:  # pragma: no cover - pybit only raises for non-zero codes
-                raise
-            raise err from None
+            raise self._refusal(method, exc, idempotent) from None
         except FailedRequestError as exc:
-            status = int(exc.status_code)
-            if status == PYBIT_UNDECODABLE:
-                # HTTP 200 whose body was not JSON: the venue may well have acted on it.
-                msg = f"reply could not be decoded: {exc.message}"
-                err = Transient(msg, endpoint=path) if idempotent else Unknown(msg, endpoint=path)
-                raise err from None
-            err = classify_http_status(status, str(exc.message), endpoint=path, idempotent=idempotent)
-            if err is None:  # pragma: no cover - pybit only raises for non-200
-                raise
-            raise err from None
+            raise self._failed(method, exc, idempotent) from None
         except requests.exceptions.RequestException as exc:
             err = classify_exception(exc, endpoint=path, idempotent=idempotent)
             if err is None:  # pragma: no cover - every RequestException classifies
@@ -227,12 +243,68 @@ class BybitVenue:
             # Keep the cause chain (it proves "never sent"), but not requests' text, which can
             # echo the URL with its query string.
             raise err from exc
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            # pybit reads the envelope itself and trips over a body that is not Bybit's shape
+            # (``[...].get``, ``body["retMsg"]``): the request was sent and may have been acted on.
+            raise self._malformed(method, _pybit_complaint(exc), idempotent) from None
         body, _elapsed, headers = out
         return RestReply(
-            result=body.get("result") or {},
+            result=self._result(method, body, idempotent),
             headers=_headers(headers),
             elapsed_s=time.perf_counter() - started,
         )
+
+    # --- reply decoding ---------------------------------------------------------------------
+    def _malformed(self, method: str, detail: str, idempotent: bool) -> VenueError:
+        """A reply that is not Bybit's envelope: reported as bad venue data, failed as unknown."""
+        path = self.endpoint_of(method)
+        self.bad_data.report(f"rest {path}", _BadEnvelope(detail), "reply refused")
+        return malformed_reply(detail, endpoint=path, idempotent=idempotent)
+
+    def _refusal(self, method: str, exc: InvalidRequestError, idempotent: bool) -> VenueError:
+        """A non-zero ``retCode`` (pybit raises for any truthy one, integer or not)."""
+        code = exc.status_code
+        if type(code) is not int:
+            return self._malformed(method, f"retCode {_shape(code)} is not an integer", idempotent)
+        err = classify_ret_code(
+            code,
+            str(exc.message),
+            endpoint=self.endpoint_of(method),
+            idempotent=idempotent,
+            reset_ms=_reset_ms(_headers(exc.resp_headers)),
+        )
+        return err or self._malformed(method, "an error reply with retCode 0", idempotent)
+
+    def _failed(self, method: str, exc: FailedRequestError, idempotent: bool) -> VenueError:
+        """A non-200 HTTP status, or pybit's 409 for an HTTP 200 body that is not JSON."""
+        status = exc.status_code
+        if status == PYBIT_UNDECODABLE:
+            return self._malformed(method, "the body could not be decoded as JSON", idempotent)
+        if type(status) is not int:  # pragma: no cover - pybit passes requests' integer status
+            return self._malformed(method, f"HTTP status {_shape(status)}", idempotent)
+        err = classify_http_status(
+            status,
+            str(exc.message),
+            endpoint=self.endpoint_of(method),
+            idempotent=idempotent,
+            reset_ms=_reset_ms(_headers(exc.resp_headers)),
+        )
+        return err or self._malformed(method, f"HTTP {status} reported as a failure", idempotent)
+
+    def _result(self, method: str, body: Any, idempotent: bool) -> dict[str, Any]:
+        """The ``result`` object of a reply pybit accepted, checked against Bybit's envelope."""
+        if not isinstance(body, dict):
+            raise self._malformed(method, f"the body is a JSON {_json_type(body)}", idempotent)
+        code = body.get("retCode", body.get("ret_code"))
+        if type(code) is not int or code != 0:
+            raise self._malformed(method, f"retCode {_shape(code)} is not 0", idempotent)
+        result = body.get("result")
+        if result is None:
+            return {}
+        if not isinstance(result, dict):
+            what = f"result is a JSON {_json_type(result)}, not an object"
+            raise self._malformed(method, what, idempotent)
+        return result
 
     # --- the Venue protocol ----------------------------------------------------------------
     def server_time_ms(self) -> int:
@@ -394,26 +466,36 @@ class BybitVenue:
         ``within`` defaults to the last 24 h (an unknown-outcome order is minutes old); it is
         always sent as an explicit start/end, never left to Bybit's implicit default window.
         """
-        for extra in ({}, {"openOnly": 1}):
-            res = self.call(
-                "open_orders", category=CATEGORY, symbol=symbol, orderLinkId=order_link_id, **extra
-            )
-            items = res.result.get("list", [])
-            if items:
-                return self._order(items[0], "open_orders")
-        window = within or TimeRange.last(timedelta(days=1), self._now_ms())
-        for chunk in window.chunks_newest_first():
-            res = self.call(
-                "order_history",
-                category=CATEGORY,
-                symbol=symbol,
-                orderLinkId=order_link_id,
-                **chunk.bybit_params(),
-            )
-            items = res.result.get("list", [])
-            if items:
-                return self._order(items[0], "order_history")
+        for _method, step in self.order_lookups(symbol, order_link_id, within=within):
+            found = step()
+            if found is not None:
+                return found
         return None
+
+    def order_lookups(
+        self, symbol: str, order_link_id: str, *, within: TimeRange | None = None
+    ) -> list[tuple[str, Callable[[], Order | None]]]:
+        """The requests :meth:`find_order` makes, in order, as ``(method, request)``: each one can
+        be retried on its own (a storm that fails one request in three would rarely let all of
+        them succeed in one go). The first that finds the order answers."""
+        steps: list[tuple[str, Callable[[], Order | None]]] = [
+            ("open_orders", partial(self._find_in, "open_orders", symbol, order_link_id, extra))
+            for extra in ({}, {"openOnly": 1})
+        ]
+        window = within or TimeRange.last(timedelta(days=1), self._now_ms())
+        steps += [
+            (
+                "order_history",
+                partial(self._find_in, "order_history", symbol, order_link_id, chunk.bybit_params()),
+            )
+            for chunk in window.chunks_newest_first()
+        ]
+        return steps
+
+    def _find_in(self, method: str, symbol: str, order_link_id: str, extra: dict[str, Any]) -> Order | None:
+        res = self.call(method, category=CATEGORY, symbol=symbol, orderLinkId=order_link_id, **extra)
+        items = res.result.get("list", [])
+        return self._order(items[0], method) if items else None
 
     def _order(self, item: dict[str, Any], method: str) -> Order:
         try:
