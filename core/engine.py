@@ -27,6 +27,7 @@ from core.api import CommandResult, PanicReport, RiskPreview
 from core.clock import Clock, SystemClock
 from core.config import Settings, assert_endpoint_matches_mode
 from core.engine_amend import OrderAmender
+from core.engine_outcomes import WriteOutcomes, cancel_applied
 from core.engine_positions import PositionTools
 from core.engine_runtime import EngineRuntime
 from core.events import Event, LogLine, RiskRejected, RiskStatus, Severity, VenueRejected
@@ -129,10 +130,12 @@ class Engine(EngineRuntime):
             self.journal,
             policy=self.retry_policy,
             on_api_result=self._on_api_result,
+            on_call_result=self._on_call_result,
         )
         self.feeds: BybitFeeds | None = None
         self.panic_runner = PanicRunner(self)
         self.amender = OrderAmender(self)
+        self.outcomes = WriteOutcomes(self)
         self.position_tools = PositionTools(self)
         self.failsafe = FailSafe(self)
 
@@ -250,14 +253,25 @@ class Engine(EngineRuntime):
         return preview_order(request, built, checks, ctx)
 
     def _reject(
-        self, symbol: str, link_id: str, check: str, reason: str, intent: JournalEntry | None = None
+        self,
+        symbol: str,
+        link_id: str,
+        check: str,
+        reason: str,
+        intent: JournalEntry | None = None,
+        *,
+        action: str = "",
     ) -> CommandResult:
-        decision: JournalEntry = (
-            "risk_decision",
-            symbol,
-            link_id,
-            {"approved": False, "check": check, "reason": reason},
-        )
+        """Refuse a command by a named check: journaled, published, counted.
+
+        ``action`` names a command on an existing order (``amend``): its refusal is journaled under
+        that order's id with ``action`` set, so it never reads as the order's own rejection (the
+        order is live on the venue) and never settles the order's intent.
+        """
+        data: dict[str, object] = {"approved": False, "check": check, "reason": reason}
+        if action:
+            data["action"] = action
+        decision: JournalEntry = ("risk_decision", symbol, link_id, data)
         self.journal.record_many([intent, decision] if intent else [decision])
         self.publish(RiskRejected(self.now_ms(), symbol, link_id, check, reason), wake=True)
         self.trace(
@@ -405,22 +419,6 @@ class Engine(EngineRuntime):
         rebuilt and re-checked by the risk chain, journaled, then sent."""
         return await self.amender.amend(order_link_id, qty, price, trigger_price)
 
-    def _write_result(
-        self, action: str, symbol: str, link_id: str, ok: bool, ret_code: int, message: str
-    ) -> CommandResult:
-        if ok:
-            self.journal.record("ack", symbol=symbol, order_link_id=link_id, action=action)
-            self.trace(f"{action} accepted [{link_id}]", symbol=symbol, order_link_id=link_id)
-            return CommandResult(True, f"{action} accepted", link_id)
-        self.journal.record(
-            "reject", symbol=symbol, order_link_id=link_id, action=action, ret_code=ret_code, message=message
-        )
-        self.publish(VenueRejected(self.now_ms(), symbol, link_id, ret_code, message), wake=True)
-        self.trace(
-            f"{action} rejected [{link_id}]: retCode {ret_code} {message}", Severity.ERROR, symbol=symbol
-        )
-        return CommandResult(False, f"{action} rejected: {message}", link_id, ret_code=ret_code)
-
     @guarded
     async def cancel(self, order_link_id: str) -> CommandResult:
         """Cancel one working order."""
@@ -434,10 +432,9 @@ class Engine(EngineRuntime):
             order_link_id,
             lambda: self.venue.cancel(order.symbol, order_link_id),
             bypass_breaker=True,
+            applied=cancel_applied,
         )
-        return self._write_result(
-            "cancel", order.symbol, order_link_id, result.ok, result.ret_code, result.message
-        )
+        return self.outcomes.report("cancel", order.symbol, order_link_id, result)
 
     @guarded
     async def cancel_all(self, symbol: str | None = None) -> CommandResult:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from core.api import CommandResult
+from core.engine_outcomes import AmendCheck
 from core.model import Order, OrderRequest, OrderType
 from core.orders.built import BuildError, BuiltOrder
 from core.orders.values import amend_problem
@@ -117,20 +118,24 @@ class OrderAmender:
             return CommandResult(False, f"no working order {order_link_id}", order_link_id)
         bad = amend_problem(qty, price, trigger_price)  # NaN/Infinity/<= 0, before any arithmetic
         if bad is not None:
-            return eng._reject(order.symbol, order_link_id, bad.check, bad.reason)
+            return eng._reject(order.symbol, order_link_id, bad.check, bad.reason, action="amend")
         refusal = amend_refusal(order, qty, price, trigger_price)
         if refusal:
-            return eng._reject(order.symbol, order_link_id, "amend_fields", refusal)
+            return eng._reject(order.symbol, order_link_id, "amend_fields", refusal, action="amend")
         built = eng._build(self._request(order, qty, price, trigger_price), order_link_id)
         if isinstance(built, BuildError):
-            return eng._reject(order.symbol, order_link_id, built.check, built.reason)
+            return eng._reject(order.symbol, order_link_id, built.check, built.reason, action="amend")
         failure = eng.risk_chain.first_failure(built, eng.risk_context(order.symbol, exclude=order_link_id))
         if failure is not None:
-            return eng._reject(order.symbol, order_link_id, failure.check, failure.reason)
+            return eng._reject(order.symbol, order_link_id, failure.check, failure.reason, action="amend")
         send = self._to_send(order, built, qty, price, trigger_price)
         if send.empty:
             return eng._reject(
-                order.symbol, order_link_id, "amend_fields", "nothing changes after rounding to tick/step"
+                order.symbol,
+                order_link_id,
+                "amend_fields",
+                "nothing changes after rounding to tick/step",
+                action="amend",
             )
         fields = {"qty": send.qty or "", "price": send.price or "", "trigger_price": send.trigger or ""}
         # An amend of a reduce-only order goes out on an unwritable journal (fallback file); any
@@ -143,12 +148,11 @@ class OrderAmender:
             order.symbol,
             order_link_id,
             lambda: eng.venue.amend(order.symbol, order_link_id, send.qty, send.price, send.trigger),
+            applied=AmendCheck.of(send.qty, send.price, send.trigger),
         )
-        res = eng._write_result(
-            "amend", order.symbol, order_link_id, result.ok, result.ret_code, result.message
-        )
+        res = eng.outcomes.report("amend", order.symbol, order_link_id, result)
         if res.ok:
-            return CommandResult(True, f"amend accepted: {describe(send)}", order_link_id)
+            return CommandResult(True, f"{res.message}: {describe(send)}", order_link_id)
         return res
 
 

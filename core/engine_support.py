@@ -25,7 +25,15 @@ from core.observability.alerts import AlertState
 from core.observability.health import HealthSnapshot, evaluate_health, evaluate_readiness
 from core.observability.stack import ObservabilityStack
 from core.resilience.breaker import EndpointBreaker
-from core.resilience.errors import RateLimited, Rejected, TimestampError, Transient, Unknown, VenueError
+from core.resilience.errors import (
+    RateLimited,
+    Rejected,
+    TimestampError,
+    Transient,
+    Unknown,
+    VenueError,
+    is_api_failure,
+)
 from core.resilience.ratelimit import RateLimiter, group_for
 from core.resilience.retry import RetryPolicy
 from core.risk.breakers import BreakerBoard, BreakerChange, BreakerState
@@ -179,16 +187,23 @@ class EngineSupport:
         self._apply_breaker_changes(changes)
 
     def _on_api_result(self, endpoint: str, seconds: float, err: VenueError | None) -> None:
-        """Every REST outcome: feeds the API-failure breaker and the request metrics."""
-        now = self.now_ms()
+        """Every REST attempt: the request metrics (and proof that the venue answers)."""
         self.metrics.observe_request(endpoint, seconds, *ret_outcome(err))
-        # Only infrastructure failures count against the API breaker; a business rejection
-        # (bad qty, no balance) means the API is working.
-        if isinstance(err, Transient | Unknown):
+        if not isinstance(err, Transient | Unknown):
+            self.venue_reachable = True
+
+    def _on_call_result(self, endpoint: str, err: VenueError | None) -> None:
+        """Every venue call's final outcome, after its retries: feeds the api_failures breaker.
+
+        Only failures that reached the caller count (an attempt the retry policy absorbed does
+        not), and only infrastructure ones (:func:`~core.resilience.errors.is_api_failure`): a
+        business rejection means the API works, and 10006 with a reset time is back-pressure.
+        """
+        now = self.now_ms()
+        if is_api_failure(err):
             changes = self.breaker_board.record_api_failure(now, str(err))
         else:
             changes = self.breaker_board.record_api_success(now)
-            self.venue_reachable = True
         self._apply_breaker_changes(changes)
 
     def note_reconnect(self, stream: str) -> None:

@@ -7,6 +7,10 @@ the executor runs. The executor journals each request, reuses the same id on eve
 after any attempt whose outcome is unknown (no response, timeout, 5xx) it asks the venue for that
 id before it ever sends again. A ``110072`` (duplicate orderLinkId) reply means an earlier attempt
 landed, so it is resolved by the same lookup. Nothing is ever sent twice.
+
+Amends and cancels are idempotent and retried, so a retry can hear "order not exists" or
+"unchanged" because the first attempt, whose reply was lost, did the job. After such a loss the
+executor asks the venue for the order by id and reports what the venue did (:meth:`write`).
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ from core.resilience.errors import (
     Transient,
     Unknown,
     VenueError,
+    malformed_reply,
+    maybe_processed,
 )
 from core.resilience.ratelimit import RateLimiter
-from core.resilience.retry import RetryPolicy, call_with_retry
+from core.resilience.retry import OnRetry, RetryPolicy, call_with_retry
 from core.venues.base import RestReply, Venue
 
 log = logging.getLogger(__name__)
@@ -79,6 +85,11 @@ class OrderExecutor:
     ``bypass_breaker`` calls (cancels and reduce-only closes) still wait for the rate limiter but
     are not stopped by an open endpoint breaker: refusing to *reduce* risk because an endpoint was
     flaky would turn a protection into a hazard (invariant 4).
+
+    The endpoint breaker is asked once per call and told the call's outcome once, after its
+    retries (``on_call_result`` hears the same outcome, for the account's ``api_failures``
+    breaker): a failure the retry policy absorbed is not a failure of the call. The rate limiter
+    and ``on_api_result`` (request metrics) see every attempt.
     """
 
     def __init__(
@@ -91,6 +102,7 @@ class OrderExecutor:
         *,
         policy: RetryPolicy,
         on_api_result: Callable[[str, float, VenueError | None], None] | None = None,
+        on_call_result: Callable[[str, VenueError | None], None] | None = None,
     ) -> None:
         self.venue = venue
         self.mode = mode
@@ -99,28 +111,36 @@ class OrderExecutor:
         self.journal = journal
         self.policy = policy
         self._on_api_result = on_api_result
+        self._on_call_result = on_call_result
         self.sent = 0
 
     # --- one attempt --------------------------------------------------------------------------
-    async def _attempt(self, method: str, fn: Callable[[], T], *, bypass_breaker: bool = False) -> T:
-        """limiter → breaker → worker thread. Raises a classified VenueError."""
+    async def _attempt(self, method: str, fn: Callable[[], T], *, write: bool = False) -> T:
+        """limiter → worker thread. Raises a classified VenueError.
+
+        For a ``write`` (order create, amend, cancel) an exception the venue adapter did not
+        classify still means the request may have gone out: it becomes an unknown outcome,
+        logged with its traceback, so the caller asks the venue instead of reporting a crash.
+        """
         path = self.venue.endpoint_of(method)
         await self.limiter.acquire(path)
-        if not bypass_breaker:
-            self.breakers.check(path)
         started = time.perf_counter()
         try:
             out = await asyncio.to_thread(fn)
         except VenueError as err:
             if isinstance(err, RateLimited):
                 self.limiter.note_rate_limited(path, err.reset_ms)
-            elif isinstance(err, Transient | Unknown):
-                self.breakers.record_failure(path, err)
-            else:
-                self.breakers.record_success(path)
             self._api(path, time.perf_counter() - started, err)
             raise
-        self.breakers.record_success(path)
+        except Exception as exc:
+            if not write:
+                raise
+            log.error("%s: the venue adapter failed on the reply; outcome unknown", method, exc_info=exc)
+            unread = malformed_reply(
+                f"{type(exc).__name__} while reading it", endpoint=path, idempotent=method != "place"
+            )
+            self._api(path, time.perf_counter() - started, unread)
+            raise unread from exc
         self._api(path, time.perf_counter() - started, None)
         if isinstance(out, RestReply):
             self.limiter.update_from_headers(path, out.headers)
@@ -130,6 +150,15 @@ class OrderExecutor:
         if self._on_api_result is not None:
             self._on_api_result(path, seconds, err)
 
+    def _outcome(self, path: str, err: VenueError | None) -> None:
+        """One call's final outcome, after its retries: the endpoint circuit and the API breaker."""
+        if isinstance(err, Transient | Unknown):
+            self.breakers.record_failure(path, err)
+        elif err is None or isinstance(err, Rejected | TimestampError):
+            self.breakers.record_success(path)  # the endpoint answered
+        if self._on_call_result is not None and not isinstance(err, CircuitOpen):
+            self._on_call_result(path, err)
+
     async def call(
         self,
         method: str,
@@ -138,25 +167,39 @@ class OrderExecutor:
         idempotent: bool = True,
         attempts: int | None = None,
         bypass_breaker: bool = False,
+        on_retry: OnRetry | None = None,
+        write: bool = False,
     ) -> T:
         """Any call but order create: retried by the shared tenacity policy (:func:`call_with_retry`).
 
         Transient failures are retried only when ``idempotent``; rate limits and timestamp errors
-        always; an open circuit never. The limiter and breaker run inside each attempt
-        (:meth:`_attempt`), so ``bypass_breaker`` applies to every try.
+        always; an open circuit never. The endpoint breaker is asked before the first attempt
+        (unless ``bypass_breaker``) and hears the outcome once; the limiter runs in every attempt.
+        ``on_retry`` hears each failed attempt that is retried.
         """
+        path = self.venue.endpoint_of(method)
+        if not bypass_breaker:
+            self.breakers.check(path)
         policy = self.policy if attempts is None else replace(self.policy, max_attempts=attempts)
 
-        def on_retry(attempt: int, err: VenueError, delay: float) -> None:
+        def retrying(attempt: int, err: VenueError, delay: float) -> None:
             log.warning("%s failed (%s); attempt %d, retry in %.2fs", method, err, attempt, delay)
+            if on_retry is not None:
+                on_retry(attempt, err, delay)
 
-        return await call_with_retry(
-            lambda: self._attempt(method, fn, bypass_breaker=bypass_breaker),
-            endpoint=self.venue.endpoint_of(method),
-            idempotent=idempotent,
-            policy=policy,
-            on_retry=on_retry,
-        )
+        try:
+            out = await call_with_retry(
+                lambda: self._attempt(method, fn, write=write),
+                endpoint=path,
+                idempotent=idempotent,
+                policy=policy,
+                on_retry=retrying,
+            )
+        except VenueError as err:
+            self._outcome(path, err)
+            raise
+        self._outcome(path, None)
+        return out
 
     # --- the order write path -------------------------------------------------------------------
     async def create(
@@ -175,79 +218,80 @@ class OrderExecutor:
         that write, a risk-increasing order is not sent at all (``JournalUnwritable`` propagates);
         a reduce-only one still goes out, its records kept in the journal's fallback file.
         """
+        assert_endpoint_matches_mode(self.mode, self.venue.rest_url)  # third mode check
+        run = _CreateRun(symbol, order_link_id, params, reduce_only, pre_records)
         try:
-            return await self._create(symbol, order_link_id, params, reduce_only, pre_records)
+            result = await self._create(run)
         except _LookupFailed as exc:
             # Never send again without knowing: leave the intent open for reconciliation.
             self.journal.record(
                 "reconcile", symbol=symbol, order_link_id=order_link_id, found=False, detail=str(exc)
             )
-            return SendResult(False, message=f"outcome unknown: {exc}", unknown=True)
+            result = SendResult(False, message=f"outcome unknown: {exc}", attempts=run.attempt, unknown=True)
+        self._outcome(self.venue.endpoint_of("place"), None if result.ok else run.last)
+        return result
 
-    async def _create(
-        self,
-        symbol: str,
-        order_link_id: str,
-        params: dict[str, Any],
-        reduce_only: bool,
-        pre_records: Sequence[JournalEntry],
-    ) -> SendResult:
-        assert_endpoint_matches_mode(self.mode, self.venue.rest_url)  # third mode check
-        limit = self.policy.max_attempts
-        for attempt in range(1, limit + 1):
-            request: JournalEntry = ("request", symbol, order_link_id, {"attempt": attempt, "params": params})
+    async def _create(self, run: _CreateRun) -> SendResult:
+        for attempt in range(1, self.policy.max_attempts + 1):
+            run.attempt = attempt
+            request: JournalEntry = (
+                "request",
+                run.symbol,
+                run.link,
+                {"attempt": attempt, "params": run.params},
+            )
             # The intent must be in the journal before a risk-increasing order goes out (the
             # journal raises JournalUnwritable and nothing is sent); a reduce-only order goes out
             # even when SQLite is full, recorded to the journal's fallback file instead.
             first = attempt == 1
             self.journal.record_many(
-                [*pre_records, request] if first else [request], required=first and not reduce_only
+                [*run.pre_records, request] if first else [request], required=first and not run.reduce_only
             )
-            self.sent += 1
             try:
-                reply = await self._attempt(
-                    "place", lambda: self.venue.place(params), bypass_breaker=reduce_only
-                )
-            except Rejected as err:
-                if err.ret_code == DUPLICATE_LINK_ID:
-                    return await self._resolve(symbol, order_link_id, attempt, err)
-                return SendResult(False, ret_code=err.ret_code, message=err.msg or str(err), attempts=attempt)
-            except CircuitOpen as err:
-                return SendResult(False, message=str(err), attempts=attempt)
-            except (RateLimited, TimestampError) as err:
-                # Refused before it reached the matching engine: safe to send again.
-                if attempt == limit:
-                    return SendResult(False, ret_code=ret_code_of(err), message=str(err), attempts=attempt)
-                await self.policy.sleep(self.policy.delay_for(err, attempt))
-            except Transient as err:
-                if err.sent:
-                    # Outcome unknown: ask the venue by orderLinkId before ever sending again.
-                    found = await self._lookup(symbol, order_link_id, str(err))
-                    if found is not None:
-                        return SendResult(True, order=found, attempts=attempt, resolved_by_lookup=True)
-                if attempt == limit:
-                    return SendResult(False, message=str(err), attempts=attempt)
-                await self.policy.sleep(self.policy.delay_for(err, attempt))
-            except Unknown as err:
-                found = await self._lookup(symbol, order_link_id, str(err))
-                if found is not None:
-                    return SendResult(True, order=found, attempts=attempt, resolved_by_lookup=True)
-                if attempt == limit:
-                    return SendResult(False, message=str(err), attempts=attempt)
-                await self.policy.sleep(self.policy.delay_for(err, attempt))
+                if first and not run.reduce_only:
+                    self.breakers.check(self.venue.endpoint_of("place"))
+                self.sent += 1
+                reply = await self._attempt("place", lambda: self.venue.place(run.params), write=True)
+            except VenueError as err:
+                run.last = err
+                done = await self._create_failed(run, err)
+                if done is not None:
+                    return done
             else:
                 return SendResult(True, reply=reply, attempts=attempt)
         return SendResult(False, message="no attempt made", attempts=0)
+
+    async def _create_failed(self, run: _CreateRun, err: VenueError) -> SendResult | None:
+        """The result after a failed create attempt, or None to send again (after the backoff)."""
+        attempt = run.attempt
+        if isinstance(err, Rejected):
+            if err.ret_code == DUPLICATE_LINK_ID:  # an earlier attempt landed
+                return await self._resolve(run.symbol, run.link, attempt, err)
+            return SendResult(False, ret_code=err.ret_code, message=err.msg or str(err), attempts=attempt)
+        if isinstance(err, CircuitOpen):
+            return SendResult(False, message=str(err), attempts=attempt)
+        if maybe_processed(err):
+            # Outcome unknown: ask the venue by orderLinkId before ever sending again.
+            found = await self._lookup(run.symbol, run.link, str(err))
+            if found is not None:
+                return SendResult(True, order=found, attempts=attempt, resolved_by_lookup=True)
+        # Not processed (10006, 10002, never sent) or provably absent: safe to send again.
+        if attempt >= self.policy.max_attempts:
+            return SendResult(False, ret_code=ret_code_of(err), message=str(err), attempts=attempt)
+        await self.policy.sleep(self.policy.delay_for(err, attempt))
+        return None
 
     async def _lookup(self, symbol: str, order_link_id: str, after: str) -> Order | None:
         """Ask the venue whether an order with this id exists (retrying the read itself).
 
         Raises :class:`_LookupFailed` when the venue cannot be asked: the outcome stays unknown.
         """
+        found: Order | None = None
         try:
-            found = await self.call(
-                "open_orders", lambda: self.venue.find_order(symbol, order_link_id), bypass_breaker=True
-            )
+            for method, step in self.venue.order_lookups(symbol, order_link_id):
+                found = await self.call(method, step, bypass_breaker=True)  # each request retried
+                if found is not None:
+                    break
         except VenueError as err:
             raise _LookupFailed(f"{after}; then the status lookup failed: {err}") from err
         self.journal.record(
@@ -274,13 +318,90 @@ class OrderExecutor:
         fn: Callable[[], RestReply],
         *,
         bypass_breaker: bool = False,
+        applied: Callable[[Order | None], bool] | None = None,
     ) -> SendResult:
-        """Amend / cancel: journal the request and send it; a repeat of either is harmless."""
+        """Amend / cancel / trading stop: journal the request and send it (a repeat is harmless).
+
+        With ``applied`` (a test of the venue's order: did this request take effect?), a failure
+        after an attempt whose reply was lost is settled by asking the venue for the order by
+        ``order_link_id``: a retry that hears "order not exists" or "unchanged" after the first
+        attempt was in fact applied is reported as done (``resolved_by_lookup``), never as
+        rejected. A plain rejection that says the order is gone also returns the venue's order.
+        """
         assert_endpoint_matches_mode(self.mode, self.venue.rest_url)
         self.journal.record("request", symbol=symbol, order_link_id=order_link_id, action=method)
+        lost: list[VenueError] = []
+
+        def note(_attempt: int, err: VenueError, _delay: float) -> None:
+            if maybe_processed(err):
+                lost.append(err)
+
         try:
-            reply = await self.call(method, fn, bypass_breaker=bypass_breaker)
+            reply = await self.call(method, fn, bypass_breaker=bypass_breaker, on_retry=note, write=True)
         except VenueError as err:
-            msg = err.msg if isinstance(err, Rejected) else str(err)
-            return SendResult(False, ret_code=ret_code_of(err), message=msg, attempts=err.attempts)
+            failed = _failed_write(err)
+            if applied is None or not _worth_asking(err, bool(lost)):
+                return failed
+            return await self._settle(
+                method, symbol, order_link_id, failed, applied, bool(lost) or maybe_processed(err)
+            )
         return SendResult(True, reply=reply)
+
+    async def _settle(
+        self,
+        method: str,
+        symbol: str,
+        order_link_id: str,
+        failed: SendResult,
+        applied: Callable[[Order | None], bool],
+        maybe_applied: bool,
+    ) -> SendResult:
+        """Ask the venue what became of the order after a failed ``method``."""
+        try:
+            found = await self._lookup(symbol, order_link_id, f"{method}: {failed.message}")
+        except _LookupFailed as exc:
+            self.journal.record(
+                "reconcile",
+                symbol=symbol,
+                order_link_id=order_link_id,
+                found=False,
+                action=method,
+                detail=str(exc),
+            )
+            return replace(failed, message=f"{method} outcome unknown: {exc}", unknown=True)
+        if maybe_applied and applied(found):
+            return SendResult(
+                True, order=found, attempts=failed.attempts, resolved_by_lookup=True, message=failed.message
+            )
+        return replace(failed, order=found, resolved_by_lookup=True)
+
+
+GONE_RET_CODES = frozenset({110001, 110008})
+"""Bybit's "order does not exist / too late" and "order completed or cancelled" retCodes."""
+
+
+def _failed_write(err: VenueError) -> SendResult:
+    msg = err.msg if isinstance(err, Rejected) else str(err)
+    return SendResult(False, ret_code=ret_code_of(err), message=msg, attempts=err.attempts)
+
+
+def _worth_asking(err: VenueError, lost: bool) -> bool:
+    """Whether a failed amend/cancel is settled by asking the venue for the order."""
+    if isinstance(err, CircuitOpen):
+        return False
+    if lost or maybe_processed(err):
+        return True
+    return isinstance(err, Rejected) and err.ret_code in GONE_RET_CODES
+
+
+@dataclass(slots=True)
+class _CreateRun:
+    """One order create across its attempts."""
+
+    symbol: str
+    link: str
+    params: dict[str, Any]
+    reduce_only: bool
+    pre_records: Sequence[JournalEntry]
+    attempt: int = 0
+    last: VenueError | None = None

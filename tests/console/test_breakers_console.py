@@ -93,15 +93,22 @@ def make_app(sim_venue: SimVenueThread, tmp_path: Path) -> tuple[TradeConsoleApp
 
 
 async def trip_api_failures(pilot: Pilot[int], engine: Engine, sim_venue: SimVenueThread) -> None:
-    """The venue's REST side answers 503 until the account sync has failed enough times."""
+    """The venue's REST side answers 503 until the account sync has failed enough times.
+
+    Each failed sync is one failure after its retries: the breakers count calls, not attempts
+    (default limits: 5 for the account breaker and for the open-orders endpoint's circuit).
+    """
     sim_venue.set_faults("http5xx=1")
-    for _ in range(2):
+    for _ in range(10):
         try:
             await engine.refresh_account()
         except VenueError:
             pass
         else:
             raise AssertionError("the account sync should fail while the venue answers 503")
+        realtime = engine.endpoint_breakers.state("/v5/order/realtime")
+        if engine.breaker_board.is_tripped("api_failures") and realtime != "closed":
+            break
     sim_venue.set_faults("clear")
     assert engine.breaker_board.is_tripped("api_failures")
     await pilot.pause(0.2)

@@ -1,0 +1,213 @@
+"""The executor's outcome rules, with a scripted in-process venue (no sockets, no sleeping).
+
+* A call reports its outcome once, after its retries: an absorbed failure is no failure.
+* An amend/cancel whose reply was lost is settled by asking the venue for the order.
+* An exception the venue adapter did not classify on a write is an unknown outcome, not a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.model import Mode, Order, OrderStatus, OrderType, Side
+from core.orders.executor import OrderExecutor
+from core.resilience.breaker import EndpointBreaker
+from core.resilience.errors import (
+    RateLimited,
+    Rejected,
+    TimestampError,
+    Transient,
+    Unknown,
+    VenueError,
+    is_api_failure,
+    maybe_processed,
+)
+from core.resilience.ratelimit import RateLimiter
+from core.resilience.retry import RetryPolicy
+from core.venues.base import RestReply
+
+LINK = "tc-test-1"
+REPLY = RestReply(result={"orderId": "1", "orderLinkId": LINK}, headers={}, elapsed_s=0.0)
+Script = list[VenueError | Exception | None]
+
+
+def order(status: OrderStatus, qty: str = "0.01", price: str = "100") -> Order:
+    return Order("BTCUSDT", Side.BUY, OrderType.LIMIT, Decimal(qty), Decimal(price), LINK, "1", status)
+
+
+class ScriptedVenue:
+    """Each call to a write method takes the next outcome of its script (None = success)."""
+
+    name = "scripted"
+    rest_url = "http://127.0.0.1:1"
+
+    def __init__(self, writes: Script, found: list[Order | None | VenueError] | None = None) -> None:
+        self.writes = list(writes)
+        self.found = list(found or [])
+        self.sent = 0
+        self.asked = 0
+
+    def endpoint_of(self, method: str) -> str:
+        return f"/{method}"
+
+    def _next(self) -> RestReply:
+        self.sent += 1
+        outcome = self.writes.pop(0)
+        if outcome is not None:
+            raise outcome
+        return REPLY
+
+    def place(self, params: dict[str, Any]) -> RestReply:
+        return self._next()
+
+    def cancel(self) -> RestReply:
+        return self._next()
+
+    def order_lookups(self, symbol: str, link: str) -> list[tuple[str, Callable[[], Order | None]]]:
+        def ask() -> Order | None:
+            self.asked += 1
+            answer = self.found.pop(0)
+            if isinstance(answer, VenueError):
+                raise answer
+            return answer
+
+        return [("open_orders", ask)]
+
+
+class Journal:
+    def __init__(self) -> None:
+        self.records: list[tuple[str, dict[str, Any]]] = []
+
+    def record(self, kind: str, **data: Any) -> int:
+        self.records.append((kind, data))
+        return len(self.records)
+
+    def record_many(self, entries: Any, *, required: bool = False) -> int:
+        for kind, _symbol, _link, data in entries:
+            self.records.append((kind, dict(data)))
+        return len(self.records)
+
+
+async def no_sleep(_s: float) -> None:
+    return None
+
+
+def executor(venue: ScriptedVenue, attempts: int = 5) -> tuple[OrderExecutor, list[VenueError | None]]:
+    outcomes: list[VenueError | None] = []
+    ex = OrderExecutor(
+        venue,  # type: ignore[arg-type]
+        Mode.SIM,
+        RateLimiter(enabled=False),
+        EndpointBreaker(open_after=1),
+        Journal(),
+        policy=RetryPolicy(base_s=0.0, cap_s=0.0, max_attempts=attempts, sleep=no_sleep),
+        on_call_result=lambda _path, err: outcomes.append(err),
+    )
+    return ex, outcomes
+
+
+def lost() -> Transient:
+    return Transient("connection reset after send", sent=True)
+
+
+# --- what counts as a failure ------------------------------------------------------------------
+def test_api_failure_classification() -> None:
+    assert is_api_failure(Transient("x")) and is_api_failure(Unknown("x"))
+    assert not is_api_failure(RateLimited(reset_ms=1))  # back-pressure with a reset time
+    assert is_api_failure(RateLimited(reset_ms=None))
+    assert not is_api_failure(Rejected(110007, "no balance"))
+    assert not is_api_failure(TimestampError("clock"))
+    assert not is_api_failure(None)
+    assert maybe_processed(lost()) and maybe_processed(Unknown("x"))
+    assert not maybe_processed(Transient("refused", sent=False))
+
+
+transient_attempt = st.sampled_from(
+    [lost(), Transient("refused", sent=False), RateLimited(reset_ms=1), TimestampError("clock")]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(failures=st.lists(transient_attempt, max_size=4))
+async def test_failures_the_retries_absorb_are_no_failure(failures: Script) -> None:
+    venue = ScriptedVenue([*failures, None])
+    ex, outcomes = executor(venue)
+    assert await ex.call("cancel", venue.cancel) is REPLY
+    assert outcomes == [None]  # one outcome per call, a success
+    assert ex.breakers.state("/cancel").value == "closed"  # open_after=1, yet never opened
+
+
+async def test_a_failure_that_reaches_the_caller_counts_once() -> None:
+    venue = ScriptedVenue([lost()] * 3)
+    ex, outcomes = executor(venue, attempts=3)
+    with pytest.raises(Transient):
+        await ex.call("cancel", venue.cancel)
+    assert venue.sent == 3 and len(outcomes) == 1 and isinstance(outcomes[0], Transient)
+    assert ex.breakers.state("/cancel").value == "open"
+
+
+async def test_a_create_resolved_by_lookup_is_no_failure() -> None:
+    venue = ScriptedVenue([lost()], found=[order(OrderStatus.NEW)])
+    ex, outcomes = executor(venue)
+    res = await ex.create("BTCUSDT", LINK, {})
+    assert res.ok and res.resolved_by_lookup and venue.sent == 1
+    assert outcomes == [None, None]  # the lookup's call, then the create's
+
+
+# --- amend / cancel whose reply was lost ------------------------------------------------------
+def cancelled(o: Order | None) -> bool:
+    return o is not None and o.status is OrderStatus.CANCELLED
+
+
+async def test_a_lost_cancel_then_110001_is_settled_as_cancelled() -> None:
+    venue = ScriptedVenue(
+        [lost(), Rejected(110001, "order not exists")], found=[order(OrderStatus.CANCELLED)]
+    )
+    ex, _ = executor(venue)
+    res = await ex.write("cancel", "BTCUSDT", LINK, venue.cancel, applied=cancelled)
+    assert res.ok and res.resolved_by_lookup and res.order is not None
+    assert res.message == "order not exists"  # what the retry heard, kept for the journal
+
+
+async def test_a_lost_cancel_the_venue_did_not_apply_stays_failed_with_its_state() -> None:
+    venue = ScriptedVenue([lost(), Rejected(110001, "order not exists")], found=[order(OrderStatus.FILLED)])
+    ex, _ = executor(venue)
+    res = await ex.write("cancel", "BTCUSDT", LINK, venue.cancel, applied=cancelled)
+    assert not res.ok and res.ret_code == 110001 and res.resolved_by_lookup
+    assert res.order is not None and res.order.status is OrderStatus.FILLED
+
+
+async def test_a_lost_cancel_the_venue_cannot_be_asked_about_is_unknown() -> None:
+    venue = ScriptedVenue([lost(), Rejected(110001, "gone")], found=[Transient("down")] * 5)
+    ex, _ = executor(venue)
+    res = await ex.write("cancel", "BTCUSDT", LINK, venue.cancel, applied=cancelled)
+    assert not res.ok and res.unknown and "outcome unknown" in res.message
+    kind, data = ex.journal.records[-1]
+    assert kind == "reconcile" and data["found"] is False and data["action"] == "cancel"
+
+
+async def test_a_plain_refusal_is_not_asked_about_unless_it_says_the_order_is_gone() -> None:
+    venue = ScriptedVenue([Rejected(10001, "qty invalid")])
+    ex, _ = executor(venue)
+    res = await ex.write("cancel", "BTCUSDT", LINK, venue.cancel, applied=cancelled)
+    assert not res.ok and not res.resolved_by_lookup and venue.asked == 0
+    gone = ScriptedVenue([Rejected(110001, "gone")], found=[order(OrderStatus.CANCELLED)])
+    ex, _ = executor(gone)
+    res = await ex.write("cancel", "BTCUSDT", LINK, gone.cancel, applied=cancelled)
+    # Nothing was lost: our cancel did not do it (someone else did); the venue's state comes back.
+    assert not res.ok and res.resolved_by_lookup and res.order is not None and gone.asked == 1
+
+
+async def test_an_unclassified_adapter_failure_on_create_is_an_unknown_outcome() -> None:
+    venue = ScriptedVenue(
+        [AttributeError("'list' object has no attribute 'get'")], found=[order(OrderStatus.NEW)]
+    )
+    ex, _ = executor(venue)
+    res = await ex.create("BTCUSDT", LINK, {})
+    assert res.ok and res.resolved_by_lookup and venue.sent == 1
