@@ -9,7 +9,7 @@ that rounds to zero shows as zero, with no sign and no down arrow), and ages in 
 from __future__ import annotations
 
 import time
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 MINUS = "-"
 QUOTES = ("USDT", "USDC", "USD")
@@ -18,7 +18,10 @@ QUOTES = ("USDT", "USDC", "USD")
 
 def _round(value: Decimal, places: int) -> Decimal:
     q = Decimal(1).scaleb(-places) if places > 0 else Decimal(1)
-    v = value.quantize(q, rounding=ROUND_HALF_EVEN)
+    # Enough precision for every digit shown: a huge typed number (40 digits) is displayed, not
+    # a crash (the default 28-digit context refuses to quantize it).
+    digits = max(28, value.adjusted() + places + 2) if value.is_finite() else 28
+    v = value.quantize(q, rounding=ROUND_HALF_EVEN, context=Context(prec=digits))
     return v.copy_abs() if v.is_zero() else v  # no negative zero
 
 

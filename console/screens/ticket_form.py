@@ -92,6 +92,8 @@ def _round_down(qty: Decimal, mkt: TicketMarket, what: str) -> Decimal:
     inst = mkt.instrument
     if inst is None:
         return qty
+    if qty > inst.max_order_qty:  # also keeps the quantize below within the Decimal context
+        raise TicketError(f"qty: {what} is {qty:.0f} contracts, more than the maximum {inst.max_order_qty}")
     out = qty.quantize(inst.qty_step, rounding=ROUND_DOWN)
     if out <= 0:
         raise TicketError(f"qty: {what} is less than one step ({inst.qty_step}) — size up")
@@ -129,8 +131,11 @@ def _risk_qty(
         raise TicketError(f"SL: must be {where} the entry {entry} for a {side.value.lower()}")
     risk, said = _risk_amount(amount, unit, mkt)
     step = mkt.instrument.qty_step if mkt.instrument is not None else Decimal("0.001")
-    qty = qty_for_risk(risk, entry, sl, mkt.taker_fee, step)
     pd, qd = _places(mkt)
+    try:
+        qty = qty_for_risk(risk, entry, sl, mkt.taker_fee, step)
+    except ArithmeticError:  # more contracts than a Decimal holds at this step: no venue takes it
+        raise TicketError(f"qty: {said} at SL {fmt_dec(sl, pd)} is far more than any order can be") from None
     if qty <= 0:
         raise TicketError(f"qty: {said} at SL {fmt_dec(sl, pd)} is less than one step ({step})")
     return qty, f"{said} at SL {fmt_dec(sl, pd)} → {fmt_dec(qty, qd)} (fees incl., rounded down)"
