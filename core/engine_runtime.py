@@ -124,6 +124,7 @@ class EngineRuntime(EngineSupport):
             self._reseed_candles()
         self._tasks.append(asyncio.create_task(self._housekeeping_loop(), name="engine-housekeeping"))
         self.started = True
+        self.obs.publish_health(self.health_snapshot())
         self.log_line(
             f"engine started: mode={self.settings.mode.value} venue={self.venue.rest_url} "
             f"symbols={','.join(self.symbols)}"

@@ -232,6 +232,7 @@ class EngineSupport:
         breaker states, WebSocket message counts).
         """
         snap = self.health_snapshot()
+        self.obs.publish_health(snap)  # what /healthz answers from, off this loop
         health = evaluate_health(snap, max_feed_age_s=self.settings.risk.book_stale_s)
         self.metrics.set_health(health.ok)
         self._refresh_gauges(snap)

@@ -4,8 +4,9 @@ It exists so the engine's wiring stays a few lines::
 
     obs = ObservabilityStack.from_settings(settings.metrics, mode="sim", venue="bybit-sim",
                                            health_provider=engine.health_snapshot)
-    await obs.start()                      # binds /metrics /healthz /readyz (if enabled)
+    await obs.start()                      # binds /metrics /healthz /readyz (if enabled), own thread
     ...
+    obs.publish_health(snapshot)           # every second: what /healthz and /readyz answer from
     changes = obs.evaluate_alerts(state)   # every second; posts the webhook, returns the changes
     ...
     await obs.stop()
@@ -23,7 +24,7 @@ from typing import Protocol
 
 from core.metrics import Metrics
 from core.observability.alerts import AlertChange, AlertEngine, AlertRule, AlertState, default_rules
-from core.observability.health import DEFAULT_MAX_FEED_AGE_S, DEFAULT_MAX_TIME_OFFSET_MS
+from core.observability.health import DEFAULT_MAX_FEED_AGE_S, DEFAULT_MAX_TIME_OFFSET_MS, HealthSnapshot
 from core.observability.server import HealthProvider, ObservabilityServer
 from core.observability.webhook import WebhookNotifier
 
@@ -107,9 +108,18 @@ class ObservabilityStack:
         return cls(metrics, server, alerts, webhook)
 
     async def start(self) -> None:
-        """Start the HTTP server (if any). Raises ``OSError`` when the port is taken."""
+        """Start the HTTP server (if any) on its own thread, with a first health snapshot.
+
+        Raises ``OSError`` when the port is taken.
+        """
         if self.server is not None:
+            await self.server.refresh()
             await self.server.start()
+
+    def publish_health(self, snapshot: HealthSnapshot) -> None:
+        """Hand the server the engine's latest health (the server thread never asks the engine)."""
+        if self.server is not None:
+            self.server.publish(snapshot)
 
     async def stop(self) -> None:
         """Stop the server and flush/close the webhook."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from typing import Any
+
 import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -39,28 +42,44 @@ class FakeEngine:
         )
 
 
+class Served:
+    """A server on its own thread; every GET first publishes the fake engine's numbers, as the
+    engine's housekeeping does once a second."""
+
+    def __init__(self, engine: FakeEngine, server: ObservabilityServer, http: aiohttp.ClientSession) -> None:
+        self.engine, self.server, self.http = engine, server, http
+
+    def get(self, url: str) -> Any:
+        self.server.publish(self.engine.snapshot())
+        return self.http.get(url)
+
+
+Fixture = tuple[FakeEngine, ObservabilityServer, Served]
+
+
 @pytest.fixture
-async def served(metrics: Metrics):
+async def served(metrics: Metrics) -> AsyncIterator[Fixture]:
     engine = FakeEngine()
-    server = ObservabilityServer(metrics, engine.snapshot, port=0, max_feed_age_s=5.0)
+    server = ObservabilityServer(metrics, engine.snapshot, port=0, max_feed_age_s=5.0, render_interval_s=0)
     await server.start()
     async with aiohttp.ClientSession() as http:
-        yield engine, server, http
+        yield engine, server, Served(engine, server, http)
     await server.stop()
 
 
-async def get_json(http: aiohttp.ClientSession, url: str) -> tuple[int, dict]:
+async def get_json(http: aiohttp.ClientSession | Served, url: str) -> tuple[int, dict]:
     async with http.get(url) as resp:
         assert resp.content_type == "application/json"
         return resp.status, await resp.json()
 
 
-async def test_healthz_turns_503_on_stalled_feed_and_back(served) -> None:
+async def test_healthz_turns_503_on_stalled_feed_and_back(served: Fixture) -> None:
     engine, server, http = served
     assert server.port != 0
     status, body = await get_json(http, server.url + "/healthz")
     assert status == 200 and body["status"] == "ok" and body["reasons"] == []
     assert body["checks"]["feeds"]["orderbook.BTCUSDT"] == {"age_s": 0.1, "ok": True}
+    assert 0 <= body["published_age_s"] < 1
 
     engine.feed_ages["orderbook.BTCUSDT"] = 12.5  # the feed stalls
     status, body = await get_json(http, server.url + "/healthz")
@@ -73,7 +92,7 @@ async def test_healthz_turns_503_on_stalled_feed_and_back(served) -> None:
     assert status == 200 and body["reasons"] == []
 
 
-async def test_healthz_names_every_reason(served) -> None:
+async def test_healthz_names_every_reason(served: Fixture) -> None:
     engine, server, http = served
     engine.reachable = False
     engine.offset = 2500.0
@@ -91,7 +110,7 @@ async def test_healthz_names_every_reason(served) -> None:
     ]
 
 
-async def test_readyz_follows_startup(served) -> None:
+async def test_readyz_follows_startup(served: Fixture) -> None:
     engine, server, http = served
     engine.started = False
     engine.waiting = ("instruments not loaded",)
@@ -108,7 +127,9 @@ async def test_readyz_follows_startup(served) -> None:
     assert status == 200 and body["ready"] is True
 
 
-async def test_metrics_scrape_after_scripted_session(served, metrics: Metrics, clock: FakeClock) -> None:
+async def test_metrics_scrape_after_scripted_session(
+    served: Fixture, metrics: Metrics, clock: FakeClock
+) -> None:
     engine, server, http = served
 
     def scrape_value(text: str, metric: str, labels: dict[str, str]) -> float:
@@ -154,11 +175,12 @@ async def test_broken_provider_answers_503(metrics: Metrics) -> None:
         raise RuntimeError("engine gone")
 
     server = ObservabilityServer(metrics, broken, port=0)
+    await server.refresh()  # publishes nothing
     await server.start()
     try:
         async with aiohttp.ClientSession() as http:
             status, body = await get_json(http, server.url + "/healthz")
-            assert status == 503 and body["reasons"] == ["health provider failed: RuntimeError"]
+            assert status == 503 and body["reasons"] == ["engine has not published its health yet"]
             status, _ = await get_json(http, server.url + "/readyz")
             assert status == 503
     finally:
@@ -172,11 +194,8 @@ async def test_async_provider_is_supported(metrics: Metrics) -> None:
         return engine.snapshot()
 
     server = ObservabilityServer(metrics, provider, port=0)
-    await server.start()
-    try:
-        assert (await server.health()).ok
-    finally:
-        await server.stop()
+    await server.refresh()
+    assert server.health().ok and server.readiness().ok
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "example.com"])
