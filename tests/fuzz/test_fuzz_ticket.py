@@ -11,6 +11,7 @@ with finite positive numbers (which the real builder then snaps or refuses with 
 from __future__ import annotations
 
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -106,7 +107,8 @@ def test_any_text_in_any_ticket_field_is_an_order_or_a_named_refusal(
     ],
 )
 def test_huge_sizes_are_refused_by_the_qty_field(changes: dict[str, str]) -> None:
-    fields = TicketFields(**{"kind": "limit", "qty": "1", "unit": "contracts", "price": "50000", **changes})
+    base: dict[str, Any] = {"kind": "limit", "qty": "1", "unit": "contracts", "price": "50000"}
+    fields = TicketFields(**{**base, **changes})
     with pytest.raises(TicketError, match="^qty: "):
         build_request("BTCUSDT", Side.BUY, fields, TicketMarket(BTC, D("50000"), equity=D("10000")))
 

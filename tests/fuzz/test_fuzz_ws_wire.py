@@ -1,0 +1,161 @@
+"""Frames that are not JSON objects, on a real socket through the real pybit client.
+
+A small WebSocket server on 127.0.0.1 acknowledges pybit's subscriptions and auth like Bybit,
+then sends what a broken venue or proxy might: a truncated frame, a JSON array, a number, bytes
+that are not UTF-8 JSON. pybit decodes frames itself and, when that raises, closes the socket
+for good; the feed must instead drop each one with a count and keep the socket, so the next
+good snapshot still lands in the book.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+from aiohttp import WSMsgType, web
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.config import load_settings
+from core.observability.baddata import BadDataTracker
+from core.store import MarketStore
+from core.venues.bybit.feeds import BybitFeeds
+
+SYMBOL = "BTCUSDT"
+
+
+class WireServer:
+    """Bybit-like sockets on loopback: subscribe/auth acks, then whatever the test sends."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.sockets: list[web.WebSocketResponse] = []
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        self.ready.wait(5)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        app = web.Application()
+        app.router.add_get("/v5/public/linear", self._socket)
+        app.router.add_get("/v5/private", self._socket)
+        self.runner = web.AppRunner(app)
+        self.loop.run_until_complete(self.runner.setup())
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        self.port = int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+        self.ready.set()
+        self.loop.run_forever()
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        async for msg in ws:
+            if msg.type is not WSMsgType.TEXT:
+                continue
+            req = orjson.loads(msg.data)
+            op = req.get("op")
+            if op in ("subscribe", "auth"):
+                ack = {
+                    "success": True,
+                    "ret_msg": "",
+                    "conn_id": "c1",
+                    "op": op,
+                    "req_id": req.get("req_id", ""),
+                }
+                await ws.send_str(orjson.dumps(ack).decode())
+            elif op == "ping":
+                await ws.send_str('{"op":"pong","ret_msg":"pong","success":true}')
+        return ws
+
+    def public(self) -> web.WebSocketResponse:
+        return next(ws for ws in self.sockets if "public" in str(ws._req.path))  # type: ignore[union-attr]
+
+    def send(self, data: str | bytes) -> None:
+        ws = self.public()
+        coro = ws.send_bytes(data) if isinstance(data, bytes) else ws.send_str(data)
+        asyncio.run_coroutine_threadsafe(coro, self.loop).result(5)
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def wire() -> Iterator[tuple[WireServer, BybitFeeds]]:
+    server = WireServer()
+    feeds = BybitFeeds(
+        load_settings(sim={"port": server.port}, metrics={"enabled": False}),
+        MarketStore(),
+        (SYMBOL,),
+        on_private=lambda topic, items: None,
+        on_state=lambda *state: None,
+        now_ms=lambda: 1767225600000,
+        publish_interval_s=0.0,
+        bad_data=BadDataTracker(),
+    )
+    feeds.start(timeout_s=5)
+    try:
+        yield server, feeds
+    finally:
+        feeds.stop()
+        server.close()
+
+
+def snapshot(u: int) -> str:
+    data = {"s": SYMBOL, "b": [["95000.0", "1"]], "a": [["95000.5", "2"]], "u": u, "seq": u}
+    return orjson.dumps(
+        {"topic": f"orderbook.50.{SYMBOL}", "type": "snapshot", "ts": u, "data": data}
+    ).decode()
+
+
+def wait_until(cond: Any, timeout: float = 5.0) -> None:
+    done = threading.Event()
+    for _ in range(int(timeout / 0.01)):
+        if cond():
+            return
+        done.wait(0.01)
+    raise AssertionError("condition not met in time")
+
+
+GARBAGE = [
+    snapshot(5)[:40],  # truncated
+    "[1, 2, 3]",
+    "42",
+    '"just a string"',
+    "",
+    "{'single': 'quotes'}",
+    b"\xff\xfe\x00not utf-8",
+]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(GARBAGE) | st.text(max_size=30) | st.binary(max_size=30), st.integers(2, 10**6))
+def test_a_frame_that_is_not_a_json_object_is_dropped_and_the_socket_kept(
+    wire: tuple[WireServer, BybitFeeds], garbage: str | bytes, u: int
+) -> None:
+    """Before the fix pybit raised on the first such frame and closed the socket for good."""
+    server, feeds = wire
+    before = feeds.bad_data.total
+    server.send(garbage)
+    server.send(snapshot(u))
+    book = feeds.books[SYMBOL]
+    wait_until(lambda: book.update_id == u and not book.stale)
+    assert feeds.is_connected("public")
+    if garbage != snapshot(u) and not _is_object(garbage):
+        assert feeds.bad_data.total > before
+        assert "ws public" in feeds.bad_data.recent()
+
+
+def _is_object(raw: str | bytes) -> bool:
+    try:
+        return isinstance(orjson.loads(raw), dict)
+    except orjson.JSONDecodeError:
+        return False
