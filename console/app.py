@@ -502,11 +502,16 @@ class TradeConsoleApp(App[int]):
         acct = self.engine.account()
         n_pos = sum(1 for p in acct.positions.values() if not p.is_flat)
         n_algos = 0
-        self.push_screen(PanicScreen(len(acct.orders), n_pos, n_algos, self._start_panic))
+        self.push_screen(PanicScreen(len(acct.orders), n_pos, n_algos, self._start_panic, self._stop_panic))
 
     def _start_panic(self) -> None:
         self.panic_running = True
         self.run_worker(self._panic(), group="panic", exclusive=True)
+
+    def _stop_panic(self) -> None:
+        """The panic screen's ``s``: the engine stops trying and reports what is still open."""
+        if self.engine.stop_panic("stopped by the trader"):
+            self.log_line("PANIC: stop requested; the positions and orders still open stay open")
 
     async def _panic(self) -> None:
         screen = self._panic_screen()
@@ -521,8 +526,9 @@ class TradeConsoleApp(App[int]):
         finally:
             self.panic_running = False
         self.refresh_ui(force=True)
+        outcome = "FLAT" if report.flat else "STOPPED, NOT FLAT" if report.stopped else "NOT FLAT"
         self.log_line(
-            f"PANIC {'FLAT' if report.flat else 'NOT FLAT'}: cancelled {report.cancelled}, "
+            f"PANIC {outcome}: cancelled {report.cancelled}, "
             f"closed {report.closed} in {report.duration_s:.2f}s"
         )
         if screen is not None and screen.is_attached:
@@ -543,7 +549,7 @@ class TradeConsoleApp(App[int]):
     async def action_quit(self) -> None:
         """``ctrl+q`` from any screen: the same confirmation as ``q`` (never during a panic run)."""
         if self.panic_running:
-            self.notify("panic is running; quit when it has finished", severity="warning")
+            self.notify("panic is running; stop it first (s on the panic screen)", severity="warning")
             return
         self._confirm_quit()
 

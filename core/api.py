@@ -90,6 +90,8 @@ class PanicReport:
     closed: int
     duration_s: float
     remaining: tuple[str, ...] = field(default_factory=tuple)
+    stopped: bool = False
+    """True when the trader (or shutdown) stopped the panic before the account was flat."""
 
 
 class EngineAPI(Protocol):
@@ -171,7 +173,12 @@ class EngineAPI(Protocol):
         ...
 
     async def panic(self) -> PanicReport:
-        """Cancel all orders, stop all algos, close all positions, verify flat."""
+        """Cancel all orders, stop all algos, close all positions, verify flat; keeps trying (with
+        backoff, reporting each step) until flat or :meth:`stop_panic`."""
+        ...
+
+    def stop_panic(self, reason: str = "stopped by the trader") -> bool:
+        """Stop a running panic (False when none is running); its report says it was stopped."""
         ...
 
     async def reset_breaker(self, name: str, who: str = "user", reason: str = "") -> CommandResult:

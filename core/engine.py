@@ -480,8 +480,17 @@ class Engine(EngineRuntime):
         )
 
     async def panic(self) -> PanicReport:
-        """Cancel all orders, stop all algos, close all positions, verify flat."""
+        """Cancel all orders, stop all algos, close all positions, verify flat; keeps trying (with
+        backoff, reporting each step) until flat or :meth:`stop_panic`."""
         return await self.panic_runner.run()
+
+    def stop_panic(self, reason: str = "stopped by the trader") -> bool:
+        """Stop a running panic (False when none is running); its report says it was stopped."""
+        stopping = self.panic_runner.stop(reason)
+        if stopping:
+            self.journal.record("panic_stop", reason=reason)
+            self.log_line(f"panic stop requested: {reason}", Severity.WARN)
+        return stopping
 
     @guarded
     async def set_leverage(self, symbol: str, leverage: Decimal) -> CommandResult:

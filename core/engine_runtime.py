@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
     from core.failsafe import FailSafe
+    from core.panic import PanicRunner
     from core.sent_times import SentTimes
     from core.store import MarketStore
 
@@ -63,6 +64,7 @@ class EngineRuntime(EngineSupport):
     pnl_settling_since: int | None
     in_flight: set[str]
     failsafe: FailSafe
+    panic_runner: PanicRunner
 
     # --- lifecycle --------------------------------------------------------------------------
     async def start(self, *, feeds: bool = True) -> None:
@@ -135,7 +137,9 @@ class EngineRuntime(EngineSupport):
 
         Every step runs whatever the one before did: a task that died of an exception, a feed
         that fails to close or a journal that cannot write never leaves sockets or the journal open.
+        A running panic is stopped first (it would otherwise keep trying until flat).
         """
+        self.panic_runner.stop("the engine is stopping")
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -2,18 +2,26 @@
 
 Each step is journaled and published as a :class:`~core.events.PanicProgress` event. Closing
 orders go through the one order path (builder → risk chain → executor) as reduce-only market
-orders, which pass every breaker (invariant 4). The run re-checks the venue over REST until it is
-flat or ``timeout_s`` runs out, and retries through rate limits and 5xx on the way.
+orders, which pass every breaker (invariant 4).
+
+A panic does not give up. It runs rounds (cancel all, close every position, re-check the venue
+over REST) until the venue says the account is flat, or until the trader stops it
+(:meth:`PanicRunner.stop`, the panic screen's ``s``). Between failing rounds it backs off, from
+``poll_s`` to ``backoff_max_s``; every failure and every wait is a progress step, and after
+``timeout_s`` (and again every ``timeout_s``) a loud step says it is still not flat and still
+trying. Under sustained REST faults a panic that stopped at a deadline left positions open.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from core.api import PanicReport
 from core.events import PanicProgress
@@ -23,13 +31,24 @@ if TYPE_CHECKING:
     from core.engine import Engine
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_STEPS_KEPT = 500
+"""Steps the report keeps (the journal and the progress events have every one)."""
+
+
+class _Stopped(Exception):
+    """The trader stopped the panic while a step was running."""
 
 
 @dataclass(slots=True)
 class _Run:
-    steps: list[str] = field(default_factory=list)
+    steps: deque[str] = field(default_factory=lambda: deque(maxlen=MAX_STEPS_KEPT))
     cancelled: int = 0
     closed: int = 0
+    rounds: int = 0
+    failed: bool = False
+    """Whether a step of the current round failed (the next round then waits longer)."""
 
 
 class PanicRunner:
@@ -41,18 +60,34 @@ class PanicRunner:
         *,
         timeout_s: float = 30.0,
         poll_s: float = 0.3,
+        backoff_max_s: float = 5.0,
         stop_algos: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         self.engine = engine
         self.timeout_s = timeout_s
+        """After this long without being flat (and again every as long) a loud progress step."""
         self.poll_s = poll_s
+        """Wait before the next round when the last one worked (and the first backoff)."""
+        self.backoff_max_s = backoff_max_s
+        """Longest wait between rounds while steps keep failing."""
         self._stop_algos = stop_algos
         self._lock = asyncio.Lock()
+        self._stop = asyncio.Event()
+        self._stop_reason = ""
 
     @property
     def running(self) -> bool:
         """True while a panic is in progress."""
         return self._lock.locked()
+
+    def stop(self, reason: str = "stopped by the trader") -> bool:
+        """Stop the running panic now (a running step is abandoned; what it sent is reconciled by
+        orderLinkId). Returns False when no panic is running."""
+        if not self.running:
+            return False
+        self._stop_reason = reason
+        self._stop.set()
+        return True
 
     def _step(self, run: _Run, step: str, detail: str, *, done: bool = False, flat: bool = False) -> None:
         """Report one step. Auditing must never stop flattening: a failed write is logged, not raised."""
@@ -71,58 +106,63 @@ class PanicRunner:
     async def run(self) -> PanicReport:
         """Execute the panic; a second call while one runs waits for it and returns its result."""
         async with self._lock:
-            return await self._run()
+            self._stop.clear()
+            try:
+                return await self._run()
+            finally:
+                self._stop.clear()
 
-    async def _attempt(self, run: _Run, name: str, step: Awaitable[int], deadline: float) -> int:
-        """One step, bounded by the panic's deadline; any failure is reported and survived."""
-        left = max(0.1, deadline - time.monotonic())
+    async def _unless_stopped(self, step: Awaitable[T]) -> T:
+        """Await ``step``, abandoning it (and raising :class:`_Stopped`) if the trader stops the panic."""
+        task = asyncio.ensure_future(step)
+        stopper = asyncio.ensure_future(self._stop.wait())
         try:
-            return await asyncio.wait_for(step, timeout=left)
-        except TimeoutError:
-            self._step(run, "retry", f"{name} did not finish before the panic deadline")
+            await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+        if task.done():
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        raise _Stopped
+
+    async def _attempt(self, run: _Run, name: str, step: Awaitable[int]) -> int:
+        """One step; any failure is reported (the round then backs off) and survived."""
+        try:
+            return await self._unless_stopped(step)
+        except _Stopped:
+            raise
         except VenueError as err:
             self._step(run, "retry", f"{name} failed, will retry: {err}")
         except Exception as exc:
             log.exception("panic step %s failed", name)
             self._step(run, "retry", f"{name} failed, will retry: {type(exc).__name__}: {exc}")
+        run.failed = True
         return 0
 
     async def _run(self) -> PanicReport:
         eng = self.engine
         started = time.monotonic()
-        deadline = started + self.timeout_s
         run = _Run()
         self._step(run, "start", f"{len(eng.state.orders)} orders, {len(eng.state.positions)} positions")
-        algos = await self._stop_algos() if self._stop_algos else 0
-        self._step(run, "algos", f"{algos} algos stopped")
-
-        flat = False
         remaining: list[str] = ["unknown: the venue never answered the flat check"]
-        while time.monotonic() < deadline:
-            # Every step runs every round: a failing cancel-all must not keep positions open.
-            run.cancelled += await self._attempt(run, "cancel all", self._cancel_all(run), deadline)
-            run.closed += await self._attempt(run, "close positions", self._close_all(run), deadline)
-            try:
-                left = max(0.1, deadline - time.monotonic())
-                orders, positions = await asyncio.wait_for(eng.refresh_account(), timeout=left)
-            except (TimeoutError, VenueError) as err:
-                self._step(run, "retry", f"flat check failed, will retry: {err or 'timed out'}")
-                await asyncio.sleep(self.poll_s)
-                continue
-            remaining = [f"order {o.order_link_id}" for o in orders] + [
-                f"position {p.symbol} {p.size}" for p in positions if not p.is_flat
-            ]
-            if not remaining:
-                flat = True
-                break
-            self._step(run, "verify", f"not flat yet: {', '.join(remaining)}")
-            await asyncio.sleep(self.poll_s)
+        flat = stopped = False
+        try:
+            algos = await self._unless_stopped(self._stop_algos()) if self._stop_algos else 0
+            self._step(run, "algos", f"{algos} algos stopped")
+            flat, remaining = await self._rounds(run, started, remaining)
+        except _Stopped:
+            stopped = True
         duration = time.monotonic() - started
-        verdict = (
-            "FLAT: no open orders, no positions"
-            if flat
-            else f"NOT FLAT after {duration:.1f}s: {', '.join(remaining)}"
-        )
+        if flat:
+            verdict = "FLAT: no open orders, no positions"
+        elif stopped:
+            verdict = f"STOPPED ({self._stop_reason}) after {duration:.1f}s, NOT FLAT: {', '.join(remaining)}"
+            if eng.state.unacknowledged():
+                eng._schedule_reconcile()  # a close cut off mid-send is settled by orderLinkId
+        else:  # pragma: no cover - the rounds end only flat or stopped
+            verdict = f"NOT FLAT after {duration:.1f}s: {', '.join(remaining)}"
         self._step(run, "done", verdict, done=True, flat=flat)
         eng.metrics_panic(duration, flat)
         return PanicReport(
@@ -131,8 +171,55 @@ class PanicRunner:
             cancelled=run.cancelled,
             closed=run.closed,
             duration_s=duration,
-            remaining=tuple(remaining) if not flat else (),
+            remaining=() if flat else tuple(remaining),
+            stopped=stopped,
         )
+
+    async def _rounds(self, run: _Run, started: float, remaining: list[str]) -> tuple[bool, list[str]]:
+        """Rounds until flat (raises :class:`_Stopped` when stopped). Returns (flat, what is left)."""
+        delay = self.poll_s
+        warn_at = started + self.timeout_s
+        while True:
+            run.rounds += 1
+            run.failed = False
+            # Every step runs every round: a failing cancel-all must not keep positions open.
+            run.cancelled += await self._attempt(run, "cancel all", self._cancel_all(run))
+            run.closed += await self._attempt(run, "close positions", self._close_all(run))
+            left = await self._flat_check(run)
+            if left is not None:
+                remaining = left
+                if not left:
+                    return True, []
+                self._step(run, "verify", f"not flat yet: {', '.join(left)}")
+            now = time.monotonic()
+            if now >= warn_at:
+                warn_at = now + self.timeout_s
+                self._step(
+                    run,
+                    "still trying",
+                    f"NOT FLAT after {now - started:.0f}s and {run.rounds} rounds; panic keeps trying "
+                    f"until flat (s on the panic screen stops it): {', '.join(remaining)}",
+                )
+            delay = min(delay * 2, self.backoff_max_s) if run.failed else self.poll_s
+            if run.failed:
+                self._step(run, "wait", f"round {run.rounds} had failures; next round in {delay:.1f}s")
+            await self._unless_stopped(asyncio.sleep(delay))
+
+    async def _flat_check(self, run: _Run) -> list[str] | None:
+        """What the venue still holds (empty: flat), or None when it could not be asked."""
+        try:
+            orders, positions = await self._unless_stopped(self.engine.refresh_account())
+        except _Stopped:
+            raise
+        except Exception as exc:
+            if not isinstance(exc, VenueError):
+                log.exception("panic flat check failed")
+            self._step(run, "retry", f"flat check failed, will retry: {exc}")
+            run.failed = True
+            return None
+        return [f"order {o.order_link_id}" for o in orders] + [
+            f"position {p.symbol} {p.size}" for p in positions if not p.is_flat
+        ]
 
     async def _cancel_all(self, run: _Run) -> int:
         eng = self.engine
@@ -153,4 +240,6 @@ class PanicRunner:
             self._step(run, "close", detail)
             if result.ok:
                 closed += 1
+            else:
+                run.failed = True
         return closed

@@ -1,5 +1,8 @@
 """The panic modal: states what will happen, needs a deliberate ``y`` (or the button), then shows
-the engine's progress and the final flat check. Nothing is sent before the confirmation."""
+the engine's progress and the final flat check. Nothing is sent before the confirmation.
+
+A running panic keeps trying until the account is flat; ``s`` stops it (the report then says it
+was stopped and what is still open)."""
 
 from __future__ import annotations
 
@@ -24,14 +27,23 @@ class PanicScreen(ModalScreen[bool]):
         Binding("y", "confirm", "Yes, PANIC"),
         Binding("n,escape", "close", "Cancel / close"),
         Binding("enter", "close_done", "Close", show=False),
+        Binding("s", "stop_panic", "Stop trying", show=False),
     ]
 
-    def __init__(self, n_orders: int, n_positions: int, n_algos: int, start: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        n_orders: int,
+        n_positions: int,
+        n_algos: int,
+        start: Callable[[], None],
+        stop: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__()
         self.n_orders = n_orders
         self.n_positions = n_positions
         self.n_algos = n_algos
         self._start = start
+        self._stop = stop
         self.state = "confirm"
         self.report: PanicReport | None = None
 
@@ -63,6 +75,8 @@ class PanicScreen(ModalScreen[bool]):
             return self.state != "running"
         if action == "close_done":
             return self.state == "done"
+        if action == "stop_panic":
+            return self.state == "running" and self._stop is not None
         return True
 
     def action_confirm(self) -> None:
@@ -72,9 +86,21 @@ class PanicScreen(ModalScreen[bool]):
         self.state = "running"
         self.add_class("-started")
         self.query_one("#panic-yes", Button).display = False
-        self.query_one("#panic-status", Static).update("Panic running…")
+        self.query_one("#panic-status", Static).update(self._running_text())
         self.refresh_bindings()
         self._start()
+
+    def _running_text(self) -> str:
+        if self._stop is None:
+            return "Panic running…"
+        return "Panic running… it keeps trying until the account is flat.  s  stops it."
+
+    def action_stop_panic(self) -> None:
+        """Stop trying (the engine reports what is still open)."""
+        if self.state != "running" or self._stop is None:
+            return
+        self.query_one("#panic-status", Static).update("Stopping the panic…")
+        self._stop()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """The button is the mouse user's yes."""
@@ -93,6 +119,10 @@ class PanicScreen(ModalScreen[bool]):
         status = self.query_one("#panic-status", Static)
         if report is None:
             status.update(f"PANIC FAILED: {error}. Check the venue NOW. (Escape closes)")
+            self.add_class("-not-flat")
+        elif report.stopped:
+            left = ", ".join(report.remaining) or "unknown"
+            status.update(f"STOPPED by you — NOT FLAT: {left}. Check the venue NOW. (Escape closes)")
             self.add_class("-not-flat")
         elif report.flat:
             status.update(

@@ -344,6 +344,11 @@ class FakeEngine:
         self.store.put_event(done, wake=True)
         return PanicReport(True, ("cancel_all", "close_all", "verify"), n_orders, n_pos, 0.12)
 
+    def stop_panic(self, reason: str = "stopped by the trader") -> bool:
+        """Nothing to stop: the fake panic finishes at once."""
+        self.calls.append(("stop_panic", reason))
+        return False
+
     async def reset_breaker(self, name: str, who: str = "user", reason: str = "") -> CommandResult:
         """Reset one breaker."""
         self.breakers[name] = ("closed", "")
