@@ -114,6 +114,7 @@ METHODS: dict[str, tuple[dict[str, Any], Callable[[BybitVenue], Any]]] = {
     "ticker": ({"list": [TICKER]}, lambda v: v.ticker("BTCUSDT")),
     "executions": ({"list": [EXECUTION], "nextPageCursor": ""}, lambda v: v.executions(WINDOW)),
     "margin_mode": ({"marginMode": "REGULAR_MARGIN"}, lambda v: v.margin_mode()),
+    "find_order": ({"list": [ORDER]}, lambda v: v.find_order("BTCUSDT", "tc-1", within=WINDOW)),
 }
 
 
@@ -175,6 +176,7 @@ def test_each_sound_reply_reads_as_sent(fake: FakeVenue, venue: BybitVenue, name
         ("balance", {"list": 5}, None),
         ("ticker", {"list": [TICKER], "time": "now"}, None),
         ("klines", {"list": [["1", "abc", "2", "1", "1", "1"], KLINE_ROW]}, 1),
+        ("find_order", {"list": {"orderLinkId": "tc-1"}}, "list"),  # was KeyError: 0
     ],
 )
 def test_findings_are_refused_or_dropped_by_field(

@@ -494,7 +494,7 @@ class BybitVenue:
 
     def _find_in(self, method: str, symbol: str, order_link_id: str, extra: dict[str, Any]) -> Order | None:
         res = self.call(method, category=CATEGORY, symbol=symbol, orderLinkId=order_link_id, **extra)
-        items = res.result.get("list", [])
+        items = self._rows(method, res.result)
         return self._order(items[0], method) if items else None
 
     def _order(self, item: dict[str, Any], method: str) -> Order:
