@@ -25,14 +25,15 @@ from console.commands import BreakerCommands, SymbolCommands, ThemeCommands
 from console.keygate import KeyGate, KeySettled
 from console.keymap import APP_BINDINGS, BINDING_IDS, MAIN_BINDINGS, effective_key, key_display
 from console.market_view import apply_fills, apply_market
+from console.panic_actions import PanicFlow
 from console.position_actions import PositionActions
 from console.quitting import quit_notice
 from console.screens.cmdline import CommandLineHost
 from console.screens.main import MainScreen
 from console.screens.modals import ConfirmScreen, HelpScreen, LiveConfirmScreen
 from console.screens.panic import PanicScreen
-from console.screens.ticket import OrderTicket
-from console.screens.ticket_feed import ticket_market, venue_cancel_message
+from console.screens.ticket_feed import venue_cancel_message
+from console.ticket_actions import TicketFlow
 from core.api import CommandResult, EngineAPI
 from core.clock import Clock, SystemClock
 from core.config import Settings
@@ -56,7 +57,6 @@ log = logging.getLogger(__name__)
 
 EXIT_LIVE_REFUSED = 3
 EXIT_ENGINE_FAILED = 4
-TICKET_SCREEN = "order-ticket"
 HEAP_SETTLE_AFTER_S = 0.5
 """Delay after the engine starts before :func:`settle_heap` (the first full frames come first)."""
 
@@ -122,10 +122,10 @@ class TradeConsoleApp(App[int]):
         self.auto_refresh_ui = refresh
         self.freeze_heap = freeze_heap
         self.engine_started = False
-        self.panic_running = False
         self.last_result: CommandResult | None = None
         self.main: MainScreen = MainScreen(self.mode)
-        self._ticket: OrderTicket | None = None
+        self.tickets = TicketFlow(self)
+        """The reused order ticket: pre-built, opened per side and symbol, fed the market."""
         self.command_line = CommandLineHost(self)
         self.key_gate = KeyGate(self, super().on_event)
         """Delivers keys one at a time, so a burst lands in the fields it was typed for."""
@@ -134,6 +134,8 @@ class TradeConsoleApp(App[int]):
         )
         self.position_actions = PositionActions(self)
         self.breaker_actions = BreakerActions(self)
+        self.panic_flow = PanicFlow(self)
+        """The panic key's modal and run (confirm, progress, stop, report)."""
 
     async def on_event(self, event: events.Event) -> None:
         """Keys and pastes from the terminal go through the key gate (in order, one at a time)."""
@@ -172,7 +174,7 @@ class TradeConsoleApp(App[int]):
     async def on_mount(self) -> None:
         """Main screen, the live gate, the engine and the refresh timer."""
         await self.push_screen(self.main)
-        self._prebuild_ticket()
+        self.tickets.prebuild()
         self.command_line.prebuild()
         self.command_line.install_aliases()
         self.engine.store.set_waker(Waker(asyncio.get_running_loop(), self._woken))
@@ -255,7 +257,7 @@ class TradeConsoleApp(App[int]):
             return
         self.bridge.covered = self.screen is not self.main
         frame = self.bridge.tick(force=force)
-        self._feed_ticket()
+        self.tickets.feed()
         if frame is None:
             return
         with self.batch_update():
@@ -388,51 +390,9 @@ class TradeConsoleApp(App[int]):
         if text is not None:
             self.action_command_line(text)
 
-    def _prebuild_ticket(self) -> None:
-        """Compose the (reused) order ticket off-stack now, so even the first ``b`` opens it at once.
-
-        ``_get_screen`` registers and mounts an installed screen without showing it; Textual
-        otherwise composes a screen on its first push (~160 ms for the ticket).
-        """
-        sym = self.symbol
-        ticket = OrderTicket(sym, Side.BUY, self.engine.preview, instrument=self.engine.instruments.get(sym))
-        self._ticket = ticket
-        self.install_screen(ticket, TICKET_SCREEN)
-        self._get_screen(TICKET_SCREEN)
-
     def open_ticket(self, side: Side) -> None:
         """Order ticket for the selected symbol."""
-        sym = self.symbol
-        mkt = ticket_market(self.engine.store, sym, self.bridge.account.balance)
-        price = mkt.best_bid if side is Side.BUY else mkt.best_ask
-        inst = self.engine.instruments.get(sym)
-        ticket = self._ticket
-        if ticket is None:
-            preview = self.engine.preview
-            ticket = OrderTicket(sym, side, preview, instrument=inst, ref_price=mkt.ref_price)
-            self._ticket = ticket
-            self.install_screen(ticket, TICKET_SCREEN)
-        elif ticket in self.screen_stack:
-            return
-        ticket.taker_fee = self.engine.fee_rates(sym)[0]
-        ticket.configure(
-            sym,
-            side,
-            instrument=inst,
-            ref_price=mkt.ref_price,
-            price=price or mkt.ref_price,
-            equity=mkt.equity,
-            best_bid=mkt.best_bid,
-            best_ask=mkt.best_ask,
-        )
-        self.push_screen(TICKET_SCREEN, self._ticket_done)
-
-    def _feed_ticket(self) -> None:
-        """The open ticket follows the market (once per refresh tick at most; fields untouched)."""
-        ticket = self._ticket
-        if ticket is not None and self.screen is ticket:
-            mkt = ticket_market(self.engine.store, ticket.symbol, self.bridge.account.balance)
-            ticket.market_update(*mkt)
+        self.tickets.open(side)
 
     def _ticket_done(self, request: OrderRequest | None) -> None:
         if request is None:
@@ -489,50 +449,17 @@ class TradeConsoleApp(App[int]):
             self.position_actions.leverage_for_symbol()
 
     # --- panic ------------------------------------------------------------------------------
+    @property
+    def panic_running(self) -> bool:
+        """True while a panic run is in progress."""
+        return self.panic_flow.running
+
     def _panic_screen(self) -> PanicScreen | None:
-        for screen in reversed(self.screen_stack):
-            if isinstance(screen, PanicScreen):
-                return screen
-        return None
+        return self.panic_flow.screen()
 
     def action_panic(self) -> None:
         """Open the panic modal (never twice)."""
-        if self._panic_screen() is not None or self.panic_running:
-            return
-        acct = self.engine.account()
-        n_pos = sum(1 for p in acct.positions.values() if not p.is_flat)
-        n_algos = 0
-        self.push_screen(PanicScreen(len(acct.orders), n_pos, n_algos, self._start_panic, self._stop_panic))
-
-    def _start_panic(self) -> None:
-        self.panic_running = True
-        self.run_worker(self._panic(), group="panic", exclusive=True)
-
-    def _stop_panic(self) -> None:
-        """The panic screen's ``s``: the engine stops trying and reports what is still open."""
-        if self.engine.stop_panic("stopped by the trader"):
-            self.log_line("PANIC: stop requested; the positions and orders still open stay open")
-
-    async def _panic(self) -> None:
-        screen = self._panic_screen()
-        try:
-            report = await self.engine.panic()
-        except Exception as exc:
-            log.exception("panic failed")
-            self.log_line(f"PANIC FAILED: {exc}")
-            if screen is not None:
-                screen.finish(None, str(exc))
-            return
-        finally:
-            self.panic_running = False
-        self.refresh_ui(force=True)
-        outcome = "FLAT" if report.flat else "STOPPED, NOT FLAT" if report.stopped else "NOT FLAT"
-        self.log_line(
-            f"PANIC {outcome}: cancelled {report.cancelled}, "
-            f"closed {report.closed} in {report.duration_s:.2f}s"
-        )
-        if screen is not None and screen.is_attached:
-            screen.finish(report)
+        self.panic_flow.open()
 
     # --- help / quit ------------------------------------------------------------------------
     def action_help(self) -> None:
