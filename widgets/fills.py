@@ -147,7 +147,7 @@ class FillsPane(LineWidget):
     def _summary_line(self) -> Line:
         s = self.summary
         cls = "fills--up" if s.net > 0 else "fills--down" if s.net < 0 else "fills--summary"
-        runs: list[tuple[str, str]] = [("Today realised net ", "fills--summary")]
+        runs: list[tuple[str, str]] = [("Today (this session) realised net ", "fills--summary")]
         runs.append((fmt_dec(s.net, PNL_PLACES, sign=True), cls))
         runs.append((f"  fees {fmt_dec(s.fees, PNL_PLACES)}", "fills--muted"))
         for sym, pnl in s.by_symbol.items():
