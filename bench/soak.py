@@ -7,7 +7,8 @@ Run: ``.venv/bin/python bench/soak.py --minutes N --faults PROFILE --seed S [--r
   and panic concurrently, recording every command and its result to a JSONL file.
 * The sim injects the profile's standing faults (rate limits, 5xx, latency, dropped connections,
   lost replies: drop_after / http5xx_after / garble_after, bad values) plus seeded bursts
-  (WebSocket disconnects, stalled feeds, one-shot storms). Profiles: ``none``, ``light``, ``full``.
+  (WebSocket disconnects, stalled feeds, a slow private feed, one-shot storms). Profiles:
+  ``none``, ``light``, ``full``.
 * ``--restarts`` kills the engine with SIGKILL at random moments (preferring one with a command in
   flight) and starts the next generation on the same journal.
 * At the end the faults are cleared, the workers stop, the soak cancels every order from outside
@@ -174,7 +175,12 @@ class Run:
             self._kill(g)
 
     def _kill(self, g: Generation) -> None:
+        """SIGKILL, preferably mid-send (a journaled intent awaiting the venue), else mid-command."""
+        journal = self.run_dir / "journal.db"
         waited = time.monotonic() + 2.0
+        while open_intents(journal) <= 0 and time.monotonic() < waited:
+            time.sleep(0.01)
+        waited = time.monotonic() + 1.0
         while self.tail.poll() == 0 and time.monotonic() < waited:
             time.sleep(0.01)
         in_flight = self.tail.poll()

@@ -115,7 +115,12 @@ PROFILES: dict[str, Profile] = {
     "light": Profile(
         "rate_limit=0.01,http5xx=0.01,latency_ms=2,jitter_ms=20,drop_rest=0.005,drop_after=0.01,"
         "http5xx_after=0.005,garble_after=0.005,bad_values=0.001",
-        (("ws_disconnect=all", 0.0), ("rate_limit_next=10", 0.0), ("drop_after_next=2", 0.0)),
+        (
+            ("ws_disconnect=all", 0.0),
+            ("rate_limit_next=10", 0.0),
+            ("drop_after_next=2", 0.0),
+            ("private_delay_ms=300", 4.0),
+        ),
         20.0,
     ),
     "full": Profile(
@@ -132,6 +137,7 @@ PROFILES: dict[str, Profile] = {
             ("stall_feed=*", 3.0),
             ("bad_values=0.05", 3.0),
             ("latency_ms=300,jitter_ms=400", 4.0),
+            ("private_delay_ms=800", 5.0),
         ),
         12.0,
     ),

@@ -172,6 +172,20 @@ def test_place_reported_failed_but_live_on_the_venue_is_flagged_unless_unknown()
     ok_missing = cmd("p2", "place", 1, 2, {"source": "soak:1:0:2"}, order_link_id="b")
     (f,) = check_reports(venue([order("a")]), intents, [ok_missing])
     assert f.violations == 1
+    # A refusal by a named check is no unknown outcome, whatever words its reason quotes.
+    refused = cmd(
+        "p3",
+        "place",
+        1,
+        2,
+        {"source": "soak:1:0:1"},
+        ok=False,
+        check="breakers",
+        message="rejected by breakers: api_failures ...; last: outcome unknown: timeout",
+        order_link_id="a",
+    )
+    (f,) = check_reports(venue([order("a")]), intents, [refused])
+    assert f.violations == 1
 
 
 def test_amend_reported_failed_that_the_venue_applied_is_flagged() -> None:
