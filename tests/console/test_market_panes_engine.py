@@ -67,11 +67,15 @@ async def test_fills_pane_shows_the_venue_fills_and_todays_realised_pnl(
         # are the venue's own figures.
         execs = venue_http(sim_venue).get_executions(category="linear", symbol=SYM)["result"]["list"]
         await wait_for(pilot, lambda: fills.summary.count == len(execs), "every execution in the pane")
-        closed = sum(Decimal(e["execPnl"]) for e in execs)
+        # Bybit's execution list carries no realised PnL; its closed-PnL record is the round
+        # trip's PnL net of the opening and closing fees.
+        records = venue_http(sim_venue).get_closed_pnl(category="linear", symbol=SYM)["result"]["list"]
         fees = sum(Decimal(e["execFee"]) for e in execs)
+        net_venue = sum(Decimal(r["closedPnl"]) for r in records)
+        closed = net_venue + fees
         assert closed != 0 and fees > 0
         assert (fills.summary.closed, fills.summary.fees) == (closed, fees)
-        assert fills.summary.by_symbol == {SYM: closed - fees}
+        assert fills.summary.by_symbol == {SYM: net_venue}
         lines = fills.plain_lines()
         net = f"{closed - fees:,.2f}"
         assert lines[0].startswith(f"Today (this session) realised net {'+' if closed > fees else ''}{net}")
