@@ -244,6 +244,7 @@ class FaultInjector:
             or s.jitter_ms
             or s.drop_after
             or s.http5xx_after
+            or s.garble_after
         ) or bool(self._rate_next or self._http_next or self._drop_next or self._drop_after_next)
 
     def rest_fault(self, *, signed: bool) -> tuple[RestFault | None, int]:

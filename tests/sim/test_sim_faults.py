@@ -102,6 +102,22 @@ def test_reply_lost_after_processing(venue: SimVenueThread) -> None:
     assert admin(venue, "/sim/admin/faults")["injected"]["drop_after"] == 1
 
 
+def test_garbled_reply_alone_fires_after_processing(venue: SimVenueThread) -> None:
+    """garble_after on its own (no other fault set) processes the request, then garbles the reply."""
+    s = _http(venue)
+    admin(venue, "/sim/admin/faults", {"spec": "garble_after=1"})
+    with pytest.raises(Exception) as err:  # pybit raises whatever its JSON decoding raises
+        s.place_order(
+            category="linear", symbol="BTCUSDT", side="Buy", orderType="Limit",
+            qty="0.001", price="50000", orderLinkId="garbled-1",
+        )  # fmt: skip
+    assert not isinstance(err.value, InvalidRequestError)
+    admin(venue, "/sim/admin/faults", {"spec": ""})
+    found = s.get_open_orders(category="linear", symbol="BTCUSDT", orderLinkId="garbled-1")
+    assert [o["orderLinkId"] for o in found["result"]["list"]] == ["garbled-1"]
+    s.cancel_order(category="linear", symbol="BTCUSDT", orderLinkId="garbled-1")
+
+
 async def _recv_json(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5.0) -> dict[str, Any]:
     msg = await ws.receive(timeout=timeout)
     assert msg.type == aiohttp.WSMsgType.TEXT, msg
