@@ -74,8 +74,8 @@ class Venue:
 
 
 def venue_session(rest_url: str, key: str, secret: str) -> HTTP:
-    """A pybit session of the oracle's own on the venue."""
-    s = HTTP(testnet=False, api_key=key, api_secret=secret, retry_codes={-1}, max_retries=3)
+    """A pybit session of the oracle's own on the venue (10006: pybit waits for the reset time)."""
+    s = HTTP(testnet=False, api_key=key, api_secret=secret, retry_codes={10002, 10006}, max_retries=20)
     s.endpoint = rest_url
     return s
 
