@@ -83,7 +83,8 @@ class LineWidget(Widget):
         if y >= len(self._lines):
             strip = Strip.blank(width, self._style(""))
         else:
-            segments = Segment.simplify(Segment(text, self._style(cls)) for text, cls in self._lines[y] if text)
+            runs = (Segment(text, self._style(cls)) for text, cls in self._lines[y] if text)
+            segments = Segment.simplify(runs)
             strip = Strip(segments).crop_extend(0, width, self._style(""))
         self._strips[y] = strip
         return strip
