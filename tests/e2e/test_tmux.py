@@ -210,7 +210,9 @@ def test_bursts_comma_command_line_and_a_sim_outage_in_tmux(
     bid = tick(mark * Decimal("0.98"))
     tmux.keys(":", f"buy 0.002 @ {bid} post")
     summary = f"Enter: BUY 0.002 BTCUSDT LIMIT @ {bid:,.1f} post-only"
-    screen = tmux.wait_for(lambda s: summary in s and "READY — Enter sends" in s, "the command line's preview")
+    screen = tmux.wait_for(
+        lambda s: summary in s and "READY — Enter sends" in s, "the command line's preview"
+    )
     tmux.keys("Enter")
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and len(venue_orders(sim.port)) < 2:
