@@ -100,6 +100,7 @@ class EngineRuntime(EngineSupport):
                 self.store.put_ticker(replace(ticker, ts_ms=ticker.ts_ms or self.now_ms()))
         await self._start_call("account sync", "", self.refresh_account)
         await self.reconcile_journal()
+        self.restore_breakers()
         if self.unchecked_orders:
             self._schedule_reconcile()
         if feeds:

@@ -36,7 +36,7 @@ from core.resilience.errors import (
 )
 from core.resilience.ratelimit import RateLimiter, group_for
 from core.resilience.retry import RetryPolicy
-from core.risk.breakers import BreakerBoard, BreakerChange, BreakerState
+from core.risk.breakers import BREAKER_NAMES, BreakerBoard, BreakerChange, BreakerState
 from core.risk.chain import RiskChain
 
 if TYPE_CHECKING:
@@ -161,6 +161,27 @@ class EngineSupport:
         self.breaker_board = BreakerBoard.from_settings(s)
 
     # --- breakers ---------------------------------------------------------------------------
+    def restore_breakers(self) -> list[str]:
+        """Re-open every breaker whose last journal record is a trip (a restart must never be a
+        way round a tripped breaker); returns the names restored. Published and logged, not
+        journaled again (the trip is already there)."""
+        last: dict[str, tuple[str, str, int]] = {}
+        for rec in self.journal.query(kinds=("breaker_trip", "breaker_reset")):
+            name = str(rec.data.get("name", ""))
+            last[name] = (rec.kind, str(rec.data.get("reason", "")), rec.ts_ms)
+        restored: list[str] = []
+        for name, (kind, reason, ts_ms) in last.items():
+            if kind != "breaker_trip" or name not in BREAKER_NAMES:
+                continue
+            change = self.breaker_board.restore(name, reason, ts_ms, self.now_ms())
+            if change is None:
+                continue
+            restored.append(name)
+            self.publish(change.to_event(), wake=True)
+            self.metrics.set_breaker(name, change.new.value)
+            self.log_line(f"breaker {name} still open from before the restart: {reason}", Severity.ERROR)
+        return restored
+
     def _apply_breaker_changes(self, changes: list[BreakerChange]) -> None:
         for ch in changes:
             event: BreakerChanged = ch.to_event()

@@ -235,6 +235,21 @@ class BreakerBoard:
         was = prior if old is BreakerState.OPEN else ""
         return BreakerChange(name, old, BreakerState.CLOSED, reason, now_ms, who, note=note, was=was)
 
+    def restore(self, name: str, reason: str, since_ms: int, now_ms: int) -> BreakerChange | None:
+        """Re-open ``name`` as the journal last left it (a restart never clears a trip).
+
+        A daily-loss trip from an earlier local day is not restored (midnight resets it). Returns
+        the change to publish, or None when nothing was restored.
+        """
+        b = self._get(name)
+        if name == DAILY_LOSS and self.local_day(since_ms) != self.local_day(now_ms):
+            return None
+        if b.state is BreakerState.OPEN:
+            return None
+        b.state, b.reason, b.since_ms = BreakerState.OPEN, reason, since_ms
+        note = "still tripped from before the restart"
+        return BreakerChange(name, BreakerState.CLOSED, BreakerState.OPEN, reason, now_ms, note=note)
+
     # --- internals ---------------------------------------------------------------------
     def _get(self, name: str) -> _Breaker:
         try:

@@ -1,0 +1,64 @@
+"""A restart is never a way round a tripped breaker: the journal's last word on each breaker is
+restored at start, so risk-increasing orders stay blocked (and closing ones still pass) until a
+person resets it. A daily-loss trip from an earlier local day is not restored (midnight resets it)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from core.engine import Engine
+from core.model import OrderRequest, OrderType, Side
+from core.risk.breakers import API_FAILURES, DAILY_LOSS, BreakerBoard, BreakerState
+from core.sim.runner import SimVenueThread
+from tests.engine.conftest import engine_settings
+from tests.engine.test_order_path import SYM, ready
+
+DAY_MS = 86_400_000
+
+
+async def test_a_tripped_breaker_stays_tripped_across_a_restart(sim: SimVenueThread, tmp_path: Path) -> None:
+    settings = engine_settings(sim, tmp_path)
+    first = Engine(settings)
+    await first.start()
+    try:
+        await ready(first)
+        now = first.now_ms()
+        first._apply_breaker_changes(first.breaker_board._trip(API_FAILURES, "venue down: 5 failures", now))
+        assert first.breaker_board.is_tripped(API_FAILURES)
+    finally:
+        await first.stop()
+
+    second = Engine(settings)
+    await second.start()
+    try:
+        mark = await ready(second)
+        assert second.breaker_board.is_tripped(API_FAILURES)
+        assert "venue down" in second.breaker_board.reason(API_FAILURES)
+        buy = await second.place(
+            OrderRequest(SYM, Side.BUY, Decimal("0.001"), OrderType.LIMIT, mark * 95 / 100)
+        )
+        assert not buy.ok and buy.check == "breakers", buy
+        reset = await second.reset_breaker(API_FAILURES, "test", "venue back")
+        assert reset.ok and not second.breaker_board.is_tripped(API_FAILURES)
+    finally:
+        await second.stop()
+
+    third = Engine(settings)
+    await third.start()
+    try:
+        await ready(third)
+        assert not third.breaker_board.is_tripped(API_FAILURES)  # the reset is the last word
+    finally:
+        await third.stop()
+
+
+def test_a_daily_loss_trip_from_an_earlier_day_is_not_restored() -> None:
+    from core.config import load_settings
+
+    board = BreakerBoard.from_settings(load_settings())
+    now = 1_764_500_000_000
+    assert board.restore(DAILY_LOSS, "daily loss 6,000 >= 5,000", now - DAY_MS, now) is None
+    change = board.restore(DAILY_LOSS, "daily loss 6,000 >= 5,000", now - 60_000, now)
+    assert change is not None and change.new is BreakerState.OPEN
+    assert board.is_tripped(DAILY_LOSS)
