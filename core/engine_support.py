@@ -12,6 +12,8 @@ import re
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from datetime import date
+from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -159,12 +161,51 @@ class EngineSupport:
         self.journal.add_secret(secret)
         self.risk_chain = RiskChain.from_settings(s.risk)
         self.breaker_board = BreakerBoard.from_settings(s)
+        self._journaled_baseline: tuple[date, Decimal, Decimal] | None = None
+        self._baseline_checked = False
 
     # --- breakers ---------------------------------------------------------------------------
+    def _journal_baseline(self) -> None:
+        """Journal the daily-loss baseline whenever a new one is set (first PnL of the day)."""
+        base = self.breaker_board.baseline()
+        if base is None or base == self._journaled_baseline:
+            return
+        day, realised, unrealised = base
+        self.journal.record(
+            "day_baseline", day=day.isoformat(), realised=str(realised), unrealised=str(unrealised)
+        )
+        self._journaled_baseline = base
+
+    def _ensure_baseline_restored(self) -> None:
+        """Before the board sees its first PnL, take today's journaled baseline (once)."""
+        if not self._baseline_checked:
+            self._baseline_checked = True
+            self._restore_baseline()
+
+    def _restore_baseline(self) -> None:
+        """The day's opening baseline from the journal, when it is today's."""
+        records = self.journal.query(kinds=("day_baseline",))
+        if not records:
+            return
+        data = records[-1].data
+        try:
+            day = date.fromisoformat(str(data["day"]))
+            realised, unrealised = Decimal(str(data["realised"])), Decimal(str(data["unrealised"]))
+        except (KeyError, ValueError, ArithmeticError) as exc:
+            self.log_line(
+                f"journal day_baseline unreadable ({exc}); the day's loss starts now", Severity.WARN
+            )
+            return
+        finite = realised.is_finite() and unrealised.is_finite()
+        if finite and self.breaker_board.restore_baseline(day, realised, unrealised, self.now_ms()):
+            self._journaled_baseline = (day, realised, unrealised)
+            self.log_line(f"daily loss counted from today's opening baseline (wallet {realised})")
+
     def restore_breakers(self) -> list[str]:
         """Re-open every breaker whose last journal record is a trip (a restart must never be a
         way round a tripped breaker); returns the names restored. Published and logged, not
         journaled again (the trip is already there)."""
+        self._ensure_baseline_restored()
         last: dict[str, tuple[str, str, int]] = {}
         for rec in self.journal.query(kinds=("breaker_trip", "breaker_reset")):
             name = str(rec.data.get("name", ""))
@@ -196,6 +237,7 @@ class EngineSupport:
             self.log_line(f"breaker {event.name} {event.state}: {event.reason}", sev)
 
     def _update_breakers(self) -> None:
+        self._ensure_baseline_restored()
         now = self.now_ms()
         board = self.breaker_board
         changes = board.tick(now)
@@ -204,6 +246,7 @@ class EngineSupport:
         if bal is not None and not settling:
             changes += board.update_pnl(now, bal.wallet_balance, self.state.unrealised)
             changes += board.update_balance(now, bal)
+            self._journal_baseline()
         changes += board.update_exposure(now, self.state.gross_exposure)
         self._apply_breaker_changes(changes)
 

@@ -235,6 +235,22 @@ class BreakerBoard:
         was = prior if old is BreakerState.OPEN else ""
         return BreakerChange(name, old, BreakerState.CLOSED, reason, now_ms, who, note=note, was=was)
 
+    def baseline(self) -> tuple[date, Decimal, Decimal] | None:
+        """The day's opening ``(local day, realised, unrealised)``; None before the first PnL."""
+        if not self._have_pnl or self._day is None:
+            return None
+        return self._day, self._base_realised, self._base_unrealised
+
+    def restore_baseline(self, day: date, realised: Decimal, unrealised: Decimal, now_ms: int) -> bool:
+        """Take the day's opening baseline from the journal (a restart must not re-base the day's
+        loss at the current wallet). Ignored unless ``day`` is today's local day."""
+        if day != self.local_day(now_ms):
+            return False
+        self._day = day
+        self._base_realised, self._base_unrealised = realised, unrealised
+        self._have_pnl = True
+        return True
+
     def restore(self, name: str, reason: str, since_ms: int, now_ms: int) -> BreakerChange | None:
         """Re-open ``name`` as the journal last left it (a restart never clears a trip).
 

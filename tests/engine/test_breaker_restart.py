@@ -62,3 +62,34 @@ def test_a_daily_loss_trip_from_an_earlier_day_is_not_restored() -> None:
     change = board.restore(DAILY_LOSS, "daily loss 6,000 >= 5,000", now - 60_000, now)
     assert change is not None and change.new is BreakerState.OPEN
     assert board.is_tripped(DAILY_LOSS)
+
+
+async def test_a_restart_does_not_rebase_the_days_loss(sim: SimVenueThread, tmp_path: Path) -> None:
+    """The day's opening wallet is journaled; after a restart the day's loss still counts from it
+    (without this, a restart re-based the loss at the current wallet: a way round the limit)."""
+    from tests.engine.conftest import venue_http
+    from tests.engine.test_order_path import wait_for
+
+    settings = engine_settings(sim, tmp_path)
+    first = Engine(settings)
+    await first.start()
+    try:
+        await ready(first)
+        await wait_for(lambda: first.breaker_board.baseline() is not None, timeout=10)
+        opening = first.breaker_board.baseline()
+        assert opening is not None
+    finally:
+        await first.stop()
+    # While the console is down, the account pays fees on a round trip made elsewhere.
+    outside = venue_http(sim)
+    for side in ("Buy", "Sell"):
+        outside.place_order(category="linear", symbol=SYM, side=side, orderType="Market", qty="0.05")
+
+    second = Engine(settings)
+    await second.start()
+    try:
+        await ready(second)
+        assert second.breaker_board.baseline() == opening
+        await wait_for(lambda: second.breaker_board.daily_pnl < 0, timeout=10)
+    finally:
+        await second.stop()
