@@ -18,6 +18,7 @@ Spec syntax (CLI ``--faults``, ``SimSettings.faults``, ``POST /sim/admin/faults`
 ``drop_after_next=N`` the next N write requests (POST) are processed and their reply dropped
 ``http5xx_after=P`` the request IS processed, then the reply is replaced by a 5xx
 ``garble_after=P`` the request IS processed, then HTTP 200 carries a body that is not JSON
+``garble_after_next=N`` the next N write requests (POST) are processed and their reply garbled
 ``ws_disconnect=X`` one-shot: close ``all`` WebSockets, or N of them (oldest first), now
 ``private_delay_ms=N`` hold every private WebSocket push (order, execution, position, wallet)
                    for N ms before it is sent (a slow private feed; pushes keep their order)
@@ -82,6 +83,7 @@ _INT_KEYS = (
     "http5xx_next",
     "drop_rest_next",
     "drop_after_next",
+    "garble_after_next",
     "latency_ms",
     "jitter_ms",
     "private_delay_ms",
@@ -106,6 +108,7 @@ class FaultSpec:
     drop_after_next: int = 0
     http5xx_after: float = 0.0
     garble_after: float = 0.0
+    garble_after_next: int = 0
     ws_disconnect: str = ""
     private_delay_ms: int = 0
     cursor_loop: frozenset[str] = field(default_factory=frozenset)
@@ -219,6 +222,7 @@ class FaultInjector:
         self.spec = FaultSpec()
         self._rng = random.Random(seed)
         self._rate_next = self._http_next = self._drop_next = self._drop_after_next = 0
+        self._garble_after_next = 0
         self.set(spec)
 
     def set(self, spec: FaultSpec | str) -> FaultSpec:
@@ -230,6 +234,7 @@ class FaultInjector:
         self._http_next = parsed.http5xx_next
         self._drop_next = parsed.drop_rest_next
         self._drop_after_next = parsed.drop_after_next
+        self._garble_after_next = parsed.garble_after_next
         return parsed
 
     @property
@@ -245,7 +250,16 @@ class FaultInjector:
             or s.drop_after
             or s.http5xx_after
             or s.garble_after
-        ) or bool(self._rate_next or self._http_next or self._drop_next or self._drop_after_next)
+        ) or any(self._pending_counts())
+
+    def _pending_counts(self) -> tuple[int, ...]:
+        return (
+            self._rate_next,
+            self._http_next,
+            self._drop_next,
+            self._drop_after_next,
+            self._garble_after_next,
+        )
 
     def rest_fault(self, *, signed: bool) -> tuple[RestFault | None, int]:
         """Decide the fault for one REST request: (kind or None, HTTP status for 5xx)."""
@@ -278,6 +292,10 @@ class FaultInjector:
         if s.http5xx_after and self._rng.random() < s.http5xx_after:
             self.counts["http5xx_after"] += 1
             return "http5xx", s.http_status or self._rng.choice((500, 502, 503))
+        if write and self._garble_after_next:
+            self._garble_after_next -= 1
+            self.counts["garble_after"] += 1
+            return "garble", 200
         if s.garble_after and self._rng.random() < s.garble_after:
             self.counts["garble_after"] += 1
             return "garble", 200
@@ -343,6 +361,7 @@ class FaultInjector:
                 "http5xx_next": self._http_next,
                 "drop_rest_next": self._drop_next,
                 "drop_after_next": self._drop_after_next,
+                "garble_after_next": self._garble_after_next,
             },
             "injected": dict(self.counts),
         }
