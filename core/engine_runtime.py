@@ -221,6 +221,7 @@ class EngineRuntime(EngineSupport):
         now = self.now_ms()
         events = self.state.replace_open_orders(orders, now, orders_since, keep=self.in_flight)
         events += self.state.replace_positions(positions, now, positions_since)
+        self.wallet_guard.confirm(balance)
         if balance is not None:
             events += self.state.apply_balance(balance, now)
             self.pnl_settling_since = None

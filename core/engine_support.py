@@ -7,6 +7,7 @@ journal with the venue at start, and answers health questions.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections import deque
@@ -22,7 +23,7 @@ from core.events import AlertRaised, BreakerChanged, Event, Severity
 from core.journal.adopt import adopt_unknown_orders
 from core.journal.journal import Journal
 from core.metrics import Metrics
-from core.model import OrderStatus
+from core.model import Balance, OrderStatus
 from core.observability.alerts import AlertState
 from core.observability.health import HealthSnapshot, evaluate_health, evaluate_readiness
 from core.observability.stack import ObservabilityStack
@@ -40,6 +41,7 @@ from core.resilience.ratelimit import RateLimiter, group_for
 from core.resilience.retry import RetryPolicy
 from core.risk.breakers import BREAKER_NAMES, BreakerBoard, BreakerChange, BreakerState
 from core.risk.chain import RiskChain
+from core.risk.wallet_guard import WalletJumpGuard
 
 if TYPE_CHECKING:
     from core.account import AccountState
@@ -163,6 +165,8 @@ class EngineSupport:
         self.breaker_board = BreakerBoard.from_settings(s)
         self._journaled_baseline: tuple[date, Decimal, Decimal] | None = None
         self._baseline_checked = False
+        self.wallet_guard = WalletJumpGuard()
+        self._wallet_check: asyncio.Task[None] | None = None
 
     # --- breakers ---------------------------------------------------------------------------
     def _journal_baseline(self) -> None:
@@ -175,6 +179,32 @@ class EngineSupport:
             "day_baseline", day=day.isoformat(), realised=str(realised), unrealised=str(unrealised)
         )
         self._journaled_baseline = base
+
+    def _admit_balance(self, bal: Balance) -> bool:
+        """False (and a REST confirmation on its way) when one message moved the wallet implausibly
+        far: the breakers keep their last view until the venue confirms it."""
+        if self.wallet_guard.admit(bal):
+            return True
+        if self._wallet_check is None or self._wallet_check.done():
+            self.log_line(
+                f"wallet equity {bal.equity} in one message (breakers saw {self.wallet_guard.fed}): "
+                "held until the venue confirms it over REST",
+                Severity.WARN,
+            )
+            self._wallet_check = asyncio.get_running_loop().create_task(self._confirm_wallet())
+        return False
+
+    async def _confirm_wallet(self) -> None:
+        try:
+            balance = await self.executor.call("balance", self.venue.balance, bypass_breaker=True)
+        except VenueError as err:
+            self.log_line(f"wallet confirmation failed ({err}); the breakers keep their view", Severity.WARN)
+            return
+        self.wallet_guard.confirm(balance)
+        if balance is not None:
+            for ev in self.state.apply_balance(balance, self.now_ms()):
+                self.publish(ev)
+        self._update_breakers()
 
     def _ensure_baseline_restored(self) -> None:
         """Before the board sees its first PnL, take today's journaled baseline (once)."""
@@ -243,7 +273,7 @@ class EngineSupport:
         changes = board.tick(now)
         bal = self.state.balance
         settling = self.pnl_settling_since is not None and now - self.pnl_settling_since < PNL_SETTLE_MS
-        if bal is not None and not settling:
+        if bal is not None and not settling and self._admit_balance(bal):
             changes += board.update_pnl(now, bal.wallet_balance, self.state.unrealised)
             changes += board.update_balance(now, bal)
             self._journal_baseline()

@@ -93,3 +93,48 @@ async def test_a_restart_does_not_rebase_the_days_loss(sim: SimVenueThread, tmp_
         await wait_for(lambda: second.breaker_board.daily_pnl < 0, timeout=10)
     finally:
         await second.stop()
+
+
+async def test_a_spoiled_zero_wallet_does_not_trip_the_breakers_until_rest_confirms(
+    sim: SimVenueThread, tmp_path: Path
+) -> None:
+    """One wallet message saying 0 where ~100,000 was (the soak's bad-values finding) is held from
+    the breakers until the venue answers over REST; REST says ~100,000, so nothing trips."""
+    from dataclasses import replace
+
+    from core.risk.breakers import MIN_BALANCE
+    from tests.engine.test_order_path import wait_for
+
+    engine = Engine(engine_settings(sim, tmp_path))
+    await engine.start()
+    try:
+        await ready(engine)
+        await wait_for(lambda: engine.breaker_board.baseline() is not None, timeout=10)
+        real = engine.state.balance
+        assert real is not None and real.equity > 1000
+        spoiled = replace(real, equity=Decimal(0), wallet_balance=Decimal(0))
+        engine.state.apply_balance(spoiled, engine.now_ms())
+        engine._update_breakers()
+        assert not engine.breaker_board.is_tripped(MIN_BALANCE)
+        assert not engine.breaker_board.is_tripped(DAILY_LOSS)
+        assert engine.wallet_guard.held >= 1
+        # The confirmation reads the venue's real wallet and the breakers see that.
+        await wait_for(lambda: engine.state.balance is not None and engine.state.balance.equity > 1000)
+        engine._update_breakers()
+        assert not engine.breaker_board.is_tripped(MIN_BALANCE)
+        assert not engine.breaker_board.is_tripped(DAILY_LOSS)
+    finally:
+        await engine.stop()
+
+
+def test_the_wallet_guard_admits_a_confirmed_jump() -> None:
+    from core.model import Balance
+    from core.risk.wallet_guard import WalletJumpGuard
+
+    guard = WalletJumpGuard()
+    full = Balance("USDT", Decimal(100_000), Decimal(100_000), Decimal(100_000))
+    empty = Balance("USDT", Decimal(0), Decimal(0), Decimal(0))
+    assert guard.admit(full)
+    assert not guard.admit(empty)  # held
+    guard.confirm(empty)  # the venue really says 0 (a liquidation, a transfer): believed
+    assert guard.admit(empty)
