@@ -192,3 +192,13 @@ def test_findings_are_refused_or_dropped_by_field(
     else:
         assert METHODS[name][1](venue) == outcome
     assert venue.bad_data.total == before + 1
+
+
+def test_find_order_never_takes_another_order_for_the_one_asked(fake: FakeVenue, venue: BybitVenue) -> None:
+    """A lookup reply listing other orders (a flooded or broken venue) is not the order asked for."""
+    other = {**ORDER, "orderLinkId": "someone-else"}
+    fake.answer({"list": [other], "nextPageCursor": ""})
+    assert venue.find_order("BTCUSDT", ORDER["orderLinkId"], within=WINDOW) is None
+    fake.answer({"list": [other, ORDER], "nextPageCursor": ""})
+    found = venue.find_order("BTCUSDT", ORDER["orderLinkId"], within=WINDOW)
+    assert found is not None and found.order_link_id == ORDER["orderLinkId"]

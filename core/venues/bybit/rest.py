@@ -495,7 +495,10 @@ class BybitVenue:
     def _find_in(self, method: str, symbol: str, order_link_id: str, extra: dict[str, Any]) -> Order | None:
         res = self.call(method, category=CATEGORY, symbol=symbol, orderLinkId=order_link_id, **extra)
         items = self._rows(method, res.result)
-        return self._order(items[0], method) if items else None
+        # Only the order asked for: a reply listing other orders (a broken or flooded venue) must
+        # never stand in for it.
+        mine = [i for i in items if isinstance(i, dict) and i.get("orderLinkId") == order_link_id]
+        return self._order(mine[0], method) if mine else None
 
     def _order(self, item: dict[str, Any], method: str) -> Order:
         try:
