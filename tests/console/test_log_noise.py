@@ -197,5 +197,9 @@ async def test_post_only_cancelled_by_the_venue_says_why_once(
         await wait_for(pilot, lambda: any("cancelled" in line for line in since(log, start)), "the cancel")
         await pilot.pause(0.3)
         lines = since(log, start)
-        assert len(lines) == 1, lines
-        assert "PostOnly: EC_PostOnlyWillTakeLiquidity" in lines[0]
+        # Bybit accepts the create and then cancels the order: when the REST ack is handled before
+        # the cancel push, "placed" is a true line of its own; the cancel is said once, with why.
+        cancels = [line for line in lines if "cancelled" in line]
+        assert len(cancels) == 1 and "PostOnly: EC_PostOnlyWillTakeLiquidity" in cancels[0], lines
+        others = [line for line in lines if line not in cancels]
+        assert len(others) <= 1 and all(" placed " in line for line in others), lines
