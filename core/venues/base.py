@@ -1,8 +1,18 @@
-"""The one venue interface the engine talks to, whatever the exchange behind it.
+"""The venue port: what the engine needs from any exchange, in domain types only.
 
-Every failure a venue raises is one of the classified errors of :mod:`core.resilience.errors`
-(RateLimited, TimestampError, Transient, Unknown, Rejected), so retry and idempotency rules are
-the same for every exchange.
+An adapter (``core/venues/<name>/``) implements :class:`Venue` (blocking commands and queries,
+run by the engine in worker threads behind its rate limiter, endpoint breakers and retry policy)
+and :class:`Feeds` (streams that deliver domain events to a :class:`FeedSink`). Nothing above
+``core/venues/`` sees an exchange's field names, parameter encoding, error codes, rate-limit
+table or client-id rules: the adapter translates both ways.
+
+Errors: every failure a venue method raises is one of the classified errors of
+:mod:`core.resilience.errors` (rate-limited with a reset time, rejected with a reason, duplicate
+client id, order gone, unknown outcome, transient, timestamp, auth), so retry and idempotency
+rules are the same for every exchange.
+
+Adding a venue: write an adapter package that implements these protocols; the engine, the order
+path, risk, resilience and the journal do not change.
 """
 
 from __future__ import annotations
@@ -10,33 +20,117 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core.market.candles import Candle
 from core.market.timerange import TimeRange
-from core.model import Balance, Fill, Instrument, Order, Position, Ticker
+from core.model import Balance, Fill, Instrument, Order, Position, Ticker, Trade, TriggerBy
+
+if TYPE_CHECKING:
+    from core.orders.built import BuiltOrder
+    from core.resilience.ratelimit import RateTable
 
 
 @dataclass(frozen=True, slots=True)
 class RestReply:
-    """A successful REST reply: the ``result`` object and the response headers."""
+    """Transitional: an adapter's raw REST reply (``result`` and headers). Only adapters may use
+    it; it leaves this module once the Bybit adapter speaks the port alone."""
 
     result: dict[str, Any]
     headers: Mapping[str, str]
     elapsed_s: float
 
 
+# --- what a venue is -------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a venue has natively, and the rules the engine must respect when talking to it."""
+
+    name: str
+    """Short venue name (``bybit``, ``hyperliquid``, ``simulated``): metrics, /healthz, logs."""
+    client_id_max_len: int
+    """Longest client order id the venue accepts (Bybit: 36)."""
+    client_id_pattern: str = r"^[A-Za-z0-9_-]+$"
+    """A regular expression every client order id must match."""
+    native_tpsl: bool = False
+    """TP/SL attached to an order or a position is kept by the venue itself."""
+    native_trailing: bool = False
+    """The venue runs trailing stops itself."""
+    dead_mans_switch: bool = False
+    """The venue can cancel everything if the client goes silent."""
+    conditional_orders: bool = False
+    """The venue holds trigger (stop) orders itself."""
+    rate_groups: tuple[str, ...] = ()
+    """The rate-limit groups the venue's table defines (see :class:`RateTable`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceAck:
+    """A venue accepted an order: its own id for it, and the client id it was sent with."""
+
+    client_order_id: str
+    order_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RateFeedback:
+    """What a venue's reply said about a rate-limit window (Bybit: the ``X-Bapi-Limit*`` headers).
+
+    ``endpoint`` is the venue's endpoint name (as :meth:`Venue.endpoint_of` returns it); ``None``
+    fields were not reported.
+    """
+
+    endpoint: str
+    limit: int | None = None
+    remaining: int | None = None
+    reset_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BookSnapshot:
+    """A whole book (REST or a stream's first message). ``seq`` is the venue's update id."""
+
+    symbol: str
+    bids: tuple[tuple[Decimal, Decimal], ...]
+    asks: tuple[tuple[Decimal, Decimal], ...]
+    seq: int
+    ts_ms: int
+    cross_seq: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BookDelta:
+    """Changed levels since ``seq - 1`` (size 0 removes a level)."""
+
+    symbol: str
+    bids: tuple[tuple[Decimal, Decimal], ...]
+    asks: tuple[tuple[Decimal, Decimal], ...]
+    seq: int
+    ts_ms: int
+    cross_seq: int = 0
+
+
+# --- commands and queries --------------------------------------------------------------------
 class Venue(Protocol):
     """Blocking access to one exchange account. The engine runs every call in a worker thread,
-    behind its rate limiter, per-endpoint circuit breaker and retry policy; ``endpoint_of``
-    names the endpoint group each method uses so those layers can key on it.
+    behind its rate limiter, per-endpoint circuit breaker and retry policy; :meth:`endpoint_of`
+    names the endpoint each method uses so those layers can key on it.
     """
 
     name: str
     rest_url: str
+    capabilities: Capabilities
+    rate_table: RateTable
+    """The venue's rate limits (groups, windows, which endpoint is in which group)."""
+    on_rate_feedback: Callable[[RateFeedback], None] | None
+    """Set by the engine: called (on the worker thread) with each reply's rate-limit report."""
 
     def endpoint_of(self, method: str) -> str:
-        """The REST path a venue method calls (for limits, breakers and metrics)."""
+        """The endpoint a venue method calls (keys limits, breakers and metrics)."""
+        ...
+
+    def set_clock_offset(self, offset_ms: int) -> None:
+        """Correct the time the adapter signs requests with by ``offset_ms`` (venue minus local)."""
         ...
 
     def server_time_ms(self) -> int:
@@ -51,55 +145,40 @@ class Venue(Protocol):
         """(taker, maker) fee rate per symbol."""
         ...
 
-    def place(self, params: dict[str, Any]) -> RestReply:
-        """Send one order (exchange-native params built by the order builder)."""
+    def place(self, order: BuiltOrder) -> PlaceAck:
+        """Send one order built by the order builder; the venue's ack."""
         ...
 
     def amend(
         self,
         symbol: str,
-        order_link_id: str,
-        qty: str | None,
-        price: str | None,
-        trigger_price: str | None = None,
-    ) -> RestReply:
+        client_order_id: str,
+        *,
+        qty: Decimal | None = None,
+        price: Decimal | None = None,
+        trigger_price: Decimal | None = None,
+    ) -> None:
         """Amend a working order (None leaves a field as it is)."""
         ...
 
-    def margin_mode(self) -> str:
-        """The account's margin mode as the venue names it ("" when it does not say)."""
-        ...
-
-    def set_trading_stop(
-        self,
-        symbol: str,
-        *,
-        take_profit: str | None,
-        stop_loss: str | None,
-        tp_trigger_by: str | None = None,
-        sl_trigger_by: str | None = None,
-    ) -> RestReply:
-        """Set the whole position's TP and/or SL (None leaves one as it is, "0" removes it)."""
-        ...
-
-    def cancel(self, symbol: str, order_link_id: str) -> RestReply:
+    def cancel(self, symbol: str, client_order_id: str) -> None:
         """Cancel a working order."""
         ...
 
     def cancel_all(self, symbol: str | None) -> list[str]:
-        """Cancel every working order (of ``symbol`` or all); returns the orderLinkIds cancelled."""
+        """Cancel every working order (of ``symbol`` or all); the client order ids cancelled."""
         ...
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         """Every working order."""
         ...
 
-    def find_order(self, symbol: str, order_link_id: str) -> Order | None:
+    def find_order(self, symbol: str, client_order_id: str) -> Order | None:
         """Look an order up by its client id, open or closed; None when the venue never saw it."""
         ...
 
     def order_lookups(
-        self, symbol: str, order_link_id: str
+        self, symbol: str, client_order_id: str
     ) -> Sequence[tuple[str, Callable[[], Order | None]]]:
         """The requests :meth:`find_order` makes, as ``(venue method, request)`` in order, so the
         engine can retry each one on its own; the first that returns an order answers."""
@@ -121,14 +200,117 @@ class Venue(Protocol):
         """Set buy and sell leverage."""
         ...
 
-    def ticker(self, symbol: str) -> Ticker | None:
-        """The latest ticker over REST (before the WebSocket feed delivers one)."""
+    def margin_mode(self) -> str:
+        """The account's margin mode in words (``cross``, ``isolated``, ``portfolio``; ``""``
+        when the venue does not say)."""
         ...
 
-    def orderbook(self, symbol: str, depth: int) -> dict[str, Any]:
-        """A REST order book snapshot (exchange-native shape)."""
+    def set_trading_stop(
+        self,
+        symbol: str,
+        *,
+        take_profit: Decimal | None,
+        stop_loss: Decimal | None,
+        trigger_by: TriggerBy = TriggerBy.MARK,
+    ) -> None:
+        """Set the whole position's TP and/or SL (None leaves one as it is, 0 removes it)."""
+        ...
+
+    def ticker(self, symbol: str) -> Ticker | None:
+        """The latest ticker (before a stream delivers one)."""
+        ...
+
+    def orderbook(self, symbol: str, depth: int) -> BookSnapshot:
+        """A book snapshot."""
         ...
 
     def klines(self, symbol: str, timeframe: str, limit: int = 200) -> list[Candle]:
-        """Candle history for the chart, oldest first (``timeframe``: one of ``candles.TIMEFRAMES``)."""
+        """Candle history, oldest first (``timeframe``: one of ``candles.TIMEFRAMES``)."""
+        ...
+
+    def feeds(self, symbols: tuple[str, ...], sink: FeedSink, timing: FeedTiming) -> Feeds:
+        """The venue's streams for ``symbols``, delivering to ``sink`` (not started)."""
+        ...
+
+
+# --- streams ---------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class FeedTiming:
+    """How patient the streams are (tests shorten them)."""
+
+    reconnect_backoff_s: tuple[float, float] = (1.0, 30.0)
+    ack_timeout_s: float = 10.0
+    stale_after_s: float = 5.0
+
+
+class FeedSink(Protocol):
+    """Where a venue's streams deliver domain events. Called on the feed's own thread(s): an
+    implementation only stores or hands over (never blocks, never raises to the feed)."""
+
+    def book_snapshot(self, book: BookSnapshot) -> None:
+        """A whole book (first message after a (re)subscribe)."""
+        ...
+
+    def book_delta(self, delta: BookDelta) -> None:
+        """Changed levels; ``delta.seq`` must follow the previous update's."""
+        ...
+
+    def ticker(self, ticker: Ticker) -> None:
+        """Last/mark/index prices, funding and 24 h stats (fields the venue did not send are kept)."""
+        ...
+
+    def trade(self, trade: Trade) -> None:
+        """A public trade."""
+        ...
+
+    def candle(self, symbol: str, timeframe: str, candle: Candle) -> None:
+        """The current (or just closed) candle."""
+        ...
+
+    def order(self, order: Order) -> None:
+        """An order update of this account."""
+        ...
+
+    def fill(self, fill: Fill) -> None:
+        """An execution of this account."""
+        ...
+
+    def position(self, position: Position) -> None:
+        """A position update of this account."""
+        ...
+
+    def balance(self, balance: Balance) -> None:
+        """A wallet update of this account."""
+        ...
+
+    def connection(self, stream: str, state: str, detail: str) -> None:
+        """A stream's state: ``stream`` is ``public``/``private`` (or ``book:<symbol>``), ``state``
+        one of ``up``, ``down``, ``resync``, ``stale``."""
+        ...
+
+
+class Feeds(Protocol):
+    """A venue's running streams (public market data and the private account stream)."""
+
+    messages: Mapping[str, int]
+    """Messages received per stream (for metrics)."""
+
+    def start(self) -> None:
+        """Connect and subscribe (blocking; the engine runs it in a worker thread)."""
+        ...
+
+    def stop(self) -> None:
+        """Close every socket."""
+        ...
+
+    def check(self) -> None:
+        """Watchdog tick: rebuild dead sockets (with backoff), flag stale books."""
+        ...
+
+    def resubscribe_book(self, symbol: str) -> None:
+        """Ask for a fresh book snapshot of ``symbol`` (after a sequence gap)."""
+        ...
+
+    def is_connected(self, stream: str) -> bool:
+        """True when ``stream`` (``public``/``private``) is connected and subscribed."""
         ...
