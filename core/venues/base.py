@@ -62,6 +62,9 @@ class Capabilities:
     """The venue holds trigger (stop) orders itself."""
     rate_groups: tuple[str, ...] = ()
     """The rate-limit groups the venue's table defines (see :class:`RateTable`)."""
+    inline_calls: bool = False
+    """True for an in-process venue: its methods never block, so the engine calls them on the
+    loop directly instead of in a worker thread (deterministic, no threads)."""
 
 
 @dataclass(frozen=True, slots=True)
