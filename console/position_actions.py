@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from console.screens.amend import AmendRequest, AmendScreen
 from console.screens.modals import ConfirmScreen
 from console.screens.position_tools import CloseScreen, LeverageScreen, TpSlRequest, TpSlScreen, side_word
-from core.engine_positions import fmt_pct
+from core.engine.positions import fmt_pct
 from core.model import Position, Side
 from core.orders.builder import snap
 from core.resilience.errors import VenueError

@@ -101,7 +101,7 @@ async def trip_api_failures(pilot: Pilot[int], engine: Engine, sim_venue: SimVen
     sim_venue.set_faults("http5xx=1")
     for _ in range(10):
         try:
-            await engine.refresh_account()
+            await engine.account_sync.refresh_account()
         except VenueError:
             pass
         else:

@@ -161,7 +161,7 @@ async def test_unchanged_position_is_logged_once_across_syncs(
         for _ in range(3):
             before, m = pushes(), mark(engine)
             await wait_for(pilot, lambda m=m: mark(engine) != m, "the mark to move")  # type: ignore[misc]
-            await engine.refresh_account()
+            await engine.account_sync.refresh_account()
             await wait_for(pilot, lambda b=before: pushes() > b, "a position update")  # type: ignore[misc]
         assert pushes() >= 4
         position_lines = [line for line in since(log, start) if line.split(" ", 2)[1] == "position"]

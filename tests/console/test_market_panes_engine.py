@@ -34,7 +34,7 @@ async def test_strip_and_chart_fill_from_the_venue_streams(sim_venue: SimVenueTh
         assert " in " in line.split("funding", 1)[1]  # the countdown
 
         # History over REST for every timeframe, then the stream moves the current candle.
-        task = engine._candle_task
+        task = engine.streams.candle_task
         assert task is not None
         await wait_for(pilot, task.done, "the chart history")
         for tf in TIMEFRAMES:

@@ -86,7 +86,7 @@ async def test_a_venue_that_is_really_down_blocks_risk_increasing_orders(
         assert closing.check != "breakers", closing
 
         sim.set_faults("")
-        await engine.reconcile_journal()
+        await engine.reconciler.reconcile_journal()
         closed = await engine.close_position(SYM)
         assert closed.ok, closed.message
         await wait_for(lambda: not venue_positions(sim))

@@ -22,7 +22,7 @@ ETH = "ETHUSDT"
 
 
 def housekeeping(engine: Engine) -> asyncio.Task[None]:
-    [task] = [t for t in engine._tasks if t.get_name() == "engine-housekeeping"]
+    [task] = [t for t in engine.tasks if t.get_name() == "engine-housekeeping"]
     return task
 
 
@@ -69,7 +69,7 @@ async def test_nan_mark_on_the_positions_symbol_keeps_loops_alive_and_panic_flat
     assert (await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.02"), OrderType.MARKET))).ok
     await wait_for(lambda: SYM in engine.state.positions)
     sim.set_faults(f"bad_values=1,bad_value=NaN,bad_fields=markPrice,bad_symbols={SYM}")
-    await engine.refresh_account()  # the REST position list carries the NaN mark too
+    await engine.account_sync.refresh_account()  # the REST position list carries the NaN mark too
     await injected(sim)
     await loop_ran_since(engine)
     assert not housekeeping(engine).done()
@@ -92,7 +92,7 @@ async def test_nan_wallet_equity_is_refused_and_breakers_keep_running(
     assert before is not None
     sim.set_faults("bad_values=1,bad_value=NaN,bad_fields=equity")
     assert (await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.MARKET))).ok
-    await engine.refresh_account()
+    await engine.account_sync.refresh_account()
     await injected(sim, 2)
     await loop_ran_since(engine)
     assert not housekeeping(engine).done()
@@ -114,7 +114,7 @@ async def test_infinite_equity_cannot_switch_the_leverage_check_off(
     try:
         mark = await ready(engine)
         sim.set_faults("bad_values=1,bad_value=Infinity,bad_fields=equity")
-        await engine.refresh_account()
+        await engine.account_sync.refresh_account()
         res = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("1.5"), OrderType.LIMIT, below(mark)))
         assert not res.ok and res.check == "max_leverage", res.message
         assert venue_open_orders(sim) == []
@@ -149,7 +149,7 @@ async def test_stop_closes_feeds_and_journal_when_a_task_died(sim: SimVenueThrea
 
     task = asyncio.create_task(died())
     await asyncio.sleep(0)
-    engine._tasks.append(task)
+    engine.tasks.track(task)
     feeds = engine.feeds
     assert feeds is not None
     await engine.stop()

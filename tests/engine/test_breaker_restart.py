@@ -24,7 +24,7 @@ async def test_a_tripped_breaker_stays_tripped_across_a_restart(sim: SimVenueThr
     try:
         await ready(first)
         now = first.now_ms()
-        first._apply_breaker_changes(first.breaker_board._trip(API_FAILURES, "venue down: 5 failures", now))
+        first.guards.apply(first.breaker_board._trip(API_FAILURES, "venue down: 5 failures", now))
         assert first.breaker_board.is_tripped(API_FAILURES)
     finally:
         await first.stop()
@@ -114,13 +114,13 @@ async def test_a_spoiled_zero_wallet_does_not_trip_the_breakers_until_rest_confi
         assert real is not None and real.equity > 1000
         spoiled = replace(real, equity=Decimal(0), wallet_balance=Decimal(0))
         engine.state.apply_balance(spoiled, engine.now_ms())
-        engine._update_breakers()
+        engine.guards.update()
         assert not engine.breaker_board.is_tripped(MIN_BALANCE)
         assert not engine.breaker_board.is_tripped(DAILY_LOSS)
-        assert engine.wallet_guard.held >= 1
+        assert engine.guards.wallet_guard.held >= 1
         # The confirmation reads the venue's real wallet and the breakers see that.
         await wait_for(lambda: engine.state.balance is not None and engine.state.balance.equity > 1000)
-        engine._update_breakers()
+        engine.guards.update()
         assert not engine.breaker_board.is_tripped(MIN_BALANCE)
         assert not engine.breaker_board.is_tripped(DAILY_LOSS)
     finally:

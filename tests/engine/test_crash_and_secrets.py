@@ -55,7 +55,7 @@ async def test_crash_mid_order_reconciles(sim: SimVenueThread, tmp_path: Path, w
     settings = engine_settings(sim, tmp_path)
     probe = Engine(settings)
     await probe.start(feeds=False)
-    mark = probe._ref_price(SYM)
+    mark = probe.pretrade.ref_price(SYM)
     await probe.stop()
     price = below(mark or Decimal("90000"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRADE_")}

@@ -27,10 +27,10 @@ async def test_executions_and_backfill_over_time_range(engine: Engine) -> None:
     assert len(list(wide.chunks())) == 2
     assert [f.exec_id for f in engine.venue.executions(wide)] == [f.exec_id for f in fills]
     # A reconnect backfill finds nothing new: fills are deduplicated by execId.
-    assert await engine.backfill_fills() == 0
+    assert await engine.account_sync.backfill_fills() == 0
     engine.state.fills.clear()
     engine.state._exec_ids.clear()
-    assert await engine.backfill_fills() == 1
+    assert await engine.account_sync.backfill_fills() == 1
     assert [r.data.get("backfilled") for r in engine.journal.query(kinds=["fill"])][-1] is True
 
 

@@ -25,7 +25,7 @@ import pytest
 
 from core.config import SIM_API_KEY, load_settings
 from core.engine import Engine
-from core.engine_resync import RecoveryTiming
+from core.engine.resync import RecoveryTiming
 from core.events import Connectivity
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,7 +158,7 @@ async def test_streams_return_to_up_after_the_sim_process_dies_and_restarts(
     # While the venue is gone every REST call fails too: the account sync counts API failures.
     for _ in range(3):
         with pytest.raises(Exception, match="Transient"):
-            await engine.refresh_account()
+            await engine.account_sync.refresh_account()
     assert engine.breaker_board.is_tripped("api_failures")
 
     # The venue comes back, but its REST side still fails: the resync that follows the

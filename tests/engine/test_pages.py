@@ -62,7 +62,7 @@ def listing_requests(sim: SimVenueThread) -> int:
 async def refused_sync(engine: Engine) -> VenueError:
     """refresh_account must end, and with a VenueError (not adopt what it was given)."""
     with pytest.raises(VenueError) as err:
-        await asyncio.wait_for(engine.refresh_account(), BOUND_S)
+        await asyncio.wait_for(engine.account_sync.refresh_account(), BOUND_S)
     return err.value
 
 
@@ -78,7 +78,7 @@ async def test_a_repeated_cursor_is_refused_at_once(engine: Engine, sim: SimVenu
     assert set(engine.state.orders) == {link}
     assert f"rest {OPEN_ORDERS}" in engine.bad_data.recent()
     sim.set_faults("")
-    await engine.refresh_account()
+    await engine.account_sync.refresh_account()
     assert set(engine.state.orders) == {link}
 
 
@@ -147,10 +147,10 @@ async def test_a_negative_position_size_is_never_taken_for_flat(engine: Engine, 
     await wait_for(lambda: "position" in engine.bad_data.recent())
     assert engine.state.positions[SYM].size == Decimal("0.02")  # the last sound word, not "flat"
     with pytest.raises(VenueError):
-        await engine.refresh_account()  # the REST row is refused, not adopted
+        await engine.account_sync.refresh_account()  # the REST row is refused, not adopted
     assert engine.state.positions[SYM].size == Decimal("0.02")
     sim.set_faults("")
-    await engine.refresh_account()
+    await engine.account_sync.refresh_account()
     assert engine.state.positions[SYM].size == Decimal("0.03")
     assert Decimal(venue_positions(sim)[0]["size"]) == Decimal("0.03")
     assert (await engine.close_position(SYM)).ok

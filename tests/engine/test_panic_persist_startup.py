@@ -21,11 +21,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.engine import Engine
-from core.engine_resync import RecoveryTiming
+from core.engine.resync import RecoveryTiming
+from core.engine.sent_times import SentTimes
 from core.model import Order, OrderRequest, OrderType, Side
 from core.orders.ids import new_order_link_id
 from core.resilience.errors import Transient
-from core.sent_times import SentTimes
 from core.sim.runner import SimVenueThread
 from core.venues.bybit.rest import BybitVenue
 from tests.engine.conftest import engine_settings, venue_http, venue_open_orders
@@ -106,12 +106,12 @@ async def test_reconciliation_asks_again_until_every_order_is_checked(
     quick(engine, attempts=2)
     try:
         await engine.start(feeds=False)
-        assert engine.unchecked_orders == 1
+        assert engine.reconciler.unchecked_orders == 1
         assert [r.order_link_id for r in engine.journal.open_intents()] == [link]
         await wait_for(lambda: venue.lookups >= 6)  # asked at start and again in the background
         venue.failing.clear()
         await wait_for(lambda: engine.journal.open_intents() == [], timeout=10.0)
-        assert engine.unchecked_orders == 0
+        assert engine.reconciler.unchecked_orders == 0
         assert link in engine.state.orders
         resolved = [r for r in engine.journal.query(order_link_id=link) if r.kind == "reconcile"]
         assert resolved and resolved[-1].data["found"] is True
@@ -129,12 +129,12 @@ async def ready_mark(sim: SimVenueThread) -> Decimal:
 async def test_send_times_stay_bounded(engine: Engine) -> None:
     """Old code: a plain dict, one entry per order that never filled, forever."""
     mark = await ready(engine)
-    engine._sent_at.max_entries = 3
+    engine.order_path.sent_at.max_entries = 3
     for i in range(6):
         price = below(mark) - i
         res = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.LIMIT, price))
         assert res.ok, res.message
-    assert len(engine._sent_at) == 3
+    assert len(engine.order_path.sent_at) == 3
     assert (await engine.cancel_all()).ok
 
 

@@ -44,7 +44,7 @@ class RecordingVenue(BybitVenue):
         self.sent.append(
             {
                 "params": dict(params),
-                "mark": eng._ref_price(sym),
+                "mark": eng.pretrade.ref_price(sym),
                 "position": eng.state.positions.get(sym),
                 "open": [o for o in eng.state.orders.values() if o.order_link_id != params["orderLinkId"]],
             }

@@ -78,8 +78,8 @@ async def _check_no_duplicates(
         assert counts.get(link) == 1, f"{link} on the venue {counts.get(link, 0)} times ({faults})"
     assert all(c == 1 for c in counts.values())
     # The engine's view converges on the venue's once unknown outcomes are reconciled by id.
-    await engine.reconcile_journal()
-    await engine.refresh_account()
+    await engine.reconciler.reconcile_journal()
+    await engine.account_sync.refresh_account()
     assert engine.journal.open_intents() == []
     assert set(engine.state.orders) == {o["orderLinkId"] for o in venue_open_orders(sim)}
 
@@ -111,7 +111,7 @@ async def _partial_then_amend(engine: Engine, sim: SimVenueThread) -> bool:
         assert amended.ret_code == 110008, amended.message  # filled in between: try again
         return False
     await wait_for(lambda: link not in engine.state.orders or engine.state.orders[link].qty == new_qty)
-    await engine.refresh_account()
+    await engine.account_sync.refresh_account()
     venue = {o["orderLinkId"]: o for o in venue_open_orders(sim)}
     if link in venue:
         assert Decimal(venue[link]["qty"]) == new_qty
@@ -146,7 +146,7 @@ async def test_cancel_racing_a_fill_ends_consistent(engine: Engine, sim: SimVenu
     assert res.ok
     cancel = await engine.cancel(res.order_link_id)  # may lose the race: filled already (110001)
     await asyncio.sleep(0.3)
-    await engine.refresh_account()
+    await engine.account_sync.refresh_account()
     venue_open = {o["orderLinkId"] for o in venue_open_orders(sim)}
     assert set(engine.state.orders) == venue_open
     pos = {p["symbol"]: Decimal(p["size"]) for p in venue_positions(sim)}
@@ -215,7 +215,7 @@ async def test_daily_loss_breaker_blocks_increase_allows_reduce(sim: SimVenueThr
                 OrderRequest(SYM, Side.SELL, Decimal("0.04"), OrderType.MARKET, reduce_only=True)
             )
         ).ok
-        await engine.refresh_account()
+        await engine.account_sync.refresh_account()
         await wait_for(lambda: engine.breaker_board.is_tripped("daily_loss"), timeout=5)
         assert engine.breaker_board.daily_loss >= Decimal("3")
         blocked = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.MARKET))

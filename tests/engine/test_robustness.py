@@ -136,16 +136,16 @@ async def test_daily_loss_waits_for_the_wallet_after_a_position_change(engine: E
         "coin": [{"coin": "USDT", "walletBalance": str(bal.wallet_balance), "equity": str(bal.equity)}],
     }  # fmt: skip
     # The session starts with a +6000 position open: that is the day's baseline.
-    engine._apply_private("position", [long])
-    engine._apply_private("wallet", [wallet])
-    engine.breaker_board = BreakerBoard.from_settings(engine.settings)
-    engine._update_breakers()
+    engine.account_sync.apply_private("position", [long])
+    engine.account_sync.apply_private("wallet", [wallet])
+    engine.guards.board = BreakerBoard.from_settings(engine.settings)
+    engine.guards.update()
     # The close: flat position first (uPnL gone), the wallet with +6000 realised a moment later.
     flat = dict(long, side="", size="0", unrealisedPnl="0", updatedTime=str(now + 1))
-    engine._apply_private("position", [flat])
+    engine.account_sync.apply_private("position", [flat])
     assert not engine.breaker_board.is_tripped("daily_loss"), engine.breaker_board.reason("daily_loss")
     paid = str(bal.wallet_balance + 6000)
     wallet_after = dict(wallet, coin=[{"coin": "USDT", "walletBalance": paid, "equity": paid}])
-    engine._apply_private("wallet", [wallet_after])
+    engine.account_sync.apply_private("wallet", [wallet_after])
     assert not engine.breaker_board.is_tripped("daily_loss")
     assert abs(engine.breaker_board.daily_pnl) < 1

@@ -118,7 +118,7 @@ async def test_an_order_acked_after_the_snapshot_was_requested_is_not_cancelled(
         engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.LIMIT, below(mark)))
     )
     await wait_for(lambda: venue.place_gate.arrived.is_set())  # placeholder made, nothing sent
-    syncing = asyncio.create_task(engine.refresh_account())
+    syncing = asyncio.create_task(engine.account_sync.refresh_account())
     await wait_for(lambda: venue.positions_gate.arrived.is_set())  # open orders answered already
     venue.place_gate.open()
     res = await placing
@@ -130,7 +130,7 @@ async def test_an_order_acked_after_the_snapshot_was_requested_is_not_cancelled(
     held = engine.state.orders.get(res.order_link_id)
     assert held is not None and held.status is OrderStatus.NEW, held
     assert sim.stats()["faults"]["injected"]["private_delayed"] >= 1  # its push is held back
-    await engine.refresh_account()  # a snapshot requested after the ack lists it
+    await engine.account_sync.refresh_account()  # a snapshot requested after the ack lists it
     assert res.order_link_id in engine.state.orders
 
 
@@ -148,7 +148,7 @@ async def test_a_snapshot_cannot_reopen_an_order_the_venue_finished_since(
         lambda: link in engine.state.orders and engine.state.orders[link].status is OrderStatus.NEW
     )
     venue.orders_gate.close()
-    syncing = asyncio.create_task(engine.refresh_account())
+    syncing = asyncio.create_task(engine.account_sync.refresh_account())
     await wait_for(lambda: venue.orders_gate.arrived.is_set())  # the snapshot lists it as New
     assert (await engine.cancel(link)).ok
     await wait_for(lambda: link not in engine.state.orders)  # the Cancelled push
@@ -170,7 +170,7 @@ async def test_a_snapshot_cannot_reopen_a_position_closed_since(
     await wait_for(lambda: SYM in engine.state.positions)
     await asyncio.sleep(0.01)  # the close gets a later venue time than the open (ms resolution)
     venue.positions_gate.close()
-    syncing = asyncio.create_task(engine.refresh_account())
+    syncing = asyncio.create_task(engine.account_sync.refresh_account())
     await wait_for(venue.positions_gate.arrived.is_set)  # the snapshot lists the position open
     assert (await engine.close_position(SYM)).ok
     await wait_for(lambda: SYM not in engine.state.positions)  # the flat push
@@ -200,7 +200,7 @@ async def test_slow_private_feed_storm_keeps_every_order_and_the_open_order_limi
         async def keep_syncing() -> None:
             nonlocal syncs
             while not done.is_set():
-                await engine.refresh_account()
+                await engine.account_sync.refresh_account()
                 syncs += 1
 
         syncer = asyncio.create_task(keep_syncing())

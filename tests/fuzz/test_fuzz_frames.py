@@ -1,9 +1,10 @@
 """Fuzz the WebSocket frame handlers: the feed's public handler and the engine's private pushes.
 
 Frames go to :meth:`BybitFeeds._on_public_msg` / ``_on_private_msg`` (what pybit calls with each
-parsed frame) and to :meth:`Engine._apply_private` (where the loop applies private pushes). Frames
-are realistic ones with fields spoiled, missing or of the wrong type, topics of symbols we never
-subscribed, records of another symbol than their topic, and ``data`` that is not an array. The
+parsed frame) and to :meth:`core.engine.account_sync.AccountSync.apply_private` (where the loop
+applies private pushes). Frames are realistic ones with fields spoiled, missing or of the wrong
+type, topics of symbols we never subscribed, records of another symbol than their topic, and
+``data`` that is not an array. The
 handlers must never raise (pybit would close the socket for good), every drop must be counted by
 the bad-data tracker, and the state they keep must stay sound: finite numbers, books never crossed
 while trusted, nothing kept for symbols we do not trade, a position never flipped or flattened by
@@ -13,6 +14,7 @@ a push that could not be read.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -166,14 +168,21 @@ def test_tickers_of_symbols_we_do_not_trade_keep_no_state() -> None:
 # --- private pushes through the engine ----------------------------------------------------------
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
+@contextmanager
+def idle_engine(path: Path) -> Iterator[Engine]:
     """An engine that is not started: pushes are applied exactly as the loop applies them."""
-    eng = Engine(load_settings(journal={"path": str(tmp_path / "j.db")}, metrics={"enabled": False}))
+    eng = Engine(load_settings(journal={"path": str(path / "j.db")}, metrics={"enabled": False}))
     try:
         yield eng
     finally:
         eng.journal.close()
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """An engine that is not started (see :func:`idle_engine`)."""
+    with idle_engine(tmp_path) as eng:
+        yield eng
 
 
 PUSHES: dict[str, dict[str, Any]] = {
@@ -207,14 +216,18 @@ def sound_account(engine: Engine) -> None:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(pushes(), min_size=1, max_size=8))
 def test_private_pushes_are_adopted_sound_or_dropped_and_counted(
-    engine: Engine, stream: list[tuple[str, list[Any]]]
+    tmp_path: Path, stream: list[tuple[str, list[Any]]]
 ) -> None:
-    engine.state = AccountState()  # examples share the engine; each starts from one account
+    with idle_engine(tmp_path) as engine:  # a fresh engine per example: each starts from one account
+        _adopted_sound_or_dropped(engine, stream)
+
+
+def _adopted_sound_or_dropped(engine: Engine, stream: list[tuple[str, list[Any]]]) -> None:
     engine.state.apply_position(_short(), 0)  # the account holds a short; spoiled pushes must not flip it
     readable = AccountState()
     readable.apply_position(_short(), 0)
     for topic, items in stream:
-        engine._apply_private(topic, items)
+        engine.account_sync.apply_private(topic, items)
         sound_account(engine)
         if topic == "position":  # exactly the pushes that can be read are adopted
             for item in items:
@@ -251,22 +264,22 @@ def test_a_bad_push_is_dropped_by_field_and_the_position_stays(
     engine.state.apply_position(_short(), 0)
     seen: list[tuple[str, str]] = []
     engine.bad_data.on_bad = lambda s, f: seen.append((s, f))
-    engine._apply_private(topic, [item])
+    engine.account_sync.apply_private(topic, [item])
     assert seen == [(topic, field)]
     pos = engine.state.positions["BTCUSDT"]
     assert pos.side is Side.SELL and pos.size == Decimal("0.020")
 
 
 def test_an_execution_with_a_bad_maker_flag_is_kept_and_reported(engine: Engine) -> None:
-    engine._apply_private("execution", [{**EXECUTION, "isMaker": "false"}])
+    engine.account_sync.apply_private("execution", [{**EXECUTION, "isMaker": "false"}])
     [fill] = engine.state.fills
     assert fill.is_maker is False and "execution" in engine.bad_data.recent()
 
 
 def test_duplicate_and_reordered_pushes_change_nothing(engine: Engine) -> None:
     """The same execution twice counts once; an older order push never undoes a newer one."""
-    engine._apply_private("execution", [EXECUTION, EXECUTION])
+    engine.account_sync.apply_private("execution", [EXECUTION, EXECUTION])
     assert len(engine.state.fills) == 1
     newer = {**ORDER, "orderStatus": "PartiallyFilled", "cumExecQty": "0.005", "updatedTime": "1767225600009"}
-    engine._apply_private("order", [newer, ORDER])
+    engine.account_sync.apply_private("order", [newer, ORDER])
     assert engine.state.orders["tc-1"].filled_qty == Decimal("0.005")

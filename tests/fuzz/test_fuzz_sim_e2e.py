@@ -65,11 +65,11 @@ async def command(engine: Engine, name: str, mark: Decimal) -> None:
         if SYM in engine.state.positions:
             await engine.close_position(SYM)
     else:
-        await engine._periodic_sync()  # the housekeeping loop's account sync
+        await engine.loops.periodic_sync()  # the housekeeping loop's account sync
 
 
 def alive(engine: Engine) -> None:
-    names = {t.get_name(): t for t in engine._tasks}
+    names = {t.get_name(): t for t in engine.tasks}
     for name in ("engine-housekeeping", "engine-watchdog"):
         assert not names[name].done(), f"{name} died"
 
@@ -109,8 +109,8 @@ async def scenario(tmp: Path, schedule: list[dict[str, Any]]) -> None:
         assert injected["bad_values"] > 0
         assert engine.bad_data.total > 0  # the engine saw them: counted, not silently taken
         venue.set_faults("")
-        await engine.reconcile_journal()
-        await engine.refresh_account()
+        await engine.reconciler.reconcile_journal()
+        await engine.account_sync.refresh_account()
         venue_pos = {p["symbol"]: (p["side"], Decimal(p["size"])) for p in venue_positions(venue)}
         await wait_for(lambda: held(engine) == venue_pos, timeout=10.0)
         venue_links = {o["orderLinkId"] for o in venue_open_orders(venue)}

@@ -24,7 +24,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pybit import _http_manager, _websocket_stream
 
 from core.engine import Engine
-from core.engine_support import ret_outcome
+from core.engine.guards import ret_outcome
 from core.events import AlertRaised
 from core.metrics import ret_code_class
 from core.model import OrderRequest, OrderStatus, OrderType, Side
@@ -180,7 +180,7 @@ async def test_scripted_session_moves_metrics(
         acks = 1
         # A 5xx on a read: retried, and counted under its HTTP class (not as a network failure).
         sim.set_faults("http5xx_next=1,http_status=503")
-        await engine.refresh_account()
+        await engine.account_sync.refresh_account()
 
         # A deliberately rejected order: outside the 5 % fat-finger band.
         rejected = await engine.place(

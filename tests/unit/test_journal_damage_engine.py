@@ -49,7 +49,7 @@ PLACER = textwrap.dedent(
 
 async def _mark(settings_engine: Engine) -> Decimal:
     await settings_engine.start(feeds=False)
-    mark = settings_engine._ref_price("BTCUSDT")
+    mark = settings_engine.pretrade.ref_price("BTCUSDT")
     await settings_engine.stop()
     return mark or Decimal("90000")
 

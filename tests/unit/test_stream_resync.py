@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from core.engine_resync import RecoveryTiming, StreamResync
+from core.engine.resync import RecoveryTiming, StreamResync
 from core.events import Severity
 from core.resilience.breaker import CircuitOpen
 from core.resilience.errors import Transient

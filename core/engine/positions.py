@@ -11,19 +11,22 @@ breaker as a protective write.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import TYPE_CHECKING
+from functools import partial
 
+from core.account import AccountState
 from core.api import CommandResult
-from core.events import Severity, VenueRejected
+from core.engine.lifecycle import OrderJournal
+from core.engine.outcomes import Refusals
+from core.engine.publisher import Publisher
 from core.model import Instrument, OrderRequest, OrderType, Position, Side, TriggerBy
 from core.orders.builder import snap
-from core.orders.executor import ret_code_of
+from core.orders.executor import OrderExecutor, ret_code_of
 from core.resilience.errors import VenueError
-
-if TYPE_CHECKING:
-    from core.engine import Engine
+from core.store import MarketStore
+from core.venues.base import Venue
 
 HUNDRED = Decimal(100)
 MARGIN_MODES = {"REGULAR_MARGIN": "cross", "ISOLATED_MARGIN": "isolated", "PORTFOLIO_MARGIN": "portfolio"}
@@ -57,22 +60,44 @@ class StopPlan:
 
 
 class PositionTools:
-    """Position commands for one engine."""
+    """Position commands: partial close (through the one order path), TP/SL, leverage."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(
+        self,
+        *,
+        state: AccountState,
+        store: MarketStore,
+        instruments: dict[str, Instrument],
+        max_leverage: Decimal,
+        place: Callable[[OrderRequest], Awaitable[CommandResult]],
+        refusals: Refusals,
+        lifecycle: OrderJournal,
+        executor: OrderExecutor,
+        venue: Venue,
+        publisher: Publisher,
+    ) -> None:
+        self.state = state
+        self.store = store
+        self.instruments = instruments
+        self.max_leverage = max_leverage
+        self.place = place
+        self.refusals = refusals
+        self.lifecycle = lifecycle
+        self.executor = executor
+        self.venue = venue
+        self.out = publisher
 
     # --- helpers ---------------------------------------------------------------------------
     def _refuse(self, symbol: str, check: str, reason: str) -> CommandResult:
-        return self.engine._reject(symbol, "", check, reason)
+        return self.refusals.reject(symbol, "", check, reason)
 
     def _open_position(self, symbol: str) -> Position | None:
-        pos = self.engine.state.positions.get(symbol)
+        pos = self.state.positions.get(symbol)
         return pos if pos is not None and not pos.is_flat and pos.side is not None else None
 
     def trigger_ref(self, symbol: str, by: TriggerBy) -> Decimal | None:
         """The current price a TP/SL triggered ``by`` compares against."""
-        ticker = self.engine.store.ticker(symbol)
+        ticker = self.store.ticker(symbol)
         if ticker is None:
             return None
         value = {
@@ -83,23 +108,29 @@ class PositionTools:
         return value if value > 0 else None
 
     # --- close -----------------------------------------------------------------------------
-    async def close(
-        self, symbol: str, fraction: Decimal, position: Position | None, source: str
+    async def close_position(
+        self,
+        symbol: str,
+        fraction: Decimal = Decimal(1),
+        *,
+        position: Position | None = None,
+        source: str = "user",
     ) -> CommandResult:
-        """Close ``fraction`` (0 < f <= 1) of one position reduce-only at market."""
-        eng = self.engine
+        """Close ``fraction`` (0 < f <= 1; 1 = the whole size exactly, else rounded down to the qty
+        step) of one position reduce-only at market, split by the instrument's max market qty.
+
+        ``position`` is the venue's word on it (a panic's REST read), adopted first."""
         if not fraction.is_finite() or not 0 < fraction <= 1:
             return self._refuse(
                 symbol, "close_fraction", f"fraction {fraction} must be above 0 and at most 1"
             )
         if position is not None:  # the venue's word (a panic's REST read): the reduce-only check judges by it
-            for ev in eng.state.apply_position(position, eng.now_ms()):
-                eng.publish(ev)
-        pos = position or eng.state.positions.get(symbol)
+            self.out.publish_all(self.state.apply_position(position, self.out.now_ms()))
+        pos = position or self.state.positions.get(symbol)
         if pos is None or pos.is_flat or pos.side is None:
             return CommandResult(True, f"{symbol}: already flat")
-        await eng._instrument_for_close(symbol)
-        inst = eng.instruments.get(symbol)
+        await self._instrument_for_close(symbol)
+        inst = self.instruments.get(symbol)
         qty = close_qty(pos.size, fraction, inst.qty_step) if inst else pos.size
         if qty <= 0:
             step = inst.qty_step if inst else "?"
@@ -120,13 +151,21 @@ class PositionTools:
                 reduce_only=True,
                 source=source,
             )
-            result = await eng.place(request)
+            result = await self.place(request)
             messages.append(result.message)
             if not result.ok:
                 return CommandResult(False, "; ".join(messages), result.order_link_id, result.check)
             remaining -= chunk
         what = "" if fraction >= 1 else f"{fmt_pct(fraction)} ({qty} of {pos.size}): "
         return CommandResult(True, what + "; ".join(messages))
+
+    async def _instrument_for_close(self, symbol: str) -> None:
+        """A position in a symbol outside ``risk.symbols`` must still be closable: load it."""
+        if symbol in self.instruments:
+            return
+        insts = await self.executor.call("instruments", partial(self.venue.instruments, (symbol,)))
+        for inst in insts:
+            self.instruments[inst.symbol] = inst
 
     # --- TP / SL ---------------------------------------------------------------------------
     def _level(
@@ -172,7 +211,7 @@ class PositionTools:
         pos = self._open_position(symbol)
         if pos is None:
             return self._refuse(symbol, "position", f"no open position in {symbol} to protect")
-        inst = self.engine.instruments.get(symbol)
+        inst = self.instruments.get(symbol)
         if inst is None:
             return self._refuse(symbol, "symbol_allowlist", f"{symbol} is not a loaded instrument")
         out: dict[str, str | None] = {}
@@ -223,20 +262,19 @@ class PositionTools:
         return await self._send_stop(symbol, plan)
 
     async def _send_stop(self, symbol: str, plan: StopPlan) -> CommandResult:
-        eng = self.engine
-        eng.journal.record(
-            "trading_stop",
-            symbol=symbol,
+        self.lifecycle.trading_stop(
+            symbol,
             take_profit=plan.take_profit or "",
             stop_loss=plan.stop_loss or "",
             tp_trigger_by=plan.tp_trigger_by or "",
             sl_trigger_by=plan.sl_trigger_by or "",
         )
-        result = await eng.executor.write(
+        venue = self.venue
+        result = await self.executor.write(
             "trading_stop",
             symbol,
             "",
-            lambda: eng.venue.set_trading_stop(
+            lambda: venue.set_trading_stop(
                 symbol,
                 take_profit=plan.take_profit,
                 stop_loss=plan.stop_loss,
@@ -246,25 +284,18 @@ class PositionTools:
             bypass_breaker=True,
         )
         if result.ok or result.ret_code == TPSL_NOT_MODIFIED:
-            eng.journal.record("ack", symbol=symbol, action="trading_stop", ret_code=result.ret_code)
+            self.lifecycle.ack(symbol, action="trading_stop", ret_code=result.ret_code)
             note = "" if result.ok else " (venue: already set)"
-            eng.log_line(f"TP/SL set: {plan.summary}{note}", symbol=symbol)
+            self.out.log_line(f"TP/SL set: {plan.summary}{note}", symbol=symbol)
             return CommandResult(True, f"TP/SL set: {plan.summary}{note}")
-        return self._venue_refused(symbol, "trading stop", result.ret_code, result.message)
-
-    def _venue_refused(self, symbol: str, action: str, ret_code: int, message: str) -> CommandResult:
-        eng = self.engine
-        eng.journal.record("reject", symbol=symbol, action=action, ret_code=ret_code, message=message)
-        eng.publish(VenueRejected(eng.now_ms(), symbol, "", ret_code, message), wake=True)
-        eng.log_line(f"{action} rejected: retCode {ret_code} {message}", Severity.ERROR, symbol=symbol)
-        return CommandResult(False, f"{action} rejected: {message}", ret_code=ret_code)
+        return self.refusals.venue_refused(symbol, "trading stop", result.ret_code, result.message)
 
     async def breakeven(self, symbol: str, trigger_by: TriggerBy) -> CommandResult:
         """Move the position's stop loss to its entry price (rounded to the tick on the no-loss side)."""
         pos = self._open_position(symbol)
         if pos is None:
             return self._refuse(symbol, "position", f"no open position in {symbol} to move to breakeven")
-        inst = self.engine.instruments.get(symbol)
+        inst = self.instruments.get(symbol)
         if inst is None:
             return self._refuse(symbol, "symbol_allowlist", f"{symbol} is not a loaded instrument")
         long = pos.side is Side.BUY
@@ -286,8 +317,8 @@ class PositionTools:
     # --- leverage --------------------------------------------------------------------------
     def leverage_refusal(self, symbol: str, leverage: Decimal) -> tuple[str, str]:
         """(check, reason) when ``leverage`` may not be sent for ``symbol``; ("", "") when it may."""
-        inst = self.engine.instruments.get(symbol)
-        cap = self.engine.settings.risk.max_leverage
+        inst = self.instruments.get(symbol)
+        cap = self.max_leverage
         if not leverage.is_finite() or leverage <= 0:
             return "leverage", f"leverage {leverage} must be a finite number greater than 0"
         if inst is None:
@@ -308,25 +339,25 @@ class PositionTools:
 
     async def margin_mode(self) -> str:
         """The account's margin mode in words, asked of the venue (raises VenueError)."""
-        raw = await self.engine.executor.call("account_info", self.engine.venue.margin_mode)
+        raw = await self.executor.call("account_info", self.venue.margin_mode)
         return MARGIN_MODES.get(raw, raw or "not reported by the venue")
 
     async def set_leverage(self, symbol: str, leverage: Decimal) -> CommandResult:
         """Set buy and sell leverage after our own checks."""
-        eng = self.engine
         check, reason = self.leverage_refusal(symbol, leverage)
         if check:
             return self._refuse(symbol, check, reason)
         lev = f"{leverage.normalize():f}"
         # Not risk-reducing: with the journal unwritable it is refused (JournalUnwritable), unsent.
-        eng.journal.record_many([("set_leverage", symbol, "", {"leverage": lev})], required=True)
+        self.lifecycle.set_leverage(symbol, lev)
+        venue = self.venue
         try:
-            await eng.executor.call("set_leverage", lambda: eng.venue.set_leverage(symbol, leverage))
+            await self.executor.call("set_leverage", lambda: venue.set_leverage(symbol, leverage))
         except VenueError as err:
             code = ret_code_of(err)
             if code == LEVERAGE_NOT_MODIFIED:
                 return CommandResult(True, f"{symbol} leverage already {lev}x")
-            return self._venue_refused(symbol, "set leverage", code, str(err))
-        eng.journal.record("ack", symbol=symbol, action="set_leverage", leverage=lev)
-        eng.log_line(f"{symbol} leverage set to {lev}x", symbol=symbol)
+            return self.refusals.venue_refused(symbol, "set leverage", code, str(err))
+        self.lifecycle.ack(symbol, action="set_leverage", leverage=lev)
+        self.out.log_line(f"{symbol} leverage set to {lev}x", symbol=symbol)
         return CommandResult(True, f"{symbol} leverage {lev}x")

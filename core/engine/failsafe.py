@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
+from core.engine.publisher import Publisher
 from core.events import AlertRaised, Severity
-
-if TYPE_CHECKING:
-    from core.engine import Engine
+from core.journal.journal import Journal
+from core.metrics import Metrics
+from core.observability.baddata import BadDataTracker
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +29,19 @@ REPEAT_EVERY = 60
 
 
 class FailSafe:
-    """Wires the engine's journal and bad-data tracker to its alerts, and keeps its loops alive."""
+    """Wires the journal and bad-data tracker to its alerts, and keeps its loops alive."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(
+        self, journal: Journal, metrics: Metrics, bad_data: BadDataTracker, publisher: Publisher
+    ) -> None:
+        self.journal = journal
+        self.metrics = metrics
+        self.out = publisher
         self.streaks: dict[str, int] = {}
         """Consecutive failures per loop step (0 after a success)."""
-        engine.journal.on_state = self.on_journal_state
-        engine.journal.on_refused = engine.metrics.journal_write_failure
-        engine.bad_data.on_bad = engine.metrics.bad_value
+        journal.on_state = self.on_journal_state
+        journal.on_refused = metrics.journal_write_failure
+        bad_data.on_bad = metrics.bad_value
 
     # --- loops ------------------------------------------------------------------------------
     def step(self, name: str, fn: Callable[[], object]) -> bool:
@@ -64,31 +68,30 @@ class FailSafe:
         """Report one failed loop step: counted always, logged loudly at the start of a streak."""
         n = self.streaks.get(name, 0) + 1
         self.streaks[name] = n
-        eng = self.engine
-        eng.metrics.loop_error(name.partition(".")[0])
+        self.metrics.loop_error(name.partition(".")[0])
         if n == 1 or n % REPEAT_EVERY == 0:
             log.error("%s failed (%d in a row); the loop goes on", name, n, exc_info=exc)
         if n == 1:
-            eng.log_line(
+            self.out.log_line(
                 f"{name} failed: {type(exc).__name__}: {exc}; the loop goes on (see the log)", Severity.ERROR
             )
 
     # --- the journal ------------------------------------------------------------------------
     def on_journal_state(self, reason: str) -> None:
         """The journal stopped (``reason``) or resumed ("") taking writes: say so loudly."""
-        eng = self.engine
-        path = eng.journal.fallback.path
+        out = self.out
+        path = self.journal.fallback.path
         if reason:
             message = (
                 f"JOURNAL UNWRITABLE: {reason}. Cancels, reduce-only closes and panic still go out "
                 f"and are recorded to {path}; risk-increasing orders are refused until it takes writes again"
             )
-            eng.log_line(message, Severity.ERROR)
+            out.log_line(message, Severity.ERROR)
         else:
             message = "journal takes writes again; the records its fallback file kept are now in it"
-            eng.log_line(message, Severity.WARN)
-        eng.publish(AlertRaised(eng.now_ms(), JOURNAL_ALERT, message, bool(reason)), wake=True)
-        eng.metrics.set_alert(JOURNAL_ALERT, bool(reason))
+            out.log_line(message, Severity.WARN)
+        out.publish(AlertRaised(out.now_ms(), JOURNAL_ALERT, message, bool(reason)), wake=True)
+        self.metrics.set_alert(JOURNAL_ALERT, bool(reason))
 
 
 __all__ = ["JOURNAL_ALERT", "FailSafe"]

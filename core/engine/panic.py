@@ -21,20 +21,49 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import Protocol, TypeVar
 
-from core.api import PanicReport
-from core.events import PanicProgress
+from core.api import CommandResult, PanicReport
+from core.engine.publisher import Publisher
+from core.events import PanicProgress, Severity
+from core.journal.journal import Journal
+from core.metrics import Metrics
+from core.model import Order, Position
 from core.resilience.errors import VenueError
-
-if TYPE_CHECKING:
-    from core.engine import Engine
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_STEPS_KEPT = 500
 """Steps the report keeps (the journal and the progress events have every one)."""
+
+
+class PanicCommands(Protocol):
+    """What a panic needs to do its work: the commands it runs and the account it watches."""
+
+    def open_counts(self) -> tuple[int, int]:
+        """(working orders, positions) the engine knows of now."""
+        ...
+
+    async def cancel_all_orders(self) -> list[str]:
+        """Cancel every working order on the venue; the ids cancelled."""
+        ...
+
+    async def venue_positions(self) -> list[Position]:
+        """The positions as the venue has them now."""
+        ...
+
+    async def close_position(self, symbol: str, *, position: Position, source: str) -> CommandResult:
+        """Close ``position`` reduce-only at market through the one order path."""
+        ...
+
+    async def refresh_account(self) -> tuple[list[Order], list[Position]]:
+        """Re-read open orders, positions and balance from the venue (and adopt them)."""
+        ...
+
+    def settle_unknown(self) -> None:
+        """Reconcile, by client order id, any order whose send was cut off."""
+        ...
 
 
 class _Stopped(Exception):
@@ -52,18 +81,24 @@ class _Run:
 
 
 class PanicRunner:
-    """Runs one panic at a time for an engine."""
+    """Runs one panic at a time; every step is journaled and published."""
 
     def __init__(
         self,
-        engine: Engine,
+        commands: PanicCommands,
+        journal: Journal,
+        publisher: Publisher,
+        metrics: Metrics,
         *,
         timeout_s: float = 30.0,
         poll_s: float = 0.3,
         backoff_max_s: float = 5.0,
         stop_algos: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
-        self.engine = engine
+        self.commands = commands
+        self.journal = journal
+        self.out = publisher
+        self.metrics = metrics
         self.timeout_s = timeout_s
         """After this long without being flat (and again every as long) a loud progress step."""
         self.poll_s = poll_s
@@ -89,17 +124,24 @@ class PanicRunner:
         self._stop.set()
         return True
 
+    def request_stop(self, reason: str = "stopped by the trader") -> bool:
+        """:meth:`stop`, journaled and logged when a panic was running."""
+        stopping = self.stop(reason)
+        if stopping:
+            self.journal.record("panic_stop", reason=reason)
+            self.out.log_line(f"panic stop requested: {reason}", Severity.WARN)
+        return stopping
+
     def _step(self, run: _Run, step: str, detail: str, *, done: bool = False, flat: bool = False) -> None:
         """Report one step. Auditing must never stop flattening: a failed write is logged, not raised."""
-        eng = self.engine
         run.steps.append(f"{step}: {detail}")
         log.warning("panic %s: %s", step, detail)
         try:
-            eng.journal.record("panic_step", step=step, detail=detail, done=done, flat=flat)
+            self.journal.record("panic_step", step=step, detail=detail, done=done, flat=flat)
         except Exception:
             log.exception("panic: journal write failed for step %s", step)
         try:
-            eng.publish(PanicProgress(eng.now_ms(), step, detail, done=done, flat=flat), wake=True)
+            self.out.publish(PanicProgress(self.out.now_ms(), step, detail, done=done, flat=flat), wake=True)
         except Exception:
             log.exception("panic: publishing step %s failed", step)
 
@@ -142,10 +184,10 @@ class PanicRunner:
         return 0
 
     async def _run(self) -> PanicReport:
-        eng = self.engine
         started = time.monotonic()
         run = _Run()
-        self._step(run, "start", f"{len(eng.state.orders)} orders, {len(eng.state.positions)} positions")
+        orders, positions = self.commands.open_counts()
+        self._step(run, "start", f"{orders} orders, {positions} positions")
         remaining: list[str] = ["unknown: the venue never answered the flat check"]
         flat = stopped = False
         try:
@@ -159,12 +201,11 @@ class PanicRunner:
             verdict = "FLAT: no open orders, no positions"
         elif stopped:
             verdict = f"STOPPED ({self._stop_reason}) after {duration:.1f}s, NOT FLAT: {', '.join(remaining)}"
-            if eng.state.unacknowledged():
-                eng._schedule_reconcile()  # a close cut off mid-send is settled by orderLinkId
+            self.commands.settle_unknown()  # a close cut off mid-send is settled by orderLinkId
         else:  # pragma: no cover - the rounds end only flat or stopped
             verdict = f"NOT FLAT after {duration:.1f}s: {', '.join(remaining)}"
         self._step(run, "done", verdict, done=True, flat=flat)
-        eng.metrics_panic(duration, flat)
+        self.metrics.panic_run(duration, flat)
         return PanicReport(
             flat=flat,
             steps=tuple(run.steps),
@@ -208,7 +249,7 @@ class PanicRunner:
     async def _flat_check(self, run: _Run) -> list[str] | None:
         """What the venue still holds (empty: flat), or None when it could not be asked."""
         try:
-            orders, positions = await self._unless_stopped(self.engine.refresh_account())
+            orders, positions = await self._unless_stopped(self.commands.refresh_account())
         except _Stopped:
             raise
         except Exception as exc:
@@ -222,20 +263,18 @@ class PanicRunner:
         ]
 
     async def _cancel_all(self, run: _Run) -> int:
-        eng = self.engine
-        ids = await eng.executor.call("cancel_all", lambda: eng.venue.cancel_all(None), bypass_breaker=True)
+        ids = await self.commands.cancel_all_orders()
         if ids:
             self._step(run, "cancel", f"cancelled {len(ids)} orders")
         return len(ids)
 
     async def _close_all(self, run: _Run) -> int:
-        eng = self.engine
-        positions = await eng.executor.call("positions", eng.venue.positions, bypass_breaker=True)
+        positions = await self.commands.venue_positions()
         closed = 0
         for pos in positions:
             if pos.is_flat:
                 continue
-            result = await eng.close_position(pos.symbol, position=pos, source="panic")
+            result = await self.commands.close_position(pos.symbol, position=pos, source="panic")
             detail = f"{pos.symbol} {pos.side} {pos.size}: {result.message}"
             self._step(run, "close", detail)
             if result.ok:

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
+from core.account import AccountState
 from core.api import CommandResult
-from core.engine_outcomes import AmendCheck
+from core.engine.lifecycle import OrderJournal
+from core.engine.outcomes import AmendCheck, Refusals, WriteOutcomes
+from core.engine.pretrade import PreTrade
 from core.model import Order, OrderRequest, OrderType
 from core.orders.built import BuildError, BuiltOrder
+from core.orders.executor import OrderExecutor
 from core.orders.values import amend_problem
-
-if TYPE_CHECKING:
-    from core.engine import Engine
+from core.venues.base import Venue
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +58,26 @@ def amend_refusal(
 
 
 class OrderAmender:
-    """Amends working orders for one engine (through its builder, risk chain and executor)."""
+    """Amends working orders (through the builder, the risk chain, the journal and the executor)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(
+        self,
+        *,
+        state: AccountState,
+        pretrade: PreTrade,
+        refusals: Refusals,
+        lifecycle: OrderJournal,
+        executor: OrderExecutor,
+        venue: Venue,
+        outcomes: WriteOutcomes,
+    ) -> None:
+        self.state = state
+        self.pretrade = pretrade
+        self.refusals = refusals
+        self.lifecycle = lifecycle
+        self.executor = executor
+        self.venue = venue
+        self.outcomes = outcomes
 
     def _request(
         self, order: Order, qty: Decimal | None, price: Decimal | None, trigger_price: Decimal | None
@@ -89,7 +106,7 @@ class OrderAmender:
         trigger_price: Decimal | None,
     ) -> AmendSend:
         """Exactly what the risk chain checked, for the fields that change after snapping."""
-        inst = self.engine.instruments[order.symbol]
+        inst = self.pretrade.instruments[order.symbol]
         pd = inst.price_decimals
         send_qty = built.qty + order.filled_qty
         send_price = built.price if price is not None else None
@@ -112,48 +129,54 @@ class OrderAmender:
         trigger_price: Decimal | None,
     ) -> CommandResult:
         """Rebuild, risk-check, journal and send one amend."""
-        eng = self.engine
-        order = eng.state.orders.get(order_link_id)
+        order = self.state.orders.get(order_link_id)
         if order is None:
             return CommandResult(False, f"no working order {order_link_id}", order_link_id)
-        bad = amend_problem(qty, price, trigger_price)  # NaN/Infinity/<= 0, before any arithmetic
-        if bad is not None:
-            return eng._reject(order.symbol, order_link_id, bad.check, bad.reason, action="amend")
-        refusal = amend_refusal(order, qty, price, trigger_price)
-        if refusal:
-            return eng._reject(order.symbol, order_link_id, "amend_fields", refusal, action="amend")
-        built = eng._build(self._request(order, qty, price, trigger_price), order_link_id)
-        if isinstance(built, BuildError):
-            return eng._reject(order.symbol, order_link_id, built.check, built.reason, action="amend")
-        failure = eng.risk_chain.first_failure(built, eng.risk_context(order.symbol, exclude=order_link_id))
-        if failure is not None:
-            return eng._reject(order.symbol, order_link_id, failure.check, failure.reason, action="amend")
-        send = self._to_send(order, built, qty, price, trigger_price)
-        if send.empty:
-            return eng._reject(
-                order.symbol,
-                order_link_id,
-                "amend_fields",
-                "nothing changes after rounding to tick/step",
-                action="amend",
-            )
+        send = self._checked(order, qty, price, trigger_price)
+        if isinstance(send, CommandResult):
+            return send
         fields = {"qty": send.qty or "", "price": send.price or "", "trigger_price": send.trigger or ""}
         # An amend of a reduce-only order goes out on an unwritable journal (fallback file); any
         # other is refused unsent (JournalUnwritable).
-        eng.journal.record_many(
-            [("amend", order.symbol, order_link_id, fields)], required=not order.reduce_only
-        )
-        result = await eng.executor.write(
+        self.lifecycle.amend(order.symbol, order_link_id, fields, required=not order.reduce_only)
+        venue = self.venue
+        result = await self.executor.write(
             "amend",
             order.symbol,
             order_link_id,
-            lambda: eng.venue.amend(order.symbol, order_link_id, send.qty, send.price, send.trigger),
+            lambda: venue.amend(order.symbol, order_link_id, send.qty, send.price, send.trigger),
             applied=AmendCheck.of(send.qty, send.price, send.trigger),
         )
-        res = eng.outcomes.report("amend", order.symbol, order_link_id, result)
+        res = self.outcomes.report("amend", order.symbol, order_link_id, result)
         if res.ok:
             return CommandResult(True, f"{res.message}: {describe(send)}", order_link_id)
         return res
+
+    def _checked(
+        self, order: Order, qty: Decimal | None, price: Decimal | None, trigger_price: Decimal | None
+    ) -> AmendSend | CommandResult:
+        """What to send, rebuilt and risk-checked; or the refusal (journaled and published)."""
+        link = order.order_link_id
+        bad = amend_problem(qty, price, trigger_price)  # NaN/Infinity/<= 0, before any arithmetic
+        if bad is not None:
+            return self._refuse(order, bad.check, bad.reason)
+        refusal = amend_refusal(order, qty, price, trigger_price)
+        if refusal:
+            return self._refuse(order, "amend_fields", refusal)
+        built = self.pretrade.build(self._request(order, qty, price, trigger_price), link)
+        if isinstance(built, BuildError):
+            return self._refuse(order, built.check, built.reason)
+        context = self.pretrade.risk_context(order.symbol, exclude=link)
+        failure = self.pretrade.risk_chain.first_failure(built, context)
+        if failure is not None:
+            return self._refuse(order, failure.check, failure.reason)
+        send = self._to_send(order, built, qty, price, trigger_price)
+        if send.empty:
+            return self._refuse(order, "amend_fields", "nothing changes after rounding to tick/step")
+        return send
+
+    def _refuse(self, order: Order, check: str, reason: str) -> CommandResult:
+        return self.refusals.reject(order.symbol, order.order_link_id, check, reason, action="amend")
 
 
 def describe(send: AmendSend) -> str:

@@ -1,0 +1,191 @@
+"""Keeps the account state true: REST snapshots adopted as the truth, private pushes applied,
+fills taken once (journaled, timed), missed fills backfilled, implausible wallets confirmed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from core.account import AccountState
+from core.clock import Clock
+from core.engine.guards import Guards
+from core.engine.lifecycle import OrderJournal
+from core.engine.link import VenueLink
+from core.engine.publisher import Publisher
+from core.engine.sent_times import SentTimes
+from core.events import Event, Severity
+from core.market.timerange import TimeRange
+from core.metrics import Metrics
+from core.model import Balance, Fill, Order, Position
+from core.observability.baddata import BadDataTracker
+from core.orders.executor import OrderExecutor
+from core.resilience.errors import VenueError
+from core.store import MarketStore
+from core.venues.base import Venue
+from core.venues.bybit import parse
+from core.venues.values import BadValue
+
+log = logging.getLogger(__name__)
+
+BACKFILL_LOOKBACK_MS = 3_600_000
+"""How far back a backfill looks when no fill has been seen yet."""
+
+
+class AccountSync:
+    """Adopts the venue's word on orders, positions, balance and fills into the account state."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        state: AccountState,
+        store: MarketStore,
+        executor: OrderExecutor,
+        venue: Venue,
+        lifecycle: OrderJournal,
+        publisher: Publisher,
+        guards: Guards,
+        link: VenueLink,
+        bad_data: BadDataTracker,
+        metrics: Metrics,
+        sent_at: SentTimes,
+        reconcile_later: Callable[[], None],
+    ) -> None:
+        self.clock = clock
+        self.state = state
+        self.store = store
+        self.executor = executor
+        self.venue = venue
+        self.lifecycle = lifecycle
+        self.out = publisher
+        self.guards = guards
+        self.link = link
+        self.bad_data = bad_data
+        self.metrics = metrics
+        self.sent_at = sent_at
+        self.reconcile_later = reconcile_later
+        self._wallet_check: asyncio.Task[None] | None = None
+        guards.on_wallet_jump = self.confirm_wallet_later
+
+    # --- REST snapshots ---------------------------------------------------------------------
+    async def refresh_account(self) -> tuple[list[Order], list[Position]]:
+        """REST snapshot of open orders, positions and balance, adopted as the truth.
+
+        Each request is marked (:meth:`core.account.AccountState.begin_snapshot`) just before it
+        goes out, so whatever the engine hears after that (an ack, a push) is never overruled by
+        a reply the venue may have produced earlier.
+        """
+        orders_since = self.state.begin_snapshot()
+        orders = await self.executor.call("open_orders", self.venue.open_orders, bypass_breaker=True)
+        positions_since = self.state.begin_snapshot()
+        positions = await self.executor.call("positions", self.venue.positions, bypass_breaker=True)
+        balance = await self.executor.call("balance", self.venue.balance, bypass_breaker=True)
+        now = self.clock.now_ms()
+        in_flight = self.link.in_flight
+        events = self.state.replace_open_orders(orders, now, orders_since, keep=in_flight)
+        events += self.state.replace_positions(positions, now, positions_since)
+        self.guards.wallet_guard.confirm(balance)
+        if balance is not None:
+            events += self.state.apply_balance(balance, now)
+            self.guards.pnl_settled()
+        self.out.publish_all(events)
+        self.guards.update()
+        if any(o.order_link_id not in in_flight for o in self.state.unacknowledged()):
+            self.reconcile_later()  # an unknown outcome no snapshot may judge: ask by id
+        return orders, positions
+
+    def confirm_wallet_later(self, bal: Balance) -> None:
+        """A wallet moved implausibly far in one message: ask the venue (once at a time)."""
+        if self._wallet_check is not None and not self._wallet_check.done():
+            return
+        self.out.log_line(
+            f"wallet equity {bal.equity} in one message (breakers saw {self.guards.wallet_guard.fed}): "
+            "held until the venue confirms it over REST",
+            Severity.WARN,
+        )
+        self._wallet_check = asyncio.get_running_loop().create_task(self._confirm_wallet())
+
+    async def _confirm_wallet(self) -> None:
+        try:
+            balance = await self.executor.call("balance", self.venue.balance, bypass_breaker=True)
+        except VenueError as err:
+            self.out.log_line(
+                f"wallet confirmation failed ({err}); the breakers keep their view", Severity.WARN
+            )
+            return
+        self.guards.wallet_guard.confirm(balance)
+        if balance is not None:
+            self.out.publish_all(self.state.apply_balance(balance, self.clock.now_ms()))
+        self.guards.update()
+
+    # --- pushes -----------------------------------------------------------------------------
+    def apply_private(self, topic: str, data: list[dict[str, Any]]) -> None:
+        """Adopt one private push (on the loop); an item that cannot be trusted is dropped and counted."""
+        now = self.clock.now_ms()
+        events: list[Event] = []
+        for item in data:
+            try:
+                events += self._apply_private_item(topic, item, now)
+            except BadValue as bad:  # the venue's word is not adopted; the next REST sync covers it
+                self.bad_data.report(topic, bad, "push dropped")
+            except Exception:
+                log.exception("private %s item could not be applied; the next REST sync covers it", topic)
+        self.out.publish_all(events, wake=True)
+        self.guards.update()
+
+    def _apply_private_item(self, topic: str, raw: Any, now: int) -> list[Event]:
+        """Adopt one push item; :class:`BadValue` (naming the field) when it cannot be trusted."""
+        item = parse.record(raw, topic)
+        if item.get("category", "linear") != "linear":
+            return []
+        report = self.bad_data.reporter(topic)  # fields replaced, the record kept
+        if topic == "order":
+            order = parse.order(item, report)
+            self.lifecycle.order_update(order)
+            return self.state.apply_order(order, now)
+        if topic == "execution":
+            fill = parse.fill(item, report)
+            self.guards.pnl_moving(now)
+            return self.take_fill(fill, now)
+        if topic == "position":
+            pos = parse.position(item, report)
+            prev = self.state.positions.get(pos.symbol)
+            if (prev.size if prev else 0) != pos.size:
+                # Realised PnL lands in the wallet push that follows; until then the wallet and
+                # the positions disagree, and the daily-loss breaker must not judge them.
+                self.guards.pnl_moving(now)
+            return self.state.apply_position(pos, now)
+        if topic == "wallet":
+            bal = parse.balance(item)
+            self.guards.pnl_settled()
+            return self.state.apply_balance(bal, now) if bal is not None else []
+        return []
+
+    # --- fills ------------------------------------------------------------------------------
+    def take_fill(self, fill: Fill, now: int, *, backfilled: bool = False) -> list[Event]:
+        """Record an execution once: state, journal and place→fill latency; returns its events."""
+        events = self.state.apply_fill(fill, now)
+        if not events:
+            return events
+        self.store.put_fill(fill)
+        self.lifecycle.fill(fill, backfilled=backfilled)
+        sent = self.sent_at.pop(fill.order_link_id, None)
+        if sent is not None:
+            self.metrics.observe_place_fill(self.clock.monotonic() - sent)
+        return events
+
+    async def backfill_fills(self) -> int:
+        """Fetch executions missed while a socket was down (explicit TimeRange, deduplicated)."""
+        now = self.clock.now_ms()
+        since = max((f.ts_ms for f in self.state.fills), default=now - BACKFILL_LOOKBACK_MS)
+        window = TimeRange(min(since, now - 1), now + 1)
+        fills = await self.executor.call("executions", partial(self.venue.executions, window))
+        added = 0
+        for fill in sorted(fills, key=lambda f: f.ts_ms):
+            events = self.take_fill(fill, now, backfilled=True)
+            added += bool(events)
+            self.out.publish_all(events)
+        return added

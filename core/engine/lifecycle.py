@@ -1,0 +1,134 @@
+"""The one place that writes an order's lifecycle to the journal.
+
+Intent, risk decision, ack, venue rejection, cancel, cancel-all, amend, order update, fill,
+reconciliation, and the position commands (TP/SL, leverage): every record the engine writes about
+an order goes through :class:`OrderJournal`, so its kinds and fields are defined once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.journal.journal import Journal
+from core.model import Fill, Order, OrderRequest
+from core.orders.executor import JournalEntry
+
+
+class OrderJournal:
+    """Writes order-lifecycle records to ``journal`` (durable when a method returns)."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    # --- entries batched with the first send ----------------------------------------------------
+    @staticmethod
+    def intent(request: OrderRequest, link_id: str) -> JournalEntry:
+        """The intent record of a new order (written with its decision, just before it is sent)."""
+        data = {
+            "side": request.side.value,
+            "qty": str(request.qty),
+            "price": str(request.price) if request.price is not None else "",
+            "order_type": request.order_type.value,
+            "reduce_only": request.reduce_only,
+            "source": request.source,
+        }
+        return ("intent", request.symbol, link_id, data)
+
+    @staticmethod
+    def approved(symbol: str, link_id: str) -> JournalEntry:
+        """The risk chain's approval of ``link_id``."""
+        return ("risk_decision", symbol, link_id, {"approved": True})
+
+    def refused(
+        self,
+        symbol: str,
+        link_id: str,
+        check: str,
+        reason: str,
+        intent: JournalEntry | None = None,
+        *,
+        action: str = "",
+    ) -> None:
+        """A refusal by a named check (with the intent it settles, when there is one).
+
+        ``action`` names a command on an existing order (``amend``): the refusal is then recorded
+        under that order's id with ``action`` set, so it never reads as the order's own rejection.
+        """
+        data: dict[str, object] = {"approved": False, "check": check, "reason": reason}
+        if action:
+            data["action"] = action
+        decision: JournalEntry = ("risk_decision", symbol, link_id, data)
+        self.journal.record_many([intent, decision] if intent else [decision])
+
+    # --- what the venue said ---------------------------------------------------------------------
+    def placed(self, symbol: str, link_id: str, order_id: str, attempts: int) -> None:
+        """The venue acknowledged a new order."""
+        self.journal.record("ack", symbol=symbol, order_link_id=link_id, order_id=order_id, attempts=attempts)
+
+    def ack(self, symbol: str, link_id: str = "", **data: Any) -> None:
+        """The venue acknowledged a command (``action`` and its details in ``data``)."""
+        self.journal.record("ack", symbol=symbol, order_link_id=link_id, **data)
+
+    def rejected(self, symbol: str, link_id: str, ret_code: int, message: str, *, action: str = "") -> None:
+        """The venue rejected an order (or, with ``action``, a command)."""
+        extra = {"action": action} if action else {}
+        self.journal.record(
+            "reject", symbol=symbol, order_link_id=link_id, **extra, ret_code=ret_code, message=message
+        )
+
+    def order_update(self, order: Order) -> None:
+        """An order update pushed by the venue."""
+        self.journal.record(
+            "order_update",
+            symbol=order.symbol,
+            order_link_id=order.order_link_id,
+            status=order.status.value,
+            filled=str(order.filled_qty),
+            reject_reason=order.reject_reason,
+        )
+
+    def fill(self, fill: Fill, *, backfilled: bool = False) -> None:
+        """An execution (``backfilled`` when fetched over REST after a socket outage)."""
+        data: dict[str, str | bool] = {
+            "exec_id": fill.exec_id,
+            "side": fill.side.value,
+            "qty": str(fill.qty),
+            "price": str(fill.price),
+            "fee": str(fill.fee),
+        }
+        if backfilled:
+            data["backfilled"] = True
+        self.journal.record("fill", symbol=fill.symbol, order_link_id=fill.order_link_id, **data)
+
+    # --- commands on working orders ---------------------------------------------------------------
+    def cancel(self, symbol: str, link_id: str) -> None:
+        """A cancel about to be sent."""
+        self.journal.record("cancel", symbol=symbol, order_link_id=link_id)
+
+    def cancel_all(self, symbol: str | None) -> None:
+        """A cancel-all about to be sent."""
+        self.journal.record("cancel_all", symbol=symbol or "")
+
+    def amend(self, symbol: str, link_id: str, fields: Mapping[str, str], *, required: bool) -> None:
+        """An amend about to be sent (``required``: refuse it unsent when the journal cannot write)."""
+        self.journal.record_many([("amend", symbol, link_id, fields)], required=required)
+
+    def trading_stop(self, symbol: str, **fields: str) -> None:
+        """A position TP/SL change about to be sent."""
+        self.journal.record("trading_stop", symbol=symbol, **fields)
+
+    def set_leverage(self, symbol: str, leverage: str) -> None:
+        """A leverage change about to be sent (refused unsent when the journal cannot write)."""
+        self.journal.record_many([("set_leverage", symbol, "", {"leverage": leverage})], required=True)
+
+    # --- reconciliation ----------------------------------------------------------------------------
+    def reconciled(self, symbol: str, link_id: str, *, found: bool, detail: str) -> None:
+        """The venue's answer about an order whose outcome was unknown."""
+        self.journal.record(
+            "reconcile", symbol=symbol, order_link_id=link_id, found=found, resolved=True, detail=detail
+        )
+
+    def reconcile_clean(self) -> None:
+        """A reconciliation found nothing to report."""
+        self.journal.record("reconcile", clean=True)

@@ -1,0 +1,229 @@
+"""Start-up and shutdown: time sync, instruments, fees, tickers, the account, journal
+reconciliation and restored breakers, then the feeds and the background loops; and back down.
+
+Each start-up request is tried again with backoff until it works (:meth:`Startup.call`):
+sustained venue faults slow start-up down, visibly, but cannot stop it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any
+
+from core.clock import Clock
+from core.config import Settings
+from core.engine.account_sync import AccountSync
+from core.engine.failsafe import FailSafe
+from core.engine.guards import Guards
+from core.engine.health import Health
+from core.engine.link import Tasks, VenueLink
+from core.engine.loops import Loops
+from core.engine.panic import PanicRunner
+from core.engine.pretrade import PreTrade
+from core.engine.publisher import Publisher
+from core.engine.reconcile import Reconciler
+from core.engine.resync import RecoveryTiming
+from core.engine.streams import Streams
+from core.events import Severity
+from core.journal.journal import Journal
+from core.metrics import Metrics
+from core.observability.stack import ObservabilityStack
+from core.orders.executor import OrderExecutor
+from core.resilience.breaker import CircuitOpen
+from core.resilience.errors import VenueError, should_retry
+from core.store import MarketStore
+from core.venues.base import Venue
+from core.venues.bybit.rest import set_clock_offset
+
+log = logging.getLogger(__name__)
+
+CLOCK_SKEW_MS = 500
+"""A clock offset beyond this corrects request signing (and is said in the log pane)."""
+
+
+async def _nothing() -> None:
+    """A shutdown step with nothing to do."""
+
+
+@dataclass(slots=True)
+class EngineParts:
+    """The collaborators start-up drives (built by the facade)."""
+
+    journal: Journal
+    obs: ObservabilityStack
+    metrics: Metrics
+    executor: OrderExecutor
+    pretrade: PreTrade
+    account: AccountSync
+    reconciler: Reconciler
+    guards: Guards
+    health: Health
+    streams: Streams
+    loops: Loops
+    failsafe: FailSafe
+    panic: PanicRunner
+
+
+class Startup:
+    """Starts and stops the engine."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        clock: Clock,
+        venue: Venue,
+        store: MarketStore,
+        link: VenueLink,
+        tasks: Tasks,
+        parts: EngineParts,
+        publisher: Publisher,
+        timing: RecoveryTiming,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.venue = venue
+        self.store = store
+        self.link = link
+        self.tasks = tasks
+        self.parts = parts
+        self.out = publisher
+        self.timing = timing
+
+    async def start(self, *, feeds: bool = True) -> None:
+        """Sync time, load instruments and the account, reconcile the journal, start feeds."""
+        p = self.parts
+        self._journal_start()
+        try:
+            await p.obs.start()
+        except OSError as exc:
+            self.out.log_line(f"metrics/health server not started: {exc}", Severity.WARN)
+        await self._sync_time()
+        await self._load_market()
+        await self.call("account sync", "", p.account.refresh_account)
+        await p.reconciler.reconcile_journal()
+        p.guards.restore()
+        if p.reconciler.unchecked_orders:
+            p.reconciler.schedule()
+        if feeds:
+            await p.streams.start()
+            self.tasks.spawn(p.loops.watchdog(), "engine-watchdog")
+            p.streams.reseed_candles()
+        self.tasks.spawn(p.loops.housekeeping(), "engine-housekeeping")
+        self.link.started = True
+        p.obs.publish_health(p.health.snapshot())
+        self.out.log_line(
+            f"engine started: mode={self.settings.mode.value} venue={self.venue.rest_url} "
+            f"symbols={','.join(self.link.symbols)}"
+        )
+
+    def _journal_start(self) -> None:
+        journal = self.parts.journal
+        mode = self.settings.mode.value
+        previous = journal.query(kinds=["start"])
+        if previous and previous[-1].data.get("mode") != mode:
+            journal.record("mode_change", previous=previous[-1].data.get("mode"), mode=mode)
+            self.out.log_line(
+                f"mode changed since the last session: {previous[-1].data.get('mode')} -> {mode}"
+            )
+        journal.record("start", mode=mode, rest_url=self.venue.rest_url)
+
+    async def _load_market(self) -> None:
+        """Instruments (one request per symbol), the account's fee rates, a first ticker each."""
+        instruments = self.parts.pretrade.instruments
+        for sym in self.link.symbols:  # one request each: a flaky venue retries one symbol, not all
+            insts = await self.call(
+                f"instruments {sym}", "instruments", partial(self.venue.instruments, (sym,))
+            )
+            instruments |= {i.symbol: i for i in insts}
+        missing = [s for s in self.link.symbols if s not in instruments]
+        if missing:
+            self.out.log_line(f"symbols not listed by the venue: {', '.join(missing)}", Severity.WARN)
+            self.link.symbols = tuple(s for s in self.link.symbols if s in instruments)
+        try:
+            self.parts.pretrade.fees = await self.parts.executor.call("fee_rates", self.venue.fee_rates)
+        except VenueError as err:
+            self.out.log_line(f"fee rates unavailable ({err}); using defaults", Severity.WARN)
+        for sym in self.link.symbols:
+            ticker = await self.call(f"ticker {sym}", "tickers", partial(self.venue.ticker, sym))
+            if ticker is not None:
+                self.store.put_ticker(replace(ticker, ts_ms=ticker.ts_ms or self.out.now_ms()))
+
+    async def stop(self) -> None:
+        """Stop feeds and background tasks; exchange-side orders stay where they are.
+
+        Every step runs whatever the one before did: a task that died of an exception, a feed
+        that fails to close or a journal that cannot write never leaves sockets or the journal open.
+        A running panic is stopped first (it would otherwise keep trying until flat).
+        """
+        p = self.parts
+        p.panic.stop("the engine is stopping")
+        tasks = self.tasks.take()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:  # a task that died earlier: its failure was the past, shutdown goes on
+                log.exception("background task %s had failed", task.get_name())
+        steps: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+            ("stream resync", p.streams.stop_resync),
+            ("feeds", p.streams.stop_feeds),
+            ("metrics server", p.obs.stop),
+        ]
+        for name, step in steps:
+            await p.failsafe.astep(f"stop.{name}", step)
+        open_orders = len(p.account.state.orders)
+        p.failsafe.step("stop.journal", partial(p.journal.record, "stop", open_orders=open_orders))
+        p.journal.close()
+        self.link.started = False
+
+    async def call(self, what: str, method: str, fn: Callable[[], Any]) -> Any:
+        """One start-up step, tried again with backoff until it works (each request already has
+        its own retries).
+
+        ``method`` names the venue method for the executor; ``""`` means ``fn`` is itself an
+        engine coroutine function (its requests are retried inside). A failure that retrying
+        cannot cure (a rejection such as a bad key) or one lasting ``start_patience_s`` is raised.
+        """
+        first, longest = self.timing.start_retry_s
+        delay = first
+        give_up = self.clock.monotonic() + self.timing.start_patience_s
+        while True:
+            try:
+                if not method:
+                    return await fn()
+                return await self.parts.executor.call(method, fn)
+            except VenueError as err:
+                curable = isinstance(err, CircuitOpen) or should_retry(err, idempotent=True)
+                if not curable or self.clock.monotonic() + delay > give_up:
+                    raise
+                pause = max(delay, err.retry_in_s) if isinstance(err, CircuitOpen) else delay
+                self.out.log_line(
+                    f"start: {what} failed ({err}); trying again in {pause:.1f}s", Severity.WARN
+                )
+                await asyncio.sleep(pause)
+                delay = min(delay * 2, longest)
+
+    async def _sync_time(self) -> None:
+        executor = self.parts.executor
+
+        async def measured() -> tuple[int, int, int]:  # one attempt: a retry's wait is no round trip
+            sent = self.out.now_ms()
+            server = await executor.call("server_time", self.venue.server_time_ms, attempts=1)
+            return sent, server, self.out.now_ms()
+
+        before, server_ms, after = await self.call("server time", "", measured)
+        offset = server_ms - (before + after) / 2
+        self.link.time_offset_ms = offset
+        self.link.venue_reachable = True
+        if abs(offset) > CLOCK_SKEW_MS:
+            set_clock_offset(int(offset))
+            self.out.log_line(f"clock offset {offset:.0f} ms vs venue; signing corrected", Severity.WARN)
+        self.parts.metrics.set_time_offset(offset)
