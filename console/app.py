@@ -56,7 +56,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXIT_LIVE_REFUSED = 3
-EXIT_ENGINE_FAILED = 4
 HEAP_SETTLE_AFTER_S = 0.5
 """Delay after the engine starts before :func:`settle_heap` (the first full frames come first)."""
 
@@ -566,4 +565,4 @@ def run_console(settings: Settings) -> int:
         logs.close()
 
 
-__all__ = ["EXIT_ENGINE_FAILED", "EXIT_LIVE_REFUSED", "TradeConsoleApp", "run_console"]
+__all__ = ["EXIT_LIVE_REFUSED", "TradeConsoleApp", "run_console"]
