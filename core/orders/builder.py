@@ -6,7 +6,8 @@ Rules, in the order they are applied (the first broken one raises :class:`BuildE
 check name and the numbers):
 
 * ``symbol`` / ``instrument_status``: the request is for this instrument and it is ``Trading``.
-* ``order_link_id``: the given id (or a fresh :func:`new_order_link_id`) is Bybit-valid.
+* ``order_link_id``: the given client order id (or a fresh one) satisfies the venue's rule
+  (:class:`~core.orders.ids.ClientIdRule`; by default the strictest common one).
 * ``time_in_force``: Market orders cannot be PostOnly; a Market GTC is sent as IOC (Bybit runs
   every market order as IOC). Limit orders keep what was asked.
 * ``price``: a Limit order needs a positive price. It is snapped to ``tick_size`` never more
@@ -35,7 +36,7 @@ from enum import StrEnum
 
 from core.model import FALLING, RISING, Instrument, OrderRequest, OrderType, Side, TimeInForce
 from core.orders.built import BuildError, BuiltOrder, fmt_decimal
-from core.orders.ids import is_valid_link_id, new_order_link_id
+from core.orders.ids import STRICTEST, ClientIdRule, new_client_order_id, new_order_link_id
 
 __all__ = ["BuildError", "BuiltOrder", "OrderBuilder", "QtyUnit", "new_order_link_id", "snap"]
 
@@ -71,11 +72,23 @@ class OrderBuilder:
     from its options, so one instance can serve every caller.
     """
 
-    __slots__ = ("link_id_prefix", "reduce_only_min_notional")
+    __slots__ = ("client_ids", "link_id_prefix", "reduce_only_min_notional")
 
-    def __init__(self, *, link_id_prefix: str = "tc", reduce_only_min_notional: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        link_id_prefix: str = "tc",
+        reduce_only_min_notional: bool = False,
+        client_ids: ClientIdRule = STRICTEST,
+    ) -> None:
         self.link_id_prefix = link_id_prefix
         self.reduce_only_min_notional = reduce_only_min_notional
+        self.client_ids = client_ids
+        """The venue's client order id rule (``ClientIdRule.of(venue.capabilities)``)."""
+
+    def new_client_order_id(self) -> str:
+        """A fresh client order id the venue accepts."""
+        return new_client_order_id(self.link_id_prefix, rule=self.client_ids)
 
     def try_build(
         self,
@@ -149,11 +162,10 @@ class OrderBuilder:
             raise BuildError("instrument_status", f"{inst.symbol} status is {inst.status}, not Trading")
 
     def _link_id(self, order_link_id: str | None) -> str:
-        link_id = order_link_id if order_link_id is not None else new_order_link_id(self.link_id_prefix)
-        if not is_valid_link_id(link_id):
-            raise BuildError(
-                "order_link_id", f"{link_id!r} is not 1-36 chars of [A-Za-z0-9_-] (Bybit orderLinkId)"
-            )
+        link_id = order_link_id if order_link_id is not None else self.new_client_order_id()
+        problem = self.client_ids.problem(link_id)
+        if problem is not None:
+            raise BuildError("order_link_id", f"{problem} (the venue's client order id rule)")
         return link_id
 
     @staticmethod

@@ -17,7 +17,8 @@ from decimal import Decimal
 from typing import Protocol
 
 from core.api import CheckResult
-from core.config import ConfigError, assert_endpoint_matches_mode
+from core.config_files import ConfigError
+from core.endpoint_policy import assert_endpoint_matches_mode
 from core.model import Mode, OrderType, Side
 from core.orders.built import BuiltOrder
 from core.risk.context import RiskContext, only_reduces, projected_position
@@ -43,11 +44,14 @@ class RiskCheck(Protocol):
 
 
 class ModeEndpointCheck:
-    """The REST URL in use belongs to the mode (invariant 1, third check)."""
+    """The REST URL in use belongs to the mode (invariant 1; the executor checks again before
+    sending). ``venue`` names the venue whose hosts demo/live must use; ``None`` accepts the
+    mode's hosts of any known venue (sim is loopback only either way)."""
 
     name = "mode"
 
-    def __init__(self) -> None:
+    def __init__(self, venue: str | None = None) -> None:
+        self.venue = venue
         self._ok: tuple[Mode, str] | None = None
 
     def check(self, order: BuiltOrder, ctx: RiskContext) -> CheckResult:
@@ -55,7 +59,7 @@ class ModeEndpointCheck:
         key = (ctx.mode, ctx.rest_url)
         if key != self._ok:
             try:
-                assert_endpoint_matches_mode(ctx.mode, ctx.rest_url)
+                assert_endpoint_matches_mode(ctx.mode, ctx.rest_url, self.venue)
             except ConfigError as exc:
                 detail = "; ".join(msg for _, msg in exc.problems)
                 return CheckResult(self.name, False, f"{detail} (mode)")
