@@ -19,7 +19,7 @@ from typing import Protocol
 from core.api import CheckResult
 from core.config_files import ConfigError
 from core.endpoint_policy import assert_endpoint_matches_mode
-from core.model import Mode, OrderType, Side
+from core.model import Instrument, Mode, OrderType, Side
 from core.orders.built import BuiltOrder
 from core.risk.context import RiskContext, only_reduces, projected_position
 
@@ -110,33 +110,49 @@ class InstrumentFilterCheck:
             return f"order is for {order.symbol} but the instrument is {inst.symbol}"
         if inst.status != "Trading":
             return f"status is {inst.status}, not Trading"
-        qty = order.qty
-        if qty <= 0 or qty % inst.qty_step != 0:
-            return f"qty {qty} is not a positive multiple of qty_step {inst.qty_step}"
-        if qty < inst.min_order_qty:
-            return f"qty {qty} < min_order_qty {inst.min_order_qty}"
-        max_qty = inst.max_mkt_order_qty if order.order_type is OrderType.MARKET else inst.max_order_qty
-        if qty > max_qty:
-            return f"qty {qty} > max {max_qty}"
+        problem = _qty_problem(order, inst)
+        if problem:
+            return problem
         if order.order_type is OrderType.LIMIT and order.price is None:
             return "Limit order without a price"
         if order.reduce_only and (order.tp is not None or order.sl is not None):
             return "reduce-only order carries TP/SL"
-        for label, px in (
-            ("price", order.price),
-            ("trigger price", order.trigger_price),
-            ("take-profit", order.tp),
-            ("stop-loss", order.sl),
-        ):
-            if px is None:
-                continue
-            if px % inst.tick_size != 0:
-                return f"{label} {px} is not a multiple of tick_size {inst.tick_size}"
-            if px < inst.min_price or px > inst.max_price:
-                return f"{label} {px} outside [{inst.min_price}, {inst.max_price}]"
+        problem = _price_problem(order, inst)
+        if problem:
+            return problem
         if not order.reduce_only and order.notional < inst.min_notional:
             return f"notional {money(order.notional)} < min_notional {money(inst.min_notional)}"
         return ""
+
+
+def _qty_problem(order: BuiltOrder, inst: Instrument) -> str:
+    """What is wrong with the order's quantity for ``inst`` ("" if nothing)."""
+    qty = order.qty
+    if qty <= 0 or qty % inst.qty_step != 0:
+        return f"qty {qty} is not a positive multiple of qty_step {inst.qty_step}"
+    if qty < inst.min_order_qty:
+        return f"qty {qty} < min_order_qty {inst.min_order_qty}"
+    max_qty = inst.max_mkt_order_qty if order.order_type is OrderType.MARKET else inst.max_order_qty
+    if qty > max_qty:
+        return f"qty {qty} > max {max_qty}"
+    return ""
+
+
+def _price_problem(order: BuiltOrder, inst: Instrument) -> str:
+    """The first of price, trigger, TP and SL that is off the tick grid or out of range ("" if none)."""
+    for label, px in (
+        ("price", order.price),
+        ("trigger price", order.trigger_price),
+        ("take-profit", order.tp),
+        ("stop-loss", order.sl),
+    ):
+        if px is None:
+            continue
+        if px % inst.tick_size != 0:
+            return f"{label} {px} is not a multiple of tick_size {inst.tick_size}"
+        if px < inst.min_price or px > inst.max_price:
+            return f"{label} {px} outside [{inst.min_price}, {inst.max_price}]"
+    return ""
 
 
 class MaxOrderNotionalCheck:
