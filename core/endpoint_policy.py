@@ -136,7 +136,7 @@ def _sim_problem(url: str) -> str | None:
         return None
     if parsed.scheme in LOOPBACK_SCHEMES and is_loopback_host(parsed.hostname or ""):
         return None
-    return f"endpoint {url} is not on this machine, and sim mode reaches loopback (127.0.0.1) only"
+    return f"endpoint {url} does not belong to mode sim: sim reaches this machine (loopback, 127.0.0.1) only"
 
 
 def endpoint_problem(mode: Mode, url: str, venue: str | None) -> str | None:
