@@ -546,11 +546,12 @@ def run_console(settings: Settings) -> int:
     logs = setup_logging(
         settings.metrics.log_dir,
         mode=settings.mode.value,
-        venue=f"bybit-{settings.mode.value}",
+        venue=f"{settings.venue.name}-{settings.mode.value}",
         secrets=_secret_values(settings),
     )
     sim = None
-    if settings.mode is Mode.SIM and settings.sim.embedded:
+    # The embedded sim serves a venue reached over loopback; an in-process venue needs none.
+    if settings.mode is Mode.SIM and settings.sim.embedded and settings.venue_policy.in_process_url is None:
         sim = _start_embedded_sim(settings)
         if settings.sim.port != sim.port:
             settings = settings.model_copy(update={"sim": settings.sim.model_copy(update={"port": sim.port})})

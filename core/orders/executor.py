@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from core.config import assert_endpoint_matches_mode
+from core.endpoint_policy import check_venue_endpoint
 from core.model import Mode, Order
 from core.resilience.breaker import CircuitOpen, EndpointBreaker
 from core.resilience.errors import (
@@ -218,7 +218,7 @@ class OrderExecutor:
         that write, a risk-increasing order is not sent at all (``JournalUnwritable`` propagates);
         a reduce-only one still goes out, its records kept in the journal's fallback file.
         """
-        assert_endpoint_matches_mode(self.mode, self.venue.rest_url)  # third mode check
+        check_venue_endpoint(self.mode, self.venue)  # third mode check
         run = _CreateRun(symbol, order_link_id, params, reduce_only, pre_records)
         try:
             result = await self._create(run)
@@ -328,7 +328,7 @@ class OrderExecutor:
         attempt was in fact applied is reported as done (``resolved_by_lookup``), never as
         rejected. A plain rejection that says the order is gone also returns the venue's order.
         """
-        assert_endpoint_matches_mode(self.mode, self.venue.rest_url)
+        check_venue_endpoint(self.mode, self.venue)
         self.journal.record("request", symbol=symbol, order_link_id=order_link_id, action=method)
         lost: list[VenueError] = []
 

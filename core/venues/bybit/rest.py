@@ -180,7 +180,8 @@ class BybitVenue:
         now_ms: Callable[[], int] | None = None,
         bad_data: BadDataTracker | None = None,
     ) -> None:
-        assert_endpoint_matches_mode(settings.mode, settings.rest_url)
+        # Second mode check: Bybit's endpoint for the mode (core.venues.bybit.endpoints).
+        assert_endpoint_matches_mode(settings.mode, settings.rest_url, self.name)
         self.settings = settings
         self.mode = settings.mode
         self.rest_url = settings.rest_url
