@@ -7,7 +7,6 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from console_fakes import T0, FakeEngine
 from textual.app import App, ComposeResult
 
 from console.bridge import UIBridge
@@ -23,6 +22,7 @@ from core.events import (
     VenueRejected,
 )
 from core.model import BookLevel, BookView, Fill, Side
+from tests.support.console_fakes import T0, FakeEngine
 from themes import THEME_VARIABLE_DEFAULTS, THEMES
 from widgets.fmt import fmt_age, fmt_compact, fmt_dec, fmt_pct
 from widgets.ladder import OrderLadder
@@ -70,7 +70,7 @@ def test_event_lines_name_check_and_numbers() -> None:
     assert "BREAKER daily_loss open: loss 5001 > 5000" in (
         format_event(BreakerChanged(T0, "daily_loss", "open", "loss 5001 > 5000")) or ""
     )
-    assert (format_event(PanicProgress(T0, "verify", "ok", done=True, flat=True)) or "").endswith("FLAT")
+    assert (format_event(PanicProgress(T0, "done", "ok", done=True, flat=True)) or "").endswith("FLAT")
     assert "WARN hello" in (format_event(LogLine(T0, "hello", Severity.WARN)) or "")
 
 

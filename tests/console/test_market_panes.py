@@ -8,12 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from console_fakes import T0, make_app
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.market.candles import Candle
 from core.model import BookLevel, BookView, Fill, Side, Ticker
+from tests.support.console_fakes import T0, make_app
 from widgets.chart import ChartLevel, PriceChart, slots
 from widgets.fills import FillsPane, day_start, summarize
 from widgets.ladder import OrderLadder
