@@ -335,9 +335,7 @@ class Engine(EngineRuntime):
         try:
             with self.metrics.timed("order_create"):
                 result = await self.executor.create(
-                    built.symbol,
-                    link_id,
-                    built.to_bybit_params(),
+                    built,
                     reduce_only=built.reduce_only,
                     pre_records=pre_records,
                 )
@@ -359,11 +357,7 @@ class Engine(EngineRuntime):
                 result = replace(result, ok=False, message=f"order ended {found.status.value}: {reason}")
         if result.ok:
             self.metrics.observe_place_ack(self.clock.monotonic() - started)
-            order_id = (
-                result.order.order_id
-                if result.order
-                else str((result.reply.result if result.reply else {}).get("orderId", ""))
-            )
+            order_id = result.order.order_id if result.order else (result.ack.order_id if result.ack else "")
             self.journal.record(
                 "ack", symbol=built.symbol, order_link_id=link_id, order_id=order_id, attempts=result.attempts
             )
@@ -388,23 +382,23 @@ class Engine(EngineRuntime):
             "reject",
             symbol=built.symbol,
             order_link_id=link_id,
-            ret_code=result.ret_code,
+            ret_code=result.code,
             message=result.message,
         )
         # The rejection first: the console shows it once and knows the order update that follows.
         self.publish(
-            VenueRejected(self.now_ms(), built.symbol, link_id, result.ret_code, result.message), wake=True
+            VenueRejected(self.now_ms(), built.symbol, link_id, result.code, result.message), wake=True
         )
         gone = replace(placeholder, status=OrderStatus.REJECTED, reject_reason=result.message)
         for ev in self.state.apply_order(gone, self.now_ms()):
             self.publish(ev, wake=True)
         self.trace(
-            f"venue rejected {built.describe()}: retCode {result.ret_code} {result.message}",
+            f"venue rejected {built.describe()}: retCode {result.code} {result.message}",
             Severity.ERROR,
             symbol=built.symbol,
             order_link_id=link_id,
         )
-        return CommandResult(False, f"venue rejected: {result.message}", link_id, ret_code=result.ret_code)
+        return CommandResult(False, f"venue rejected: {result.message}", link_id, ret_code=result.code)
 
     @guarded
     async def amend(

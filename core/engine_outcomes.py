@@ -125,13 +125,13 @@ class WriteOutcomes:
             symbol=symbol,
             order_link_id=link_id,
             action=action,
-            ret_code=result.ret_code,
+            ret_code=result.code,
             message=message,
         )
-        eng.publish(VenueRejected(eng.now_ms(), symbol, link_id, result.ret_code, message), wake=True)
+        eng.publish(VenueRejected(eng.now_ms(), symbol, link_id, result.code, message), wake=True)
         eng.trace(
-            f"{action} rejected [{link_id}]: retCode {result.ret_code} {message}",
+            f"{action} rejected [{link_id}]: retCode {result.code} {message}",
             Severity.ERROR,
             symbol=symbol,
         )
-        return CommandResult(False, f"{action} rejected: {message}", link_id, ret_code=result.ret_code)
+        return CommandResult(False, f"{action} rejected: {message}", link_id, ret_code=result.code)

@@ -19,8 +19,7 @@ from core.api import CommandResult
 from core.events import Severity, VenueRejected
 from core.model import Instrument, OrderRequest, OrderType, Position, Side, TriggerBy
 from core.orders.builder import snap
-from core.orders.executor import ret_code_of
-from core.resilience.errors import VenueError
+from core.resilience.errors import Unchanged, VenueError
 
 if TYPE_CHECKING:
     from core.engine import Engine
@@ -28,8 +27,6 @@ if TYPE_CHECKING:
 HUNDRED = Decimal(100)
 MARGIN_MODES = {"REGULAR_MARGIN": "cross", "ISOLATED_MARGIN": "isolated", "PORTFOLIO_MARGIN": "portfolio"}
 """Bybit's account margin modes in words."""
-LEVERAGE_NOT_MODIFIED = 110043
-TPSL_NOT_MODIFIED = 34040
 
 
 def close_qty(size: Decimal, fraction: Decimal, step: Decimal) -> Decimal:
@@ -238,19 +235,18 @@ class PositionTools:
             "",
             lambda: eng.venue.set_trading_stop(
                 symbol,
-                take_profit=plan.take_profit,
-                stop_loss=plan.stop_loss,
-                tp_trigger_by=plan.tp_trigger_by,
-                sl_trigger_by=plan.sl_trigger_by,
+                take_profit=_decimal(plan.take_profit),
+                stop_loss=_decimal(plan.stop_loss),
+                trigger_by=TriggerBy(plan.tp_trigger_by or plan.sl_trigger_by or TriggerBy.MARK),
             ),
             bypass_breaker=True,
         )
-        if result.ok or result.ret_code == TPSL_NOT_MODIFIED:
-            eng.journal.record("ack", symbol=symbol, action="trading_stop", ret_code=result.ret_code)
+        if result.ok or isinstance(result.error, Unchanged):
+            eng.journal.record("ack", symbol=symbol, action="trading_stop", ret_code=result.code)
             note = "" if result.ok else " (venue: already set)"
             eng.log_line(f"TP/SL set: {plan.summary}{note}", symbol=symbol)
             return CommandResult(True, f"TP/SL set: {plan.summary}{note}")
-        return self._venue_refused(symbol, "trading stop", result.ret_code, result.message)
+        return self._venue_refused(symbol, "trading stop", result.code, result.message)
 
     def _venue_refused(self, symbol: str, action: str, ret_code: int, message: str) -> CommandResult:
         eng = self.engine
@@ -323,10 +319,14 @@ class PositionTools:
         try:
             await eng.executor.call("set_leverage", lambda: eng.venue.set_leverage(symbol, leverage))
         except VenueError as err:
-            code = ret_code_of(err)
-            if code == LEVERAGE_NOT_MODIFIED:
+            if isinstance(err, Unchanged):
                 return CommandResult(True, f"{symbol} leverage already {lev}x")
-            return self._venue_refused(symbol, "set leverage", code, str(err))
+            return self._venue_refused(symbol, "set leverage", err.code, str(err))
         eng.journal.record("ack", symbol=symbol, action="set_leverage", leverage=lev)
         eng.log_line(f"{symbol} leverage set to {lev}x", symbol=symbol)
         return CommandResult(True, f"{symbol} leverage {lev}x")
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    """A plan's venue string as a Decimal (None stays None: unchanged)."""
+    return None if value is None else Decimal(value)

@@ -25,7 +25,6 @@ from core.resilience.breaker import CircuitOpen
 from core.resilience.errors import VenueError, should_retry
 from core.venues.bybit import parse
 from core.venues.bybit.feeds import BybitFeeds
-from core.venues.bybit.rest import set_clock_offset
 from core.venues.values import BadValue
 
 if TYPE_CHECKING:
@@ -199,7 +198,7 @@ class EngineRuntime(EngineSupport):
         self.time_offset_ms = server_ms - (before + after) / 2
         self.venue_reachable = True
         if abs(self.time_offset_ms) > 500:
-            set_clock_offset(int(self.time_offset_ms))
+            self.venue.set_clock_offset(int(self.time_offset_ms))
             self.log_line(
                 f"clock offset {self.time_offset_ms:.0f} ms vs venue; signing corrected", Severity.WARN
             )

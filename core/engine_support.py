@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -28,16 +27,8 @@ from core.observability.alerts import AlertState
 from core.observability.health import HealthSnapshot, evaluate_health, evaluate_readiness
 from core.observability.stack import ObservabilityStack
 from core.resilience.breaker import EndpointBreaker
-from core.resilience.errors import (
-    RateLimited,
-    Rejected,
-    TimestampError,
-    Transient,
-    Unknown,
-    VenueError,
-    is_api_failure,
-)
-from core.resilience.ratelimit import RateLimiter, group_for
+from core.resilience.errors import Transient, Unknown, VenueError, is_api_failure, outcome_category
+from core.resilience.ratelimit import RateLimiter
 from core.resilience.retry import RetryPolicy
 from core.risk.breakers import BREAKER_NAMES, BreakerBoard, BreakerChange, BreakerState
 from core.risk.chain import RiskChain
@@ -50,50 +41,22 @@ if TYPE_CHECKING:
     from core.model import Instrument
     from core.observability.baddata import BadDataTracker
     from core.orders.executor import OrderExecutor
-    from core.venues.base import Venue
+    from core.venues.base import RateFeedback, Venue
     from core.venues.bybit.feeds import BybitFeeds
 
 log = logging.getLogger(__name__)
 
-# How the venue layer words a failure it classified (core.resilience.errors.classify_*).
-_HTTP_RE = re.compile(r"HTTP (\d{3})\b")
-_RET_CODE_RE = re.compile(r"retCode=(\d+)")
-
-
-def ret_outcome(err: VenueError | None) -> tuple[int | None, int | None]:
-    """(retCode, HTTP status) of a REST outcome, for the ``ret_class`` label of request metrics.
-
-    ``(None, None)`` means no response at all (network); a parsed body gets HTTP 200.
-    """
-    if err is None:
-        return 0, 200
-    if isinstance(err, Rejected):
-        if err.http_status not in (None, 200):
-            return None, err.http_status
-        return err.ret_code, 200
-    http = _HTTP_RE.match(err.message)
-    if http is not None:
-        return None, int(http.group(1))
-    if isinstance(err, RateLimited):
-        return 10006, 200
-    if isinstance(err, TimestampError):
-        return 10002, 200
-    code = _RET_CODE_RE.match(err.message)
-    if code is not None:
-        return int(code.group(1)), 200
-    return None, None
-
 
 class ObservedRateLimiter(RateLimiter):
-    """The engine's rate limiter; also hands Bybit's ``X-Bapi-Limit*`` headers to the metrics."""
+    """The engine's rate limiter; also hands the venue's own rate-limit reports to the metrics."""
 
-    on_headers: Callable[[str, Mapping[str, str]], object] | None = None
+    on_feedback: Callable[[str, RateFeedback], object] | None = None
 
-    def update_from_headers(self, path: str, headers: Mapping[str, str]) -> None:
-        """Correct the group's window from the headers, then report them (``source="header"``)."""
-        super().update_from_headers(path, headers)
-        if self.on_headers is not None:
-            self.on_headers(group_for(path), headers)
+    def observe(self, feedback: RateFeedback) -> None:
+        """Correct the group's window from the report, then pass it on (with its group)."""
+        super().observe(feedback)
+        if self.on_feedback is not None:
+            self.on_feedback(self.group_of(feedback.endpoint), feedback)
 
 
 PNL_SETTLE_MS = 3000
@@ -137,7 +100,8 @@ class EngineSupport:
 
     def _init_support(self) -> None:
         s = self.settings
-        self.limiter = ObservedRateLimiter()
+        self.limiter = ObservedRateLimiter(self.venue.rate_table)
+        self.venue.on_rate_feedback = self.limiter.observe
         self.endpoint_breakers = EndpointBreaker(
             open_after=s.breakers.endpoint_open_after,
             window_s=s.breakers.api_failure_window_s,
@@ -153,7 +117,10 @@ class EngineSupport:
             clock=self.clock.monotonic,
         )
         self.metrics: Metrics = self.obs.metrics
-        self.limiter.on_headers = self.metrics.set_rate_limit_from_headers
+        metrics = self.metrics
+        self.limiter.on_feedback = lambda group, fb: metrics.set_rate_limit_reported(
+            group, fb.limit, fb.remaining
+        )
         self._reconnect_times: dict[str, deque[float]] = {}
         self._ws_counted: dict[str, int] = {}
         self.journal = Journal(s.journal.path, self.clock)
@@ -282,7 +249,7 @@ class EngineSupport:
 
     def _on_api_result(self, endpoint: str, seconds: float, err: VenueError | None) -> None:
         """Every REST attempt: the request metrics (and proof that the venue answers)."""
-        self.metrics.observe_request(endpoint, seconds, *ret_outcome(err))
+        self.metrics.observe_request(endpoint, seconds, outcome_category(err))
         if not isinstance(err, Transient | Unknown):
             self.venue_reachable = True
 
@@ -484,7 +451,3 @@ class EngineSupport:
             journal_reason=journal_problem,
             bad_data=self.bad_data.recent(),
         )
-
-    def rate_group(self, path: str) -> str:
-        """The rate-limit group of a REST path."""
-        return group_for(path)

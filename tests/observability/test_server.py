@@ -12,7 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from core.metrics import Metrics
 from core.observability.health import HealthSnapshot, evaluate_health, evaluate_readiness
 from core.observability.server import ObservabilityServer
-from tests.support.metrics_fakes import FakeClock
+
+from .conftest import FakeClock
 
 
 class FakeEngine:
