@@ -13,8 +13,14 @@ from core.model import OrderRequest, OrderType, Side
 from core.sim.runner import SimVenueThread
 from tests.support.console_types import SIZE, SYM, AppReady, RealApp, WaitUntil
 from tests.support.engine_types import VenueHttp, VenueRows
+from widgets.lines import LineWidget
 
 QTY = Decimal("0.010")
+
+
+def _shown(pane: LineWidget) -> list[str]:
+    """The pane's lines as plain text."""
+    return ["".join(text for text, _ in line) for line in pane.lines]
 
 
 async def test_strip_and_chart_fill_from_the_venue_streams(
@@ -28,12 +34,12 @@ async def test_strip_and_chart_fill_from_the_venue_streams(
     async with app.run_test(size=SIZE) as pilot:
         await app_ready(pilot, app, engine)
         strip = app.main.market_strip
-        await wait_until(pilot, lambda: "funding" in "".join(strip.plain_lines()), "the market strip")
+        await wait_until(pilot, lambda: "funding" in "".join(_shown(strip)), "the market strip")
         ticker = engine.store.ticker(SYM)
         assert ticker is not None
         assert ticker.next_funding_ms > app.clock.now_ms() and ticker.open_interest > 0
         assert ticker.volume_24h > 0 and ticker.index_price > 0
-        line = strip.plain_lines()[0]
+        line = _shown(strip)[0]
         assert "mark " in line and "24h " in line and "vol " in line and "OI " in line
         assert " in " in line.split("funding", 1)[1]  # the countdown
 
@@ -48,11 +54,9 @@ async def test_strip_and_chart_fill_from_the_venue_streams(
             pilot, lambda: engine.store.candles(SYM, "1m")[-1] != before, "a kline push", tries=60
         )
         chart = app.main.chart
-        await wait_until(
-            pilot, lambda: any("┃" in ln or "│" in ln for ln in chart.plain_lines()), "candles drawn"
-        )
+        await wait_until(pilot, lambda: any("┃" in ln or "│" in ln for ln in _shown(chart)), "candles drawn")
         await pilot.press("f")
-        await wait_until(pilot, lambda: chart.plain_lines()[0].startswith(f"{SYM} 5m"), "the 5m chart")
+        await wait_until(pilot, lambda: _shown(chart)[0].startswith(f"{SYM} 5m"), "the 5m chart")
 
 
 async def test_fills_pane_shows_the_venue_fills_and_todays_realised_pnl(
@@ -68,9 +72,9 @@ async def test_fills_pane_shows_the_venue_fills_and_todays_realised_pnl(
     async with app.run_test(size=SIZE) as pilot:
         await app_ready(pilot, app, engine)
         fills = app.main.fills
-        assert "no fills yet" in "\n".join(fills.plain_lines())
+        assert "no fills yet" in "\n".join(_shown(fills))
         app._ticket_done(OrderRequest(SYM, Side.BUY, QTY, order_type=OrderType.MARKET))
-        await wait_until(pilot, lambda: any(" Buy " in ln for ln in fills.plain_lines()), "the buy fill")
+        await wait_until(pilot, lambda: any(" Buy " in ln for ln in _shown(fills)), "the buy fill")
         await wait_until(pilot, lambda: venue_positions(sim_venue) != [], "the position on the venue")
         app._ticket_done(OrderRequest(SYM, Side.SELL, QTY, order_type=OrderType.MARKET, reduce_only=True))
         await wait_until(pilot, lambda: venue_positions(sim_venue) == [], "the venue flat again")
@@ -88,7 +92,7 @@ async def test_fills_pane_shows_the_venue_fills_and_todays_realised_pnl(
         assert closed != 0 and fees > 0
         assert (fills.summary.closed, fills.summary.fees) == (closed, fees)
         assert fills.summary.by_symbol == {SYM: net_venue}
-        lines = fills.plain_lines()
+        lines = _shown(fills)
         net = f"{closed - fees:,.2f}"
         assert lines[0].startswith(f"Today (this session) realised net {'+' if closed > fees else ''}{net}")
         rows = lines[2 : 2 + len(execs)]
