@@ -12,8 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from core.metrics import Metrics
 from core.observability.health import HealthSnapshot, evaluate_health, evaluate_readiness
 from core.observability.server import ObservabilityServer
-
-from .conftest import FakeClock
+from tests.support.metrics_fakes import FakeClock
 
 
 class FakeEngine:
