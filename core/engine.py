@@ -25,7 +25,8 @@ from typing import Any, ParamSpec
 from core.account import AccountState
 from core.api import CommandResult, PanicReport, RiskPreview
 from core.clock import Clock, SystemClock
-from core.config import Settings, assert_endpoint_matches_mode
+from core.config import Settings
+from core.endpoint_policy import check_venue_endpoint
 from core.engine_amend import OrderAmender
 from core.engine_outcomes import WriteOutcomes, cancel_applied
 from core.engine_positions import PositionTools
@@ -46,7 +47,7 @@ from core.observability.baddata import BadDataTracker
 from core.orders.builder import OrderBuilder
 from core.orders.built import BuildError, BuiltOrder
 from core.orders.executor import JournalEntry, OrderExecutor
-from core.orders.ids import new_order_link_id
+from core.orders.ids import ClientIdRule
 from core.orders.values import request_problem
 from core.panic import PanicRunner
 from core.resilience.errors import VenueError
@@ -57,7 +58,7 @@ from core.sent_times import SentTimes
 from core.store import MarketStore
 from core.venues.base import Venue
 from core.venues.bybit.feeds import BybitFeeds
-from core.venues.bybit.rest import BybitVenue
+from core.venues.registry import build_venue
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -96,17 +97,17 @@ class Engine(EngineRuntime):
         venue: Venue | None = None,
         store: MarketStore | None = None,
     ) -> None:
-        # Second mode check: the venue the engine builds must match the configured mode.
-        assert_endpoint_matches_mode(settings.mode, settings.rest_url)
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.store = store or MarketStore()
         shared = getattr(venue, "bad_data", None)
         self.bad_data = shared if isinstance(shared, BadDataTracker) else BadDataTracker(self.clock.monotonic)
         """Values the venue adapters rejected (REST and feeds share it); health and metrics read it."""
-        self.venue: Venue = venue or BybitVenue(settings, now_ms=self.clock.now_ms, bad_data=self.bad_data)
+        self.venue: Venue = venue or build_venue(settings, now_ms=self.clock.now_ms, bad_data=self.bad_data)
+        # Second mode check: the venue the engine uses (built or given) must match the mode.
+        check_venue_endpoint(settings.mode, self.venue)
         self.state = AccountState()
-        self.builder = OrderBuilder()
+        self.builder = OrderBuilder(client_ids=ClientIdRule.of(self.venue.capabilities))
         self._instruments: dict[str, Instrument] = {}
         self._fees: dict[str, tuple[Decimal, Decimal]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -287,7 +288,7 @@ class Engine(EngineRuntime):
         The intent, the risk decision and the first request go to the journal in one durable
         write just before the order is sent (one fsync per order, not three).
         """
-        link_id = new_order_link_id("tc")
+        link_id = self.builder.new_client_order_id()
         intent: JournalEntry = (
             "intent",
             request.symbol,
