@@ -3,14 +3,14 @@ client: domain values in, domain values and classified errors out."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 
 import pytest
 
 from core.config import Settings, load_settings
 from core.model import OrderRequest, OrderStatus, OrderType, Side, TriggerBy
-from core.orders.builder import OrderBuilder
+from core.orders.builder import OrderBuilder, snap
 from core.orders.built import BuiltOrder
 from core.orders.ids import new_order_link_id
 from core.resilience.errors import (
@@ -99,10 +99,26 @@ def test_the_same_leverage_again_is_unchanged(bybit: BybitVenue) -> None:
         bybit.set_leverage(SYM, Decimal("3"))
 
 
-def test_trading_stop_with_decimals_needs_a_position(bybit: BybitVenue) -> None:
-    """Flat: the venue refuses the position's TP/SL (a plain business refusal, not a crash)."""
-    with pytest.raises(Rejected):
-        bybit.set_trading_stop(SYM, take_profit=Decimal("1000000"), stop_loss=None, trigger_by=TriggerBy.LAST)
+def test_trading_stop_sets_and_removes_the_positions_levels(bybit: BybitVenue) -> None:
+    flat = Decimal(0)
+    with pytest.raises(Rejected):  # flat: no position to protect (a business refusal, not a crash)
+        bybit.set_trading_stop(SYM, take_profit=Decimal("1000000"), stop_loss=None)
+    [inst] = bybit.instruments((SYM,))
+    mark = bybit.orderbook(SYM, 1).asks[0][0]
+    buy = OrderRequest(SYM, Side.BUY, Decimal("0.001"), OrderType.MARKET, None)
+    bybit.place(OrderBuilder().build(buy, inst, ref_price=mark, order_link_id=new_order_link_id("tc")))
+    tp = snap(mark * Decimal("1.2"), inst.tick_size, ROUND_FLOOR)
+    sl = snap(mark * Decimal("0.8"), inst.tick_size, ROUND_FLOOR)
+    try:
+        bybit.set_trading_stop(SYM, take_profit=tp, stop_loss=sl, trigger_by=TriggerBy.LAST)
+        pos = bybit.position(SYM)
+        assert pos is not None and pos.take_profit == tp and pos.stop_loss == sl
+        bybit.set_trading_stop(SYM, take_profit=flat, stop_loss=None)  # 0 removes, None leaves
+        pos = bybit.position(SYM)
+        assert pos is not None and not pos.take_profit and pos.stop_loss == sl
+    finally:
+        sell = OrderRequest(SYM, Side.SELL, Decimal("0.001"), OrderType.MARKET, None, reduce_only=True)
+        bybit.place(OrderBuilder().build(sell, inst, ref_price=mark, order_link_id=new_order_link_id("tc")))
 
 
 def test_margin_mode_in_words(bybit: BybitVenue) -> None:
