@@ -25,8 +25,7 @@ from typing import Any, ParamSpec
 from core.account import AccountState
 from core.api import CommandResult, PanicReport, RiskPreview
 from core.clock import Clock, SystemClock
-from core.config import Settings
-from core.endpoint_policy import check_venue_endpoint
+from core.config import Settings, assert_endpoint_matches_mode
 from core.engine_amend import OrderAmender
 from core.engine_outcomes import WriteOutcomes, cancel_applied
 from core.engine_positions import PositionTools
@@ -47,7 +46,7 @@ from core.observability.baddata import BadDataTracker
 from core.orders.builder import OrderBuilder
 from core.orders.built import BuildError, BuiltOrder
 from core.orders.executor import JournalEntry, OrderExecutor
-from core.orders.ids import ClientIdRule
+from core.orders.ids import new_order_link_id
 from core.orders.values import request_problem
 from core.panic import PanicRunner
 from core.resilience.errors import VenueError
@@ -56,9 +55,8 @@ from core.risk.preview import PreviewContext, preview_order
 from core.risk.sizing import DEFAULT_MAKER_FEE, DEFAULT_TAKER_FEE, error_preview
 from core.sent_times import SentTimes
 from core.store import MarketStore
-from core.venues.base import Venue
-from core.venues.bybit.feeds import BybitFeeds
-from core.venues.registry import build_venue
+from core.venues.base import Feeds, Venue
+from core.venues.bybit.rest import BybitVenue
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -97,17 +95,17 @@ class Engine(EngineRuntime):
         venue: Venue | None = None,
         store: MarketStore | None = None,
     ) -> None:
+        # Second mode check: the venue the engine builds must match the configured mode.
+        assert_endpoint_matches_mode(settings.mode, settings.rest_url)
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.store = store or MarketStore()
         shared = getattr(venue, "bad_data", None)
         self.bad_data = shared if isinstance(shared, BadDataTracker) else BadDataTracker(self.clock.monotonic)
         """Values the venue adapters rejected (REST and feeds share it); health and metrics read it."""
-        self.venue: Venue = venue or build_venue(settings, now_ms=self.clock.now_ms, bad_data=self.bad_data)
-        # Second mode check: the venue the engine uses (built or given) must match the mode.
-        check_venue_endpoint(settings.mode, self.venue)
+        self.venue: Venue = venue or BybitVenue(settings, now_ms=self.clock.now_ms, bad_data=self.bad_data)
         self.state = AccountState()
-        self.builder = OrderBuilder(client_ids=ClientIdRule.of(self.venue.capabilities))
+        self.builder = OrderBuilder()
         self._instruments: dict[str, Instrument] = {}
         self._fees: dict[str, tuple[Decimal, Decimal]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -133,7 +131,7 @@ class Engine(EngineRuntime):
             on_api_result=self._on_api_result,
             on_call_result=self._on_call_result,
         )
-        self.feeds: BybitFeeds | None = None
+        self.feeds: Feeds | None = None
         self.panic_runner = PanicRunner(self)
         self.amender = OrderAmender(self)
         self.outcomes = WriteOutcomes(self)
@@ -184,7 +182,7 @@ class Engine(EngineRuntime):
         now = self.now_ms()
         marks = {s: m for s in self.symbols if (m := self._ref_price(s)) is not None}
         # The feed's own flag is live; the store's BookView lags it by up to one publish interval.
-        stale = self.feeds.is_stale(symbol) if self.feeds is not None else bool(book and book.stale)
+        stale = self.books.is_stale(symbol) if self.books is not None else bool(book and book.stale)
         return RiskContext(
             mode=self.settings.mode,
             rest_url=self.venue.rest_url,
@@ -288,7 +286,7 @@ class Engine(EngineRuntime):
         The intent, the risk decision and the first request go to the journal in one durable
         write just before the order is sent (one fsync per order, not three).
         """
-        link_id = self.builder.new_client_order_id()
+        link_id = new_order_link_id("tc")
         intent: JournalEntry = (
             "intent",
             request.symbol,
@@ -537,4 +535,4 @@ class Engine(EngineRuntime):
 
     def feed_ages(self) -> dict[str, float]:
         """Seconds since the last book message per symbol."""
-        return self.feeds.feed_ages_s() if self.feeds is not None else {}
+        return self.books.feed_ages_s() if self.books is not None else {}

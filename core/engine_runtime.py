@@ -15,17 +15,17 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from core.engine_feeds import EngineFeedSink
 from core.engine_resync import RecoveryTiming, StreamResync
 from core.engine_support import EngineSupport
 from core.events import Connectivity, Event, Severity
+from core.market.books import BookKeeper
 from core.market.candles import TIMEFRAMES
 from core.market.timerange import TimeRange
-from core.model import Fill, Instrument, Order, Position
+from core.model import Balance, Fill, Instrument, Order, Position
 from core.resilience.breaker import CircuitOpen
 from core.resilience.errors import VenueError, should_retry
-from core.venues.bybit import parse
-from core.venues.bybit.feeds import BybitFeeds
-from core.venues.values import BadValue
+from core.venues.base import Feeds, FeedTiming
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -55,6 +55,8 @@ class EngineRuntime(EngineSupport):
     recovery: RecoveryTiming = RecoveryTiming()
     """Watchdog, reconnect and resync timing (tests replace it before :meth:`start`)."""
     _resync: StreamResync | None = None
+    books: BookKeeper | None = None
+    """The local order books (built with the feeds at :meth:`start`)."""
     _reconcile_task: asyncio.Task[None] | None
     _candle_task: asyncio.Task[None] | None = None
     _sent_at: SentTimes
@@ -110,17 +112,7 @@ class EngineRuntime(EngineSupport):
                 log_line=self.log_line,
                 timing=self.recovery,
             )
-            self.feeds = BybitFeeds(
-                self.settings,
-                self.store,
-                self.symbols,
-                on_private=self._on_private_thread,
-                on_state=self._on_state_thread,
-                now_ms=self.now_ms,
-                backoff_s=self.recovery.reconnect_backoff_s,
-                ack_timeout_s=self.recovery.ack_timeout_s,
-                bad_data=self.bad_data,
-            )
+            self.feeds = self._build_feeds(self._loop)
             await asyncio.to_thread(self.feeds.start)
             self._tasks.append(asyncio.create_task(self._watchdog_loop(), name="engine-watchdog"))
             self._reseed_candles()
@@ -231,65 +223,66 @@ class EngineRuntime(EngineSupport):
             self._schedule_reconcile()  # an unknown outcome no snapshot may judge: ask by id
         return orders, positions
 
-    def _on_private_thread(self, topic: str, data: list[dict[str, Any]]) -> None:
-        """pybit thread: hand the push to the loop without blocking."""
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._apply_private, topic, data)
+    def _build_feeds(self, loop: asyncio.AbstractEventLoop) -> Feeds:
+        """The venue's streams for our symbols, delivering to the store, the books and the loop."""
+        self.books = BookKeeper(
+            self.symbols,
+            self.store,
+            now_ms=self.now_ms,
+            stale_after_s=self.settings.risk.book_stale_s,
+        )
+        sink = EngineFeedSink(self.store, self.books, self, loop)
+        self.books.on_state = sink.hand_state
+        timing = FeedTiming(
+            reconnect_backoff_s=self.recovery.reconnect_backoff_s,
+            ack_timeout_s=self.recovery.ack_timeout_s,
+            stale_after_s=self.settings.risk.book_stale_s,
+        )
+        feeds = self.venue.feeds(self.symbols, sink, timing)
+        self.books.resubscribe = feeds.resubscribe_book
+        return feeds
 
-    def _on_state_thread(self, stream: str, state: str, detail: str) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._apply_state, stream, state, detail)
-
-    def _apply_private(self, topic: str, data: list[dict[str, Any]]) -> None:
-        now = self.now_ms()
-        events: list[Event] = []
-        for item in data:
-            try:
-                events += self._apply_private_item(topic, item, now)
-            except BadValue as bad:  # the venue's word is not adopted; the next REST sync covers it
-                self.bad_data.report(topic, bad, "push dropped")
-            except Exception:
-                log.exception("private %s item could not be applied; the next REST sync covers it", topic)
+    # --- account events from the private stream (on the loop) --------------------------------
+    def _adopt(self, events: list[Event]) -> None:
         for ev in events:
             self.publish(ev, wake=True)
         self._update_breakers()
 
-    def _apply_private_item(self, topic: str, raw: Any, now: int) -> list[Event]:
-        """Adopt one push item; :class:`BadValue` (naming the field) when it cannot be trusted."""
-        item = parse.record(raw, topic)
-        if item.get("category", "linear") != "linear":
-            return []
-        report = self.bad_data.reporter(topic)  # fields replaced, the record kept
-        if topic == "order":
-            order = parse.order(item, report)
-            self.journal.record(
-                "order_update",
-                symbol=order.symbol,
-                order_link_id=order.order_link_id,
-                status=order.status.value,
-                filled=str(order.filled_qty),
-                reject_reason=order.reject_reason,
-            )
-            return self.state.apply_order(order, now)
-        if topic == "execution":
-            fill = parse.fill(item, report)
-            self.pnl_settling_since = self.pnl_settling_since or now
-            return self._take_fill(fill, now)
-        if topic == "position":
-            pos = parse.position(item, report)
-            prev = self.state.positions.get(pos.symbol)
-            if (prev.size if prev else 0) != pos.size:
-                # Realised PnL lands in the wallet push that follows; until then the wallet and
-                # the positions disagree, and the daily-loss breaker must not judge them.
-                self.pnl_settling_since = self.pnl_settling_since or now
-            return self.state.apply_position(pos, now)
-        if topic == "wallet":
-            bal = parse.balance(item)
-            self.pnl_settling_since = None
-            return self.state.apply_balance(bal, now) if bal is not None else []
-        return []
+    def apply_order(self, order: Order) -> None:
+        """An order push: journaled and adopted."""
+        self.journal.record(
+            "order_update",
+            symbol=order.symbol,
+            order_link_id=order.order_link_id,
+            status=order.status.value,
+            filled=str(order.filled_qty),
+            reject_reason=order.reject_reason,
+        )
+        self._adopt(self.state.apply_order(order, self.now_ms()))
 
-    def _apply_state(self, stream: str, state: str, detail: str) -> None:
+    def apply_fill(self, fill: Fill) -> None:
+        """An execution push: recorded once (state, journal, latency)."""
+        now = self.now_ms()
+        self.pnl_settling_since = self.pnl_settling_since or now
+        self._adopt(self._take_fill(fill, now))
+
+    def apply_position(self, position: Position) -> None:
+        """A position push. A size change holds the daily-loss breaker until the wallet follows."""
+        now = self.now_ms()
+        prev = self.state.positions.get(position.symbol)
+        if (prev.size if prev else 0) != position.size:
+            # Realised PnL lands in the wallet push that follows; until then the wallet and
+            # the positions disagree, and the daily-loss breaker must not judge them.
+            self.pnl_settling_since = self.pnl_settling_since or now
+        self._adopt(self.state.apply_position(position, now))
+
+    def apply_balance(self, balance: Balance) -> None:
+        """A wallet push."""
+        self.pnl_settling_since = None
+        self._adopt(self.state.apply_balance(balance, self.now_ms()))
+
+    def apply_connection(self, stream: str, state: str, detail: str) -> None:
+        """A stream's new state: shown, logged, and a reconnect resynced over REST."""
         # The Connectivity event is what the console shows; the structured log gets its own line.
         self.publish(Connectivity(self.now_ms(), stream, state, detail), wake=True)
         if stream == "public" and state == "resync":
@@ -426,12 +419,15 @@ class EngineRuntime(EngineSupport):
             feeds = self.feeds
             if feeds is None:
                 continue
+            books = self.books
+            if books is not None:
+                self.failsafe.step("watchdog.books", books.check)
             await self.failsafe.astep("watchdog.check", partial(asyncio.to_thread, feeds.check))
             self.failsafe.step("watchdog.ages", self._feed_age_metrics)
 
     def _feed_age_metrics(self) -> None:
-        if self.feeds is not None:
-            for stream, age in self.feeds.feed_ages_s().items():
+        if self.books is not None:
+            for stream, age in self.books.feed_ages_s().items():
                 self.metrics.set_feed_age(f"orderbook.{stream}", age)
 
     async def _housekeeping_loop(self) -> None:

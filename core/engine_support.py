@@ -38,14 +38,13 @@ if TYPE_CHECKING:
     from core.account import AccountState
     from core.clock import Clock
     from core.config import Settings
+    from core.market.books import BookKeeper
     from core.model import Instrument
     from core.observability.baddata import BadDataTracker
     from core.orders.executor import OrderExecutor
-    from core.venues.base import RateFeedback, Venue
-    from core.venues.bybit.feeds import BybitFeeds
+    from core.venues.base import Feeds, RateFeedback, Venue
 
 log = logging.getLogger(__name__)
-
 
 class ObservedRateLimiter(RateLimiter):
     """The engine's rate limiter; also hands the venue's own rate-limit reports to the metrics."""
@@ -72,7 +71,8 @@ class EngineSupport:
     state: AccountState
     venue: Venue
     executor: OrderExecutor
-    feeds: BybitFeeds | None
+    feeds: Feeds | None
+    books: BookKeeper | None
     symbols: tuple[str, ...]
     started: bool
     time_offset_ms: float | None
@@ -424,13 +424,12 @@ class EngineSupport:
         breakers |= {f"api:{k}": v[0] for k, v in self.endpoint_breakers.states().items()}
         feeds: dict[str, float | None] = {}
         stale: dict[str, str] = {}
-        if self.feeds is not None:
+        if self.feeds is not None and self.books is not None:
             ages = self.feed_ages()
             for sym in self.symbols:
                 feeds[f"orderbook.{sym}"] = ages.get(sym)
-                book = self.feeds.books.get(sym)
-                if book is not None and book.stale and sym in ages:
-                    stale[f"orderbook.{sym}"] = book.stale_reason or "marked stale"
+                if sym in ages and self.books.is_stale(sym):
+                    stale[f"orderbook.{sym}"] = self.books.stale_reason(sym) or "marked stale"
             # The private stream is silent while nothing happens, so its health is its connection.
             up = self.feeds.is_connected("private")
             feeds["private"] = 0.0 if up else None

@@ -54,6 +54,10 @@ def _nothing(_symbol: str) -> None:
     """No feeds to ask yet."""
 
 
+def _no_state(_stream: str, _state: str, _detail: str) -> None:
+    """Nobody listening yet."""
+
+
 class BookKeeper:
     """One order book per symbol, kept from a venue's snapshots and deltas."""
 
@@ -63,7 +67,7 @@ class BookKeeper:
         store: MarketStore,
         *,
         now_ms: Callable[[], int],
-        on_state: StateReport,
+        on_state: StateReport | None = None,
         stale_after_s: float = 5.0,
         publish_interval_s: float = 0.05,
         depth: int = BOOK_DEPTH,
@@ -77,7 +81,8 @@ class BookKeeper:
         self.resubscribe: Callable[[str], None] = _nothing
         """Asks the venue's feeds for a fresh snapshot of a symbol (set once the feeds exist)."""
         self._now_ms = now_ms
-        self._on_state = on_state
+        self.on_state: StateReport = on_state or _no_state
+        """Told each change of a book's trust (``book:<symbol>``, ``stale``/``up``, why)."""
         self._lock = threading.Lock()
         self._last_msg_ms: dict[str, int] = {}
         self._last_pub: dict[str, float] = dict.fromkeys(symbols, 0.0)
@@ -126,10 +131,10 @@ class BookKeeper:
         symbol = book.symbol
         if not ok:
             if not was_stale:
-                self._on_state(f"book:{symbol}", "stale", book.stale_reason)
+                self.on_state(f"book:{symbol}", "stale", book.stale_reason)
             self._ask(symbol)
         elif was_stale and not book.stale:
-            self._on_state(f"book:{symbol}", "up", "resynced from snapshot")
+            self.on_state(f"book:{symbol}", "up", "resynced from snapshot")
         now = time.monotonic()
         if now - self._last_pub[symbol] >= self.publish_interval_s:
             self._publish(symbol)
@@ -172,7 +177,7 @@ class BookKeeper:
                 book.mark_stale(f"no book update for {(now_ms - last) / 1000:.1f}s")
                 self._asked.discard(symbol)  # a silent book may have lost its request: ask again
             self._publish(symbol)
-            self._on_state(f"book:{symbol}", "stale", book.stale_reason)
+            self.on_state(f"book:{symbol}", "stale", book.stale_reason)
             self._ask(symbol)
 
     # --- readers (any thread) ------------------------------------------------------------------

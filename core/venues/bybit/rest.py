@@ -29,7 +29,7 @@ from core.observability.baddata import BadDataTracker
 from core.orders.built import BuiltOrder
 from core.resilience.errors import Transient, VenueError, malformed_reply
 from core.resilience.ratelimit import RateTable
-from core.venues.base import BookSnapshot, Capabilities, PlaceAck, RateFeedback
+from core.venues.base import BookSnapshot, Capabilities, Feeds, FeedSink, FeedTiming, PlaceAck, RateFeedback
 from core.venues.bybit import encode, limits, parse
 from core.venues.bybit.errors import (
     classify_exception,
@@ -538,6 +538,13 @@ class BybitVenue:
             return parse.rows(result)
         except BadValue as bad:
             raise self._refused(method, bad) from None
+
+    # --- streams ------------------------------------------------------------------------------
+    def feeds(self, symbols: tuple[str, ...], sink: FeedSink, timing: FeedTiming) -> Feeds:
+        """The public and private WebSocket feeds for ``symbols``, delivering to ``sink`` (not started)."""
+        from core.venues.bybit.feeds import BybitFeeds  # pybit's socket stack only when streams are used
+
+        return BybitFeeds(self.settings, symbols, sink, timing, self.bad_data, now_ms=self._now_ms)
 
 
 def positive_int(raw: Any, field: str) -> int:
