@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from core.market.candles import Candle
-from core.model import Fill, Instrument, Order, OrderRequest, Position
+from core.model import Fill, Instrument, Order, OrderRequest, Position, TriggerBy
 
 
 class AlgoState(StrEnum):
@@ -133,6 +133,9 @@ class Place:
 
     request: OrderRequest
     tag: str = ""
+    trigger_by: TriggerBy | None = None
+    """For a conditional child (``request.trigger_price`` set): the price it triggers on. The
+    algo states it explicitly; the runner passes it down the order path."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +187,9 @@ class Progress:
     note: str = ""
     """One short line: ``slice 4/10``, ``chasing @ 95012.5``, ``waiting: mark >= 96000``."""
     children: dict[str, str] = field(default_factory=dict)
-    """tag -> client order id of every child sent."""
+    """tag -> client order id of every child sent. The runner records it when it sends a
+    :class:`Place` (before reporting any event of that child); an algo's tags are unique, so it
+    knows which child an event is about. Part of the algo's :meth:`Algo.state`."""
 
 
 class Algo(ABC):
