@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from core.engine import Engine
 
 HUNDRED = Decimal(100)
-MARGIN_MODES = {"REGULAR_MARGIN": "cross", "ISOLATED_MARGIN": "isolated", "PORTFOLIO_MARGIN": "portfolio"}
 """Bybit's account margin modes in words."""
 
 
@@ -305,7 +304,7 @@ class PositionTools:
     async def margin_mode(self) -> str:
         """The account's margin mode in words, asked of the venue (raises VenueError)."""
         raw = await self.engine.executor.call("account_info", self.engine.venue.margin_mode)
-        return MARGIN_MODES.get(raw, raw or "not reported by the venue")
+        return raw or "not reported by the venue"
 
     async def set_leverage(self, symbol: str, leverage: Decimal) -> CommandResult:
         """Set buy and sell leverage after our own checks."""
