@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck contracts pytest sim bench soak clean snapshot-update
+.PHONY: run test lint typecheck contracts pytest sim bench soak clean snapshot-update imports
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -28,6 +28,11 @@ typecheck: $(STAMP)
 
 contracts: $(STAMP)
 	$(BIN)/lint-imports
+	$(BIN)/python docs/import_graph.py --check docs/imports.md
+
+# The import diagram in docs/imports.md, drawn from the code (docs/architecture.md explains it).
+imports: $(STAMP)
+	$(BIN)/python docs/import_graph.py > docs/imports.md
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider

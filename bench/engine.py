@@ -34,6 +34,7 @@ from core.orders.builder import OrderBuilder
 from core.orders.ids import new_order_link_id
 from core.risk.chain import RiskChain
 from core.sim.runner import SimVenueThread
+from core.venues.bybit.encode import order_params
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -61,7 +62,7 @@ def bench_internal(n: int) -> None:
         link = new_order_link_id("tc")
         built = builder.build(req, BTC, ref_price=Decimal("50000"), order_link_id=link)
         failure = chain.first_failure(built, ctx)
-        params = built.to_bybit_params()
+        params = order_params(built)
         journal.record(
             "intent", symbol=built.symbol, order_link_id=link, approved=failure is None, params=params
         )

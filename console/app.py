@@ -56,7 +56,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXIT_LIVE_REFUSED = 3
-EXIT_ENGINE_FAILED = 4
 HEAP_SETTLE_AFTER_S = 0.5
 """Delay after the engine starts before :func:`settle_heap` (the first full frames come first)."""
 
@@ -547,11 +546,12 @@ def run_console(settings: Settings) -> int:
     logs = setup_logging(
         settings.metrics.log_dir,
         mode=settings.mode.value,
-        venue=f"bybit-{settings.mode.value}",
+        venue=f"{settings.venue.name}-{settings.mode.value}",
         secrets=_secret_values(settings),
     )
     sim = None
-    if settings.mode is Mode.SIM and settings.sim.embedded:
+    # The embedded sim serves a venue reached over loopback; an in-process venue needs none.
+    if settings.mode is Mode.SIM and settings.sim.embedded and settings.venue_policy.in_process_url is None:
         sim = _start_embedded_sim(settings)
         if settings.sim.port != sim.port:
             settings = settings.model_copy(update={"sim": settings.sim.model_copy(update={"port": sim.port})})
@@ -566,4 +566,4 @@ def run_console(settings: Settings) -> int:
         logs.close()
 
 
-__all__ = ["EXIT_ENGINE_FAILED", "EXIT_LIVE_REFUSED", "TradeConsoleApp", "run_console"]
+__all__ = ["EXIT_LIVE_REFUSED", "TradeConsoleApp", "run_console"]

@@ -30,7 +30,7 @@ async def _demo(settings: Settings) -> int:
     try:
         sym = settings.ui.default_symbol
         for _ in range(50):
-            if engine.store.ticker(sym) is not None and not engine.feeds.is_stale(sym):  # type: ignore[union-attr]
+            if engine.store.ticker(sym) is not None and not engine.books.is_stale(sym):  # type: ignore[union-attr]
                 break
             await asyncio.sleep(0.1)
         ticker = engine.store.ticker(sym)

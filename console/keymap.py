@@ -70,14 +70,6 @@ DESCRIPTIONS: dict[str, str] = {
 BINDING_IDS: frozenset[str] = frozenset(b.id for b in APP_BINDINGS + MAIN_BINDINGS if b.id)
 
 
-def validate_keymap(keys: Mapping[str, str]) -> dict[str, str]:
-    """The keymap for ``App.set_keymap``; raises ValueError naming any unknown binding id."""
-    unknown = sorted(k for k in keys if k not in BINDING_IDS)
-    if unknown:
-        raise ValueError(f"unknown key binding id(s) {unknown}; valid ids: {sorted(BINDING_IDS)}")
-    return dict(keys)
-
-
 _KEY_GLYPHS = {
     "question_mark": "?",
     "colon": ":",

@@ -37,6 +37,8 @@ _STATUS_RANK = {
 
 MAX_FINISHED = 5000
 """Orders the venue reported finished, remembered so an older snapshot cannot reopen them."""
+MAX_EXEC_IDS = 20_000
+"""Execution ids remembered to drop repeated fills; past this the set is rebuilt from the kept fills."""
 
 
 class AccountState:
@@ -156,17 +158,12 @@ class AccountState:
         if fill.exec_id in self._exec_ids:
             return []
         self._exec_ids.add(fill.exec_id)
-        if len(self._exec_ids) > 20_000:
+        if len(self._exec_ids) > MAX_EXEC_IDS:
             self._exec_ids = {f.exec_id for f in self.fills}
         self.fills.append(fill)
         self.realised_today += fill.closed_pnl
         self.fees_today += fill.fee
         return [FillReceived(now_ms, fill)]
-
-    def reset_day(self) -> None:
-        """Start a new trading day for the daily PnL."""
-        self.realised_today = ZERO
-        self.fees_today = ZERO
 
     # --- positions & balance --------------------------------------------------------------
     def apply_position(self, pos: Position, now_ms: int) -> list[Event]:
@@ -241,12 +238,6 @@ class AccountState:
     def gross_exposure(self) -> Decimal:
         """Sum of absolute position notionals at mark."""
         return sum((p.notional for p in self.positions.values()), ZERO)
-
-    def open_count(self, symbol: str | None = None) -> int:
-        """Working orders (on ``symbol`` or everywhere)."""
-        if symbol is None:
-            return len(self.orders)
-        return sum(1 for o in self.orders.values() if o.symbol == symbol)
 
     def snapshot(self) -> AccountSnapshot:
         """A copy for the UI."""

@@ -9,13 +9,18 @@ or from a key file (``secrets_file``) with ``[demo]``/``[live]`` tables that mus
 group or others. Keys are tagged by the environment they belong to, so demo keys can never be
 sent to a live endpoint.
 
-Mode → endpoint is a fixed mapping (invariant 1): sim → loopback only, demo → Bybit demo
-trading, live → Bybit mainnet. Every mismatch fails at load with the key that is wrong and the fix.
+Mode → endpoint is a fixed rule (invariant 1, :mod:`core.endpoint_policy`): sim → loopback
+only, demo → the venue's paper-money hosts, live → the venue's live hosts. ``venue.name`` picks
+the venue (default ``bybit``); its package describes its hosts. Every mismatch fails at load with
+the key that is wrong and the fix.
+
+The config file reaches pydantic-settings as an ordinary init argument (``config_path``) that
+:meth:`Settings.settings_customise_sources` turns into a TOML source for that one instance, so
+loads of different files never see each other (threads included).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -35,6 +40,7 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -42,26 +48,25 @@ from pydantic_settings import (
 from pydantic_settings.exceptions import SettingsError
 
 from core.config_files import ConfigError, config_file, env_source_problem, load_secrets_file
+from core.endpoint_policy import (
+    SECURE_SCHEMES,
+    EndpointPolicy,
+    assert_endpoint_matches_mode,
+    is_loopback_host,
+    known_venues,
+    venue_policy,
+)
 from core.model import Mode
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+__all__ = [
+    "ConfigError",
+    "Settings",
+    "assert_endpoint_matches_mode",
+    "is_loopback_host",
+    "load_settings",
+]
 
-#: Fixed endpoints per mode. Public market data for demo comes from mainnet (Bybit serves no
-#: public stream on the demo host); that is read-only data and carries no keys.
-BYBIT_ENDPOINTS: dict[Mode, dict[str, str]] = {
-    Mode.DEMO: {
-        "rest": "https://api-demo.bybit.com",
-        "ws_public": "wss://stream.bybit.com/v5/public/linear",
-        "ws_private": "wss://stream-demo.bybit.com/v5/private",
-    },
-    Mode.LIVE: {
-        "rest": "https://api.bybit.com",
-        "ws_public": "wss://stream.bybit.com/v5/public/linear",
-        "ws_private": "wss://stream.bybit.com/v5/private",
-    },
-}
-LIVE_REST_HOSTS = frozenset({"api.bybit.com", "api.bytick.com"})
-DEMO_REST_HOSTS = frozenset({"api-demo.bybit.com"})
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 
 #: The sim's well-known credentials. They only ever open the built-in venue on loopback.
 SIM_API_KEY = "SIMKEY0000000000000"
@@ -74,16 +79,6 @@ check off (``"1e999999"``), not a limit."""
 
 Money = Annotated[Decimal, Field(gt=0, le=MAX_MONEY, decimal_places=8)]
 """A positive USDT amount: finite, at most :data:`MAX_MONEY`, at most 8 decimal places."""
-
-
-def is_loopback_host(host: str) -> bool:
-    """True when ``host`` is a loopback name or address (127.0.0.0/8, ::1, localhost)."""
-    if host in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class _Section(BaseModel):
@@ -136,8 +131,11 @@ class SimSettings(_Section):
 
 
 class VenueSettings(_Section):
-    """Optional endpoint overrides for demo/live; each must match the mode."""
+    """The venue to trade on, and an optional REST endpoint override for demo/live (it must be
+    one of that venue's hosts for the mode)."""
 
+    name: str = "bybit"
+    """The venue package (``core/venues/<name>/``): ``bybit``, or ``simulated`` (sim mode only)."""
     rest_url: str | None = None
     recv_window_ms: int = Field(5000, ge=1000, le=60000)
     timeout_s: float = Field(10.0, gt=0, le=60)
@@ -238,6 +236,7 @@ class Settings(BaseSettings):
     live_api_secret: SecretStr | None = None
 
     config_path: str | None = Field(default=None, exclude=True)
+    """The TOML file these settings were read from (``None``: defaults and environment only)."""
 
     @classmethod
     def settings_customise_sources(
@@ -248,34 +247,50 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """init > env > TOML file."""
-        path = _CONFIG_PATH_HOLDER.get("path")
+        """init > env > the TOML file named by the ``config_path`` init argument (if any).
+
+        The file comes from this instance's own init arguments, never from shared state, so
+        concurrent loads of different files each read their own.
+        """
+        path = None
+        if isinstance(init_settings, InitSettingsSource):
+            path = init_settings.init_kwargs.get("config_path")
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if path is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(path)))
         return tuple(sources)
 
     # --- derived endpoints -------------------------------------------------------------
     @property
+    def venue_policy(self) -> EndpointPolicy:
+        """Where the configured venue may connect in each mode."""
+        return venue_policy(self.venue.name)
+
+    def endpoints(self) -> dict[str, str]:
+        """The configured venue's named endpoints for the current mode (``rest`` first)."""
+        return self.venue_policy.endpoints(self.mode, (self.sim.host, self.sim.port), self.venue.rest_url)
+
+    def endpoint(self, name: str) -> str:
+        """One named endpoint of the configured venue for the current mode (``rest``, ...)."""
+        found = self.endpoints().get(name)
+        if found is None:
+            raise ConfigError([("venue.name", f"venue {self.venue.name!r} has no {name!r} endpoint")])
+        return found
+
+    @property
     def rest_url(self) -> str:
         """REST base URL for the current mode."""
-        if self.mode is Mode.SIM:
-            return f"http://{self.sim.host}:{self.sim.port}"
-        return self.venue.rest_url or BYBIT_ENDPOINTS[self.mode]["rest"]
+        return self.endpoint("rest")
 
     @property
     def ws_public_url(self) -> str:
-        """Public linear WebSocket URL for the current mode."""
-        if self.mode is Mode.SIM:
-            return f"ws://{self.sim.host}:{self.sim.port}/v5/public/linear"
-        return BYBIT_ENDPOINTS[self.mode]["ws_public"]
+        """Public stream URL for the current mode (the venue's ``ws_public`` endpoint)."""
+        return self.endpoint("ws_public")
 
     @property
     def ws_private_url(self) -> str:
-        """Private WebSocket URL for the current mode."""
-        if self.mode is Mode.SIM:
-            return f"ws://{self.sim.host}:{self.sim.port}/v5/private"
-        return BYBIT_ENDPOINTS[self.mode]["ws_private"]
+        """Private stream URL for the current mode (the venue's ``ws_private`` endpoint)."""
+        return self.endpoint("ws_private")
 
     def credentials(self) -> tuple[str, str]:
         """(api_key, api_secret) for the current mode. Only the engine's venue calls this."""
@@ -297,16 +312,9 @@ class Settings(BaseSettings):
             if data.get(name) is not None:
                 data[name] = "***"
         data["sim"]["api_secret"] = "***"
-        data["endpoints"] = {
-            "rest": self.rest_url,
-            "ws_public": self.ws_public_url,
-            "ws_private": self.ws_private_url,
-        }
+        data["endpoints"] = self.endpoints()
         data["config_path"] = self.config_path
         return data
-
-
-_CONFIG_PATH_HOLDER: dict[str, Path | None] = {"path": None}
 
 
 def _validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
@@ -320,48 +328,80 @@ def _validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
     return problems
 
 
-def _check_mode(s: Settings, allow_live: bool) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+def _check_keys(s: Settings) -> list[tuple[str, str]]:
+    """Demo and live need that mode's own keys (the other mode's keys are never used)."""
     mode = s.mode
-    other = {Mode.DEMO: "live", Mode.LIVE: "demo"}
-    if mode is Mode.SIM:
-        if s.venue.rest_url is not None:
-            problems.append(
-                ("venue.rest_url", "is for demo/live only; in sim mode set sim.host/sim.port instead")
-            )
-        return problems
     key, secret = (
         (s.demo_api_key, s.demo_api_secret) if mode is Mode.DEMO else (s.live_api_key, s.live_api_secret)
     )
+    if key is not None and secret is not None:
+        return []
     m = mode.value
-    if key is None or secret is None:
-        hint = ""
-        other_key = s.live_api_key if mode is Mode.DEMO else s.demo_api_key
-        if other_key is not None:
-            hint = f" (found {other[mode]} keys, which are never used in {m} mode)"
+    other, other_key = ("live", s.live_api_key) if mode is Mode.DEMO else ("demo", s.demo_api_key)
+    hint = f" (found {other} keys, which are never used in {m} mode)" if other_key is not None else ""
+    return [
+        (
+            f"{m}_api_key",
+            f"{m} mode needs keys{hint}; set TRADE_{m.upper()}_API_KEY and "
+            f"TRADE_{m.upper()}_API_SECRET, or a [{m}] table in secrets_file",
+        )
+    ]
+
+
+def _check_rest_override(s: Settings, policy: EndpointPolicy) -> list[tuple[str, str]]:
+    """A ``venue.rest_url`` override must be one of the venue's hosts for the mode, over https."""
+    url = s.venue.rest_url
+    if url is None:
+        return []
+    mode, m = s.mode, s.mode.value
+    if mode is Mode.SIM:
+        return [("venue.rest_url", "is for demo/live only; in sim mode set sim.host/sim.port instead")]
+    problems: list[tuple[str, str]] = []
+    parsed = urlparse(url)
+    host = parsed.hostname or ""
+    allowed = policy.hosts_for(mode)
+    if host not in allowed:
+        what = "an unknown"
+        if host in policy.hosts_for(Mode.LIVE):
+            what = f"{policy.venue}'s live/mainnet"
+        elif host in policy.hosts_for(Mode.DEMO):
+            what = f"{policy.venue}'s demo"
         problems.append(
             (
-                f"{m}_api_key",
-                f"{m} mode needs keys{hint}; set TRADE_{m.upper()}_API_KEY and "
-                f"TRADE_{m.upper()}_API_SECRET, or a [{m}] table in secrets_file",
+                "venue.rest_url",
+                f"{url} is {what} endpoint but mode is {m}; use one of {sorted(allowed)} or change mode",
             )
         )
-    if s.venue.rest_url is not None:
-        host = urlparse(s.venue.rest_url).hostname or ""
-        allowed = DEMO_REST_HOSTS if mode is Mode.DEMO else LIVE_REST_HOSTS
-        if host not in allowed:
-            what = "a live/mainnet" if host in LIVE_REST_HOSTS else "an unknown"
-            if host in DEMO_REST_HOSTS:
-                what = "the demo"
-            problems.append(
-                (
-                    "venue.rest_url",
-                    f"{s.venue.rest_url} is {what} endpoint but mode is {m}; "
-                    f"use one of {sorted(allowed)} or change mode",
-                )
+    if parsed.scheme not in SECURE_SCHEMES:
+        problems.append(("venue.rest_url", "must use https:// for demo and live"))
+    return problems
+
+
+def _check_mode(s: Settings, allow_live: bool) -> list[tuple[str, str]]:
+    """First mode check: the venue exists and serves the mode, keys and endpoints match it."""
+    try:
+        policy = s.venue_policy
+    except ConfigError as exc:
+        return exc.problems
+    mode = s.mode
+    if mode not in policy.modes:
+        served = ", ".join(sorted(x.value for x in policy.modes))
+        others = [n for n in known_venues() if n != policy.venue]
+        return [
+            (
+                "venue.name",
+                f"venue {policy.venue!r} serves {served} mode only, not {mode.value}; "
+                f"set mode = {sorted(policy.modes)[0].value!r} or venue.name to one of {others}",
             )
-        if urlparse(s.venue.rest_url).scheme != "https":
-            problems.append(("venue.rest_url", "must use https:// for demo and live"))
+        ]
+    problems = _check_rest_override(s, policy)
+    if mode is not Mode.SIM:
+        problems = _check_keys(s) + problems
+    if not problems:
+        try:
+            assert_endpoint_matches_mode(mode, s.rest_url, policy.venue)
+        except ConfigError as exc:
+            problems += exc.problems
     if mode is Mode.LIVE and not allow_live:
         problems.append(
             ("mode", 'live mode (real money) needs --live on the command line; use mode = "demo" for paper')
@@ -456,16 +496,13 @@ def load_settings(
     reported together with core's own.
     """
     path = config_file(config_path, DEFAULT_CONFIG)
-    _CONFIG_PATH_HOLDER["path"] = path
     try:
-        settings = Settings(**overrides)
+        settings = Settings(config_path=str(path) if path else None, **overrides)
     except ValidationError as exc:
         raise ConfigError(_validation_problems(exc)) from None
     except SettingsError as exc:  # a TRADE_* variable that should hold JSON and does not
         raise ConfigError([env_source_problem(str(exc))]) from None
-    finally:
-        _CONFIG_PATH_HOLDER["path"] = None
-    updates: dict[str, Any] = {"config_path": str(path) if path else None}
+    updates: dict[str, Any] = {}
     if settings.secrets_file:
         from_file = load_secrets_file(Path(settings.secrets_file).expanduser())
         for name, value in from_file.items():
@@ -479,20 +516,3 @@ def load_settings(
     if problems:
         raise ConfigError(problems)
     return settings
-
-
-def assert_endpoint_matches_mode(mode: Mode, rest_url: str) -> None:
-    """Second and third mode check: the URL a venue is about to use must belong to ``mode``.
-
-    Raises :class:`ConfigError` on any mismatch. Cheap enough to run before every order.
-    """
-    parsed = urlparse(rest_url)
-    host = parsed.hostname or ""
-    if mode is Mode.SIM:
-        ok = parsed.scheme == "http" and is_loopback_host(host)
-    elif mode is Mode.DEMO:
-        ok = parsed.scheme == "https" and host in DEMO_REST_HOSTS
-    else:
-        ok = parsed.scheme == "https" and host in LIVE_REST_HOSTS
-    if not ok:
-        raise ConfigError([("mode", f"endpoint {rest_url} does not belong to mode {mode.value}")])

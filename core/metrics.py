@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
@@ -33,8 +33,7 @@ __all__ = [
     "Metrics",
     "SlowOp",
     "breaker_state_value",
-    "ret_code_class",
-    "used_ratio_from_headers",
+    "used_ratio",
 ]
 
 log = logging.getLogger(__name__)
@@ -60,44 +59,6 @@ _FILL_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 30
 _PANIC_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 _JOURNAL_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 
-_AUTH_CODES = frozenset({10003, 10004, 10005, 10007, 10010})
-_SERVER_CODES = frozenset({10000, 10016})
-
-
-def ret_code_class(ret_code: int | None, http_status: int | None = None) -> str:
-    """Fold a Bybit retCode / HTTP status into a small outcome class for the ``ret_class`` label.
-
-    ``ok`` (0), ``rate_limited`` (10006), ``timestamp`` (10002), ``auth`` (10003/4/5/7, 10010),
-    ``param`` (10001), ``server`` (10000, 10016), ``order`` (110xxx), ``venue_other`` (any other
-    retCode), and when no body was parsed: ``http_403``, ``http_429``, ``http_4xx``, ``http_5xx``,
-    ``network`` (no response at all).
-    """
-    if ret_code is None:
-        if http_status is None:
-            return "network"
-        if http_status in (403, 429):
-            return f"http_{http_status}"
-        if 400 <= http_status < 500:
-            return "http_4xx"
-        if http_status >= 500:
-            return "http_5xx"
-        return "no_body"
-    if ret_code == 0:
-        return "ok"
-    if ret_code == 10006:
-        return "rate_limited"
-    if ret_code == 10002:
-        return "timestamp"
-    if ret_code in _AUTH_CODES:
-        return "auth"
-    if ret_code == 10001:
-        return "param"
-    if ret_code in _SERVER_CODES:
-        return "server"
-    if 110000 <= ret_code < 120000:
-        return "order"
-    return "venue_other"
-
 
 def breaker_state_value(state: str) -> int:
     """Gauge value for a breaker state string; unknown states count as open (the safe side)."""
@@ -108,19 +69,10 @@ def breaker_state_value(state: str) -> int:
     return value
 
 
-def used_ratio_from_headers(headers: Mapping[str, str]) -> float | None:
-    """Used fraction of the per-UID limit from Bybit's ``X-Bapi-Limit``/``X-Bapi-Limit-Status``.
-
-    Header names are matched case-insensitively. Returns ``None`` when either header is missing
-    or not a number, so a public endpoint (no ``X-Bapi-*`` headers) leaves the gauge untouched.
-    """
-    lowered = {k.lower(): v for k, v in headers.items()}
-    try:
-        limit = float(lowered["x-bapi-limit"])
-        remaining = float(lowered["x-bapi-limit-status"])
-    except (KeyError, ValueError):
-        return None
-    if limit <= 0:
+def used_ratio(limit: int | None, remaining: int | None) -> float | None:
+    """Used fraction of a venue-reported rate-limit window (``1 - remaining / limit``, clamped to
+    0..1); None when either number is missing or the limit is not positive."""
+    if limit is None or remaining is None or limit <= 0:
         return None
     return min(1.0, max(0.0, 1.0 - remaining / limit))
 
@@ -297,12 +249,12 @@ class Metrics:
         return self._cap(label, value)
 
     # --- REST -----------------------------------------------------------------------------
-    def observe_request(
-        self, endpoint: str, seconds: float, ret_code: int | None, http_status: int | None
-    ) -> str:
-        """Record one REST call: latency and outcome. Returns the ``ret_class`` it was counted as."""
+    def observe_request(self, endpoint: str, seconds: float, ret_class: str) -> str:
+        """Record one REST call: latency and outcome class (``ok`` or the classified error's
+        ``category``: ``rate_limited``, ``auth``, ``server``, ``network``, ...). Returns the
+        ``ret_class`` it was counted as."""
         ep = self._l("endpoint", endpoint)
-        cls = ret_code_class(ret_code, http_status)
+        cls = self._l("ret_class", ret_class)
         self.request_seconds.labels(ep).observe(max(0.0, seconds))
         self.requests.labels(ep, cls).inc()
         return cls
@@ -315,9 +267,10 @@ class Metrics:
             raise ValueError(f"source must be 'bucket' or 'header', got {source!r}")
         self.rate_limit_used.labels(self._l("group", group), source).set(min(1.0, max(0.0, used_ratio)))
 
-    def set_rate_limit_from_headers(self, group: str, headers: Mapping[str, str]) -> float | None:
-        """Update the ``header`` gauge of ``group`` from a response's ``X-Bapi-Limit*`` headers."""
-        ratio = used_ratio_from_headers(headers)
+    def set_rate_limit_reported(self, group: str, limit: int | None, remaining: int | None) -> float | None:
+        """Update the ``header`` gauge of ``group`` from the venue's own report of its window
+        (limit and remaining count); returns the used fraction set, None when not reported."""
+        ratio = used_ratio(limit, remaining)
         if ratio is not None:
             self.set_rate_limit(group, ratio, source="header")
         return ratio

@@ -107,9 +107,3 @@ def short_symbol(symbol: str) -> str:
         if symbol.endswith(quote) and len(symbol) > len(quote):
             return symbol[: -len(quote)]
     return symbol
-
-
-def decimals_of(step: Decimal) -> int:
-    """Decimal places implied by a tick or step size."""
-    exp = step.normalize().as_tuple().exponent
-    return max(0, -int(exp))

@@ -37,10 +37,6 @@ class LineWidget(Widget):
         """The lines currently shown (for tests and debugging)."""
         return self._lines
 
-    def plain_lines(self) -> list[str]:
-        """The lines as plain text."""
-        return ["".join(text for text, _ in line) for line in self._lines]
-
     def set_lines(self, lines: list[Line]) -> bool:
         """Show ``lines``; returns True when anything changed (and a repaint was requested)."""
         if lines == self._lines:

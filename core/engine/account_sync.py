@@ -4,10 +4,8 @@ fills taken once (journaled, timed), missed fills backfilled, implausible wallet
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 from core.account import AccountState
 from core.clock import Clock
@@ -20,15 +18,10 @@ from core.events import Event, Severity
 from core.market.timerange import TimeRange
 from core.metrics import Metrics
 from core.model import Balance, Fill, Order, Position
-from core.observability.baddata import BadDataTracker
 from core.orders.executor import OrderExecutor
 from core.resilience.errors import VenueError
 from core.store import MarketStore
 from core.venues.base import Venue
-from core.venues.bybit import parse
-from core.venues.values import BadValue
-
-log = logging.getLogger(__name__)
 
 BACKFILL_LOOKBACK_MS = 3_600_000
 """How far back a backfill looks when no fill has been seen yet."""
@@ -49,7 +42,6 @@ class AccountSync:
         publisher: Publisher,
         guards: Guards,
         link: VenueLink,
-        bad_data: BadDataTracker,
         metrics: Metrics,
         sent_at: SentTimes,
         reconcile_later: Callable[[], None],
@@ -63,7 +55,6 @@ class AccountSync:
         self.out = publisher
         self.guards = guards
         self.link = link
-        self.bad_data = bad_data
         self.metrics = metrics
         self.sent_at = sent_at
         self.reconcile_later = reconcile_later
@@ -121,48 +112,36 @@ class AccountSync:
             self.out.publish_all(self.state.apply_balance(balance, self.clock.now_ms()))
         self.guards.update()
 
-    # --- pushes -----------------------------------------------------------------------------
-    def apply_private(self, topic: str, data: list[dict[str, Any]]) -> None:
-        """Adopt one private push (on the loop); an item that cannot be trusted is dropped and counted."""
-        now = self.clock.now_ms()
-        events: list[Event] = []
-        for item in data:
-            try:
-                events += self._apply_private_item(topic, item, now)
-            except BadValue as bad:  # the venue's word is not adopted; the next REST sync covers it
-                self.bad_data.report(topic, bad, "push dropped")
-            except Exception:
-                log.exception("private %s item could not be applied; the next REST sync covers it", topic)
+    # --- pushes (on the loop, from the feed sink) ----------------------------------------------
+    def _adopt(self, events: list[Event]) -> None:
         self.out.publish_all(events, wake=True)
         self.guards.update()
 
-    def _apply_private_item(self, topic: str, raw: Any, now: int) -> list[Event]:
-        """Adopt one push item; :class:`BadValue` (naming the field) when it cannot be trusted."""
-        item = parse.record(raw, topic)
-        if item.get("category", "linear") != "linear":
-            return []
-        report = self.bad_data.reporter(topic)  # fields replaced, the record kept
-        if topic == "order":
-            order = parse.order(item, report)
-            self.lifecycle.order_update(order)
-            return self.state.apply_order(order, now)
-        if topic == "execution":
-            fill = parse.fill(item, report)
+    def apply_order(self, order: Order) -> None:
+        """An order push: journaled and adopted."""
+        self.lifecycle.order_update(order)
+        self._adopt(self.state.apply_order(order, self.clock.now_ms()))
+
+    def apply_fill(self, fill: Fill) -> None:
+        """An execution push: recorded once (state, journal, latency)."""
+        now = self.clock.now_ms()
+        self.guards.pnl_moving(now)
+        self._adopt(self.take_fill(fill, now))
+
+    def apply_position(self, position: Position) -> None:
+        """A position push. A size change holds the daily-loss breaker until the wallet follows."""
+        now = self.clock.now_ms()
+        prev = self.state.positions.get(position.symbol)
+        if (prev.size if prev else 0) != position.size:
+            # Realised PnL lands in the wallet push that follows; until then the wallet and
+            # the positions disagree, and the daily-loss breaker must not judge them.
             self.guards.pnl_moving(now)
-            return self.take_fill(fill, now)
-        if topic == "position":
-            pos = parse.position(item, report)
-            prev = self.state.positions.get(pos.symbol)
-            if (prev.size if prev else 0) != pos.size:
-                # Realised PnL lands in the wallet push that follows; until then the wallet and
-                # the positions disagree, and the daily-loss breaker must not judge them.
-                self.guards.pnl_moving(now)
-            return self.state.apply_position(pos, now)
-        if topic == "wallet":
-            bal = parse.balance(item)
-            self.guards.pnl_settled()
-            return self.state.apply_balance(bal, now) if bal is not None else []
-        return []
+        self._adopt(self.state.apply_position(position, now))
+
+    def apply_balance(self, balance: Balance) -> None:
+        """A wallet push."""
+        self.guards.pnl_settled()
+        self._adopt(self.state.apply_balance(balance, self.clock.now_ms()))
 
     # --- fills ------------------------------------------------------------------------------
     def take_fill(self, fill: Fill, now: int, *, backfilled: bool = False) -> list[Event]:

@@ -144,7 +144,13 @@ class OrderAmender:
             "amend",
             order.symbol,
             order_link_id,
-            lambda: venue.amend(order.symbol, order_link_id, send.qty, send.price, send.trigger),
+            lambda: venue.amend(
+                order.symbol,
+                order_link_id,
+                qty=_decimal(send.qty),
+                price=_decimal(send.price),
+                trigger_price=_decimal(send.trigger),
+            ),
             applied=AmendCheck.of(send.qty, send.price, send.trigger),
         )
         res = self.outcomes.report("amend", order.symbol, order_link_id, result)
@@ -185,3 +191,8 @@ def describe(send: AmendSend) -> str:
         f"{k} {v}" for k, v in (("qty", send.qty), ("price", send.price), ("trigger", send.trigger)) if v
     ]
     return ", ".join(parts)
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    """An amend field's venue string as a Decimal (None stays None: unchanged)."""
+    return None if value is None else Decimal(value)

@@ -39,6 +39,7 @@ from core.metrics import Metrics
 from core.observability.baddata import BadDataTracker
 from core.observability.stack import ObservabilityStack
 from core.orders.executor import OrderExecutor
+from core.orders.ids import ClientIdRule
 from core.store import MarketStore
 from core.venues.base import Venue
 
@@ -123,6 +124,7 @@ def build_order_side(base: Base) -> OrderSide:
         guards=base.guards,
         journal=base.journal,
         link=base.link,
+        client_ids=ClientIdRule.of(base.venue.capabilities),
     )
     reconciler = Reconciler(
         state=state,
@@ -147,7 +149,6 @@ def build_order_side(base: Base) -> OrderSide:
         publisher=out,
         guards=base.guards,
         link=base.link,
-        bad_data=base.bad_data,
         metrics=base.metrics,
         sent_at=sent_at,
         reconcile_later=reconciler.schedule,
@@ -239,7 +240,6 @@ def build_runtime(base: Base, orders: OrderSide) -> Runtime:
         link=base.link,
         publisher=out,
         metrics=base.metrics,
-        bad_data=base.bad_data,
         tasks=base.tasks,
         timing=base.timing,
     )

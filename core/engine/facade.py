@@ -19,7 +19,8 @@ from decimal import Decimal
 from core.account import AccountState
 from core.api import CommandResult, PanicReport, RiskPreview
 from core.clock import Clock, SystemClock
-from core.config import Settings, assert_endpoint_matches_mode
+from core.config import Settings
+from core.endpoint_policy import check_venue_endpoint
 from core.engine.compose import Base, build_order_side, build_runtime
 from core.engine.guards import Guards
 from core.engine.link import Tasks, VenueLink
@@ -28,6 +29,7 @@ from core.engine.publisher import Publisher
 from core.engine.resync import RecoveryTiming
 from core.engine.wiring import build_support
 from core.events import RiskStatus
+from core.market.books import BookKeeper
 from core.model import AccountSnapshot, Instrument, OrderRequest, Position, TriggerBy
 from core.observability.baddata import BadDataTracker
 from core.observability.health import HealthSnapshot
@@ -35,9 +37,8 @@ from core.orders.executor import OrderExecutor
 from core.resilience.retry import RetryPolicy
 from core.risk.breakers import BreakerBoard
 from core.store import MarketStore
-from core.venues.base import Venue
-from core.venues.bybit.feeds import BybitFeeds
-from core.venues.bybit.rest import BybitVenue
+from core.venues.base import Feeds, Venue
+from core.venues.registry import build_venue
 
 
 class Engine:
@@ -54,21 +55,21 @@ class Engine:
         recovery: RecoveryTiming | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
-        # Second mode check: the venue the engine builds must match the configured mode.
-        assert_endpoint_matches_mode(settings.mode, settings.rest_url)
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.store = store or MarketStore()
         shared = getattr(venue, "bad_data", None)
         self.bad_data = shared if isinstance(shared, BadDataTracker) else BadDataTracker(self.clock.monotonic)
         """Values the venue adapters rejected (REST and feeds share it); health and metrics read it."""
-        self.venue: Venue = venue or BybitVenue(settings, now_ms=self.clock.now_ms, bad_data=self.bad_data)
+        self.venue: Venue = venue or build_venue(settings, now_ms=self.clock.now_ms, bad_data=self.bad_data)
+        # Second mode check: the venue the engine uses (built or given) must match the mode.
+        check_venue_endpoint(settings.mode, self.venue)
         self.state = AccountState()
         self.link = VenueLink(symbols=settings.risk.symbols)
         self.tasks = Tasks()
         self._recovery = recovery or RecoveryTiming()
         self.publisher = Publisher(self.store, self.clock)
-        support = build_support(settings, self.clock, self.health_snapshot, retry_policy)
+        support = build_support(settings, self.venue, self.clock, self.health_snapshot, retry_policy)
         self.limiter = support.limiter
         self.endpoint_breakers = support.endpoint_breakers
         self.obs = support.obs
@@ -156,9 +157,14 @@ class Engine:
         return self.guards.board
 
     @property
-    def feeds(self) -> BybitFeeds | None:
+    def feeds(self) -> Feeds | None:
         """The market and private streams (None until started with feeds)."""
         return self.link.feeds
+
+    @property
+    def books(self) -> BookKeeper | None:
+        """The local order books (None until started with feeds)."""
+        return self.link.books
 
     @property
     def symbols(self) -> tuple[str, ...]:

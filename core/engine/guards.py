@@ -4,7 +4,6 @@ journaled, published and counted. The daily-loss baseline survives a restart thr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -18,48 +17,12 @@ from core.journal.journal import Journal
 from core.metrics import Metrics
 from core.model import Balance
 from core.resilience.breaker import EndpointBreaker
-from core.resilience.errors import (
-    RateLimited,
-    Rejected,
-    TimestampError,
-    Transient,
-    Unknown,
-    VenueError,
-    is_api_failure,
-)
+from core.resilience.errors import Transient, Unknown, VenueError, is_api_failure, outcome_category
 from core.risk.breakers import BREAKER_NAMES, BreakerBoard, BreakerChange, BreakerState
 from core.risk.wallet_guard import WalletJumpGuard
 
-# How the venue layer words a failure it classified (core.resilience.errors.classify_*).
-_HTTP_RE = re.compile(r"HTTP (\d{3})\b")
-_RET_CODE_RE = re.compile(r"retCode=(\d+)")
-
 PNL_SETTLE_MS = 3000
 """How long the daily-loss breaker waits for the wallet push that follows a position change."""
-
-
-def ret_outcome(err: VenueError | None) -> tuple[int | None, int | None]:
-    """(retCode, HTTP status) of a REST outcome, for the ``ret_class`` label of request metrics.
-
-    ``(None, None)`` means no response at all (network); a parsed body gets HTTP 200.
-    """
-    if err is None:
-        return 0, 200
-    if isinstance(err, Rejected):
-        if err.http_status not in (None, 200):
-            return None, err.http_status
-        return err.ret_code, 200
-    http = _HTTP_RE.match(err.message)
-    if http is not None:
-        return None, int(http.group(1))
-    if isinstance(err, RateLimited):
-        return 10006, 200
-    if isinstance(err, TimestampError):
-        return 10002, 200
-    code = _RET_CODE_RE.match(err.message)
-    if code is not None:
-        return int(code.group(1)), 200
-    return None, None
 
 
 class Guards:
@@ -201,7 +164,7 @@ class Guards:
     # --- every venue call -------------------------------------------------------------------
     def on_api_result(self, endpoint: str, seconds: float, err: VenueError | None) -> None:
         """Every REST attempt: the request metrics (and proof that the venue answers)."""
-        self.metrics.observe_request(endpoint, seconds, *ret_outcome(err))
+        self.metrics.observe_request(endpoint, seconds, outcome_category(err))
         if not isinstance(err, Transient | Unknown):
             self.link.venue_reachable = True
 

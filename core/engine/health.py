@@ -63,15 +63,14 @@ class Health:
         """Ages and stale reasons by feed name (``orderbook.BTCUSDT``, ``private``)."""
         feeds: dict[str, float | None] = {}
         stale: dict[str, str] = {}
-        live = self.link.feeds
-        if live is None:
+        live, books = self.link.feeds, self.link.books
+        if live is None or books is None:
             return feeds, stale
-        ages = self.link.feed_ages()
+        ages = books.feed_ages_s()
         for sym in self.link.symbols:
             feeds[f"orderbook.{sym}"] = ages.get(sym)
-            book = live.books.get(sym)
-            if book is not None and book.stale and sym in ages:
-                stale[f"orderbook.{sym}"] = book.stale_reason or "marked stale"
+            if sym in ages and books.is_stale(sym):
+                stale[f"orderbook.{sym}"] = books.stale_reason(sym) or "marked stale"
         # The private stream is silent while nothing happens, so its health is its connection.
         up = live.is_connected("private")
         feeds["private"] = 0.0 if up else None

@@ -11,7 +11,8 @@ from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.venues.bybit.feeds import BybitFeeds
+from core.market.books import BookKeeper
+from core.venues.base import Feeds
 
 
 @dataclass(slots=True)
@@ -22,13 +23,15 @@ class VenueLink:
     started: bool = False
     time_offset_ms: float | None = None
     venue_reachable: bool = False
-    feeds: BybitFeeds | None = None
+    feeds: Feeds | None = None
+    books: BookKeeper | None = None
+    """The local order books (built with the feeds at start)."""
     in_flight: set[str] = field(default_factory=set)
     """Client order ids being sent right now (reconciliation and snapshots leave them alone)."""
 
     def feed_ages(self) -> dict[str, float]:
         """Seconds since the last book message per symbol."""
-        return self.feeds.feed_ages_s() if self.feeds is not None else {}
+        return self.books.feed_ages_s() if self.books is not None else {}
 
 
 class Tasks:

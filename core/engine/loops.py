@@ -57,6 +57,9 @@ class Loops:
             feeds = self.link.feeds
             if feeds is None:
                 continue
+            books = self.link.books
+            if books is not None:
+                self.failsafe.step("watchdog.books", books.check)
             await self.failsafe.astep("watchdog.check", partial(asyncio.to_thread, feeds.check))
             self.failsafe.step("watchdog.ages", self.health.feed_age_metrics)
 

@@ -25,7 +25,6 @@ from core.metrics import Metrics
 from core.model import Order, OrderRequest, OrderStatus
 from core.orders.built import BuildError, BuiltOrder
 from core.orders.executor import JournalEntry, OrderExecutor, SendResult
-from core.orders.ids import new_order_link_id
 from core.resilience.errors import VenueError
 from core.venues.base import Venue
 
@@ -95,7 +94,7 @@ class OrderPath:
         The intent, the risk decision and the first request go to the journal in one durable
         write just before the order is sent (one fsync per order, not three).
         """
-        link_id = new_order_link_id("tc")
+        link_id = self.pretrade.builder.new_client_order_id()
         intent = self.lifecycle.intent(request, link_id)
         built = self.pretrade.build(request, link_id)
         if isinstance(built, BuildError):
@@ -116,9 +115,7 @@ class OrderPath:
         try:
             with self.metrics.timed("order_create"):
                 result = await self.executor.create(
-                    built.symbol,
-                    link_id,
-                    built.to_bybit_params(),
+                    built,
                     reduce_only=built.reduce_only,
                     pre_records=pre_records,
                 )
@@ -159,11 +156,7 @@ class OrderPath:
     def _acked(self, built: BuiltOrder, result: SendResult, started: float) -> CommandResult:
         link_id = built.order_link_id
         self.metrics.observe_place_ack(self.clock.monotonic() - started)
-        order_id = (
-            result.order.order_id
-            if result.order
-            else str((result.reply.result if result.reply else {}).get("orderId", ""))
-        )
+        order_id = result.order.order_id if result.order else (result.ack.order_id if result.ack else "")
         self.lifecycle.placed(built.symbol, link_id, order_id, result.attempts)
         cur = self.state.orders.get(link_id)
         if cur is not None and cur.status is OrderStatus.CREATED:
@@ -173,20 +166,20 @@ class OrderPath:
 
     def _venue_rejected(self, built: BuiltOrder, placeholder: Order, result: SendResult) -> CommandResult:
         link_id = built.order_link_id
-        self.lifecycle.rejected(built.symbol, link_id, result.ret_code, result.message)
+        self.lifecycle.rejected(built.symbol, link_id, result.code, result.message)
         # The rejection first: the console shows it once and knows the order update that follows.
         self.out.publish(
-            VenueRejected(self.clock.now_ms(), built.symbol, link_id, result.ret_code, result.message),
+            VenueRejected(self.clock.now_ms(), built.symbol, link_id, result.code, result.message),
             wake=True,
         )
         self._adopt(replace(placeholder, status=OrderStatus.REJECTED, reject_reason=result.message))
         self.out.trace(
-            f"venue rejected {built.describe()}: retCode {result.ret_code} {result.message}",
+            f"venue rejected {built.describe()}: retCode {result.code} {result.message}",
             Severity.ERROR,
             symbol=built.symbol,
             order_link_id=link_id,
         )
-        return CommandResult(False, f"venue rejected: {result.message}", link_id, ret_code=result.ret_code)
+        return CommandResult(False, f"venue rejected: {result.message}", link_id, ret_code=result.code)
 
     async def cancel(self, order_link_id: str) -> CommandResult:
         """Cancel one working order."""

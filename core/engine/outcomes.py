@@ -193,13 +193,11 @@ class WriteOutcomes:
         if result.resolved_by_lookup:
             now = result.order.status.value if result.order is not None else "not on the venue"
             message = f"{message} (the venue shows the order {now})"
-        self.lifecycle.rejected(symbol, link_id, result.ret_code, message, action=action)
-        self.out.publish(
-            VenueRejected(self.out.now_ms(), symbol, link_id, result.ret_code, message), wake=True
-        )
+        self.lifecycle.rejected(symbol, link_id, result.code, message, action=action)
+        self.out.publish(VenueRejected(self.out.now_ms(), symbol, link_id, result.code, message), wake=True)
         self.out.trace(
-            f"{action} rejected [{link_id}]: retCode {result.ret_code} {message}",
+            f"{action} rejected [{link_id}]: retCode {result.code} {message}",
             Severity.ERROR,
             symbol=symbol,
         )
-        return CommandResult(False, f"{action} rejected: {message}", link_id, ret_code=result.ret_code)
+        return CommandResult(False, f"{action} rejected: {message}", link_id, ret_code=result.code)

@@ -23,16 +23,12 @@ from core.engine.outcomes import Refusals
 from core.engine.publisher import Publisher
 from core.model import Instrument, OrderRequest, OrderType, Position, Side, TriggerBy
 from core.orders.builder import snap
-from core.orders.executor import OrderExecutor, ret_code_of
-from core.resilience.errors import VenueError
+from core.orders.executor import OrderExecutor
+from core.resilience.errors import Unchanged, VenueError
 from core.store import MarketStore
 from core.venues.base import Venue
 
 HUNDRED = Decimal(100)
-MARGIN_MODES = {"REGULAR_MARGIN": "cross", "ISOLATED_MARGIN": "isolated", "PORTFOLIO_MARGIN": "portfolio"}
-"""Bybit's account margin modes in words."""
-LEVERAGE_NOT_MODIFIED = 110043
-TPSL_NOT_MODIFIED = 34040
 
 
 def close_qty(size: Decimal, fraction: Decimal, step: Decimal) -> Decimal:
@@ -276,19 +272,18 @@ class PositionTools:
             "",
             lambda: venue.set_trading_stop(
                 symbol,
-                take_profit=plan.take_profit,
-                stop_loss=plan.stop_loss,
-                tp_trigger_by=plan.tp_trigger_by,
-                sl_trigger_by=plan.sl_trigger_by,
+                take_profit=_decimal(plan.take_profit),
+                stop_loss=_decimal(plan.stop_loss),
+                trigger_by=TriggerBy(plan.tp_trigger_by or plan.sl_trigger_by or TriggerBy.MARK),
             ),
             bypass_breaker=True,
         )
-        if result.ok or result.ret_code == TPSL_NOT_MODIFIED:
-            self.lifecycle.ack(symbol, action="trading_stop", ret_code=result.ret_code)
+        if result.ok or isinstance(result.error, Unchanged):
+            self.lifecycle.ack(symbol, action="trading_stop", ret_code=result.code)
             note = "" if result.ok else " (venue: already set)"
             self.out.log_line(f"TP/SL set: {plan.summary}{note}", symbol=symbol)
             return CommandResult(True, f"TP/SL set: {plan.summary}{note}")
-        return self.refusals.venue_refused(symbol, "trading stop", result.ret_code, result.message)
+        return self.refusals.venue_refused(symbol, "trading stop", result.code, result.message)
 
     async def breakeven(self, symbol: str, trigger_by: TriggerBy) -> CommandResult:
         """Move the position's stop loss to its entry price (rounded to the tick on the no-loss side)."""
@@ -340,7 +335,7 @@ class PositionTools:
     async def margin_mode(self) -> str:
         """The account's margin mode in words, asked of the venue (raises VenueError)."""
         raw = await self.executor.call("account_info", self.venue.margin_mode)
-        return MARGIN_MODES.get(raw, raw or "not reported by the venue")
+        return raw or "not reported by the venue"
 
     async def set_leverage(self, symbol: str, leverage: Decimal) -> CommandResult:
         """Set buy and sell leverage after our own checks."""
@@ -354,10 +349,14 @@ class PositionTools:
         try:
             await self.executor.call("set_leverage", lambda: venue.set_leverage(symbol, leverage))
         except VenueError as err:
-            code = ret_code_of(err)
-            if code == LEVERAGE_NOT_MODIFIED:
+            if isinstance(err, Unchanged):
                 return CommandResult(True, f"{symbol} leverage already {lev}x")
-            return self.refusals.venue_refused(symbol, "set leverage", code, str(err))
+            return self.refusals.venue_refused(symbol, "set leverage", err.code, str(err))
         self.lifecycle.ack(symbol, action="set_leverage", leverage=lev)
         self.out.log_line(f"{symbol} leverage set to {lev}x", symbol=symbol)
         return CommandResult(True, f"{symbol} leverage {lev}x")
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    """A plan's venue string as a Decimal (None stays None: unchanged)."""
+    return None if value is None else Decimal(value)

@@ -14,6 +14,7 @@ from core.journal.journal import Journal
 from core.model import Instrument, Mode, OrderRequest
 from core.orders.builder import OrderBuilder
 from core.orders.built import BuildError, BuiltOrder
+from core.orders.ids import ClientIdRule
 from core.orders.values import request_problem
 from core.risk.chain import RiskChain
 from core.risk.context import RiskContext, summarize_open_orders
@@ -41,6 +42,7 @@ class PreTrade:
         guards: Guards,
         journal: Journal,
         link: VenueLink,
+        client_ids: ClientIdRule,
     ) -> None:
         self.mode = mode
         self.rest_url = rest_url
@@ -48,7 +50,7 @@ class PreTrade:
         self.store = store
         self.state = state
         self.instruments = instruments
-        self.builder = OrderBuilder()
+        self.builder = OrderBuilder(client_ids=client_ids)
         self.risk_chain = risk_chain
         self.guards = guards
         self.journal = journal
@@ -74,9 +76,9 @@ class PreTrade:
         book = self.store.book(symbol)
         now = self.clock.now_ms()
         marks = {s: m for s in self.link.symbols if (m := self.ref_price(s)) is not None}
-        feeds = self.link.feeds
-        # The feed's own flag is live; the store's BookView lags it by up to one publish interval.
-        stale = feeds.is_stale(symbol) if feeds is not None else bool(book and book.stale)
+        books = self.link.books
+        # The keeper's own flag is live; the store's BookView lags it by up to one publish interval.
+        stale = books.is_stale(symbol) if books is not None else bool(book and book.stale)
         offset = self.link.time_offset_ms or 0
         return RiskContext(
             mode=self.mode,

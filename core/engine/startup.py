@@ -37,7 +37,6 @@ from core.resilience.breaker import CircuitOpen
 from core.resilience.errors import VenueError, should_retry
 from core.store import MarketStore
 from core.venues.base import Venue
-from core.venues.bybit.rest import set_clock_offset
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +223,6 @@ class Startup:
         self.link.time_offset_ms = offset
         self.link.venue_reachable = True
         if abs(offset) > CLOCK_SKEW_MS:
-            set_clock_offset(int(offset))
+            self.venue.set_clock_offset(int(offset))
             self.out.log_line(f"clock offset {offset:.0f} ms vs venue; signing corrected", Severity.WARN)
         self.parts.metrics.set_time_offset(offset)

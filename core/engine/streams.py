@@ -1,35 +1,48 @@
-"""The engine's side of the market and private streams: starting the feeds, handing their pushes
-from the feed threads to the loop, connection states, the REST resync after a reconnect, and the
-chart history fetched over REST (the kline stream pushes only the current candle)."""
+"""The engine's side of the market and private streams: building the books and the venue's feeds
+(delivering to :class:`~core.engine.feed_sink.EngineFeedSink`), connection states, the REST
+resync after a reconnect, and the chart history fetched over REST (the kline stream pushes only
+the current candle)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import Any
 
 from core.config import Settings
 from core.engine.account_sync import AccountSync
+from core.engine.feed_sink import BOOK_STREAM, EngineFeedSink
 from core.engine.health import Health
 from core.engine.link import Tasks, VenueLink
 from core.engine.publisher import Publisher
 from core.engine.resync import RecoveryTiming, StreamResync
 from core.events import Connectivity, Severity
+from core.market.books import BookKeeper
 from core.market.candles import TIMEFRAMES
 from core.metrics import Metrics
-from core.observability.baddata import BadDataTracker
 from core.orders.executor import OrderExecutor
 from core.resilience.errors import VenueError
 from core.store import MarketStore
-from core.venues.base import Venue
-from core.venues.bybit.feeds import BybitFeeds
+from core.venues.base import FeedTiming, Venue
 
 log = logging.getLogger(__name__)
 
 CHART_HISTORY = 200
 """Candles fetched per symbol and timeframe at start (Bybit's default kline page)."""
+
+
+class LoopEvents:
+    """What the feed sink hands to the loop: account events to the account sync, stream states to
+    :meth:`Streams.apply_connection` (the feed sink's ``account``)."""
+
+    def __init__(self, account: AccountSync, connection: Callable[[str, str, str], None]) -> None:
+        self.apply_order = account.apply_order
+        self.apply_fill = account.apply_fill
+        self.apply_position = account.apply_position
+        self.apply_balance = account.apply_balance
+        self.apply_connection = connection
 
 
 class Streams:
@@ -47,7 +60,6 @@ class Streams:
         link: VenueLink,
         publisher: Publisher,
         metrics: Metrics,
-        bad_data: BadDataTracker,
         tasks: Tasks,
         timing: RecoveryTiming,
     ) -> None:
@@ -60,16 +72,16 @@ class Streams:
         self.link = link
         self.out = publisher
         self.metrics = metrics
-        self.bad_data = bad_data
         self.tasks = tasks
         self.timing = timing
         self.resync: StreamResync | None = None
         self.candle_task: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self.events = LoopEvents(account, self.apply_connection)
+        """What the feed sink applies on the loop."""
 
     async def start(self) -> None:
-        """Connect the feeds (in a worker thread: pybit connects blocking) and fetch chart history."""
-        self._loop = asyncio.get_running_loop()
+        """Build the books and the venue's streams for our symbols, then connect them (in a worker
+        thread: a venue's client may connect blocking)."""
         self.resync = StreamResync(
             resync=self._resync_stream,
             connected=self._stream_connected,
@@ -77,18 +89,19 @@ class Streams:
             log_line=self.out.log_line,
             timing=self.timing,
         )
-        self.link.feeds = BybitFeeds(
-            self.settings,
-            self.store,
-            self.link.symbols,
-            on_private=self._on_private_thread,
-            on_state=self._on_state_thread,
-            now_ms=self.out.now_ms,
-            backoff_s=self.timing.reconnect_backoff_s,
+        stale_after_s = self.settings.risk.book_stale_s
+        books = BookKeeper(self.link.symbols, self.store, now_ms=self.out.now_ms, stale_after_s=stale_after_s)
+        sink = EngineFeedSink(self.store, books, self.events, asyncio.get_running_loop())
+        books.on_state = sink.hand_state
+        timing = FeedTiming(
+            reconnect_backoff_s=self.timing.reconnect_backoff_s,
             ack_timeout_s=self.timing.ack_timeout_s,
-            bad_data=self.bad_data,
+            stale_after_s=stale_after_s,
         )
-        await asyncio.to_thread(self.link.feeds.start)
+        feeds = self.venue.feeds(self.link.symbols, sink, timing)
+        books.resubscribe = feeds.resubscribe_book
+        self.link.books, self.link.feeds = books, feeds
+        await asyncio.to_thread(feeds.start)
 
     async def stop_resync(self) -> None:
         """Cancel the running resyncs (engine shutdown)."""
@@ -100,26 +113,16 @@ class Streams:
         if self.link.feeds is not None:
             await asyncio.to_thread(self.link.feeds.stop)
 
-    # --- feed threads -> loop ---------------------------------------------------------------
-    def _on_private_thread(self, topic: str, data: list[dict[str, Any]]) -> None:
-        """pybit thread: hand the push to the loop without blocking."""
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self.account.apply_private, topic, data)
-
-    def _on_state_thread(self, stream: str, state: str, detail: str) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self.apply_state, stream, state, detail)
-
-    def apply_state(self, stream: str, state: str, detail: str) -> None:
-        """A stream's connection state (on the loop): shown, counted, and resynced after a reconnect."""
+    def apply_connection(self, stream: str, state: str, detail: str) -> None:
+        """A stream's new state (on the loop): shown, logged, and a reconnect resynced over REST."""
         # The Connectivity event is what the console shows; the structured log gets its own line.
         self.out.publish(Connectivity(self.out.now_ms(), stream, state, detail), wake=True)
         if stream == "public" and state == "resync":
             self.reseed_candles()  # candles that closed while the socket was down
         level = logging.INFO if state in ("up", "resync") else logging.WARNING
         log.log(level, "%s: %s (%s)", stream, state, detail)
-        if stream.startswith("book:") and state == "stale":
-            self.metrics.book_resync(stream[5:], detail)
+        if stream.startswith(BOOK_STREAM) and state == "stale":
+            self.metrics.book_resync(stream[len(BOOK_STREAM) :], detail)
         if state == "resync" and stream in ("public", "private"):
             self.health.note_reconnect(stream)
             if self.resync is not None:

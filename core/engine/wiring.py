@@ -3,7 +3,7 @@ retry policy, journal, observability (metrics, /healthz, alerts), risk chain and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.clock import Clock
@@ -13,22 +13,23 @@ from core.metrics import Metrics
 from core.observability.health import HealthSnapshot
 from core.observability.stack import ObservabilityStack
 from core.resilience.breaker import EndpointBreaker
-from core.resilience.ratelimit import RateLimiter, group_for
+from core.resilience.ratelimit import RateLimiter
 from core.resilience.retry import RetryPolicy
 from core.risk.breakers import BreakerBoard
 from core.risk.chain import RiskChain
+from core.venues.base import RateFeedback, Venue
 
 
 class ObservedRateLimiter(RateLimiter):
-    """The engine's rate limiter; also hands the venue's rate-limit headers to the metrics."""
+    """The engine's rate limiter; also hands the venue's own rate-limit reports to the metrics."""
 
-    on_headers: Callable[[str, Mapping[str, str]], object] | None = None
+    on_feedback: Callable[[str, RateFeedback], object] | None = None
 
-    def update_from_headers(self, path: str, headers: Mapping[str, str]) -> None:
-        """Correct the group's window from the headers, then report them (``source="header"``)."""
-        super().update_from_headers(path, headers)
-        if self.on_headers is not None:
-            self.on_headers(group_for(path), headers)
+    def observe(self, feedback: RateFeedback) -> None:
+        """Correct the group's window from the report, then pass it on (with its group)."""
+        super().observe(feedback)
+        if self.on_feedback is not None:
+            self.on_feedback(self.group_of(feedback.endpoint), feedback)
 
 
 @dataclass(slots=True)
@@ -52,14 +53,16 @@ def venue_label(settings: Settings) -> str:
 
 def build_support(
     settings: Settings,
+    venue: Venue,
     clock: Clock,
     health_provider: Callable[[], HealthSnapshot],
     retry_policy: RetryPolicy | None = None,
 ) -> Support:
-    """Everything the engine guards itself with, wired to its metrics; the journal knows the keys
-    (so it never writes them)."""
+    """Everything the engine guards itself with, wired to its metrics; the limiter follows the
+    venue's rate table and reports; the journal knows the keys (so it never writes them)."""
     s = settings
-    limiter = ObservedRateLimiter()
+    limiter = ObservedRateLimiter(venue.rate_table)
+    venue.on_rate_feedback = limiter.observe
     obs = ObservabilityStack.from_settings(
         s.metrics,
         mode=s.mode.value,
@@ -69,7 +72,7 @@ def build_support(
         clock=clock.monotonic,
     )
     metrics: Metrics = obs.metrics
-    limiter.on_headers = metrics.set_rate_limit_from_headers
+    limiter.on_feedback = lambda group, fb: metrics.set_rate_limit_reported(group, fb.limit, fb.remaining)
     journal = Journal(s.journal.path, clock)
     journal.on_write = metrics.observe_journal_write
     key, secret = s.credentials()

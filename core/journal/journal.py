@@ -4,9 +4,10 @@
   transaction is committed *and* fsynced, so an intent is on disk before its order is sent.
 * One append-only table; ``seq`` is strictly monotonic (AUTOINCREMENT) and is the record's id.
 * ``data`` is JSON (orjson): Decimals become strings, enums their values, dataclasses objects.
-* Secrets never land in the file: keys named like api_key / secret / sign / signature / X-BAPI-*
-  are redacted recursively, header dumps inside strings are scrubbed, and any value registered with
-  :meth:`Journal.add_secret` is replaced wherever it appears.
+* Secrets never land in the file, by the same rules as the logs
+  (:class:`~core.observability.redact.Redactor`): keys named like api_key / secret / sign /
+  signature / X-BAPI-* are masked recursively, header dumps inside strings are scrubbed, and any
+  value registered with :meth:`Journal.add_secret` is replaced wherever it appears.
 * One connection guarded by a lock: safe from the event loop thread and from worker threads.
 * A write SQLite refuses (a full disk, an I/O error) never hides its reason and never blocks a
   risk-reducing action: unless the caller said the write is ``required`` (a risk-increasing order,
@@ -21,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -35,10 +35,10 @@ import orjson
 
 from core.journal.fallback import FallbackLog, Row, fallback_id, fallback_path, tag_row
 from core.journal.recovery import JournalRecovery, mark_closed, open_checked, open_readonly
+from core.observability.redact import MASK, MAX_DEPTH, Redactor, is_secret_key
 
 log = logging.getLogger(__name__)
 
-REDACTED = "[redacted]"
 PROBE_INTERVAL_S = 1.0
 """How often :meth:`Journal.probe` really writes (between probes it answers from its last one)."""
 MIN_FREE_PAGES = 8
@@ -81,70 +81,44 @@ class JournalRecord:
 
 
 # --- sanitising ---------------------------------------------------------------------------------
-_SECRET_KEY_PARTS = ("secret", "api_key", "apikey", "password", "passphrase", "private_key", "privatekey")
-_SECRET_KEY_EXACT = frozenset({"sign", "signature", "key", "token", "auth", "authorization", "cookie"})
-_HEADER_DUMP = re.compile(
-    r"(?i)((?<![a-z0-9_])(?:x-bapi-[a-z-]+|api[_-]?key|api[_-]?secret|secret|signature|sign)['\"]?\s*[:=]\s*['\"]?)"
-    r"([^'\"\s,;&}\]]+)"
-)
+def sanitize(value: Any, redactor: Redactor | None = None) -> Any:
+    """A JSON-ready copy of ``value`` with every secret removed (recursively).
+
+    The rules are the log formatter's (:class:`~core.observability.redact.Redactor`): fields named
+    like a credential, credential pairs in text, and the redactor's registered secret values.
+    """
+    return _sanitize(value, redactor or Redactor(), 0)
 
 
-def is_secret_key(key: object) -> bool:
-    """True for mapping keys whose values must never be journaled."""
-    k = str(key).strip().lower().replace("-", "_")
-    if k.startswith("x_bapi_"):
-        return True
-    if k in _SECRET_KEY_EXACT or k.endswith("_sign") or k.endswith("_signature"):
-        return True
-    return any(part in k for part in _SECRET_KEY_PARTS)
-
-
-def _scrub_str(s: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        if secret in s:
-            s = s.replace(secret, REDACTED)
-    if "=" in s or ":" in s:
-        s = _HEADER_DUMP.sub(lambda m: m.group(1) + REDACTED, s)
-    return s
-
-
-def sanitize(value: Any, secrets: Iterable[str] = ()) -> Any:
-    """A JSON-ready copy of ``value`` with every secret removed (recursively)."""
-    return _sanitize(value, tuple(s for s in secrets if s), 0)
-
-
-def _sanitize(value: Any, secrets: tuple[str, ...], depth: int) -> Any:
-    if depth > 32:
-        return "[too deep]"
+def _sanitize(value: Any, red: Redactor, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        return MASK
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, str):
-        return _scrub_str(value, secrets)
+        return red.text(value)
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, Enum):
-        return _sanitize(value.value, secrets, depth + 1)
+        return _sanitize(value.value, red, depth + 1)
     if isinstance(value, Mapping):
         return {
-            str(k): (REDACTED if is_secret_key(k) else _sanitize(v, secrets, depth + 1))
-            for k, v in value.items()
+            str(k): (MASK if is_secret_key(k) else _sanitize(v, red, depth + 1)) for k, v in value.items()
         }
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
-            f.name: (
-                REDACTED if is_secret_key(f.name) else _sanitize(getattr(value, f.name), secrets, depth + 1)
-            )
+            f.name: (MASK if is_secret_key(f.name) else _sanitize(getattr(value, f.name), red, depth + 1))
             for f in dataclasses.fields(value)
         }
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
-        return [_sanitize(v, secrets, depth + 1) for v in items]
+        return [_sanitize(v, red, depth + 1) for v in items]
     if isinstance(value, bytes | bytearray):
         return f"<{len(value)} bytes>"
     if isinstance(value, BaseException):
-        return _scrub_str(f"{type(value).__name__}: {value}", secrets)
+        return red.text(f"{type(value).__name__}: {value}")
     # anything else (datetime, SecretStr, ...): its string form, scrubbed
-    return _scrub_str(str(value), secrets)
+    return red.text(str(value))
 
 
 # --- the journal --------------------------------------------------------------------------------
@@ -161,7 +135,7 @@ class Journal:
         self.path = str(path)
         self._clock: _MsClock = clock or _WallClock()
         self._lock = threading.Lock()
-        self._secrets: tuple[str, ...] = ()
+        self._redactor = Redactor()
         self.readonly = readonly
         self.recovery: JournalRecovery | None = None
         """What was wrong with the file at open and what was done (None: nothing was)."""
@@ -195,9 +169,8 @@ class Journal:
     # --- secrets ---
     def add_secret(self, value: str | None) -> None:
         """Register a secret value (API key/secret) to be scrubbed wherever it appears in a record."""
-        if value and len(value) >= 6:
-            with self._lock:
-                self._secrets = (*self._secrets, value)
+        if value:
+            self._redactor.add_secrets([value])
 
     # --- writing ---
     def record(self, kind: str, *, symbol: str = "", order_link_id: str = "", **data: Any) -> int:
@@ -226,7 +199,7 @@ class Journal:
                 kind,
                 symbol,
                 link,
-                orjson.dumps(sanitize(dict(data), self._secrets), option=orjson.OPT_NON_STR_KEYS).decode(),
+                orjson.dumps(sanitize(dict(data), self._redactor), option=orjson.OPT_NON_STR_KEYS).decode(),
             )
             for kind, symbol, link, data in entries
         ]

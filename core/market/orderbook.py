@@ -29,6 +29,10 @@ from core.model import BookLevel, BookView
 Level = tuple[float, float]
 RawLevels = Iterable[Sequence[str | float]]
 _INF = float("inf")
+_SHOWN_CHARS = 40
+"""A bad value is quoted in a stale reason up to this many characters."""
+_LEVEL_FIELDS = 2
+"""A level is a ``[price, size]`` pair."""
 
 
 class _BadLevel(ValueError):
@@ -42,7 +46,7 @@ class _BadLevel(ValueError):
 
 def _shown(raw: object) -> str:
     text = repr(raw)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "..."
 
 
 def _plain(raw: object) -> bool:
@@ -64,7 +68,7 @@ def _levels(levels: RawLevels, side: str) -> list[Level]:
     out: list[Level] = []
     append = out.append
     for level in levels:
-        if (type(level) is not list and type(level) is not tuple) or len(level) != 2:
+        if (type(level) is not list and type(level) is not tuple) or len(level) != _LEVEL_FIELDS:
             raise _BadLevel(f"{side} level", level)
         p, s = level
         try:
@@ -96,6 +100,36 @@ def _header(u: object, seq: object, ts: object) -> None:
         raise _BadLevel("seq", seq)
     if type(ts) is not int or ts < 0:
         raise _BadLevel("ts", ts)
+
+
+def _merge_bids(book: dict[float, float], levels: list[Level], best: float | None) -> float | None:
+    """Apply bid levels to ``book`` (size 0 deletes); returns the new best (highest) bid."""
+    rescan = False
+    for px, sz in levels:
+        if sz == 0.0:
+            if book.pop(px, None) is not None and px == best:
+                rescan = True
+        else:
+            book[px] = sz
+            if best is None or px > best:
+                best = px
+                rescan = False
+    return (max(book) if book else None) if rescan else best
+
+
+def _merge_asks(book: dict[float, float], levels: list[Level], best: float | None) -> float | None:
+    """Apply ask levels to ``book`` (size 0 deletes); returns the new best (lowest) ask."""
+    rescan = False
+    for px, sz in levels:
+        if sz == 0.0:
+            if book.pop(px, None) is not None and px == best:
+                rescan = True
+        else:
+            book[px] = sz
+            if best is None or px < best:
+                best = px
+                rescan = False
+    return (min(book) if book else None) if rescan else best
 
 
 class OrderBook:
@@ -190,34 +224,8 @@ class OrderBook:
 
     def _apply_levels(self, bids: list[Level], asks: list[Level], u: int, seq: int, ts: int) -> bool:
         """Apply a delta's checked levels (continuity already checked)."""
-        book = self._bids
-        best = self._best_bid
-        rescan = False
-        for px, sz in bids:
-            if sz == 0.0:
-                if book.pop(px, None) is not None and px == best:
-                    rescan = True
-            else:
-                book[px] = sz
-                if best is None or px > best:
-                    best = px
-                    rescan = False
-        self._best_bid = (max(book) if book else None) if rescan else best
-
-        book = self._asks
-        best = self._best_ask
-        rescan = False
-        for px, sz in asks:
-            if sz == 0.0:
-                if book.pop(px, None) is not None and px == best:
-                    rescan = True
-            else:
-                book[px] = sz
-                if best is None or px < best:
-                    best = px
-                    rescan = False
-        self._best_ask = (min(book) if book else None) if rescan else best
-
+        self._best_bid = _merge_bids(self._bids, bids, self._best_bid)
+        self._best_ask = _merge_asks(self._asks, asks, self._best_ask)
         self.update_id = u
         self.seq = seq
         self.ts_ms = ts

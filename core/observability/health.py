@@ -102,30 +102,8 @@ def evaluate_health(
     elif not offset_ok:
         reasons.append(f"time offset {offset:.0f} ms exceeds {max_time_offset_ms:.0f} ms")
 
-    feeds: dict[str, dict[str, Any]] = {}
-    for stream in sorted(set(snapshot.feed_ages_s) | set(snapshot.stale_feeds)):
-        age = _finite(snapshot.feed_ages_s.get(stream))
-        fresh = age is not None and age <= max_feed_age_s
-        why = snapshot.stale_feeds.get(stream)
-        feeds[stream] = {"age_s": None if age is None else round(age, 3), "ok": fresh and why is None}
-        if why is not None:
-            feeds[stream]["stale"] = why
-        if age is None:
-            reasons.append(f"feed {stream} has no data")
-        elif not fresh:
-            shown, limit = _over(age, max_feed_age_s)
-            reasons.append(f"feed {stream} stale: {shown} s > {limit} s")
-        elif why is not None:
-            reasons.append(f"feed {stream} stale: {why}")
-
-    breakers: dict[str, dict[str, Any]] = {}
-    for name in sorted(snapshot.breakers):
-        state = snapshot.breakers[name]
-        ok = breaker_state_value(state) == 0
-        breakers[name] = {"state": state, "ok": ok}
-        if not ok:
-            reasons.append(f"breaker {name} {state}")
-
+    feeds = _feed_checks(snapshot, max_feed_age_s, reasons)
+    breakers = _breaker_checks(snapshot, reasons)
     if not snapshot.journal_writable:
         why = f": {snapshot.journal_reason}" if snapshot.journal_reason else ""
         reasons.append(f"journal not writable{why}")
@@ -150,6 +128,40 @@ def evaluate_health(
         },
     }
     return HealthResult(ok, reasons, body)
+
+
+def _feed_checks(
+    snapshot: HealthSnapshot, max_feed_age_s: float, reasons: list[str]
+) -> dict[str, dict[str, Any]]:
+    """Each feed's age and staleness; a reason is added for every feed without fresh, gap-free data."""
+    feeds: dict[str, dict[str, Any]] = {}
+    for stream in sorted(set(snapshot.feed_ages_s) | set(snapshot.stale_feeds)):
+        age = _finite(snapshot.feed_ages_s.get(stream))
+        fresh = age is not None and age <= max_feed_age_s
+        why = snapshot.stale_feeds.get(stream)
+        feeds[stream] = {"age_s": None if age is None else round(age, 3), "ok": fresh and why is None}
+        if why is not None:
+            feeds[stream]["stale"] = why
+        if age is None:
+            reasons.append(f"feed {stream} has no data")
+        elif not fresh:
+            shown, limit = _over(age, max_feed_age_s)
+            reasons.append(f"feed {stream} stale: {shown} s > {limit} s")
+        elif why is not None:
+            reasons.append(f"feed {stream} stale: {why}")
+    return feeds
+
+
+def _breaker_checks(snapshot: HealthSnapshot, reasons: list[str]) -> dict[str, dict[str, Any]]:
+    """Each breaker's state; a reason is added for every breaker that is not closed."""
+    breakers: dict[str, dict[str, Any]] = {}
+    for name in sorted(snapshot.breakers):
+        state = snapshot.breakers[name]
+        ok = breaker_state_value(state) == 0
+        breakers[name] = {"state": state, "ok": ok}
+        if not ok:
+            reasons.append(f"breaker {name} {state}")
+    return breakers
 
 
 def evaluate_readiness(snapshot: HealthSnapshot) -> HealthResult:

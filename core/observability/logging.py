@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -331,7 +332,7 @@ def log_http_exchange(
 
     A non-zero ``ret_code`` or a non-200 ``http_status`` is logged at WARNING regardless of ``level``.
     """
-    failed = (ret_code not in (None, 0)) or (http_status is not None and http_status != 200)
+    failed = (ret_code not in (None, 0)) or (http_status is not None and http_status != HTTPStatus.OK)
     logger.log(
         logging.WARNING if failed else level,
         "%s %s -> http=%s retCode=%s %s",

@@ -1,16 +1,19 @@
-"""Remove API keys, secrets and signatures from log text and structured fields.
+"""Remove API keys, secrets and signatures from log text, journal records and structured fields.
 
-Three layers, applied in order:
+The one set of rules for everything the console writes down: the log formatter and the journal
+both use :class:`Redactor`. Three layers, applied in order:
 
 1. configured secret strings (the api key and secret of the running mode, webhook tokens …) are
    replaced wherever they occur;
-2. ``key=value`` / ``'key': 'value'`` / ``"key": "value"`` pairs whose key names a credential
-   (``X-BAPI-API-KEY``, ``X-BAPI-SIGN``, ``api_key``, ``api_secret``, ``secret``, ``sign``,
-   ``signature``, ``password``, ``token``, ``Authorization``) get their value replaced;
+2. ``key=value`` / ``'key': 'value'`` / ``"key": "value"`` pairs (header dumps, query strings)
+   whose key names a credential (``X-BAPI-API-KEY``, ``X-BAPI-SIGN``, ``api_key``, ``api_secret``,
+   ``secret``, ``sign``, ``signature``, ``password``, ``token``, ``Authorization``) get their value
+   replaced;
 3. shapes that carry credentials without a key name: the WebSocket ``auth`` frame's ``args``
    (key, expiry, signature) and bare 64-hex-digit strings (HMAC-SHA256 signatures).
 
-Structured data (dicts, lists, tuples) is redacted recursively by key name and by text.
+Structured data (dicts, lists, tuples) is redacted recursively by key name (:func:`is_secret_key`)
+and by text.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["MASK", "SECRET_KEY_NAMES", "Redactor"]
+__all__ = ["MASK", "MAX_DEPTH", "SECRET_KEY_NAMES", "Redactor", "is_secret_key"]
 
 MASK = "***"
 
@@ -41,8 +44,21 @@ SECRET_KEY_NAMES = frozenset(
         "token",
         "authorization",
         "private_key",
+        "key",
+        "auth",
+        "cookie",
     }
 )
+#: A field whose (normalised) name contains one of these holds a credential (``demo_api_secret``).
+SECRET_KEY_PARTS = ("secret", "api_key", "apikey", "password", "passphrase", "private_key", "privatekey")
+#: A field whose name ends with one of these holds a signature (``request_sign``).
+SECRET_KEY_SUFFIXES = ("_sign", "_signature")
+#: Bybit's authentication headers (``X-BAPI-*``) are masked as fields, except the ones below.
+BAPI_HEADER_PREFIX = "x_bapi_"
+#: ``X-BAPI-SIGN-TYPE`` only names the signing scheme ("2" = HMAC-SHA256): shown.
+PUBLIC_BAPI_HEADERS = frozenset({"x_bapi_sign_type"})
+#: Nesting deeper than this is masked whole (a cyclic or absurd structure never recurses forever).
+MAX_DEPTH = 20
 
 _KEY_ALT = (
     r"x-bapi-api-key|x-bapi-sign|api[_-]?key|api[_-]?secret|secret|signature|sign|password|passphrase|"
@@ -60,8 +76,18 @@ _HEX64_RE = re.compile(r"(?i)(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
 MIN_SECRET_LEN = 6
 
 
-def _norm_key(key: str) -> str:
-    return key.strip().lower().replace("-", "_")
+def _norm_key(key: object) -> str:
+    return str(key).strip().lower().replace("-", "_")
+
+
+def is_secret_key(key: object) -> bool:
+    """True when a field called ``key`` holds a credential (compared case-insensitively, ``-`` == ``_``)."""
+    k = _norm_key(key)
+    if k in SECRET_KEY_NAMES or k.endswith(SECRET_KEY_SUFFIXES):
+        return True
+    if k.startswith(BAPI_HEADER_PREFIX):
+        return k not in PUBLIC_BAPI_HEADERS
+    return any(part in k for part in SECRET_KEY_PARTS)
 
 
 class Redactor:
@@ -80,9 +106,9 @@ class Redactor:
             merged = set(self._secrets) | new
             self._secrets = tuple(sorted(merged, key=len, reverse=True))
 
-    def is_secret_key(self, key: str) -> bool:
-        """True when a field called ``key`` holds a credential."""
-        return _norm_key(key) in SECRET_KEY_NAMES
+    def is_secret_key(self, key: object) -> bool:
+        """True when a field called ``key`` holds a credential (:func:`is_secret_key`)."""
+        return is_secret_key(key)
 
     def text(self, value: str) -> str:
         """``value`` with every known credential shape masked."""
@@ -97,7 +123,7 @@ class Redactor:
 
     def data(self, value: Any, _depth: int = 0) -> Any:
         """A redacted copy of ``value``: mappings by key name and text, sequences item by item."""
-        if _depth > 20:
+        if _depth > MAX_DEPTH:
             return MASK
         if isinstance(value, str):
             return self.text(value)
@@ -105,7 +131,7 @@ class Redactor:
             return self.text(bytes(value).decode("utf-8", "replace"))
         if isinstance(value, Mapping):
             return {
-                k: (MASK if isinstance(k, str) and self.is_secret_key(k) else self.data(v, _depth + 1))
+                k: (MASK if isinstance(k, str) and is_secret_key(k) else self.data(v, _depth + 1))
                 for k, v in value.items()
             }
         if isinstance(value, list | tuple | set | frozenset):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -80,7 +81,7 @@ class WebhookNotifier:
                 timeout=self.timeout,
             ) as resp:
                 await resp.read()
-                if 200 <= resp.status < 300:
+                if HTTPStatus.OK <= resp.status < HTTPStatus.MULTIPLE_CHOICES:  # 2xx
                     self.sent += 1
                     return True
                 self.failed += 1

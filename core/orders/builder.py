@@ -6,7 +6,8 @@ Rules, in the order they are applied (the first broken one raises :class:`BuildE
 check name and the numbers):
 
 * ``symbol`` / ``instrument_status``: the request is for this instrument and it is ``Trading``.
-* ``order_link_id``: the given id (or a fresh :func:`new_order_link_id`) is Bybit-valid.
+* ``order_link_id``: the given client order id (or a fresh one) satisfies the venue's rule
+  (:class:`~core.orders.ids.ClientIdRule`; by default the strictest common one).
 * ``time_in_force``: Market orders cannot be PostOnly; a Market GTC is sent as IOC (Bybit runs
   every market order as IOC). Limit orders keep what was asked.
 * ``price``: a Limit order needs a positive price. It is snapped to ``tick_size`` never more
@@ -35,7 +36,7 @@ from enum import StrEnum
 
 from core.model import FALLING, RISING, Instrument, OrderRequest, OrderType, Side, TimeInForce
 from core.orders.built import BuildError, BuiltOrder, fmt_decimal
-from core.orders.ids import is_valid_link_id, new_order_link_id
+from core.orders.ids import STRICTEST, ClientIdRule, new_client_order_id, new_order_link_id
 
 __all__ = ["BuildError", "BuiltOrder", "OrderBuilder", "QtyUnit", "new_order_link_id", "snap"]
 
@@ -71,11 +72,23 @@ class OrderBuilder:
     from its options, so one instance can serve every caller.
     """
 
-    __slots__ = ("link_id_prefix", "reduce_only_min_notional")
+    __slots__ = ("client_ids", "link_id_prefix", "reduce_only_min_notional")
 
-    def __init__(self, *, link_id_prefix: str = "tc", reduce_only_min_notional: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        link_id_prefix: str = "tc",
+        reduce_only_min_notional: bool = False,
+        client_ids: ClientIdRule = STRICTEST,
+    ) -> None:
         self.link_id_prefix = link_id_prefix
         self.reduce_only_min_notional = reduce_only_min_notional
+        self.client_ids = client_ids
+        """The venue's client order id rule (``ClientIdRule.of(venue.capabilities)``)."""
+
+    def new_client_order_id(self) -> str:
+        """A fresh client order id the venue accepts."""
+        return new_client_order_id(self.link_id_prefix, rule=self.client_ids)
 
     def try_build(
         self,
@@ -109,66 +122,102 @@ class OrderBuilder:
         trigger orders and quote-quantity conversion at market. Raises :class:`BuildError`.
         """
         inst = instrument
-        pd = inst.price_decimals
-        qd = inst.qty_decimals
-        side = request.side
         is_market = request.order_type is OrderType.MARKET
+        self._check_tradable(request, inst)
+        link_id = self._link_id(order_link_id)
+        if ref_price is not None and ref_price <= 0:
+            raise BuildError("ref_price", f"reference price {ref_price} must be positive")
+        tif = self._time_in_force(request.time_in_force, is_market)
+        price = None if is_market else self._limit_price(request, inst)
+        trigger, direction = self._trigger_of(request, inst, ref_price)
+        exec_price = self._exec_price(price, trigger, ref_price)
+        qty = self._qty(request, inst, exec_price, qty_unit, is_market)
+        self._check_min_notional(request, inst, qty, exec_price)
+        tp, sl = self._tpsl_pair(request, inst, exec_price)
+        return BuiltOrder(
+            symbol=inst.symbol,
+            side=request.side,
+            order_type=request.order_type,
+            qty=qty,
+            price=price,
+            tif=tif,
+            reduce_only=request.reduce_only,
+            tp=tp,
+            sl=sl,
+            trigger_price=trigger,
+            trigger_direction=direction,
+            order_link_id=link_id,
+            ref_price=exec_price,
+            price_decimals=inst.price_decimals,
+            qty_decimals=inst.qty_decimals,
+            source=request.source,
+        )
 
+    # --- the steps of build, in order ------------------------------------------------
+    @staticmethod
+    def _check_tradable(request: OrderRequest, inst: Instrument) -> None:
         if request.symbol != inst.symbol:
             raise BuildError("symbol", f"request is for {request.symbol} but the instrument is {inst.symbol}")
         if inst.status != "Trading":
             raise BuildError("instrument_status", f"{inst.symbol} status is {inst.status}, not Trading")
 
-        link_id = order_link_id if order_link_id is not None else new_order_link_id(self.link_id_prefix)
-        if not is_valid_link_id(link_id):
-            raise BuildError(
-                "order_link_id", f"{link_id!r} is not 1-36 chars of [A-Za-z0-9_-] (Bybit orderLinkId)"
-            )
-        if ref_price is not None and ref_price <= 0:
-            raise BuildError("ref_price", f"reference price {ref_price} must be positive")
+    def _link_id(self, order_link_id: str | None) -> str:
+        link_id = order_link_id if order_link_id is not None else self.new_client_order_id()
+        problem = self.client_ids.problem(link_id)
+        if problem is not None:
+            raise BuildError("order_link_id", f"{problem} (the venue's client order id rule)")
+        return link_id
 
-        # --- time in force -------------------------------------------------------------
-        tif = request.time_in_force
+    @staticmethod
+    def _time_in_force(tif: TimeInForce, is_market: bool) -> TimeInForce:
+        """Market orders cannot be PostOnly, and a Market GTC is sent as IOC."""
         if is_market:
             if tif is TimeInForce.POST_ONLY:
                 raise BuildError("time_in_force", "a Market order cannot be PostOnly")
             if tif is TimeInForce.GTC:
-                tif = TimeInForce.IOC
+                return TimeInForce.IOC
+        return tif
 
-        # --- limit price ---------------------------------------------------------------
-        price: Decimal | None = None
-        if not is_market:
-            if request.price is None or request.price <= 0:
-                raise BuildError("price", f"a Limit order needs a positive price, got {request.price}")
-            self._bound("price_range", "price", request.price, inst, pd)
-            price = snap(request.price, inst.tick_size, ROUND_FLOOR if side is Side.BUY else ROUND_CEILING)
-            self._check_range("price_range", "price", price, inst, pd)
+    def _limit_price(self, request: OrderRequest, inst: Instrument) -> Decimal:
+        """A Limit order's price snapped never more aggressively than asked (buys down, sells up)."""
+        pd = inst.price_decimals
+        if request.price is None or request.price <= 0:
+            raise BuildError("price", f"a Limit order needs a positive price, got {request.price}")
+        self._bound("price_range", "price", request.price, inst, pd)
+        rounding = ROUND_FLOOR if request.side is Side.BUY else ROUND_CEILING
+        price = snap(request.price, inst.tick_size, rounding)
+        self._check_range("price_range", "price", price, inst, pd)
+        return price
 
-        # --- trigger -------------------------------------------------------------------
-        trigger: Decimal | None = None
-        direction: int | None = None
+    def _trigger_of(
+        self, request: OrderRequest, inst: Instrument, ref_price: Decimal | None
+    ) -> tuple[Decimal | None, int | None]:
         if request.trigger_price is not None:
-            trigger, direction = self._trigger(request, inst, ref_price, pd)
-        elif request.trigger_direction is not None:
+            return self._trigger(request, inst, ref_price, inst.price_decimals)
+        if request.trigger_direction is not None:
             raise BuildError("trigger", "triggerDirection given without a trigger price")
+        return None, None
 
-        # --- execution price (for notional and quote conversion) -----------------------
-        if price is not None:
-            exec_price = price
-        elif trigger is not None:
-            exec_price = trigger
-        elif ref_price is not None:
-            exec_price = ref_price
-        else:
-            raise BuildError("ref_price", "a Market order needs a reference price to value its notional")
+    @staticmethod
+    def _exec_price(price: Decimal | None, trigger: Decimal | None, ref_price: Decimal | None) -> Decimal:
+        """The price that values the order: the limit, else the trigger, else the reference price."""
+        for candidate in (price, trigger, ref_price):
+            if candidate is not None:
+                return candidate
+        raise BuildError("ref_price", "a Market order needs a reference price to value its notional")
 
-        # --- quantity ------------------------------------------------------------------
+    @staticmethod
+    def _qty(
+        request: OrderRequest, inst: Instrument, exec_price: Decimal, qty_unit: QtyUnit, is_market: bool
+    ) -> Decimal:
+        """The quantity in contracts, rounded down to ``qty_step`` and inside the instrument's bounds."""
+        qd = inst.qty_decimals
         if request.qty <= 0:
             raise BuildError("qty", f"quantity must be positive, got {request.qty}")
         raw_qty = request.qty / exec_price if qty_unit is QtyUnit.QUOTE else request.qty
         unit = ""
         if qty_unit is QtyUnit.QUOTE:
-            unit = f" ({request.qty} {inst.quote_coin} at {_n(exec_price, pd)})"
+            unit = f" ({request.qty} {inst.quote_coin} at {_n(exec_price, inst.price_decimals)})"
         if is_market:
             max_qty, max_name = inst.max_mkt_order_qty, "max_mkt_order_qty"
         else:
@@ -188,41 +237,33 @@ class OrderBuilder:
             raise BuildError(
                 "max_qty", f"qty {_n(qty, qd)}{unit} > max {_n(max_qty, qd)} (instrument {max_name})"
             )
+        return qty
+
+    def _check_min_notional(
+        self, request: OrderRequest, inst: Instrument, qty: Decimal, exec_price: Decimal
+    ) -> None:
         notional = qty * exec_price
         if notional < inst.min_notional and (self.reduce_only_min_notional or not request.reduce_only):
+            qty_s, px_s = _n(qty, inst.qty_decimals), _n(exec_price, inst.price_decimals)
             raise BuildError(
                 "min_notional",
-                f"notional {notional:,.2f} {inst.quote_coin} (qty {_n(qty, qd)} x {_n(exec_price, pd)}) "
+                f"notional {notional:,.2f} {inst.quote_coin} (qty {qty_s} x {px_s}) "
                 f"< min {inst.min_notional:,.2f} (instrument min_notional)",
             )
 
-        # --- TP / SL -------------------------------------------------------------------
-        tp = sl = None
+    def _tpsl_pair(
+        self, request: OrderRequest, inst: Instrument, exec_price: Decimal
+    ) -> tuple[Decimal | None, Decimal | None]:
+        """The snapped take-profit and stop-loss (None where not asked)."""
         if request.reduce_only and (request.take_profit is not None or request.stop_loss is not None):
             raise BuildError("reduce_only", "a reduce-only order cannot carry a take-profit or stop-loss")
+        tp = sl = None
+        pd = inst.price_decimals
         if request.take_profit is not None:
-            tp = self._tpsl("take_profit", request.take_profit, side, exec_price, inst, pd)
+            tp = self._tpsl("take_profit", request.take_profit, request.side, exec_price, inst, pd)
         if request.stop_loss is not None:
-            sl = self._tpsl("stop_loss", request.stop_loss, side, exec_price, inst, pd)
-
-        return BuiltOrder(
-            symbol=inst.symbol,
-            side=side,
-            order_type=request.order_type,
-            qty=qty,
-            price=price,
-            tif=tif,
-            reduce_only=request.reduce_only,
-            tp=tp,
-            sl=sl,
-            trigger_price=trigger,
-            trigger_direction=direction,
-            order_link_id=link_id,
-            ref_price=exec_price,
-            price_decimals=pd,
-            qty_decimals=qd,
-            source=request.source,
-        )
+            sl = self._tpsl("stop_loss", request.stop_loss, request.side, exec_price, inst, pd)
+        return tp, sl
 
     # --- helpers -----------------------------------------------------------------------
     @staticmethod

@@ -1,4 +1,5 @@
-"""The builder's output: a validated, exchange-ready order and its Bybit V5 request fields."""
+"""The builder's output: a validated order, snapped to the instrument's filters (venue-neutral;
+each venue adapter encodes it for its own wire)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core.model import FALLING, RISING, OrderType, Side, TimeInForce
-
-CATEGORY = "linear"
-ONE_WAY_POSITION_IDX = 0
 
 
 class BuildError(ValueError):
@@ -71,34 +69,6 @@ class BuiltOrder:
         if self.trigger_price is not None:
             return True
         return self.order_type is OrderType.LIMIT and self.tif in (TimeInForce.GTC, TimeInForce.POST_ONLY)
-
-    def to_bybit_params(self) -> dict[str, str | int | bool]:
-        """The exact ``POST /v5/order/create`` fields (one-way mode, ``category=linear``).
-
-        Prices and quantities are plain decimal strings with the instrument's decimals.
-        """
-        pd = self.price_decimals
-        params: dict[str, str | int | bool] = {
-            "category": CATEGORY,
-            "symbol": self.symbol,
-            "side": self.side.value,
-            "orderType": self.order_type.value,
-            "qty": fmt_decimal(self.qty, self.qty_decimals),
-            "timeInForce": self.tif.value,
-            "positionIdx": ONE_WAY_POSITION_IDX,
-            "orderLinkId": self.order_link_id,
-            "reduceOnly": self.reduce_only,
-        }
-        if self.price is not None:
-            params["price"] = fmt_decimal(self.price, pd)
-        if self.trigger_price is not None and self.trigger_direction is not None:
-            params["triggerPrice"] = fmt_decimal(self.trigger_price, pd)
-            params["triggerDirection"] = self.trigger_direction
-        if self.tp is not None:
-            params["takeProfit"] = fmt_decimal(self.tp, pd)
-        if self.sl is not None:
-            params["stopLoss"] = fmt_decimal(self.sl, pd)
-        return params
 
     def describe(self) -> str:
         """One human line for logs: ``Buy 0.010 BTCUSDT Limit @ 50000.0 GTC``."""

@@ -2,11 +2,16 @@
 
 builder → risk chain → **executor** → rate limiter → per-endpoint circuit breaker → retry → venue.
 
-Idempotency (invariant 3): the engine assigns the ``orderLinkId`` and journals the intent before
+Every attempt of every call goes through one pipeline (:meth:`OrderExecutor._attempt`): rate
+limiter -> endpoint breaker -> venue call (in a worker thread, or inline for an in-process venue)
+-> classify -> record. The tenacity policy (:meth:`OrderExecutor.call`) and the order-create loop
+(:meth:`OrderExecutor.create`) both drive it.
+
+Idempotency (invariant 3): the engine assigns the client order id and journals the intent before
 the executor runs. The executor journals each request, reuses the same id on every attempt, and
 after any attempt whose outcome is unknown (no response, timeout, 5xx) it asks the venue for that
-id before it ever sends again. A ``110072`` (duplicate orderLinkId) reply means an earlier attempt
-landed, so it is resolved by the same lookup. Nothing is ever sent twice.
+id before it ever sends again. A :class:`DuplicateClientId` reply means an earlier attempt landed,
+so it is resolved by the same lookup. Nothing is ever sent twice.
 
 Amends and cancels are idempotent and retried, so a retry can hear "order not exists" or
 "unchanged" because the first attempt, whose reply was lost, did the job. After such a loss the
@@ -20,12 +25,16 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, TypeVar
 
-from core.config import assert_endpoint_matches_mode
+from core.endpoint_policy import check_venue_endpoint
 from core.model import Mode, Order
+from core.orders.built import BuiltOrder
 from core.resilience.breaker import CircuitOpen, EndpointBreaker
 from core.resilience.errors import (
+    DuplicateClientId,
+    OrderGone,
     RateLimited,
     Rejected,
     TimestampError,
@@ -37,7 +46,7 @@ from core.resilience.errors import (
 )
 from core.resilience.ratelimit import RateLimiter
 from core.resilience.retry import OnRetry, RetryPolicy, call_with_retry
-from core.venues.base import RestReply, Venue
+from core.venues.base import PlaceAck, Venue
 
 log = logging.getLogger(__name__)
 
@@ -46,33 +55,41 @@ T = TypeVar("T")
 JournalEntry = tuple[str, str, str, Mapping[str, Any]]
 """(kind, symbol, order_link_id, data): one journal record, for batched durable writes."""
 
-DUPLICATE_LINK_ID = 110072
-
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
     """The outcome of sending one write request."""
 
     ok: bool
-    reply: RestReply | None = None
+    ack: PlaceAck | None = None
+    """The venue's ack of an order create (its order id)."""
     order: Order | None = None
-    ret_code: int = 0
+    code: int = 0
+    """The venue's own code of the failure, for display only."""
     message: str = ""
+    """The venue's reason for a failure (or what happened instead)."""
     attempts: int = 1
     resolved_by_lookup: bool = False
     unknown: bool = False
     """True when the venue may hold the order but could not be asked: reconcile later by id."""
+    error: VenueError | None = None
+    """The classified error of a failed request (``isinstance`` tells its kind)."""
 
 
-def ret_code_of(err: VenueError) -> int:
-    """Bybit's retCode for a rejection (10006 for rate limits, 0 otherwise)."""
-    if isinstance(err, Rejected):
-        return err.ret_code
-    if isinstance(err, RateLimited):
-        return 10006
-    if isinstance(err, TimestampError):
-        return 10002
-    return 0
+def order_fields(order: BuiltOrder) -> dict[str, str | bool]:
+    """A built order as the journal records a request (venue-neutral, plain strings)."""
+    fields: dict[str, str | bool] = {
+        "side": order.side.value,
+        "order_type": order.order_type.value,
+        "qty": format(order.qty, "f"),
+        "tif": order.tif.value,
+        "reduce_only": order.reduce_only,
+    }
+    optional = {"price": order.price, "trigger_price": order.trigger_price, "tp": order.tp, "sl": order.sl}
+    fields.update({k: format(v, "f") for k, v in optional.items() if v is not None})
+    if order.trigger_direction is not None:
+        fields["trigger_direction"] = str(order.trigger_direction)
+    return fields
 
 
 class _LookupFailed(Exception):
@@ -114,19 +131,26 @@ class OrderExecutor:
         self._on_call_result = on_call_result
         self.sent = 0
 
-    # --- one attempt --------------------------------------------------------------------------
-    async def _attempt(self, method: str, fn: Callable[[], T], *, write: bool = False) -> T:
-        """limiter → worker thread. Raises a classified VenueError.
+    # --- one attempt ---------------------------------------------------------------------------
+    async def _attempt(
+        self, method: str, fn: Callable[[], T], *, write: bool = False, guard: bool = False
+    ) -> T:
+        """One attempt: rate limiter -> endpoint breaker (when ``guard``) -> venue call -> classify
+        -> record. Raises a classified :class:`VenueError`.
 
-        For a ``write`` (order create, amend, cancel) an exception the venue adapter did not
-        classify still means the request may have gone out: it becomes an unknown outcome,
-        logged with its traceback, so the caller asks the venue instead of reporting a crash.
+        The call runs in a worker thread, or on the loop itself for a venue whose
+        ``capabilities.inline_calls`` says it never blocks. For a ``write`` (order create, amend,
+        cancel) an exception the venue adapter did not classify still means the request may have
+        gone out: it becomes an unknown outcome, logged with its traceback, so the caller asks the
+        venue instead of reporting a crash.
         """
         path = self.venue.endpoint_of(method)
         await self.limiter.acquire(path)
+        if guard:
+            self.breakers.check(path)
         started = time.perf_counter()
         try:
-            out = await asyncio.to_thread(fn)
+            out = fn() if self.venue.capabilities.inline_calls else await asyncio.to_thread(fn)
         except VenueError as err:
             if isinstance(err, RateLimited):
                 self.limiter.note_rate_limited(path, err.reset_ms)
@@ -142,8 +166,6 @@ class OrderExecutor:
             self._api(path, time.perf_counter() - started, unread)
             raise unread from exc
         self._api(path, time.perf_counter() - started, None)
-        if isinstance(out, RestReply):
-            self.limiter.update_from_headers(path, out.headers)
         return out
 
     def _api(self, path: str, seconds: float, err: VenueError | None) -> None:
@@ -178,9 +200,13 @@ class OrderExecutor:
         ``on_retry`` hears each failed attempt that is retried.
         """
         path = self.venue.endpoint_of(method)
-        if not bypass_breaker:
-            self.breakers.check(path)
         policy = self.policy if attempts is None else replace(self.policy, max_attempts=attempts)
+        tries = 0
+
+        async def attempt() -> T:
+            nonlocal tries
+            tries += 1
+            return await self._attempt(method, fn, write=write, guard=tries == 1 and not bypass_breaker)
 
         def retrying(attempt: int, err: VenueError, delay: float) -> None:
             log.warning("%s failed (%s); attempt %d, retry in %.2fs", method, err, attempt, delay)
@@ -189,7 +215,7 @@ class OrderExecutor:
 
         try:
             out = await call_with_retry(
-                lambda: self._attempt(method, fn, write=write),
+                attempt,
                 endpoint=path,
                 idempotent=idempotent,
                 policy=policy,
@@ -204,22 +230,21 @@ class OrderExecutor:
     # --- the order write path -------------------------------------------------------------------
     async def create(
         self,
-        symbol: str,
-        order_link_id: str,
-        params: dict[str, Any],
+        order: BuiltOrder,
         *,
         reduce_only: bool = False,
         pre_records: Sequence[JournalEntry] = (),
     ) -> SendResult:
-        """Send one new order idempotently (same orderLinkId on every attempt).
+        """Send one new order idempotently (same client order id on every attempt).
 
         ``pre_records`` (the intent and the risk decision) are journaled together with the first
         request record, in one durable write, before anything is sent. If the journal cannot take
         that write, a risk-increasing order is not sent at all (``JournalUnwritable`` propagates);
         a reduce-only one still goes out, its records kept in the journal's fallback file.
         """
-        assert_endpoint_matches_mode(self.mode, self.venue.rest_url)  # third mode check
-        run = _CreateRun(symbol, order_link_id, params, reduce_only, pre_records)
+        check_venue_endpoint(self.mode, self.venue)  # third mode check
+        symbol, order_link_id = order.symbol, order.order_link_id
+        run = _CreateRun(order, reduce_only, pre_records)
         try:
             result = await self._create(run)
         except _LookupFailed as exc:
@@ -238,7 +263,7 @@ class OrderExecutor:
                 "request",
                 run.symbol,
                 run.link,
-                {"attempt": attempt, "params": run.params},
+                {"attempt": attempt, "order": order_fields(run.order)},
             )
             # The intent must be in the journal before a risk-increasing order goes out (the
             # journal raises JournalUnwritable and nothing is sent); a reduce-only order goes out
@@ -248,28 +273,33 @@ class OrderExecutor:
                 [*run.pre_records, request] if first else [request], required=first and not run.reduce_only
             )
             try:
-                if first and not run.reduce_only:
-                    self.breakers.check(self.venue.endpoint_of("place"))
                 self.sent += 1
-                reply = await self._attempt("place", lambda: self.venue.place(run.params), write=True)
+                ack = await self._attempt(
+                    "place",
+                    partial(self.venue.place, run.order),
+                    write=True,
+                    guard=first and not run.reduce_only,
+                )
             except VenueError as err:
                 run.last = err
                 done = await self._create_failed(run, err)
                 if done is not None:
                     return done
             else:
-                return SendResult(True, reply=reply, attempts=attempt)
+                return SendResult(True, ack=ack, attempts=attempt)
         return SendResult(False, message="no attempt made", attempts=0)
 
     async def _create_failed(self, run: _CreateRun, err: VenueError) -> SendResult | None:
         """The result after a failed create attempt, or None to send again (after the backoff)."""
         attempt = run.attempt
+        if isinstance(err, DuplicateClientId):  # an earlier attempt landed
+            return await self._resolve(run.symbol, run.link, attempt, err)
         if isinstance(err, Rejected):
-            if err.ret_code == DUPLICATE_LINK_ID:  # an earlier attempt landed
-                return await self._resolve(run.symbol, run.link, attempt, err)
-            return SendResult(False, ret_code=err.ret_code, message=err.msg or str(err), attempts=attempt)
+            return SendResult(
+                False, code=err.code, message=err.reason or str(err), attempts=attempt, error=err
+            )
         if isinstance(err, CircuitOpen):
-            return SendResult(False, message=str(err), attempts=attempt)
+            return SendResult(False, message=str(err), attempts=attempt, error=err)
         if maybe_processed(err):
             # Outcome unknown: ask the venue by orderLinkId before ever sending again.
             found = await self._lookup(run.symbol, run.link, str(err))
@@ -277,7 +307,7 @@ class OrderExecutor:
                 return SendResult(True, order=found, attempts=attempt, resolved_by_lookup=True)
         # Not processed (10006, 10002, never sent) or provably absent: safe to send again.
         if attempt >= self.policy.max_attempts:
-            return SendResult(False, ret_code=ret_code_of(err), message=str(err), attempts=attempt)
+            return SendResult(False, code=err.code, message=str(err), attempts=attempt, error=err)
         await self.policy.sleep(self.policy.delay_for(err, attempt))
         return None
 
@@ -304,10 +334,12 @@ class OrderExecutor:
         )
         return found
 
-    async def _resolve(self, symbol: str, order_link_id: str, attempt: int, err: Rejected) -> SendResult:
+    async def _resolve(
+        self, symbol: str, order_link_id: str, attempt: int, err: DuplicateClientId
+    ) -> SendResult:
         found = await self._lookup(symbol, order_link_id, str(err))
         if found is None:
-            return SendResult(False, ret_code=err.ret_code, message=err.msg, attempts=attempt)
+            return SendResult(False, code=err.code, message=err.reason, attempts=attempt, error=err)
         return SendResult(True, order=found, attempts=attempt, resolved_by_lookup=True)
 
     async def write(
@@ -315,7 +347,7 @@ class OrderExecutor:
         method: str,
         symbol: str,
         order_link_id: str,
-        fn: Callable[[], RestReply],
+        fn: Callable[[], object],
         *,
         bypass_breaker: bool = False,
         applied: Callable[[Order | None], bool] | None = None,
@@ -328,7 +360,7 @@ class OrderExecutor:
         attempt was in fact applied is reported as done (``resolved_by_lookup``), never as
         rejected. A plain rejection that says the order is gone also returns the venue's order.
         """
-        assert_endpoint_matches_mode(self.mode, self.venue.rest_url)
+        check_venue_endpoint(self.mode, self.venue)
         self.journal.record("request", symbol=symbol, order_link_id=order_link_id, action=method)
         lost: list[VenueError] = []
 
@@ -337,7 +369,7 @@ class OrderExecutor:
                 lost.append(err)
 
         try:
-            reply = await self.call(method, fn, bypass_breaker=bypass_breaker, on_retry=note, write=True)
+            await self.call(method, fn, bypass_breaker=bypass_breaker, on_retry=note, write=True)
         except VenueError as err:
             failed = _failed_write(err)
             if applied is None or not _worth_asking(err, bool(lost)):
@@ -345,7 +377,7 @@ class OrderExecutor:
             return await self._settle(
                 method, symbol, order_link_id, failed, applied, bool(lost) or maybe_processed(err)
             )
-        return SendResult(True, reply=reply)
+        return SendResult(True)
 
     async def _settle(
         self,
@@ -376,13 +408,9 @@ class OrderExecutor:
         return replace(failed, order=found, resolved_by_lookup=True)
 
 
-GONE_RET_CODES = frozenset({110001, 110008})
-"""Bybit's "order does not exist / too late" and "order completed or cancelled" retCodes."""
-
-
 def _failed_write(err: VenueError) -> SendResult:
-    msg = err.msg if isinstance(err, Rejected) else str(err)
-    return SendResult(False, ret_code=ret_code_of(err), message=msg, attempts=err.attempts)
+    msg = err.reason if isinstance(err, Rejected) else str(err)
+    return SendResult(False, code=err.code, message=msg, attempts=err.attempts, error=err)
 
 
 def _worth_asking(err: VenueError, lost: bool) -> bool:
@@ -391,17 +419,25 @@ def _worth_asking(err: VenueError, lost: bool) -> bool:
         return False
     if lost or maybe_processed(err):
         return True
-    return isinstance(err, Rejected) and err.ret_code in GONE_RET_CODES
+    return isinstance(err, OrderGone)
 
 
 @dataclass(slots=True)
 class _CreateRun:
     """One order create across its attempts."""
 
-    symbol: str
-    link: str
-    params: dict[str, Any]
+    order: BuiltOrder
     reduce_only: bool
     pre_records: Sequence[JournalEntry]
     attempt: int = 0
     last: VenueError | None = None
+
+    @property
+    def symbol(self) -> str:
+        """The order's symbol."""
+        return self.order.symbol
+
+    @property
+    def link(self) -> str:
+        """The order's client order id."""
+        return self.order.order_link_id

@@ -1,18 +1,22 @@
-"""Failure classes for venue calls and the classifier that maps raw failures onto them.
+"""Classified failures of venue calls: the only words the engine, the executor and the retry
+policy use for what went wrong, whatever the exchange.
 
-The classifier works on generic inputs (a Bybit retCode, an HTTP status, an exception from
-``requests`` or the standard library). It never imports pybit: the venue layer maps pybit's
-``InvalidRequestError`` (``status_code`` = retCode) and ``FailedRequestError`` (``status_code`` = HTTP
-status) onto :func:`classify` itself.
+Each venue adapter maps its own error codes, HTTP statuses and transport exceptions onto these
+classes (the Bybit mapping is ``core/venues/bybit/errors.py``). The distinction that matters for
+orders is *was the request possibly processed?*
 
-The distinction that matters for orders is *was the request possibly processed?*
-
-* :class:`RateLimited`, :class:`TimestampError`: Bybit refused before processing; safe to resend.
+* :class:`RateLimited`, :class:`TimestampError`: refused before processing; safe to resend.
 * :class:`Transient`: an infrastructure failure; retried only for idempotent calls.
 * :class:`Unknown`: a non-idempotent call (order create) may or may not have reached the matching
-  engine (read timeout, connection reset mid-request, 5xx, retCode 10000/10016). The caller must
-  query the venue by ``orderLinkId`` before sending anything again.
-* :class:`Rejected`: a business error; never retried.
+  engine (read timeout, connection reset mid-request, 5xx). The caller must ask the venue by
+  client order id before sending anything again.
+* :class:`Rejected` (and its kinds :class:`DuplicateClientId`, :class:`OrderGone`,
+  :class:`Unchanged`, :class:`AuthFailed`): a business answer; never retried.
+
+Every error carries a ``category``: a short outcome word for the request metrics' ``ret_class``
+label (``rate_limited``, ``timestamp``, ``auth``, ``rejected``, ``server``, ``network``,
+``http_4xx``, ``http_5xx``, ...). The network helpers here know ``requests`` and the standard
+library, never an exchange.
 """
 
 from __future__ import annotations
@@ -22,16 +26,8 @@ from collections.abc import Iterator
 
 import requests
 
-RC_OK = 0
-RC_SERVER_TIMEOUT = 10000
-RC_TIMESTAMP = 10002
-RC_RATE_LIMIT = 10006
-RC_SERVER_ERROR = 10016
-RC_WS_IP_LIMIT = 10403
-RC_WS_SYSTEM_FREQUENCY = 10429
-
-TRANSIENT_RET_CODES = frozenset({RC_SERVER_TIMEOUT, RC_SERVER_ERROR})
-RATE_LIMIT_RET_CODES = frozenset({RC_RATE_LIMIT, RC_WS_IP_LIMIT, RC_WS_SYSTEM_FREQUENCY})
+OK_CATEGORY = "ok"
+"""The ``ret_class`` of a call that succeeded."""
 
 
 class VenueError(Exception):
@@ -39,12 +35,20 @@ class VenueError(Exception):
 
     retryable_when_idempotent: bool = False
     retryable_always: bool = False
+    default_category: str = "error"
 
-    def __init__(self, message: str = "", *, endpoint: str = "") -> None:
+    def __init__(
+        self, message: str = "", *, endpoint: str = "", category: str | None = None, code: int = 0
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.endpoint = endpoint
         self.attempts = 1
+        self.category = category or self.default_category
+        """The outcome class for request metrics (``ret_class``)."""
+        self.code = code
+        """The venue's own code for this failure, for display only (0: none); nothing above the
+        venue adapters compares it to a number."""
 
     def __str__(self) -> str:
         where = f" [{self.endpoint}]" if self.endpoint else ""
@@ -52,50 +56,100 @@ class VenueError(Exception):
 
 
 class RateLimited(VenueError):
-    """retCode 10006 (or 10403/10429 on WS, HTTP 429): not processed; wait until ``reset_ms``."""
+    """The venue's rate limit: not processed; wait until ``reset_ms`` (epoch ms) when given."""
 
     retryable_always = True
+    default_category = "rate_limited"
 
     def __init__(
-        self, reset_ms: int | None = None, message: str = "rate limited", *, endpoint: str = ""
+        self,
+        reset_ms: int | None = None,
+        message: str = "rate limited",
+        *,
+        endpoint: str = "",
+        category: str | None = None,
+        code: int = 0,
     ) -> None:
-        super().__init__(message, endpoint=endpoint)
+        super().__init__(message, endpoint=endpoint, category=category, code=code)
         self.reset_ms = reset_ms
 
 
 class Transient(VenueError):
-    """Timeouts, connection failures, HTTP 5xx, retCode 10000/10016 on an idempotent call.
+    """Timeouts, connection failures, server errors on an idempotent call.
 
     ``sent`` is False when the request provably never left (connection refused, DNS, connect timeout).
     """
 
     retryable_when_idempotent = True
+    default_category = "network"
 
-    def __init__(self, message: str = "transient failure", *, endpoint: str = "", sent: bool = True) -> None:
-        super().__init__(message, endpoint=endpoint)
+    def __init__(
+        self,
+        message: str = "transient failure",
+        *,
+        endpoint: str = "",
+        sent: bool = True,
+        category: str | None = None,
+        code: int = 0,
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, category=category, code=code)
         self.sent = sent
 
 
 class TimestampError(VenueError):
-    """retCode 10002: the request timestamp was outside recvWindow; not processed, re-sign and resend."""
+    """The request's timestamp was outside the venue's window: not processed, re-sign and resend."""
 
     retryable_always = True
+    default_category = "timestamp"
 
 
 class Rejected(VenueError):
-    """A business error (insufficient balance, bad qty, ...). Never retried."""
+    """A business error (insufficient balance, bad qty, ...). Never retried.
+
+    ``code`` is the venue's own code, for display only (nothing above the adapters compares it);
+    ``reason`` the venue's words; ``http_status`` set when the refusal was an HTTP status.
+    """
+
+    default_category = "rejected"
 
     def __init__(
-        self, ret_code: int, msg: str = "", *, endpoint: str = "", http_status: int | None = None
+        self,
+        code: int,
+        reason: str = "",
+        *,
+        endpoint: str = "",
+        http_status: int | None = None,
+        message: str | None = None,
+        category: str | None = None,
     ) -> None:
-        super().__init__(f"retCode={ret_code} {msg}".strip(), endpoint=endpoint)
-        self.ret_code = ret_code
-        self.msg = msg
+        shown = message if message is not None else f"code {code} {reason}".strip()
+        super().__init__(shown, endpoint=endpoint, category=category, code=code)
+        self.reason = reason
         self.http_status = http_status
 
 
+class DuplicateClientId(Rejected):
+    """The client order id was used before: an earlier attempt with it landed (look it up)."""
+
+
+class OrderGone(Rejected):
+    """The order does not exist (any more), or is already completed or cancelled."""
+
+
+class Unchanged(Rejected):
+    """The request would change nothing (the setting is already so)."""
+
+
+class AuthFailed(Rejected):
+    """The key, signature, permissions or IP whitelist were refused."""
+
+    default_category = "auth"
+
+
 class Unknown(VenueError):
-    """A non-idempotent call whose outcome is unknown: query by orderLinkId before sending again."""
+    """A non-idempotent call whose outcome is unknown: ask by client order id before sending again."""
+
+    default_category = "network"
 
 
 # Exception class names (anywhere in the cause chain) proving the request never left the host.
@@ -132,108 +186,56 @@ def never_sent(exc: BaseException) -> bool:
     return any(type(e).__name__ in _NEVER_SENT_NAMES or isinstance(e, socket.gaierror) for e in _chain(exc))
 
 
-def _maybe_processed(message: str, endpoint: str, idempotent: bool, sent: bool = True) -> VenueError:
+def maybe_processed_error(
+    message: str,
+    *,
+    endpoint: str,
+    idempotent: bool,
+    sent: bool = True,
+    category: str = "network",
+    code: int = 0,
+) -> VenueError:
+    """A failure after which the venue may have acted: :class:`Unknown` for a non-idempotent call
+    that may have been sent, :class:`Transient` otherwise."""
     if idempotent or not sent:
-        return Transient(message, endpoint=endpoint, sent=sent)
-    return Unknown(message, endpoint=endpoint)
+        return Transient(message, endpoint=endpoint, sent=sent, category=category, code=code)
+    return Unknown(message, endpoint=endpoint, category=category, code=code)
 
 
-def classify_ret_code(
-    ret_code: int,
-    message: str = "",
-    *,
-    endpoint: str = "",
-    idempotent: bool = True,
-    reset_ms: int | None = None,
-) -> VenueError | None:
-    """Classify a Bybit retCode; None for success (0)."""
-    if ret_code == RC_OK:
-        return None
-    if ret_code in RATE_LIMIT_RET_CODES:
-        return RateLimited(reset_ms, message or f"retCode={ret_code}", endpoint=endpoint)
-    if ret_code == RC_TIMESTAMP:
-        return TimestampError(message or "retCode=10002 timestamp outside recv_window", endpoint=endpoint)
-    if ret_code in TRANSIENT_RET_CODES:
-        return _maybe_processed(f"retCode={ret_code} {message}".strip(), endpoint, idempotent)
-    return Rejected(ret_code, message, endpoint=endpoint)
-
-
-def classify_http_status(
-    status: int,
-    message: str = "",
-    *,
-    endpoint: str = "",
-    idempotent: bool = True,
-    reset_ms: int | None = None,
-) -> VenueError | None:
-    """Classify an HTTP status; None for 2xx.
-
-    429 is Bybit's system-level frequency protection (retried as a rate limit). 403 is the IP ban
-    ("access too frequent", wait >= 10 min) or a geo block: retrying only prolongs a ban, so it is a
-    :class:`Rejected` with ``http_status=403`` for the engine to surface.
-    """
-    if 200 <= status < 300:
-        return None
-    if status == 429:
-        return RateLimited(reset_ms, message or "HTTP 429", endpoint=endpoint)
-    if status >= 500:
-        return _maybe_processed(f"HTTP {status} {message}".strip(), endpoint, idempotent)
-    return Rejected(status, message or f"HTTP {status}", endpoint=endpoint, http_status=status)
-
-
-def classify_exception(
+def classify_network_exception(
     exc: BaseException, *, endpoint: str = "", idempotent: bool = True
 ) -> VenueError | None:
-    """Classify a transport exception; None when it is not a venue failure (a bug: let it propagate)."""
+    """Classify a transport exception (``requests`` or the standard library); None when it is not
+    a venue failure (a bug: let it propagate). A :class:`VenueError` is returned as it is."""
     if isinstance(exc, VenueError):
         return exc
     name = type(exc).__name__
     if isinstance(exc, requests.exceptions.ConnectTimeout) or never_sent(exc):
         return Transient(f"{name}: not sent", endpoint=endpoint, sent=False)
     if isinstance(exc, requests.exceptions.Timeout | TimeoutError):
-        return _maybe_processed(f"{name}: timed out", endpoint, idempotent)
+        return maybe_processed_error(f"{name}: timed out", endpoint=endpoint, idempotent=idempotent)
     if isinstance(exc, requests.exceptions.RequestException | ConnectionError):
-        return _maybe_processed(f"{name}: connection failed", endpoint, idempotent)
+        return maybe_processed_error(f"{name}: connection failed", endpoint=endpoint, idempotent=idempotent)
     if isinstance(exc, OSError) and exc.errno is not None:
-        return _maybe_processed(f"{name}: errno {exc.errno}", endpoint, idempotent)
-    return None
-
-
-def classify(
-    *,
-    ret_code: int | None = None,
-    http_status: int | None = None,
-    exc: BaseException | None = None,
-    message: str = "",
-    endpoint: str = "",
-    idempotent: bool = True,
-    reset_ms: int | None = None,
-) -> VenueError | None:
-    """Classify whichever of retCode / HTTP status / exception is given (retCode wins, then HTTP)."""
-    if ret_code is not None:
-        return classify_ret_code(
-            ret_code, message, endpoint=endpoint, idempotent=idempotent, reset_ms=reset_ms
-        )
-    if http_status is not None:
-        return classify_http_status(
-            http_status, message, endpoint=endpoint, idempotent=idempotent, reset_ms=reset_ms
-        )
-    if exc is not None:
-        return classify_exception(exc, endpoint=endpoint, idempotent=idempotent)
+        return maybe_processed_error(f"{name}: errno {exc.errno}", endpoint=endpoint, idempotent=idempotent)
     return None
 
 
 def malformed_reply(detail: str, *, endpoint: str = "", idempotent: bool = True) -> VenueError:
-    """A reply that arrived but is not Bybit's envelope (a JSON list, a non-integer ``retCode``, no
-    ``retMsg`` beside an error code, a ``result`` that is not an object, an undecodable body).
+    """A reply that arrived but is not the venue's envelope (wrong shape, undecodable body).
 
     The venue may well have acted on the request, so a non-idempotent call gets :class:`Unknown`
-    (resolve by ``orderLinkId``) and an idempotent one a retryable :class:`Transient`.
+    (resolve by client order id) and an idempotent one a retryable :class:`Transient`.
     """
     message = f"malformed reply: {detail}"
     if idempotent:
         return Transient(message, endpoint=endpoint)
     return Unknown(message, endpoint=endpoint)
+
+
+def outcome_category(err: VenueError | None) -> str:
+    """The ``ret_class`` of a call's outcome: ``ok`` or the error's category."""
+    return OK_CATEGORY if err is None else err.category
 
 
 def maybe_processed(err: VenueError) -> bool:
@@ -244,10 +246,11 @@ def maybe_processed(err: VenueError) -> bool:
 def is_api_failure(err: VenueError | None) -> bool:
     """Whether a call's *final* outcome, after its retries, counts as a failure of the venue's API.
 
-    Infrastructure failures do (timeouts, resets, 5xx, 10000/10016, unreadable replies). A 10006
+    Infrastructure failures do (timeouts, resets, server errors, unreadable replies). A rate limit
     that came with a reset time is back-pressure the limiter and the retry policy handle, not a
-    failure; one without any reset time does count. Business rejections, 10002 (our clock) and a
-    call stopped by an open circuit (already counted by the failures that opened it) do not.
+    failure; one without any reset time does count. Business rejections, timestamp errors (our
+    clock) and a call stopped by an open circuit (already counted by the failures that opened it)
+    do not.
     """
     if isinstance(err, RateLimited):
         return err.reset_ms is None

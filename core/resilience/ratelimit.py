@@ -1,16 +1,17 @@
-"""Client-side rate limiting for Bybit V5 REST, one sliding window per endpoint group.
+"""Client-side rate limiting, one sliding window per rate-limit group of the venue.
 
-Bybit limits private endpoints per UID with a *rolling 1 s window* per endpoint (retCode 10006 when
-exceeded) and every REST request with an IP-level 600 requests / 5 s window (HTTP 403). A token
+A venue supplies its :class:`RateTable` (``Venue.rate_table``): the groups and their limits, which
+group each endpoint is in, and the IP-wide group every request also consumes (if any). A token
 bucket with ``capacity == limit`` lets up to ``2 * limit`` requests through in one rolling window,
 so each group here is a sliding-window log instead: it never admits more than ``limit`` requests in
-any window of ``window_s`` seconds, which is exactly the server's rule.
+any window of ``window_s`` seconds, which is exactly the rule of a rolling-window venue.
 
-Every call takes its group's window *and* the IP window. ``update_from_headers`` corrects a group
-from the ``X-Bapi-Limit*`` response headers (another client on the same key, a VIP limit, a 10006).
+Every call takes its group's window *and* the IP window. :meth:`RateLimiter.observe` corrects a
+group from the venue's own report (:class:`~core.venues.base.RateFeedback`: another client on the
+same key, a higher tier's limit, a refusal).
 
-Thread-safe: pybit calls run in worker threads, the engine on the event loop. Waiting never spins:
-``acquire`` sleeps (asynchronously) exactly until the oldest request leaves the window.
+Thread-safe: blocking venue calls run in worker threads, the engine on the event loop. Waiting
+never spins: ``acquire`` sleeps (asynchronously) exactly until the oldest request leaves the window.
 """
 
 from __future__ import annotations
@@ -20,14 +21,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-IP_GROUP = "ip"
-"""The IP-level window every request also consumes."""
-PUBLIC_GROUP = "public"
-"""Public market endpoints: governed by the IP limit only (kept as its own group for headroom)."""
-OTHER_GROUP = "private.other"
-"""Private endpoints not in the table: a conservative default."""
+if TYPE_CHECKING:
+    from core.venues.base import RateFeedback
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,73 +36,28 @@ class Limit:
     window_s: float = 1.0
 
 
-# Bybit V5 linear, UTA Pro defaults (docs: rate-limit). Group name -> limit.
-DEFAULT_LIMITS: dict[str, Limit] = {
-    "order.create": Limit(10),
-    "order.amend": Limit(10),
-    "order.cancel": Limit(10),
-    "order.cancel-all": Limit(10),
-    "order.create-batch": Limit(10),
-    "order.amend-batch": Limit(10),
-    "order.cancel-batch": Limit(10),
-    "order.pre-check": Limit(10),
-    "order.realtime": Limit(50),
-    "order.history": Limit(50),
-    "execution.list": Limit(50),
-    "position.list": Limit(50),
-    "position.closed-pnl": Limit(50),
-    "position.set-leverage": Limit(10),
-    "position.switch-mode": Limit(10),
-    "position.trading-stop": Limit(10),
-    "position.set-auto-add-margin": Limit(10),
-    "position.add-margin": Limit(10),
-    "account.wallet-balance": Limit(50),
-    "account.fee-rate": Limit(5),
-    "account.info": Limit(50),
-    "account.transaction-log": Limit(25),
-    OTHER_GROUP: Limit(10),
-    PUBLIC_GROUP: Limit(600, 5.0),
-    IP_GROUP: Limit(600, 5.0),
-}
-
-_PATH_GROUPS: dict[str, str] = {
-    "/v5/order/create": "order.create",
-    "/v5/order/amend": "order.amend",
-    "/v5/order/cancel": "order.cancel",
-    "/v5/order/cancel-all": "order.cancel-all",
-    "/v5/order/create-batch": "order.create-batch",
-    "/v5/order/amend-batch": "order.amend-batch",
-    "/v5/order/cancel-batch": "order.cancel-batch",
-    "/v5/order/pre-check": "order.pre-check",
-    "/v5/order/realtime": "order.realtime",
-    "/v5/order/history": "order.history",
-    "/v5/execution/list": "execution.list",
-    "/v5/position/list": "position.list",
-    "/v5/position/closed-pnl": "position.closed-pnl",
-    "/v5/position/set-leverage": "position.set-leverage",
-    "/v5/position/switch-mode": "position.switch-mode",
-    "/v5/position/trading-stop": "position.trading-stop",
-    "/v5/position/set-auto-add-margin": "position.set-auto-add-margin",
-    "/v5/position/add-margin": "position.add-margin",
-    "/v5/account/wallet-balance": "account.wallet-balance",
-    "/v5/account/fee-rate": "account.fee-rate",
-    "/v5/account/info": "account.info",
-    "/v5/account/transaction-log": "account.transaction-log",
-}
+def _one_group(_endpoint: str) -> str:
+    return "default"
 
 
-def group_for(path: str) -> str:
-    """The limiter group of a REST path (a full URL or a query string is accepted too)."""
-    p = path
-    if "://" in p:
-        p = "/" + p.split("://", 1)[1].split("/", 1)[-1]
-    p = p.split("?", 1)[0].rstrip("/")
-    group = _PATH_GROUPS.get(p)
-    if group is not None:
-        return group
-    if p.startswith("/v5/market/") or p.startswith("/v5/announcements"):
-        return PUBLIC_GROUP
-    return OTHER_GROUP
+@dataclass(frozen=True, slots=True)
+class RateTable:
+    """A venue's rate limits: group -> :class:`Limit`, endpoint -> group, the shared IP group.
+
+    ``group_of`` maps an endpoint (as ``Venue.endpoint_of`` names it) to its group; a group missing
+    from ``limits`` gets ``default``. ``ip_group`` (when not None, and in ``limits``) is consumed by
+    every request as well.
+    """
+
+    limits: Mapping[str, Limit] = field(default_factory=dict)
+    group_of: Callable[[str], str] = _one_group
+    ip_group: str | None = None
+    default: Limit = Limit(10)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """Every group the table names."""
+        return tuple(self.limits)
 
 
 class _Window:
@@ -141,129 +94,121 @@ class _Window:
 
 
 class RateLimiter:
-    """Sliding-window limits per Bybit endpoint group plus the shared IP window.
+    """Sliding-window limits per group of a venue's :class:`RateTable`, plus its IP window.
 
     ``clock`` returns monotonic seconds; ``wall_ms`` returns epoch milliseconds and is only used to
-    turn ``X-Bapi-Limit-Reset-Timestamp`` into a monotonic deadline. ``sleep`` is the async sleep
-    used by :meth:`acquire` and ``sync_sleep`` the blocking one used by :meth:`acquire_blocking`.
+    turn a reported reset time into a monotonic deadline. ``sleep`` is the async sleep used by
+    :meth:`acquire`. ``limits`` overrides some of the table's groups (tests, configuration).
     """
 
     def __init__(
         self,
+        table: RateTable,
         clock: Callable[[], float] = time.monotonic,
         *,
         limits: Mapping[str, Limit] | None = None,
         wall_ms: Callable[[], int] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        sync_sleep: Callable[[float], None] = time.sleep,
         enabled: bool = True,
     ) -> None:
-        merged = dict(DEFAULT_LIMITS)
+        merged = dict(table.limits)
         if limits:
             merged.update(limits)
+        self.table = table
         self._clock = clock
         self._wall_ms = wall_ms or (lambda: time.time_ns() // 1_000_000)
         self._sleep = sleep
-        self._sync_sleep = sync_sleep
         self._enabled = enabled
         self._lock = threading.Lock()
         self._windows: dict[str, _Window] = {g: _Window(lim) for g, lim in merged.items()}
+        ip = table.ip_group
+        self._ip: _Window | None = self._windows.get(ip) if ip is not None else None
+
+    def group_of(self, endpoint: str) -> str:
+        """The group of ``endpoint`` in the venue's table."""
+        return self.table.group_of(endpoint)
 
     # --- admission -----------------------------------------------------------------------
     def _window(self, group: str) -> _Window:
         w = self._windows.get(group)
         if w is None:
-            w = self._windows[group] = _Window(DEFAULT_LIMITS[OTHER_GROUP])
+            w = self._windows[group] = _Window(self.table.default)
         return w
 
-    def _wait_locked(self, path: str, cost: int) -> tuple[float, _Window, _Window, float]:
-        """(now, the path's window, the IP window, seconds until ``cost`` fits). Hold the lock."""
+    def _wait_locked(self, endpoint: str, cost: int) -> tuple[float, _Window, float]:
+        """(now, the endpoint's window, seconds until ``cost`` fits). Hold the lock."""
         now = self._clock()
-        own = self._window(group_for(path))
-        ip = self._windows[IP_GROUP]
+        own = self._window(self.group_of(endpoint))
         own.prune(now)
-        ip.prune(now)
-        return now, own, ip, max(own.wait_for(now, cost), ip.wait_for(now, 1))
+        wait = own.wait_for(now, cost)
+        ip = self._ip
+        if ip is not None and ip is not own:
+            ip.prune(now)
+            wait = max(wait, ip.wait_for(now, 1))
+        return now, own, wait
 
-    def _reserve(self, path: str, cost: int) -> float:
+    def _reserve(self, endpoint: str, cost: int) -> float:
         """Admit now and return 0, or admit nothing and return the seconds to wait."""
         if not self._enabled:
             return 0.0
         with self._lock:
-            now, own, ip, wait = self._wait_locked(path, cost)
+            now, own, wait = self._wait_locked(endpoint, cost)
             if wait > 0:
                 return wait
             own.stamps.extend([now] * min(cost, own.limit))
-            if own is not ip:
-                ip.stamps.append(now)
+            if self._ip is not None and own is not self._ip:
+                self._ip.stamps.append(now)
             return 0.0
 
-    def try_acquire(self, path: str, cost: int = 1) -> bool:
-        """Take ``cost`` slots for ``path`` if they are free right now; never waits."""
-        return self._reserve(path, cost) == 0.0
-
-    def wait_time(self, path: str, cost: int = 1) -> float:
-        """Seconds until ``cost`` slots for ``path`` would be free (0 if free now). Takes nothing."""
+    def wait_time(self, endpoint: str, cost: int = 1) -> float:
+        """Seconds until ``cost`` slots for ``endpoint`` would be free (0 if free now). Takes nothing."""
         if not self._enabled:
             return 0.0
         with self._lock:
-            return self._wait_locked(path, cost)[3]
+            return self._wait_locked(endpoint, cost)[2]
 
-    async def acquire(self, path: str, cost: int = 1) -> float:
+    async def acquire(self, endpoint: str, cost: int = 1) -> float:
         """Wait (sleeping, never spinning) until ``cost`` slots are taken; returns seconds waited.
 
-        ``cost`` is the number of orders for the batch endpoints, 1 otherwise.
+        ``cost`` is the number of orders for batch endpoints, 1 otherwise.
         """
         waited = 0.0
         while True:
-            wait = self._reserve(path, cost)
+            wait = self._reserve(endpoint, cost)
             if wait == 0.0:
                 return waited
             waited += wait
             await self._sleep(wait)
 
-    def acquire_blocking(self, path: str, cost: int = 1) -> float:
-        """Like :meth:`acquire` for worker threads (blocking sleep); returns seconds waited."""
-        waited = 0.0
-        while True:
-            wait = self._reserve(path, cost)
-            if wait == 0.0:
-                return waited
-            waited += wait
-            self._sync_sleep(wait)
-
     # --- correction from the venue -------------------------------------------------------
-    def update_from_headers(self, path: str, headers: Mapping[str, str]) -> None:
-        """Correct ``path``'s group from Bybit's ``X-Bapi-Limit*`` response headers.
+    def observe(self, feedback: RateFeedback) -> None:
+        """Correct the endpoint's group from the venue's own report of its window.
 
-        ``X-Bapi-Limit`` replaces the group's limit (VIP upgrades); ``X-Bapi-Limit-Status`` (the
-        remaining count) fills the window with phantom requests when the server has seen more use
-        than we have (another client on the same key); a zero remaining count blocks the group
-        until ``X-Bapi-Limit-Reset-Timestamp``. Header names are matched case-insensitively.
+        ``limit`` replaces the group's limit (a higher tier); ``remaining`` fills the window with
+        phantom requests when the venue has seen more use than we have (another client on the same
+        key); a zero remaining count blocks the group until ``reset_ms``.
         """
-        lowered = {str(k).lower(): v for k, v in headers.items()}
-        limit = _int_or_none(lowered.get("x-bapi-limit"))
-        remaining = _int_or_none(lowered.get("x-bapi-limit-status"))
-        reset_ms = _int_or_none(lowered.get("x-bapi-limit-reset-timestamp"))
+        limit, remaining, reset_ms = feedback.limit, feedback.remaining, feedback.reset_ms
         if limit is None and remaining is None:
             return
-        group = group_for(path)
+        group = self.group_of(feedback.endpoint)
         with self._lock:
             now = self._clock()
             w = self._window(group)
             w.prune(now)
             if limit is not None and limit > 0:
                 w.limit = limit
-            if remaining is not None:
-                missing = w.limit - remaining - len(w.stamps)
-                if missing > 0:
-                    w.stamps.extend([now] * missing)
-                if remaining <= 0 and reset_ms is not None:
-                    w.blocked_until = max(w.blocked_until, self._deadline(now, reset_ms, w.window_s))
+            if remaining is None:
+                return
+            missing = w.limit - remaining - len(w.stamps)
+            if missing > 0:
+                w.stamps.extend([now] * missing)
+            if remaining <= 0 and reset_ms is not None:
+                w.blocked_until = max(w.blocked_until, self._deadline(now, reset_ms, w.window_s))
 
-    def note_rate_limited(self, path: str, reset_ms: int | None = None) -> None:
-        """Record a 10006 for ``path``: block its group until ``reset_ms`` (epoch ms) or one window."""
-        group = group_for(path)
+    def note_rate_limited(self, endpoint: str, reset_ms: int | None = None) -> None:
+        """Record a rate-limit refusal: block the group until ``reset_ms`` (epoch ms) or one window."""
+        group = self.group_of(endpoint)
         with self._lock:
             now = self._clock()
             w = self._window(group)
@@ -287,15 +232,6 @@ class RateLimiter:
         return out
 
     def limit_of(self, group: str) -> int:
-        """The current limit of ``group`` (after any header correction)."""
+        """The current limit of ``group`` (after any correction from the venue)."""
         with self._lock:
             return self._window(group).limit
-
-
-def _int_or_none(value: object) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None

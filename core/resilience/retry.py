@@ -1,15 +1,15 @@
 """Retry policy on tenacity: exponential backoff with full jitter, reset-timestamp aware.
 
-* retCode 10006 (:class:`RateLimited`): wait until ``X-Bapi-Limit-Reset-Timestamp`` when the venue
-  gave one in the future, else full jitter ``uniform(0, min(cap, base * 2**n))``: 1 s start, 60 s cap.
-* 10002 (:class:`TimestampError`): retried (the call re-signs with a fresh timestamp).
-* Timeouts, resets, 5xx, 10000/10016 (:class:`Transient`): retried only when ``idempotent=True``.
+* :class:`RateLimited`: wait until the reset time when the venue gave one in the future, else
+  full jitter ``uniform(0, min(cap, base * 2**n))``: 1 s start, 60 s cap.
+* :class:`TimestampError`: retried (the call re-signs with a fresh timestamp).
+* Timeouts, resets, server errors (:class:`Transient`): retried only when ``idempotent=True``.
   A non-idempotent call gets exactly one try and surfaces :class:`Unknown` or :class:`Transient`.
 * :class:`Rejected` and :class:`Unknown`: never retried.
 
-Optionally a :class:`~core.resilience.ratelimit.RateLimiter` and an
-:class:`~core.resilience.breaker.EndpointBreaker` are consulted on *every* attempt, in the order of
-the design: rate limiter -> circuit breaker -> venue call.
+Each attempt is one pass of the executor's pipeline (rate limiter -> endpoint breaker -> venue
+call -> classify -> record, :mod:`core.orders.executor`); this module only decides whether and
+when to try again.
 """
 
 from __future__ import annotations
@@ -19,22 +19,16 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
-from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
 from core.resilience.errors import (
     RateLimited,
-    Transient,
-    Unknown,
     VenueError,
-    classify_exception,
+    classify_network_exception,
     should_retry,
 )
-
-if TYPE_CHECKING:
-    from core.resilience.breaker import EndpointBreaker
-    from core.resilience.ratelimit import RateLimiter
 
 T = TypeVar("T")
 
@@ -45,12 +39,12 @@ OnRetry = Callable[[int, VenueError, float], None]
 
 
 def _default_classifier(exc: BaseException, endpoint: str, idempotent: bool) -> VenueError | None:
-    return classify_exception(exc, endpoint=endpoint, idempotent=idempotent)
+    return classify_network_exception(exc, endpoint=endpoint, idempotent=idempotent)
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Backoff parameters. ``sleep``/``sync_sleep``/``wall_ms``/``rng`` are injectable for tests."""
+    """Backoff parameters. ``sleep``/``wall_ms``/``rng`` are injectable for tests."""
 
     base_s: float = 1.0
     cap_s: float = 60.0
@@ -58,7 +52,6 @@ class RetryPolicy:
     max_total_delay_s: float = 120.0
     reset_margin_s: float = 0.05
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    sync_sleep: Callable[[float], None] = time.sleep
     wall_ms: Callable[[], int] = field(default=lambda: time.time_ns() // 1_000_000)
     rng: random.Random = field(default_factory=random.Random)
 
@@ -118,37 +111,6 @@ def _before_sleep(on_retry: OnRetry | None) -> Callable[[RetryCallState], None] 
     return hook
 
 
-def _feed_back(
-    err: VenueError,
-    endpoint: str,
-    limiter: RateLimiter | None,
-    breaker: EndpointBreaker | None,
-) -> None:
-    if isinstance(err, RateLimited) and limiter is not None:
-        limiter.note_rate_limited(endpoint, err.reset_ms)
-    if breaker is not None and isinstance(err, Transient | Unknown):
-        breaker.record_failure(endpoint, err)
-
-
-def _classified(
-    exc: Exception,
-    classify: Classifier,
-    endpoint: str,
-    idempotent: bool,
-    attempts: int,
-    limiter: RateLimiter | None,
-    breaker: EndpointBreaker | None,
-) -> VenueError | None:
-    """The :class:`VenueError` to raise for ``exc`` (None: re-raise ``exc`` itself), after feeding
-    rate limits and failures back to the limiter and breaker."""
-    err = classify(exc, endpoint, idempotent)
-    if err is None:
-        return None
-    err.attempts = attempts
-    _feed_back(err, endpoint, limiter, breaker)
-    return None if err is exc else err
-
-
 async def call_with_retry(
     fn: Callable[[], Awaitable[T]],
     *,
@@ -157,15 +119,13 @@ async def call_with_retry(
     policy: RetryPolicy,
     on_retry: OnRetry | None = None,
     classify: Classifier | None = None,
-    limiter: RateLimiter | None = None,
-    breaker: EndpointBreaker | None = None,
 ) -> T:
     """Await ``fn()`` with the retry policy; raise the final classified :class:`VenueError`.
 
-    ``fn`` must be a fresh call each time (e.g. ``lambda: asyncio.to_thread(session.place_order,
-    **params)``) reusing the same orderLinkId. Exceptions the classifier does not recognise
-    propagate unchanged (they are bugs, not venue failures). ``attempts`` on the raised error says
-    how many tries were made.
+    ``fn`` is one whole attempt, fresh each time (the executor's pipeline: rate limiter ->
+    endpoint breaker -> venue call -> classify -> record), reusing the same client order id.
+    Exceptions ``classify`` does not recognise propagate unchanged (they are bugs, not venue
+    failures). ``attempts`` on the raised error says how many tries were made.
     """
     cls = classify or _default_classifier
     attempts = 0
@@ -173,20 +133,16 @@ async def call_with_retry(
     async def attempt() -> T:
         nonlocal attempts
         attempts += 1
-        if limiter is not None:
-            await limiter.acquire(endpoint)
-        if breaker is not None:
-            breaker.check(endpoint)
         try:
-            result = await fn()
+            return await fn()
         except Exception as exc:
-            err = _classified(exc, cls, endpoint, idempotent, attempts, limiter, breaker)
+            err = cls(exc, endpoint, idempotent)
             if err is None:
                 raise
+            err.attempts = attempts
+            if err is exc:
+                raise
             raise err from exc
-        if breaker is not None:
-            breaker.record_success(endpoint)
-        return result
 
     retrying = AsyncRetrying(
         retry=_retry_predicate(idempotent),
@@ -197,47 +153,3 @@ async def call_with_retry(
         reraise=True,
     )
     return await retrying(attempt)
-
-
-def call_with_retry_sync(
-    fn: Callable[[], T],
-    *,
-    endpoint: str,
-    idempotent: bool,
-    policy: RetryPolicy,
-    on_retry: OnRetry | None = None,
-    classify: Classifier | None = None,
-    limiter: RateLimiter | None = None,
-    breaker: EndpointBreaker | None = None,
-) -> T:
-    """Blocking twin of :func:`call_with_retry` for worker threads (uses ``policy.sync_sleep``)."""
-    cls = classify or _default_classifier
-    attempts = 0
-
-    def attempt() -> T:
-        nonlocal attempts
-        attempts += 1
-        if limiter is not None:
-            limiter.acquire_blocking(endpoint)
-        if breaker is not None:
-            breaker.check(endpoint)
-        try:
-            result = fn()
-        except Exception as exc:
-            err = _classified(exc, cls, endpoint, idempotent, attempts, limiter, breaker)
-            if err is None:
-                raise
-            raise err from exc
-        if breaker is not None:
-            breaker.record_success(endpoint)
-        return result
-
-    retrying = Retrying(
-        retry=_retry_predicate(idempotent),
-        wait=_Wait(policy),
-        stop=_Stop(policy),
-        sleep=policy.sync_sleep,
-        before_sleep=_before_sleep(on_retry),
-        reraise=True,
-    )
-    return retrying(attempt)

@@ -17,8 +17,9 @@ from decimal import Decimal
 from typing import Protocol
 
 from core.api import CheckResult
-from core.config import ConfigError, assert_endpoint_matches_mode
-from core.model import Mode, OrderType, Side
+from core.config_files import ConfigError
+from core.endpoint_policy import assert_endpoint_matches_mode
+from core.model import Instrument, Mode, OrderType, Side
 from core.orders.built import BuiltOrder
 from core.risk.context import RiskContext, only_reduces, projected_position
 
@@ -43,11 +44,14 @@ class RiskCheck(Protocol):
 
 
 class ModeEndpointCheck:
-    """The REST URL in use belongs to the mode (invariant 1, third check)."""
+    """The REST URL in use belongs to the mode (invariant 1; the executor checks again before
+    sending). ``venue`` names the venue whose hosts demo/live must use; ``None`` accepts the
+    mode's hosts of any known venue (sim is loopback only either way)."""
 
     name = "mode"
 
-    def __init__(self) -> None:
+    def __init__(self, venue: str | None = None) -> None:
+        self.venue = venue
         self._ok: tuple[Mode, str] | None = None
 
     def check(self, order: BuiltOrder, ctx: RiskContext) -> CheckResult:
@@ -55,7 +59,7 @@ class ModeEndpointCheck:
         key = (ctx.mode, ctx.rest_url)
         if key != self._ok:
             try:
-                assert_endpoint_matches_mode(ctx.mode, ctx.rest_url)
+                assert_endpoint_matches_mode(ctx.mode, ctx.rest_url, self.venue)
             except ConfigError as exc:
                 detail = "; ".join(msg for _, msg in exc.problems)
                 return CheckResult(self.name, False, f"{detail} (mode)")
@@ -106,33 +110,49 @@ class InstrumentFilterCheck:
             return f"order is for {order.symbol} but the instrument is {inst.symbol}"
         if inst.status != "Trading":
             return f"status is {inst.status}, not Trading"
-        qty = order.qty
-        if qty <= 0 or qty % inst.qty_step != 0:
-            return f"qty {qty} is not a positive multiple of qty_step {inst.qty_step}"
-        if qty < inst.min_order_qty:
-            return f"qty {qty} < min_order_qty {inst.min_order_qty}"
-        max_qty = inst.max_mkt_order_qty if order.order_type is OrderType.MARKET else inst.max_order_qty
-        if qty > max_qty:
-            return f"qty {qty} > max {max_qty}"
+        problem = _qty_problem(order, inst)
+        if problem:
+            return problem
         if order.order_type is OrderType.LIMIT and order.price is None:
             return "Limit order without a price"
         if order.reduce_only and (order.tp is not None or order.sl is not None):
             return "reduce-only order carries TP/SL"
-        for label, px in (
-            ("price", order.price),
-            ("trigger price", order.trigger_price),
-            ("take-profit", order.tp),
-            ("stop-loss", order.sl),
-        ):
-            if px is None:
-                continue
-            if px % inst.tick_size != 0:
-                return f"{label} {px} is not a multiple of tick_size {inst.tick_size}"
-            if px < inst.min_price or px > inst.max_price:
-                return f"{label} {px} outside [{inst.min_price}, {inst.max_price}]"
+        problem = _price_problem(order, inst)
+        if problem:
+            return problem
         if not order.reduce_only and order.notional < inst.min_notional:
             return f"notional {money(order.notional)} < min_notional {money(inst.min_notional)}"
         return ""
+
+
+def _qty_problem(order: BuiltOrder, inst: Instrument) -> str:
+    """What is wrong with the order's quantity for ``inst`` ("" if nothing)."""
+    qty = order.qty
+    if qty <= 0 or qty % inst.qty_step != 0:
+        return f"qty {qty} is not a positive multiple of qty_step {inst.qty_step}"
+    if qty < inst.min_order_qty:
+        return f"qty {qty} < min_order_qty {inst.min_order_qty}"
+    max_qty = inst.max_mkt_order_qty if order.order_type is OrderType.MARKET else inst.max_order_qty
+    if qty > max_qty:
+        return f"qty {qty} > max {max_qty}"
+    return ""
+
+
+def _price_problem(order: BuiltOrder, inst: Instrument) -> str:
+    """The first of price, trigger, TP and SL that is off the tick grid or out of range ("" if none)."""
+    for label, px in (
+        ("price", order.price),
+        ("trigger price", order.trigger_price),
+        ("take-profit", order.tp),
+        ("stop-loss", order.sl),
+    ):
+        if px is None:
+            continue
+        if px % inst.tick_size != 0:
+            return f"{label} {px} is not a multiple of tick_size {inst.tick_size}"
+        if px < inst.min_price or px > inst.max_price:
+            return f"{label} {px} outside [{inst.min_price}, {inst.max_price}]"
+    return ""
 
 
 class MaxOrderNotionalCheck:

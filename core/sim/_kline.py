@@ -9,6 +9,8 @@ MINUTE_MS = 60_000
 DAY_MS = 86_400_000
 WEEK_MS = 7 * DAY_MS
 _MONDAY_OFFSET_MS = 4 * DAY_MS  # the epoch was a Thursday
+DECEMBER = 12
+"""The last month of the year (a monthly candle that starts in it ends in January)."""
 INTERVALS: dict[str, int] = {
     "1": 1,
     "3": 3,
@@ -45,7 +47,7 @@ def bucket_end(interval: str, start: int) -> int:
     """Last millisecond of the candle starting at ``start``."""
     if interval == "M":
         d = datetime.fromtimestamp(start / 1000, tz=UTC)
-        y, m = (d.year + 1, 1) if d.month == 12 else (d.year, d.month + 1)
+        y, m = (d.year + 1, 1) if d.month == DECEMBER else (d.year, d.month + 1)
         return int(datetime(y, m, 1, tzinfo=UTC).timestamp() * 1000) - 1
     if interval == "W":
         return start + WEEK_MS - 1

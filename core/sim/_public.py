@@ -13,6 +13,10 @@ from core.sim.market import MarketGenerator, SymbolMarket
 DEPTHS = (1, 50, 200, 1000)
 L1_REPUSH_MS = 3_000
 FUNDING_MS = 8 * 3_600_000
+TOPIC_WITH_ARG_PARTS = 3
+"""``orderbook.{depth}.{symbol}`` and ``kline.{interval}.{symbol}``."""
+TOPIC_PARTS = 2
+"""``publicTrade.{symbol}`` and ``tickers.{symbol}``."""
 PublicCb = Callable[[str, dict[str, object]], None]
 
 
@@ -91,13 +95,13 @@ class PublicFeed:
     def parse(self, topic: str) -> tuple[str, str, SymbolMarket] | None:
         """(kind, arg, symbol market) of a valid topic, else None."""
         parts = topic.split(".")
-        if len(parts) == 3 and parts[0] in ("orderbook", "kline"):
+        if len(parts) == TOPIC_WITH_ARG_PARTS and parts[0] in ("orderbook", "kline"):
             kind, arg, sym = parts
             if kind == "orderbook" and (not arg.isdigit() or int(arg) not in DEPTHS):
                 return None
             if kind == "kline" and arg not in INTERVALS:
                 return None
-        elif len(parts) == 2 and parts[0] in ("publicTrade", "tickers"):
+        elif len(parts) == TOPIC_PARTS and parts[0] in ("publicTrade", "tickers"):
             kind, sym = parts
             arg = ""
         else:

@@ -24,6 +24,10 @@ DEFAULT_RECV_WINDOW = 5000
 FUTURE_TOLERANCE_MS = 1000
 #: The largest recv_window the sim applies (a larger header value is clamped to it).
 MAX_RECV_WINDOW = 60_000
+#: The most digits a timestamp or recv_window header may have (more is never a real value).
+MAX_INT_DIGITS = 20
+#: A WebSocket ``auth`` frame's args: api key, expiry (ms) and signature.
+WS_AUTH_ARGS = 3
 
 
 class AuthError(Exception):
@@ -41,7 +45,7 @@ class AuthError(Exception):
 
 def _ascii_int(raw: str) -> int | None:
     """``raw`` as a non-negative integer when it is ASCII digits only (``int()`` alone takes "١٢٣")."""
-    if not raw or len(raw) > 20 or not raw.isascii() or not raw.isdigit():
+    if not raw or len(raw) > MAX_INT_DIGITS or not raw.isascii() or not raw.isdigit():
         return None
     return int(raw)
 
@@ -121,7 +125,7 @@ class Authenticator:
 
     def verify_ws(self, args: object, now_ms: int) -> str:
         """Check the ``args`` of a WebSocket ``auth`` frame: ``[api_key, expires_ms, signature]``."""
-        if not isinstance(args, list) or len(args) != 3:
+        if not isinstance(args, list) or len(args) != WS_AUTH_ARGS:
             raise AuthError(10001, "Params Error")
         api_key, expires, sig = args
         if not isinstance(api_key, str) or not isinstance(sig, str):

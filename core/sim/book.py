@@ -132,13 +132,24 @@ class _SideView:
 
     def diff(self, depth: int) -> dict[int, int]:
         """Changes (tick → lots, 0 = delete) that turn ``sent`` into the current top ``depth``."""
-        side = self.side
-        sign = side.sign
-        keys = side.keys
-        levels = side.levels
-        sent = self.sent
+        keys = self.side.keys
         n = min(depth, len(keys))
         bound = keys[n - 1] if n else None
+        changes = self._dirty_changes(bound)
+        self._bound_changes(bound, n, changes)
+        for t, sz in changes.items():
+            if sz:
+                self.sent[t] = sz
+            else:
+                self.sent.pop(t, None)
+        self.bound = bound
+        return changes
+
+    def _dirty_changes(self, bound: int | None) -> dict[int, int]:
+        """Changes from the levels touched since the last diff (and clear the touched set)."""
+        sign = self.side.sign
+        levels = self.side.levels
+        sent = self.sent
         changes: dict[int, int] = {}
         for t in self.dirty:
             sz = levels.get(t)
@@ -148,6 +159,12 @@ class _SideView:
             elif t in sent:
                 changes[t] = 0
         self.dirty.clear()
+        return changes
+
+    def _bound_changes(self, bound: int | None, n: int, changes: dict[int, int]) -> None:
+        """Add the levels that enter or leave the top ``n`` because its edge (``bound``) moved."""
+        side = self.side
+        sign, keys, levels, sent = side.sign, side.keys, side.levels, self.sent
         old = self.bound
         if bound is None:
             for t in sent:
@@ -167,13 +184,6 @@ class _SideView:
                 t = sign * k
                 if sent.get(t) != levels[t]:
                     changes[t] = levels[t]
-        for t, sz in changes.items():
-            if sz:
-                sent[t] = sz
-            else:
-                sent.pop(t, None)
-        self.bound = bound
-        return changes
 
 
 class DepthView:

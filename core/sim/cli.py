@@ -10,6 +10,9 @@ from core.config import SimSettings, is_loopback_host
 from core.sim.faults import FaultSpec
 from core.sim.server import SimServer
 
+MAX_RATE_HZ = 5000
+"""The fastest market generator rate ``--rate`` accepts."""
+
 
 def _banner(server: SimServer, sim: SimSettings) -> str:
     key, secret = sim.api_key, sim.api_secret.get_secret_value()
@@ -67,8 +70,8 @@ def run_standalone(
             return 2
         updates["faults"] = faults
     if rate_hz is not None:
-        if not 0 < rate_hz <= 5000:
-            print("trade-console sim: --rate must be in (0, 5000]")
+        if not 0 < rate_hz <= MAX_RATE_HZ:
+            print(f"trade-console sim: --rate must be in (0, {MAX_RATE_HZ}]")
             return 2
         updates["market_rate_hz"] = rate_hz
     settings = sim.model_copy(update=updates)

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -65,6 +65,11 @@ BAD_FIELDS = frozenset(
     }
 )  # fmt: skip
 """Fields ``bad_values`` spoils by default (``size`` and ``book_size`` only when named)."""
+
+HTTP_5XX_FIRST = 500
+"""The lowest status ``http_status`` accepts (a server error)."""
+HTTP_5XX_LAST = 599
+"""The highest status ``http_status`` accepts."""
 
 _PROB_KEYS = (
     "rate_limit",
@@ -142,43 +147,7 @@ class FaultSpec:
         kwargs: dict[str, Any] = {}
         for key, value in items.items():
             try:
-                if key in _PROB_KEYS:
-                    p = float(value)
-                    if not 0.0 <= p <= 1.0:
-                        raise ValueError("must be a probability in [0, 1]")
-                    kwargs[key] = p
-                elif key in _INT_KEYS:
-                    n = int(value)
-                    if n < 0:
-                        raise ValueError("must be >= 0")
-                    kwargs[key] = n
-                elif key == "http_status":
-                    s = None if value in (None, "") else int(value)
-                    if s is not None and not 500 <= s <= 599:
-                        raise ValueError("must be 500..599")
-                    kwargs[key] = s
-                elif key == "seed":
-                    kwargs[key] = None if value in (None, "") else int(value)
-                elif key == "ws_disconnect":
-                    v = str(value).strip().lower()
-                    if v not in ("", "all") and (not v.isdigit() or int(v) < 0):
-                        raise ValueError("must be 'all' or a count")
-                    kwargs[key] = v
-                elif key in _SET_KEYS:
-                    if isinstance(value, list | tuple | set | frozenset):
-                        names = [str(s) for s in value]
-                    else:
-                        names = str(value).split("|")
-                    upper = key not in _CASED_KEYS
-                    kwargs[key] = frozenset(
-                        s.strip().upper() if upper else s.strip() for s in names if s.strip()
-                    )
-                elif key == "bad_value":
-                    if str(value) not in ("", *BAD_TOKENS):
-                        raise ValueError(f"must be one of {', '.join(BAD_TOKENS)}")
-                    kwargs[key] = str(value)
-                else:
-                    raise ValueError("unknown fault kind")
+                kwargs[key] = _fault_value(key, value)
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"fault {key}={value!r}: {exc}") from None
         return cls(**kwargs)
@@ -428,3 +397,74 @@ def _poison_levels(
     level[which] = token
     levels[0] = level
     return 1
+
+
+def _probability(value: Any) -> float:
+    p = float(value)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError("must be a probability in [0, 1]")
+    return p
+
+
+def _count(value: Any) -> int:
+    n = int(value)
+    if n < 0:
+        raise ValueError("must be >= 0")
+    return n
+
+
+def _http_status(value: Any) -> int | None:
+    s = None if value in (None, "") else int(value)
+    if s is not None and not HTTP_5XX_FIRST <= s <= HTTP_5XX_LAST:
+        raise ValueError(f"must be {HTTP_5XX_FIRST}..{HTTP_5XX_LAST}")
+    return s
+
+
+def _seed(value: Any) -> int | None:
+    return None if value in (None, "") else int(value)
+
+
+def _ws_disconnect(value: Any) -> str:
+    v = str(value).strip().lower()
+    if v not in ("", "all") and (not v.isdigit() or int(v) < 0):
+        raise ValueError("must be 'all' or a count")
+    return v
+
+
+def _bad_value(value: Any) -> str:
+    if str(value) not in ("", *BAD_TOKENS):
+        raise ValueError(f"must be one of {', '.join(BAD_TOKENS)}")
+    return str(value)
+
+
+def _name_set(key: str, value: Any) -> frozenset[str]:
+    """A ``|``-separated (or list) set of names, upper-cased unless the key's names are cased."""
+    names = (
+        [str(s) for s in value]
+        if isinstance(value, list | tuple | set | frozenset)
+        else str(value).split("|")
+    )
+    upper = key not in _CASED_KEYS
+    return frozenset(s.strip().upper() if upper else s.strip() for s in names if s.strip())
+
+
+_SCALAR_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "http_status": _http_status,
+    "seed": _seed,
+    "ws_disconnect": _ws_disconnect,
+    "bad_value": _bad_value,
+}
+
+
+def _fault_value(key: str, value: Any) -> Any:
+    """One fault item's value, checked and converted for its kind (``ValueError`` if bad or unknown)."""
+    if key in _PROB_KEYS:
+        return _probability(value)
+    if key in _INT_KEYS:
+        return _count(value)
+    if key in _SET_KEYS:
+        return _name_set(key, value)
+    parser = _SCALAR_PARSERS.get(key)
+    if parser is None:
+        raise ValueError("unknown fault kind")
+    return parser(value)

@@ -30,6 +30,18 @@ TRADE_SIZE = 0.1
 """Mean trade size as a fraction of a typical top level."""
 HISTORY_MINUTES = 1500
 """1-minute candles synthesised before the start so charts and 24 h stats have data at once."""
+SPREAD_CHANGE_P = 0.02
+"""Chance per step that a symbol's spread is redrawn."""
+TIGHT_SPREAD_P = 0.8
+"""Chance that a redrawn spread is one tick (otherwise two or three)."""
+ADJACENT_LEVEL_P = 0.85
+"""Chance that a refilled level sits on the next tick (otherwise one tick is skipped)."""
+PULL_LEVEL_P = 0.08
+"""Chance per step that a level behind the touch is pulled."""
+MAX_TRADES_PER_STEP = 20
+"""Cap on the synthetic trades printed in one step (a long step does not flood the tape)."""
+BUY_P = 0.5
+"""Chance that a synthetic taker trade is a buy."""
 
 
 @dataclass(slots=True)
@@ -187,8 +199,8 @@ class MarketGenerator:
             z = CORRELATION * z0 + idio * rng.gauss(0.0, 1.0)
             sig = sm.spec.annual_vol * math.sqrt(dt / YEAR_S)
             sm.fair *= math.exp(sig * z - 0.5 * sig * sig)
-            if rng.random() < 0.02:
-                sm.spread = 1 if rng.random() < 0.8 else rng.randint(2, 3)
+            if rng.random() < SPREAD_CHANGE_P:
+                sm.spread = 1 if rng.random() < TIGHT_SPREAD_P else rng.randint(2, 3)
             self._move_book(sm, now_ms, dt)
             self._noise(sm, sm.book.bids)
             self._noise(sm, sm.book.asks)
@@ -216,7 +228,7 @@ class MarketGenerator:
                     continue
                 d = n
                 while n < LEVELS:
-                    w += side.sign * (1 if self.rng.random() < 0.85 else 2)
+                    w += side.sign * (1 if self.rng.random() < ADJACENT_LEVEL_P else 2)
                     side.set(w, self._size(sm, d))
                     n += 1
                     d += 1
@@ -261,7 +273,7 @@ class MarketGenerator:
             r = rng.random()
             if cur is None:
                 side.set(t, self._size(sm, d))
-            elif d > 0 and r < 0.08:
+            elif d > 0 and r < PULL_LEVEL_P:
                 side.set(t, 0)
             else:
                 side.set(t, max(1, int(cur * (0.6 + 0.8 * r))))
@@ -273,8 +285,8 @@ class MarketGenerator:
         rng = self.rng
         lam = TRADES_PER_S * dt
         n = int(lam) + (1 if rng.random() < lam - int(lam) else 0)
-        for _ in range(min(n, 20)):
-            sign = 1 if rng.random() < 0.5 else -1
+        for _ in range(min(n, MAX_TRADES_PER_STEP)):
+            sign = 1 if rng.random() < BUY_P else -1
             side = sm.book.asks if sign == 1 else sm.book.bids
             best = side.best()
             if best is None:

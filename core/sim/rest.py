@@ -21,7 +21,7 @@ import orjson
 from aiohttp import web
 
 from core.sim.auth import Authenticator, AuthError
-from core.sim.faults import FaultInjector
+from core.sim.faults import FaultInjector, RestFault
 from core.sim.ratelimit import RateDecision, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -152,18 +152,9 @@ class RestHandler:
             self.ret_codes[10017] += 1
             return _response(envelope(10017, "route not found", None, self._now_ms()), status=404)
         self.requests[request.path] += 1
-        faults = self._faults
-        if faults.active:
-            fault, status = faults.rest_fault(signed=route.signed)
-            delay = faults.latency_s()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            if fault == "drop":
-                return self._drop(request)
-            if fault == "http5xx":
-                return web.Response(status=status, text="Service Unavailable (injected)")
-        else:
-            fault = None
+        fault, early = await self._fault_before(request, route)
+        if early is not None:
+            return early
         body = await self._read_body(request) if route.method == "POST" else b""
         if body is None:
             self.ret_codes[10001] += 1
@@ -173,21 +164,55 @@ class RestHandler:
         headers: dict[str, str] | None = None
         api_key = ""
         if route.signed:
-            raw_query = request.raw_path.partition("?")[2]
-            payload = body if route.method == "POST" else raw_query.encode()
-            now = self._now_ms()
-            try:
-                api_key = self._auth.verify_rest(request.headers, payload, now)
-            except AuthError as exc:
-                self.ret_codes[exc.ret_code] += 1
-                return _response(envelope(exc.ret_code, exc.ret_msg, None, now), status=exc.http_status)
-            decision: RateDecision = self._limiter.check(api_key, request.path, now)
-            if fault == "rate_limit":
-                decision = RateLimiter.refusal(decision.limit, now)
-            headers = decision.headers()
-            if not decision.allowed:
-                self.ret_codes[10006] += 1
-                return _response(envelope(10006, "Too many visits!", None, now), headers=headers)
+            auth = self._authorize(request, body, fault)
+            if isinstance(auth, web.StreamResponse):
+                return auth
+            api_key, headers = auth
+        code, msg, result = self._execute(request, route, api_key, body)
+        after = self._fault_after(request, route)
+        if after is not None:
+            return after
+        return _response(envelope(code, msg, result, self._now_ms()), headers=headers)
+
+    async def _fault_before(
+        self, request: web.Request, route: Route
+    ) -> tuple[RestFault | None, web.StreamResponse | None]:
+        """The injected fault for this request, and the reply it makes instead (drop, 5xx), if any."""
+        faults = self._faults
+        if not faults.active:
+            return None, None
+        fault, status = faults.rest_fault(signed=route.signed)
+        delay = faults.latency_s()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if fault == "drop":
+            return fault, self._drop(request)
+        if fault == "http5xx":
+            return fault, web.Response(status=status, text="Service Unavailable (injected)")
+        return fault, None
+
+    def _authorize(
+        self, request: web.Request, body: bytes, fault: RestFault | None
+    ) -> tuple[str, dict[str, str]] | web.StreamResponse:
+        """(api key, rate-limit headers) of a signed request, or the refusal (auth error, 10006)."""
+        payload = body if request.method == "POST" else request.raw_path.partition("?")[2].encode()
+        now = self._now_ms()
+        try:
+            api_key = self._auth.verify_rest(request.headers, payload, now)
+        except AuthError as exc:
+            self.ret_codes[exc.ret_code] += 1
+            return _response(envelope(exc.ret_code, exc.ret_msg, None, now), status=exc.http_status)
+        decision: RateDecision = self._limiter.check(api_key, request.path, now)
+        if fault == "rate_limit":
+            decision = RateLimiter.refusal(decision.limit, now)
+        headers = decision.headers()
+        if not decision.allowed:
+            self.ret_codes[10006] += 1
+            return _response(envelope(10006, "Too many visits!", None, now), headers=headers)
+        return api_key, headers
+
+    def _execute(self, request: web.Request, route: Route, api_key: str, body: bytes) -> tuple[int, str, Any]:
+        """Run the endpoint: (retCode, retMsg, result), the result spoiled by any reply faults."""
         try:
             params = self._params(request, route, body)
             result = self._call(route, api_key, params)
@@ -197,19 +222,26 @@ class RestHandler:
         except Exception as exc:  # noqa: BLE001 - every exchange failure becomes a retCode, logged if unexpected
             code, msg, result = self._map_error(route, exc)
         self.ret_codes[code] += 1
-        if faults.spec.bad_values and result is not None:
-            result = faults.corrupt(request.path, result) or result
-        if (faults.spec.cursor_loop or faults.spec.cursor_endless or faults.spec.page_flood) and result:
-            result = faults.spoil_pages(request.path, result) or result
-        if faults.active:
-            after, status = faults.after_fault(write=route.method == "POST")
-            if after == "drop":
-                return self._drop(request)
-            if after == "http5xx":
-                return web.Response(status=status, text="Bad Gateway (injected after processing)")
-            if after == "garble":
-                return web.Response(status=200, text="<html>upstream garbled the reply</html>")
-        return _response(envelope(code, msg, result, self._now_ms()), headers=headers)
+        spec = self._faults.spec
+        if spec.bad_values and result is not None:
+            result = self._faults.corrupt(request.path, result) or result
+        if (spec.cursor_loop or spec.cursor_endless or spec.page_flood) and result:
+            result = self._faults.spoil_pages(request.path, result) or result
+        return code, msg, result
+
+    def _fault_after(self, request: web.Request, route: Route) -> web.StreamResponse | None:
+        """The reply an after-processing fault puts in place of the real one (drop, 5xx, garble)."""
+        faults = self._faults
+        if not faults.active:
+            return None
+        after, status = faults.after_fault(write=route.method == "POST")
+        if after == "drop":
+            return self._drop(request)
+        if after == "http5xx":
+            return web.Response(status=status, text="Bad Gateway (injected after processing)")
+        if after == "garble":
+            return web.Response(status=200, text="<html>upstream garbled the reply</html>")
+        return None
 
     def _params(self, request: web.Request, route: Route, body: bytes) -> Params:
         if route.method == "POST":

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from core.market.candles import Candle
 from core.market.timerange import TimeRange
@@ -29,16 +29,6 @@ from core.model import Balance, Fill, Instrument, Order, Position, Ticker, Trade
 if TYPE_CHECKING:
     from core.orders.built import BuiltOrder
     from core.resilience.ratelimit import RateTable
-
-
-@dataclass(frozen=True, slots=True)
-class RestReply:
-    """Transitional: an adapter's raw REST reply (``result`` and headers). Only adapters may use
-    it; it leaves this module once the Bybit adapter speaks the port alone."""
-
-    result: dict[str, Any]
-    headers: Mapping[str, str]
-    elapsed_s: float
 
 
 # --- what a venue is -------------------------------------------------------------------------

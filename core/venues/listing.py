@@ -1,6 +1,6 @@
 """Which configured symbols does the venue actually list?
 
-``check-config`` asks the venue (``/v5/market/instruments-info`` on Bybit) about every symbol in
+``check-config`` asks the configured venue (its instruments query) about every symbol in
 ``risk.symbols`` before the console ever opens, so a typo or a delisted contract is an error at
 the command line instead of a ladder waiting for a book that never comes. An unreachable venue is
 not an error here (the sim may simply not be running yet): the report says so and why.
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from core.config import Settings
 from core.resilience.errors import Rejected, VenueError
 from core.venues.base import Venue
+from core.venues.registry import build_venue
 
 #: How long ``check-config`` waits for the venue per request, in seconds.
 DEFAULT_TIMEOUT_S = 3.0
@@ -75,8 +76,7 @@ def check_listing(venue: Venue, symbols: Iterable[str]) -> ListingReport:
 
 
 def check_configured_symbols(settings: Settings, timeout_s: float = DEFAULT_TIMEOUT_S) -> ListingReport:
-    """``check_listing`` for ``risk.symbols`` on the venue of ``settings.mode``, with a short timeout."""
-    from core.venues.bybit.rest import BybitVenue
-
+    """``check_listing`` for ``risk.symbols`` on the configured venue for ``settings.mode``, with a
+    short timeout."""
     quick = settings.model_copy(update={"venue": settings.venue.model_copy(update={"timeout_s": timeout_s})})
-    return check_listing(BybitVenue(quick), settings.risk.symbols)
+    return check_listing(build_venue(quick), settings.risk.symbols)

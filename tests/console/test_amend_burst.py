@@ -8,53 +8,18 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from console_fakes import fake, make_app
-from textual import events
-from textual.pilot import Pilot
 from textual.widgets import Input
 
-from console.app import TradeConsoleApp
 from console.screens.amend import AmendScreen
 from core.events import OrderUpdated
 from core.model import FALLING, OrderStatus, OrderType
-from widgets.orders import OrdersTable
+from tests.support.console_fakes import amends, fake, make_app
+from tests.support.console_types import SIZE, Burst, SelectOrder
 
-SIZE = (160, 50)
 D = Decimal
 
 
-async def burst(pilot: Pilot[int], *keys: str) -> None:
-    """Send ``keys`` to the app in one go, then wait until every one has been delivered."""
-    app = pilot.app
-    assert isinstance(app, TradeConsoleApp)
-    driver = app._driver
-    assert driver is not None
-    for key in keys:
-        char = key if len(key) == 1 else None
-        event = events.Key(key, char)
-        event.set_sender(app)
-        driver.send_message(event)
-    for _ in range(200):
-        await pilot.pause(0.02)
-        if app.key_gate.idle and app.key_gate.delivered >= len(keys):
-            break
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-
-
-def amends(app: TradeConsoleApp) -> list[object]:
-    return [args for name, args in fake(app).calls if name == "amend"]
-
-
-async def select_order(pilot: Pilot[int], app: TradeConsoleApp, link: str) -> None:
-    table = app.main.query_one(OrdersTable)
-    table.focus()
-    table.move_cursor(row=list(table.rows).index(link))
-    await pilot.pause()
-    assert table.selected_key == link
-
-
-async def test_burst_ctrl_u_then_digits_replaces_the_price() -> None:
+async def test_burst_ctrl_u_then_digits_replaces_the_price(burst: Burst, select_order: SelectOrder) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await select_order(pilot, app, "tc-0001")  # Buy 0.100 BTCUSDT @ 49995.5
@@ -63,7 +28,7 @@ async def test_burst_ctrl_u_then_digits_replaces_the_price() -> None:
         assert not isinstance(app.screen, AmendScreen)
 
 
-async def test_burst_typing_replaces_the_selected_prefill() -> None:
+async def test_burst_typing_replaces_the_selected_prefill(burst: Burst, select_order: SelectOrder) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await select_order(pilot, app, "tc-0001")
@@ -71,7 +36,7 @@ async def test_burst_typing_replaces_the_selected_prefill() -> None:
         assert amends(app) == [("tc-0001", None, D("49980.5"))]
 
 
-async def test_burst_tab_reaches_the_qty_field() -> None:
+async def test_burst_tab_reaches_the_qty_field(burst: Burst, select_order: SelectOrder) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await select_order(pilot, app, "tc-0001")
@@ -79,7 +44,7 @@ async def test_burst_tab_reaches_the_qty_field() -> None:
         assert amends(app) == [("tc-0001", D("0.2"), None)]
 
 
-async def test_decimal_comma_is_refused_in_place() -> None:
+async def test_decimal_comma_is_refused_in_place(burst: Burst, select_order: SelectOrder) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await select_order(pilot, app, "tc-0001")
@@ -91,7 +56,9 @@ async def test_decimal_comma_is_refused_in_place() -> None:
         assert amends(app) == []
 
 
-async def test_stop_market_offers_trigger_and_qty_never_the_protection_price() -> None:
+async def test_stop_market_offers_trigger_and_qty_never_the_protection_price(
+    burst: Burst, select_order: SelectOrder
+) -> None:
     app = make_app()
     eng = fake(app)
     async with app.run_test(size=SIZE) as pilot:
@@ -118,7 +85,7 @@ async def test_stop_market_offers_trigger_and_qty_never_the_protection_price() -
         assert amends(app) == [("tc-0002", None, None, D("48900"))]
 
 
-async def test_unchanged_fields_are_not_sent() -> None:
+async def test_unchanged_fields_are_not_sent(burst: Burst, select_order: SelectOrder) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await select_order(pilot, app, "tc-0001")

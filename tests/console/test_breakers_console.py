@@ -8,7 +8,6 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from console_fakes import real_settings
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
@@ -19,6 +18,7 @@ from core.engine import Engine
 from core.events import RiskStatus
 from core.resilience.errors import VenueError
 from core.sim.runner import SimVenueThread
+from tests.support.console_fakes import real_settings
 from widgets.header import HeaderData, StatusLine
 from widgets.risk_meters import RiskMeters
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from console_fakes import fake, make_app
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -13,16 +12,9 @@ from console.app import TradeConsoleApp
 from console.screens.cmdline import CommandLine
 from console.screens.modals import HelpScreen
 from core.model import OrderType, Side
+from tests.support.console_fakes import fake, make_app
+from tests.support.console_types import SIZE, Keys
 from widgets.log_pane import EventLog
-
-SIZE = (160, 50)
-
-
-def keys(text: str) -> list[str]:
-    """``text`` as Pilot key names (typed with no pause)."""
-    names = {" ": "space", ".": "full_stop", "$": "dollar_sign", "@": "at", "%": "percent_sign",
-             "-": "minus", "+": "plus", ",": "comma", ":": "colon"}  # fmt: skip
-    return [names.get(ch, ch) for ch in text]
 
 
 def places(app: TradeConsoleApp) -> list[object]:
@@ -38,7 +30,7 @@ async def settle(pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
-async def test_a_burst_after_colon_lands_in_the_command_line_and_enter_sends() -> None:
+async def test_a_burst_after_colon_lands_in_the_command_line_and_enter_sends(keys: Keys) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*keys(":buy 0.01 @ 49000"), "enter")
@@ -52,7 +44,7 @@ async def test_a_burst_after_colon_lands_in_the_command_line_and_enter_sends() -
         assert any("cmd: buy 0.01 @ 49000" in line for line in app.main.query_one(EventLog).history)
 
 
-async def test_the_preview_is_the_ticket_preview_and_nothing_sends_before_enter() -> None:
+async def test_the_preview_is_the_ticket_preview_and_nothing_sends_before_enter(keys: Keys) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*keys(":sell $500 @ +0.1%"))
@@ -70,7 +62,7 @@ async def test_the_preview_is_the_ticket_preview_and_nothing_sends_before_enter(
         assert places(app) == [] and not isinstance(app.screen, CommandLine)
 
 
-async def test_a_decimal_comma_is_refused_in_place() -> None:
+async def test_a_decimal_comma_is_refused_in_place(keys: Keys) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*keys(":buy 0,01"))
@@ -82,7 +74,7 @@ async def test_a_decimal_comma_is_refused_in_place() -> None:
         assert places(app) == []
 
 
-async def test_an_unknown_word_or_a_bare_number_never_sends() -> None:
+async def test_an_unknown_word_or_a_bare_number_never_sends(keys: Keys) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         for line in ("buy 0.01 now", "95000", "buy 0.01 @ 49000 @ 48000", "buy 0.01 post"):
@@ -94,7 +86,7 @@ async def test_an_unknown_word_or_a_bare_number_never_sends() -> None:
         assert fake(app).calls == []
 
 
-async def test_a_blocked_preview_does_not_send() -> None:
+async def test_a_blocked_preview_does_not_send(keys: Keys) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*keys(":buy 100"), "enter")  # 5M notional > max_order_notional
@@ -104,7 +96,7 @@ async def test_a_blocked_preview_does_not_send() -> None:
         assert places(app) == []
 
 
-async def test_history_recalls_lines_with_up_and_down() -> None:
+async def test_history_recalls_lines_with_up_and_down(keys: Keys) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*keys(":buy 0.01 @ 49000"), "enter")
@@ -127,7 +119,7 @@ async def test_history_recalls_lines_with_up_and_down() -> None:
         assert len(reqs) == 2 and reqs[1].symbol == "ETHUSDT" and reqs[1].price == Decimal("49000")  # type: ignore[attr-defined]
 
 
-async def test_close_percent_cancel_all_leverage_and_breakeven_run_through_the_engine() -> None:
+async def test_close_percent_cancel_all_leverage_and_breakeven_run_through_the_engine(keys: Keys) -> None:
     app = make_app()
     eng = fake(app)
     async with app.run_test(size=SIZE) as pilot:
@@ -154,7 +146,7 @@ async def test_close_percent_cancel_all_leverage_and_breakeven_run_through_the_e
         assert eng.calls[-1] == ("breakeven", "ETHUSDT")
 
 
-async def test_breakeven_is_refused_in_place_when_not_in_profit() -> None:
+async def test_breakeven_is_refused_in_place_when_not_in_profit(keys: Keys) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*keys(":be sol"), "enter")
@@ -191,7 +183,7 @@ async def test_an_alias_key_prefills_the_command_line_and_needs_enter() -> None:
         assert "f2" not in help_text.split("ALIASES")[1]
 
 
-async def test_risk_sizing_prices_fees_at_the_accounts_own_taker_rate() -> None:
+async def test_risk_sizing_prices_fees_at_the_accounts_own_taker_rate(keys: Keys) -> None:
     """The resolver takes the engine's fee rate for the symbol, not a hard-coded base tier: a
     dearer taker rate sizes the same risk smaller."""
     sizes = {}

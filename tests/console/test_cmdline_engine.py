@@ -6,28 +6,33 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from test_cmdline import keys
-from test_console_engine import SIZE, SYM, make_real_app, ready, wait_for
-
 from console.screens.cmdline import CommandLine
 from core.model import Side
 from core.risk.sizing import DEFAULT_TAKER_FEE, loss_at_stop
 from core.sim.runner import SimVenueThread
-from tests.engine.conftest import venue_open_orders as venue_orders
-from tests.engine.conftest import venue_positions
+from tests.support.console_types import SIZE, SYM, AppReady, Keys, RealApp, WaitUntil
+from tests.support.engine_types import VenueRows
 
 
 async def test_typed_orders_reach_the_venue_exactly_as_shown(
-    sim_venue: SimVenueThread, tmp_path: Path
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    keys: Keys,
+    venue_open_orders: VenueRows,
 ) -> None:
     app, engine = make_real_app(sim_venue, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot, app, engine)
+        await app_ready(pilot, app, engine)
         mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
         price = (mark * Decimal("0.98")).quantize(Decimal("0.1"))
         await pilot.press(*keys(f":buy 0.01 @ {price}"), "enter")
-        await wait_for(pilot, lambda: len(venue_orders(sim_venue)) == 1, "the limit order on the venue")
-        (o,) = venue_orders(sim_venue)
+        await wait_until(
+            pilot, lambda: len(venue_open_orders(sim_venue)) == 1, "the limit order on the venue"
+        )
+        (o,) = venue_open_orders(sim_venue)
         assert (o["side"], Decimal(o["qty"]), Decimal(o["price"])) == ("Buy", Decimal("0.01"), price)
 
         # An offset from the touch and a size from the risk at a stop: what the line showed is sent.
@@ -40,12 +45,14 @@ async def test_typed_orders_reach_the_venue_exactly_as_shown(
         await pilot.pause()
         assert screen.plan is not None and screen.plan.ready, screen.plan
         await pilot.press("enter")
-        await wait_for(pilot, lambda: len(venue_orders(sim_venue)) == 2, "the risk-sized order on the venue")
+        await wait_until(
+            pilot, lambda: len(venue_open_orders(sim_venue)) == 2, "the risk-sized order on the venue"
+        )
         # the plan on screen when Enter was pressed (it follows the market until then)
         sent = app.command_line.last_plan
         assert sent is not None and sent.request is not None and sent.line == "buy risk $20 stop -1% @ -1%"
         shown = sent.request
-        (o,) = [x for x in venue_orders(sim_venue) if Decimal(x["price"]) != price]
+        (o,) = [x for x in venue_open_orders(sim_venue) if Decimal(x["price"]) != price]
         assert shown.price is not None and shown.stop_loss is not None
         assert (Decimal(o["qty"]), Decimal(o["price"]), Decimal(o["stopLoss"])) == (
             shown.qty,
@@ -55,13 +62,22 @@ async def test_typed_orders_reach_the_venue_exactly_as_shown(
         assert loss_at_stop(Side.BUY, shown.qty, shown.price, shown.stop_loss, DEFAULT_TAKER_FEE) <= 20
 
 
-async def test_partial_close_and_refused_lines(sim_venue: SimVenueThread, tmp_path: Path) -> None:
+async def test_partial_close_and_refused_lines(
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    keys: Keys,
+    venue_open_orders: VenueRows,
+    venue_positions: VenueRows,
+) -> None:
     app, engine = make_real_app(sim_venue, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot, app, engine)
+        await app_ready(pilot, app, engine)
         await pilot.press(*keys(":buy 0.02"), "enter")
-        await wait_for(pilot, lambda: len(venue_positions(sim_venue)) == 1, "the position on the venue")
-        await wait_for(pilot, lambda: SYM in app.engine.account().positions, "the engine's position")
+        await wait_until(pilot, lambda: len(venue_positions(sim_venue)) == 1, "the position on the venue")
+        await wait_until(pilot, lambda: SYM in app.engine.account().positions, "the engine's position")
 
         for line in ("buy 0,01", "0.01", "close 50"):
             await pilot.press(":", *keys(line), "enter")
@@ -69,11 +85,11 @@ async def test_partial_close_and_refused_lines(sim_venue: SimVenueThread, tmp_pa
             assert isinstance(app.screen, CommandLine), line
             assert "not sent" in str(app.screen.query_one("#cmd-summary").render()), line
             await pilot.press("escape")
-        assert venue_orders(sim_venue) == []
+        assert venue_open_orders(sim_venue) == []
         assert Decimal(venue_positions(sim_venue)[0]["size"]) == Decimal("0.02")
 
         await pilot.press(*keys(":close 50%"), "enter")
-        await wait_for(
+        await wait_until(
             pilot,
             lambda: Decimal(venue_positions(sim_venue)[0]["size"]) == Decimal("0.01"),
             "half the position closed",

@@ -4,71 +4,35 @@ reason, and panic leaves the venue flat — also when pressed inside the ticket'
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from console_fakes import real_settings
-from textual.pilot import Pilot
 from textual.widgets import Input
 
-from console.app import TradeConsoleApp
 from console.screens.amend import AmendScreen
 from console.screens.panic import PanicScreen
 from console.screens.ticket import OrderTicket
-from core.engine import Engine
 from core.model import OrderRequest, Side
 from core.sim.runner import SimVenueThread
-from tests.engine.conftest import venue_open_orders as venue_orders
-from tests.engine.conftest import venue_positions
+from tests.support.console_types import SIZE, SYM, AppReady, RealApp, WaitUntil
+from tests.support.engine_types import VenueRows
 from widgets.choice import Choice
 from widgets.log_pane import EventLog
 from widgets.orders import OrdersTable
 from widgets.positions import PositionsTable
 
-SIZE = (160, 50)
-SYM = "BTCUSDT"
 
-
-async def wait_for(pilot: Pilot[int], cond: Callable[[], bool], what: str, tries: int = 80) -> None:
-    for _ in range(tries):
-        if cond():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _state(pilot: Pilot[int]) -> str:
-    app = pilot.app
-    assert isinstance(app, TradeConsoleApp)
-    screen = app.screen
-    extra = ""
-    if isinstance(screen, OrderTicket):
-        extra = f" ticket error={screen.error!r} request={screen.request!r}"
-    tail = app.main.query_one(EventLog).history[-6:]
-    return f"screen={type(screen).__name__}{extra} log tail={tail}"
-
-
-def make_real_app(sim_venue: SimVenueThread, tmp_path: Path) -> tuple[TradeConsoleApp, Engine]:
-    settings = real_settings(sim_venue, tmp_path)
-    engine = Engine(settings)
-    return TradeConsoleApp(engine, settings), engine
-
-
-async def ready(pilot: Pilot[int], app: TradeConsoleApp, engine: Engine) -> None:
-    await wait_for(
-        pilot,
-        lambda: (
-            app.engine_started and engine.store.book(SYM) is not None and engine.store.ticker(SYM) is not None
-        ),
-        "engine start and first book",
-    )
-
-
-async def test_limit_order_by_keys_then_amend_then_cancel(sim_venue: SimVenueThread, tmp_path: Path) -> None:
+async def test_limit_order_by_keys_then_amend_then_cancel(
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    venue_open_orders: VenueRows,
+) -> None:
     app, engine = make_real_app(sim_venue, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot, app, engine)
+        await app_ready(pilot, app, engine)
         await pilot.press("b")
         ticket = app.screen
         assert isinstance(ticket, OrderTicket)
@@ -77,10 +41,10 @@ async def test_limit_order_by_keys_then_amend_then_cancel(sim_venue: SimVenueThr
         ticket.query_one("#t-price", Input).value = str(price)
         await pilot.press("0", ".", "0", "1", "enter")
         table = app.main.query_one(OrdersTable)
-        await wait_for(pilot, lambda: table.row_count == 1, "the order in the orders pane")
+        await wait_until(pilot, lambda: table.row_count == 1, "the order in the orders pane")
         link = table.selected_key
         assert link is not None
-        on_venue = venue_orders(sim_venue)
+        on_venue = venue_open_orders(sim_venue)
         assert [o["orderLinkId"] for o in on_venue] == [link]
         assert Decimal(on_venue[0]["price"]) == price
 
@@ -90,21 +54,28 @@ async def test_limit_order_by_keys_then_amend_then_cancel(sim_venue: SimVenueThr
         new_price = price - Decimal("10")
         app.screen.query_one("#amend-price", Input).value = str(new_price)
         await pilot.press("enter")
-        await wait_for(
+        await wait_until(
             pilot,
-            lambda: Decimal(venue_orders(sim_venue)[0]["price"]) == new_price,
+            lambda: Decimal(venue_open_orders(sim_venue)[0]["price"]) == new_price,
             "the amended price on the venue",
             tries=40,
         )
         await pilot.press("c")
-        await wait_for(pilot, lambda: table.row_count == 0, "the orders pane to empty")
-        assert venue_orders(sim_venue) == []
+        await wait_until(pilot, lambda: table.row_count == 0, "the orders pane to empty")
+        assert venue_open_orders(sim_venue) == []
 
 
-async def test_rejected_order_shows_its_reason(sim_venue: SimVenueThread, tmp_path: Path) -> None:
+async def test_rejected_order_shows_its_reason(
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    venue_open_orders: VenueRows,
+) -> None:
     app, engine = make_real_app(sim_venue, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot, app, engine)
+        await app_ready(pilot, app, engine)
         mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
         far = (mark * Decimal("1.5")).quantize(Decimal("0.1"))
         await pilot.press("b")
@@ -122,52 +93,65 @@ async def test_rejected_order_shows_its_reason(sim_venue: SimVenueThread, tmp_pa
         # and the log names the check and its numbers.
         app._ticket_done(OrderRequest(SYM, Side.BUY, Decimal("0.01"), price=far))
         log = app.main.query_one(EventLog)
-        await wait_for(pilot, lambda: any("price_band" in line for line in log.history), "the rejection")
-        assert venue_orders(sim_venue) == []
+        await wait_until(pilot, lambda: any("price_band" in line for line in log.history), "the rejection")
+        assert venue_open_orders(sim_venue) == []
 
 
 async def test_panic_flattens_the_venue_and_empties_the_panes(
-    sim_venue: SimVenueThread, tmp_path: Path
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    venue_open_orders: VenueRows,
+    venue_positions: VenueRows,
 ) -> None:
     app, engine = make_real_app(sim_venue, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot, app, engine)
+        await app_ready(pilot, app, engine)
         await pilot.press("b")
         ticket = app.screen
         assert isinstance(ticket, OrderTicket)
         ticket.query_one("#t-kind", Choice).action_step(1)  # market
         await pilot.press("0", ".", "0", "2", "enter")
         positions = app.main.query_one(PositionsTable)
-        await wait_for(pilot, lambda: positions.row_count == 1, "the position in the positions pane")
+        await wait_until(pilot, lambda: positions.row_count == 1, "the position in the positions pane")
         mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
         await pilot.press("b")
         app.screen.query_one("#t-price", Input).value = str((mark * Decimal("0.97")).quantize(Decimal("0.1")))
         await pilot.press("0", ".", "0", "1", "enter")
         orders = app.main.query_one(OrdersTable)
-        await wait_for(pilot, lambda: orders.row_count == 1, "the resting order")
-        assert venue_positions(sim_venue) and venue_orders(sim_venue)
+        await wait_until(pilot, lambda: orders.row_count == 1, "the resting order")
+        assert venue_positions(sim_venue) and venue_open_orders(sim_venue)
 
         await pilot.press("ctrl+k")
         screen = app.screen
         assert isinstance(screen, PanicScreen)
         assert (screen.n_orders, screen.n_positions) == (1, 1)
         await pilot.press("y")
-        await wait_for(pilot, lambda: screen.state == "done", "the panic report")
+        await wait_until(pilot, lambda: screen.state == "done", "the panic report")
         assert screen.report is not None and screen.report.flat
         await pilot.press("escape")
-        await wait_for(pilot, lambda: positions.row_count == 0 and orders.row_count == 0, "empty panes")
-        assert venue_positions(sim_venue) == [] and venue_orders(sim_venue) == []
+        await wait_until(pilot, lambda: positions.row_count == 0 and orders.row_count == 0, "empty panes")
+        assert venue_positions(sim_venue) == [] and venue_open_orders(sim_venue) == []
 
 
-async def test_panic_pressed_inside_the_ticket_input(sim_venue: SimVenueThread, tmp_path: Path) -> None:
+async def test_panic_pressed_inside_the_ticket_input(
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    venue_open_orders: VenueRows,
+) -> None:
     app, engine = make_real_app(sim_venue, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot, app, engine)
+        await app_ready(pilot, app, engine)
         mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
         await pilot.press("b")
         app.screen.query_one("#t-price", Input).value = str((mark * Decimal("0.97")).quantize(Decimal("0.1")))
         await pilot.press("0", ".", "0", "1", "enter")
-        await wait_for(pilot, lambda: len(venue_orders(sim_venue)) == 1, "the resting order", tries=40)
+        await wait_until(pilot, lambda: len(venue_open_orders(sim_venue)) == 1, "the resting order", tries=40)
         await pilot.press("s", "1")
         assert isinstance(app.screen, OrderTicket)
         assert app.screen.query_one("#t-qty", Input).has_focus
@@ -175,6 +159,6 @@ async def test_panic_pressed_inside_the_ticket_input(sim_venue: SimVenueThread, 
         screen = app.screen
         assert isinstance(screen, PanicScreen)
         await pilot.press("y")
-        await wait_for(pilot, lambda: screen.state == "done", "the panic report")
+        await wait_until(pilot, lambda: screen.state == "done", "the panic report")
         assert screen.report is not None and screen.report.flat
-        assert venue_orders(sim_venue) == []
+        assert venue_open_orders(sim_venue) == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from console_fakes import fake, make_app
 from textual.widgets import Input, Static
 
 from console.app import EXIT_LIVE_REFUSED
@@ -14,6 +13,7 @@ from console.screens.panic import PanicScreen
 from console.screens.position_tools import CloseScreen
 from console.screens.ticket import OrderTicket
 from core.model import OrderType, Side, TimeInForce
+from tests.support.console_fakes import fake, make_app
 from widgets.choice import Choice
 from widgets.ladder import OrderLadder
 from widgets.log_pane import EventLog
@@ -170,7 +170,7 @@ async def test_panic_needs_y_does_not_stack_and_shows_progress() -> None:
         assert screen.report is not None and screen.report.flat
         assert ("panic", None) in eng.calls
         assert "FLAT" in _text(app, "#panic-status")
-        assert any("PANIC verify" in line for line in app.main.query_one(EventLog).history)
+        assert any("PANIC done: FLAT" in line for line in app.main.query_one(EventLog).history)
         await pilot.press("escape")
         assert app.screen is app.main
         assert app.main.query_one(OrdersTable).row_count == 0

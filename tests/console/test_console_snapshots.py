@@ -8,9 +8,9 @@ Create/accept snapshots with ``pytest tests/console --snapshot-update``."""
 from __future__ import annotations
 
 import pytest
-from sim_snapshot_engine import make_sim_app as make_app
 from textual.pilot import Pilot
 
+from tests.support.snapshot_engine import make_sim_app as make_app
 from themes import DEFAULT_THEME, THEMES
 
 SMALL = (80, 24)

@@ -6,17 +6,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from console_fakes import fake, make_app
-from test_amend_burst import amends, burst, select_order
 
 from console.keygate import KeyGate
 from console.screens.panic import PanicScreen
-
-SIZE = (160, 50)
+from tests.support.console_fakes import amends, fake, make_app
+from tests.support.console_types import SIZE, Burst, SelectOrder
 
 
 async def test_a_lost_marker_is_given_up_and_keys_still_arrive_in_order(
     monkeypatch: pytest.MonkeyPatch,
+    burst: Burst,
+    select_order: SelectOrder,
 ) -> None:
     monkeypatch.setattr(KeyGate, "_post_marker", lambda self, token: None)  # every marker lost
     app = make_app()
@@ -29,7 +29,7 @@ async def test_a_lost_marker_is_given_up_and_keys_still_arrive_in_order(
         assert app.key_gate.idle
 
 
-async def test_keys_are_delivered_one_at_a_time_and_counted() -> None:
+async def test_keys_are_delivered_one_at_a_time_and_counted(burst: Burst, select_order: SelectOrder) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await select_order(pilot, app, "tc-0001")
@@ -38,7 +38,7 @@ async def test_keys_are_delivered_one_at_a_time_and_counted() -> None:
         assert amends(app) == [("tc-0001", None, Decimal("1"))]
 
 
-async def test_panic_opens_even_while_keys_wait() -> None:
+async def test_panic_opens_even_while_keys_wait(burst: Burst, select_order: SelectOrder) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await select_order(pilot, app, "tc-0001")
@@ -49,6 +49,8 @@ async def test_panic_opens_even_while_keys_wait() -> None:
 
 async def test_panic_jumps_the_queue_and_keys_waiting_behind_it_never_answer_the_confirmation(
     monkeypatch: pytest.MonkeyPatch,
+    burst: Burst,
+    select_order: SelectOrder,
 ) -> None:
     # Every marker is lost, so each key holds the gate for the full timeout: the keys typed before
     # the panic key (including a stray "y") are still waiting when it arrives.

@@ -7,12 +7,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from console_fakes import make_app
 from rich.console import Console
 from textual.geometry import Region
 from textual.widget import Widget
 
 from console.app import TradeConsoleApp
+from tests.support.console_fakes import make_app
 
 SIZES = [(80, 24), (100, 30), (160, 50)]
 PANES = {

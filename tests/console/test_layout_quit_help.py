@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from console_fakes import fake, make_app
 from textual.command import CommandPalette
 from textual.widgets import Checkbox, Static
 
@@ -15,6 +14,7 @@ from console.app import TradeConsoleApp
 from console.screens.modals import ConfirmScreen, HelpScreen
 from console.screens.ticket import KINDS, UNITS, OrderTicket
 from core.model import Mode
+from tests.support.console_fakes import fake, make_app
 from widgets.choice import Choice
 
 

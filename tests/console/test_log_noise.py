@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from console_fakes import real_settings
 from textual.pilot import Pilot
 
 from console.app import TradeConsoleApp
@@ -20,6 +19,7 @@ from core.engine import Engine
 from core.events import Event, PositionUpdated
 from core.model import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from core.sim.runner import SimVenueThread
+from tests.support.console_fakes import real_settings
 from widgets.fmt import fmt_dec
 from widgets.log_pane import EventLog
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from console_fakes import T0, make_app
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.market.candles import Candle
 from core.model import BookLevel, BookView, Fill, Side, Ticker
+from tests.support.console_fakes import T0, make_app
 from widgets.chart import ChartLevel, PriceChart, slots
 from widgets.fills import FillsPane, day_start, summarize
 from widgets.ladder import OrderLadder
@@ -169,7 +169,7 @@ def test_chart_rebuilds_the_plot_only_when_candles_or_levels_change() -> None:
     chart.set_candles("BTCUSDT", "1m", CANDLES, last=D("110"), mark=D("110"))
     builds = chart.plot_builds
     assert chart.set_candles("BTCUSDT", "1m", None, last=D("111"), mark=D("111"))  # ticker only
-    assert chart.plot_builds == builds and "last 111.00" in chart.plain_lines()[0]
+    assert chart.plot_builds == builds and "last 111.00" in "".join(t for t, _ in chart.lines[0])
     assert not chart.set_candles("BTCUSDT", "1m", None, last=D("111"), mark=D("111"))  # nothing new
     chart.set_candles("BTCUSDT", "1m", None, [ChartLevel(D("105"), "bid")], last=D("111"), mark=D("111"))
     assert chart.plot_builds == builds + 1
@@ -218,7 +218,6 @@ def test_ladder_groups_by_tick_multiples_with_own_orders_and_cumulative_size() -
     own = {D("99.7"): [(Side.BUY, D("0.5"))], D("100.3"): [(Side.SELL, D("0.2"))]}
     lad.set_book("BTCUSDT", ladder_book(), own, price_places=1, qty_places=3, tick=D("0.1"))
     assert lad.cycle_group(1) == D("0.5")
-    text = lad.plain_lines() if lad.lines else []
     lines = ["".join(t for t, _ in ln) for ln in lad.build_lines(height=12, width=44)]
     spread = next(i for i, t in enumerate(lines) if "spread" in t)
     assert "spread 0.1 · group 0.5" in lines[spread]
@@ -227,7 +226,6 @@ def test_ladder_groups_by_tick_multiples_with_own_orders_and_cumulative_size() -
     assert lines[spread + 1].split()[:3] == ["100.0", "1.000", "1.000"]  # 100.0 alone
     assert lines[spread + 2].split()[:3] == ["99.5", "5.000", "6.000"]  # 99.9..99.5 grouped down
     assert "◆B0.500" in lines[spread + 2]
-    assert text is not None
     assert lad.cycle_group(10) == D("10.0") and lad.cycle_group(-10) == D("0.1")
     assert "group" not in lad.build_lines(12, 44)[0][0][0]
 
@@ -246,13 +244,13 @@ async def test_keys_group_the_ladder_and_cycle_the_timeframe() -> None:
         lad = app.main.ladder
         await pilot.press("g", "g")
         assert lad.group_multiple == 10
-        assert any("group 1" in line for line in lad.plain_lines())
+        assert any("group 1" in "".join(t for t, _ in ln) for ln in lad.lines)
         await pilot.press("G")
         assert lad.group_multiple == 5
         assert app.bridge.timeframe == "1m"
         await pilot.press("f")
         await pilot.pause()
         assert app.bridge.timeframe == "5m"
-        assert app.main.chart.plain_lines()[0].startswith("BTCUSDT 5m")
+        assert "".join(t for t, _ in app.main.chart.lines[0]).startswith("BTCUSDT 5m")
         await pilot.press("f", "f", "f")
         assert app.bridge.timeframe == "1m"

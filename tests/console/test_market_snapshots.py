@@ -11,11 +11,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from console_fakes import T0, console_settings
-from sim_snapshot_engine import SeededSimEngine, _q
 from textual.pilot import Pilot
 
 from core.model import Fill, Side
+from tests.support.console_fakes import T0, console_settings
+from tests.support.snapshot_engine import SeededSimEngine, _q
 
 SMALL = (80, 24)
 LARGE = (160, 50)

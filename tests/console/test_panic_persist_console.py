@@ -11,16 +11,23 @@ import dataclasses
 from decimal import Decimal
 from pathlib import Path
 
-from test_console_engine import SIZE, SYM, make_real_app, ready, wait_for
 from textual.widgets import Log, Static
 
 from console.screens.panic import PanicScreen
 from core.model import OrderRequest, OrderType, Side
 from core.sim.runner import SimVenueThread
-from tests.engine.conftest import venue_positions
+from tests.support.console_types import SIZE, SYM, AppReady, RealApp, WaitUntil
+from tests.support.engine_types import VenueRows
 
 
-async def test_s_stops_a_panic_that_keeps_trying(sim_venue: SimVenueThread, tmp_path: Path) -> None:
+async def test_s_stops_a_panic_that_keeps_trying(
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    venue_positions: VenueRows,
+) -> None:
     """Old code: the panic gave up at its deadline on its own, and s did nothing."""
     app, engine = make_real_app(sim_venue, tmp_path)
     engine.executor.policy = dataclasses.replace(
@@ -29,9 +36,9 @@ async def test_s_stops_a_panic_that_keeps_trying(sim_venue: SimVenueThread, tmp_
     runner = engine.panic_runner
     runner.timeout_s, runner.poll_s, runner.backoff_max_s = 0.3, 0.05, 0.2
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot, app, engine)
+        await app_ready(pilot, app, engine)
         assert (await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.02"), OrderType.MARKET))).ok
-        await wait_for(pilot, lambda: SYM in engine.state.positions, "the position")
+        await wait_until(pilot, lambda: SYM in engine.state.positions, "the position")
         sim_venue.set_faults("http5xx=1")
         try:
             await pilot.press("ctrl+k")
@@ -44,7 +51,7 @@ async def test_s_stops_a_panic_that_keeps_trying(sim_venue: SimVenueThread, tmp_
             status = screen.query_one("#panic-status", Static)
             assert "s  stops it" in str(status.render())
             log = screen.query_one("#panic-progress", Log)
-            await wait_for(
+            await wait_until(
                 pilot,
                 lambda: any(line.startswith("still trying") for line in log.lines),
                 "a still-trying step",
@@ -53,7 +60,7 @@ async def test_s_stops_a_panic_that_keeps_trying(sim_venue: SimVenueThread, tmp_
             await pilot.press("escape")  # a running panic is not closed by Escape
             assert app.screen == screen  # still showing the running panic
             await pilot.press("s")
-            await wait_for(pilot, lambda: screen.state == "done", "the stopped panic's report")
+            await wait_until(pilot, lambda: screen.state == "done", "the stopped panic's report")
             assert screen.report is not None and screen.report.stopped and not screen.report.flat
             assert "STOPPED by you" in str(status.render())
         finally:

@@ -6,8 +6,6 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 
-from test_amend_burst import burst
-from test_console_engine import SYM, make_real_app, ready, wait_for
 from textual.widgets import Input
 
 from console.screens.amend import AmendScreen
@@ -15,12 +13,11 @@ from console.screens.modals import ConfirmScreen
 from console.screens.position_tools import CloseScreen, LeverageScreen, TpSlScreen
 from core.model import OrderRequest, OrderType, Side
 from core.sim.runner import SimVenueThread
-from tests.engine.conftest import venue_open_orders
-from tests.engine.test_position_tools import push_market, venue_position
+from tests.support.console_types import SIZE, SYM, AppReady, Burst, RealApp, WaitUntil
+from tests.support.engine_types import PushMarket, VenuePosition, VenueRows
 from widgets.orders import OrdersTable
 from widgets.positions import PositionsTable
 
-SIZE = (160, 50)
 D = Decimal
 
 
@@ -28,10 +25,18 @@ def digits(value: Decimal) -> list[str]:
     return list(str(value))
 
 
-async def test_stop_market_trigger_amended_by_a_burst(sim_venue: SimVenueThread, tmp_path: Path) -> None:
+async def test_stop_market_trigger_amended_by_a_burst(
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    burst: Burst,
+    venue_open_orders: VenueRows,
+) -> None:
     app, engine = make_real_app(sim_venue, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot, app, engine)
+        await app_ready(pilot, app, engine)
         mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
         trigger = (mark * D("0.95")).quantize(D("0.1"))
         res = await engine.place(
@@ -39,7 +44,7 @@ async def test_stop_market_trigger_amended_by_a_burst(sim_venue: SimVenueThread,
         )
         assert res.ok, res.message
         table = app.main.query_one(OrdersTable)
-        await wait_for(pilot, lambda: table.row_count == 1, "the stop order in the orders pane")
+        await wait_until(pilot, lambda: table.row_count == 1, "the stop order in the orders pane")
         table.focus()
         await pilot.pause()
         await burst(pilot, "a")
@@ -49,7 +54,7 @@ async def test_stop_market_trigger_amended_by_a_burst(sim_venue: SimVenueThread,
         assert not box.query("#amend-price")
         new = trigger - D("50")
         await burst(pilot, "ctrl+u", *digits(new), "enter")
-        await wait_for(
+        await wait_until(
             pilot,
             lambda: D(venue_open_orders(sim_venue)[0]["triggerPrice"]) == new,
             "the new trigger on the venue",
@@ -58,15 +63,22 @@ async def test_stop_market_trigger_amended_by_a_burst(sim_venue: SimVenueThread,
 
 
 async def test_close_half_tpsl_breakeven_and_leverage_by_keys(
-    sim_venue: SimVenueThread, tmp_path: Path
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    burst: Burst,
+    venue_position: VenuePosition,
+    push_market: PushMarket,
 ) -> None:
     app, engine = make_real_app(sim_venue, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot, app, engine)
+        await app_ready(pilot, app, engine)
         res = await engine.place(OrderRequest(SYM, Side.BUY, D("0.011"), OrderType.MARKET))
         assert res.ok, res.message
         positions = app.main.query_one(PositionsTable)
-        await wait_for(pilot, lambda: positions.row_count == 1, "the position in the positions pane")
+        await wait_until(pilot, lambda: positions.row_count == 1, "the position in the positions pane")
         positions.focus()
         await pilot.pause()
 
@@ -76,14 +88,16 @@ async def test_close_half_tpsl_breakeven_and_leverage_by_keys(
         assert isinstance(box, CloseScreen)
         assert "▶ 2   50%  0.005" in box.body()
         await burst(pilot, "y")
-        await wait_for(pilot, lambda: D(venue_position(sim_venue)["size"]) == D("0.006"), "a 0.006 position")
+        await wait_until(
+            pilot, lambda: D(venue_position(sim_venue)["size"]) == D("0.006"), "a 0.006 position"
+        )
 
         # p: a stop loss typed in the TP/SL box is the venue's stop loss.
         mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
         sl = (mark * D("0.95")).quantize(D("0.1"))
         await burst(pilot, "p", "tab", *digits(sl), "enter")
         assert not isinstance(app.screen, TpSlScreen), getattr(app.screen, "error", "")
-        await wait_for(
+        await wait_until(
             pilot, lambda: venue_position(sim_venue)["stopLoss"] != "", "the stop loss on the venue"
         )
         assert D(venue_position(sim_venue)["stopLoss"]) == sl
@@ -93,7 +107,7 @@ async def test_close_half_tpsl_breakeven_and_leverage_by_keys(
         entry = engine.state.positions[SYM].entry_price
         be = entry.quantize(D("0.1"), rounding=ROUND_CEILING)
         push_market(sim_venue, 1.03)
-        await wait_for(
+        await wait_until(
             pilot,
             lambda: engine.store.ticker(SYM).mark_price > be + 5,  # type: ignore[union-attr]
             "the market above the entry",
@@ -102,15 +116,15 @@ async def test_close_half_tpsl_breakeven_and_leverage_by_keys(
         assert isinstance(app.screen, ConfirmScreen)
         assert f"to its entry {be}" in app.screen.body
         await burst(pilot, "y")
-        await wait_for(pilot, lambda: D(venue_position(sim_venue)["stopLoss"]) == be, "the breakeven stop")
+        await wait_until(pilot, lambda: D(venue_position(sim_venue)["stopLoss"]) == be, "the breakeven stop")
 
         # l: leverage typed over the selected current value.
         await burst(pilot, "l")
         lev_box = app.screen
         assert isinstance(lev_box, LeverageScreen)
         assert "current 10x" in lev_box.info()
-        await wait_for(pilot, lambda: "margin mode cross" in lev_box.info(), "the venue's margin mode")
+        await wait_until(pilot, lambda: "margin mode cross" in lev_box.info(), "the venue's margin mode")
         await burst(pilot, "5", "enter")
-        await wait_for(
+        await wait_until(
             pilot, lambda: D(venue_position(sim_venue)["leverage"]) == D(5), "leverage 5 on the venue"
         )

@@ -6,34 +6,15 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from console_fakes import fake, make_app
-from textual import events
 from textual.widgets import Input, Static
 
 from console.app import TradeConsoleApp
 from console.screens.ticket import OrderTicket
 from core.events import OrderUpdated
 from core.model import BookView, Order, OrderStatus, OrderType, Side, TimeInForce
+from tests.support.console_fakes import fake, make_app
+from tests.support.console_types import SIZE, Burst
 from widgets.choice import Choice
-
-SIZE = (160, 50)
-CHARS = {"full_stop": ".", "comma": ",", "space": " "}
-
-
-async def burst(pilot, *keys: str) -> None:
-    """Every key posted to the app at once, as a terminal delivers a paste or a key macro (no
-    pause between keys), then wait until all of them have been handled."""
-    app = pilot.app
-    for key in keys:
-        event = events.Key(key, CHARS.get(key, key if len(key) == 1 else None))
-        event.set_sender(app)
-        app.post_message(event)
-    gate = getattr(app, "key_gate", None)
-    for _ in range(100):
-        await pilot.pause()
-        if gate is None or gate.idle:
-            break
-    await pilot.pause()
 
 
 def _text(app: TradeConsoleApp, selector: str) -> str:
@@ -49,7 +30,7 @@ def _places(app: TradeConsoleApp) -> list:
 
 
 # --- defect 2: a burst lands in the fields it was typed for ------------------------------------
-async def test_burst_after_the_opening_key_lands_in_the_right_fields() -> None:
+async def test_burst_after_the_opening_key_lands_in_the_right_fields(burst: Burst) -> None:
     """Regression: after ``s``, ``0.1<Tab><Tab><C-u>95000`` left qty ``0.195000``."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -59,7 +40,7 @@ async def test_burst_after_the_opening_key_lands_in_the_right_fields() -> None:
         assert _value(app, "#t-price") == "95000"
 
 
-async def test_typing_into_a_prefilled_field_replaces_it() -> None:
+async def test_typing_into_a_prefilled_field_replaces_it(burst: Burst) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await burst(pilot, "b", "0", "full_stop", "2", "tab", "tab", "4", "9", "0", "0", "0", "enter")
@@ -70,7 +51,7 @@ async def test_typing_into_a_prefilled_field_replaces_it() -> None:
         assert req.side is Side.BUY and req.qty == Decimal("0.2") and req.price == Decimal("49000")
 
 
-async def test_a_burst_into_tp_and_sl_then_enter_sends_what_was_typed() -> None:
+async def test_a_burst_into_tp_and_sl_then_enter_sends_what_was_typed(burst: Burst) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         keys = ["b", "1", "tab", "tab", "tab"]  # qty → unit → price → TP (trigger is disabled: skipped)
@@ -82,7 +63,7 @@ async def test_a_burst_into_tp_and_sl_then_enter_sends_what_was_typed() -> None:
 
 
 # --- defect 1: a decimal comma is refused in place ---------------------------------------------
-async def test_decimal_comma_is_refused_in_place_and_nothing_is_sent() -> None:
+async def test_decimal_comma_is_refused_in_place_and_nothing_is_sent(burst: Burst) -> None:
     """Regression: qty ``0,01`` became 1 contract and showed READY."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -98,7 +79,7 @@ async def test_decimal_comma_is_refused_in_place_and_nothing_is_sent() -> None:
 
 
 # --- defect 9: Enter sends from every field; Space toggles a flag ------------------------------
-async def test_enter_sends_from_every_field_and_space_toggles_flags() -> None:
+async def test_enter_sends_from_every_field_and_space_toggles_flags(burst: Burst) -> None:
     """Regression: Enter on the post-only box unticked it and sent nothing."""
     for tabs in range(8):  # qty, unit, price, TP, SL, reduce-only, post-only, type
         app = make_app()
@@ -120,7 +101,7 @@ async def test_enter_sends_from_every_field_and_space_toggles_flags() -> None:
         assert req.time_in_force is TimeInForce.POST_ONLY, "Space ticked post-only, Enter kept it"
 
 
-async def test_enter_on_a_choice_sends() -> None:
+async def test_enter_on_a_choice_sends(burst: Burst) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await burst(pilot, "b", "0", "full_stop", "1", "tab", "right", "left", "enter")
@@ -130,7 +111,7 @@ async def test_enter_on_a_choice_sends() -> None:
 
 
 # --- defect 7: the ticket follows the market; late venue refusals are toasts -------------------
-async def test_open_ticket_follows_the_market_without_touching_fields() -> None:
+async def test_open_ticket_follows_the_market_without_touching_fields(burst: Burst) -> None:
     app = make_app()
     eng = fake(app)
     async with app.run_test(size=SIZE) as pilot:
@@ -171,7 +152,7 @@ async def test_a_venue_cancel_after_acceptance_is_a_toast() -> None:
 
 
 # --- risk sizing in the ticket ------------------------------------------------------------------
-async def test_risk_size_mode_computes_the_quantity_from_the_stop() -> None:
+async def test_risk_size_mode_computes_the_quantity_from_the_stop(burst: Burst) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await burst(pilot, "b", "1", "0", "0", "tab", "right", "right", "tab", "tab", "tab")
@@ -192,7 +173,7 @@ async def test_risk_size_mode_computes_the_quantity_from_the_stop() -> None:
 
 
 # --- 80x24 ------------------------------------------------------------------------------------
-async def test_the_ticket_fits_80x24() -> None:
+async def test_the_ticket_fits_80x24(burst: Burst) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await burst(pilot, "b", "0", "full_stop", "0", "1", "5")

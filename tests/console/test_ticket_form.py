@@ -6,13 +6,13 @@ from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
-from console_fakes import instrument
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from console.screens.ticket_form import TicketError, TicketFields, TicketMarket, build_request
 from core.model import OrderType, Side, TimeInForce
 from core.risk.sizing import DEFAULT_TAKER_FEE, loss_at_stop
+from tests.support.console_fakes import instrument
 
 BTC = instrument("BTCUSDT")
 MKT = TicketMarket(BTC, D("50000"), equity=D("10000"))

@@ -3,19 +3,20 @@ preview shows is what the venue gets — rounding, what a stop closes, closing o
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 
-from test_console_engine import SYM, make_real_app, ready, wait_for
-from test_ticket import burst
+import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 
+from console.app import TradeConsoleApp
 from console.screens.ticket import OrderTicket
 from core.model import OrderRequest, Side, TimeInForce
 from core.sim.runner import SimVenueThread
-from tests.engine.conftest import venue_open_orders, venue_positions
-
-SIZE = (160, 50)
+from tests.support.console_types import SIZE, SYM, AppReady, Burst, RealApp, WaitUntil
+from tests.support.engine_types import VenueRows
 
 
 def _preview_text(ticket: OrderTicket) -> str:
@@ -24,20 +25,34 @@ def _preview_text(ticket: OrderTicket) -> str:
     return "\n".join(str(p) for p in parts)
 
 
-async def _open_long(pilot, app, sim: SimVenueThread, qty: str) -> None:
+OpenLong = Callable[[Pilot[int], TradeConsoleApp, SimVenueThread, str], Awaitable[None]]
+
+
+@pytest.fixture
+def open_long(burst: Burst, wait_until: WaitUntil, venue_positions: VenueRows) -> OpenLong:
     """A market buy through the ticket; waits for the position on the venue and in the engine."""
-    await burst(pilot, "b", *qty, "shift+tab", "right", "enter")  # qty, type Limit → Market, send
-    await wait_for(pilot, lambda: venue_positions(sim) != [], "the long on the venue")
-    await wait_for(pilot, lambda: SYM in app.engine.state.positions, "the long in the engine")
+
+    async def buy(pilot: Pilot[int], app: TradeConsoleApp, sim: SimVenueThread, qty: str) -> None:
+        await burst(pilot, "b", *qty, "shift+tab", "right", "enter")  # qty, type Limit → Market, send
+        await wait_until(pilot, lambda: venue_positions(sim) != [], "the long on the venue")
+        await wait_until(pilot, lambda: SYM in app.engine.account().positions, "the long in the engine")
+
+    return buy
 
 
 async def test_rounded_qty_is_said_and_exactly_that_is_sent(
-    sim_venue: SimVenueThread, tmp_path: Path
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    burst: Burst,
+    venue_open_orders: VenueRows,
 ) -> None:
     """Regression: qty 0.0015 showed READY and 0.001 was sent without a word."""
     app, engine = make_real_app(sim_venue, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot, app, engine)
+        await app_ready(pilot, app, engine)
         mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
         price = str((mark * Decimal("0.97")).quantize(Decimal("0.1")))
         await burst(pilot, "b", *"0.0015", "tab", "tab", *price, "5")  # one digit past the tick
@@ -49,21 +64,28 @@ async def test_rounded_qty_is_said_and_exactly_that_is_sent(
         assert f"price {price}5 → {price} (tick 0.1, rounded down for a buy)" in text
         assert f"sends      0.001 @ {Decimal(price):,}" in text
         await burst(pilot, "enter")
-        await wait_for(pilot, lambda: len(venue_open_orders(sim_venue)) == 1, "the order on the venue")
+        await wait_until(pilot, lambda: len(venue_open_orders(sim_venue)) == 1, "the order on the venue")
         (on_venue,) = venue_open_orders(sim_venue)
         assert Decimal(on_venue["qty"]) == ticket.preview.qty == Decimal("0.001")
         assert Decimal(on_venue["price"]) == ticket.preview.price == Decimal(price)
 
 
 async def test_a_stop_added_to_a_position_is_previewed_for_the_whole_position(
-    sim_venue: SimVenueThread, tmp_path: Path
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    burst: Burst,
+    venue_positions: VenueRows,
+    open_long: OpenLong,
 ) -> None:
     """Regression: the preview showed the loss for the new quantity while the venue applies the
     order's SL to the whole position (preview 1.22, real about 10 USDT)."""
     app, engine = make_real_app(sim_venue, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot, app, engine)
-        await _open_long(pilot, app, sim_venue, "0.02")
+        await app_ready(pilot, app, engine)
+        await open_long(pilot, app, sim_venue, "0.02")
         pos = engine.state.positions[SYM]
         sl = str((pos.entry_price * Decimal("0.98")).quantize(Decimal("0.1")))
         await burst(pilot, "b", *"0.01", "tab", "tab", "tab", "tab", *sl, "shift+tab", "shift+tab")
@@ -81,7 +103,7 @@ async def test_a_stop_added_to_a_position_is_previewed_for_the_whole_position(
         assert p.loss_at_stop is not None and p.loss_at_stop > held_loss
         await burst(pilot, "enter")
         # What the venue did: one position of 0.03 whose stop-loss is the order's.
-        await wait_for(
+        await wait_until(
             pilot,
             lambda: (
                 [(Decimal(v["size"]), Decimal(v["stopLoss"] or 0)) for v in venue_positions(sim_venue)]
@@ -92,13 +114,18 @@ async def test_a_stop_added_to_a_position_is_previewed_for_the_whole_position(
 
 
 async def test_reduce_only_previews_margin_released_and_realised_pnl(
-    sim_venue: SimVenueThread, tmp_path: Path
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    burst: Burst,
+    open_long: OpenLong,
 ) -> None:
     """Regression: a reduce-only order showed a new position's margin and liquidation price."""
     app, engine = make_real_app(sim_venue, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot, app, engine)
-        await _open_long(pilot, app, sim_venue, "0.02")
+        await app_ready(pilot, app, engine)
+        await open_long(pilot, app, sim_venue, "0.02")
         # sell 0.01 reduce-only at market: qty, then type → Market, then tick reduce-only
         await burst(pilot, "s", *"0.01", "shift+tab", "right", "shift+tab", "shift+tab", "space")
         ticket = app.screen
@@ -114,11 +141,17 @@ async def test_reduce_only_previews_margin_released_and_realised_pnl(
 
 
 async def test_post_only_that_would_cross_is_refused_and_a_late_venue_cancel_is_a_toast(
-    sim_venue: SimVenueThread, tmp_path: Path
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    burst: Burst,
+    venue_open_orders: VenueRows,
 ) -> None:
     app, engine = make_real_app(sim_venue, tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await ready(pilot, app, engine)
+        await app_ready(pilot, app, engine)
         book = engine.store.book(SYM)
         assert book is not None and book.best_ask is not None
         through = (book.best_ask * Decimal("1.005")).quantize(Decimal("0.1"))  # well through the ask
@@ -137,7 +170,7 @@ async def test_post_only_that_would_cross_is_refused_and_a_late_venue_cancel_is_
         app._ticket_done(
             OrderRequest(SYM, Side.BUY, Decimal("0.01"), price=through, time_in_force=TimeInForce.POST_ONLY)
         )
-        await wait_for(
+        await wait_until(
             pilot,
             lambda: any("post-only would have taken liquidity" in n.message for n in app._notifications),
             "the late refusal toast",

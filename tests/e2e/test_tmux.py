@@ -29,7 +29,7 @@ import pytest
 from pybit.unified_trading import HTTP
 
 from core.config import SIM_API_KEY, SIM_API_SECRET
-from tests.engine.test_outage import StandaloneSim
+from tests.support.standalone_sim import StandaloneSim
 
 pytestmark = [
     pytest.mark.e2e,
@@ -164,15 +164,13 @@ def header(screen: str) -> str:
 
 
 @pytest.fixture
-def standalone(tmp_path: Path) -> Iterator[tuple[Tmux, Path, StandaloneSim]]:
-    sim = StandaloneSim(tmp_path)
-    sim.start()
+def standalone(tmp_path: Path, standalone_sim: StandaloneSim) -> Iterator[tuple[Tmux, Path, StandaloneSim]]:
+    sim = standalone_sim
     tmux, status = start_console(tmp_path, TRADE_SIM__PORT=str(sim.port), TRADE_SIM__EMBEDDED="false")
     try:
         yield tmux, status, sim
     finally:
         tmux.run("kill-server")
-        sim.kill()
 
 
 @pytest.mark.timeout(240)

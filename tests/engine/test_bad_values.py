@@ -15,6 +15,7 @@ from core.engine import Engine
 from core.model import OrderRequest, OrderType, Side
 from core.observability.health import evaluate_health
 from core.sim.runner import SimVenueThread
+from core.venues.bybit.feeds import BybitFeeds
 from tests.engine.conftest import engine_settings, venue_open_orders, venue_positions
 from tests.engine.test_order_path import SYM, below, ready, wait_for
 
@@ -128,7 +129,8 @@ async def test_nan_book_level_marks_the_book_stale(engine: Engine, sim: SimVenue
     """Old code: the NaN level went into the book, which stayed "fresh"."""
     mark = await ready(engine)
     sim.set_faults(f"bad_values=1,bad_value=NaN,bad_fields=book,bad_symbols={SYM}")
-    book = engine.feeds.books[SYM]  # type: ignore[union-attr]
+    assert engine.books is not None
+    book = engine.books.books[SYM]
     await wait_for(lambda: book.stale and "bad value" in book.stale_reason)
     bids, asks = book.levels()
     assert all(p == p and s == s for p, s in [*bids.items(), *asks.items()])  # no NaN inside
@@ -151,7 +153,7 @@ async def test_stop_closes_feeds_and_journal_when_a_task_died(sim: SimVenueThrea
     await asyncio.sleep(0)
     engine.tasks.track(task)
     feeds = engine.feeds
-    assert feeds is not None
+    assert isinstance(feeds, BybitFeeds)
     await engine.stop()
     assert feeds._stopped and not feeds.is_connected("public")
     assert engine.journal.unwritable_reason == "journal is closed"

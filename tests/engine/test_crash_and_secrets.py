@@ -34,10 +34,10 @@ CRASHER = textwrap.dedent(
         await eng.start(feeds=False)
         real_place = eng.venue.place
 
-        def place(params):
+        def place(order):
             if when == "before_send":
                 os.kill(os.getpid(), signal.SIGKILL)
-            reply = real_place(params)
+            reply = real_place(order)
             os.kill(os.getpid(), signal.SIGKILL)  # after the venue took it, before the ack is journaled
             return reply
 

@@ -27,7 +27,7 @@ async def wait_for(cond: Callable[[], bool], timeout: float = 5.0) -> None:
 
 async def ready(engine: Engine, symbol: str = SYM) -> Decimal:
     """Wait for a fresh book and ticker; return the mark price."""
-    await wait_for(lambda: engine.store.ticker(symbol) is not None and not engine.feeds.is_stale(symbol))  # type: ignore[union-attr]
+    await wait_for(lambda: engine.store.ticker(symbol) is not None and not engine.books.is_stale(symbol))  # type: ignore[union-attr]
     ticker = engine.store.ticker(symbol)
     assert ticker is not None
     return ticker.mark_price

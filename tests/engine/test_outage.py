@@ -175,9 +175,9 @@ async def test_streams_return_to_up_after_the_sim_process_dies_and_restarts(
 
     standalone_sim.set_faults("clear")
     await streams.wait(Streams.all_up, "both streams back up without a restart")
-    feeds = engine.feeds
-    assert feeds is not None
-    await streams.wait(lambda _s: not feeds.is_stale("BTCUSDT"), "a fresh book")
+    books = engine.books
+    assert books is not None
+    await streams.wait(lambda _s: not books.is_stale("BTCUSDT"), "a fresh book")
 
     # The breaker stays tripped (sticky) until someone resets it, with a reason, journaled.
     assert engine.breaker_board.is_tripped("api_failures")

@@ -16,8 +16,10 @@ from hypothesis import strategies as st
 from core.config import Settings
 from core.engine import Engine
 from core.model import OrderRequest, OrderType, Side
+from core.orders.built import BuiltOrder
 from core.sim.runner import SimVenueThread
-from core.venues.base import RestReply
+from core.venues.base import PlaceAck
+from core.venues.bybit.encode import order_params
 from core.venues.bybit.rest import BybitVenue
 from tests.engine.conftest import engine_settings, sim_settings
 from tests.engine.test_order_path import ready
@@ -38,18 +40,18 @@ class RecordingVenue(BybitVenue):
         super().__init__(settings)
         self.sent: list[dict[str, Any]] = []
 
-    def place(self, params: dict[str, Any]) -> RestReply:
+    def place(self, order: BuiltOrder) -> PlaceAck:
         eng = self.engine
-        sym = params["symbol"]
+        sym = order.symbol
         self.sent.append(
             {
-                "params": dict(params),
+                "params": order_params(order),
                 "mark": eng.pretrade.ref_price(sym),
                 "position": eng.state.positions.get(sym),
-                "open": [o for o in eng.state.orders.values() if o.order_link_id != params["orderLinkId"]],
+                "open": [o for o in eng.state.orders.values() if o.order_link_id != order.order_link_id],
             }
         )
-        return super().place(params)
+        return super().place(order)
 
 
 @pytest.fixture(scope="module")

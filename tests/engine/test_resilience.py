@@ -13,6 +13,7 @@ from core.api import CommandResult
 from core.engine import Engine
 from core.model import OrderRequest, OrderStatus, OrderType, Side
 from core.sim.runner import SimVenueThread
+from core.venues.bybit.feeds import BybitFeeds
 from tests.engine.conftest import engine_settings, venue_http, venue_open_orders, venue_positions
 from tests.engine.test_order_path import SYM, below, ready, wait_for
 
@@ -172,18 +173,17 @@ async def test_websocket_drop_resync_matches_venue(engine: Engine, sim: SimVenue
     other.place_order(category="linear", symbol=SYM, side="Buy", orderType="Market", qty="0.003")
     await wait_for(lambda: "outside-1" in engine.state.orders and SYM in engine.state.positions, timeout=10)
     assert engine.state.positions[SYM].size == Decimal("0.003")
-    assert (
-        engine.feeds is not None
-        and engine.feeds.reconnects["private"] + engine.feeds.reconnects["public"] >= 1
-    )
-    await wait_for(lambda: not engine.feeds.is_stale(SYM), timeout=10)  # type: ignore[union-attr]
+    feeds, books = engine.feeds, engine.books
+    assert isinstance(feeds, BybitFeeds) and books is not None
+    assert feeds.reconnects["private"] + feeds.reconnects["public"] >= 1
+    await wait_for(lambda: not books.is_stale(SYM), timeout=10)
 
 
 async def test_book_gap_marks_stale_blocks_orders_and_resyncs(engine: Engine) -> None:
     mark = await ready(engine)
-    feeds = engine.feeds
-    assert feeds is not None
-    book = feeds.books[SYM]
+    feeds, books = engine.feeds, engine.books
+    assert isinstance(feeds, BybitFeeds) and books is not None
+    book = books.books[SYM]
     # A delta whose update id skips ahead is exactly what a lost frame looks like on the wire.
     feeds._on_public_msg(
         {
@@ -193,10 +193,10 @@ async def test_book_gap_marks_stale_blocks_orders_and_resyncs(engine: Engine) ->
             "data": {"s": SYM, "b": [], "a": [], "u": book.u + 5, "seq": 1},
         }
     )
-    assert feeds.is_stale(SYM)
+    assert books.is_stale(SYM)
     blocked = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.001"), OrderType.LIMIT, below(mark)))
     assert not blocked.ok and blocked.check == "book_stale"
-    await wait_for(lambda: not feeds.is_stale(SYM), timeout=10)
+    await wait_for(lambda: not books.is_stale(SYM), timeout=10)
     ok = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.001"), OrderType.LIMIT, below(mark)))
     assert ok.ok, ok.message
 

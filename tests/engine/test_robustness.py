@@ -10,12 +10,20 @@ from typing import Any
 import pytest
 
 from core.engine import Engine
-from core.model import OrderRequest, OrderType, Side
+from core.model import Balance, OrderRequest, OrderType, Side
 from core.resilience.errors import Transient
 from core.sim.runner import SimVenueThread
+from core.venues.bybit import parse
 from tests.engine.conftest import engine_settings, venue_http, venue_open_orders, venue_positions
 from tests.engine.test_order_path import SYM, below, ready, wait_for
 from tests.engine.test_resilience import fast_retries, venue_orders_by_link
+
+
+def _balance(wallet: dict[str, Any]) -> Balance:
+    """A wallet push as the adapter delivers it."""
+    bal = parse.balance(wallet)
+    assert bal is not None
+    return bal
 
 
 async def test_garbled_reply_is_unknown_not_rejected(engine: Engine, sim: SimVenueThread) -> None:
@@ -136,16 +144,16 @@ async def test_daily_loss_waits_for_the_wallet_after_a_position_change(engine: E
         "coin": [{"coin": "USDT", "walletBalance": str(bal.wallet_balance), "equity": str(bal.equity)}],
     }  # fmt: skip
     # The session starts with a +6000 position open: that is the day's baseline.
-    engine.account_sync.apply_private("position", [long])
-    engine.account_sync.apply_private("wallet", [wallet])
+    engine.account_sync.apply_position(parse.position(long))
+    engine.account_sync.apply_balance(_balance(wallet))
     engine.guards.board = BreakerBoard.from_settings(engine.settings)
     engine.guards.update()
     # The close: flat position first (uPnL gone), the wallet with +6000 realised a moment later.
     flat = dict(long, side="", size="0", unrealisedPnl="0", updatedTime=str(now + 1))
-    engine.account_sync.apply_private("position", [flat])
+    engine.account_sync.apply_position(parse.position(flat))
     assert not engine.breaker_board.is_tripped("daily_loss"), engine.breaker_board.reason("daily_loss")
     paid = str(bal.wallet_balance + 6000)
     wallet_after = dict(wallet, coin=[{"coin": "USDT", "walletBalance": paid, "equity": paid}])
-    engine.account_sync.apply_private("wallet", [wallet_after])
+    engine.account_sync.apply_balance(_balance(wallet_after))
     assert not engine.breaker_board.is_tripped("daily_loss")
     assert abs(engine.breaker_board.daily_pnl) < 1

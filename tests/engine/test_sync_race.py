@@ -26,8 +26,9 @@ import pytest
 from core.engine import Engine
 from core.events import OrderUpdated
 from core.model import Order, OrderRequest, OrderStatus, OrderType, Position, Side
+from core.orders.built import BuiltOrder
 from core.sim.runner import SimVenueThread
-from core.venues.base import RestReply
+from core.venues.base import PlaceAck
 from core.venues.bybit.rest import BybitVenue
 from tests.engine.conftest import engine_settings, venue_open_orders, venue_positions
 from tests.engine.test_order_path import SYM, below, ready, wait_for
@@ -44,10 +45,10 @@ class GatedVenue(BybitVenue):
         self.orders_gate = _Gate()
         self.positions_gate = _Gate()
 
-    def place(self, params: dict[str, Any]) -> RestReply:
+    def place(self, order: BuiltOrder) -> PlaceAck:
         """Held before the request is sent: the venue has not seen the order yet."""
         self.place_gate.pass_through()
-        return super().place(params)
+        return super().place(order)
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         """Held after the venue answered: the snapshot is taken, its adoption waits."""

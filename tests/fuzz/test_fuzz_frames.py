@@ -1,10 +1,10 @@
 """Fuzz the WebSocket frame handlers: the feed's public handler and the engine's private pushes.
 
 Frames go to :meth:`BybitFeeds._on_public_msg` / ``_on_private_msg`` (what pybit calls with each
-parsed frame) and to :meth:`core.engine.account_sync.AccountSync.apply_private` (where the loop
-applies private pushes). Frames are realistic ones with fields spoiled, missing or of the wrong
-type, topics of symbols we never subscribed, records of another symbol than their topic, and
-``data`` that is not an array. The
+parsed frame), which deliver domain events to the engine's feed sink: market data into the store
+and the book keeper, account pushes to the engine's loop (drained here as the loop would). Frames
+are realistic ones with fields spoiled, missing or of the wrong type, topics of symbols we never
+subscribed, records of another symbol than their topic, and ``data`` that is not an array. The
 handlers must never raise (pybit would close the socket for good), every drop must be counted by
 the bad-data tracker, and the state they keep must stay sound: finite numbers, books never crossed
 while trusted, nothing kept for symbols we do not trade, a position never flipped or flattened by
@@ -13,8 +13,10 @@ a push that could not be read.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,10 +28,13 @@ from hypothesis import strategies as st
 from core.account import AccountState
 from core.config import load_settings
 from core.engine import Engine
+from core.engine.feed_sink import EngineFeedSink
+from core.market.books import BookKeeper
 from core.market.candles import TIMEFRAMES
-from core.model import Position, Side
+from core.model import Balance, Fill, Order, Position, Side
 from core.observability.baddata import BadDataTracker
 from core.store import MarketStore
+from core.venues.base import FeedTiming
 from core.venues.bybit import parse
 from core.venues.bybit.feeds import BybitFeeds
 from core.venues.values import BadValue
@@ -41,18 +46,66 @@ BOOK = {"s": "BTCUSDT", "b": [["95000.0", "1.5"]], "a": [["95000.5", "2"]], "u":
 TRADE = {"T": 1767225600000, "s": "BTCUSDT", "S": "Buy", "v": "0.01", "p": "95000.5", "i": "t-1"}
 
 
-def make_feeds() -> BybitFeeds:
-    states: list[tuple[str, str, str]] = []
-    return BybitFeeds(
+@dataclass
+class Account:
+    """The engine's side of account events, recorded (and the loop's failures, which must be none)."""
+
+    applied: list[object] = field(default_factory=list)
+
+    def apply_order(self, order: Order) -> None:
+        self.applied.append(order)
+
+    def apply_fill(self, fill: Fill) -> None:
+        self.applied.append(fill)
+
+    def apply_position(self, position: Position) -> None:
+        self.applied.append(position)
+
+    def apply_balance(self, balance: Balance) -> None:
+        self.applied.append(balance)
+
+    def apply_connection(self, stream: str, state: str, detail: str) -> None:
+        self.applied.append((stream, state, detail))
+
+
+@dataclass
+class Rig:
+    feeds: BybitFeeds
+    store: MarketStore
+    loop: asyncio.AbstractEventLoop
+    failures: list[object]
+
+    def drain(self) -> None:
+        """Run what the feed handed to the loop, as the loop would."""
+        self.loop.run_until_complete(asyncio.sleep(0))
+        assert self.failures == []
+
+
+@contextmanager
+def rig(
+    account: Any = None, store: MarketStore | None = None, bad_data: BadDataTracker | None = None
+) -> Iterator[Rig]:
+    """The Bybit feeds delivering into the engine's sink (the sockets are never built)."""
+    loop = asyncio.new_event_loop()
+    failures: list[object] = []
+    loop.set_exception_handler(lambda _loop, ctx: failures.append(ctx))
+    store = store or MarketStore()
+    books = BookKeeper(SYMBOLS, store, now_ms=lambda: 1767225600000, publish_interval_s=0.0)
+    sink = EngineFeedSink(store, books, account or Account(), loop)
+    books.on_state = sink.hand_state
+    feeds = BybitFeeds(
         load_settings(metrics={"enabled": False}),
-        MarketStore(),
         SYMBOLS,
-        on_private=lambda topic, items: None,
-        on_state=lambda *state: states.append(state),
+        sink,
+        FeedTiming(),
+        bad_data or BadDataTracker(),
         now_ms=lambda: 1767225600000,
-        publish_interval_s=0.0,
-        bad_data=BadDataTracker(),
     )
+    books.resubscribe = feeds.resubscribe_book
+    try:
+        yield Rig(feeds, store, loop, failures)
+    finally:
+        loop.close()
 
 
 @st.composite
@@ -79,10 +132,10 @@ def public_frame(draw: st.DrawFn) -> Any:
     return frame
 
 
-def check_store(feeds: BybitFeeds) -> None:
-    store = feeds.store
+def check_store(r: Rig) -> None:
+    store = r.store
     assert set(store.tickers()) <= set(SYMBOLS)
-    assert set(feeds._ticker_state) <= set(SYMBOLS)
+    assert set(r.feeds._ticker_state) <= set(SYMBOLS)
     for sym in SYMBOLS:
         assert_sound(store.ticker(sym), f"ticker {sym}")
         assert_sound(store.trades(sym), f"trades {sym}")
@@ -99,23 +152,25 @@ def check_store(feeds: BybitFeeds) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(public_frame(), min_size=1, max_size=12))
 def test_public_frames_never_raise_and_keep_the_store_sound(frames: list[Any]) -> None:
-    feeds = make_feeds()
-    for frame in frames:
-        feeds._on_public_msg(frame)  # raises nothing: pybit would close the socket
-        check_store(feeds)
-    assert feeds.callback_errors == 0
+    with rig() as r:
+        for frame in frames:
+            r.feeds._on_public_msg(frame)  # raises nothing: pybit would close the socket
+            check_store(r)
+        r.drain()
+        assert r.feeds.callback_errors == 0
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(["order", "execution", "position", "wallet", "greeks"]), junk)
 def test_private_frames_with_any_data_never_raise(topic: str, data: Any) -> None:
-    feeds = make_feeds()
-    got: list[tuple[str, list[Any]]] = []
-    feeds._on_private = lambda t, items: got.append((t, items))
-    feeds._on_private_msg({"topic": topic, "data": data})
-    feeds._on_private_msg({"topic": data, "data": []})
-    for _, items in got:
-        assert isinstance(items, list) and items
+    account = Account()
+    with rig(account) as r:
+        r.feeds._on_private_msg({"topic": topic, "data": data})
+        r.feeds._on_private_msg({"topic": data, "data": []})
+        r.drain()
+        assert r.feeds.callback_errors == 0
+    # Only whole domain objects reach the engine: the adapter parsed them, or dropped them.
+    assert all(isinstance(a, (Order, Fill, Position, Balance)) for a in account.applied)
 
 
 @pytest.mark.parametrize(
@@ -146,23 +201,23 @@ def test_private_frames_with_any_data_never_raise(topic: str, data: Any) -> None
 def test_a_malformed_public_frame_is_counted_and_dropped(
     frame: dict[str, Any], stream: str, field: str
 ) -> None:
-    feeds = make_feeds()
-    seen: list[tuple[str, str]] = []
-    feeds.bad_data.on_bad = lambda s, f: seen.append((s, f))
-    feeds._on_public_msg(frame)
-    assert seen == [(stream, field)]
-    assert stream in feeds.bad_data.recent()
-    check_store(feeds)
+    with rig() as r:
+        seen: list[tuple[str, str]] = []
+        r.feeds.bad_data.on_bad = lambda s, f: seen.append((s, f))
+        r.feeds._on_public_msg(frame)
+        assert seen == [(stream, field)]
+        assert stream in r.feeds.bad_data.recent()
+        check_store(r)
 
 
 def test_tickers_of_symbols_we_do_not_trade_keep_no_state() -> None:
     """Before the fix every symbol a venue named got a merge state and a store entry, unbounded."""
-    feeds = make_feeds()
-    for i in range(50):
-        feeds._on_public_msg(
-            {"topic": f"tickers.X{i}USDT", "type": "snapshot", "data": {**TICKER, "symbol": f"X{i}"}}
-        )
-    assert feeds._ticker_state == {} and feeds.store.tickers() == {}
+    with rig() as r:
+        for i in range(50):
+            r.feeds._on_public_msg(
+                {"topic": f"tickers.X{i}USDT", "type": "snapshot", "data": {**TICKER, "symbol": f"X{i}"}}
+            )
+        assert r.feeds._ticker_state == {} and r.store.tickers() == {}
 
 
 # --- private pushes through the engine ----------------------------------------------------------
@@ -170,7 +225,8 @@ def test_tickers_of_symbols_we_do_not_trade_keep_no_state() -> None:
 
 @contextmanager
 def idle_engine(path: Path) -> Iterator[Engine]:
-    """An engine that is not started: pushes are applied exactly as the loop applies them."""
+    """An engine that is not started: pushes arrive through the feeds and are applied as the loop
+    applies them."""
     eng = Engine(load_settings(journal={"path": str(path / "j.db")}, metrics={"enabled": False}))
     try:
         yield eng
@@ -200,6 +256,14 @@ def pushes(draw: st.DrawFn) -> tuple[str, list[Any]]:
     return topic, items
 
 
+def push(engine: Engine, topic: str, items: Any) -> None:
+    """A private frame as pybit hands it to the feeds, applied by the engine on its loop."""
+    with rig(engine.streams.events, engine.store, engine.bad_data) as r:
+        r.feeds._on_private_msg({"topic": topic, "data": items})
+        r.drain()
+        assert r.feeds.callback_errors == 0
+
+
 def sound_account(engine: Engine) -> None:
     state = engine.state
     assert_sound(state.balance, "balance")
@@ -227,7 +291,7 @@ def _adopted_sound_or_dropped(engine: Engine, stream: list[tuple[str, list[Any]]
     readable = AccountState()
     readable.apply_position(_short(), 0)
     for topic, items in stream:
-        engine.account_sync.apply_private(topic, items)
+        push(engine, topic, items)
         sound_account(engine)
         if topic == "position":  # exactly the pushes that can be read are adopted
             for item in items:
@@ -264,22 +328,22 @@ def test_a_bad_push_is_dropped_by_field_and_the_position_stays(
     engine.state.apply_position(_short(), 0)
     seen: list[tuple[str, str]] = []
     engine.bad_data.on_bad = lambda s, f: seen.append((s, f))
-    engine.account_sync.apply_private(topic, [item])
+    push(engine, topic, [item])
     assert seen == [(topic, field)]
     pos = engine.state.positions["BTCUSDT"]
     assert pos.side is Side.SELL and pos.size == Decimal("0.020")
 
 
 def test_an_execution_with_a_bad_maker_flag_is_kept_and_reported(engine: Engine) -> None:
-    engine.account_sync.apply_private("execution", [{**EXECUTION, "isMaker": "false"}])
+    push(engine, "execution", [{**EXECUTION, "isMaker": "false"}])
     [fill] = engine.state.fills
     assert fill.is_maker is False and "execution" in engine.bad_data.recent()
 
 
 def test_duplicate_and_reordered_pushes_change_nothing(engine: Engine) -> None:
     """The same execution twice counts once; an older order push never undoes a newer one."""
-    engine.account_sync.apply_private("execution", [EXECUTION, EXECUTION])
+    push(engine, "execution", [EXECUTION, EXECUTION])
     assert len(engine.state.fills) == 1
     newer = {**ORDER, "orderStatus": "PartiallyFilled", "cumExecQty": "0.005", "updatedTime": "1767225600009"}
-    engine.account_sync.apply_private("order", [newer, ORDER])
+    push(engine, "order", [newer, ORDER])
     assert engine.state.orders["tc-1"].filled_qty == Decimal("0.005")

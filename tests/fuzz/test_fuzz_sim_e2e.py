@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,9 +25,15 @@ from core.engine import Engine
 from core.model import OrderRequest, OrderType, Side
 from core.sim.faults import BAD_TOKENS
 from core.sim.runner import SimVenueThread
-from tests.engine.conftest import engine_settings, sim_settings, venue_open_orders, venue_positions
-from tests.engine.test_order_path import below, ready, wait_for
 from tests.fuzz.fuzzing import assert_sound
+from tests.support.engine_types import (
+    Below,
+    EngineSettingsFactory,
+    Ready,
+    SimSettingsFactory,
+    VenueRows,
+    WaitFor,
+)
 
 SYM = "BTCUSDT"
 FIELDS = [
@@ -53,10 +61,10 @@ def fault_spec(s: dict[str, Any]) -> str:
     return spec + (f",bad_value={s['token']}" if s["token"] else "")
 
 
-async def command(engine: Engine, name: str, mark: Decimal) -> None:
-    """Run one command; it must report an outcome, never raise."""
+async def command(engine: Engine, name: str, bid: Decimal) -> None:
+    """Run one command (a limit buy rests at ``bid``); it must report an outcome, never raise."""
     if name == "limit":
-        await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.LIMIT, below(mark, "0.95")))
+        await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.LIMIT, bid))
     elif name == "market":
         await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.MARKET))
     elif name == "cancel_all":
@@ -93,35 +101,53 @@ def held(engine: Engine) -> dict[str, tuple[str, Decimal]]:
     return {s: (p.side.value, p.size) for s, p in engine.state.positions.items() if p.side is not None}
 
 
-async def scenario(tmp: Path, schedule: list[dict[str, Any]]) -> None:
-    venue = SimVenueThread(sim_settings()).start()
-    engine = Engine(engine_settings(venue, tmp))
-    try:
-        await engine.start()
-        mark = await ready(engine)
-        for s in schedule:
-            venue.set_faults(fault_spec(s))
-            await command(engine, s["command"], mark)
-            await asyncio.sleep(0.3)  # pushes and ticks arrive with the fault on
-            alive(engine)
-            sound(engine)
-        injected = venue.stats()["faults"]["injected"]
-        assert injected["bad_values"] > 0
-        assert engine.bad_data.total > 0  # the engine saw them: counted, not silently taken
-        venue.set_faults("")
-        await engine.reconciler.reconcile_journal()
-        await engine.account_sync.refresh_account()
-        venue_pos = {p["symbol"]: (p["side"], Decimal(p["size"])) for p in venue_positions(venue)}
-        await wait_for(lambda: held(engine) == venue_pos, timeout=10.0)
-        venue_links = {o["orderLinkId"] for o in venue_open_orders(venue)}
-        assert set(engine.state.orders) == venue_links
-        engine.panic_runner.timeout_s = 15.0
-        report = await engine.panic()
-        assert report.flat, report.steps
-        assert venue_positions(venue) == [] and venue_open_orders(venue) == []
-    finally:
-        await engine.stop()
-        venue.stop()
+Scenario = Callable[[Path, list[dict[str, Any]]], Awaitable[None]]
+
+
+@pytest.fixture
+def scenario(
+    sim_settings: SimSettingsFactory,
+    engine_settings: EngineSettingsFactory,
+    ready: Ready,
+    below: Below,
+    wait_for: WaitFor,
+    venue_positions: VenueRows,
+    venue_open_orders: VenueRows,
+) -> Scenario:
+    """One fuzz example: an engine on a fresh venue runs the schedule's commands under its faults, then
+    must agree with the venue and flatten it."""
+
+    async def run(tmp: Path, schedule: list[dict[str, Any]]) -> None:
+        venue = SimVenueThread(sim_settings()).start()
+        engine = Engine(engine_settings(venue, tmp))
+        try:
+            await engine.start()
+            bid = below(await ready(engine), "0.95")
+            for s in schedule:
+                venue.set_faults(fault_spec(s))
+                await command(engine, s["command"], bid)
+                await asyncio.sleep(0.3)  # pushes and ticks arrive with the fault on
+                alive(engine)
+                sound(engine)
+            injected = venue.stats()["faults"]["injected"]
+            assert injected["bad_values"] > 0
+            assert engine.bad_data.total > 0  # the engine saw them: counted, not silently taken
+            venue.set_faults("")
+            await engine.reconciler.reconcile_journal()
+            await engine.account_sync.refresh_account()
+            venue_pos = {p["symbol"]: (p["side"], Decimal(p["size"])) for p in venue_positions(venue)}
+            await wait_for(lambda: held(engine) == venue_pos, timeout=10.0)
+            venue_links = {o["orderLinkId"] for o in venue_open_orders(venue)}
+            assert set(engine.state.orders) == venue_links
+            engine.panic_runner.timeout_s = 15.0
+            report = await engine.panic()
+            assert report.flat, report.steps
+            assert venue_positions(venue) == [] and venue_open_orders(venue) == []
+        finally:
+            await engine.stop()
+            venue.stop()
+
+    return run
 
 
 @settings(
@@ -132,6 +158,6 @@ async def scenario(tmp: Path, schedule: list[dict[str, Any]]) -> None:
 )
 @given(st.lists(step, min_size=3, max_size=5))
 def test_the_engine_survives_a_spoiled_wire_and_agrees_with_the_venue(
-    tmp_path_factory: Any, schedule: list[dict[str, Any]]
+    tmp_path_factory: pytest.TempPathFactory, scenario: Scenario, schedule: list[dict[str, Any]]
 ) -> None:
     asyncio.run(scenario(tmp_path_factory.mktemp("e2e"), schedule))

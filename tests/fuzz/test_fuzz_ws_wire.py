@@ -21,8 +21,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.config import load_settings
+from core.engine.feed_sink import EngineFeedSink
+from core.market.books import BookKeeper
+from core.model import Balance, Fill, Order, Position
 from core.observability.baddata import BadDataTracker
 from core.store import MarketStore
+from core.venues.base import FeedTiming
 from core.venues.bybit.feeds import BybitFeeds
 
 SYMBOL = "BTCUSDT"
@@ -88,25 +92,50 @@ class WireServer:
         self.thread.join(5)
 
 
+class NoAccount:
+    """This wire carries no account pushes; the test only looks at the book."""
+
+    def apply_order(self, order: Order) -> None:
+        raise AssertionError(order)
+
+    def apply_fill(self, fill: Fill) -> None:
+        raise AssertionError(fill)
+
+    def apply_position(self, position: Position) -> None:
+        raise AssertionError(position)
+
+    def apply_balance(self, balance: Balance) -> None:
+        raise AssertionError(balance)
+
+    def apply_connection(self, stream: str, state: str, detail: str) -> None:
+        """Stream states are not this test's concern."""
+
+
+Wire = tuple[WireServer, BybitFeeds, BookKeeper]
+
+
 @pytest.fixture(scope="module")
-def wire() -> Iterator[tuple[WireServer, BybitFeeds]]:
+def wire() -> Iterator[Wire]:
     server = WireServer()
+    loop = asyncio.new_event_loop()  # the engine's loop: account events would wait there
+    store = MarketStore()
+    books = BookKeeper((SYMBOL,), store, now_ms=lambda: 1767225600000, publish_interval_s=0.0)
+    sink = EngineFeedSink(store, books, NoAccount(), loop)
     feeds = BybitFeeds(
         load_settings(sim={"port": server.port}, metrics={"enabled": False}),
-        MarketStore(),
         (SYMBOL,),
-        on_private=lambda topic, items: None,
-        on_state=lambda *state: None,
-        now_ms=lambda: 1767225600000,
-        publish_interval_s=0.0,
-        bad_data=BadDataTracker(),
+        sink,
+        FeedTiming(ack_timeout_s=5.0),
+        BadDataTracker(),
     )
-    feeds.start(timeout_s=5)
+    books.resubscribe = feeds.resubscribe_book
+    feeds.start()
     try:
-        yield server, feeds
+        yield server, feeds, books
     finally:
         feeds.stop()
         server.close()
+        loop.close()
 
 
 def snapshot(u: int) -> str:
@@ -139,15 +168,14 @@ GARBAGE = [
 @settings(max_examples=30, deadline=None)
 @given(st.sampled_from(GARBAGE) | st.text(max_size=30) | st.binary(max_size=30), st.integers(2, 10**6))
 def test_a_frame_that_is_not_a_json_object_is_dropped_and_the_socket_kept(
-    wire: tuple[WireServer, BybitFeeds], garbage: str | bytes, u: int
+    wire: Wire, garbage: str | bytes, u: int
 ) -> None:
     """Before the fix pybit raised on the first such frame and closed the socket for good."""
-    server, feeds = wire
+    server, feeds, books = wire
     before = feeds.bad_data.total
     server.send(garbage)
     server.send(snapshot(u))
-    book = feeds.books[SYMBOL]
-    wait_until(lambda: book.update_id == u and not book.stale)
+    wait_until(lambda: books.update_id(SYMBOL) == u and not books.is_stale(SYMBOL))
     assert feeds.is_connected("public")
     if garbage != snapshot(u) and not _is_object(garbage):
         assert feeds.bad_data.total > before

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.metrics import Metrics, SlowOp
@@ -19,8 +19,7 @@ from core.observability.alerts import (
     SlowOpsRule,
     default_rules,
 )
-
-from .test_metrics import value
+from tests.support.metrics_fakes import MetricValue
 
 
 def test_rate_headroom_threshold_hysteresis() -> None:
@@ -88,15 +87,15 @@ def test_breaker_and_slow_ops() -> None:
     assert [(c.rule, c.active) for c in later] == [("breaker_open", False), ("slow_operations", False)]
 
 
-def test_metrics_follow_alerts() -> None:
+def test_metrics_follow_alerts(metric_value: MetricValue) -> None:
     m = Metrics()
     eng = AlertEngine(metrics=m)
-    assert value(m, "trade_console_alert_active", rule="feed_stale") == 0
+    assert metric_value(m, "trade_console_alert_active", rule="feed_stale") == 0
     eng.evaluate(AlertState(now=0, feed_ages_s={"public": 60.0}))
-    assert value(m, "trade_console_alert_active", rule="feed_stale") == 1
+    assert metric_value(m, "trade_console_alert_active", rule="feed_stale") == 1
     for t in (1, 2, 3, 4):
         eng.evaluate(AlertState(now=t, feed_ages_s={"public": 0.1}))
-    assert value(m, "trade_console_alert_active", rule="feed_stale") == 0
+    assert metric_value(m, "trade_console_alert_active", rule="feed_stale") == 0
 
 
 def test_default_rules_cover_the_issue() -> None:
@@ -118,9 +117,10 @@ def test_duplicate_rule_names_rejected() -> None:
         RateHeadroomRule(raise_below=0.3, clear_above=0.2)
 
 
-@settings(max_examples=80, deadline=None)
+# metric_value is a stateless function, so sharing it across examples is safe.
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=1, max_size=60))
-def test_changes_alternate_and_match_metric(headrooms: list[float]) -> None:
+def test_changes_alternate_and_match_metric(metric_value: MetricValue, headrooms: list[float]) -> None:
     m = Metrics()
     rule: AlertRule = RateHeadroomRule(raise_below=0.2, clear_above=0.3)
     eng = AlertEngine([rule], metrics=m)
@@ -132,4 +132,6 @@ def test_changes_alternate_and_match_metric(headrooms: list[float]) -> None:
             # no flapping: a raise needs < 0.2, a clear needs >= 0.3
             assert (h < 0.2) if c.active else (h >= 0.3)
         assert ("rate_limit_headroom" in eng.active) is active
-        assert value(m, "trade_console_alert_active", rule="rate_limit_headroom") == (1 if active else 0)
+        assert metric_value(m, "trade_console_alert_active", rule="rate_limit_headroom") == (
+            1 if active else 0
+        )

@@ -12,8 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from core.metrics import Metrics
-
-from .conftest import FakeClock, exercise_all
+from tests.support.metrics_fakes import ExerciseAll, FakeClock
 
 yaml = pytest.importorskip("yaml")
 
@@ -21,7 +20,8 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 METRIC_RE = re.compile(r"\btrade_console_[a-zA-Z0-9_:]+")
 
 
-def scraped_names() -> set[str]:
+@pytest.fixture
+def scraped_names(exercise_all: ExerciseAll) -> set[str]:
     """Sample names (with _total/_bucket/_sum/_count suffixes) after exercising every method."""
     clock = FakeClock()
     m = Metrics(clock=clock)
@@ -40,11 +40,11 @@ def dashboard_exprs() -> list[str]:
 
 
 @pytest.mark.parametrize("source", ["alerts", "dashboard"])
-def test_every_used_metric_exists_in_a_scrape(source: str) -> None:
+def test_every_used_metric_exists_in_a_scrape(source: str, scraped_names: set[str]) -> None:
     exprs = rule_exprs() if source == "alerts" else dashboard_exprs()
     used = {name for expr in exprs for name in METRIC_RE.findall(expr)}
     assert used, f"no trade_console_ metrics found in the {source}"
-    missing = sorted(used - scraped_names())
+    missing = sorted(used - scraped_names)
     assert not missing, f"{source} use metrics that a scrape does not have: {missing}"
 
 

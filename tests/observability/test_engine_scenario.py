@@ -8,10 +8,9 @@ a scripted session (orders, fault storms, dropped sockets, a stalled feed, a pan
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,16 +23,21 @@ from prometheus_client.parser import text_string_to_metric_families
 from pybit import _http_manager, _websocket_stream
 
 from core.engine import Engine
-from core.engine.guards import ret_outcome
 from core.events import AlertRaised
-from core.metrics import ret_code_class
 from core.model import OrderRequest, OrderStatus, OrderType, Side
 from core.observability.health import HealthSnapshot, evaluate_health
 from core.observability.logging import LOG_FILE_NAME, setup_logging
-from core.resilience.errors import RateLimited, Rejected, TimestampError, Transient, Unknown, VenueError
 from core.sim.runner import SimVenueThread
 from core.venues.bybit import rest
-from tests.engine.conftest import engine_settings, sim_settings
+from core.venues.bybit.feeds import BybitFeeds
+from tests.support.engine_types import (
+    Below,
+    EngineSettingsFactory,
+    FastRetries,
+    Ready,
+    SimSettingsFactory,
+    WaitFor,
+)
 
 SYM = "BTCUSDT"
 CREATE = "/v5/order/create"
@@ -47,28 +51,6 @@ Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 # --- helpers ------------------------------------------------------------------------------------
-async def wait_for(cond: Callable[[], bool], timeout: float = 8.0, what: str = "condition") -> None:
-    """Poll ``cond`` on the loop until true (state arrives over WebSockets and timers)."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError(f"{what}: not met within {timeout:.0f} s")
-        await asyncio.sleep(0.05)
-
-
-async def ready(engine: Engine, symbol: str = SYM) -> Decimal:
-    """Wait for a fresh book and ticker; return the mark price."""
-    feeds = engine.feeds
-    assert feeds is not None
-    await wait_for(
-        lambda: engine.store.ticker(symbol) is not None and not feeds.is_stale(symbol), what="fresh book"
-    )
-    ticker = engine.store.ticker(symbol)
-    assert ticker is not None
-    return ticker.mark_price
-
-
 async def poll(
     probe: Callable[[], Awaitable[T]], ok: Callable[[T], bool], timeout: float = 5.0, what: str = "value"
 ) -> T:
@@ -82,17 +64,6 @@ async def poll(
         if loop.time() > end:
             raise AssertionError(f"{what}: last {got!r} after {timeout:.0f} s")
         await asyncio.sleep(0.1)
-
-
-def below(mark: Decimal, pct: str) -> Decimal:
-    return (mark * Decimal(pct)).quantize(Decimal("0.1"))
-
-
-def fast_retries(engine: Engine) -> None:
-    """Shrink the 10006 backoff so a storm resolves in test time (the schedule is unit-tested)."""
-    policy = dataclasses.replace(engine.retry_policy, base_s=0.01, cap_s=0.2, max_attempts=10)
-    engine.retry_policy = policy
-    engine.executor.policy = policy
 
 
 def base_url(engine: Engine) -> str:
@@ -138,16 +109,6 @@ def alert_events(engine: Engine, rule: str) -> list[AlertRaised]:
 
 
 @pytest.fixture
-def sim() -> Iterator[SimVenueThread]:
-    """The sim venue on a free loopback port (seeded, lively market)."""
-    venue = SimVenueThread(sim_settings()).start()
-    try:
-        yield venue
-    finally:
-        venue.stop()
-
-
-@pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
@@ -155,7 +116,14 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 # --- 1. a scripted session moves the right counters ---------------------------------------------
 async def test_scripted_session_moves_metrics(
-    sim: SimVenueThread, tmp_path: Path, http: aiohttp.ClientSession
+    sim: SimVenueThread,
+    tmp_path: Path,
+    http: aiohttp.ClientSession,
+    wait_for: WaitFor,
+    ready: Ready,
+    below: Below,
+    fast_retries: FastRetries,
+    engine_settings: EngineSettingsFactory,
 ) -> None:
     engine = Engine(engine_settings(sim, tmp_path, metrics=METRICS_ON, breakers=TOLERANT))
     await engine.start()
@@ -217,7 +185,7 @@ async def test_scripted_session_moves_metrics(
         acks += 1
         await wait_for(lambda: SYM in engine.state.positions, what="position from the fill")
         feeds = engine.feeds
-        assert feeds is not None
+        assert isinstance(feeds, BybitFeeds)
         before = dict(feeds.reconnects)
         sim.set_faults("ws_disconnect=all")
         await wait_for(
@@ -277,7 +245,11 @@ async def test_scripted_session_moves_metrics(
 
 # --- 2. /healthz follows a stalled feed -----------------------------------------------------------
 async def test_healthz_and_alert_follow_a_stalled_feed(
-    sim: SimVenueThread, tmp_path: Path, http: aiohttp.ClientSession
+    sim: SimVenueThread,
+    tmp_path: Path,
+    http: aiohttp.ClientSession,
+    ready: Ready,
+    engine_settings: EngineSettingsFactory,
 ) -> None:
     settings = engine_settings(sim, tmp_path, metrics=METRICS_ON, risk={"book_stale_s": 1.0})
     engine = Engine(settings)
@@ -350,7 +322,14 @@ def signatures(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 async def test_no_secret_in_any_log_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signatures: list[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    signatures: list[str],
+    wait_for: WaitFor,
+    ready: Ready,
+    below: Below,
+    engine_settings: EngineSettingsFactory,
+    sim_settings: SimSettingsFactory,
 ) -> None:
     sent_signatures = signatures
     key = "Zk3QmW8rT2vX9pLs4N"
@@ -362,8 +341,8 @@ async def test_no_secret_in_any_log_line(
     # websocket-client traces every frame (the auth frame carries key and signature).
     real_make_http = rest.make_http
 
-    def verbose_http(s: Any) -> Any:
-        session = real_make_http(s)
+    def verbose_http(s: Any, *args: Any) -> Any:
+        session = real_make_http(s, *args)
         session.log_requests = True
         return session
 
@@ -400,7 +379,7 @@ async def test_no_secret_in_any_log_line(
             )
             venue.set_faults("ws_disconnect=all")
             feeds = engine.feeds
-            assert feeds is not None
+            assert isinstance(feeds, BybitFeeds)
             await wait_for(lambda: feeds.reconnects["private"] >= 1, timeout=10, what="private re-auth")
             await engine.panic()
         finally:
@@ -425,27 +404,6 @@ async def test_no_secret_in_any_log_line(
 
 
 # --- 4. the wiring's pieces, without a venue -----------------------------------------------------
-@pytest.mark.parametrize(
-    ("err", "ret_class"),
-    [
-        (None, "ok"),
-        (RateLimited(None, "Too many visits!", endpoint=CREATE), "rate_limited"),
-        (RateLimited(None, "HTTP 429", endpoint=CREATE), "http_429"),
-        (TimestampError("retCode=10002 timestamp outside recv_window"), "timestamp"),
-        (Rejected(110007, "ab not enough for new order"), "order"),
-        (Rejected(10001, "params error"), "param"),
-        (Rejected(403, "HTTP 403", http_status=403), "http_403"),
-        (Transient("HTTP 502 Bad Gateway"), "http_5xx"),
-        (Unknown("HTTP 503"), "http_5xx"),
-        (Unknown("retCode=10016 internal error"), "server"),
-        (Transient("ReadTimeout: timed out"), "network"),
-        (Transient("ConnectionError: not sent", sent=False), "network"),
-    ],
-)
-def test_rest_outcome_classes(err: VenueError | None, ret_class: str) -> None:
-    assert ret_code_class(*ret_outcome(err)) == ret_class
-
-
 def test_book_stale_by_gap_is_unhealthy_without_age() -> None:
     snap = HealthSnapshot(
         venue_reachable=True,

@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
-from core.metrics import Metrics, breaker_state_value, ret_code_class, used_ratio_from_headers
-
-from .conftest import FakeClock, exercise_all
+from core.metrics import Metrics, breaker_state_value, used_ratio
+from tests.support.metrics_fakes import ExerciseAll, FakeClock, MetricValue, Samples
 
 
-def samples(m: Metrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """Parse a real text scrape into {(sample name, sorted labels): value}."""
-    out = {}
-    for fam in text_string_to_metric_families(m.render().decode()):
-        for s in fam.samples:
-            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
-    return out
-
-
-def value(m: Metrics, metric: str, /, **labels: str) -> float:
-    return samples(m).get((metric, tuple(sorted(labels.items()))), 0.0)
-
-
-def test_every_method_moves_its_series(metrics: Metrics, clock: FakeClock) -> None:
+def test_every_method_moves_its_series(
+    metrics: Metrics, clock: FakeClock, exercise_all: ExerciseAll, metric_value: MetricValue
+) -> None:
     exercise_all(metrics, clock)
 
     def v(metric: str, /, **kw: str) -> float:
-        return value(metrics, metric, **kw)
+        return metric_value(metrics, metric, **kw)
 
     assert v("trade_console_requests_total", endpoint="/v5/order/create", ret_class="ok") == 1
     assert v("trade_console_requests_total", endpoint="/v5/order/create", ret_class="rate_limited") == 1
@@ -62,14 +51,16 @@ def test_every_method_moves_its_series(metrics: Metrics, clock: FakeClock) -> No
     assert v("trade_console_info", mode="sim", venue="bybit-sim") == 1
 
 
-def test_registries_are_independent(clock: FakeClock) -> None:
+def test_registries_are_independent(clock: FakeClock, metric_value: MetricValue) -> None:
     a, b = Metrics(clock=clock), Metrics(clock=clock)
     a.risk_rejection("price_band")
-    assert value(a, "trade_console_risk_rejections_total", check="price_band") == 1
-    assert value(b, "trade_console_risk_rejections_total", check="price_band") == 0
+    assert metric_value(a, "trade_console_risk_rejections_total", check="price_band") == 1
+    assert metric_value(b, "trade_console_risk_rejections_total", check="price_band") == 0
 
 
-def test_timed_records_only_slow_blocks_and_survives_exceptions(metrics: Metrics, clock: FakeClock) -> None:
+def test_timed_records_only_slow_blocks_and_survives_exceptions(
+    metrics: Metrics, clock: FakeClock, metric_value: MetricValue
+) -> None:
     with metrics.timed("fast"):
         clock.advance(0.999)
     with pytest.raises(RuntimeError), metrics.timed("boom"):
@@ -77,7 +68,7 @@ def test_timed_records_only_slow_blocks_and_survives_exceptions(metrics: Metrics
         raise RuntimeError("x")
     ops = metrics.recent_slow_ops()
     assert [(o.name, o.seconds) for o in ops] == [("boom", 3.0)]
-    assert value(metrics, "trade_console_slow_operations_total", name="fast") == 0
+    assert metric_value(metrics, "trade_console_slow_operations_total", name="fast") == 0
     assert metrics.recent_slow_ops(since=clock.t + 1) == []
 
 
@@ -89,48 +80,35 @@ def test_slow_threshold_is_configurable(clock: FakeClock) -> None:
         Metrics(slow_op_s=0)
 
 
-def test_label_values_are_capped(clock: FakeClock) -> None:
+def test_label_values_are_capped(
+    clock: FakeClock, metric_value: MetricValue, metric_samples: Callable[[Metrics], Samples]
+) -> None:
     m = Metrics(clock=clock, max_label_values=3)
     for i in range(10):
         m.book_resync(f"SYM{i}USDT", "gap")
-    s = samples(m)
+    s = metric_samples(m)
     symbols = {dict(k[1]).get("symbol") for k in s if k[0] == "trade_console_book_resyncs_total"}
     assert symbols == {"SYM0USDT", "SYM1USDT", "SYM2USDT", "other"}
-    assert value(m, "trade_console_book_resyncs_total", symbol="other", reason="gap") == 7
+    assert metric_value(m, "trade_console_book_resyncs_total", symbol="other", reason="gap") == 7
 
 
-def test_no_order_link_id_label(metrics: Metrics, clock: FakeClock) -> None:
+def test_no_order_link_id_label(
+    metrics: Metrics,
+    clock: FakeClock,
+    exercise_all: ExerciseAll,
+    metric_samples: Callable[[Metrics], Samples],
+) -> None:
     exercise_all(metrics, clock)
-    labels = {name for key in samples(metrics) for name, _ in key[1]}
+    labels = {name for key in metric_samples(metrics) for name, _ in key[1]}
     assert not {n for n in labels if "order" in n.lower() and "link" in n.lower()}
 
 
-@pytest.mark.parametrize(
-    ("ret", "http", "cls"),
-    [
-        (0, 200, "ok"),
-        (10006, 200, "rate_limited"),
-        (10002, 200, "timestamp"),
-        (10004, 200, "auth"),
-        (10001, 200, "param"),
-        (10016, 200, "server"),
-        (110007, 200, "order"),
-        (34040, 200, "venue_other"),
-        (None, 403, "http_403"),
-        (None, 404, "http_4xx"),
-        (None, 502, "http_5xx"),
-        (None, None, "network"),
-    ],
-)
-def test_ret_code_class(ret: int | None, http: int | None, cls: str) -> None:
-    assert ret_code_class(ret, http) == cls
-
-
-def test_used_ratio_from_headers() -> None:
-    assert used_ratio_from_headers({"x-bapi-limit": "10", "x-bapi-limit-status": "2"}) == pytest.approx(0.8)
-    assert used_ratio_from_headers({"X-Bapi-Limit": "10"}) is None
-    assert used_ratio_from_headers({"X-Bapi-Limit": "0", "X-Bapi-Limit-Status": "0"}) is None
-    assert used_ratio_from_headers({"X-Bapi-Limit": "x", "X-Bapi-Limit-Status": "1"}) is None
+def test_used_ratio() -> None:
+    assert used_ratio(10, 2) == pytest.approx(0.8)
+    assert used_ratio(10, None) is None
+    assert used_ratio(0, 0) is None
+    assert used_ratio(None, 1) is None
+    assert used_ratio(10, 12) == 0.0
 
 
 def test_breaker_state_values_unknown_is_open() -> None:

@@ -26,7 +26,7 @@ from core.metrics import Metrics
 from core.observability.health import HealthSnapshot
 from core.observability.server import ObservabilityServer
 from core.sim.runner import SimVenueThread
-from tests.engine.conftest import engine_settings, sim  # noqa: F401
+from tests.support.engine_types import EngineSettingsFactory
 
 METRICS_ON = {"enabled": True, "port": 0}
 
@@ -59,8 +59,9 @@ def fetch_all(base: str, paths: Iterable[str]) -> list[int]:
 
 
 async def test_scrapes_are_answered_while_the_engine_loop_is_blocked(
-    sim: SimVenueThread,  # noqa: F811
+    sim: SimVenueThread,
     tmp_path: Path,
+    engine_settings: EngineSettingsFactory,
 ) -> None:
     engine = Engine(engine_settings(sim, tmp_path, metrics=METRICS_ON))
     await engine.start(feeds=False)

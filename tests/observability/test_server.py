@@ -12,8 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from core.metrics import Metrics
 from core.observability.health import HealthSnapshot, evaluate_health, evaluate_readiness
 from core.observability.server import ObservabilityServer
-
-from .conftest import FakeClock
+from tests.support.metrics_fakes import FakeClock
 
 
 class FakeEngine:
@@ -142,8 +141,8 @@ async def test_metrics_scrape_after_scripted_session(
     async with http.get(server.url + "/metrics") as resp:
         before = await resp.text()
     # A short session: two requests, one order acked and filled, feed traffic, a slow resync.
-    metrics.observe_request("/v5/order/create", 0.01, 0, 200)
-    metrics.observe_request("/v5/order/realtime", 0.02, 0, 200)
+    metrics.observe_request("/v5/order/create", 0.01, "ok")
+    metrics.observe_request("/v5/order/realtime", 0.02, "ok")
     metrics.observe_place_ack(0.015)
     metrics.observe_place_fill(0.2)
     metrics.ws_message("public", 100)

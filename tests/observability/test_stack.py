@@ -13,15 +13,14 @@ from core.config import MetricsSettings
 from core.observability.alerts import AlertState
 from core.observability.health import HealthSnapshot
 from core.observability.stack import ObservabilityStack
-
-from .test_metrics import value
+from tests.support.metrics_fakes import MetricValue
 
 
 def healthy() -> HealthSnapshot:
     return HealthSnapshot(True, 1.0, {"public": 0.1}, {"daily_loss": "closed"}, True, mode="sim", venue="v")
 
 
-async def test_stack_from_settings_serves_and_alerts() -> None:
+async def test_stack_from_settings_serves_and_alerts(metric_value: MetricValue) -> None:
     received: list[dict] = []
     got = asyncio.Event()
 
@@ -55,7 +54,7 @@ async def test_stack_from_settings_serves_and_alerts() -> None:
         await stack.stop()
         await runner.cleanup()
     assert received[0]["alerts"][0]["rule"] == "breaker_open"
-    assert value(stack.metrics, "trade_console_alert_active", rule="breaker_open") == 1
+    assert metric_value(stack.metrics, "trade_console_alert_active", rule="breaker_open") == 1
 
 
 def test_disabled_metrics_builds_no_server() -> None:

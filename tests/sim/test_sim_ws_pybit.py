@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +24,37 @@ def _point_pybit(monkeypatch: pytest.MonkeyPatch, v: SimVenueThread) -> None:
     monkeypatch.setattr(ut, "PRIVATE_WSS", v.ws_private_url)
 
 
-def _wait(pred: Callable[[], bool], timeout: float = 5.0) -> bool:
+class Frames:
+    """Every text frame a pybit socket receives, parsed, recorded before pybit handles it (pybit drops
+    pongs and acks silently, so a test waits on them here)."""
+
+    def __init__(self, ws: WebSocket, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._lock = threading.Lock()
+        self._items: list[dict[str, Any]] = []
+        handle = ws._on_message
+
+        def record(message: str) -> None:
+            with self._lock:
+                self._items.append(json.loads(message))
+            handle(message)
+
+        monkeypatch.setattr(ws, "_on_message", record)
+
+    def count(self, pred: Callable[[dict[str, Any]], bool]) -> int:
+        """How many frames so far ``pred`` accepts."""
+        with self._lock:
+            return sum(1 for item in self._items if pred(item))
+
+
+def _is_pong(frame: dict[str, Any]) -> bool:
+    return frame.get("op") == "pong" or frame.get("ret_msg") == "pong"
+
+
+def _is_subscribed(frame: dict[str, Any]) -> bool:
+    return frame.get("op") == "subscribe" and frame.get("success") is True
+
+
+def _wait(pred: Callable[[], bool], timeout: float = 10.0) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if pred():
@@ -82,11 +113,13 @@ def test_public_ticker_and_ping(venue: SimVenueThread, monkeypatch: pytest.Monke
     got: list[dict[str, Any]] = []
     ws = WebSocket("linear", testnet=False)
     try:
+        frames = Frames(ws, monkeypatch)
         ws.ticker_stream("ETHUSDT", lambda m: got.append(m))
-        assert _wait(lambda: bool(got))
+        assert _wait(lambda: bool(got)), "no ticker push"
         assert got[0]["topic"] == "tickers.ETHUSDT" and got[0]["data"]["symbol"] == "ETHUSDT"
+        pongs = frames.count(_is_pong)
         ws._send_custom_ping()
-        time.sleep(0.1)
+        assert _wait(lambda: frames.count(_is_pong) > pongs), "no pong for pybit's ping"
         assert ws.is_connected()
     finally:
         ws.exit()
@@ -97,12 +130,14 @@ def test_private_pushes_after_fill(venue: SimVenueThread, monkeypatch: pytest.Mo
     seen: dict[str, list[dict[str, Any]]] = {"order": [], "execution": [], "position": [], "wallet": []}
     ws = WebSocket("private", testnet=False, api_key=KEY, api_secret=SECRET)
     try:
+        frames = Frames(ws, monkeypatch)
         ws.order_stream(lambda m: seen["order"].append(m))
         ws.execution_stream(lambda m: seen["execution"].append(m))
         ws.position_stream(lambda m: seen["position"].append(m))
         ws.wallet_stream(lambda m: seen["wallet"].append(m))
-        time.sleep(0.3)  # acks arrive 20-50 ms after each subscribe
-        assert ws.auth
+        assert _wait(lambda: bool(ws.auth)), "no auth ack"
+        # Acks arrive 20-50 ms after each subscribe; pushes are only for topics already subscribed.
+        assert _wait(lambda: frames.count(_is_subscribed) >= len(seen)), "not every subscribe was acked"
         http = HTTP(api_key=KEY, api_secret=SECRET, retry_codes={-1}, max_retries=1)
         http.endpoint = venue.rest_url
         r = http.place_order(category="linear", symbol="BTCUSDT", side="Buy", orderType="Market", qty="0.005")

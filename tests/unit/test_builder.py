@@ -14,6 +14,7 @@ from core.orders.builder import BuildError, BuiltOrder, OrderBuilder, QtyUnit, n
 from core.orders.ids import is_valid_link_id
 from core.risk.checks import InstrumentFilterCheck
 from core.risk.context import RiskContext
+from core.venues.bybit.encode import order_params
 
 BTC = Instrument(
     symbol="BTCUSDT",
@@ -71,7 +72,7 @@ def test_bybit_params_exact() -> None:
         BTC,
         order_link_id="tc-abc",
     )
-    assert o.to_bybit_params() == {
+    assert order_params(o) == {
         "category": "linear",
         "symbol": "BTCUSDT",
         "side": "Buy",
@@ -93,14 +94,14 @@ def test_plain_strings_never_scientific() -> None:
         D("1"), D("25"), D("0.01"), D("1E-7"), D("1"),
     )  # fmt: skip
     o = B.build(OrderRequest("PEPEUSDT", Side.BUY, D("1E+6"), price=D("0.0000123")), inst, order_link_id="x")
-    p = o.to_bybit_params()
+    p = order_params(o)
     assert p["qty"] == "1000000" and p["price"] == "0.0000123"
 
 
 def test_market_order_uses_ref_price_and_max_mkt_qty() -> None:
     o = B.build(req(qty="1", price=None, order_type=OrderType.MARKET), BTC, ref_price=D("50000"))
     assert o.price is None and o.tif is TimeInForce.IOC and o.notional == D("50000")
-    assert "price" not in o.to_bybit_params()
+    assert "price" not in order_params(o)
     e = err(req(qty="501", price=None, order_type=OrderType.MARKET), ref_price=D("50000"))
     assert e.check == "max_qty" and "max_mkt_order_qty" in e.reason and "500.000" in e.reason
     assert err(req(price=None, order_type=OrderType.MARKET)).check == "ref_price"
@@ -117,7 +118,7 @@ def test_market_post_only_refused() -> None:
 @pytest.mark.parametrize("tif", list(TimeInForce))
 def test_limit_tifs_kept(tif: TimeInForce) -> None:
     o = B.build(req(time_in_force=tif), BTC)
-    assert o.tif is tif and o.to_bybit_params()["timeInForce"] == tif.value
+    assert o.tif is tif and order_params(o)["timeInForce"] == tif.value
 
 
 def test_min_qty_min_notional_and_price_range() -> None:
@@ -133,7 +134,7 @@ def test_min_qty_min_notional_and_price_range() -> None:
 
 def test_reduce_only_exempt_from_min_notional_and_no_tpsl() -> None:
     o = B.build(req(qty="0.001", price="4000", reduce_only=True), BTC)
-    assert o.reduce_only and o.to_bybit_params()["reduceOnly"] is True
+    assert o.reduce_only and order_params(o)["reduceOnly"] is True
     with pytest.raises(BuildError) as ei:
         OrderBuilder(reduce_only_min_notional=True).build(
             req(qty="0.001", price="4000", reduce_only=True), BTC
@@ -162,7 +163,7 @@ def test_trigger_direction_from_current_price() -> None:
         and up.trigger_price == D("51000.1")
         and up.ref_price == up.trigger_price
     )
-    p = up.to_bybit_params()
+    p = order_params(up)
     assert p["triggerDirection"] == 1 and p["triggerPrice"] == "51000.1"
     down = B.build(req(Side.BUY, trigger_price=D("49000.09")), BTC, ref_price=D("50000"))
     assert down.trigger_direction == FALLING and down.trigger_price == D("49000.0")
@@ -308,9 +309,9 @@ def test_output_satisfies_filters_or_is_refused(case: tuple[Instrument, OrderReq
     if o.trigger_price is not None:
         assert o.trigger_price % inst.tick_size == 0
         assert (o.trigger_price > ref) if o.trigger_direction == RISING else (o.trigger_price < ref)
-    for key, value in o.to_bybit_params().items():
+    for key, value in order_params(o).items():
         if key in ("qty", "price", "triggerPrice", "takeProfit", "stopLoss"):
             assert isinstance(value, str) and NUM.match(value), (key, value)
-    assert D(str(o.to_bybit_params()["qty"])) == o.qty
+    assert D(str(order_params(o)["qty"])) == o.qty
     ctx = RiskContext(mode=Mode.SIM, rest_url="http://127.0.0.1:8765", instrument=inst, mark_price=ref)
     assert InstrumentFilterCheck().check(o, ctx).passed

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from core.clock import FrozenClock
-from core.journal.journal import REDACTED, Journal, is_secret_key, sanitize
+from core.journal.journal import Journal, sanitize
 from core.model import OrderType, Side
+from core.observability.redact import MASK, is_secret_key
 
 # Real-looking (fake) credentials: 18-char key, 36-char secret, 64-hex signature.
 API_KEY = "XqT8bN2pL5vK9mR3wZ"
@@ -135,11 +136,11 @@ def test_sanitize_nested_and_strings() -> None:
         }
     )
     assert out["headers"] == {
-        "X-BAPI-API-KEY": REDACTED,
-        "X-BAPI-SIGN": REDACTED,
+        "X-BAPI-API-KEY": MASK,
+        "X-BAPI-SIGN": MASK,
         "Content-Type": "application/json",
     }
-    assert out["nested"] == [{"api_secret": REDACTED, "qty": "1"}]
+    assert out["nested"] == [{"api_secret": MASK, "qty": "1"}]
     flat = repr(out)
     for s in (API_KEY, API_SECRET, SIGNATURE):
         assert s not in flat

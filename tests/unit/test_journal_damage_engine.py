@@ -17,8 +17,7 @@ from pathlib import Path
 from core.engine import Engine
 from core.events import LogLine, Severity
 from core.sim.runner import SimVenueThread
-from tests.engine.conftest import engine_settings, sim, venue_http, venue_open_orders  # noqa: F401
-from tests.engine.test_order_path import below
+from tests.support.engine_types import Below, EngineSettingsFactory, VenueHttp, VenueRows
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -69,8 +68,11 @@ def _adopted(engine: Engine) -> dict[str, dict[str, object]]:
 
 
 async def test_orders_lost_with_the_wal_are_reconciled_into_the_journal(
-    sim: SimVenueThread,  # noqa: F811
+    sim: SimVenueThread,
     tmp_path: Path,
+    engine_settings: EngineSettingsFactory,
+    below: Below,
+    venue_open_orders: VenueRows,
 ) -> None:
     settings = engine_settings(sim, tmp_path)
     journal = Path(settings.journal.path)
@@ -116,8 +118,11 @@ async def test_orders_lost_with_the_wal_are_reconciled_into_the_journal(
 
 
 async def test_a_garbage_journal_is_moved_aside_and_venue_orders_adopted(
-    sim: SimVenueThread,  # noqa: F811
+    sim: SimVenueThread,
     tmp_path: Path,
+    engine_settings: EngineSettingsFactory,
+    below: Below,
+    venue_http: VenueHttp,
 ) -> None:
     settings = engine_settings(sim, tmp_path)
     journal = Path(settings.journal.path)

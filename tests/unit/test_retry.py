@@ -1,29 +1,25 @@
-"""Errors classification and the tenacity retry policy (no real sleeping)."""
+"""The tenacity retry policy (no real sleeping); the classifier it is given is the venue's."""
 
 from __future__ import annotations
 
 import errno
 import random
-import socket
 
 import pytest
 import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.resilience.breaker import CircuitOpen, EndpointBreaker
 from core.resilience.errors import (
     RateLimited,
     Rejected,
     TimestampError,
     Transient,
     Unknown,
-    classify,
-    classify_exception,
-    never_sent,
+    classify_network_exception,
 )
-from core.resilience.ratelimit import RateLimiter
-from core.resilience.retry import RetryPolicy, call_with_retry, call_with_retry_sync
+from core.resilience.retry import RetryPolicy, call_with_retry
+from core.venues.bybit.errors import classify
 
 WALL_MS = 1_700_000_000_000
 EP = "/v5/order/create"
@@ -36,14 +32,10 @@ class Sleeper:
     async def __call__(self, s: float) -> None:
         self.delays.append(s)
 
-    def sync(self, s: float) -> None:
-        self.delays.append(s)
-
 
 def policy(sleeper: Sleeper, max_total_delay_s: float = 120.0) -> RetryPolicy:
     return RetryPolicy(
         sleep=sleeper,
-        sync_sleep=sleeper.sync,
         wall_ms=lambda: WALL_MS,
         rng=random.Random(7),
         max_total_delay_s=max_total_delay_s,
@@ -65,43 +57,6 @@ class Failing:
         if self.excs:
             raise self.excs.pop(0)
         return "ok"
-
-
-# --- classification ------------------------------------------------------------------------
-def test_classify_ret_codes() -> None:
-    assert classify(ret_code=0) is None
-    rl = classify(ret_code=10006, reset_ms=123)
-    assert isinstance(rl, RateLimited) and rl.reset_ms == 123
-    assert isinstance(classify(ret_code=10002), TimestampError)
-    assert isinstance(classify(ret_code=10016, idempotent=True), Transient)
-    assert isinstance(classify(ret_code=10000, idempotent=False), Unknown)
-    rej = classify(ret_code=110007, message="ab not enough for new order")
-    assert isinstance(rej, Rejected) and rej.ret_code == 110007
-
-
-def test_classify_http_status() -> None:
-    assert classify(http_status=200) is None
-    assert isinstance(classify(http_status=502, idempotent=True), Transient)
-    assert isinstance(classify(http_status=503, idempotent=False), Unknown)
-    assert isinstance(classify(http_status=429), RateLimited)
-    r = classify(http_status=403)
-    assert isinstance(r, Rejected) and r.http_status == 403
-
-
-def test_classify_exceptions() -> None:
-    assert isinstance(classify_exception(requests.ReadTimeout(), idempotent=False), Unknown)
-    assert isinstance(classify_exception(requests.ReadTimeout(), idempotent=True), Transient)
-    ct = classify_exception(requests.ConnectTimeout(), idempotent=False)
-    assert isinstance(ct, Transient) and not ct.sent
-    assert isinstance(classify_exception(TimeoutError(), idempotent=False), Unknown)
-    assert isinstance(classify_exception(ConnectionResetError(), idempotent=False), Unknown)
-    refused = classify_exception(ConnectionRefusedError(errno.ECONNREFUSED, "refused"), idempotent=False)
-    assert isinstance(refused, Transient) and not refused.sent
-    # requests wraps urllib3: a refused connection deep in the chain proves nothing was sent
-    wrapped = requests.ConnectionError(ConnectionRefusedError(errno.ECONNREFUSED, "refused"))
-    assert never_sent(wrapped)
-    assert never_sent(socket.gaierror(-2, "Name or service not known"))
-    assert classify_exception(ValueError("a bug")) is None
 
 
 # --- backoff schedule ----------------------------------------------------------------------
@@ -221,50 +176,8 @@ async def test_custom_classifier_from_venue_layer() -> None:
     def cls(exc: BaseException, endpoint: str, idempotent: bool):  # type: ignore[no-untyped-def]
         if isinstance(exc, FakePybitError):
             return classify(ret_code=exc.status_code, endpoint=endpoint, idempotent=idempotent)
-        return classify_exception(exc, endpoint=endpoint, idempotent=idempotent)
+        return classify_network_exception(exc, endpoint=endpoint, idempotent=idempotent)
 
     s = Sleeper()
     fn = Failing(FakePybitError(10006))
     assert await call_with_retry(fn, endpoint=EP, idempotent=False, policy=policy(s), classify=cls) == "ok"
-
-
-async def test_limiter_and_breaker_integration() -> None:
-    t = [0.0]
-    s = Sleeper()
-    breaker = EndpointBreaker(lambda: t[0], open_after=2)
-    limiter_sleeps: list[float] = []
-
-    async def limiter_sleep(d: float) -> None:
-        limiter_sleeps.append(d)
-        t[0] += d
-
-    limiter = RateLimiter(lambda: t[0], wall_ms=lambda: WALL_MS, sleep=limiter_sleep)
-    fn = Failing(Transient("502"), Transient("502"), Transient("502"))
-    with pytest.raises(CircuitOpen):
-        await call_with_retry(
-            fn,
-            endpoint="/v5/position/list",
-            idempotent=True,
-            policy=policy(s),
-            limiter=limiter,
-            breaker=breaker,
-        )
-    assert fn.calls == 2
-    # a 10006 blocks the limiter group: the retry then waits in the limiter until the reset
-    fn2 = Failing(RateLimited(WALL_MS + 800))
-    await call_with_retry(fn2, endpoint=EP, idempotent=False, policy=policy(s), limiter=limiter)
-    assert fn2.calls == 2
-    assert limiter_sleeps == pytest.approx([0.8])
-
-
-def test_sync_wrapper() -> None:
-    s = Sleeper()
-    fn = Failing(RateLimited(None), requests.ConnectionError("reset"))
-    assert (
-        call_with_retry_sync(fn.sync, endpoint="/v5/position/list", idempotent=True, policy=policy(s)) == "ok"
-    )
-    assert fn.calls == 3 and len(s.delays) == 2
-    fn2 = Failing(requests.ReadTimeout())
-    with pytest.raises(Unknown):
-        call_with_retry_sync(fn2.sync, endpoint=EP, idempotent=False, policy=policy(s))
-    assert fn2.calls == 1

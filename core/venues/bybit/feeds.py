@@ -1,21 +1,24 @@
-"""Bybit public and private WebSocket feeds on pybit, with a watchdog.
+"""Bybit public and private WebSocket feeds on pybit, with a watchdog; domain events out.
 
 pybit's stream socket dies for good when a callback raises, on a failed subscribe ack, or after
 10 fast reconnect attempts, and its order book neither sorts nor checks sequence gaps. So:
 
-* every socket is built with ``callback_function=`` — pybit hands us raw frames and we run our
-  own order book with ``u`` continuity checks (``core.market.orderbook``);
+* every socket is built with ``callback_function=``: pybit hands us every frame, and we translate
+  it into the port's domain events (:mod:`core.venues.base`) delivered to a
+  :class:`~core.venues.base.FeedSink`: book snapshots and deltas with Bybit's update id ``u`` as
+  their sequence (a ``u == 1`` delta is a whole book, as Bybit documents), whole tickers (Bybit's
+  ticker deltas are partial: they are merged here), trades, candles, and the account's orders,
+  fills, positions and balances;
 * every callback is wrapped: an exception is logged and counted, never raised into pybit;
 * a frame that is not a JSON object is reported and dropped before pybit sees it (pybit's own
   decoding raises, which makes it close the socket for good: one garbled frame, no feed);
 * a malformed frame (a topic that is not a string, ``data`` of the wrong type, a record with a bad
   value, a record of a symbol other than its topic's) is reported to the bad-data tracker (a log
-  line, the ``trade_console_bad_values`` metric, ``/healthz``) and dropped; a book frame also
-  marks the book stale;
-* the callbacks only write the latest state into the :class:`~core.store.MarketStore` (books are
-  published at most every ``publish_interval_s``) or hand private pushes to ``on_private``;
-* :meth:`BybitFeeds.check` is the watchdog: it marks silent books stale, rebuilds dead or gapped
-  sockets with exponential backoff, and reports reconnects so the engine resyncs over REST.
+  line, the ``trade_console_bad_values`` metric, ``/healthz``) and dropped; a bad book frame is
+  also reported to the sink as ``book:<symbol>`` ``stale`` (an update was lost);
+* :meth:`BybitFeeds.check` is the watchdog: it rebuilds dead sockets, and the public one when a
+  fresh book was asked for (:meth:`BybitFeeds.resubscribe_book`), with exponential backoff, and
+  reports reconnects (``resync``) so the engine resyncs over REST.
 """
 
 from __future__ import annotations
@@ -23,32 +26,34 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
 from pybit.unified_trading import WebSocket
 
 from core.config import Settings
+from core.market.books import BOOK_DEPTH
 from core.market.candles import TIMEFRAMES
-from core.market.orderbook import OrderBook
-from core.model import Trade
+from core.model import Balance, Fill, Order, Position
 from core.observability.baddata import BadDataTracker
-from core.store import MarketStore
+from core.venues.base import BookSnapshot, FeedSink, FeedTiming
 from core.venues.bybit import parse
-from core.venues.bybit.parse import KLINE_INTERVALS, TIMEFRAME_OF
-from core.venues.values import BadValue, integer, positive, text
+from core.venues.bybit.parse import KLINE_INTERVALS, PRIVATE_TOPICS, TIMEFRAME_OF
+from core.venues.values import BadValue, integer
 
 log = logging.getLogger(__name__)
 
-BOOK_DEPTH = 50
-PRIVATE_TOPICS = ("order", "execution", "position", "wallet")
 PUBLIC_SUBSCRIPTIONS = 4
 """Subscribe frames sent on the public socket: order books, tickers, trades, klines (all symbols each)."""
 
 
 def _log_bad_frame(bad: BadValue) -> None:
     log.warning("websocket frame dropped: %s", bad)
+
+
+def _wall_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
 def _ws_class(url: str, bad_frame: Callable[[BadValue], None] = _log_bad_frame) -> type[WebSocket]:
@@ -74,56 +79,28 @@ def _ws_class(url: str, bad_frame: Callable[[BadValue], None] = _log_bad_frame) 
     return _PinnedWebSocket
 
 
-def _trade(symbol: str, t: Any) -> Trade:
-    """One ``publicTrade`` item of ``symbol``'s topic; :class:`BadValue` naming the field otherwise."""
-    item = parse.record(t, "trade")
-    if item.get("s") != symbol:
-        raise BadValue("s", item.get("s"), f"is not the topic's symbol {symbol}")
-    if item.get("T") in (None, ""):
-        raise BadValue("T", item.get("T"), "is missing")
-    trade_id = item.get("i", "")
-    return Trade(
-        symbol=symbol,
-        side=parse.side_of(item.get("S"), "S"),
-        price=positive(item.get("p"), "p"),
-        qty=positive(item.get("v"), "v"),
-        ts_ms=integer(item.get("T"), "T"),
-        trade_id=str(trade_id) if isinstance(trade_id, int) else text(trade_id, "i"),
-    )
-
-
 class BybitFeeds:
-    """Owns the public and private sockets for a set of symbols."""
+    """Owns the public and private sockets for a set of symbols (implements
+    :class:`core.venues.base.Feeds`); delivers domain events to a :class:`FeedSink`."""
 
     def __init__(
         self,
         settings: Settings,
-        store: MarketStore,
         symbols: tuple[str, ...],
-        *,
-        on_private: Callable[[str, list[dict[str, Any]]], None],
-        on_state: Callable[[str, str, str], None],
-        now_ms: Callable[[], int],
-        publish_interval_s: float = 0.05,
-        backoff_s: tuple[float, float] = (1.0, 30.0),
-        ack_timeout_s: float = 5.0,
+        sink: FeedSink,
+        timing: FeedTiming | None = None,
         bad_data: BadDataTracker | None = None,
+        *,
+        now_ms: Callable[[], int] = _wall_ms,
     ) -> None:
         self.bad_data = bad_data or BadDataTracker()
         """Bad values the venue sent (NaN, Infinity, negative sizes): rejected here, reported there."""
         self.settings = settings
-        self.store = store
         self.symbols = symbols
-        self._on_private = on_private
-        self._on_state = on_state
+        self.sink = sink
+        timing = timing or FeedTiming()
         self._now_ms = now_ms
-        self._publish_interval = publish_interval_s
-        self.books: dict[str, OrderBook] = {s: OrderBook(s, BOOK_DEPTH) for s in symbols}
-        self._book_lock = threading.Lock()
-        self._last_pub: dict[str, float] = dict.fromkeys(symbols, 0.0)
-        self._dirty: set[str] = set()
         self._ticker_state: dict[str, dict[str, Any]] = {}
-        self._last_msg_ms: dict[str, int] = {}
         self._public: WebSocket | None = None
         self._private: WebSocket | None = None
         self._public_acks = 0
@@ -132,30 +109,33 @@ class BybitFeeds:
         self._resync_on_acks = False
         self._subscribed = {"public": threading.Event(), "private": threading.Event()}
         self._rebuild: set[str] = set()
-        self._backoff_first, self._backoff_max = backoff_s
-        self._ack_timeout_s = ack_timeout_s
+        self._backoff_first, self._backoff_max = timing.reconnect_backoff_s
+        self._ack_timeout_s = timing.ack_timeout_s
         self._backoff: dict[str, float] = {"public": self._backoff_first, "private": self._backoff_first}
         self._next_try: dict[str, float] = {"public": 0.0, "private": 0.0}
         self.callback_errors = 0
         self.reconnects: dict[str, int] = {"public": 0, "private": 0}
-        self.messages: dict[str, int] = {"public": 0, "private": 0}
+        self._counts: dict[str, int] = {"public": 0, "private": 0}
+        self.messages: Mapping[str, int] = self._counts
+        """Frames received per socket (the same counts, read-only for others)."""
         self._stopped = False
 
     # --- lifecycle (blocking: call from a worker thread) -----------------------------------
-    def start(self, timeout_s: float = 5.0) -> None:
+    def start(self, timeout_s: float | None = None) -> None:
         """Connect both sockets, subscribe, and wait until the venue acknowledged every topic.
 
-        Acks arrive asynchronously (20–50 ms on Bybit); an order placed before the private
+        Acks arrive asynchronously (20-50 ms on Bybit); an order placed before the private
         topics are live would have its fills pushed to nobody.
         """
+        wait_s = self._ack_timeout_s if timeout_s is None else timeout_s
         self._build("public")
         self._build("private")
         for which, event in self._subscribed.items():
-            if event.wait(timeout_s):
-                self._on_state(which, "up", "connected")
+            if event.wait(wait_s):
+                self.sink.connection(which, "up", "connected")
             else:
                 self._rebuild.add(which)  # the watchdog rebuilds it
-                self._on_state(which, "down", f"subscriptions not acknowledged within {timeout_s:.0f}s")
+                self.sink.connection(which, "down", f"subscriptions not acknowledged within {wait_s:.0f}s")
 
     def stop(self) -> None:
         """Close both sockets."""
@@ -176,36 +156,42 @@ class BybitFeeds:
                 log.warning("closing old %s websocket failed: %s", which, type(exc).__name__)
         self._subscribed[which].clear()
         if which == "public":
-            self._public_acks = 0
-            ws = _ws_class(self.settings.ws_public_url, self._reporter("ws public"))(
-                channel_type="linear",
-                testnet=False,
-                callback_function=self._wrap(self._on_public_msg),
-            )
-            self._public = ws
-            ws.orderbook_stream(BOOK_DEPTH, list(self.symbols), self._unused)
-            ws.ticker_stream(list(self.symbols), self._unused)
-            ws.trade_stream(list(self.symbols), self._unused)
-            # Every timeframe of every symbol in one subscribe frame: pybit formats "kline.{symbol}"
-            # with each "interval.SYMBOL" pair, giving the topics kline_stream would.
-            pairs = [f"{KLINE_INTERVALS[tf]}.{s}" for tf in TIMEFRAMES for s in self.symbols]
-            ws.subscribe("kline.{symbol}", self._unused, pairs)
+            self._build_public()
         else:
-            self._private_auths = 0
-            self._private_acks = 0
-            key, secret = self.settings.credentials()
-            ws = _ws_class(self.settings.ws_private_url, self._reporter("ws private"))(
-                channel_type="private",
-                testnet=False,
-                api_key=key,
-                api_secret=secret,
-                callback_function=self._wrap(self._on_private_msg),
-            )
-            self._private = ws
-            ws.order_stream(self._unused)
-            ws.execution_stream(self._unused)
-            ws.position_stream(self._unused)
-            ws.wallet_stream(self._unused)
+            self._build_private()
+
+    def _build_public(self) -> None:
+        self._public_acks = 0
+        ws = _ws_class(self.settings.ws_public_url, self._reporter("ws public"))(
+            channel_type="linear",
+            testnet=False,
+            callback_function=self._wrap(self._on_public_msg),
+        )
+        self._public = ws
+        ws.orderbook_stream(BOOK_DEPTH, list(self.symbols), self._unused)
+        ws.ticker_stream(list(self.symbols), self._unused)
+        ws.trade_stream(list(self.symbols), self._unused)
+        # Every timeframe of every symbol in one subscribe frame: pybit formats "kline.{symbol}"
+        # with each "interval.SYMBOL" pair, giving the topics kline_stream would.
+        pairs = [f"{KLINE_INTERVALS[tf]}.{s}" for tf in TIMEFRAMES for s in self.symbols]
+        ws.subscribe("kline.{symbol}", self._unused, pairs)
+
+    def _build_private(self) -> None:
+        self._private_auths = 0
+        self._private_acks = 0
+        key, secret = self.settings.credentials()
+        ws = _ws_class(self.settings.ws_private_url, self._reporter("ws private"))(
+            channel_type="private",
+            testnet=False,
+            api_key=key,
+            api_secret=secret,
+            callback_function=self._wrap(self._on_private_msg),
+        )
+        self._private = ws
+        ws.order_stream(self._unused)
+        ws.execution_stream(self._unused)
+        ws.position_stream(self._unused)
+        ws.wallet_stream(self._unused)
 
     def _reporter(self, stream: str, action: str = "frame dropped") -> Callable[[BadValue], None]:
         return self.bad_data.reporter(stream, action)
@@ -229,24 +215,15 @@ class BybitFeeds:
         topic = msg.get("topic")
         if topic is None:
             if msg.get("op") == "subscribe":
-                if not msg.get("success", True):
-                    log.error("public subscribe refused: %s", msg.get("ret_msg"))
-                self._public_acks += 1
-                if self._public_acks >= PUBLIC_SUBSCRIPTIONS:
-                    self._subscribed["public"].set()
-                if self._public_acks > PUBLIC_SUBSCRIPTIONS and self._public_acks % PUBLIC_SUBSCRIPTIONS == 0:
-                    # pybit resubscribed after its own reconnect
-                    self.reconnects["public"] += 1
-                    self._on_state("public", "resync", "reconnected")
+                self._on_public_ack(msg)
             return
-        self.messages["public"] += 1
+        self._counts["public"] += 1
         if not isinstance(topic, str):
             self.bad_data.report("ws public", BadValue("topic", topic, "is not a string"), "frame dropped")
             return
         kind, _, rest = topic.partition(".")
         if kind == "orderbook":
-            symbol = rest.partition(".")[2]
-            self._on_book(symbol, msg)
+            self._on_book(rest.partition(".")[2], msg)
         elif kind == "tickers":
             self._on_ticker(rest, msg)
         elif kind == "publicTrade":
@@ -255,40 +232,34 @@ class BybitFeeds:
             interval, _, symbol = rest.partition(".")
             self._on_kline(TIMEFRAME_OF.get(interval, ""), symbol, msg)
 
-    def _on_book(self, symbol: str, msg: dict[str, Any]) -> None:
-        book = self.books.get(symbol)
-        if book is None:
-            return
-        with self._book_lock:
-            was_stale = book.stale
-            bad_before = book.bad_values
-            ok = book.apply_message(msg)
-            self._last_msg_ms[symbol] = self._now_ms()
-        if book.bad_values != bad_before and book.last_bad is not None:
-            field, raw = book.last_bad
-            bad = BadValue(field, raw, "is not a usable book level")
-            self.bad_data.report(f"orderbook.{symbol}", bad, "book marked stale")
-        if not ok and not was_stale:
-            self._on_state(f"book:{symbol}", "stale", book.stale_reason)
-            self._rebuild.add("public")
-        elif was_stale and not book.stale:
-            self._on_state(f"book:{symbol}", "up", "resynced from snapshot")
-        now = time.monotonic()
-        if now - self._last_pub[symbol] >= self._publish_interval:
-            self._publish_book(symbol)
-            self._last_pub[symbol] = now
-        else:
-            self._dirty.add(symbol)
+    def _on_public_ack(self, msg: dict[str, Any]) -> None:
+        if not msg.get("success", True):
+            log.error("public subscribe refused: %s", msg.get("ret_msg"))
+        self._public_acks += 1
+        if self._public_acks >= PUBLIC_SUBSCRIPTIONS:
+            self._subscribed["public"].set()
+        if self._public_acks > PUBLIC_SUBSCRIPTIONS and self._public_acks % PUBLIC_SUBSCRIPTIONS == 0:
+            # pybit resubscribed after its own reconnect
+            self.reconnects["public"] += 1
+            self.sink.connection("public", "resync", "reconnected")
 
-    def _publish_book(self, symbol: str) -> None:
-        with self._book_lock:
-            view = self.books[symbol].view(BOOK_DEPTH)
-        self.store.put_book(view)
-        self._dirty.discard(symbol)
+    def _on_book(self, symbol: str, msg: dict[str, Any]) -> None:
+        if symbol not in self.symbols:
+            return
+        try:
+            event = parse.book_frame(symbol, msg)
+        except BadValue as bad:  # an update is lost: the book cannot be trusted until a snapshot
+            self.bad_data.report(f"orderbook.{symbol}", bad, "book marked stale")
+            self.sink.connection(f"book:{symbol}", "stale", f"bad value in frame: {bad}")
+            return
+        if isinstance(event, BookSnapshot):
+            self.sink.book_snapshot(event)
+        else:
+            self.sink.book_delta(event)
 
     def _on_ticker(self, symbol: str, msg: dict[str, Any]) -> None:
-        """Merge a snapshot/delta and publish it; a merge with a bad value is not kept at all."""
-        if symbol not in self.books:
+        """Merge a snapshot/delta and deliver the whole ticker; a merge with a bad value is not kept."""
+        if symbol not in self.symbols:
             return  # not subscribed: nothing of ours, and no state kept for it
         try:
             data = parse.record(msg.get("data") or {}, "data")
@@ -302,7 +273,7 @@ class BybitFeeds:
             self.bad_data.report(f"tickers.{symbol}", bad, "update dropped")
             return
         self._ticker_state[symbol] = merged
-        self.store.put_ticker(ticker)
+        self.sink.ticker(ticker)
 
     def _items(self, stream: str, msg: dict[str, Any]) -> list[Any]:
         """The frame's ``data`` array; anything else is reported and gives nothing."""
@@ -313,18 +284,18 @@ class BybitFeeds:
         return []
 
     def _on_trades(self, symbol: str, msg: dict[str, Any]) -> None:
-        if symbol not in self.books:
+        if symbol not in self.symbols:
             return
-        trades = []
         for t in self._items(f"publicTrade.{symbol}", msg):
             try:
-                trades.append(_trade(symbol, t))
+                trade = parse.trade(symbol, t)
             except BadValue as bad:  # one bad trade print must not drop the others
                 self.bad_data.report(f"publicTrade.{symbol}", bad, "trade dropped")
-        self.store.put_trades(trades)
+                continue
+            self.sink.trade(trade)
 
     def _on_kline(self, timeframe: str, symbol: str, msg: dict[str, Any]) -> None:
-        if not timeframe or symbol not in self.books:
+        if not timeframe or symbol not in self.symbols:
             return
         stream = f"kline.{KLINE_INTERVALS[timeframe]}.{symbol}"
         for item in self._items(stream, msg):
@@ -333,58 +304,73 @@ class BybitFeeds:
             except BadValue as bad:  # the chart keeps the candle it had
                 self.bad_data.report(stream, bad, "candle dropped")
                 continue
-            self.store.put_candle(symbol, timeframe, candle)
+            self.sink.candle(symbol, timeframe, candle)
 
     # --- private frames (pybit thread) ---------------------------------------------------
     def _on_private_msg(self, msg: dict[str, Any]) -> None:
         topic = msg.get("topic")
         if topic is None:
             if msg.get("op") == "subscribe":
-                self._private_acks += 1
-                if self._private_acks >= len(PRIVATE_TOPICS):
-                    self._subscribed["private"].set()
-                    if self._resync_on_acks:
-                        # pybit reconnected by itself: resync only now that pushes flow again,
-                        # so nothing can change between the REST snapshot and the first push.
-                        self._resync_on_acks = False
-                        self.reconnects["private"] += 1
-                        self._on_state("private", "resync", "reconnected")
+                self._on_private_ack()
             elif msg.get("op") == "auth":
-                self._private_auths += 1
-                if not msg.get("success", False):
-                    self._on_state("private", "down", f"auth refused: {msg.get('ret_msg', '')}")
-                elif self._private_auths > 1:
-                    self._private_acks = 0
-                    self._resync_on_acks = True
+                self._on_auth(msg)
             return
-        self.messages["private"] += 1
+        self._counts["private"] += 1
         if not isinstance(topic, str):
             self.bad_data.report("ws private", BadValue("topic", topic, "is not a string"), "frame dropped")
             return
         base = topic.split(".")[0]
         if base in PRIVATE_TOPICS:
-            items = self._items(base, msg)
-            if items:
-                self._on_private(base, items)
+            for item in self._items(base, msg):
+                self._on_push(base, item)
 
-    # --- watchdog (engine calls this periodically from a worker thread) ------------------
+    def _on_private_ack(self) -> None:
+        self._private_acks += 1
+        if self._private_acks >= len(PRIVATE_TOPICS):
+            self._subscribed["private"].set()
+            if self._resync_on_acks:
+                # pybit reconnected by itself: resync only now that pushes flow again,
+                # so nothing can change between the REST snapshot and the first push.
+                self._resync_on_acks = False
+                self.reconnects["private"] += 1
+                self.sink.connection("private", "resync", "reconnected")
+
+    def _on_auth(self, msg: dict[str, Any]) -> None:
+        self._private_auths += 1
+        if not msg.get("success", False):
+            self.sink.connection("private", "down", f"auth refused: {msg.get('ret_msg', '')}")
+        elif self._private_auths > 1:
+            self._private_acks = 0
+            self._resync_on_acks = True
+
+    def _on_push(self, topic: str, item: Any) -> None:
+        """One account push item, parsed and delivered; one the venue spoiled is reported and dropped
+        (the engine keeps what it had; the next REST sync covers it)."""
+        try:
+            event = parse.push(topic, item, self.bad_data.reporter(topic))
+        except BadValue as bad:
+            self.bad_data.report(topic, bad, "push dropped")
+            return
+        if isinstance(event, Order):
+            self.sink.order(event)
+        elif isinstance(event, Fill):
+            self.sink.fill(event)
+        elif isinstance(event, Position):
+            self.sink.position(event)
+        elif isinstance(event, Balance):
+            self.sink.balance(event)
+
+    # --- watchdog (the engine calls this periodically from a worker thread) --------------
+    def resubscribe_book(self, symbol: str) -> None:
+        """Ask for a fresh snapshot of ``symbol``: the next :meth:`check` rebuilds the public socket
+        (the new subscription starts with snapshots). Never blocks."""
+        if symbol in self.symbols:
+            self._rebuild.add("public")
+
     def check(self) -> None:
-        """Mark silent books stale, publish dirty books, rebuild dead sockets with backoff."""
+        """Rebuild dead sockets, and the public one when a fresh book was asked for, with backoff."""
         if self._stopped:
             return
-        now_ms = self._now_ms()
-        stale_after = int(self.settings.risk.book_stale_s * 1000)
-        for symbol in self.symbols:
-            if symbol in self._dirty:
-                self._publish_book(symbol)
-            last = self._last_msg_ms.get(symbol)
-            book = self.books[symbol]
-            if last is not None and now_ms - last > stale_after and not book.stale:
-                with self._book_lock:
-                    book.mark_stale(f"no book update for {(now_ms - last) / 1000:.1f}s")
-                self._publish_book(symbol)
-                self._on_state(f"book:{symbol}", "stale", book.stale_reason)
-                self._rebuild.add("public")
         for which, ws in (("public", self._public), ("private", self._private)):
             dead = ws is None or ws.exited or not ws.is_connected()
             if dead or which in self._rebuild:
@@ -394,7 +380,7 @@ class BybitFeeds:
         now = time.monotonic()
         if now < self._next_try[which]:
             return
-        self._on_state(which, "resyncing", why)
+        self.sink.connection(which, "resyncing", why)
         try:
             self._build(which)
         except Exception as exc:  # noqa: BLE001 - any connect failure is retried with backoff
@@ -410,24 +396,14 @@ class BybitFeeds:
         self._next_try[which] = now + self._backoff_first
         self.reconnects[which] += 1
         # Pushes flow again; the engine resyncs over REST and then reports the stream up.
-        self._on_state(which, "resync", why)
+        self.sink.connection(which, "resync", why)
 
     def _retry_later(self, which: str, now: float, why: str) -> None:
         self._backoff[which] = min(self._backoff[which] * 2, self._backoff_max)
         self._next_try[which] = now + self._backoff[which]
-        self._on_state(which, "down", f"{why}; retry in {self._backoff[which]:g}s")
+        self.sink.connection(which, "down", f"{why}; retry in {self._backoff[which]:g}s")
 
-    def is_connected(self, which: str) -> bool:
+    def is_connected(self, stream: str) -> bool:
         """True while the ``public`` or ``private`` socket is up (and has not given up)."""
-        ws = self._public if which == "public" else self._private
+        ws = self._public if stream == "public" else self._private
         return ws is not None and not ws.exited and ws.is_connected()
-
-    def feed_ages_s(self) -> dict[str, float]:
-        """Seconds since the last book message per symbol (for health and the header)."""
-        now = self._now_ms()
-        return {s: (now - t) / 1000 for s, t in self._last_msg_ms.items()}
-
-    def is_stale(self, symbol: str) -> bool:
-        """True when the symbol's book is stale (gap, silence, or never received)."""
-        book = self.books.get(symbol)
-        return book is None or book.stale or symbol not in self._last_msg_ms

@@ -27,7 +27,9 @@ from core.model import (
     Side,
     Ticker,
     TimeInForce,
+    Trade,
 )
+from core.venues.base import BookDelta, BookSnapshot
 from core.venues.values import BadValue, Report, flag, integer, lenient, number, positive, price, size, text
 
 _ZERO = Decimal(0)
@@ -349,3 +351,120 @@ def kline_rows(items: list[Any], report: Report | None = None) -> list[Candle]:
             report(bad)
     out.sort(key=lambda c: c.start_ms)
     return out
+
+
+# --- stream pushes -------------------------------------------------------------------------------
+def _plain_number(raw: Any, field: str) -> Decimal:
+    """A book price or size as Bybit sends it: an ASCII decimal string (or a JSON number), finite.
+
+    ``Decimal`` alone would also read ``"1_000"``, ``" 1 "``, other scripts' digits and ``"sNaN"``;
+    a venue never sends those, so they are bad values, not numbers.
+    """
+    kind = type(raw)
+    if kind is str:
+        if not raw.isascii() or "_" in raw or raw != raw.strip():
+            raise BadValue(field, raw, "is not a plain number")
+    elif kind is not int and kind is not float:
+        raise BadValue(field, raw, "is not a number")
+    try:
+        value = Decimal(raw)
+    except ArithmeticError:
+        raise BadValue(field, raw, "is not a number") from None
+    if not value.is_finite():
+        raise BadValue(field, raw, "is not finite")
+    return value
+
+
+def book_levels(raw: Any, side: str) -> tuple[tuple[Decimal, Decimal], ...]:
+    """A book side: ``[[price, size], ...]`` with each price > 0 and each size >= 0 (0 removes)."""
+    if type(raw) is not list:
+        raise BadValue(f"{side} levels", raw, "is not an array")
+    out = []
+    for level in raw:
+        if type(level) is not list or len(level) != 2:
+            raise BadValue(f"{side} level", level, "is not a [price, size] pair")
+        px = _plain_number(level[0], f"{side} price")
+        sz = _plain_number(level[1], f"{side} size")
+        if px <= 0:
+            raise BadValue(f"{side} price", level[0], "is not > 0")
+        if sz < 0:
+            raise BadValue(f"{side} size", level[1], "is negative")
+        out.append((px, sz))
+    return tuple(out)
+
+
+def _whole(raw: Any, field: str, least: int) -> int:
+    if type(raw) is not int or raw < least:
+        raise BadValue(field, raw, f"is not a whole number >= {least}")
+    return raw
+
+
+def book_frame(symbol: str, msg: dict[str, Any]) -> BookSnapshot | BookDelta:
+    """An ``orderbook.{depth}.{symbol}`` frame as a snapshot or a delta of ``symbol``.
+
+    Bybit's rules: ``u`` is the update id (each delta's is the previous one's + 1), ``seq`` the
+    cross sequence; a delta with ``u == 1`` means the service restarted and is a whole book.
+    Anything unusable raises :class:`~core.venues.values.BadValue` naming the field.
+    """
+    data = msg.get("data")
+    kind = msg.get("type")
+    if type(data) is not dict:
+        raise BadValue("data", data, "is not an object")
+    if data.get("s", symbol) != symbol:
+        raise BadValue("s", data.get("s"), f"is not the topic's symbol {symbol}")
+    if kind not in ("snapshot", "delta"):
+        raise BadValue("type", kind, "is not snapshot or delta")
+    for key in ("b", "a", "u"):
+        if key not in data:
+            raise BadValue(key, None, "is missing")
+    u = _whole(data["u"], "u", 1)
+    seq = _whole(data.get("seq", 0), "seq", 0)
+    ts = _whole(msg.get("ts") or 0, "ts", 0)
+    bids = book_levels(data["b"], "bid")
+    asks = book_levels(data["a"], "ask")
+    cls = BookSnapshot if kind == "snapshot" or u == 1 else BookDelta
+    return cls(symbol, bids, asks, u, ts, seq)
+
+
+def trade(symbol: str, item: Any) -> Trade:
+    """One ``publicTrade.{symbol}`` item; :class:`~core.venues.values.BadValue` naming the field otherwise."""
+    item = record(item, "trade")
+    if item.get("s") != symbol:
+        raise BadValue("s", item.get("s"), f"is not the topic's symbol {symbol}")
+    if item.get("T") in (None, ""):
+        raise BadValue("T", item.get("T"), "is missing")
+    trade_id = item.get("i", "")
+    return Trade(
+        symbol=symbol,
+        side=side_of(item.get("S"), "S"),
+        price=positive(item.get("p"), "p"),
+        qty=positive(item.get("v"), "v"),
+        ts_ms=integer(item.get("T"), "T"),
+        trade_id=str(trade_id) if isinstance(trade_id, int) else text(trade_id, "i"),
+    )
+
+
+PRIVATE_TOPICS = ("order", "execution", "position", "wallet")
+"""The account topics the private stream subscribes."""
+
+Push = Order | Fill | Position | Balance
+
+
+def push(topic: str, raw: Any, report: Report | None = None) -> Push | None:
+    """One private push item as a domain object; None for another product's item or an empty wallet.
+
+    :class:`~core.venues.values.BadValue` (naming the field) when the item cannot be trusted;
+    fields whose loss need not hide the record are replaced and reported to ``report``.
+    """
+    item = record(raw, topic)
+    if item.get("category", "linear") != "linear":
+        return None
+    if topic == "order":
+        return order(item, report)
+    if topic == "execution":
+        return fill(item, report)
+    if topic == "position":
+        return position(item, report)
+    if topic == "wallet":
+        return balance(item)
+    return None

@@ -1,15 +1,10 @@
-"""Bybit V5 REST through the official pybit client. The only place (with ``feeds.py``) that imports pybit.
+"""Bybit V5 REST through the official pybit client (implements :class:`core.venues.base.Venue`).
 
-pybit's own blocking retries would fight the engine's retry policy (it ``time.sleep``s inside the
-call, on the worker thread, and crashes on a past reset timestamp), so every session is built with
-
-* ``retry_codes={-1}`` — an empty set would silently mean "the default set", so a dummy code
-  disables pybit's retCode retries (10002/10006/...); the engine's tenacity policy retries instead;
-* ``max_retries=1`` — one attempt per call (``0`` crashes pybit with UnboundLocalError);
-* ``force_retry=False`` — network errors surface at once as ``requests`` exceptions;
-* ``return_response_headers=True`` — so the rate limiter can read ``X-Bapi-Limit-*``.
-
-pybit's ``HTTP`` is not documented as thread-safe, so each worker thread gets its own session.
+The only place (with ``feeds.py`` and ``session.py``) that imports pybit. Domain values go in and
+out: orders are encoded by :mod:`~core.venues.bybit.encode`, failures classified by
+:mod:`~core.venues.bybit.errors`, rate-limit headers reported as
+:class:`~core.venues.base.RateFeedback` (:mod:`~core.venues.bybit.limits`). pybit's ``HTTP`` is not
+documented as thread-safe, so each worker thread gets its own session (:mod:`.session`).
 """
 
 from __future__ import annotations
@@ -24,31 +19,40 @@ from functools import partial
 from typing import Any
 
 import requests
-from pybit import _helpers as pybit_helpers
 from pybit.exceptions import FailedRequestError, InvalidRequestError
-from pybit.unified_trading import HTTP
 
 from core.config import Settings, assert_endpoint_matches_mode
 from core.market.candles import Candle
 from core.market.timerange import TimeRange
-from core.model import Balance, Fill, Instrument, Order, Position, Ticker
+from core.model import Balance, Fill, Instrument, Order, Position, Ticker, TriggerBy
 from core.observability.baddata import BadDataTracker
-from core.resilience.errors import (
-    Transient,
-    VenueError,
+from core.orders.built import BuiltOrder
+from core.resilience.errors import Transient, VenueError, malformed_reply
+from core.resilience.ratelimit import RateTable
+from core.venues.base import BookSnapshot, Capabilities, Feeds, FeedSink, FeedTiming, PlaceAck, RateFeedback
+from core.venues.bybit import encode, limits, parse
+from core.venues.bybit.errors import (
     classify_exception,
     classify_http_status,
     classify_ret_code,
-    malformed_reply,
 )
-from core.venues.base import RestReply
-from core.venues.bybit import parse
 from core.venues.bybit.parse import KLINE_INTERVALS
+from core.venues.bybit.reply import (
+    PYBIT_UNDECODABLE,
+    BadEnvelope,
+    MalformedEnvelope,
+    RestReply,
+    envelope_result,
+    headers_of,
+    pybit_complaint,
+    shape,
+)
+from core.venues.bybit.session import SignedHTTP, make_http
 from core.venues.values import BadValue, Report, integer, text
 
 log = logging.getLogger(__name__)
 
-CATEGORY = "linear"
+CATEGORY = encode.CATEGORY
 
 #: venue method → (pybit method, REST path). The path keys rate limits, breakers and metrics.
 ENDPOINTS: dict[str, tuple[str, str]] = {
@@ -73,50 +77,6 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "account_info": ("get_account_info", "/v5/account/info"),
 }
 
-_clock_offset_ms = 0
-_orig_generate_timestamp = pybit_helpers.generate_timestamp
-
-
-def _corrected_timestamp() -> int:
-    return int(_orig_generate_timestamp()) + _clock_offset_ms
-
-
-def set_clock_offset(offset_ms: int) -> None:
-    """Sign every pybit request (REST and WS auth) with ``local time + offset_ms``.
-
-    pybit reads the time through ``pybit._helpers.generate_timestamp`` everywhere, so patching that
-    one function corrects HTTP signing and WebSocket auth alike.
-    """
-    global _clock_offset_ms
-    _clock_offset_ms = int(offset_ms)
-    pybit_helpers.generate_timestamp = _corrected_timestamp
-
-
-def make_http(settings: Settings) -> HTTP:
-    """A pybit ``HTTP`` session for the configured mode, pointed at that mode's endpoint only."""
-    assert_endpoint_matches_mode(settings.mode, settings.rest_url)
-    key, secret = settings.credentials()
-    session = HTTP(
-        testnet=False,
-        demo=settings.mode.value == "demo",
-        api_key=key,
-        api_secret=secret,
-        recv_window=settings.venue.recv_window_ms,
-        timeout=settings.venue.timeout_s,
-        max_retries=1,
-        retry_codes={-1},
-        force_retry=False,
-        return_response_headers=True,
-        log_requests=False,
-        logging_level=logging.WARNING,
-    )
-    session.endpoint = settings.rest_url
-    return session
-
-
-PYBIT_UNDECODABLE = 409
-"""pybit's FailedRequestError status for a reply whose body is not JSON (not an HTTP 409)."""
-
 NON_IDEMPOTENT = frozenset({"place"})
 """Venue methods that must never be blindly repeated (the executor resolves them by orderLinkId)."""
 
@@ -125,53 +85,29 @@ MAX_PAGES = 200
 times what an account trading a few symbols holds; a venue that keeps handing out new cursors
 beyond that is refused rather than followed."""
 
+MARGIN_MODES = {"REGULAR_MARGIN": "cross", "ISOLATED_MARGIN": "isolated", "PORTFOLIO_MARGIN": "portfolio"}
+"""Bybit's margin modes in words."""
 
-def _reset_ms(headers: dict[str, str]) -> int | None:
-    for k, v in headers.items():
-        if k.lower() == "x-bapi-limit-reset-timestamp" and v.isdigit():
-            return int(v)
-    return None
+CLIENT_ID_MAX_LEN = 36
+"""Bybit's longest ``orderLinkId``."""
 
-
-def _headers(raw: Any) -> dict[str, str]:
-    if raw is None:
-        return {}
-    return {str(k): str(v) for k, v in dict(raw).items()}
-
-
-def _shape(value: Any) -> str:
-    """A venue value in an error message: short, and never more than 24 characters of it."""
-    shown = repr(value)
-    return shown if len(shown) <= 24 else shown[:21] + "..."
-
-
-def _json_type(value: Any) -> str:
-    """The JSON name of a decoded value's type (``list``, ``string``, ...)."""
-    names = {dict: "object", list: "list", str: "string", bool: "boolean", int: "number", float: "number"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)
-
-
-def _pybit_complaint(exc: BaseException) -> str:
-    """What pybit tripped over while reading a reply, in words (no reply text is echoed)."""
-    if isinstance(exc, KeyError):
-        return f"field {_shape(exc.args[0] if exc.args else '')} missing"
-    if isinstance(exc, AttributeError):
-        return "the body is not a JSON object"
-    return f"unreadable envelope ({type(exc).__name__})"
-
-
-class _BadEnvelope(BadValue):
-    """A reply that is not Bybit's envelope, as the bad-data tracker shows it."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__("reply", None, detail)
-        self.args = (f"malformed reply: {detail}",)
+CAPABILITIES = Capabilities(
+    name="bybit",
+    client_id_max_len=CLIENT_ID_MAX_LEN,
+    client_id_pattern=r"^[A-Za-z0-9_-]+$",
+    native_tpsl=True,
+    conditional_orders=True,
+    rate_groups=tuple(limits.DEFAULT_LIMITS),
+)
+"""What Bybit V5 linear perps have natively, as the engine sees it."""
 
 
 class BybitVenue:
     """Blocking Bybit V5 REST access (implements :class:`core.venues.base.Venue`)."""
 
     name = "bybit"
+    capabilities = CAPABILITIES
+    rate_table: RateTable = limits.RATE_TABLE
 
     def __init__(
         self,
@@ -180,7 +116,8 @@ class BybitVenue:
         now_ms: Callable[[], int] | None = None,
         bad_data: BadDataTracker | None = None,
     ) -> None:
-        assert_endpoint_matches_mode(settings.mode, settings.rest_url)
+        # Second mode check: Bybit's endpoint for the mode (core.venues.bybit.endpoints).
+        assert_endpoint_matches_mode(settings.mode, settings.rest_url, self.name)
         self.settings = settings
         self.mode = settings.mode
         self.rest_url = settings.rest_url
@@ -190,6 +127,17 @@ class BybitVenue:
         """Where bad values in replies are reported (the engine shares its tracker)."""
         self.max_pages = MAX_PAGES
         """Most pages one listing follows (:meth:`_listing`)."""
+        self.on_rate_feedback: Callable[[RateFeedback], None] | None = None
+        """Set by the engine: hears each reply's ``X-Bapi-Limit*`` report (on the worker thread)."""
+        self.clock_offset_ms = 0
+        """Venue clock minus local clock: added to the timestamp every request is signed with."""
+
+    def set_clock_offset(self, offset_ms: int) -> None:
+        """Sign this adapter's requests with ``local time + offset_ms`` (no other session is touched)."""
+        self.clock_offset_ms = int(offset_ms)
+
+    def _offset(self) -> int:
+        return self.clock_offset_ms
 
     # --- bad values in replies --------------------------------------------------------------
     def _report(self, method: str) -> Report:
@@ -206,10 +154,10 @@ class BybitVenue:
         return Transient(f"bad value in the reply: {bad}", endpoint=self.endpoint_of(method))
 
     # --- plumbing -------------------------------------------------------------------------
-    def _session(self) -> HTTP:
-        session = getattr(self._local, "session", None)
+    def _session(self) -> SignedHTTP:
+        session: SignedHTTP | None = getattr(self._local, "session", None)
         if session is None:
-            session = self._local.session = make_http(self.settings)
+            session = self._local.session = make_http(self.settings, self._offset)
         return session
 
     def endpoint_of(self, method: str) -> str:
@@ -222,7 +170,8 @@ class BybitVenue:
         A reply that is not Bybit's envelope (a JSON list, a non-integer ``retCode``, an error code
         without ``retMsg``, a ``result`` that is not an object, a body that is not JSON) is a
         :func:`~core.resilience.errors.malformed_reply`: the venue may have acted on the request,
-        so an order create's outcome is unknown and is resolved by ``orderLinkId``.
+        so an order create's outcome is unknown and is resolved by ``orderLinkId``. The reply's
+        rate-limit headers (error replies' too) go to :attr:`on_rate_feedback`.
         """
         fn_name, path = ENDPOINTS[method]
         # Third mode check (the executor also checks): the session endpoint must still match.
@@ -233,8 +182,10 @@ class BybitVenue:
         try:
             out = fn(**params)
         except InvalidRequestError as exc:
+            self._feedback(path, headers_of(exc.resp_headers))
             raise self._refusal(method, exc, idempotent) from None
         except FailedRequestError as exc:
+            self._feedback(path, headers_of(exc.resp_headers))
             raise self._failed(method, exc, idempotent) from None
         except requests.exceptions.RequestException as exc:
             err = classify_exception(exc, endpoint=path, idempotent=idempotent)
@@ -246,32 +197,43 @@ class BybitVenue:
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             # pybit reads the envelope itself and trips over a body that is not Bybit's shape
             # (``[...].get``, ``body["retMsg"]``): the request was sent and may have been acted on.
-            raise self._malformed(method, _pybit_complaint(exc), idempotent) from None
-        body, _elapsed, headers = out
-        return RestReply(
-            result=self._result(method, body, idempotent),
-            headers=_headers(headers),
-            elapsed_s=time.perf_counter() - started,
-        )
+            raise self._malformed(method, pybit_complaint(exc), idempotent) from None
+        body, _elapsed, raw_headers = out
+        headers = headers_of(raw_headers)
+        self._feedback(path, headers)
+        try:
+            result = envelope_result(body)
+        except MalformedEnvelope as bad:
+            raise self._malformed(method, str(bad), idempotent) from None
+        return RestReply(result=result, headers=headers, elapsed_s=time.perf_counter() - started)
+
+    def _feedback(self, path: str, headers: dict[str, str]) -> None:
+        """Hand a reply's rate-limit report to :attr:`on_rate_feedback` (when set and present)."""
+        hook = self.on_rate_feedback
+        if hook is None:
+            return
+        report = limits.feedback(path, headers)
+        if report is not None:
+            hook(report)
 
     # --- reply decoding ---------------------------------------------------------------------
     def _malformed(self, method: str, detail: str, idempotent: bool) -> VenueError:
         """A reply that is not Bybit's envelope: reported as bad venue data, failed as unknown."""
         path = self.endpoint_of(method)
-        self.bad_data.report(f"rest {path}", _BadEnvelope(detail), "reply refused")
+        self.bad_data.report(f"rest {path}", BadEnvelope(detail), "reply refused")
         return malformed_reply(detail, endpoint=path, idempotent=idempotent)
 
     def _refusal(self, method: str, exc: InvalidRequestError, idempotent: bool) -> VenueError:
         """A non-zero ``retCode`` (pybit raises for any truthy one, integer or not)."""
         code = exc.status_code
         if type(code) is not int:
-            return self._malformed(method, f"retCode {_shape(code)} is not an integer", idempotent)
+            return self._malformed(method, f"retCode {shape(code)} is not an integer", idempotent)
         err = classify_ret_code(
             code,
             str(exc.message),
             endpoint=self.endpoint_of(method),
             idempotent=idempotent,
-            reset_ms=_reset_ms(_headers(exc.resp_headers)),
+            reset_ms=limits.reset_ms(headers_of(exc.resp_headers)),
         )
         return err or self._malformed(method, "an error reply with retCode 0", idempotent)
 
@@ -281,30 +243,15 @@ class BybitVenue:
         if status == PYBIT_UNDECODABLE:
             return self._malformed(method, "the body could not be decoded as JSON", idempotent)
         if type(status) is not int:  # pragma: no cover - pybit passes requests' integer status
-            return self._malformed(method, f"HTTP status {_shape(status)}", idempotent)
+            return self._malformed(method, f"HTTP status {shape(status)}", idempotent)
         err = classify_http_status(
             status,
             str(exc.message),
             endpoint=self.endpoint_of(method),
             idempotent=idempotent,
-            reset_ms=_reset_ms(_headers(exc.resp_headers)),
+            reset_ms=limits.reset_ms(headers_of(exc.resp_headers)),
         )
         return err or self._malformed(method, f"HTTP {status} reported as a failure", idempotent)
-
-    def _result(self, method: str, body: Any, idempotent: bool) -> dict[str, Any]:
-        """The ``result`` object of a reply pybit accepted, checked against Bybit's envelope."""
-        if not isinstance(body, dict):
-            raise self._malformed(method, f"the body is a JSON {_json_type(body)}", idempotent)
-        code = body.get("retCode", body.get("ret_code"))
-        if type(code) is not int or code != 0:
-            raise self._malformed(method, f"retCode {_shape(code)} is not 0", idempotent)
-        result = body.get("result")
-        if result is None:
-            return {}
-        if not isinstance(result, dict):
-            what = f"result is a JSON {_json_type(result)}, not an object"
-            raise self._malformed(method, what, idempotent)
-        return result
 
     # --- the Venue protocol ----------------------------------------------------------------
     def server_time_ms(self) -> int:
@@ -345,59 +292,55 @@ class BybitVenue:
                 self._dropped("fee_rates", bad)
         return out
 
-    def place(self, params: dict[str, Any]) -> RestReply:
-        """Create one order."""
-        return self.call("place", **params)
+    def place(self, order: BuiltOrder) -> PlaceAck:
+        """Create one order; the venue's order id for it."""
+        res = self.call("place", **encode.order_params(order)).result
+        try:
+            order_id = text(res.get("orderId"), "orderId")
+        except BadValue as bad:  # sent and maybe live: the executor resolves it by its client id
+            self.bad_data.report(f"rest {self.endpoint_of('place')}", bad, "reply refused")
+            raise malformed_reply(str(bad), endpoint=self.endpoint_of("place"), idempotent=False) from None
+        return PlaceAck(client_order_id=order.order_link_id, order_id=order_id)
 
     def amend(
         self,
         symbol: str,
-        order_link_id: str,
-        qty: str | None,
-        price: str | None,
-        trigger_price: str | None = None,
-    ) -> RestReply:
-        """Amend qty, price and/or trigger price of a working order (pybit drops the None ones)."""
-        return self.call(
-            "amend",
-            category=CATEGORY,
-            symbol=symbol,
-            orderLinkId=order_link_id,
-            qty=qty,
-            price=price,
-            triggerPrice=trigger_price,
+        client_order_id: str,
+        *,
+        qty: Decimal | None = None,
+        price: Decimal | None = None,
+        trigger_price: Decimal | None = None,
+    ) -> None:
+        """Amend qty, price and/or trigger price of a working order (None leaves a field)."""
+        params = encode.amend_params(
+            symbol, client_order_id, qty=qty, price=price, trigger_price=trigger_price
         )
+        self.call("amend", **params)
 
     def margin_mode(self) -> str:
-        """The account's margin mode as Bybit names it (``REGULAR_MARGIN`` = cross,
-        ``ISOLATED_MARGIN``, ``PORTFOLIO_MARGIN``)."""
-        return str(self.call("account_info").result.get("marginMode", ""))
+        """The account's margin mode in words (Bybit's ``REGULAR_MARGIN`` is ``cross``,
+        ``ISOLATED_MARGIN`` ``isolated``, ``PORTFOLIO_MARGIN`` ``portfolio``; an unknown one as
+        Bybit names it, ``""`` when not reported)."""
+        raw = str(self.call("account_info").result.get("marginMode", ""))
+        return MARGIN_MODES.get(raw, raw)
 
     def set_trading_stop(
         self,
         symbol: str,
         *,
-        take_profit: str | None,
-        stop_loss: str | None,
-        tp_trigger_by: str | None = None,
-        sl_trigger_by: str | None = None,
-    ) -> RestReply:
+        take_profit: Decimal | None,
+        stop_loss: Decimal | None,
+        trigger_by: TriggerBy = TriggerBy.MARK,
+    ) -> None:
         """``/v5/position/trading-stop`` for the whole one-way position (tpslMode Full)."""
-        return self.call(
-            "trading_stop",
-            category=CATEGORY,
-            symbol=symbol,
-            tpslMode="Full",
-            positionIdx=0,
-            takeProfit=take_profit,
-            stopLoss=stop_loss,
-            tpTriggerBy=tp_trigger_by if take_profit is not None else None,
-            slTriggerBy=sl_trigger_by if stop_loss is not None else None,
+        params = encode.trading_stop_params(
+            symbol, take_profit=take_profit, stop_loss=stop_loss, trigger_by=trigger_by
         )
+        self.call("trading_stop", **params)
 
-    def cancel(self, symbol: str, order_link_id: str) -> RestReply:
+    def cancel(self, symbol: str, client_order_id: str) -> None:
         """Cancel one working order."""
-        return self.call("cancel", category=CATEGORY, symbol=symbol, orderLinkId=order_link_id)
+        self.call("cancel", category=CATEGORY, symbol=symbol, orderLinkId=client_order_id)
 
     def cancel_all(self, symbol: str | None) -> list[str]:
         """Cancel every working order; returns the cancelled orderLinkIds."""
@@ -561,9 +504,15 @@ class BybitVenue:
         lev = format(leverage.normalize(), "f")
         self.call("set_leverage", category=CATEGORY, symbol=symbol, buyLeverage=lev, sellLeverage=lev)
 
-    def orderbook(self, symbol: str, depth: int) -> dict[str, Any]:
-        """A REST book snapshot."""
-        return self.call("orderbook", category=CATEGORY, symbol=symbol, limit=depth).result
+    def orderbook(self, symbol: str, depth: int) -> BookSnapshot:
+        """A REST book snapshot (``u`` is its update id)."""
+        res = self.call("orderbook", category=CATEGORY, symbol=symbol, limit=depth).result
+        try:
+            book = parse.book_frame(symbol, {"type": "snapshot", "data": res, "ts": res.get("ts", 0)})
+        except BadValue as bad:  # a book we cannot read is no book to trade against
+            raise self._refused("orderbook", bad) from None
+        assert isinstance(book, BookSnapshot)  # a "snapshot" frame always is one
+        return book
 
     def klines(self, symbol: str, timeframe: str, limit: int = 200) -> list[Candle]:
         """Kline history for the chart, oldest first (``timeframe`` is one of ``TIMEFRAMES``)."""
@@ -589,6 +538,13 @@ class BybitVenue:
             return parse.rows(result)
         except BadValue as bad:
             raise self._refused(method, bad) from None
+
+    # --- streams ------------------------------------------------------------------------------
+    def feeds(self, symbols: tuple[str, ...], sink: FeedSink, timing: FeedTiming) -> Feeds:
+        """The public and private WebSocket feeds for ``symbols``, delivering to ``sink`` (not started)."""
+        from core.venues.bybit.feeds import BybitFeeds  # pybit's socket stack only when streams are used
+
+        return BybitFeeds(self.settings, symbols, sink, timing, self.bad_data, now_ms=self._now_ms)
 
 
 def positive_int(raw: Any, field: str) -> int:

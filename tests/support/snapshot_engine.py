@@ -3,8 +3,9 @@
 Snapshot tests must be deterministic, so nothing here goes over a socket or reads wall time: the
 real :class:`~core.sim.exchange.SimExchange` (seed 42) is stepped on a :class:`FrozenClock`, and its
 Bybit-shaped replies go through the client's own parsing and order book into the store. The
-ticket's preview is the engine's: the real OrderBuilder, RiskChain and sizing over a RiskContext
-built from this account. Only the account itself (positions, orders) is a fixed fixture.
+ticket's preview is the engine's: a real, never-started :class:`~core.engine.Engine` on the same
+store and clock previews every order over this account (its builder, risk context and chain, fee
+rates and preview). Only the account itself (positions, orders) is a fixed fixture.
 """
 
 from __future__ import annotations
@@ -13,26 +14,19 @@ from decimal import ROUND_DOWN, Decimal
 from functools import cache
 from typing import Any
 
-from console_fakes import T0, FakeEngine, console_settings
-
 from core.api import RiskPreview
 from core.clock import FrozenClock
 from core.config import Settings
+from core.engine import Engine
 from core.events import LogLine
 from core.market.candles import TIMEFRAMES, Candle
 from core.market.orderbook import OrderBook
 from core.model import BookView, Instrument, Mode, OrderRequest, Position, Side, Ticker, Trade
-from core.orders.builder import OrderBuilder
-from core.orders.built import BuildError
-from core.risk.breakers import BreakerBoard
-from core.risk.chain import RiskChain
-from core.risk.context import RiskContext, summarize_open_orders
-from core.risk.preview import PreviewContext, preview_order
-from core.risk.sizing import error_preview
 from core.sim.exchange import SimExchange
 from core.store import MarketStore
 from core.venues.bybit import parse
 from core.venues.bybit.parse import KLINE_INTERVALS
+from tests.support.console_fakes import T0, FakeEngine, console_settings
 
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT")
 SEED = 42
@@ -103,9 +97,13 @@ class SeededSimEngine(FakeEngine):
         for (sym, tf), rows in candles.items():
             self.store.seed_candles(sym, tf, rows)
         self._restage_account()
-        self._builder = OrderBuilder()
-        self._chain = RiskChain.from_settings(self.settings.risk)
-        self._board = BreakerBoard.from_settings(self.settings)
+        # A real engine (never started: no venue is called) on this store and frozen clock; its journal
+        # is in memory, so nothing is written.
+        in_memory = self.settings.model_copy(
+            update={"journal": self.settings.journal.model_copy(update={"path": ":memory:"})}
+        )
+        self._engine = Engine(in_memory, clock=self.clock, store=self.store)
+        self._engine.instruments.update(self._instruments)
         fat_finger = OrderRequest(
             "BTCUSDT", Side.BUY, Decimal("0.01"), price=_q(self.mark("BTCUSDT") * 12 / 10, 1)
         )
@@ -148,45 +146,18 @@ class SeededSimEngine(FakeEngine):
         self._add_order(Side.BUY, "SOLUSDT", Decimal("10.0"), _q(sol * Decimal("0.97"), tick["SOLUSDT"]),
                         created=T0 - 3_600_000)  # fmt: skip
 
-    def _context(self, symbol: str) -> RiskContext:
-        book = self.store.book(symbol)
-        marks = {s: self.mark(s) for s in SYMBOLS}
-        return RiskContext(
-            mode=self.settings.mode,
-            rest_url=self.settings.rest_url,
-            instrument=self._instruments[symbol],
-            mark_price=marks[symbol],
-            best_bid=book.best_bid if book else None,
-            best_ask=book.best_ask if book else None,
-            book_age_s=0.2,
-            positions=dict(self.positions),
-            open_orders=summarize_open_orders(self.orders.values(), marks),
-            balance=self.balance,
-            breakers=self._board.snapshot(),
-        )
+    def fee_rates(self, symbol: str) -> tuple[Decimal, Decimal]:
+        """The engine's own rates (the base tier until a venue's are loaded)."""
+        return self._engine.fee_rates(symbol)
 
     def preview(self, request: OrderRequest) -> RiskPreview:
-        """What Engine.preview does: the real builder, the real risk chain, the real preview (fees,
-        position effect, rounding notes) over this account."""
-        built = self._builder.try_build(
-            request,
-            self._instruments[request.symbol],
-            ref_price=self.mark(request.symbol),
-            order_link_id="preview",
-        )
-        if isinstance(built, BuildError):
-            return error_preview(request.symbol, request.qty, request.price, built)
-        checks = self._chain.evaluate(built, self._context(request.symbol))
-        pos = self.positions.get(request.symbol)
-        book = self.store.book(request.symbol)
-        ctx = PreviewContext(
-            instrument=self._instruments[request.symbol],
-            leverage=pos.leverage if pos else Decimal(10),
-            position=pos,
-            best_bid=book.best_bid if book is not None else None,
-            best_ask=book.best_ask if book is not None else None,
-        )
-        return preview_order(request, built, checks, ctx)
+        """The engine's own preview (builder, risk chain, fees, position effect, rounding notes) over
+        this account: a change to the engine's preview shows in the snapshots."""
+        state = self._engine.state
+        state.positions = dict(self.positions)
+        state.orders = dict(self.orders)
+        state.balance = self.balance
+        return self._engine.preview(request)
 
 
 def make_sim_app(mode: str = "sim", *, refresh: bool = False, **overrides: Any) -> Any:

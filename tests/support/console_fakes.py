@@ -3,7 +3,11 @@ and simple command semantics. Implements :class:`core.api.EngineAPI`."""
 
 from __future__ import annotations
 
+import ast
+import asyncio
+import inspect
 import math
+import textwrap
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from core.api import CheckResult, CommandResult, PanicReport, RiskPreview
 from core.clock import FrozenClock
 from core.config import Settings, load_settings
+from core.engine.panic import PanicRunner
 from core.events import (
     BreakerChanged,
     Connectivity,
@@ -47,6 +52,25 @@ if TYPE_CHECKING:
 
 D = Decimal
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+
+
+def _runner_steps(runner: type) -> frozenset[str]:
+    """The step names the real panic runner reports: every literal it passes to its ``_step``."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(inspect.getmodule(runner) or runner)))
+    return frozenset(
+        call.args[1].value
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "_step"
+        and len(call.args) > 1
+        and isinstance(call.args[1], ast.Constant)
+        and isinstance(call.args[1].value, str)
+    )
+
+
+REAL_PANIC_STEPS = _runner_steps(PanicRunner)
+"""What the fake's panic may report: the real runner's own step names, read from its code."""
 
 MIDS = {"BTCUSDT": D("50000.0"), "ETHUSDT": D("3000.00"), "SOLUSDT": D("150.000")}
 
@@ -327,22 +351,30 @@ class FakeEngine:
         self.positions.clear()
         return CommandResult(True, f"closed {n} position(s)")
 
-    async def panic(self) -> PanicReport:
-        """Cancel, close, verify — publishing progress like the real engine."""
-        import asyncio
+    def _panic_step(self, run: list[str], step: str, detail: str, *, done: bool = False) -> None:
+        assert step in REAL_PANIC_STEPS, f"the real panic runner has no step {step!r}"
+        run.append(f"{step}: {detail}")
+        progress = PanicProgress(self.clock.now_ms(), step, detail, done=done, flat=done)
+        self.store.put_event(progress, wake=True)
 
+    async def panic(self) -> PanicReport:
+        """A clean panic as the real runner reports it (its step names): start, algos, cancel, one
+        close per position, done flat."""
         self.calls.append(("panic", None))
-        n_orders, n_pos = len(self.orders), len(self.positions)
-        now = self.clock.now_ms()
-        self.store.put_event(PanicProgress(now, "cancel_all", f"cancelling {n_orders} order(s)"), wake=True)
+        run: list[str] = []
+        n_orders, positions = len(self.orders), list(self.positions.values())
+        self._panic_step(run, "start", f"{n_orders} orders, {len(positions)} positions")
+        self._panic_step(run, "algos", "0 algos stopped")
         if self.panic_delay:
             await asyncio.sleep(self.panic_delay)
         self.orders.clear()
-        self.store.put_event(PanicProgress(now, "close_all", f"closing {n_pos} position(s)"), wake=True)
+        if n_orders:
+            self._panic_step(run, "cancel", f"cancelled {n_orders} orders")
+        for pos in positions:
+            self._panic_step(run, "close", f"{pos.symbol} {pos.side} {pos.size}: {pos.symbol} closed")
         self.positions.clear()
-        done = PanicProgress(now, "verify", "0 orders, 0 positions", done=True, flat=True)
-        self.store.put_event(done, wake=True)
-        return PanicReport(True, ("cancel_all", "close_all", "verify"), n_orders, n_pos, 0.12)
+        self._panic_step(run, "done", "FLAT: no open orders, no positions", done=True)
+        return PanicReport(True, tuple(run), n_orders, len(positions), 0.12)
 
     def stop_panic(self, reason: str = "stopped by the trader") -> bool:
         """Nothing to stop: the fake panic finishes at once."""
@@ -427,6 +459,11 @@ def fake(app: TradeConsoleApp) -> FakeEngine:
     """The app's fake engine, typed."""
     assert isinstance(app.engine, FakeEngine)
     return app.engine
+
+
+def amends(app: TradeConsoleApp) -> list[object]:
+    """The arguments of every amend the app sent to its fake engine."""
+    return [args for name, args in fake(app).calls if name == "amend"]
 
 
 def real_settings(venue: SimVenueThread, tmp_path: Path) -> Settings:

@@ -1,0 +1,181 @@
+"""The in-process venue's streams: the sim exchange's listeners delivering domain events.
+
+:class:`InProcessFeeds` implements :class:`core.venues.base.Feeds` for
+:class:`~core.venues.simulated.venue.SimulatedVenue`. It registers as the exchange's public and
+private listener; every message the exchange publishes (during a market step or a request) is
+translated with the Bybit adapter's codec and handed to the :class:`~core.venues.base.FeedSink`
+synchronously, on the caller's thread. There is no socket, so the streams are "up" from
+:meth:`InProcessFeeds.start` to :meth:`InProcessFeeds.stop` and the watchdog has nothing to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from core.market.candles import TIMEFRAMES
+from core.sim.exchange import PRIVATE_TOPICS, SimExchange
+from core.venues.base import BookSnapshot, FeedSink
+from core.venues.bybit import parse
+from core.venues.bybit.parse import KLINE_INTERVALS, TIMEFRAME_OF
+from core.venues.simulated import wire
+from core.venues.values import BadValue, integer
+
+log = logging.getLogger(__name__)
+
+BOOK_DEPTH = 50
+STREAMS = ("public", "private")
+
+
+class InProcessFeeds:
+    """Public market data and the account's pushes of one in-process venue account."""
+
+    def __init__(
+        self,
+        exchange: SimExchange,
+        api_key: str,
+        symbols: tuple[str, ...],
+        sink: FeedSink,
+        *,
+        lock: threading.RLock | None = None,
+    ) -> None:
+        self.exchange = exchange
+        self.api_key = api_key
+        self.symbols = symbols
+        self.sink = sink
+        self._counts: dict[str, int] = dict.fromkeys(STREAMS, 0)
+        self.messages: Mapping[str, int] = self._counts
+        """Messages delivered per stream (for metrics)."""
+        self.bad_values = 0
+        """Messages the codec refused (none from a sound sim: a count other than 0 is a bug)."""
+        self._lock = lock or threading.RLock()
+        self._ticker_state: dict[str, dict[str, Any]] = {}
+        self._running = False
+        self._listening = False
+
+    # --- topics -------------------------------------------------------------------------------
+    def _topics(self) -> list[str]:
+        out: list[str] = []
+        for sym in self.symbols:
+            out += [f"orderbook.{BOOK_DEPTH}.{sym}", f"tickers.{sym}", f"publicTrade.{sym}"]
+            out += [f"kline.{KLINE_INTERVALS[tf]}.{sym}" for tf in TIMEFRAMES]
+        return out
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Subscribe to every topic and deliver each topic's first message (a snapshot)."""
+        with self._lock:
+            if not self._listening:
+                self.exchange.add_public_listener(self._on_public)
+                self.exchange.add_private_listener(self._on_private)
+                self._listening = True
+            self._running = True
+            for topic in self._topics():
+                self.exchange.set_topic_interest(topic, True)
+            for stream in STREAMS:
+                self.sink.connection(stream, "up", "in-process")
+            for topic in self._topics():
+                self._deliver_snapshot(topic)
+
+    def stop(self) -> None:
+        """Stop delivering (the exchange keeps its listeners; they go quiet)."""
+        with self._lock:
+            if not self._running:
+                return
+            self._running = False
+            for topic in self._topics():
+                self.exchange.set_topic_interest(topic, False)
+
+    def check(self) -> None:
+        """Watchdog tick: nothing to rebuild in process."""
+
+    def resubscribe_book(self, symbol: str) -> None:
+        """Deliver a fresh snapshot of ``symbol``'s book."""
+        with self._lock:
+            if self._running and symbol in self.symbols:
+                self._deliver_snapshot(f"orderbook.{BOOK_DEPTH}.{symbol}")
+
+    def is_connected(self, stream: str) -> bool:
+        """True while the feeds run."""
+        return self._running and stream in STREAMS
+
+    def _deliver_snapshot(self, topic: str) -> None:
+        msg = self.exchange.public_snapshot(topic)
+        if msg is not None:
+            self._on_public(topic, msg)
+
+    # --- public -------------------------------------------------------------------------------
+    def _on_public(self, topic: str, msg: dict[str, object]) -> None:
+        if not self._running:
+            return
+        kind, _, rest = topic.partition(".")
+        symbol = rest.rpartition(".")[2]
+        if symbol not in self.symbols:
+            return
+        self._counts["public"] += 1
+        try:
+            self._public_event(kind, rest, symbol, msg)
+        except BadValue as bad:
+            self.bad_values += 1
+            log.warning("in-process %s message dropped: %s", topic, bad)
+
+    def _public_event(self, kind: str, rest: str, symbol: str, msg: dict[str, object]) -> None:
+        ts = integer(msg.get("ts"), "ts", self.exchange.now_ms())
+        if kind == "orderbook":
+            event = wire.book(msg.get("data"), ts, snapshot=msg.get("type") == "snapshot")
+            if isinstance(event, BookSnapshot):
+                self.sink.book_snapshot(event)
+            else:
+                self.sink.book_delta(event)
+        elif kind == "tickers":
+            self._on_ticker(symbol, msg, ts)
+        elif kind == "publicTrade":
+            for item in _items(msg):
+                self.sink.trade(wire.trade(symbol, item))
+        elif kind == "kline":
+            timeframe = TIMEFRAME_OF.get(rest.partition(".")[0], "")
+            for item in _items(msg):
+                self.sink.candle(symbol, timeframe, parse.kline(item))
+
+    def _on_ticker(self, symbol: str, msg: dict[str, object], ts: int) -> None:
+        """Merge a snapshot or delta into a whole ticker (the sink always gets a complete one)."""
+        data = parse.record(msg.get("data") or {}, "data")
+        state = self._ticker_state.get(symbol)
+        merged = dict(data) if msg.get("type") == "snapshot" or state is None else {**state, **data}
+        merged["symbol"] = symbol
+        ticker = parse.ticker(merged, ts)
+        self._ticker_state[symbol] = merged
+        self.sink.ticker(ticker)
+
+    # --- private ------------------------------------------------------------------------------
+    def _on_private(self, api_key: str, topic: str, items: list[dict[str, object]]) -> None:
+        if not self._running or api_key != self.api_key or topic not in PRIVATE_TOPICS:
+            return
+        self._counts["private"] += 1
+        for item in items:
+            try:
+                self._private_event(topic, item)
+            except BadValue as bad:
+                self.bad_values += 1
+                log.warning("in-process %s push dropped: %s", topic, bad)
+
+    def _private_event(self, topic: str, item: dict[str, object]) -> None:
+        if topic == "order":
+            self.sink.order(parse.order(item))
+        elif topic == "execution":
+            self.sink.fill(parse.fill(item))
+        elif topic == "position":
+            self.sink.position(parse.position(item))
+        else:
+            balance = parse.balance(item)
+            if balance is not None:
+                self.sink.balance(balance)
+
+
+def _items(msg: dict[str, object]) -> list[Any]:
+    data = msg.get("data")
+    if not isinstance(data, list):
+        raise BadValue("data", data, "is not an array")
+    return data
