@@ -50,6 +50,7 @@ from core.orders.ids import new_order_link_id
 from core.orders.values import request_problem
 from core.panic import PanicRunner
 from core.resilience.errors import VenueError
+from core.resilience.retry import RetryPolicy
 from core.risk.context import RiskContext, summarize_open_orders
 from core.risk.preview import PreviewContext, preview_order
 from core.risk.sizing import DEFAULT_MAKER_FEE, DEFAULT_TAKER_FEE, error_preview
@@ -94,6 +95,7 @@ class Engine(EngineRuntime):
         clock: Clock | None = None,
         venue: Venue | None = None,
         store: MarketStore | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         # Second mode check: the venue the engine builds must match the configured mode.
         assert_endpoint_matches_mode(settings.mode, settings.rest_url)
@@ -121,6 +123,7 @@ class Engine(EngineRuntime):
         self.venue_reachable = False
         self.symbols: tuple[str, ...] = settings.risk.symbols
         self._init_support()
+        self.retry_policy = retry_policy or self.retry_policy  # injected (tests: a fast schedule)
         self.executor = OrderExecutor(
             self.venue,
             settings.mode,
