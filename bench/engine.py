@@ -7,8 +7,9 @@ Run: ``.venv/bin/python bench/engine.py [--orders 2000] [--acks 300]``. Prints `
   signing of the request body, as the engine does it (no network).
 * ``place_ack_ms_p50/p95`` — ``Engine.place`` → venue ack against the sim on loopback, through
   pybit HTTP, the rate limiter, circuit breaker and executor (sim rate limits off).
-* ``book_apply_orderbook200_msgs_per_s`` — decode + apply of ``orderbook.200`` delta frames (from
-  bench/engine_book.py, the same OrderBook the feeds use).
+* ``book_apply_orderbook200_msgs_per_s`` — ``orderbook.200`` delta frames through the product's
+  path (from bench/engine_book.py): the Bybit feeds' frame handler, the engine's feed sink and its
+  book keeper.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ below; :class:`core.observability.server.ObservabilityServer` serves :meth:`Metr
 Every metric name starts with ``trade_console_``. Label values come from small, known sets
 (endpoint paths, stream names, check names, breaker names); each label is additionally capped at
 :data:`MAX_LABEL_VALUES` distinct values, after which new values are folded into ``"other"``.
-Never pass an ``orderLinkId``, an order id, a price or anything user-typed as a label.
+Never pass a client order id, an order id, a price or anything user-typed as a label.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ class Metrics:
         )
         self.requests = Counter(
             p + "requests",
-            "REST request outcomes by endpoint and retCode class.",
+            "REST request outcomes by endpoint and outcome class.",
             ["endpoint", "ret_class"],
             registry=r,
         )
@@ -262,7 +262,7 @@ class Metrics:
     def set_rate_limit(
         self, group: str, used_ratio: float, source: Literal["bucket", "header"] = "bucket"
     ) -> None:
-        """Set the used fraction (clamped to 0..1) of a rate-limit group (our bucket or Bybit's headers)."""
+        """Set the used fraction (0..1, clamped) of a rate-limit group (our bucket or the venue's report)."""
         if source not in ("bucket", "header"):
             raise ValueError(f"source must be 'bucket' or 'header', got {source!r}")
         self.rate_limit_used.labels(self._l("group", group), source).set(min(1.0, max(0.0, used_ratio)))

@@ -4,8 +4,9 @@ A venue's feeds call the sink on their own threads with domain events. Market da
 there and then (the :class:`~core.store.MarketStore` and the :class:`~core.market.books.BookKeeper`
 are thread-safe and never block); account events (orders, fills, positions, balances) and stream
 states are handed to the engine's loop with ``call_soon_threadsafe`` and applied there, one by
-one, in the order they arrived. Nothing here blocks the feed thread or raises into it: a handover
-to a loop that has closed is logged and dropped (the engine is stopping).
+one, in the order they arrived (one that fails is logged and the next goes on). Nothing here blocks
+the feed thread or raises into it: a handover to a loop that has closed is logged and dropped (the
+engine is stopping).
 """
 
 from __future__ import annotations
@@ -53,6 +54,15 @@ class AccountEvents(Protocol):
         ...
 
 
+def _applied(fn: Callable[..., None], *args: object) -> None:
+    """Apply one event on the loop; a failure is logged with its traceback and the next event
+    goes on (the next REST sync covers what this one would have changed)."""
+    try:
+        fn(*args)
+    except Exception:
+        log.exception("feed event %s could not be applied; the next account sync covers it", fn.__name__)
+
+
 class EngineFeedSink:
     """Stores market events, keeps books, and hands account events to the engine's loop."""
 
@@ -70,7 +80,7 @@ class EngineFeedSink:
 
     def _to_loop(self, fn: Callable[..., None], *args: object) -> None:
         try:
-            self.loop.call_soon_threadsafe(fn, *args)
+            self.loop.call_soon_threadsafe(_applied, fn, *args)
         except RuntimeError:  # the loop has closed: the engine stopped, nobody is left to tell
             log.warning("feed event after the engine stopped dropped: %s", getattr(fn, "__name__", fn))
 

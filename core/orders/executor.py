@@ -301,11 +301,11 @@ class OrderExecutor:
         if isinstance(err, CircuitOpen):
             return SendResult(False, message=str(err), attempts=attempt, error=err)
         if maybe_processed(err):
-            # Outcome unknown: ask the venue by orderLinkId before ever sending again.
+            # Outcome unknown: ask the venue by client order id before ever sending again.
             found = await self._lookup(run.symbol, run.link, str(err))
             if found is not None:
                 return SendResult(True, order=found, attempts=attempt, resolved_by_lookup=True)
-        # Not processed (10006, 10002, never sent) or provably absent: safe to send again.
+        # Not processed (rate limited, bad timestamp, never sent) or provably absent: safe to send again.
         if attempt >= self.policy.max_attempts:
             return SendResult(False, code=err.code, message=str(err), attempts=attempt, error=err)
         await self.policy.sleep(self.policy.delay_for(err, attempt))

@@ -4,11 +4,11 @@ closed --(``open_after`` infrastructure failures within ``window_s``)--> open
 open --(``half_open_after_s`` elapsed; the next ``allow`` admits one trial call)--> half_open
 half_open --trial succeeds--> closed;  half_open --trial fails--> open (timer restarts)
 
-Only transient / infrastructure failures count (timeouts, resets, 5xx, 10000/10016, unknown
+Only transient / infrastructure failures count (timeouts, resets, server errors, unknown
 outcomes: :class:`~core.resilience.errors.Transient`, :class:`~core.resilience.errors.Unknown`, raw
-exceptions and strings). Business rejections never trip a breaker, and neither do 10006 / 10002:
-the rate limiter and the retry policy own those. This breaker
-guards *endpoints*; the risk chain's account-level breakers (daily loss, ...) live in core.risk.
+exceptions and strings). Business rejections never trip a breaker, and neither do rate limits or
+timestamp errors: the rate limiter and the retry policy own those. This breaker guards *endpoints*;
+the risk chain's account-level breakers (daily loss, ...) live in core.risk.
 """
 
 from __future__ import annotations

@@ -1,50 +1,58 @@
-"""Engine scenario fixtures: a real sim venue on loopback and a real engine (pybit HTTP + WS) on it."""
+"""Engine scenario fixtures: a real engine on either venue, and waits that suit the venue.
+
+* ``venue`` (parametrized ``inprocess`` / ``http``): the venue of an order-lifecycle scenario, a
+  :class:`~tests.support.venue_under_test.VenueUnderTest` — the in-process venue on a virtual
+  clock, or the sim over loopback HTTP/WS with pybit. Its ``wait_for`` advances the virtual clock
+  (in process) or really waits for the event (over HTTP); it also shows the venue's own rows.
+* ``engine``: a started engine on ``venue``.
+* ``http_venue``: the same view of the loopback sim (``sim``) for scenarios about the wire.
+* ``wait_for`` / ``ready``: like the shared ones (``tests/fixtures/engine_support.py``), but in a
+  scenario on ``venue`` they let that venue's time pass.
+
+The other shared fixtures (``sim``, ``sim_settings``, ``engine_settings``, ``venue_http``,
+``venue_open_orders``, ``venue_positions``, ``venue_position``, ``push_market``, ``below``,
+``fast_retries``, ``fast_retry_policy``) come from ``tests/fixtures/engine_support.py``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
-from pybit.unified_trading import HTTP
 
-from core.config import Settings, SimSettings, load_settings
 from core.engine import Engine
+from core.resilience.retry import RetryPolicy
 from core.sim.runner import SimVenueThread
+from tests.support.engine_types import SYM, Ready, WaitFor
+from tests.support.venue_under_test import HttpVenue, InProcessVenue, VenueUnderTest, wait_real
+
+VENUES = ["inprocess", "http"]
 
 
-def sim_settings(**overrides: Any) -> SimSettings:
-    """Sim settings for tests: free port, fast acks, a lively market."""
-    base: dict[str, Any] = {"port": 0, "seed": 7, "market_rate_hz": 20.0}
-    base.update(overrides)
-    return SimSettings(**base)
-
-
-@pytest.fixture
-def sim() -> Iterator[SimVenueThread]:
-    venue = SimVenueThread(sim_settings()).start()
-    try:
-        yield venue
-    finally:
-        venue.stop()
-
-
-def engine_settings(venue: SimVenueThread, tmp_path: Path, **overrides: Any) -> Settings:
-    """Settings pointing at ``venue`` with a private journal and metrics off."""
-    sim = venue.settings.model_copy(update={"port": venue.port})
-    base: dict[str, Any] = {
-        "sim": sim,
-        "journal": {"path": str(tmp_path / "journal.db")},
-        "metrics": {"enabled": False},
-    }
-    base.update(overrides)
-    return load_settings(**base)
+@pytest.fixture(params=VENUES)
+def venue(request: pytest.FixtureRequest) -> VenueUnderTest:
+    """The venue of an order-lifecycle scenario: in process (virtual clock) or the sim over HTTP."""
+    if request.param == "inprocess":
+        return InProcessVenue()
+    sim = request.getfixturevalue("sim")
+    assert isinstance(sim, SimVenueThread)
+    return HttpVenue(sim)
 
 
 @pytest.fixture
-async def engine(sim: SimVenueThread, tmp_path: Path) -> AsyncIterator[Engine]:
-    eng = Engine(engine_settings(sim, tmp_path))
+def http_venue(sim: SimVenueThread) -> VenueUnderTest:
+    """The loopback sim seen like ``venue`` (for scenarios about the wire: faults, reconnects)."""
+    return HttpVenue(sim)
+
+
+@pytest.fixture
+async def engine(
+    venue: VenueUnderTest, tmp_path: Path, fast_retry_policy: RetryPolicy
+) -> AsyncIterator[Engine]:
+    """A started engine on ``venue``, with the fast retry schedule (injected)."""
+    eng = venue.engine(venue.settings(tmp_path), retry_policy=fast_retry_policy)
     await eng.start()
     try:
         yield eng
@@ -52,26 +60,42 @@ async def engine(sim: SimVenueThread, tmp_path: Path) -> AsyncIterator[Engine]:
         await eng.stop()
 
 
-def venue_http(venue: SimVenueThread) -> HTTP:
-    """An independent pybit session on the sim, to check the venue's own view."""
-    s = HTTP(
-        testnet=False,
-        api_key=venue.settings.api_key,
-        api_secret=venue.settings.api_secret.get_secret_value(),
-        retry_codes={-1},
-        max_retries=1,
-    )
-    s.endpoint = venue.rest_url
-    return s
+def _scenario_venue(request: pytest.FixtureRequest) -> VenueUnderTest | None:
+    if "venue" in request.fixturenames:
+        found = request.getfixturevalue("venue")
+    elif "http_venue" in request.fixturenames:
+        found = request.getfixturevalue("http_venue")
+    else:
+        return None
+    assert isinstance(found, InProcessVenue | HttpVenue)
+    return found
 
 
-def venue_open_orders(venue: SimVenueThread) -> list[dict[str, Any]]:
-    """Open orders as the venue sees them."""
-    res = venue_http(venue).get_open_orders(category="linear", settleCoin="USDT", limit=50)
-    return list(res["result"]["list"])
+@pytest.fixture
+def wait_for(request: pytest.FixtureRequest) -> WaitFor:
+    """Wait until a condition on the engine holds: on the scenario's venue, its kind of time."""
+    scenario = _scenario_venue(request)
+    return scenario.wait_for if scenario is not None else wait_real
 
 
-def venue_positions(venue: SimVenueThread) -> list[dict[str, Any]]:
-    """Non-flat positions as the venue sees them."""
-    res = venue_http(venue).get_positions(category="linear", settleCoin="USDT")
-    return [p for p in res["result"]["list"] if float(p["size"]) > 0]
+def fresh(engine: Engine, symbol: str) -> Callable[[], bool]:
+    """True once the engine has a ticker and a fresh (not stale) book for ``symbol``."""
+
+    def check() -> bool:
+        books = engine.books
+        return engine.store.ticker(symbol) is not None and books is not None and not books.is_stale(symbol)
+
+    return check
+
+
+@pytest.fixture
+def ready(wait_for: WaitFor) -> Ready:
+    """Wait for an engine's fresh book and ticker on a symbol; returns the mark price."""
+
+    async def wait(engine: Engine, symbol: str = SYM) -> Decimal:
+        await wait_for(fresh(engine, symbol), what=f"a fresh {symbol} book and ticker")
+        ticker = engine.store.ticker(symbol)
+        assert ticker is not None
+        return ticker.mark_price
+
+    return wait

@@ -6,36 +6,40 @@ block trading; a venue that is really down must. Both through the real engine, p
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal
 from pathlib import Path
 
 from core.engine import Engine
 from core.model import OrderRequest, OrderType, Side
+from core.resilience.retry import RetryPolicy
 from core.sim.runner import SimVenueThread
-from tests.engine.conftest import engine_settings, venue_open_orders, venue_positions
-from tests.engine.test_order_path import SYM, below, ready, wait_for
+from tests.support.engine_types import SYM, EngineSettingsFactory, Ready, VenueRows, WaitFor
 
 STORM = "http5xx=0.2,rate_limit=0.2,drop_rest=0.05,seed=21"
 """Every kind of transient failure, each attempt failing with probability ~0.4."""
 
 
-def retries(engine: Engine, attempts: int) -> None:
+def retries(attempts: int) -> RetryPolicy:
     """Fast backoff (the schedule itself is unit-tested) with ``attempts`` tries per call."""
-    policy = dataclasses.replace(engine.retry_policy, base_s=0.01, cap_s=0.2, max_attempts=attempts)
-    engine.retry_policy = policy
-    engine.executor.policy = policy
+    return RetryPolicy(base_s=0.01, cap_s=0.2, max_attempts=attempts)
 
 
 def limit_buy(mark: Decimal, i: int) -> OrderRequest:
-    return OrderRequest(SYM, Side.BUY, Decimal("0.001"), OrderType.LIMIT, below(mark, "0.97") - Decimal(i))
+    price = (mark * Decimal("0.97")).quantize(Decimal("0.1")) - Decimal(i)
+    return OrderRequest(SYM, Side.BUY, Decimal("0.001"), OrderType.LIMIT, price)
 
 
-async def test_a_storm_the_retries_absorb_does_not_block_trading(sim: SimVenueThread, tmp_path: Path) -> None:
-    engine = Engine(engine_settings(sim, tmp_path))  # default breakers: 5 failures within 60 s
+async def test_a_storm_the_retries_absorb_does_not_block_trading(
+    sim: SimVenueThread,
+    tmp_path: Path,
+    engine_settings: EngineSettingsFactory,
+    ready: Ready,
+    venue_open_orders: VenueRows,
+) -> None:
+    # Default breakers: 5 failures within 60 s.
+    engine = Engine(engine_settings(sim, tmp_path), retry_policy=retries(10))
     await engine.start()
     try:
-        retries(engine, 10)
         mark = await ready(engine)
         sim.set_faults(STORM)
         results = [await engine.place(limit_buy(mark, i)) for i in range(20)]
@@ -57,12 +61,16 @@ async def test_a_storm_the_retries_absorb_does_not_block_trading(sim: SimVenueTh
 
 
 async def test_a_venue_that_is_really_down_blocks_risk_increasing_orders(
-    sim: SimVenueThread, tmp_path: Path
+    sim: SimVenueThread,
+    tmp_path: Path,
+    engine_settings: EngineSettingsFactory,
+    ready: Ready,
+    venue_positions: VenueRows,
+    wait_for: WaitFor,
 ) -> None:
-    engine = Engine(engine_settings(sim, tmp_path))
+    engine = Engine(engine_settings(sim, tmp_path), retry_policy=retries(3))
     await engine.start()
     try:
-        retries(engine, 3)
         mark = await ready(engine)
         opened = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.MARKET))
         assert opened.ok, opened.message

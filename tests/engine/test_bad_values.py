@@ -16,8 +16,8 @@ from core.model import OrderRequest, OrderType, Side
 from core.observability.health import evaluate_health
 from core.sim.runner import SimVenueThread
 from core.venues.bybit.feeds import BybitFeeds
-from tests.engine.conftest import engine_settings, venue_open_orders, venue_positions
-from tests.engine.test_order_path import SYM, below, ready, wait_for
+from tests.support.engine_types import SYM, Below, EngineSettingsFactory, Ready, VenueRows, WaitFor
+from tests.support.venue_under_test import OVER_HTTP
 
 ETH = "ETHUSDT"
 
@@ -27,14 +27,14 @@ def housekeeping(engine: Engine) -> asyncio.Task[None]:
     return task
 
 
-async def loop_ran_since(engine: Engine, timeout: float = 4.0) -> None:
+async def loop_ran_since(engine: Engine, wait_for: WaitFor, timeout: float = 4.0) -> None:
     """Wait until the housekeeping loop has evaluated the alerts again (it sets the health gauge)."""
     gauge = engine.metrics.health_ok
     gauge.set(-1)
     await wait_for(lambda: gauge._value.get() != -1, timeout)
 
 
-async def injected(sim: SimVenueThread, n: int = 3) -> None:
+async def injected(sim: SimVenueThread, wait_for: WaitFor, n: int = 3) -> None:
     """Wait until the sim has put ``n`` bad values on the wire (then give the pushes a moment)."""
     await wait_for(lambda: sim.stats()["faults"]["injected"]["bad_values"] >= n, timeout=10.0)
     await asyncio.sleep(0.2)
@@ -45,11 +45,19 @@ def unhealthy_because(engine: Engine, words: str) -> bool:
     return not result.ok and any(words in r for r in result.reasons)
 
 
-async def test_nan_mark_on_another_symbol_leaves_trading_working(engine: Engine, sim: SimVenueThread) -> None:
+@OVER_HTTP
+async def test_nan_mark_on_another_symbol_leaves_trading_working(
+    engine: Engine,
+    sim: SimVenueThread,
+    below: Below,
+    ready: Ready,
+    venue_open_orders: VenueRows,
+    wait_for: WaitFor,
+) -> None:
     """Old code: the NaN mark entered the store and every place() failed with InvalidOperation."""
     mark = await ready(engine)
     sim.set_faults(f"bad_values=1,bad_value=NaN,bad_fields=markPrice,bad_symbols={ETH}")
-    await injected(sim)
+    await injected(sim, wait_for)
     res = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.LIMIT, below(mark)))
     assert res.ok, res.message
     assert res.order_link_id in {o["orderLinkId"] for o in venue_open_orders(sim)}
@@ -62,8 +70,9 @@ async def test_nan_mark_on_another_symbol_leaves_trading_working(engine: Engine,
     await engine.cancel_all()
 
 
+@OVER_HTTP
 async def test_nan_mark_on_the_positions_symbol_keeps_loops_alive_and_panic_flattens(
-    engine: Engine, sim: SimVenueThread
+    engine: Engine, sim: SimVenueThread, ready: Ready, venue_positions: VenueRows, wait_for: WaitFor
 ) -> None:
     """Old code: the housekeeping loop died on the NaN mark and panic ended NOT FLAT."""
     await ready(engine)
@@ -71,8 +80,8 @@ async def test_nan_mark_on_the_positions_symbol_keeps_loops_alive_and_panic_flat
     await wait_for(lambda: SYM in engine.state.positions)
     sim.set_faults(f"bad_values=1,bad_value=NaN,bad_fields=markPrice,bad_symbols={SYM}")
     await engine.account_sync.refresh_account()  # the REST position list carries the NaN mark too
-    await injected(sim)
-    await loop_ran_since(engine)
+    await injected(sim, wait_for)
+    await loop_ran_since(engine, wait_for)
     assert not housekeeping(engine).done()
     pos = engine.state.positions[SYM]
     assert pos.mark_price.is_finite() and pos.size == Decimal("0.02")
@@ -84,8 +93,9 @@ async def test_nan_mark_on_the_positions_symbol_keeps_loops_alive_and_panic_flat
     sim.set_faults("")
 
 
+@OVER_HTTP
 async def test_nan_wallet_equity_is_refused_and_breakers_keep_running(
-    engine: Engine, sim: SimVenueThread
+    engine: Engine, sim: SimVenueThread, ready: Ready, wait_for: WaitFor
 ) -> None:
     """Old code: the NaN equity was adopted and the breaker update killed the housekeeping loop."""
     await ready(engine)
@@ -94,8 +104,8 @@ async def test_nan_wallet_equity_is_refused_and_breakers_keep_running(
     sim.set_faults("bad_values=1,bad_value=NaN,bad_fields=equity")
     assert (await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.MARKET))).ok
     await engine.account_sync.refresh_account()
-    await injected(sim, 2)
-    await loop_ran_since(engine)
+    await injected(sim, wait_for, 2)
+    await loop_ran_since(engine, wait_for)
     assert not housekeeping(engine).done()
     bal = engine.state.balance
     assert bal is not None and bal.equity.is_finite()
@@ -107,7 +117,12 @@ async def test_nan_wallet_equity_is_refused_and_breakers_keep_running(
 
 
 async def test_infinite_equity_cannot_switch_the_leverage_check_off(
-    sim: SimVenueThread, tmp_path: Path
+    sim: SimVenueThread,
+    tmp_path: Path,
+    below: Below,
+    engine_settings: EngineSettingsFactory,
+    ready: Ready,
+    venue_open_orders: VenueRows,
 ) -> None:
     """Old code: equity Infinity was adopted, every projected leverage became 0x, and the order went out."""
     engine = Engine(engine_settings(sim, tmp_path, risk={"max_leverage": "1"}))
@@ -125,7 +140,10 @@ async def test_infinite_equity_cannot_switch_the_leverage_check_off(
         await engine.stop()
 
 
-async def test_nan_book_level_marks_the_book_stale(engine: Engine, sim: SimVenueThread) -> None:
+@OVER_HTTP
+async def test_nan_book_level_marks_the_book_stale(
+    engine: Engine, sim: SimVenueThread, below: Below, ready: Ready, wait_for: WaitFor
+) -> None:
     """Old code: the NaN level went into the book, which stayed "fresh"."""
     mark = await ready(engine)
     sim.set_faults(f"bad_values=1,bad_value=NaN,bad_fields=book,bad_symbols={SYM}")
@@ -141,7 +159,9 @@ async def test_nan_book_level_marks_the_book_stale(engine: Engine, sim: SimVenue
     await wait_for(lambda: not book.stale, timeout=15.0)  # resubscribed: a clean snapshot
 
 
-async def test_stop_closes_feeds_and_journal_when_a_task_died(sim: SimVenueThread, tmp_path: Path) -> None:
+async def test_stop_closes_feeds_and_journal_when_a_task_died(
+    sim: SimVenueThread, tmp_path: Path, engine_settings: EngineSettingsFactory
+) -> None:
     """Old code: stop() re-raised the dead task's exception and left feeds and journal open."""
     engine = Engine(engine_settings(sim, tmp_path))
     await engine.start()

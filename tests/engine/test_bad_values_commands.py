@@ -12,10 +12,8 @@ from decimal import Decimal
 
 from core.engine import Engine
 from core.model import OrderRequest, OrderType, Side
-from core.sim.runner import SimVenueThread
-from tests.engine.conftest import venue_http, venue_open_orders
-from tests.engine.test_order_path import SYM, below, ready, wait_for
-from tests.engine.test_resilience import venue_orders_by_link
+from tests.support.engine_types import SYM, Below, Ready, WaitFor
+from tests.support.venue_under_test import VenueUnderTest
 
 NAN, INF = Decimal("NaN"), Decimal("Infinity")
 
@@ -27,7 +25,9 @@ def refusal(engine: Engine, link_id: str) -> dict[str, object]:
     return decision.data
 
 
-async def test_place_refuses_non_finite_and_non_positive_numbers(engine: Engine, sim: SimVenueThread) -> None:
+async def test_place_refuses_non_finite_and_non_positive_numbers(
+    engine: Engine, venue: VenueUnderTest, below: Below, ready: Ready
+) -> None:
     mark = await ready(engine)
     price = below(mark)
     qty = Decimal("0.01")
@@ -52,10 +52,12 @@ async def test_place_refuses_non_finite_and_non_positive_numbers(engine: Engine,
             "intent",
             "risk_decision",
         ]
-    assert venue_orders_by_link(sim) == {}
+    assert venue.order_counts() == {}
 
 
-async def test_amend_refuses_non_finite_numbers(engine: Engine, sim: SimVenueThread) -> None:
+async def test_amend_refuses_non_finite_numbers(
+    engine: Engine, venue: VenueUnderTest, below: Below, ready: Ready, wait_for: WaitFor
+) -> None:
     mark = await ready(engine)
     res = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.LIMIT, below(mark)))
     assert res.ok, res.message
@@ -78,13 +80,13 @@ async def test_amend_refuses_non_finite_numbers(engine: Engine, sim: SimVenueThr
         "price",
         "trigger",
     ]
-    [on_venue] = venue_open_orders(sim)
+    [on_venue] = venue.open_orders()
     assert Decimal(on_venue["qty"]) == Decimal("0.01") and Decimal(on_venue["price"]) == below(mark)
     await engine.cancel(link)
 
 
 async def test_leverage_and_position_tools_refuse_non_finite_numbers(
-    engine: Engine, sim: SimVenueThread
+    engine: Engine, venue: VenueUnderTest, ready: Ready, wait_for: WaitFor
 ) -> None:
     await ready(engine)
     for value in (NAN, INF, Decimal(0), Decimal(-3)):
@@ -98,13 +100,13 @@ async def test_leverage_and_position_tools_refuse_non_finite_numbers(
     assert not out.ok and out.check == "close_fraction", out
     out = await engine.set_trading_stop(SYM, take_profit=NAN)
     assert not out.ok and out.check == "take_profit", out
-    res = venue_http(sim).get_positions(category="linear", symbol=SYM)["result"]["list"][0]
-    assert Decimal(res["size"]) == Decimal("0.01") and res["takeProfit"] in ("", "0")
+    row = venue.position()
+    assert Decimal(row["size"]) == Decimal("0.01") and row["takeProfit"] in ("", "0")
     assert (await engine.close_position(SYM)).ok
 
 
 async def test_reduce_only_that_could_only_add_is_refused_before_the_venue(
-    engine: Engine, sim: SimVenueThread
+    engine: Engine, venue: VenueUnderTest, ready: Ready, wait_for: WaitFor
 ) -> None:
     await ready(engine)
     qty = Decimal("0.01")
@@ -115,7 +117,7 @@ async def test_reduce_only_that_could_only_add_is_refused_before_the_venue(
     adds = await engine.place(OrderRequest(SYM, Side.BUY, qty, OrderType.MARKET, reduce_only=True))
     assert not adds.ok and adds.check == "reduce_only" and "would add to the Buy" in adds.message, adds
     assert refusal(engine, adds.order_link_id)["check"] == "reduce_only"
-    sent = venue_orders_by_link(sim)
+    sent = venue.order_counts()
     assert flat.order_link_id not in sent and adds.order_link_id not in sent
     closes = await engine.place(OrderRequest(SYM, Side.SELL, qty, OrderType.MARKET, reduce_only=True))
     assert closes.ok, closes.message

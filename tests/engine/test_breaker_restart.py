@@ -11,13 +11,14 @@ from core.engine import Engine
 from core.model import OrderRequest, OrderType, Side
 from core.risk.breakers import API_FAILURES, DAILY_LOSS, BreakerBoard, BreakerState
 from core.sim.runner import SimVenueThread
-from tests.engine.conftest import engine_settings
-from tests.engine.test_order_path import SYM, ready
+from tests.support.engine_types import SYM, EngineSettingsFactory, Ready, VenueHttp, WaitFor
 
 DAY_MS = 86_400_000
 
 
-async def test_a_tripped_breaker_stays_tripped_across_a_restart(sim: SimVenueThread, tmp_path: Path) -> None:
+async def test_a_tripped_breaker_stays_tripped_across_a_restart(
+    sim: SimVenueThread, tmp_path: Path, engine_settings: EngineSettingsFactory, ready: Ready
+) -> None:
     settings = engine_settings(sim, tmp_path)
     first = Engine(settings)
     await first.start()
@@ -64,12 +65,16 @@ def test_a_daily_loss_trip_from_an_earlier_day_is_not_restored() -> None:
     assert board.is_tripped(DAILY_LOSS)
 
 
-async def test_a_restart_does_not_rebase_the_days_loss(sim: SimVenueThread, tmp_path: Path) -> None:
+async def test_a_restart_does_not_rebase_the_days_loss(
+    sim: SimVenueThread,
+    tmp_path: Path,
+    engine_settings: EngineSettingsFactory,
+    ready: Ready,
+    venue_http: VenueHttp,
+    wait_for: WaitFor,
+) -> None:
     """The day's opening wallet is journaled; after a restart the day's loss still counts from it
     (without this, a restart re-based the loss at the current wallet: a way round the limit)."""
-    from tests.engine.conftest import venue_http
-    from tests.engine.test_order_path import wait_for
-
     settings = engine_settings(sim, tmp_path)
     first = Engine(settings)
     await first.start()
@@ -96,14 +101,17 @@ async def test_a_restart_does_not_rebase_the_days_loss(sim: SimVenueThread, tmp_
 
 
 async def test_a_spoiled_zero_wallet_does_not_trip_the_breakers_until_rest_confirms(
-    sim: SimVenueThread, tmp_path: Path
+    sim: SimVenueThread,
+    tmp_path: Path,
+    engine_settings: EngineSettingsFactory,
+    ready: Ready,
+    wait_for: WaitFor,
 ) -> None:
     """One wallet message saying 0 where ~100,000 was (the soak's bad-values finding) is held from
     the breakers until the venue answers over REST; REST says ~100,000, so nothing trips."""
     from dataclasses import replace
 
     from core.risk.breakers import MIN_BALANCE
-    from tests.engine.test_order_path import wait_for
 
     engine = Engine(engine_settings(sim, tmp_path))
     await engine.start()

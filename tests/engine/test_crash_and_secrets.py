@@ -15,8 +15,7 @@ import pytest
 from core.engine import Engine
 from core.model import OrderRequest, OrderType, Side
 from core.sim.runner import SimVenueThread
-from tests.engine.conftest import engine_settings, sim_settings, venue_open_orders
-from tests.engine.test_order_path import SYM, below, ready
+from tests.support.engine_types import SYM, Below, EngineSettingsFactory, Ready, SimSettingsFactory, VenueRows
 
 CRASHER = textwrap.dedent(
     """
@@ -50,7 +49,14 @@ CRASHER = textwrap.dedent(
 
 
 @pytest.mark.parametrize("when", ["before_send", "after_send"])
-async def test_crash_mid_order_reconciles(sim: SimVenueThread, tmp_path: Path, when: str) -> None:
+async def test_crash_mid_order_reconciles(
+    sim: SimVenueThread,
+    tmp_path: Path,
+    when: str,
+    below: Below,
+    engine_settings: EngineSettingsFactory,
+    venue_open_orders: VenueRows,
+) -> None:
     journal = tmp_path / "journal.db"
     settings = engine_settings(sim, tmp_path)
     probe = Engine(settings)
@@ -89,7 +95,13 @@ async def test_crash_mid_order_reconciles(sim: SimVenueThread, tmp_path: Path, w
 
 
 async def test_secrets_never_reach_logs_or_journal(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+    below: Below,
+    engine_settings: EngineSettingsFactory,
+    ready: Ready,
+    sim_settings: SimSettingsFactory,
 ) -> None:
     key = "Zk3QmW8rT2vX9pLs4N"
     secret = "Hq7Vn2Kx9Rt4Wm8Pz3Ly6Bc1Df5Gj0Sa2Xe7Ui"

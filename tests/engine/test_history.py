@@ -9,16 +9,17 @@ from core.engine import Engine
 from core.market.timerange import MS_PER_DAY, TimeRange
 from core.model import OrderRequest, OrderType, Side
 from core.sim.runner import SimVenueThread
-from tests.engine.conftest import engine_settings, sim_settings
-from tests.engine.test_order_path import SYM, ready, wait_for
+from tests.support.engine_types import SYM, EngineSettingsFactory, Ready, SimSettingsFactory, WaitFor
 
 
-async def test_executions_and_backfill_over_time_range(engine: Engine) -> None:
+async def test_executions_and_backfill_over_time_range(
+    engine: Engine, ready: Ready, wait_for: WaitFor
+) -> None:
     await ready(engine)
     res = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.MARKET))
     assert res.ok, res.message
     await wait_for(lambda: any(f.order_link_id == res.order_link_id for f in engine.state.fills))
-    now = engine.now_ms()
+    now = engine.now_ms() + 1  # the fill's millisecond included (the range's end is exclusive)
     fills = engine.venue.executions(TimeRange.last(3_600_000, now))
     assert [f.order_link_id for f in fills] == [res.order_link_id]
     # Ten days is more than one Bybit window: it is split, and the sim (which rejects > 7 days
@@ -34,7 +35,9 @@ async def test_executions_and_backfill_over_time_range(engine: Engine) -> None:
     assert [r.data.get("backfilled") for r in engine.journal.query(kinds=["fill"])][-1] is True
 
 
-async def test_mode_change_is_journaled(tmp_path: Path) -> None:
+async def test_mode_change_is_journaled(
+    tmp_path: Path, engine_settings: EngineSettingsFactory, sim_settings: SimSettingsFactory
+) -> None:
     from core.journal.journal import Journal
 
     path = tmp_path / "journal.db"

@@ -13,6 +13,8 @@ import pytest
 
 from core.clock import FrozenClock
 from core.config import load_settings
+from core.config_files import ConfigError
+from core.endpoint_policy import check_venue_endpoint
 from core.market.candles import Candle
 from core.market.timerange import TimeRange
 from core.model import (
@@ -33,6 +35,7 @@ from core.orders.builder import OrderBuilder
 from core.orders.built import BuiltOrder
 from core.resilience.errors import OrderGone, Rejected, Unchanged
 from core.venues.base import BookDelta, BookSnapshot, FeedTiming, PlaceAck, Venue
+from core.venues.registry import build_venue
 from core.venues.simulated import InProcessFeeds, SimulatedVenue
 
 SYM = "BTCUSDT"
@@ -279,11 +282,13 @@ def test_feeds_stop_and_resubscribe(
     assert len(sink.events) == seen
 
 
-def test_registry_builds_it_in_sim_mode_only(tmp_path: object) -> None:
-    from core.venues.registry import build_venue
-
+def test_registry_builds_it_in_sim_mode_only() -> None:
     clock = FrozenClock()
     settings = load_settings(venue={"name": "simulated"}, metrics={"enabled": False})
     assert settings.mode is Mode.SIM
     venue = build_venue(settings, now_ms=clock.now_ms)
-    assert isinstance(venue, SimulatedVenue) and venue.clock is clock
+    assert isinstance(venue, SimulatedVenue) and venue.clock is clock  # one virtual time
+    check_venue_endpoint(Mode.SIM, venue)
+    for mode in (Mode.DEMO, Mode.LIVE):
+        with pytest.raises(ConfigError):
+            check_venue_endpoint(mode, venue)

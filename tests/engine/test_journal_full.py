@@ -13,10 +13,9 @@ from core.engine import Engine
 from core.events import AlertRaised
 from core.model import OrderRequest, OrderType, Side
 from core.observability.health import evaluate_health
-from core.sim.runner import SimVenueThread
-from tests.engine.conftest import venue_open_orders, venue_positions
-from tests.engine.test_journal_full_writer import fill_journal, make_room
-from tests.engine.test_order_path import SYM, below, ready, wait_for
+from tests.support.engine_types import SYM, Below, Ready, WaitFor
+from tests.support.journal_fill import fill_journal, make_room
+from tests.support.venue_under_test import VenueUnderTest
 
 
 def health_reasons(engine: Engine) -> list[str]:
@@ -33,7 +32,7 @@ def fallback_kinds(engine: Engine) -> list[str]:
     return [orjson.loads(line)["kind"] for line in path.read_bytes().splitlines()]
 
 
-async def open_position_and_order(engine: Engine) -> str:
+async def open_position_and_order(engine: Engine, ready: Ready, wait_for: WaitFor, below: Below) -> str:
     mark = await ready(engine)
     assert (await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.02"), OrderType.MARKET))).ok
     resting = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.LIMIT, below(mark)))
@@ -44,9 +43,9 @@ async def open_position_and_order(engine: Engine) -> str:
 
 
 async def test_full_journal_refuses_new_risk_but_cancels_and_closes(
-    engine: Engine, sim: SimVenueThread
+    engine: Engine, venue: VenueUnderTest, below: Below, ready: Ready, wait_for: WaitFor
 ) -> None:
-    resting = await open_position_and_order(engine)
+    resting = await open_position_and_order(engine, ready, wait_for, below)
     mark = await ready(engine)
     fill_journal(engine.journal)
 
@@ -60,15 +59,15 @@ async def test_full_journal_refuses_new_risk_but_cancels_and_closes(
     )
     assert not new.ok and new.check == "journal", new.message
     assert "journal unwritable: database or disk is full" in new.message
-    assert new.order_link_id not in {o["orderLinkId"] for o in venue_open_orders(sim)}
+    assert new.order_link_id not in {o["orderLinkId"] for o in venue.open_orders()}
 
     # Risk-reducing: the cancel and the reduce-only close go out all the same.
     cancelled = await engine.cancel(resting)
     assert cancelled.ok, cancelled.message
-    assert venue_open_orders(sim) == []
+    assert venue.open_orders() == []
     closed = await engine.close_position(SYM)
     assert closed.ok, closed.message
-    await wait_for(lambda: venue_positions(sim) == [])
+    await wait_for(lambda: venue.positions() == [])
 
     # ... recorded to the fallback file, and alerted loudly.
     kinds = fallback_kinds(engine)
@@ -86,13 +85,15 @@ async def test_full_journal_refuses_new_risk_but_cancels_and_closes(
     assert fallback_kinds(engine) == []
 
 
-async def test_panic_goes_flat_on_a_full_journal(engine: Engine, sim: SimVenueThread) -> None:
-    await open_position_and_order(engine)
+async def test_panic_goes_flat_on_a_full_journal(
+    engine: Engine, venue: VenueUnderTest, below: Below, ready: Ready, wait_for: WaitFor
+) -> None:
+    await open_position_and_order(engine, ready, wait_for, below)
     fill_journal(engine.journal)
     engine.panic_runner.timeout_s = 10.0
     report = await engine.panic()
     assert report.flat, report.steps
-    assert venue_positions(sim) == [] and venue_open_orders(sim) == []
+    assert venue.positions() == [] and venue.open_orders() == []
     assert "panic_step" in fallback_kinds(engine)
     make_room(engine.journal)
     assert engine.journal.probe(force=True) == ""

@@ -11,85 +11,22 @@ a reason that lands in the journal.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
-from core.config import SIM_API_KEY, load_settings
+from core.config import load_settings
 from core.engine import Engine
 from core.engine.resync import RecoveryTiming
 from core.events import Connectivity
+from core.resilience.retry import RetryPolicy
+from tests.support.standalone_sim import StandaloneSim
 
-ROOT = Path(__file__).resolve().parents[2]
 STREAMS = ("public", "private")
 FAST = RecoveryTiming(
     watchdog_s=0.1, reconnect_backoff_s=(0.1, 0.5), resync_backoff_s=(0.05, 0.4), ack_timeout_s=3.0
 )
-
-
-class StandaloneSim:
-    """``trade-console sim`` in its own process; stop it and start it again on the same port."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.port = 0
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    def start(self, faults: str = "") -> None:
-        """Start the sim (on the port it had before, if any) and wait for its banner."""
-        self.starts += 1
-        out = self.workdir / f"sim-{self.starts}.out"
-        cmd = [sys.executable, "-m", "console.cli", "sim", "--port", str(self.port), "--seed", "7"]
-        if faults:
-            cmd += ["--faults", faults]
-        with out.open("wb") as fh:
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            for line in out.read_text(errors="replace").splitlines():
-                if line.strip().startswith("REST"):
-                    self.port = int(line.rsplit(":", 1)[1])
-                    return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"sim did not start: {out.read_text(errors='replace')}")
-
-    def kill(self) -> None:
-        """The outage: the process dies without a goodbye."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def set_faults(self, spec: str) -> None:
-        """Replace the running sim's fault spec over its admin endpoint."""
-        req = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}/sim/admin/faults",
-            data=json.dumps({"spec": spec}).encode(),
-            headers={"X-SIM-ADMIN": SIM_API_KEY, "Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(req, timeout=5) as resp:
-            assert resp.status == 200
-
-
-@pytest.fixture
-def standalone_sim(tmp_path: Path) -> Iterator[StandaloneSim]:
-    sim = StandaloneSim(tmp_path)
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.kill()
 
 
 class Streams:
@@ -131,11 +68,8 @@ async def outage_engine(standalone_sim: StandaloneSim, tmp_path: Path) -> AsyncI
         metrics={"enabled": False},
         breakers={"api_failures": 3, "endpoint_half_open_s": 1.0},
     )
-    engine = Engine(settings)
+    engine = Engine(settings, retry_policy=RetryPolicy(base_s=0.01, cap_s=0.05, max_attempts=3))
     engine.recovery = FAST
-    policy = dataclasses.replace(engine.retry_policy, base_s=0.01, cap_s=0.05, max_attempts=3)
-    engine.retry_policy = policy
-    engine.executor.policy = policy
     await engine.start()
     try:
         yield engine

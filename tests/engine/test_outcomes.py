@@ -16,15 +16,17 @@ from typing import Any
 import pytest
 
 from core.clock import SystemClock
+from core.config import Settings
 from core.engine import Engine
 from core.journal.journal import Journal, JournalRecord
 from core.model import OrderRequest, OrderStatus, OrderType, Side
+from core.resilience.retry import RetryPolicy
 from core.sim.runner import SimVenueThread
+from core.venues.base import Feeds, FeedSink, FeedTiming
 from core.venues.bybit.rest import BybitVenue
-from tests.engine.conftest import engine_settings, venue_http
-from tests.engine.replyproxy import ReplyProxy
-from tests.engine.test_order_path import SYM, below, ready, wait_for
-from tests.engine.test_resilience import fast_retries, venue_orders_by_link
+from tests.support.engine_types import SYM, Below, EngineSettingsFactory, Ready, WaitFor
+from tests.support.replyproxy import ReplyProxy
+from tests.support.venue_under_test import IN_PROCESS, OVER_HTTP, VenueUnderTest
 
 CREATE, AMEND, CANCEL, REALTIME = (
     "/v5/order/create",
@@ -32,6 +34,18 @@ CREATE, AMEND, CANCEL, REALTIME = (
     "/v5/order/cancel",
     "/v5/order/realtime",
 )
+
+
+class RestViaProxy(BybitVenue):
+    """The Bybit adapter with its REST calls through the reply proxy and its streams straight to
+    the sim (the proxy speaks HTTP only)."""
+
+    def __init__(self, rest: Settings, streams: Settings) -> None:
+        super().__init__(rest)
+        self.streams = BybitVenue(streams, bad_data=self.bad_data)
+
+    def feeds(self, symbols: tuple[str, ...], sink: FeedSink, timing: FeedTiming) -> Feeds:
+        return self.streams.feeds(symbols, sink, timing)
 
 
 @pytest.fixture
@@ -44,29 +58,22 @@ def proxy(sim: SimVenueThread) -> Iterator[ReplyProxy]:
 
 
 @pytest.fixture
-async def proxied(sim: SimVenueThread, proxy: ReplyProxy, tmp_path: Path) -> AsyncIterator[Engine]:
+async def proxied(
+    sim: SimVenueThread,
+    proxy: ReplyProxy,
+    tmp_path: Path,
+    engine_settings: EngineSettingsFactory,
+    fast_retry_policy: RetryPolicy,
+) -> AsyncIterator[Engine]:
     """The real engine whose REST calls pass the reply proxy (its feeds go to the sim directly)."""
     settings = engine_settings(sim, tmp_path)
     via_proxy = settings.model_copy(update={"sim": settings.sim.model_copy(update={"port": proxy.port})})
-    eng = Engine(settings, venue=BybitVenue(via_proxy))
+    eng = Engine(settings, venue=RestViaProxy(via_proxy, settings), retry_policy=fast_retry_policy)
     await eng.start()
-    fast_retries(eng)
     try:
         yield eng
     finally:
         await eng.stop()
-
-
-def venue_order(sim: SimVenueThread, link: str) -> dict[str, Any]:
-    """The venue's own record of one order (open or closed), asked directly."""
-    http = venue_http(sim)
-    for res in (
-        http.get_open_orders(category="linear", symbol=SYM, orderLinkId=link),
-        http.get_order_history(category="linear", symbol=SYM, orderLinkId=link),
-    ):
-        if res["result"]["list"]:
-            return dict(res["result"]["list"][0])
-    raise AssertionError(f"{link} is not on the venue")
 
 
 def records(engine: Engine, link: str) -> list[JournalRecord]:
@@ -77,9 +84,9 @@ def action_records(engine: Engine, link: str, action: str) -> list[tuple[str, di
     return [(r.kind, r.data) for r in records(engine, link) if r.data.get("action") == action]
 
 
-async def resting(engine: Engine, mark: Decimal, offset: int = 0) -> str:
+async def resting(engine: Engine, wait_for: WaitFor, mark: Decimal, offset: int = 0) -> str:
     """A limit buy far below the market, acknowledged; returns its orderLinkId."""
-    price = below(mark, "0.97") - Decimal(offset)
+    price = (mark * Decimal("0.97")).quantize(Decimal("0.1")) - Decimal(offset)
     res = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.LIMIT, price))
     assert res.ok, res.message
     link = res.order_link_id
@@ -88,15 +95,17 @@ async def resting(engine: Engine, mark: Decimal, offset: int = 0) -> str:
 
 
 # --- cancel and amend whose reply was lost ------------------------------------------------------
-async def test_cancel_whose_reply_was_lost_is_reported_cancelled(engine: Engine, sim: SimVenueThread) -> None:
-    fast_retries(engine)
-    link = await resting(engine, await ready(engine))
+@OVER_HTTP
+async def test_cancel_whose_reply_was_lost_is_reported_cancelled(
+    engine: Engine, sim: SimVenueThread, venue: VenueUnderTest, ready: Ready, wait_for: WaitFor
+) -> None:
+    link = await resting(engine, wait_for, await ready(engine))
     sim.set_faults("drop_after_next=1")  # the venue cancels it, the reply never arrives
     res = await engine.cancel(link)
     sim.set_faults("")
     assert res.ok, res.message
     assert res.message.startswith("cancelled"), res.message
-    assert venue_order(sim, link)["orderStatus"] == "Cancelled"
+    assert venue.order(link)["orderStatus"] == "Cancelled"
     # Journaled as done, with the venue's word; never as a rejection.
     acts = action_records(engine, link, "cancel")
     assert ("reject", acts[-1][1]) not in acts and [k for k, _ in acts] == ["request", "ack"], acts
@@ -106,17 +115,19 @@ async def test_cancel_whose_reply_was_lost_is_reported_cancelled(engine: Engine,
     await wait_for(lambda: link not in engine.state.orders)
 
 
-async def test_amend_whose_reply_was_lost_is_reported_amended(engine: Engine, sim: SimVenueThread) -> None:
-    fast_retries(engine)
+@OVER_HTTP
+async def test_amend_whose_reply_was_lost_is_reported_amended(
+    engine: Engine, sim: SimVenueThread, venue: VenueUnderTest, ready: Ready, wait_for: WaitFor
+) -> None:
     mark = await ready(engine)
-    link = await resting(engine, mark)
+    link = await resting(engine, wait_for, mark)
     new_price = engine.state.orders[link].price - Decimal(7)  # type: ignore[operator]
     sim.set_faults("drop_after_next=1")  # applied; the retry hears "remains unchanged"
     res = await engine.amend(link, price=new_price)
     sim.set_faults("")
     assert res.ok, res.message
     assert res.message.startswith("amended"), res.message
-    assert Decimal(venue_order(sim, link)["price"]) == new_price
+    assert Decimal(venue.order(link)["price"]) == new_price
     acts = action_records(engine, link, "amend")
     assert [k for k, _ in acts] == ["request", "ack"], acts
     assert acts[-1][1]["resolved_by_lookup"] is True
@@ -126,49 +137,49 @@ async def test_amend_whose_reply_was_lost_is_reported_amended(engine: Engine, si
 
 @pytest.mark.parametrize("path", [CANCEL, AMEND])
 async def test_a_5xx_after_the_venue_acted_is_settled_by_asking(
-    proxied: Engine, proxy: ReplyProxy, sim: SimVenueThread, path: str
+    proxied: Engine, proxy: ReplyProxy, http_venue: VenueUnderTest, path: str, ready: Ready, wait_for: WaitFor
 ) -> None:
     engine = proxied
     mark = await ready(engine)
-    link = await resting(engine, mark)
+    link = await resting(engine, wait_for, mark)
     proxy.spoil_next(path, "http502")
     if path == CANCEL:
         res = await engine.cancel(link)
         assert res.ok and res.message.startswith("cancelled"), res.message
-        assert venue_order(sim, link)["orderStatus"] == "Cancelled"
+        assert http_venue.order(link)["orderStatus"] == "Cancelled"
     else:
         res = await engine.amend(link, qty=Decimal("0.02"))
         assert res.ok and res.message.startswith("amended"), res.message
-        assert Decimal(venue_order(sim, link)["qty"]) == Decimal("0.02")
+        assert Decimal(http_venue.order(link)["qty"]) == Decimal("0.02")
         await engine.cancel(link)
     assert proxy.spoiled == [(path, "http502")]
 
 
 async def test_every_cancel_reply_lost_still_reports_what_the_venue_did(
-    proxied: Engine, proxy: ReplyProxy, sim: SimVenueThread
+    proxied: Engine, proxy: ReplyProxy, http_venue: VenueUnderTest, ready: Ready, wait_for: WaitFor
 ) -> None:
     """All attempts lose their reply (the first cancelled it); the final lookup settles it."""
     engine = proxied
-    link = await resting(engine, await ready(engine))
+    link = await resting(engine, wait_for, await ready(engine))
     for _ in range(engine.executor.policy.max_attempts):
         proxy.spoil_next(CANCEL, "drop")
     res = await engine.cancel(link)
     assert res.ok and res.message.startswith("cancelled"), res.message
     assert proxy.pending() == 0
-    assert venue_order(sim, link)["orderStatus"] == "Cancelled"
+    assert http_venue.order(link)["orderStatus"] == "Cancelled"
 
 
+@IN_PROCESS
 async def test_a_cancel_the_venue_refuses_stays_a_rejection_with_the_venue_state(
-    engine: Engine, sim: SimVenueThread
+    engine: Engine, venue: VenueUnderTest, ready: Ready, wait_for: WaitFor
 ) -> None:
     """No reply was lost: the order was cancelled on the venue by someone else, our cancel
-    really was refused. It says so, and the engine adopts the venue's state."""
-    fast_retries(engine)
-    link = await resting(engine, await ready(engine))
-    venue_http(sim).cancel_order(category="linear", symbol=SYM, orderLinkId=link)
+    really was refused. It says so, and the engine adopts the venue's state. (On the virtual
+    clock the other session's cancel is at the venue, its push not yet applied, when ours goes.)"""
+    link = await resting(engine, wait_for, await ready(engine))
+    venue.cancel_elsewhere(link)
     res = await engine.cancel(link)
-    if res.ok:  # the private push beat us: the engine no longer held it as working
-        pytest.skip("the venue's push arrived before the cancel was sent")
+    assert not res.ok, res.message
     assert "rejected" in res.message and "the venue shows the order Cancelled" in res.message, res.message
     assert [k for k, _ in action_records(engine, link, "cancel")] == ["request", "reject"]
     assert link not in engine.state.orders or not engine.state.orders[link].is_open
@@ -177,7 +188,7 @@ async def test_a_cancel_the_venue_refuses_stays_a_rejection_with_the_venue_state
 # --- malformed replies to create --------------------------------------------------------------
 @pytest.mark.parametrize("spoil", ["list", "retcode_text", "no_retmsg", "result_list", "http502", "drop"])
 async def test_a_malformed_create_reply_is_an_unknown_outcome_resolved_by_id(
-    proxied: Engine, proxy: ReplyProxy, sim: SimVenueThread, spoil: str
+    proxied: Engine, proxy: ReplyProxy, http_venue: VenueUnderTest, spoil: str, below: Below, ready: Ready
 ) -> None:
     engine = proxied
     mark = await ready(engine)
@@ -188,8 +199,8 @@ async def test_a_malformed_create_reply_is_an_unknown_outcome_resolved_by_id(
     assert proxy.spoiled == [(CREATE, spoil)]
     assert res.ok, res.message  # the venue has it: reported sent, never "place failed: ..."
     link = res.order_link_id
-    assert venue_orders_by_link(sim) == {link: 1}
-    assert venue_order(sim, link)["orderStatus"] == "New"
+    assert http_venue.order_counts() == {link: 1}
+    assert http_venue.order(link)["orderStatus"] == "New"
     kinds = [r.kind for r in records(engine, link)]
     assert kinds[:3] == ["intent", "risk_decision", "request"]
     [found] = [r.data for r in records(engine, link) if r.kind == "reconcile"]
@@ -200,7 +211,9 @@ async def test_a_malformed_create_reply_is_an_unknown_outcome_resolved_by_id(
     await engine.cancel(link)
 
 
-async def test_a_malformed_reply_is_counted_as_bad_venue_data(proxied: Engine, proxy: ReplyProxy) -> None:
+async def test_a_malformed_reply_is_counted_as_bad_venue_data(
+    proxied: Engine, proxy: ReplyProxy, http_venue: VenueUnderTest, below: Below, ready: Ready
+) -> None:
     engine = proxied
     mark = await ready(engine)
     before = engine.bad_data.total
@@ -217,16 +230,16 @@ async def test_a_malformed_reply_is_counted_as_bad_venue_data(proxied: Engine, p
 
 # --- journal and venue agree: an amend's refusal is not the order's rejection -------------------
 async def test_a_refused_amend_is_journaled_as_the_amends_refusal(
-    engine: Engine, sim: SimVenueThread
+    engine: Engine, venue: VenueUnderTest, ready: Ready, wait_for: WaitFor
 ) -> None:
-    link = await resting(engine, await ready(engine))
+    link = await resting(engine, wait_for, await ready(engine))
     refused = await engine.amend(link, qty=Decimal("NaN"))
     assert not refused.ok and refused.check == "qty", refused
     [decision] = [
         r.data for r in records(engine, link) if r.kind == "risk_decision" and r.data["approved"] is False
     ]
     assert decision["action"] == "amend"  # not the order's own refusal: the order is live
-    assert venue_order(sim, link)["orderStatus"] == "New"
+    assert venue.order(link)["orderStatus"] == "New"
     await engine.cancel(link)
 
 

@@ -24,10 +24,9 @@ import pytest
 from core.engine import Engine
 from core.model import OrderRequest, OrderType, Side
 from core.resilience.errors import VenueError
+from core.resilience.retry import RetryPolicy
 from core.sim.runner import SimVenueThread
-from tests.engine.conftest import engine_settings, venue_http, venue_open_orders, venue_positions
-from tests.engine.test_order_path import SYM, below, ready, wait_for
-from tests.engine.test_resilience import fast_retries
+from tests.support.engine_types import SYM, Below, EngineSettingsFactory, Ready, VenueHttp, VenueRows, WaitFor
 
 OPEN_ORDERS = "/v5/order/realtime"
 BOUND_S = 30.0
@@ -35,9 +34,14 @@ BOUND_S = 30.0
 
 
 @pytest.fixture
-async def engine(sim: SimVenueThread, tmp_path: Path) -> AsyncIterator[Engine]:
-    eng = Engine(engine_settings(sim, tmp_path))
-    fast_retries(eng)
+async def engine(
+    sim: SimVenueThread,
+    tmp_path: Path,
+    engine_settings: EngineSettingsFactory,
+    fast_retry_policy: RetryPolicy,
+) -> AsyncIterator[Engine]:
+    """An engine on the loopback sim (these scenarios break paging on the wire)."""
+    eng = Engine(engine_settings(sim, tmp_path), retry_policy=fast_retry_policy)
     await eng.start()
     try:
         yield eng
@@ -47,7 +51,7 @@ async def engine(sim: SimVenueThread, tmp_path: Path) -> AsyncIterator[Engine]:
         await eng.stop()
 
 
-async def resting_order(engine: Engine) -> str:
+async def resting_order(engine: Engine, ready: Ready, wait_for: WaitFor, below: Below) -> str:
     mark = await ready(engine)
     res = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.LIMIT, below(mark)))
     assert res.ok, res.message
@@ -66,9 +70,11 @@ async def refused_sync(engine: Engine) -> VenueError:
     return err.value
 
 
-async def test_a_repeated_cursor_is_refused_at_once(engine: Engine, sim: SimVenueThread) -> None:
+async def test_a_repeated_cursor_is_refused_at_once(
+    engine: Engine, sim: SimVenueThread, below: Below, ready: Ready, wait_for: WaitFor
+) -> None:
     """Old code: followed the same cursor forever (the sync never returned)."""
-    link = await resting_order(engine)
+    link = await resting_order(engine, ready, wait_for, below)
     before = listing_requests(sim)
     sim.set_faults(f"cursor_loop={OPEN_ORDERS}")
     await refused_sync(engine)
@@ -82,9 +88,11 @@ async def test_a_repeated_cursor_is_refused_at_once(engine: Engine, sim: SimVenu
     assert set(engine.state.orders) == {link}
 
 
-async def test_cursors_that_never_end_stop_at_the_page_limit(engine: Engine, sim: SimVenueThread) -> None:
+async def test_cursors_that_never_end_stop_at_the_page_limit(
+    engine: Engine, sim: SimVenueThread, below: Below, ready: Ready, wait_for: WaitFor
+) -> None:
     """Old code: a fresh cursor on every page was followed without end."""
-    link = await resting_order(engine)
+    link = await resting_order(engine, ready, wait_for, below)
     engine.venue.max_pages = 3  # type: ignore[attr-defined]
     before = listing_requests(sim)
     sim.set_faults(f"cursor_endless={OPEN_ORDERS}")
@@ -94,9 +102,17 @@ async def test_cursors_that_never_end_stop_at_the_page_limit(engine: Engine, sim
     assert set(engine.state.orders) == {link}
 
 
-async def test_a_page_larger_than_asked_for_is_not_adopted(engine: Engine, sim: SimVenueThread) -> None:
+async def test_a_page_larger_than_asked_for_is_not_adopted(
+    engine: Engine,
+    sim: SimVenueThread,
+    below: Below,
+    ready: Ready,
+    venue_http: VenueHttp,
+    venue_open_orders: VenueRows,
+    wait_for: WaitFor,
+) -> None:
     """Old code: a page of 5,000 fake orders (50 asked for) became 5,000 working orders."""
-    link = await resting_order(engine)
+    link = await resting_order(engine, ready, wait_for, below)
     sim.set_faults(f"page_flood=5000,flood_paths={OPEN_ORDERS}")
     await refused_sync(engine)
     assert "more than the 50 asked for" in engine.bad_data.recent()[f"rest {OPEN_ORDERS}"]
@@ -119,7 +135,9 @@ async def test_a_page_larger_than_asked_for_is_not_adopted(engine: Engine, sim: 
     assert len(orders) == 4 == len(venue_open_orders(sim))
 
 
-async def test_a_position_flood_is_refused_and_the_position_kept(engine: Engine, sim: SimVenueThread) -> None:
+async def test_a_position_flood_is_refused_and_the_position_kept(
+    engine: Engine, sim: SimVenueThread, ready: Ready, wait_for: WaitFor
+) -> None:
     """The position list is bounded the same way (200 a page, Bybit's maximum)."""
     await ready(engine)
     assert (await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.02"), OrderType.MARKET))).ok
@@ -132,7 +150,9 @@ async def test_a_position_flood_is_refused_and_the_position_kept(engine: Engine,
     assert (await engine.close_position(SYM)).ok
 
 
-async def test_a_negative_position_size_is_never_taken_for_flat(engine: Engine, sim: SimVenueThread) -> None:
+async def test_a_negative_position_size_is_never_taken_for_flat(
+    engine: Engine, sim: SimVenueThread, ready: Ready, venue_positions: VenueRows, wait_for: WaitFor
+) -> None:
     """A push and a REST row with size "-5" while the venue holds the position: the engine keeps it.
 
     (Refused by the value readers since the bad-values work: ``size`` must be >= 0. The code

@@ -22,19 +22,23 @@ from core.api import PanicReport
 from core.engine import Engine
 from core.events import PanicProgress
 from core.model import OrderRequest, OrderType, Side
+from core.resilience.retry import RetryPolicy
 from core.sim.runner import SimVenueThread
-from tests.engine.conftest import engine_settings, venue_positions
-from tests.engine.test_order_path import SYM, ready, wait_for
-from tests.engine.test_resilience import fast_retries
+from tests.support.engine_types import SYM, EngineSettingsFactory, Ready, VenueRows, WaitFor
 
 DEADLINE_S = 30.0
 
 
 @pytest.fixture
-async def engine(sim: SimVenueThread, tmp_path: Path) -> AsyncIterator[Engine]:
-    eng = Engine(engine_settings(sim, tmp_path))
-    fast_retries(eng)
-    eng.executor.policy = dataclasses.replace(eng.executor.policy, max_attempts=2)  # short rounds
+async def engine(
+    sim: SimVenueThread,
+    tmp_path: Path,
+    engine_settings: EngineSettingsFactory,
+    fast_retry_policy: RetryPolicy,
+) -> AsyncIterator[Engine]:
+    """An engine on the loopback sim (the faults are on the wire), with short retry rounds."""
+    short_rounds = dataclasses.replace(fast_retry_policy, max_attempts=2)
+    eng = Engine(engine_settings(sim, tmp_path), retry_policy=short_rounds)
     runner = eng.panic_runner
     runner.timeout_s, runner.poll_s, runner.backoff_max_s = 0.5, 0.05, 0.4
     await eng.start()
@@ -61,17 +65,17 @@ class Progress:
         return lambda: sum(e.step == step for e in self.drain()) >= times
 
 
-async def long_position(engine: Engine) -> None:
+async def long_position(engine: Engine, ready: Ready, wait_for: WaitFor) -> None:
     await ready(engine)
     assert (await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.02"), OrderType.MARKET))).ok
     await wait_for(lambda: SYM in engine.state.positions)
 
 
 async def test_panic_keeps_trying_past_its_timeout_until_the_venue_answers(
-    engine: Engine, sim: SimVenueThread
+    engine: Engine, sim: SimVenueThread, ready: Ready, venue_positions: VenueRows, wait_for: WaitFor
 ) -> None:
     """Old code: NOT FLAT at the 0.5 s deadline, the position left open on the venue."""
-    await long_position(engine)
+    await long_position(engine, ready, wait_for)
     progress = Progress(engine)
     progress.drain()
     sim.set_faults("http5xx=1")  # every REST request fails
@@ -94,9 +98,11 @@ async def test_panic_keeps_trying_past_its_timeout_until_the_venue_answers(
     assert waits[0] == pytest.approx(0.1)
 
 
-async def test_the_trader_stops_a_panic_that_cannot_finish(engine: Engine, sim: SimVenueThread) -> None:
+async def test_the_trader_stops_a_panic_that_cannot_finish(
+    engine: Engine, sim: SimVenueThread, ready: Ready, venue_positions: VenueRows, wait_for: WaitFor
+) -> None:
     """Old code: there was no way to stop it (and it stopped by itself at its deadline)."""
-    await long_position(engine)
+    await long_position(engine, ready, wait_for)
     progress = Progress(engine)
     progress.drain()
     assert engine.stop_panic() is False  # nothing running
@@ -116,13 +122,19 @@ async def test_the_trader_stops_a_panic_that_cannot_finish(engine: Engine, sim: 
     assert venue_positions(sim) == []
 
 
-async def test_engine_stop_ends_a_running_panic(sim: SimVenueThread, tmp_path: Path) -> None:
+async def test_engine_stop_ends_a_running_panic(
+    sim: SimVenueThread,
+    tmp_path: Path,
+    engine_settings: EngineSettingsFactory,
+    fast_retry_policy: RetryPolicy,
+    ready: Ready,
+    wait_for: WaitFor,
+) -> None:
     """A panic that would keep trying must not keep a stopping engine alive."""
-    eng = Engine(engine_settings(sim, tmp_path))
-    fast_retries(eng)
+    eng = Engine(engine_settings(sim, tmp_path), retry_policy=fast_retry_policy)
     eng.panic_runner.poll_s = eng.panic_runner.backoff_max_s = 0.05
     await eng.start()
-    await long_position(eng)
+    await long_position(eng, ready, wait_for)
     sim.set_faults("http5xx=1")
     try:
         panic = asyncio.create_task(eng.panic())

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -23,31 +22,30 @@ from hypothesis import strategies as st
 from core.engine import Engine
 from core.engine.resync import RecoveryTiming
 from core.engine.sent_times import SentTimes
+from core.market.timerange import TimeRange
 from core.model import Order, OrderRequest, OrderType, Side
 from core.orders.ids import new_order_link_id
 from core.resilience.errors import Transient
+from core.resilience.retry import RetryPolicy
 from core.sim.runner import SimVenueThread
 from core.venues.bybit.rest import BybitVenue
-from tests.engine.conftest import engine_settings, venue_http, venue_open_orders
-from tests.engine.test_order_path import SYM, below, ready, wait_for
+from tests.support.engine_types import SYM, Below, EngineSettingsFactory, Ready, VenueHttp, VenueRows, WaitFor
 
 FAST = RecoveryTiming(reconcile_backoff_s=(0.05, 0.2), start_retry_s=(0.02, 0.1), start_patience_s=60.0)
 
 
-def quick(engine: Engine, attempts: int) -> None:
+def quick(attempts: int) -> RetryPolicy:
     """Fast, short retries (the schedule itself is unit-tested elsewhere)."""
-    policy = dataclasses.replace(engine.retry_policy, base_s=0.01, cap_s=0.05, max_attempts=attempts)
-    engine.retry_policy = engine.executor.policy = policy
-    engine.recovery = FAST
+    return RetryPolicy(base_s=0.01, cap_s=0.05, max_attempts=attempts)
 
 
 async def test_start_survives_a_venue_failing_half_of_all_requests(
-    sim: SimVenueThread, tmp_path: Path
+    sim: SimVenueThread, tmp_path: Path, engine_settings: EngineSettingsFactory
 ) -> None:
     """Old code (these seeded faults): the three-symbol instrument unit (three requests) failed
     all of its attempts and start() raised. Now each request is retried on its own until it works."""
-    engine = Engine(engine_settings(sim, tmp_path))
-    quick(engine, attempts=3)
+    engine = Engine(engine_settings(sim, tmp_path), retry_policy=quick(attempts=3))
+    engine.recovery = FAST
     sim.set_faults("http5xx=0.5,seed=1")
     try:
         await engine.start(feeds=False)
@@ -67,15 +65,21 @@ class FlakyLookups(BybitVenue):
         self.failing = threading.Event()
         self.lookups = 0
 
-    def find_order(self, symbol: str, order_link_id: str, **kw: Any) -> Order | None:
+    def find_order(self, symbol: str, order_link_id: str, *, within: TimeRange | None = None) -> Order | None:
         self.lookups += 1
         if self.failing.is_set():
             raise Transient("order lookup unavailable", endpoint="/v5/order/realtime")
-        return super().find_order(symbol, order_link_id, **kw)
+        return super().find_order(symbol, order_link_id, within=within)
 
 
 async def test_reconciliation_asks_again_until_every_order_is_checked(
-    sim: SimVenueThread, tmp_path: Path
+    sim: SimVenueThread,
+    tmp_path: Path,
+    below: Below,
+    engine_settings: EngineSettingsFactory,
+    venue_http: VenueHttp,
+    venue_open_orders: VenueRows,
+    wait_for: WaitFor,
 ) -> None:
     """A crash left an intent with no outcome; at the restart the venue cannot be asked about it.
 
@@ -85,7 +89,7 @@ async def test_reconciliation_asks_again_until_every_order_is_checked(
     link = new_order_link_id("tc")
     first = Engine(settings)
     await first.start(feeds=False)
-    mark = await ready_mark(sim)
+    mark = await ready_mark(sim, venue_http)
     price = str(below(mark))
     first.journal.record("intent", symbol=SYM, order_link_id=link, side="Buy", qty="0.01", price=price)
     first.journal.record("request", symbol=SYM, order_link_id=link, attempt=1, params={})
@@ -102,8 +106,8 @@ async def test_reconciliation_asks_again_until_every_order_is_checked(
 
     venue = FlakyLookups(settings)
     venue.failing.set()
-    engine = Engine(settings, venue=venue)
-    quick(engine, attempts=2)
+    engine = Engine(settings, venue=venue, retry_policy=quick(attempts=2))
+    engine.recovery = FAST
     try:
         await engine.start(feeds=False)
         assert engine.reconciler.unchecked_orders == 1
@@ -121,12 +125,12 @@ async def test_reconciliation_asks_again_until_every_order_is_checked(
     assert venue_open_orders(sim) == []
 
 
-async def ready_mark(sim: SimVenueThread) -> Decimal:
+async def ready_mark(sim: SimVenueThread, venue_http: VenueHttp) -> Decimal:
     res = venue_http(sim).get_tickers(category="linear", symbol=SYM)
     return Decimal(res["result"]["list"][0]["markPrice"])
 
 
-async def test_send_times_stay_bounded(engine: Engine) -> None:
+async def test_send_times_stay_bounded(engine: Engine, below: Below, ready: Ready) -> None:
     """Old code: a plain dict, one entry per order that never filled, forever."""
     mark = await ready(engine)
     engine.order_path.sent_at.max_entries = 3

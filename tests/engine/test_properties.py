@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.config import Settings
+from core.config import Settings, SimSettings
 from core.engine import Engine
 from core.model import OrderRequest, OrderType, Side
 from core.orders.built import BuiltOrder
@@ -21,8 +21,7 @@ from core.sim.runner import SimVenueThread
 from core.venues.base import PlaceAck
 from core.venues.bybit.encode import order_params
 from core.venues.bybit.rest import BybitVenue
-from tests.engine.conftest import engine_settings, sim_settings
-from tests.engine.test_order_path import ready
+from tests.support.engine_types import EngineSettingsFactory, Ready
 
 MAX_ORDER = Decimal("50000")
 MAX_POSITION = Decimal("100000")
@@ -55,8 +54,9 @@ class RecordingVenue(BybitVenue):
 
 
 @pytest.fixture(scope="module")
-def venue() -> Iterator[SimVenueThread]:
-    v = SimVenueThread(sim_settings(seed=21)).start()
+def property_sim() -> Iterator[SimVenueThread]:
+    """One loopback sim for every example (its own seed; the account carries over, as in life)."""
+    v = SimVenueThread(SimSettings(port=0, seed=21, market_rate_hz=20.0)).start()
     try:
         yield v
     finally:
@@ -102,7 +102,12 @@ def _violations(rec: dict[str, Any]) -> list[str]:
     return out
 
 
-async def _scenario(venue: SimVenueThread, orders: list[tuple[Side, str, OrderType, str, bool]]) -> None:
+async def _scenario(
+    venue: SimVenueThread,
+    orders: list[tuple[Side, str, OrderType, str, bool]],
+    engine_settings: EngineSettingsFactory,
+    ready: Ready,
+) -> None:
     tmp = Path(tempfile.mkdtemp())
     settings = engine_settings(
         venue,
@@ -137,5 +142,7 @@ async def _scenario(venue: SimVenueThread, orders: list[tuple[Side, str, OrderTy
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(orders=st.lists(order_st, min_size=10, max_size=20))
-def test_no_limit_breaking_order_reaches_the_venue(venue: SimVenueThread, orders: list[Any]) -> None:
-    asyncio.run(_scenario(venue, orders))
+def test_no_limit_breaking_order_reaches_the_venue(
+    property_sim: SimVenueThread, orders: list[Any], engine_settings: EngineSettingsFactory, ready: Ready
+) -> None:
+    asyncio.run(_scenario(property_sim, orders, engine_settings, ready))

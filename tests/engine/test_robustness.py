@@ -14,9 +14,8 @@ from core.model import Balance, OrderRequest, OrderType, Side
 from core.resilience.errors import Transient
 from core.sim.runner import SimVenueThread
 from core.venues.bybit import parse
-from tests.engine.conftest import engine_settings, venue_http, venue_open_orders, venue_positions
-from tests.engine.test_order_path import SYM, below, ready, wait_for
-from tests.engine.test_resilience import fast_retries, venue_orders_by_link
+from tests.support.engine_types import SYM, Below, EngineSettingsFactory, Ready, VenueHttp, VenueRows, WaitFor
+from tests.support.venue_under_test import OVER_HTTP, VenueUnderTest
 
 
 def _balance(wallet: dict[str, Any]) -> Balance:
@@ -26,9 +25,11 @@ def _balance(wallet: dict[str, Any]) -> Balance:
     return bal
 
 
-async def test_garbled_reply_is_unknown_not_rejected(engine: Engine, sim: SimVenueThread) -> None:
+@OVER_HTTP
+async def test_garbled_reply_is_unknown_not_rejected(
+    engine: Engine, sim: SimVenueThread, venue: VenueUnderTest, below: Below, ready: Ready
+) -> None:
     """A 200 whose body is not JSON may hide a live order: look it up, never report a reject."""
-    fast_retries(engine)
     mark = await ready(engine)
     sim.set_faults("garble_after_next=1")  # the create's reply only: the lookup gets a clean one
     try:
@@ -37,14 +38,13 @@ async def test_garbled_reply_is_unknown_not_rejected(engine: Engine, sim: SimVen
         sim.set_faults("")
     # The lookup found it on the venue: it counts as sent, exactly once.
     assert res.ok, res.message
-    assert venue_orders_by_link(sim).get(res.order_link_id) == 1
+    assert venue.order_counts().get(res.order_link_id) == 1
     assert "reject" not in [r.kind for r in engine.journal.query(order_link_id=res.order_link_id)]
 
 
 async def test_panic_closes_positions_even_when_cancel_all_keeps_failing(
-    engine: Engine, sim: SimVenueThread, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, venue: VenueUnderTest, monkeypatch: pytest.MonkeyPatch, ready: Ready, wait_for: WaitFor
 ) -> None:
-    fast_retries(engine)
     await ready(engine)
     assert (await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.02"), OrderType.MARKET))).ok
     await wait_for(lambda: SYM in engine.state.positions)
@@ -55,13 +55,13 @@ async def test_panic_closes_positions_even_when_cancel_all_keeps_failing(
     monkeypatch.setattr(engine.venue, "cancel_all", broken_cancel_all)
     engine.panic_runner.timeout_s = 3.0
     report = await engine.panic()
-    assert venue_positions(sim) == []  # the close ran although every cancel-all failed
+    assert venue.positions() == []  # the close ran although every cancel-all failed
     assert report.closed >= 1
     assert any("cancel all failed" in s for s in report.steps)
 
 
 async def test_panic_survives_an_unwritable_journal(
-    engine: Engine, sim: SimVenueThread, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, venue: VenueUnderTest, monkeypatch: pytest.MonkeyPatch, ready: Ready, wait_for: WaitFor
 ) -> None:
     await ready(engine)
     assert (await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.02"), OrderType.MARKET))).ok
@@ -76,10 +76,12 @@ async def test_panic_survives_an_unwritable_journal(
     monkeypatch.setattr(engine.journal, "record_many", disk_full)
     report = await engine.panic()
     assert report.flat, report.steps
-    assert venue_positions(sim) == []
+    assert venue.positions() == []
 
 
-async def test_commands_never_raise(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_commands_never_raise(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, below: Below, ready: Ready
+) -> None:
     mark = await ready(engine)
 
     def boom(*_a: Any, **_k: Any) -> int:
@@ -90,7 +92,13 @@ async def test_commands_never_raise(engine: Engine, monkeypatch: pytest.MonkeyPa
     assert not res.ok and "disk I/O error" in res.message
 
 
-async def test_panic_flattens_a_symbol_outside_the_allow_list(sim: SimVenueThread, tmp_path: Path) -> None:
+async def test_panic_flattens_a_symbol_outside_the_allow_list(
+    sim: SimVenueThread,
+    tmp_path: Path,
+    engine_settings: EngineSettingsFactory,
+    venue_http: VenueHttp,
+    venue_positions: VenueRows,
+) -> None:
     """A position opened elsewhere, in a symbol the console does not trade, is still closed."""
     venue_http(sim).place_order(category="linear", symbol="SOLUSDT", side="Buy", orderType="Market", qty="1")
     engine = Engine(engine_settings(sim, tmp_path, risk={"symbols": ["BTCUSDT"]}))
@@ -104,10 +112,12 @@ async def test_panic_flattens_a_symbol_outside_the_allow_list(sim: SimVenueThrea
         await engine.stop()
 
 
-async def test_amend_does_not_count_the_amended_order_twice(sim: SimVenueThread, tmp_path: Path) -> None:
+async def test_amend_does_not_count_the_amended_order_twice(
+    venue: VenueUnderTest, tmp_path: Path, below: Below, ready: Ready, wait_for: WaitFor
+) -> None:
     # 1 BTC long + a 2.5 BTC resting buy is 3.5 BTC (~330k) projected: under a 400k cap. Counting
     # the resting order twice (6 BTC) would wrongly refuse a mere price change.
-    engine = Engine(engine_settings(sim, tmp_path, risk={"max_position_notional": "400000"}))
+    engine = venue.engine(venue.settings(tmp_path, risk={"max_position_notional": "400000"}))
     await engine.start()
     try:
         mark = await ready(engine)
@@ -120,14 +130,14 @@ async def test_amend_does_not_count_the_amended_order_twice(sim: SimVenueThread,
         res = await engine.amend(rest.order_link_id, price=below(mark, "0.96"))
         assert res.ok, res.message
         await wait_for(lambda: engine.state.orders[rest.order_link_id].price == below(mark, "0.96"))
-        on_venue = {o["orderLinkId"]: o for o in venue_open_orders(sim)}
+        on_venue = {o["orderLinkId"]: o for o in venue.open_orders()}
         assert Decimal(on_venue[rest.order_link_id]["qty"]) == Decimal("2.5")
     finally:
         await engine.panic()
         await engine.stop()
 
 
-async def test_daily_loss_waits_for_the_wallet_after_a_position_change(engine: Engine) -> None:
+async def test_daily_loss_waits_for_the_wallet_after_a_position_change(engine: Engine, ready: Ready) -> None:
     """A profitable close pushes the flat position before the wallet with its realised PnL."""
     from core.risk.breakers import BreakerBoard
 

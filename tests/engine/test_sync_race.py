@@ -30,8 +30,7 @@ from core.orders.built import BuiltOrder
 from core.sim.runner import SimVenueThread
 from core.venues.base import PlaceAck
 from core.venues.bybit.rest import BybitVenue
-from tests.engine.conftest import engine_settings, venue_open_orders, venue_positions
-from tests.engine.test_order_path import SYM, below, ready, wait_for
+from tests.support.engine_types import SYM, Below, EngineSettingsFactory, Ready, VenueRows, WaitFor
 
 GATE_S = 10.0
 
@@ -91,7 +90,10 @@ class _Gate:
 
 
 @pytest.fixture
-async def gated(sim: SimVenueThread, tmp_path: Path) -> AsyncIterator[tuple[Engine, GatedVenue]]:
+async def gated(
+    sim: SimVenueThread, tmp_path: Path, engine_settings: EngineSettingsFactory
+) -> AsyncIterator[tuple[Engine, GatedVenue]]:
+    """An engine on the loopback sim whose adapter holds calls at the test's gates."""
     settings = engine_settings(sim, tmp_path)
     venue = GatedVenue(settings)
     engine = Engine(settings, venue=venue)
@@ -106,7 +108,12 @@ async def gated(sim: SimVenueThread, tmp_path: Path) -> AsyncIterator[tuple[Engi
 
 
 async def test_an_order_acked_after_the_snapshot_was_requested_is_not_cancelled(
-    gated: tuple[Engine, GatedVenue], sim: SimVenueThread
+    gated: tuple[Engine, GatedVenue],
+    sim: SimVenueThread,
+    below: Below,
+    ready: Ready,
+    venue_open_orders: VenueRows,
+    wait_for: WaitFor,
 ) -> None:
     """Old code: the placeholder was created before the snapshot started, so the snapshot (which
     the venue answered before the order arrived) marked the acknowledged order Cancelled."""
@@ -136,7 +143,12 @@ async def test_an_order_acked_after_the_snapshot_was_requested_is_not_cancelled(
 
 
 async def test_a_snapshot_cannot_reopen_an_order_the_venue_finished_since(
-    gated: tuple[Engine, GatedVenue], sim: SimVenueThread
+    gated: tuple[Engine, GatedVenue],
+    sim: SimVenueThread,
+    below: Below,
+    ready: Ready,
+    venue_open_orders: VenueRows,
+    wait_for: WaitFor,
 ) -> None:
     """Old code: the snapshot listed the order (New) from before its cancel; the Cancelled push had
     already removed it, so the stale listing put it back as working."""
@@ -161,7 +173,11 @@ async def test_a_snapshot_cannot_reopen_an_order_the_venue_finished_since(
 
 
 async def test_a_snapshot_cannot_reopen_a_position_closed_since(
-    gated: tuple[Engine, GatedVenue], sim: SimVenueThread
+    gated: tuple[Engine, GatedVenue],
+    sim: SimVenueThread,
+    ready: Ready,
+    venue_positions: VenueRows,
+    wait_for: WaitFor,
 ) -> None:
     """Old code: the position list from before the close re-added the position the flat push had
     removed: a ghost position until the next sync."""
@@ -183,7 +199,13 @@ async def test_a_snapshot_cannot_reopen_a_position_closed_since(
 
 
 async def test_slow_private_feed_storm_keeps_every_order_and_the_open_order_limit(
-    sim: SimVenueThread, tmp_path: Path
+    sim: SimVenueThread,
+    tmp_path: Path,
+    below: Below,
+    engine_settings: EngineSettingsFactory,
+    ready: Ready,
+    venue_open_orders: VenueRows,
+    wait_for: WaitFor,
 ) -> None:
     """The race as found: a slow private feed, 40 placements and account syncs running at once.
 

@@ -1,7 +1,9 @@
 """Fuzz the order book with Bybit ``orderbook.*`` frames: good, spoiled, duplicated, reordered.
 
-Streams of snapshot and delta frames go through :meth:`OrderBook.apply_message` (what the feed
-handler calls with pybit's parsed frames) and :meth:`OrderBook.apply_frame` (msgspec). Frames
+Streams of snapshot and delta frames go through :meth:`OrderBook.apply_message` (the book's own
+dict path) and through the product's path: the Bybit adapter's translation into domain events
+(:func:`core.venues.bybit.parse.book_frame`; a frame it cannot read marks the book stale) and the
+engine's :class:`~core.market.books.BookKeeper`. Frames
 carry duplicate, skipped, old and restart (``u = 1``) update ids, levels that cross the book,
 NaN/Infinity/negative/garbage values, levels that are not pairs, sides that are not arrays and
 fields of the wrong type. After every frame the book must agree with a small model of Bybit's
@@ -15,13 +17,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.market.decode import decode_book
+from core.market.books import BookKeeper
 from core.market.orderbook import OrderBook
+from core.store import MarketStore
+from core.venues.base import BookSnapshot
+from core.venues.bybit import parse
+from core.venues.values import BadValue
 from tests.fuzz.fuzzing import junk
 
 SYMBOL = "BTCUSDT"
@@ -165,26 +170,32 @@ def test_dict_frames_keep_the_book_true_or_stale(stream: list[dict[str, Any]]) -
         assert ok == (not book.stale)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(frames())
-def test_msgspec_frames_keep_the_book_true_or_stale(stream: list[dict[str, Any]]) -> None:
-    """The raw-socket path: frames msgspec can decode are applied, the rest never reach the book."""
-    book, model = OrderBook(SYMBOL, depth=200), Model()
+def test_adapter_events_keep_the_kept_book_true_or_stale(stream: list[dict[str, Any]]) -> None:
+    """The product's path: the adapter translates each frame (or reports the book stale), the book
+    keeper applies the events; the kept book agrees with the model exactly as the dict path does."""
+    asked: list[str] = []
+    books = BookKeeper((SYMBOL,), MarketStore(), now_ms=lambda: 0, publish_interval_s=0.0)
+    books.resubscribe = asked.append
+    model = Model()
     for frame in stream:
         try:
-            decoded = decode_book(msgspec.json.encode(frame))
-        except (msgspec.ValidationError, msgspec.DecodeError, TypeError):
-            continue
-        if decoded.type not in ("snapshot", "delta"):
-            continue
-        book.apply_frame(decoded)
-        assert not book.stale or book.stale_reason
-        bids, asks = book.levels()
-        for p, s in [*bids.items(), *asks.items()]:
-            assert math.isfinite(p) and p > 0 and math.isfinite(s) and s > 0
-        if not book.stale:
-            assert not book.crossed()
-    del model
+            event = parse.book_frame(SYMBOL, frame)
+        except BadValue as bad:
+            books.mark_stale(SYMBOL, f"bad value in frame: {bad}")
+        else:
+            if isinstance(event, BookSnapshot):
+                books.snapshot(event)
+            else:
+                books.delta(event)
+        model.apply(frame)
+        check(books.books[SYMBOL], model, frame)
+        assert books.is_stale(SYMBOL) == model.stale
+        if model.stale:
+            assert asked, "a stale book always asks for a fresh snapshot"
+        else:
+            asked.clear()
 
 
 SNAP: dict[str, Any] = {

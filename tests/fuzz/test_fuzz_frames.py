@@ -210,6 +210,42 @@ def test_a_malformed_public_frame_is_counted_and_dropped(
         check_store(r)
 
 
+def test_a_bad_book_frame_is_counted_and_the_book_marked_stale_until_a_snapshot() -> None:
+    """An update the adapter cannot read is a lost update: the book is not trusted, and a fresh
+    snapshot is asked for (the public socket is rebuilt at the next watchdog check)."""
+    with rig() as r:
+        seen: list[tuple[str, str]] = []
+        r.feeds.bad_data.on_bad = lambda s, f: seen.append((s, f))
+        topic = "orderbook.50.BTCUSDT"
+        r.feeds._on_public_msg({"topic": topic, "type": "snapshot", "ts": 1, "data": BOOK})
+        view = r.store.book("BTCUSDT")
+        assert view is not None and not view.stale
+        delta = {**BOOK, "u": 8, "b": [["NaN", "1"]]}
+        r.feeds._on_public_msg({"topic": topic, "type": "delta", "ts": 2, "data": delta})
+        assert seen == [("orderbook.BTCUSDT", "bid price")]
+        view = r.store.book("BTCUSDT")
+        assert view is not None and view.stale and view.update_id == 7  # nothing of it applied
+        assert "public" in r.feeds._rebuild
+        r.feeds._on_public_msg({"topic": topic, "type": "snapshot", "ts": 3, "data": {**BOOK, "u": 20}})
+        view = r.store.book("BTCUSDT")
+        assert view is not None and not view.stale and view.update_id == 20
+        r.drain()
+
+
+def test_a_delta_with_u_1_is_a_whole_book_as_bybit_documents() -> None:
+    """Bybit: u == 1 means the service restarted and the message is a snapshot."""
+    with rig() as r:
+        topic = "orderbook.50.BTCUSDT"
+        r.feeds._on_public_msg({"topic": topic, "type": "snapshot", "ts": 1, "data": BOOK})
+        restart = {"s": "BTCUSDT", "b": [["94000.0", "1"]], "a": [["94000.5", "1"]], "u": 1, "seq": 5}
+        r.feeds._on_public_msg({"topic": topic, "type": "delta", "ts": 2, "data": restart})
+        view = r.store.book("BTCUSDT")
+        assert view is not None and not view.stale and view.update_id == 1
+        assert [lv.price for lv in view.bids] == [Decimal("94000.0")]  # replaced, not merged
+        assert "public" not in r.feeds._rebuild
+        r.drain()
+
+
 def test_tickers_of_symbols_we_do_not_trade_keep_no_state() -> None:
     """Before the fix every symbol a venue named got a merge state and a store entry, unbounded."""
     with rig() as r:

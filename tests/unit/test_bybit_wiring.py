@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 
 from core.config import ConfigError, load_settings
-from core.venues.bybit.feeds import _ws_class
+from core.model import Trade
+from core.venues.base import FeedTiming
+from core.venues.bybit.feeds import BybitFeeds, _ws_class
 from core.venues.bybit.rest import BybitVenue, make_http
 
 KEY, SECRET = "KeY-0123456789ab", "SeCrEt-0123456789abcdef0123"
@@ -59,7 +62,7 @@ def test_each_mode_builds_clients_for_its_own_endpoints(
     connected: list[str] = []
     cls = _ws_class(private)
     monkeypatch.setattr(cls.__mro__[1], "_connect", lambda self, url: connected.append(url))
-    cls._connect(object.__new__(cls), "wss://{SUBDOMAIN}.{DOMAIN}.{TLD}/v5/private")  # type: ignore[arg-type]
+    cls._connect(object.__new__(cls), "wss://{SUBDOMAIN}.{DOMAIN}.{TLD}/v5/private")
     assert connected == [private]
 
 
@@ -73,3 +76,34 @@ def test_a_venue_refuses_an_endpoint_of_another_mode(monkeypatch: pytest.MonkeyP
     venue._session().endpoint = "https://api.bybit.com"
     with pytest.raises(ConfigError):
         venue.call("server_time")
+
+
+def test_the_venue_builds_feeds_that_deliver_to_the_sink_and_share_its_bad_data() -> None:
+    """BybitVenue.feeds(): the streams for the given symbols, not started, pinned to the mode's URLs."""
+    settings = load_settings()
+    venue = BybitVenue(settings)
+    sink = _Sink()
+    feeds = venue.feeds(("BTCUSDT",), sink, FeedTiming(reconnect_backoff_s=(0.5, 4.0), ack_timeout_s=3.0))
+    assert isinstance(feeds, BybitFeeds)
+    assert feeds.bad_data is venue.bad_data and feeds.symbols == ("BTCUSDT",)
+    assert not feeds.is_connected("public") and not feeds.is_connected("private")  # not started
+    feeds._on_public_msg(
+        {
+            "topic": "publicTrade.BTCUSDT",
+            "data": [{"T": 1, "s": "BTCUSDT", "S": "Buy", "v": "0.01", "p": "95000.5", "i": "t-1"}],
+        }
+    )
+    assert [t.trade_id for t in sink.trades] == ["t-1"]
+
+
+class _Sink:
+    """Only what this test sends."""
+
+    def __init__(self) -> None:
+        self.trades: list[Trade] = []
+
+    def trade(self, trade: Trade) -> None:
+        self.trades.append(trade)
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"unexpected {name}")

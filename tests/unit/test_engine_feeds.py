@@ -6,6 +6,8 @@ import asyncio
 import threading
 from decimal import Decimal
 
+import pytest
+
 from core.engine.feed_sink import EngineFeedSink
 from core.market.books import BookKeeper
 from core.market.candles import Candle
@@ -135,3 +137,20 @@ def test_an_event_after_the_loop_closed_is_dropped_without_raising_into_the_feed
     loop.close()
     sink.fill(FILL)  # raises nothing: the feed thread goes on
     assert account.applied == []
+
+
+async def test_an_event_that_fails_to_apply_is_logged_and_the_next_one_applied(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sink, account, _books, _store = make(asyncio.get_running_loop())
+
+    def broken(order: Order) -> None:
+        raise ArithmeticError(f"cannot apply {order.order_link_id}")
+
+    account.apply_order = broken  # type: ignore[method-assign]
+    account.expect = 1
+    sink.order(ORDER)
+    sink.fill(FILL)
+    await asyncio.wait_for(account.done.wait(), 5)
+    assert [k for k, _w, _t in account.applied] == ["fill"]
+    assert "feed event broken could not be applied" in caplog.text and "cannot apply tc-1" in caplog.text

@@ -9,7 +9,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.market.decode import BookFrame, decode_book, decode_public
+from bench.decode import BookFrame, decode_book, decode_public
 from core.market.orderbook import OrderBook
 
 SYM = "BTCUSDT"

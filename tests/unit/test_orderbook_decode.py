@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import orjson
 
-from core.market.decode import (
+from bench.decode import (
     BookFrame,
     ExecutionFrame,
     KlineFrame,

@@ -354,15 +354,20 @@ def kline_rows(items: list[Any], report: Report | None = None) -> list[Candle]:
 
 
 # --- stream pushes -------------------------------------------------------------------------------
+_PAIR = 2
+"""A book level is ``[price, size]``."""
+
+
 def _plain_number(raw: Any, field: str) -> Decimal:
     """A book price or size as Bybit sends it: an ASCII decimal string (or a JSON number), finite.
 
-    ``Decimal`` alone would also read ``"1_000"``, ``" 1 "``, other scripts' digits and ``"sNaN"``;
-    a venue never sends those, so they are bad values, not numbers.
+    ``Decimal`` alone would also read ``"1_000"``, other scripts' digits, ``"sNaN"`` and booleans;
+    a venue never sends those, so they are bad values, not numbers. Surrounding ASCII whitespace
+    is accepted, as the order book's own check accepts it.
     """
     kind = type(raw)
     if kind is str:
-        if not raw.isascii() or "_" in raw or raw != raw.strip():
+        if not raw.isascii() or "_" in raw:
             raise BadValue(field, raw, "is not a plain number")
     elif kind is not int and kind is not float:
         raise BadValue(field, raw, "is not a number")
@@ -376,21 +381,51 @@ def _plain_number(raw: Any, field: str) -> Decimal:
 
 
 def book_levels(raw: Any, side: str) -> tuple[tuple[Decimal, Decimal], ...]:
-    """A book side: ``[[price, size], ...]`` with each price > 0 and each size >= 0 (0 removes)."""
+    """A book side: ``[[price, size], ...]`` with each price > 0 and each size >= 0 (0 removes).
+
+    The hot path of every book frame: a level of two plain ASCII number strings (what Bybit
+    sends) is checked inline; anything else goes through :func:`_level`, which accepts JSON
+    numbers too and names the bad field.
+    """
     if type(raw) is not list:
         raise BadValue(f"{side} levels", raw, "is not an array")
-    out = []
+    out: list[tuple[Decimal, Decimal]] = []
+    append = out.append
     for level in raw:
-        if type(level) is not list or len(level) != 2:
-            raise BadValue(f"{side} level", level, "is not a [price, size] pair")
-        px = _plain_number(level[0], f"{side} price")
-        sz = _plain_number(level[1], f"{side} size")
-        if px <= 0:
-            raise BadValue(f"{side} price", level[0], "is not > 0")
-        if sz < 0:
-            raise BadValue(f"{side} size", level[1], "is negative")
-        out.append((px, sz))
+        if type(level) is list and len(level) == _PAIR:
+            p, s = level
+            if (
+                type(p) is str
+                and type(s) is str
+                and p.isascii()
+                and s.isascii()
+                and "_" not in p
+                and "_" not in s
+            ):
+                try:
+                    px = Decimal(p)
+                    sz = Decimal(s)
+                except ArithmeticError:
+                    pass
+                else:
+                    if px.is_finite() and sz.is_finite() and px > _ZERO and sz >= _ZERO:
+                        append((px, sz))
+                        continue
+        append(_level(level, side))
     return tuple(out)
+
+
+def _level(level: Any, side: str) -> tuple[Decimal, Decimal]:
+    """One level checked field by field; :class:`~core.venues.values.BadValue` names the bad one."""
+    if type(level) is not list or len(level) != _PAIR:
+        raise BadValue(f"{side} level", level, "is not a [price, size] pair")
+    px = _plain_number(level[0], f"{side} price")
+    sz = _plain_number(level[1], f"{side} size")
+    if px <= 0:
+        raise BadValue(f"{side} price", level[0], "is not > 0")
+    if sz < 0:
+        raise BadValue(f"{side} size", level[1], "is negative")
+    return px, sz
 
 
 def _whole(raw: Any, field: str, least: int) -> int:

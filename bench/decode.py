@@ -1,14 +1,16 @@
-"""msgspec typed decoding of Bybit V5 WebSocket frames (public and private).
+"""msgspec typed decoding of Bybit V5 WebSocket frames: a comparison for the benchmarks only.
 
-For raw sockets and the benchmarks. pybit hands its callbacks already-parsed dicts, so the venue
-layer uses the dict paths (``OrderBook.apply_message`` ...) with pybit; this module is the fast path
-when we own the socket. Book prices/sizes decode straight to float (``strict=False`` accepts
-Bybit's numeric strings); trade, ticker and private fields stay strings so the order path can build
-exact Decimals from them.
+The product does not take this path. The Bybit adapter sees each raw frame (it overrides pybit's
+``_on_message``), decodes it with ``orjson`` and translates it into the venue port's domain events
+(:func:`core.venues.bybit.parse.book_frame`, whole Decimal levels, checked once); measured, a
+typed msgspec decode of a book delta saves well under a microsecond of a path that costs several
+(the Decimal levels and the book apply dominate), and would need a second decoder for every other
+topic. ``bench/engine_book.py`` measures the product's path and quotes this one beside it.
 
-``decode_public`` / ``decode_private`` dispatch by topic prefix with a byte scan (Bybit puts
-``"topic"`` first in data frames), so each frame is parsed once, by the right typed decoder.
-Control frames (pong, subscribe acks, auth) come back as plain dicts.
+Book prices/sizes decode straight to float (``strict=False`` accepts Bybit's numeric strings);
+trade, ticker and private fields stay strings. ``decode_public`` / ``decode_private`` dispatch by
+topic prefix with a byte scan (Bybit puts ``"topic"`` first in data frames), so each frame is
+parsed once, by the right typed decoder. Control frames come back as plain dicts.
 """
 
 from __future__ import annotations
