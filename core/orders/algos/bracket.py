@@ -249,15 +249,20 @@ class Bracket(Algo):
         for name, want in self._wants(inst).items():
             out += self._leg_actions(self.legs[name], want, inst)
         out += self._over_close(view)
-        if self._over():
-            return [*out, *self._finish(AlgoState.DONE, self._report())]
+        if self._over(view):
+            short = self.book.filled(FIX_TAG) < self.fix_sent
+            return [*out, *self._finish(AlgoState.FAILED if short else AlgoState.DONE, self._report())]
         self.progress.note = self._report()
         return out
 
-    def _over(self) -> bool:
-        """The entry is over, nothing is left open and no child of ours can still fill."""
+    def _over(self, view: MarketView) -> bool:
+        """The entry is over, nothing is left open and no child of ours can still fill; after an
+        over-close, the position read back is flat (or the flattening order is over)."""
         if not self.entry_done or self.remaining > 0 or any(leg.live for leg in self.legs.values()):
             return False
+        if self.remaining < 0 and self.fix_sent == 0:
+            pos = view.position(self.symbol)
+            return pos is None or pos.is_flat  # else wait for the position to show the race
         return not self.fix_live
 
     def _leg_actions(self, leg: Leg, want: Decimal, inst: Instrument) -> list[Action]:
@@ -318,8 +323,10 @@ class Bracket(Algo):
         legs = ", ".join(f"{leg.name} {self.leg_filled(leg)}" for leg in self.legs.values())
         text = f"entry {self.entry_filled}/{self.p.qty}; exits filled: {legs}; open {self.remaining}"
         if self.remaining < 0:
+            fixed = self.book.filled(FIX_TAG)
             text += (
                 f"; both legs filled: over-closed {-self.remaining}, flattening {self.fix_sent} reduce-only"
+                f" ({fixed} filled)"
             )
         failed = [f"{leg.name} refused ({leg.failed})" for leg in self.legs.values() if leg.failed]
         return "; ".join([text, *failed])

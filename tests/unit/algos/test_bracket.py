@@ -156,7 +156,10 @@ def test_oco_race_both_legs_fill_in_one_tick_ends_flat_and_reports(fakes: Any) -
     assert not any(isinstance(a, Finish) for a in out)
     done = runner.feed(runner.fill_events(runner.cid("fix"), D("1"), D("99010")))
     assert isinstance(done[-1], Finish) and done[-1].state is AlgoState.DONE
-    assert "tp-1 1, sl 1" in done[-1].reason and "over-closed 1, flattening 1" in done[-1].reason
+    assert (
+        "tp-1 1, sl 1" in done[-1].reason
+        and "over-closed 1, flattening 1 reduce-only (1 filled)" in done[-1].reason
+    )
     assert view.signed_position == 0 and runner.working() == {}
 
 
@@ -282,3 +285,31 @@ def test_exits_never_exceed_the_position_and_restore_gives_the_same_decisions(
         if algo.status.terminal:
             assert pos == 0 and runner.working() == {}
             break
+
+
+def test_race_seen_late_in_the_position_is_flattened_on_the_next_tick(fakes: Any) -> None:
+    algo = Oco("o1", oco_params())
+    view, runner = started(fakes, algo, position="1")
+    runner.track_position = False  # the position view lags the fills
+    events = runner.fill_events(runner.cid("tp-1"), D("1"), D("101000"))
+    events += runner.fill_events(runner.cid("sl"), D("1"), D("99000"))
+    out = runner.feed(events)
+    assert not any(isinstance(a, Place | Finish) for a in out)  # waits: the position still shows long
+    view.set_position(D("-1"))
+    out = runner.feed([Tick(view.now + 1)])
+    assert [a.tag for a in out if isinstance(a, Place)] == ["fix"]
+
+
+def test_race_whose_flattening_is_refused_fails_and_says_so(fakes: Any) -> None:
+    from core.orders.algos.base import ChildRejected
+
+    algo = Oco("o1", oco_params())
+    view, runner = started(fakes, algo, position="1")
+    events = runner.fill_events(runner.cid("tp-1"), D("1"), D("101000"))
+    events += runner.fill_events(runner.cid("sl"), D("1"), D("99000"))
+    runner.feed(events)
+    cid = runner.cid("fix")
+    del view.orders[cid]
+    out = runner.feed([ChildRejected(cid, "risk", "breaker open")])
+    assert isinstance(out[-1], Finish) and out[-1].state is AlgoState.FAILED
+    assert "over-closed 1, flattening 1 reduce-only (0 filled)" in out[-1].reason
