@@ -136,7 +136,7 @@ def select_order() -> SelectOrder:
     async def select(pilot: Pilot[int], app: TradeConsoleApp, link: str) -> None:
         table = app.main.query_one(OrdersTable)
         table.focus()
-        table.move_cursor(row=list(table.rows).index(link))
+        table.move_cursor(row=[key.value for key in table.rows].index(link))
         await pilot.pause()
         assert table.selected_key == link
 

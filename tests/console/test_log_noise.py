@@ -7,7 +7,7 @@ order's Filled line showed its slippage-protection price as if it had filled the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from console.app import TradeConsoleApp
 from core.engine import Engine
 from core.events import Event, PositionUpdated
-from core.model import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from core.model import Instrument, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from core.sim.runner import SimVenueThread
 from tests.support.console_fakes import real_settings
 from widgets.fmt import fmt_dec
@@ -42,10 +42,10 @@ class Seen:
         self.events: list[Event] = []
         original = log.add_events
 
-        def add_events(events: Iterable[Event], *args: object) -> int:
+        def add_events(events: Iterable[Event], instruments: Mapping[str, Instrument] | None = None) -> int:
             batch = list(events)
             self.events.extend(batch)
-            return original(batch, *args)  # type: ignore[arg-type]
+            return original(batch, instruments)
 
         log.add_events = add_events  # type: ignore[method-assign]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -101,7 +101,7 @@ def held(engine: Engine) -> dict[str, tuple[str, Decimal]]:
     return {s: (p.side.value, p.size) for s, p in engine.state.positions.items() if p.side is not None}
 
 
-Scenario = Callable[[Path, list[dict[str, Any]]], Awaitable[None]]
+Scenario = Callable[[Path, list[dict[str, Any]]], Coroutine[Any, Any, None]]
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from core.observability.health import HealthSnapshot, evaluate_health
 from core.observability.logging import LOG_FILE_NAME, setup_logging
 from core.sim.runner import SimVenueThread
 from core.venues.bybit import rest
+from core.venues.bybit import session as bybit_session
 from core.venues.bybit.feeds import BybitFeeds
 from tests.support.engine_types import (
     Below,
@@ -339,7 +340,7 @@ async def test_no_secret_in_any_log_line(
     assert settings.credentials() == (key, secret)
     # Worst case: pybit logs every request with its headers (X-BAPI-API-KEY, X-BAPI-SIGN) and
     # websocket-client traces every frame (the auth frame carries key and signature).
-    real_make_http = rest.make_http
+    real_make_http = bybit_session.make_http
 
     def verbose_http(s: Any, *args: Any) -> Any:
         session = real_make_http(s, *args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import urllib.error
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.timeout(30)
 
 
 @pytest.fixture(autouse=True)
-def _clear(venue: SimVenueThread):
+def _clear(venue: SimVenueThread) -> Iterator[None]:
     yield
     admin(venue, "/sim/admin/faults", {"spec": ""})
 

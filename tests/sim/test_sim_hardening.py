@@ -312,7 +312,10 @@ def _raw_ws_connect(port: int, path: str) -> socket.socket:
 def test_vanished_clients_buffered_frames_are_not_processed() -> None:
     v = _venue(ack_delay_ms=(200, 200))
     try:
-        ws_stats = lambda: v.stats()["ws"]  # noqa: E731
+
+        def ws_stats() -> dict[str, Any]:
+            return dict(v.stats()["ws"])
+
         before = ws_stats()
         sock = _raw_ws_connect(v.port, "/v5/public/linear")
         _wait_for(lambda: ws_stats()["connections"] == before["connections"] + 1, "the socket is registered")

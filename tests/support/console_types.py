@@ -50,3 +50,7 @@ class SelectOrder(Protocol):
 
 Keys = Callable[[str], list[str]]
 """``keys(text)``: the key names that type ``text``."""
+
+
+SnapCompare = Callable[..., bool]
+"""pytest-textual-snapshot's ``snap_compare(app, terminal_size=..., run_before=..., press=...)``."""
