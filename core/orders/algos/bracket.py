@@ -76,6 +76,7 @@ class Bracket(Algo):
         self.fix_sent = c.ZERO
         self.fix_live = False
         self.hold = False
+        """An amend was just refused: skip one decision so a refusal never loops."""
 
     @classmethod
     def from_params(cls, algo_id: str, params: Mapping[str, Any]) -> Bracket:
@@ -249,6 +250,8 @@ class Bracket(Algo):
         for name, want in self._wants(inst).items():
             out += self._leg_actions(self.legs[name], want, inst)
         out += self._over_close(view)
+        if self.oco_qty is not None:
+            self.progress.filled = self.closed
         if self._over(view):
             short = self.book.filled(FIX_TAG) < self.fix_sent
             return [*out, *self._finish(AlgoState.FAILED if short else AlgoState.DONE, self._report())]
@@ -358,6 +361,7 @@ class Bracket(Algo):
             "book": self.book.to_data(),
             "fix_sent": str(self.fix_sent),
             "fix_live": self.fix_live,
+            "hold": self.hold,
             "progress": c.progress_state(self.progress),
         }
 
@@ -371,6 +375,7 @@ class Bracket(Algo):
         self.book = FillBook.from_data(state["book"])
         self.fix_sent = Decimal(str(state["fix_sent"]))
         self.fix_live = bool(state["fix_live"])
+        self.hold = bool(state["hold"])
         self.progress = c.restore_progress(state["progress"])
 
 

@@ -313,3 +313,28 @@ def test_race_whose_flattening_is_refused_fails_and_says_so(fakes: Any) -> None:
     out = runner.feed([ChildRejected(cid, "risk", "breaker open")])
     assert isinstance(out[-1], Finish) and out[-1].state is AlgoState.FAILED
     assert "over-closed 1, flattening 1 reduce-only (0 filled)" in out[-1].reason
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    tp=st.integers(min_value=1, max_value=1000),
+    sl=st.integers(min_value=0, max_value=1000),
+    sl_first=st.booleans(),
+)
+def test_any_race_of_both_legs_ends_flat_with_nothing_working(
+    fakes: Any, tp: int, sl: int, sl_first: bool
+) -> None:
+    if tp + sl < 1000:
+        sl = 1000 - tp
+    algo = Oco("o1", oco_params())
+    view, runner = started(fakes, algo, position="1")
+    step = D("0.001")
+    tp_events = runner.fill_events(runner.cid("tp-1"), tp * step, D("101000"))
+    sl_events = runner.fill_events(runner.cid("sl"), sl * step, D("99000")) if sl else []
+    out = runner.feed(sl_events + tp_events if sl_first else tp_events + sl_events)
+    if "fix" in algo.progress.children:
+        assert view.signed_position < 0
+        out += runner.feed(runner.fill_events(runner.cid("fix"), -view.signed_position, D("99000")))
+    assert isinstance(out[-1], Finish) and out[-1].state is AlgoState.DONE
+    assert f"tp-1 {tp * step}, sl {sl * step}" in out[-1].reason
+    assert view.signed_position == 0 and runner.working() == {}
