@@ -25,7 +25,6 @@ from core.engine import Engine
 from core.model import OrderRequest, OrderType, Side
 from core.sim.faults import BAD_TOKENS
 from core.sim.runner import SimVenueThread
-from tests.fuzz.fuzzing import assert_sound
 from tests.support.engine_types import (
     Below,
     EngineSettingsFactory,
@@ -34,6 +33,7 @@ from tests.support.engine_types import (
     VenueRows,
     WaitFor,
 )
+from tests.support.fuzzing import assert_sound
 
 SYM = "BTCUSDT"
 FIELDS = [
