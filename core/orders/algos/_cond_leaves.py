@@ -311,7 +311,11 @@ class SmaCond(Condition):
 
 
 # --- from plain data ------------------------------------------------------------------------
+LEAF_KINDS = ("price", "time", "order_filled", "position", "sma")
+
+
 def str_field(raw: Mapping[str, Any], name: str, default: str | None = None) -> str:
+    """A string field (or ``default`` when absent); ValueError names it."""
     value = raw.get(name, default)
     if not isinstance(value, str):
         raise ValueError(f"{name}: required (a string), got {value!r}")
@@ -319,6 +323,7 @@ def str_field(raw: Mapping[str, Any], name: str, default: str | None = None) -> 
 
 
 def int_field(raw: Mapping[str, Any], name: str) -> int:
+    """A required integer field (not a bool); ValueError names it."""
     value = raw.get(name)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{name}: required (an integer), got {value!r}")
@@ -326,6 +331,7 @@ def int_field(raw: Mapping[str, Any], name: str) -> int:
 
 
 def leaf_from_dict(raw: Mapping[str, Any], kind: str) -> Condition:
+    """A leaf of ``kind`` from its :meth:`Condition.to_dict` data; ValueError names the field."""
     if kind == "price":
         return PriceCond(
             str_field(raw, "symbol"),
@@ -349,6 +355,3 @@ def leaf_from_dict(raw: Mapping[str, Any], kind: str) -> Condition:
             str_field(raw, "price_type", "last"),
         )
     raise ValueError(f"kind: {kind!r} is not one of and, or, {', '.join(LEAF_KINDS)}")
-
-
-LEAF_KINDS = ("price", "time", "order_filled", "position", "sma")
