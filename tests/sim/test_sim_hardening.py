@@ -18,13 +18,15 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
-from sim_helpers import KEY, SECRET, make_venue
 
 from core.clock import SystemClock
+from core.config import SIM_API_KEY as KEY
+from core.config import SIM_API_SECRET as SECRET
 from core.config import SimSettings
 from core.sim.auth import MAX_RECV_WINDOW, Authenticator, AuthError, rest_signature, ws_signature
 from core.sim.exchange import SimExchange
 from core.sim.runner import SimVenueThread
+from tests.support.sim_venue import MakeVenue
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -42,7 +44,7 @@ def _venue(**server_kwargs: Any) -> SimVenueThread:
 
 
 @pytest.fixture(scope="module")
-def venue() -> Iterator[SimVenueThread]:
+def venue(make_venue: MakeVenue) -> Iterator[SimVenueThread]:
     v = make_venue(limits_scale=100.0)
     yield v
     v.stop()

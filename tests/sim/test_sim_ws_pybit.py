@@ -12,9 +12,11 @@ from typing import Any
 import pybit.unified_trading as ut
 import pytest
 from pybit.unified_trading import HTTP, WebSocket
-from sim_helpers import KEY, SECRET
 
+from core.config import SIM_API_KEY as KEY
+from core.config import SIM_API_SECRET as SECRET
 from core.sim.runner import SimVenueThread
+from tests.support.sim_venue import Admin
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -174,9 +176,8 @@ def test_private_auth_failure_is_success_false(venue: SimVenueThread) -> None:
 
 
 def test_pybit_reconnects_after_injected_disconnect(
-    venue: SimVenueThread, monkeypatch: pytest.MonkeyPatch
+    venue: SimVenueThread, monkeypatch: pytest.MonkeyPatch, admin: Admin
 ) -> None:
-    from sim_helpers import admin
 
     _point_pybit(monkeypatch, venue)
     got: list[dict[str, Any]] = []
