@@ -59,7 +59,7 @@ def _state(pilot: Pilot[int]) -> str:
     return f"screen={type(screen).__name__}{extra} log tail={tail}"
 
 
-async def _wait_until(pilot: Pilot[int], cond: Callable[[], bool], what: str, tries: int = 80) -> None:
+async def _wait_until(pilot: Pilot[int], cond: Callable[[], bool], what: str, tries: int = 100) -> None:
     for _ in range(tries):
         if cond():
             return

@@ -22,7 +22,7 @@ class WaitUntil(Protocol):
     """``await wait_until(pilot, cond, what, tries)``: let the app run until ``cond`` holds."""
 
     async def __call__(
-        self, pilot: Pilot[int], cond: Callable[[], bool], what: str, tries: int = 80
+        self, pilot: Pilot[int], cond: Callable[[], bool], what: str, tries: int = 100
     ) -> None: ...
 
 
