@@ -27,6 +27,7 @@ from core.events import AlertRaised
 from core.model import OrderRequest, OrderStatus, OrderType, Side
 from core.observability.health import HealthSnapshot, evaluate_health
 from core.observability.logging import LOG_FILE_NAME, setup_logging
+from core.resilience.retry import RetryPolicy
 from core.sim.runner import SimVenueThread
 from core.venues.bybit import rest
 from core.venues.bybit import session as bybit_session
@@ -34,7 +35,6 @@ from core.venues.bybit.feeds import BybitFeeds
 from tests.support.engine_types import (
     Below,
     EngineSettingsFactory,
-    FastRetries,
     Ready,
     SimSettingsFactory,
     WaitFor,
@@ -123,13 +123,13 @@ async def test_scripted_session_moves_metrics(
     wait_for: WaitFor,
     ready: Ready,
     below: Below,
-    fast_retries: FastRetries,
+    fast_retry_policy: RetryPolicy,
     engine_settings: EngineSettingsFactory,
 ) -> None:
-    engine = Engine(engine_settings(sim, tmp_path, metrics=METRICS_ON, breakers=TOLERANT))
+    settings = engine_settings(sim, tmp_path, metrics=METRICS_ON, breakers=TOLERANT)
+    engine = Engine(settings, retry_policy=fast_retry_policy)
     await engine.start()
     try:
-        fast_retries(engine)
         mark = await ready(engine)
         start = await scrape(http, engine)
         assert val(start, "trade_console_info", mode="sim", venue="bybit-sim") == 1
