@@ -59,7 +59,7 @@ def _state(pilot: Pilot[int]) -> str:
     return f"screen={type(screen).__name__}{extra} log tail={tail}"
 
 
-async def _wait_until(pilot: Pilot[int], cond: Callable[[], bool], what: str, tries: int = 80) -> None:
+async def _wait_until(pilot: Pilot[int], cond: Callable[[], bool], what: str, tries: int = 100) -> None:
     for _ in range(tries):
         if cond():
             return
@@ -136,7 +136,7 @@ def select_order() -> SelectOrder:
     async def select(pilot: Pilot[int], app: TradeConsoleApp, link: str) -> None:
         table = app.main.query_one(OrdersTable)
         table.focus()
-        table.move_cursor(row=list(table.rows).index(link))
+        table.move_cursor(row=[key.value for key in table.rows].index(link))
         await pilot.pause()
         assert table.selected_key == link
 

@@ -5,7 +5,6 @@ journaled with who and why. Against the real engine on a sim venue whose REST si
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -19,6 +18,7 @@ from core.events import RiskStatus
 from core.resilience.errors import VenueError
 from core.sim.runner import SimVenueThread
 from tests.support.console_fakes import real_settings
+from tests.support.console_types import AppReady, WaitUntil
 from widgets.header import HeaderData, StatusLine
 from widgets.risk_meters import RiskMeters
 
@@ -75,14 +75,6 @@ def test_header_names_the_dead_socket_before_a_stale_book() -> None:
     assert "● up" in text and "✖" not in text
 
 
-async def wait_for(pilot: Pilot[int], cond: Callable[[], bool], what: str, tries: int = 100) -> None:
-    for _ in range(tries):
-        if cond():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}; screen={type(pilot.app.screen).__name__}")
-
-
 def make_app(sim_venue: SimVenueThread, tmp_path: Path) -> tuple[TradeConsoleApp, Engine]:
     settings = real_settings(sim_venue, tmp_path)
     engine = Engine(settings)
@@ -114,16 +106,12 @@ async def trip_api_failures(pilot: Pilot[int], engine: Engine, sim_venue: SimVen
     await pilot.pause(0.2)
 
 
-async def started(pilot: Pilot[int], app: TradeConsoleApp, engine: Engine) -> None:
-    await wait_for(pilot, lambda: app.engine_started and engine.store.book(SYM) is not None, "engine start")
-
-
 async def test_reset_key_with_chosen_then_typed_reasons_confirmed_and_journaled(
-    sim_venue: SimVenueThread, tmp_path: Path
+    sim_venue: SimVenueThread, tmp_path: Path, wait_until: WaitUntil, app_ready: AppReady
 ) -> None:
     app, engine = make_app(sim_venue, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await started(pilot, app, engine)
+        await app_ready(pilot, app, engine)
         await pilot.press("R")
         assert app.screen is app.main  # nothing tripped: nothing to reset, and it says so
         await trip_api_failures(pilot, engine, sim_venue)
@@ -141,7 +129,7 @@ async def test_reset_key_with_chosen_then_typed_reasons_confirmed_and_journaled(
         assert "Reset api_failures?" in confirm.body and PRESET_REASONS[0] in confirm.body
         assert engine.breaker_board.is_tripped("api_failures")  # not before y
         await pilot.press("y")
-        await wait_for(pilot, lambda: not engine.breaker_board.is_tripped("api_failures"), "the reset")
+        await wait_until(pilot, lambda: not engine.breaker_board.is_tripped("api_failures"), "the reset")
 
         # The endpoint circuit next, with a reason typed in one burst (never an empty one).
         await pilot.press("R")
@@ -154,7 +142,7 @@ async def test_reset_key_with_chosen_then_typed_reasons_confirmed_and_journaled(
             box.query_one("#breaker-error", Static).render()
         )
         await pilot.press("u", "p", "enter", "y")
-        await wait_for(
+        await wait_until(
             pilot,
             lambda: engine.endpoint_breakers.states()["/v5/order/realtime"][0] == "closed",
             "the endpoint circuit reset",
@@ -168,17 +156,17 @@ async def test_reset_key_with_chosen_then_typed_reasons_confirmed_and_journaled(
 
 
 async def test_palette_opens_the_reset_for_the_named_breaker_and_escape_resets_nothing(
-    sim_venue: SimVenueThread, tmp_path: Path
+    sim_venue: SimVenueThread, tmp_path: Path, wait_until: WaitUntil, app_ready: AppReady
 ) -> None:
     app, engine = make_app(sim_venue, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await started(pilot, app, engine)
+        await app_ready(pilot, app, engine)
         await trip_api_failures(pilot, engine, sim_venue)
         await pilot.press("ctrl+p")
         await pilot.press(*"api_f")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, BreakerResetScreen), "the reset box")
+        await wait_until(pilot, lambda: isinstance(app.screen, BreakerResetScreen), "the reset box")
         box = app.screen
         assert isinstance(box, BreakerResetScreen) and box.selected == "api_failures"
         assert isinstance(app.focused, OptionList) and app.focused.id == "breaker-reasons"

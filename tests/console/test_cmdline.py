@@ -189,7 +189,11 @@ async def test_risk_sizing_prices_fees_at_the_accounts_own_taker_rate(keys: Keys
     sizes = {}
     for taker in (Decimal("0.00055"), Decimal("0.01")):
         app = make_app()
-        fake(app).fee_rates = lambda symbol, t=taker: (t, Decimal("0.0002"))  # type: ignore[method-assign]
+
+        def rates(symbol: str, taker: Decimal = taker) -> tuple[Decimal, Decimal]:
+            return taker, Decimal("0.0002")
+
+        fake(app).fee_rates = rates  # type: ignore[method-assign]
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press(*keys(":buy risk $200 stop 49000 @ 50000"))
             screen = app.screen

@@ -79,8 +79,9 @@ async def test_rejected_order_shows_its_reason(
         mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
         far = (mark * Decimal("1.5")).quantize(Decimal("0.1"))
         await pilot.press("b")
-        ticket = app.screen
-        assert isinstance(ticket, OrderTicket)
+        screen = app.screen
+        assert isinstance(screen, OrderTicket)
+        ticket: OrderTicket = screen
         ticket.query_one("#t-price", Input).value = str(far)
         await pilot.press("0", ".", "0", "1", "enter")
         await pilot.pause()

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 from textual.widgets import Input, Static
 
-from console.app import EXIT_LIVE_REFUSED
+from console.app import EXIT_LIVE_REFUSED, TradeConsoleApp
 from console.screens.amend import AmendScreen
 from console.screens.modals import ConfirmScreen, HelpScreen, LiveConfirmScreen
 from console.screens.panic import PanicScreen
 from console.screens.position_tools import CloseScreen
-from console.screens.ticket import OrderTicket
+from console.screens.ticket import FlagBox, OrderTicket
 from core.model import OrderType, Side, TimeInForce
 from tests.support.console_fakes import fake, make_app
 from widgets.choice import Choice
@@ -23,7 +23,7 @@ from widgets.positions import PositionsTable
 SIZE = (160, 50)
 
 
-def _text(app, selector: str) -> str:
+def _text(app: TradeConsoleApp, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
 
@@ -64,7 +64,7 @@ async def test_preview_updates_as_user_types_and_blocked_order_is_not_sent() -> 
         assert "blocked by max_order_notional" in _text(app, "#ticket-error")
         assert not [c for c in eng.calls if c[0] == "place"]
         await pilot.press("escape")
-        assert app.screen is app.main
+        assert app.screen_stack[-1] is app.main
 
 
 async def test_invalid_input_says_what_is_wrong_in_place() -> None:
@@ -89,7 +89,7 @@ async def test_ticket_quote_qty_stop_and_flags() -> None:
         ticket.query_one("#t-unit", Choice).action_step(1)  # USDT
         ticket.query_one("#t-qty", Input).value = "1000"
         ticket.query_one("#t-price", Input).value = "50000"
-        ticket.query_one("#t-po").value = True
+        ticket.query_one("#t-po", FlagBox).value = True
         await pilot.pause()
         assert ticket.request is not None
         assert ticket.request.qty == Decimal("0.020")
@@ -161,7 +161,7 @@ async def test_panic_needs_y_does_not_stack_and_shows_progress() -> None:
         assert len(app.screen_stack) == depth, "a second panic press must not stack modals"
         assert not [c for c in eng.calls if c[0] == "panic"], "nothing is sent before the confirmation"
         await pilot.press("n")
-        assert app.screen is app.main
+        assert app.screen_stack[-1] is app.main
         await pilot.press("ctrl+k", "y")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -172,7 +172,7 @@ async def test_panic_needs_y_does_not_stack_and_shows_progress() -> None:
         assert "FLAT" in _text(app, "#panic-status")
         assert any("PANIC done: FLAT" in line for line in app.main.query_one(EventLog).history)
         await pilot.press("escape")
-        assert app.screen is app.main
+        assert app.screen_stack[-1] is app.main
         assert app.main.query_one(OrdersTable).row_count == 0
         assert app.main.query_one(PositionsTable).row_count == 0
 
@@ -194,7 +194,7 @@ async def test_keymap_from_settings_remaps_panic() -> None:
     app = make_app(keys={"panic": "f12", "bogus": "z"})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+k")
-        assert app.screen is app.main
+        assert app.screen_stack[-1] is app.main
         await pilot.press("f12")
         assert isinstance(app.screen, PanicScreen)
         assert any("bogus" in line for line in app.main.query_one(EventLog).history)
@@ -258,7 +258,7 @@ async def test_quit_confirms_when_orders_are_working() -> None:
         assert isinstance(app.screen, ConfirmScreen)
         assert "disappear" in str(app.screen.body)  # the embedded sim stops with the console
         await pilot.press("n")
-        assert app.screen is app.main
+        assert app.screen_stack[-1] is app.main
         await pilot.press("ctrl+q")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("ctrl+q")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 
+from tests.support.console_types import SnapCompare
 from tests.support.snapshot_engine import make_sim_app as make_app
 from themes import DEFAULT_THEME, THEMES
 
@@ -24,19 +25,19 @@ async def _settle(pilot: Pilot[int]) -> None:
 
 
 @pytest.mark.parametrize("size", [SMALL, MEDIUM, LARGE], ids=["80x24", "100x30", "160x50"])
-def test_main_sim(snap_compare, size: tuple[int, int]) -> None:
+def test_main_sim(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(), terminal_size=size, run_before=_settle)
 
 
-def test_main_demo(snap_compare) -> None:
+def test_main_demo(snap_compare: SnapCompare) -> None:
     assert snap_compare(make_app("demo"), terminal_size=SMALL, run_before=_settle)
 
 
-def test_live_confirmation(snap_compare) -> None:
+def test_live_confirmation(snap_compare: SnapCompare) -> None:
     assert snap_compare(make_app("live"), terminal_size=SMALL, run_before=_settle)
 
 
-def test_main_live_after_phrase(snap_compare) -> None:
+def test_main_live_after_phrase(snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[int]) -> None:
         await pilot.pause()
         await pilot.press(*"LIVE", "space", *"BTCUSDT", "enter")
@@ -46,7 +47,7 @@ def test_main_live_after_phrase(snap_compare) -> None:
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x50"])
-def test_ticket_passing(snap_compare, size: tuple[int, int]) -> None:
+def test_ticket_passing(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     async def run_before(pilot: Pilot[int]) -> None:
         await pilot.press("b", "0", ".", "1")
         await _settle(pilot)
@@ -54,7 +55,7 @@ def test_ticket_passing(snap_compare, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
 
-def test_ticket_blocked(snap_compare) -> None:
+def test_ticket_blocked(snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[int]) -> None:
         await pilot.press("s", "5", "0")
         await _settle(pilot)
@@ -62,7 +63,7 @@ def test_ticket_blocked(snap_compare) -> None:
     assert snap_compare(make_app(), terminal_size=LARGE, run_before=run_before)
 
 
-def test_ticket_invalid_input(snap_compare) -> None:
+def test_ticket_invalid_input(snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[int]) -> None:
         await pilot.press("b", "x", "enter")
         await _settle(pilot)
@@ -71,7 +72,7 @@ def test_ticket_invalid_input(snap_compare) -> None:
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x50"])
-def test_command_line_preview(snap_compare, size: tuple[int, int]) -> None:
+def test_command_line_preview(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     """A typed command-line order with its preview from the real builder and risk chain."""
 
     async def run_before(pilot: Pilot[int]) -> None:
@@ -81,7 +82,7 @@ def test_command_line_preview(snap_compare, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
 
-def test_command_line_refusal(snap_compare) -> None:
+def test_command_line_refusal(snap_compare: SnapCompare) -> None:
     """A decimal comma is refused in place with what to type instead."""
 
     async def run_before(pilot: Pilot[int]) -> None:
@@ -91,7 +92,7 @@ def test_command_line_refusal(snap_compare) -> None:
     assert snap_compare(make_app(), terminal_size=SMALL, run_before=run_before)
 
 
-def test_panic_modal(snap_compare) -> None:
+def test_panic_modal(snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[int]) -> None:
         await pilot.press("ctrl+k")
         await _settle(pilot)
@@ -99,7 +100,7 @@ def test_panic_modal(snap_compare) -> None:
     assert snap_compare(make_app(), terminal_size=SMALL, run_before=run_before)
 
 
-def test_panic_done(snap_compare) -> None:
+def test_panic_done(snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[int]) -> None:
         await pilot.press("ctrl+k")
         await pilot.pause()
@@ -110,7 +111,7 @@ def test_panic_done(snap_compare) -> None:
     assert snap_compare(make_app(), terminal_size=LARGE, run_before=run_before)
 
 
-def test_help(snap_compare) -> None:
+def test_help(snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[int]) -> None:
         await pilot.press("question_mark")
         await _settle(pilot)
@@ -119,6 +120,6 @@ def test_help(snap_compare) -> None:
 
 
 @pytest.mark.parametrize("theme", [t for t in THEMES if t != DEFAULT_THEME])  # default: test_main_sim
-def test_theme(snap_compare, theme: str) -> None:
+def test_theme(snap_compare: SnapCompare, theme: str) -> None:
     app = make_app(ui={"theme": theme})
     assert snap_compare(app, terminal_size=LARGE, run_before=_settle)

@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.widgets import Checkbox, Static
 
 from console.app import TradeConsoleApp
 from console.screens.modals import ConfirmScreen, HelpScreen
-from console.screens.ticket import KINDS, UNITS, OrderTicket
+from console.screens.ticket import OrderTicket
+from console.screens.ticket_form import KINDS, UNITS
 from core.model import Mode
 from tests.support.console_fakes import fake, make_app
 from widgets.choice import Choice
@@ -117,9 +119,9 @@ async def test_help_explains_row_selection_and_every_ticket_key_and_fits_80x24()
 
 
 async def test_the_keys_the_help_names_are_the_tickets_real_bindings() -> None:
-    ticket_keys = {b.key: b.action for b in OrderTicket.BINDINGS}
+    ticket_keys = {b.key: b.action for b in OrderTicket.BINDINGS if isinstance(b, Binding)}
     assert ticket_keys["ctrl+t"] == "flip_side" and ticket_keys["escape"] == "cancel"
-    choice_keys = {b.key: b.action for b in Choice.BINDINGS}
+    choice_keys = {b.key: b.action for b in Choice.BINDINGS if isinstance(b, Binding)}
     assert choice_keys == {"left": "step(-1)", "right,space": "step(1)"}
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:

@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 
 from core.model import Fill, Side
 from tests.support.console_fakes import T0, console_settings
+from tests.support.console_types import SnapCompare
 from tests.support.snapshot_engine import SeededSimEngine, _q
 
 SMALL = (80, 24)
@@ -78,11 +79,11 @@ async def _settle(pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
-def test_fills_pane(snap_compare) -> None:
+def test_fills_pane(snap_compare: SnapCompare) -> None:
     assert snap_compare(make_app(), terminal_size=LARGE, run_before=_settle)
 
 
-def test_grouped_ladder(snap_compare) -> None:
+def test_grouped_ladder(snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[int]) -> None:
         await pilot.press("g", "g", "G")  # coarser twice, finer once: 5 ticks, 0.5 for BTC
         await _settle(pilot)
@@ -90,7 +91,7 @@ def test_grouped_ladder(snap_compare) -> None:
     assert snap_compare(make_app(), terminal_size=LARGE, run_before=run_before)
 
 
-def test_grouped_ladder_small(snap_compare) -> None:
+def test_grouped_ladder_small(snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[int]) -> None:
         await pilot.press("g", "g")  # 10 ticks: 1.0 for BTC (the book holds 30 levels of 0.1)
         await _settle(pilot)
@@ -98,7 +99,7 @@ def test_grouped_ladder_small(snap_compare) -> None:
     assert snap_compare(make_app(), terminal_size=SMALL, run_before=run_before)
 
 
-def test_candles_15m(snap_compare) -> None:
+def test_candles_15m(snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[int]) -> None:
         await pilot.press("f", "f")
         await _settle(pilot)

@@ -11,7 +11,7 @@ from textual.widgets import Input, Static
 from console.app import TradeConsoleApp
 from console.screens.ticket import OrderTicket
 from core.events import OrderUpdated
-from core.model import BookView, Order, OrderStatus, OrderType, Side, TimeInForce
+from core.model import BookView, Order, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from tests.support.console_fakes import fake, make_app
 from tests.support.console_types import SIZE, Burst
 from widgets.choice import Choice
@@ -25,7 +25,7 @@ def _value(app: TradeConsoleApp, selector: str) -> str:
     return app.screen.query_one(selector, Input).value
 
 
-def _places(app: TradeConsoleApp) -> list:
+def _places(app: TradeConsoleApp) -> list[OrderRequest]:
     return [c[1] for c in fake(app).calls if c[0] == "place"]
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from console.screens.ticket_form import TicketError, TicketFields, TicketMarket, build_request
+from console.screens.ticket_form import TicketError, TicketFields, TicketMarket, TicketOrder, build_request
 from core.model import OrderType, Side, TimeInForce
 from core.risk.sizing import DEFAULT_TAKER_FEE, loss_at_stop
 from tests.support.console_fakes import instrument
@@ -19,8 +20,8 @@ MKT = TicketMarket(BTC, D("50000"), equity=D("10000"))
 BASE = TicketFields(kind="limit", qty="0.1", unit="contracts", price="50000")
 
 
-def build(side: Side = Side.BUY, mkt: TicketMarket = MKT, **changes: object):
-    fields = replace(BASE, **changes)  # type: ignore[arg-type]
+def build(side: Side = Side.BUY, mkt: TicketMarket = MKT, **changes: Any) -> TicketOrder:
+    fields = replace(BASE, **changes)
     return build_request("BTCUSDT", side, fields, mkt)
 
 
@@ -57,7 +58,7 @@ def test_ticket_builds_decimal_requests() -> None:
         ({"tp": "nan"}, "take profit"),
     ],
 )
-def test_ticket_rejects_bad_input_with_field_name(changes: dict[str, object], message: str) -> None:
+def test_ticket_rejects_bad_input_with_field_name(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(TicketError) as err:
         build(**changes)
     assert message in str(err.value)
@@ -94,7 +95,7 @@ def test_risk_percent_of_equity() -> None:
         (Side.BUY, {"unit": "risk", "qty": "0.5", "sl": "49000"}, "less than one step"),
     ],
 )
-def test_risk_sizing_refusals(side: Side, changes: dict[str, object], message: str) -> None:
+def test_risk_sizing_refusals(side: Side, changes: dict[str, Any], message: str) -> None:
     with pytest.raises(TicketError, match=message):
         build(side, **changes)
 

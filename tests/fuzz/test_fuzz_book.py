@@ -27,7 +27,7 @@ from core.store import MarketStore
 from core.venues.base import BookSnapshot
 from core.venues.bybit import parse
 from core.venues.values import BadValue
-from tests.fuzz.fuzzing import junk
+from tests.support.fuzzing import junk
 
 SYMBOL = "BTCUSDT"
 PRICES = [f"{p / 2:.1f}" for p in range(190, 211)]  # 95.0 .. 105.0: bids and asks may cross

@@ -38,8 +38,8 @@ from core.venues.base import FeedTiming
 from core.venues.bybit import parse
 from core.venues.bybit.feeds import BybitFeeds
 from core.venues.values import BadValue
-from tests.fuzz.fuzzing import assert_sound, junk, mutated
-from tests.fuzz.test_fuzz_parse import EXECUTION, KLINE, ORDER, POSITION, TICKER, WALLET
+from tests.support.fuzz_records import EXECUTION, KLINE, ORDER, POSITION, TICKER, WALLET
+from tests.support.fuzzing import assert_sound, junk, mutated
 
 SYMBOLS = ("BTCUSDT", "ETHUSDT")
 BOOK = {"s": "BTCUSDT", "b": [["95000.0", "1.5"]], "a": [["95000.5", "2"]], "u": 7, "seq": 70}

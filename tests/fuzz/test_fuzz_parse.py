@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from core.model import Side
 from core.venues.bybit import parse
 from core.venues.values import BadValue
-from tests.fuzz.fuzzing import assert_sound, clear, junk, mutated
 from tests.support.fuzz_records import (
     EXECUTION,
     INSTRUMENT,
@@ -31,6 +30,7 @@ from tests.support.fuzz_records import (
     TICKER,
     WALLET,
 )
+from tests.support.fuzzing import assert_sound, clear, junk, mutated
 
 EXAMPLES = 200
 

@@ -27,8 +27,8 @@ from core.market.timerange import TimeRange
 from core.observability.baddata import BadDataTracker
 from core.resilience.errors import VenueError
 from core.venues.bybit.rest import BybitVenue
-from tests.fuzz.fuzzing import assert_sound, junk, mutated
-from tests.fuzz.test_fuzz_parse import EXECUTION, INSTRUMENT, KLINE_ROW, ORDER, POSITION, TICKER, WALLET
+from tests.support.fuzz_records import EXECUTION, INSTRUMENT, KLINE_ROW, ORDER, POSITION, TICKER, WALLET
+from tests.support.fuzzing import assert_sound, junk, mutated
 
 NOW_MS = 1767225600000
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ from core.engine import Engine
 from core.model import OrderRequest, OrderType, Side
 from core.sim.faults import BAD_TOKENS
 from core.sim.runner import SimVenueThread
-from tests.fuzz.fuzzing import assert_sound
 from tests.support.engine_types import (
     Below,
     EngineSettingsFactory,
@@ -34,6 +33,7 @@ from tests.support.engine_types import (
     VenueRows,
     WaitFor,
 )
+from tests.support.fuzzing import assert_sound
 
 SYM = "BTCUSDT"
 FIELDS = [
@@ -101,7 +101,7 @@ def held(engine: Engine) -> dict[str, tuple[str, Decimal]]:
     return {s: (p.side.value, p.size) for s, p in engine.state.positions.items() if p.side is not None}
 
 
-Scenario = Callable[[Path, list[dict[str, Any]]], Awaitable[None]]
+Scenario = Callable[[Path, list[dict[str, Any]]], Coroutine[Any, Any, None]]
 
 
 @pytest.fixture

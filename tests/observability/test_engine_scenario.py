@@ -27,13 +27,14 @@ from core.events import AlertRaised
 from core.model import OrderRequest, OrderStatus, OrderType, Side
 from core.observability.health import HealthSnapshot, evaluate_health
 from core.observability.logging import LOG_FILE_NAME, setup_logging
+from core.resilience.retry import RetryPolicy
 from core.sim.runner import SimVenueThread
 from core.venues.bybit import rest
+from core.venues.bybit import session as bybit_session
 from core.venues.bybit.feeds import BybitFeeds
 from tests.support.engine_types import (
     Below,
     EngineSettingsFactory,
-    FastRetries,
     Ready,
     SimSettingsFactory,
     WaitFor,
@@ -122,13 +123,13 @@ async def test_scripted_session_moves_metrics(
     wait_for: WaitFor,
     ready: Ready,
     below: Below,
-    fast_retries: FastRetries,
+    fast_retry_policy: RetryPolicy,
     engine_settings: EngineSettingsFactory,
 ) -> None:
-    engine = Engine(engine_settings(sim, tmp_path, metrics=METRICS_ON, breakers=TOLERANT))
+    settings = engine_settings(sim, tmp_path, metrics=METRICS_ON, breakers=TOLERANT)
+    engine = Engine(settings, retry_policy=fast_retry_policy)
     await engine.start()
     try:
-        fast_retries(engine)
         mark = await ready(engine)
         start = await scrape(http, engine)
         assert val(start, "trade_console_info", mode="sim", venue="bybit-sim") == 1
@@ -339,7 +340,7 @@ async def test_no_secret_in_any_log_line(
     assert settings.credentials() == (key, secret)
     # Worst case: pybit logs every request with its headers (X-BAPI-API-KEY, X-BAPI-SIGN) and
     # websocket-client traces every frame (the auth frame carries key and signature).
-    real_make_http = rest.make_http
+    real_make_http = bybit_session.make_http
 
     def verbose_http(s: Any, *args: Any) -> Any:
         session = real_make_http(s, *args)

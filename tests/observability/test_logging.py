@@ -9,7 +9,9 @@ import asyncio
 import io
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -19,6 +21,7 @@ from hypothesis import strategies as st
 
 from core.observability.logging import (
     LOG_FILE_NAME,
+    LoggingHandle,
     bind,
     log_context,
     log_http_exchange,
@@ -32,8 +35,11 @@ SIGNATURE = "b887ae5e41a02b007f5615647655aa820272b897a6ab62eb3c66ac9a17b3619b"
 WEBHOOK_TOKEN = "T0KEN-hooks-9f8e7d6c5b4a"
 SECRETS = (API_KEY, API_SECRET, SIGNATURE, WEBHOOK_TOKEN)
 
+Logs = tuple[LoggingHandle, list[str]]
+"""The logging handle and the lines the console pane was handed."""
 
-def read_records(path: Path) -> list[dict]:
+
+def read_records(path: Path) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
@@ -43,7 +49,7 @@ def assert_no_secret(text: str) -> None:
 
 
 @pytest.fixture
-def logs(tmp_path: Path):
+def logs(tmp_path: Path) -> Iterator[Logs]:
     pane: list[str] = []
     handle = setup_logging(
         tmp_path / "log",
@@ -60,7 +66,7 @@ def logs(tmp_path: Path):
         handle.close()
 
 
-def test_records_are_json_with_mode_venue_and_context(logs) -> None:
+def test_records_are_json_with_mode_venue_and_context(logs: Logs) -> None:
     handle, pane = logs
     log = logging.getLogger("core.engine")
     log.info("engine up")
@@ -77,7 +83,7 @@ def test_records_are_json_with_mode_venue_and_context(logs) -> None:
     assert pane[1].endswith("placing Buy 0.01 [BTCUSDT tc-20260101-000001]")
 
 
-async def test_context_follows_asyncio_tasks(logs) -> None:
+async def test_context_follows_asyncio_tasks(logs: Logs) -> None:
     handle, _ = logs
     log = logging.getLogger("core.orders")
 
@@ -91,7 +97,7 @@ async def test_context_follows_asyncio_tasks(logs) -> None:
     assert sorted(r["symbol"] for r in recs) == ["BTCUSDT", "SOLUSDT"]
 
 
-def test_secrets_removed_from_messages_args_extras_and_exceptions(logs) -> None:
+def test_secrets_removed_from_messages_args_extras_and_exceptions(logs: Logs) -> None:
     handle, pane = logs
     log = logging.getLogger("core.venues.bybit")
     headers = {
@@ -138,7 +144,7 @@ def test_secrets_removed_from_messages_args_extras_and_exceptions(logs) -> None:
     assert http["headers"]["X-BAPI-API-KEY"] == MASK and http["headers"]["X-BAPI-SIGN-TYPE"] == "2"
 
 
-def test_library_logger_own_handler_is_redacted(logs) -> None:
+def test_library_logger_own_handler_is_redacted(logs: Logs) -> None:
     """websocket.enableTrace attaches its own handler to the 'websocket' logger: still redacted."""
     stream = io.StringIO()
     own = logging.StreamHandler(stream)
@@ -156,7 +162,7 @@ def test_library_logger_own_handler_is_redacted(logs) -> None:
     assert_no_secret(logs[0].path.read_text())
 
 
-async def test_real_pybit_request_logging_is_redacted(logs) -> None:
+async def test_real_pybit_request_logging_is_redacted(logs: Logs) -> None:
     """pybit with log_requests=True against a loopback server: its DEBUG lines carry key and sign."""
     pytest.importorskip("pybit")
     from pybit.unified_trading import HTTP
@@ -232,7 +238,7 @@ def test_close_detaches_everything(tmp_path: Path) -> None:
     assert not isinstance(logging.getLogRecordFactory(), type(handle._factory))
 
 
-def test_secrets_added_later_are_masked(logs) -> None:
+def test_secrets_added_later_are_masked(logs: Logs) -> None:
     handle, _ = logs
     late = "LateKey-7Hq2Zp9Xw"
     handle.add_secrets([late])

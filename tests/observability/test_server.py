@@ -66,7 +66,7 @@ async def served(metrics: Metrics) -> AsyncIterator[Fixture]:
     await server.stop()
 
 
-async def get_json(http: aiohttp.ClientSession | Served, url: str) -> tuple[int, dict]:
+async def get_json(http: aiohttp.ClientSession | Served, url: str) -> tuple[int, dict[str, Any]]:
     async with http.get(url) as resp:
         assert resp.content_type == "application/json"
         return resp.status, await resp.json()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import aiohttp
 import orjson
@@ -21,7 +22,7 @@ def healthy() -> HealthSnapshot:
 
 
 async def test_stack_from_settings_serves_and_alerts(metric_value: MetricValue) -> None:
-    received: list[dict] = []
+    received: list[dict[str, Any]] = []
     got = asyncio.Event()
 
     async def hook(request: web.Request) -> web.Response:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from typing import Any
 
 import orjson
 import pytest
@@ -20,7 +22,7 @@ class Receiver:
     """A loopback webhook endpoint whose behaviour each test sets."""
 
     def __init__(self) -> None:
-        self.bodies: list[dict] = []
+        self.bodies: list[dict[str, Any]] = []
         self.status = 200
         self.hang = asyncio.Event()
         self.hanging = False
@@ -48,7 +50,7 @@ class Receiver:
 
 
 @pytest.fixture
-async def receiver():
+async def receiver() -> AsyncIterator[Receiver]:
     r = Receiver()
     await r.start()
     yield r

@@ -17,11 +17,13 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sim_helpers import KEY, SECRET, make_venue
 
+from core.config import SIM_API_KEY as KEY
+from core.config import SIM_API_SECRET as SECRET
 from core.sim.auth import rest_signature
 from core.sim.rest import ROUTES
 from core.sim.runner import SimVenueThread
+from tests.support.sim_venue import MakeVenue
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -84,7 +86,7 @@ ENVELOPE_TYPES = {"retCode": int, "retMsg": str, "result": dict, "retExtInfo": d
 
 
 @pytest.fixture(scope="module")
-def venue() -> Iterator[SimVenueThread]:
+def venue(make_venue: MakeVenue) -> Iterator[SimVenueThread]:
     v = make_venue(limits_scale=10_000.0)
     yield v
     v.stop()

@@ -12,11 +12,13 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import pytest
-from conformance_check import FIXTURES, assert_conforms
 from pybit.unified_trading import HTTP
-from sim_helpers import KEY, SECRET, make_venue
 
+from core.config import SIM_API_KEY as KEY
+from core.config import SIM_API_SECRET as SECRET
 from core.sim.rest import ROUTES
+from tests.support.conformance import FIXTURES, assert_conforms
+from tests.support.sim_venue import MakeVenue
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -78,7 +80,7 @@ def _scenario(s: HTTP) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def replies() -> Iterator[dict[str, Any]]:
+def replies(make_venue: MakeVenue) -> Iterator[dict[str, Any]]:
     v = make_venue(limits_scale=1000.0)
     try:
         s = HTTP(api_key=KEY, api_secret=SECRET, retry_codes={-1}, max_retries=1)
@@ -115,7 +117,7 @@ def test_lists_are_not_trivially_empty(replies: dict[str, Any]) -> None:
         assert replies[name]["result"]["list"], name
 
 
-def test_flat_position_size_is_zero_as_bybit_sends_it() -> None:
+def test_flat_position_size_is_zero_as_bybit_sends_it(make_venue: MakeVenue) -> None:
     v = make_venue(limits_scale=1000.0)
     try:
         s = HTTP(api_key=KEY, api_secret=SECRET, retry_codes={-1}, max_retries=1)

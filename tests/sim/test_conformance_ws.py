@@ -16,13 +16,15 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
-from conformance_check import assert_conforms, diff, load
 from pybit.unified_trading import HTTP
-from sim_helpers import KEY, SECRET, make_venue
 
+from core.config import SIM_API_KEY as KEY
+from core.config import SIM_API_SECRET as SECRET
 from core.sim.auth import ws_signature
 from core.sim.runner import SimVenueThread
 from core.sim.ws import PRIVATE_TOPICS
+from tests.support.conformance import assert_conforms, diff, load
+from tests.support.sim_venue import MakeVenue
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -44,7 +46,7 @@ AUTH_OK = {"success": True, "ret_msg": "", "op": "auth", "conn_id": "c"}
 
 
 @pytest.fixture(scope="module")
-def venue() -> Iterator[SimVenueThread]:
+def venue(make_venue: MakeVenue) -> Iterator[SimVenueThread]:
     v = make_venue(limits_scale=1000.0, market_rate_hz=50.0)
     yield v
     v.stop()

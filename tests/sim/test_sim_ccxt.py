@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ccxt
 import pytest
-from sim_helpers import KEY, SECRET
 
+from core.config import SIM_API_KEY as KEY
+from core.config import SIM_API_SECRET as SECRET
 from core.sim.runner import SimVenueThread
 
 pytestmark = pytest.mark.timeout(30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import urllib.error
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
@@ -13,15 +14,17 @@ import pytest
 import requests
 from pybit.exceptions import FailedRequestError, InvalidRequestError
 from pybit.unified_trading import HTTP
-from sim_helpers import KEY, SECRET, admin
 
+from core.config import SIM_API_KEY as KEY
+from core.config import SIM_API_SECRET as SECRET
 from core.sim.runner import SimVenueThread
+from tests.support.sim_venue import Admin
 
 pytestmark = pytest.mark.timeout(30)
 
 
 @pytest.fixture(autouse=True)
-def _clear(venue: SimVenueThread):
+def _clear(venue: SimVenueThread, admin: Admin) -> Iterator[None]:
     yield
     admin(venue, "/sim/admin/faults", {"spec": ""})
 
@@ -32,7 +35,7 @@ def _http(v: SimVenueThread) -> HTTP:
     return s
 
 
-def test_admin_needs_sim_key_and_valid_spec(venue: SimVenueThread) -> None:
+def test_admin_needs_sim_key_and_valid_spec(venue: SimVenueThread, admin: Admin) -> None:
     with pytest.raises(urllib.error.HTTPError) as err:
         admin(venue, "/sim/admin/stats", key="nope")
     assert err.value.code == 403
@@ -46,7 +49,7 @@ def test_admin_needs_sim_key_and_valid_spec(venue: SimVenueThread) -> None:
     assert stats["market_steps"] > 0 and "ws" in stats
 
 
-def test_rate_limit_burst(venue: SimVenueThread) -> None:
+def test_rate_limit_burst(venue: SimVenueThread, admin: Admin) -> None:
     admin(venue, "/sim/admin/faults", {"spec": "rate_limit_next=2"})
     s = _http(venue)
     for _ in range(2):
@@ -58,7 +61,7 @@ def test_rate_limit_burst(venue: SimVenueThread) -> None:
     assert admin(venue, "/sim/admin/faults")["injected"]["rate_limit"] >= 2
 
 
-def test_http_5xx(venue: SimVenueThread) -> None:
+def test_http_5xx(venue: SimVenueThread, admin: Admin) -> None:
     admin(venue, "/sim/admin/faults", {"http5xx": 1.0})
     statuses = set()
     for _ in range(10):
@@ -68,14 +71,14 @@ def test_http_5xx(venue: SimVenueThread) -> None:
     assert statuses <= {500, 502, 503} and statuses
 
 
-def test_latency(venue: SimVenueThread) -> None:
+def test_latency(venue: SimVenueThread, admin: Admin) -> None:
     admin(venue, "/sim/admin/faults", {"latency_ms": 200})
     t0 = time.monotonic()
     assert _http(venue).get_tickers(category="linear", symbol="BTCUSDT")["retCode"] == 0
     assert time.monotonic() - t0 >= 0.2
 
 
-def test_dropped_connection(venue: SimVenueThread) -> None:
+def test_dropped_connection(venue: SimVenueThread, admin: Admin) -> None:
     admin(venue, "/sim/admin/faults", {"drop_rest_next": 1})
     with pytest.raises(requests.exceptions.ConnectionError):
         _http(venue).get_tickers(category="linear", symbol="BTCUSDT")
@@ -83,7 +86,7 @@ def test_dropped_connection(venue: SimVenueThread) -> None:
     assert admin(venue, "/sim/admin/faults")["injected"]["drop_rest"] == 1
 
 
-def test_reply_lost_after_processing(venue: SimVenueThread) -> None:
+def test_reply_lost_after_processing(venue: SimVenueThread, admin: Admin) -> None:
     """drop_after / http5xx_after: the venue acted, but the client never hears about it."""
     s = _http(venue)
     admin(venue, "/sim/admin/faults", {"drop_after_next": 1})
@@ -102,7 +105,7 @@ def test_reply_lost_after_processing(venue: SimVenueThread) -> None:
     assert admin(venue, "/sim/admin/faults")["injected"]["drop_after"] == 1
 
 
-def test_garbled_reply_alone_fires_after_processing(venue: SimVenueThread) -> None:
+def test_garbled_reply_alone_fires_after_processing(venue: SimVenueThread, admin: Admin) -> None:
     """garble_after on its own (no other fault set) processes the request, then garbles the reply."""
     s = _http(venue)
     admin(venue, "/sim/admin/faults", {"spec": "garble_after=1"})
@@ -125,7 +128,7 @@ async def _recv_json(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5.0) 
     return out
 
 
-async def test_ws_disconnect(venue: SimVenueThread) -> None:
+async def test_ws_disconnect(venue: SimVenueThread, admin: Admin) -> None:
     async with aiohttp.ClientSession() as s, s.ws_connect(venue.ws_public_url) as ws:
         await ws.send_str('{"op":"subscribe","req_id":"1","args":["orderbook.50.BTCUSDT"]}')
         await _recv_json(ws)
@@ -142,7 +145,7 @@ async def test_ws_disconnect(venue: SimVenueThread) -> None:
     assert shown["injected"]["ws_disconnect"] >= 1 and "ws_disconnect" not in shown["faults"]
 
 
-async def test_stalled_feed_then_fresh_snapshot(venue: SimVenueThread) -> None:
+async def test_stalled_feed_then_fresh_snapshot(venue: SimVenueThread, admin: Admin) -> None:
     async with aiohttp.ClientSession() as s, s.ws_connect(venue.ws_public_url) as ws:
         args = ["orderbook.50.BTCUSDT", "orderbook.50.ETHUSDT"]
         await ws.send_str(orjson.dumps({"op": "subscribe", "req_id": "1", "args": args}).decode())

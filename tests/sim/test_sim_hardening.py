@@ -18,13 +18,15 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
-from sim_helpers import KEY, SECRET, make_venue
 
 from core.clock import SystemClock
+from core.config import SIM_API_KEY as KEY
+from core.config import SIM_API_SECRET as SECRET
 from core.config import SimSettings
 from core.sim.auth import MAX_RECV_WINDOW, Authenticator, AuthError, rest_signature, ws_signature
 from core.sim.exchange import SimExchange
 from core.sim.runner import SimVenueThread
+from tests.support.sim_venue import MakeVenue
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -42,7 +44,7 @@ def _venue(**server_kwargs: Any) -> SimVenueThread:
 
 
 @pytest.fixture(scope="module")
-def venue() -> Iterator[SimVenueThread]:
+def venue(make_venue: MakeVenue) -> Iterator[SimVenueThread]:
     v = make_venue(limits_scale=100.0)
     yield v
     v.stop()
@@ -312,7 +314,10 @@ def _raw_ws_connect(port: int, path: str) -> socket.socket:
 def test_vanished_clients_buffered_frames_are_not_processed() -> None:
     v = _venue(ack_delay_ms=(200, 200))
     try:
-        ws_stats = lambda: v.stats()["ws"]  # noqa: E731
+
+        def ws_stats() -> dict[str, Any]:
+            return dict(v.stats()["ws"])
+
         before = ws_stats()
         sock = _raw_ws_connect(v.port, "/v5/public/linear")
         _wait_for(lambda: ws_stats()["connections"] == before["connections"] + 1, "the socket is registered")

@@ -10,15 +10,15 @@ from decimal import Decimal
 import pytest
 from pybit.exceptions import InvalidRequestError
 from pybit.unified_trading import HTTP
-from sim_helpers import make_venue
 
 from core.sim.runner import SimVenueThread
+from tests.support.sim_venue import MakeVenue
 
 SYM = "ETHUSDT"
 
 
 @pytest.fixture(scope="module")
-def venue_ps() -> Iterator[SimVenueThread]:
+def venue_ps(make_venue: MakeVenue) -> Iterator[SimVenueThread]:
     v = make_venue(limits_scale=100.0, api_key="tools-key")
     yield v
     v.stop()

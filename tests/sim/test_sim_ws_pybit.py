@@ -6,14 +6,17 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pybit.unified_trading as ut
 import pytest
 from pybit.unified_trading import HTTP, WebSocket
-from sim_helpers import KEY, SECRET
 
+from core.config import SIM_API_KEY as KEY
+from core.config import SIM_API_SECRET as SECRET
 from core.sim.runner import SimVenueThread
+from tests.support.sim_venue import Admin
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -90,7 +93,7 @@ def test_public_book_matches_rest_at_same_seq(venue: SimVenueThread, monkeypatch
         for _ in range(30):
             rest = http.get_orderbook(category="linear", symbol="BTCUSDT", limit=50)["result"]
             seq = int(rest["seq"])  # the cross sequence is comparable between REST and every depth
-            if not _wait(lambda seq=seq: seq in books, 2.0):
+            if not _wait(partial(books.__contains__, seq), 2.0):
                 continue
             with lock:
                 bids, asks = books[seq]
@@ -165,16 +168,16 @@ def test_private_auth_failure_is_success_false(venue: SimVenueThread) -> None:
             await ws.send_str(
                 orjson.dumps({"op": "auth", "args": [KEY, int(time.time() * 1000) + 5000, "00"]}).decode()
             )
-            return orjson.loads((await ws.receive(timeout=5)).data)
+            ack: dict[str, Any] = orjson.loads((await ws.receive(timeout=5)).data)
+            return ack
 
     ack = asyncio.run(go())
     assert ack["op"] == "auth" and ack["success"] is False
 
 
 def test_pybit_reconnects_after_injected_disconnect(
-    venue: SimVenueThread, monkeypatch: pytest.MonkeyPatch
+    venue: SimVenueThread, monkeypatch: pytest.MonkeyPatch, admin: Admin
 ) -> None:
-    from sim_helpers import admin
 
     _point_pybit(monkeypatch, venue)
     got: list[dict[str, Any]] = []

@@ -9,10 +9,12 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
-from sim_helpers import KEY, SECRET, make_venue
 
+from core.config import SIM_API_KEY as KEY
+from core.config import SIM_API_SECRET as SECRET
 from core.sim.auth import ws_signature
 from core.sim.runner import SimVenueThread
+from tests.support.sim_venue import MakeVenue
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -94,7 +96,7 @@ async def test_private_auth_subscribe_and_pong(venue: SimVenueThread) -> None:
 
 
 @pytest.mark.timeout(30)
-async def test_slow_consumer_is_disconnected() -> None:
+async def test_slow_consumer_is_disconnected(make_venue: MakeVenue) -> None:
     v = await asyncio.to_thread(make_venue, market_rate_hz=2000.0)
     try:
         srv = v.server

@@ -7,18 +7,21 @@ from decimal import Decimal
 
 import pytest
 
-from core.sim.exchange import SimExchange
+from core.clock import FrozenClock
+from tests.support.sim_json import JsonExchange
 
-from ._helpers import KEY, Recorder, get_order, make, mark, order, position, run, top, wallet
+from ._helpers import KEY, Recorder, get_order, make, mark, order, position, run, snapshot, top, wallet
+
+Env = tuple[JsonExchange, FrozenClock, Recorder]
 
 
 @pytest.fixture
-def env():
+def env() -> Env:
     ex, clock = make()
     return ex, clock, Recorder(ex)
 
 
-def test_market_info_shapes(env):
+def test_market_info_shapes(env: Env) -> None:
     ex, _, _ = env
     info = ex.instruments_info({"category": "linear"})["list"]
     by = {i["symbol"]: i for i in info}
@@ -35,7 +38,7 @@ def test_market_info_shapes(env):
     assert len(trades) == 5 and int(trades[0]["time"]) >= int(trades[-1]["time"])
 
 
-def test_kline_newest_first_and_aggregated(env):
+def test_kline_newest_first_and_aggregated(env: Env) -> None:
     ex, clock, _ = env
     run(ex, clock, 50, 2_000)
     one = ex.kline({"category": "linear", "symbol": "BTCUSDT", "interval": "1", "limit": "10"})["list"]
@@ -54,7 +57,7 @@ def test_kline_newest_first_and_aggregated(env):
     assert int(day[0][0]) % 86_400_000 == 0
 
 
-def test_position_list_flat_and_settle_coin(env):
+def test_position_list_flat_and_settle_coin(env: Env) -> None:
     ex, _, _ = env
     flat = position(ex)
     assert (flat["size"], flat["side"], flat["leverage"]) == ("0", "", "10")
@@ -64,7 +67,7 @@ def test_position_list_flat_and_settle_coin(env):
     assert [(r["symbol"], r["side"], r["size"]) for r in rows] == [("BTCUSDT", "Sell", "0.020")]
 
 
-def test_realtime_filters_and_pagination(env):
+def test_realtime_filters_and_pagination(env: Env) -> None:
     ex, _, _ = env
     bid, _ = top(ex)
     ids = [
@@ -93,7 +96,7 @@ def test_realtime_filters_and_pagination(env):
     assert all(o["orderStatus"] == "Cancelled" and o["cancelType"] == "CancelByUser" for o in hist)
 
 
-def test_private_pushes_on_every_change(env):
+def test_private_pushes_on_every_change(env: Env) -> None:
     ex, _, rec = env
     bid, _ = top(ex)
     r = order(ex, side="Buy", orderType="Limit", qty="0.01", price=f"{bid - 30:.1f}")
@@ -116,7 +119,7 @@ def test_private_pushes_on_every_change(env):
     assert rec.items("position")[-1]["size"] == "0.010"
 
 
-def test_round_trip_pnl_fees_and_closed_pnl(env):
+def test_round_trip_pnl_fees_and_closed_pnl(env: Env) -> None:
     ex, clock, rec = env
     start = Decimal(wallet(ex)["totalWalletBalance"])
     order(ex, side="Buy", orderType="Market", qty="0.05")
@@ -137,7 +140,7 @@ def test_round_trip_pnl_fees_and_closed_pnl(env):
     assert pos["size"] == "0" and Decimal(pos["cumRealisedPnl"]) == pnl - fees
 
 
-def test_resting_limit_fills_as_maker(env):
+def test_resting_limit_fills_as_maker(env: Env) -> None:
     ex, clock, rec = env
     m = mark(ex)
     r = order(ex, side="Buy", orderType="Limit", qty="0.01", price=f"{m - 3:.1f}")
@@ -152,7 +155,7 @@ def test_resting_limit_fills_as_maker(env):
     assert all(Decimal(e["execPrice"]) <= Decimal(o["price"]) for e in execs)
 
 
-def test_position_tp_sl_trigger_and_close(env):
+def test_position_tp_sl_trigger_and_close(env: Env) -> None:
     ex, clock, rec = env
     order(ex, side="Buy", orderType="Market", qty="0.01")
     m = Decimal(ex.tickers({"category": "linear", "symbol": "BTCUSDT"})["list"][0]["lastPrice"])
@@ -171,7 +174,7 @@ def test_position_tp_sl_trigger_and_close(env):
     assert closer[-1]["createType"] in ("CreateByTakeProfit", "CreateByStopLoss")
 
 
-def test_tp_sl_on_create_is_set_on_position(env):
+def test_tp_sl_on_create_is_set_on_position(env: Env) -> None:
     ex, _, _ = env
     m = mark(ex)
     order(
@@ -186,7 +189,7 @@ def test_tp_sl_on_create_is_set_on_position(env):
     assert pos["takeProfit"] == f"{m - 1000:.2f}" and pos["stopLoss"] == f"{m + 1000:.2f}"
 
 
-def test_reduce_only_resting_cancelled_when_flat(env):
+def test_reduce_only_resting_cancelled_when_flat(env: Env) -> None:
     ex, _, rec = env
     order(ex, side="Buy", orderType="Market", qty="0.01")
     m = mark(ex)
@@ -196,7 +199,7 @@ def test_reduce_only_resting_cancelled_when_flat(env):
     assert (o["orderStatus"], o["cancelType"]) == ("Cancelled", "CancelByReduceOnly")
 
 
-def test_public_topics_validity_and_snapshots(env):
+def test_public_topics_validity_and_snapshots(env: Env) -> None:
     ex, clock, rec = env
     for bad in (
         "orderbook.500.BTCUSDT",
@@ -210,7 +213,7 @@ def test_public_topics_validity_and_snapshots(env):
     for good in ("orderbook.1.BTCUSDT", "publicTrade.ETHUSDT", "tickers.SOLUSDT", "kline.W.BTCUSDT"):
         assert ex.is_valid_topic(good)
     ex.set_topic_interest("tickers.SOLUSDT", True)
-    snap = ex.public_snapshot("tickers.SOLUSDT")
+    snap = snapshot(ex, "tickers.SOLUSDT")
     assert snap["type"] == "snapshot" and "lastPrice" in snap["data"] and "markPrice" in snap["data"]
     run(ex, clock, 50, 20)
     ticks = [m for t, m in rec.public if t == "tickers.SOLUSDT"]
@@ -226,10 +229,10 @@ def test_public_topics_validity_and_snapshots(env):
     )
 
 
-def test_kline_topic_confirms_closed_candle(env):
+def test_kline_topic_confirms_closed_candle(env: Env) -> None:
     ex, clock, rec = env
     ex.set_topic_interest("kline.1.ETHUSDT", True)
-    assert ex.public_snapshot("kline.1.ETHUSDT")["data"][0]["confirm"] is False
+    assert snapshot(ex, "kline.1.ETHUSDT")["data"][0]["confirm"] is False
     run(ex, clock, 150, 1_000)
     items = [m["data"][0] for t, m in rec.public if t == "kline.1.ETHUSDT"]
     confirmed = [i for i in items if i["confirm"]]
@@ -237,7 +240,7 @@ def test_kline_topic_confirms_closed_candle(env):
     assert all(i["end"] - i["start"] == 59_999 for i in items)
 
 
-def test_interest_off_stops_messages(env):
+def test_interest_off_stops_messages(env: Env) -> None:
     ex, clock, rec = env
     ex.set_topic_interest("orderbook.50.BTCUSDT", True)
     ex.public_snapshot("orderbook.50.BTCUSDT")
@@ -249,9 +252,9 @@ def test_interest_off_stops_messages(env):
     assert rec.public == []
 
 
-def test_symbols_are_correlated():
+def test_symbols_are_correlated() -> None:
     clock_ex = make(seed=99)
-    ex: SimExchange = clock_ex[0]
+    ex = clock_ex[0]
     clock = clock_ex[1]
     prev = {s: sm.fair for s, sm in ex.gen.symbols.items()}
     rets: dict[str, list[float]] = {s: [] for s in prev}
@@ -273,11 +276,11 @@ def test_symbols_are_correlated():
     assert corr(rets["BTCUSDT"], rets["SOLUSDT"]) > 0.3
 
 
-def test_ticker_subscribers_joining_late_stay_consistent(env):
+def test_ticker_subscribers_joining_late_stay_consistent(env: Env) -> None:
     ex, clock, rec = env
     topic = "tickers.BTCUSDT"
     ex.set_topic_interest(topic, True)
-    views = [dict(ex.public_snapshot(topic)["data"])]
+    views = [dict(snapshot(ex, topic)["data"])]
     for i in range(40):
         run(ex, clock, 1, 37)
         for t, m in rec.public:
@@ -286,11 +289,11 @@ def test_ticker_subscribers_joining_late_stay_consistent(env):
                     v.update(m["data"])
         rec.public.clear()
         if i in (10, 25):
-            views.append(dict(ex.public_snapshot(topic)["data"]))
+            views.append(dict(snapshot(ex, topic)["data"]))
     assert views[0] == views[1] == views[2]
 
 
-def test_level1_is_snapshot_only_and_repushed(env):
+def test_level1_is_snapshot_only_and_repushed(env: Env) -> None:
     ex, clock, rec = env
     topic = "orderbook.1.ETHUSDT"
     ex.set_topic_interest(topic, True)
@@ -301,13 +304,13 @@ def test_level1_is_snapshot_only_and_repushed(env):
     assert list(msgs[0])[:3] == ["topic", "ts", "type"]
 
 
-def test_market_order_ignores_price(env):
+def test_market_order_ignores_price(env: Env) -> None:
     ex, _, _ = env
     r = order(ex, side="Buy", orderType="Market", qty="0.01", price="1.23")
     assert get_order(ex, r["orderId"])["orderStatus"] == "Filled"
 
 
-def test_amend_price_through_the_book_executes(env):
+def test_amend_price_through_the_book_executes(env: Env) -> None:
     ex, _, rec = env
     bid, ask = top(ex)
     r = order(ex, side="Buy", orderType="Limit", qty="0.001", price=f"{bid - 20:.1f}")
@@ -319,7 +322,7 @@ def test_amend_price_through_the_book_executes(env):
     assert [e["isMaker"] for e in rec.items("execution")] == [False]
 
 
-def test_amend_post_only_through_the_book_cancels(env):
+def test_amend_post_only_through_the_book_cancels(env: Env) -> None:
     ex, _, _ = env
     bid, ask = top(ex)
     r = order(ex, side="Buy", orderType="Limit", qty="0.001", price=f"{bid - 20:.1f}", timeInForce="PostOnly")
@@ -330,17 +333,23 @@ def test_amend_post_only_through_the_book_cancels(env):
     assert (o["orderStatus"], o["rejectReason"]) == ("Cancelled", "EC_PostOnlyWillTakeLiquidity")
 
 
-def test_close_on_trigger_qty_zero_closes_position(env):
+def test_close_on_trigger_qty_zero_closes_position(env: Env) -> None:
     ex, _, _ = env
     order(ex, side="Buy", orderType="Market", qty="0.02")
     order(ex, side="Sell", orderType="Market", qty="0", reduceOnly=True, closeOnTrigger=True)
     assert position(ex)["size"] == "0"
 
 
-def test_ccxt_style_string_params(env):
+def test_ccxt_style_string_params(env: Env) -> None:
     ex, _, _ = env
     bid, _ = top(ex)
-    p = {"category": "linear", "symbol": "BTCUSDT", "side": "Buy", "orderType": "Limit", "qty": "0.001"}
+    p: dict[str, object] = {
+        "category": "linear",
+        "symbol": "BTCUSDT",
+        "side": "Buy",
+        "orderType": "Limit",
+        "qty": "0.001",
+    }
     p.update({"price": f"{bid - 10:.1f}", "timeInForce": "GTC", "reduceOnly": "false", "positionIdx": "0"})
     r = ex.order_create(KEY, p)
     assert get_order(ex, r["orderId"])["orderStatus"] == "New"
@@ -348,12 +357,12 @@ def test_ccxt_style_string_params(env):
     assert ex.order_create(KEY, p)["orderId"]
 
 
-def test_throttled_book_pushes_stay_consistent():
+def test_throttled_book_pushes_stay_consistent() -> None:
     ex, clock = make(seed=5, book_interval_ms={50: 20, 1: 10})
     rec = Recorder(ex)
     topic = "orderbook.50.BTCUSDT"
     ex.set_topic_interest(topic, True)
-    snap = ex.public_snapshot(topic)
+    snap = snapshot(ex, topic)
     book = {"b": dict(map(tuple, snap["data"]["b"])), "a": dict(map(tuple, snap["data"]["a"]))}
     run(ex, clock, 200, 1)
     msgs = [m for t, m in rec.public if t == topic]
@@ -367,14 +376,14 @@ def test_throttled_book_pushes_stay_consistent():
                     book[side][p] = q
     last = msgs[-1]["ts"]
     assert all(b["ts"] - a["ts"] >= 20 for a, b in zip(msgs, msgs[1:], strict=False))
-    fresh = ex.public_snapshot(topic)
+    fresh = snapshot(ex, topic)
     assert fresh["data"]["u"] == msgs[-1]["data"]["u"] and last <= ex.now_ms()
     assert book["b"] == dict(map(tuple, fresh["data"]["b"]))
     assert book["a"] == dict(map(tuple, fresh["data"]["a"]))
     assert ex.public_snapshot("publicTrade.BTCUSDT") is None
 
 
-def test_reduce_only_resting_cancelled_when_position_flips(env):
+def test_reduce_only_resting_cancelled_when_position_flips(env: Env) -> None:
     ex, _, _ = env
     order(ex, side="Buy", orderType="Market", qty="0.01")
     m = mark(ex)

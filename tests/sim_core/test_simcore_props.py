@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.sim.book import ASK, BID, Book, DepthView
-from core.sim.exchange import SimError, SimExchange
+from core.sim.exchange import SimError
+from tests.support.sim_json import JsonExchange
 
 from ._helpers import KEY, Recorder, make, mark, run
 
@@ -23,6 +24,8 @@ SETTINGS = settings(
 
 
 # --- depth views on a raw book ---------------------------------------------------------------
+BookOp = tuple[int, int, int]
+"""(side, ticks from 1000, lots)."""
 book_ops = st.lists(
     st.tuples(st.sampled_from([BID, ASK]), st.integers(1, 60), st.integers(0, 5)),
     min_size=1,
@@ -36,7 +39,9 @@ book_ops = st.lists(
     batches=st.lists(book_ops, min_size=1, max_size=6),
     depth=st.sampled_from([1, 3, 10]),
 )
-def test_depth_view_deltas_reproduce_top_n(initial, batches, depth):
+def test_depth_view_deltas_reproduce_top_n(
+    initial: list[BookOp], batches: list[list[BookOp]], depth: int
+) -> None:
     book = Book()
     for sign, off, lots in initial:
         tick = 1000 + off if sign == ASK else 1000 - off
@@ -92,7 +97,7 @@ actions = st.lists(
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(seed=st.integers(0, 2**16), acts=actions)
-def test_orderbook_topics_stay_consistent(seed, acts):
+def test_orderbook_topics_stay_consistent(seed: int, acts: list[tuple[str, int]]) -> None:
     ex, clock = make(seed=seed, starting_balance=Decimal("10000000"))
     topics = [f"orderbook.{d}.ETHUSDT" for d in (1, 50, 200, 1000)]
     states: dict[str, dict[str, dict[str, str]]] = {}
@@ -178,8 +183,8 @@ trade_actions = st.lists(
 )
 
 
-def _check_invariants(ex: SimExchange, rec: Recorder, start: Decimal) -> None:
-    execs = ex.accounts[KEY].executions
+def _check_invariants(ex: JsonExchange, rec: Recorder, start: Decimal) -> None:
+    execs: list[dict[str, Any]] = list(ex.accounts[KEY].executions)
     orders: dict[str, dict[str, Any]] = {}
     for it in rec.items("order"):  # every pushed state, not only the latest
         qty, done, leaves = Decimal(it["qty"]), Decimal(it["cumExecQty"]), Decimal(it["leavesQty"])
@@ -223,7 +228,7 @@ def _check_invariants(ex: SimExchange, rec: Recorder, start: Decimal) -> None:
 
 @SETTINGS
 @given(seed=st.integers(0, 2**16), acts=trade_actions)
-def test_trading_invariants(seed, acts):
+def test_trading_invariants(seed: int, acts: list[tuple[str, str, int, int]]) -> None:
     start = Decimal("50000")
     ex, clock = make(seed=seed, starting_balance=start)
     rec = Recorder(ex)
@@ -321,7 +326,7 @@ def _session(seed: int) -> list[Any]:
     return [out, rec.public, rec.private]
 
 
-def test_same_seed_same_outputs():
+def test_same_seed_same_outputs() -> None:
     a, b = _session(11), _session(11)
     assert a == b
     assert len(a[1]) > 300

@@ -102,7 +102,7 @@ def console_settings(mode: str = "sim", **overrides: Any) -> Settings:
     if mode == "sim":
         return load_settings(**base)
     # demo/live need keys; fake ones never leave the process (the fake engine has no venue).
-    keys = {f"{mode}_api_key": "TESTKEY", f"{mode}_api_secret": "TESTSECRET"}
+    keys: dict[str, Any] = {f"{mode}_api_key": "TESTKEY", f"{mode}_api_secret": "TESTSECRET"}
     return load_settings(allow_live=True, mode=mode, **keys, **base)
 
 

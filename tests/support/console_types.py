@@ -22,7 +22,7 @@ class WaitUntil(Protocol):
     """``await wait_until(pilot, cond, what, tries)``: let the app run until ``cond`` holds."""
 
     async def __call__(
-        self, pilot: Pilot[int], cond: Callable[[], bool], what: str, tries: int = 80
+        self, pilot: Pilot[int], cond: Callable[[], bool], what: str, tries: int = 100
     ) -> None: ...
 
 
@@ -50,3 +50,7 @@ class SelectOrder(Protocol):
 
 Keys = Callable[[str], list[str]]
 """``keys(text)``: the key names that type ``text``."""
+
+
+SnapCompare = Callable[..., bool]
+"""pytest-textual-snapshot's ``snap_compare(app, terminal_size=..., run_before=..., press=...)``."""

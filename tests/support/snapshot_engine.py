@@ -27,6 +27,7 @@ from core.store import MarketStore
 from core.venues.bybit import parse
 from core.venues.bybit.parse import KLINE_INTERVALS
 from tests.support.console_fakes import T0, FakeEngine, console_settings
+from tests.support.sim_json import json_view
 
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT")
 SEED = 42
@@ -42,7 +43,7 @@ def _sim_market() -> tuple[
     """Step the seeded sim and read what a client would read (with the kline history the engine
     seeds the chart from). Cached: the sim is deterministic."""
     clock = FrozenClock(T0 - STEPS * 1000)
-    ex = SimExchange(seed=SEED, clock=clock)
+    ex = json_view(SimExchange(seed=SEED, clock=clock))
     series: dict[str, list[Ticker]] = {s: [] for s in SYMBOLS}
     for _ in range(STEPS):
         clock.advance(1000)
@@ -105,7 +106,7 @@ class SeededSimEngine(FakeEngine):
         self._engine = Engine(in_memory, clock=self.clock, store=self.store)
         self._engine.instruments.update(self._instruments)
         fat_finger = OrderRequest(
-            "BTCUSDT", Side.BUY, Decimal("0.01"), price=_q(self.mark("BTCUSDT") * 12 / 10, 1)
+            "BTCUSDT", Side.BUY, Decimal("0.01"), price=_q(self.mark("BTCUSDT") * 12 / 10, Decimal(1))
         )
         blocking = self.preview(fat_finger).blocking
         assert blocking is not None

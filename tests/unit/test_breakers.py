@@ -31,9 +31,9 @@ def board(tz: str = "UTC", **kw: object) -> BreakerBoard:
     return BreakerBoard(s, exposure_cap=D("1000000"))
 
 
-def ms(tz: str, *args: int) -> int:
+def ms(tz: str, year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> int:
     """Epoch ms of a local wall-clock time in ``tz``."""
-    return int(datetime(*args, tzinfo=ZoneInfo(tz)).timestamp() * 1000)  # type: ignore[misc]
+    return int(datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo(tz)).timestamp() * 1000)
 
 
 def test_daily_loss_trips_exactly_at_the_limit() -> None:

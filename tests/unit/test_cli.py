@@ -297,7 +297,9 @@ def test_script_exits_2_without_traceback(where: str, tmp_path: Path) -> None:
     assert proc.stdout == ""
 
 
-def test_check_config_refuses_a_bad_alias_and_an_alias_on_a_console_key(tmp_path, capsys) -> None:
+def test_check_config_refuses_a_bad_alias_and_an_alias_on_a_console_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """[aliases] are checked with the command-line grammar before the console ever opens."""
     from console.config_check import alias_problems
     from core.config import load_settings

@@ -83,7 +83,7 @@ ORDER = {
 
 def spoiled(topic: str, payload: dict[str, Any], field: str, token: str) -> dict[str, Any]:
     out = FaultInjector(f"bad_values=1,bad_value={token},bad_fields={field}").corrupt(topic, payload)
-    assert out is not None
+    assert isinstance(out, dict)
     return out
 
 

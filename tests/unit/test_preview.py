@@ -7,7 +7,7 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.api import CheckResult
+from core.api import CheckResult, RiskPreview
 from core.model import Instrument, OrderRequest, OrderType, Position, Side, TimeInForce
 from core.orders.builder import OrderBuilder
 from core.risk.preview import POST_ONLY_CHECK, PreviewContext, position_effect, preview_order
@@ -21,7 +21,9 @@ OK = (CheckResult("mode", True),)
 MARK = D("50000")
 
 
-def _preview(req: OrderRequest, *, pos: Position | None = None, bid: str = "49999.9", ask: str = "50000.1"):
+def _preview(
+    req: OrderRequest, *, pos: Position | None = None, bid: str = "49999.9", ask: str = "50000.1"
+) -> RiskPreview:
     built = OrderBuilder().build(req, BTC, ref_price=MARK, order_link_id="preview")
     ctx = PreviewContext(BTC, D("10"), position=pos, best_bid=D(bid), best_ask=D(ask))
     return preview_order(req, built, OK, ctx)

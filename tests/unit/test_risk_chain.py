@@ -431,11 +431,11 @@ def test_reduce_only_never_blocked_by_breakers_or_caps(
     o = data.draw(orders_for(c))
     o = BuiltOrder(
         **{**{f: getattr(o, f) for f in BuiltOrder.__slots__}, "reduce_only": True, "tp": None, "sl": None}
-    )  # type: ignore[arg-type]
+    )
     every_breaker = tuple(
         BreakerStatus(n, True, "x") for n in ("daily_loss", "min_balance", "exposure", "api_failures")
     )
-    c = RiskContext(**{**{f: getattr(c, f) for f in RiskContext.__slots__}, "breakers": every_breaker})  # type: ignore[arg-type]
+    c = RiskContext(**{**{f: getattr(c, f) for f in RiskContext.__slots__}, "breakers": every_breaker})
     chain = RiskChain.from_settings(r)
     for x in chain.evaluate(o, c):
         if x.check in EXEMPT_FOR_REDUCING:

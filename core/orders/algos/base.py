@@ -172,7 +172,18 @@ class Finish:
     cancel_children: bool = True
 
 
-Action = Place | Amend | Cancel | WakeAt | Finish
+@dataclass(frozen=True, slots=True)
+class StartAlgo:
+    """Start another algo (a conditional's follow-up, ``then_algo``): the runner builds ``kind``
+    with ``from_params(<new algo id>, params)``, journals and runs it like any algo the trader
+    starts; the two are independent afterwards. An algo asks for it at most once (its state
+    remembers it did); a ValueError from ``from_params`` is surfaced like a rejected child."""
+
+    kind: str
+    params: Mapping[str, Any]
+
+
+Action = Place | Amend | Cancel | WakeAt | Finish | StartAlgo
 
 
 # --- the algo --------------------------------------------------------------------------------

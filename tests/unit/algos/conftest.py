@@ -25,6 +25,7 @@ from core.orders.algos.base import (
     Amend,
     Cancel,
     ChildFill,
+    ChildRejected,
     ChildUpdate,
     Finish,
     Place,
@@ -114,6 +115,10 @@ class FakeRunner:
     finished: list[Finish] = field(default_factory=list)
     exec_seq: int = 0
     track_position: bool = True
+    report_cancels: bool = False
+    """Queue the venue's replies for :meth:`feed` to deliver: a cancel's confirmation (a
+    ChildUpdate) and the refusal of an amend to no more than the filled qty (ChildRejected)."""
+    pending: list[AlgoEvent] = field(default_factory=list)
 
     def apply(self, actions: Iterable[Action]) -> list[Action]:
         out = list(actions)
@@ -155,6 +160,10 @@ class FakeRunner:
 
     def _amend(self, action: Amend) -> None:
         order = self.view.orders[action.child_id]
+        if self.report_cancels and action.qty is not None and action.qty <= order.filled_qty:
+            reason = f"qty {action.qty} not above filled {order.filled_qty}"
+            self.pending.append(ChildRejected(action.child_id, "amend", reason))
+            return
         changes: dict[str, Any] = {}
         if action.qty is not None:
             changes["qty"] = action.qty
@@ -168,6 +177,8 @@ class FakeRunner:
         order = self.view.orders.get(cid)
         if order is not None and order.is_open:
             self.view.orders[cid] = replace(order, status=OrderStatus.CANCELLED)
+            if self.report_cancels:
+                self.pending.append(ChildUpdate(cid, self.view.orders[cid]))
 
     def cid(self, tag: str) -> str:
         return self.algos[0].progress.children[tag]
@@ -196,6 +207,8 @@ class FakeRunner:
         out: list[Action] = []
         for event in events:
             out += self.apply(self.algos[0].on_event(event, self.view))
+            while self.pending:
+                out += self.apply(self.algos[0].on_event(self.pending.pop(0), self.view))
         return out
 
     def working(self) -> dict[str, Order]:

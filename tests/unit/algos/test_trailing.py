@@ -197,3 +197,13 @@ def test_state_restore_round_trip_gives_the_same_decisions(
         runner.apply(got)
         if algo.status.terminal:
             break
+
+
+def test_stop_qty_follows_the_position_and_a_set_qty_is_capped_by_it(fakes: Any) -> None:
+    view, runner, algo = setup(fakes)
+    view.set_position(D("1.5"))
+    assert tick(runner, view, "100000") == [Amend(runner.cid("stop"), qty=D("1.5"))]
+    view2, runner2, algo2 = setup(fakes, qty="0.4")
+    assert runner2.sent[0].request.qty == D("0.4")
+    view2.set_position(D("0.3"))
+    assert tick(runner2, view2, "100000") == [Amend(runner2.cid("stop"), qty=D("0.3"))]

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).parent / "conformance"
+FIXTURES = Path(__file__).resolve().parents[1] / "sim" / "conformance"
 _NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")
 _ID = re.compile(r"(Id|ID|Cursor)$")  # identifiers: numeric in some examples, opaque strings anyway
 
