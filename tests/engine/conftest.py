@@ -16,7 +16,7 @@ The other shared fixtures (``sim``, ``sim_settings``, ``engine_settings``, ``ven
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from core.engine import Engine
 from core.resilience.retry import RetryPolicy
 from core.sim.runner import SimVenueThread
 from tests.support.engine_types import SYM, Ready, WaitFor
-from tests.support.venue_under_test import HttpVenue, InProcessVenue, VenueUnderTest, wait_real
+from tests.support.venue_under_test import HttpVenue, InProcessVenue, VenueUnderTest, fresh, wait_real
 
 VENUES = ["inprocess", "http"]
 
@@ -76,16 +76,6 @@ def wait_for(request: pytest.FixtureRequest) -> WaitFor:
     """Wait until a condition on the engine holds: on the scenario's venue, its kind of time."""
     scenario = _scenario_venue(request)
     return scenario.wait_for if scenario is not None else wait_real
-
-
-def fresh(engine: Engine, symbol: str) -> Callable[[], bool]:
-    """True once the engine has a ticker and a fresh (not stale) book for ``symbol``."""
-
-    def check() -> bool:
-        books = engine.books
-        return engine.store.ticker(symbol) is not None and books is not None and not books.is_stale(symbol)
-
-    return check
 
 
 @pytest.fixture

@@ -96,6 +96,16 @@ class VenueUnderTest(Protocol):
         ...
 
 
+def fresh(engine: Engine, symbol: str = SYM) -> Callable[[], bool]:
+    """True once the engine has a ticker and a fresh (not stale) book for ``symbol``."""
+
+    def check() -> bool:
+        books = engine.books
+        return engine.store.ticker(symbol) is not None and books is not None and not books.is_stale(symbol)
+
+    return check
+
+
 async def wait_real(cond: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
     """Poll ``cond`` on the loop until it holds (state that arrives over sockets); fail after
     ``timeout`` seconds of wall time."""
@@ -124,9 +134,11 @@ class InProcessVenue:
 
     kind = "inprocess"
 
-    def __init__(self, seed: int = 7) -> None:
-        self.clock = FrozenClock()
-        self.venue = SimulatedVenue(self.clock, seed=seed)
+    def __init__(self, seed: int = 7, venue: SimulatedVenue | None = None) -> None:
+        self.venue = venue or SimulatedVenue(FrozenClock(), seed=seed)
+        clock = self.venue.clock
+        assert isinstance(clock, FrozenClock)
+        self.clock = clock
         self.exchange: SimExchange = self.venue.exchange
 
     def settings(self, tmp_path: Path, **overrides: Any) -> Settings:
