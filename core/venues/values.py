@@ -55,9 +55,13 @@ Report = Callable[[BadValue], None]
 """Where a lenient reader reports a bad value it replaced (logged, counted, shown by health)."""
 
 
+SHOWN_CHARS = 40
+"""The most of a bad value a report quotes."""
+
+
 def _shown(raw: Any) -> str:
     text = repr(raw)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
 
 
 def _read(raw: Any, field: str) -> Decimal | None:
@@ -138,7 +142,7 @@ def integer(raw: Any, field: str, default: int = 0) -> int:
         raw = int(digits)
     if not 0 <= raw < MAX_INTEGER:
         raise BadValue(field, raw, f"is out of range (0 to {MAX_INTEGER})")
-    return raw
+    return int(raw)
 
 
 def flag(raw: Any, field: str, default: bool = False) -> bool:

@@ -12,6 +12,8 @@ response came at all.
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from core.resilience.errors import (
     AuthFailed,
     DuplicateClientId,
@@ -125,7 +127,7 @@ def classify_http_status(
     :class:`Rejected` with ``http_status=403`` for the engine to surface. 401 is an
     :class:`AuthFailed`.
     """
-    if 200 <= status < 300:
+    if HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES:
         return None
     category = _http_category(status)
     if status == HTTP_TOO_MANY:

@@ -28,10 +28,14 @@ class MalformedEnvelope(Exception):
     """A reply that is not Bybit's envelope; the message says what is wrong (no reply text)."""
 
 
+SHOWN_CHARS = 24
+"""The most of a venue value an error message quotes."""
+
+
 def shape(value: Any) -> str:
     """A venue value in an error message: short, and never more than 24 characters of it."""
     shown = repr(value)
-    return shown if len(shown) <= 24 else shown[:21] + "..."
+    return shown if len(shown) <= SHOWN_CHARS else shown[: SHOWN_CHARS - 3] + "..."
 
 
 def json_type(value: Any) -> str:
