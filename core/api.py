@@ -6,9 +6,10 @@ commands and reads the :class:`~core.store.MarketStore` and the event stream.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from core.config import Settings
 from core.events import RiskStatus
@@ -92,6 +93,69 @@ class PanicReport:
     remaining: tuple[str, ...] = field(default_factory=tuple)
     stopped: bool = False
     """True when the trader (or shutdown) stopped the panic before the account was flat."""
+    algos_stopped: int = 0
+    """Algos the panic stopped (each cancelled and journaled) before it touched any order."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlgoSnapshot:
+    """One execution algo as the algos pane shows it (a copy: never changes after it is made)."""
+
+    id: str
+    kind: str
+    """``chase``, ``scale``, ``twap``, ``iceberg``, ``bracket``, ``oco``, ``trail``, ``cond``."""
+    symbol: str
+    side: str
+    """``Buy`` or ``Sell`` (empty when the algo has no single side, e.g. an OCO)."""
+    state: str
+    """``waiting``, ``running``, ``paused``, ``done``, ``cancelled`` or ``failed``."""
+    filled: Decimal
+    total: Decimal
+    avg_price: Decimal | None
+    arrival_price: Decimal | None
+    note: str
+    """One short line: ``slice 4/10``, ``chasing @ 95012.5``, or why it ended."""
+    describe: str
+    """The algo in one line: ``twap Buy 2 BTCUSDT over 30m``."""
+    started_ms: int
+    children: int
+    """Child orders sent so far."""
+
+    @property
+    def terminal(self) -> bool:
+        """True once the algo is done, cancelled or failed."""
+        return self.state in ("done", "cancelled", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class AlgoChildPreview:
+    """One child an algo would place now, with the engine's risk preview of it."""
+
+    tag: str
+    request: OrderRequest
+    risk: RiskPreview
+    trigger_by: TriggerBy | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlgoPreview:
+    """What :meth:`EngineAPI.start_algo` would do now, without sending anything.
+
+    ``error`` names the bad parameter (the algo's ValueError text) and leaves ``children``
+    empty; otherwise ``children`` are the orders the algo would place at once (for a scale,
+    the exact ladder), each with its risk preview.
+    """
+
+    kind: str
+    describe: str = ""
+    children: tuple[AlgoChildPreview, ...] = ()
+    error: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the parameters are valid and every child passes every check."""
+        return not self.error and all(c.risk.allowed for c in self.children)
 
 
 class EngineAPI(Protocol):
@@ -191,6 +255,32 @@ class EngineAPI(Protocol):
 
     def account(self) -> AccountSnapshot:
         """The latest balance, positions and open orders."""
+        ...
+
+    # --- execution algos (run in the engine, journaled, resumed after a restart) -----------------
+    async def start_algo(self, kind: str, params: Mapping[str, Any]) -> CommandResult:
+        """Build and start an algo of ``kind`` from ``params``; the message names its id (also in
+        ``order_link_id``). Bad params: ok False with the ValueError's text naming the parameter."""
+        ...
+
+    async def pause_algo(self, algo_id: str, who: str = "user") -> CommandResult:
+        """Pause a running algo (its working children are cancelled or left, per algo)."""
+        ...
+
+    async def resume_algo(self, algo_id: str, who: str = "user") -> CommandResult:
+        """Resume a paused algo."""
+        ...
+
+    async def cancel_algo(self, algo_id: str, who: str = "user") -> CommandResult:
+        """Cancel an algo and its working children."""
+        ...
+
+    def algos(self) -> list[AlgoSnapshot]:
+        """Every algo of this session (running first, then ended), as the pane shows them."""
+        ...
+
+    def preview_algo(self, kind: str, params: Mapping[str, Any]) -> AlgoPreview:
+        """The children ``kind`` with ``params`` would place now, each risk-previewed."""
         ...
 
     def risk_status(self) -> RiskStatus:

@@ -124,6 +124,16 @@ class AlertRaised(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class AlgoUpdated(Event):
+    """An execution algo changed (started, progressed, paused, resumed, ended): redraw from
+    ``EngineAPI.algos()``."""
+
+    algo_id: str
+    state: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class RiskStatus:
     """A point-in-time view of risk usage for the risk meters (not an event)."""
 

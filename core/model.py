@@ -147,6 +147,8 @@ class OrderRequest:
     trigger_price: Decimal | None = None
     trigger_direction: int | None = None
     source: str = "user"
+    trigger_by: TriggerBy | None = None
+    """The price a conditional order triggers on (None: the venue's default)."""
 
 
 @dataclass(frozen=True, slots=True)

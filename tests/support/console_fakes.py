@@ -8,16 +8,27 @@ import asyncio
 import inspect
 import math
 import textwrap
+from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.api import CheckResult, CommandResult, PanicReport, RiskPreview
+from core.api import (
+    AlgoChildPreview,
+    AlgoPreview,
+    AlgoSnapshot,
+    CheckResult,
+    CommandResult,
+    PanicReport,
+    RiskPreview,
+)
 from core.clock import FrozenClock
 from core.config import Settings, load_settings
+from core.engine.algo_view import StaticView
 from core.engine.panic import PanicRunner
 from core.events import (
+    AlgoUpdated,
     BreakerChanged,
     Connectivity,
     LogLine,
@@ -44,6 +55,8 @@ from core.model import (
     Trade,
     TriggerBy,
 )
+from core.orders.algos.base import Place
+from core.orders.algos.registry import build_algo
 from core.store import MarketStore
 
 if TYPE_CHECKING:
@@ -187,6 +200,7 @@ class FakeEngine:
             "exposure": ("closed", ""),
             "api_failures": ("closed", ""),
         }
+        self.algo_list: dict[str, AlgoSnapshot] = {}
         seed_market(self.store, self.clock)
         for ev in (
             Connectivity(T0 - 3000, "public", "up"),
@@ -440,6 +454,64 @@ class FakeEngine:
             rate_headroom={"order": 0.95, "position": 1.0, "account": 0.4},
             daily_pnl=D("-1250"),
         )
+
+    # --- algos: validated by the real algo classes, kept as snapshots ------------------------------
+    async def start_algo(self, kind: str, params: Mapping[str, Any]) -> CommandResult:
+        """Validate with the real algo class and keep a running snapshot (recorded)."""
+        self.calls.append(("start_algo", (kind, dict(params))))
+        algo_id = f"a{len(self.algo_list) + 1}"
+        try:
+            algo = build_algo(kind, algo_id, params)
+        except ValueError as err:
+            return CommandResult(False, str(err), check="params")
+        side = getattr(algo, "side", "")
+        self.algo_list[algo_id] = AlgoSnapshot(
+            algo_id, kind, algo.symbol, getattr(side, "value", str(side or "")), "running",
+            D(0), D(str(params.get("qty", "0"))), None, None, "", algo.describe(), self.clock.now_ms(), 0,
+        )  # fmt: skip
+        self.store.put_event(AlgoUpdated(self.clock.now_ms(), algo_id, "running"), wake=True)
+        return CommandResult(True, f"algo {algo_id} started: {algo.describe()}", algo_id)
+
+    def _algo_state(self, op: str, algo_id: str, state: str) -> CommandResult:
+        self.calls.append((op, algo_id))
+        snap = self.algo_list.get(algo_id)
+        if snap is None or snap.terminal:
+            return CommandResult(False, f"no running algo {algo_id}", algo_id)
+        self.algo_list[algo_id] = replace(snap, state=state)
+        self.store.put_event(AlgoUpdated(self.clock.now_ms(), algo_id, state), wake=True)
+        return CommandResult(True, f"algo {algo_id} {state}", algo_id)
+
+    async def pause_algo(self, algo_id: str, who: str = "user") -> CommandResult:
+        """Mark it paused (recorded)."""
+        return self._algo_state("pause_algo", algo_id, "paused")
+
+    async def resume_algo(self, algo_id: str, who: str = "user") -> CommandResult:
+        """Mark it running (recorded)."""
+        return self._algo_state("resume_algo", algo_id, "running")
+
+    async def cancel_algo(self, algo_id: str, who: str = "user") -> CommandResult:
+        """Mark it cancelled (recorded)."""
+        return self._algo_state("cancel_algo", algo_id, "cancelled")
+
+    def algos(self) -> list[AlgoSnapshot]:
+        """The snapshots, in start order."""
+        return list(self.algo_list.values())
+
+    def preview_algo(self, kind: str, params: Mapping[str, Any]) -> AlgoPreview:
+        """The real algo's first Places (on a market-less view), each through :meth:`preview`."""
+        try:
+            algo = build_algo(kind, "preview", params)
+        except ValueError as err:
+            return AlgoPreview(kind, error=str(err))
+        return AlgoPreview(kind, algo.describe(), tuple(self._child_previews(algo)))
+
+    def _child_previews(self, algo: Any) -> list[AlgoChildPreview]:
+        view = StaticView(self.clock.now_ms, self.store, self._instruments, self.positions, self.orders)
+        out: list[AlgoChildPreview] = []
+        for action in algo.start(view):
+            if isinstance(action, Place):
+                out.append(AlgoChildPreview(action.tag, action.request, self.preview(action.request)))
+        return out
 
     def log(self, message: str, severity: Severity = Severity.INFO) -> None:
         """Queue a log line."""

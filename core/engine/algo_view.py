@@ -1,0 +1,73 @@
+"""The read-only market view an algo decides on: the engine's latest books, tickers, candles,
+positions and orders (the same live dicts the engine keeps; nothing is copied)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+
+from core.market.candles import Candle
+from core.model import Instrument, Order, Position
+from core.store import MarketStore
+
+
+class StaticView:
+    """A :class:`~core.orders.algos.base.MarketView` over the engine's state (live, read-only)."""
+
+    def __init__(
+        self,
+        now_ms: Callable[[], int],
+        store: MarketStore,
+        instruments: Mapping[str, Instrument],
+        positions: Mapping[str, Position],
+        orders: Mapping[str, Order],
+    ) -> None:
+        self._now = now_ms
+        self.store = store
+        self.instruments = instruments
+        self.positions = positions
+        self.orders = orders
+
+    def now_ms(self) -> int:
+        """The engine clock."""
+        return self._now()
+
+    def best_bid(self, symbol: str) -> Decimal | None:
+        """Best bid of the latest book (the ticker's when there is no book)."""
+        book = self.store.book(symbol)
+        if book is not None and book.best_bid is not None:
+            return book.best_bid
+        ticker = self.store.ticker(symbol)
+        return ticker.bid1 if ticker is not None and ticker.bid1 > 0 else None
+
+    def best_ask(self, symbol: str) -> Decimal | None:
+        """Best ask of the latest book (the ticker's when there is no book)."""
+        book = self.store.book(symbol)
+        if book is not None and book.best_ask is not None:
+            return book.best_ask
+        ticker = self.store.ticker(symbol)
+        return ticker.ask1 if ticker is not None and ticker.ask1 > 0 else None
+
+    def price(self, symbol: str, kind: str = "mark") -> Decimal | None:
+        """``mark``, ``last`` or ``index`` price from the latest ticker (None when unknown)."""
+        ticker = self.store.ticker(symbol)
+        if ticker is None:
+            return None
+        value = {"mark": ticker.mark_price, "last": ticker.last_price, "index": ticker.index_price}.get(kind)
+        return value if value is not None and value > 0 else None
+
+    def instrument(self, symbol: str) -> Instrument | None:
+        """Tick size, qty step, min qty/notional."""
+        return self.instruments.get(symbol)
+
+    def position(self, symbol: str) -> Position | None:
+        """The open position, if any."""
+        return self.positions.get(symbol)
+
+    def order(self, client_order_id: str) -> Order | None:
+        """The engine's latest view of one order."""
+        return self.orders.get(client_order_id)
+
+    def candles(self, symbol: str, timeframe: str, n: int) -> Sequence[Candle]:
+        """The last ``n`` candles, oldest first."""
+        return self.store.candles(symbol, timeframe, n)
