@@ -20,7 +20,6 @@ from core.sim.exchange import PRIVATE_TOPICS, SimExchange
 from core.venues.base import BookSnapshot, FeedSink
 from core.venues.bybit import parse
 from core.venues.bybit.parse import KLINE_INTERVALS, TIMEFRAME_OF
-from core.venues.simulated import wire
 from core.venues.values import BadValue, integer
 
 log = logging.getLogger(__name__)
@@ -124,7 +123,7 @@ class InProcessFeeds:
     def _public_event(self, kind: str, rest: str, symbol: str, msg: dict[str, object]) -> None:
         ts = integer(msg.get("ts"), "ts", self.exchange.now_ms())
         if kind == "orderbook":
-            event = wire.book(msg.get("data"), ts, snapshot=msg.get("type") == "snapshot")
+            event = parse.book_frame(symbol, msg)
             if isinstance(event, BookSnapshot):
                 self.sink.book_snapshot(event)
             else:
@@ -133,7 +132,7 @@ class InProcessFeeds:
             self._on_ticker(symbol, msg, ts)
         elif kind == "publicTrade":
             for item in _items(msg):
-                self.sink.trade(wire.trade(symbol, item))
+                self.sink.trade(parse.trade(symbol, item))
         elif kind == "kline":
             timeframe = TIMEFRAME_OF.get(rest.partition(".")[0], "")
             for item in _items(msg):

@@ -199,7 +199,8 @@ class SimulatedVenue:
         """A book snapshot."""
         params = {"category": wire.CATEGORY, "symbol": symbol, "limit": depth}
         res = self._call("orderbook", partial(self.exchange.orderbook, params))
-        snap = wire.book(res, integer(res.get("ts"), "ts"), snapshot=True)
+        # The REST result has a snapshot frame's ``data`` shape (s, b, a, u, seq).
+        snap = parse.book_frame(symbol, {"type": "snapshot", "ts": res.get("ts"), "data": res})
         assert isinstance(snap, BookSnapshot)
         return snap
 

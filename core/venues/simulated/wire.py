@@ -1,11 +1,10 @@
 """The client side of the in-process venue: domain values to V5 parameters and V5 shapes back.
 
 The sim's exchange core speaks Bybit V5 shapes (request parameters in, ``result`` objects and
-topic messages out), so this module translates with the Bybit adapter's pure codec: its encoding
-of orders, its parsers of results and pushes, its classifier of retCodes. Nothing here is the
-sim's code and nothing imports pybit. The few V5 shapes the adapter's codec does not cover yet (a
-book frame, a public trade print) are read here with the same checked readers
-(:mod:`core.venues.values`).
+topic messages out), so the in-process venue translates with the Bybit adapter's pure codec: its
+encoding of orders (:mod:`core.venues.bybit.encode`, wrapped here), its parsers of results and
+pushes (:mod:`core.venues.bybit.parse`) and its classifier of retCodes. Nothing here is the sim's
+code and nothing imports pybit.
 """
 
 from __future__ import annotations
@@ -14,20 +13,16 @@ from decimal import Decimal
 from typing import Any
 
 from core.market.timerange import TimeRange
-from core.model import Trade, TriggerBy
+from core.model import TriggerBy
 from core.orders.built import BuiltOrder
 from core.resilience.errors import Rejected, VenueError
 from core.resilience.ratelimit import Limit, RateTable
-from core.venues.base import BookDelta, BookSnapshot
-from core.venues.bybit import encode, parse
+from core.venues.bybit import encode
 from core.venues.bybit.errors import classify_ret_code
-from core.venues.values import BadValue, integer, positive, size, text
 
 CATEGORY = "linear"
 SETTLE_COIN = "USDT"
 ACCOUNT_TYPE = "UNIFIED"
-LEVEL_FIELDS = 2
-"""A book level is [price, size]."""
 
 #: venue method -> the V5 REST path it stands for (keys limits, breakers and metrics, as on Bybit).
 ENDPOINTS: dict[str, str] = {
@@ -110,44 +105,3 @@ def trading_stop_params(
 def window_params(window: TimeRange) -> dict[str, int]:
     """``startTime``/``endTime`` of a history request (as the Bybit adapter sends them)."""
     return window.bybit_params()
-
-
-def _levels(raw: Any, field: str) -> tuple[tuple[Decimal, Decimal], ...]:
-    if not isinstance(raw, list):
-        raise BadValue(field, raw, "is not an array")
-    out: list[tuple[Decimal, Decimal]] = []
-    for level in raw:
-        if not isinstance(level, list) or len(level) != LEVEL_FIELDS:
-            raise BadValue(field, level, "is not a [price, size] pair")
-        out.append((positive(level[0], f"{field} price"), size(level[1], f"{field} size")))
-    return tuple(out)
-
-
-def book(data: Any, ts_ms: int, *, snapshot: bool) -> BookSnapshot | BookDelta:
-    """An orderbook ``data`` object (``s``, ``b``, ``a``, ``u``, ``seq``) as a domain book event."""
-    item = parse.record(data, "orderbook data")
-    kind = BookSnapshot if snapshot else BookDelta
-    return kind(
-        symbol=text(item.get("s"), "s"),
-        bids=_levels(item.get("b"), "b"),
-        asks=_levels(item.get("a"), "a"),
-        seq=integer(item.get("u"), "u"),
-        ts_ms=ts_ms,
-        cross_seq=integer(item.get("seq"), "seq"),
-    )
-
-
-def trade(symbol: str, raw: Any) -> Trade:
-    """One ``publicTrade`` item of ``symbol``'s topic."""
-    item = parse.record(raw, "trade")
-    if item.get("s") != symbol:
-        raise BadValue("s", item.get("s"), f"is not the topic's symbol {symbol}")
-    trade_id = item.get("i", "")
-    return Trade(
-        symbol=symbol,
-        side=parse.side_of(item.get("S"), "S"),
-        price=positive(item.get("p"), "p"),
-        qty=positive(item.get("v"), "v"),
-        ts_ms=integer(item.get("T"), "T"),
-        trade_id=str(trade_id) if isinstance(trade_id, int) else text(trade_id, "i"),
-    )
