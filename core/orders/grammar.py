@@ -13,6 +13,7 @@ Commands::
     be [SYMBOL]                    the position's stop loss to its entry price (breakeven)
     lev N [SYMBOL]                 leverage (``5`` or ``5x``)
     sym NAME                       show a configured symbol (``ETH`` is ``ETHUSDT``)
+    chase|scale|twap|iceberg|bracket|trail|when ...   execution algos (:mod:`core.orders.grammar_algos`)
 
     SIZE    0.01 (contracts) | $500 (USDT at the order's price)
     AMOUNT  1% (of equity) | $200 (USDT)
@@ -34,13 +35,14 @@ from decimal import Decimal
 from enum import StrEnum
 
 from core.model import Side
+from core.orders.grammar_algos import ALGO_HELP, ALGO_VERBS, AlgoCommand, AlgoGrammarError
 from core.orders.numparse import NumberError, parse_number, parse_positive
 
 _HUNDRED = Decimal(100)
 QUOTE_SUFFIXES = ("USDT", "USDC", "PERP")
 """A symbol token may omit one of these (``ETH`` names ``ETHUSDT`` when that is configured)."""
 
-COMMANDS_HELP = "buy, sell, close, cancel all, be, lev, sym"
+COMMANDS_HELP = f"buy, sell, close, cancel all, be, lev, sym; algos: {ALGO_HELP}"
 PLACE_HELP = "buy|sell SIZE [SYMBOL] [@ PRICE] [post] [ro] [stop PRICE] [tp PRICE]"
 
 
@@ -146,7 +148,15 @@ class SymbolCommand:
     symbol: str
 
 
-Command = PlaceCommand | CloseCommand | CancelAllCommand | BreakevenCommand | LeverageCommand | SymbolCommand
+Command = (
+    PlaceCommand
+    | CloseCommand
+    | CancelAllCommand
+    | BreakevenCommand
+    | LeverageCommand
+    | SymbolCommand
+    | AlgoCommand
+)
 
 
 # --- tokens -----------------------------------------------------------------------------------
@@ -416,7 +426,7 @@ _VERBS: dict[str, _Parser] = {
     "sym": _parse_sym,
 }
 
-VERBS: frozenset[str] = frozenset(_VERBS)
+VERBS: frozenset[str] = frozenset(_VERBS) | frozenset(ALGO_VERBS)
 """The first words the grammar knows."""
 
 
@@ -429,6 +439,12 @@ def parse(text: str, symbols: Sequence[str] = ()) -> Command:
     if not words:
         raise GrammarError(f"type a command: {COMMANDS_HELP}")
     verb = words[0].lower()
+    algo = ALGO_VERBS.get(verb)
+    if algo is not None:
+        try:
+            return algo(words[1:], symbols)
+        except AlgoGrammarError as exc:
+            raise GrammarError(str(exc)) from None
     parser = _VERBS.get(verb)
     if parser is None:
         if _looks_numeric(words[0]) or words[0] == "@":

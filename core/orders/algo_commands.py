@@ -1,0 +1,142 @@
+"""The typed algo commands the command line parses into (:mod:`core.orders.grammar_algos`) and
+:mod:`core.orders.resolve_algos` turns into ``(kind, params)`` for the engine. Plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core.model import Side
+
+
+@dataclass(frozen=True, slots=True)
+class Offset:
+    """A price as typed: absolute, a signed percent offset, or an unsigned percent distance."""
+
+    price: Decimal | None = None
+    pct: Decimal | None = None
+    signed: bool = False
+    """True for ``-1%`` / ``+1%`` (direction typed); False for ``1%`` (direction from the role)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChaseCommand:
+    """``chase``: a limit order chasing the touch."""
+
+    side: Side
+    qty: Decimal
+    symbol: str | None = None
+    max_abs: Decimal | None = None
+    max_pct: Decimal | None = None
+    reduce_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleCommand:
+    """``scale``: ``count`` limit orders across ``low``..``high``."""
+
+    side: Side
+    qty: Decimal
+    low: Decimal
+    high: Decimal
+    count: int
+    symbol: str | None = None
+    shape: str = "flat"
+    """``flat``, ``lin`` or ``exp``."""
+    larger_high: bool = True
+    """True: larger sizes at the higher prices (``skew up``)."""
+    geometric: bool = False
+    reduce_only: bool = False
+    post_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TwapCommand:
+    """``twap``: ``qty`` over ``duration_s`` in ``slices`` (None: one a minute)."""
+
+    side: Side
+    qty: Decimal
+    duration_s: int
+    symbol: str | None = None
+    slices: int | None = None
+    limit: Decimal | None = None
+    maker: bool = False
+    reduce_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IcebergCommand:
+    """``iceberg``: ``qty`` at ``price``, ``display`` visible at a time."""
+
+    side: Side
+    qty: Decimal
+    price: Offset
+    display: Decimal
+    symbol: str | None = None
+    post_only: bool = False
+    reduce_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BracketCommand:
+    """``bracket``: an entry (limit at ``entry``, market when None) with take-profits and a stop."""
+
+    side: Side
+    qty: Decimal
+    symbol: str | None = None
+    entry: Offset | None = None
+    take_profits: tuple[Offset, ...] = ()
+    stop: Offset | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrailCommand:
+    """``trail``: a trailing stop on the symbol's position."""
+
+    distance: Decimal
+    pct: bool
+    symbol: str | None = None
+    activation: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """One price condition of ``when``: ``price_type`` ``op`` (``>=``/``<=``) ``level``."""
+
+    price_type: str
+    op: str
+    level: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class WhenCommand:
+    """``when``: an order placed once the triggers (joined by ``join``) hold."""
+
+    triggers: tuple[Trigger, ...]
+    join: str
+    """``and`` or ``or`` (one kind per line: no mixed grouping to guess)."""
+    side: Side
+    qty: Decimal
+    symbol: str | None = None
+    price: Offset | None = None
+    reduce_only: bool = False
+    post_only: bool = False
+
+
+AlgoCommand = (
+    ChaseCommand | ScaleCommand | TwapCommand | IcebergCommand | BracketCommand | TrailCommand | WhenCommand
+)
+
+
+__all__ = [
+    "AlgoCommand",
+    "BracketCommand",
+    "ChaseCommand",
+    "IcebergCommand",
+    "Offset",
+    "ScaleCommand",
+    "TrailCommand",
+    "Trigger",
+    "TwapCommand",
+    "WhenCommand",
+]
