@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 from core.clock import Clock
-from core.sim import _orderapi
+from core.sim import _orderapi, dcp
 from core.sim._common import (
     Params,
     SimError,
@@ -68,6 +68,8 @@ class SimExchange:
         self._public_listeners: list[PublicListener] = []
         self._private_listeners: list[PrivateListener] = []
         self._outbox: dict[str, dict[str, list[dict[str, object]]]] = {}
+        self.dcp = dcp.DcpBook()
+        """Disconnection protection per account (the network layer reports dcp connections)."""
 
     # --- time, accounts, listeners -----------------------------------------------------------
     def now_ms(self) -> int:
@@ -131,6 +133,7 @@ class SimExchange:
         self.matcher.now = now
         self.gen.step(now)
         self.matcher.on_market()
+        self._fire_dcp(now)
         self._flush()
         if self.public.interest:
             cbs = self._public_listeners
@@ -142,6 +145,27 @@ class SimExchange:
             self.public.publish(now, fan)
         for sm in self.gen.symbols.values():
             sm.trades.clear()
+
+    # --- disconnection protection ------------------------------------------------------------
+    def dcp_alive(self, api_key: str, conn_id: str) -> None:
+        """A private connection subscribed a linear dcp topic, or pinged on one."""
+        self.dcp.alive(api_key, conn_id, self.now_ms())
+
+    def dcp_lost(self, api_key: str, conn_id: str) -> None:
+        """A private connection that had subscribed dcp went away."""
+        self.dcp.lost(api_key, conn_id, self.now_ms())
+
+    def order_disconnected_cancel_all(self, api_key: str, params: Params) -> Result:
+        """POST /v5/order/disconnected-cancel-all (the result is empty)."""
+        self._acct(api_key)
+        self.dcp.set_window(api_key, params)
+        return {}
+
+    def _fire_dcp(self, now: int) -> None:
+        for key in self.dcp.due(now):
+            acct = self.accounts.get(key)
+            if acct is not None:
+                dcp.cancel_active(self.matcher, acct)
 
     # --- public REST -------------------------------------------------------------------------
     def market_time(self) -> Result:
@@ -449,8 +473,8 @@ class SimExchange:
             "marginMode": "REGULAR_MARGIN",
             "updatedTime": str(self.now_ms()),
             "unifiedMarginStatus": 6,
-            "dcpStatus": "OFF",
-            "timeWindow": 10,
+            "dcpStatus": self.dcp.status(api_key),
+            "timeWindow": self.dcp.window_s(api_key) or dcp.DEFAULT_WINDOW_S,
             "smpGroup": 0,
             "isMasterTrader": False,
             "spotHedgingStatus": "OFF",

@@ -40,6 +40,8 @@ class ExchangeFacade(Protocol):
     def set_topic_interest(self, topic: str, interested: bool) -> None: ...
     def public_snapshot(self, topic: str) -> dict[str, Any] | None: ...
     def is_valid_topic(self, topic: str) -> bool: ...
+    def dcp_alive(self, api_key: str, conn_id: str) -> None: ...
+    def dcp_lost(self, api_key: str, conn_id: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/v5/order/amend"): Route("POST", "order_amend", True, "required"),
     ("POST", "/v5/order/cancel"): Route("POST", "order_cancel", True, "required"),
     ("POST", "/v5/order/cancel-all"): Route("POST", "order_cancel_all", True, "required"),
+    ("POST", "/v5/order/disconnected-cancel-all"): Route(
+        "POST", "order_disconnected_cancel_all", True, "none"
+    ),
     ("GET", "/v5/order/realtime"): Route("GET", "order_realtime", True, "required"),
     ("GET", "/v5/order/history"): Route("GET", "order_history", True, "required"),
     ("GET", "/v5/execution/list"): Route("GET", "execution_list", True, "required"),

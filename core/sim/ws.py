@@ -32,13 +32,17 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from core.sim.auth import Authenticator, AuthError
+from core.sim.dcp import DCP_TOPICS, LINEAR_DCP_TOPICS
 from core.sim.faults import FaultInjector
 from core.sim.rest import ExchangeFacade
 
 log = logging.getLogger(__name__)
 
-PRIVATE_TOPICS = frozenset(
-    {"order", "execution", "position", "wallet", "order.linear", "execution.linear", "position.linear"}
+PRIVATE_TOPICS = (
+    frozenset(
+        {"order", "execution", "position", "wallet", "order.linear", "execution.linear", "position.linear"}
+    )
+    | DCP_TOPICS
 )
 DEFAULT_MAX_QUEUE = 50_000
 DEFAULT_MAX_QUEUE_BYTES = 8 << 20
@@ -264,8 +268,20 @@ class WsHub:
                 conn.writer.cancel()
         return ws
 
+    def _dcp_subscribed(self, conn: WsConn, topic: str) -> None:
+        """A private topic was added: a linear dcp topic arms the account's DCP on this connection."""
+        if topic in LINEAR_DCP_TOPICS and conn.api_key is not None:
+            self._ex.dcp_alive(conn.api_key, conn.conn_id)
+
+    def _dcp_ping(self, conn: WsConn) -> None:
+        """A ping on a connection subscribed to dcp: its heartbeat (DCP stays armed, not fired)."""
+        if conn.api_key is not None and not conn.topics.isdisjoint(LINEAR_DCP_TOPICS):
+            self._ex.dcp_alive(conn.api_key, conn.conn_id)
+
     def _forget(self, conn: WsConn) -> None:
         self.conns.pop(conn.conn_id, None)
+        if conn.api_key is not None and not conn.topics.isdisjoint(LINEAR_DCP_TOPICS):
+            self._ex.dcp_lost(conn.api_key, conn.conn_id)
         for topic in list(conn.topics):
             self._unregister(conn, topic)
         conn.topics.clear()
@@ -295,6 +311,7 @@ class WsHub:
         req_id = frame.get("req_id", "")
         args = frame.get("args") or []
         if op == "ping":
+            self._dcp_ping(conn)
             if conn.private:
                 self._send(
                     conn,
@@ -371,6 +388,7 @@ class WsHub:
                 continue
             conn.topics.add(topic)
             if conn.private:
+                self._dcp_subscribed(conn, topic)
                 continue
             subs = self._public.get(topic)
             if subs is None:
