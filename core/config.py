@@ -139,6 +139,9 @@ class VenueSettings(_Section):
     rest_url: str | None = None
     recv_window_ms: int = Field(5000, ge=1000, le=60000)
     timeout_s: float = Field(10.0, gt=0, le=60)
+    dead_mans_switch_s: int | None = Field(None, ge=3, le=300)
+    """Dead-man's switch window in seconds (Bybit's disconnect-cancel-all, [3, 300]): the venue
+    cancels every order when the engine's private stream is gone that long. None = off."""
 
 
 class RiskSettings(_Section):

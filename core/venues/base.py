@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from core.market.candles import Candle
 from core.market.timerange import TimeRange
@@ -47,7 +47,8 @@ class Capabilities:
     native_trailing: bool = False
     """The venue runs trailing stops itself."""
     dead_mans_switch: bool = False
-    """The venue can cancel everything if the client goes silent."""
+    """The venue can cancel everything if the client goes silent: it then implements
+    :meth:`DeadMansSwitch.set_dead_mans_switch`."""
     conditional_orders: bool = False
     """The venue holds trigger (stop) orders itself."""
     rate_groups: tuple[str, ...] = ()
@@ -242,6 +243,23 @@ class FeedSink(Protocol):
 
     def book_snapshot(self, book: BookSnapshot) -> None:
         """A whole book (first message after a (re)subscribe)."""
+@runtime_checkable
+class DeadMansSwitch(Protocol):
+    """Optional part of the port, present when ``capabilities.dead_mans_switch`` is True."""
+
+    def set_dead_mans_switch(self, window_s: int) -> None:
+        """Arm or re-arm the venue's dead-man's switch: if the account's private stream is gone
+        ``window_s`` seconds, the venue cancels every working order itself."""
+        ...
+
+
+def dead_mans_switch_of(venue: Venue) -> DeadMansSwitch | None:
+    """``venue`` as a :class:`DeadMansSwitch` when its capabilities say it has one, else None."""
+    if not venue.capabilities.dead_mans_switch:
+        return None
+    return venue if isinstance(venue, DeadMansSwitch) else None
+
+
         ...
 
     def book_delta(self, delta: BookDelta) -> None:

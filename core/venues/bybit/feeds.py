@@ -129,6 +129,8 @@ class BybitFeeds:
         """
         wait_s = self._ack_timeout_s if timeout_s is None else timeout_s
         self._build("public")
+        self._dcp = settings.venue.dead_mans_switch_s is not None
+        """Subscribe the private socket to ``dcp.future`` (the dead-man's switch is enabled)."""
         self._build("private")
         for which, event in self._subscribed.items():
             if event.wait(wait_s):
@@ -218,6 +220,10 @@ class BybitFeeds:
                 self._on_public_ack(msg)
             return
         self._counts["public"] += 1
+        if self._dcp:
+            # Bybit's disconnect-cancel-all only watches sockets subscribed to dcp.future (the
+            # derivatives topic; pybit formats "dcp.{symbol}" with "future").
+            ws.subscribe("dcp.{symbol}", self._unused, ["future"])
         if not isinstance(topic, str):
             self.bad_data.report("ws public", BadValue("topic", topic, "is not a string"), "frame dropped")
             return
@@ -326,7 +332,7 @@ class BybitFeeds:
 
     def _on_private_ack(self) -> None:
         self._private_acks += 1
-        if self._private_acks >= len(PRIVATE_TOPICS):
+        if self._private_acks >= len(PRIVATE_TOPICS) + int(self._dcp):
             self._subscribed["private"].set()
             if self._resync_on_acks:
                 # pybit reconnected by itself: resync only now that pushes flow again,

@@ -75,6 +75,7 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "balance": ("get_wallet_balance", "/v5/account/wallet-balance"),
     "fee_rates": ("get_fee_rates", "/v5/account/fee-rate"),
     "account_info": ("get_account_info", "/v5/account/info"),
+    "dead_mans_switch": ("set_dcp", "/v5/order/disconnected-cancel-all"),
 }
 
 NON_IDEMPOTENT = frozenset({"place"})
@@ -88,6 +89,9 @@ beyond that is refused rather than followed."""
 MARGIN_MODES = {"REGULAR_MARGIN": "cross", "ISOLATED_MARGIN": "isolated", "PORTFOLIO_MARGIN": "portfolio"}
 """Bybit's margin modes in words."""
 
+DCP_PRODUCT = "DERIVATIVES"
+"""The DCP product that covers linear perpetuals (Bybit's default, ``OPTIONS``, does not)."""
+
 CLIENT_ID_MAX_LEN = 36
 """Bybit's longest ``orderLinkId``."""
 
@@ -96,6 +100,7 @@ CAPABILITIES = Capabilities(
     client_id_max_len=CLIENT_ID_MAX_LEN,
     client_id_pattern=r"^[A-Za-z0-9_-]+$",
     native_tpsl=True,
+    dead_mans_switch=True,
     conditional_orders=True,
     rate_groups=tuple(limits.DEFAULT_LIMITS),
 )
@@ -337,6 +342,11 @@ class BybitVenue:
             symbol, take_profit=take_profit, stop_loss=stop_loss, trigger_by=trigger_by
         )
         self.call("trading_stop", **params)
+
+    def set_dead_mans_switch(self, window_s: int) -> None:
+        """Arm (or re-arm) disconnect-cancel-all for derivatives: Bybit cancels every order when
+        the private stream's ``dcp`` subscription is gone ``window_s`` seconds ([3, 300])."""
+        self.call("dead_mans_switch", product=DCP_PRODUCT, timeWindow=int(window_s))
 
     def cancel(self, symbol: str, client_order_id: str) -> None:
         """Cancel one working order."""
