@@ -227,22 +227,6 @@ class Venue(Protocol):
         ...
 
 
-# --- streams ---------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class FeedTiming:
-    """How patient the streams are (tests shorten them)."""
-
-    reconnect_backoff_s: tuple[float, float] = (1.0, 30.0)
-    ack_timeout_s: float = 10.0
-    stale_after_s: float = 5.0
-
-
-class FeedSink(Protocol):
-    """Where a venue's streams deliver domain events. Called on the feed's own thread(s): an
-    implementation only stores or hands over (never blocks, never raises to the feed)."""
-
-    def book_snapshot(self, book: BookSnapshot) -> None:
-        """A whole book (first message after a (re)subscribe)."""
 @runtime_checkable
 class DeadMansSwitch(Protocol):
     """Optional part of the port, present when ``capabilities.dead_mans_switch`` is True."""
@@ -260,6 +244,22 @@ def dead_mans_switch_of(venue: Venue) -> DeadMansSwitch | None:
     return venue if isinstance(venue, DeadMansSwitch) else None
 
 
+# --- streams ---------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class FeedTiming:
+    """How patient the streams are (tests shorten them)."""
+
+    reconnect_backoff_s: tuple[float, float] = (1.0, 30.0)
+    ack_timeout_s: float = 10.0
+    stale_after_s: float = 5.0
+
+
+class FeedSink(Protocol):
+    """Where a venue's streams deliver domain events. Called on the feed's own thread(s): an
+    implementation only stores or hands over (never blocks, never raises to the feed)."""
+
+    def book_snapshot(self, book: BookSnapshot) -> None:
+        """A whole book (first message after a (re)subscribe)."""
         ...
 
     def book_delta(self, delta: BookDelta) -> None:

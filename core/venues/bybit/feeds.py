@@ -103,6 +103,8 @@ class BybitFeeds:
         self._ticker_state: dict[str, dict[str, Any]] = {}
         self._public: WebSocket | None = None
         self._private: WebSocket | None = None
+        self._dcp = settings.venue.dead_mans_switch_s is not None
+        """Subscribe the private socket to ``dcp.future`` (the dead-man's switch is enabled)."""
         self._public_acks = 0
         self._private_auths = 0
         self._private_acks = 0
@@ -129,8 +131,6 @@ class BybitFeeds:
         """
         wait_s = self._ack_timeout_s if timeout_s is None else timeout_s
         self._build("public")
-        self._dcp = settings.venue.dead_mans_switch_s is not None
-        """Subscribe the private socket to ``dcp.future`` (the dead-man's switch is enabled)."""
         self._build("private")
         for which, event in self._subscribed.items():
             if event.wait(wait_s):
@@ -194,6 +194,10 @@ class BybitFeeds:
         ws.execution_stream(self._unused)
         ws.position_stream(self._unused)
         ws.wallet_stream(self._unused)
+        if self._dcp:
+            # Bybit's disconnect-cancel-all only watches sockets subscribed to dcp.future (the
+            # derivatives topic; pybit formats "dcp.{symbol}" with "future").
+            ws.subscribe("dcp.{symbol}", self._unused, ["future"])
 
     def _reporter(self, stream: str, action: str = "frame dropped") -> Callable[[BadValue], None]:
         return self.bad_data.reporter(stream, action)
@@ -220,10 +224,6 @@ class BybitFeeds:
                 self._on_public_ack(msg)
             return
         self._counts["public"] += 1
-        if self._dcp:
-            # Bybit's disconnect-cancel-all only watches sockets subscribed to dcp.future (the
-            # derivatives topic; pybit formats "dcp.{symbol}" with "future").
-            ws.subscribe("dcp.{symbol}", self._unused, ["future"])
         if not isinstance(topic, str):
             self.bad_data.report("ws public", BadValue("topic", topic, "is not a string"), "frame dropped")
             return
