@@ -14,6 +14,7 @@ from core.account import AccountState
 from core.clock import Clock
 from core.config import Settings
 from core.engine.account_sync import AccountSync
+from core.engine.algos import AlgoPorts, AlgoRunner
 from core.engine.amend import OrderAmender
 from core.engine.failsafe import FailSafe
 from core.engine.guards import Guards
@@ -107,6 +108,7 @@ class Runtime:
     streams: Streams
     loops: Loops
     startup: Startup
+    algos: AlgoRunner
 
 
 def build_order_side(base: Base) -> OrderSide:
@@ -204,9 +206,33 @@ def build_order_side(base: Base) -> OrderSide:
     )
 
 
+def build_algos(base: Base, orders: OrderSide) -> AlgoRunner:
+    """The algo runner: every child down the one order path, order events routed to it."""
+    place, cancel = guarded(orders.order_path.place), guarded(orders.order_path.cancel)
+    amend = guarded(orders.amender.amend)
+    runner = AlgoRunner(
+        clock=base.clock,
+        store=base.store,
+        state=base.state,
+        instruments=orders.pretrade.instruments,
+        lifecycle=orders.lifecycle,
+        publisher=base.publisher,
+        ports=AlgoPorts(
+            place=lambda request, link_id: place(request, link_id),
+            amend=lambda link_id, qty, price, trigger: amend(link_id, qty, price, trigger),
+            cancel=cancel,
+            preview=orders.pretrade.preview,
+        ),
+        client_ids=ClientIdRule.of(base.venue.capabilities),
+    )
+    base.publisher.listeners.append(runner.on_engine_event)
+    return runner
+
+
 def build_runtime(base: Base, orders: OrderSide) -> Runtime:
     """The collaborators that run in the background: panic, health, feeds, loops, start-up."""
     out = base.publisher
+    algos = build_algos(base, orders)
     commands = EnginePanicCommands(
         state=base.state,
         executor=base.executor,
@@ -215,7 +241,7 @@ def build_runtime(base: Base, orders: OrderSide) -> Runtime:
         reconciler=orders.reconciler,
         close=guarded(orders.position_tools.close_position),
     )
-    panic_runner = PanicRunner(commands, base.journal, out, base.metrics)
+    panic_runner = PanicRunner(commands, base.journal, out, base.metrics, stop_algos=algos.stop_all)
     failsafe = FailSafe(base.journal, base.metrics, base.bad_data, out)
     health = Health(
         settings=base.settings,
@@ -268,6 +294,7 @@ def build_runtime(base: Base, orders: OrderSide) -> Runtime:
         loops=loops,
         failsafe=failsafe,
         panic=panic_runner,
+        algos=algos,
     )
     startup = Startup(
         settings=base.settings,
@@ -287,4 +314,5 @@ def build_runtime(base: Base, orders: OrderSide) -> Runtime:
         streams=streams,
         loops=loops,
         startup=startup,
+        algos=algos,
     )

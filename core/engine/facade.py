@@ -14,10 +14,12 @@ feed callbacks run on the feeds' threads and only write the store or hand work t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from core.account import AccountState
-from core.api import CommandResult, PanicReport, RiskPreview
+from core.api import AlgoPreview, AlgoSnapshot, CommandResult, PanicReport, RiskPreview
 from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.endpoint_policy import check_venue_endpoint
@@ -124,6 +126,7 @@ class Engine:
         self.streams = runtime.streams
         self.loops = runtime.loops
         self.startup = runtime.startup
+        self.algo_runner = runtime.algos
 
     # --- configuration and state ------------------------------------------------------------------
     @property
@@ -241,7 +244,9 @@ class Engine:
 
     @guarded
     async def flatten_all(self) -> CommandResult:
-        """Close every position reduce-only at market."""
+        """Stop every algo (each cancelled, journaled), then close every position reduce-only at
+        market."""
+        await self.algo_runner.stop_all("flatten")
         results = [await self.close_position(s) for s in list(self.state.positions)]
         ok = all(r.ok for r in results)
         return CommandResult(
@@ -289,6 +294,35 @@ class Engine:
     async def reset_breaker(self, name: str, who: str = "user", reason: str = "") -> CommandResult:
         """Explicitly reset a tripped breaker; who did it and ``reason`` go to the journal."""
         return self.guards.reset(name, who, reason)
+
+    # --- execution algos --------------------------------------------------------------------------
+    @guarded
+    async def start_algo(self, kind: str, params: Mapping[str, Any]) -> CommandResult:
+        """Build and start an algo; the message (and ``order_link_id``) names its id."""
+        return await self.algo_runner.start_algo(kind, params)
+
+    @guarded
+    async def pause_algo(self, algo_id: str, who: str = "user") -> CommandResult:
+        """Pause a running algo (journaled with who asked)."""
+        return await self.algo_runner.control(algo_id, "pause", who)
+
+    @guarded
+    async def resume_algo(self, algo_id: str, who: str = "user") -> CommandResult:
+        """Resume a paused algo (journaled with who asked)."""
+        return await self.algo_runner.control(algo_id, "resume", who)
+
+    @guarded
+    async def cancel_algo(self, algo_id: str, who: str = "user") -> CommandResult:
+        """Cancel an algo and its working children (journaled with who asked)."""
+        return await self.algo_runner.control(algo_id, "cancel", who)
+
+    def algos(self) -> list[AlgoSnapshot]:
+        """Every algo of this session, live ones first."""
+        return self.algo_runner.algos()
+
+    def preview_algo(self, kind: str, params: Mapping[str, Any]) -> AlgoPreview:
+        """The children an algo would place now, each risk-previewed (nothing is sent)."""
+        return self.algo_runner.preview(kind, params)
 
     # --- state for the console --------------------------------------------------------------------
     def account(self) -> AccountSnapshot:

@@ -132,3 +132,53 @@ class OrderJournal:
     def reconcile_clean(self) -> None:
         """A reconciliation found nothing to report."""
         self.journal.record("reconcile", clean=True)
+
+    # --- execution algos -------------------------------------------------------------------------
+    def algo_start(self, algo_id: str, kind: str, symbol: str, params: Mapping[str, Any], who: str) -> None:
+        """An algo was started with ``params`` (durable before its first decision)."""
+        self.journal.record_many(
+            [
+                (
+                    "algo_start",
+                    symbol,
+                    algo_id,
+                    {"algo_id": algo_id, "kind": kind, "params": dict(params), "who": who},
+                )
+            ],
+            required=True,
+        )
+
+    def algo_child(self, algo_id: str, symbol: str, tag: str, link_id: str) -> None:
+        """A child is about to be sent (durable before the child's own intent)."""
+        self.journal.record_many(
+            [("algo_child", symbol, link_id, {"algo_id": algo_id, "tag": tag})], required=True
+        )
+
+    def algo_state(self, algo_id: str, symbol: str, status: str, state: Mapping[str, Any]) -> None:
+        """The algo's :meth:`~core.orders.algos.base.Algo.state` after a step that changed it."""
+        self.journal.record(
+            "algo_state",
+            symbol=symbol,
+            order_link_id=algo_id,
+            algo_id=algo_id,
+            status=status,
+            state=dict(state),
+        )
+
+    def algo_control(self, algo_id: str, symbol: str, action: str, who: str) -> None:
+        """A pause, resume or cancel, and who asked for it."""
+        self.journal.record(
+            "algo_control", symbol=symbol, order_link_id=algo_id, algo_id=algo_id, action=action, who=who
+        )
+
+    def algo_error(self, algo_id: str, symbol: str, what: str, detail: str) -> None:
+        """An action of the algo failed (the algo is told; the runner goes on)."""
+        self.journal.record(
+            "algo_error", symbol=symbol, order_link_id=algo_id, algo_id=algo_id, what=what, detail=detail
+        )
+
+    def algo_end(self, algo_id: str, symbol: str, status: str, reason: str) -> None:
+        """The algo ended (done, cancelled or failed) and why."""
+        self.journal.record(
+            "algo_end", symbol=symbol, order_link_id=algo_id, algo_id=algo_id, status=status, reason=reason
+        )

@@ -88,13 +88,16 @@ class OrderPath:
     def _adopt(self, order: Order) -> None:
         self.out.publish_all(self.state.apply_order(order, self.clock.now_ms()), wake=True)
 
-    async def place(self, request: OrderRequest) -> CommandResult:
+    async def place(self, request: OrderRequest, link_id: str | None = None) -> CommandResult:
         """Build, risk-check, journal and send one order.
 
         The intent, the risk decision and the first request go to the journal in one durable
-        write just before the order is sent (one fsync per order, not three).
+        write just before the order is sent (one fsync per order, not three). ``link_id`` is the
+        client order id to use (an algo's child, named and journaled by the algo runner before
+        this call); by default a fresh one. ``request.source`` and ``request.trigger_by`` go
+        down the path with the order.
         """
-        link_id = self.pretrade.builder.new_client_order_id()
+        link_id = link_id or self.pretrade.builder.new_client_order_id()
         intent = self.lifecycle.intent(request, link_id)
         built = self.pretrade.build(request, link_id)
         if isinstance(built, BuildError):

@@ -190,6 +190,7 @@ class PanicRunner:
         self._step(run, "start", f"{orders} orders, {positions} positions")
         remaining: list[str] = ["unknown: the venue never answered the flat check"]
         flat = stopped = False
+        algos = 0
         try:
             algos = await self._unless_stopped(self._stop_algos()) if self._stop_algos else 0
             self._step(run, "algos", f"{algos} algos stopped")
@@ -214,6 +215,7 @@ class PanicRunner:
             duration_s=duration,
             remaining=() if flat else tuple(remaining),
             stopped=stopped,
+            algos_stopped=algos,
         )
 
     async def _rounds(self, run: _Run, started: float, remaining: list[str]) -> tuple[bool, list[str]]:

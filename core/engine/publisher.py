@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from core.clock import Clock
 from core.events import Event, LogLine, Severity
@@ -17,6 +18,9 @@ class Publisher:
     def __init__(self, store: MarketStore, clock: Clock) -> None:
         self.store = store
         self.clock = clock
+        self.listeners: list[Callable[[Event], None]] = []
+        """Engine parts told of every event as it is published (the algo runner: order updates
+        and fills of its children), on the loop."""
 
     def now_ms(self) -> int:
         """The engine clock."""
@@ -25,11 +29,13 @@ class Publisher:
     def publish(self, event: Event, *, wake: bool = False) -> None:
         """Queue an event for the console (and strategies)."""
         self.store.put_event(event, wake=wake)
+        for listener in self.listeners:
+            listener(event)
 
     def publish_all(self, events: list[Event], *, wake: bool = False) -> None:
         """Queue several events in order."""
         for event in events:
-            self.store.put_event(event, wake=wake)
+            self.publish(event, wake=wake)
 
     def log_line(self, message: str, severity: Severity = Severity.INFO, **fields: str) -> None:
         """A line for the console's log pane (and the structured log)."""

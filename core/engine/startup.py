@@ -17,6 +17,8 @@ from typing import Any
 from core.clock import Clock
 from core.config import Settings
 from core.engine.account_sync import AccountSync
+from core.engine.algo_resume import resume_algos
+from core.engine.algos import AlgoRunner
 from core.engine.failsafe import FailSafe
 from core.engine.guards import Guards
 from core.engine.health import Health
@@ -65,6 +67,7 @@ class EngineParts:
     loops: Loops
     failsafe: FailSafe
     panic: PanicRunner
+    algos: AlgoRunner
 
 
 class Startup:
@@ -113,12 +116,27 @@ class Startup:
             self.tasks.spawn(p.loops.watchdog(), "engine-watchdog")
             p.streams.reseed_candles()
         self.tasks.spawn(p.loops.housekeeping(), "engine-housekeeping")
+        await self._resume_algos()
         self.link.started = True
         p.obs.publish_health(p.health.snapshot())
         self.out.log_line(
             f"engine started: mode={self.settings.mode.value} venue={self.venue.rest_url} "
             f"symbols={','.join(self.link.symbols)}"
         )
+
+    async def _resume_algos(self) -> None:
+        """Algos the last session left running carry on (after the account sync and the journal's
+        reconciliation), then the algo tick loop starts."""
+        p = self.parts
+        venue = self.venue
+
+        async def find_order(symbol: str, link_id: str) -> Any:
+            return await p.executor.call("open_orders", partial(venue.find_order, symbol, link_id))
+
+        resumed = await resume_algos(p.algos, p.journal, find_order)
+        if resumed:
+            self.out.log_line(f"{resumed} algos resumed from the journal")
+        self.tasks.spawn(p.algos.run(), "engine-algos")
 
     def _journal_start(self) -> None:
         journal = self.parts.journal
@@ -161,6 +179,7 @@ class Startup:
         """
         p = self.parts
         p.panic.stop("the engine is stopping")
+        await p.failsafe.astep("stop.algos", p.algos.shutdown)
         tasks = self.tasks.take()
         for task in tasks:
             task.cancel()

@@ -1,0 +1,77 @@
+"""One running algo inside the engine: the algo, its inbox of events and what the pane shows."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from core.api import AlgoSnapshot
+from core.orders.algos.base import Algo, AlgoEvent, AlgoState
+
+ControlItem = tuple[str, str]
+"""A trader's command for the algo's worker: (``pause`` | ``resume`` | ``cancel``, who)."""
+Item = AlgoEvent | ControlItem | None
+"""What an algo's inbox holds: an event, a control, or None (start)."""
+
+
+@dataclass(slots=True)
+class AlgoSlot:
+    """An algo with its inbox (events are decided one at a time, in order), its timers and the
+    market versions it last saw."""
+
+    algo: Algo
+    started_ms: int
+    inbox: asyncio.Queue[Item] = field(default_factory=asyncio.Queue)
+    task: asyncio.Task[None] | None = None
+    wakes: list[int] = field(default_factory=list)
+    """Times (engine ms) the algo asked to be woken at."""
+    tick_queued: bool = False
+    seen: tuple[object, object] = (None, None)
+    """The book and ticker objects the last tick was made for (a new object: the market moved)."""
+    next_child: int = 1
+    resume_status: AlgoState = AlgoState.RUNNING
+    """The state a pause came from (a resume returns to it)."""
+    held: list[AlgoEvent] = field(default_factory=list)
+    """Child and order events that arrived while paused, delivered on resume."""
+    last_state: Any = None
+    note: str = ""
+
+    @property
+    def algo_id(self) -> str:
+        """The algo's id."""
+        return self.algo.algo_id
+
+    @property
+    def ended(self) -> bool:
+        """True once the algo is done, cancelled or failed."""
+        return self.algo.status.terminal
+
+    def due_wake(self, now_ms: int) -> bool:
+        """True when a timer the algo asked for is due (and forgets the due ones)."""
+        due = [w for w in self.wakes if w <= now_ms]
+        if due:
+            self.wakes = [w for w in self.wakes if w > now_ms]
+        return bool(due)
+
+    def snapshot(self) -> AlgoSnapshot:
+        """What the algos pane shows."""
+        algo, prog = self.algo, self.algo.progress
+        side = getattr(algo, "side", None)
+        side_text = str(getattr(side, "value", side)) if side is not None else ""
+        return AlgoSnapshot(
+            id=algo.algo_id,
+            kind=algo.kind,
+            symbol=algo.symbol,
+            side=side_text,
+            state=algo.status.value,
+            filled=prog.filled,
+            total=prog.total if prog.total else Decimal(0),
+            avg_price=prog.avg_price,
+            arrival_price=prog.arrival_price,
+            note=self.note or prog.note,
+            describe=algo.describe(),
+            started_ms=self.started_ms,
+            children=len(prog.children),
+        )

@@ -1,0 +1,370 @@
+"""The algo runner: execution algos live in the engine, journaled, and resumed after a restart.
+
+Each algo (:mod:`core.orders.algos`) decides; the runner does. It feeds an algo its events one at
+a time through the algo's own inbox — a :class:`~core.orders.algos.base.Tick` when the algo's
+market moved (at most every ``tick_s``) or a timer it asked for is due, its children's updates
+and fills (routed by client order id), other orders' events, the trader's pause/resume/cancel —
+and carries out what it answers through the engine's one order path: every child is placed with
+its own client order id (``<algo id>-<n>``, journaled by ``algo_child`` before it is sent) and
+``source="algo:<id>"``; amends and cancels take the engine's amend and cancel. A refused action
+comes back to the algo as a :class:`~core.orders.algos.base.ChildRejected`; an action that fails
+is journaled and the algo is told; neither ever stops the runner.
+
+Journal (through :class:`~core.engine.lifecycle.OrderJournal`): ``algo_start`` (kind, params),
+``algo_child`` (before the child is sent), ``algo_state`` (after each step that changed it, with
+the tags of children decided but not yet sent and the timers), ``algo_control``, ``algo_end``.
+After a restart :mod:`core.engine.algo_resume` rebuilds every algo without an ``algo_end``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from core.account import AccountState
+from core.api import AlgoChildPreview, AlgoPreview, AlgoSnapshot, CommandResult, RiskPreview
+from core.clock import Clock
+from core.engine.algo_exec import decide, execute
+from core.engine.algo_slot import AlgoSlot, Item
+from core.engine.algo_view import StaticView
+from core.engine.lifecycle import OrderJournal
+from core.engine.publisher import Publisher
+from core.events import AlgoUpdated, Event, FillReceived, OrderUpdated, Severity
+from core.journal.journal import JournalUnwritable
+from core.model import Instrument, OrderRequest, OrderStatus
+from core.orders.algos.base import (
+    Action,
+    Algo,
+    AlgoState,
+    Amend,
+    Cancel,
+    ChildFill,
+    ChildRejected,
+    ChildUpdate,
+    Finish,
+    OrderEvent,
+    Place,
+    StartAlgo,
+    Tick,
+    WakeAt,
+)
+from core.orders.algos.registry import build_algo
+from core.orders.ids import ClientIdRule
+from core.store import MarketStore
+
+log = logging.getLogger(__name__)
+
+TICK_S = 0.05
+"""Shortest time between two market ticks to one algo (and the timer resolution)."""
+STOP_WAIT_S = 5.0
+"""How long stopping every algo (panic, flatten) waits for them to cancel their children."""
+_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+_BASE = len(_ALPHABET)
+
+
+def _base36(n: int) -> str:
+    out = ""
+    while True:
+        n, r = divmod(n, _BASE)
+        out = _ALPHABET[r] + out
+        if not n:
+            return out
+
+
+@dataclass(slots=True)
+class AlgoPorts:
+    """The engine commands the runner carries an algo's actions out with (the one order path)."""
+
+    place: Callable[[OrderRequest, str], Awaitable[CommandResult]]
+    """Place ``request`` with the given client order id."""
+    amend: Callable[[str, Decimal | None, Decimal | None, Decimal | None], Awaitable[CommandResult]]
+    cancel: Callable[[str], Awaitable[CommandResult]]
+    preview: Callable[[OrderRequest], RiskPreview]
+
+
+class AlgoRunner:
+    """Holds the engine's algos by id and runs each on its own worker task."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        store: MarketStore,
+        state: AccountState,
+        instruments: Mapping[str, Instrument],
+        lifecycle: OrderJournal,
+        publisher: Publisher,
+        ports: AlgoPorts,
+        client_ids: ClientIdRule,
+        tick_s: float = TICK_S,
+    ) -> None:
+        self.clock = clock
+        self.store = store
+        self.state = state
+        self.instruments = instruments
+        self.lifecycle = lifecycle
+        self.out = publisher
+        self.ports = ports
+        self.client_ids = client_ids
+        self.tick_s = tick_s
+        self.view = StaticView(clock.now_ms, store, instruments, state.positions, state.orders)
+        self.slots: dict[str, AlgoSlot] = {}
+        self.owner: dict[str, str] = {}
+        """Child client order id -> algo id."""
+        self.placing: set[str] = set()
+        """Children whose place is under way (their rejection is reported when it returns)."""
+        self._seq = itertools.count()
+
+    # --- commands ----------------------------------------------------------------------------
+    def new_id(self) -> str:
+        """A short algo id (``a`` + base-36 ms + a sequence), unique in this journal."""
+        while True:
+            algo_id = f"a{_base36(self.clock.now_ms())}{_base36(next(self._seq))}"
+            if algo_id not in self.slots:
+                return algo_id
+
+    async def start_algo(self, kind: str, params: Mapping[str, Any], who: str = "user") -> CommandResult:
+        """Build ``kind`` from ``params``, journal it and start it; the message names its id."""
+        algo_id = self.new_id()
+        try:
+            algo = build_algo(kind, algo_id, params)
+        except ValueError as err:
+            return CommandResult(False, str(err), check="params")
+        problem = self._refusal(algo)
+        if problem:
+            return CommandResult(False, problem, algo_id, check="params")
+        try:
+            self.lifecycle.algo_start(algo_id, kind, algo.symbol, algo.params(), who)
+        except JournalUnwritable as exc:
+            return CommandResult(False, f"{exc}; the algo was not started", algo_id, check="journal")
+        slot = self.add(algo, self.clock.now_ms())
+        slot.inbox.put_nowait(None)
+        self.out.log_line(f"algo {algo_id} started by {who}: {algo.describe()}", algo_id=algo_id)
+        return CommandResult(True, f"algo {algo_id} started: {algo.describe()}", algo_id)
+
+    def _refusal(self, algo: Algo) -> str:
+        if algo.symbol not in self.instruments:
+            return f"symbol: {algo.symbol} is not a configured, listed symbol"
+        problem = self.client_ids.problem(f"{algo.algo_id}-999")
+        return f"algo id: {problem}" if problem else ""
+
+    def add(self, algo: Algo, started_ms: int) -> AlgoSlot:
+        """Register ``algo`` and start its worker (start-up resume adds rebuilt algos here)."""
+        slot = AlgoSlot(algo, started_ms)
+        self.slots[algo.algo_id] = slot
+        for cid in algo.progress.children.values():
+            self.owner[cid] = algo.algo_id
+        slot.task = asyncio.get_running_loop().create_task(self._work(slot), name=f"algo-{algo.algo_id}")
+        self._published(slot)
+        return slot
+
+    async def control(self, algo_id: str, action: str, who: str = "user") -> CommandResult:
+        """Pause, resume or cancel one algo (journaled with who asked)."""
+        slot = self.slots.get(algo_id)
+        if slot is None or slot.ended:
+            return CommandResult(False, f"no running algo {algo_id}", algo_id)
+        paused = slot.algo.status is AlgoState.PAUSED
+        if (action == "pause" and paused) or (action == "resume" and not paused):
+            return CommandResult(False, f"algo {algo_id} is {slot.algo.status.value}", algo_id)
+        self.lifecycle.algo_control(algo_id, slot.algo.symbol, action, who)
+        slot.inbox.put_nowait((action, who))
+        return CommandResult(True, f"algo {algo_id}: {action} requested", algo_id)
+
+    async def stop_all(self, who: str = "panic") -> int:
+        """Cancel every algo (journaled) and wait for them to end; how many there were."""
+        live = [s for s in self.slots.values() if not s.ended]
+        for slot in live:
+            await self.control(slot.algo_id, "cancel", who)
+        tasks = [s.task for s in live if s.task is not None]
+        if tasks:
+            await asyncio.wait(tasks, timeout=STOP_WAIT_S)
+        return len(live)
+
+    async def shutdown(self) -> None:
+        """Stop the workers (engine stop): algos stay journaled as they are and resume next start."""
+        tasks = [s.task for s in self.slots.values() if s.task is not None and not s.task.done()]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def algos(self) -> list[AlgoSnapshot]:
+        """Every algo of this session: live ones first, then ended, each in start order."""
+        slots = sorted(self.slots.values(), key=lambda s: (s.ended, s.started_ms))
+        return [s.snapshot() for s in slots]
+
+    def preview(self, kind: str, params: Mapping[str, Any]) -> AlgoPreview:
+        """The children ``kind`` would place now (on a copy: nothing is sent or kept)."""
+        try:
+            algo = build_algo(kind, "preview", params)
+        except ValueError as err:
+            return AlgoPreview(kind, error=str(err))
+        problem = self._refusal(algo)
+        if problem:
+            return AlgoPreview(kind, algo.describe(), error=problem)
+        children = [
+            AlgoChildPreview(a.tag, a.request, self.ports.preview(a.request), a.trigger_by)
+            for a in algo.start(self.view)
+            if isinstance(a, Place)
+        ]
+        return AlgoPreview(kind, algo.describe(), tuple(children), notes=(algo.progress.note,))
+
+    # --- events in ---------------------------------------------------------------------------
+    def on_engine_event(self, event: Event) -> None:
+        """Route an order update or fill the engine published to the algos it concerns."""
+        if isinstance(event, OrderUpdated):
+            self._order_event(event)
+        elif isinstance(event, FillReceived):
+            algo_id = self.owner.get(event.fill.order_link_id)
+            slot = self.slots.get(algo_id or "")
+            if slot is not None and not slot.ended:
+                slot.inbox.put_nowait(ChildFill(event.fill.order_link_id, event.fill))
+
+    def _order_event(self, event: OrderUpdated) -> None:
+        order, cid = event.order, event.order.order_link_id
+        algo_id = self.owner.get(cid)
+        if algo_id is None:
+            for other in self.slots.values():
+                if not other.ended:
+                    other.inbox.put_nowait(OrderEvent(order))
+            return
+        if order.status is OrderStatus.CREATED:
+            return  # the engine's own placeholder while the child is on its way: no venue news
+        if order.status is OrderStatus.REJECTED and cid in self.placing:
+            return  # reported as ChildRejected, with the check and the reason, when the place returns
+        slot = self.slots.get(algo_id)
+        if slot is not None and not slot.ended:
+            slot.inbox.put_nowait(ChildUpdate(cid, order))
+
+    def tick(self) -> None:
+        """Queue a Tick for every algo whose market moved or whose timer is due (one at a time)."""
+        now = self.clock.now_ms()
+        for slot in self.slots.values():
+            if slot.ended or slot.tick_queued or slot.algo.status is AlgoState.PAUSED:
+                continue
+            sym = slot.algo.symbol
+            seen = (self.store.book(sym), self.store.ticker(sym))
+            moved = seen[0] is not slot.seen[0] or seen[1] is not slot.seen[1]
+            if slot.due_wake(now) or moved:
+                slot.seen = seen
+                slot.tick_queued = True
+                slot.inbox.put_nowait(Tick(now))
+
+    async def run(self) -> None:
+        """The tick loop (a background task of the engine)."""
+        while True:
+            await asyncio.sleep(self.tick_s)
+            try:
+                self.tick()
+            except Exception:  # a tick must never end the loop: logged, the next one goes on
+                log.exception("algo tick failed")
+
+    # --- the worker of one algo ---------------------------------------------------------------
+    async def _work(self, slot: AlgoSlot) -> None:
+        while not slot.ended:
+            item = await slot.inbox.get()
+            try:
+                await self._step(slot, item)
+            except Exception as exc:  # the algo's own failure: it fails (children cancelled), others go on
+                log.exception("algo %s failed", slot.algo_id)
+                slot.note = f"failed: {type(exc).__name__}: {exc}"
+                slot.algo.status = AlgoState.FAILED
+                await self._cancel_children(slot)
+        self._end(slot)
+
+    async def _step(self, slot: AlgoSlot, item: Item) -> None:
+        actions = await decide(self, slot, item)
+        if actions is None:
+            return
+        self._journal_state(slot, [a.tag for a in actions if isinstance(a, Place)])
+        for action in actions:
+            await self._act(slot, action)
+        self._journal_state(slot, [])
+        self._published(slot)
+
+    async def _act(self, slot: AlgoSlot, action: Action) -> None:
+        try:
+            await execute(self, slot, action)
+        except Exception as exc:  # an action that failed is journaled and told; the runner goes on
+            log.exception("algo %s: %s failed", slot.algo_id, type(action).__name__)
+            detail = f"{type(exc).__name__}: {exc}"
+            self.error(slot, type(action).__name__.lower(), detail)
+            child = getattr(action, "child_id", "") or slot.algo.progress.children.get(
+                getattr(action, "tag", ""), ""
+            )
+            slot.inbox.put_nowait(ChildRejected(child, "engine", detail))
+
+    def error(self, slot: AlgoSlot, what: str, detail: str) -> None:
+        self.out.log_line(
+            f"algo {slot.algo_id}: {what} failed: {detail}", Severity.ERROR, algo_id=slot.algo_id
+        )
+        try:
+            self.lifecycle.algo_error(slot.algo_id, slot.algo.symbol, what, detail)
+        except Exception:  # the journal's own failure is reported by the journal; the algo goes on
+            log.exception("algo %s: error record not written", slot.algo_id)
+
+    def _journal_state(self, slot: AlgoSlot, pending: list[str]) -> None:
+        state = slot.algo.state()
+        key = (slot.algo.status, state, pending, sorted(slot.wakes))
+        if key == slot.last_state:
+            return
+        slot.last_state = key
+        record = {"state": state, "pending": pending, "wakes": sorted(slot.wakes), "note": slot.note}
+        self.lifecycle.algo_state(slot.algo_id, slot.algo.symbol, slot.algo.status.value, record)
+
+    async def _cancel_children(self, slot: AlgoSlot) -> None:
+        for cid in slot.algo.working_children(self.view):
+            await self._act(slot, Cancel(cid))
+
+    def _end(self, slot: AlgoSlot) -> None:
+        algo = slot.algo
+        reason = slot.note or algo.progress.note or algo.status.value
+        self._journal_state(slot, [])
+        try:
+            self.lifecycle.algo_end(algo.algo_id, algo.symbol, algo.status.value, reason)
+        except Exception:  # the end stays unjournaled: it is resumed and ends again next start
+            log.exception("algo %s: end not journaled", algo.algo_id)
+        for cid in algo.progress.children.values():
+            self.owner.pop(cid, None)
+        self.out.log_line(f"algo {algo.algo_id} {algo.status.value}: {reason}", algo_id=algo.algo_id)
+        self._published(slot)
+
+    def _published(self, slot: AlgoSlot) -> None:
+        note = slot.note or slot.algo.progress.note
+        self.out.publish(
+            AlgoUpdated(self.clock.now_ms(), slot.algo_id, slot.algo.status.value, note), wake=True
+        )
+
+    # --- helpers for the executor module ------------------------------------------------------
+    def child_request(self, slot: AlgoSlot, place: Place) -> OrderRequest:
+        """The child's request as it goes down the order path: the algo named as its source."""
+        return replace(
+            place.request,
+            source=f"algo:{slot.algo_id}",
+            trigger_by=place.trigger_by or place.request.trigger_by,
+        )
+
+    def finish(self, slot: AlgoSlot, action: Finish) -> None:
+        """Record how the algo said it ended."""
+        if not slot.algo.status.terminal:
+            slot.algo.status = action.state
+        slot.note = action.reason
+
+    def start_follow_up(self, slot: AlgoSlot, action: StartAlgo) -> Awaitable[CommandResult]:
+        """Start a conditional's follow-up algo."""
+        return self.start_algo(action.kind, action.params, who=f"algo:{slot.algo_id}")
+
+    def wake(self, slot: AlgoSlot, action: WakeAt) -> None:
+        """Remember a timer the algo asked for."""
+        slot.wakes.append(action.at_ms)
+
+    def amend_of(self, action: Amend) -> Awaitable[CommandResult]:
+        """Amend a child through the engine's amend."""
+        return self.ports.amend(action.child_id, action.qty, action.price, action.trigger_price)
