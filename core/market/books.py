@@ -5,11 +5,14 @@ Venue-neutral: a venue's feeds deliver :class:`~core.venues.base.BookSnapshot` a
 applies them to one :class:`~core.market.orderbook.OrderBook` per symbol with the sequence checks:
 
 * a delta whose ``seq`` does not follow the previous update's (a gap, a repeat), a delta before
-  any snapshot, a crossed book or a level the book refuses marks the book *stale*; the keeper
-  reports it (``book:<symbol>`` ``stale``) once and asks the feeds for a fresh snapshot
-  (``resubscribe``), once until that snapshot arrives;
+  any snapshot or a crossed book marks the book *stale*, as does a frame the venue's adapter could
+  not read (:meth:`BookKeeper.mark_stale`); the keeper reports it (``book:<symbol>`` ``stale``)
+  once and asks the feeds for a fresh snapshot (``resubscribe``), once until that snapshot arrives;
 * a snapshot makes the book trusted again (``book:<symbol>`` ``up``);
 * a book that hears nothing for ``stale_after_s`` is marked stale by :meth:`BookKeeper.check`.
+
+Levels are :data:`~core.venues.base.BookLevels`: floats the adapter has already checked (the one
+place a level is validated), handed to the book as they are.
 
 The book view is published to the :class:`~core.store.MarketStore` at most every
 ``publish_interval_s`` (the UI drains the store at 10-20 Hz; more is wasted work); a book changed
@@ -26,7 +29,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from core.market.orderbook import OrderBook
@@ -42,12 +44,6 @@ BOOK_DEPTH = 50
 
 StateReport = Callable[[str, str, str], None]
 """``(stream, state, detail)``: a book's state changed (``book:<symbol>``, ``stale``/``up``)."""
-
-_Levels = tuple[tuple[Decimal, Decimal], ...]
-
-
-def _floats(levels: _Levels) -> list[tuple[float, float]]:
-    return [(float(p), float(s)) for p, s in levels]
 
 
 def _nothing(_symbol: str) -> None:
@@ -97,9 +93,7 @@ class BookKeeper:
             return
         with self._lock:
             was_stale = book.stale
-            ok = book.apply_snapshot(
-                _floats(snap.bids), _floats(snap.asks), snap.seq, snap.cross_seq, snap.ts_ms
-            )
+            ok = book.apply_snapshot(snap.bids, snap.asks, snap.seq, snap.cross_seq, snap.ts_ms)
             self._last_msg_ms[snap.symbol] = self._now_ms()
             self._asked.discard(snap.symbol)
         self._after(book, ok, was_stale)
@@ -111,9 +105,7 @@ class BookKeeper:
             return
         with self._lock:
             was_stale = book.stale
-            ok = book.apply_delta(
-                _floats(delta.bids), _floats(delta.asks), delta.seq, delta.cross_seq, delta.ts_ms
-            )
+            ok = book.apply_delta(delta.bids, delta.asks, delta.seq, delta.cross_seq, delta.ts_ms)
             self._last_msg_ms[delta.symbol] = self._now_ms()
         self._after(book, ok, was_stale)
 

@@ -1,9 +1,9 @@
 """Fuzz the order book with Bybit ``orderbook.*`` frames: good, spoiled, duplicated, reordered.
 
-Streams of snapshot and delta frames go through :meth:`OrderBook.apply_message` (the book's own
-dict path) and through the product's path: the Bybit adapter's translation into domain events
-(:func:`core.venues.bybit.parse.book_frame`; a frame it cannot read marks the book stale) and the
-engine's :class:`~core.market.books.BookKeeper`. Frames
+Streams of snapshot and delta frames go through the product's path: the Bybit adapter's
+translation into domain events (:func:`core.venues.bybit.parse.book_frame`, the one place a level
+is checked; a frame it cannot read marks the book stale) and the engine's
+:class:`~core.market.books.BookKeeper`, which trusts the levels it is given. Frames
 carry duplicate, skipped, old and restart (``u = 1``) update ids, levels that cross the book,
 NaN/Infinity/negative/garbage values, levels that are not pairs, sides that are not arrays and
 fields of the wrong type. After every frame the book must agree with a small model of Bybit's
@@ -161,34 +161,15 @@ def check(book: OrderBook, model: Model, frame: dict[str, Any]) -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(frames())
-def test_dict_frames_keep_the_book_true_or_stale(stream: list[dict[str, Any]]) -> None:
-    book, model = OrderBook(SYMBOL, depth=200), Model()
-    for frame in stream:
-        ok = book.apply_message(frame)
-        model.apply(frame)
-        check(book, model, frame)
-        assert ok == (not book.stale)
-
-
-@settings(max_examples=150, deadline=None)
-@given(frames())
 def test_adapter_events_keep_the_kept_book_true_or_stale(stream: list[dict[str, Any]]) -> None:
     """The product's path: the adapter translates each frame (or reports the book stale), the book
-    keeper applies the events; the kept book agrees with the model exactly as the dict path does."""
+    keeper applies the events; the kept book agrees with the model."""
     asked: list[str] = []
-    books = BookKeeper((SYMBOL,), MarketStore(), now_ms=lambda: 0, publish_interval_s=0.0)
+    books = keeper()
     books.resubscribe = asked.append
     model = Model()
     for frame in stream:
-        try:
-            event = parse.book_frame(SYMBOL, frame)
-        except BadValue as bad:
-            books.mark_stale(SYMBOL, f"bad value in frame: {bad}")
-        else:
-            if isinstance(event, BookSnapshot):
-                books.snapshot(event)
-            else:
-                books.delta(event)
+        feed(books, frame)
         model.apply(frame)
         check(books.books[SYMBOL], model, frame)
         assert books.is_stale(SYMBOL) == model.stale
@@ -206,10 +187,30 @@ SNAP: dict[str, Any] = {
 }
 
 
-def snapshot_book() -> OrderBook:
-    book = OrderBook(SYMBOL)
-    assert book.apply_message({**SNAP, "data": {**SNAP["data"], "b": [["99", "1"]], "a": [["101", "1"]]}})
-    return book
+def keeper() -> BookKeeper:
+    return BookKeeper((SYMBOL,), MarketStore(), now_ms=lambda: 0, publish_interval_s=0.0)
+
+
+def feed(books: BookKeeper, frame: dict[str, Any]) -> BadValue | None:
+    """What the Bybit feeds do with a book frame: translate it and hand the event to the keeper, or
+    mark the book stale when the adapter refuses it (returned)."""
+    try:
+        event = parse.book_frame(SYMBOL, frame)
+    except BadValue as bad:
+        books.mark_stale(SYMBOL, f"bad value in frame: {bad}")
+        return bad
+    if isinstance(event, BookSnapshot):
+        books.snapshot(event)
+    else:
+        books.delta(event)
+    return None
+
+
+def snapshot_book() -> BookKeeper:
+    books = keeper()
+    assert feed(books, {**SNAP, "data": {**SNAP["data"], "b": [["99", "1"]], "a": [["101", "1"]]}}) is None
+    assert not books.is_stale(SYMBOL)
+    return books
 
 
 @pytest.mark.parametrize(
@@ -224,29 +225,35 @@ def snapshot_book() -> OrderBook:
         ({"b": [[True, "1"]], "a": [], "u": 6}, "bid price"),
         ({"b": [], "a": [], "u": "6"}, "u"),
         ({"b": [], "a": [], "u": None}, "u"),
-        ({"a": [], "u": 6}, "data"),
+        ({"a": [], "u": 6}, "b"),
+        ({"b": [["100", "1"]], "a": [["101", "-0.5"]], "u": 6}, "ask size"),
+        ({"b": [["0", "1"]], "a": [], "u": 6}, "bid price"),
+        ({"b": [["100", "NaN"]], "a": [], "u": 6}, "bid size"),
+        ({"b": [["1e999", "1"]], "a": [], "u": 6}, "bid price"),
+        ({"b": [["１００", "1"]], "a": [], "u": 6}, "bid price"),
     ],
 )
 def test_a_malformed_delta_marks_the_book_stale_untouched(data: dict[str, Any], field: str) -> None:
-    book = snapshot_book()
-    before = book.levels()
-    assert book.apply_message({**SNAP, "type": "delta", "data": {"s": SYMBOL, **data}}) is False
-    assert book.stale and book.last_bad is not None and book.last_bad[0] == field, book.stale_reason
-    assert book.levels() == before
+    books = snapshot_book()
+    before = books.books[SYMBOL].levels()
+    bad = feed(books, {**SNAP, "type": "delta", "data": {"s": SYMBOL, **data}})
+    assert bad is not None and bad.field == field, bad
+    assert books.is_stale(SYMBOL) and "bad value" in books.stale_reason(SYMBOL)
+    assert books.books[SYMBOL].levels() == before
 
 
 def test_a_delta_with_a_bad_ask_is_not_half_applied() -> None:
     """Before the fix the bids were applied and then the ask raised: a bid above the best ask stayed."""
-    book = snapshot_book()
+    books = snapshot_book()
     delta = {"s": SYMBOL, "b": [["102", "1"]], "a": [["NaN", "1"]], "u": 6}
-    assert book.apply_message({**SNAP, "type": "delta", "data": delta}) is False
-    bids, _ = book.levels()
-    assert 102.0 not in bids and book.stale
+    assert feed(books, {**SNAP, "type": "delta", "data": delta}) is not None
+    bids, _ = books.books[SYMBOL].levels()
+    assert 102.0 not in bids and books.is_stale(SYMBOL)
 
 
 @pytest.mark.parametrize("frame", [{"type": "delta"}, {**SNAP, "data": []}, {**SNAP, "type": "other"}])
 def test_a_frame_without_book_data_marks_it_stale(frame: dict[str, Any]) -> None:
     """Before the fix these raised KeyError/AttributeError or were ignored without marking the book."""
-    book = snapshot_book()
-    assert book.apply_message(frame) is False
-    assert book.stale and "bad value" in book.stale_reason
+    books = snapshot_book()
+    assert feed(books, frame) is not None
+    assert books.is_stale(SYMBOL) and "bad value" in books.stale_reason(SYMBOL)

@@ -43,7 +43,7 @@ def bybit(settings: Settings) -> BybitVenue:
 def resting_buy(v: BybitVenue, qty: str = "0.001") -> BuiltOrder:
     """A limit buy 5 % under the best bid (it rests), built by the real builder."""
     book = v.orderbook(SYM, 1)
-    price = book.bids[0][0] * Decimal("0.95")
+    price = Decimal(repr(book.bids[0][0])) * Decimal("0.95")  # a book level is a float (market data)
     [inst] = v.instruments((SYM,))
     request = OrderRequest(SYM, Side.BUY, Decimal(qty), OrderType.LIMIT, price)
     return OrderBuilder().build(request, inst, ref_price=price, order_link_id=new_order_link_id("tc"))
@@ -63,7 +63,7 @@ def test_book_snapshot_is_a_domain_value(bybit: BybitVenue) -> None:
     book = bybit.orderbook(SYM, 50)
     assert isinstance(book, BookSnapshot) and book.symbol == SYM and book.seq >= 1
     assert book.bids and book.asks and book.bids[0][0] < book.asks[0][0]
-    assert all(isinstance(px, Decimal) and isinstance(sz, Decimal) for px, sz in book.bids)
+    assert all(type(px) is float and type(sz) is float for px, sz in book.bids)  # market data: checked floats
 
 
 def test_place_amend_cancel_in_domain_values(bybit: BybitVenue) -> None:
@@ -104,7 +104,7 @@ def test_trading_stop_sets_and_removes_the_positions_levels(bybit: BybitVenue) -
     with pytest.raises(Rejected):  # flat: no position to protect (a business refusal, not a crash)
         bybit.set_trading_stop(SYM, take_profit=Decimal("1000000"), stop_loss=None)
     [inst] = bybit.instruments((SYM,))
-    mark = bybit.orderbook(SYM, 1).asks[0][0]
+    mark = Decimal(repr(bybit.orderbook(SYM, 1).asks[0][0]))
     buy = OrderRequest(SYM, Side.BUY, Decimal("0.001"), OrderType.MARKET, None)
     bybit.place(OrderBuilder().build(buy, inst, ref_price=mark, order_link_id=new_order_link_id("tc")))
     tp = snap(mark * Decimal("1.2"), inst.tick_size, ROUND_FLOOR)

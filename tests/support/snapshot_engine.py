@@ -58,7 +58,8 @@ def _sim_market() -> tuple[
         insts[sym] = parse.instrument(info)
         raw = ex.orderbook({"category": "linear", "symbol": sym, "limit": "50"})
         book = OrderBook(sym, 50)
-        book.apply_snapshot(raw["b"], raw["a"], int(raw["u"]), int(raw["seq"]), int(raw["ts"]))
+        bids, asks = parse.book_levels(raw["b"], "bid"), parse.book_levels(raw["a"], "ask")
+        book.apply_snapshot(bids, asks, int(raw["u"]), int(raw["seq"]), int(raw["ts"]))
         trades = [
             Trade(
                 sym, Side(t["side"]), parse.dec(t["price"]), parse.dec(t["size"]), int(t["time"]), t["execId"]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from core.market.books import BookKeeper
 from core.store import MarketStore
-from core.venues.base import BookDelta, BookSnapshot
+from core.venues.base import BookDelta, BookLevels, BookSnapshot
 
 SYM = "BTCUSDT"
 D = Decimal
@@ -39,11 +39,11 @@ def keeper(rec: Recorder, *, publish_interval_s: float = 0.0) -> tuple[BookKeepe
     return books, store
 
 
-def snap(u: int, bid: str = "100", ask: str = "101") -> BookSnapshot:
-    return BookSnapshot(SYM, ((D(bid), D("1")),), ((D(ask), D("2")),), u, 1, cross_seq=u * 10)
+def snap(u: int, bid: float = 100.0, ask: float = 101.0) -> BookSnapshot:
+    return BookSnapshot(SYM, ((bid, 1.0),), ((ask, 2.0),), u, 1, cross_seq=u * 10)
 
 
-def delta(u: int, bids: tuple[tuple[Decimal, Decimal], ...] = ((D("100.5"), D("3")),)) -> BookDelta:
+def delta(u: int, bids: BookLevels = ((100.5, 3.0),)) -> BookDelta:
     return BookDelta(SYM, bids, (), u, 2, cross_seq=u * 10)
 
 
@@ -52,7 +52,7 @@ def test_a_snapshot_then_following_deltas_keep_a_trusted_book_published_to_the_s
     books, store = keeper(rec)
     books.snapshot(snap(7))
     books.delta(delta(8))
-    books.delta(delta(9, ((D("100"), D("0")),)))  # size 0 removes the level
+    books.delta(delta(9, ((100.0, 0.0),)))  # size 0 removes the level
     view = store.book(SYM)
     assert view is not None and not view.stale
     assert [(lv.price, lv.size) for lv in view.bids] == [(D("100.5"), D("3"))]
@@ -81,7 +81,7 @@ def test_a_snapshot_clears_stale_and_reports_the_book_up() -> None:
     books, store = keeper(rec)
     books.snapshot(snap(7))
     books.delta(delta(9))
-    books.snapshot(snap(20, bid="99", ask="100"))
+    books.snapshot(snap(20, bid=99.0, ask=100.0))
     assert not books.is_stale(SYM) and books.stale_reason(SYM) == ""
     assert rec.states[-1] == (f"book:{SYM}", "up", "resynced from snapshot")
     view = store.book(SYM)
@@ -113,7 +113,7 @@ def test_a_crossed_book_is_stale() -> None:
     rec = Recorder()
     books, _store = keeper(rec)
     books.snapshot(snap(7))
-    books.delta(delta(8, ((D("102"), D("1")),)))  # a bid above the best ask
+    books.delta(delta(8, ((102.0, 1.0),)))  # a bid above the best ask
     assert books.is_stale(SYM) and "crossed" in books.stale_reason(SYM) and rec.asked == [SYM]
 
 
@@ -150,7 +150,7 @@ def test_publishing_is_throttled_and_the_watchdog_publishes_the_rest() -> None:
 def test_unknown_symbols_are_ignored() -> None:
     rec = Recorder()
     books, store = keeper(rec)
-    books.snapshot(BookSnapshot("DOGEUSDT", ((D("1"), D("1")),), (), 1, 1))
+    books.snapshot(BookSnapshot("DOGEUSDT", ((1.0, 1.0),), (), 1, 1))
     books.mark_stale("DOGEUSDT", "x")
     assert store.book("DOGEUSDT") is None and rec.asked == [] and books.is_stale("DOGEUSDT")
 
@@ -164,7 +164,7 @@ def test_a_feed_thread_and_a_reader_race_without_tearing_the_book() -> None:
     def feed() -> None:
         try:
             for u in range(2, 3002):
-                books.delta(delta(u, ((D(100) + D(u % 7) / 10, D(u % 3)),)))
+                books.delta(delta(u, ((100 + (u % 7) / 10, float(u % 3)),)))
         except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(exc)
 

@@ -101,8 +101,8 @@ async def test_market_data_is_stored_at_once_on_the_feed_thread() -> None:
         sink.ticker(Ticker(SYM, D("95000"), D("95001"), D("95002"), D("94999"), D("95001"), ts_ms=5))
         sink.trade(Trade(SYM, Side.SELL, D("95000"), D("0.5"), 6, "t-1"))
         sink.candle(SYM, "1m", Candle(60_000, 1.0, 2.0, 0.5, 1.5, 10.0))
-        sink.book_snapshot(BookSnapshot(SYM, ((D("100"), D("1")),), ((D("101"), D("1")),), 3, 7))
-        sink.book_delta(BookDelta(SYM, ((D("100.5"), D("2")),), (), 4, 8))
+        sink.book_snapshot(BookSnapshot(SYM, ((100.0, 1.0),), ((101.0, 1.0),), 3, 7))
+        sink.book_delta(BookDelta(SYM, ((100.5, 2.0),), (), 4, 8))
 
     thread = threading.Thread(target=feed_thread)
     thread.start()
@@ -120,7 +120,7 @@ async def test_a_book_the_feed_says_is_stale_is_marked_at_once_and_reported_on_t
     sink, account, books, _store = make(asyncio.get_running_loop())
     asked: list[str] = []
     books.resubscribe = asked.append
-    sink.book_snapshot(BookSnapshot(SYM, ((D("100"), D("1")),), ((D("101"), D("1")),), 3, 7))
+    sink.book_snapshot(BookSnapshot(SYM, ((100.0, 1.0),), ((101.0, 1.0),), 3, 7))
     account.expect = 2  # "up" after the first snapshot, then "stale"
     sink.connection(f"book:{SYM}", "stale", "bad value in frame: bid price 'NaN'")
     assert books.is_stale(SYM) and asked == [SYM]  # before the loop ran at all

@@ -1,4 +1,5 @@
-"""Order book: snapshot + delta continuity, BBO tracking, stale handling, both decode paths."""
+"""Order book: snapshot + delta continuity, BBO tracking, stale handling; fed the Bybit adapter's
+translation of each frame (checked float levels), as the product feeds it."""
 
 from __future__ import annotations
 
@@ -6,11 +7,15 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.decode import BookFrame, decode_book, decode_public
+from bench.decode import BookFrame, decode_public
 from core.market.orderbook import OrderBook
+from core.venues.base import BookSnapshot
+from core.venues.bybit import parse
+from core.venues.values import BadValue
 
 SYM = "BTCUSDT"
 TICK = Decimal("0.1")
@@ -31,6 +36,14 @@ def frame(
         "data": {"s": SYM, "b": bids, "a": asks, "u": u, "seq": seq},
         "cts": ts,
     }
+
+
+def apply(book: OrderBook, msg: dict[str, Any]) -> bool:
+    """The Bybit adapter's translation of ``msg`` (it checks every level), applied to ``book``."""
+    event = parse.book_frame(SYM, msg)
+    if isinstance(event, BookSnapshot):
+        return book.apply_snapshot(event.bids, event.asks, event.seq, event.cross_seq, event.ts_ms)
+    return book.apply_delta(event.bids, event.asks, event.seq, event.cross_seq, event.ts_ms)
 
 
 class RefBook:
@@ -76,28 +89,20 @@ def to_raw(levels: list[tuple[int, str]]) -> list[list[str]]:
     snap_b=bid_levels,
     snap_a=ask_levels,
     deltas=st.lists(st.tuples(bid_levels, ask_levels), max_size=40),
-    use_msgspec=st.booleans(),
 )
 def test_random_stream_matches_reference(
     snap_b: list[tuple[int, str]],
     snap_a: list[tuple[int, str]],
     deltas: list[tuple[list[tuple[int, str]], list[tuple[int, str]]]],
-    use_msgspec: bool,
 ) -> None:
     book = OrderBook(SYM, 50)
     ref = RefBook()
-
-    def apply(msg: dict[str, Any]) -> bool:
-        if use_msgspec:
-            return book.apply_frame(decode_book(orjson.dumps(msg)))
-        return book.apply_message(msg)
-
-    assert apply(frame("snapshot", to_raw(snap_b), to_raw(snap_a), 100))
+    assert apply(book, frame("snapshot", to_raw(snap_b), to_raw(snap_a), 100))
     ref.snapshot(to_raw(snap_b), to_raw(snap_a))
     u = 100
     for db, da in deltas:
         u += 1
-        assert apply(frame("delta", to_raw(db), to_raw(da), u, seq=u * 3, ts=u))
+        assert apply(book, frame("delta", to_raw(db), to_raw(da), u, seq=u * 3, ts=u))
         ref.delta(to_raw(db), to_raw(da))
         got_b, got_a = as_decimal(book)
         assert got_b == ref.bids and got_a == ref.asks
@@ -111,7 +116,7 @@ def test_random_stream_matches_reference(
 
 def test_decimal_view_is_exact() -> None:
     book = OrderBook(SYM, 50)
-    book.apply_message(frame("snapshot", [["65000.10", "1.230"]], [["65000.20", "0.001"]], 7))
+    apply(book, frame("snapshot", [["65000.10", "1.230"]], [["65000.20", "0.001"]], 7))
     v = book.view()
     assert v.best_bid == Decimal("65000.10") and v.best_ask == Decimal("65000.20")
     assert v.bids[0].size == Decimal("1.23") and v.asks[0].size == Decimal("0.001")
@@ -121,83 +126,92 @@ def test_decimal_view_is_exact() -> None:
 
 def test_gap_marks_stale_until_snapshot() -> None:
     book = OrderBook(SYM, 50)
-    assert not book.apply_message(frame("delta", [[px(-1), "1"]], [], 5))  # delta before any snapshot
+    assert not apply(book, frame("delta", [[px(-1), "1"]], [], 5))  # delta before any snapshot
     assert book.stale
-    book.apply_message(frame("snapshot", [[px(-1), "1"]], [[px(1), "1"]], 10))
-    assert book.apply_message(frame("delta", [[px(-2), "2"]], [], 11))
-    assert not book.apply_message(frame("delta", [[px(-3), "3"]], [], 13))  # 12 missing
+    apply(book, frame("snapshot", [[px(-1), "1"]], [[px(1), "1"]], 10))
+    assert apply(book, frame("delta", [[px(-2), "2"]], [], 11))
+    assert not apply(book, frame("delta", [[px(-3), "3"]], [], 13))  # 12 missing
     assert book.stale and "expected u=12, got u=13" in book.stale_reason
     assert book.gaps == 1
     # further deltas (even "consecutive" to the bad one) are ignored
-    assert not book.apply_message(frame("delta", [[px(-4), "4"]], [], 14))
+    assert not apply(book, frame("delta", [[px(-4), "4"]], [], 14))
     assert px(-4) not in {repr(p) for p in book.levels()[0]}
     assert book.view().stale
     # a new snapshot resets
-    assert book.apply_message(frame("snapshot", [[px(-5), "5"]], [[px(5), "5"]], 20))
+    assert apply(book, frame("snapshot", [[px(-5), "5"]], [[px(5), "5"]], 20))
     assert not book.stale and book.stale_reason == ""
     assert book.top(5) == (((65000 - 0.5, 5.0),), ((65000 + 0.5, 5.0),))
 
 
 def test_duplicate_or_old_delta_is_a_gap() -> None:
     book = OrderBook(SYM, 50)
-    book.apply_message(frame("snapshot", [[px(-1), "1"]], [[px(1), "1"]], 10))
-    assert not book.apply_message(frame("delta", [[px(-1), "2"]], [], 10))
+    apply(book, frame("snapshot", [[px(-1), "1"]], [[px(1), "1"]], 10))
+    assert not apply(book, frame("delta", [[px(-1), "2"]], [], 10))
     assert book.stale
 
 
 def test_u_equal_one_means_restart_snapshot() -> None:
     book = OrderBook(SYM, 50)
-    book.apply_message(frame("snapshot", [[px(-1), "1"], [px(-2), "1"]], [[px(1), "1"]], 500))
-    assert book.apply_message(frame("delta", [[px(-7), "7"]], [[px(7), "7"]], 1))
+    apply(book, frame("snapshot", [[px(-1), "1"], [px(-2), "1"]], [[px(1), "1"]], 500))
+    assert apply(book, frame("delta", [[px(-7), "7"]], [[px(7), "7"]], 1))
     bids, asks = book.levels()
     assert bids == {65000 - 0.7: 7.0} and asks == {65000 + 0.7: 7.0}
     assert book.update_id == 1 and not book.stale
-    assert book.apply_message(frame("delta", [[px(-6), "6"]], [], 2))
+    assert apply(book, frame("delta", [[px(-6), "6"]], [], 2))
     # also recovers a stale book
     book.mark_stale("test")
-    assert book.apply_message(frame("delta", [[px(-3), "3"]], [[px(3), "3"]], 1))
+    assert apply(book, frame("delta", [[px(-3), "3"]], [[px(3), "3"]], 1))
     assert not book.stale
 
 
 def test_crossed_after_delta_is_corruption() -> None:
     book = OrderBook(SYM, 50)
-    book.apply_message(frame("snapshot", [[px(-1), "1"]], [[px(1), "1"]], 10))
-    assert not book.apply_message(frame("delta", [[px(2), "1"]], [], 11))
+    apply(book, frame("snapshot", [[px(-1), "1"]], [[px(1), "1"]], 10))
+    assert not apply(book, frame("delta", [[px(2), "1"]], [], 11))
     assert book.stale and "crossed" in book.stale_reason
-    assert not book.apply_message(frame("delta", [], [], 12))
+    assert not apply(book, frame("delta", [], [], 12))
     # a crossed snapshot is stale too
-    assert not book.apply_message(frame("snapshot", [[px(1), "1"]], [[px(1), "1"]], 30))
+    assert not apply(book, frame("snapshot", [[px(1), "1"]], [[px(1), "1"]], 30))
     assert book.stale
 
 
 def test_bbo_after_deleting_best_levels() -> None:
     book = OrderBook(SYM, 50)
-    book.apply_message(frame("snapshot", [[px(-1), "1"], [px(-3), "3"]], [[px(1), "1"], [px(4), "4"]], 1))
-    assert book.apply_message(frame("delta", [[px(-1), "0"]], [[px(1), "0"], [px(2), "2"]], 2))
+    apply(book, frame("snapshot", [[px(-1), "1"], [px(-3), "3"]], [[px(1), "1"], [px(4), "4"]], 1))
+    assert apply(book, frame("delta", [[px(-1), "0"]], [[px(1), "0"], [px(2), "2"]], 2))
     assert book.bbo() == ((65000 - 0.3, 3.0), (65000 + 0.2, 2.0))
     # delete the best and insert a better one in the same delta
-    assert book.apply_message(frame("delta", [[px(-3), "0"], [px(-2), "9"]], [], 3))
+    assert apply(book, frame("delta", [[px(-3), "0"], [px(-2), "9"]], [], 3))
     assert book.best_bid == 65000 - 0.2
     # empty a side
-    assert book.apply_message(frame("delta", [[px(-2), "0"]], [], 4))
+    assert apply(book, frame("delta", [[px(-2), "0"]], [], 4))
     assert book.best_bid is None and book.mid() is None
     # deleting an unknown level is harmless
-    assert book.apply_message(frame("delta", [[px(-40), "0"]], [], 5))
+    assert apply(book, frame("delta", [[px(-40), "0"]], [], 5))
 
 
-def test_other_symbol_and_unknown_type_ignored() -> None:
+@pytest.mark.parametrize(
+    ("change", "field"), [({"s": "ETHUSDT"}, "s"), ({"type": "weird"}, "type"), ({"u": 0}, "u")]
+)
+def test_a_frame_of_another_symbol_or_kind_never_reaches_the_book(change: dict[str, Any], field: str) -> None:
     book = OrderBook(SYM, 50)
-    msg = frame("snapshot", [[px(-1), "1"]], [[px(1), "1"]], 10)
-    msg["data"]["s"] = "ETHUSDT"
-    assert not book.apply_message(msg)
-    assert not book.apply_message({**frame("snapshot", [], [], 3), "type": "weird"})
+    assert apply(book, frame("snapshot", [[px(-1), "1"]], [[px(1), "1"]], 10))
+    msg = frame("delta", [[px(-2), "1"]], [], 11)
+    if "type" in change:
+        msg.update(change)
+    else:
+        msg["data"].update(change)
+    with pytest.raises(BadValue) as refused:
+        apply(book, msg)
+    assert refused.value.field == field
+    assert book.levels() == ({65000 - 0.1: 1.0}, {65000 + 0.1: 1.0}) and book.update_id == 10
 
 
 def test_age_and_top() -> None:
     book = OrderBook(SYM, 50)
     bids_in = [[px(-i), "1"] for i in range(1, 30)]
     asks_in = [[px(i), "2"] for i in range(1, 30)]
-    book.apply_message(frame("snapshot", bids_in, asks_in, 1, ts=1000))
+    apply(book, frame("snapshot", bids_in, asks_in, 1, ts=1000))
     assert book.age_ms(1250) == 250
     bids, asks = book.top(3)
     assert [round(p, 1) for p, _ in bids] == [64999.9, 64999.8, 64999.7]
@@ -207,11 +221,11 @@ def test_age_and_top() -> None:
 
 def test_trim_bounds_memory() -> None:
     book = OrderBook(SYM, 5)
-    book.apply_message(frame("snapshot", [[px(-1), "1"]], [[px(1), "1"]], 1))
+    apply(book, frame("snapshot", [[px(-1), "1"]], [[px(1), "1"]], 1))
     u = 1
     for i in range(2, 40):
         u += 1
-        book.apply_message(frame("delta", [[px(-i), "1"]], [[px(i), "1"]], u))
+        apply(book, frame("delta", [[px(-i), "1"]], [[px(i), "1"]], u))
     bids, asks = book.levels()
     assert len(bids) <= 10 and len(asks) <= 10
     assert max(bids) == 65000 - 0.1 and min(asks) == 65000 + 0.1

@@ -163,24 +163,32 @@ levels = st.lists(
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(levels, levels), min_size=1, max_size=20))
 def test_the_book_never_holds_a_bad_level(frames: list[tuple[list[Any], list[Any]]]) -> None:
+    """The adapter checks every level once; a side it refuses never reaches the book (which is then
+    stale, as the book keeper marks it), so the book only ever holds finite positive levels."""
     book = OrderBook("BTCUSDT", 50)
-    for u, (bids, asks) in enumerate(frames, 1):
-        good = book.apply_snapshot(bids, asks, u) if u == 1 else book.apply_delta(bids, asks, u)
+    for u, (raw_bids, raw_asks) in enumerate(frames, 1):
+        try:
+            bids = parse.book_levels([list(lvl) for lvl in raw_bids], "bid")
+            asks = parse.book_levels([list(lvl) for lvl in raw_asks], "ask")
+        except BadValue as bad:
+            assert bad.field in ("bid price", "bid size", "ask price", "ask size")
+            book.mark_stale(f"bad value in frame: {bad}")
+        else:
+            assert all(p > 0 and s >= 0 for p, s in (*bids, *asks))
+            apply = book.apply_snapshot if u == 1 else book.apply_delta
+            apply(bids, asks, u)
         b, a = book.levels()
         for px, sz in [*b.items(), *a.items()]:
             assert math.isfinite(px) and px > 0 and math.isfinite(sz) and sz > 0
-        if book.last_bad is not None and not good and "bad value" in book.stale_reason:
-            assert book.stale
         view = book.view(10)
         assert all(lvl.price.is_finite() and lvl.size.is_finite() for lvl in (*view.bids, *view.asks))
 
 
-def test_a_bad_snapshot_leaves_the_book_empty_and_stale() -> None:
-    book = OrderBook("BTCUSDT", 50)
-    assert not book.apply_snapshot([["95000.0", "NaN"]], [["95000.5", "1"]], 7)
-    assert book.stale and book.stale_reason == "bad value in snapshot u=7: bid size 'NaN'"
-    assert book.levels() == ({}, {}) and book.mid() is None and book.bad_values == 1
-    assert book.apply_snapshot([["95000.0", "1"]], [["95000.5", "1"]], 8) and not book.stale
+def test_a_bad_book_level_is_refused_naming_its_field() -> None:
+    with pytest.raises(BadValue) as bad:
+        parse.book_levels([["95000.0", "NaN"]], "bid")
+    assert bad.value.field == "bid size" and "NaN" in str(bad.value)
+    assert parse.book_levels([["95000.0", "1"]], "bid") == ((95000.0, 1.0),)
 
 
 def test_the_tracker_reports_recent_streams_and_forgets_old_ones() -> None:

@@ -1,4 +1,6 @@
-"""Bybit V5 JSON → domain model. Strings become Decimals here and nowhere else on the client side.
+"""Bybit V5 JSON → domain model. Strings become Decimals here and nowhere else on the client side
+(book levels become checked floats: they are market data for the float order book, see
+:class:`~core.venues.base.BookSnapshot`).
 
 Every value is checked at this boundary (:mod:`core.venues.values`): NaN, Infinity, sNaN,
 garbage, negative or zero values where they make no sense, wrong JSON types (a record that is
@@ -356,14 +358,14 @@ def kline_rows(items: list[Any], report: Report | None = None) -> list[Candle]:
 # --- stream pushes -------------------------------------------------------------------------------
 _PAIR = 2
 """A book level is ``[price, size]``."""
+_INF = float("inf")
 
 
-def _plain_number(raw: Any, field: str) -> Decimal:
+def _plain_number(raw: Any, field: str) -> float:
     """A book price or size as Bybit sends it: an ASCII decimal string (or a JSON number), finite.
 
-    ``Decimal`` alone would also read ``"1_000"``, other scripts' digits, ``"sNaN"`` and booleans;
-    a venue never sends those, so they are bad values, not numbers. Surrounding ASCII whitespace
-    is accepted, as the order book's own check accepts it.
+    ``float`` alone would also read ``"1_000"``, other scripts' digits and booleans; a venue never
+    sends those, so they are bad values, not numbers. Surrounding ASCII whitespace is accepted.
     """
     kind = type(raw)
     if kind is str:
@@ -372,58 +374,59 @@ def _plain_number(raw: Any, field: str) -> Decimal:
     elif kind is not int and kind is not float:
         raise BadValue(field, raw, "is not a number")
     try:
-        value = Decimal(raw)
-    except ArithmeticError:
+        value = float(raw)
+    except (ValueError, OverflowError):
         raise BadValue(field, raw, "is not a number") from None
-    if not value.is_finite():
+    if not -_INF < value < _INF:
         raise BadValue(field, raw, "is not finite")
     return value
 
 
-def book_levels(raw: Any, side: str) -> tuple[tuple[Decimal, Decimal], ...]:
-    """A book side: ``[[price, size], ...]`` with each price > 0 and each size >= 0 (0 removes).
+def book_levels(raw: Any, side: str) -> tuple[tuple[float, float], ...]:
+    """A book side: ``[[price, size], ...]`` as checked floats, each price finite and > 0, each
+    size finite and >= 0 (0 removes). This is the one place a book level is checked: the book
+    keeper and :class:`~core.market.orderbook.OrderBook` trust the port's levels.
 
     The hot path of every book frame: a level of two plain ASCII number strings (what Bybit
-    sends) is checked inline; anything else goes through :func:`_level`, which accepts JSON
-    numbers too and names the bad field.
+    sends) is checked inline (a NaN fails the range comparisons); anything else goes through
+    :func:`_level`, which accepts JSON numbers too and names the bad field.
     """
     if type(raw) is not list:
         raise BadValue(f"{side} levels", raw, "is not an array")
-    out: list[tuple[Decimal, Decimal]] = []
+    out: list[tuple[float, float]] = []
     append = out.append
     for level in raw:
-        if type(level) is list and len(level) == _PAIR:
+        try:  # a level that is not a pair, or a string that is no number, takes the slow path
             p, s = level
             if (
-                type(p) is str
+                type(level) is list
+                and type(p) is str
                 and type(s) is str
                 and p.isascii()
                 and s.isascii()
                 and "_" not in p
                 and "_" not in s
             ):
-                try:
-                    px = Decimal(p)
-                    sz = Decimal(s)
-                except ArithmeticError:
-                    pass
-                else:
-                    if px.is_finite() and sz.is_finite() and px > _ZERO and sz >= _ZERO:
-                        append((px, sz))
-                        continue
+                px = float(p)
+                sz = float(s)
+                if 0.0 < px < _INF and 0.0 <= sz < _INF:
+                    append((px, sz))
+                    continue
+        except (TypeError, ValueError):
+            pass
         append(_level(level, side))
     return tuple(out)
 
 
-def _level(level: Any, side: str) -> tuple[Decimal, Decimal]:
+def _level(level: Any, side: str) -> tuple[float, float]:
     """One level checked field by field; :class:`~core.venues.values.BadValue` names the bad one."""
     if type(level) is not list or len(level) != _PAIR:
         raise BadValue(f"{side} level", level, "is not a [price, size] pair")
     px = _plain_number(level[0], f"{side} price")
     sz = _plain_number(level[1], f"{side} size")
-    if px <= 0:
+    if not px > 0:
         raise BadValue(f"{side} price", level[0], "is not > 0")
-    if sz < 0:
+    if not sz >= 0:
         raise BadValue(f"{side} size", level[1], "is negative")
     return px, sz
 
@@ -435,7 +438,8 @@ def _whole(raw: Any, field: str, least: int) -> int:
 
 
 def book_frame(symbol: str, msg: dict[str, Any]) -> BookSnapshot | BookDelta:
-    """An ``orderbook.{depth}.{symbol}`` frame as a snapshot or a delta of ``symbol``.
+    """An ``orderbook.{depth}.{symbol}`` frame as a snapshot or a delta of ``symbol``, its levels
+    checked floats (:data:`~core.venues.base.BookLevels`).
 
     Bybit's rules: ``u`` is the update id (each delta's is the previous one's + 1), ``seq`` the
     cross sequence; a delta with ``u == 1`` means the service restarted and is a whole book.
@@ -447,18 +451,21 @@ def book_frame(symbol: str, msg: dict[str, Any]) -> BookSnapshot | BookDelta:
         raise BadValue("data", data, "is not an object")
     if data.get("s", symbol) != symbol:
         raise BadValue("s", data.get("s"), f"is not the topic's symbol {symbol}")
-    if kind not in ("snapshot", "delta"):
+    if kind != "delta" and kind != "snapshot":
         raise BadValue("type", kind, "is not snapshot or delta")
-    for key in ("b", "a", "u"):
-        if key not in data:
-            raise BadValue(key, None, "is missing")
-    u = _whole(data["u"], "u", 1)
-    seq = _whole(data.get("seq", 0), "seq", 0)
-    ts = _whole(msg.get("ts") or 0, "ts", 0)
-    bids = book_levels(data["b"], "bid")
-    asks = book_levels(data["a"], "ask")
-    cls = BookSnapshot if kind == "snapshot" or u == 1 else BookDelta
-    return cls(symbol, bids, asks, u, ts, seq)
+    try:
+        raw_bids, raw_asks, u = data["b"], data["a"], data["u"]
+    except KeyError as missing:
+        raise BadValue(str(missing.args[0]), None, "is missing") from None
+    seq = data.get("seq", 0)
+    ts = msg.get("ts") or 0
+    if not (type(u) is int and u >= 1 and type(seq) is int and seq >= 0 and type(ts) is int and ts >= 0):
+        u, seq, ts = _whole(u, "u", 1), _whole(seq, "seq", 0), _whole(ts, "ts", 0)
+    bids = book_levels(raw_bids, "bid")
+    asks = book_levels(raw_asks, "ask")
+    if kind == "delta" and u != 1:
+        return BookDelta(symbol, bids, asks, u, ts, seq)
+    return BookSnapshot(symbol, bids, asks, u, ts, seq)
 
 
 def trade(symbol: str, item: Any) -> Trade:
