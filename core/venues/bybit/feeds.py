@@ -16,6 +16,9 @@ pybit's stream socket dies for good when a callback raises, on a failed subscrib
   value, a record of a symbol other than its topic's) is reported to the bad-data tracker (a log
   line, the ``trade_console_bad_values`` metric, ``/healthz``) and dropped; a bad book frame is
   also reported to the sink as ``book:<symbol>`` ``stale`` (an update was lost);
+* the private socket authenticates on the venue's clock: its ``auth`` expiry is local time plus
+  the adapter's clock offset (``clock_offset``, the one REST signing uses), not the uncorrected
+  local time pybit would use, so a skewed local clock does not lock the account stream out;
 * :meth:`BybitFeeds.check` is the watchdog: it rebuilds dead sockets, and the public one when a
   fresh book was asked for (:meth:`BybitFeeds.resubscribe_book`), with exponential backoff, and
   reports reconnects (``resync``) so the engine resyncs over REST.
@@ -23,6 +26,7 @@ pybit's stream socket dies for good when a callback raises, on a failed subscrib
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -30,6 +34,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
+from pybit import _helpers as pybit_helpers
+from pybit._http_manager import generate_signature
 from pybit.unified_trading import WebSocket
 
 from core.config import Settings
@@ -56,13 +62,29 @@ def _wall_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def _ws_class(url: str, bad_frame: Callable[[BadValue], None] = _log_bad_frame) -> type[WebSocket]:
-    """A pybit WebSocket that always connects to ``url`` (the mode's endpoint, nothing else) and
-    hands frames that are not JSON objects to ``bad_frame`` instead of raising in pybit."""
+def _no_offset() -> int:
+    return 0
+
+
+def _ws_class(
+    url: str,
+    bad_frame: Callable[[BadValue], None] = _log_bad_frame,
+    clock_offset: Callable[[], int] = _no_offset,
+) -> type[WebSocket]:
+    """A pybit WebSocket that always connects to ``url`` (the mode's endpoint, nothing else), hands
+    frames that are not JSON objects to ``bad_frame`` instead of raising in pybit, and signs its
+    ``auth`` frame with an expiry on the venue's clock (local time + ``clock_offset()`` ms)."""
 
     class _PinnedWebSocket(WebSocket):
         def _connect(self, _template: str) -> None:
             super()._connect(url)
+
+        def _auth(self) -> None:
+            """pybit's ``auth`` frame, its expiry read from local time corrected by the venue's offset."""
+            now_ms = int(pybit_helpers.generate_timestamp()) + int(clock_offset())
+            expires = now_ms + self.private_auth_expire * 1000
+            signature = generate_signature(self.rsa_authentication, self.api_secret, f"GET/realtime{expires}")
+            self.ws.send(json.dumps({"op": "auth", "args": [self.api_key, expires, signature]}))
 
         def _on_message(self, message: str | bytes) -> None:
             try:
@@ -92,7 +114,10 @@ class BybitFeeds:
         bad_data: BadDataTracker | None = None,
         *,
         now_ms: Callable[[], int] = _wall_ms,
+        clock_offset: Callable[[], int] = _no_offset,
     ) -> None:
+        """``clock_offset`` is the venue's clock minus the local one (ms), read at every private
+        authentication (the adapter's own offset, so a later correction applies on reconnect)."""
         self.bad_data = bad_data or BadDataTracker()
         """Bad values the venue sent (NaN, Infinity, negative sizes): rejected here, reported there."""
         self.settings = settings
@@ -100,6 +125,7 @@ class BybitFeeds:
         self.sink = sink
         timing = timing or FeedTiming()
         self._now_ms = now_ms
+        self._clock_offset = clock_offset
         self._ticker_state: dict[str, dict[str, Any]] = {}
         self._public: WebSocket | None = None
         self._private: WebSocket | None = None
@@ -182,7 +208,7 @@ class BybitFeeds:
         self._private_auths = 0
         self._private_acks = 0
         key, secret = self.settings.credentials()
-        ws = _ws_class(self.settings.ws_private_url, self._reporter("ws private"))(
+        ws = _ws_class(self.settings.ws_private_url, self._reporter("ws private"), self._clock_offset)(
             channel_type="private",
             testnet=False,
             api_key=key,

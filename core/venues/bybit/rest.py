@@ -554,7 +554,15 @@ class BybitVenue:
         """The public and private WebSocket feeds for ``symbols``, delivering to ``sink`` (not started)."""
         from core.venues.bybit.feeds import BybitFeeds  # pybit's socket stack only when streams are used
 
-        return BybitFeeds(self.settings, symbols, sink, timing, self.bad_data, now_ms=self._now_ms)
+        return BybitFeeds(
+            self.settings,
+            symbols,
+            sink,
+            timing,
+            self.bad_data,
+            now_ms=self._now_ms,
+            clock_offset=self._offset,  # the private socket's auth expiry on the venue's clock
+        )
 
 
 def positive_int(raw: Any, field: str) -> int:
