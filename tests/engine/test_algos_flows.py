@@ -9,7 +9,6 @@ import pytest
 
 from core.engine import Engine
 from core.events import AlgoUpdated
-from core.model import OrderStatus
 from tests.support.engine_types import SYM, Ready, WaitFor
 from tests.support.venue_under_test import VenueUnderTest
 

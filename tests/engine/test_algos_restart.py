@@ -1,0 +1,95 @@
+"""Kill -9 mid-algo and start again on the same journal and venue: the algo resumes, no duplicate
+child; panic stops every algo before it flattens."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from pathlib import Path
+
+from core.engine import Engine
+from core.resilience.retry import RetryPolicy
+from tests.support.engine_types import SYM, Ready
+from tests.support.venue_under_test import IN_PROCESS, InProcessVenue
+
+D = Decimal
+FAST_TICK_S = 0.001
+TWAP = {"symbol": SYM, "side": "Buy", "qty": "0.04", "duration_ms": 8000, "slices": 4}
+
+
+def crash(engine: Engine) -> None:
+    """What a kill -9 leaves: no stop(), no algo_end; background tasks just stop running."""
+    for task in [*engine.tasks.take(), *(s.task for s in engine.algo_runner.slots.values())]:
+        if task is not None:
+            task.cancel()
+    engine.journal.close()
+
+
+async def started(venue: InProcessVenue, tmp_path: Path, policy: RetryPolicy) -> Engine:
+    engine = venue.engine(venue.settings(tmp_path), retry_policy=policy)
+    await engine.start()
+    engine.algo_runner.tick_s = FAST_TICK_S
+    return engine
+
+
+def algo_links(venue: InProcessVenue, algo_id: str) -> list[str]:
+    rows = venue._rows(venue.exchange.order_history, limit=50) + venue.open_orders()
+    return sorted({r["orderLinkId"] for r in rows if r["orderLinkId"].startswith(algo_id)})
+
+
+@IN_PROCESS
+async def test_kill_mid_twap_and_restart_resumes_without_duplicates(
+    venue: InProcessVenue, tmp_path: Path, fast_retry_policy: RetryPolicy, ready: Ready
+) -> None:
+    first = await started(venue, tmp_path, fast_retry_policy)
+    await ready(first)
+    res = await first.start_algo("twap", TWAP)
+    assert res.ok, res.message
+    algo_id = res.order_link_id
+    await venue.wait_for(lambda: len(algo_links(venue, algo_id)) >= 2, timeout=30, what="two slices sent")
+    sent_before = algo_links(venue, algo_id)
+    crash(first)
+    await asyncio.sleep(0)
+
+    second = await started(venue, tmp_path, fast_retry_policy)
+    assert [s.id for s in second.algos()] == [algo_id]
+    await venue.wait_for(lambda: second.algos()[0].terminal, timeout=60, what="twap done after restart")
+    snap = second.algos()[0]
+    assert snap.state == "done", snap.note
+    assert D(venue.position(SYM)["size"]) == D("0.04")
+    links = algo_links(venue, algo_id)
+    assert links[: len(sent_before)] == sent_before  # the first session's children kept their ids
+    assert len(links) > len(sent_before)  # and the resumed algo sent the rest
+    journaled = [r.order_link_id for r in second.journal.query(kinds=["algo_child"])]
+    assert len(journaled) == len(set(journaled))  # no child id used twice
+    assert set(links) <= set(journaled)
+    await second.stop()
+
+
+@IN_PROCESS
+async def test_panic_stops_every_algo_before_flattening(
+    venue: InProcessVenue, tmp_path: Path, fast_retry_policy: RetryPolicy, ready: Ready
+) -> None:
+    engine = await started(venue, tmp_path, fast_retry_policy)
+    await ready(engine)
+    ids: list[str] = []
+    for offset in (100, 200):
+        chase = {"symbol": SYM, "side": "Buy", "qty": "0.01", "offset_ticks": offset}
+        res = await engine.start_algo("chase", chase)
+        assert res.ok, res.message
+        ids.append(res.order_link_id)
+    twap = await engine.start_algo("twap", TWAP)
+    ids.append(twap.order_link_id)
+    await venue.wait_for(lambda: all(s.children for s in engine.algos()), timeout=30, what="children out")
+    report = await engine.panic()
+    assert report.flat
+    assert report.algos_stopped == len(ids)
+    assert all(s.state == "cancelled" for s in engine.algos())
+    rows = engine.journal.query(kinds=["algo_end", "panic_step", "intent"])
+    ends = [r.seq for r in rows if r.kind == "algo_end"]
+    closes = [r.seq for r in rows if r.kind == "intent" and r.data["source"] == "panic"]
+    algos_step = next(r.seq for r in rows if r.kind == "panic_step" and r.data["step"] == "algos")
+    assert len(ends) == len(ids) and closes
+    assert max(ends) < algos_step < min(closes)  # every algo ended before the first close was sent
+    assert f"{len(ids)} algos stopped" in " ".join(report.steps)
+    await engine.stop()
