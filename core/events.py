@@ -134,6 +134,16 @@ class AlgoUpdated(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class DeadMansSwitchChanged(Event):
+    """The venue's dead-man's switch changed: ``state`` is ``armed`` (``window_s`` seconds),
+    ``off`` (not configured) or ``failed`` (``reason`` says why)."""
+
+    state: str
+    window_s: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class RiskStatus:
     """A point-in-time view of risk usage for the risk meters (not an event)."""
 

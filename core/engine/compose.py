@@ -16,6 +16,7 @@ from core.config import Settings
 from core.engine.account_sync import AccountSync
 from core.engine.algos import AlgoPorts, AlgoRunner
 from core.engine.amend import OrderAmender
+from core.engine.deadman import DeadMansSwitchKeeper
 from core.engine.failsafe import FailSafe
 from core.engine.guards import Guards
 from core.engine.health import Health
@@ -109,6 +110,7 @@ class Runtime:
     loops: Loops
     startup: Startup
     algos: AlgoRunner
+    deadman: DeadMansSwitchKeeper
 
 
 def build_order_side(base: Base) -> OrderSide:
@@ -295,6 +297,13 @@ def build_runtime(base: Base, orders: OrderSide) -> Runtime:
         failsafe=failsafe,
         panic=panic_runner,
         algos=algos,
+        deadman=DeadMansSwitchKeeper(
+            window_s=base.settings.venue.dead_mans_switch_s,
+            venue=base.venue,
+            executor=base.executor,
+            publisher=out,
+            clock=base.clock,
+        ),
     )
     startup = Startup(
         settings=base.settings,
@@ -315,4 +324,5 @@ def build_runtime(base: Base, orders: OrderSide) -> Runtime:
         loops=loops,
         startup=startup,
         algos=algos,
+        deadman=parts.deadman,
     )

@@ -127,6 +127,8 @@ class Engine:
         self.loops = runtime.loops
         self.startup = runtime.startup
         self.algo_runner = runtime.algos
+        self.deadman = runtime.deadman
+        """The venue's dead-man's switch, armed at start and re-armed while the engine runs."""
 
     # --- configuration and state ------------------------------------------------------------------
     @property

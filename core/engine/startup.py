@@ -19,6 +19,7 @@ from core.config import Settings
 from core.engine.account_sync import AccountSync
 from core.engine.algo_resume import resume_algos
 from core.engine.algos import AlgoRunner
+from core.engine.deadman import DeadMansSwitchKeeper
 from core.engine.failsafe import FailSafe
 from core.engine.guards import Guards
 from core.engine.health import Health
@@ -68,6 +69,7 @@ class EngineParts:
     failsafe: FailSafe
     panic: PanicRunner
     algos: AlgoRunner
+    deadman: DeadMansSwitchKeeper
 
 
 class Startup:
@@ -116,6 +118,9 @@ class Startup:
             self.tasks.spawn(p.loops.watchdog(), "engine-watchdog")
             p.streams.reseed_candles()
         self.tasks.spawn(p.loops.housekeeping(), "engine-housekeeping")
+        await p.deadman.start()  # a failure is its published state, never a failed start
+        if p.deadman.enabled:
+            self.tasks.spawn(p.deadman.run(), "engine-deadman")
         await self._resume_algos()
         self.link.started = True
         p.obs.publish_health(p.health.snapshot())

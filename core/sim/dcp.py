@@ -79,8 +79,10 @@ def parse_window(params: Params) -> tuple[str, int]:
 class DcpBook:
     """Every account's DCP windows and dcp-subscribed connections."""
 
-    def __init__(self, heartbeat_timeout_ms: int = DEFAULT_HEARTBEAT_TIMEOUT_MS) -> None:
+    def __init__(self, heartbeat_timeout_ms: int | None = DEFAULT_HEARTBEAT_TIMEOUT_MS) -> None:
         self.heartbeat_timeout_ms = heartbeat_timeout_ms
+        """A connection silent this long counts as lost; None: connections never go silent
+        (an in-process stream is a function call, not a socket)."""
         self._accounts: dict[str, _AccountDcp] = {}
         self.triggered: dict[str, int] = {}
         """How many times DCP fired per account (for tests and stats)."""
@@ -128,8 +130,11 @@ class DcpBook:
             conn.lost_ms = now_ms
 
     def _gone_at(self, conn: _Conn) -> int | None:
-        silent_at = conn.last_ping_ms + self.heartbeat_timeout_ms
-        return silent_at if conn.lost_ms is None else min(conn.lost_ms, silent_at)
+        timeout = self.heartbeat_timeout_ms
+        silent_at = None if timeout is None else conn.last_ping_ms + timeout
+        if conn.lost_ms is None:
+            return silent_at
+        return conn.lost_ms if silent_at is None else min(conn.lost_ms, silent_at)
 
     def deadline_ms(self, api_key: str) -> int | None:
         """When the account's derivatives orders will be cancelled, or None (not armed, or alive).
@@ -144,6 +149,8 @@ class DcpBook:
         if window is None:
             return None
         gone = [self._gone_at(c) for c in acct.conns.values()]
+        if None in gone:
+            return None  # a connection that cannot go silent is still there
         return max(g for g in gone if g is not None) + window
 
     def due(self, now_ms: int) -> list[str]:

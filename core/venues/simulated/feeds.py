@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 BOOK_DEPTH = 50
 STREAMS = ("public", "private")
+DCP_CONN = "in-process-private"
+"""The private stream's name in the exchange's disconnect-cancel-all book."""
 
 
 class InProcessFeeds:
@@ -73,6 +75,9 @@ class InProcessFeeds:
             self._running = True
             for topic in self._topics():
                 self.exchange.set_topic_interest(topic, True)
+            # The private stream is subscribed to dcp: the exchange's disconnect-cancel-all (when
+            # a window is set) counts from the moment these feeds stop.
+            self.exchange.dcp_alive(self.api_key, DCP_CONN)
             for stream in STREAMS:
                 self.sink.connection(stream, "up", "in-process")
             for topic in self._topics():
@@ -84,6 +89,7 @@ class InProcessFeeds:
             if not self._running:
                 return
             self._running = False
+            self.exchange.dcp_lost(self.api_key, DCP_CONN)
             for topic in self._topics():
                 self.exchange.set_topic_interest(topic, False)
 

@@ -60,6 +60,8 @@ LOOKUP_WINDOW_MS = 86_400_000
 NON_IDEMPOTENT = frozenset({"place"})
 PAGE_LIMITS = {"open_orders": 50, "executions": 100, "positions": 200, "order_history": 50}
 MAX_PAGES = 200
+DCP_PRODUCT = "DERIVATIVES"
+"""The disconnect-cancel-all product covering linear perpetuals."""
 
 Result = dict[str, Any]
 
@@ -76,6 +78,7 @@ CAPABILITIES = Capabilities(
     name=NAME,
     client_id_max_len=36,
     native_tpsl=True,
+    dead_mans_switch=True,
     conditional_orders=True,
     inline_calls=True,
 )
@@ -103,6 +106,7 @@ class SimulatedVenue:
             seed=seed, clock=clock, starting_balance=starting_balance, symbols=tuple(symbols)
         )
         self.exchange.ensure_account(API_KEY)
+        self.exchange.dcp.heartbeat_timeout_ms = None  # in-process streams cannot go silent, only stop
         self.rate_table = wire.RATE_TABLE
         self.on_rate_feedback: Callable[[RateFeedback], None] | None = None
         self.clock_offset_ms = 0
@@ -358,6 +362,16 @@ class SimulatedVenue:
         """Set the whole position's TP and/or SL (None leaves one as it is, 0 removes it)."""
         params = wire.trading_stop_params(symbol, take_profit, stop_loss, trigger_by)
         self._private("trading_stop", self.exchange.position_trading_stop, **params)
+
+    def set_dead_mans_switch(self, window_s: int) -> None:
+        """Arm the sim's disconnect-cancel-all for derivatives: once the feeds stop, the exchange
+        cancels every order ``window_s`` seconds later on the virtual clock."""
+        self._private(
+            "dead_mans_switch",
+            self.exchange.order_disconnected_cancel_all,
+            product=DCP_PRODUCT,
+            timeWindow=int(window_s),
+        )
 
     # --- streams ------------------------------------------------------------------------------
     def feeds(self, symbols: tuple[str, ...], sink: FeedSink, timing: FeedTiming) -> Feeds:

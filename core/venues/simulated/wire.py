@@ -45,6 +45,7 @@ ENDPOINTS: dict[str, str] = {
     "balance": "/v5/account/wallet-balance",
     "fee_rates": "/v5/account/fee-rate",
     "account_info": "/v5/account/info",
+    "dead_mans_switch": "/v5/order/disconnected-cancel-all",
 }
 
 MARGIN_MODES = {
