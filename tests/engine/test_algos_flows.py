@@ -94,3 +94,77 @@ async def test_bad_params_name_the_parameter(engine: Engine) -> None:
     res = await engine.start_algo("nope", {})
     assert not res.ok and "kind" in res.message
     assert engine.preview_algo("twap", {"symbol": SYM}).error
+
+
+async def test_chase_reprices_when_the_touch_moves(
+    fast_ticks: Engine, venue: VenueUnderTest, ready: Ready, wait_for: WaitFor
+) -> None:
+    engine = fast_ticks
+    await ready(engine)
+    params = {"symbol": SYM, "side": "Buy", "qty": "0.01", "offset_ticks": 300, "min_interval_ms": 0}
+    res = await engine.start_algo("chase", params)
+    assert res.ok, res.message
+    algo_id = res.order_link_id
+
+    def repriced() -> bool:
+        links = [r.order_link_id for r in engine.journal.query(kinds=["algo_child"])]
+        amends = engine.journal.query(kinds=["amend"])
+        return any(a.order_link_id in links for a in amends) or len(links) > 1
+
+    await wait_for(repriced, timeout=60, what="the chase re-priced")
+    assert (await engine.cancel_algo(algo_id)).ok
+    await wait_for(lambda: state_of(engine, algo_id) == "cancelled", what="cancelled")
+
+
+async def test_bracket_places_its_exits_after_the_entry_fills(
+    fast_ticks: Engine, venue: VenueUnderTest, ready: Ready, wait_for: WaitFor
+) -> None:
+    engine = fast_ticks
+    mark = await ready(engine)
+    tp, sl = (mark * D("1.02")).quantize(D("0.1")), (mark * D("0.98")).quantize(D("0.1"))
+    params = {
+        "symbol": SYM,
+        "side": "Buy",
+        "qty": "0.01",
+        "entry_type": "market",
+        "take_profits": [[str(tp), "1"]],
+        "stop_price": str(sl),
+    }
+    res = await engine.start_algo("bracket", params)
+    assert res.ok, res.message
+    algo_id = res.order_link_id
+
+    def exits() -> list[dict[str, object]]:
+        return [o for o in venue.open_orders() if str(o["orderLinkId"]).startswith(algo_id)]
+
+    await wait_for(lambda: len(exits()) == 2, timeout=30, what="take-profit and stop working")
+    assert D(venue.position(SYM)["size"]) == D("0.01")
+    by_type = {str(o["orderType"]): o for o in exits()}
+    assert D(str(by_type["Limit"]["price"])) == tp and by_type["Limit"]["reduceOnly"]
+    stop = by_type["Market"]
+    assert D(str(stop["triggerPrice"])) == sl and stop["reduceOnly"]
+    assert (await engine.cancel_algo(algo_id)).ok
+    await wait_for(lambda: not exits(), what="exits cancelled with the algo")
+
+
+async def test_conditional_fires_and_starts_its_follow_up(
+    fast_ticks: Engine, venue: VenueUnderTest, ready: Ready, wait_for: WaitFor
+) -> None:
+    engine = fast_ticks
+    await ready(engine)
+    follow_up = {"symbol": SYM, "side": "Buy", "qty": "0.01", "duration_ms": 2000, "slices": 2}
+    params = {
+        "symbol": SYM,
+        "condition": {"kind": "time", "at_ms": engine.now_ms() + 1000},
+        "then_algo": {"kind": "twap", "params": follow_up},
+    }
+    res = await engine.start_algo("cond", params)
+    assert res.ok, res.message
+    cond_id = res.order_link_id
+    await wait_for(lambda: state_of(engine, cond_id) == "done", timeout=30, what="condition fired")
+    twaps = [s for s in engine.algos() if s.kind == "twap"]
+    assert len(twaps) == 1
+    await wait_for(lambda: state_of(engine, twaps[0].id) == "done", timeout=30, what="follow-up done")
+    starts = engine.journal.query(kinds=["algo_start"])
+    assert [r.data["who"] for r in starts] == ["user", f"algo:{cond_id}"]
+    assert D(venue.position(SYM)["size"]) == D("0.01")
