@@ -12,13 +12,15 @@ from typing import Any
 
 import pytest
 
+from core.config import SIM_API_KEY
 from core.engine import Engine
 from core.engine.deadman import ARMED, FAILED, OFF
 from core.events import DeadMansSwitchChanged
 from core.model import OrderRequest, OrderType, Side
 from core.resilience.errors import Transient
 from core.resilience.retry import RetryPolicy
-from tests.support.venue_under_test import InProcessVenue, fresh
+from core.sim.exchange import SimExchange
+from tests.support.venue_under_test import HttpVenue, InProcessVenue, fresh
 
 SYM = "BTCUSDT"
 WINDOW_S = 10
@@ -143,3 +145,25 @@ async def test_the_venue_cancels_after_the_engine_stops(
     inproc.venue.advance(2000)
     row = inproc.order(link)
     assert (row["orderStatus"], row["cancelType"]) == ("Cancelled", "CancelByDCP")
+
+
+async def test_over_http_the_bybit_adapter_arms_and_subscribes_dcp(
+    http_venue: HttpVenue, tmp_path: Path, fast_retry_policy: RetryPolicy
+) -> None:
+    settings = http_venue.settings(tmp_path, venue={"dead_mans_switch_s": WINDOW_S})
+    engine = http_venue.engine(settings, retry_policy=fast_retry_policy)
+    await engine.start()
+    try:
+        assert (engine.deadman.status.state, engine.deadman.status.window_s) == (ARMED, WINDOW_S)
+        sim = http_venue.sim
+
+        def book() -> tuple[int | None, dict[str, int | None]]:
+            ex = sim.exchange
+            assert isinstance(ex, SimExchange)
+            return ex.dcp.window_s(SIM_API_KEY), ex.dcp.connections(SIM_API_KEY)
+
+        window, conns = sim.call(book)
+        assert window == WINDOW_S
+        assert list(conns.values()) == [None]  # the private stream subscribed dcp.future and is up
+    finally:
+        await engine.stop()
