@@ -20,13 +20,13 @@ exactly the decimal value the venue sent, since prices and sizes carry far fewer
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from decimal import Decimal
 
 from core.model import BookLevel, BookView
 
 Level = tuple[float, float]
-Levels = Iterable[Level]
+Levels = Sequence[Level]
 
 
 def _merge_bids(book: dict[float, float], levels: Levels, best: float | None) -> float | None:
@@ -135,8 +135,10 @@ class OrderBook:
             self.gaps += 1
             self.mark_stale(f"sequence gap: expected u={self.update_id + 1}, got u={u}")
             return False
-        self._best_bid = _merge_bids(self._bids, bids, self._best_bid)
-        self._best_ask = _merge_asks(self._asks, asks, self._best_ask)
+        if bids:
+            self._best_bid = _merge_bids(self._bids, bids, self._best_bid)
+        if asks:
+            self._best_ask = _merge_asks(self._asks, asks, self._best_ask)
         self.update_id = u
         self.seq = seq
         self.ts_ms = ts

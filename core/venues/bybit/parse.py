@@ -393,6 +393,8 @@ def book_levels(raw: Any, side: str) -> tuple[tuple[float, float], ...]:
     """
     if type(raw) is not list:
         raise BadValue(f"{side} levels", raw, "is not an array")
+    if not raw:  # a delta often changes one side only
+        return ()
     out: list[tuple[float, float]] = []
     append = out.append
     for level in raw:
