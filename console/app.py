@@ -19,6 +19,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
+from console.algo_actions import AlgoActions
 from console.breaker_actions import BreakerActions
 from console.bridge import Frame, UIBridge, Waker
 from console.commands import BreakerCommands, SymbolCommands, ThemeCommands
@@ -135,6 +136,8 @@ class TradeConsoleApp(App[int]):
         self.breaker_actions = BreakerActions(self)
         self.panic_flow = PanicFlow(self)
         """The panic key's modal and run (confirm, progress, stop, report)."""
+        self.algo_actions = AlgoActions(self)
+        """The algo ticket and the algos pane's keys."""
 
     async def on_event(self, event: events.Event) -> None:
         """Keys and pastes from the terminal go through the key gate (in order, one at a time)."""
@@ -175,6 +178,7 @@ class TradeConsoleApp(App[int]):
         await self.push_screen(self.main)
         self.tickets.prebuild()
         self.command_line.prebuild()
+        self.algo_actions.prebuild()
         self.command_line.install_aliases()
         self.engine.store.set_waker(Waker(asyncio.get_running_loop(), self._woken))
         if self.bad_key_ids:
@@ -279,6 +283,9 @@ class TradeConsoleApp(App[int]):
             apply_fills(main, frame.fills, insts, self.clock.now_ms())
         if frame.risk is not None:
             main.risk.set_status(frame.risk)
+        if frame.algos is not None:
+            main.algos.update_algos(frame.algos, insts)
+            main.set_class(bool(frame.algos), "-has-algos")
         if acct is not None or mf is not None:
             book = mf.book if mf is not None else self.engine.store.book(self.symbol)
             bal = self.bridge.account.balance
@@ -446,6 +453,18 @@ class TradeConsoleApp(App[int]):
         """Set leverage for the selected position's symbol (or the current symbol)."""
         if self.screen is self.main:
             self.position_actions.leverage_for_symbol()
+
+    def action_algo_ticket(self) -> None:
+        """``A``: the algo ticket for the selected symbol (from the main screen only)."""
+        if self.screen is self.main:
+            self.algo_actions.open_ticket()
+
+    def action_algo(self, verb: str) -> None:
+        """The algos pane's keys: ``pause``, ``resume``, ``cancel`` (asks) the selected algo."""
+        if self.screen is not self.main:
+            return
+        acts = self.algo_actions
+        {"pause": acts.pause_selected, "resume": acts.resume_selected, "cancel": acts.cancel_selected}[verb]()
 
     # --- panic ------------------------------------------------------------------------------
     @property

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from core.api import EngineAPI
+from core.api import AlgoSnapshot, EngineAPI
 from core.clock import Clock
 from core.events import (
+    AlgoUpdated,
     BalanceUpdated,
     Connectivity,
     Event,
@@ -64,6 +65,8 @@ class Frame:
     risk: RiskStatus | None = None
     fills: list[Fill] | None = None
     """The account's recorded fills, when they changed (at the table rate)."""
+    algos: list[AlgoSnapshot] | None = None
+    """Every algo of the session, when one changed (an ``AlgoUpdated`` was drained)."""
 
 
 class UIBridge:
@@ -83,6 +86,9 @@ class UIBridge:
         self._last_symbol = ""
         self._account_dirty = True
         self._account: AccountSnapshot = AccountSnapshot()
+        self._algos_dirty = True
+        self.algos: list[AlgoSnapshot] = []
+        """The algos as last drawn (the pane's keys act on these)."""
         self._candles_seen: tuple[str, str, int] = ("", "", -2)
         self._fills_seen = -1
         self._start_equity: Decimal | None = None
@@ -100,8 +106,14 @@ class UIBridge:
                 self._account_dirty = True
             elif isinstance(ev, Connectivity):
                 self.connectivity[ev.stream] = ev.state
+            elif isinstance(ev, AlgoUpdated):
+                self._algos_dirty = True
         version = store.version
         frame = Frame(events=events)
+        if self._algos_dirty or force:
+            self._algos_dirty = False
+            self.algos = self.engine.algos()
+            frame.algos = self.algos
         tables_due = force or self._account_dirty or self._ticks % self.table_every == 0
         if tables_due:
             self._account = self.engine.account()
@@ -121,7 +133,7 @@ class UIBridge:
             frame.market = self.market_frame(self.symbol)
             self._last_version = version
             self._last_symbol = self.symbol
-        if not frame.events and frame.market is None and frame.account is None:
+        if not frame.events and frame.market is None and frame.account is None and frame.algos is None:
             self.skipped += 1
             return None
         self.frames += 1

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR
 from typing import TYPE_CHECKING
 
+from console.algo_actions import algo_preview_text, preview_error, said
 from console.screens.ticket_preview import preview_text
-from core.api import CommandResult, RiskPreview
+from core.api import AlgoPreview, CommandResult, RiskPreview
 from core.model import OrderRequest, OrderType, Side
 from core.orders.builder import snap
 from core.orders.grammar import (
@@ -27,6 +28,7 @@ from core.orders.grammar import (
     parse,
 )
 from core.orders.resolve import MarketContext, Resolved, ResolveError, resolve_close, resolve_place
+from core.orders.resolve_algos import AlgoOrder, resolve_algo
 
 if TYPE_CHECKING:
     from console.app import TradeConsoleApp
@@ -52,6 +54,9 @@ class Plan:
     request: OrderRequest | None = None
     preview: RiskPreview | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    algo: AlgoOrder | None = None
+    """The algo Enter starts (kind and params), with its preview in ``algo_preview``."""
+    algo_preview: AlgoPreview | None = None
 
 
 def refused(line: str, error: str) -> Plan:
@@ -109,7 +114,9 @@ class CommandPlanner:
             return self._leverage_plan(line, cmd)
         if isinstance(cmd, BreakevenCommand):
             return self._breakeven_plan(line, cmd)
-        return self._symbol_plan(line, cmd)
+        if isinstance(cmd, SymbolCommand):
+            return self._symbol_plan(line, cmd)
+        return self.algo_plan(line, resolve_algo(cmd, self.context(cmd.symbol)))
 
     # --- market context ---------------------------------------------------------------------
     def context(self, symbol: str | None) -> MarketContext:
@@ -165,6 +172,29 @@ class CommandPlanner:
         plan = self._order_plan(line, resolved, ctx, what=f"close {cmd.percent}% {ctx.symbol}")
         engine, sym, fraction = self.app.engine, ctx.symbol, cmd.percent / 100
         return replace(plan, call=lambda: engine.close_position(sym, fraction))
+
+    # --- algos ------------------------------------------------------------------------------
+    def algo_plan(self, line: str, algo: AlgoOrder) -> Plan:
+        """The engine's preview of the algo (every child it would place now, each risk-checked);
+        Enter starts it only when the preview allows."""
+        engine = self.app.engine
+        preview = engine.preview_algo(algo.kind, algo.params)
+        inst = engine.instruments.get(str(algo.params.get("symbol", "")))
+        places, qd = (inst.price_decimals, inst.qty_decimals) if inst is not None else (2, 3)
+        detail = "\n".join([*algo.notes, algo_preview_text(preview, places, qd)])
+        summary = f"START {preview.describe or algo.kind}"
+        return Plan(
+            line,
+            summary,
+            preview.ok,
+            detail=detail,
+            error=preview_error(preview),
+            what=f"start {algo.kind}",
+            call=lambda: said(engine.start_algo(algo.kind, algo.params)),
+            notes=algo.notes,
+            algo=algo,
+            algo_preview=preview,
+        )
 
     # --- other commands ---------------------------------------------------------------------
     def _cancel_all_plan(self, line: str, cmd: CancelAllCommand) -> Plan:

@@ -37,6 +37,15 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("2", "toggle_pane('tables')", "Tables", id="toggle_tables", show=False),
     Binding("3", "toggle_pane('risk')", "Risk", id="toggle_risk", show=False),
     Binding("4", "toggle_pane('log')", "Log", id="toggle_log", show=False),
+    Binding("5", "toggle_algos", "Algos", id="toggle_algos", show=False),
+    Binding("A", "app.algo_ticket", "Algo", id="algo_ticket", show=False),
+]
+
+#: Algos-pane bindings: they fire while the algos pane has the focus (Tab to it).
+ALGO_BINDINGS: list[Binding] = [
+    Binding("p", "app.algo('pause')", "Pause", id="algo_pause"),
+    Binding("r", "app.algo('resume')", "Resume", id="algo_resume"),
+    Binding("x", "app.algo('cancel')", "Cancel algo", id="algo_cancel"),
 ]
 
 #: Human descriptions for the help screen, by binding id.
@@ -65,9 +74,14 @@ DESCRIPTIONS: dict[str, str] = {
     "toggle_tables": "Show/hide positions and orders",
     "toggle_risk": "Show/hide risk meters",
     "toggle_log": "Show/hide the log",
+    "toggle_algos": "Show/hide the algos pane (compact sizes: in place of the orders)",
+    "algo_ticket": "Algo ticket: TWAP, chase, scale, iceberg, bracket, trail (preview first)",
+    "algo_pause": "Algos pane: pause the selected algo",
+    "algo_resume": "Algos pane: resume the selected algo",
+    "algo_cancel": "Algos pane: cancel the selected algo (asks)",
 }
 
-BINDING_IDS: frozenset[str] = frozenset(b.id for b in APP_BINDINGS + MAIN_BINDINGS if b.id)
+BINDING_IDS: frozenset[str] = frozenset(b.id for b in APP_BINDINGS + MAIN_BINDINGS + ALGO_BINDINGS if b.id)
 
 
 _KEY_GLYPHS = {
@@ -88,7 +102,7 @@ def effective_key(binding_id: str, keymap: Mapping[str, str]) -> str:
     """The key bound to ``binding_id`` after the user's keymap."""
     if binding_id in keymap:
         return keymap[binding_id]
-    for b in APP_BINDINGS + MAIN_BINDINGS:
+    for b in APP_BINDINGS + MAIN_BINDINGS + ALGO_BINDINGS:
         if b.id == binding_id:
             return b.key
     raise KeyError(binding_id)

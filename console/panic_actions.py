@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from console.algo_actions import running_algos
 from console.screens.panic import PanicScreen
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ class PanicFlow:
             return
         acct = self.app.engine.account()
         n_pos = sum(1 for p in acct.positions.values() if not p.is_flat)
-        n_algos = 0
+        n_algos = running_algos(self.app.engine.algos())
         self.app.push_screen(PanicScreen(len(acct.orders), n_pos, n_algos, self.start, self.stop))
 
     def start(self) -> None:

@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
-from console.keymap import MAIN_BINDINGS
+from console.keymap import ALGO_BINDINGS, MAIN_BINDINGS
 from core.market.candles import TIMEFRAMES
 from core.model import Mode, Side
+from widgets.algos import AlgosPane
 from widgets.chart import PriceChart
 from widgets.fills import FillsPane
 from widgets.header import AccountHeader
@@ -41,10 +42,17 @@ TITLES: dict[str, str] = {
     "#positions": "Positions",
     "#orders": "Orders",
     "#fills": "Fills",
+    "#algos": "Algos",
     "#log": "Log",
     "#risk-col": "Risk",
 }
 """Every pane's title, shown in its border (wide) or its top rule (compact), at every size."""
+
+
+class ConsoleAlgosPane(AlgosPane):
+    """The algos pane with the console's keys (pause, resume, cancel), remappable by id."""
+
+    BINDINGS = ALGO_BINDINGS  # type: ignore[assignment]
 
 
 class MainScreen(Screen[None]):
@@ -66,6 +74,7 @@ class MainScreen(Screen[None]):
         self.fills = FillsPane(id="fills")
         self.positions = PositionsTable(id="positions")
         self.orders = OrdersTable(id="orders")
+        self.algos = ConsoleAlgosPane(id="algos")
         self.log_pane = EventLog(id="log")
         self.risk = RiskMeters(id="risk")
         self.keybar = KeyBar(id="keybar")
@@ -82,6 +91,7 @@ class MainScreen(Screen[None]):
                 yield self.chart
                 yield self.positions
                 yield self.orders
+                yield self.algos
                 yield self.fills
         with Horizontal(id="bottom"):
             yield self.log_pane
@@ -139,6 +149,11 @@ class MainScreen(Screen[None]):
     def action_cycle_theme(self) -> None:
         """Next theme."""
         self.console.cycle_theme()
+
+    def action_toggle_algos(self) -> None:
+        """The algos pane: hidden/shown where it has its own place (wide and tall), shown in the
+        orders pane's place / back to the orders at compact sizes (``-algos`` on the screen)."""
+        self.toggle_class("-algos")
 
     def action_toggle_pane(self, pane: str) -> None:
         """Show or hide a pane group (the stylesheet's ``-hide-<group>`` rules do the layout)."""

@@ -14,7 +14,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from console.keymap import APP_BINDINGS, DESCRIPTIONS, MAIN_BINDINGS, effective_key, key_display
+from console.keymap import (
+    ALGO_BINDINGS,
+    APP_BINDINGS,
+    DESCRIPTIONS,
+    MAIN_BINDINGS,
+    effective_key,
+    key_display,
+)
 from console.screens.ticket import KINDS, UNITS
 
 
@@ -130,7 +137,7 @@ class HelpScreen(ModalScreen[None]):
     def help_text(self) -> str:
         """The table as text."""
         rows = ["KEY     ID              ACTION"]
-        for b in APP_BINDINGS + MAIN_BINDINGS:
+        for b in APP_BINDINGS + MAIN_BINDINGS + ALGO_BINDINGS:
             if b.id is None:
                 continue
             key = key_display(effective_key(b.id, self.keymap))

@@ -1,0 +1,190 @@
+"""The console's side of execution algos: the preview text of an algo (ticket and command line),
+the algos pane's keys (pause, resume, cancel after a confirmation), the algo ticket, and the
+count of running algos the panic modal shows. The engine runs the algos; this only asks it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from console.screens.modals import ConfirmScreen
+from core.api import AlgoChildPreview, AlgoPreview, AlgoSnapshot, CommandResult
+from core.model import Side
+from core.orders.algo_commands import AlgoCommand
+from core.orders.resolve_algos import AlgoOrder, resolve_algo
+from widgets.fmt import fmt_dec
+
+if TYPE_CHECKING:
+    from console.app import TradeConsoleApp
+    from console.screens.algo_ticket import AlgoTicket
+
+ALGO_TICKET_SCREEN = "algo-ticket"
+
+MAX_CHILD_LINES = 12
+"""Children listed one a line in a preview; more are counted (a scale of 100 levels)."""
+
+
+def _child_line(ch: AlgoChildPreview, places: int, qty_places: int) -> str:
+    req = ch.request
+    what = f"{req.side.value} {fmt_dec(req.qty, qty_places, sep=False)}"
+    if req.price is not None:
+        what += f" @ {fmt_dec(req.price, places)}"
+    if req.trigger_price is not None:
+        on = f" on {ch.trigger_by.value.lower()}" if ch.trigger_by is not None else ""
+        what += f" trigger {fmt_dec(req.trigger_price, places)}{on}"
+    if req.price is None and req.trigger_price is None:
+        what += " at market"
+    flags = [
+        f for f, on in (("post-only", req.time_in_force.value == "PostOnly"), ("RO", req.reduce_only)) if on
+    ]
+    mark = "✔" if ch.risk.allowed else "✖"
+    return f"{mark} {ch.tag:<8} {what}{' ' + ' '.join(flags) if flags else ''}"
+
+
+def _blocking_lines(ch: AlgoChildPreview) -> list[str]:
+    risk = ch.risk
+    if risk.build_error:
+        return [f"    ✖ {ch.tag}: {risk.build_error}"]
+    return [f"    ✖ {ch.tag} {c.check}: {c.reason}" for c in risk.checks if not c.passed]
+
+
+def algo_preview_text(preview: AlgoPreview, places: int = 2, qty_places: int = 3) -> str:
+    """Every child the algo would place now (up to :data:`MAX_CHILD_LINES`), each blocking check
+    named, the notes, then the verdict."""
+    if preview.error:
+        return f"✖ {preview.error}\nBLOCKED — will not start"
+    lines = [preview.describe] if preview.describe else []
+    shown = preview.children[:MAX_CHILD_LINES]
+    lines += [_child_line(ch, places, qty_places) for ch in shown]
+    if len(preview.children) > len(shown):
+        lines.append(f"  ... and {len(preview.children) - len(shown)} more")
+    if not preview.children:
+        lines.append("no order at once (it waits for its trigger / the market)")
+    for ch in preview.children:
+        lines += _blocking_lines(ch)
+    lines += [f"! {n}" for n in preview.notes]
+    lines.append("READY — Enter starts it" if preview.ok else "BLOCKED — will not start")
+    return "\n".join(lines)
+
+
+def preview_error(preview: AlgoPreview) -> str:
+    """Why a preview blocks: the bad parameter, or the first failing check of a child."""
+    if preview.error:
+        return preview.error
+    for ch in preview.children:
+        if ch.risk.build_error:
+            return f"{ch.tag}: {ch.risk.build_error}"
+        block = ch.risk.blocking
+        if block is not None:
+            return f"{ch.tag} {block.check}: {block.reason}"
+    return ""
+
+
+async def said(coro: Awaitable[CommandResult]) -> CommandResult:
+    """An algo command's result, always logged (its id is not an order's, whose own events speak)."""
+    return replace(await coro, order_link_id="")
+
+
+def running_algos(algos: list[AlgoSnapshot]) -> int:
+    """Algos that are not over (waiting, running or paused): what a panic will stop."""
+    return sum(1 for a in algos if not a.terminal)
+
+
+class AlgoActions:
+    """The algos pane's keys and the algo ticket, for one app."""
+
+    def __init__(self, app: TradeConsoleApp) -> None:
+        self.app = app
+        self.ticket: AlgoTicket | None = None
+
+    # --- the ticket -------------------------------------------------------------------------
+    def _resolve(self, cmd: AlgoCommand) -> AlgoOrder:
+        return resolve_algo(cmd, self.app.command_line.planner.context(None))
+
+    def prebuild(self) -> None:
+        """Compose the (reused) algo ticket off-stack now, so keys typed right after ``A`` land in it."""
+        from console.screens.algo_ticket import AlgoTicket
+
+        app = self.app
+        ticket = AlgoTicket(app.symbol, Side.BUY, self._resolve, app.engine.preview_algo)
+        self.ticket = ticket
+        app.install_screen(ticket, ALGO_TICKET_SCREEN)
+        app._get_screen(ALGO_TICKET_SCREEN)
+
+    def open_ticket(self, side: Side = Side.BUY) -> None:
+        """The algo ticket for the app's symbol (never twice)."""
+        app = self.app
+        if self.ticket is None:
+            self.prebuild()
+        ticket = self.ticket
+        assert ticket is not None
+        if ticket in app.screen_stack:
+            return
+        inst = app.engine.instruments.get(app.symbol)
+        places, qd = (inst.price_decimals, inst.qty_decimals) if inst is not None else (2, 3)
+        ticket.configure(app.symbol, side, places, qd)
+        app.push_screen(ALGO_TICKET_SCREEN, self._ticket_done)
+
+    def _ticket_done(self, algo: AlgoOrder | None) -> None:
+        if algo is not None:
+            self.app.log_line(f"algo ticket: start {algo.kind} {algo.params.get('symbol', '')}")
+            self.start(algo.kind, algo.params)
+
+    # --- the pane's keys ----------------------------------------------------------------------
+    def _selected(self) -> AlgoSnapshot | None:
+        app = self.app
+        key = app.main.algos.selected_key
+        found = next((a for a in app.bridge.algos if a.id == key), None)
+        if found is None:
+            app.notify("select an algo in the algos pane first", severity="warning")
+        return found
+
+    def pause_selected(self) -> None:
+        """Pause the selected algo."""
+        algo = self._selected()
+        if algo is not None:
+            self._run(f"pause algo {algo.id}", "pause", algo.id)
+
+    def resume_selected(self) -> None:
+        """Resume the selected algo."""
+        algo = self._selected()
+        if algo is not None:
+            self._run(f"resume algo {algo.id}", "resume", algo.id)
+
+    def cancel_selected(self) -> None:
+        """Cancel the selected algo, after a confirmation naming it."""
+        algo = self._selected()
+        if algo is None:
+            return
+        algo_id = algo.id
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self._run(f"cancel algo {algo_id}", "cancel", algo_id)
+
+        body = f"{algo.describe}\n{algo.state}: {algo.note}\nIts working orders are cancelled."
+        self.app.push_screen(ConfirmScreen(f"Cancel algo {algo_id}?", body), done)
+
+    def _run(self, what: str, verb: str, algo_id: str) -> None:
+        engine = self.app.engine
+        calls = {"pause": engine.pause_algo, "resume": engine.resume_algo, "cancel": engine.cancel_algo}
+        self.app.run_worker(self.app._run_command(what, said(calls[verb](algo_id))), group="algos")
+
+    def start(self, kind: str, params: Mapping[str, Any]) -> None:
+        """Start an algo (the ticket or the command line confirmed it)."""
+        app = self.app
+        app.run_worker(
+            app._run_command(f"start {kind}", said(app.engine.start_algo(kind, params))), group="algos"
+        )
+
+
+__all__ = [
+    "ALGO_TICKET_SCREEN",
+    "MAX_CHILD_LINES",
+    "AlgoActions",
+    "algo_preview_text",
+    "preview_error",
+    "running_algos",
+    "said",
+]
