@@ -151,6 +151,7 @@ class OrderBuilder:
             price_decimals=inst.price_decimals,
             qty_decimals=inst.qty_decimals,
             source=request.source,
+            trigger_by=request.trigger_by if trigger is not None else None,
         )
 
     # --- the steps of build, in order ------------------------------------------------

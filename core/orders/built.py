@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core.model import FALLING, RISING, OrderType, Side, TimeInForce
+from core.model import FALLING, RISING, OrderType, Side, TimeInForce, TriggerBy
 
 
 class BuildError(ValueError):
@@ -52,6 +52,8 @@ class BuiltOrder:
     price_decimals: int = 8
     qty_decimals: int = 8
     source: str = "user"
+    trigger_by: TriggerBy | None = None
+    """The price a conditional order triggers on (None: the venue's default)."""
 
     @property
     def notional(self) -> Decimal:

@@ -137,12 +137,13 @@ async def test_bracket_places_its_exits_after_the_entry_fills(
     def exits() -> list[dict[str, object]]:
         return [o for o in venue.open_orders() if str(o["orderLinkId"]).startswith(algo_id)]
 
-    await wait_for(lambda: len(exits()) == 2, timeout=30, what="take-profit and stop working")
+    await wait_for(lambda: len(exits()) == 2, timeout=60, what="take-profit and stop working")
     assert D(venue.position(SYM)["size"]) == D("0.01")
     by_type = {str(o["orderType"]): o for o in exits()}
     assert D(str(by_type["Limit"]["price"])) == tp and by_type["Limit"]["reduceOnly"]
     stop = by_type["Market"]
     assert D(str(stop["triggerPrice"])) == sl and stop["reduceOnly"]
+    assert stop["triggerBy"] == "MarkPrice"  # the algo's trigger price type reaches the venue
     assert (await engine.cancel_algo(algo_id)).ok
     await wait_for(lambda: not exits(), what="exits cancelled with the algo")
 

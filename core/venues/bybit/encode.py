@@ -41,6 +41,8 @@ def order_params(order: BuiltOrder) -> dict[str, str | int | bool]:
     if order.trigger_price is not None and order.trigger_direction is not None:
         params["triggerPrice"] = fmt_decimal(order.trigger_price, pd)
         params["triggerDirection"] = order.trigger_direction
+        if order.trigger_by is not None:
+            params["triggerBy"] = order.trigger_by.value
     if order.tp is not None:
         params["takeProfit"] = fmt_decimal(order.tp, pd)
     if order.sl is not None:
