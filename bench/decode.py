@@ -2,9 +2,9 @@
 
 The product does not take this path. The Bybit adapter sees each raw frame (it overrides pybit's
 ``_on_message``), decodes it with ``orjson`` and translates it into the venue port's domain events
-(:func:`core.venues.bybit.parse.book_frame`, whole Decimal levels, checked once); measured, a
+(:func:`core.venues.bybit.parse.book_frame`, float levels, each checked once); measured, a
 typed msgspec decode of a book delta saves well under a microsecond of a path that costs several
-(the Decimal levels and the book apply dominate), and would need a second decoder for every other
+(the level checks and the book apply dominate), and would need a second decoder for every other
 topic. ``bench/engine_book.py`` measures the product's path and quotes this one beside it.
 
 Book prices/sizes decode straight to float (``strict=False`` accepts Bybit's numeric strings);
