@@ -23,10 +23,6 @@ def fast_ticks(engine: Engine) -> Engine:
     return engine
 
 
-def snap(engine: Engine, algo_id: str) -> object:
-    return next(s for s in engine.algos() if s.id == algo_id)
-
-
 def state_of(engine: Engine, algo_id: str) -> str:
     return next(s.state for s in engine.algos() if s.id == algo_id)
 
