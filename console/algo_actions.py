@@ -97,6 +97,18 @@ class AlgoActions:
     def __init__(self, app: TradeConsoleApp) -> None:
         self.app = app
         self.ticket: AlgoTicket | None = None
+        self._states: dict[str, str] = {}
+
+    def state_lines(self, algos: list[AlgoSnapshot]) -> list[str]:
+        """One log line per algo whose state changed since the last call (progress alone is the
+        pane's to show, not the log's)."""
+        lines = []
+        for a in algos:
+            if self._states.get(a.id) != a.state:
+                self._states[a.id] = a.state
+                note = f": {a.note}" if a.note else ""
+                lines.append(f"algo {a.id} {a.state.upper()} {a.describe}{note}")
+        return lines
 
     # --- the ticket -------------------------------------------------------------------------
     def _resolve(self, cmd: AlgoCommand) -> AlgoOrder:

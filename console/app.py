@@ -40,6 +40,7 @@ from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.events import (
     AlertRaised,
+    AlgoUpdated,
     BreakerChanged,
     OrderUpdated,
     PanicProgress,
@@ -271,7 +272,8 @@ class TradeConsoleApp(App[int]):
         main = self.main
         insts = self.engine.instruments
         if frame.events:
-            main.log_pane.add_events(frame.events, insts)
+            # An algo's changes are told once per state (state_lines below); its progress is the pane's.
+            main.log_pane.add_events([e for e in frame.events if not isinstance(e, AlgoUpdated)], insts)
             self._route_events(frame)
         mf = frame.market
         if mf is not None:
@@ -286,6 +288,8 @@ class TradeConsoleApp(App[int]):
         if frame.algos is not None:
             main.algos.update_algos(frame.algos, insts)
             main.set_class(bool(frame.algos), "-has-algos")
+            for line in self.algo_actions.state_lines(frame.algos):
+                self.log_line(line)
         if acct is not None or mf is not None:
             book = mf.book if mf is not None else self.engine.store.book(self.symbol)
             bal = self.bridge.account.balance
