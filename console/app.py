@@ -28,6 +28,7 @@ from console.keymap import APP_BINDINGS, BINDING_IDS, MAIN_BINDINGS, effective_k
 from console.market_view import apply_fills, apply_market
 from console.panic_actions import PanicFlow
 from console.position_actions import PositionActions
+from console.protections import SwitchView, guards, protective_algos
 from console.quitting import quit_notice
 from console.screens.cmdline import CommandLineHost
 from console.screens.main import MainScreen
@@ -119,6 +120,10 @@ class TradeConsoleApp(App[int]):
             engine, self.clock, refresh_hz=settings.ui.refresh_hz, table_hz=settings.ui.table_hz
         )
         self.bridge.symbol = self.symbol
+        self.switch = SwitchView()
+        """The venue's dead-man's switch as the engine last reported it (for the header)."""
+        self.in_process_protections = 0
+        """Protective algos working now (counted at the table rate, shown in the header)."""
         self.start_engine = start_engine
         self.auto_refresh_ui = refresh
         self.freeze_heap = freeze_heap
@@ -274,13 +279,16 @@ class TradeConsoleApp(App[int]):
         if frame.events:
             # An algo's changes are told once per state (state_lines below); its progress is the pane's.
             main.log_pane.add_events([e for e in frame.events if not isinstance(e, AlgoUpdated)], insts)
+            self.switch.absorb(frame.events)
             self._route_events(frame)
         mf = frame.market
         if mf is not None:
             apply_market(main, mf, insts.get(mf.symbol), self.clock.now_ms())
         acct = frame.account
         if acct is not None:
-            main.positions.update_positions(acct.positions, insts)
+            algos = self.engine.algos()
+            self.in_process_protections = len(protective_algos(algos))
+            main.positions.update_positions(acct.positions, insts, guards(acct.positions, acct.orders, algos))
             main.orders.update_orders(acct.orders, self.clock.now_ms(), insts)
             apply_fills(main, frame.fills, insts, self.clock.now_ms())
         if frame.risk is not None:
@@ -302,6 +310,9 @@ class TradeConsoleApp(App[int]):
                     connectivity=dict(self.bridge.connectivity),
                     feed_age_s=self.bridge.feed_age_s(book),
                     stale_after_s=self.settings.risk.book_stale_s,
+                    dms_state=self.switch.state,
+                    dms_window_s=self.switch.window_s,
+                    in_process_protections=self.in_process_protections,
                 )
             )
 

@@ -1,5 +1,7 @@
 """The top bar: a mode badge (SIM / DEMO / LIVE — LIVE unmistakable in colour *and* text) and a
-status line with venue connectivity, feed age, equity, available balance, margin use and PnL."""
+status line with venue connectivity, feed age, equity, available balance, margin use and PnL, the
+venue's dead-man's switch (``DMS 10s`` armed, ``DMS off``, ``DMS failed``) and a warning while
+protections live only in this process (algos: they stop with the engine)."""
 
 from __future__ import annotations
 
@@ -50,6 +52,11 @@ class HeaderData:
     connectivity: Mapping[str, str] = field(default_factory=dict)
     feed_age_s: float | None = None
     stale_after_s: float = 5.0
+    dms_state: str = ""
+    """The dead-man's switch: ``armed``, ``off``, ``failed``; ``""`` until the engine says."""
+    dms_window_s: int | None = None
+    in_process_protections: int = 0
+    """Protections (brackets, OCOs, trailing stops) that only this engine's algos keep."""
 
 
 Runs = tuple[tuple[str, str], ...]
@@ -98,6 +105,9 @@ def fit_items(items: list[HeaderItem], width: int) -> Line:
     return tuple(runs)
 
 
+DMS_PRIORITY = 2
+"""An armed (or switched-off) dead-man's switch gives way after the account figures."""
+
 STREAM_SEVERITY = {"down": 4, "resyncing": 3, "resync": 2, "stale": 1}
 """Which troubled stream the header names when several are (the first of the worst)."""
 
@@ -140,6 +150,34 @@ def _pnl_item(label: str, short: str, pnl: Decimal, priority: int) -> HeaderItem
             ((f"{short} ", "status--label"), (compact, cls)),
         ),
         priority,
+    )
+
+
+def _dms_item(d: HeaderData) -> HeaderItem | None:
+    """``DMS 10s`` armed, ``DMS off``, ``DMS failed`` (never dropped: no protection is news)."""
+    if not d.dms_state:
+        return None
+    label = ("DMS ", "status--label")
+    if d.dms_state == "armed":
+        value = (f"{d.dms_window_s}s", "status--ok")
+        return HeaderItem(((label, value), ()), DMS_PRIORITY)
+    if d.dms_state == "failed":
+        return HeaderItem(((label, ("failed", "status--bad")),), 0)
+    return HeaderItem(((label, (d.dms_state, "status--label")), ()), DMS_PRIORITY)
+
+
+def _in_process_item(d: HeaderData) -> HeaderItem | None:
+    """The warning that some protections die with this engine (shortened, never dropped)."""
+    n = d.in_process_protections
+    if n <= 0:
+        return None
+    return HeaderItem(
+        (
+            ((f"protections in-process: {n} — only while this engine runs", "status--warn"),),
+            ((f"in-process: {n}", "status--warn"),),
+            ((f"⚠{n} algo", "status--warn"),),
+        ),
+        1,
     )
 
 
@@ -186,6 +224,7 @@ def header_items(d: HeaderData) -> list[HeaderItem]:
         items.append(_pnl_item("uPnL", "u", d.upnl, 0))
     if d.today_pnl is not None:
         items.append(_pnl_item("today", "day", d.today_pnl, 1))
+    items.extend(i for i in (_dms_item(d), _in_process_item(d)) if i is not None)
     return items
 
 

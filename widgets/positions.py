@@ -1,11 +1,14 @@
 """Positions pane: keyed, diffed DataTable rows (symbol, side, size, entry, mark, liq, uPnL, uPnL %,
-leverage, TP/SL and where each protection lives: ``ex`` = on the exchange, ``loc`` = local).
+leverage, TP/SL and where each protection lives: ``ex`` = on the exchange (the position's TP/SL, a
+reduce-only stop order the venue holds), ``algo`` = in this process (a bracket, OCO or trailing
+stop the engine runs: it stops with the engine).
 
 At 80 columns the compact profile still shows side and size, entry, mark, liquidation and uPnL."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
@@ -13,23 +16,46 @@ from core.model import Instrument, Position, Side
 from widgets.fmt import fmt_dec, fmt_pct, fmt_signed, short_symbol
 from widgets.table_diff import Cell, Column, DiffTable
 
-LocalProtection = Mapping[str, tuple[Decimal | None, Decimal | None]]
-"""Protections the engine holds locally (algos), by symbol: (take profit, stop loss)."""
+EX = "ex"
+"""Held by the venue: it works whether or not this engine runs."""
+ALGO = "algo"
+"""Held by an algo in this engine: it works only while the engine runs."""
+TAKE_PROFIT = "tp"
+STOP_LOSS = "sl"
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """One protection of a position: which side of it (``tp`` or ``sl``), where it lives (``ex``
+    or ``algo``), its trigger price when it has one, and a short name (``stop``, ``trail``)."""
+
+    role: str
+    where: str
+    price: Decimal | None = None
+    name: str = ""
+
+
+Guards = Mapping[str, Sequence[Guard]]
+"""The protections of each position, by symbol (the console collects them)."""
 
 R = "right"
 
 
-def _protection(exchange: Decimal | None, local: Decimal | None, places: int) -> str:
-    if exchange is not None:
-        return f"{fmt_dec(exchange, places)} ex"
-    if local is not None:
-        return f"{fmt_dec(local, places)} loc"
-    return "—"
+def _protection(p: Position, guards: Sequence[Guard], role: str, places: int) -> str:
+    """``96,000.0 ex``, ``trail algo``; ``+N`` when more protect the same side; ``—`` for none."""
+    native = p.take_profit if role == TAKE_PROFIT else p.stop_loss
+    mine = [g for g in guards if g.role == role]
+    if native is not None:
+        mine.insert(0, Guard(role, EX, native))
+    if not mine:
+        return "—"
+    first = mine[0]
+    what = fmt_dec(first.price, places) if first.price is not None else first.name
+    more = f"+{len(mine) - 1}" if len(mine) > 1 else ""
+    return f"{what} {first.where}{more}"
 
 
-def position_cells(
-    p: Position, inst: Instrument | None, local: tuple[Decimal | None, Decimal | None] = (None, None)
-) -> dict[str, Cell]:
+def position_cells(p: Position, inst: Instrument | None, guards: Sequence[Guard] = ()) -> dict[str, Cell]:
     """The row for one position, by column key (every profile picks its columns from it)."""
     pp = inst.price_decimals if inst else 2
     qp = inst.qty_decimals if inst else 3
@@ -50,8 +76,8 @@ def position_cells(
         "mark": (fmt_dec(p.mark_price, pp), ""),
         "liq": (fmt_dec(p.liq_price, pp), "pos--liq"),
         "lev": (f"{fmt_dec(p.leverage, 1, sep=False)}x", ""),
-        "tp": (_protection(p.take_profit, local[0], pp), ""),
-        "sl": (_protection(p.stop_loss, local[1], pp), ""),
+        "tp": (_protection(p, guards, TAKE_PROFIT, pp), ""),
+        "sl": (_protection(p, guards, STOP_LOSS, pp), ""),
     }
 
 
@@ -110,13 +136,13 @@ class PositionsTable(DiffTable):
         self,
         positions: Mapping[str, Position],
         instruments: Mapping[str, Instrument] | None = None,
-        local: LocalProtection | None = None,
+        guards: Guards | None = None,
     ) -> int:
-        """Show the non-flat ``positions``; returns the number of table operations."""
+        """Show the non-flat ``positions`` with their ``guards``; returns the number of table operations."""
         instruments = instruments or {}
-        local = local or {}
+        guards = guards or {}
         rows = {
-            sym: position_cells(p, instruments.get(sym), local.get(sym, (None, None)))
+            sym: position_cells(p, instruments.get(sym), guards.get(sym, ()))
             for sym, p in sorted(positions.items())
             if not p.is_flat
         }
