@@ -122,6 +122,13 @@ class DcpBook:
         acct = self._accounts.get(api_key)
         return {} if acct is None else {cid: c.lost_ms for cid, c in acct.conns.items()}
 
+    def forget(self, api_key: str, conn_id: str) -> None:
+        """The connection unsubscribed dcp: it neither protects nor triggers any more (like a
+        connection that never subscribed)."""
+        acct = self._accounts.get(api_key)
+        if acct is not None:
+            acct.conns.pop(conn_id, None)
+
     def lost(self, api_key: str, conn_id: str, now_ms: int) -> None:
         """The connection went away: the window starts now (if it had not already)."""
         acct = self._accounts.get(api_key)

@@ -151,6 +151,10 @@ class SimExchange:
         """A private connection subscribed a linear dcp topic, or pinged on one."""
         self.dcp.alive(api_key, conn_id, self.now_ms())
 
+    def dcp_unsubscribed(self, api_key: str, conn_id: str) -> None:
+        """A private connection unsubscribed its last dcp topic."""
+        self.dcp.forget(api_key, conn_id)
+
     def dcp_lost(self, api_key: str, conn_id: str) -> None:
         """A private connection that had subscribed dcp went away."""
         self.dcp.lost(api_key, conn_id, self.now_ms())

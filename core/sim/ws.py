@@ -406,10 +406,13 @@ class WsHub:
                     self._push(conn, _dumps(snap))
 
     def _unsubscribe(self, conn: WsConn, req_id: Any, topics: list[str]) -> None:
+        had_dcp = not conn.topics.isdisjoint(LINEAR_DCP_TOPICS)
         for topic in topics:
             if topic in conn.topics:
                 conn.topics.discard(topic)
                 self._unregister(conn, topic)
+        if had_dcp and conn.api_key is not None and conn.topics.isdisjoint(LINEAR_DCP_TOPICS):
+            self._ex.dcp_unsubscribed(conn.api_key, conn.conn_id)
         self._ack(conn, "unsubscribe", req_id, True)
 
     def _unregister(self, conn: WsConn, topic: str) -> None:

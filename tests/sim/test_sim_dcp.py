@@ -208,3 +208,18 @@ def test_reconnect_within_the_window_cancels_nothing(
         first.ws.exit()
         if second is not None:
             second.ws.exit()
+
+
+def test_legacy_dcp_topic_arms_and_unsubscribing_disarms(dcp_venue: SimVenueThread) -> None:
+    _http(dcp_venue).set_dcp(timeWindow=WINDOW_S, product="DERIVATIVES")
+    ws = WebSocket(
+        "private", testnet=False, api_key=KEY, api_secret=SECRET, private_auth_expire=AUTH_EXPIRE_S
+    )
+    try:
+        ws.subscribe("dcp{symbol}", OrderTape._unused, [""])  # the legacy topic: "dcp"
+        assert _wait(lambda: list(_conns(dcp_venue).values()) == [None]), "legacy dcp not registered"
+        ws.unsubscribe("dcp")
+        assert _wait(lambda: _conns(dcp_venue) == {}), "unsubscribe did not disarm"
+    finally:
+        ws.exit()
+    assert dcp_venue.call(lambda: _exchange(dcp_venue).dcp.deadline_ms(KEY)) is None
