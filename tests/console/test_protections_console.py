@@ -1,22 +1,25 @@
-"""Where protections live, in the console on the deterministic fake engine: the header shows the
-dead-man's switch (``DMS 10s`` armed, ``DMS off``, ``DMS failed``) and warns while protections
-live only in this process; each position's TP and SL cells say ``ex`` (the venue holds it) or
-``algo`` (an algo of this engine keeps it)."""
+"""Where protections live, in the console (on the deterministic fake engine, and once on the real
+engine and the sim venue): the header shows the dead-man's switch (``DMS 10s`` armed, ``DMS off``,
+``DMS failed``) and warns while protections live only in this process; each position's TP and SL
+cells say ``ex`` (the venue holds it) or ``algo`` (an algo of this engine keeps it)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 
 from textual.pilot import Pilot
 
 from console.app import TradeConsoleApp
 from console.protections import guards
 from core.api import AlgoSnapshot
+from core.engine import Engine
 from core.events import DeadMansSwitchChanged
 from core.model import Order, OrderStatus, OrderType, Side
-from tests.support.console_fakes import fake, make_app
-from tests.support.console_types import SIZE
+from core.sim.runner import SimVenueThread
+from tests.support.console_fakes import fake, make_app, real_settings
+from tests.support.console_types import SIZE, AppReady, WaitUntil
 from widgets.header import HeaderData, StatusLine
 from widgets.positions import ALGO, EX, STOP_LOSS, TAKE_PROFIT, Guard
 
@@ -130,3 +133,16 @@ def test_header_forms_shorten_on_a_narrow_terminal() -> None:
     assert "in-process: 3" in narrow or "⚠3 algo" in narrow, narrow
     failed = replace(data, dms_state="failed")
     assert "DMS failed" in "".join(t for t, _ in StatusLine.build_line(failed, 40))
+
+
+async def test_real_engine_arms_the_switch_and_the_header_says_so(
+    sim_venue: SimVenueThread, tmp_path: Path, wait_until: WaitUntil, app_ready: AppReady
+) -> None:
+    base = real_settings(sim_venue, tmp_path)
+    settings = base.model_copy(update={"venue": base.venue.model_copy(update={"dead_mans_switch_s": 10})})
+    engine = Engine(settings)
+    app = TradeConsoleApp(engine, settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await app_ready(pilot, app, engine)
+        await wait_until(pilot, lambda: "DMS 10s" in _header_text(app), "DMS 10s in the header")
+        assert "in-process" not in _header_text(app)
