@@ -7,10 +7,15 @@ Create/accept snapshots with ``pytest tests/console --snapshot-update``."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
+
 import pytest
 from textual.pilot import Pilot
 
+from core.events import AlgoUpdated
 from tests.support.console_types import SnapCompare
+from tests.support.snapshot_engine import SeededSimEngine
 from tests.support.snapshot_engine import make_sim_app as make_app
 from themes import DEFAULT_THEME, THEMES
 
@@ -123,3 +128,38 @@ def test_help(snap_compare: SnapCompare) -> None:
 def test_theme(snap_compare: SnapCompare, theme: str) -> None:
     app = make_app(ui={"theme": theme})
     assert snap_compare(app, terminal_size=LARGE, run_before=_settle)
+
+
+def test_algos_pane(snap_compare: SnapCompare) -> None:
+    """The algos pane at 160x50: a TWAP half filled (avg vs arrival, slippage), a paused chase
+    and a cancelled scale, each with its progress bar, state and note."""
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        engine = pilot.app.engine  # type: ignore[attr-defined]
+        assert isinstance(engine, SeededSimEngine)
+        mid = engine.mark("BTCUSDT")
+        twap = {"symbol": "BTCUSDT", "side": "Buy", "qty": "2", "duration_ms": 1_800_000, "slices": 10}
+        low, high = str(mid - 500), str(mid - 100)
+        scale = {
+            "symbol": "BTCUSDT",
+            "side": "Buy",
+            "total_qty": "1",
+            "price_from": low,
+            "price_to": high,
+            "count": 5,
+        }
+        for kind, params in (("twap", twap), ("chase", {"symbol": "BTCUSDT", "side": "Sell", "qty": "0.5"}),
+                             ("scale", scale)):  # fmt: skip
+            assert (await engine.start_algo(kind, params)).ok
+        algos = engine.algo_list
+        algos["a1"] = replace(algos["a1"], filled=Decimal(1), avg_price=mid + Decimal("2.5"),
+                              arrival_price=mid, note="slice 5/10", children=5)  # fmt: skip
+        algos["a2"] = replace(algos["a2"], state="paused", note="paused @ touch", arrival_price=mid)
+        algos["a3"] = replace(
+            algos["a3"], state="cancelled", total=Decimal(1), note="cancelled by the trader"
+        )
+        engine.store.put_event(AlgoUpdated(engine.clock.now_ms(), "a3", "cancelled"))
+        pilot.app.refresh_ui(force=True)  # type: ignore[attr-defined]
+        await _settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=LARGE, run_before=run_before)
