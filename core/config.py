@@ -36,6 +36,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 from pydantic_settings import (
@@ -56,6 +57,7 @@ from core.endpoint_policy import (
     known_venues,
     venue_policy,
 )
+from core.market.candles import TIMEFRAMES
 from core.model import Mode
 
 __all__ = [
@@ -144,6 +146,10 @@ class VenueSettings(_Section):
     cancels every order when the engine's private stream is gone that long. None = off."""
 
 
+_MAX_CORRELATION_WINDOW = 299
+"""Returns in a correlation window at most: the engine keeps 300 candles per series."""
+
+
 class RiskSettings(_Section):
     """Pre-trade limits, in USDT unless named otherwise."""
 
@@ -155,6 +161,94 @@ class RiskSettings(_Section):
     price_band_pct: Decimal = Field(Decimal("5"), gt=0, le=100, decimal_places=4)
     max_open_orders: int = Field(50, ge=1, le=10_000)
     book_stale_s: float = Field(5.0, gt=0, le=300)
+    groups: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """``[risk.groups]``: asset-class groups, ``majors = ["BTCUSDT", "ETHUSDT"]``."""
+    group_caps: dict[str, Money] = Field(default_factory=dict, validate_default=True)
+    """``[risk.group_caps]``: each group's gross notional cap, ``majors = "750000"``."""
+    max_correlated_exposure: Money | None = None
+    """Cap on the gross notional of the symbols whose returns move with the order's (None = off)."""
+    correlation_threshold: Decimal = Field(Decimal("0.8"), gt=0, le=1, decimal_places=4)
+    correlation_timeframe: str = "5m"
+    correlation_window: int = Field(60, ge=2, le=_MAX_CORRELATION_WINDOW)
+    correlation_min_returns: int = Field(20, ge=2, le=_MAX_CORRELATION_WINDOW)
+
+    @field_validator("groups")
+    @classmethod
+    def _known_group_symbols(
+        cls, v: dict[str, tuple[str, ...]], info: ValidationInfo
+    ) -> dict[str, tuple[str, ...]]:
+        """Group names are lower-case words; members are distinct symbols of ``risk.symbols``."""
+        return _checked_groups(v, tuple(info.data.get("symbols", ())))
+
+    @field_validator("group_caps")
+    @classmethod
+    def _one_cap_per_group(cls, v: dict[str, Decimal], info: ValidationInfo) -> dict[str, Decimal]:
+        """Every group has a cap and every cap a group (once the groups themselves are valid)."""
+        if "groups" not in info.data:  # the groups' own error says what is wrong
+            return v
+        return _checked_group_caps(v, info.data["groups"])
+
+    @field_validator("correlation_timeframe")
+    @classmethod
+    def _known_timeframe(cls, v: str) -> str:
+        """A timeframe the engine keeps candles for."""
+        if v not in TIMEFRAMES:
+            raise ValueError(
+                f"{v!r} is not a candle timeframe the engine keeps; use one of {list(TIMEFRAMES)}"
+            )
+        return v
+
+    @field_validator("correlation_min_returns")
+    @classmethod
+    def _min_within_window(cls, v: int, info: ValidationInfo) -> int:
+        """The minimum sample fits in the window."""
+        window = info.data.get("correlation_window")
+        if window is not None and v > window:
+            raise ValueError(
+                f"{v} > risk.correlation_window {window}; set it to at most the window, e.g. {window // 2}"
+            )
+        return v
+
+
+_GROUP_NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def _checked_groups(
+    groups: dict[str, tuple[str, ...]], symbols: tuple[str, ...]
+) -> dict[str, tuple[str, ...]]:
+    """``groups`` as given, or a ValueError naming the group, the member and the fix."""
+    for name, members in groups.items():
+        where = f"risk.groups.{name}"
+        if not _GROUP_NAME_RE.fullmatch(name):
+            raise ValueError(f"group name {name!r} must be a lower-case word (a-z, 0-9, _), e.g. majors")
+        if not members:
+            raise ValueError(f'{where} is empty; list its symbols, e.g. {name} = ["BTCUSDT", "ETHUSDT"]')
+        dupes = sorted({m for m in members if members.count(m) > 1})
+        if dupes:
+            raise ValueError(f"{where} lists {', '.join(dupes)} more than once; list each symbol once")
+        unknown = [m for m in members if m not in symbols]
+        if unknown:
+            raise ValueError(
+                f"{where} holds {', '.join(map(repr, unknown))}, not in risk.symbols {list(symbols)}; "
+                "add it to risk.symbols or remove it from the group"
+            )
+    return groups
+
+
+def _checked_group_caps(caps: dict[str, Decimal], groups: dict[str, tuple[str, ...]]) -> dict[str, Decimal]:
+    """``caps`` as given, or a ValueError naming the group without a cap (or the cap without a group)."""
+    for name in caps:
+        if name not in groups:
+            raise ValueError(
+                f"risk.group_caps.{name} caps no group; define it under [risk.groups] "
+                f'({name} = ["BTCUSDT", ...]) or remove the cap'
+            )
+    for name in groups:
+        if name not in caps:
+            raise ValueError(
+                f'group {name!r} has no cap; add {name} = "250000" (USDT) under [risk.group_caps]'
+            )
+    return caps
 
 
 class BreakerSettings(_Section):
