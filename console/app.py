@@ -523,6 +523,7 @@ class TradeConsoleApp(App[int]):
             venue=self.settings.rest_url,
             n_orders=sum(1 for o in acct.orders.values() if o.is_open),
             n_positions=sum(1 for p in acct.positions.values() if not p.is_flat),
+            dead_mans_switch_s=self.switch.window_s if self.switch.state == "armed" else None,
         )
         if body is None:
             self.exit(0)

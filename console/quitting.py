@@ -2,7 +2,9 @@
 
 The embedded sim venue runs inside the console's process and stops with it: its orders and
 positions vanish. A standalone sim, Bybit demo and Bybit mainnet keep running without the
-console: working orders can still fill and open positions stay at risk, with nothing watching.
+console: working orders can still fill (unless the venue's dead-man's switch is armed: it cancels
+them once the console's stream is gone for its window) and open positions stay at risk, with
+nothing watching.
 """
 
 from __future__ import annotations
@@ -14,10 +16,20 @@ def _count(n: int, what: str) -> str:
     return f"{n} {what}" + ("" if n == 1 else "s")
 
 
-def quit_notice(mode: Mode, *, embedded_sim: bool, venue: str, n_orders: int, n_positions: int) -> str | None:
+def quit_notice(
+    mode: Mode,
+    *,
+    embedded_sim: bool,
+    venue: str,
+    n_orders: int,
+    n_positions: int,
+    dead_mans_switch_s: int | None = None,
+) -> str | None:
     """The confirmation text for quitting, or None when nothing is open (quit at once).
 
-    ``venue`` names where a non-embedded venue lives (the standalone sim's URL).
+    ``venue`` names where a non-embedded venue lives (the standalone sim's URL);
+    ``dead_mans_switch_s`` is the window of the venue's armed dead-man's switch (None: not armed),
+    which cancels the working orders that long after the console's stream goes away.
     """
     if n_orders == 0 and n_positions == 0:
         return None
@@ -32,8 +44,14 @@ def quit_notice(mode: Mode, *, embedded_sim: bool, venue: str, n_orders: int, n_
         Mode.DEMO: "Bybit demo trading (paper money)",
         Mode.LIVE: "Bybit MAINNET",
     }[mode]
+    orders_fate = "orders keep working and can fill"
+    if dead_mans_switch_s is not None and n_orders:
+        orders_fate = (
+            f"the venue's dead-man's switch cancels the working orders {dead_mans_switch_s}s after "
+            "this console's stream goes away"
+        )
     text = (
-        f"You have {held}. They STAY ON {where} after you quit: orders keep working and can fill, "
+        f"You have {held}. They STAY ON {where} after you quit: {orders_fate}, "
         "positions stay open and at risk, and nothing here watches them."
     )
     if mode is Mode.LIVE:

@@ -13,10 +13,11 @@ from textual.pilot import Pilot
 
 from console.app import TradeConsoleApp
 from console.protections import guards
+from console.quitting import quit_notice
 from core.api import AlgoSnapshot
 from core.engine import Engine
 from core.events import DeadMansSwitchChanged
-from core.model import Order, OrderStatus, OrderType, Side
+from core.model import Mode, Order, OrderStatus, OrderType, Side
 from core.sim.runner import SimVenueThread
 from tests.support.console_fakes import fake, make_app, real_settings
 from tests.support.console_types import SIZE, AppReady, WaitUntil
@@ -146,3 +147,14 @@ async def test_real_engine_arms_the_switch_and_the_header_says_so(
         await app_ready(pilot, app, engine)
         await wait_until(pilot, lambda: "DMS 10s" in _header_text(app), "DMS 10s in the header")
         assert "in-process" not in _header_text(app)
+
+
+def test_quit_notice_says_the_switch_will_cancel_the_orders() -> None:
+    text = quit_notice(
+        Mode.DEMO, embedded_sim=False, venue="", n_orders=2, n_positions=1, dead_mans_switch_s=10
+    )
+    assert text is not None
+    assert "dead-man's switch cancels the working orders 10s after" in text
+    assert "orders keep working" not in text and "positions stay open and at risk" in text
+    plain = quit_notice(Mode.DEMO, embedded_sim=False, venue="", n_orders=2, n_positions=1)
+    assert plain is not None and "orders keep working and can fill" in plain
