@@ -18,6 +18,7 @@ from core.orders.ids import ClientIdRule
 from core.orders.values import request_problem
 from core.risk.chain import RiskChain
 from core.risk.context import RiskContext, summarize_open_orders
+from core.risk.correlation import CloseCache
 from core.risk.preview import PreviewContext, preview_order
 from core.risk.sizing import DEFAULT_MAKER_FEE, DEFAULT_TAKER_FEE, error_preview
 from core.store import MarketStore
@@ -55,6 +56,8 @@ class PreTrade:
         self.guards = guards
         self.journal = journal
         self.link = link
+        self.closes = CloseCache(store)
+        """Recent closes per symbol for the checks that need history (correlated exposure)."""
         self.fees: dict[str, tuple[Decimal, Decimal]] = {}
         """The account's ``(taker, maker)`` rates per symbol, once the venue has told them."""
 
@@ -97,6 +100,9 @@ class PreTrade:
             balance=self.state.balance,
             breakers=self.guards.board.snapshot(),
             journal_error=self.journal.unwritable_reason,
+            closes=self.closes.closes(self.link.symbols, need)
+            if (need := self.risk_chain.history_need)
+            else {},
         )
 
     def build(self, request: OrderRequest, link_id: str | None = None) -> BuiltOrder | BuildError:

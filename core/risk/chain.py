@@ -30,6 +30,7 @@ from core.risk.checks import (
     SymbolAllowListCheck,
 )
 from core.risk.context import RiskContext
+from core.risk.exposure import CorrelatedExposureCheck, GroupCapCheck
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,14 @@ def default_checks(risk: RiskSettings) -> list[RiskCheck]:
         MaxOrderNotionalCheck(risk.max_order_notional),
         MaxPositionNotionalCheck(risk.max_position_notional),
         GrossExposureCheck(risk.max_gross_exposure),
+        GroupCapCheck(risk.groups, risk.group_caps),
+        CorrelatedExposureCheck(
+            risk.max_correlated_exposure,
+            risk.correlation_threshold,
+            timeframe=risk.correlation_timeframe,
+            window=risk.correlation_window,
+            min_returns=risk.correlation_min_returns,
+        ),
         LeverageCheck(risk.max_leverage),
         PriceBandCheck(risk.price_band_pct),
         MaxOpenOrdersCheck(risk.max_open_orders),
@@ -53,16 +62,27 @@ def default_checks(risk: RiskSettings) -> list[RiskCheck]:
     ]
 
 
+def _history_need(checks: Sequence[RiskCheck]) -> tuple[str, int] | None:
+    """The candle history the checks need together (one timeframe, the longest length)."""
+    needs = [n for c in checks if (n := getattr(c, "history_need", None)) is not None]
+    if not needs:
+        return None
+    if len({tf for tf, _ in needs}) > 1:
+        raise ValueError(f"checks need candles of different timeframes: {needs}")
+    return needs[0][0], max(n for _, n in needs)
+
+
 class RiskChain:
     """An ordered sequence of :class:`~core.risk.checks.RiskCheck`."""
 
-    __slots__ = ("checks",)
+    __slots__ = ("_history_need", "checks")
 
     def __init__(self, checks: Sequence[RiskCheck]) -> None:
         names = [c.name for c in checks]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate risk check names: {names}")
         self.checks: tuple[RiskCheck, ...] = tuple(checks)
+        self._history_need = _history_need(self.checks)
 
     @classmethod
     def from_settings(cls, risk: RiskSettings) -> RiskChain:
@@ -73,6 +93,12 @@ class RiskChain:
     def names(self) -> tuple[str, ...]:
         """Check names in evaluation order."""
         return tuple(c.name for c in self.checks)
+
+    @property
+    def history_need(self) -> tuple[str, int] | None:
+        """``(timeframe, closes)`` of candle history a check needs in ``RiskContext.closes``, or
+        None when none does (the engine then gathers none)."""
+        return self._history_need
 
     def evaluate(self, order: BuiltOrder, ctx: RiskContext) -> tuple[CheckResult, ...]:
         """Every check's verdict, in order (for the ticket's preview)."""

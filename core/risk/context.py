@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from core.model import Balance, Instrument, Mode, Order, Position, Side
 from core.orders.built import BuiltOrder
+from core.risk.correlation import PriceHistory
 
 _ZERO = Decimal(0)
 
@@ -99,6 +100,8 @@ class RiskContext:
     breakers: tuple[BreakerStatus, ...] = ()
     journal_error: str = ""
     """Why the journal cannot take writes ("" when it can): risk-increasing orders wait for it."""
+    closes: Mapping[str, PriceHistory] = field(default_factory=dict)
+    """Recent candle closes per symbol, for the correlated-exposure check (empty when it is off)."""
 
     def position(self, symbol: str) -> Position | None:
         """The position on ``symbol``, if any."""
