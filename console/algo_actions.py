@@ -39,7 +39,7 @@ def _child_line(ch: AlgoChildPreview, places: int, qty_places: int) -> str:
         f for f, on in (("post-only", req.time_in_force.value == "PostOnly"), ("RO", req.reduce_only)) if on
     ]
     mark = "✔" if ch.risk.allowed else "✖"
-    return f"{mark} {ch.tag:<8} {what}{' ' + ' '.join(flags) if flags else ''}"
+    return f"{mark} {ch.tag:<6} {what}{' ' + ' '.join(flags) if flags else ''}"
 
 
 def _blocking_lines(ch: AlgoChildPreview) -> list[str]:

@@ -47,13 +47,14 @@ AlgoPreviewFn = Callable[[str, Mapping[str, Any]], AlgoPreview]
 REPREVIEW_S = 0.5
 """While open, the preview (offsets from the touch, risk checks) follows the market this often."""
 N_FIELDS = 4
+BOX_WIDTH = 110
+"""Cells of the ticket (the whole terminal when narrower)."""
 
 
 class AlgoTicket(ModalScreen[AlgoOrder | None]):
     """Algo entry for one symbol with the engine's live preview."""
 
     DEFAULT_CSS = """
-    AlgoTicket .algo-box { width: 110; }
     AlgoTicket.-buy .algo-box { border: thick $bid; }
     AlgoTicket.-sell .algo-box { border: thick $ask; }
     AlgoTicket.-buy #algo-title { background: $bid; color: $background; }
@@ -72,7 +73,6 @@ class AlgoTicket(ModalScreen[AlgoOrder | None]):
     AlgoTicket #algo-preview.-ok { color: $risk-ok; }
     AlgoTicket #algo-preview.-blocked { color: $risk-hot; }
     AlgoTicket #algo-error { color: $warning; height: auto; }
-    .-narrow AlgoTicket .algo-box { width: 100%; }
     """
 
     BINDINGS: ClassVar = [
@@ -108,7 +108,11 @@ class AlgoTicket(ModalScreen[AlgoOrder | None]):
 
     def compose(self) -> ComposeResult:
         """Fields on the left, the preview on the right, errors below."""
-        with Vertical(classes="modal-box algo-box"):
+        box = Vertical(classes="modal-box algo-box")
+        # Inline: the app's .modal-box width (72) would otherwise win over this screen's CSS.
+        box.styles.width = BOX_WIDTH
+        box.styles.max_width = "100%"
+        with box:
             yield self.w_title
             with Horizontal(id="algo-body"):
                 with Grid(id="algo-fields"):
@@ -128,7 +132,7 @@ class AlgoTicket(ModalScreen[AlgoOrder | None]):
                 yield self.w_preview
             yield self.w_error
             yield Static(
-                "Enter starts · Esc closes · Tab next · ^n algo · ^t side · conditionals: `:` when ...",
+                "Enter starts · Esc closes · Tab next · ^n algo · ^t side · conditionals: `:when`",
                 classes="modal-hint",
                 markup=False,
             )

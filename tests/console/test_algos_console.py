@@ -18,7 +18,7 @@ from console.screens.cmdline import CommandLine
 from console.screens.modals import ConfirmScreen
 from console.screens.panic import PanicScreen
 from tests.support.console_fakes import fake, make_app
-from tests.support.console_types import SIZE, Keys
+from tests.support.console_types import SIZE, Burst, Keys
 from widgets.algos import progress_bar
 
 
@@ -73,11 +73,12 @@ async def test_command_line_refuses_garbage_in_place(keys: Keys) -> None:
         assert starts(app) == []
 
 
-async def test_algo_ticket_burst_lands_in_the_fields_and_enter_starts(keys: Keys) -> None:
-    """``A`` then the quantity, Tab, duration, Tab, slices typed in one go: each in its field."""
+async def test_algo_ticket_burst_lands_in_the_fields_and_enter_starts(keys: Keys, burst: Burst) -> None:
+    """``A`` then the quantity, Tab, duration, Tab, slices arriving in one burst from the terminal:
+    each lands in its field, and Enter starts exactly that."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("A", *keys("0.5"), "tab", *keys("10m"), "tab", *keys("5"), "enter")
+        await burst(pilot, "A", *keys("0.5"), "tab", *keys("10m"), "tab", *keys("5"), "enter")
         await settle(pilot)
         ((kind, params),) = starts(app)
         assert kind == "twap"
@@ -174,3 +175,18 @@ def test_progress_bar() -> None:
     assert progress_bar(Decimal(1), Decimal(2)) == "█████░░░░░  50%"
     assert progress_bar(Decimal("1.99"), Decimal(2)).startswith("█████████░")
     assert progress_bar(Decimal(2), Decimal(2)) == "██████████ 100%"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_algo_ticket_fits_compact_terminals(keys: Keys, size: tuple[int, int]) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("A", *keys("1"), "tab", *keys("30m"))
+        await pilot.pause()
+        ticket = app.screen
+        assert isinstance(ticket, AlgoTicket)
+        box = ticket.query_one(".algo-box").region
+        assert box.right <= size[0] and box.bottom <= size[1]
+        for widget in (ticket.w_qty, ticket.w_fields[0], ticket.w_preview, ticket.w_error):
+            assert widget.region.height >= 1 and widget.region.right <= size[0]
+        assert ticket.preview is not None and ticket.preview.ok, ticket.error
