@@ -24,6 +24,7 @@ from core.events import (
     BalanceUpdated,
     BreakerChanged,
     Connectivity,
+    DeadMansSwitchChanged,
     Event,
     FillReceived,
     LogLine,
@@ -140,8 +141,8 @@ def format_event(ev: Event, inst: Instrument | None = None) -> str | None:
         return f"{t} {ev.stream} {ev.state}" + (f": {ev.detail}" if ev.detail else "")
     if isinstance(ev, AlertRaised):
         return f"{t} ALERT {ev.rule}: {ev.message}" + ("" if ev.active else " (cleared)")
-    if isinstance(ev, BalanceUpdated):
-        return None
+    if isinstance(ev, BalanceUpdated | DeadMansSwitchChanged):
+        return None  # the header shows the switch; the engine says arming and failures in lines
     return f"{t} {type(ev).__name__}"
 
 

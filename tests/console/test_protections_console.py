@@ -22,6 +22,7 @@ from core.sim.runner import SimVenueThread
 from tests.support.console_fakes import fake, make_app, real_settings
 from tests.support.console_types import SIZE, AppReady, WaitUntil
 from widgets.header import HeaderData, StatusLine
+from widgets.log_pane import format_event
 from widgets.positions import ALGO, EX, STOP_LOSS, TAKE_PROFIT, Guard
 
 D = Decimal
@@ -158,3 +159,7 @@ def test_quit_notice_says_the_switch_will_cancel_the_orders() -> None:
     assert "orders keep working" not in text and "positions stay open and at risk" in text
     plain = quit_notice(Mode.DEMO, embedded_sim=False, venue="", n_orders=2, n_positions=1)
     assert plain is not None and "orders keep working and can fill" in plain
+
+
+def test_switch_events_are_the_header_s_not_log_lines() -> None:
+    assert format_event(DeadMansSwitchChanged(0, "armed", 10)) is None
