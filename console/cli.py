@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("engine-demo", help="scripted place/amend/cancel/panic against the sim")
     _add_globals(demo, sub=True)
+
+    from console.backtest_cmd import add_parser as add_backtest
+
+    _add_globals(add_backtest(sub), sub=True)
     return parser
 
 
@@ -196,6 +200,14 @@ def cmd_engine_demo(args: argparse.Namespace) -> int:
     return run_engine_demo(_load(args, mode="sim"))
 
 
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """Backtest a strategy on the in-process venue through the real order path."""
+    from console.backtest_cmd import run
+
+    _refuse(args, "`backtest` always runs on the in-process venue", allowed_mode="sim")
+    return run(args)
+
+
 def cmd_console(args: argparse.Namespace) -> int:
     """Open the console after validating the settings it will use."""
     from console.app import run_console
@@ -211,6 +223,7 @@ HANDLERS = {
     "check-config": cmd_check_config,
     "journal": cmd_journal,
     "engine-demo": cmd_engine_demo,
+    "backtest": cmd_backtest,
 }
 
 

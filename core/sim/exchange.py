@@ -132,6 +132,18 @@ class SimExchange:
         now = self.now_ms() if now_ms is None else now_ms
         self.matcher.now = now
         self.gen.step(now)
+        self._after_market(now)
+
+    def drive(self, symbol: str, price: float, now_ms: int | None = None) -> None:
+        """Move ``symbol``'s market to ``price`` at once (a backtest's bar price) and publish it:
+        resting orders, conditionals and TP/SL are matched against the trade printed there."""
+        now = self.now_ms() if now_ms is None else now_ms
+        self.matcher.now = now
+        self.gen.drive(symbol, price, now)
+        self._after_market(now)
+
+    def _after_market(self, now: int) -> None:
+        """Match, fire disconnection protection, and publish what the market's move changed."""
         self.matcher.on_market()
         self._fire_dcp(now)
         self._flush()

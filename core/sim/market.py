@@ -42,6 +42,8 @@ MAX_TRADES_PER_STEP = 20
 """Cap on the synthetic trades printed in one step (a long step does not flood the tape)."""
 BUY_P = 0.5
 """Chance that a synthetic taker trade is a buy."""
+DRIVE_LEVELS = 20
+"""Levels a side after a driven move (a bar-driven market needs only the depth it publishes)."""
 
 
 @dataclass(slots=True)
@@ -212,6 +214,29 @@ class MarketGenerator:
                 sm.mark += (mid - sm.mark) * a
                 sm.index_px += (sm.fair - sm.index_px) * (1.0 - math.exp(-dt / 1.0))
             sm.book.seq += 1
+
+    def drive(self, symbol: str, price: float, now_ms: int) -> None:
+        """Move one symbol's market to ``price`` at once (no random walk): fair, mark and index
+        jump there, the book is rebuilt around it, and one trade prints at that price (a buy
+        when the price rose, else a sell) so resting orders and triggers see it."""
+        sm = self.symbols[symbol]
+        self.last_ms = max(self.last_ms, now_ms)
+        sm.fair = sm.mark = sm.index_px = price
+        self._rebuild(sm)
+        tick = max(1, round(price / sm.tick_f))
+        side = 1 if tick >= sm.last_tick else -1
+        sm.record_trade(now_ms, tick, self._trade_lots(sm), side)
+        sm.book.seq += 1
+
+    def _rebuild(self, sm: SymbolMarket) -> None:
+        """Replace the book with ``DRIVE_LEVELS`` fresh levels a side around the fair price."""
+        tb, ta = self._targets(sm)
+        for side in (sm.book.bids, sm.book.asks):
+            while len(side):
+                side.pop_worst()
+        for d in range(DRIVE_LEVELS):
+            sm.book.bids.set(tb - d, self._size(sm, d))
+            sm.book.asks.set(ta + d, self._size(sm, d))
 
     def _move_book(self, sm: SymbolMarket, now_ms: int, dt: float) -> None:
         tb, ta = self._targets(sm)

@@ -129,6 +129,19 @@ class SimulatedVenue:
                 self._next_step_ms = at + self.tick_ms
             self.clock.advance(target - self.clock.now_ms())
 
+    def drive(self, symbol: str, price: float, at_ms: int) -> None:
+        """Jump to ``at_ms`` (no market ticks in between) and move ``symbol``'s market to
+        ``price`` (a backtest's bar price): the book re-centres there and a trade prints there,
+        so a market order sent now fills at that price and resting orders see it; the running
+        feeds deliver what changed before this returns."""
+        with self._lock:
+            now = self.clock.now_ms()
+            if at_ms < now:
+                raise ValueError(f"time only moves forward: {at_ms} is before {now}")
+            self.clock.advance(at_ms - now)
+            self.exchange.drive(symbol, price, at_ms)
+            self._next_step_ms = at_ms + self.tick_ms
+
     def set_clock_offset(self, offset_ms: int) -> None:
         """Nothing is signed in process; the offset is kept for display."""
         self.clock_offset_ms = int(offset_ms)

@@ -1,0 +1,95 @@
+"""`trade-console backtest`: run a strategy bar by bar, print the stats, write the report folder."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+
+from core.config import ConfigError
+
+DAY_MS = 86_400_000
+MINUTE_MS = 60_000
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """The ``backtest`` sub-command's arguments."""
+    bt = sub.add_parser(
+        "backtest",
+        help="run a strategy on the in-process venue through the real order path",
+        description="Run STRATEGY (pkg.mod:Class or path/to/file.py[:Class]) bar by bar through the "
+        "engine on the in-process venue; print the stats and write a report folder.",
+    )
+    bt.add_argument("strategy", help="pkg.module:Class or path/to/file.py[:Class]")
+    bt.add_argument("--symbol", default="BTCUSDT")
+    bt.add_argument("--from", dest="start", default="2026-01-01", help="ISO date/time (UTC)")
+    bt.add_argument("--to", dest="end", default="2026-01-02", help="ISO date/time (UTC), exclusive")
+    bt.add_argument(
+        "--data", type=Path, default=None, help="CSV ts,open,high,low,close,volume (default: generated)"
+    )
+    bt.add_argument("--params", nargs="*", default=[], metavar="K=V", help="strategy parameters")
+    bt.add_argument("--seed", type=int, default=7)
+    bt.add_argument("--fill", choices=("next-open", "bar-close"), default="next-open", help="fill model")
+    bt.add_argument(
+        "--out", type=Path, default=None, help="report folder (default var/backtests/<name>-<time>)"
+    )
+    bt.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    return bt
+
+
+def _ms(flag: str, text: str) -> int:
+    try:
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError([(flag, f"{text!r} is not an ISO date or time")]) from None
+    return int((stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).timestamp() * 1000)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the backtest the arguments describe; 0 on success."""
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from core.strategy import data, params
+    from core.strategy.backtest import Backtest, BacktestConfig
+    from core.strategy.loader import StrategyNotFound, load_strategy_class
+    from core.strategy.report import stats, write_report
+
+    start, end = _ms("--from", args.start), _ms("--to", args.end)
+    if end <= start:
+        raise ConfigError([("--to", f"must be after --from ({args.end} <= {args.start})")])
+    try:
+        cls = load_strategy_class(args.strategy)
+        strategy = cls(**params.resolve(cls.params, args.params))
+    except (StrategyNotFound, params.ParamError) as exc:
+        raise ConfigError([("strategy", str(exc))]) from None
+    if args.data is not None:
+        try:
+            bars = list(data.csv_bars(args.data, start, end))
+        except (OSError, ValueError) as exc:
+            raise ConfigError([("--data", str(exc))]) from None
+    else:
+        bars = list(data.generated_bars(args.seed, start, end))
+    if not bars:
+        raise ConfigError([("--from/--to", "no bars in the range")])
+    config = BacktestConfig(symbol=args.symbol, seed=args.seed, fill_model=args.fill)
+    console = Console()
+    import asyncio
+
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(f"{strategy.name} {args.symbol}", total=len(bars))
+        result = asyncio.run(
+            Backtest(strategy, config).run(bars, lambda n: progress.update(task, completed=n + 1))
+        )
+    summary = stats(result, float(config.starting_balance))
+    table = Table(title=f"backtest {strategy.name} {args.symbol} {args.start} .. {args.end}")
+    table.add_column("stat")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        table.add_row(key, str(value))
+    console.print(table)
+    out = args.out or Path("var/backtests") / f"{strategy.name}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    for path in write_report(result, out, summary, plots=not args.no_plots):
+        console.print(f"wrote {path}")
+    return 0

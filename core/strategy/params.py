@@ -1,0 +1,84 @@
+"""A strategy's declared parameters, set from ``name=value`` strings with errors that name them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
+class ParamError(ValueError):
+    """A parameter could not be set; the message names it."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"param {name}: {reason}")
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One declared parameter: its name, type (int, float, Decimal, str or bool) and default."""
+
+    name: str
+    type: type
+    default: Any
+    help: str = ""
+
+    def parse(self, text: str) -> Any:
+        """The value ``text`` stands for; :class:`ParamError` naming the parameter if it is not one."""
+        raw = text.strip()
+        try:
+            return _convert(self.type, raw)
+        except (ValueError, InvalidOperation):
+            kind = self.type.__name__
+            raise ParamError(self.name, f"{text!r} is not a valid {kind}") from None
+
+
+def _convert(kind: type, raw: str) -> Any:
+    if kind is bool:
+        low = raw.lower()
+        if low in TRUE_WORDS:
+            return True
+        if low in FALSE_WORDS:
+            return False
+        raise ValueError(raw)
+    if kind is Decimal:
+        value = Decimal(raw)
+        if not value.is_finite():
+            raise ValueError(raw)
+        return value
+    if kind is int:
+        return int(raw, 10)
+    return kind(raw)
+
+
+def split_pairs(pairs: Iterable[str]) -> dict[str, str]:
+    """``["fast=5", "slow=20"]`` as a dict; a pair without ``=`` is a :class:`ParamError`."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ParamError(name or pair, f"expected name=value, got {pair!r}")
+        if name in out:
+            raise ParamError(name, "given twice")
+        out[name] = value
+    return out
+
+
+def resolve(declared: Sequence[Param], pairs: Iterable[str]) -> dict[str, Any]:
+    """Every declared parameter's value: its default unless a pair sets it."""
+    given = split_pairs(pairs)
+    known = {p.name: p for p in declared}
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        names = ", ".join(known) or "none"
+        raise ParamError(unknown[0], f"unknown parameter (this strategy takes: {names})")
+    values = {p.name: p.default for p in declared}
+    for name, text in given.items():
+        values[name] = known[name].parse(text)
+    return values
