@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping
 from dataclasses import replace
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from console.screens.modals import ConfirmScreen
@@ -66,6 +67,80 @@ def algo_preview_text(preview: AlgoPreview, places: int = 2, qty_places: int = 3
     lines += [f"! {n}" for n in preview.notes]
     lines.append("READY — Enter starts it" if preview.ok else "BLOCKED — will not start")
     return "\n".join(lines)
+
+
+_CENT = Decimal("0.01")
+_QTY_SHOWN = Decimal("0.000001")
+
+
+def _price(raw: Any, places: int) -> str:
+    return fmt_dec(Decimal(str(raw)), places)
+
+
+def _pct(fraction: Any) -> str:
+    return f"{(Decimal(str(fraction)) * 100).quantize(_CENT).normalize():f}"
+
+
+def _bracket_plan(params: Mapping[str, Any], places: int) -> list[str]:
+    exits = [
+        f"TP {i + 1} {_price(p, places)} x {_pct(f)}%"
+        for i, (p, f) in enumerate(params.get("take_profits") or [])
+    ]
+    if params.get("stop_price") is not None:
+        exits.append(f"SL {_price(params['stop_price'], places)} on {params.get('trigger_by', 'mark')}")
+    return ["exits as the entry fills (reduce-only, scaled to the fill): " + " · ".join(exits)]
+
+
+def _twap_plan(params: Mapping[str, Any], places: int) -> list[str]:
+    slices = int(params["slices"])
+    every_s = int(params["duration_ms"]) // slices // 1000
+    each = Decimal(str(params["qty"])) / slices
+    limit = f"; limit {_price(params['limit_price'], places)}" if params.get("limit_price") else ""
+    each_s = f"{each.quantize(_QTY_SHOWN).normalize():f}"
+    return [f"{slices} slice(s) of ~{each_s} every {every_s}s, {params.get('mode', 'taker')}{limit}"]
+
+
+def _trail_plan(params: Mapping[str, Any], places: int) -> list[str]:
+    unit = "%" if params.get("distance_type") == "pct" else ""
+    start = (
+        f" once {_price(params['activation_price'], places)} is reached"
+        if params.get("activation_price")
+        else ""
+    )
+    on = params.get("trigger_by", "mark")
+    rule = f"stop trails {params['distance']}{unit} behind the best {on} price{start}"
+    return [f"{rule}; it only moves in your favour"]
+
+
+def _cond_plan(params: Mapping[str, Any], places: int) -> list[str]:
+    from core.orders.algos.conditions import from_dict
+
+    order = params.get("order") or {}
+    price = f" @ {_price(order['price'], places)}" if order.get("price") else " at market"
+    what = f"{order.get('side', '')} {order.get('qty', '')}{price}" if order else "the follow-up algo"
+    return [f"waits for: {from_dict(params['condition']).describe()} -> then {what}"]
+
+
+_PLANS = {
+    "bracket": _bracket_plan,
+    "oco": _bracket_plan,
+    "twap": _twap_plan,
+    "trail": _trail_plan,
+    "cond": _cond_plan,
+}
+
+
+def plan_lines(kind: str, params: Mapping[str, Any], places: int = 2) -> list[str]:
+    """What the algo does after its first orders, from its params (a bracket's exits, a TWAP's
+    schedule, a trailing stop's rule, a conditional's trigger); empty when the params are bad
+    (the preview names the parameter)."""
+    plan = _PLANS.get(kind)
+    if plan is None:
+        return []
+    try:
+        return plan(params, places)
+    except (KeyError, ValueError, ArithmeticError, TypeError):
+        return []
 
 
 def preview_error(preview: AlgoPreview) -> str:

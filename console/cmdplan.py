@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR
 from typing import TYPE_CHECKING
 
-from console.algo_actions import algo_preview_text, preview_error, said
+from console.algo_actions import algo_preview_text, plan_lines, preview_error, said
 from console.screens.ticket_preview import preview_text
 from core.api import AlgoPreview, CommandResult, RiskPreview
 from core.model import OrderRequest, OrderType, Side
@@ -181,7 +181,8 @@ class CommandPlanner:
         preview = engine.preview_algo(algo.kind, algo.params)
         inst = engine.instruments.get(str(algo.params.get("symbol", "")))
         places, qd = (inst.price_decimals, inst.qty_decimals) if inst is not None else (2, 3)
-        detail = "\n".join([*algo.notes, algo_preview_text(preview, places, qd)])
+        plan = plan_lines(algo.kind, algo.params, places)
+        detail = "\n".join([*algo.notes, *plan, algo_preview_text(preview, places, qd)])
         summary = f"START {preview.describe or algo.kind}"
         return Plan(
             line,

@@ -22,7 +22,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Checkbox, Input, Label, Static
 
-from console.algo_actions import algo_preview_text, preview_error
+from console.algo_actions import algo_preview_text, plan_lines, preview_error
 from console.screens.algo_form import (
     ALGO_KINDS,
     FIELDS,
@@ -228,7 +228,8 @@ class AlgoTicket(ModalScreen[AlgoOrder | None]):
         self.preview = preview = self._preview_fn(algo.kind, algo.params)
         self.error = preview_error(preview)
         text = algo_preview_text(preview, self.places, self.qty_places)
-        self.w_preview.update("\n".join([*algo.notes, text]))
+        plan = plan_lines(algo.kind, algo.params, self.places)
+        self.w_preview.update("\n".join([*algo.notes, *plan, text]))
         self.w_error.update(self._not_sent or (f"✖ {self.error}" if self.error else ""))
         self.w_preview.set_class(preview.ok, "-ok")
         self.w_preview.set_class(not preview.ok, "-blocked")

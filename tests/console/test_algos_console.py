@@ -12,6 +12,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from console.algo_actions import plan_lines
 from console.app import TradeConsoleApp
 from console.screens.algo_ticket import AlgoTicket
 from console.screens.cmdline import CommandLine
@@ -190,3 +191,38 @@ async def test_algo_ticket_fits_compact_terminals(keys: Keys, size: tuple[int, i
         for widget in (ticket.w_qty, ticket.w_fields[0], ticket.w_preview, ticket.w_error):
             assert widget.region.height >= 1 and widget.region.right <= size[0]
         assert ticket.preview is not None and ticket.preview.ok, ticket.error
+
+
+async def test_bracket_preview_shows_the_entry_and_its_exits(keys: Keys) -> None:
+    """The engine previews the entry (the exits come as it fills); the plan names every exit."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*keys(":bracket buy 0.1 @ 49000 tp 1%,2% sl -1%"))
+        screen = app.screen
+        assert isinstance(screen, CommandLine)
+        plan = screen.plan
+        assert plan is not None and plan.ready, plan
+        detail = plan.detail
+        assert "TP 1 49,490.0 x 50% · TP 2 49,980.0 x 50% · SL 48,510.0 on mark" in detail
+        preview = plan.algo_preview
+        assert preview is not None and [c.tag for c in preview.children] == ["entry"]
+        await pilot.press("escape")
+        assert starts(app) == []
+
+
+def test_plan_lines_say_what_comes_after_the_first_orders() -> None:
+    twap = {
+        "symbol": "BTCUSDT",
+        "side": "Buy",
+        "qty": "2",
+        "duration_ms": 1_800_000,
+        "slices": 12,
+        "mode": "taker",
+    }
+    assert plan_lines("twap", twap) == ["12 slice(s) of ~0.166667 every 150s, taker"]
+    level = {"kind": "price", "symbol": "BTCUSDT", "op": "above", "level": "96000"}
+    order = {"symbol": "BTCUSDT", "side": "Buy", "qty": "0.1", "order_type": "market"}
+    cond = {"symbol": "BTCUSDT", "condition": level, "order": order}
+    (line,) = plan_lines("cond", cond)
+    assert line.startswith("waits for: ") and "96000" in line and line.endswith("then Buy 0.1 at market")
+    assert plan_lines("twap", {"qty": "x"}) == []
