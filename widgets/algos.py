@@ -2,16 +2,16 @@
 a progress bar, filled/remaining, average price vs arrival price (slippage in bp, signed so that
 positive is worse for the trader), state and the algo's one-line note. The row key is the algo id.
 
-It renders plain :class:`~core.api.AlgoSnapshot` data it is given; the console's keys on it
+It renders plain snapshot data it is given (:class:`AlgoSnapshot`, the fields of
+``core.api.AlgoSnapshot``); the console's keys on it
 (pause, resume, cancel) act on :attr:`selected_key`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
-from core.api import AlgoSnapshot
 from core.model import Instrument
 from widgets.fmt import fmt_dec, short_symbol
 from widgets.table_diff import Cell, Column, DiffTable
@@ -28,6 +28,32 @@ STATE_CLASSES: dict[str, str] = {
     "cancelled": "algo--ended",
     "failed": "algo--failed",
 }
+
+
+class AlgoSnapshot(Protocol):
+    """What a row shows of one algo (``core.api.AlgoSnapshot`` has these fields; widgets do not
+    import the engine's API)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def side(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def filled(self) -> Decimal: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def avg_price(self) -> Decimal | None: ...
+    @property
+    def arrival_price(self) -> Decimal | None: ...
+    @property
+    def note(self) -> str: ...
 
 
 def progress_bar(filled: Decimal, total: Decimal, width: int = BAR_WIDTH) -> str:
