@@ -162,7 +162,9 @@ def _episodes(points: Sequence[EquityPoint]) -> list[tuple[int, int, float]]:
                 episodes.append((peak_ts, point.ts_ms, depth))
             peak, peak_ts, depth = value, point.ts_ms, 0.0
         else:
-            depth = max(depth, 1.0 - value / peak if peak > 0 else 1.0)
+            fall = 1.0 - value / peak if peak > 0 else 1.0
+            if fall > depth:
+                depth = fall
     if depth > 0:
         episodes.append((peak_ts, points[-1].ts_ms, depth))
     return episodes
