@@ -102,7 +102,7 @@ async def _restart(runner: AlgoRunner, algo: Algo, entry: _Journaled, find_order
     record = entry.state or {}
     slot = runner.add(algo, entry.start.ts_ms)
     slot.next_child = 1 + max((_child_number(c) for c in algo.progress.children.values()), default=0)
-    slot.wakes = [int(w) for w in record.get("wakes", [])]
+    runner.set_wakes(slot, [int(w) for w in record.get("wakes", [])])
     slot.note = ""
     if entry.state is None and not entry.children:
         slot.inbox.put_nowait(None)  # it never took its first decision: start it now

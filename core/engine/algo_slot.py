@@ -28,8 +28,6 @@ class AlgoSlot:
     wakes: list[int] = field(default_factory=list)
     """Times (engine ms) the algo asked to be woken at."""
     tick_queued: bool = False
-    seen: tuple[object, object] = (None, None)
-    """The book and ticker objects the last tick was made for (a new object: the market moved)."""
     next_child: int = 1
     resume_status: AlgoState = AlgoState.RUNNING
     """The state a pause came from (a resume returns to it)."""

@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
+from core.market.books import BookKeeper
 from core.market.candles import Candle
 from core.model import Instrument, Order, Position
 from core.store import MarketStore
+
+BID, ASK = 0, 1
 
 
 class StaticView:
@@ -27,13 +30,24 @@ class StaticView:
         self.instruments = instruments
         self.positions = positions
         self.orders = orders
+        self.books: BookKeeper | None = None
+        """The engine's live books (the touch as of the last applied update), once there are."""
 
     def now_ms(self) -> int:
         """The engine clock."""
         return self._now()
 
+    def _live(self, symbol: str, side: int) -> Decimal | None:
+        if self.books is None:
+            return None
+        price = self.books.touch(symbol)[side]
+        return Decimal(repr(price)) if price is not None else None
+
     def best_bid(self, symbol: str) -> Decimal | None:
-        """Best bid of the latest book (the ticker's when there is no book)."""
+        """Best bid of the live book, else the latest published one, else the ticker's."""
+        live = self._live(symbol, BID)
+        if live is not None:
+            return live
         book = self.store.book(symbol)
         if book is not None and book.best_bid is not None:
             return book.best_bid
@@ -41,7 +55,10 @@ class StaticView:
         return ticker.bid1 if ticker is not None and ticker.bid1 > 0 else None
 
     def best_ask(self, symbol: str) -> Decimal | None:
-        """Best ask of the latest book (the ticker's when there is no book)."""
+        """Best ask of the live book, else the latest published one, else the ticker's."""
+        live = self._live(symbol, ASK)
+        if live is not None:
+            return live
         book = self.store.book(symbol)
         if book is not None and book.best_ask is not None:
             return book.best_ask

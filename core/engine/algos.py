@@ -32,11 +32,13 @@ from core.api import AlgoChildPreview, AlgoPreview, AlgoSnapshot, CommandResult,
 from core.clock import Clock
 from core.engine.algo_exec import decide, execute
 from core.engine.algo_slot import AlgoSlot, Item
+from core.engine.algo_ticks import TICK_S, AlgoTicks
 from core.engine.algo_view import StaticView
 from core.engine.lifecycle import OrderJournal
 from core.engine.publisher import Publisher
 from core.events import AlgoUpdated, Event, FillReceived, OrderUpdated, Severity
 from core.journal.journal import JournalUnwritable
+from core.market.books import BookKeeper
 from core.model import Instrument, OrderRequest, OrderStatus
 from core.orders.algos.base import (
     Action,
@@ -51,7 +53,6 @@ from core.orders.algos.base import (
     OrderEvent,
     Place,
     StartAlgo,
-    Tick,
     WakeAt,
 )
 from core.orders.algos.registry import build_algo
@@ -60,12 +61,15 @@ from core.store import MarketStore
 
 log = logging.getLogger(__name__)
 
-TICK_S = 0.05
-"""Shortest time between two market ticks to one algo (and the timer resolution)."""
 STOP_WAIT_S = 5.0
 """How long stopping every algo (panic, flatten) waits for them to cancel their children."""
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 _BASE = len(_ALPHABET)
+
+
+def _no_books() -> BookKeeper | None:
+    """No books yet (the engine builds them with its feeds)."""
+    return None
 
 
 def _base36(n: int) -> str:
@@ -103,6 +107,7 @@ class AlgoRunner:
         ports: AlgoPorts,
         client_ids: ClientIdRule,
         tick_s: float = TICK_S,
+        books: Callable[[], BookKeeper | None] | None = None,
     ) -> None:
         self.clock = clock
         self.store = store
@@ -112,7 +117,6 @@ class AlgoRunner:
         self.out = publisher
         self.ports = ports
         self.client_ids = client_ids
-        self.tick_s = tick_s
         self.view = StaticView(clock.now_ms, store, instruments, state.positions, state.orders)
         self.slots: dict[str, AlgoSlot] = {}
         self.owner: dict[str, str] = {}
@@ -120,6 +124,16 @@ class AlgoRunner:
         self.placing: set[str] = set()
         """Children whose place is under way (their rejection is reported when it returns)."""
         self._seq = itertools.count()
+        self.ticks = AlgoTicks(clock, store, self.view, self.slots, books or _no_books, tick_s)
+
+    @property
+    def tick_s(self) -> float:
+        """The longest the tick loop sleeps without a market update or a due timer."""
+        return self.ticks.tick_s
+
+    @tick_s.setter
+    def tick_s(self, value: float) -> None:
+        self.ticks.tick_s = value
 
     # --- commands ----------------------------------------------------------------------------
     def new_id(self) -> str:
@@ -158,6 +172,7 @@ class AlgoRunner:
         """Register ``algo`` and start its worker (start-up resume adds rebuilt algos here)."""
         slot = AlgoSlot(algo, started_ms)
         self.slots[algo.algo_id] = slot
+        self.ticks.track(slot)
         for cid in algo.progress.children.values():
             self.owner[cid] = algo.algo_id
         slot.task = asyncio.get_running_loop().create_task(self._work(slot), name=f"algo-{algo.algo_id}")
@@ -244,27 +259,12 @@ class AlgoRunner:
             slot.inbox.put_nowait(ChildUpdate(cid, order))
 
     def tick(self) -> None:
-        """Queue a Tick for every algo whose market moved or whose timer is due (one at a time)."""
-        now = self.clock.now_ms()
-        for slot in self.slots.values():
-            if slot.ended or slot.tick_queued or slot.algo.status is AlgoState.PAUSED:
-                continue
-            sym = slot.algo.symbol
-            seen = (self.store.book(sym), self.store.ticker(sym))
-            moved = seen[0] is not slot.seen[0] or seen[1] is not slot.seen[1]
-            if slot.due_wake(now) or moved:
-                slot.seen = seen
-                slot.tick_queued = True
-                slot.inbox.put_nowait(Tick(now))
+        """Queue the ticks that are due now (market moves, timers)."""
+        self.ticks.tick()
 
     async def run(self) -> None:
         """The tick loop (a background task of the engine)."""
-        while True:
-            await asyncio.sleep(self.tick_s)
-            try:
-                self.tick()
-            except Exception:  # a tick must never end the loop: logged, the next one goes on
-                log.exception("algo tick failed")
+        await self.ticks.run()
 
     # --- the worker of one algo ---------------------------------------------------------------
     async def _work(self, slot: AlgoSlot) -> None:
@@ -283,7 +283,9 @@ class AlgoRunner:
         actions = await decide(self, slot, item)
         if actions is None:
             return
-        self._journal_state(slot, [a.tag for a in actions if isinstance(a, Place)])
+        pending = [a.tag for a in actions if isinstance(a, Place)]
+        if pending:  # decided children are durable before any is sent (resume rejects the unsent)
+            self._journal_state(slot, pending)
         for action in actions:
             await self._act(slot, action)
         self._journal_state(slot, [])
@@ -333,6 +335,7 @@ class AlgoRunner:
             log.exception("algo %s: end not journaled", algo.algo_id)
         for cid in algo.progress.children.values():
             self.owner.pop(cid, None)
+        self.ticks.forget(slot)
         self.out.log_line(f"algo {algo.algo_id} {algo.status.value}: {reason}", algo_id=algo.algo_id)
         self._published(slot)
 
@@ -363,7 +366,11 @@ class AlgoRunner:
 
     def wake(self, slot: AlgoSlot, action: WakeAt) -> None:
         """Remember a timer the algo asked for."""
-        slot.wakes.append(action.at_ms)
+        self.set_wakes(slot, [action.at_ms])
+
+    def set_wakes(self, slot: AlgoSlot, wakes: list[int]) -> None:
+        """Add timers (engine ms) to ``slot``."""
+        self.ticks.add_wakes(slot, wakes)
 
     def amend_of(self, action: Amend) -> Awaitable[CommandResult]:
         """Amend a child through the engine's amend."""

@@ -226,6 +226,7 @@ def build_algos(base: Base, orders: OrderSide) -> AlgoRunner:
             preview=orders.pretrade.preview,
         ),
         client_ids=ClientIdRule.of(base.venue.capabilities),
+        books=lambda: base.link.books,
     )
     base.publisher.listeners.append(runner.on_engine_event)
     return runner

@@ -79,6 +79,9 @@ class BookKeeper:
         self._now_ms = now_ms
         self.on_state: StateReport = on_state or _no_state
         """Told each change of a book's trust (``book:<symbol>``, ``stale``/``up``, why)."""
+        self.on_update: Callable[[str], None] = _nothing
+        """Told the symbol after every update applied to its book, on the feed's thread, before
+        any publication throttle (the algo runner's market trigger); it must not block."""
         self._lock = threading.Lock()
         self._last_msg_ms: dict[str, int] = {}
         self._last_pub: dict[str, float] = dict.fromkeys(symbols, 0.0)
@@ -127,6 +130,8 @@ class BookKeeper:
             self._ask(symbol)
         elif was_stale and not book.stale:
             self.on_state(f"book:{symbol}", "up", "resynced from snapshot")
+        if ok:
+            self.on_update(symbol)
         now = time.monotonic()
         if now - self._last_pub[symbol] >= self.publish_interval_s:
             self._publish(symbol)
@@ -190,6 +195,12 @@ class BookKeeper:
         with self._lock:
             book = self.books.get(symbol)
             return book.stale_reason if book is not None and book.stale else ""
+
+    def touch(self, symbol: str) -> tuple[float | None, float | None]:
+        """The live best bid and ask of ``symbol``'s book (unthrottled; (None, None) unknown)."""
+        with self._lock:
+            book = self.books.get(symbol)
+            return (book.best_bid, book.best_ask) if book is not None else (None, None)
 
     def update_id(self, symbol: str) -> int:
         """The venue's sequence of the last update applied to ``symbol``'s book (0 before any)."""
