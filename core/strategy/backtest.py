@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from core.api import CommandResult
 from core.clock import FrozenClock
@@ -35,7 +35,7 @@ from core.events import Event, FillReceived, OrderUpdated
 from core.model import Fill, OrderStatus, Side
 from core.strategy.base import Bar, Strategy
 from core.strategy.context import StrategyContext
-from core.venues.simulated import SimulatedVenue
+from core.venues.registry import build_venue
 
 NEXT_OPEN = "next-open"
 BAR_CLOSE = "bar-close"
@@ -48,6 +48,15 @@ WORKING = frozenset({OrderStatus.NEW, OrderStatus.UNTRIGGERED, OrderStatus.PARTI
 INTRABAR_STEPS = 4
 """A bar is split in this many instants: open, first extreme, second extreme, close."""
 Progress = Callable[[int], None]
+
+
+@runtime_checkable
+class DrivenVenue(Protocol):
+    """The in-process venue as the backtester moves it (built by name through the registry)."""
+
+    def drive(self, symbol: str, price: float, at_ms: int) -> None:
+        """Jump to ``at_ms`` and move ``symbol``'s market to ``price``."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,18 +122,20 @@ class Backtest:
     async def _run(self, first: Bar, rest: Iterable[Bar], tmp: Path, progress: Progress | None) -> None:
         cfg = self.config
         clock = FrozenClock(first.ts_ms - cfg.interval_ms)
-        self.venue = SimulatedVenue(
-            clock, seed=cfg.seed, symbols=(cfg.symbol,), starting_balance=cfg.starting_balance
-        )
-        self.venue.drive(cfg.symbol, first.open, clock.now_ms())
-        self.engine = Engine(self._settings(tmp), clock=clock, venue=self.venue)
+        settings = self._settings(tmp)
+        venue = build_venue(settings, now_ms=clock.now_ms)  # shares the frozen clock
+        if not isinstance(venue, DrivenVenue):
+            raise TypeError(f"venue {venue.name} cannot be driven by bars")
+        self.venue, self.clock = venue, clock
+        venue.drive(cfg.symbol, first.open, clock.now_ms())
+        self.engine = Engine(settings, clock=clock, venue=venue)
         self.engine.publisher.listeners.append(self._on_event)
         await self.engine.start()
         if self.engine.books is not None:
             # The keeper throttles publication on wall time; in virtual time every change counts.
             self.engine.books.publish_interval_s = 0.0
         try:
-            self.ctx = StrategyContext(self.engine, self.strategy.name, cfg.symbol)
+            self.ctx = StrategyContext(self.engine, self.strategy.name, cfg.symbol, clock.now_ms)
             self.strategy.bind(self.ctx)
             self.strategy.on_start()
             await self._send()
@@ -147,6 +158,7 @@ class Backtest:
             journal={"path": str(tmp / "journal.db")},
             metrics={"enabled": False},
             risk=risk,
+            sim={"seed": cfg.seed, "starting_balance": str(cfg.starting_balance)},
             **extra,
         )
 
@@ -172,7 +184,7 @@ class Backtest:
         self._mark(bar, sym)
 
     async def _drive(self, price: float, at_ms: int) -> None:
-        self.venue.drive(self.config.symbol, price, max(at_ms, self.venue.clock.now_ms()))
+        self.venue.drive(self.config.symbol, price, max(at_ms, self.clock.now_ms()))
         for _ in range(SETTLE_TURNS):
             await asyncio.sleep(0)
 

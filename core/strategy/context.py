@@ -75,8 +75,9 @@ class Command:
 class StrategyContext:
     """The strategy's view of the market and account, and its command queue."""
 
-    def __init__(self, engine: EngineAPI, name: str, symbol: str) -> None:
+    def __init__(self, engine: EngineAPI, name: str, symbol: str, now_ms: Callable[[], int]) -> None:
         self._engine = engine
+        self._now_ms = now_ms
         self.name = name
         self.symbol = symbol
         """The symbol whose bars this strategy receives."""
@@ -89,7 +90,7 @@ class StrategyContext:
     # --- the market -------------------------------------------------------------------------------
     def now_ms(self) -> int:
         """The engine clock (virtual in a backtest)."""
-        return self._engine.now_ms()
+        return self._now_ms()
 
     def sma(self, n: int) -> float | None:
         """The simple moving average of the last ``n`` closes (None before ``n`` bars)."""

@@ -9,9 +9,20 @@ from typing import Protocol
 class OHLC(Protocol):
     """What the indicators read from a bar."""
 
-    high: float
-    low: float
-    close: float
+    @property
+    def high(self) -> float:
+        """The bar's high."""
+        ...
+
+    @property
+    def low(self) -> float:
+        """The bar's low."""
+        ...
+
+    @property
+    def close(self) -> float:
+        """The bar's close."""
+        ...
 
 
 def sma(closes: Sequence[float], n: int) -> float | None:
