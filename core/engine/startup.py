@@ -176,7 +176,9 @@ class Startup:
                 self.store.put_ticker(replace(ticker, ts_ms=ticker.ts_ms or self.out.now_ms()))
 
     async def stop(self) -> None:
-        """Stop feeds and background tasks; exchange-side orders stay where they are.
+        """Stop feeds and background tasks; exchange-side orders stay where they are (unless the
+        venue's dead-man's switch is armed: the venue cancels them once the streams are gone for
+        its window).
 
         Every step runs whatever the one before did: a task that died of an exception, a feed
         that fails to close or a journal that cannot write never leaves sockets or the journal open.
