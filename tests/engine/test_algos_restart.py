@@ -1,5 +1,6 @@
 """Kill -9 mid-algo and start again on the same journal and venue: the algo resumes, no duplicate
-child; panic stops every algo before it flattens."""
+child (a child journaled but never sent is decided again, never sent); panic stops every algo
+before it flattens; ticks follow the virtual clock (only zero-length sleeps in between)."""
 
 from __future__ import annotations
 
@@ -92,4 +93,55 @@ async def test_panic_stops_every_algo_before_flattening(
     assert len(ends) == len(ids) and closes
     assert max(ends) < algos_step < min(closes)  # every algo ended before the first close was sent
     assert f"{len(ids)} algos stopped" in " ".join(report.steps)
+    await engine.stop()
+
+
+@IN_PROCESS
+async def test_a_journaled_child_never_sent_is_decided_again_and_never_sent(
+    venue: InProcessVenue, tmp_path: Path, fast_retry_policy: RetryPolicy, ready: Ready
+) -> None:
+    first = await started(venue, tmp_path, fast_retry_policy)
+    await ready(first)
+    stuck = asyncio.Event()
+    place = first.algo_runner.ports.place
+
+    async def cut_off(request: object, cid: str) -> object:
+        if cid.endswith("-2"):  # the engine dies after journaling the second child, before its intent
+            stuck.set()
+            await asyncio.Event().wait()
+        return await place(request, cid)  # type: ignore[arg-type]
+
+    first.algo_runner.ports.place = cut_off  # type: ignore[assignment]
+    res = await first.start_algo("twap", TWAP)
+    assert res.ok, res.message
+    algo_id = res.order_link_id
+    await venue.wait_for(stuck.is_set, timeout=30, what="the second child journaled, not sent")
+    crash(first)
+    await asyncio.sleep(0)
+    never_sent = f"{algo_id}-2"
+    second = await started(venue, tmp_path, fast_retry_policy)
+    assert not second.journal.query(kinds=["intent"], order_link_id=never_sent)
+    await venue.wait_for(lambda: second.algos()[0].terminal, timeout=60, what="twap done after restart")
+    assert second.algos()[0].state == "done"
+    assert D(venue.position(SYM)["size"]) == D("0.04")  # the unsent slice was decided again, once
+    assert never_sent not in algo_links(venue, algo_id)
+    assert not second.journal.query(kinds=["intent"], order_link_id=never_sent)
+    await second.stop()
+
+
+@IN_PROCESS
+async def test_ticks_follow_virtual_time_without_real_sleeps(
+    venue: InProcessVenue, tmp_path: Path, fast_retry_policy: RetryPolicy
+) -> None:
+    engine = venue.engine(venue.settings(tmp_path), retry_policy=fast_retry_policy)
+    await engine.start()  # the runner's own tick interval: nothing here waits for it
+    res = await engine.start_algo("twap", TWAP)
+    assert res.ok, res.message
+    for _ in range(round(10_000 / venue.venue.tick_ms)):  # 10 s of market time, slices every 2 s
+        venue.venue.advance(venue.venue.tick_ms)
+        for _ in range(5):
+            await asyncio.sleep(0)
+    snap = engine.algos()[0]
+    assert snap.state == "done", snap.note
+    assert D(venue.position(SYM)["size"]) == D("0.04")
     await engine.stop()
