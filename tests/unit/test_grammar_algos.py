@@ -225,3 +225,41 @@ def test_garbage_is_refused_with_what_is_accepted(text: str) -> None:
             parse(f"{verb} {text}", SYMBOLS)
         except GrammarError as exc:
             assert str(exc)
+
+
+_QTY = st.decimals(min_value=D("0.001"), max_value=D("50"), places=3)
+_PX = st.integers(min_value=90000, max_value=99000)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    verb=st.sampled_from(["chase", "twap", "scale", "iceberg", "bracket"]),
+    side=st.sampled_from(["buy", "sell"]),
+    qty=_QTY,
+    px=_PX,
+    n=st.integers(min_value=1, max_value=20),
+)
+def test_resolved_params_carry_exactly_the_typed_side_qty_and_kind(
+    verb: str, side: str, qty: Decimal, px: int, n: int
+) -> None:
+    """Whatever the numbers, the algo that would start is the typed kind, side and quantity on the
+    selected symbol, and every typed price reaches the params unchanged."""
+    up = 1 if side == "buy" else -1
+    tails = {
+        "chase": f"max {n}",
+        "twap": f"{n}m x{n}",
+        "scale": f"{px}..{px + n} x{n}",
+        "iceberg": f"@ {px} show {qty}",
+        "bracket": f"@ {px} tp {px + up * n} sl {px - up * n}",
+    }
+    line = f"{verb} {side} {qty} {tails[verb]}"
+    out = _resolve(line, _ctx())
+    p = out.params
+    assert out.kind == verb and p["symbol"] == "BTCUSDT" and p["side"] == side.capitalize()
+    assert D(p["total_qty" if verb == "scale" else "qty"]) == qty
+    typed = {D(x) for x in _NUMBER.findall(line)}
+    prices = [
+        p.get(k) for k in ("price", "entry_price", "stop_price", "price_from", "price_to", "limit_price")
+    ]
+    prices += [tp for tp, _ in p.get("take_profits", [])]
+    assert {D(x) for x in prices if x is not None} <= typed
