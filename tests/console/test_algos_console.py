@@ -226,3 +226,19 @@ def test_plan_lines_say_what_comes_after_the_first_orders() -> None:
     (line,) = plan_lines("cond", cond)
     assert line.startswith("waits for: ") and "96000" in line and line.endswith("then Buy 0.1 at market")
     assert plan_lines("twap", {"qty": "x"}) == []
+
+
+async def test_algo_keys_are_remappable_by_id(keys: Keys) -> None:
+    app = make_app(keys={"algo_pause": "P", "algo_ticket": "T"})
+    async with app.run_test(size=SIZE) as pilot:
+        await _with_algo(pilot, app, keys)
+        assert (
+            "P" in app.screen.active_bindings and app.screen.active_bindings["P"].binding.id == "algo_pause"
+        )
+        await pilot.press("P")
+        await settle(pilot)
+        assert fake(app).algo_list["a1"].state == "paused"
+        app.main.set_focus(None)
+        await pilot.press("T")
+        await pilot.pause()
+        assert isinstance(app.screen, AlgoTicket)
