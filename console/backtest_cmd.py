@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         result = asyncio.run(
             Backtest(strategy, config).run(bars, lambda n: progress.update(task, completed=n + 1))
         )
-    summary = stats(result, float(config.starting_balance))
+    summary = stats(result, config.starting_balance)
     table = Table(title=f"backtest {strategy.name} {args.symbol} {args.start} .. {args.end}")
     table.add_column("stat")
     table.add_column("value", justify="right")

@@ -1,8 +1,7 @@
 """A backtest's stats and report folder (trades.csv, equity.csv, stats.json, equity/drawdown PNGs).
 
-The stats here are the few a run prints; the full set (Sortino, Calmar, drawdown duration, ...)
-belongs to the analytics package. Sharpe: mean over standard deviation of per-bar returns, times
-the square root of bars per year (365 days), risk-free rate 0.
+The stats are the analytics package's (:func:`core.analytics.summary`; formulas in
+``docs/analytics.md``): per-bar returns, annualised by the bar interval, risk-free rate 0.
 """
 
 from __future__ import annotations
@@ -10,42 +9,26 @@ from __future__ import annotations
 import csv
 import json
 import math
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from core.analytics import EquityPoint, round_trips, summary
 from core.strategy.backtest import BacktestResult
 
-YEAR_MS = 365 * 86_400_000
-MIN_RETURNS = 2
 
+def stats(result: BacktestResult, starting: Decimal) -> dict[str, Any]:
+    """The run's header (strategy, params, counts) and the analytics package's stats table.
 
-def max_drawdown(equity: list[float]) -> float:
-    """The largest fall from a peak, as a fraction of the peak (0.1 = 10 %)."""
-    peak, worst = -math.inf, 0.0
-    for value in equity:
-        peak = max(peak, value)
-        if peak > 0:
-            worst = max(worst, (peak - value) / peak)
-    return worst
-
-
-def sharpe(equity: list[float], bars_per_year: float) -> float:
-    """Annualised Sharpe ratio of per-bar returns (risk-free 0); 0 when undefined."""
-    rets = [b / a - 1.0 for a, b in zip(equity, equity[1:], strict=False) if a]
-    if len(rets) < MIN_RETURNS:
-        return 0.0
-    mean = sum(rets) / len(rets)
-    var = sum((r - mean) ** 2 for r in rets) / (len(rets) - 1)
-    return mean / math.sqrt(var) * math.sqrt(bars_per_year) if var > 0 else 0.0
-
-
-def stats(result: BacktestResult, starting: float) -> dict[str, Any]:
-    """The headline numbers of one run."""
-    curve = [p.equity for p in result.equity]
-    final = curve[-1] if curve else starting
-    closes = [float(f.closed_pnl) for f in result.fills if f.closed_pnl]
-    wins = [c for c in closes if c > 0]
-    per_year = YEAR_MS / result.config.interval_ms
+    The equity curve is the engine's: the venue's wallet balance plus the position marked at each
+    bar's close; round trips come from the strategy's fills (average cost)."""
+    first = result.equity[0].ts_ms - result.config.interval_ms if result.equity else 0
+    curve = [EquityPoint(first, starting)]
+    curve += [
+        EquityPoint(p.ts_ms, Decimal(repr(p.equity)), Decimal(repr(abs(p.position) * p.price)))
+        for p in result.equity
+    ]
+    table = summary(round_trips(result.fills), curve, period_ms=result.config.interval_ms, fills=result.fills)
     return {
         "strategy": result.strategy,
         "params": {k: str(v) for k, v in result.params.items()},
@@ -53,14 +36,7 @@ def stats(result: BacktestResult, starting: float) -> dict[str, Any]:
         "fills": len(result.fills),
         "commands": result.commands,
         "rejected": len(result.rejections),
-        "starting_equity": starting,
-        "final_equity": round(final, 8),
-        "return_pct": round((final / starting - 1.0) * 100, 6) if starting else 0.0,
-        "max_drawdown_pct": round(max_drawdown([starting, *curve]) * 100, 6),
-        "sharpe": round(sharpe([starting, *curve], per_year), 6),
-        "fees": str(sum((f.fee for f in result.fills), start=0) if result.fills else 0),
-        "closing_fills": len(closes),
-        "win_rate_pct": round(len(wins) / len(closes) * 100, 4) if closes else 0.0,
+        **table.to_dict(),
         "funding": "not modelled (the in-process venue pays none)",
     }
 
