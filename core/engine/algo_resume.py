@@ -6,7 +6,8 @@ cut off is settled by client order id first). Each algo is rebuilt with ``from_p
 send) are its children; each child's current order is reported to it (the engine's open orders,
 else the venue's answer by client order id); a child decided or journaled but never sent is
 reported as rejected (``restart``), so the algo decides again and nothing is sent twice; its
-timers are rescheduled and it gets a tick at once.
+timers are rescheduled and it gets a tick at once. Fills that happened while the engine was down
+come from the engine's backfill of the venue's executions, as ChildFill events.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ NEVER_SENT = "not sent: the engine stopped before sending it"
 
 FindOrder = Callable[[str, str], Awaitable[Order | None]]
 """Ask the venue for one order by (symbol, client order id)."""
+Backfill = Callable[[], Awaitable[int]]
+"""Fetch the executions the engine missed and publish each new one (FillReceived)."""
 
 
 @dataclass(slots=True)
@@ -68,8 +71,13 @@ def _child_number(cid: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-async def resume_algos(runner: AlgoRunner, journal: Journal, find_order: FindOrder) -> int:
-    """Rebuild and restart every unfinished algo in ``journal``; how many were resumed."""
+async def resume_algos(
+    runner: AlgoRunner, journal: Journal, find_order: FindOrder, backfill: Backfill | None = None
+) -> int:
+    """Rebuild and restart every unfinished algo in ``journal``; how many were resumed. Then the
+    engine's ``backfill`` fetches the venue's executions missed while it was down: each fill of a
+    resumed algo's child reaches the algo as a ChildFill (its ledger counts an execution id once,
+    whatever the order updates said)."""
     resumed = 0
     for algo_id, entry in _collect(journal).items():
         if entry.ended:
@@ -83,6 +91,11 @@ async def resume_algos(runner: AlgoRunner, journal: Journal, find_order: FindOrd
             continue
         await _restart(runner, algo, entry, find_order)
         resumed += 1
+    if resumed and backfill is not None:
+        try:
+            await backfill()
+        except VenueError as exc:  # the next stream reconnect backfills again; the algos go on
+            runner.out.log_line(f"algo fills while stopped not fetched: {exc}")
     return resumed
 
 

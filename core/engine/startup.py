@@ -138,7 +138,7 @@ class Startup:
         async def find_order(symbol: str, link_id: str) -> Any:
             return await p.executor.call("open_orders", partial(venue.find_order, symbol, link_id))
 
-        resumed = await resume_algos(p.algos, p.journal, find_order)
+        resumed = await resume_algos(p.algos, p.journal, find_order, p.account.backfill_fills)
         if resumed:
             self.out.log_line(f"{resumed} algos resumed from the journal")
         self.tasks.spawn(p.algos.run(), "engine-algos")

@@ -145,3 +145,37 @@ async def test_ticks_follow_virtual_time_without_real_sleeps(
     assert snap.state == "done", snap.note
     assert D(venue.position(SYM)["size"]) == D("0.04")
     await engine.stop()
+
+
+@IN_PROCESS
+async def test_fills_while_down_reach_the_algo_as_fills_once(
+    venue: InProcessVenue, tmp_path: Path, fast_retry_policy: RetryPolicy, ready: Ready
+) -> None:
+    first = await started(venue, tmp_path, fast_retry_policy)
+    await ready(first)
+    maker = TWAP | {"mode": "maker", "duration_ms": 60_000, "slices": 2, "on_timeout": "market"}
+    res = await first.start_algo("twap", maker)
+    assert res.ok, res.message
+    algo_id, child = res.order_link_id, f"{res.order_link_id}-1"
+    await venue.wait_for(lambda: child in first.state.orders, timeout=30, what="the first slice working")
+    crash(first)
+    await asyncio.sleep(0)
+    while venue.order(child)["orderStatus"] != "Filled":  # the market comes down through the bid
+        venue.push_market(0.999)
+        venue.venue.advance(venue.venue.tick_ms)
+    sliced = D(venue.order(child)["cumExecQty"])
+    assert sliced == D("0.02")
+
+    second = await started(venue, tmp_path, fast_retry_policy)
+    algo = second.algo_runner.slots[algo_id].algo
+    await venue.wait_for(lambda: algo.progress.filled == sliced, timeout=10, what="the fill reported")
+    ledger = algo.ledger  # type: ignore[attr-defined]
+    first_child = next(c for c in ledger.children if c.cid == child)
+    assert first_child.fill_qty == sliced  # from the executions (ChildFill), not only the order's qty
+    backfilled = second.journal.query(kinds=["fill"], order_link_id=child)
+    assert backfilled and all(r.data.get("backfilled") for r in backfilled)
+    await venue.wait_for(lambda: second.algos()[0].terminal, timeout=120, what="twap done")
+    assert second.algos()[0].state == "done"
+    assert algo.progress.filled == D("0.04")  # never counted twice
+    assert D(venue.position(SYM)["size"]) == D("0.04")
+    await second.stop()
