@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
@@ -32,10 +32,16 @@ class PriceHistory:
 
     starts: tuple[int, ...]
     closes: tuple[float, ...]
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.starts) != len(self.closes):
             raise ValueError(f"{len(self.starts)} bar starts for {len(self.closes)} closes")
+        # Hashed once: every order looks its correlations up by the histories.
+        object.__setattr__(self, "_hash", hash((self.starts, self.closes)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @classmethod
     def regular(cls, closes: tuple[float, ...] | list[float], step_ms: int = 60_000) -> PriceHistory:
