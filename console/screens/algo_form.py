@@ -25,7 +25,15 @@ from core.orders.algo_commands import (
     TrailCommand,
     TwapCommand,
 )
-from core.orders.algo_words import AlgoGrammarError, count, num, parse_duration, parse_offset, percent_or_abs
+from core.orders.algo_words import (
+    AlgoGrammarError,
+    count,
+    num,
+    parse_duration,
+    parse_offset,
+    parse_take_profits,
+    percent_or_abs,
+)
 
 ALGO_KINDS = [
     ("TWAP", "twap"),
@@ -152,11 +160,7 @@ def _iceberg(f: AlgoFields, qty: Decimal) -> AlgoCommand:
 
 def _bracket(f: AlgoFields, qty: Decimal) -> AlgoCommand:
     entry = parse_offset(f.a.strip(), "entry") if f.a.strip() else None
-    tps = (
-        tuple(parse_offset(p.strip(), f"TP {i + 1}") for i, p in enumerate(f.b.split(",")))
-        if f.b.strip()
-        else ()
-    )
+    tps = parse_take_profits(f.b.strip(), "TP") if f.b.strip() else ()
     stop = parse_offset(f.c.strip(), "SL") if f.c.strip() else None
     if not tps and stop is None:
         raise AlgoFormError("TP / SL: give at least one exit")

@@ -16,6 +16,7 @@ class AlgoGrammarError(ValueError):
 
 
 HUNDRED = Decimal(100)
+_SIGNS = ("+", "-")
 SIDES = {"buy": Side.BUY, "sell": Side.SELL}
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
 PRICE_TYPES = ("mark", "last", "index")
@@ -42,7 +43,7 @@ def count(raw: str, field: str) -> int:
 
 def percent_or_abs(raw: str, field: str) -> tuple[Decimal, bool]:
     """``0.5%`` -> (0.5, True); ``50`` -> (50, False). No sign."""
-    if raw[:1] in "+-":
+    if raw[:1] in _SIGNS:
         raise AlgoGrammarError(f"{field}: {raw} — no sign: give a distance (50) or a percent (0.5%)")
     if raw.endswith("%"):
         value = num(raw[:-1], field)
@@ -55,7 +56,7 @@ def percent_or_abs(raw: str, field: str) -> tuple[Decimal, bool]:
 def parse_offset(raw: str, field: str) -> Offset:
     """An absolute price, ``-1%``/``+1%`` (signed offset) or ``1%`` (a distance)."""
     if raw.endswith("%"):
-        signed = raw[:1] in "+-"
+        signed = raw[:1] in _SIGNS
         body = raw[1:-1] if signed else raw[:-1]
         try:
             value = parse_number(body, field)
@@ -64,7 +65,7 @@ def parse_offset(raw: str, field: str) -> Offset:
         if value <= 0 or value >= HUNDRED:
             raise AlgoGrammarError(f"{field}: {raw} — a percent must be above 0 and below 100")
         return Offset(pct=-value if raw[0] == "-" else value, signed=signed)
-    if raw[:1] in "+-":
+    if raw[:1] in _SIGNS:
         raise AlgoGrammarError(f"{field}: {raw} — a price has no sign; for an offset add %, e.g. {raw}%")
     return Offset(price=num(raw, field))
 
@@ -131,3 +132,20 @@ class Words:
             )
         self.once("the symbol")
         self.symbol = symbol
+
+
+def parse_take_profits(raw: str, field: str = "tp") -> tuple[Offset, ...]:
+    """``1%,2%`` or ``96000,97000``: one or more take-profits, all percents or all prices.
+
+    A mix is refused: ``1,5%`` is a decimal comma far more often than a price of 1 and 5 %.
+    """
+    parts = [p.strip() for p in raw.split(",")]
+    for i, part in enumerate(parts):
+        if not part:
+            raise AlgoGrammarError(f"{field} {i + 1}: required (a price or a percent; nothing empty in {raw})")
+    if len({p.endswith("%") for p in parts}) > 1:
+        raise AlgoGrammarError(
+            f"{field}: {raw} mixes prices and percents — use . as the decimal point (1.5%), and give "
+            "several take-profits all as percents (1%,2%) or all as prices (96000,97000)"
+        )
+    return tuple(parse_offset(p, f"{field} {i + 1}") for i, p in enumerate(parts))

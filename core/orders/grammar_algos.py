@@ -54,6 +54,7 @@ from core.orders.algo_words import (
     num,
     parse_duration,
     parse_offset,
+    parse_take_profits,
     percent_or_abs,
 )
 
@@ -242,8 +243,7 @@ def parse_bracket(words: Sequence[str], symbols: Sequence[str]) -> BracketComman
             out["entry"] = parse_offset(w.value("a price (95000) or an offset (-0.1%)"), "entry")
         elif word == "tp":
             w.once("tp")
-            parts = w.value("take-profit prices or percents (1%,2%)").split(",")
-            out["tp"] = tuple(parse_offset(p, f"tp {i + 1}") for i, p in enumerate(parts))
+            out["tp"] = parse_take_profits(w.value("take-profit prices or percents (1%,2%)"))
         elif word in ("sl", "stop"):
             w.once("the stop (sl)")
             out["sl"] = parse_offset(w.value("a price (94000) or an offset (-1%)"), "sl")

@@ -121,6 +121,8 @@ def test_iceberg_bracket_when() -> None:
         ("when mark >= 1 and last <= 2 or index >= 3 buy 1", "mix of and/or"),
         ("when mark > 1 buy 1", ">= or <="),
         ("twap buy $500 30m", "give contracts"),
+        ("bracket sell 0.1 tp 1,5%", "mixes prices and percents"),
+        ("bracket sell 0.1 tp 1%,", "tp 2: required"),
     ],
 )
 def test_refused_with_what_is_accepted(line: str, says: str) -> None:
