@@ -49,6 +49,7 @@ from pydantic_settings import (
 from pydantic_settings.exceptions import SettingsError
 
 from core.config_files import ConfigError, config_file, env_source_problem, load_secrets_file
+from core.config_risk import checked_group_caps, checked_groups
 from core.endpoint_policy import (
     SECURE_SCHEMES,
     EndpointPolicy,
@@ -178,7 +179,7 @@ class RiskSettings(_Section):
         cls, v: dict[str, tuple[str, ...]], info: ValidationInfo
     ) -> dict[str, tuple[str, ...]]:
         """Group names are lower-case words; members are distinct symbols of ``risk.symbols``."""
-        return _checked_groups(v, tuple(info.data.get("symbols", ())))
+        return checked_groups(v, tuple(info.data.get("symbols", ())))
 
     @field_validator("group_caps")
     @classmethod
@@ -186,7 +187,7 @@ class RiskSettings(_Section):
         """Every group has a cap and every cap a group (once the groups themselves are valid)."""
         if "groups" not in info.data:  # the groups' own error says what is wrong
             return v
-        return _checked_group_caps(v, info.data["groups"])
+        return checked_group_caps(v, info.data["groups"])
 
     @field_validator("correlation_timeframe")
     @classmethod
@@ -208,47 +209,6 @@ class RiskSettings(_Section):
                 f"{v} > risk.correlation_window {window}; set it to at most the window, e.g. {window // 2}"
             )
         return v
-
-
-_GROUP_NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
-
-
-def _checked_groups(
-    groups: dict[str, tuple[str, ...]], symbols: tuple[str, ...]
-) -> dict[str, tuple[str, ...]]:
-    """``groups`` as given, or a ValueError naming the group, the member and the fix."""
-    for name, members in groups.items():
-        where = f"risk.groups.{name}"
-        if not _GROUP_NAME_RE.fullmatch(name):
-            raise ValueError(f"group name {name!r} must be a lower-case word (a-z, 0-9, _), e.g. majors")
-        if not members:
-            raise ValueError(f'{where} is empty; list its symbols, e.g. {name} = ["BTCUSDT", "ETHUSDT"]')
-        dupes = sorted({m for m in members if members.count(m) > 1})
-        if dupes:
-            raise ValueError(f"{where} lists {', '.join(dupes)} more than once; list each symbol once")
-        unknown = [m for m in members if m not in symbols]
-        if unknown:
-            raise ValueError(
-                f"{where} holds {', '.join(map(repr, unknown))}, not in risk.symbols {list(symbols)}; "
-                "add it to risk.symbols or remove it from the group"
-            )
-    return groups
-
-
-def _checked_group_caps(caps: dict[str, Decimal], groups: dict[str, tuple[str, ...]]) -> dict[str, Decimal]:
-    """``caps`` as given, or a ValueError naming the group without a cap (or the cap without a group)."""
-    for name in caps:
-        if name not in groups:
-            raise ValueError(
-                f"risk.group_caps.{name} caps no group; define it under [risk.groups] "
-                f'({name} = ["BTCUSDT", ...]) or remove the cap'
-            )
-    for name in groups:
-        if name not in caps:
-            raise ValueError(
-                f'group {name!r} has no cap; add {name} = "250000" (USDT) under [risk.group_caps]'
-            )
-    return caps
 
 
 class BreakerSettings(_Section):
