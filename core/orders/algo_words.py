@@ -142,7 +142,7 @@ def parse_take_profits(raw: str, field: str = "tp") -> tuple[Offset, ...]:
     parts = [p.strip() for p in raw.split(",")]
     for i, part in enumerate(parts):
         if not part:
-            raise AlgoGrammarError(f"{field} {i + 1}: required (a price or a percent; nothing empty in {raw})")
+            raise AlgoGrammarError(f"{field} {i + 1}: required (a price or a percent, in {raw})")
     if len({p.endswith("%") for p in parts}) > 1:
         raise AlgoGrammarError(
             f"{field}: {raw} mixes prices and percents — use . as the decimal point (1.5%), and give "
