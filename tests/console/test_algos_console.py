@@ -242,3 +242,29 @@ async def test_algo_keys_are_remappable_by_id(keys: Keys) -> None:
         await pilot.press("T")
         await pilot.pause()
         assert isinstance(app.screen, AlgoTicket)
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("when mark >= 51000 buy 0.1", "cond"),
+        ("trail 0.5% from 51000", "trail"),
+        ("iceberg sell 1 @ +0.1% show 0.2", "iceberg"),
+    ],
+)
+async def test_other_verbs_preview_and_start_on_enter(keys: Keys, line: str, kind: str) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(":")
+        screen = app.screen
+        assert isinstance(screen, CommandLine)
+        screen.input.value = line
+        await pilot.pause()
+        plan = screen.plan
+        assert plan is not None and plan.ready and plan.algo is not None, plan
+        assert plan.algo.kind == kind
+        await pilot.press("enter")
+        await settle(pilot)
+        ((started, params),) = starts(app)
+        assert started == kind and params == plan.algo.params
+        assert pane_rows(app) == ["a1"]
