@@ -7,6 +7,10 @@ Typical use by the engine::
     ctx = RiskContext(mode=..., rest_url=..., instrument=..., mark_price=..., breakers=board.snapshot(), ...)
     blocked = chain.first_failure(order, ctx)      # send path
     preview = build_preview(order, chain.evaluate(order, ctx), leverage=...)   # ticket
+
+Cross-symbol caps (asset-class groups, correlated exposure) are in :mod:`core.risk.exposure`;
+sizing rules (fixed qty, fixed fraction, volatility target, fractional Kelly) in
+:mod:`core.risk.sizers`.
 """
 
 from core.risk.breakers import BreakerBoard, BreakerChange, BreakerState
