@@ -32,6 +32,7 @@ from core.api import AlgoChildPreview, AlgoPreview, AlgoSnapshot, CommandResult,
 from core.clock import Clock
 from core.engine.algo_exec import decide, execute
 from core.engine.algo_slot import AlgoSlot, Item
+from core.engine.algo_states import StateWriter
 from core.engine.algo_ticks import TICK_S, AlgoTicks
 from core.engine.algo_view import StaticView
 from core.engine.lifecycle import OrderJournal
@@ -124,6 +125,7 @@ class AlgoRunner:
         self.placing: set[str] = set()
         """Children whose place is under way (their rejection is reported when it returns)."""
         self._seq = itertools.count()
+        self.states = StateWriter(lifecycle, self.error)
         self.ticks = AlgoTicks(clock, store, self.view, self.slots, books or _no_books, tick_s)
 
     @property
@@ -209,6 +211,7 @@ class AlgoRunner:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self.states.flush()
 
     def algos(self) -> list[AlgoSnapshot]:
         """Every algo of this session: live ones first, then ended, each in start order."""
@@ -288,7 +291,7 @@ class AlgoRunner:
             self._journal_state(slot, pending)
         for action in actions:
             await self._act(slot, action)
-        self._journal_state(slot, [])
+        self._journal_state(slot, [], batched=True)
         self._published(slot)
 
     async def _act(self, slot: AlgoSlot, action: Action) -> None:
@@ -312,14 +315,8 @@ class AlgoRunner:
         except Exception:  # the journal's own failure is reported by the journal; the algo goes on
             log.exception("algo %s: error record not written", slot.algo_id)
 
-    def _journal_state(self, slot: AlgoSlot, pending: list[str]) -> None:
-        state = slot.algo.state()
-        key = (slot.algo.status, state, pending, sorted(slot.wakes))
-        if key == slot.last_state:
-            return
-        slot.last_state = key
-        record = {"state": state, "pending": pending, "wakes": sorted(slot.wakes), "note": slot.note}
-        self.lifecycle.algo_state(slot.algo_id, slot.algo.symbol, slot.algo.status.value, record)
+    def _journal_state(self, slot: AlgoSlot, pending: list[str], *, batched: bool = False) -> None:
+        self.states.write(slot, pending, batched=batched)
 
     async def _cancel_children(self, slot: AlgoSlot) -> None:
         for cid in slot.algo.working_children(self.view):
