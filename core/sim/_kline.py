@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections import deque
 from datetime import UTC, datetime
 
 MINUTE_MS = 60_000
@@ -62,6 +63,7 @@ class Candles:
         self.rows: list[Candle] = []
         self._stats_minute = -1
         self._base: tuple[int, int, int, int, int, int, int] = (0, 0, 0, 0, 0, 0, 0)
+        self._window = _Window()
 
     def add(self, ts: int, tick: int, lots: int) -> None:
         """Add one trade at ``ts``."""
@@ -131,7 +133,11 @@ class Candles:
         return got[0] if got else None
 
     def stats24h(self, now_ms: int) -> tuple[int, int, int, int, int, int]:
-        """(prev24h, prev1h, high, low, volume_lots, turnover_ticklots) over the last 24 h, in ticks."""
+        """(prev24h, prev1h, high, low, volume_lots, turnover_ticklots) over the last 24 h, in ticks.
+
+        The closed minutes of the window are kept incrementally (running sums and monotonic
+        queues for the high and low), so a new minute costs the rows that enter and leave it,
+        not a walk over the whole day; the current minute's rows are folded in on every call."""
         if not self.rows:
             return (0, 0, 0, 0, 0, 0)
         minute = now_ms - now_ms % MINUTE_MS
@@ -139,13 +145,10 @@ class Candles:
             self._stats_minute = minute
             lo = bisect_left(self.starts, minute - DAY_MS + MINUTE_MS)
             hi = bisect_left(self.starts, minute)
-            rows = self.rows[lo:hi]
-            if rows:
-                h = max(r[2] for r in rows)
-                low = min(r[3] for r in rows)
-                v = sum(r[5] for r in rows)
-                t = sum(r[6] for r in rows)
-                prev24 = rows[0][1]
+            self._window.slide(self.rows, lo, hi)
+            if hi > lo:
+                prev24 = self.rows[lo][1]
+                h, low, v, t = self._window.totals(self.rows)
             else:
                 h, low, v, t, prev24 = 0, 0, 0, 0, self.rows[-1][1]
             i1 = bisect_left(self.starts, minute - 3_600_000)
@@ -158,3 +161,49 @@ class Candles:
             v += r[5]
             t += r[6]
         return prev24, prev1, h, low, v, t
+
+
+class _Window:
+    """Rows ``[lo, hi)`` of a candle list: running volume and turnover sums, and monotonic index
+    queues whose fronts are the window's highest high and lowest low."""
+
+    def __init__(self) -> None:
+        self.lo = 0
+        self.hi = 0
+        self.volume = 0
+        self.turnover = 0
+        self.highs: deque[int] = deque()
+        self.lows: deque[int] = deque()
+
+    def _reset(self, at: int) -> None:
+        self.lo = self.hi = at
+        self.volume = self.turnover = 0
+        self.highs.clear()
+        self.lows.clear()
+
+    def slide(self, rows: list[Candle], lo: int, hi: int) -> None:
+        """Move the window to ``[lo, hi)`` (``lo <= hi``); a window that moves back is rebuilt."""
+        if lo < self.lo or hi < self.hi:
+            self._reset(lo)
+        for i in range(self.hi, hi):
+            r = rows[i]
+            self.volume += r[5]
+            self.turnover += r[6]
+            while self.highs and rows[self.highs[-1]][2] <= r[2]:
+                self.highs.pop()
+            self.highs.append(i)
+            while self.lows and rows[self.lows[-1]][3] >= r[3]:
+                self.lows.pop()
+            self.lows.append(i)
+        for i in range(self.lo, lo):
+            self.volume -= rows[i][5]
+            self.turnover -= rows[i][6]
+        while self.highs and self.highs[0] < lo:
+            self.highs.popleft()
+        while self.lows and self.lows[0] < lo:
+            self.lows.popleft()
+        self.lo, self.hi = lo, hi
+
+    def totals(self, rows: list[Candle]) -> tuple[int, int, int, int]:
+        """(high, low, volume, turnover) of the window (it must not be empty)."""
+        return rows[self.highs[0]][2], rows[self.lows[0]][3], self.volume, self.turnover
