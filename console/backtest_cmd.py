@@ -79,9 +79,12 @@ def run(args: argparse.Namespace) -> int:
 
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task(f"{strategy.name} {args.symbol}", total=len(bars))
-        result = asyncio.run(
-            Backtest(strategy, config).run(bars, lambda n: progress.update(task, completed=n + 1))
-        )
+        try:
+            result = asyncio.run(
+                Backtest(strategy, config).run(bars, lambda n: progress.update(task, completed=n + 1))
+            )
+        except ValueError as exc:  # a strategy refusing its parameters at start says which
+            raise ConfigError([("strategy", str(exc))]) from None
     summary = stats(result, config.starting_balance)
     table = Table(title=f"backtest {strategy.name} {args.symbol} {args.start} .. {args.end}")
     table.add_column("stat")

@@ -238,7 +238,7 @@ class Backtest:
             self.strategy.on_order(event.order)
 
     def _mine(self, link: str) -> bool:
-        return link in self._links or link.startswith(self.ctx.source) if link else False
+        return bool(link) and link in self._links
 
 
 def _chain(first: Bar, rest: Iterable[Bar]) -> Iterable[Bar]:

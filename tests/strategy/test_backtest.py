@@ -156,3 +156,19 @@ def test_cli_bad_param_is_named(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["backtest", "core.strategy.examples.sma_cross", "--params", "slow=ten"])
     assert code == 2
     assert "param slow" in capsys.readouterr().err
+
+
+def test_cli_strategy_refusing_its_params_names_them(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["backtest", "core.strategy.examples.sma_cross", "--to", "2026-01-01T00:10"]
+    code = main([*argv, "--params", "fast=30", "slow=10", "--no-plots"])
+    assert code == 2
+    assert "param fast" in capsys.readouterr().err
+
+
+def test_market_maker_quotes_rest_and_fill_inside_bars() -> None:
+    from core.strategy.examples.market_maker import MarketMaker
+
+    result = run_backtest(MarketMaker(spread_bps=Decimal("2")), bars(60), BacktestConfig())
+    assert not result.rejections
+    assert result.fills
+    assert all(f.is_maker for f in result.fills)
