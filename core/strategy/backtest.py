@@ -105,7 +105,6 @@ class Backtest:
         self.strategy = strategy
         self.config = config
         self.result = BacktestResult(config, strategy.name, strategy.values())
-        self._links: set[str] = set()
         self._next_timer_ms: int | None = None
 
     async def run(self, bars: Iterable[Bar], progress: Progress | None = None) -> BacktestResult:
@@ -209,8 +208,6 @@ class Backtest:
         for command in self.ctx.take():
             result = await command.send(self.engine)
             self.result.commands += 1
-            if result.order_link_id:
-                self._links.add(result.order_link_id)
             if not result.ok:
                 self.result.rejections.append(result)
             self.strategy.on_result(result)
@@ -231,14 +228,13 @@ class Backtest:
 
     # --- engine events ----------------------------------------------------------------------------
     def _on_event(self, event: Event) -> None:
-        if isinstance(event, FillReceived) and self._mine(event.fill.order_link_id):
+        """The backtest's account is the strategy's alone: every fill and order update is its own,
+        including the venue's TP/SL and conditional orders that carry no id the strategy chose."""
+        if isinstance(event, FillReceived):
             self.result.fills.append(event.fill)
             self.strategy.on_fill(event.fill)
-        elif isinstance(event, OrderUpdated) and self._mine(event.order.order_link_id):
+        elif isinstance(event, OrderUpdated):
             self.strategy.on_order(event.order)
-
-    def _mine(self, link: str) -> bool:
-        return bool(link) and link in self._links
 
 
 def _chain(first: Bar, rest: Iterable[Bar]) -> Iterable[Bar]:
