@@ -22,7 +22,7 @@ from console.keymap import (
     effective_key,
     key_display,
 )
-from console.screens.ticket import KINDS, UNITS
+from console.screens.ticket_form import KINDS, UNITS
 
 
 class ConfirmScreen(ModalScreen[bool]):

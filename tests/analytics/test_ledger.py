@@ -96,8 +96,9 @@ def test_equity_curve_one_point_per_time_and_funding_before_fills() -> None:
 
 def test_no_fills_is_flat() -> None:
     ledger = Ledger(D(5))
-    assert (ledger.equity(), ledger.unrealised_pnl(), ledger.exposure(), ledger.trades) == (D(5), 0, 0, [])
-    assert ledger.position("BTCUSDT") == (0, 0)
+    assert (ledger.equity(), ledger.unrealised_pnl(), ledger.exposure()) == (D(5), D(0), D(0))
+    assert ledger.trades == []
+    assert ledger.position("BTCUSDT") == (D(0), D(0))
     assert round_trips([]) == []
 
 
@@ -117,7 +118,7 @@ def test_random_fills_conserve_money() -> None:
     for f in fills:
         ledger.apply_fill(f)
     cash_flow = sum((f.qty * f.price * -f.side.sign for f in fills), D(0))
-    assert ledger.position("BTCUSDT") == (0, 0)
+    assert ledger.position("BTCUSDT") == (D(0), D(0))
     assert abs(ledger.realised_pnl - cash_flow) < D("1e-18")
     assert abs(sum((t.pnl for t in ledger.trades), D(0)) - ledger.realised_pnl) < D("1e-18")
     assert sum((t.fees for t in ledger.trades), D(0)) == ledger.fees_paid

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pybit._helpers
 import pytest
@@ -19,7 +20,7 @@ def session(v: SimVenueThread, key: str = KEY, secret: str = SECRET) -> HTTP:
     return s
 
 
-def code_of(fn, *args, **kwargs) -> int:
+def code_of(fn: Callable[..., object], *args: object, **kwargs: object) -> int:
     with pytest.raises(InvalidRequestError) as err:
         fn(*args, **kwargs)
     return int(err.value.status_code)

@@ -189,7 +189,7 @@ def test_quote_qty_converted() -> None:
 
 def test_symbol_status_and_link_id_checks() -> None:
     assert err(OrderRequest("ETHUSDT", Side.BUY, D("1"), price=D("1"))).check == "symbol"
-    halted = Instrument(**{**{f: getattr(BTC, f) for f in BTC.__slots__}, "status": "Closed"})  # type: ignore[arg-type]
+    halted = Instrument(**{**{f: getattr(BTC, f) for f in BTC.__slots__}, "status": "Closed"})
     assert isinstance(B.try_build(req(), halted), BuildError)
     assert err(req(), order_link_id="bad id!").check == "order_link_id"
     assert err(req(), order_link_id="x" * 37).check == "order_link_id"

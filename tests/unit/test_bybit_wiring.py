@@ -11,7 +11,8 @@ from core.config import ConfigError, load_settings
 from core.model import Trade
 from core.venues.base import FeedTiming
 from core.venues.bybit.feeds import BybitFeeds, _ws_class
-from core.venues.bybit.rest import BybitVenue, make_http
+from core.venues.bybit.rest import BybitVenue
+from core.venues.bybit.session import make_http
 
 KEY, SECRET = "KeY-0123456789ab", "SeCrEt-0123456789abcdef0123"
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from console.cli import main
-from core.config import ConfigError, Mode, assert_endpoint_matches_mode, load_settings
+from core.config import ConfigError, assert_endpoint_matches_mode, load_settings
+from core.model import Mode
 
 SECRET = "sEcReT-9f8e7d6c5b4a39281706"
 KEY = "KeY-ab12cd34ef56"

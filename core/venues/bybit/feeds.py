@@ -75,7 +75,7 @@ def _ws_class(
     frames that are not JSON objects to ``bad_frame`` instead of raising in pybit, and signs its
     ``auth`` frame with an expiry on the venue's clock (local time + ``clock_offset()`` ms)."""
 
-    class _PinnedWebSocket(WebSocket):
+    class _PinnedWebSocket(WebSocket):  # type: ignore[misc]  # pybit ships no type hints
         def _connect(self, _template: str) -> None:
             super()._connect(url)
 

@@ -31,7 +31,7 @@ def _no_offset() -> int:
     return 0
 
 
-class SignedHTTP(HTTP):
+class SignedHTTP(HTTP):  # type: ignore[misc]  # pybit ships no type hints, so HTTP is Any
     """pybit's ``HTTP`` signing every request with ``local time + clock_offset()`` (ms)."""
 
     clock_offset: Callable[[], int] = staticmethod(_no_offset)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from core.model import FALLING, OrderStatus, OrderType, Side, TriggerBy
 from core.orders.algos._common import snap_down
-from core.orders.algos.base import AlgoState, Amend, Cancel, Finish, Place, Tick
+from core.orders.algos.base import Algo, AlgoEvent, AlgoState, Amend, Cancel, Finish, Place, Tick
 from core.orders.algos.bracket import Bracket, Oco
 
 D = Decimal
@@ -52,6 +52,11 @@ def started(fakes: Any, algo: Bracket, position: str = "0") -> tuple[Any, Any]:
     return view, runner
 
 
+def status(algo: Algo) -> AlgoState:
+    """The algo's state now (read again after a call that may have changed it)."""
+    return algo.status
+
+
 def qtys(runner: Any) -> dict[str, Decimal]:
     """Working children by tag -> leaves."""
     return {tag: o.leaves_qty for tag, o in runner.working().items()}
@@ -77,7 +82,7 @@ def test_bracket_after_a_partial_entry_fill_scales_the_exits(fakes: Any) -> None
         FALLING,
     )
     assert all(a.request.reduce_only for a in out if isinstance(a, Place))
-    assert algo.status is AlgoState.RUNNING
+    assert status(algo) is AlgoState.RUNNING
     out = runner.feed(runner.fill_events(runner.cid("entry"), D("0.6"), D("95000")))
     assert out == [
         Amend(runner.cid("tp-1"), qty=D("0.5")),
@@ -243,13 +248,14 @@ ops = st.lists(
 )
 
 
-def _step(runner: Any, view: Any, pick: int, frac: str) -> list[Any]:
+def _step(runner: Any, view: Any, pick: int, frac: str) -> list[AlgoEvent]:
     working = sorted(runner.working().items())
     if not working:
         return []
     tag, order = working[pick % len(working)]
     qty = snap_down(order.leaves_qty * D(frac), D("0.001")) or order.leaves_qty
-    return runner.fill_events(runner.cid(tag), qty, order.price or D("95000"))
+    events: list[AlgoEvent] = runner.fill_events(runner.cid(tag), qty, order.price or D("95000"))
+    return events
 
 
 @settings(max_examples=80, deadline=None)

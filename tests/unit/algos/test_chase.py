@@ -4,6 +4,7 @@ maximum distance, re-places after a post-only cancel, finishes when filled; stat
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.model import OrderStatus, Side, TimeInForce
-from core.orders.algos.base import AlgoState, Amend, ChildRejected, Finish, Place, Tick, WakeAt
+from core.orders.algos.base import (
+    Action,
+    AlgoEvent,
+    AlgoState,
+    Amend,
+    ChildRejected,
+    Finish,
+    Place,
+    Tick,
+    WakeAt,
+)
 from core.orders.algos.chase import Chase
 
 D = Decimal
@@ -197,7 +208,13 @@ OPS = st.lists(
 )
 
 
-def drive(runner: Any, op: tuple[str, int]) -> list[Any]:
+def feed(runner: Any, events: Iterable[AlgoEvent]) -> list[Action]:
+    """What the algo asks for on ``events``, applied by the fake runner."""
+    actions: list[Action] = runner.feed(events)
+    return actions
+
+
+def drive(runner: Any, op: tuple[str, int]) -> list[Action]:
     """One market or child event, applied to the view and fed to the algo."""
     view = runner.view
     kind, n = op
@@ -211,7 +228,7 @@ def drive(runner: Any, op: tuple[str, int]) -> list[Any]:
             view.ask = view.bid + TICK
         else:
             view.now += n
-        return runner.feed([Tick(view.now)])
+        return feed(runner, [Tick(view.now)])
     if not tags:
         return []
     cid = runner.cid(tags[-1])
@@ -220,13 +237,13 @@ def drive(runner: Any, op: tuple[str, int]) -> list[Any]:
         return []
     if kind == "fill":
         qty = max(D("0.001"), (order.leaves_qty * n / 4).quantize(D("0.001")))
-        return runner.feed(runner.fill_events(cid, min(qty, order.leaves_qty), order.price))
+        return feed(runner, runner.fill_events(cid, min(qty, order.leaves_qty), order.price))
     if kind == "ack":
-        return runner.feed([runner.update_event(cid, order.status)])
+        return feed(runner, [runner.update_event(cid, order.status)])
     if kind == "venue_cancel":
-        return runner.feed([runner.update_event(cid, OrderStatus.CANCELLED)])
+        return feed(runner, [runner.update_event(cid, OrderStatus.CANCELLED)])
     runner.update_event(cid, OrderStatus.REJECTED)
-    return runner.feed([ChildRejected(cid, "risk", "test")])
+    return feed(runner, [ChildRejected(cid, "risk", "test")])
 
 
 @settings(max_examples=60, deadline=None)

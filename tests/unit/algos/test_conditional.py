@@ -5,6 +5,7 @@ state/restore round trips (hypothesis)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,9 @@ from hypothesis import strategies as st
 
 from core.model import FALLING, RISING, Order, OrderStatus, OrderType, Side, TimeInForce, TriggerBy
 from core.orders.algos.base import (
+    Action,
+    Algo,
+    AlgoEvent,
     AlgoState,
     ChildRejected,
     Finish,
@@ -64,11 +68,22 @@ def setup(fakes: Any, mark: str | None = "95000", **over: Any) -> tuple[Any, Any
     return view, runner, algo
 
 
-def tick(runner: Any, view: Any, mark: str | None = None, dt: int = 100) -> list[Any]:
+def feed(runner: Any, events: Iterable[AlgoEvent]) -> list[Action]:
+    """What the algo asks for on ``events``, applied by the fake runner."""
+    actions: list[Action] = runner.feed(events)
+    return actions
+
+
+def status(algo: Algo) -> AlgoState:
+    """The algo's state now (read again after a call that may have changed it)."""
+    return algo.status
+
+
+def tick(runner: Any, view: Any, mark: str | None = None, dt: int = 100) -> list[Action]:
     view.now += dt
     if mark is not None:
         view.set_price(D(mark))
-    return runner.feed([Tick(view.now)])
+    return feed(runner, [Tick(view.now)])
 
 
 def places(actions: list[Any]) -> list[Place]:
@@ -91,11 +106,11 @@ def test_cross_fires_a_limit_order_once_then_done_on_fill(fakes: Any) -> None:
         None,
     )
     assert place.tag == "order" and place.trigger_by is None and r.source == "algo:c1"
-    assert algo.status is AlgoState.RUNNING
+    assert status(algo) is AlgoState.RUNNING
     assert tick(runner, view, "95000") == [] and tick(runner, view, "97000") == []  # fires once
     out = runner.feed(runner.fill_events(runner.cid("order"), D("0.1"), D("95000")))
     (fin,) = [a for a in out if isinstance(a, Finish)]
-    assert fin.state is AlgoState.DONE and algo.status is AlgoState.DONE
+    assert fin.state is AlgoState.DONE and status(algo) is AlgoState.DONE
     assert "mark crosses above 96000" in fin.reason and "order filled 0.1 @ 95000" in fin.reason
     assert algo.progress.filled == D("0.1")
 
@@ -187,8 +202,9 @@ def test_expiry_cancels_before_firing(fakes: Any) -> None:
     assert runner.sent == [WakeAt(1_005_000)]
     assert tick(runner, view, "95500", dt=4_000) == []
     out = tick(runner, view, "97000", dt=1_000)  # would cross, but it is too late
-    assert out == [Finish(AlgoState.CANCELLED, out[0].reason)]
-    assert out[0].reason.startswith("expired at ") and "before mark crosses above 96000" in out[0].reason
+    (fin,) = out
+    assert isinstance(fin, Finish) and fin == Finish(AlgoState.CANCELLED, fin.reason)
+    assert fin.reason.startswith("expired at ") and "before mark crosses above 96000" in fin.reason
     assert algo.status is AlgoState.CANCELLED and tick(runner, view, "95000") == []
 
 
@@ -242,7 +258,9 @@ def test_then_algo_alone_starts_at_firing(fakes: Any) -> None:
     runner = fakes.Runner(view, [algo])
     runner.apply(algo.start(view))
     out = tick(runner, view, "96000")
-    assert [type(a) for a in out] == [StartAlgo, Finish] and out[1].state is AlgoState.DONE
+    assert [type(a) for a in out] == [StartAlgo, Finish]
+    fin = out[1]
+    assert isinstance(fin, Finish) and fin.state is AlgoState.DONE
     assert algo.describe() == "cond BTCUSDT: if mark crosses above 96000 then start twap"
 
 
@@ -253,7 +271,7 @@ def test_pause_stops_evaluating_and_resume_carries_on(fakes: Any) -> None:
     assert algo.status is AlgoState.PAUSED
     assert tick(runner, view, "97000") == []
     view.set_price(D("95000"))
-    assert runner.apply(algo.on_resume(view)) == [] and algo.status is AlgoState.WAITING
+    assert runner.apply(algo.on_resume(view)) == [] and status(algo) is AlgoState.WAITING
     assert len(places(tick(runner, view, "96100"))) == 1
 
 

@@ -45,14 +45,14 @@ class Fixed(C.Condition):
 
 @pytest.fixture
 def view(fakes: Any) -> Any:
-    class CandleView(fakes.View):
-        bars: list[Candle]
-
-        def candles(self, symbol: str, timeframe: str, n: int) -> Sequence[Candle]:
-            return self.bars[-n:]
-
-    v = CandleView()
+    v = fakes.View()
     v.bars = []
+
+    def candles(symbol: str, timeframe: str, n: int) -> Sequence[Candle]:
+        bars: list[Candle] = v.bars
+        return bars[-n:]
+
+    v.candles = candles
     return v
 
 

@@ -4,6 +4,7 @@ the total is done; the visible qty never exceeds the display (property); state r
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.model import OrderStatus
-from core.orders.algos.base import AlgoState, ChildRejected, Finish, Place, Tick
+from core.orders.algos.base import Action, AlgoEvent, AlgoState, ChildRejected, Finish, Place, Tick
 from core.orders.algos.iceberg import Iceberg
 
 D = Decimal
@@ -104,7 +105,13 @@ OPS = st.lists(
 )
 
 
-def drive(runner: Any, op: tuple[str, int]) -> list[Any]:
+def feed(runner: Any, events: Iterable[AlgoEvent]) -> list[Action]:
+    """What the algo asks for on ``events``, applied by the fake runner."""
+    actions: list[Action] = runner.feed(events)
+    return actions
+
+
+def drive(runner: Any, op: tuple[str, int]) -> list[Action]:
     """One child event or tick on the newest child, fed to the algo."""
     view = runner.view
     kind, n = op
@@ -113,7 +120,7 @@ def drive(runner: Any, op: tuple[str, int]) -> list[Any]:
         return []
     if kind == "tick":
         view.now += n
-        return runner.feed([Tick(view.now)])
+        return feed(runner, [Tick(view.now)])
     tags = list(algo.progress.children)
     if not tags:
         return []
@@ -123,13 +130,13 @@ def drive(runner: Any, op: tuple[str, int]) -> list[Any]:
         return []
     if kind == "fill":
         qty = max(D("0.001"), (order.leaves_qty * n / 4).quantize(D("0.001")))
-        return runner.feed(runner.fill_events(cid, min(qty, order.leaves_qty), PRICE))
+        return feed(runner, runner.fill_events(cid, min(qty, order.leaves_qty), PRICE))
     if kind == "ack":
-        return runner.feed([runner.update_event(cid, order.status)])
+        return feed(runner, [runner.update_event(cid, order.status)])
     if kind == "venue_cancel":
-        return runner.feed([runner.update_event(cid, OrderStatus.CANCELLED)])
+        return feed(runner, [runner.update_event(cid, OrderStatus.CANCELLED)])
     runner.update_event(cid, OrderStatus.REJECTED)
-    return runner.feed([ChildRejected(cid, "risk", "test")])
+    return feed(runner, [ChildRejected(cid, "risk", "test")])
 
 
 @settings(max_examples=150, deadline=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +11,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.model import FALLING, RISING, OrderStatus, OrderType, Side, TriggerBy
-from core.orders.algos.base import AlgoState, Amend, Cancel, Finish, Place, Tick, WakeAt
+from core.orders.algos.base import (
+    Action,
+    Algo,
+    AlgoEvent,
+    AlgoState,
+    Amend,
+    Cancel,
+    Finish,
+    Place,
+    Tick,
+    WakeAt,
+)
 from core.orders.algos.trailing import TrailingStop
 
 D = Decimal
@@ -44,10 +56,21 @@ def set_all(view: Any, price: str) -> None:
         view.set_price(D(price), kind)
 
 
-def tick(runner: Any, view: Any, price: str, dt: int = 100) -> list[Any]:
+def feed(runner: Any, events: Iterable[AlgoEvent]) -> list[Action]:
+    """What the algo asks for on ``events``, applied by the fake runner."""
+    actions: list[Action] = runner.feed(events)
+    return actions
+
+
+def status(algo: Algo) -> AlgoState:
+    """The algo's state now (read again after a call that may have changed it)."""
+    return algo.status
+
+
+def tick(runner: Any, view: Any, price: str, dt: int = 100) -> list[Action]:
     view.now += dt
     set_all(view, price)
-    return runner.feed([Tick(view.now)])
+    return feed(runner, [Tick(view.now)])
 
 
 def test_places_a_reduce_only_stop_market_on_mark_and_ratchets_up(fakes: Any) -> None:
@@ -80,7 +103,7 @@ def test_waits_for_the_activation_price(fakes: Any) -> None:
     assert tick(runner, view, "100900") == []
     out = tick(runner, view, "101000")
     assert isinstance(out[0], Place) and out[0].request.trigger_price == D("100900")
-    assert algo.status is AlgoState.RUNNING
+    assert status(algo) is AlgoState.RUNNING
 
 
 def test_amends_at_most_every_min_interval(fakes: Any) -> None:
@@ -173,8 +196,8 @@ def test_stop_level_only_moves_in_the_traders_favour(
         for a in runner.sent
         if isinstance(a, Place | Amend)
     ]
-    sent_levels = [x for x in sent_levels if x is not None]
-    assert all(sign * (b - a) > 0 for a, b in zip(sent_levels, sent_levels[1:], strict=False))
+    set_levels = [x for x in sent_levels if x is not None]
+    assert all(sign * (b - a) > 0 for a, b in zip(set_levels, set_levels[1:], strict=False))
 
 
 @settings(max_examples=60, deadline=None)

@@ -5,6 +5,7 @@ the timeout rules; state/restore round-trip property."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.model import OrderStatus, OrderType, TimeInForce
-from core.orders.algos.base import AlgoState, Amend, Cancel, ChildRejected, Finish, Place, Tick
+from core.orders.algos.base import (
+    Action,
+    AlgoEvent,
+    AlgoState,
+    Amend,
+    Cancel,
+    ChildRejected,
+    Finish,
+    Place,
+    Tick,
+)
 from core.orders.algos.twap import Twap
 
 D = Decimal
@@ -232,7 +243,13 @@ OPS = st.lists(
 )
 
 
-def drive(runner: Any, op: tuple[str, int]) -> list[Any]:
+def feed(runner: Any, events: Iterable[AlgoEvent]) -> list[Action]:
+    """What the algo asks for on ``events``, applied by the fake runner."""
+    actions: list[Action] = runner.feed(events)
+    return actions
+
+
+def drive(runner: Any, op: tuple[str, int]) -> list[Action]:
     """One market or child event, applied to the view and fed to the algo."""
     view = runner.view
     kind, n = op
@@ -242,10 +259,10 @@ def drive(runner: Any, op: tuple[str, int]) -> list[Any]:
     if kind == "move":
         view.bid += n * D("0.1")
         view.ask = view.bid + D("0.1")
-        return runner.feed([Tick(view.now)])
+        return feed(runner, [Tick(view.now)])
     if kind == "time":
         view.now += n
-        return runner.feed([Tick(view.now)])
+        return feed(runner, [Tick(view.now)])
     open_tags = list(runner.working())
     if not open_tags:
         return []
@@ -253,13 +270,13 @@ def drive(runner: Any, op: tuple[str, int]) -> list[Any]:
     order = view.orders[cid]
     if kind == "fill":
         qty = max(D("0.001"), (order.leaves_qty * n / 4).quantize(D("0.001")))
-        return runner.feed(runner.fill_events(cid, min(qty, order.leaves_qty), view.bid))
+        return feed(runner, runner.fill_events(cid, min(qty, order.leaves_qty), view.bid))
     if kind == "ack":
-        return runner.feed([runner.update_event(cid, order.status)])
+        return feed(runner, [runner.update_event(cid, order.status)])
     if kind == "venue_cancel":
-        return runner.feed([runner.update_event(cid, OrderStatus.CANCELLED)])
+        return feed(runner, [runner.update_event(cid, OrderStatus.CANCELLED)])
     runner.update_event(cid, OrderStatus.REJECTED)
-    return runner.feed([ChildRejected(cid, "risk", "test")])
+    return feed(runner, [ChildRejected(cid, "risk", "test")])
 
 
 @settings(max_examples=60, deadline=None)
