@@ -135,7 +135,7 @@ class InProcessVenue:
     kind = "inprocess"
 
     def __init__(self, seed: int = 7, venue: SimulatedVenue | None = None) -> None:
-        self.venue = venue or SimulatedVenue(FrozenClock(), seed=seed)
+        self.venue = venue or SimulatedVenue.prepared(seed=seed)  # a copy of a market built once
         clock = self.venue.clock
         assert isinstance(clock, FrozenClock)
         self.clock = clock

@@ -40,6 +40,7 @@ from core.venues.bybit import parse
 from core.venues.bybit.parse import KLINE_INTERVALS
 from core.venues.simulated import endpoints, wire
 from core.venues.simulated.feeds import InProcessFeeds
+from core.venues.simulated.prepared import prepared_exchange
 from core.venues.values import BadValue, integer, text
 
 if TYPE_CHECKING:
@@ -99,10 +100,16 @@ class SimulatedVenue:
         symbols: Sequence[str] = DEFAULT_SYMBOLS,
         starting_balance: Decimal = Decimal("100000"),
         tick_ms: int = TICK_MS,
+        exchange: SimExchange | None = None,
     ) -> None:
+        """``exchange``: an exchange already built on ``clock`` (e.g. an independent copy of one
+        prepared earlier, see :func:`prepared_exchange`); then ``seed``, ``symbols`` and
+        ``starting_balance`` are the ones it was built with."""
         self.clock = clock
         self.tick_ms = tick_ms
-        self.exchange = SimExchange(
+        if exchange is not None and exchange.clock is not clock:
+            raise ValueError("the exchange must run on the venue's clock")
+        self.exchange = exchange or SimExchange(
             seed=seed, clock=clock, starting_balance=starting_balance, symbols=tuple(symbols)
         )
         self.exchange.ensure_account(API_KEY)
@@ -113,6 +120,34 @@ class SimulatedVenue:
         self._next_step_ms = clock.now_ms() + tick_ms
         self._lock = threading.RLock()
         self._feeds: list[InProcessFeeds] = []
+
+    @classmethod
+    def prepared(
+        cls,
+        *,
+        seed: int = 7,
+        start_ms: int | None = None,
+        symbols: Sequence[str] = DEFAULT_SYMBOLS,
+        starting_balance: Decimal = Decimal("100000"),
+        tick_ms: int = TICK_MS,
+    ) -> SimulatedVenue:
+        """A venue on its own :class:`~core.clock.FrozenClock` (at ``start_ms``, the frozen clock's
+        default start when None), the same as ``SimulatedVenue(FrozenClock(start_ms), ...)`` but
+        copied from a market built once per seed, start, symbols and balance (many short runs)."""
+        start = FrozenClock().now_ms() if start_ms is None else start_ms
+        exchange = prepared_exchange(
+            seed=seed, start_ms=start, symbols=symbols, starting_balance=starting_balance
+        )
+        clock = exchange.clock
+        assert isinstance(clock, FrozenClock)
+        return cls(
+            clock,
+            seed=seed,
+            symbols=symbols,
+            starting_balance=starting_balance,
+            tick_ms=tick_ms,
+            exchange=exchange,
+        )
 
     # --- time ---------------------------------------------------------------------------------
     def advance(self, ms: int) -> None:
