@@ -3,6 +3,13 @@
 Intent, risk decision, ack, venue rejection, cancel, cancel-all, amend, order update, fill,
 reconciliation, and the position commands (TP/SL, leverage): every record the engine writes about
 an order goes through :class:`OrderJournal`, so its kinds and fields are defined once.
+
+How each kind is committed is decided by kind in one table,
+:data:`core.journal.durability.LAZY_KINDS`: the records that must exist before a send (the
+intent with its risk decision, an amend, a cancel, an algo's start and child) are fsynced before
+the method returns; what the venue said (ack, rejection, order update, fill, reconcile) and an
+algo's state are committed without waiting for the disk (a killed process loses none of them;
+a power cut may lose the last few, and reconciliation asks the venue for those orders).
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ from core.orders.executor import JournalEntry
 
 
 class OrderJournal:
-    """Writes order-lifecycle records to ``journal`` (durable when a method returns)."""
+    """Writes order-lifecycle records to ``journal`` (committed when a method returns; durable
+    ones fsynced too, see the module docstring)."""
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal

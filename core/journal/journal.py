@@ -1,7 +1,16 @@
 """The audit journal: every intent, risk decision, request, ack, fill and control step, in SQLite.
 
-* WAL mode with ``synchronous=FULL``: :meth:`Journal.record` returns only after the record's
-  transaction is committed *and* fsynced, so an intent is on disk before its order is sent.
+* WAL mode, two durability classes decided per record kind in one table
+  (:mod:`core.journal.durability`). A *durable* record (an order's intent and risk decision, an
+  amend or cancel, an algo's child: what must exist before a send) is committed with
+  ``synchronous=FULL``: :meth:`Journal.record` returns only after its transaction is committed
+  *and* fsynced, so an intent is on disk before its order is sent. A *lazy* record (acks, order
+  updates, fills, rejections, reconcile notes, algo states) is committed with
+  ``synchronous=NORMAL``: it is in the file (every read sees it; a killed process loses none)
+  when the write returns, without waiting ~3 ms for the disk; a power cut may lose the lazy
+  records after the last durable one, which reconciliation with the venue recovers. One
+  connection and one lock: records are in the file in call order, and the fsync of a durable
+  commit covers every lazy commit before it (:attr:`Journal.synced_seq`).
 * One append-only table; ``seq`` is strictly monotonic (AUTOINCREMENT) and is the record's id.
 * ``data`` is JSON (orjson): Decimals become strings, enums their values, dataclasses objects.
 * Secrets never land in the file, by the same rules as the logs
@@ -33,6 +42,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from core.journal.durability import Durability, batch_durability
 from core.journal.fallback import FallbackLog, Row, fallback_id, fallback_path, tag_row
 from core.journal.recovery import JournalRecovery, mark_closed, open_checked, open_readonly
 from core.observability.redact import MASK, MAX_DEPTH, Redactor, is_secret_key
@@ -151,6 +161,9 @@ class Journal:
         self.on_refused: Callable[[], None] | None = None
         """Called for every write SQLite refused (the engine counts them)."""
         self.fallback = FallbackLog(None if readonly else fallback_path(self.path))
+        self._sync = "FULL"  # the connection's synchronous level (schema.PRAGMAS sets FULL)
+        self.synced_seq = 0
+        """Every record up to this ``seq`` has been fsynced (a durable commit covers those before it)."""
         self._pending: list[Row] = []
         self._failure = ""
         self._problem = ""
@@ -174,7 +187,8 @@ class Journal:
 
     # --- writing ---
     def record(self, kind: str, *, symbol: str = "", order_link_id: str = "", **data: Any) -> int:
-        """Append one record and return its ``seq``; durable (fsynced) when this returns.
+        """Append one record and return its ``seq``; committed when this returns, and fsynced
+        too when its kind is durable (:func:`~core.journal.durability.durability`).
 
         If SQLite refuses it, the record is durable in the fallback file and 0 is returned
         (see :meth:`record_many`).
@@ -184,8 +198,10 @@ class Journal:
     def record_many(
         self, entries: Sequence[tuple[str, str, str, Mapping[str, Any]]], *, required: bool = False
     ) -> int:
-        """Append ``(kind, symbol, order_link_id, data)`` records in one transaction (one fsync).
+        """Append ``(kind, symbol, order_link_id, data)`` records in one transaction.
 
+        The transaction is fsynced before this returns when any of the records is of a durable
+        kind (:func:`~core.journal.durability.batch_durability`), else only committed.
         Returns the ``seq`` of the last one; all or none of them are in SQLite when this returns.
         When SQLite refuses the write: with ``required`` raise :class:`JournalUnwritable` (nothing
         was recorded: the caller must not act); otherwise the records go to the fallback file,
@@ -203,12 +219,13 @@ class Journal:
             )
             for kind, symbol, link, data in entries
         ]
+        durable = batch_durability(kind for kind, _, _, _ in entries) is Durability.DURABLE
         refused: sqlite3.Error | None = None
         with self._lock:
             if self._closed:
                 raise RuntimeError("journal is closed")
             try:
-                seq, change = self._write_locked(rows), self._recovered_locked()
+                seq, change = self._write_locked(rows, durable=durable), self._recovered_locked()
             except sqlite3.Error as exc:
                 if self.readonly:
                     raise
@@ -227,11 +244,17 @@ class Journal:
             self.on_write(time.perf_counter() - started)
         return seq
 
-    def _write_locked(self, rows: list[Row]) -> int:
-        """Insert the pending fallback rows, then ``rows``, in one transaction (lock held)."""
+    def _write_locked(self, rows: list[Row], *, durable: bool = True) -> int:
+        """Insert the pending fallback rows, then ``rows``, in one transaction (lock held).
+
+        ``durable``: fsync the commit (and with it every earlier one) before returning. A replay
+        of fallback rows is always durable: their file is removed once they are in SQLite.
+        """
         batch = [*self._pending, *rows]
         if not batch:
             return 0
+        durable = durable or bool(self._pending)
+        self._sync_locked("FULL" if durable else "NORMAL")
         if len(batch) == 1:
             cur = self._conn.execute(_INSERT, batch[0])
         else:
@@ -248,7 +271,15 @@ class Journal:
                 raise
         seq = cur.lastrowid
         assert seq is not None
+        if durable:
+            self.synced_seq = int(seq)
         return int(seq)
+
+    def _sync_locked(self, level: str) -> None:
+        """Set the connection's ``synchronous`` level for the next commit (lock held)."""
+        if self._sync != level:
+            self._conn.execute(f"PRAGMA synchronous={level}")
+            self._sync = level
 
     def _divert_locked(self, rows: list[Row], reason: str) -> None:
         tagged = [tag_row(r) for r in rows]
@@ -453,11 +484,8 @@ class Journal:
 
     def _probe_write_locked(self) -> None:
         """A real write and commit, without the fsync (its row needs no durability: ~0.1 ms, not ~5)."""
-        self._conn.execute("PRAGMA synchronous=OFF")
-        try:
-            self._conn.execute(_PROBE, (int(self._clock.now_ms()),))
-        finally:
-            self._conn.execute("PRAGMA synchronous=FULL")
+        self._sync_locked("OFF")
+        self._conn.execute(_PROBE, (int(self._clock.now_ms()),))
 
     def _room_locked(self) -> str:
         """An empty string when there is room for more records, else why not."""
@@ -484,6 +512,7 @@ class Journal:
                 return
             self._closed = True
             if not self.readonly:
+                self._sync_locked("FULL")  # the clean-close mark and checkpoint reach the disk
                 mark_closed(self._conn)
             self._conn.close()
 

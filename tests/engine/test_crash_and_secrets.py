@@ -9,13 +9,22 @@ import sys
 import textwrap
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from core.engine import Engine
 from core.model import OrderRequest, OrderType, Side
 from core.sim.runner import SimVenueThread
-from tests.support.engine_types import SYM, Below, EngineSettingsFactory, Ready, SimSettingsFactory, VenueRows
+from tests.support.engine_types import (
+    SYM,
+    Below,
+    EngineSettingsFactory,
+    Ready,
+    SimSettingsFactory,
+    VenueRows,
+    WaitFor,
+)
 
 CRASHER = textwrap.dedent(
     """
@@ -130,3 +139,39 @@ async def test_secrets_never_reach_logs_or_journal(
     for blob in blobs:
         assert key not in blob
         assert secret not in blob
+
+
+async def test_records_before_a_send_are_fsynced_before_the_venue_sees_it(
+    engine: Engine, ready: Ready, wait_for: WaitFor, below: Below
+) -> None:
+    """The intent (with its decision) and the amend are fsynced when the venue is called; the ack
+    and order updates after them are lazy (committed, not waited for)."""
+    journal, venue = engine.journal, engine.venue
+    seen: dict[str, tuple[int, int]] = {}  # kind -> (its last seq, the synced seq) at the call
+
+    def synced_at_call(kind: str) -> None:
+        (rec,) = journal.query(kinds=[kind])[-1:]
+        seen[kind] = (rec.seq, journal.synced_seq)
+
+    real_place, real_amend = venue.place, venue.amend
+
+    def place(*args: Any, **kwargs: Any) -> Any:
+        synced_at_call("intent")
+        return real_place(*args, **kwargs)
+
+    def amend(*args: Any, **kwargs: Any) -> Any:
+        synced_at_call("amend")
+        return real_amend(*args, **kwargs)
+
+    venue.place, venue.amend = place, amend  # type: ignore[method-assign]
+    price = below(await ready(engine))
+    res = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.LIMIT, price))
+    assert res.ok, res.message
+    await wait_for(lambda: journal.query(kinds=["ack"], order_link_id=res.order_link_id) != [])
+    assert (await engine.amend(res.order_link_id, price=price - Decimal("5"))).ok
+    for kind in ("intent", "amend"):
+        seq, synced = seen[kind]
+        assert synced >= seq, f"{kind} {seq} not fsynced before the send (synced up to {synced})"
+    ack = journal.query(kinds=["ack"], order_link_id=res.order_link_id)[0]
+    assert ack.seq > seen["intent"][0]
+    assert (await engine.cancel(res.order_link_id)).ok
