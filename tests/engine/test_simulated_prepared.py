@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.clock import FrozenClock
 from core.venues.simulated import SimulatedVenue
 from core.venues.simulated.venue import API_KEY
+from core.venues.values import BadValue
 
 
 def _run(venue: SimulatedVenue) -> str:
@@ -46,3 +49,21 @@ def test_copies_are_independent() -> None:
 
 def test_another_seed_is_another_market() -> None:
     assert _run(SimulatedVenue.prepared(seed=8)) != _run(SimulatedVenue.prepared(seed=7))
+
+
+def test_chart_history_reads_as_the_codec_reads_it_every_time() -> None:
+    from core.venues.bybit import parse
+    from core.venues.simulated.klines import kline_candles
+
+    venue = SimulatedVenue.prepared(seed=7)
+    params = {"category": "linear", "symbol": "BTCUSDT", "interval": "5", "limit": 200}
+    rows = venue.exchange.kline(params)["list"]
+    assert isinstance(rows, list)
+    first, again = venue.klines("BTCUSDT", "5m", 200), venue.klines("BTCUSDT", "5m", 200)
+    assert first == again == parse.kline_rows(rows)
+    first[-1].add(first[-1].close, 1.0)  # a chart folding a trade into its last bar
+    assert venue.klines("BTCUSDT", "5m", 200)[-1] == again[-1] != first[-1]
+    bad = [list(rows[0])]
+    bad[0][2] = "NaN"
+    with pytest.raises(BadValue):
+        kline_candles(bad)

@@ -40,6 +40,7 @@ from core.venues.bybit import parse
 from core.venues.bybit.parse import KLINE_INTERVALS
 from core.venues.simulated import endpoints, wire
 from core.venues.simulated.feeds import InProcessFeeds
+from core.venues.simulated.klines import kline_candles
 from core.venues.simulated.prepared import prepared_exchange
 from core.venues.values import BadValue, integer, text
 
@@ -265,7 +266,7 @@ class SimulatedVenue:
             "limit": limit,
         }
         res = self._call("kline", partial(self.exchange.kline, params))
-        return parse.kline_rows(self._rows("kline", res))
+        return kline_candles(self._rows("kline", res))
 
     # --- orders -------------------------------------------------------------------------------
     def place(self, order: BuiltOrder) -> PlaceAck:
