@@ -83,8 +83,10 @@ def run(args: argparse.Namespace) -> int:
             result = asyncio.run(
                 Backtest(strategy, config).run(bars, lambda n: progress.update(task, completed=n + 1))
             )
-        except ValueError as exc:  # a strategy refusing its parameters at start says which
-            raise ConfigError([("strategy", str(exc))]) from None
+        except ConfigError:
+            raise
+        except ValueError as exc:  # a strategy refusing its parameters, or an unlisted symbol
+            raise ConfigError([("backtest", str(exc))]) from None
     summary = stats(result, config.starting_balance)
     table = Table(title=f"backtest {strategy.name} {args.symbol} {args.start} .. {args.end}")
     table.add_column("stat")

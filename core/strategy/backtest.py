@@ -126,6 +126,8 @@ class Backtest:
         if not isinstance(venue, DrivenVenue):
             raise TypeError(f"venue {venue.name} cannot be driven by bars")
         self.venue, self.clock = venue, clock
+        if not venue.instruments((cfg.symbol,)):
+            raise ValueError(f"symbol {cfg.symbol}: the in-process venue does not list it")
         venue.drive(cfg.symbol, first.open, clock.now_ms())
         self.engine = Engine(settings, clock=clock, venue=venue)
         self.engine.publisher.listeners.append(self._on_event)
@@ -157,6 +159,7 @@ class Backtest:
             journal={"path": str(tmp / "journal.db")},
             metrics={"enabled": False},
             risk=risk,
+            ui={"default_symbol": cfg.symbol},
             sim={"seed": cfg.seed, "starting_balance": str(cfg.starting_balance)},
             **extra,
         )

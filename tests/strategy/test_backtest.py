@@ -175,3 +175,9 @@ def test_market_maker_quotes_rest_and_fill_inside_bars() -> None:
     assert not result.rejections
     assert result.fills
     assert all(f.is_maker for f in result.fills)
+
+
+def test_cli_unlisted_symbol_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["backtest", "core.strategy.examples.sma_cross", "--symbol", "DOGEUSDT", "--no-plots"]
+    assert main([*argv, "--to", "2026-01-01T00:10"]) == 2
+    assert "symbol DOGEUSDT" in capsys.readouterr().err
