@@ -105,7 +105,6 @@ class Backtest:
         self.strategy = strategy
         self.config = config
         self.result = BacktestResult(config, strategy.name, strategy.values())
-        self._next_timer_ms: int | None = None
 
     async def run(self, bars: Iterable[Bar], progress: Progress | None = None) -> BacktestResult:
         """Run over ``bars`` (oldest first); ``progress`` is told each bar's index."""
@@ -197,15 +196,8 @@ class Backtest:
         return any(p.stop_loss or p.take_profit for p in state.positions.values())
 
     def _timer(self, now_ms: int) -> None:
-        every = self.ctx.timer_ms
-        if every is None:
-            self._next_timer_ms = None
-            return
-        if self._next_timer_ms is None:
-            self._next_timer_ms = now_ms + every
-        while self._next_timer_ms <= now_ms:
-            self.strategy.on_timer(self._next_timer_ms)
-            self._next_timer_ms += every
+        for due in self.ctx.due_timers(now_ms):
+            self.strategy.on_timer(due)
 
     async def _send(self) -> None:
         for command in self.ctx.take():

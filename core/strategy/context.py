@@ -86,6 +86,7 @@ class StrategyContext:
         self._queue: list[Command] = []
         self.timer_ms: int | None = None
         """The interval of the strategy's timer (None: no timer)."""
+        self._next_timer_ms: int | None = None
 
     # --- the market -------------------------------------------------------------------------------
     def now_ms(self) -> int:
@@ -182,6 +183,20 @@ class StrategyContext:
         """The queued commands, oldest first; the queue is emptied."""
         out, self._queue = self._queue, []
         return out
+
+    def due_timers(self, now_ms: int) -> list[int]:
+        """The timer instants due by ``now_ms`` (runners call ``on_timer`` with each)."""
+        every = self.timer_ms
+        if every is None:
+            self._next_timer_ms = None
+            return []
+        if self._next_timer_ms is None:
+            self._next_timer_ms = now_ms + every
+        due: list[int] = []
+        while self._next_timer_ms <= now_ms:
+            due.append(self._next_timer_ms)
+            self._next_timer_ms += every
+        return due
 
     def push_bar(self, bar: Bar) -> None:
         """Hand over one closed bar (runners only)."""

@@ -181,3 +181,26 @@ def test_cli_unlisted_symbol_is_named(capsys: pytest.CaptureFixture[str]) -> Non
     argv = ["backtest", "core.strategy.examples.sma_cross", "--symbol", "DOGEUSDT", "--no-plots"]
     assert main([*argv, "--to", "2026-01-01T00:10"]) == 2
     assert "symbol DOGEUSDT" in capsys.readouterr().err
+
+
+class Ticker(Strategy):
+    """Sets a five-minute timer and records when it fires."""
+
+    name = "ticker"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fired: list[int] = []
+
+    def on_start(self) -> None:
+        self.ctx.set_timer(5 * MINUTE)
+
+    def on_timer(self, now_ms: int) -> None:
+        self.fired.append(now_ms)
+
+
+def test_timers_fire_on_the_virtual_clock() -> None:
+    strategy = Ticker()
+    run_backtest(strategy, bars(30), BacktestConfig())
+    assert len(strategy.fired) == 5
+    assert all(b - a == 5 * MINUTE for a, b in zip(strategy.fired, strategy.fired[1:], strict=False))
