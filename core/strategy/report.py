@@ -9,12 +9,15 @@ from __future__ import annotations
 import csv
 import json
 import math
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from core.analytics import EquityPoint, round_trips, summary
 from core.strategy.backtest import BacktestResult
+
+DAY_MS = 86_400_000
 
 
 def stats(result: BacktestResult, starting: Decimal) -> dict[str, Any]:
@@ -72,7 +75,7 @@ def _plots(result: BacktestResult, out: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ts = [p.ts_ms / 1000 for p in result.equity]
+    ts = [p.ts_ms / DAY_MS for p in result.equity]  # matplotlib's date unit: days since 1970
     curve = [p.equity for p in result.equity]
     peak, dd = -math.inf, []
     for value in curve:
@@ -82,7 +85,10 @@ def _plots(result: BacktestResult, out: Path) -> list[Path]:
     for name, ys, label in (("equity.png", curve, "equity (USDT)"), ("drawdown.png", dd, "drawdown (%)")):
         fig, ax = plt.subplots(figsize=(10, 4))
         ax.plot(ts, ys, linewidth=0.8)
-        ax.set_xlabel("time (s since epoch)")
+        ax.xaxis_date(UTC)
+        ax.set_xlabel("time (UTC)")
+        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+        fig.autofmt_xdate()
         ax.set_ylabel(label)
         ax.set_title(f"{result.strategy} {label}")
         fig.tight_layout()
