@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from console.screens.amend import AmendRequest, AmendScreen
 from console.screens.modals import ConfirmScreen
 from console.screens.position_tools import CloseScreen, LeverageScreen, TpSlRequest, TpSlScreen, side_word
-from core.engine.positions import fmt_pct
 from core.model import Position, Side
 from core.orders.builder import snap
+from core.orders.closing import fmt_pct
 from core.resilience.errors import VenueError
 
 if TYPE_CHECKING:

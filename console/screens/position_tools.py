@@ -16,8 +16,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from core.engine.positions import close_qty, fmt_pct
 from core.model import Instrument, Position, Side, TriggerBy
+from core.orders.closing import close_qty, fmt_pct
 from core.orders.numparse import NumberError, parse_number, parse_positive
 from widgets.choice import Choice
 

@@ -23,25 +23,11 @@ from core.engine.outcomes import Refusals
 from core.engine.publisher import Publisher
 from core.model import Instrument, OrderRequest, OrderType, Position, Side, TriggerBy
 from core.orders.builder import snap
+from core.orders.closing import close_qty, fmt_pct
 from core.orders.executor import OrderExecutor
 from core.resilience.errors import Unchanged, VenueError
 from core.store import MarketStore
 from core.venues.base import Venue
-
-HUNDRED = Decimal(100)
-
-
-def close_qty(size: Decimal, fraction: Decimal, step: Decimal) -> Decimal:
-    """The quantity that closes ``fraction`` of ``size``: the whole size exactly for 1, otherwise
-    rounded down to ``step`` (never closes more than asked)."""
-    if fraction >= 1:
-        return size
-    return snap(size * fraction, step, ROUND_FLOOR)
-
-
-def fmt_pct(fraction: Decimal) -> str:
-    """``Decimal("0.25")`` → ``25%``."""
-    return f"{(fraction * HUNDRED).normalize():f}%"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,22 @@
+"""Closing part of a position: how much a fraction closes, and how it is said (pure)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, Decimal
+
+from core.orders.builder import snap
+
+HUNDRED = Decimal(100)
+
+
+def close_qty(size: Decimal, fraction: Decimal, step: Decimal) -> Decimal:
+    """The quantity that closes ``fraction`` of ``size``: the whole size exactly for 1, otherwise
+    rounded down to ``step`` (never closes more than asked)."""
+    if fraction >= 1:
+        return size
+    return snap(size * fraction, step, ROUND_FLOOR)
+
+
+def fmt_pct(fraction: Decimal) -> str:
+    """``Decimal("0.25")`` → ``25%``."""
+    return f"{(fraction * HUNDRED).normalize():f}%"
