@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from core.market.candles import Candle
 from core.market.timerange import TimeRange
@@ -93,11 +93,12 @@ back exactly the decimal the venue sent (:meth:`~core.market.orderbook.OrderBook
 """
 
 
-@dataclass(frozen=True, slots=True)
-class BookSnapshot:
+class BookSnapshot(NamedTuple):
     """A whole book (REST or a stream's first message). ``seq`` is the venue's update id.
 
     ``bids``/``asks`` are :data:`BookLevels` (checked floats, see there why not Decimals).
+    Book events are named tuples, not frozen dataclasses: one is made per book message, and a
+    frozen dataclass's ``__init__`` cost ~2 µs of a ~22 µs delta (a tuple ~0.8 µs).
     """
 
     symbol: str
@@ -108,9 +109,9 @@ class BookSnapshot:
     cross_seq: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class BookDelta:
-    """Changed levels since ``seq - 1`` (size 0 removes a level), as :data:`BookLevels`."""
+class BookDelta(NamedTuple):
+    """Changed levels since ``seq - 1`` (size 0 removes a level), as :data:`BookLevels`.
+    Tell it from a snapshot by type (``isinstance``), never by comparing values."""
 
     symbol: str
     bids: BookLevels
