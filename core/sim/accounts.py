@@ -31,6 +31,12 @@ class Position:
     stop_loss: int = 0
     tp_trigger_by: str = "LastPrice"
     sl_trigger_by: str = "LastPrice"
+    trailing_stop: int = 0
+    """Trailing stop distance in ticks (0: none)."""
+    active_price: int = 0
+    """Trailing stop activation price in ticks (0: active from when it was set)."""
+    trail_best: int = 0
+    """Best last price since the trailing stop became active (0: not active yet)."""
     created_ms: int = 0
     updated_ms: int = 0
     seq: int = 0
@@ -90,7 +96,7 @@ class Position:
             "tpslMode": "Full",
             "takeProfit": spec.fmt_px(self.take_profit) if self.take_profit else "",
             "stopLoss": spec.fmt_px(self.stop_loss) if self.stop_loss else "",
-            "trailingStop": "0",
+            "trailingStop": spec.fmt_px(self.trailing_stop) if self.trailing_stop else "0",
             "unrealisedPnl": dstr(self.upnl(mark_tick)),
             "curRealisedPnl": dstr(self.cur_realised),
             "cumRealisedPnl": dstr(self.cum_realised),
@@ -213,6 +219,7 @@ def apply_fill(
         )
         if pos.size == 0:
             pos.take_profit = pos.stop_loss = 0
+            pos.trailing_stop = pos.active_price = pos.trail_best = 0
     opened = lots - closed
     if opened:
         if pos.size == 0:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 from core.clock import Clock
-from core.sim import _orderapi, dcp
+from core.sim import _orderapi, dcp, trailing
 from core.sim._common import (
     Params,
     SimError,
@@ -27,7 +27,7 @@ from core.sim._orders import Order
 from core.sim._public import PublicFeed
 from core.sim.accounts import Account, available_balance, wallet_dict
 from core.sim.instruments import MAKER_FEE, SPECS, TAKER_FEE, InstrumentSpec
-from core.sim.market import MarketGenerator
+from core.sim.market import MarketGenerator, SymbolMarket
 from core.sim.matching import Matcher
 
 __all__ = ["SimError", "SimExchange"]
@@ -407,7 +407,7 @@ class SimExchange:
         return {}
 
     def position_trading_stop(self, api_key: str, params: Params) -> Result:
-        """POST /v5/position/trading-stop (position TP/SL; "0" cancels)."""
+        """POST /v5/position/trading-stop (position TP/SL and trailing stop; "0" cancels one)."""
         require_linear(params)
         acct = self._acct(api_key)
         spec = self._spec(params)
@@ -421,38 +421,48 @@ class SimExchange:
             raise SimError(10001, "can not set tp/sl/ts for zero position")
         tp = _orderapi.price_ticks(spec, params, "takeProfit")
         sl = _orderapi.price_ticks(spec, params, "stopLoss")
-        if tp is None and sl is None:
-            raise SimError(10001, "takeProfit or stopLoss is required")
+        ts = trailing.distance_ticks(spec, params)
+        active = trailing.active_ticks(spec, params, ts)
+        if tp is None and sl is None and ts is None:
+            raise SimError(10001, "takeProfit, stopLoss or trailingStop is required")
         sm = self.gen.symbols[spec.symbol]
         tp_by = get_str(params, "tpTriggerBy") or pos.tp_trigger_by
         sl_by = get_str(params, "slTriggerBy") or pos.sl_trigger_by
         if tp_by not in _orderapi.TRIGGER_BY or sl_by not in _orderapi.TRIGGER_BY:
             raise SimError(10001, "triggerBy invalid")
-        long = pos.size > 0
-        if tp:
-            ref = self.matcher.ref_tick(sm, tp_by)
-            if (tp <= ref) if long else (tp >= ref):
-                raise SimError(10001, "TakeProfit price is on the wrong side of the current price")
-        if sl:
-            ref = self.matcher.ref_tick(sm, sl_by)
-            if (sl >= ref) if long else (sl <= ref):
-                raise SimError(10001, "StopLoss price is on the wrong side of the current price")
-        new_tp = pos.take_profit if tp is None else tp
-        new_sl = pos.stop_loss if sl is None else sl
-        if (new_tp, new_sl, tp_by, sl_by) == (
-            pos.take_profit,
-            pos.stop_loss,
-            pos.tp_trigger_by,
-            pos.sl_trigger_by,
-        ):
+        self._check_levels(sm, pos.size > 0, (tp, tp_by), (sl, sl_by))
+        before = (pos.take_profit, pos.stop_loss, pos.tp_trigger_by, pos.sl_trigger_by, pos.trailing_stop)
+        new_ts = pos.trailing_stop if ts is None else ts
+        after = (
+            pos.take_profit if tp is None else tp,
+            pos.stop_loss if sl is None else sl,
+            tp_by,
+            sl_by,
+            new_ts,
+        )
+        if after == before and (ts is None or active == pos.active_price):
             raise SimError(34040, "not modified")
-        pos.take_profit, pos.stop_loss = new_tp, new_sl
-        pos.tp_trigger_by, pos.sl_trigger_by = tp_by, sl_by
-        if new_tp or new_sl:
+        if ts is not None:
+            trailing.arm(pos, ts, active, sm.last_tick)
+        pos.take_profit, pos.stop_loss, pos.tp_trigger_by, pos.sl_trigger_by = after[:4]
+        if pos.take_profit or pos.stop_loss or pos.trailing_stop:
             self.matcher.tpsl[spec.symbol][api_key] = acct
         self.matcher.push_state(acct, spec)
         self._flush()
         return {}
+
+    def _check_levels(
+        self, sm: SymbolMarket, long: bool, tp: tuple[int | None, str], sl: tuple[int | None, str]
+    ) -> None:
+        """10001 when a TP or SL being set is on the wrong side of the price it triggers on."""
+        if tp[0]:
+            ref = self.matcher.ref_tick(sm, tp[1])
+            if (tp[0] <= ref) if long else (tp[0] >= ref):
+                raise SimError(10001, "TakeProfit price is on the wrong side of the current price")
+        if sl[0]:
+            ref = self.matcher.ref_tick(sm, sl[1])
+            if (sl[0] >= ref) if long else (sl[0] <= ref):
+                raise SimError(10001, "StopLoss price is on the wrong side of the current price")
 
     def position_closed_pnl(self, api_key: str, params: Params) -> Result:
         """GET /v5/position/closed-pnl (one record per closing fill, newest first)."""

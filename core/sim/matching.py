@@ -12,9 +12,10 @@ from bisect import insort
 from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR
 
+from core.sim import trailing
 from core.sim._common import SimError
 from core.sim._orders import Order
-from core.sim.accounts import Account, apply_fill, available_balance, order_im, wallet_dict
+from core.sim.accounts import Account, Position, apply_fill, available_balance, order_im, wallet_dict
 from core.sim.instruments import MARKET_SLIPPAGE, TAKER_FEE, InstrumentSpec
 from core.sim.market import MarketGenerator, SymbolMarket
 
@@ -317,48 +318,63 @@ class Matcher:
         sym = sm.spec.symbol
         for key, acct in list(self.tpsl[sym].items()):
             pos = acct.position(sm.spec)
-            if pos.size == 0 or not (pos.take_profit or pos.stop_loss):
+            if pos.size == 0 or not (pos.take_profit or pos.stop_loss or pos.trailing_stop):
                 del self.tpsl[sym][key]
                 continue
-            long = pos.size > 0
-            kind = ""
-            if pos.take_profit:
-                ref = self.ref_tick(sm, pos.tp_trigger_by)
-                if (ref >= pos.take_profit) if long else (ref <= pos.take_profit):
-                    kind = "TakeProfit"
-            if not kind and pos.stop_loss:
-                ref = self.ref_tick(sm, pos.sl_trigger_by)
-                if (ref <= pos.stop_loss) if long else (ref >= pos.stop_loss):
-                    kind = "StopLoss"
+            kind, trigger, trigger_by = self._tpsl_hit(sm, pos)
             if not kind:
                 continue
-            trigger = pos.take_profit if kind == "TakeProfit" else pos.stop_loss
             pos.take_profit = pos.stop_loss = 0
+            trailing.clear(pos)
             del self.tpsl[sym][key]
             touched.add(key)
-            sign = -1 if long else 1
-            o = Order(
-                order_id=self.new_order_id(),
-                link_id="",
-                api_key=key,
-                spec=sm.spec,
-                side="Buy" if sign > 0 else "Sell",
-                sign=sign,
-                order_type="Market",
-                price=self.protection_tick(sm, sign),
-                qty=abs(pos.size),
-                tif="IOC",
-                reduce_only=True,
-                close_on_trigger=True,
-                created_ms=self.now,
-                seq=self.next_seq(),
-                trigger=trigger,
-                trigger_by=pos.tp_trigger_by if kind == "TakeProfit" else pos.sl_trigger_by,
-                create_type="CreateByTakeProfit" if kind == "TakeProfit" else "CreateByStopLoss",
-                stop_order_type=kind,
-                last_price_on_created=sm.spec.fmt_px(sm.last_tick),
-            )
-            acct.orders[o.order_id] = o
-            acct.order_log.append(o)
-            self.execute(acct, o)
-            self.push_state(acct, sm.spec)
+            self._close_position(acct, sm, pos, kind, trigger, trigger_by)
+
+    def _tpsl_hit(self, sm: SymbolMarket, pos: Position) -> tuple[str, int, str]:
+        """(stop order type, trigger tick, trigger price type) of a protection hit now, or ("", 0, "")."""
+        long = pos.size > 0
+        if pos.take_profit:
+            ref = self.ref_tick(sm, pos.tp_trigger_by)
+            if (ref >= pos.take_profit) if long else (ref <= pos.take_profit):
+                return "TakeProfit", pos.take_profit, pos.tp_trigger_by
+        if pos.stop_loss:
+            ref = self.ref_tick(sm, pos.sl_trigger_by)
+            if (ref <= pos.stop_loss) if long else (ref >= pos.stop_loss):
+                return "StopLoss", pos.stop_loss, pos.sl_trigger_by
+        level = trailing.step(pos, sm.last_tick)
+        if level:
+            return "TrailingStop", level, "LastPrice"
+        return "", 0, ""
+
+    def _close_position(
+        self, acct: Account, sm: SymbolMarket, pos: Position, kind: str, trigger: int, trigger_by: str
+    ) -> None:
+        """The whole position closed by a reduce-only market order a protection created."""
+        key = acct.api_key
+        long = pos.size > 0
+        sign = -1 if long else 1
+        o = Order(
+            order_id=self.new_order_id(),
+            link_id="",
+            api_key=key,
+            spec=sm.spec,
+            side="Buy" if sign > 0 else "Sell",
+            sign=sign,
+            order_type="Market",
+            price=self.protection_tick(sm, sign),
+            qty=abs(pos.size),
+            tif="IOC",
+            reduce_only=True,
+            close_on_trigger=True,
+            created_ms=self.now,
+            seq=self.next_seq(),
+            trigger=trigger,
+            trigger_by=trigger_by,
+            create_type=f"CreateBy{kind}",
+            stop_order_type=kind,
+            last_price_on_created=sm.spec.fmt_px(sm.last_tick),
+        )
+        acct.orders[o.order_id] = o
+        acct.order_log.append(o)
+        self.execute(acct, o)
+        self.push_state(acct, sm.spec)
