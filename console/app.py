@@ -501,7 +501,8 @@ class TradeConsoleApp(App[int]):
             self.push_screen(HelpScreen(self._keymap, aliases=self.command_line.aliases))
 
     def action_request_quit(self) -> None:
-        """Quit, confirming first when orders or positions are open (saying what happens to them)."""
+        """Quit, confirming first when orders, positions or algos are open (saying what happens to
+        them: running algos are not cancelled, they resume at the next start)."""
         if self.screen is not self.main:
             return
         self._confirm_quit()
@@ -524,6 +525,7 @@ class TradeConsoleApp(App[int]):
             n_orders=sum(1 for o in acct.orders.values() if o.is_open),
             n_positions=sum(1 for p in acct.positions.values() if not p.is_flat),
             dead_mans_switch_s=self.switch.window_s if self.switch.state == "armed" else None,
+            n_algos=sum(1 for a in self.engine.algos() if not a.terminal),
         )
         if body is None:
             self.exit(0)

@@ -5,6 +5,10 @@ positions vanish. A standalone sim, Bybit demo and Bybit mainnet keep running wi
 console: working orders can still fill (unless the venue's dead-man's switch is armed: it cancels
 them once the console's stream is gone for its window) and open positions stay at risk, with
 nothing watching.
+
+Execution algos do not die with the app: quitting (or a crash) stops working them without ending
+them, and the next start resumes each one from the journal. A trader who wants one ended cancels
+it in the algos pane before quitting; the confirmation says so whenever algos are running.
 """
 
 from __future__ import annotations
@@ -24,20 +28,48 @@ def quit_notice(
     n_orders: int,
     n_positions: int,
     dead_mans_switch_s: int | None = None,
+    n_algos: int = 0,
 ) -> str | None:
     """The confirmation text for quitting, or None when nothing is open (quit at once).
 
     ``venue`` names where a non-embedded venue lives (the standalone sim's URL);
     ``dead_mans_switch_s`` is the window of the venue's armed dead-man's switch (None: not armed),
-    which cancels the working orders that long after the console's stream goes away.
+    which cancels the working orders that long after the console's stream goes away;
+    ``n_algos`` counts the algos not yet ended (paused ones included).
     """
-    if n_orders == 0 and n_positions == 0:
+    if n_orders == 0 and n_positions == 0 and n_algos == 0:
         return None
+    text = _holdings_text(mode, embedded_sim, venue, n_orders, n_positions, dead_mans_switch_s)
+    if n_algos:
+        text = f"{text} {_algos_text(n_algos, embedded=mode is Mode.SIM and embedded_sim)}".strip()
+    return text
+
+
+def _algos_text(n_algos: int, *, embedded: bool) -> str:
+    """What quitting does to running algos: they stop being worked and resume at the next start."""
+    where = " (on a fresh built-in sim)" if embedded else ""
+    return (
+        f"{_count(n_algos, 'running algo')}: NOT cancelled — nothing works them while the console "
+        f"is closed, and they resume from the journal at the next start{where}. "
+        "To end one, cancel it in the algos pane (x) before quitting."
+    )
+
+
+def _holdings_text(
+    mode: Mode,
+    embedded_sim: bool,
+    venue: str,
+    n_orders: int,
+    n_positions: int,
+    dead_mans_switch_s: int | None,
+) -> str:
+    if n_orders == 0 and n_positions == 0:
+        return ""
     held = f"{_count(n_orders, 'working order')} and {_count(n_positions, 'open position')}"
     if mode is Mode.SIM and embedded_sim:
         return (
             f"You have {held} on the built-in sim venue. It stops with the console: "
-            "they all disappear when you quit, and nothing is kept for the next start."
+            "they all disappear when you quit, and nothing on the venue is kept for the next start."
         )
     where = {
         Mode.SIM: f"the standalone sim venue ({venue})",
