@@ -1,0 +1,333 @@
+"""Parameter sweeps on Optuna: many backtests of one strategy, one study, many worker processes.
+
+The study lives in an Optuna RDB storage: a local SQLite file by default, or any SQLAlchemy URL
+(PostgreSQL, MySQL) that several machines share. Every worker process opens the same study
+(``load_if_exists``) and asks it for trials until the study holds ``trials`` finished or running
+ones, so a sweep that stopped (a crash, Ctrl-C) continues to the total when run again with the
+same storage and study name, and two machines on one storage split the work without repeating a
+trial number. Trials that were running when their process died are failed once their heartbeat
+is stale and retried with the same parameters.
+
+Each trial is deterministic: the bars are the same for every trial (the sweep's data file or
+generated market), and the trial's backtest seed (the in-process venue's) is the sweep seed plus
+the trial number. Optuna is imported here only, never on the console's start-up path.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+import warnings
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, fields
+from multiprocessing import get_context
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.analytics.stats import Stats
+from core.strategy import data, params
+from core.strategy.backtest import NEXT_OPEN, BacktestConfig, run_backtest
+from core.strategy.base import Bar, Strategy
+from core.strategy.loader import load_strategy_class
+from core.strategy.report import stats
+from core.strategy.sweep_space import Choice, Dimension, IntRange, parse_space
+
+if TYPE_CHECKING:
+    import optuna
+
+NOT_METRICS = frozenset({"start_ms", "end_ms", "periods", "periods_per_year", "risk_free_rate"})
+METRICS = tuple(f.name for f in fields(Stats) if f.name not in NOT_METRICS)
+MINIMIZED = frozenset(
+    {"volatility", "max_drawdown", "max_drawdown_duration_ms", "longest_drawdown_ms", "fees_paid"}
+)
+"""Metrics where smaller is better; every other metric is maximised."""
+REPORTED = ("net_pnl", "total_return", "sharpe", "max_drawdown", "trades", "fills")
+"""Stats kept with each trial (besides the metric) for the table and sweep.csv."""
+HEARTBEAT_S = 10
+GRACE_S = 30
+"""A running trial whose heartbeat is older than this is failed (its process died) and retried."""
+SQLITE_TIMEOUT_S = 60
+POLL_S = 0.5
+SETUP_ATTR = "sweep_setup"
+
+
+class SweepError(ValueError):
+    """The sweep cannot run as asked; the message names the option or parameter."""
+
+
+class OverBudget(Exception):  # noqa: N818 - a state, not an error: the study is already full
+    """A worker asked for a trial after the study reached its total (a race with another worker)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BarSource:
+    """Where every trial's bars come from: a CSV file, or the generator with a seed."""
+
+    start_ms: int
+    end_ms: int
+    seed: int = 7
+    path: Path | None = None
+
+    def load(self) -> list[Bar]:
+        """The bars, oldest first."""
+        if self.path is not None:
+            return list(data.csv_bars(self.path, self.start_ms, self.end_ms))
+        return list(data.generated_bars(self.seed, self.start_ms, self.end_ms))
+
+
+@dataclass(frozen=True, slots=True)
+class SweepSpec:
+    """One sweep: the strategy, the space, the bars, the objective, the study and its workers."""
+
+    strategy: str
+    space: str
+    bars: BarSource
+    storage: str
+    study: str
+    fixed: tuple[str, ...] = ()
+    symbol: str = "BTCUSDT"
+    fill_model: str = NEXT_OPEN
+    metric: str = "sharpe"
+    trials: int = 20
+    workers: int = 1
+    seed: int = 7
+    heartbeat_s: int = HEARTBEAT_S
+    grace_s: int = GRACE_S
+
+    @property
+    def direction(self) -> str:
+        """``minimize`` or ``maximize``, by the metric."""
+        return "minimize" if self.metric in MINIMIZED else "maximize"
+
+    def setup(self) -> str:
+        """What makes two runs the same sweep (stored with the study; a resume must match it)."""
+        src = self.bars
+        bars = f"{src.path}" if src.path is not None else f"generated seed {src.seed}"
+        return (
+            f"{self.strategy} space[{self.space}] fixed[{' '.join(self.fixed)}] {self.symbol} "
+            f"{bars} {src.start_ms}..{src.end_ms} fill {self.fill_model} metric {self.metric} "
+            f"seed {self.seed}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TrialRow:
+    """One finished trial as reported."""
+
+    number: int
+    state: str
+    value: float | None
+    params: dict[str, Any]
+    attrs: dict[str, Any]
+
+
+@dataclass(slots=True)
+class SweepResult:
+    """The study's trials, best first (trials without a value last, by number)."""
+
+    spec: SweepSpec
+    rows: list[TrialRow] = field(default_factory=list)
+    ran_here: int = 0
+
+    @property
+    def best(self) -> TrialRow | None:
+        """The best complete trial, if any."""
+        return self.rows[0] if self.rows and self.rows[0].value is not None else None
+
+
+def check(spec: SweepSpec) -> tuple[type[Strategy], dict[str, Dimension]]:
+    """The strategy class and the space, or :class:`SweepError` naming what is wrong."""
+    if spec.metric not in METRICS:
+        raise SweepError(f"--metric {spec.metric!r}: one of {', '.join(METRICS)}")
+    if spec.trials < 1 or spec.workers < 1:
+        raise SweepError(f"--trials and --workers must be at least 1 ({spec.trials}, {spec.workers})")
+    space = parse_space(spec.space)
+    cls = load_strategy_class(spec.strategy)
+    declared = {p.name for p in cls.params}
+    fixed = params.split_pairs(spec.fixed)
+    for name in space:
+        if name not in declared:
+            raise params.ParamError(name, f"not a parameter of {cls.name} (it takes: {', '.join(declared)})")
+        if name in fixed:
+            raise params.ParamError(name, "both swept and fixed by --params")
+    return cls, space
+
+
+def trial_seed(spec: SweepSpec, number: int) -> int:
+    """The backtest seed of trial ``number``."""
+    return spec.seed + number
+
+
+class Objective:
+    """Runs one trial's backtest in this process (bars loaded once per process)."""
+
+    def __init__(self, spec: SweepSpec) -> None:
+        self.spec = spec
+        self.cls, self.space = check(spec)
+        self.bars = spec.bars.load()
+        if not self.bars:
+            raise SweepError("--from/--to: no bars in the range")
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        import optuna
+
+        _check_budget(trial, self.spec.trials)
+        chosen = {name: _suggest(trial, name, dim) for name, dim in self.space.items()}
+        pairs = [*self.spec.fixed, *(f"{k}={v}" for k, v in chosen.items())]
+        seed = trial_seed(self.spec, trial.number)
+        trial.set_user_attr("seed", seed)
+        try:
+            strategy = self.cls(**params.resolve(self.cls.params, pairs))
+            config = BacktestConfig(symbol=self.spec.symbol, seed=seed, fill_model=self.spec.fill_model)
+            result = run_backtest(strategy, self.bars, config)
+        except ValueError as exc:  # the strategy refused this combination (e.g. fast >= slow)
+            trial.set_user_attr("refused", str(exc))
+            raise optuna.TrialPruned(str(exc)) from None
+        summary = stats(result, config.starting_balance)
+        for key in REPORTED:
+            trial.set_user_attr(key, summary.get(key))
+        value = _number(summary.get(self.spec.metric))
+        if value is None or math.isnan(value):
+            trial.set_user_attr("refused", f"{self.spec.metric} is undefined for this run")
+            raise optuna.TrialPruned(f"{self.spec.metric} undefined")
+        return value
+
+
+def _suggest(trial: optuna.Trial, name: str, dim: Dimension) -> Any:
+    if isinstance(dim, IntRange):
+        return trial.suggest_int(name, dim.low, dim.high)
+    if isinstance(dim, Choice):
+        return trial.suggest_categorical(name, dim.options)
+    return trial.suggest_float(name, dim.low, dim.high)
+
+
+def _number(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    return float(str(value))
+
+
+def _counted() -> tuple[Any, ...]:
+    from optuna.trial import TrialState
+
+    return (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+
+
+def _check_budget(trial: optuna.Trial, total: int) -> None:
+    """Refuse a trial if ``total`` counted trials with smaller numbers exist (two workers raced)."""
+    ahead = trial.study.get_trials(deepcopy=False, states=_counted())
+    if sum(1 for t in ahead if t.number < trial.number) >= total:
+        trial.set_user_attr("refused", "over the sweep's trial budget")
+        raise OverBudget(f"trial {trial.number}: the study already has {total} trials")
+
+
+def open_study(spec: SweepSpec, sampler_seed: int | None = None) -> optuna.Study:
+    """Create or load the study (same setup required) on its storage, with heartbeats."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    engine_kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_S}} if spec.storage.startswith("sqlite") else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        storage = optuna.storages.RDBStorage(
+            spec.storage,
+            engine_kwargs=engine_kwargs,
+            heartbeat_interval=spec.heartbeat_s,
+            grace_period=spec.grace_s,
+            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1),
+        )
+        sampler = optuna.samplers.TPESampler(seed=sampler_seed)
+    study = optuna.create_study(
+        storage=storage,
+        sampler=sampler,
+        study_name=spec.study,
+        direction=spec.direction,  # type: ignore[arg-type]
+        load_if_exists=True,
+    )
+    known = study.user_attrs.get(SETUP_ATTR)
+    if known is None:
+        study.set_user_attr(SETUP_ATTR, spec.setup())
+    elif known != spec.setup():
+        raise SweepError(f"--study {spec.study}: made for another sweep ({known}); choose another name")
+    return study
+
+
+def counted(study: optuna.Study) -> int:
+    """Trials that count toward the total: complete, pruned (refused) and running."""
+    return len(study.get_trials(deepcopy=False, states=_counted()))
+
+
+def work(spec: SweepSpec, worker: int) -> int:
+    """One worker: run trials of the shared study until it holds ``spec.trials``; how many ran here."""
+    objective = Objective(spec)
+    probe = open_study(spec)
+    existing = len(probe.trials)
+    # A fresh seed per worker and per restart: a resumed sweep does not replay its first suggestions.
+    seed = random.Random(f"{spec.seed}/{worker}/{existing}").getrandbits(32)
+    study = open_study(spec, sampler_seed=seed)
+    ran = 0
+    while counted(study) < spec.trials:
+        study.optimize(objective, n_trials=1, catch=(OverBudget,))
+        ran += 1
+    return ran
+
+
+def run_sweep(spec: SweepSpec, progress: Callable[[int], None] | None = None) -> SweepResult:
+    """Run the sweep to ``spec.trials`` (one process, or ``spec.workers`` worker processes)."""
+    check(spec)
+    study = open_study(spec)  # creates the tables and the study once, before the workers race
+    if spec.workers == 1:
+        ran = work(spec, 0)
+    else:
+        ctx = get_context("spawn")
+        with ProcessPoolExecutor(max_workers=spec.workers, mp_context=ctx) as pool:
+            futures = [pool.submit(work, spec, n) for n in range(spec.workers)]
+            _wait(futures, study, progress)
+            ran = sum(f.result() for f in futures)
+    result = collect(study, spec)
+    result.ran_here = ran
+    return result
+
+
+def _wait(futures: list[Future[int]], study: optuna.Study, progress: Callable[[int], None] | None) -> None:
+    while not all(f.done() for f in futures):
+        if progress is not None:
+            progress(counted(study))
+        time.sleep(POLL_S)
+
+
+def collect(study: optuna.Study, spec: SweepSpec) -> SweepResult:
+    """The study's finished trials as rows, best first."""
+    from optuna.trial import TrialState
+
+    rows = [
+        TrialRow(t.number, t.state.name.lower(), t.value, dict(t.params), dict(t.user_attrs))
+        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+    ]
+    sign = 1.0 if spec.direction == "minimize" else -1.0
+    rows.sort(key=lambda r: (r.value is None, sign * (r.value or 0.0), r.number))
+    return SweepResult(spec, rows)
+
+
+def write_csv(result: SweepResult, path: Path) -> Path:
+    """``sweep.csv``: one row per trial, best first: number, state, metric, seed, params, stats."""
+    import csv
+
+    names = list(parse_space(result.spec.space))
+    shown = [k for k in REPORTED if k != result.spec.metric]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["number", "state", result.spec.metric, "seed", *names, *shown, "note"])
+        for r in result.rows:
+            a = r.attrs
+            w.writerow(
+                [r.number, r.state, r.value, a.get("seed"), *(r.params.get(n) for n in names)]
+                + [a.get(k) for k in shown]
+                + [a.get("refused", "")]
+            )
+    return path
