@@ -60,6 +60,24 @@ def ticker_fields(sm: SymbolMarket, now_ms: int) -> dict[str, str]:
     }
 
 
+def lean_ticker_fields(sm: SymbolMarket) -> dict[str, str]:
+    """The tickers fields a bar-driven market moves (prices and the top of book): no 24 h stats,
+    open interest or funding, which a backtest's bar-by-bar publication leaves as first sent."""
+    spec = sm.spec
+    bb, ba = sm.book.bids.best(), sm.book.asks.best()
+    return {
+        "symbol": spec.symbol,
+        "tickDirection": sm.tick_direction,
+        "lastPrice": spec.fmt_px(sm.last_tick),
+        "markPrice": spec.fmt_px(sm.mark_tick()),
+        "indexPrice": spec.fmt_px(sm.index_tick()),
+        "bid1Price": spec.fmt_px(bb) if bb is not None else "",
+        "bid1Size": spec.fmt_qty(sm.book.bids.size(bb)) if bb is not None else "",
+        "ask1Price": spec.fmt_px(ba) if ba is not None else "",
+        "ask1Size": spec.fmt_qty(sm.book.asks.size(ba)) if ba is not None else "",
+    }
+
+
 def candle_row(sm: SymbolMarket, c: Candle) -> list[str]:
     """REST kline row: [startTime, open, high, low, close, volume, turnover]."""
     spec = sm.spec
@@ -90,6 +108,8 @@ class PublicFeed:
         self.l1: dict[str, tuple[tuple[int, int, int, int], int]] = {}
         self.tickers: dict[str, tuple[dict[str, str], int]] = {}
         self.klines: dict[str, tuple[list[int], int]] = {}
+        self.lean_tickers = False
+        """Bar mode (a backtest): ticker deltas carry prices and the top of book only."""
 
     # --- topics ------------------------------------------------------------------------------
     def parse(self, topic: str) -> tuple[str, str, SymbolMarket] | None:
@@ -295,7 +315,10 @@ class PublicFeed:
         state = self.tickers.get(topic)
         if state is not None and now - state[1] < self.ticker_ms:
             return
-        fields = ticker_fields(sm, now)
+        if self.lean_tickers and state is not None:
+            fields = {**state[0], **lean_ticker_fields(sm)}
+        else:
+            fields = ticker_fields(sm, now)
         if state is None:
             self.tickers[topic] = (fields, now)
             cb(topic, {"topic": topic, "type": "snapshot", "data": fields, "cs": sm.book.seq, "ts": now})

@@ -68,6 +68,16 @@ class SideBook:
         for w in self.watchers:
             w.add(tick)
 
+    def replace(self, levels: list[tuple[int, int]]) -> None:
+        """Make ``levels`` (``(tick, lots)``, lots > 0, distinct ticks) the whole side at once."""
+        for w in self.watchers:
+            w.update(self.levels)
+        s = self.sign
+        self.levels = dict(levels)
+        self.keys = sorted(s * t for t in self.levels)
+        for w in self.watchers:
+            w.update(self.levels)
+
     def top(self, n: int) -> list[tuple[int, int]]:
         """The best ``n`` levels as ``(tick, lots)``, best first."""
         s = self.sign

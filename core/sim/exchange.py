@@ -101,6 +101,11 @@ class SimExchange:
         """
         self.public.set_interest(topic, interested)
 
+    def set_bar_mode(self, on: bool) -> None:
+        """Bar mode (a backtest driving the market bar by bar): ticker deltas carry prices and
+        the top of book only, not the 24 h statistics."""
+        self.public.lean_tickers = on
+
     def is_valid_topic(self, topic: str) -> bool:
         """True for orderbook.{1,50,200,1000}.S, publicTrade.S, tickers.S and kline.{interval}.S."""
         return self.public.parse(topic) is not None

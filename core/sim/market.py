@@ -231,12 +231,13 @@ class MarketGenerator:
     def _rebuild(self, sm: SymbolMarket) -> None:
         """Replace the book with ``DRIVE_LEVELS`` fresh levels a side around the fair price."""
         tb, ta = self._targets(sm)
-        for side in (sm.book.bids, sm.book.asks):
-            while len(side):
-                side.pop_worst()
-        for d in range(DRIVE_LEVELS):
-            sm.book.bids.set(tb - d, self._size(sm, d))
-            sm.book.asks.set(ta + d, self._size(sm, d))
+        bids: list[tuple[int, int]] = []
+        asks: list[tuple[int, int]] = []
+        for d in range(DRIVE_LEVELS):  # the sizes drawn in the same order as level by level
+            bids.append((tb - d, self._size(sm, d)))
+            asks.append((ta + d, self._size(sm, d)))
+        sm.book.bids.replace(bids)
+        sm.book.asks.replace(asks)
 
     def _move_book(self, sm: SymbolMarket, now_ms: int, dt: float) -> None:
         tb, ta = self._targets(sm)

@@ -58,6 +58,10 @@ class DrivenVenue(Protocol):
         """Jump to ``at_ms`` and move ``symbol``'s market to ``price``."""
         ...
 
+    def set_bar_mode(self, on: bool = True) -> None:
+        """Publish what a bar moves (top of book, trades, prices), not a deep book or klines."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class BacktestConfig:
@@ -127,6 +131,7 @@ class Backtest:
         self.venue, self.clock = venue, clock
         if not venue.instruments((cfg.symbol,)):
             raise ValueError(f"symbol {cfg.symbol}: the in-process venue does not list it")
+        venue.set_bar_mode(True)
         venue.drive(cfg.symbol, first.open, clock.now_ms())
         self.engine = Engine(settings, clock=clock, venue=venue)
         self.engine.publisher.listeners.append(self._on_event)

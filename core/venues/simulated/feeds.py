@@ -25,6 +25,8 @@ from core.venues.values import BadValue, integer
 log = logging.getLogger(__name__)
 
 BOOK_DEPTH = 50
+BAR_BOOK_DEPTH = 1
+"""Bar mode's book topic: the top of book only (a backtest's driven book is rebuilt every bar)."""
 STREAMS = ("public", "private")
 DCP_CONN = "in-process-private"
 """The private stream's name in the exchange's disconnect-cancel-all book."""
@@ -41,8 +43,13 @@ class InProcessFeeds:
         sink: FeedSink,
         *,
         lock: threading.RLock | None = None,
+        bar_mode: bool = False,
     ) -> None:
+        """``bar_mode``: a backtest's streams, the top of book, trades and tickers (no kline
+        topics): what a bar-by-bar drive changes, without a deep book formatted and parsed back."""
         self.exchange = exchange
+        self.bar_mode = bar_mode
+        self.book_depth = BAR_BOOK_DEPTH if bar_mode else BOOK_DEPTH
         self.api_key = api_key
         self.symbols = symbols
         self.sink = sink
@@ -60,8 +67,9 @@ class InProcessFeeds:
     def _topics(self) -> list[str]:
         out: list[str] = []
         for sym in self.symbols:
-            out += [f"orderbook.{BOOK_DEPTH}.{sym}", f"tickers.{sym}", f"publicTrade.{sym}"]
-            out += [f"kline.{KLINE_INTERVALS[tf]}.{sym}" for tf in TIMEFRAMES]
+            out += [f"orderbook.{self.book_depth}.{sym}", f"tickers.{sym}", f"publicTrade.{sym}"]
+            if not self.bar_mode:
+                out += [f"kline.{KLINE_INTERVALS[tf]}.{sym}" for tf in TIMEFRAMES]
         return out
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -100,7 +108,7 @@ class InProcessFeeds:
         """Deliver a fresh snapshot of ``symbol``'s book."""
         with self._lock:
             if self._running and symbol in self.symbols:
-                self._deliver_snapshot(f"orderbook.{BOOK_DEPTH}.{symbol}")
+                self._deliver_snapshot(f"orderbook.{self.book_depth}.{symbol}")
 
     def is_connected(self, stream: str) -> bool:
         """True while the feeds run."""

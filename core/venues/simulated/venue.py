@@ -121,6 +121,8 @@ class SimulatedVenue:
         self._next_step_ms = clock.now_ms() + tick_ms
         self._lock = threading.RLock()
         self._feeds: list[InProcessFeeds] = []
+        self.bar_mode = False
+        """See :meth:`set_bar_mode`."""
 
     @classmethod
     def prepared(
@@ -177,6 +179,13 @@ class SimulatedVenue:
             self.clock.advance(at_ms - now)
             self.exchange.drive(symbol, price, at_ms)
             self._next_step_ms = at_ms + self.tick_ms
+
+    def set_bar_mode(self, on: bool = True) -> None:
+        """Bar mode, for a backtest that drives the market bar by bar (before the feeds start):
+        the streams carry the top of book, trades and tickers without 24 h statistics, and no
+        kline topics. Orders, fills and the account's pushes are unchanged."""
+        self.bar_mode = on
+        self.exchange.set_bar_mode(on)
 
     def set_clock_offset(self, offset_ms: int) -> None:
         """Nothing is signed in process; the offset is kept for display."""
@@ -425,7 +434,7 @@ class SimulatedVenue:
     # --- streams ------------------------------------------------------------------------------
     def feeds(self, symbols: tuple[str, ...], sink: FeedSink, timing: FeedTiming) -> Feeds:
         """The in-process streams for ``symbols`` (not started)."""
-        feeds = InProcessFeeds(self.exchange, API_KEY, symbols, sink, lock=self._lock)
+        feeds = InProcessFeeds(self.exchange, API_KEY, symbols, sink, lock=self._lock, bar_mode=self.bar_mode)
         self._feeds.append(feeds)
         return feeds
 
