@@ -223,8 +223,12 @@ class Venue(Protocol):
         take_profit: Decimal | None,
         stop_loss: Decimal | None,
         trigger_by: TriggerBy = TriggerBy.MARK,
+        trailing_distance: Decimal | None = None,
+        activation: Decimal | None = None,
     ) -> None:
-        """Set the whole position's TP and/or SL (None leaves one as it is, 0 removes it)."""
+        """Set the whole position's TP and/or SL (None leaves one as it is, 0 removes it), and,
+        on a venue with ``Capabilities.native_trailing``, its trailing stop: a price distance
+        behind the best price (0 removes it), armed once ``activation`` is reached."""
         ...
 
     def ticker(self, symbol: str) -> Ticker | None:

@@ -80,10 +80,14 @@ def trading_stop_params(
     take_profit: Decimal | None,
     stop_loss: Decimal | None,
     trigger_by: TriggerBy,
+    trailing_distance: Decimal | None = None,
+    activation: Decimal | None = None,
 ) -> dict[str, Any]:
     """``POST /v5/position/trading-stop`` fields for the whole one-way position (tpslMode Full).
 
     A trigger price type goes with each level that is set (not with a removal).
+    ``trailing_distance`` is Bybit's ``trailingStop`` (a price distance; 0 removes it; the venue
+    trails the last price, it takes no trigger type) and ``activation`` its ``activePrice``.
     """
     return {
         "category": CATEGORY,
@@ -94,4 +98,6 @@ def trading_stop_params(
         "stopLoss": plain(stop_loss),
         "tpTriggerBy": trigger_by.value if _sets(take_profit) else None,
         "slTriggerBy": trigger_by.value if _sets(stop_loss) else None,
+        "trailingStop": plain(trailing_distance),
+        "activePrice": plain(activation) if _sets(trailing_distance) else None,
     }

@@ -100,6 +100,7 @@ CAPABILITIES = Capabilities(
     client_id_max_len=CLIENT_ID_MAX_LEN,
     client_id_pattern=r"^[A-Za-z0-9_-]+$",
     native_tpsl=True,
+    native_trailing=True,
     dead_mans_switch=True,
     conditional_orders=True,
     rate_groups=tuple(limits.DEFAULT_LIMITS),
@@ -336,10 +337,18 @@ class BybitVenue:
         take_profit: Decimal | None,
         stop_loss: Decimal | None,
         trigger_by: TriggerBy = TriggerBy.MARK,
+        trailing_distance: Decimal | None = None,
+        activation: Decimal | None = None,
     ) -> None:
-        """``/v5/position/trading-stop`` for the whole one-way position (tpslMode Full)."""
+        """``/v5/position/trading-stop`` for the whole one-way position (tpslMode Full): TP/SL
+        and/or the trailing stop (``trailingStop`` distance, ``activePrice``)."""
         params = encode.trading_stop_params(
-            symbol, take_profit=take_profit, stop_loss=stop_loss, trigger_by=trigger_by
+            symbol,
+            take_profit=take_profit,
+            stop_loss=stop_loss,
+            trigger_by=trigger_by,
+            trailing_distance=trailing_distance,
+            activation=activation,
         )
         self.call("trading_stop", **params)
 

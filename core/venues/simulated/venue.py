@@ -80,6 +80,7 @@ CAPABILITIES = Capabilities(
     name=NAME,
     client_id_max_len=36,
     native_tpsl=True,
+    native_trailing=True,
     dead_mans_switch=True,
     conditional_orders=True,
     inline_calls=True,
@@ -416,9 +417,14 @@ class SimulatedVenue:
         take_profit: Decimal | None,
         stop_loss: Decimal | None,
         trigger_by: TriggerBy = TriggerBy.MARK,
+        trailing_distance: Decimal | None = None,
+        activation: Decimal | None = None,
     ) -> None:
-        """Set the whole position's TP and/or SL (None leaves one as it is, 0 removes it)."""
-        params = wire.trading_stop_params(symbol, take_profit, stop_loss, trigger_by)
+        """Set the whole position's TP and/or SL and/or trailing stop (None leaves one as it
+        is, 0 removes it; the trailing stop follows the last price from ``activation``)."""
+        params = wire.trading_stop_params(
+            symbol, take_profit, stop_loss, trigger_by, trailing=(trailing_distance, activation)
+        )
         self._private("trading_stop", self.exchange.position_trading_stop, **params)
 
     def set_dead_mans_switch(self, window_s: int) -> None:

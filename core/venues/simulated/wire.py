@@ -94,11 +94,21 @@ def amend_params(
 
 
 def trading_stop_params(
-    symbol: str, take_profit: Decimal | None, stop_loss: Decimal | None, trigger_by: TriggerBy
+    symbol: str,
+    take_profit: Decimal | None,
+    stop_loss: Decimal | None,
+    trigger_by: TriggerBy,
+    trailing: tuple[Decimal | None, Decimal | None] = (None, None),
 ) -> dict[str, Any]:
-    """``POST /v5/position/trading-stop`` fields for the whole one-way position (tpslMode Full)."""
+    """``POST /v5/position/trading-stop`` fields for the whole one-way position (tpslMode Full);
+    ``trailing`` is (trailing stop distance, activation price)."""
     params = encode.trading_stop_params(
-        symbol, take_profit=take_profit, stop_loss=stop_loss, trigger_by=trigger_by
+        symbol,
+        take_profit=take_profit,
+        stop_loss=stop_loss,
+        trigger_by=trigger_by,
+        trailing_distance=trailing[0],
+        activation=trailing[1],
     )
     return _present(params)
 
