@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from core.clock import FrozenClock
+from core.model import Ticker
 from core.sim.book import ASK, SideBook
-from core.venues.base import BookSnapshot, FeedTiming, Ticker
+from core.venues.base import BookSnapshot, FeedTiming
 from core.venues.simulated import SimulatedVenue
 from tests.engine.test_inprocess_venue import RecordingSink
 
