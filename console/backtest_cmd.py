@@ -34,6 +34,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
         "--out", type=Path, default=None, help="report folder (default var/backtests/<name>-<time>)"
     )
     bt.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    from console.sweep_cmd import add_arguments
+
+    add_arguments(bt)
     return bt
 
 
@@ -64,6 +67,11 @@ def run(args: argparse.Namespace) -> int:
         strategy = cls(**params.resolve(cls.params, args.params))
     except (StrategyNotFound, params.ParamError) as exc:
         raise ConfigError([("strategy", str(exc))]) from None
+    if args.sweep is not None:
+        from console.sweep_cmd import run_sweep_command
+
+        out = args.out or Path("var/backtests") / f"{strategy.name}-sweep-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+        return run_sweep_command(args, start, end, strategy.name, out)
     if args.data is not None:
         try:
             bars = list(data.csv_bars(args.data, start, end))

@@ -57,7 +57,7 @@ class SweepError(ValueError):
     """The sweep cannot run as asked; the message names the option or parameter."""
 
 
-class OverBudget(Exception):  # noqa: N818 - a state, not an error: the study is already full
+class OverBudget(Exception):
     """A worker asked for a trial after the study reached its total (a race with another worker)."""
 
 
@@ -229,8 +229,10 @@ def open_study(spec: SweepSpec, sampler_seed: int | None = None) -> optuna.Study
     """Create or load the study (same setup required) on its storage, with heartbeats."""
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    engine_kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_S}} if spec.storage.startswith("sqlite") else {}
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # a raced trial is reported in sweep.csv
+    engine_kwargs = (
+        {"connect_args": {"timeout": SQLITE_TIMEOUT_S}} if spec.storage.startswith("sqlite") else {}
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         storage = optuna.storages.RDBStorage(
