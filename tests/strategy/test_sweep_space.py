@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.strategy.sweep_space import Choice, FloatRange, IntRange, SpaceError, format_space, parse_space
+from core.strategy.sweep_space import (
+    Choice,
+    Dimension,
+    FloatRange,
+    IntRange,
+    SpaceError,
+    format_space,
+    parse_space,
+)
 
 names = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True)
 ints = st.integers(-(10**6), 10**6)
@@ -27,7 +35,7 @@ def test_float_range_with_a_dot(name: str, a: float, b: float) -> None:
     lo, hi = min(a, b), max(a, b)
     if lo == hi:
         return
-    space = {name: FloatRange(lo, hi)}
+    space: dict[str, Dimension] = {name: FloatRange(lo, hi)}
     assert parse_space(format_space(space)) == space
 
 
