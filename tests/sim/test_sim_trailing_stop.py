@@ -71,7 +71,11 @@ def test_long_trails_the_last_price_and_closes_when_it_comes_back(venue_ts: SimV
     orders = s.get_order_history(category="linear", symbol=SYM)["result"]["list"]
     closer = next(o for o in orders if o["stopOrderType"] == "TrailingStop")
     assert closer["createType"] == "CreateByTrailingStop" and closer["reduceOnly"] is True
-    assert closer["side"] == "Sell" and closer["orderStatus"] == "Filled" and Decimal(closer["qty"]) == Decimal("0.5")
+    assert (
+        closer["side"] == "Sell"
+        and closer["orderStatus"] == "Filled"
+        and Decimal(closer["qty"]) == Decimal("0.5")
+    )
 
 
 def test_short_without_activation_trails_at_once(venue_ts: SimVenueThread) -> None:

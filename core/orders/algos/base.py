@@ -183,7 +183,34 @@ class StartAlgo:
     params: Mapping[str, Any]
 
 
-Action = Place | Amend | Cancel | WakeAt | Finish | StartAlgo
+POSITION_STOP_PREFIX = "position:"
+"""``ChildRejected.child_id`` of a refused :class:`SetPositionStop` is this prefix + its tag."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetPositionStop:
+    """Set the position's own protections on the venue (the whole position: Bybit's
+    ``/v5/position/trading-stop``, tpslMode Full) instead of child orders: a take-profit and/or
+    stop-loss triggering on ``trigger_by``, and/or a trailing stop ``trailing_distance`` (a price
+    distance) behind the best price, armed once ``activation`` is reached. None leaves a field as
+    it is, 0 removes it. The runner sends it through the engine's position TP/SL command; a venue
+    without the native feature, or a refusal, comes back as :class:`ChildRejected` whose
+    ``child_id`` is :attr:`child_id`. Success is not reported: the algo watches the position."""
+
+    tag: str
+    take_profit: Decimal | None = None
+    stop_loss: Decimal | None = None
+    trigger_by: TriggerBy = TriggerBy.MARK
+    trailing_distance: Decimal | None = None
+    activation: Decimal | None = None
+
+    @property
+    def child_id(self) -> str:
+        """What a refusal of this action is reported as (``position:<tag>``)."""
+        return f"{POSITION_STOP_PREFIX}{self.tag}"
+
+
+Action = Place | Amend | Cancel | WakeAt | Finish | StartAlgo | SetPositionStop
 
 
 # --- the algo --------------------------------------------------------------------------------

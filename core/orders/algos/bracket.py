@@ -11,8 +11,8 @@ Rules:
   fills, working exits are amended up (a leg that already ended is sent again as a new child).
 * Every exit is reduce-only. Take-profits are GTC limits; the stop is a stop-market child
   (``trigger_price`` + ``trigger_direction``) triggering on ``trigger_by`` (``mark`` by default,
-  ``last`` or ``index``). ``native`` is kept for the runner, which may map exits onto the
-  venue's position TP/SL instead.
+  ``last`` or ``index``). With ``native=True`` (a bracket with at most one take-profit) the
+  exits go as the position's own TP/SL on the venue instead (see ``_bracket_native``).
 * One-cancels-other by quantity: what is still open is the entry's fills minus every exit's
   fills; the stop works all of it and the take-profits at most that much (the nearest keep
   theirs first), so a fill of one leg reduces its siblings by the filled qty and cancels them
@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from core.model import FALLING, RISING, Instrument, OrderRequest, OrderStatus, OrderType, Side
+from core.orders.algos import _bracket_native as native
 from core.orders.algos import _common as c
 from core.orders.algos._bracket_params import BracketParams
 from core.orders.algos._legs import FillBook, Leg, cap_in_order, split_qty
@@ -77,6 +78,7 @@ class Bracket(Algo):
         self.fix_live = False
         self.hold = False
         """An amend was just refused: skip one decision so a refusal never loops."""
+        self.native_state = native.initial_state(self)
 
     @classmethod
     def from_params(cls, algo_id: str, params: Mapping[str, Any]) -> Bracket:
@@ -155,6 +157,11 @@ class Bracket(Algo):
         """Count fills, follow the children, keep the exits matched to what is open."""
         if self.status.terminal:
             return []
+        if self.native_state != native.NATIVE_OFF:
+            decided = native.step(self, event, view)
+            if decided is not None:
+                return decided
+            return [] if self.status is AlgoState.PAUSED else self._sync(view)
         if isinstance(event, ChildFill):
             self._on_fill(event)
         elif isinstance(event, ChildUpdate):
@@ -347,6 +354,8 @@ class Bracket(Algo):
     def on_resume(self, view: MarketView) -> list[Action]:
         """Match the exits to what filled while paused."""
         self.status = AlgoState.RUNNING if self.entry_filled > 0 else AlgoState.WAITING
+        if self.native_state != native.NATIVE_OFF:
+            return native.decide(self, view)
         return self._sync(view)
 
     # --- state --------------------------------------------------------------------------------
@@ -362,6 +371,7 @@ class Bracket(Algo):
             "fix_sent": str(self.fix_sent),
             "fix_live": self.fix_live,
             "hold": self.hold,
+            "native_state": self.native_state,
             "progress": c.progress_state(self.progress),
         }
 
@@ -376,6 +386,7 @@ class Bracket(Algo):
         self.fix_sent = Decimal(str(state["fix_sent"]))
         self.fix_live = bool(state["fix_live"])
         self.hold = bool(state["hold"])
+        self.native_state = str(state.get("native_state", native.NATIVE_OFF))
         self.progress = c.restore_progress(state["progress"])
 
 

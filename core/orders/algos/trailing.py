@@ -17,6 +17,15 @@ Rules:
 * Its quantity is ``qty`` (capped by the position), or the whole position when ``qty`` is None
   (following the position's size).
 * Done when the child fills or the position is flat.
+
+Native (``native=True``): the venue keeps the trailing stop itself (Bybit's position
+``trailingStop``, a price distance, with ``activePrice``). The venue trails the last price and
+covers the whole position, so native needs ``trigger_by="last"`` and no ``qty``. The algo asks
+for it once, with the open position (distance in price: a percentage is turned into a price
+on the last price then, snapped to the tick, at least one tick; an activation price already
+reached is left out), then only watches the position: done when it is flat. A refusal (a venue
+without native trailing stops, or the venue said no) makes it carry on engine-side as above.
+Pausing or cancelling the algo leaves the venue's trailing stop on the position.
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ from core.orders.algos.base import (
     MarketView,
     OrderEvent,
     Place,
+    SetPositionStop,
     Tick,
     WakeAt,
 )
@@ -49,6 +59,8 @@ DISTANCE_TYPES = ("abs", "pct")
 _HUNDRED = Decimal(100)
 STOP_TAG = "stop"
 CLOSE_TAG = "close"
+NATIVE_TAG = "trail"
+NATIVE_OFF, NATIVE_PENDING, NATIVE_SENT = "off", "pending", "sent"
 
 
 class TrailingStop(Algo):
@@ -70,6 +82,15 @@ class TrailingStop(Algo):
         self.trigger_by = c.param_choice(params, "trigger_by", tuple(PRICE_KINDS), "mark")
         self.qty = c.param_optional_decimal(params, "qty")
         self.min_interval_ms = c.param_int(params, "min_interval_ms", minimum=0, default=1000)
+        self.native = c.param_bool(params, "native")
+        if self.native and self.trigger_by != "last":
+            raise ValueError(
+                "native: the venue's trailing stop follows the last price; give trigger_by='last'"
+            )
+        if self.native and self.qty is not None:
+            raise ValueError("native: the venue's trailing stop covers the whole position; leave qty empty")
+        self.native_state = NATIVE_PENDING if self.native else NATIVE_OFF
+        """off (engine-side), pending (to ask the venue), sent (the venue keeps it)."""
         self.active = False
         self.best: Decimal | None = None
         self.level: Decimal | None = None
@@ -95,6 +116,7 @@ class TrailingStop(Algo):
             "trigger_by": self.trigger_by,
             "qty": c.dec_str(self.qty),
             "min_interval_ms": self.min_interval_ms,
+            "native": self.native,
         }
 
     def describe(self) -> str:
@@ -130,6 +152,10 @@ class TrailingStop(Algo):
             return []
         if isinstance(event, ChildUpdate) and c.tag_of(self.progress, event.child_id) is not None:
             return self._on_child(event)
+        if isinstance(event, ChildRejected) and event.child_id == SetPositionStop(NATIVE_TAG).child_id:
+            self.native_state = NATIVE_OFF
+            self.progress.note = f"native trailing stop refused ({event.check}: {event.reason}); engine-side"
+            return [] if self.status is AlgoState.PAUSED else self._step(view)
         if isinstance(event, ChildRejected) and c.tag_of(self.progress, event.child_id) is not None:
             return self._finish(AlgoState.FAILED, f"stop child rejected ({event.check}: {event.reason})")
         if self.status is AlgoState.PAUSED or not isinstance(event, Tick | OrderEvent):
@@ -155,6 +181,8 @@ class TrailingStop(Algo):
         return pos.size if self.qty is None else min(self.qty, pos.size)
 
     def _step(self, view: MarketView) -> list[Action]:
+        if self.native_state != NATIVE_OFF:
+            return self._native_step(view)
         price = view.price(self.symbol, self.trigger_by)
         inst = view.instrument(self.symbol)
         if price is None or inst is None:
@@ -178,6 +206,28 @@ class TrailingStop(Algo):
         if not self._better(price, level):
             return self._close(view, qty, price)
         return self._child_actions(view, qty)
+
+    def _native_step(self, view: MarketView) -> list[Action]:
+        """Ask the venue for its trailing stop once, with the position open; then watch it."""
+        if self._position_qty(view) == 0:
+            why = "closed by the venue's trailing stop" if self.native_state == NATIVE_SENT else "flat"
+            return self._finish(AlgoState.DONE, f"position {why}")
+        if self.native_state == NATIVE_SENT:
+            return []
+        price, inst = view.price(self.symbol, "last"), view.instrument(self.symbol)
+        if price is None or inst is None:
+            return []
+        gap = price * self.distance / _HUNDRED if self.distance_type == "pct" else self.distance
+        distance = max(c.snap_down(gap + inst.tick_size / 2, inst.tick_size), inst.tick_size)
+        activation = self.activation_price
+        if activation is not None and not self._better(activation, price):
+            activation = None  # already reached: the venue trails at once
+        self.native_state, self.active = NATIVE_SENT, activation is None
+        self.status = AlgoState.RUNNING if activation is None else AlgoState.WAITING
+        self.progress.note = f"venue trailing stop {distance} behind last" + (
+            f" from {activation}" if activation is not None else ""
+        )
+        return [SetPositionStop(NATIVE_TAG, trailing_distance=distance, activation=activation)]
 
     def _close(self, view: MarketView, qty: Decimal, price: Decimal) -> list[Action]:
         """The price is through the level before the stop could follow: close at market."""
@@ -267,6 +317,7 @@ class TrailingStop(Algo):
             "sent_qty": c.dec_str(self.sent_qty),
             "last_amend_ms": self.last_amend_ms,
             "closing": self.closing,
+            "native_state": self.native_state,
             "progress": c.progress_state(self.progress),
         }
 
@@ -281,4 +332,5 @@ class TrailingStop(Algo):
         raw_ms = state["last_amend_ms"]
         self.last_amend_ms = None if raw_ms is None else int(raw_ms)
         self.closing = bool(state["closing"])
+        self.native_state = str(state.get("native_state", NATIVE_OFF))
         self.progress = c.restore_progress(state["progress"])
