@@ -10,12 +10,16 @@ the venue's own view over its REST API. Skipped when tmux is absent. Everything 
   fields it was typed for and the order sent is the one the preview showed; a decimal comma is
   refused in place and never sent; a command-line order is previewed and sent on Enter; and the
   sim process is killed and restarted on the same port under the console, whose header returns to
-  up by itself and whose orders pane takes the restarted venue's truth.
+  up by itself and whose orders pane takes the restarted venue's truth;
+* the console killed (SIGKILL) mid-TWAP and started again on the same journal and venue: the
+  algos pane (5 at 80×24) shows the TWAP resumed, it finishes, one child per slice on the venue.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -236,3 +240,68 @@ def test_bursts_comma_command_line_and_a_sim_outage_in_tmux(
     assert venue_orders(sim.port) == []
 
     wait_exit(tmux, status)
+
+
+def console_pid(tmux: Tmux) -> int:
+    """The console process: the only child of the tmux pane's shell (``env`` execs the binary)."""
+    shell = tmux.run("display-message", "-p", "-t", "tc", "#{pane_pid}").strip()
+    out = subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True, timeout=10, check=False)
+    pids = [int(p) for p in out.stdout.split()]
+    assert len(pids) == 1, f"expected one console process under the pane's shell {shell}: {pids}"
+    return pids[0]
+
+
+def algo_children(port: int, prefix: str) -> list[str]:
+    """Client order ids of the venue's orders (open and closed) that are children of one algo."""
+    http = venue(port)
+    rows = [
+        *http.get_open_orders(category="linear", symbol=SYM, limit=50)["result"]["list"],
+        *http.get_order_history(category="linear", symbol=SYM, limit=50)["result"]["list"],
+    ]
+    return [r["orderLinkId"] for r in rows if str(r["orderLinkId"]).startswith(prefix)]
+
+
+def twap_rows(screen: str) -> str:
+    """The screen's lines that name a TWAP (the algos pane's row; the log's lines carry no %)."""
+    return "\n".join(line for line in screen.splitlines() if "twap" in line.lower())
+
+
+@pytest.mark.timeout(240)
+def test_console_killed_mid_twap_resumes_it_at_the_next_start(
+    tmp_path: Path, standalone_sim: StandaloneSim
+) -> None:
+    sim = standalone_sim
+    env = {"TRADE_SIM__PORT": str(sim.port), "TRADE_SIM__EMBEDDED": "false"}
+    tmux, status = start_console(tmp_path, **env)
+    try:
+        tmux.wait_for(lambda s: "● up" in header(s) and "spread" in s, "the main screen with the venue up")
+        tmux.keys(":", f"twap buy 0.003 {SYM} 30s x3")
+        tmux.wait_for(lambda s: "READY" in s, "the TWAP's preview")
+        tmux.keys("Enter")
+        tmux.keys("5")  # at 80x24 the algos pane takes the orders pane's place on 5
+        tmux.wait_for(lambda s: "33%" in twap_rows(s), "the TWAP's first slice in the algos pane")
+        first = algo_children(sim.port, "")
+        assert first, "the first slice is on the venue"
+        algo_id = first[0].rsplit("-", 1)[0]
+        os.kill(console_pid(tmux), signal.SIGKILL)  # a crash: no engine stop, no algo end
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not status.exists():
+            time.sleep(0.1)
+        assert status.read_text().strip() == str(128 + signal.SIGKILL)
+    finally:
+        tmux.run("kill-server")
+    status.unlink()
+
+    tmux, status = start_console(tmp_path, **env)  # the same journal, the same venue
+    try:
+        tmux.wait_for(lambda s: "● up" in header(s) and "spread" in s, "the main screen with the venue up")
+        tmux.keys("5")
+        resumed = ("33%", "67%", "100%")  # a slice may have come due while the console started
+        tmux.wait_for(lambda s: any(p in twap_rows(s) for p in resumed), "the resumed TWAP")
+        done = tmux.wait_for(lambda s: "done" in twap_rows(s), "the resumed TWAP done", timeout=60)
+        assert "100%" in twap_rows(done), done
+        children = algo_children(sim.port, f"{algo_id}-")
+        assert len(children) == len(set(children)) == 3, children
+        wait_exit(tmux, status)
+    finally:
+        tmux.run("kill-server")
