@@ -224,6 +224,14 @@ class EngineAPI(Protocol):
         """Set the whole position's TP and/or SL (None leaves one unchanged, 0 removes it)."""
         ...
 
+    async def set_trailing_stop(
+        self, symbol: str, distance: Decimal, activation: Decimal | None = None
+    ) -> CommandResult:
+        """The venue's own trailing stop on the whole position: ``distance`` (a price) behind the
+        best last price, armed once the last price reaches ``activation``; 0 removes it.
+        Refused on a venue without native trailing stops."""
+        ...
+
     async def breakeven(self, symbol: str, *, trigger_by: TriggerBy = TriggerBy.MARK) -> CommandResult:
         """Move the position's stop loss to its entry price (refused unless it is in profit)."""
         ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core.api import CommandResult
+from core.engine.algo_protect import set_position_stop
 from core.journal.journal import JournalUnwritable
 from core.model import Order, OrderStatus
 from core.orders.algos.base import (
@@ -21,6 +22,7 @@ from core.orders.algos.base import (
     ChildUpdate,
     Finish,
     Place,
+    SetPositionStop,
     StartAlgo,
     Tick,
     WakeAt,
@@ -94,6 +96,8 @@ async def execute(runner: AlgoRunner, slot: AlgoSlot, action: Action) -> None:
         runner.finish(slot, action)
         if action.cancel_children:
             await _cancel_working(runner, slot)
+    elif isinstance(action, SetPositionStop):
+        await set_position_stop(runner, slot, action)
     elif isinstance(action, StartAlgo):
         result = await runner.start_follow_up(slot, action)
         if not result.ok:

@@ -31,6 +31,7 @@ from core.account import AccountState
 from core.api import AlgoChildPreview, AlgoPreview, AlgoSnapshot, CommandResult, RiskPreview
 from core.clock import Clock
 from core.engine.algo_exec import decide, execute
+from core.engine.algo_protect import PositionStopPort
 from core.engine.algo_slot import AlgoSlot, Item
 from core.engine.algo_states import StateWriter
 from core.engine.algo_ticks import TICK_S, AlgoTicks
@@ -91,6 +92,8 @@ class AlgoPorts:
     amend: Callable[[str, Decimal | None, Decimal | None, Decimal | None], Awaitable[CommandResult]]
     cancel: Callable[[str], Awaitable[CommandResult]]
     preview: Callable[[OrderRequest], RiskPreview]
+    position_stop: PositionStopPort | None = None
+    """The position's own TP/SL and trailing stop (an algo's ``SetPositionStop``); None: refused."""
 
 
 class AlgoRunner:

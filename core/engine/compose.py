@@ -14,6 +14,7 @@ from core.account import AccountState
 from core.clock import Clock
 from core.config import Settings
 from core.engine.account_sync import AccountSync
+from core.engine.algo_protect import protect
 from core.engine.algos import AlgoPorts, AlgoRunner
 from core.engine.amend import OrderAmender
 from core.engine.deadman import DeadMansSwitchKeeper
@@ -224,6 +225,9 @@ def build_algos(base: Base, orders: OrderSide) -> AlgoRunner:
             amend=lambda link_id, qty, price, trigger: amend(link_id, qty, price, trigger),
             cancel=cancel,
             preview=orders.pretrade.preview,
+            position_stop=lambda symbol, action: guarded(protect)(
+                orders.position_tools, base.venue.capabilities, symbol, action
+            ),
         ),
         client_ids=ClientIdRule.of(base.venue.capabilities),
         books=lambda: base.link.books,

@@ -289,6 +289,13 @@ class Engine:
         return await self.position_tools.set_trading_stop(symbol, take_profit, stop_loss, trigger_by)
 
     @guarded
+    async def set_trailing_stop(
+        self, symbol: str, distance: Decimal, activation: Decimal | None = None
+    ) -> CommandResult:
+        """The venue's own trailing stop on the whole position (0 removes it)."""
+        return await self.position_tools.set_trailing_stop(symbol, distance, activation)
+
+    @guarded
     async def breakeven(self, symbol: str, *, trigger_by: TriggerBy = TriggerBy.MARK) -> CommandResult:
         """Move the position's stop loss to its entry price (refused unless the position is in profit)."""
         return await self.position_tools.breakeven(symbol, trigger_by)

@@ -20,6 +20,7 @@ from core.account import AccountState
 from core.api import CommandResult
 from core.engine.lifecycle import OrderJournal
 from core.engine.outcomes import Refusals
+from core.engine.position_trailing import plan_trailing
 from core.engine.publisher import Publisher
 from core.model import Instrument, OrderRequest, OrderType, Position, Side, TriggerBy
 from core.orders.builder import snap
@@ -270,6 +271,52 @@ class PositionTools:
             self.out.log_line(f"TP/SL set: {plan.summary}{note}", symbol=symbol)
             return CommandResult(True, f"TP/SL set: {plan.summary}{note}")
         return self.refusals.venue_refused(symbol, "trading stop", result.code, result.message)
+
+    async def set_trailing_stop(
+        self, symbol: str, distance: Decimal, activation: Decimal | None = None
+    ) -> CommandResult:
+        """The venue's trailing stop on the whole position (``distance`` behind the best last
+        price, armed at ``activation``; 0 removes it). Checks in :mod:`position_trailing`."""
+        pos = self._open_position(symbol)
+        if pos is None:
+            return self._refuse(symbol, "position", f"no open position in {symbol} to protect")
+        inst = self.instruments.get(symbol)
+        if inst is None:
+            return self._refuse(symbol, "symbol_allowlist", f"{symbol} is not a loaded instrument")
+        if not self.venue.capabilities.native_trailing:
+            return self._refuse(
+                symbol, "native_trailing", f"{self.venue.capabilities.name} keeps no trailing stops"
+            )
+        last = self.trigger_ref(symbol, TriggerBy.LAST)
+        if last is None:
+            return self._refuse(
+                symbol, "trailing_stop", "no last price yet to check the trailing stop against"
+            )
+        plan = plan_trailing(pos, inst, last, distance, activation)
+        if isinstance(plan, tuple):
+            return self._refuse(symbol, *plan)
+        self.lifecycle.trading_stop(
+            symbol, trailing_stop=str(plan.distance), active_price=str(plan.activation or "")
+        )
+        venue = self.venue
+        result = await self.executor.write(
+            "trading_stop",
+            symbol,
+            "",
+            lambda: venue.set_trading_stop(
+                symbol,
+                take_profit=None,
+                stop_loss=None,
+                trailing_distance=plan.distance,
+                activation=plan.activation,
+            ),
+            bypass_breaker=True,
+        )
+        if result.ok or isinstance(result.error, Unchanged):
+            self.lifecycle.ack(symbol, action="trading_stop", ret_code=result.code)
+            self.out.log_line(f"Trailing stop set: {plan.summary}", symbol=symbol)
+            return CommandResult(True, f"Trailing stop set: {plan.summary}")
+        return self.refusals.venue_refused(symbol, "trailing stop", result.code, result.message)
 
     async def breakeven(self, symbol: str, trigger_by: TriggerBy) -> CommandResult:
         """Move the position's stop loss to its entry price (rounded to the tick on the no-loss side)."""

@@ -429,6 +429,15 @@ class FakeEngine:
         """A unified account in cross margin."""
         return "cross"
 
+    async def set_trailing_stop(
+        self, symbol: str, distance: Decimal, activation: Decimal | None = None
+    ) -> CommandResult:
+        """The venue's trailing stop (recorded)."""
+        self.calls.append(("set_trailing_stop", symbol))
+        if symbol not in self.positions:
+            return CommandResult(False, f"no open position in {symbol}", check="position")
+        return CommandResult(True, f"Trailing stop set: {symbol} {distance}")
+
     async def breakeven(self, symbol: str, *, trigger_by: TriggerBy = TriggerBy.MARK) -> CommandResult:
         """Stop to the entry price (recorded)."""
         self.calls.append(("breakeven", symbol))
