@@ -12,6 +12,7 @@ import pytest
 from pybit.exceptions import InvalidRequestError
 from pybit.unified_trading import HTTP
 
+from core.sim.exchange import SimExchange
 from core.sim.runner import SimVenueThread
 from tests.support.sim_venue import MakeVenue
 
@@ -39,7 +40,9 @@ def session(v: SimVenueThread) -> HTTP:
 
 
 def drive(v: SimVenueThread, price: float) -> None:
-    v.call(lambda: v.exchange.drive(SYM, price))
+    exchange = v.exchange
+    assert isinstance(exchange, SimExchange)
+    v.call(lambda: exchange.drive(SYM, price))
 
 
 def position(s: HTTP) -> dict[str, Any]:
