@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from core.api import CommandResult
 from core.engine.algo_protect import set_position_stop
+from core.engine.algo_slot import Decided
 from core.journal.journal import JournalUnwritable
 from core.model import Order, OrderStatus
 from core.orders.algos.base import (
@@ -40,15 +41,25 @@ async def decide(runner: AlgoRunner, slot: AlgoSlot, item: Item) -> list[Action]
         return algo.start(view)
     if isinstance(item, tuple):
         return await _control(runner, slot, item)
+    if isinstance(item, Decided):
+        if item.error is not None:
+            raise item.error
+        return item.actions
     if isinstance(item, Tick):
         slot.tick_queued = False
-        if algo.status is AlgoState.PAUSED:
-            return None
-        return algo.on_event(item, view)
+        return decide_tick(runner, slot, item)
     if algo.status is AlgoState.PAUSED:
         slot.held.append(item)
         return None
     return algo.on_event(item, view)
+
+
+def decide_tick(runner: AlgoRunner, slot: AlgoSlot, tick: Tick) -> list[Action] | None:
+    """The algo's decisions on a market tick or a due timer (None while paused); synchronous, so
+    the tick loop can let every moved algo decide before any of them sends."""
+    if slot.algo.status is AlgoState.PAUSED:
+        return None
+    return slot.algo.on_event(tick, runner.view)
 
 
 async def _control(runner: AlgoRunner, slot: AlgoSlot, item: ControlItem) -> list[Action] | None:

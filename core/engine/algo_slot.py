@@ -8,12 +8,26 @@ from decimal import Decimal
 from typing import Any
 
 from core.api import AlgoSnapshot
-from core.orders.algos.base import Algo, AlgoEvent, AlgoState
+from core.orders.algos.base import Action, Algo, AlgoEvent, AlgoState, Tick
 
 ControlItem = tuple[str, str]
 """A trader's command for the algo's worker: (``pause`` | ``resume`` | ``cancel``, who)."""
-Item = AlgoEvent | ControlItem | None
-"""What an algo's inbox holds: an event, a control, or None (start)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A market tick the algo has already decided on: the tick loop lets every algo a market move
+    concerns decide first (cheap, pure) and only then hands the actions to their workers, so no
+    algo's decision waits behind another's order commands."""
+
+    tick: Tick
+    actions: list[Action] | None
+    error: Exception | None = None
+    """The algo's own failure while deciding (its worker fails it, as for any step)."""
+
+
+Item = AlgoEvent | ControlItem | Decided | None
+"""What an algo's inbox holds: an event, a control, a decided tick, or None (start)."""
 
 
 @dataclass(slots=True)
@@ -28,6 +42,8 @@ class AlgoSlot:
     wakes: list[int] = field(default_factory=list)
     """Times (engine ms) the algo asked to be woken at."""
     tick_queued: bool = False
+    busy: bool = False
+    """Its worker is carrying out a step (a tick then waits in the inbox, decided in turn)."""
     next_child: int = 1
     resume_status: AlgoState = AlgoState.RUNNING
     """The state a pause came from (a resume returns to it)."""

@@ -1,6 +1,11 @@
 """When the algos get a :class:`~core.orders.algos.base.Tick`: their market moved, or a timer they
 asked for is due — both on the engine clock, so they follow virtual time on the in-process venue.
 
+An idle algo (its worker waiting, its inbox empty) decides on its tick right in the tick pass;
+its worker only carries the actions out. So when a symbol moves, every algo on it decides
+before the first of their order commands starts (an algo's decisions and actions stay in order:
+a busy algo gets the tick in its inbox and decides when its worker reaches it).
+
 Market moves come from the book keeper: every update it applies marks its symbol (any thread,
 before the keeper's publication throttle) and wakes the tick loop once; a new ticker (mark, last,
 index) marks its symbol too. A marked symbol's algos — and only them, indexed by symbol — get a
@@ -20,7 +25,7 @@ import threading
 from collections.abc import Callable, Mapping
 
 from core.clock import Clock
-from core.engine.algo_slot import AlgoSlot
+from core.engine.algo_slot import AlgoSlot, Decided
 from core.engine.algo_view import StaticView
 from core.market.books import BookKeeper
 from core.orders.algos.base import AlgoState, Tick
@@ -66,6 +71,8 @@ class AlgoTicks:
         self._nudged = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
+        self.decide: Callable[[AlgoSlot, Tick], Decided] | None = None
+        """The runner's decision of an idle algo on a tick (None: every tick goes to the inbox)."""
 
     # --- the algos it ticks ------------------------------------------------------------------
     def track(self, slot: AlgoSlot) -> None:
@@ -140,10 +147,16 @@ class AlgoTicks:
                 self._dirty.add(sym)
 
     def _queue(self, slot: AlgoSlot, now: int) -> None:
+        """Give ``slot`` its tick: an idle algo decides on it here and now (so every algo of a
+        moved symbol has decided before any of them sends); a busy one finds it in its inbox."""
         if slot.ended or slot.tick_queued or slot.algo.status is AlgoState.PAUSED:
             return
+        tick = Tick(now)
+        if self.decide is not None and not slot.busy and slot.inbox.empty():
+            slot.inbox.put_nowait(self.decide(slot, tick))
+            return
         slot.tick_queued = True
-        slot.inbox.put_nowait(Tick(now))
+        slot.inbox.put_nowait(tick)
 
     def wait_s(self) -> float:
         """How long the loop may sleep: until a throttled symbol may tick, else ``tick_s``."""

@@ -30,9 +30,9 @@ from typing import Any
 from core.account import AccountState
 from core.api import AlgoChildPreview, AlgoPreview, AlgoSnapshot, CommandResult, RiskPreview
 from core.clock import Clock
-from core.engine.algo_exec import decide, execute
+from core.engine.algo_exec import decide, decide_tick, execute
 from core.engine.algo_protect import PositionStopPort
-from core.engine.algo_slot import AlgoSlot, Item
+from core.engine.algo_slot import AlgoSlot, Decided, Item
 from core.engine.algo_states import StateWriter
 from core.engine.algo_ticks import TICK_S, AlgoTicks
 from core.engine.algo_view import StaticView
@@ -55,6 +55,7 @@ from core.orders.algos.base import (
     OrderEvent,
     Place,
     StartAlgo,
+    Tick,
     WakeAt,
 )
 from core.orders.algos.registry import build_algo
@@ -130,6 +131,7 @@ class AlgoRunner:
         self._seq = itertools.count()
         self.states = StateWriter(lifecycle, self.error)
         self.ticks = AlgoTicks(clock, store, self.view, self.slots, books or _no_books, tick_s)
+        self.ticks.decide = self._decide_now
 
     @property
     def tick_s(self) -> float:
@@ -273,9 +275,17 @@ class AlgoRunner:
         await self.ticks.run()
 
     # --- the worker of one algo ---------------------------------------------------------------
+    def _decide_now(self, slot: AlgoSlot, tick: Tick) -> Decided:
+        """An idle algo's decision on ``tick``, made in the tick pass (its worker acts on it)."""
+        try:
+            return Decided(tick, decide_tick(self, slot, tick))
+        except Exception as exc:  # noqa: BLE001 - handed to its worker, which logs it and fails the algo
+            return Decided(tick, None, exc)
+
     async def _work(self, slot: AlgoSlot) -> None:
         while not slot.ended:
             item = await slot.inbox.get()
+            slot.busy = True
             try:
                 await self._step(slot, item)
             except Exception as exc:  # the algo's own failure: it fails (children cancelled), others go on
@@ -283,6 +293,8 @@ class AlgoRunner:
                 slot.note = f"failed: {type(exc).__name__}: {exc}"
                 slot.algo.status = AlgoState.FAILED
                 await self._cancel_children(slot)
+            finally:
+                slot.busy = False
         self._end(slot)
 
     async def _step(self, slot: AlgoSlot, item: Item) -> None:
