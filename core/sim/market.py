@@ -43,6 +43,11 @@ MAX_TRADES_PER_STEP = 20
 BUY_P = 0.5
 """Chance that a synthetic taker trade is a buy."""
 DRIVE_LEVELS = 20
+SIZE_MIN_F = 0.15
+SIZE_RANGE_F = 1.7
+"""A level's size in base lots: ``base * (SIZE_MIN_F + SIZE_RANGE_F * r**2)``, r uniform in [0, 1)."""
+SIZE_DEPTH_SCALE = 40.0
+"""... times ``1 + distance / SIZE_DEPTH_SCALE`` (deeper levels are larger)."""
 """Levels a side after a driven move (a bar-driven market needs only the depth it publishes)."""
 
 
@@ -176,7 +181,8 @@ class MarketGenerator:
 
     def _size(self, sm: SymbolMarket, dist: int) -> int:
         r = self.rng.random()
-        return max(1, int(sm.base_lots * (0.15 + 1.7 * r * r) * (1.0 + dist / 40.0)))
+        depth = 1.0 + dist / SIZE_DEPTH_SCALE
+        return max(1, int(sm.base_lots * (SIZE_MIN_F + SIZE_RANGE_F * r * r) * depth))
 
     @staticmethod
     def _targets(sm: SymbolMarket) -> tuple[int, int]:
@@ -233,9 +239,13 @@ class MarketGenerator:
         tb, ta = self._targets(sm)
         bids: list[tuple[int, int]] = []
         asks: list[tuple[int, int]] = []
-        for d in range(DRIVE_LEVELS):  # the sizes drawn in the same order as level by level
-            bids.append((tb - d, self._size(sm, d)))
-            asks.append((ta + d, self._size(sm, d)))
+        rnd, base = self.rng.random, sm.base_lots
+        for d in range(DRIVE_LEVELS):  # _size inlined: the same draws in the same order
+            depth = 1.0 + d / SIZE_DEPTH_SCALE
+            r = rnd()
+            bids.append((tb - d, max(1, int(base * (SIZE_MIN_F + SIZE_RANGE_F * r * r) * depth))))
+            r = rnd()
+            asks.append((ta + d, max(1, int(base * (SIZE_MIN_F + SIZE_RANGE_F * r * r) * depth))))
         sm.book.bids.replace(bids)
         sm.book.asks.replace(asks)
 
