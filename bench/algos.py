@@ -14,6 +14,8 @@ Prints ``name: value unit``:
   (``time.process_time`` over ``--idle-s`` of real time, after a warm-up);
 * ``algos_cpu_pct`` / ``algos_cpu_over_idle_pct`` — the same with the algos running (measured in
   the same run, over ``--run-s``, after they have all placed their first children);
+* ``algos_decision_to_venue_ms_p50/p95`` — from an algo's decision that produced an order-path action
+  to that action's call on the venue (the venue's place/amend/cancel wrapped here);
 * ``algos_reaction_ms_p50/p95`` (and per kind) — an algo's reaction to a touch move: from the
   moment the book update that moved the touch (best bid/ask) of its symbol was applied by the
   engine's book keeper to the moment the algo's resulting action (amend, place or cancel) is
@@ -50,7 +52,7 @@ from core.config import load_settings
 from core.engine import Engine
 from core.market.books import BookKeeper
 from core.model import OrderRequest, OrderType, Side
-from core.orders.algos.base import Amend, Cancel, Place, Tick
+from core.orders.algos.base import Amend, Cancel, Place
 from core.venues.simulated import SimulatedVenue
 
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT")
@@ -98,6 +100,10 @@ class Reactions:
         """algo id -> the apply time of the touch move its current step reacts to."""
         self.samples: dict[str, list[float]] = defaultdict(list)
         self.seen_ns: dict[str, int] = {}
+        self.decided_ns: dict[str, int] = {}
+        """algo id -> when its last order-path action was decided (until its venue call)."""
+        self.to_venue: list[float] = []
+        """Decision to the venue call of the first order-path action of a market-caused step, ms."""
 
     def install(self) -> None:
         keeper = self.engine_keeper()
@@ -116,24 +122,43 @@ class Reactions:
 
             return applied
 
-        keeper.delta, keeper.snapshot = wrap(original[0]), wrap(original[1])  # type: ignore[method-assign]
+        keeper.delta, keeper.snapshot = wrap(original[0]), wrap(original[1])  # type: ignore[method-assign,assignment]
         runner = self.engine.algo_runner
+        import core.engine.algo_exec as exec_module
         import core.engine.algos as algos_module
 
-        decide = algos_module.decide
+        decide_tick = exec_module.decide_tick
 
-        async def timed_decide(run: Any, slot: Any, item: Any) -> Any:
-            if isinstance(item, Tick):
-                moved = self.moved_ns.get(slot.algo.symbol, 0)
-                if moved > self.seen_ns.get(slot.algo_id, 0):
-                    self.pending[slot.algo_id] = moved
-                    self.seen_ns[slot.algo_id] = moved
-            actions = await decide(run, slot, item)
-            if not any(isinstance(a, Place | Amend | Cancel) for a in actions or ()):
+        def timed_decide_tick(run: Any, slot: Any, tick: Any) -> Any:
+            moved = self.moved_ns.get(slot.algo.symbol, 0)
+            if moved > self.seen_ns.get(slot.algo_id, 0):
+                self.pending[slot.algo_id] = moved
+                self.seen_ns[slot.algo_id] = moved
+            actions = decide_tick(run, slot, tick)
+            if any(isinstance(a, Place | Amend | Cancel) for a in actions or ()):
+                self.decided_ns[slot.algo_id] = time.perf_counter_ns()
+            else:
                 self.pending.pop(slot.algo_id, None)  # no order-path action came of it
             return actions
 
-        algos_module.decide = timed_decide  # type: ignore[assignment]
+        # the tick pass decides idle algos through the runner's module, a busy one's worker
+        # through the executor module's
+        algos_module.decide_tick = timed_decide_tick  # type: ignore[attr-defined,assignment]
+        exec_module.decide_tick = timed_decide_tick  # type: ignore[assignment]
+        venue = self.engine.venue
+
+        def at_venue(fn: Callable[..., Any], owner_of: Callable[..., str]) -> Callable[..., Any]:
+            def call(*args: Any, **kwargs: Any) -> Any:
+                decided = self.decided_ns.pop(owner_of(*args), None)
+                if decided is not None:
+                    self.to_venue.append((time.perf_counter_ns() - decided) / 1e6)
+                return fn(*args, **kwargs)
+
+            return call
+
+        venue.place = at_venue(venue.place, lambda order: order.order_link_id.rsplit("-", 1)[0])  # type: ignore[method-assign]
+        venue.amend = at_venue(venue.amend, lambda _sym, cid: cid.rsplit("-", 1)[0])  # type: ignore[method-assign]
+        venue.cancel = at_venue(venue.cancel, lambda _sym, cid: cid.rsplit("-", 1)[0])  # type: ignore[method-assign]
         ports = runner.ports
 
         def timed(fn: Callable[..., Awaitable[Any]], owner_of: Callable[..., str]) -> Callable[..., Any]:
@@ -236,6 +261,7 @@ async def main(args: argparse.Namespace) -> None:
     await asyncio.sleep(WARMUP_S)
     for samples in reactions.samples.values():
         samples.clear()
+    reactions.to_venue.clear()
     profiler = cProfile.Profile() if args.profile else None
     if profiler is not None:
         profiler.enable()
@@ -261,6 +287,8 @@ async def main(args: argparse.Namespace) -> None:
         if values:
             print(f"algos_reaction_{kind}_ms_p50: {_pct(values, 0.5):.2f} ms")
             print(f"algos_reaction_{kind}_ms_p95: {_pct(values, 0.95):.2f} ms")
+    print(f"algos_decision_to_venue_ms_p50: {_pct(reactions.to_venue, 0.5):.2f} ms")
+    print(f"algos_decision_to_venue_ms_p95: {_pct(reactions.to_venue, 0.95):.2f} ms")
     print(f"algos_market_seconds: {steps_per_s:.1f} s")
     driver.cancel()
     await engine.stop()
