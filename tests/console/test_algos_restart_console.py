@@ -20,8 +20,9 @@ from tests.support.engine_types import VenueHttp
 
 SLICES = 3
 TOTAL = Decimal("0.003")
-LINE = f"twap buy {TOTAL} {SYM} 12s x{SLICES}"
-"""Three taker slices, one every 4 s: short enough to finish inside the test."""
+LINE = f"twap buy {TOTAL} {SYM} 30s x{SLICES}"
+"""Three taker slices, one every 10 s: room to quit mid-algo on a loaded machine, short enough to
+finish inside the test."""
 
 
 def _venue_children(venue: SimVenueThread, venue_http: VenueHttp, algo_id: str) -> list[str]:
@@ -88,7 +89,7 @@ async def test_quit_mid_twap_and_the_next_console_resumes_it_without_duplicates(
         pane = again.main.algos
         await wait_until(pilot, lambda: pane.display and pane.row_count == 1, "the resumed algo in the pane")
         assert algo_id in [key.value for key in pane.rows]
-        await wait_until(pilot, lambda: second.algos()[0].terminal, "the TWAP done", tries=300)
+        await wait_until(pilot, lambda: second.algos()[0].terminal, "the TWAP done", tries=600)
         snap = second.algos()[0]
         assert (snap.state, snap.filled) == ("done", TOTAL), snap.note
         await wait_until(pilot, lambda: "done" in str(pane.get_row_at(0)), "the pane says done")
