@@ -38,6 +38,7 @@ def _scenario(s: HTTP) -> dict[str, Any]:
     r["market_kline"] = s.get_kline(**LIN, interval="1", limit=3)
     r["market_orderbook"] = s.get_orderbook(**LIN, limit=5)
     r["position_set_leverage"] = s.set_leverage(**LIN, buyLeverage="5", sellLeverage="5")
+    r["order_disconnected_cancel_all"] = s.set_dcp(product="DERIVATIVES", timeWindow=10)
     s.place_order(**LIN, side="Buy", orderType="Market", qty="0.010", orderLinkId="conf-mkt")
     s.place_order(**LIN, side="Sell", orderType="Market", qty="0.004", reduceOnly=True)
     r["market_recent_trade"] = s.get_public_trade_history(**LIN, limit=3)
