@@ -279,9 +279,10 @@ def test_console_killed_mid_twap_resumes_it_at_the_next_start(
         tmux.wait_for(lambda s: "READY" in s, "the TWAP's preview")
         tmux.keys("Enter")
         tmux.keys("5")  # at 80x24 the algos pane takes the orders pane's place on 5
-        tmux.wait_for(lambda s: "33%" in twap_rows(s), "the TWAP's first slice in the algos pane")
+        mid = ("33%", "67%")  # a loaded machine may show the second slice first
+        tmux.wait_for(lambda s: any(p in twap_rows(s) for p in mid), "the TWAP's slices in the algos pane")
         first = algo_children(sim.port, "")
-        assert first, "the first slice is on the venue"
+        assert 1 <= len(first) < 3, first  # mid-algo
         algo_id = first[0].rsplit("-", 1)[0]
         os.kill(console_pid(tmux), signal.SIGKILL)  # a crash: no engine stop, no algo end
         deadline = time.monotonic() + 10
