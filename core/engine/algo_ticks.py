@@ -169,8 +169,11 @@ class AlgoTicks:
         self._loop_thread = threading.get_ident()
         self.attach(self.books_of())
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the task's
+            # cancellation when the wake fires at the same moment, and stop() then waits forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.wait_s())
+                async with asyncio.timeout(self.wait_s()):
+                    await self._wake.wait()
             self._wake.clear()
             self._nudged = False
             try:
