@@ -55,6 +55,10 @@ FIX_TAG = "fix"
 STOP_NAME = "sl"
 
 
+REDUCE_ONLY_CHECK = "reduce_only"
+"""The risk check that refuses a reduce-only order the position cannot take (yet)."""
+
+
 class Bracket(Algo):
     """Entry + take-profits + stop; see the module docstring for the rules."""
 
@@ -77,6 +81,9 @@ class Bracket(Algo):
         self.fix_sent = c.ZERO
         self.fix_live = False
         self.hold = False
+        self.await_position = False
+        """An exit was refused as reduce-only before it was sent: the position had not yet shown
+        the entry's fill (the fill can arrive before the position update). Exits wait for it."""
         """An amend was just refused: skip one decision so a refusal never loops."""
         self.native_state = native.initial_state(self)
 
@@ -168,12 +175,20 @@ class Bracket(Algo):
             self._on_update(event)
         elif isinstance(event, ChildRejected):
             self._on_rejected(event, view)
-        elif isinstance(event, Tick) and self._flat_with_exits(view):
+        elif isinstance(event, Tick) and not self.await_position and self._flat_with_exits(view):
             return self._finish(AlgoState.DONE, f"position flat; {self._report()}")
         if self.status is AlgoState.PAUSED or self.hold:
             self.hold = False  # a refused change is tried again on the next event, not at once
             return []
+        if self.await_position:
+            if not self._position_shows_entry(view):
+                return []
+            self.await_position = False
         return self._sync(view)
+
+    def _position_shows_entry(self, view: MarketView) -> bool:
+        pos = view.position(self.symbol)
+        return pos is not None and not pos.is_flat and pos.side is self.p.side
 
     def _leg_of(self, tag: str | None) -> Leg | None:
         for leg in self.legs.values():
@@ -238,7 +253,11 @@ class Bracket(Algo):
             leg = self._leg_of(tag)
             if leg is not None and tag == leg.tag:
                 leg.live = False
-                leg.failed = why if refused else ""
+                if order is None and event.check == REDUCE_ONLY_CHECK:
+                    self.await_position = True  # sent again once the position shows the entry
+                    leg.failed = ""
+                else:
+                    leg.failed = why if refused else ""
 
     def _flat_with_exits(self, view: MarketView) -> bool:
         pos = view.position(self.symbol)
@@ -371,6 +390,7 @@ class Bracket(Algo):
             "fix_sent": str(self.fix_sent),
             "fix_live": self.fix_live,
             "hold": self.hold,
+            "await_position": self.await_position,
             "native_state": self.native_state,
             "progress": c.progress_state(self.progress),
         }
@@ -386,6 +406,7 @@ class Bracket(Algo):
         self.fix_sent = Decimal(str(state["fix_sent"]))
         self.fix_live = bool(state["fix_live"])
         self.hold = bool(state["hold"])
+        self.await_position = bool(state.get("await_position", False))
         self.native_state = str(state.get("native_state", native.NATIVE_OFF))
         self.progress = c.restore_progress(state["progress"])
 

@@ -344,3 +344,25 @@ def test_any_race_of_both_legs_ends_flat_with_nothing_working(
     assert isinstance(out[-1], Finish) and out[-1].state is AlgoState.DONE
     assert f"tp-1 {tp * step}, sl {sl * step}" in out[-1].reason
     assert view.signed_position == 0 and runner.working() == {}
+
+
+def test_exits_refused_before_the_position_shows_the_fill_are_sent_once_it_does(fakes: Any) -> None:
+    """The entry's fill can reach the algo before the position update: the risk chain then
+    refuses the reduce-only exits as "flat". They wait for the position and go again."""
+    from core.orders.algos.base import ChildRejected, Tick
+
+    algo = Bracket("b1", bracket_params(entry_type="market", entry_price=None, take_profits=[["96000", "1"]]))
+    view, runner = started(fakes, algo)
+    runner.track_position = False
+    out = runner.feed(runner.fill_events(runner.cid("entry"), D("1"), D("95000")))
+    exits = [a for a in out if isinstance(a, Place)]
+    assert len(exits) == 2
+    for action in exits:
+        cid = runner.cid(action.tag)
+        del view.orders[cid]
+        runner.feed([ChildRejected(cid, "reduce_only", "reduce-only Sell 1 would open a position: flat")])
+    assert [a for a in runner.feed([Tick(view.now_ms())]) if isinstance(a, Place)] == []
+    view.set_position(D("1"))
+    again = [a for a in runner.feed([Tick(view.now_ms())]) if isinstance(a, Place)]
+    assert len(again) == 2 and all(a.request.reduce_only and a.request.qty == D("1") for a in again)
+    assert status(algo) is AlgoState.RUNNING
