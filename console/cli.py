@@ -210,7 +210,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 def cmd_console(args: argparse.Namespace) -> int:
     """Open the console after validating the settings it will use."""
-    from console.app import run_console
+    from console.runner import run_console
 
     settings = _load(args, ui=True)
 

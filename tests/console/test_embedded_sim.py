@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from console.app import _start_embedded_sim
+from console.runner import _start_embedded_sim
 from core.config import load_settings
 
 

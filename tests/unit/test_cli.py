@@ -217,7 +217,7 @@ def test_console_refuses_an_unknown_theme_before_opening(
         opened.append(settings)
         return 0
 
-    monkeypatch.setattr("console.app.run_console", fake_console)
+    monkeypatch.setattr("console.runner.run_console", fake_console)
     cfg = write_config(tmp_path, _free_port(), '[ui]\ntheme = "nord"\n')
     code, _, err = run(["--config", str(cfg)], capsys)
     assert code == 2 and opened == []

@@ -37,7 +37,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         seen.append(settings)
         return 0
 
-    monkeypatch.setattr("console.app.run_console", fake_console)
+    monkeypatch.setattr("console.runner.run_console", fake_console)
     return seen
 
 
