@@ -10,6 +10,7 @@ good snapshot still lands in the book.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -154,6 +155,8 @@ def wait_until(cond: Any, timeout: float = 5.0) -> None:
     raise AssertionError("condition not met in time")
 
 
+_EXAMPLE = itertools.count(1)
+
 GARBAGE = [
     snapshot(5)[:40],  # truncated
     "[1, 2, 3]",
@@ -172,6 +175,7 @@ def test_a_frame_that_is_not_a_json_object_is_dropped_and_the_socket_kept(
 ) -> None:
     """Before the fix pybit raised on the first such frame and closed the socket for good."""
     server, feeds, books = wire
+    u += next(_EXAMPLE) * 10**7  # unique per example: a repeated u would be "seen" before it lands
     before = feeds.bad_data.total
     server.send(garbage)
     server.send(snapshot(u))
