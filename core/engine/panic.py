@@ -66,6 +66,17 @@ class PanicCommands(Protocol):
         ...
 
 
+class Stoppable(Protocol):
+    """Something else that trades and must stop before a panic flattens (the running strategies)."""
+
+    name: str
+    """What the panic's progress step calls it (``strategies``)."""
+
+    async def stop_all(self, reason: str) -> int:
+        """Stop everything it runs (journaled); how many it stopped."""
+        ...
+
+
 class _Stopped(Exception):
     """The trader stopped the panic while a step was running."""
 
@@ -106,6 +117,8 @@ class PanicRunner:
         self.backoff_max_s = backoff_max_s
         """Longest wait between rounds while steps keep failing."""
         self._stop_algos = stop_algos
+        self.stoppables: list[Stoppable] = []
+        """Stopped right after the algos, before any order is touched (each a progress step)."""
         self._lock = asyncio.Lock()
         self._stop = asyncio.Event()
         self._stop_reason = ""
@@ -194,6 +207,9 @@ class PanicRunner:
         try:
             algos = await self._unless_stopped(self._stop_algos()) if self._stop_algos else 0
             self._step(run, "algos", f"{algos} algos stopped")
+            for other in self.stoppables:
+                stopped_n = await self._attempt(run, f"stop {other.name}", other.stop_all("panic"))
+                self._step(run, other.name, f"{stopped_n} {other.name} stopped")
             flat, remaining = await self._rounds(run, started, remaining)
         except _Stopped:
             stopped = True

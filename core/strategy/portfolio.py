@@ -1,0 +1,229 @@
+"""Several strategies at once on a started engine, each with its allocation, PnL and kill switch.
+
+A :class:`Portfolio` runs each strategy's :class:`~core.strategy.live.LiveRunner` as a task on the
+engine's loop, inside a :class:`~core.strategy.slot.StrategySlot` that counts its own fills and
+enforces its capital allocation. Every start, stop, kill and failure is journaled
+(``strategy_start``, ``strategy_stop``, ``strategy_kill``, ``strategy_fail``) and said in the log
+pane, so the journal tells what ran. A strategy whose callback raises is stopped and marked
+``failed`` with the error, never silently. The portfolio registers with the engine's panic, which
+stops every strategy right after the algos and before it flattens the account.
+
+Venue-neutral and UI-free: the console calls :meth:`Portfolio.start`, :meth:`Portfolio.stop`,
+:meth:`Portfolio.kill` and reads :meth:`Portfolio.snapshots` at its table rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from core.api import CommandResult
+from core.events import Severity
+from core.strategy.live import POLL_S, StrategyError
+from core.strategy.loader import StrategyNotFound, load_strategy_class
+from core.strategy.params import ParamError, resolve
+from core.strategy.slot import StrategySlot, StrategySnapshot, StrategyState
+
+if TYPE_CHECKING:
+    from core.engine import Engine
+    from core.strategy.base import Strategy
+
+log = logging.getLogger(__name__)
+
+EXAMPLES_PACKAGE = "core.strategy.examples"
+"""A bare name (``sma_cross``) is a module of this package."""
+
+
+@dataclass(slots=True)
+class _Entry:
+    slot: StrategySlot
+    spec: str
+    params: dict[str, Any]
+    task: asyncio.Task[None] | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def strategy_spec(name: str) -> str:
+    """The loader spec of ``name``: a bare name is a shipped example, anything else as given."""
+    if any(c in name for c in ".:/"):
+        return name
+    return f"{EXAMPLES_PACKAGE}.{name}"
+
+
+class Portfolio:
+    """The strategies running on one engine, by name."""
+
+    def __init__(self, engine: Engine, *, poll_s: float = POLL_S) -> None:
+        self.engine = engine
+        self.poll_s = poll_s
+        """How often each runner looks for a newly closed bar."""
+        self.name = "strategies"
+        """What the panic's progress step calls the portfolio."""
+        self._entries: dict[str, _Entry] = {}
+        engine.panic_runner.stoppables.append(self)
+
+    # --- commands ---------------------------------------------------------------------------------
+    async def start(
+        self,
+        strategy: str,
+        symbol: str,
+        *,
+        params: Sequence[str] = (),
+        allocation: Decimal | None = None,
+        name: str | None = None,
+        timeframe: str = "1m",
+        who: str = "user",
+    ) -> CommandResult:
+        """Load ``strategy`` (a shipped example's name, ``pkg.mod[:Class]`` or a file), set its
+        ``params`` (``k=v``) and run it on ``symbol`` as ``name`` (default: the strategy's name)."""
+        try:
+            instance, values = self._build(strategy, params)
+        except (StrategyNotFound, ParamError, TypeError, ValueError) as exc:
+            return CommandResult(False, f"strategy {strategy}: {exc}")
+        label = name or instance.name
+        refusal = self._refusal(label, symbol, allocation)
+        if refusal:
+            return CommandResult(False, refusal)
+        slot = StrategySlot(
+            self.engine, instance, name=label, symbol=symbol, allocation=allocation, timeframe=timeframe
+        )
+        entry = _Entry(slot, strategy_spec(strategy), values)
+        self._entries[label] = entry
+        self._journal("strategy_start", slot, who=who, spec=entry.spec, params=_jsonable(values))
+        slot.attach()
+        try:
+            await slot.runner.start()
+        except StrategyError as err:
+            self._fail(entry, str(err))
+            return CommandResult(False, f"strategy {label} failed to start: {err}")
+        entry.task = asyncio.create_task(self._drive(entry), name=f"strategy-{label}")
+        alloc = f", allocation {allocation}" if allocation is not None else ""
+        self._say(f"strategy {label} started on {symbol} ({_params_text(values)}{alloc})")
+        return CommandResult(True, f"strategy {label} running on {symbol}")
+
+    async def stop(self, name: str, *, who: str = "user", reason: str = "") -> CommandResult:
+        """Stop ``name``: ``on_stop`` runs; its orders and position stay (``kill`` flattens them)."""
+        entry = self._entries.get(name)
+        if entry is None or entry.slot.state is not StrategyState.RUNNING:
+            return CommandResult(False, f"strategy {name} is not running")
+        slot = entry.slot
+        why = reason or f"stopped by {who}"
+        await self._halt(entry, why, graceful=True)
+        self._journal("strategy_stop", slot, who=who, reason=why)
+        self._say(f"strategy {name} stopped: {why}")
+        return CommandResult(True, f"strategy {name} stopped")
+
+    async def kill(self, name: str, *, who: str = "user") -> CommandResult:
+        """The kill switch: stop ``name`` at once, cancel its working orders and close its own
+        position part reduce-only at market through the one order path."""
+        entry = self._entries.get(name)
+        if entry is None:
+            return CommandResult(False, f"no strategy named {name}")
+        slot = entry.slot
+        if slot.state is StrategyState.RUNNING:
+            await self._halt(entry, f"killed by {who}", graceful=False)
+        cancelled, close = await slot.flatten()
+        closed = close.message if close is not None else "no position of its own to close"
+        ok = close is None or close.ok
+        self._journal("strategy_kill", slot, who=who, cancelled=cancelled, close=closed, ok=ok)
+        text = f"strategy {name} killed: {cancelled} orders cancelled; close: {closed}"
+        self._say(text, Severity.INFO if ok else Severity.ERROR)
+        return CommandResult(ok, text, close.order_link_id if close is not None else "")
+
+    async def stop_all(self, reason: str) -> int:
+        """Stop every running strategy at once (no ``on_stop``: a panic flattens after); the count."""
+        running = [e for e in self._entries.values() if e.slot.state is StrategyState.RUNNING]
+        for entry in running:
+            await self._halt(entry, reason, graceful=False)
+            self._journal("strategy_stop", entry.slot, who=reason, reason=reason)
+        if running:
+            self._say(f"{len(running)} strategies stopped: {reason}", Severity.WARN)
+        return len(running)
+
+    async def close(self) -> None:
+        """Stop every strategy (the console is closing); their orders and positions stay."""
+        await self.stop_all("console closing")
+        for entry in self._entries.values():
+            entry.slot.release()
+
+    # --- what the console reads --------------------------------------------------------------------
+    def snapshots(self) -> list[StrategySnapshot]:
+        """Every strategy of the session, running ones first, each in start order."""
+        snaps = [e.slot.snapshot(e.slot.strategy.name, e.params) for e in self._entries.values()]
+        return sorted(snaps, key=lambda s: s.terminal)
+
+    def get(self, name: str) -> StrategySlot | None:
+        """The slot of ``name`` (None when no such strategy ran this session)."""
+        entry = self._entries.get(name)
+        return entry.slot if entry is not None else None
+
+    # --- inside -----------------------------------------------------------------------------------
+    def _build(self, strategy: str, params: Sequence[str]) -> tuple[Strategy, dict[str, Any]]:
+        cls = load_strategy_class(strategy_spec(strategy))
+        values = resolve(cls.params, params)
+        return cls(**values), values
+
+    def _refusal(self, name: str, symbol: str, allocation: Decimal | None) -> str:
+        running = self._entries.get(name)
+        if running is not None and running.slot.state is StrategyState.RUNNING:
+            return f"strategy {name} is already running (give another name with as=NAME)"
+        if symbol not in self.engine.instruments:
+            return f"strategy {name}: {symbol} is not an instrument of the venue"
+        if allocation is not None and allocation <= 0:
+            return f"strategy {name}: allocation must be positive, got {allocation}"
+        return ""
+
+    async def _drive(self, entry: _Entry) -> None:
+        """The runner's task: a raise marks the strategy failed (journaled, in the log pane)."""
+        try:
+            await entry.slot.runner.run(self.poll_s)
+        except StrategyError as err:
+            self._fail(entry, str(err))
+        except Exception as exc:
+            log.exception("strategy %s failed", entry.slot.name)
+            self._fail(entry, f"{type(exc).__name__}: {exc}")
+
+    async def _halt(self, entry: _Entry, reason: str, *, graceful: bool) -> None:
+        slot = entry.slot
+        slot.state, slot.reason = StrategyState.STOPPED, reason
+        task, entry.task = entry.task, None
+        if graceful:
+            try:
+                await slot.runner.stop()
+            except StrategyError as err:
+                slot.reason = f"{reason}; {err}"
+        slot.detach()
+        if task is not None and task is not asyncio.current_task():
+            # Not cancelled: an order being sent finishes (its outcome known); nothing after it runs.
+            await asyncio.gather(task, return_exceptions=True)
+
+    def _fail(self, entry: _Entry, reason: str) -> None:
+        slot = entry.slot
+        if slot.state is not StrategyState.RUNNING:
+            return
+        slot.state, slot.reason = StrategyState.FAILED, reason
+        slot.detach()
+        self._journal("strategy_fail", slot, reason=reason)
+        self._say(f"strategy {slot.name} FAILED and stopped: {reason}", Severity.ERROR)
+
+    def _journal(self, kind: str, slot: StrategySlot, **data: Any) -> None:
+        alloc = str(slot.allocation) if slot.allocation is not None else None
+        self.engine.journal.record(kind, symbol=slot.symbol, name=slot.name, allocation=alloc, **data)
+
+    def _say(self, text: str, severity: Severity = Severity.INFO) -> None:
+        self.engine.publisher.log_line(text, severity)
+
+
+def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v if isinstance(v, bool | int | float | str) else str(v) for k, v in values.items()}
+
+
+def _params_text(values: Mapping[str, Any]) -> str:
+    return " ".join(f"{k}={v}" for k, v in values.items()) or "no params"
+
+
+__all__ = ["Portfolio", "StrategySnapshot", "StrategyState", "strategy_spec"]
