@@ -129,6 +129,8 @@ class Account:
     order_log: list[Order] = field(default_factory=list)
     executions: list[dict[str, object]] = field(default_factory=list)
     closed_pnl: list[dict[str, object]] = field(default_factory=list)
+    closed_by_order: dict[str, dict[str, object]] = field(default_factory=dict)
+    """orderId -> its closed-PnL record (one per closing order, as Bybit keeps them)."""
 
     def position(self, spec: InstrumentSpec) -> Position:
         """The position for ``spec`` (created flat on first use)."""
@@ -160,6 +162,30 @@ def order_im(acct: Account, spec: InstrumentSpec, extra: Order | None = None) ->
                 continue
             total += spec.qty(leaves - free) * spec.px(o.price) / pos.leverage
     return total
+
+
+_SUMMED = ("cumEntryValue", "cumExitValue", "closedPnl", "openFee", "closeFee")
+"""Closed-PnL money fields a closing order's later fills add to."""
+
+
+def record_close(acct: Account, rec: dict[str, object]) -> None:
+    """Add one closing fill's record to its order's closed-PnL record (Bybit keeps one record per
+    closing order: sizes, values, PnL and fees summed, averages and ``fillCount`` following,
+    ``createdTime`` the first close and ``updatedTime`` the last)."""
+    order_id = str(rec["orderId"])
+    held = acct.closed_by_order.get(order_id)
+    if held is None:
+        acct.closed_by_order[order_id] = rec
+        acct.closed_pnl.append(rec)
+        return
+    for key in _SUMMED:
+        held[key] = dstr(Decimal(str(held[key])) + Decimal(str(rec[key])))
+    closed = Decimal(str(held["closedSize"])) + Decimal(str(rec["closedSize"]))
+    held["closedSize"] = str(closed)  # the instrument's qty places, as each fill's
+    held["avgEntryPrice"] = dstr(q8(Decimal(str(held["cumEntryValue"])) / closed))
+    held["avgExitPrice"] = dstr(q8(Decimal(str(held["cumExitValue"])) / closed))
+    held["fillCount"] = str(int(str(held["fillCount"])) + 1)
+    held["updatedTime"] = rec["updatedTime"]
 
 
 def apply_fill(
@@ -194,7 +220,8 @@ def apply_fill(
         pos.entry_value -= basis
         pos.open_fee -= open_fee_part
         pos.size += order.sign * closed
-        acct.closed_pnl.append(
+        record_close(
+            acct,
             {
                 "symbol": spec.symbol,
                 "orderId": order.order_id,
@@ -215,7 +242,7 @@ def apply_fill(
                 "closeFee": dstr(close_fee),
                 "createdTime": str(now_ms),
                 "updatedTime": str(now_ms),
-            }
+            },
         )
         if pos.size == 0:
             pos.take_profit = pos.stop_loss = 0

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from core.market.candles import Candle
 from core.market.timerange import TimeRange
-from core.model import Balance, Fill, Instrument, Order, Position, Ticker, Trade, TriggerBy
+from core.model import Balance, Fill, Instrument, Order, Position, Side, Ticker, Trade, TriggerBy
 
 if TYPE_CHECKING:
     from core.orders.built import BuiltOrder
@@ -64,6 +64,32 @@ class PlaceAck:
 
     client_order_id: str
     order_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedPnl:
+    """The venue's realised-PnL record of one closing order (or one closing part of it).
+
+    ``side`` is the closing order's side (a sell closes a long). ``net_pnl`` is what the venue
+    reports as closed PnL, net of the opening and closing fees; :attr:`gross_pnl` is the price
+    move alone, the figure a fill's ``closed_pnl`` carries.
+    """
+
+    symbol: str
+    order_id: str
+    side: Side
+    closed_qty: Decimal
+    entry_value: Decimal
+    exit_value: Decimal
+    net_pnl: Decimal
+    ts_ms: int
+    """When the venue last updated the record (the close)."""
+
+    @property
+    def gross_pnl(self) -> Decimal:
+        """Realised PnL before fees: exit minus entry value for a long, the reverse for a short."""
+        move = self.exit_value - self.entry_value
+        return move if self.side is Side.SELL else -move
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +133,9 @@ class BookSnapshot(NamedTuple):
     seq: int
     ts_ms: int
     cross_seq: int = 0
+    depth: int = 0
+    """The stream's depth when a venue streams one symbol's book at several depths, each with its
+    own sequence (0: the venue's trading book; a display-depth stream's events carry its depth)."""
 
 
 class BookDelta(NamedTuple):
@@ -119,6 +148,8 @@ class BookDelta(NamedTuple):
     seq: int
     ts_ms: int
     cross_seq: int = 0
+    depth: int = 0
+    """As :attr:`BookSnapshot.depth`: which of the symbol's book streams the delta belongs to."""
 
 
 # --- commands and queries --------------------------------------------------------------------
@@ -196,7 +227,13 @@ class Venue(Protocol):
         ...
 
     def executions(self, window: TimeRange, symbol: str | None = None) -> list[Fill]:
-        """Every execution in an explicit time range (chunked to the venue's limits)."""
+        """Every execution in an explicit time range (chunked to the venue's limits). A venue
+        whose execution history has no realised PnL leaves ``closed_pnl`` zero: the engine takes
+        it from :meth:`closed_pnl`."""
+        ...
+
+    def closed_pnl(self, window: TimeRange, symbol: str | None = None) -> list[ClosedPnl]:
+        """Every closed-PnL record of an explicit time range (chunked to the venue's limits)."""
         ...
 
     def positions(self) -> list[Position]:

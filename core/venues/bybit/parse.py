@@ -31,7 +31,7 @@ from core.model import (
     TimeInForce,
     Trade,
 )
-from core.venues.base import BookDelta, BookSnapshot
+from core.venues.base import BookDelta, BookSnapshot, ClosedPnl
 from core.venues.values import BadValue, Report, flag, integer, lenient, number, positive, price, size, text
 
 _ZERO = Decimal(0)
@@ -283,6 +283,25 @@ def fill(item: dict[str, Any], report: Report | None = None) -> Fill:
         is_maker=lenient(report, flag, item.get("isMaker"), "isMaker", False),
         ts_ms=integer(item.get("execTime"), "execTime"),
         closed_pnl=number(item.get("execPnl"), "execPnl"),
+    )
+
+
+def closed_pnl(item: dict[str, Any]) -> ClosedPnl:
+    """One ``GET /v5/position/closed-pnl`` item (one closing order).
+
+    Its time is ``updatedTime`` (milliseconds; the documented example's ``createdTime`` has more
+    digits than milliseconds). Any bad field raises :class:`~core.venues.values.BadValue`.
+    """
+    item = record(item, "closed-pnl record")
+    return ClosedPnl(
+        symbol=symbol_of(item),
+        order_id=text(item.get("orderId"), "orderId"),
+        side=side_of(item.get("side")),
+        closed_qty=size(item.get("closedSize"), "closedSize"),
+        entry_value=size(item.get("cumEntryValue"), "cumEntryValue"),
+        exit_value=size(item.get("cumExitValue"), "cumExitValue"),
+        net_pnl=number(item.get("closedPnl"), "closedPnl"),
+        ts_ms=integer(item.get("updatedTime"), "updatedTime"),
     )
 
 

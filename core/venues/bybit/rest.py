@@ -29,7 +29,16 @@ from core.observability.baddata import BadDataTracker
 from core.orders.built import BuiltOrder
 from core.resilience.errors import Transient, VenueError, malformed_reply
 from core.resilience.ratelimit import RateTable
-from core.venues.base import BookSnapshot, Capabilities, Feeds, FeedSink, FeedTiming, PlaceAck, RateFeedback
+from core.venues.base import (
+    BookSnapshot,
+    Capabilities,
+    ClosedPnl,
+    Feeds,
+    FeedSink,
+    FeedTiming,
+    PlaceAck,
+    RateFeedback,
+)
 from core.venues.bybit import encode, limits, parse
 from core.venues.bybit.errors import (
     classify_exception,
@@ -486,10 +495,18 @@ class BybitVenue:
                 self._dropped("executions", bad)
         return out
 
-    def closed_pnl(self, window: TimeRange, symbol: str | None = None) -> list[dict[str, Any]]:
-        """Closed-PnL records in ``window`` (explicit start/end, chunked)."""
+    def closed_pnl(self, window: TimeRange, symbol: str | None = None) -> list[ClosedPnl]:
+        """Closed-PnL records in ``window`` (explicit start/end, chunked, cursors bounded).
+
+        A record that cannot be read fails the whole request (:class:`Transient`): the day's
+        realised PnL is a sum, and a sum missing a term would be shown as if it were whole.
+        """
         extra = {"symbol": symbol} if symbol else {}
-        return self._paged("closed_pnl", window, 100, **extra)
+        items = self._paged("closed_pnl", window, 100, **extra)
+        try:
+            return [parse.closed_pnl(item) for item in items]
+        except BadValue as bad:
+            raise self._refused("closed_pnl", bad) from None
 
     def positions(self) -> list[Position]:
         """Every open position (settleCoin=USDT returns only non-zero rows), following the cursor."""

@@ -30,6 +30,7 @@ from core.sim.exchange import SimError, SimExchange
 from core.venues.base import (
     BookSnapshot,
     Capabilities,
+    ClosedPnl,
     Feeds,
     FeedSink,
     FeedTiming,
@@ -60,7 +61,13 @@ DEFAULT_SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT")
 LOOKUP_WINDOW_MS = 86_400_000
 """How far back :meth:`SimulatedVenue.find_order` looks among closed orders (a day)."""
 NON_IDEMPOTENT = frozenset({"place"})
-PAGE_LIMITS = {"open_orders": 50, "executions": 100, "positions": 200, "order_history": 50}
+PAGE_LIMITS = {
+    "open_orders": 50,
+    "executions": 100,
+    "closed_pnl": 100,
+    "positions": 200,
+    "order_history": 50,
+}
 MAX_PAGES = 200
 DCP_PRODUCT = "DERIVATIVES"
 """The disconnect-cancel-all product covering linear perpetuals."""
@@ -362,6 +369,20 @@ class SimulatedVenue:
                 "executions", self.exchange.execution_list, **scope, **wire.window_params(chunk)
             )
             out.extend(parse.fill(i) for i in items)
+        return out
+
+    def closed_pnl(self, window: TimeRange, symbol: str | None = None) -> list[ClosedPnl]:
+        """Every closed-PnL record in ``window`` (chunked to the venue's 7-day limit)."""
+        scope = {"symbol": symbol} if symbol else {}
+        out: list[ClosedPnl] = []
+        for chunk in window.chunks():
+            items = self._listing(
+                "closed_pnl", self.exchange.position_closed_pnl, **scope, **wire.window_params(chunk)
+            )
+            try:
+                out.extend(parse.closed_pnl(i) for i in items)
+            except BadValue as bad:
+                raise self._refused("closed_pnl", bad) from None
         return out
 
     # --- account ------------------------------------------------------------------------------
