@@ -470,7 +470,7 @@ class SimExchange:
                 raise SimError(10001, "StopLoss price is on the wrong side of the current price")
 
     def position_closed_pnl(self, api_key: str, params: Params) -> Result:
-        """GET /v5/position/closed-pnl (one record per closing fill, newest first)."""
+        """GET /v5/position/closed-pnl (one record per closing order, newest first)."""
         require_linear(params)
         acct = self._acct(api_key)
         start, end = time_window(params, self.now_ms())
