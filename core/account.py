@@ -37,8 +37,15 @@ _STATUS_RANK = {
 
 MAX_FINISHED = 5000
 """Orders the venue reported finished, remembered so an older snapshot cannot reopen them."""
+DAY_MS = 86_400_000
+"""One UTC day: today's realised PnL and fees start again at each UTC midnight."""
 MAX_EXEC_IDS = 20_000
 """Execution ids remembered to drop repeated fills; past this the set is rebuilt from the kept fills."""
+
+
+def day_start(now_ms: int) -> int:
+    """Start (ms) of the UTC day containing ``now_ms``."""
+    return now_ms - now_ms % DAY_MS
 
 
 class AccountState:
@@ -52,7 +59,10 @@ class AccountState:
         self.fills: deque[Fill] = deque(maxlen=max_fills)
         self._exec_ids: set[str] = set()
         self.realised_today = ZERO
+        """Realised PnL before fees of the fills of the current UTC day (the fills' own time)."""
         self.fees_today = ZERO
+        self._day_ms = 0
+        """Start of the UTC day ``realised_today`` and ``fees_today`` add up."""
         self._seq = 0
         self._heard: dict[str, int] = {}
         """Open order key -> the mark at which the venue (or the ack) last spoke of it."""
@@ -154,15 +164,21 @@ class AccountState:
 
     # --- fills ----------------------------------------------------------------------------
     def apply_fill(self, fill: Fill, now_ms: int) -> list[Event]:
-        """Record one execution once (pushes and REST backfills may repeat it)."""
+        """Record one execution once (pushes and REST backfills may repeat it); a fill of the
+        current UTC day (by its own time) adds to today's realised PnL and fees."""
         if fill.exec_id in self._exec_ids:
             return []
         self._exec_ids.add(fill.exec_id)
         if len(self._exec_ids) > MAX_EXEC_IDS:
             self._exec_ids = {f.exec_id for f in self.fills}
         self.fills.append(fill)
-        self.realised_today += fill.closed_pnl
-        self.fees_today += fill.fee
+        today = day_start(now_ms)
+        if today != self._day_ms:
+            self._day_ms = today
+            self.realised_today = self.fees_today = ZERO
+        if fill.ts_ms >= today:
+            self.realised_today += fill.closed_pnl
+            self.fees_today += fill.fee
         return [FillReceived(now_ms, fill)]
 
     # --- positions & balance --------------------------------------------------------------

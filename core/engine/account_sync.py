@@ -7,8 +7,9 @@ import asyncio
 from collections.abc import Callable
 from functools import partial
 
-from core.account import AccountState
+from core.account import AccountState, day_start
 from core.clock import Clock
+from core.engine.fill_pnl import attach_closed_pnl
 from core.engine.guards import Guards
 from core.engine.lifecycle import OrderJournal
 from core.engine.link import VenueLink
@@ -144,13 +145,17 @@ class AccountSync:
         self._adopt(self.state.apply_balance(balance, self.clock.now_ms()))
 
     # --- fills ------------------------------------------------------------------------------
-    def take_fill(self, fill: Fill, now: int, *, backfilled: bool = False) -> list[Event]:
-        """Record an execution once: state, journal and place→fill latency; returns its events."""
+    def take_fill(
+        self, fill: Fill, now: int, *, backfilled: bool = False, journal: bool = True
+    ) -> list[Event]:
+        """Record an execution once: state, journal (unless it already holds it) and place→fill
+        latency; returns its events."""
         events = self.state.apply_fill(fill, now)
         if not events:
             return events
         self.store.put_fill(fill)
-        self.lifecycle.fill(fill, backfilled=backfilled)
+        if journal:
+            self.lifecycle.fill(fill, backfilled=backfilled)
         sent = self.sent_at.pop(fill.order_link_id, None)
         if sent is not None:
             self.metrics.observe_place_fill(self.clock.monotonic() - sent)
@@ -161,10 +166,45 @@ class AccountSync:
         now = self.clock.now_ms()
         since = max((f.ts_ms for f in self.state.fills), default=now - BACKFILL_LOOKBACK_MS)
         window = TimeRange(min(since, now - 1), now + 1)
-        fills = await self.executor.call("executions", partial(self.venue.executions, window))
+        fills = await self._fetch_fills(window)
         added = 0
-        for fill in sorted(fills, key=lambda f: f.ts_ms):
+        for fill in fills:
             events = self.take_fill(fill, now, backfilled=True)
             added += bool(events)
             self.out.publish_all(events)
         return added
+
+    async def load_day(self) -> int:
+        """Today's fills (UTC day) and their realised PnL, as the venue has them.
+
+        Fills made before this session (earlier today, or by another session) are taken once
+        (by exec id, as pushes are) into the account state and the store, so the fills pane and
+        :attr:`AccountState.realised_today` cover the whole day after a restart. They are history,
+        not news: no event per fill, one log line; a fill the journal already holds is not
+        journaled again.
+        """
+        now = self.clock.now_ms()
+        start = day_start(now)
+        fills = await self._fetch_fills(TimeRange(start, now + 1))
+        journaled = self._journaled_exec_ids(start)
+        added = 0
+        for fill in fills:
+            added += bool(self.take_fill(fill, now, backfilled=True, journal=fill.exec_id not in journaled))
+        if added:
+            self.out.log_line(
+                f"{added} earlier fills of today loaded; today's realised PnL "
+                f"{self.state.realised_today - self.state.fees_today:,.2f} net of fees"
+            )
+        return added
+
+    async def _fetch_fills(self, window: TimeRange) -> list[Fill]:
+        """The venue's executions in ``window``, oldest first, each closing fill with its realised
+        PnL from the venue's closed-PnL records of the same window."""
+        records = await self.executor.call("closed_pnl", partial(self.venue.closed_pnl, window))
+        fills = await self.executor.call("executions", partial(self.venue.executions, window))
+        fills.sort(key=lambda f: (f.ts_ms, f.exec_id))
+        return attach_closed_pnl(fills, records, self.state.fills)
+
+    def _journaled_exec_ids(self, since_ms: int) -> set[str]:
+        records = self.lifecycle.journal.query(since_ms=since_ms, kinds=["fill"])
+        return {str(r.data.get("exec_id", "")) for r in records}

@@ -122,6 +122,7 @@ class Startup:
         if p.deadman.enabled:
             self.tasks.spawn(p.deadman.run(), "engine-deadman")
         await self._resume_algos()
+        await self._load_day()
         self.link.started = True
         p.obs.publish_health(p.health.snapshot())
         self.out.log_line(
@@ -142,6 +143,18 @@ class Startup:
         if resumed:
             self.out.log_line(f"{resumed} algos resumed from the journal")
         self.tasks.spawn(p.algos.run(), "engine-algos")
+
+    async def _load_day(self) -> None:
+        """Today's earlier fills and realised PnL from the venue (after the algos' own backfill,
+        which hands their fills to them). A failure leaves the day's figures to this session's
+        fills, said in the log pane; it never stops start-up."""
+        try:
+            await self.parts.account.load_day()
+        except VenueError as err:
+            self.out.log_line(
+                f"today's earlier fills not loaded ({err}); the fills pane shows this session's only",
+                Severity.WARN,
+            )
 
     def _journal_start(self) -> None:
         journal = self.parts.journal
