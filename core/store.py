@@ -13,10 +13,14 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from core.events import Event
 from core.market.candles import Candle, CandleSeries
 from core.model import BookView, Fill, Ticker, Trade
+
+if TYPE_CHECKING:
+    from core.market.books import DepthLevels
 
 
 class MarketStore:
@@ -34,6 +38,7 @@ class MarketStore:
     ) -> None:
         self._lock = threading.Lock()
         self._books: dict[str, BookView] = {}
+        self._depths: dict[str, DepthLevels] = {}
         self._tickers: dict[str, Ticker] = {}
         self._trades: dict[str, deque[Trade]] = {}
         self._events: deque[Event] = deque(maxlen=events)
@@ -55,6 +60,12 @@ class MarketStore:
         """Replace the latest book for its symbol."""
         with self._lock:
             self._books[book.symbol] = book
+            self.version += 1
+
+    def put_depth(self, depth: DepthLevels) -> None:
+        """Replace the latest display-book levels for their symbol (the ladder's deep groups)."""
+        with self._lock:
+            self._depths[depth.symbol] = depth
             self.version += 1
 
     def put_ticker(self, ticker: Ticker) -> None:
@@ -116,6 +127,11 @@ class MarketStore:
         """Latest book for ``symbol``."""
         with self._lock:
             return self._books.get(symbol)
+
+    def depth(self, symbol: str) -> DepthLevels | None:
+        """Latest display-book levels for ``symbol`` (None without a display book)."""
+        with self._lock:
+            return self._depths.get(symbol)
 
     def ticker(self, symbol: str) -> Ticker | None:
         """Latest ticker for ``symbol``."""

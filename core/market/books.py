@@ -18,6 +18,13 @@ The book view is published to the :class:`~core.store.MarketStore` at most every
 ``publish_interval_s`` (the UI drains the store at 10-20 Hz; more is wasted work); a book changed
 since its last publication is published by the next :meth:`BookKeeper.check`.
 
+A *display book* per symbol (``display_depth`` levels, e.g. Bybit's ``orderbook.1000``) can be
+kept beside the trading book, from its own stream (events whose ``depth`` is ``display_depth``):
+the same sequence checks, staleness and resubscription, reported as ``book:<symbol>:<depth>``. It
+feeds only the ladder's coarse price groups, as float :class:`DepthLevels` in the store (no
+Decimal per level: the ladder groups them into the few rows it shows). The trading book, its
+view, its touch and its staleness (what risk, previews and algos use) never depend on it.
+
 Runs on the feed's thread (deltas, snapshots) and the watchdog's (checks) while the loop reads
 ages and staleness: every state change happens under one lock held for the length of one update.
 Nothing here blocks or raises into the feed.
@@ -29,9 +36,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.market.orderbook import OrderBook
+from core.market.orderbook import Level, OrderBook
 
 if TYPE_CHECKING:
     from core.store import MarketStore
@@ -40,7 +48,29 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BOOK_DEPTH = 50
-"""Levels kept per side and published."""
+"""Levels kept per side and published: the trading book (Bybit pushes ``orderbook.50`` every 20 ms)."""
+DISPLAY_DEPTH = 1000
+"""Levels of the display book (Bybit's ``orderbook.1000``, pushed every 200 ms): enough for the
+ladder's coarsest price group (100 ticks) to fill a pane of rows."""
+TRADING = 0
+"""An event's ``depth`` for the venue's trading book stream."""
+
+
+@dataclass(frozen=True, slots=True)
+class DepthLevels:
+    """A display book's levels as floats, best first (bids descending, asks ascending).
+
+    Market data for the ladder only: never a price to trade at (that is the trading book's view).
+    ``stale`` is True when the display book is not to be trusted (its levels are then empty).
+    """
+
+    symbol: str
+    bids: tuple[Level, ...]
+    asks: tuple[Level, ...]
+    update_id: int
+    ts_ms: int
+    stale: bool = False
+
 
 StateReport = Callable[[str, str, str], None]
 """``(stream, state, detail)``: a book's state changed (``book:<symbol>``, ``stale``/``up``)."""
@@ -67,11 +97,19 @@ class BookKeeper:
         stale_after_s: float = 5.0,
         publish_interval_s: float = 0.05,
         depth: int = BOOK_DEPTH,
+        display_depth: int = DISPLAY_DEPTH,
     ) -> None:
+        """``display_depth`` (0: none) keeps a display book per symbol from the events of that depth; a
+        venue that streams no such depth leaves it empty, and nothing is published for it."""
         self.store = store
         self.symbols = symbols
         self.books: dict[str, OrderBook] = {s: OrderBook(s, depth) for s in symbols}
         self.depth = depth
+        self.display_depth = display_depth
+        self.display: dict[str, OrderBook] = (
+            {s: OrderBook(s, display_depth) for s in symbols} if display_depth > 0 else {}
+        )
+        """The display books (empty without a display depth)."""
         self.stale_after_s = stale_after_s
         self.publish_interval_s = publish_interval_s
         self.resubscribe: Callable[[str], None] = _nothing
@@ -87,34 +125,61 @@ class BookKeeper:
         self._last_pub: dict[str, float] = dict.fromkeys(symbols, 0.0)
         self._dirty: set[str] = set()
         self._asked: set[str] = set()
+        self._display_msg_ms: dict[str, int] = {}
+        self._display_pub: dict[str, float] = dict.fromkeys(self.display, 0.0)
+        self._display_dirty: set[str] = set()
 
     # --- feed thread ---------------------------------------------------------------------------
+    def _book_of(self, symbol: str, depth: int) -> OrderBook | None:
+        """The book an event of ``depth`` updates (None: not a book of ours)."""
+        if depth == TRADING or depth == self.depth:
+            return self.books.get(symbol)
+        if depth == self.display_depth:
+            return self.display.get(symbol)
+        return None
+
     def snapshot(self, snap: BookSnapshot) -> None:
         """Replace ``snap.symbol``'s book (a trusted book again unless it is crossed)."""
-        book = self.books.get(snap.symbol)
+        book = self._book_of(snap.symbol, snap.depth)
         if book is None:
             return
         with self._lock:
             was_stale = book.stale
             ok = book.apply_snapshot(snap.bids, snap.asks, snap.seq, snap.cross_seq, snap.ts_ms)
-            self._last_msg_ms[snap.symbol] = self._now_ms()
-            self._asked.discard(snap.symbol)
+            self._heard(book)
+            self._asked.discard(self._stream(book))
         self._after(book, ok, was_stale)
 
     def delta(self, delta: BookDelta) -> None:
         """Apply changed levels; a gap or a delta on a stale book asks for a fresh snapshot."""
-        book = self.books.get(delta.symbol)
+        book = self._book_of(delta.symbol, delta.depth)
         if book is None:
             return
         with self._lock:
             was_stale = book.stale
             ok = book.apply_delta(delta.bids, delta.asks, delta.seq, delta.cross_seq, delta.ts_ms)
-            self._last_msg_ms[delta.symbol] = self._now_ms()
+            self._heard(book)
         self._after(book, ok, was_stale)
 
+    def _heard(self, book: OrderBook) -> None:
+        """Note a message for ``book`` (under the lock)."""
+        if self._is_display(book):
+            self._display_msg_ms[book.symbol] = self._now_ms()
+        else:
+            self._last_msg_ms[book.symbol] = self._now_ms()
+
+    def _is_display(self, book: OrderBook) -> bool:
+        return self.display.get(book.symbol) is book
+
+    def _stream(self, book: OrderBook) -> str:
+        """``book:<symbol>`` for a trading book, ``book:<symbol>:<depth>`` for a display book."""
+        return f"book:{book.symbol}:{book.depth}" if self._is_display(book) else f"book:{book.symbol}"
+
     def mark_stale(self, symbol: str, reason: str) -> None:
-        """Stop trusting ``symbol``'s book (the venue sent something unusable for it)."""
-        book = self.books.get(symbol)
+        """Stop trusting ``symbol``'s book (the venue sent something unusable for it); a display
+        book is named as in its stream, ``<symbol>:<depth>``."""
+        name, _, depth = symbol.partition(":")
+        book = self._book_of(name, int(depth) if depth.isdigit() else TRADING)
         if book is None:
             return
         with self._lock:
@@ -124,12 +189,17 @@ class BookKeeper:
 
     def _after(self, book: OrderBook, ok: bool, was_stale: bool) -> None:
         symbol = book.symbol
+        stream = self._stream(book)
         if not ok:
             if not was_stale:
-                self.on_state(f"book:{symbol}", "stale", book.stale_reason)
-            self._ask(symbol)
-        elif was_stale and not book.stale:
-            self.on_state(f"book:{symbol}", "up", "resynced from snapshot")
+                self.on_state(stream, "stale", book.stale_reason)
+            self._ask(stream, symbol)
+        elif was_stale and not book.stale and (book.snapshots > 1 or not self._is_display(book)):
+            # a display book's first snapshot is no news (it was never reported stale)
+            self.on_state(stream, "up", "resynced from snapshot")
+        if self._is_display(book):
+            self._after_display(symbol)
+            return
         if ok:
             self.on_update(symbol)
         now = time.monotonic()
@@ -139,18 +209,26 @@ class BookKeeper:
         else:
             self._dirty.add(symbol)
 
-    def _ask(self, symbol: str) -> None:
-        """Ask for a fresh snapshot, once until one arrives."""
+    def _after_display(self, symbol: str) -> None:
+        now = time.monotonic()
+        if now - self._display_pub[symbol] >= self.publish_interval_s:
+            self._publish_display(symbol)
+            self._display_pub[symbol] = now
+        else:
+            self._display_dirty.add(symbol)
+
+    def _ask(self, stream: str, symbol: str) -> None:
+        """Ask for a fresh snapshot, once per stream until one arrives."""
         with self._lock:
-            if symbol in self._asked:
+            if stream in self._asked:
                 return
-            self._asked.add(symbol)
+            self._asked.add(stream)
         try:
             self.resubscribe(symbol)
         except Exception:  # the watchdog's silence check asks again; the feed thread goes on
             log.exception("asking for a fresh %s book failed", symbol)
             with self._lock:
-                self._asked.discard(symbol)
+                self._asked.discard(stream)
 
     def _publish(self, symbol: str) -> None:
         with self._lock:
@@ -158,24 +236,46 @@ class BookKeeper:
             self._dirty.discard(symbol)
         self.store.put_book(view)
 
+    def _publish_display(self, symbol: str) -> None:
+        """The display book's levels as floats (nothing but a sort and a copy: no Decimals)."""
+        with self._lock:
+            book = self.display[symbol]
+            self._display_dirty.discard(symbol)
+            if book.stale:
+                levels = DepthLevels(symbol, (), (), book.update_id, book.ts_ms, stale=True)
+            else:
+                bids, asks = book.top(self.display_depth)
+                levels = DepthLevels(symbol, bids, asks, book.update_id, book.ts_ms)
+        self.store.put_depth(levels)
+
     # --- watchdog --------------------------------------------------------------------------------
     def check(self) -> None:
         """Publish books changed since their last publication; mark silent books stale."""
         now_ms = self._now_ms()
-        stale_after_ms = int(self.stale_after_s * 1000)
         for symbol in self.symbols:
             if symbol in self._dirty:
                 self._publish(symbol)
-            last = self._last_msg_ms.get(symbol)
-            book = self.books[symbol]
-            if last is None or now_ms - last <= stale_after_ms or book.stale:
-                continue
-            with self._lock:
-                book.mark_stale(f"no book update for {(now_ms - last) / 1000:.1f}s")
-                self._asked.discard(symbol)  # a silent book may have lost its request: ask again
-            self._publish(symbol)
-            self.on_state(f"book:{symbol}", "stale", book.stale_reason)
-            self._ask(symbol)
+            if symbol in self._display_dirty:
+                self._publish_display(symbol)
+            self._check_silence(self.books[symbol], self._last_msg_ms.get(symbol), now_ms)
+            display = self.display.get(symbol)
+            if display is not None:
+                self._check_silence(display, self._display_msg_ms.get(symbol), now_ms)
+
+    def _check_silence(self, book: OrderBook, last: int | None, now_ms: int) -> None:
+        """Mark ``book`` stale when it heard nothing for ``stale_after_s`` (and ask again)."""
+        if last is None or now_ms - last <= int(self.stale_after_s * 1000) or book.stale:
+            return
+        stream = self._stream(book)
+        with self._lock:
+            book.mark_stale(f"no book update for {(now_ms - last) / 1000:.1f}s")
+            self._asked.discard(stream)  # a silent book may have lost its request: ask again
+        if self._is_display(book):
+            self._publish_display(book.symbol)
+        else:
+            self._publish(book.symbol)
+        self.on_state(stream, "stale", book.stale_reason)
+        self._ask(stream, book.symbol)
 
     # --- readers (any thread) ------------------------------------------------------------------
     def feed_ages_s(self) -> dict[str, float]:

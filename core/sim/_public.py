@@ -11,6 +11,10 @@ from core.sim.book import DepthView
 from core.sim.market import MarketGenerator, SymbolMarket
 
 DEPTHS = (1, 50, 200, 1000)
+DEEP_PUSH_MS = {200: 100, 1000: 200}
+"""Bybit's push intervals of the deep linear books (``orderbook.200`` every 100 ms,
+``orderbook.1000`` every 200 ms), the default when no intervals are given; shallower books are
+pushed at every market step with a change."""
 L1_REPUSH_MS = 3_000
 FUNDING_MS = 8 * 3_600_000
 TOPIC_WITH_ARG_PARTS = 3
@@ -101,7 +105,7 @@ class PublicFeed:
         self.gen = gen
         self.ticker_ms = ticker_ms
         self.kline_ms = kline_ms
-        self.book_ms: dict[int, int] = dict(book_ms or {})
+        self.book_ms: dict[int, int] = dict(DEEP_PUSH_MS if book_ms is None else book_ms)
         self.interest: set[str] = set()
         self.u: dict[str, int] = {}
         self.views: dict[str, DepthView] = {}

@@ -55,7 +55,8 @@ class SimExchange:
         book_interval_ms: Mapping[int, int] | None = None,
     ) -> None:
         """``book_interval_ms`` maps an orderbook depth to its minimum push interval (Bybit: 1→10,
-        50→20, 200→100, 1000→200 ms); by default every step with a change is pushed."""
+        50→20, 200→100, 1000→200 ms); by default the deep books (200, 1000) keep Bybit's intervals and
+        the others push at every step with a change."""
         unknown = [s for s in symbols if s not in SPECS]
         if unknown:
             raise ValueError(f"unknown sim symbols: {unknown}")

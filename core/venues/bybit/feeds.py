@@ -9,6 +9,10 @@ pybit's stream socket dies for good when a callback raises, on a failed subscrib
   their sequence (a ``u == 1`` delta is a whole book, as Bybit documents), whole tickers (Bybit's
   ticker deltas are partial: they are merged here), trades, candles, and the account's orders,
   fills, positions and balances;
+* each symbol's book is streamed twice: ``orderbook.50`` (pushed every 20 ms) is the trading
+  book, and ``orderbook.1000`` (every 200 ms, Bybit's deepest linear depth) a display book for the
+  ladder's coarse price groups; each has its own update ids, and the display book's events carry
+  its depth (:attr:`~core.venues.base.BookSnapshot.depth`) so the keeper checks them apart;
 * every callback is wrapped: an exception is logged and counted, never raised into pybit;
 * a frame that is not a JSON object is reported and dropped before pybit sees it (pybit's own
   decoding raises, which makes it close the socket for good: one garbled frame, no feed);
@@ -39,7 +43,7 @@ from pybit._http_manager import generate_signature
 from pybit.unified_trading import WebSocket
 
 from core.config import Settings
-from core.market.books import BOOK_DEPTH
+from core.market.books import BOOK_DEPTH, DISPLAY_DEPTH
 from core.market.candles import TIMEFRAMES
 from core.model import Balance, Fill, Order, Position
 from core.observability.baddata import BadDataTracker
@@ -50,8 +54,11 @@ from core.venues.values import BadValue, integer
 
 log = logging.getLogger(__name__)
 
-PUBLIC_SUBSCRIPTIONS = 4
-"""Subscribe frames sent on the public socket: order books, tickers, trades, klines (all symbols each)."""
+DISPLAY_TOPIC_DEPTH = str(DISPLAY_DEPTH)
+"""The display book's depth as its topic spells it (``orderbook.1000.BTCUSDT``)."""
+PUBLIC_SUBSCRIPTIONS = 5
+"""Subscribe frames sent on the public socket: the trading and display order books, tickers, trades,
+klines (all symbols each)."""
 
 
 def _log_bad_frame(bad: BadValue) -> None:
@@ -197,6 +204,7 @@ class BybitFeeds:
         )
         self._public = ws
         ws.orderbook_stream(BOOK_DEPTH, list(self.symbols), self._unused)
+        ws.orderbook_stream(DISPLAY_DEPTH, list(self.symbols), self._unused)
         ws.ticker_stream(list(self.symbols), self._unused)
         ws.trade_stream(list(self.symbols), self._unused)
         # Every timeframe of every symbol in one subscribe frame: pybit formats "kline.{symbol}"
@@ -255,7 +263,8 @@ class BybitFeeds:
             return
         kind, _, rest = topic.partition(".")
         if kind == "orderbook":
-            self._on_book(rest.partition(".")[2], msg)
+            depth, _, symbol = rest.partition(".")
+            self._on_book(symbol, msg, DISPLAY_DEPTH if depth == DISPLAY_TOPIC_DEPTH else 0)
         elif kind == "tickers":
             self._on_ticker(rest, msg)
         elif kind == "publicTrade":
@@ -275,15 +284,19 @@ class BybitFeeds:
             self.reconnects["public"] += 1
             self.sink.connection("public", "resync", "reconnected")
 
-    def _on_book(self, symbol: str, msg: dict[str, Any]) -> None:
+    def _on_book(self, symbol: str, msg: dict[str, Any], depth: int) -> None:
+        """A frame of the trading book (``depth`` 0) or of the display book (its depth)."""
         if symbol not in self.symbols:
             return
         try:
             event = parse.book_frame(symbol, msg)
         except BadValue as bad:  # an update is lost: the book cannot be trusted until a snapshot
-            self.bad_data.report(f"orderbook.{symbol}", bad, "book marked stale")
-            self.sink.connection(f"book:{symbol}", "stale", f"bad value in frame: {bad}")
+            book = f"{symbol}:{depth}" if depth else symbol
+            self.bad_data.report(f"orderbook.{book}", bad, "book marked stale")
+            self.sink.connection(f"book:{book}", "stale", f"bad value in frame: {bad}")
             return
+        if depth:
+            event = event._replace(depth=depth)
         if isinstance(event, BookSnapshot):
             self.sink.book_snapshot(event)
         else:
