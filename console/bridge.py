@@ -27,6 +27,7 @@ from core.events import (
     PositionUpdated,
     RiskStatus,
 )
+from core.market.books import DepthLevels
 from core.market.candles import TIMEFRAMES, Candle
 from core.model import AccountSnapshot, BookView, Fill, Side, Ticker, Trade
 
@@ -53,6 +54,8 @@ class MarketFrame:
     """The chart's candles; None when they did not change since the last frame."""
     levels: list[tuple[str, Decimal]] = field(default_factory=list)
     """Chart lines as ``(kind, price)``: ``entry``, ``liq``, ``bid`` / ``ask`` (own orders)."""
+    depth: DepthLevels | None = None
+    """The display book's levels (the ladder's coarse groups past the book's own levels)."""
 
 
 @dataclass(slots=True)
@@ -166,6 +169,7 @@ class UIBridge:
             timeframe=self.timeframe,
             candles=self._changed_candles(symbol),
             levels=levels,
+            depth=store.depth(symbol),
         )
 
     def _changed_candles(self, symbol: str) -> list[Candle] | None:

@@ -22,7 +22,9 @@ def apply_market(main: MainScreen, mf: MarketFrame, inst: Instrument | None, now
     pp = inst.price_decimals if inst else 2
     qp = inst.qty_decimals if inst else 3
     tick = inst.tick_size if inst else None
-    main.ladder.set_book(mf.symbol, mf.book, mf.own, price_places=pp, qty_places=qp, tick=tick)
+    main.ladder.set_book(
+        mf.symbol, mf.book, mf.own, price_places=pp, qty_places=qp, tick=tick, depth=mf.depth
+    )
     if main.tape.display:
         main.tape.set_trades(mf.trades, price_places=pp, qty_places=qp)
     t = mf.ticker

@@ -4,7 +4,9 @@ Asks sit above the spread line (best ask nearest to it), bids below. Levels can 
 coarser price steps (multiples of the tick, cycled with :meth:`OrderLadder.cycle_group`): bids
 round down, asks up, and own orders are marked at the level that holds them. Each row shows
 price, size, the cumulative size from the touch, a depth bar and own resting orders (``◆`` plus
-side and size). Column widths grow with the figures and never shrink while the symbol, grouping
+side and size). Coarse groups reach past the trading book's levels into the display book's
+(:class:`~core.market.books.DepthLevels`, when the venue streams one), so every step fills the
+pane with rows. Column widths grow with the figures and never shrink while the symbol, grouping
 and pane width stay the same, so the columns do not jump from frame to frame.
 """
 
@@ -14,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import ClassVar
 
-from core.market.grouping import GROUP_MULTIPLES, group_levels, group_own, group_steps
+from core.market.books import DepthLevels
+from core.market.grouping import GROUP_MULTIPLES, extend_groups, group_levels, group_own, group_steps
 from core.model import BookLevel, BookView, Side
 from widgets.fmt import fmt_dec
 from widgets.lines import Line, LineWidget
@@ -64,6 +67,7 @@ class OrderLadder(LineWidget):
         super().__init__(name=name, id=id, classes=classes)
         self.symbol = ""
         self._book: BookView | None = None
+        self._depth: DepthLevels | None = None
         self._own: OwnOrders = {}
         self._price_places = 2
         self._qty_places = 3
@@ -101,10 +105,13 @@ class OrderLadder(LineWidget):
         price_places: int = 2,
         qty_places: int = 3,
         tick: Decimal | None = None,
+        depth: DepthLevels | None = None,
     ) -> bool:
-        """Show ``book`` for ``symbol``; ``tick`` enables grouping. Returns True when the pane changed."""
+        """Show ``book`` for ``symbol``; ``tick`` enables grouping; ``depth`` (the display book's
+        levels) extends the rows past the book's own levels. Returns True when the pane changed."""
         self.symbol = symbol
         self._book = book
+        self._depth = depth if depth is not None and depth.symbol == symbol and not depth.stale else None
         self._own = own or {}
         self._price_places = price_places
         self._qty_places = qty_places
@@ -119,17 +126,30 @@ class OrderLadder(LineWidget):
         return self.set_lines(self.build_lines(self.size.height or 20, self.size.width or 40))
 
     # --- layout ---------------------------------------------------------------------------
-    def _grouped(self) -> tuple[tuple[BookLevel, ...], tuple[BookLevel, ...], OwnOrders, int]:
-        """Asks, bids, own orders and price places after grouping."""
+    def _grouped(self, rows: int) -> tuple[tuple[BookLevel, ...], tuple[BookLevel, ...], OwnOrders, int]:
+        """Up to ``rows`` asks and bids, own orders and price places after grouping."""
         book = self._book
         assert book is not None
         step = self.group_step
         if step is None or self.group_index == 0:
-            return book.asks, book.bids, self._own, self._price_places
-        asks = group_levels(book.asks, step, Side.SELL)
-        bids = group_levels(book.bids, step, Side.BUY)
-        places = min(self._price_places, max(0, -int(step.normalize().as_tuple().exponent)))
-        return asks, bids, group_own(self._own, step), places
+            asks, bids, own, places = book.asks, book.bids, self._own, self._price_places
+        else:
+            asks = group_levels(book.asks, step, Side.SELL)
+            bids = group_levels(book.bids, step, Side.BUY)
+            own = group_own(self._own, step)
+            places = min(self._price_places, max(0, -int(step.normalize().as_tuple().exponent)))
+        depth = self._depth
+        if depth is None or step is None or self._tick is None:
+            return asks[:rows], bids[:rows], own, places
+        last_ask = book.asks[-1].price if book.asks else None
+        last_bid = book.bids[-1].price if book.bids else None
+        asks = extend_groups(
+            asks, depth.asks, step=step, tick=self._tick, side=Side.SELL, limit=rows, beyond=last_ask
+        )
+        bids = extend_groups(
+            bids, depth.bids, step=step, tick=self._tick, side=Side.BUY, limit=rows, beyond=last_bid
+        )
+        return asks, bids, own, places
 
     def _own_text(self, own: OwnOrders, price: Decimal) -> str:
         orders = own.get(price)
@@ -158,8 +178,8 @@ class OrderLadder(LineWidget):
                 ((f"{self.symbol}: waiting for the book…", "ladder--spread"),),
             ]
         depth = max(1, (height - 2) // 2)
-        asks_all, bids_all, own, pp = self._grouped()
-        asks, bids = list(asks_all[:depth]), list(bids_all[:depth])
+        asks_shown, bids_shown, own, pp = self._grouped(depth)
+        asks, bids = list(asks_shown), list(bids_shown)
         qp = self._qty_places
         texts: dict[int, list[tuple[str, str, str]]] = {}
         for side, levels in ((Side.SELL, asks), (Side.BUY, bids)):

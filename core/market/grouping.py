@@ -4,7 +4,9 @@ Bids are grouped *down* (a bid at 100.7 with step 0.5 counts at 100.5: you can b
 better) and asks *up* (an ask at 100.7 counts at 101.0), so a grouped level never shows a better
 price than the orders inside it, and the grouped best bid stays below the grouped best ask. Own
 orders are grouped by their own side the same way, so each lands on the level that holds it.
-Pure functions on Decimals; no floats.
+Pure functions on Decimals, except :func:`extend_groups`, which continues the groups with a
+display book's float levels (market data for the screen, never a price to trade at): their prices
+are counted in whole ticks, so a level lands in the same group a Decimal one would.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from core.model import BookLevel, Side
 
 GROUP_MULTIPLES: tuple[int, ...] = (1, 5, 10, 50, 100)
 """Grouping steps as multiples of the instrument's tick (BTC at 0.1: 0.1, 0.5, 1, 5, 10)."""
+SIZE_PLACES = 9
+"""Decimal places a group's summed float sizes are rounded to (venue sizes carry fewer)."""
 
 
 def group_steps(tick: Decimal, multiples: Sequence[int] = GROUP_MULTIPLES) -> tuple[Decimal, ...]:
@@ -62,3 +66,62 @@ def group_own(
         for side, qty in orders:
             out.setdefault(group_price(price, step, side), []).append((side, qty))
     return out
+
+
+def _bucket(ticks: int, multiple: int, side: Side) -> int:
+    """The group index of a price ``ticks`` ticks from zero: bids round down, asks up."""
+    return ticks // multiple if side is Side.BUY else -(-ticks // multiple)
+
+
+def _beyond(price: float, edge: float | None, side: Side) -> bool:
+    """True when a display level lies past the trading book's last level (worse for ``side``)."""
+    return edge is None or (price < edge if side is Side.BUY else price > edge)
+
+
+def extend_groups(
+    groups: Sequence[BookLevel],
+    deep: Sequence[tuple[float, float]],
+    *,
+    step: Decimal,
+    tick: Decimal,
+    side: Side,
+    limit: int,
+    beyond: Decimal | None,
+) -> tuple[BookLevel, ...]:
+    """The first ``limit`` groups: ``groups`` (one side of the trading book, grouped by ``step``,
+    best first) continued with ``deep``, a display book's ``(price, size)`` float levels of the
+    same side (best first), of which only those past ``beyond`` (the trading book's last price on
+    that side) count. The last trading group is completed with the display levels of its bucket.
+    A group the display book ends inside is shown with what it holds."""
+    out = list(groups)
+    if len(out) > limit or not deep:
+        return tuple(out[:limit])
+    multiple = int(step / tick)
+    tick_f = float(tick)
+    edge = float(beyond) if beyond is not None else None
+    carried = out.pop() if out else None
+    cur = int(carried.price / step) if carried is not None else None
+    size = 0.0
+    for price, qty in deep:
+        if not _beyond(price, edge, side):
+            continue
+        bucket = _bucket(round(price / tick_f), multiple, side)
+        if bucket != cur:
+            if cur is not None:
+                out.append(_group(cur, step, carried, size))
+                carried = None
+                if len(out) >= limit:
+                    return tuple(out)
+            cur, size = bucket, 0.0
+        size += qty
+    if cur is not None:
+        out.append(_group(cur, step, carried, size))
+    return tuple(out[:limit])
+
+
+def _group(bucket: int, step: Decimal, carried: BookLevel | None, size: float) -> BookLevel:
+    """One group: its price, and the display sizes summed (plus a carried trading group's)."""
+    total = Decimal(repr(round(size, SIZE_PLACES)))
+    if carried is not None:
+        total += carried.size
+    return BookLevel(bucket * step, total)
