@@ -3,7 +3,9 @@
 A line-API pane. Each row shows time (from the fill's own timestamp, UTC), symbol, side, quantity,
 price, fee, maker/taker and the realised PnL of a closing fill. The first line sums today's fills
 (UTC day of the console's clock): net realised PnL (closed PnL minus fees), the fees, and the net
-figure per symbol. Columns that do not fit are dropped, least important first.
+figure per symbol. The engine loads the day's earlier fills (before the console started, or made
+by another session) from the venue at start-up, so the line covers the whole day. Columns that do
+not fit are dropped, least important first.
 """
 
 from __future__ import annotations
@@ -147,7 +149,7 @@ class FillsPane(LineWidget):
     def _summary_line(self) -> Line:
         s = self.summary
         cls = "fills--up" if s.net > 0 else "fills--down" if s.net < 0 else "fills--summary"
-        runs: list[tuple[str, str]] = [("Today (this session) realised net ", "fills--summary")]
+        runs: list[tuple[str, str]] = [("Today realised net ", "fills--summary")]
         runs.append((fmt_dec(s.net, PNL_PLACES, sign=True), cls))
         runs.append((f"  fees {fmt_dec(s.fees, PNL_PLACES)}", "fills--muted"))
         for sym, pnl in s.by_symbol.items():

@@ -51,7 +51,7 @@ def test_fills_pane_rows_newest_first_with_fill_times() -> None:
     pane.set_fills(FILLS, T0 + 5 * H, places={"BTCUSDT": (1, 3), "ETHUSDT": (2, 2)})
     lines = pane.build_lines(width=100, height=10)
     text = ["".join(t for t, _ in ln) for ln in lines]
-    summary = "Today (this session) realised net -3.47  fees 8.97  BTCUSDT +2.68  ETHUSDT -6.15"
+    summary = "Today realised net -3.47  fees 8.97  BTCUSDT +2.68  ETHUSDT -6.15"
     assert text[0].startswith(summary)
     assert text[1].split() == ["TIME", "SYMBOL", "SIDE", "QTY", "PRICE", "FEE", "M/T", "PNL"]
     assert text[2].split() == ["03:00:00", "ETHUSDT", "Sell", "1.00", "3,000.00", "1.6500", "taker", "-4.50"]

@@ -94,7 +94,7 @@ async def test_fills_pane_shows_the_venue_fills_and_todays_realised_pnl(
         assert fills.summary.by_symbol == {SYM: net_venue}
         lines = _shown(fills)
         net = f"{closed - fees:,.2f}"
-        assert lines[0].startswith(f"Today (this session) realised net {'+' if closed > fees else ''}{net}")
+        assert lines[0].startswith(f"Today realised net {'+' if closed > fees else ''}{net}")
         rows = lines[2 : 2 + len(execs)]
         sells = [e for e in execs if e["side"] == "Sell"]
         assert [r.split()[2] for r in rows[: len(sells)]] == ["Sell"] * len(sells)  # newest first
