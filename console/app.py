@@ -35,6 +35,7 @@ from console.screens.main import MainScreen
 from console.screens.modals import ConfirmScreen, HelpScreen, LiveConfirmScreen
 from console.screens.panic import PanicScreen
 from console.screens.ticket_feed import venue_cancel_message
+from console.strategy_actions import StrategyActions
 from console.ticket_actions import TicketFlow
 from core.api import CommandResult, EngineAPI
 from core.clock import Clock, SystemClock
@@ -144,6 +145,8 @@ class TradeConsoleApp(App[int]):
         """The panic key's modal and run (confirm, progress, stop, report)."""
         self.algo_actions = AlgoActions(self)
         """The algo ticket and the algos pane's keys."""
+        self.strategy_actions = StrategyActions(self)
+        """The ``strat`` command line verb, the strategies pane and its keys."""
 
     async def on_event(self, event: events.Event) -> None:
         """Keys and pastes from the terminal go through the key gate (in order, one at a time)."""
@@ -249,6 +252,7 @@ class TradeConsoleApp(App[int]):
         self.engine.store.set_waker(None)
         if self.engine_started:
             self.engine_started = False
+            await self.strategy_actions.close()
             await self.engine.stop()
 
     # --- refresh ----------------------------------------------------------------------------
@@ -291,6 +295,7 @@ class TradeConsoleApp(App[int]):
             main.positions.update_positions(acct.positions, insts, guards(acct.positions, acct.orders, algos))
             main.orders.update_orders(acct.orders, self.clock.now_ms(), insts)
             apply_fills(main, frame.fills, insts, self.clock.now_ms())
+            self.strategy_actions.refresh(main)
         if frame.risk is not None:
             main.risk.set_status(frame.risk)
         if frame.algos is not None:
@@ -480,6 +485,11 @@ class TradeConsoleApp(App[int]):
             return
         acts = self.algo_actions
         {"pause": acts.pause_selected, "resume": acts.resume_selected, "cancel": acts.cancel_selected}[verb]()
+
+    def action_strategy(self, verb: str) -> None:
+        """The strategies pane's keys: ``stop`` or ``kill`` the selected strategy (asks first)."""
+        if self.screen is self.main:
+            self.strategy_actions.confirm(verb)
 
     # --- panic ------------------------------------------------------------------------------
     @property

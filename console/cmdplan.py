@@ -93,6 +93,8 @@ class CommandPlanner:
         """The plan for ``line`` (never raises for bad input: the plan says what is wrong)."""
         if not line.strip():
             return Plan(line, "", False, error="")
+        if line.split(maxsplit=1)[0].lower() == "strat":  # strategies: console/strategy_actions.py
+            return self.app.strategy_actions.plan(line)
         try:
             cmd = parse(line, self.app.symbols)
         except GrammarError as exc:

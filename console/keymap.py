@@ -39,6 +39,7 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("4", "toggle_pane('log')", "Log", id="toggle_log", show=False),
     Binding("5", "toggle_algos", "Algos", id="toggle_algos", show=False),
     Binding("A", "app.algo_ticket", "Algo", id="algo_ticket", show=False),
+    Binding("6", "toggle_strategies", "Strategies", id="toggle_strategies", show=False),
 ]
 
 #: Algos-pane bindings: they fire while the algos pane has the focus (Tab to it).
@@ -46,6 +47,12 @@ ALGO_BINDINGS: list[Binding] = [
     Binding("p", "app.algo('pause')", "Pause", id="algo_pause"),
     Binding("r", "app.algo('resume')", "Resume", id="algo_resume"),
     Binding("x", "app.algo('cancel')", "Cancel algo", id="algo_cancel"),
+]
+
+#: Strategies-pane bindings: they fire while the strategies pane has the focus (Tab to it).
+STRATEGY_BINDINGS: list[Binding] = [
+    Binding("s", "app.strategy('stop')", "Stop strat", id="strategy_stop"),
+    Binding("k", "app.strategy('kill')", "Kill strat", id="strategy_kill"),
 ]
 
 #: Human descriptions for the help screen, by binding id.
@@ -79,9 +86,14 @@ DESCRIPTIONS: dict[str, str] = {
     "algo_pause": "Algos pane: pause the selected algo",
     "algo_resume": "Algos pane: resume the selected algo",
     "algo_cancel": "Algos pane: cancel the selected algo (asks)",
+    "toggle_strategies": "Show/hide the strategies pane (start one with :strat start sma_cross)",
+    "strategy_stop": "Strategies pane: stop the selected strategy (asks; orders and position stay)",
+    "strategy_kill": "Strategies pane: kill the selected strategy: cancel its orders, close its part (asks)",
 }
 
-BINDING_IDS: frozenset[str] = frozenset(b.id for b in APP_BINDINGS + MAIN_BINDINGS + ALGO_BINDINGS if b.id)
+BINDING_IDS: frozenset[str] = frozenset(
+    b.id for b in APP_BINDINGS + MAIN_BINDINGS + ALGO_BINDINGS + STRATEGY_BINDINGS if b.id
+)
 
 
 _KEY_GLYPHS = {
@@ -102,7 +114,7 @@ def effective_key(binding_id: str, keymap: Mapping[str, str]) -> str:
     """The key bound to ``binding_id`` after the user's keymap."""
     if binding_id in keymap:
         return keymap[binding_id]
-    for b in APP_BINDINGS + MAIN_BINDINGS + ALGO_BINDINGS:
+    for b in APP_BINDINGS + MAIN_BINDINGS + ALGO_BINDINGS + STRATEGY_BINDINGS:
         if b.id == binding_id:
             return b.key
     raise KeyError(binding_id)

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
 from console.keymap import ALGO_BINDINGS, MAIN_BINDINGS
+from console.strategy_actions import ConsoleStrategiesPane
 from core.market.candles import TIMEFRAMES
 from core.model import Mode, Side
 from widgets.algos import AlgosPane
@@ -43,6 +44,7 @@ TITLES: dict[str, str] = {
     "#orders": "Orders",
     "#fills": "Fills",
     "#algos": "Algos",
+    "#strategies": "Strategies",
     "#log": "Log",
     "#risk-col": "Risk",
 }
@@ -75,6 +77,7 @@ class MainScreen(Screen[None]):
         self.positions = PositionsTable(id="positions")
         self.orders = OrdersTable(id="orders")
         self.algos = ConsoleAlgosPane(id="algos")
+        self.strategies = ConsoleStrategiesPane(id="strategies")
         self.log_pane = EventLog(id="log")
         self.risk = RiskMeters(id="risk")
         self.keybar = KeyBar(id="keybar")
@@ -92,6 +95,7 @@ class MainScreen(Screen[None]):
                 yield self.positions
                 yield self.orders
                 yield self.algos
+                yield self.strategies
                 yield self.fills
         with Horizontal(id="bottom"):
             yield self.log_pane
@@ -154,6 +158,10 @@ class MainScreen(Screen[None]):
         """The algos pane: hidden/shown where it has its own place (wide and tall), shown in the
         orders pane's place / back to the orders at compact sizes (``-algos`` on the screen)."""
         self.toggle_class("-algos")
+
+    def action_toggle_strategies(self) -> None:
+        """The strategies pane: hidden/shown like the algos pane (``-strategies`` on the screen)."""
+        self.toggle_class("-strategies")
 
     def action_toggle_pane(self, pane: str) -> None:
         """Show or hide a pane group (the stylesheet's ``-hide-<group>`` rules do the layout)."""

@@ -1,0 +1,137 @@
+"""Strategies from the console on the real engine and the in-process sim venue (virtual clock):
+``:strat start sma_cross ...`` puts a row in the strategies pane, its own position and PnL follow
+its fills, and the pane's kill key (confirmed) flattens its part; a refused line sends nothing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from console.app import TradeConsoleApp
+from console.screens.cmdline import CommandLine
+from console.screens.modals import ConfirmScreen
+from console.strategy_actions import parse_strat
+from core.strategy.slot import StrategySnapshot
+from tests.support.console_types import SIZE, SYM, Keys
+from tests.support.venue_under_test import InProcessVenue
+
+WALL_GUARD_S = 120.0
+"""A wait never takes longer than this in wall time (a stuck console fails, not hangs)."""
+
+
+async def advance_until(
+    pilot: Pilot[int], venue: InProcessVenue, cond: Callable[[], bool], what: str, market_s: float = 200
+) -> None:
+    """Let market time pass tick by tick (the console's loop runs between ticks) until ``cond``."""
+    wall_end = time.monotonic() + WALL_GUARD_S
+    waited_ms = 0
+    while not cond():
+        if waited_ms > market_s * 1000 or time.monotonic() > wall_end:
+            raise AssertionError(f"{what}: not met within {market_s:.0f} s of market time")
+        venue.venue.advance(venue.venue.tick_ms)
+        waited_ms += venue.venue.tick_ms
+        await pilot.pause(0.002)
+
+
+def row(app: TradeConsoleApp, name: str) -> StrategySnapshot | None:
+    return next((r for r in app.strategy_actions.rows if r.name == name), None)
+
+
+def cell(app: TradeConsoleApp, name: str, column: int) -> str:
+    return str(app.main.strategies.get_row(name)[column])
+
+
+async def test_strat_start_shows_its_row_and_pnl_then_kill_flattens_it(tmp_path: Path, keys: Keys) -> None:
+    venue = InProcessVenue()
+    settings = venue.settings(tmp_path)
+    engine = venue.engine(settings)
+    app = TradeConsoleApp(engine, settings, clock=venue.clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await advance_until(
+            pilot, venue, lambda: app.engine_started and engine.store.ticker(SYM) is not None, "engine up"
+        )
+        assert not app.main.strategies.display  # no strategy yet: the pane takes no room
+        await pilot.press(*keys(":strat start sma_cross fast=2 slow=3 qty=0.01 alloc=5000"))
+        screen = app.screen
+        assert isinstance(screen, CommandLine) and screen.plan is not None
+        assert screen.plan.ready and "START strategy sma_cross on BTCUSDT" in screen.plan.summary
+        await pilot.press("enter")
+        await advance_until(pilot, venue, lambda: row(app, "sma_cross") is not None, "the pane's row")
+        assert app.main.strategies.display and app.main.strategies.row_count == 1
+        assert cell(app, "sma_cross", 2) == "running"
+
+        await advance_until(
+            pilot, venue, lambda: (r := row(app, "sma_cross")) is not None and r.position != 0, "its fill"
+        )
+        snap = row(app, "sma_cross")
+        assert snap is not None and abs(snap.position) == Decimal("0.01")
+        assert cell(app, "sma_cross", 3) in ("+0.010", "-0.010")
+        assert snap.realised == -snap.fees  # only the entry's fee so far
+        first_unreal = cell(app, "sma_cross", 5)
+        await advance_until(
+            pilot, venue, lambda: cell(app, "sma_cross", 5) != first_unreal, "its unrealised PnL moving"
+        )
+
+        pane = app.main.strategies
+        pane.focus()
+        pane.move_cursor(row=0)
+        await pilot.pause()
+        await pilot.press("k")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await advance_until(
+            pilot,
+            venue,
+            lambda: (r := row(app, "sma_cross")) is not None and r.state == "stopped" and r.position == 0,
+            "killed and flat",
+        )
+        await advance_until(
+            pilot,
+            venue,
+            lambda: SYM not in engine.account().positions or engine.account().positions[SYM].is_flat,
+            "the account flat",
+        )
+        assert cell(app, "sma_cross", 2) == "stopped"
+        lines = "\n".join(app.main.log_pane.history)
+        assert "strategy sma_cross started on BTCUSDT" in lines
+        assert "strategy sma_cross killed" in lines
+
+
+async def test_a_refused_strat_line_says_why_and_starts_nothing(tmp_path: Path, keys: Keys) -> None:
+    venue = InProcessVenue()
+    settings = venue.settings(tmp_path)
+    engine = venue.engine(settings)
+    app = TradeConsoleApp(engine, settings, clock=venue.clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await advance_until(pilot, venue, lambda: app.engine_started, "engine up")
+        await pilot.press(*keys(":strat start sma_cross NOPE"))
+        screen = app.screen
+        assert isinstance(screen, CommandLine) and screen.plan is not None
+        assert not screen.plan.ready and "'NOPE' is not a configured symbol" in screen.plan.error
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.strategy_actions.rows == []
+
+
+def test_strat_lines_parse_strictly() -> None:
+    syms = ["BTCUSDT", "ETHUSDT"]
+    cmd = parse_strat("strat start sma_cross eth fast=5 slow=20 alloc=1500 as=fastx", syms)
+    assert (cmd.verb, cmd.name, cmd.symbol, cmd.params, cmd.allocation, cmd.label) == (
+        "start",
+        "sma_cross",
+        "ETHUSDT",
+        ("fast=5", "slow=20"),
+        Decimal(1500),
+        "fastx",
+    )
+    assert parse_strat("strat kill fastx", syms).verb == "kill"
+    for bad in ("strat", "strat go x", "strat stop a b", "strat start s alloc=1,5", "strat start s BTC ETH"):
+        try:
+            parse_strat(bad, syms)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} parsed")
