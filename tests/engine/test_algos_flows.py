@@ -159,6 +159,8 @@ async def test_conditional_fires_and_starts_its_follow_up(
     assert res.ok, res.message
     cond_id = res.order_link_id
     await wait_for(lambda: state_of(engine, cond_id) == "done", timeout=30, what="condition fired")
+    # the condition is done once it decided to fire; its worker starts the follow-up right after
+    await wait_for(lambda: any(s.kind == "twap" for s in engine.algos()), what="follow-up started")
     twaps = [s for s in engine.algos() if s.kind == "twap"]
     assert len(twaps) == 1
     await wait_for(lambda: state_of(engine, twaps[0].id) == "done", timeout=30, what="follow-up done")
