@@ -73,9 +73,14 @@ def _bucket(ticks: int, multiple: int, side: Side) -> int:
     return ticks // multiple if side is Side.BUY else -(-ticks // multiple)
 
 
-def _beyond(price: float, edge: float | None, side: Side) -> bool:
-    """True when a display level lies past the trading book's last level (worse for ``side``)."""
-    return edge is None or (price < edge if side is Side.BUY else price > edge)
+def _first_beyond(deep: Sequence[tuple[float, float]], edge: float | None, side: Side) -> int:
+    """Index of the first display level past ``edge`` (levels are best first)."""
+    if edge is None:
+        return 0
+    for i, (price, _qty) in enumerate(deep):
+        if price < edge if side is Side.BUY else price > edge:
+            return i
+    return len(deep)
 
 
 def extend_groups(
@@ -92,31 +97,47 @@ def extend_groups(
     best first) continued with ``deep``, a display book's ``(price, size)`` float levels of the
     same side (best first), of which only those past ``beyond`` (the trading book's last price on
     that side) count. The last trading group is completed with the display levels of its bucket.
-    A group the display book ends inside is shown with what it holds."""
+    A group the display book ends inside is shown with what it holds.
+
+    A level's group is found by whole ticks; within a group a level is only compared with the
+    group's far edge (half a tick inside it, so float rounding cannot misplace a level on a tick).
+    """
     out = list(groups)
     if len(out) > limit or not deep:
         return tuple(out[:limit])
     multiple = int(step / tick)
     tick_f = float(tick)
-    edge = float(beyond) if beyond is not None else None
+    sign = -1.0 if side is Side.BUY else 1.0  # prices get worse downwards for bids, upwards for asks
     carried = out.pop() if out else None
     cur = int(carried.price / step) if carried is not None else None
+    edge = _far_edge(cur, multiple, tick_f, sign)
     size = 0.0
-    for price, qty in deep:
-        if not _beyond(price, edge, side):
+    for i in range(_first_beyond(deep, float(beyond) if beyond is not None else None, side), len(deep)):
+        price, qty = deep[i]
+        if sign * price < edge:
+            size += qty
             continue
         bucket = _bucket(round(price / tick_f), multiple, side)
-        if bucket != cur:
-            if cur is not None:
-                out.append(_group(cur, step, carried, size))
-                carried = None
-                if len(out) >= limit:
-                    return tuple(out)
-            cur, size = bucket, 0.0
-        size += qty
+        if bucket == cur:  # on the edge after all
+            size += qty
+            continue
+        if cur is not None:
+            out.append(_group(cur, step, carried, size))
+            carried = None
+            if len(out) >= limit:
+                return tuple(out)
+        cur, size, edge = bucket, qty, _far_edge(bucket, multiple, tick_f, sign)
     if cur is not None:
         out.append(_group(cur, step, carried, size))
     return tuple(out[:limit])
+
+
+def _far_edge(bucket: int | None, multiple: int, tick_f: float, sign: float) -> float:
+    """``sign * price`` below which a level is inside ``bucket`` (half a tick past its last tick)."""
+    if bucket is None:
+        return float("-inf")
+    # the group's worst tick is bucket * multiple on either side (bids round down, asks up)
+    return sign * bucket * multiple * tick_f + tick_f / 2
 
 
 def _group(bucket: int, step: Decimal, carried: BookLevel | None, size: float) -> BookLevel:
