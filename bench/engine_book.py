@@ -13,6 +13,11 @@ its book keeper (publishing to the store at most every 50 ms). The other figures
 ``*_orjson_dict_*`` / ``*_dict_*`` are the adapter's translation applied straight to an
 :class:`OrderBook` (no feed dispatch, sink or keeper), from raw frames or from parsed dicts;
 ``*_msgspec_*`` is a typed msgspec decode (``bench/decode.py``, floats, unchecked) applied to it.
+
+``*_display1000_*`` is the ladder's display book: ``orderbook.1000`` frames (Bybit pushes one every
+200 ms a symbol) through the same path into the keeper's display book, its float levels published
+to the store at most every 50 ms, and the ladder's coarsest groups (100 ticks) built from them;
+``display1000_cost_3_symbols`` is what that costs a second at Bybit's cadence for three symbols.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.decode import decode_book, decode_public
 from core.config import load_settings
 from core.engine.feed_sink import EngineFeedSink
-from core.market.books import BookKeeper
+from core.market.books import BOOK_DEPTH, DISPLAY_DEPTH, BookKeeper
+from core.market.grouping import extend_groups, group_levels
 from core.market.orderbook import OrderBook
-from core.model import Balance, Fill, Order, Position
+from core.model import Balance, Fill, Order, Position, Side
 from core.store import MarketStore
 from core.venues.base import BookSnapshot
 from core.venues.bybit import parse
@@ -45,6 +52,11 @@ from core.venues.bybit.feeds import BybitFeeds
 SYMBOL = "BTCUSDT"
 DEPTH = 200
 TICK = 0.1
+DISPLAY_PUSH_HZ = 5
+"""Bybit pushes ``orderbook.1000`` every 200 ms."""
+UI_HZ = 10
+LADDER_ROWS = 25
+"""Grouped rows a side (more than a 160x50 pane shows)."""
 
 
 def _fmt_px(ticks: int) -> str:
@@ -55,12 +67,15 @@ def _fmt_sz(rng: random.Random) -> str:
     return f"{rng.lognormvariate(0, 1.2):.3f}"
 
 
-def generate(n: int, seed: int = 42) -> tuple[list[bytes], dict[int, str], dict[int, str]]:
-    """Frames (snapshot first) and the true final book (ticks -> size string) per side."""
+def generate(
+    n: int, seed: int = 42, depth: int = DEPTH
+) -> tuple[list[bytes], dict[int, str], dict[int, str]]:
+    """Frames (snapshot first) of ``orderbook.{depth}`` and the true final book (ticks -> size
+    string) per side."""
     rng = random.Random(seed)
     mid = 650_000  # in ticks: 65000.0
-    bids = {mid - 1 - i: _fmt_sz(rng) for i in range(DEPTH)}
-    asks = {mid + 1 + i: _fmt_sz(rng) for i in range(DEPTH)}
+    bids = {mid - 1 - i: _fmt_sz(rng) for i in range(depth)}
+    asks = {mid + 1 + i: _fmt_sz(rng) for i in range(depth)}
     ts = 1_767_225_600_000
     u = 1_000
     seq = 50_000_000
@@ -68,7 +83,7 @@ def generate(n: int, seed: int = 42) -> tuple[list[bytes], dict[int, str], dict[
     def frame(kind: str, b: list[list[str]], a: list[list[str]]) -> bytes:
         return orjson.dumps(
             {
-                "topic": f"orderbook.{DEPTH}.{SYMBOL}",
+                "topic": f"orderbook.{depth}.{SYMBOL}",
                 "type": kind,
                 "ts": ts,
                 "data": {"s": SYMBOL, "b": b, "a": a, "u": u, "seq": seq},
@@ -120,12 +135,12 @@ def generate(n: int, seed: int = 42) -> tuple[list[bytes], dict[int, str], dict[
                 off = int(abs(rng.gauss(0, 15)))
                 p = best - off if is_bid else best + off
                 side[p] = d[p] = _fmt_sz(rng)
-        # trim back to DEPTH levels, as the venue does
-        while len(bids) > DEPTH:
+        # trim back to depth levels, as the venue does
+        while len(bids) > depth:
             p = min(bids)
             del bids[p]
             db[p] = "0"
-        while len(asks) > DEPTH:
+        while len(asks) > depth:
             p = max(asks)
             del asks[p]
             da[p] = "0"
@@ -284,6 +299,52 @@ def main(n: int = 20_000) -> None:
     for _ in range(reps):
         book.view(25)
     print(f"book_view25_decimal_us: {(time.perf_counter() - t0) / reps * 1e6:.1f} us")
+    loop = asyncio.new_event_loop()
+    display_figures(loop)
+    loop.close()
+
+
+def display_figures(loop: asyncio.AbstractEventLoop, n: int = 2_000) -> None:
+    """The display book's figures (see the module docstring)."""
+    frames, true_bids, true_asks = generate(n, seed=7, depth=DISPLAY_DEPTH)
+
+    def display_run() -> int:
+        feeds, books = product_path(loop)
+        on_frame = feeds._on_public_msg
+        for raw in frames:
+            on_frame(orjson.loads(raw))
+        _check(books.display[SYMBOL], true_bids, true_asks)
+        return len(frames) - 1
+
+    rate = _median_rate(display_run)
+    print(f"book_apply_display1000_msgs_per_s: {rate:.0f} msgs/s")
+    apply_us = 1e6 / rate
+    print(f"book_apply_display1000_us_per_msg: {apply_us:.2f} us")
+    feeds, books = product_path(loop)
+    for raw in frames:
+        feeds._on_public_msg(orjson.loads(raw))
+    reps = 200
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        books._publish_display(SYMBOL)
+    publish_us = (time.perf_counter() - t0) / reps * 1e6
+    print(f"book_display1000_publish_us: {publish_us:.1f} us")
+    depth = books.store.depth(SYMBOL)
+    assert depth is not None and len(depth.bids) > DISPLAY_DEPTH // 2
+    tick, step = Decimal("0.1"), Decimal("10")
+    top = group_levels(books.books[SYMBOL].view(BOOK_DEPTH).bids, step, Side.BUY)
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        rows = extend_groups(
+            top, depth.bids, step=step, tick=tick, side=Side.BUY, limit=LADDER_ROWS, beyond=None
+        )
+    group_us = (time.perf_counter() - t0) / reps * 1e6
+    assert len(rows) == LADDER_ROWS
+    print(f"ladder_group_coarsest_{LADDER_ROWS}_rows_us: {group_us:.1f} us")
+    # three symbols at Bybit's cadence (5 display frames/s each, each published), and the selected
+    # symbol's two sides grouped at the UI's 10 Hz
+    per_s = 3 * DISPLAY_PUSH_HZ * (apply_us + publish_us) + UI_HZ * 2 * group_us
+    print(f"display1000_cost_3_symbols: {per_s / 1e4:.2f} % of one core")
 
 
 if __name__ == "__main__":
