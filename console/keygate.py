@@ -13,8 +13,19 @@ marker reaches the app the key has been consumed or its binding has run. A secon
 lets whatever that key set in motion (an ``Input.Submitted``, a focus change, a dismissed
 modal) settle first, and when the key changed the active screen the marker goes through the new
 screen too, so the next key only arrives once that screen is mounted and focused. Keys arriving
-meanwhile wait in order. A marker that never returns (its widget was removed) is given up after
-``timeout_s`` so input can never stall for good.
+meanwhile wait in order.
+
+A slow marker is waited for, never overtaken. Enter in a ticket is the slowest key (its binding
+posts ``Submitted``, whose handler sends and closes the ticket), and on a loaded machine its round
+trips took longer than the old fixed give-up time: the keys typed after it were then forwarded to
+the ticket's field before the ticket had handled the Enter — they were typed into a closing
+ticket (lost), and a digit could even reach the field before the Enter's binding read it. So every
+``timeout_s`` the gate only looks at the marker's path: while it is still attached the marker is
+on its way and the gate keeps waiting; when it was torn down (a removed box took the marker with
+it) a fresh marker goes through the screen that is current now, so the next key still waits for
+that screen to settle. A marker lost on a live path (never seen; a guard against a stall) holds
+input for at most ``stall_s``: then the waiting keys are dropped with a warning — never delivered
+blind, since a key must never change an order already on its way.
 
 The panic key never waits: it jumps the queue, and the keys still waiting behind the gate are
 dropped (they were typed for a screen the panic replaces; a stray ``y`` among them must never
@@ -24,6 +35,7 @@ answer the panic confirmation).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -36,8 +48,14 @@ if TYPE_CHECKING:
     from textual.message_pump import MessagePump
     from textual.screen import Screen
 
+log = logging.getLogger(__name__)
+
 ROUND_TRIPS = 2
 """Marker round trips per key: the key itself, then what its handlers posted."""
+CHECK_S = 0.5
+"""How often the gate looks at the path of a marker that has not come back."""
+STALL_S = 5.0
+"""A marker lost on a live path holds input this long; then the waiting keys are dropped."""
 
 
 class KeySettled(Message, bubble=True):
@@ -63,14 +81,21 @@ class KeyGate:
         app: App[Any],
         deliver: Callable[[events.Event], Awaitable[None]],
         *,
-        timeout_s: float = 0.5,
+        timeout_s: float = CHECK_S,
+        stall_s: float = STALL_S,
     ) -> None:
         self._app = app
         self._deliver = deliver
         self._timeout_s = timeout_s
+        self._stall_s = stall_s
         self._pending: deque[GatedEvent] = deque()
         self._token = 0
         self._busy: int | None = None
+        """The key in flight (its number), None when the gate is free."""
+        self._marker: int | None = None
+        """The marker now on its way for that key (a re-sent marker gets a new number)."""
+        self._key_name = ""
+        self._sent_at = 0.0
         self._trips = 0
         self._target: MessagePump | None = None
         self._screen: Screen[Any] | None = None
@@ -78,9 +103,13 @@ class KeyGate:
         self.delivered = 0
         """Keys delivered so far (for tests and diagnostics)."""
         self.timeouts = 0
-        """Markers given up after ``timeout_s`` (each one a key whose path was torn down)."""
+        """Markers whose path was torn down (re-sent through the current screen)."""
+        self.waits = 0
+        """Times a marker was still on a live path after ``timeout_s`` (waited for, not overtaken)."""
+        self.stalls = 0
+        """Markers lost on a live path and given up after ``stall_s`` (waiting keys dropped)."""
         self.dropped = 0
-        """Waiting keys dropped because the panic key jumped the queue."""
+        """Waiting keys dropped: the panic key jumped the queue, or input stalled."""
         self.urgent_keys: frozenset[str] = frozenset()
         """Keys delivered at once, ahead of any waiting key (the app sets its panic key)."""
 
@@ -109,57 +138,91 @@ class KeyGate:
     async def _send(self, event: GatedEvent) -> None:
         app = self._app
         self._token += 1
-        token = self._busy = self._token
+        key = self._busy = self._token
+        self._key_name = event.key if isinstance(event, events.Key) else "paste"
         self._screen = app.screen
         self._target = app.focused or app.screen
         self._trips = 0
         await self._deliver(event)
         self.delivered += 1
-        self._expiry = asyncio.get_running_loop().call_later(self._timeout_s, self._expire, token)
-        self._post_marker(token)
+        loop = asyncio.get_running_loop()
+        self._sent_at = loop.time()
+        self._expiry = loop.call_later(self._timeout_s, self._expire, key)
+        self._post_marker()
 
-    def _post_marker(self, token: int) -> None:
+    def _post_marker(self) -> None:
+        """Send a new marker (a new number) along the current path; release if none can go."""
         app = self._app
         if app.screen is not self._screen:
             # The key opened or closed a screen: follow the new screen's queue (its resume and
             # focus come first), and route later trips through whatever it focuses.
             self._screen = app.screen
             self._target = app.screen
+        self._token += 1
+        marker = self._marker = self._token
         target = self._target
-        if target is None or not target.is_attached or not target.post_message(KeySettled(token)):
+        if target is None or not target.is_attached or not target.post_message(KeySettled(marker)):
             self._target = app.screen
-            if not app.screen.post_message(KeySettled(token)):
-                self._release(token)
+            if not app.screen.post_message(KeySettled(marker)):
+                self._release()  # nothing can take a marker (the app is closing)
+                app.call_later(self._drain)
 
     async def settled(self, message: KeySettled) -> None:
         """A marker came back to the app: one more trip, or deliver the next waiting key."""
-        if message.token != self._busy:
-            return
+        if self._busy is None or message.token != self._marker:
+            return  # a marker given up on (re-sent under a new number) came back after all
         self._trips += 1
         app = self._app
         if self._trips < ROUND_TRIPS or app.screen is not self._screen:
             if app.screen is self._screen:
                 self._target = app.focused or app.screen
-            self._post_marker(message.token)
+            self._post_marker()
             return
-        self._release(message.token)
+        self._release()
         await self._drain()
 
-    def _expire(self, token: int) -> None:
-        if token != self._busy:
+    def _expire(self, key: int) -> None:
+        """``timeout_s`` passed without the marker: wait on, re-send it, or give up (stall)."""
+        if key != self._busy:
             return
-        self.timeouts += 1
-        self._release(token)
-        if self._pending:
-            self._app.call_later(self._drain)
+        if not self._app.is_running:
+            self._release()
+            return
+        loop = asyncio.get_running_loop()
+        target = self._target
+        if loop.time() - self._sent_at >= self._stall_s:
+            self._stall()
+            return
+        if target is not None and target.is_attached:
+            self.waits += 1  # still on its way (a busy loop): never overtake it
+        else:
+            self.timeouts += 1  # its path was torn down: go through the current screen
+            self._post_marker()
+        if self._busy == key:
+            self._expiry = loop.call_later(self._timeout_s, self._expire, key)
 
-    def _release(self, token: int) -> None:
-        if token == self._busy:
-            self._busy = None
-            self._target = None
-            if self._expiry is not None:
-                self._expiry.cancel()
-                self._expiry = None
+    def _stall(self) -> None:
+        """Input stalled behind a lost marker: drop what waits (with a warning), free the gate."""
+        self.stalls += 1
+        waiting = len(self._pending)
+        self.dropped += waiting
+        self._pending.clear()
+        self._release()
+        what = f"the key {self._key_name!r} was not taken within {self._stall_s:g} s"
+        if waiting:
+            msg = f"{what}: {waiting} key(s) typed after it were dropped, type them again"
+            log.warning("%s", msg)
+            self._app.notify(msg, severity="warning", timeout=8)
+        else:
+            log.warning("%s", what)
+
+    def _release(self) -> None:
+        self._busy = None
+        self._marker = None
+        self._target = None
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
 
     async def _drain(self) -> None:
         if self._busy is None and self._pending:
