@@ -8,7 +8,8 @@ the venue's own view over its REST API. Skipped when tmux is absent. Everything 
 * the embedded sim: main screen, ticket, panic modal (never stacked), quit;
 * a standalone ``trade-console sim`` (``[sim] embedded = false``): a burst after ``s`` lands in the
   fields it was typed for and the order sent is the one the preview showed; a decimal comma is
-  refused in place and never sent; a command-line order is previewed and sent on Enter; and the
+  refused in place and never sent; a command-line order is previewed and sent on Enter; keys typed
+  after the Enter that sends a ticket open and send a command line in the same burst; and the
   sim process is killed and restarted on the same port under the console, whose header returns to
   up by itself and whose orders pane takes the restarted venue's truth;
 * the console killed (SIGKILL) mid-TWAP and started again on the same journal and venue: the
@@ -226,6 +227,17 @@ def test_bursts_comma_command_line_and_a_sim_outage_in_tmux(
         "PostOnly",
     )
     tmux.wait_for(lambda s: "Lmt PO" in s, "the post-only order in the orders pane")
+
+    # 3b. Keys typed after the Enter that sends, in the same burst: a ticket sent, then a command
+    # line opened and sent — one send-keys call.
+    ask3, bid3 = tick(mark * Decimal("1.03")), tick(mark * Decimal("0.97"))
+    tmux.keys("s", "0.003", "Tab", "Tab", "C-u", str(ask3), "Enter", ":", f"buy 0.004 @ {bid3}", "Enter")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(venue_orders(sim.port)) < 4:
+        time.sleep(0.2)
+    burst = {(o["side"], Decimal(o["qty"]), Decimal(o["price"])) for o in venue_orders(sim.port)}
+    assert {("Sell", Decimal("0.003"), ask3), ("Buy", Decimal("0.004"), bid3)} <= burst, burst
+    assert len(burst) == 4, burst
 
     # 4. The venue process dies under the console, then comes back on the same port.
     sim.kill()
