@@ -15,6 +15,7 @@ from core.clock import FrozenClock
 from core.config import load_settings
 from core.config_files import ConfigError
 from core.endpoint_policy import check_venue_endpoint
+from core.market.books import DISPLAY_DEPTH
 from core.market.candles import Candle
 from core.market.timerange import TimeRange
 from core.model import (
@@ -34,11 +35,13 @@ from core.model import (
 from core.orders.builder import OrderBuilder
 from core.orders.built import BuiltOrder
 from core.resilience.errors import OrderGone, Rejected, Unchanged
+from core.sim._public import DEEP_PUSH_MS
 from core.venues.base import BookDelta, BookSnapshot, FeedTiming, PlaceAck, Venue
 from core.venues.registry import build_venue
 from core.venues.simulated import InProcessFeeds, SimulatedVenue
 
 SYM = "BTCUSDT"
+DISPLAY_PUSH_MS = DEEP_PUSH_MS[DISPLAY_DEPTH]
 
 
 class RecordingSink:
@@ -143,15 +146,20 @@ def test_advance_steps_the_market_on_the_virtual_clock(
     start = clock.now_ms()
     assert ("connection", ("public", "up", "in-process")) in sink.events
     assert ("connection", ("private", "up", "in-process")) in sink.events
-    (snapshot,) = sink.of("book_snapshot")
-    assert isinstance(snapshot, BookSnapshot) and snapshot.bids and snapshot.asks
+    snapshot, display = sink.of("book_snapshot")  # the trading book, then the ladder's display book
+    assert isinstance(snapshot, BookSnapshot) and snapshot.bids and snapshot.asks and snapshot.depth == 0
+    assert isinstance(display, BookSnapshot) and display.depth == DISPLAY_DEPTH
+    assert len(display.bids) == DISPLAY_DEPTH and len(display.asks) == DISPLAY_DEPTH
     venue.advance(2_000)
     assert clock.now_ms() == start + 2_000
     assert venue.server_time_ms() == start + 2_000
-    deltas = [d for d in sink.of("book_delta") if isinstance(d, BookDelta)]
+    deltas = [d for d in sink.of("book_delta") if isinstance(d, BookDelta) and d.depth == 0]
     assert len(deltas) == 2_000 // venue.tick_ms  # one per market step
     seqs = [snapshot.seq, *(d.seq for d in deltas)]
     assert seqs == list(range(snapshot.seq, snapshot.seq + len(seqs)))  # no gap, no repeat
+    deep = [d for d in sink.of("book_delta") if isinstance(d, BookDelta) and d.depth == DISPLAY_DEPTH]
+    assert len(deep) == 2_000 // DISPLAY_PUSH_MS  # Bybit's cadence for orderbook.1000
+    assert [d.seq for d in deep] == list(range(display.seq + 1, display.seq + 1 + len(deep)))
     assert all(d.ts_ms <= start + 2_000 for d in deltas)
     tickers = [t for t in sink.of("ticker") if isinstance(t, Ticker)]
     assert tickers and all(t.mark_price > 0 and t.symbol == SYM for t in tickers)
@@ -274,7 +282,7 @@ def test_feeds_stop_and_resubscribe(
 ) -> None:
     assert feeds.is_connected("public") and feeds.is_connected("private")
     feeds.resubscribe_book(SYM)
-    assert len(sink.of("book_snapshot")) == 2
+    assert len(sink.of("book_snapshot")) == 4  # the trading and display books, each twice
     feeds.stop()
     assert not feeds.is_connected("public")
     seen = len(sink.events)

@@ -4,7 +4,9 @@
 :class:`~core.venues.simulated.venue.SimulatedVenue`. It registers as the exchange's public and
 private listener; every message the exchange publishes (during a market step or a request) is
 translated with the Bybit adapter's codec and handed to the :class:`~core.venues.base.FeedSink`
-synchronously, on the caller's thread. There is no socket, so the streams are "up" from
+synchronously, on the caller's thread. Books come as the Bybit feeds deliver them: the trading book
+(``orderbook.50``) and, except in bar mode, the display book (``orderbook.1000``, its events
+carrying their depth) for the ladder's coarse price groups. There is no socket, so the streams are "up" from
 :meth:`InProcessFeeds.start` to :meth:`InProcessFeeds.stop` and the watchdog has nothing to do.
 """
 
@@ -15,6 +17,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from core.market.books import BOOK_DEPTH, DISPLAY_DEPTH
 from core.market.candles import TIMEFRAMES
 from core.sim.exchange import PRIVATE_TOPICS, SimExchange
 from core.venues.base import BookSnapshot, FeedSink
@@ -24,7 +27,6 @@ from core.venues.values import BadValue, integer
 
 log = logging.getLogger(__name__)
 
-BOOK_DEPTH = 50
 BAR_BOOK_DEPTH = 1
 """Bar mode's book topic: the top of book only (a backtest's driven book is rebuilt every bar)."""
 STREAMS = ("public", "private")
@@ -50,6 +52,8 @@ class InProcessFeeds:
         self.exchange = exchange
         self.bar_mode = bar_mode
         self.book_depth = BAR_BOOK_DEPTH if bar_mode else BOOK_DEPTH
+        self.display_depth = 0 if bar_mode else DISPLAY_DEPTH
+        """The display book's depth (0: none, as in bar mode: a backtest draws no ladder)."""
         self.api_key = api_key
         self.symbols = symbols
         self.sink = sink
@@ -68,6 +72,8 @@ class InProcessFeeds:
         out: list[str] = []
         for sym in self.symbols:
             out += [f"orderbook.{self.book_depth}.{sym}", f"tickers.{sym}", f"publicTrade.{sym}"]
+            if self.display_depth:
+                out.append(f"orderbook.{self.display_depth}.{sym}")
             if not self.bar_mode:
                 out += [f"kline.{KLINE_INTERVALS[tf]}.{sym}" for tf in TIMEFRAMES]
         return out
@@ -109,6 +115,8 @@ class InProcessFeeds:
         with self._lock:
             if self._running and symbol in self.symbols:
                 self._deliver_snapshot(f"orderbook.{self.book_depth}.{symbol}")
+                if self.display_depth:
+                    self._deliver_snapshot(f"orderbook.{self.display_depth}.{symbol}")
 
     def is_connected(self, stream: str) -> bool:
         """True while the feeds run."""
@@ -138,6 +146,8 @@ class InProcessFeeds:
         ts = integer(msg.get("ts"), "ts", self.exchange.now_ms())
         if kind == "orderbook":
             event = parse.book_frame(symbol, msg)
+            if self.display_depth and rest.startswith(f"{self.display_depth}."):
+                event = event._replace(depth=self.display_depth)
             if isinstance(event, BookSnapshot):
                 self.sink.book_snapshot(event)
             else:
