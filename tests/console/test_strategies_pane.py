@@ -8,8 +8,8 @@ from decimal import Decimal
 from textual.app import App, ComposeResult
 
 from core.strategy.slot import StrategySnapshot
-from themes import THEME_VARIABLE_DEFAULTS
 from tests.support.console_types import SnapCompare
+from themes import THEME_VARIABLE_DEFAULTS
 from widgets.strategies import StrategiesPane, strategy_cells
 
 ROWS = [
