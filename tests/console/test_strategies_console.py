@@ -21,6 +21,8 @@ from tests.support.venue_under_test import InProcessVenue
 
 WALL_GUARD_S = 120.0
 """A wait never takes longer than this in wall time (a stuck console fails, not hangs)."""
+TICKS_PER_STEP = 5
+"""Venue ticks (50 ms each) between two turns of the console's loop."""
 
 
 async def advance_until(
@@ -32,8 +34,9 @@ async def advance_until(
     while not cond():
         if waited_ms > market_s * 1000 or time.monotonic() > wall_end:
             raise AssertionError(f"{what}: not met within {market_s:.0f} s of market time")
-        venue.venue.advance(venue.venue.tick_ms)
-        waited_ms += venue.venue.tick_ms
+        for _ in range(TICKS_PER_STEP):
+            venue.venue.advance(venue.venue.tick_ms)
+        waited_ms += venue.venue.tick_ms * TICKS_PER_STEP
         await pilot.pause(0.002)
 
 
