@@ -145,6 +145,7 @@ class StrategyActions:
         self._portfolio: Portfolio | None = None
         self.rows: list[StrategySnapshot] = []
         """The strategies as last drawn (the pane's keys act on these)."""
+        self._told_failed: set[str] = set()
 
     @property
     def portfolio(self) -> Portfolio | None:
@@ -235,6 +236,16 @@ class StrategyActions:
         self.rows = portfolio.snapshots()
         main.strategies.update_strategies(self.rows, self.app.engine.instruments)
         main.set_class(bool(self.rows), "-has-strategies")
+        self._tell_failures()
+
+    def _tell_failures(self) -> None:
+        """A toast once per failure (the log pane has the engine's line; the row keeps the error)."""
+        for row in self.rows:
+            if row.state == "running":
+                self._told_failed.discard(row.name)
+            elif row.state == "failed" and row.name not in self._told_failed:
+                self._told_failed.add(row.name)
+                self.app.notify(f"strategy {row.name} FAILED: {row.reason}", severity="error", timeout=15)
 
     def _selected(self) -> StrategySnapshot | None:
         key = self.app.main.strategies.selected_key

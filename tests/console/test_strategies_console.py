@@ -104,7 +104,9 @@ async def test_strat_start_shows_its_row_and_pnl_then_kill_flattens_it(tmp_path:
         assert "strategy sma_cross killed" in lines
 
 
-async def test_a_refused_strat_line_says_why_and_starts_nothing(tmp_path: Path, keys: Keys) -> None:
+async def test_a_refused_line_starts_nothing_and_a_raising_strategy_is_shown_failed(
+    tmp_path: Path, keys: Keys
+) -> None:
     venue = InProcessVenue()
     settings = venue.settings(tmp_path)
     engine = venue.engine(settings)
@@ -118,6 +120,17 @@ async def test_a_refused_strat_line_says_why_and_starts_nothing(tmp_path: Path, 
         await pilot.press("enter")
         await pilot.pause()
         assert app.strategy_actions.rows == []
+
+        # A strategy that raises is stopped and shown failed with its error (row, log, toast).
+        await pilot.press("escape")
+        await pilot.press(*keys(":strat start tests.strategy.portfolio_strategies:Breaks"), "enter")
+        await advance_until(
+            pilot, venue, lambda: (r := row(app, "breaks")) is not None and r.state == "failed", "failed"
+        )
+        assert cell(app, "breaks", 2) == "failed"
+        assert "on_bar raised RuntimeError: bad bar" in cell(app, "breaks", 9)
+        assert any("breaks FAILED" in str(n.message) for n in app._notifications)
+        assert any("strategy breaks FAILED and stopped" in line for line in app.main.log_pane.history)
 
 
 def test_strat_lines_parse_strictly() -> None:
