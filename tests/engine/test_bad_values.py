@@ -156,7 +156,13 @@ async def test_nan_book_level_marks_the_book_stale(
     res = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), OrderType.LIMIT, below(mark)))
     assert not res.ok and res.check == "book_stale", res.message
     sim.set_faults("")
+    feeds = engine.feeds
+    assert isinstance(feeds, BybitFeeds)
+    rebuilt = feeds.reconnects["public"]
     await wait_for(lambda: not book.stale, timeout=15.0)  # resubscribed: a clean snapshot
+    # The socket that brought it has every subscription acknowledged (the snapshot comes after the
+    # first of them), so nothing is left half-built when the engine stops.
+    await wait_for(lambda: feeds.reconnects["public"] > rebuilt, what="the public socket resubscribed")
 
 
 async def test_stop_closes_feeds_and_journal_when_a_task_died(

@@ -21,6 +21,7 @@ from core.model import OrderRequest, OrderStatus, OrderType, Side
 from core.resilience.retry import RetryPolicy
 from core.sim.runner import SimVenueThread
 from core.venues.base import BookDelta
+from core.venues.bybit.feeds import BybitFeeds
 from tests.support.engine_types import SYM, Below, EngineSettingsFactory, Ready, VenueHttp, WaitFor
 from tests.support.venue_under_test import IN_PROCESS, OVER_HTTP, VenueUnderTest
 
@@ -179,14 +180,18 @@ async def test_book_gap_marks_stale_blocks_orders_and_resyncs(
     engine: Engine, ready: Ready, wait_for: WaitFor, below: Below
 ) -> None:
     mark = await ready(engine)
-    books = engine.books
-    assert books is not None
+    books, feeds = engine.books, engine.feeds
+    assert books is not None and isinstance(feeds, BybitFeeds)
+    rebuilt = feeds.reconnects["public"]
     # A delta whose update id skips ahead is exactly what a lost frame looks like on the wire.
     books.delta(BookDelta(SYM, (), (), seq=books.update_id(SYM) + 5, ts_ms=engine.now_ms()))
     assert books.is_stale(SYM)
     blocked = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.001"), OrderType.LIMIT, below(mark)))
     assert not blocked.ok and blocked.check == "book_stale"
     await wait_for(lambda: not books.is_stale(SYM), timeout=10)
+    # The resubscribed socket has every subscription acknowledged (the book's snapshot comes after
+    # the first of them), so nothing is left half-built when the engine stops.
+    await wait_for(lambda: feeds.reconnects["public"] > rebuilt, what="the public socket resubscribed")
     ok = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.001"), OrderType.LIMIT, below(mark)))
     assert ok.ok, ok.message
 
