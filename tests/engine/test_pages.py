@@ -15,6 +15,7 @@ engine talks to it through the real pybit client.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +32,9 @@ from tests.support.engine_types import SYM, Below, EngineSettingsFactory, Ready,
 OPEN_ORDERS = "/v5/order/realtime"
 BOUND_S = 30.0
 """Deadline for a listing that must end (old code never ended it)."""
+ATTEMPTS = 3
+"""Attempts per listing: a refused reply is retried like any transient failure (the schedule is
+unit-tested); three show each retry refused again, and a 5,000-order page costs a second each."""
 
 
 @pytest.fixture
@@ -41,7 +45,8 @@ async def engine(
     fast_retry_policy: RetryPolicy,
 ) -> AsyncIterator[Engine]:
     """An engine on the loopback sim (these scenarios break paging on the wire)."""
-    eng = Engine(engine_settings(sim, tmp_path), retry_policy=fast_retry_policy)
+    policy = dataclasses.replace(fast_retry_policy, max_attempts=ATTEMPTS)
+    eng = Engine(engine_settings(sim, tmp_path), retry_policy=policy)
     await eng.start()
     try:
         yield eng
