@@ -22,6 +22,7 @@ from core.engine.resync import RecoveryTiming
 from core.events import Connectivity
 from core.resilience.retry import RetryPolicy
 from tests.support.standalone_sim import StandaloneSim
+from tests.support.venue_under_test import POLL_S
 
 STREAMS = ("public", "private")
 FAST = RecoveryTiming(
@@ -54,7 +55,7 @@ class Streams:
                 return
             if loop.time() > end:
                 raise AssertionError(f"timed out waiting for {what}; streams: {self.state} {self.detail}")
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(POLL_S)
 
     def all_up(self) -> bool:
         return all(self.state.get(s) == "up" for s in STREAMS)

@@ -29,8 +29,9 @@ from core.venues.simulated import SimulatedVenue
 from core.venues.simulated.venue import API_KEY
 
 SYM = "BTCUSDT"
-POLL_S = 0.02
-"""How often a real wait looks at its condition."""
+POLL_S = 0.005
+"""How often a real wait looks at its condition (a check is a few attribute reads: cheap enough to
+look often, and every look saved is time the test no longer waits after the event)."""
 WALL_GUARD_S = 60.0
 """A virtual wait never takes longer than this in wall time (a stuck engine fails, not hangs)."""
 Rows = list[dict[str, Any]]
