@@ -163,7 +163,7 @@ class BookKeeper:
 
     def _heard(self, book: OrderBook) -> None:
         """Note a message for ``book`` (under the lock)."""
-        if self._is_display(book):
+        if self.display.get(book.symbol) is book:
             self._display_msg_ms[book.symbol] = self._now_ms()
         else:
             self._last_msg_ms[book.symbol] = self._now_ms()
@@ -189,15 +189,10 @@ class BookKeeper:
 
     def _after(self, book: OrderBook, ok: bool, was_stale: bool) -> None:
         symbol = book.symbol
-        stream = self._stream(book)
-        if not ok:
-            if not was_stale:
-                self.on_state(stream, "stale", book.stale_reason)
-            self._ask(stream, symbol)
-        elif was_stale and not book.stale and (book.snapshots > 1 or not self._is_display(book)):
-            # a display book's first snapshot is no news (it was never reported stale)
-            self.on_state(stream, "up", "resynced from snapshot")
-        if self._is_display(book):
+        display = self.display.get(symbol) is book
+        if not ok or was_stale:
+            self._report(book, ok, was_stale, display)
+        if display:
             self._after_display(symbol)
             return
         if ok:
@@ -208,6 +203,17 @@ class BookKeeper:
             self._last_pub[symbol] = now
         else:
             self._dirty.add(symbol)
+
+    def _report(self, book: OrderBook, ok: bool, was_stale: bool, display: bool) -> None:
+        """A change of trust: stale (and ask for a snapshot) or up again."""
+        stream = self._stream(book)
+        if not ok:
+            if not was_stale:
+                self.on_state(stream, "stale", book.stale_reason)
+            self._ask(stream, book.symbol)
+        elif not book.stale and (book.snapshots > 1 or not display):
+            # a display book's first snapshot is no news (it was never reported stale)
+            self.on_state(stream, "up", "resynced from snapshot")
 
     def _after_display(self, symbol: str) -> None:
         now = time.monotonic()
