@@ -22,7 +22,7 @@ from tests.support.console_types import SIZE, SYM, AppReady, Burst, Keys, RealAp
 from tests.support.engine_types import VenueRows
 
 D = Decimal
-LOADED_S = 1e-4
+LOADED_S = 1e-3
 """The gate looks at its marker this often: every round trip takes longer (a loaded machine)."""
 
 
