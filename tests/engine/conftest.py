@@ -8,6 +8,10 @@
 * ``http_venue``: the same view of the loopback sim (``sim``) for scenarios about the wire.
 * ``wait_for`` / ``ready``: like the shared ones (``tests/fixtures/engine_support.py``), but in a
   scenario on ``venue`` they let that venue's time pass.
+* ``tmp_path``: on tmpfs (``/dev/shm``) when the machine has one. Every journal fsyncs its
+  intents (WAL, ``synchronous=FULL``); on a shared disk those waits were a large part of a
+  scenario's wall time, and no scenario here is about the disk itself (a full database is made
+  with ``PRAGMA max_page_count``).
 
 The other shared fixtures (``sim``, ``sim_settings``, ``engine_settings``, ``venue_http``,
 ``venue_open_orders``, ``venue_positions``, ``venue_position``, ``push_market``, ``below``,
@@ -16,7 +20,9 @@ The other shared fixtures (``sim``, ``sim_settings``, ``engine_settings``, ``ven
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,6 +35,21 @@ from tests.support.engine_types import SYM, Ready, WaitFor
 from tests.support.venue_under_test import HttpVenue, InProcessVenue, VenueUnderTest, fresh, wait_real
 
 VENUES = ["inprocess", "http"]
+TMPFS = Path("/dev/shm")
+"""Memory-backed files (Linux); where it is missing, pytest's own ``tmp_path`` is used."""
+
+
+@pytest.fixture
+def tmp_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A fresh private directory for one test, on tmpfs when there is one (removed afterwards)."""
+    if not TMPFS.is_dir():
+        yield tmp_path_factory.mktemp("engine")
+        return
+    path = Path(tempfile.mkdtemp(prefix="engine-test-", dir=TMPFS))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path)
 
 
 @pytest.fixture(params=VENUES)
