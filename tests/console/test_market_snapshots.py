@@ -99,6 +99,14 @@ def test_grouped_ladder_small(snap_compare: SnapCompare) -> None:
     assert snap_compare(make_app(), terminal_size=SMALL, run_before=run_before)
 
 
+def test_grouped_ladder_coarsest(snap_compare: SnapCompare) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        await pilot.press("g", "g", "g", "g")  # 100 ticks: 10 USD for BTC, past the 50-level book
+        await _settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=LARGE, run_before=run_before)
+
+
 def test_candles_15m(snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[int]) -> None:
         await pilot.press("f", "f")

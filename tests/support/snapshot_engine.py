@@ -19,6 +19,7 @@ from core.clock import FrozenClock
 from core.config import Settings
 from core.engine import Engine
 from core.events import LogLine
+from core.market.books import DISPLAY_DEPTH, DepthLevels
 from core.market.candles import TIMEFRAMES, Candle
 from core.market.orderbook import OrderBook
 from core.model import BookView, Instrument, Mode, OrderRequest, Position, Side, Ticker, Trade
@@ -39,6 +40,7 @@ def _sim_market() -> tuple[
     dict[str, Instrument],
     dict[str, tuple[BookView, list[Ticker], list[Trade]]],
     dict[tuple[str, str], list[Candle]],
+    dict[str, DepthLevels],
 ]:
     """Step the seeded sim and read what a client would read (with the kline history the engine
     seeds the chart from). Cached: the sim is deterministic."""
@@ -53,6 +55,7 @@ def _sim_market() -> tuple[
             series[sym].append(parse.ticker(item, clock.now_ms()))
     insts: dict[str, Instrument] = {}
     out: dict[str, tuple[BookView, list[Ticker], list[Trade]]] = {}
+    depths: dict[str, DepthLevels] = {}  # the display book (orderbook.1000) the ladder groups from
     for sym in SYMBOLS:
         info = ex.instruments_info({"category": "linear", "symbol": sym})["list"][0]
         insts[sym] = parse.instrument(info)
@@ -67,12 +70,17 @@ def _sim_market() -> tuple[
             for t in reversed(ex.recent_trade({"category": "linear", "symbol": sym, "limit": "40"})["list"])
         ]
         out[sym] = (book.view(30), series[sym], trades)
+        deep = ex.orderbook({"category": "linear", "symbol": sym, "limit": str(DISPLAY_DEPTH)})
+        display = OrderBook(sym, DISPLAY_DEPTH)
+        display.apply_snapshot(parse.book_levels(deep["b"], "bid"), parse.book_levels(deep["a"], "ask"), 1)
+        db, da = display.top(DISPLAY_DEPTH)
+        depths[sym] = DepthLevels(sym, db, da, 1, int(deep["ts"]))
     candles: dict[tuple[str, str], list[Candle]] = {}
     for sym in SYMBOLS:
         for tf in TIMEFRAMES:
             query = {"category": "linear", "symbol": sym, "interval": KLINE_INTERVALS[tf], "limit": "200"}
             candles[sym, tf] = parse.kline_rows(ex.kline(query)["list"])
-    return insts, out, candles
+    return insts, out, candles, depths
 
 
 def _q(value: Decimal, step: Decimal) -> Decimal:
@@ -84,7 +92,7 @@ class SeededSimEngine(FakeEngine):
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__(settings)
-        insts, market, candles = _sim_market()
+        insts, market, candles, depths = _sim_market()
         self._instruments = dict(insts)
         # The fixture's connectivity and log lines, minus its made-up rejection (a real one follows).
         events = [e for e in self.store.drain_events() if "REJECTED" not in getattr(e, "message", "")]
@@ -98,6 +106,8 @@ class SeededSimEngine(FakeEngine):
             self.store.put_trades(trades)
         for (sym, tf), rows in candles.items():
             self.store.seed_candles(sym, tf, rows)
+        for depth in depths.values():
+            self.store.put_depth(depth)
         self._restage_account()
         # A real engine (never started: no venue is called) on this store and frozen clock; its journal
         # is in memory, so nothing is written.
