@@ -27,8 +27,8 @@ from core.events import (
     PositionUpdated,
     RiskStatus,
 )
-from core.market.books import DepthLevels
 from core.market.candles import TIMEFRAMES, Candle
+from core.market.depth import DepthLevels
 from core.model import AccountSnapshot, BookView, Fill, Side, Ticker, Trade
 
 _ACCOUNT_EVENTS = (OrderUpdated, FillReceived, PositionUpdated, BalanceUpdated)

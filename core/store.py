@@ -20,7 +20,7 @@ from core.market.candles import Candle, CandleSeries
 from core.model import BookView, Fill, Ticker, Trade
 
 if TYPE_CHECKING:
-    from core.market.books import DepthLevels
+    from core.market.depth import DepthLevels
 
 
 class MarketStore:

@@ -5,7 +5,7 @@ coarser price steps (multiples of the tick, cycled with :meth:`OrderLadder.cycle
 round down, asks up, and own orders are marked at the level that holds them. Each row shows
 price, size, the cumulative size from the touch, a depth bar and own resting orders (``◆`` plus
 side and size). Coarse groups reach past the trading book's levels into the display book's
-(:class:`~core.market.books.DepthLevels`, when the venue streams one), so every step fills the
+(:class:`~core.market.depth.DepthLevels`, when the venue streams one), so every step fills the
 pane with rows. Column widths grow with the figures and never shrink while the symbol, grouping
 and pane width stay the same, so the columns do not jump from frame to frame.
 """
@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import ClassVar
 
-from core.market.books import DepthLevels
+from core.market.depth import DepthLevels
 from core.market.grouping import GROUP_MULTIPLES, extend_groups, group_levels, group_own, group_steps
 from core.model import BookLevel, BookView, Side
 from widgets.fmt import fmt_dec

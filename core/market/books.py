@@ -36,10 +36,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.market.orderbook import Level, OrderBook
+from core.market.depth import DepthLevels
+from core.market.orderbook import OrderBook
 
 if TYPE_CHECKING:
     from core.store import MarketStore
@@ -54,22 +54,6 @@ DISPLAY_DEPTH = 1000
 ladder's coarsest price group (100 ticks) to fill a pane of rows."""
 TRADING = 0
 """An event's ``depth`` for the venue's trading book stream."""
-
-
-@dataclass(frozen=True, slots=True)
-class DepthLevels:
-    """A display book's levels as floats, best first (bids descending, asks ascending).
-
-    Market data for the ladder only: never a price to trade at (that is the trading book's view).
-    ``stale`` is True when the display book is not to be trusted (its levels are then empty).
-    """
-
-    symbol: str
-    bids: tuple[Level, ...]
-    asks: tuple[Level, ...]
-    update_id: int
-    ts_ms: int
-    stale: bool = False
 
 
 StateReport = Callable[[str, str, str], None]

@@ -19,8 +19,9 @@ from core.clock import FrozenClock
 from core.config import Settings
 from core.engine import Engine
 from core.events import LogLine
-from core.market.books import DISPLAY_DEPTH, DepthLevels
+from core.market.books import DISPLAY_DEPTH
 from core.market.candles import TIMEFRAMES, Candle
+from core.market.depth import DepthLevels
 from core.market.orderbook import OrderBook
 from core.model import BookView, Instrument, Mode, OrderRequest, Position, Side, Ticker, Trade
 from core.sim.exchange import SimExchange
