@@ -122,7 +122,7 @@ async def _place(runner: AlgoRunner, slot: AlgoSlot, action: Place) -> None:
     cid = f"{algo.algo_id}-{slot.next_child}"
     slot.next_child += 1
     try:
-        runner.lifecycle.algo_child(algo.algo_id, algo.symbol, action.tag, cid)
+        await runner.lifecycle.algo_child(algo.algo_id, algo.symbol, action.tag, cid)
     except JournalUnwritable as exc:
         algo.progress.children[action.tag] = cid
         slot.inbox.put_nowait(ChildRejected(cid, "journal", f"{exc}; nothing was sent"))

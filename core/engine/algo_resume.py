@@ -123,7 +123,7 @@ async def _restart(runner: AlgoRunner, algo: Algo, entry: _Journaled, find_order
         if tag not in algo.progress.children:
             cid = f"{algo.algo_id}-{slot.next_child}"
             slot.next_child += 1
-            runner.lifecycle.algo_child(algo.algo_id, algo.symbol, tag, cid)
+            await runner.lifecycle.algo_child(algo.algo_id, algo.symbol, tag, cid)
             algo.progress.children[tag] = cid
             runner.owner[cid] = algo.algo_id
             slot.inbox.put_nowait(ChildRejected(cid, "restart", NEVER_SENT))

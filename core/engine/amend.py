@@ -138,7 +138,7 @@ class OrderAmender:
         fields = {"qty": send.qty or "", "price": send.price or "", "trigger_price": send.trigger or ""}
         # An amend of a reduce-only order goes out on an unwritable journal (fallback file); any
         # other is refused unsent (JournalUnwritable).
-        self.lifecycle.amend(order.symbol, order_link_id, fields, required=not order.reduce_only)
+        await self.lifecycle.amend(order.symbol, order_link_id, fields, required=not order.reduce_only)
         venue = self.venue
         result = await self.executor.write(
             "amend",

@@ -4,7 +4,9 @@ Intent, risk decision, ack, venue rejection, cancel, cancel-all, amend, order up
 reconciliation, and the position commands (TP/SL, leverage): every record the engine writes about
 an order goes through :class:`OrderJournal`, so its kinds and fields are defined once.
 
-How each kind is committed is decided by kind in one table,
+The records written just before a send are awaited and group-committed
+(:mod:`core.journal.group`): commands issued together share one fsync. How each kind is committed
+is decided by kind in one table,
 :data:`core.journal.durability.LAZY_KINDS`: the records that must exist before a send (the
 intent with its risk decision, an amend, a cancel, an algo's start and child) are fsynced before
 the method returns; what the venue said (ack, rejection, order update, fill, reconcile) and an
@@ -110,17 +112,18 @@ class OrderJournal:
         self.journal.record("fill", symbol=fill.symbol, order_link_id=fill.order_link_id, **data)
 
     # --- commands on working orders ---------------------------------------------------------------
-    def cancel(self, symbol: str, link_id: str) -> None:
-        """A cancel about to be sent."""
-        self.journal.record("cancel", symbol=symbol, order_link_id=link_id)
+    async def cancel(self, symbol: str, link_id: str) -> None:
+        """A cancel about to be sent (group-committed with the commands issued alongside it)."""
+        await self.journal.record_grouped([("cancel", symbol, link_id, {})])
 
-    def cancel_all(self, symbol: str | None) -> None:
+    async def cancel_all(self, symbol: str | None) -> None:
         """A cancel-all about to be sent."""
-        self.journal.record("cancel_all", symbol=symbol or "")
+        await self.journal.record_grouped([("cancel_all", symbol or "", "", {})])
 
-    def amend(self, symbol: str, link_id: str, fields: Mapping[str, str], *, required: bool) -> None:
-        """An amend about to be sent (``required``: refuse it unsent when the journal cannot write)."""
-        self.journal.record_many([("amend", symbol, link_id, fields)], required=required)
+    async def amend(self, symbol: str, link_id: str, fields: Mapping[str, str], *, required: bool) -> None:
+        """An amend about to be sent (``required``: refuse it unsent when the journal cannot
+        write); group-committed with the commands issued alongside it."""
+        await self.journal.record_grouped([("amend", symbol, link_id, fields)], required=required)
 
     def trading_stop(self, symbol: str, **fields: str) -> None:
         """A position TP/SL change about to be sent."""
@@ -156,9 +159,9 @@ class OrderJournal:
             required=True,
         )
 
-    def algo_child(self, algo_id: str, symbol: str, tag: str, link_id: str) -> None:
-        """A child is about to be sent (durable before the child's own intent)."""
-        self.journal.record_many(
+    async def algo_child(self, algo_id: str, symbol: str, tag: str, link_id: str) -> None:
+        """A child is about to be sent (durable before the child's own intent; group-committed)."""
+        await self.journal.record_grouped(
             [("algo_child", symbol, link_id, {"algo_id": algo_id, "tag": tag})], required=True
         )
 

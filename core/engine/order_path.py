@@ -189,7 +189,7 @@ class OrderPath:
         order = self.state.orders.get(order_link_id)
         if order is None:
             return CommandResult(False, f"no working order {order_link_id}", order_link_id)
-        self.lifecycle.cancel(order.symbol, order_link_id)
+        await self.lifecycle.cancel(order.symbol, order_link_id)
         result = await self.executor.write(
             "cancel",
             order.symbol,
@@ -202,7 +202,7 @@ class OrderPath:
 
     async def cancel_all(self, symbol: str | None = None) -> CommandResult:
         """Cancel every working order (on ``symbol``, or everywhere), then re-read the account."""
-        self.lifecycle.cancel_all(symbol)
+        await self.lifecycle.cancel_all(symbol)
         try:
             ids = await self.executor.call(
                 "cancel_all", lambda: self.venue.cancel_all(symbol), bypass_breaker=True

@@ -44,6 +44,7 @@ import orjson
 
 from core.journal.durability import Durability, batch_durability
 from core.journal.fallback import FallbackLog, Row, fallback_id, fallback_path, tag_row
+from core.journal.group import GroupCommit
 from core.journal.recovery import JournalRecovery, mark_closed, open_checked, open_readonly
 from core.observability.redact import MASK, MAX_DEPTH, Redactor, is_secret_key
 
@@ -168,6 +169,8 @@ class Journal:
         self._failure = ""
         self._problem = ""
         self._probed_at = -PROBE_INTERVAL_S
+        self.group = GroupCommit(self)
+        """Durable writes awaited together share one transaction (:meth:`record_grouped`)."""
         if not readonly:
             self._import_fallback()
         if self.recovery is not None:
@@ -243,6 +246,13 @@ class Journal:
         if self.on_write is not None:
             self.on_write(time.perf_counter() - started)
         return seq
+
+    async def record_grouped(
+        self, entries: Sequence[tuple[str, str, str, Mapping[str, Any]]], *, required: bool = False
+    ) -> int:
+        """:meth:`record_many`, committed with the writes of every other caller of this event
+        loop iteration in one transaction (one fsync); see :mod:`core.journal.group`."""
+        return await self.group.write(entries, required=required)
 
     def _write_locked(self, rows: list[Row], *, durable: bool = True) -> int:
         """Insert the pending fallback rows, then ``rows``, in one transaction (lock held).
@@ -507,6 +517,7 @@ class Journal:
 
     def close(self) -> None:
         """Checkpoint and close. Further writes raise."""
+        self.group.flush()  # writes awaited but not yet committed go in first
         with self._lock:
             if self._closed:
                 return

@@ -269,7 +269,7 @@ class OrderExecutor:
             # journal raises JournalUnwritable and nothing is sent); a reduce-only order goes out
             # even when SQLite is full, recorded to the journal's fallback file instead.
             first = attempt == 1
-            self.journal.record_many(
+            await self.journal.record_grouped(
                 [*run.pre_records, request] if first else [request], required=first and not run.reduce_only
             )
             try:

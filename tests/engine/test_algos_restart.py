@@ -157,7 +157,8 @@ async def test_fills_while_down_reach_the_algo_as_fills_once(
     res = await first.start_algo("twap", maker)
     assert res.ok, res.message
     algo_id, child = res.order_link_id, f"{res.order_link_id}-1"
-    await venue.wait_for(lambda: child in first.state.orders, timeout=30, what="the first slice working")
+    # working on the venue (the engine lists a child as soon as its intent is being journaled)
+    await venue.wait_for(lambda: on_venue(venue, child), timeout=30, what="the first slice working")
     crash(first)
     await asyncio.sleep(0)
     while venue.order(child)["orderStatus"] != "Filled":  # the market comes down through the bid
@@ -179,3 +180,12 @@ async def test_fills_while_down_reach_the_algo_as_fills_once(
     assert algo.progress.filled == D("0.04")  # never counted twice
     assert D(venue.position(SYM)["size"]) == D("0.04")
     await second.stop()
+
+
+def on_venue(venue: InProcessVenue, link: str) -> bool:
+    """The venue has the order ``link`` (working or done)."""
+    try:
+        venue.order(link)
+    except AssertionError:
+        return False
+    return True

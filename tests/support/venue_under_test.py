@@ -41,6 +41,9 @@ OVER_HTTP = pytest.mark.parametrize("venue", ["http"], indirect=True)
 IN_PROCESS = pytest.mark.parametrize("venue", ["inprocess"], indirect=True)
 """A scenario whose outcome depends on the market standing still: the virtual clock only."""
 
+SETTLE_TURNS = 8
+"""Loop turns given to the engine at each instant of market time (see ``_settle``)."""
+
 
 class VenueUnderTest(Protocol):
     """The venue of one engine scenario."""
@@ -155,8 +158,10 @@ class InProcessVenue:
         return Engine(settings, clock=self.clock, venue=self.venue, retry_policy=retry_policy)
 
     async def _settle(self) -> None:
-        """Let the loop apply what the venue handed over (account events go through the loop)."""
-        for _ in range(3):
+        """Let the loop apply what the venue handed over (account events go through the loop)
+        and finish what the engine does at this instant (a command's group-committed journal
+        write takes a loop turn before its venue call) before market time moves on."""
+        for _ in range(SETTLE_TURNS):
             await asyncio.sleep(0)
 
     async def wait_for(self, cond: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:

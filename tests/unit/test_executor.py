@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -37,6 +36,7 @@ from core.resilience.errors import (
 from core.resilience.ratelimit import Limit, RateLimiter, RateTable
 from core.resilience.retry import RetryPolicy
 from core.venues.base import Capabilities, PlaceAck
+from tests.support.recording_journal import RecordingJournal
 
 LINK = "tc-test-1"
 ACK = PlaceAck(client_order_id=LINK, order_id="1")
@@ -112,18 +112,7 @@ class ScriptedVenue:
         return [("open_orders", ask)]
 
 
-class Journal:
-    def __init__(self) -> None:
-        self.records: list[tuple[str, dict[str, Any]]] = []
-
-    def record(self, kind: str, **data: Any) -> int:
-        self.records.append((kind, data))
-        return len(self.records)
-
-    def record_many(self, entries: Any, *, required: bool = False) -> int:
-        for kind, _symbol, _link, data in entries:
-            self.records.append((kind, dict(data)))
-        return len(self.records)
+Journal = RecordingJournal
 
 
 async def no_sleep(_s: float) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -18,6 +17,7 @@ from core.resilience.breaker import EndpointBreaker
 from core.resilience.ratelimit import Limit, RateLimiter, RateTable
 from core.resilience.retry import RetryPolicy
 from core.venues.base import Capabilities, PlaceAck
+from tests.support.recording_journal import RecordingJournal
 
 TABLE = RateTable(limits={"writes": Limit(2)}, group_of=lambda _ep: "writes")
 ORDER = BuiltOrder(
@@ -65,18 +65,7 @@ class CountingVenue:
         return PlaceAck(order.order_link_id, "1")
 
 
-class Journal:
-    def __init__(self) -> None:
-        self.records: list[tuple[str, dict[str, Any]]] = []
-
-    def record(self, kind: str, **data: Any) -> int:
-        self.records.append((kind, data))
-        return len(self.records)
-
-    def record_many(self, entries: Any, *, required: bool = False) -> int:
-        for kind, _symbol, _link, data in entries:
-            self.records.append((kind, dict(data)))
-        return len(self.records)
+Journal = RecordingJournal
 
 
 async def no_sleep(_s: float) -> None:
