@@ -151,13 +151,19 @@ class HlSim:
         def go() -> Decimal:
             acct = self.venue.core.accounts[self.user.lower()]
             p = acct.positions.get(BY_COIN[coin].symbol)
-            return p.spec.qty(p.size) if p is not None and p.size >= 0 else (-p.spec.qty(-p.size) if p else Decimal(0))
+            return (
+                p.spec.qty(p.size)
+                if p is not None and p.size >= 0
+                else (-p.spec.qty(-p.size) if p else Decimal(0))
+            )
 
         return self.call(go)
 
     def state(self) -> dict[str, Any]:
         """The account's ``clearinghouseState`` as the venue computes it."""
-        return self.call(lambda: clearinghouse_state(self.venue, {"user": self.user}))  # type: ignore[return-value]
+        state = self.call(lambda: clearinghouse_state(self.venue, {"user": self.user}))
+        assert isinstance(state, dict)
+        return state
 
     def scheduled_cancel(self) -> int | None:
         """The account's scheduled cancel time (ms), or None."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any
 
 from core.sim._common import SimError
@@ -126,13 +125,14 @@ def _modify_one(v: HlVenue, user: str, m: Mapping[str, Any]) -> object:
         _, new = orders.parse_wire(v, user, w)
     except orders.OrderError as exc:
         return {"error": exc.message}
-    if new.is_buy != o.is_buy or new.reduce_only != o.reduce_only or (new.trigger_px is None) != (
-        o.trigger_px is None
+    if (
+        new.is_buy != o.is_buy
+        or new.reduce_only != o.reduce_only
+        or (new.trigger_px is None) != (o.trigger_px is None)
     ):
         return {"error": "Cannot modify side, reduce-only or order type."}
     assert asset is not None
     params: dict[str, object] = {"category": "linear", "symbol": asset.symbol, "orderLinkId": o.link}
-    params["qty"] = f"{new.orig_sz - o.filled:f}" if new.orig_sz > o.filled else f"{new.orig_sz:f}"
     params["qty"] = f"{new.orig_sz:f}"
     if new.trigger_px is not None:
         params["triggerPrice"] = f"{new.trigger_px:f}"
@@ -167,7 +167,8 @@ def _leverage(v: HlVenue, user: str, a: Mapping[str, Any]) -> Reply:
         return err(f"Invalid leverage value: {lev} (max {asset.max_leverage})")
     try:
         v.core.position_set_leverage(
-            user, {"category": "linear", "symbol": asset.symbol, "buyLeverage": str(lev), "sellLeverage": str(lev)}
+            user,
+            {"category": "linear", "symbol": asset.symbol, "buyLeverage": str(lev), "sellLeverage": str(lev)},
         )
     except SimError as exc:
         if exc.ret_code != 110043:  # noqa: PLR2004 - unchanged is fine on Hyperliquid
@@ -207,4 +208,3 @@ HANDLERS: dict[str, Callable[[HlVenue, str, Mapping[str, Any]], Reply]] = {
     "scheduleCancel": _schedule_cancel,
     "noop": _noop,
 }
-_ = Decimal

@@ -85,7 +85,11 @@ def all_mids(v: HlVenue, req: Mapping[str, Any]) -> object:
     for a in ASSETS:
         sm = v.core.gen.symbols[a.symbol]
         bid, ask = sm.book.bids.best(), sm.book.asks.best()
-        px = sm.spec.px(sm.last_tick) if bid is None or ask is None else (sm.spec.px(bid) + sm.spec.px(ask)) / 2
+        px = (
+            sm.spec.px(sm.last_tick)
+            if bid is None or ask is None
+            else (sm.spec.px(bid) + sm.spec.px(ask)) / 2
+        )
         out[a.coin] = wire(px)
     return out
 
@@ -206,7 +210,10 @@ def order_status(v: HlVenue, req: Mapping[str, Any]) -> object:
         o = v.orders.get(oid)
     if o is None or o.user != user:
         return {"status": "unknownOid"}
-    return {"status": "order", "order": {"order": o.frontend(), "status": o.status, "statusTimestamp": o.status_ts}}
+    return {
+        "status": "order",
+        "order": {"order": o.frontend(), "status": o.status, "statusTimestamp": o.status_ts},
+    }
 
 
 def candle_snapshot(v: HlVenue, req: Mapping[str, Any]) -> object:
@@ -231,9 +238,18 @@ def candle_snapshot(v: HlVenue, req: Mapping[str, Any]) -> object:
     assert isinstance(rows, list)
     span = INTERVAL_MS[iv]
     return [
-        {"t": int(r[0]), "T": int(r[0]) + span - 1, "s": a.coin, "i": r_iv, "o": wire(Decimal(r[1])),
-         "c": wire(Decimal(r[4])), "h": wire(Decimal(r[2])), "l": wire(Decimal(r[3])),
-         "v": wire(Decimal(r[5])), "n": 1}  # fmt: skip
+        {
+            "t": int(r[0]),
+            "T": int(r[0]) + span - 1,
+            "s": a.coin,
+            "i": r_iv,
+            "o": wire(Decimal(r[1])),
+            "c": wire(Decimal(r[4])),
+            "h": wire(Decimal(r[2])),
+            "l": wire(Decimal(r[3])),
+            "v": wire(Decimal(r[5])),
+            "n": 1,
+        }  # fmt: skip
         for r in reversed(rows)
         for r_iv in [str(req["req"]["interval"])]
     ]

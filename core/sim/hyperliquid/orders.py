@@ -153,7 +153,13 @@ def _core_error(exc: SimError) -> OrderError:
     msg = _CORE_ERRORS.get(exc.ret_code)
     if msg is None:
         low = exc.ret_msg.lower()
-        msg = rules.ERR_SIZE if "qty" in low else rules.ERR_NO_LIQUIDITY if "liquidity" in low else rules.ERR_TICK
+        msg = (
+            rules.ERR_SIZE
+            if "qty" in low
+            else rules.ERR_NO_LIQUIDITY
+            if "liquidity" in low
+            else rules.ERR_TICK
+        )
     return OrderError(msg, REJECTED.get(msg, "rejected"))
 
 

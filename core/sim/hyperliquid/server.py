@@ -101,7 +101,9 @@ class HlSimServer:
         sock.listen(128)
         sock.setblocking(False)
         self._port = sock.getsockname()[1]
-        self._runner = web.AppRunner(self.build_app(), access_log=None, handle_signals=False, shutdown_timeout=0.5)
+        self._runner = web.AppRunner(
+            self.build_app(), access_log=None, handle_signals=False, shutdown_timeout=0.5
+        )
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
         if self.market_rate_hz > 0:

@@ -15,7 +15,8 @@ from typing import Any
 import msgpack
 from eth_account import Account
 from eth_account.messages import encode_typed_data
-from eth_utils import keccak, to_checksum_address
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 NONCE_BYTES = 8
 ADDRESS_BYTES = 20

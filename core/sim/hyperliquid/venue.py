@@ -143,7 +143,9 @@ class HlVenue:
         asset = BY_COIN[o.coin]
         o.cancel_reason = reason
         try:
-            self.core.order_cancel(o.user, {"category": "linear", "symbol": asset.symbol, "orderLinkId": o.link})
+            self.core.order_cancel(
+                o.user, {"category": "linear", "symbol": asset.symbol, "orderLinkId": o.link}
+            )
         except SimError:
             o.cancel_reason = None
             return False

@@ -141,7 +141,9 @@ class HlWsHub:
         try:
             msg = orjson.loads(text)
         except orjson.JSONDecodeError:
-            conn.send({"channel": "error", "data": f"Error parsing JSON into valid websocket request: {text}"})
+            conn.send(
+                {"channel": "error", "data": f"Error parsing JSON into valid websocket request: {text}"}
+            )
             return
         method = msg.get("method") if isinstance(msg, dict) else None
         if method == "ping":
@@ -151,7 +153,9 @@ class HlWsHub:
         elif method == "post":
             conn.send({"channel": "post", "data": self._post(msg)})
         else:
-            conn.send({"channel": "error", "data": f"Error parsing JSON into valid websocket request: {text}"})
+            conn.send(
+                {"channel": "error", "data": f"Error parsing JSON into valid websocket request: {text}"}
+            )
 
     def _subscription(self, conn: Conn, method: str, sub: object) -> None:
         key = sub_key(sub) if isinstance(sub, Mapping) else None
@@ -175,7 +179,10 @@ class HlWsHub:
         if kind == "l2Book":
             return {"channel": "l2Book", "data": info.l2_book(v, BY_COIN[who])}
         if kind == "activeAssetCtx":
-            return {"channel": "activeAssetCtx", "data": {"coin": who, "ctx": info.asset_ctx(v, BY_COIN[who])}}
+            return {
+                "channel": "activeAssetCtx",
+                "data": {"coin": who, "ctx": info.asset_ctx(v, BY_COIN[who])},
+            }
         if kind == "allMids":
             return {"channel": "allMids", "data": {"mids": info.all_mids(v, {})}}
         if kind == "userFills":
@@ -193,7 +200,10 @@ class HlWsHub:
             if kind == "info":
                 return {"id": rid, "response": {"type": "info", "payload": info.handle(self.venue, payload)}}
             if kind == "action":
-                return {"id": rid, "response": {"type": "action", "payload": actions.handle(self.venue, payload)}}
+                return {
+                    "id": rid,
+                    "response": {"type": "action", "payload": actions.handle(self.venue, payload)},
+                }
         except (info.BadRequest, actions.Malformed) as exc:
             return {"id": rid, "response": {"type": "error", "payload": str(exc)}}
         return {"id": rid, "response": {"type": "error", "payload": "unknown post type"}}
