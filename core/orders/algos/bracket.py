@@ -26,10 +26,11 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from core.model import FALLING, RISING, Instrument, OrderRequest, OrderStatus, OrderType, Side
+from core.model import FALLING, RISING, Instrument, OrderRequest, OrderStatus, OrderType, Position, Side
 from core.orders.algos import _bracket_native as native
 from core.orders.algos import _common as c
 from core.orders.algos._bracket_params import BracketParams
@@ -59,6 +60,16 @@ REDUCE_ONLY_CHECK = "reduce_only"
 """The risk check that refuses a reduce-only order the position cannot take (yet)."""
 
 
+@dataclass(frozen=True, slots=True)
+class _QuietTick:
+    """What a bracket saw on a market tick that decided nothing."""
+
+    status: AlgoState
+    hold: bool
+    await_position: bool
+    position: Position | None
+
+
 class Bracket(Algo):
     """Entry + take-profits + stop; see the module docstring for the rules."""
 
@@ -81,11 +92,13 @@ class Bracket(Algo):
         self.fix_sent = c.ZERO
         self.fix_live = False
         self.hold = False
+        """An amend was just refused: skip one decision so a refusal never loops."""
         self.await_position = False
         """An exit was refused as reduce-only before it was sent: the position had not yet shown
         the entry's fill (the fill can arrive before the position update). Exits wait for it."""
-        """An amend was just refused: skip one decision so a refusal never loops."""
         self.native_state = native.initial_state(self)
+        self._quiet: _QuietTick | None = None
+        """What the last market tick that decided nothing saw (see :meth:`_unchanged`)."""
 
     @classmethod
     def from_params(cls, algo_id: str, params: Mapping[str, Any]) -> Bracket:
@@ -164,6 +177,33 @@ class Bracket(Algo):
         """Count fills, follow the children, keep the exits matched to what is open."""
         if self.status.terminal:
             return []
+        if isinstance(event, Tick) and self._unchanged(view):
+            return []
+        self._quiet = None
+        held = self.hold  # a tick that spends a hold decides nothing, but the next one must
+        decided = self._decide(event, view)
+        if isinstance(event, Tick) and not decided and not held and not self.status.terminal:
+            self._quiet = _QuietTick(self.status, self.hold, self.await_position, view.position(self.symbol))
+        return decided
+
+    def _unchanged(self, view: MarketView) -> bool:
+        """Nothing a market tick can change has changed since the last tick that decided nothing.
+
+        A bracket's decisions read its own children (which change only by the events it gets,
+        each of which clears this) and the symbol's position (a new object on every change);
+        the market's prices are the venue's business (its TP/SL and the exits' limit prices).
+        Ticks come on every market move, so this spares the dearest decision of the mix.
+        """
+        quiet = self._quiet
+        return (
+            quiet is not None
+            and quiet.position is view.position(self.symbol)
+            and quiet.status is self.status
+            and quiet.hold == self.hold
+            and quiet.await_position == self.await_position
+        )
+
+    def _decide(self, event: AlgoEvent, view: MarketView) -> list[Action]:
         if self.native_state != native.NATIVE_OFF:
             decided = native.step(self, event, view)
             if decided is not None:

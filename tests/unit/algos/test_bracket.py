@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -342,7 +343,8 @@ def test_any_race_of_both_legs_ends_flat_with_nothing_working(
         assert view.signed_position < 0
         out += runner.feed(runner.fill_events(runner.cid("fix"), -view.signed_position, D("99000")))
     assert isinstance(out[-1], Finish) and out[-1].state is AlgoState.DONE
-    assert f"tp-1 {tp * step}, sl {sl * step}" in out[-1].reason
+    filled = dict(re.findall(r"(tp-1|sl) ([0-9.]+)", out[-1].reason))
+    assert D(filled["tp-1"]) == tp * step and D(filled["sl"]) == sl * step  # "sl 0" when none
     assert view.signed_position == 0 and runner.working() == {}
 
 
@@ -366,3 +368,46 @@ def test_exits_refused_before_the_position_shows_the_fill_are_sent_once_it_does(
     again = [a for a in runner.feed([Tick(view.now_ms())]) if isinstance(a, Place)]
     assert len(again) == 2 and all(a.request.reduce_only and a.request.qty == D("1") for a in again)
     assert status(algo) is AlgoState.RUNNING
+
+
+def test_market_ticks_that_change_nothing_are_not_decided_again(fakes: Any, monkeypatch: Any) -> None:
+    """A bracket's decisions read its children (changed by its own events) and the position (a
+    new object on each change): a market tick with neither changed is answered without deciding."""
+    algo = Oco("o1", oco_params())
+    view, runner = started(fakes, algo, position="1")
+    decided: list[AlgoEvent] = []
+    real = algo._decide
+
+    def counting(event: AlgoEvent, v: Any) -> list[Any]:
+        decided.append(event)
+        return real(event, v)
+
+    monkeypatch.setattr(algo, "_decide", counting)
+    for i in range(5):
+        assert runner.feed([Tick(view.now + i)]) == []
+    assert len(decided) == 1  # the first quiet tick only
+    view.set_position(D(0))  # the trader closed it by hand: a new position object
+    out = runner.feed([Tick(view.now + 9)])
+    assert isinstance(out[-1], Finish) and out[-1].state is AlgoState.DONE
+    assert len(decided) == 2
+
+
+def test_a_hold_is_spent_by_one_tick_and_the_next_tick_decides_again(fakes: Any, monkeypatch: Any) -> None:
+    """A refused change holds the bracket for one decision; the quiet tick that spends the hold
+    must not stop the next tick from deciding (and trying the change again)."""
+    algo = Oco("o1", oco_params())
+    view, runner = started(fakes, algo, position="1")
+    decided: list[AlgoEvent] = []
+    real = algo._decide
+
+    def counting(event: AlgoEvent, v: Any) -> list[Any]:
+        decided.append(event)
+        return real(event, v)
+
+    monkeypatch.setattr(algo, "_decide", counting)
+    algo.hold = True
+    assert runner.feed([Tick(view.now + 1)]) == [] and not algo.hold
+    runner.feed([Tick(view.now + 2)])
+    assert len(decided) == 2  # decided again after the hold
+    runner.feed([Tick(view.now + 3)])
+    assert len(decided) == 2  # and quiet from then on
