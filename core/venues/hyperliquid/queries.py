@@ -6,6 +6,7 @@ the commands.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -34,6 +35,8 @@ from core.venues.values import BadValue, number, price
 
 if TYPE_CHECKING:
     from core.venues.hyperliquid.session import HLSession
+
+log = logging.getLogger(__name__)
 
 #: venue method -> endpoint name (``/exchange:<action>`` or ``/info:<request type>``).
 ENDPOINTS: dict[str, str] = {
@@ -206,8 +209,13 @@ class Queries:
         return None
 
     def fee_rates(self) -> dict[str, tuple[Decimal, Decimal]]:
-        """(taker, maker) for every known asset from ``userFees`` (empty when not reported)."""
-        reply = self.info("fee_rates", {"type": "userFees", "user": self.account})
+        """(taker, maker) for every known asset from ``userFees``; empty when the venue does not
+        answer it (the engine then uses its configured fees)."""
+        try:
+            reply = self.info("fee_rates", {"type": "userFees", "user": self.account})
+        except Rejected as refused:  # a venue without userFees: the engine's default fees stand
+            log.info("hyperliquid fee rates unknown: %s", refused.reason)
+            return {}
         try:
             row = parse.record(reply, "userFees")
             taker = number(row.get("userCrossRate"), "userCrossRate")

@@ -9,6 +9,7 @@ per signer).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from decimal import Decimal
@@ -33,6 +34,7 @@ NAME = "hyperliquid"
 MIN_SCHEDULE_S = 5
 """scheduleCancel's time must be at least this far ahead."""
 WAITING = ("waitingForFill", "waitingForTrigger")
+PRIVATE_KEY = re.compile(r"0x[0-9a-fA-F]{64}")
 
 CAPABILITIES = Capabilities(
     name=NAME,
@@ -49,8 +51,19 @@ CAPABILITIES = Capabilities(
 own protection handles it), no native trailing stop."""
 
 
+def is_private_key(text: str) -> bool:
+    """True for a 32-byte hex private key (``0x`` + 64 hex digits)."""
+    return bool(PRIVATE_KEY.fullmatch(text))
+
+
 class HyperliquidVenue(Queries):
-    """Blocking Hyperliquid access for one account (implements :class:`core.venues.base.Venue`)."""
+    """Blocking Hyperliquid access for one account (implements :class:`core.venues.base.Venue`).
+
+    Keys: the mode's ``api_key`` is the account (master) address and its ``api_secret`` the agent
+    wallet's private key. In sim mode ``sim.api_key``/``sim.api_secret`` are used the same way
+    when the secret is a private key; with the default (Bybit sim) credentials the adapter signs
+    with :data:`~core.venues.hyperliquid.endpoints.SIM_AGENT_KEY` for its own address.
+    """
 
     name = NAME
     capabilities = CAPABILITIES
@@ -74,12 +87,11 @@ class HyperliquidVenue(Queries):
         self._nonces = NonceGuard(lambda: self._wall() + self.clock_offset_ms)
         self._local = threading.local()
         self.bad_data = bad_data or BadDataTracker()
-        if self.mode is Mode.SIM:
+        address, self._key = settings.credentials()
+        if self.mode is Mode.SIM and not is_private_key(self._key):  # the Bybit sim's credentials
             self._key = SIM_AGENT_KEY
-            self.account = self._session().signer
-        else:
-            address, self._key = settings.credentials()
-            self.account = address.lower()
+            address = self._session().signer
+        self.account = address.lower()
         super().__init__()
 
     def set_clock_offset(self, offset_ms: int) -> None:
