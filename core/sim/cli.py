@@ -50,8 +50,24 @@ def run_standalone(
     seed: int | None = None,
     faults: str | None = None,
     rate_hz: float | None = None,
+    venue: str = "bybit",
 ) -> int:
-    """Run the venue until Ctrl-C; print URLs, credentials and client recipes first. Returns an exit code."""
+    """Run the venue until Ctrl-C; print URLs, credentials and client recipes first. Returns an exit code.
+
+    ``venue="hyperliquid"`` runs the Hyperliquid sim instead (on ``port``, else the Bybit port + 1).
+    """
+    if venue == "hyperliquid":
+        from core.sim.hyperliquid.cli import run as run_hyperliquid
+
+        return run_hyperliquid(
+            host=host or sim.host,
+            port=port if port is not None else sim.port + 1,
+            seed=sim.seed if seed is None else seed,
+            rate_hz=sim.market_rate_hz if rate_hz is None else rate_hz,
+        )
+    if venue != "bybit":
+        print(f"trade-console sim: --venue must be bybit or hyperliquid, got {venue!r}")
+        return 2
     updates: dict[str, Any] = {}
     if host is not None:
         if not is_loopback_host(host):

@@ -24,6 +24,7 @@ from eth_account.signers.local import LocalAccount
 
 from core.clock import Clock, FrozenClock, SystemClock
 from core.sim.hyperliquid.info import clearinghouse_state, meta
+from core.sim.hyperliquid.keys import SIM_AGENT_KEY, SIM_USER_KEY, default_agents
 from core.sim.hyperliquid.records import HlOrder
 from core.sim.hyperliquid.rules import BY_COIN
 from core.sim.hyperliquid.runner import HlSimThread
@@ -31,9 +32,9 @@ from core.sim.hyperliquid.venue import HlVenue
 
 T = TypeVar("T")
 
-USER_KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+USER_KEY = SIM_USER_KEY
 """The sim account's own (master) key; it may sign too."""
-AGENT_KEY = "0x8da4ef21b864d2cc526dbdb2a120bd2874c36c9d0a1fb7f8c63d7f7a8b41de8f"
+AGENT_KEY = SIM_AGENT_KEY
 """The test agent wallet, registered to the sim account."""
 STRANGER_KEY = "0x0123456789012345678901234567890123456789012345678901234567890123"
 """A key the sim does not know (the SDK's own test key)."""
@@ -180,11 +181,9 @@ def hl_sim(
 ) -> Iterator[HlSim]:
     """Start the Hyperliquid sim on 127.0.0.1:0 in a thread; the agent and master keys are registered."""
     clock: Clock = SystemClock() if live else FrozenClock(int(time.time() * 1000))
-    agent = Account.from_key(AGENT_KEY).address
-    user = Account.from_key(USER_KEY).address
     thread = HlSimThread(
         seed=seed,
-        agents={agent: user, user: user},
+        agents=default_agents(),
         clock=clock,
         port=0,
         market_rate_hz=20.0 if live else 0,
