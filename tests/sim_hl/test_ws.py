@@ -123,3 +123,23 @@ def test_ping_pong_and_a_dropped_connection(sim: HlSim) -> None:
                     raise ConnectionError("closed")
     finally:
         ws.close()
+
+
+def test_bbo_mids_asset_ctx_and_user_events(sim: HlSim, ws_info: Info, ex: Exchange) -> None:
+    bbo, mids, ctx, events, fills = Inbox(), Inbox(), Inbox(), Inbox(), Inbox()
+    ws_info.subscribe({"type": "bbo", "coin": "BTC"}, bbo)
+    ws_info.subscribe({"type": "allMids"}, mids)
+    ws_info.subscribe({"type": "activeAssetCtx", "coin": "SOL"}, ctx)
+    ws_info.subscribe({"type": "userEvents", "user": sim.user}, events)
+    ws_info.subscribe({"type": "userFills", "user": sim.user}, fills)
+    fills.next("userFills")
+    assert set(mids.next("allMids")["data"]["mids"]) == {"BTC", "ETH", "SOL"}
+    got = ctx.next("activeAssetCtx")["data"]
+    assert got["coin"] == "SOL" and {"funding", "markPx", "oraclePx", "openInterest"} <= set(got["ctx"])
+    sim.step(5)
+    b = bbo.next("bbo")["data"]
+    bid, ask = b["bbo"]
+    assert b["coin"] == "BTC" and Decimal(bid["px"]) < Decimal(ask["px"])
+    oid = ex.market_open("SOL", False, 1.0)["response"]["data"]["statuses"][0]["filled"]["oid"]
+    ev = events.next("user")["data"]
+    assert {f["oid"] for f in ev["fills"]} == {oid} and ev["fills"][0]["dir"] == "Open Short"
