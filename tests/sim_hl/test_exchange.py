@@ -175,3 +175,28 @@ def test_schedule_cancel_none_clears_it(sim: HlSim, ex: Exchange) -> None:
     assert ex.schedule_cancel(None)["status"] == "ok"
     sim.advance(7_000)
     assert len(sim.open_orders()) == 1
+
+
+def test_modify_by_cloid(sim: HlSim, ex: Exchange) -> None:
+    bid, _ = sim.bbo("ETH")
+    cloid = Cloid.from_int(7)
+    ex.order("ETH", True, 0.05, five_sig(bid * Decimal("0.98")), {"limit": {"tif": "Gtc"}}, cloid=cloid)
+    new_px = five_sig(bid * Decimal("0.96"))
+    st = statuses(ex.modify_order(cloid, "ETH", True, 0.05, new_px, {"limit": {"tif": "Gtc"}}, cloid=cloid))
+    assert "resting" in st[0]
+    [o] = sim.open_orders()
+    assert (o.cloid, o.limit_px) == (cloid.to_raw(), Decimal(str(new_px)))
+
+
+def test_an_order_with_a_builder_fee_is_refused(sim: HlSim, ex: Exchange) -> None:
+    bid, _ = sim.bbo("ETH")
+    reply = ex.order(
+        "ETH",
+        True,
+        0.05,
+        five_sig(bid * Decimal("0.98")),
+        {"limit": {"tif": "Gtc"}},
+        builder={"b": "0x" + "11" * 20, "f": 10},
+    )
+    assert reply == {"status": "err", "response": "Builder fee has not been approved."}
+    assert sim.orders() == []

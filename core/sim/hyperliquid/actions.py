@@ -79,6 +79,8 @@ def _order(v: HlVenue, user: str, a: Mapping[str, Any]) -> Reply:
     grouping = a.get("grouping", "na")
     if not isinstance(wires, list) or not wires or grouping not in ("na", "normalTpsl", "positionTpsl"):
         return err("Order has invalid grouping or no orders.")
+    if "builder" in a:
+        return err("Builder fee has not been approved.")
     if grouping != "na" and any(not (isinstance(w, Mapping) and w.get("r") is True) for w in wires[1:]):
         return err("TP/SL orders must be reduce-only.")
     statuses: list[object] = []

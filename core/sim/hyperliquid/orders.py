@@ -54,6 +54,8 @@ def parse_wire(v: HlVenue, user: str, w: Mapping[str, object]) -> tuple[HlAsset,
     asset = v.asset(w.get("a"))
     if asset is None:
         raise OrderError("Invalid asset.")
+    if not isinstance(w.get("b"), bool) or not isinstance(w.get("r"), bool):
+        raise OrderError("Invalid order: b and r must be booleans.")
     px, sz = parse_dec(w.get("p")), parse_dec(w.get("s"))
     if px is None or not rules.price_ok(px, asset.sz_decimals):
         raise OrderError(rules.ERR_TICK, "tickRejected")

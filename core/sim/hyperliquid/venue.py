@@ -112,7 +112,7 @@ class HlVenue:
 
     def find(self, user: str, asset: HlAsset, oid: object) -> HlOrder | None:
         """The user's order by oid (int) or cloid (``0x`` string) on ``asset``."""
-        o = self.by_cloid.get((user, oid)) if isinstance(oid, str) else None
+        o = self.by_cloid.get((user, oid.lower())) if isinstance(oid, str) else None
         if isinstance(oid, int) and not isinstance(oid, bool):
             o = self.orders.get(oid)
         if o is None or o.user != user or o.coin != asset.coin:
