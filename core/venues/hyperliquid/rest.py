@@ -15,6 +15,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from pydantic import SecretStr
+
 from core.config import Settings
 from core.endpoint_policy import assert_endpoint_matches_mode
 from core.model import Mode, OrderType, TriggerBy
@@ -87,9 +89,11 @@ class HyperliquidVenue(Queries):
         self._nonces = NonceGuard(lambda: self._wall() + self.clock_offset_ms)
         self._local = threading.local()
         self.bad_data = bad_data or BadDataTracker()
-        address, self._key = settings.credentials()
-        if self.mode is Mode.SIM and not is_private_key(self._key):  # the Bybit sim's credentials
-            self._key = SIM_AGENT_KEY
+        address, key = settings.credentials()
+        if self.mode is Mode.SIM and not is_private_key(key):  # the Bybit sim's credentials
+            key = SIM_AGENT_KEY
+        self._key = SecretStr(key)
+        if self.mode is Mode.SIM and key == SIM_AGENT_KEY:
             address = self._session().signer
         self.account = address.lower()
         super().__init__()
@@ -108,7 +112,7 @@ class HyperliquidVenue(Queries):
             session = HLSession(
                 self.mode,
                 self.rest_url,
-                self._key,
+                self._key.get_secret_value(),
                 {"universe": []},
                 timeout_s=self.settings.venue.timeout_s,
                 nonces=self._nonces,
