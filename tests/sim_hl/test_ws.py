@@ -143,3 +143,18 @@ def test_bbo_mids_asset_ctx_and_user_events(sim: HlSim, ws_info: Info, ex: Excha
     oid = ex.market_open("SOL", False, 1.0)["response"]["data"]["statuses"][0]["filled"]["oid"]
     ev = events.next("user")["data"]
     assert {f["oid"] for f in ev["fills"]} == {oid} and ev["fills"][0]["dir"] == "Open Short"
+
+
+def test_a_stalled_feed_sends_nothing_until_it_resumes(sim: HlSim, ws_info: Info) -> None:
+    book, mids = Inbox(), Inbox()
+    ws_info.subscribe({"type": "l2Book", "coin": "ETH"}, book)
+    ws_info.subscribe({"type": "allMids"}, mids)
+    book.next("l2Book")
+    mids.next("allMids")  # both subscriptions are live
+    sim.stall_feeds()
+    sim.step(20)
+    sim.stall_feeds(False)
+    sim.step(1)
+    later = book.next("l2Book")["data"]
+    assert later["time"] == sim.clock.now_ms()  # the first book after the stall is the resumed one
+    assert book.q.empty()

@@ -129,6 +129,10 @@ class HlSim:
         """Answer the next ``n`` REST requests with HTTP 500."""
         self.call(lambda: setattr(self.thread.server.faults, "fail_next", n))
 
+    def stall_feeds(self, on: bool = True) -> None:
+        """Stop (or resume) the market feeds; user pushes still flow."""
+        self.call(lambda: setattr(self.thread.server.faults, "stall_feeds", on))
+
     def drop_connections(self) -> int:
         """Close every WebSocket now; returns how many."""
         return self.thread.drop_connections()

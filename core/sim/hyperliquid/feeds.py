@@ -3,6 +3,8 @@ change, trades, allMids and activeAssetCtx, to the WebSocket subscribers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from core.sim.hyperliquid import info
 from core.sim.hyperliquid.records import fill_hash
 from core.sim.hyperliquid.rules import BY_COIN, HlAsset, wire
@@ -17,8 +19,11 @@ CTX_INTERVAL_MS = 1000
 class FeedPublisher:
     """Publishes what changed since the last call."""
 
-    def __init__(self, venue: HlVenue, hub: HlWsHub, book_interval_ms: int) -> None:
+    def __init__(
+        self, venue: HlVenue, hub: HlWsHub, book_interval_ms: int, stalled: Callable[[], bool] = lambda: False
+    ) -> None:
         self.venue = venue
+        self._stalled = stalled
         self.hub = hub
         self.book_interval_ms = book_interval_ms
         self._book_sent: dict[str, tuple[int, object]] = {}
@@ -33,6 +38,9 @@ class FeedPublisher:
     def publish(self) -> None:
         """Run after every market step (and after actions that move the book)."""
         now = self.venue.now_ms()
+        if self._stalled():  # a stalled feed loses what happens meanwhile, as a dead one would
+            self._trade_count = {a.coin: sm.trade_count for a, sm in self._markets()}
+            return
         self._trades()
         for coin in self.hub.interest("l2Book"):
             self._book(coin, now)

@@ -41,10 +41,12 @@ DEFAULT_BOOK_INTERVAL_MS = 500
 
 @dataclass
 class HlFaults:
-    """Faults on demand: REST and WS latency, failing the next requests with HTTP 500."""
+    """Faults on demand: REST and WS latency, failing the next requests with HTTP 500, stalled
+    market feeds (no l2Book/trades/bbo/allMids/activeAssetCtx pushes; user pushes still flow)."""
 
     latency_ms: int = 0
     fail_next: int = 0
+    stall_feeds: bool = False
 
 
 class HlSimServer:
@@ -68,7 +70,7 @@ class HlSimServer:
         self.venue = HlVenue(seed=seed, clock=self.clock, agents=agents, starting_balance=starting_balance)
         self.faults = HlFaults()
         self.hub = HlWsHub(self.venue, lambda: self.faults.latency_ms)
-        self.feeds = FeedPublisher(self.venue, self.hub, book_interval_ms)
+        self.feeds = FeedPublisher(self.venue, self.hub, book_interval_ms, lambda: self.faults.stall_feeds)
         self.market_rate_hz = market_rate_hz
         self._host, self._port = host, port
         self._runner: web.AppRunner | None = None
