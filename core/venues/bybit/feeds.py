@@ -166,15 +166,20 @@ class BybitFeeds:
         self._build("public")
         self._build("private")
         for which, event in self._subscribed.items():
-            if event.wait(wait_s):
+            acked = event.wait(wait_s)
+            if self._stopped:  # stop() woke the wait: report nothing more
+                return
+            if acked:
                 self.sink.connection(which, "up", "connected")
             else:
                 self._rebuild.add(which)  # the watchdog rebuilds it
                 self.sink.connection(which, "down", f"subscriptions not acknowledged within {wait_s:.0f}s")
 
     def stop(self) -> None:
-        """Close both sockets."""
+        """Close both sockets; a start or a rebuild waiting for acks returns at once."""
         self._stopped = True
+        for event in self._subscribed.values():
+            event.set()  # wakes the waits; each sees _stopped and reports nothing
         for ws in (self._public, self._private):
             if ws is not None:
                 try:
@@ -431,7 +436,10 @@ class BybitFeeds:
         except Exception as exc:  # noqa: BLE001 - any connect failure is retried with backoff
             self._retry_later(which, now, type(exc).__name__)
             return
-        if not self._subscribed[which].wait(self._ack_timeout_s):
+        acked = not self._stopped and self._subscribed[which].wait(self._ack_timeout_s)
+        if self._stopped:  # stopped meanwhile: stop() woke the wait
+            return
+        if not acked:
             # Connected but not subscribed is not a working feed: never report it as back.
             self._rebuild.add(which)
             self._retry_later(which, now, f"subscriptions not acknowledged within {self._ack_timeout_s:g}s")
