@@ -200,3 +200,17 @@ def test_an_order_with_a_builder_fee_is_refused(sim: HlSim, ex: Exchange) -> Non
     )
     assert reply == {"status": "err", "response": "Builder fee has not been approved."}
     assert sim.orders() == []
+
+
+def test_modify_to_the_same_values_is_fine_and_a_cancelled_order_cannot_be_modified(
+    sim: HlSim, ex: Exchange
+) -> None:
+    bid, _ = sim.bbo("ETH")
+    px = five_sig(bid * Decimal("0.98"))
+    oid = statuses(ex.order("ETH", True, 0.05, px, {"limit": {"tif": "Gtc"}}))[0]["resting"]["oid"]
+    assert statuses(ex.modify_order(oid, "ETH", True, 0.05, px, {"limit": {"tif": "Gtc"}})) == [
+        {"resting": {"oid": oid}}
+    ]
+    ex.cancel("ETH", oid)
+    reply = ex.modify_order(oid, "ETH", True, 0.05, px, {"limit": {"tif": "Gtc"}})
+    assert statuses(reply) == [{"error": "Cannot modify canceled or filled order"}]

@@ -11,6 +11,12 @@ from core.sim.hyperliquid.signing import SignatureError, checksum, recover_signe
 from core.sim.hyperliquid.venue import HlVenue
 
 Reply = dict[str, Any]
+ADDRESS_LEN = 42
+"""``0x`` and 40 hex digits."""
+CORE_UNCHANGED = 10001
+"""The core's code for an amend that changes nothing (a modify to the same values is fine here)."""
+CORE_LEVERAGE_UNCHANGED = 110043
+CORE_ORDER_CLOSED = 110008
 MIN_SCHEDULE_AHEAD_MS = 5000
 MAX_SCHEDULE_TRIGGERS = 10
 DAY_MS = 86_400_000
@@ -49,7 +55,7 @@ def handle(v: HlVenue, body: object) -> Reply:
     nonce = _int(body, "nonce")
     expires = _int(body, "expiresAfter", required=False)
     vault = body.get("vaultAddress")
-    if vault is not None and not (isinstance(vault, str) and len(vault) == 42):  # noqa: PLR2004 - 0x + 40 hex
+    if vault is not None and not (isinstance(vault, str) and len(vault) == ADDRESS_LEN):
         raise Malformed("vaultAddress invalid")
     kind = action.get("type")
     if kind not in HANDLERS:
@@ -144,8 +150,10 @@ def _modify_one(v: HlVenue, user: str, m: Mapping[str, Any]) -> object:
     try:
         v.core.order_amend(user, params)
     except SimError as exc:
-        if exc.ret_code != 10001 or "not modified" not in exc.ret_msg.lower():  # noqa: PLR2004
-            return {"error": orders._core_error(exc).message}
+        if exc.ret_code == CORE_ORDER_CLOSED:
+            return {"error": rules.ERR_MODIFY_MISS}
+        if exc.ret_code != CORE_UNCHANGED or "unchanged" not in exc.ret_msg:
+            return {"error": orders.core_error(exc).message}
     o.limit_px, o.orig_sz, o.trigger_px = new.limit_px, new.orig_sz, new.trigger_px
     return {"resting": {"oid": o.oid, **({"cloid": o.cloid} if o.cloid else {})}}
 
@@ -173,7 +181,7 @@ def _leverage(v: HlVenue, user: str, a: Mapping[str, Any]) -> Reply:
             {"category": "linear", "symbol": asset.symbol, "buyLeverage": str(lev), "sellLeverage": str(lev)},
         )
     except SimError as exc:
-        if exc.ret_code != 110043:  # noqa: PLR2004 - unchanged is fine on Hyperliquid
+        if exc.ret_code != CORE_LEVERAGE_UNCHANGED:  # unchanged is fine on Hyperliquid
             return err(rules.ERR_MARGIN)
     v.user(user).cross[asset.coin] = a.get("isCross") is not False
     return ok("default")

@@ -151,7 +151,7 @@ def core_params(v: HlVenue, asset: HlAsset, o: HlOrder) -> dict[str, object]:
     return p
 
 
-def _core_error(exc: SimError) -> OrderError:
+def core_error(exc: SimError) -> OrderError:
     msg = _CORE_ERRORS.get(exc.ret_code)
     if msg is None:
         low = exc.ret_msg.lower()
@@ -180,7 +180,7 @@ def place(v: HlVenue, user: str, w: Mapping[str, object]) -> tuple[Status, HlOrd
         try:
             v.core.order_create(user, core_params(v, asset, o))
         except SimError as exc:
-            err = _core_error(exc)
+            err = core_error(exc)
             o.status = err.status
             o.status_ts = v.now_ms()
             raise err from None

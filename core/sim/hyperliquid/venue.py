@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from core.clock import Clock
+from core.sim._common import SimError
 from core.sim.exchange import SimExchange
 from core.sim.hyperliquid.records import HlOrder, core_status, fill_dir, fill_hash
 from core.sim.hyperliquid.rules import ASSETS, BY_COIN, HlAsset, wire
@@ -138,8 +139,6 @@ class HlVenue:
 
     def cancel_core(self, o: HlOrder, reason: str | None = None) -> bool:
         """Cancel ``o`` on the core; False if the core has it closed already."""
-        from core.sim._common import SimError
-
         asset = BY_COIN[o.coin]
         o.cancel_reason = reason
         try:
