@@ -214,3 +214,14 @@ def test_modify_to_the_same_values_is_fine_and_a_cancelled_order_cannot_be_modif
     ex.cancel("ETH", oid)
     reply = ex.modify_order(oid, "ETH", True, 0.05, px, {"limit": {"tif": "Gtc"}})
     assert statuses(reply) == [{"error": "Cannot modify canceled or filled order"}]
+
+
+def test_a_sweep_reports_the_fills_average_price(sim: HlSim, ex: Exchange, info: Info) -> None:
+    filled = statuses(ex.market_open("BTC", True, 3.0))[0]["filled"]
+    fills = [f for f in info.user_fills(sim.user) if f["oid"] == filled["oid"]]
+    assert len({f["px"] for f in fills}) > 1  # several levels
+    notional = sum(Decimal(f["px"]) * Decimal(f["sz"]) for f in fills)
+    size = sum(Decimal(f["sz"]) for f in fills)
+    assert Decimal(filled["totalSz"]) == size
+    assert Decimal(filled["avgPx"]) == (notional / size).quantize(Decimal("0.000001"))
+    assert len(filled["avgPx"].partition(".")[2]) <= 6

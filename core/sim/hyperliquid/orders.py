@@ -15,6 +15,7 @@ from core.sim.instruments import PRICE_LIMIT_RATIO
 Status = dict[str, object] | str
 CLOID_HEX = 32
 RISING, FALLING = 1, 2
+AVG_PX_QUANTUM = Decimal("0.000001")
 TIFS = {"Gtc": "GTC", "Ioc": "IOC", "Alo": "PostOnly"}
 _CORE_ERRORS = {
     110007: rules.ERR_MARGIN,
@@ -152,6 +153,7 @@ def core_params(v: HlVenue, asset: HlAsset, o: HlOrder) -> dict[str, object]:
 
 
 def core_error(exc: SimError) -> OrderError:
+    """The Hyperliquid error (and rejected status) for a core refusal."""
     msg = _CORE_ERRORS.get(exc.ret_code)
     if msg is None:
         low = exc.ret_msg.lower()
@@ -196,7 +198,7 @@ def _status_item(v: HlVenue, asset: HlAsset, o: HlOrder) -> Status:
     core = v.core.accounts[o.user].by_link.get(o.link)
     if core is not None and core.cum:
         spec = core.spec
-        avg = core.cum_value / spec.qty(core.cum)
+        avg = (core.cum_value / spec.qty(core.cum)).quantize(AVG_PX_QUANTUM)
         total = spec.qty(core.cum)
         if core.status == "Filled" or not core.is_open:
             return {"filled": {"totalSz": wire(total), "avgPx": wire(avg), **ids}}
