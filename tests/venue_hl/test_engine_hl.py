@@ -75,3 +75,16 @@ async def test_an_order_the_builder_refuses_never_reaches_hyperliquid(engine: En
     res = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.5"), OrderType.LIMIT, Decimal("0.0001")))
     assert not res.ok and res.message
     assert hl.open_orders() == []
+
+
+async def test_a_fill_shows_the_position_at_once_and_panic_flattens(engine: Engine, hl: HlSim) -> None:
+    await wait_real(fresh(engine, SYM), 20.0, "a fresh book and ticker")
+    res = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.5"), OrderType.MARKET))
+    assert res.ok, res.message
+    assert hl.position("ETH") == Decimal("0.5")
+    # Pushed after the fill (clearinghouseState read by the feeds), not left to the periodic sync.
+    await wait_real(lambda: SYM in engine.state.positions, 3.0, "the position")
+    assert engine.state.positions[SYM].size == Decimal("0.5")
+    report = await engine.panic()
+    assert report.flat, report.steps
+    assert hl.position("ETH") == 0

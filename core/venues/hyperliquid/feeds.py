@@ -7,6 +7,11 @@ book snapshot whose sequence is its ``time`` (kept strictly increasing per symbo
 callback is wrapped: a bad message is reported and dropped, never raised into the socket's
 thread. The SDK does not reconnect: :meth:`HyperliquidFeeds.check` (the engine's watchdog tick)
 rebuilds a dead socket with backoff and resubscribes; the engine then resyncs over REST.
+
+Hyperliquid pushes no position or margin stream among these; after each fill (and each order
+update) the feeds' own account thread reads ``clearinghouseState`` through the adapter
+(``account_state``) and delivers every position (a symbol now flat as a flat one) and the
+balance, off the socket's thread.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from typing import Any
 
 from hyperliquid.websocket_manager import WebsocketManager
 
+from core.model import ZERO, Balance, Position
 from core.observability.baddata import BadDataTracker
+from core.resilience.errors import VenueError
 from core.venues.base import FeedSink, FeedTiming
 from core.venues.hyperliquid import parse
 from core.venues.hyperliquid.queries import parse_ticker
@@ -27,6 +34,8 @@ from core.venues.hyperliquid.symbols import coin_of, symbol_of
 from core.venues.values import BadValue
 
 log = logging.getLogger(__name__)
+AccountState = Callable[[], tuple[list[Position], Balance | None]]
+"""Reads the account's positions and balance (the adapter's ``clearinghouseState``)."""
 STREAMS = ("public", "private")
 
 
@@ -43,6 +52,7 @@ class HyperliquidFeeds:
         bad_data: BadDataTracker,
         client_ids: dict[str, str],
         *,
+        account_state: AccountState | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = base_url
@@ -62,12 +72,18 @@ class HyperliquidFeeds:
         self._lock = threading.Lock()
         self._failures = 0
         self._retry_at = 0.0
+        self._account_state = account_state
+        self._refresh = threading.Event()
+        self._account_thread: threading.Thread | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
         """Connect and subscribe every stream (subscriptions queue until the socket opens)."""
         self._stopped = False
         self._build()
+        if self._account_state is not None:
+            self._account_thread = threading.Thread(target=self._account_loop, name="hl-account", daemon=True)
+            self._account_thread.start()
 
     def _build(self) -> None:
         manager = WebsocketManager(self.base_url)
@@ -105,6 +121,7 @@ class HyperliquidFeeds:
     def stop(self) -> None:
         """Close the socket and its ping thread."""
         self._stopped = True
+        self._refresh.set()
         manager, self._manager = self._manager, None
         if manager is not None:
             manager.stop()
@@ -169,6 +186,7 @@ class HyperliquidFeeds:
             if order.order_link_id:
                 self.client_ids[order.order_id] = order.order_link_id
             self.sink.order(order)
+        self._refresh.set()
 
     def _fills(self, data: Any) -> None:
         row = parse.record(data, "userFills")
@@ -176,3 +194,30 @@ class HyperliquidFeeds:
             return
         for item in row.get("fills") or []:
             self.sink.fill(parse.fill(item, self.client_ids))
+        self._refresh.set()
+
+    # --- the account after fills ---------------------------------------------------------------
+    def _account_loop(self) -> None:
+        while not self._stopped:
+            self._refresh.wait()
+            self._refresh.clear()
+            if not self._stopped:
+                self._push_account()
+
+    def _push_account(self) -> None:
+        """Deliver the account's positions (flat ones for symbols without one) and balance."""
+        if self._account_state is None:
+            return
+        try:
+            positions, balance = self._account_state()
+        except VenueError as err:  # the engine's periodic REST sync catches up
+            log.warning("hyperliquid account refresh failed: %s", err)
+            return
+        held = {p.symbol for p in positions}
+        for pos in positions:
+            self.sink.position(pos)
+        for sym in self.symbols:
+            if sym not in held:
+                self.sink.position(Position(sym, None, ZERO, ZERO, ZERO, ZERO))
+        if balance is not None:
+            self.sink.balance(balance)

@@ -42,6 +42,11 @@ FINAL = {
 """Hyperliquid's order statuses that are not ``open`` nor ``...Canceled``/``...Rejected``."""
 
 
+def plain(value: Decimal) -> Decimal:
+    """``value`` without trailing zeros and never in exponent form (``3.40E+3`` is ``3400``)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
 def record(raw: Any, what: str) -> dict[str, Any]:
     """``raw`` as a JSON object, or :class:`BadValue`."""
     if not isinstance(raw, dict):
@@ -163,7 +168,7 @@ def position(item: Any) -> Position:
         side=None if szi == 0 else (Side.BUY if szi > 0 else Side.SELL),
         size=abs(szi),
         entry_price=price(row.get("entryPx"), "entryPx"),
-        mark_price=value / abs(szi) if szi else Decimal(0),
+        mark_price=plain(value / abs(szi)) if szi else Decimal(0),
         unrealised_pnl=number(row.get("unrealizedPnl"), "unrealizedPnl"),
         leverage=positive(lev.get("value"), "leverage.value", Decimal(1)),
         liq_price=liq or None,

@@ -273,6 +273,16 @@ class Queries:
             raise self._refused("positions", bad) from None
         return [p for p in found if not p.is_flat]
 
+    def account_state(self) -> tuple[list[Position], Balance | None]:
+        """Positions and balance from one ``clearinghouseState`` (for the feeds after a fill)."""
+        state = self._state("positions")
+        try:
+            rows = parse.record(state, "clearinghouseState").get("assetPositions") or []
+            found = [p for p in (parse.position(r) for r in rows) if not p.is_flat]
+            return found, parse.balance(state)
+        except BadValue as bad:
+            raise self._refused("positions", bad) from None
+
     def balance(self) -> Balance | None:
         """The account's USDC margin summary."""
         try:

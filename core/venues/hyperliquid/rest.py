@@ -264,5 +264,12 @@ class HyperliquidVenue(Queries):
         from core.venues.hyperliquid.feeds import HyperliquidFeeds  # the socket stack only when used
 
         return HyperliquidFeeds(
-            self.rest_url, self.account, symbols, sink, timing, self.bad_data, self.client_ids
+            self.rest_url,
+            self.account,
+            symbols,
+            sink,
+            timing,
+            self.bad_data,
+            self.client_ids,
+            account_state=self.account_state,
         )
