@@ -220,8 +220,22 @@ def test_a_sweep_reports_the_fills_average_price(sim: HlSim, ex: Exchange, info:
     filled = statuses(ex.market_open("BTC", True, 3.0))[0]["filled"]
     fills = [f for f in info.user_fills(sim.user) if f["oid"] == filled["oid"]]
     assert len({f["px"] for f in fills}) > 1  # several levels
-    notional = sum(Decimal(f["px"]) * Decimal(f["sz"]) for f in fills)
-    size = sum(Decimal(f["sz"]) for f in fills)
+    notional = sum((Decimal(f["px"]) * Decimal(f["sz"]) for f in fills), Decimal(0))
+    size = sum((Decimal(f["sz"]) for f in fills), Decimal(0))
     assert Decimal(filled["totalSz"]) == size
     assert Decimal(filled["avgPx"]) == (notional / size).quantize(Decimal("0.000001"))
     assert len(filled["avgPx"].partition(".")[2]) <= 6
+
+
+def test_a_refused_order_is_known_by_its_cloid_with_its_rejected_status(
+    sim: HlSim, ex: Exchange, info: Info
+) -> None:
+    bid, _ = sim.bbo("ETH")
+    cloid = Cloid.from_int(99)
+    reply = ex.order(
+        "ETH", True, 0.05, five_sig(bid * Decimal("0.99")), {"limit": {"tif": "Ioc"}}, cloid=cloid
+    )
+    assert statuses(reply) == [{"error": "Order could not immediately match against any resting orders."}]
+    status = info.query_order_by_cloid(sim.user, cloid)
+    assert status["status"] == "order" and status["order"]["status"] == "iocCancelRejected"
+    assert sim.open_orders() == []

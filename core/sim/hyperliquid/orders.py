@@ -173,20 +173,21 @@ def place(v: HlVenue, user: str, w: Mapping[str, object]) -> tuple[Status, HlOrd
         asset, o = parse_wire(v, user, w)
         if o.cloid is not None and (user, o.cloid) in v.by_cloid:
             raise OrderError("Duplicate cloid.")
+    except OrderError as exc:
+        return {"error": exc.message}, None
+    o.oid = v.new_oid()
+    v.orders[o.oid] = o
+    if o.cloid is not None:
+        v.by_cloid[(user, o.cloid)] = o
+    try:
         if o.trigger_px is None:
             _pre_match(v, asset, o)
-        o.oid = v.new_oid()
-        v.orders[o.oid] = o
-        if o.cloid is not None:
-            v.by_cloid[(user, o.cloid)] = o
         try:
             v.core.order_create(user, core_params(v, asset, o))
         except SimError as exc:
-            err = core_error(exc)
-            o.status = err.status
-            o.status_ts = v.now_ms()
-            raise err from None
-    except OrderError as exc:
+            raise core_error(exc) from None
+    except OrderError as exc:  # the order is known by its cloid and oid, with its rejected status
+        o.status, o.status_ts = exc.status, v.now_ms()
         return {"error": exc.message}, None
     return _status_item(v, asset, o), o
 
