@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hyperliquid.websocket_manager import WebsocketManager
+from websocket import WebSocketException
 
 from core.model import ZERO, Balance, Position
 from core.observability.baddata import BadDataTracker
@@ -73,6 +74,7 @@ class HyperliquidFeeds:
         self._failures = 0
         self._retry_at = 0.0
         self._account_state = account_state
+        self._books: dict[str, tuple[Any, int]] = {}
         self._refresh = threading.Event()
         self._account_thread: threading.Thread | None = None
 
@@ -93,9 +95,11 @@ class HyperliquidFeeds:
         app.on_close = lambda _ws, *_args: self._closed("closed")
         app.on_error = lambda _ws, err: self._closed(f"error: {type(err).__name__}")
         manager.daemon = True
+        self._books = {}
         for sym in self.symbols:
             coin = coin_of(sym)
-            manager.subscribe({"type": "l2Book", "coin": coin}, self._guard("public", self._book))
+            book_sub: Any = {"type": "l2Book", "coin": coin}
+            self._books[sym] = (book_sub, manager.subscribe(book_sub, self._guard("public", self._book)))
             manager.subscribe({"type": "trades", "coin": coin}, self._guard("public", self._trades))
             manager.subscribe({"type": "activeAssetCtx", "coin": coin}, self._guard("public", self._ctx))
         manager.subscribe(
@@ -144,7 +148,17 @@ class HyperliquidFeeds:
             self.sink.connection(stream, "resync", "socket rebuilt")
 
     def resubscribe_book(self, symbol: str) -> None:
-        """Nothing to ask: every ``l2Book`` push is a whole book, the next one resyncs it."""
+        """Subscribe ``symbol``'s ``l2Book`` afresh: the venue answers with a whole book at once
+        (a quiet book sends nothing until it changes)."""
+        manager, found = self._manager, self._books.get(symbol)
+        if manager is None or found is None or not manager.ws_ready:
+            return
+        sub, sub_id = found
+        try:
+            manager.unsubscribe(sub, sub_id)
+            self._books[symbol] = (sub, manager.subscribe(sub, self._guard("public", self._book)))
+        except (OSError, NotImplementedError, WebSocketException) as exc:  # the watchdog rebuilds
+            log.warning("hyperliquid book resubscribe %s failed: %s", symbol, exc)
 
     def is_connected(self, stream: str) -> bool:
         """True while the socket is open (both streams share it)."""

@@ -29,6 +29,7 @@ from core.config_files import ConfigError
 from core.endpoint_policy import assert_endpoint_matches_mode
 from core.model import Mode
 
+VENUE = "hyperliquid"
 EMPTY_SPOT_META: dict[str, list[Any]] = {"universe": [], "tokens": []}
 """Passed to the SDK so that building a client makes no spot-meta request."""
 
@@ -67,7 +68,9 @@ class HLSession:
         timeout_s: float,
         nonces: NonceGuard,
     ) -> None:
-        assert_endpoint_matches_mode(mode, base_url, None if mode is Mode.SIM else "hyperliquid")
+        self.mode = mode
+        self.venue = None if mode is Mode.SIM else VENUE
+        assert_endpoint_matches_mode(mode, base_url, self.venue)
         self.is_mainnet = base_url == MAINNET_API_URL
         if self.is_mainnet != (mode is Mode.LIVE):
             raise ConfigError([("mode", f"{mode.value} mode may not sign for {base_url}")])
@@ -95,6 +98,8 @@ class HLSession:
 
     def act(self, action: dict[str, Any]) -> Any:
         """Sign and post ``action`` to ``/exchange``; the reply body."""
+        # Third mode check, right before the send (cached: one dictionary look-up).
+        assert_endpoint_matches_mode(self.mode, self.exchange.base_url, self.venue)
         signature, nonce = self.signed(action)
         return self.exchange._post_action(action, signature, nonce)
 
