@@ -138,7 +138,9 @@ class VenueSettings(_Section):
     one of that venue's hosts for the mode)."""
 
     name: str = "bybit"
-    """The venue package (``core/venues/<name>/``): ``bybit``, or ``simulated`` (sim mode only)."""
+    """The venue package (``core/venues/<name>/``): ``bybit``, ``hyperliquid`` (keys: the account
+    address as ``api_key``, the agent wallet's private key as ``api_secret``), or ``simulated``
+    (sim mode only)."""
     rest_url: str | None = None
     recv_window_ms: int = Field(5000, ge=1000, le=60000)
     timeout_s: float = Field(10.0, gt=0, le=60)
