@@ -11,7 +11,7 @@ from core.config import Settings, load_settings
 from core.config_files import ConfigError
 from core.endpoint_policy import check_venue_endpoint
 from core.model import Mode
-from core.venues.hyperliquid.endpoints import MAINNET_URL, SIM_AGENT_KEY, TESTNET_URL
+from core.venues.hyperliquid.endpoints import MAINNET_URL, SIM_ACCOUNT, SIM_AGENT_KEY, TESTNET_URL
 from core.venues.hyperliquid.rest import HyperliquidVenue
 from core.venues.registry import build_venue
 
@@ -50,9 +50,11 @@ def test_testnet_keys_never_reach_mainnet() -> None:
 
 
 def test_sim_mode_without_a_key_signs_with_the_sim_key() -> None:
+    # The same well-known keys the sim registers (tests/support/hl_sim, python -m core.sim.hyperliquid).
     venue = build_venue(hl("sim"))
     assert isinstance(venue, HyperliquidVenue)
-    assert venue.account == venue._session().signer
+    assert venue.account == SIM_ACCOUNT.lower()
+    assert venue._session().signer != venue.account  # an agent trading for the account
     assert SIM_AGENT_KEY not in repr(vars(venue)) and SIM_AGENT_KEY not in repr(vars(venue._session()))
 
 
@@ -60,3 +62,19 @@ def test_agent_key_is_registered_as_a_secret() -> None:
     demo = hl("demo", demo_api_key=ADDRESS, demo_api_secret=AGENT)
     assert AGENT not in str(demo.redacted()) and AGENT not in repr(demo)
     assert demo.credentials() == (ADDRESS, AGENT)  # what the engine registers with its redactor
+
+
+def test_default_sim_keys_trade_on_the_standalone_sim() -> None:
+    from eth_account import Account
+
+    from tests.support.hl_sim import AGENT_KEY, USER_KEY, hl_sim
+
+    assert SIM_AGENT_KEY == AGENT_KEY
+    assert Account.from_key(USER_KEY).address == SIM_ACCOUNT
+    with hl_sim(seed=7) as sim:
+        from urllib.parse import urlparse
+
+        port = urlparse(sim.base_url).port
+        venue = build_venue(load_settings(None, venue={"name": "hyperliquid"}, sim={"port": port}))
+        balance = venue.balance()
+        assert balance is not None and balance.equity > 0

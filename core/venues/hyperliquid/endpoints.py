@@ -48,9 +48,12 @@ POLICY = EndpointPolicy(
 ADAPTER = "core.venues.hyperliquid.rest:HyperliquidVenue"
 """The callable building the adapter: ``(settings, *, now_ms, bad_data) -> Venue``."""
 
-SIM_AGENT_KEY = "0x" + "5e" * 32
-"""The well-known agent key for the built-in sim (it only ever signs for loopback; sim mode
-cannot reach any other host). Its address is the sim account's address."""
+SIM_AGENT_KEY = "0x8da4ef21b864d2cc526dbdb2a120bd2874c36c9d0a1fb7f8c63d7f7a8b41de8f"
+"""The built-in sim's well-known agent key (it only ever signs for loopback: sim mode cannot reach
+any other host). The sim registers it for :data:`SIM_ACCOUNT`; both are public knowledge, like
+the Bybit sim's key, and written here rather than imported (the adapter never imports the sim)."""
+SIM_ACCOUNT = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"
+"""The built-in sim's account address (the master the agent trades for)."""
 
 
 def rest_url(settings: Settings) -> str:

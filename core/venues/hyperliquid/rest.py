@@ -25,7 +25,7 @@ from core.orders.built import BuiltOrder
 from core.resilience.errors import OrderGone, Rejected, malformed_reply
 from core.venues.base import Capabilities, Feeds, FeedSink, FeedTiming, PlaceAck, RateFeedback
 from core.venues.hyperliquid import encode, limits
-from core.venues.hyperliquid.endpoints import SIM_AGENT_KEY, rest_url
+from core.venues.hyperliquid.endpoints import SIM_ACCOUNT, SIM_AGENT_KEY, rest_url
 from core.venues.hyperliquid.errors import CODE_ITEM, action_statuses, first_status
 from core.venues.hyperliquid.queries import Queries
 from core.venues.hyperliquid.session import HLSession, NonceGuard, wall_ms
@@ -64,7 +64,8 @@ class HyperliquidVenue(Queries):
     Keys: the mode's ``api_key`` is the account (master) address and its ``api_secret`` the agent
     wallet's private key. In sim mode ``sim.api_key``/``sim.api_secret`` are used the same way
     when the secret is a private key; with the default (Bybit sim) credentials the adapter signs
-    with :data:`~core.venues.hyperliquid.endpoints.SIM_AGENT_KEY` for its own address.
+    with the sim's well-known agent key for the sim's account (``endpoints.SIM_AGENT_KEY``,
+    ``SIM_ACCOUNT``), as ``python -m core.sim.hyperliquid`` registers them.
     """
 
     name = NAME
@@ -92,9 +93,8 @@ class HyperliquidVenue(Queries):
         address, key = settings.credentials()
         if self.mode is Mode.SIM and not is_private_key(key):  # the Bybit sim's credentials
             key = SIM_AGENT_KEY
+            address = SIM_ACCOUNT
         self._key = SecretStr(key)
-        if self.mode is Mode.SIM and key == SIM_AGENT_KEY:
-            address = self._session().signer
         self.account = address.lower()
         super().__init__()
 
