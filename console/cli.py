@@ -2,7 +2,7 @@
 
 Sub-commands:
   (none)          open the console (sim by default)
-  sim             run the built-in Bybit-V5 venue standalone on loopback
+  sim             run the built-in venue standalone on loopback (Bybit V5; --venue hyperliquid)
   check-config    validate and print the effective settings, secrets redacted; exit 2 on any error
   journal         read the trade journal
   engine-demo     place, amend, cancel and panic against the sim, then print the journal
@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=None, help="market generator seed")
     sim.add_argument("--faults", default=None, help='fault spec, e.g. "rate_limit=0.05,http5xx=0.01"')
     sim.add_argument("--rate", type=float, default=None, help="book/ticker updates per second per symbol")
+    sim.add_argument(
+        "--venue",
+        choices=("bybit", "hyperliquid"),
+        default="bybit",
+        help="which exchange's protocol to speak (hyperliquid: /info, /exchange, /ws on the port + 1)",
+    )
 
     chk = sub.add_parser(
         "check-config",
@@ -172,6 +178,12 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
     _refuse(args, "`sim` runs the built-in venue, which is always sim", allowed_mode="sim")
     settings = _load(args, mode="sim")
+    if args.venue == "hyperliquid" and args.faults:
+        print(
+            "trade-console sim: --faults is for the Bybit sim; drop it with --venue hyperliquid",
+            file=sys.stderr,
+        )
+        return 2
     return run_standalone(
         settings.sim,
         host=args.host,
@@ -179,6 +191,7 @@ def cmd_sim(args: argparse.Namespace) -> int:
         seed=args.seed,
         faults=args.faults,
         rate_hz=args.rate,
+        venue=args.venue,
     )
 
 

@@ -184,7 +184,33 @@ def test_sim_subcommand_ignores_the_configured_mode(
     code, _, err = run(["--config", str(cfg), "sim", "--seed", "3"], capsys)
     assert code == 0, err
     assert isinstance(seen["sim"], SimSettings) and seen["sim"].port == 9999
-    assert seen["kw"] == {"host": None, "port": None, "seed": 3, "faults": None, "rate_hz": None}
+    assert seen["kw"] == {
+        "host": None,
+        "port": None,
+        "seed": 3,
+        "faults": None,
+        "rate_hz": None,
+        "venue": "bybit",
+    }
+
+
+def test_sim_subcommand_runs_the_hyperliquid_sim_and_refuses_an_unknown_venue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: dict[str, object] = {}
+
+    def fake_standalone(sim: SimSettings, **kw: object) -> int:
+        seen.update(kw)
+        return 0
+
+    monkeypatch.setattr("core.sim.cli.run_standalone", fake_standalone)
+    code, _, err = run(["sim", "--venue", "hyperliquid", "--port", "8766"], capsys)
+    assert code == 0, err
+    assert seen["venue"] == "hyperliquid" and seen["port"] == 8766
+    code, _, err = run(["sim", "--venue", "hyperliquid", "--faults", "http5xx=0.1"], capsys)
+    assert code == 2 and "--faults is for the Bybit sim" in err
+    code, _, err = run(["sim", "--venue", "kraken"], capsys)
+    assert code == 2 and "invalid choice: 'kraken'" in err
 
 
 # --- check-config rejects what the console cannot use -------------------------------------------
