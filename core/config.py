@@ -265,6 +265,16 @@ class UISettings(_Section):
     live_phrase_prefix: str = "LIVE"
 
 
+class CrossVenueSettings(_Section):
+    """The cross-venue pane and the paired order ticket."""
+
+    alert_bps: Decimal = Field(Decimal("5"), gt=0, le=10_000, decimal_places=2)
+    """An alert fires once when an executable spread (after both taker fees) reaches this many bps,
+    and re-arms when it falls back below."""
+    leg_timeout_s: float = Field(10.0, gt=0, le=3_600)
+    """A paired order with one leg filled and the other not filled after this long is in leg risk."""
+
+
 class Settings(BaseSettings):
     """Effective settings. Build with :func:`load_settings`, not directly."""
 
@@ -283,6 +293,7 @@ class Settings(BaseSettings):
     journal: JournalSettings = JournalSettings()
     metrics: MetricsSettings = MetricsSettings()
     ui: UISettings = UISettings()
+    crossvenue: CrossVenueSettings = CrossVenueSettings()
     keys: dict[str, str] = Field(default_factory=dict)
     aliases: dict[str, str] = Field(default_factory=dict)
     """``[aliases]``: key = command line (``f1 = "buy risk 0.5% stop -1%"``); the key opens the
