@@ -27,10 +27,13 @@ MAX_CHILD_LINES = 12
 
 
 def _child_line(ch: AlgoChildPreview, places: int, qty_places: int) -> str:
-    req = ch.request
-    what = f"{req.side.value} {fmt_dec(req.qty, qty_places, sep=False)}"
+    req, risk = ch.request, ch.risk
+    built = not risk.build_error
+    qty = risk.qty if built else req.qty  # what the builder will send, not what was asked
+    what = f"{req.side.value} {fmt_dec(qty, qty_places, sep=False)}"
     if req.price is not None:
-        what += f" @ {fmt_dec(req.price, places)}"
+        price = risk.price if built and risk.price is not None else req.price
+        what += f" @ {fmt_dec(price, places)}"
     if req.trigger_price is not None:
         on = f" on {ch.trigger_by.value.lower()}" if ch.trigger_by is not None else ""
         what += f" trigger {fmt_dec(req.trigger_price, places)}{on}"
@@ -47,7 +50,9 @@ def _blocking_lines(ch: AlgoChildPreview) -> list[str]:
     risk = ch.risk
     if risk.build_error:
         return [f"    ✖ {ch.tag}: {risk.build_error}"]
-    return [f"    ✖ {ch.tag} {c.check}: {c.reason}" for c in risk.checks if not c.passed]
+    return [f"    ! {ch.tag} {a}" for a in risk.adjustments] + [
+        f"    ✖ {ch.tag} {c.check}: {c.reason}" for c in risk.checks if not c.passed
+    ]
 
 
 def algo_preview_text(preview: AlgoPreview, places: int = 2, qty_places: int = 3) -> str:

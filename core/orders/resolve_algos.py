@@ -35,6 +35,8 @@ from core.orders.algo_commands import (
     TwapCommand,
     WhenCommand,
 )
+from core.orders.algo_sizes import check_qty, check_split
+from core.orders.algos.twap import MAX_DURATION_MS, MAX_SLICES
 from core.orders.resolve import MarketContext, ResolveError
 
 _HUNDRED = Decimal(100)
@@ -108,6 +110,7 @@ def _base(side: Side, qty: Decimal, symbol: str) -> dict[str, Any]:
 
 
 def _chase(cmd: ChaseCommand, ctx: MarketContext) -> AlgoOrder:
+    check_qty(cmd.qty, ctx.instrument)
     params = _base(cmd.side, cmd.qty, ctx.symbol) | {"reduce_only": cmd.reduce_only}
     if cmd.max_abs is not None:
         params["max_distance"] = str(cmd.max_abs)
@@ -117,6 +120,7 @@ def _chase(cmd: ChaseCommand, ctx: MarketContext) -> AlgoOrder:
 
 
 def _scale(cmd: ScaleCommand, ctx: MarketContext) -> AlgoOrder:
+    check_qty(cmd.qty, ctx.instrument)
     low, high = str(cmd.low), str(cmd.high)
     skew = {"flat": "flat", "lin": "up" if cmd.larger_high else "down", "exp": "exp"}[cmd.shape]
     backwards = cmd.shape == "exp" and not cmd.larger_high
@@ -141,6 +145,12 @@ def _twap(cmd: TwapCommand, ctx: MarketContext) -> AlgoOrder:
     if slices is None:
         slices = max(1, cmd.duration_s // SECONDS_PER_SLICE)
         notes.append(f"{slices} slice(s): one a minute (add xN for another count)")
+    if cmd.duration_s * _MS > MAX_DURATION_MS:
+        raise ResolveError(f"twap: {cmd.duration_s}s is longer than {MAX_DURATION_MS // _MS // 3600}h")
+    if slices > MAX_SLICES:
+        raise ResolveError(f"twap: {slices} slices is more than {MAX_SLICES}")
+    check_qty(cmd.qty, ctx.instrument)
+    check_split(cmd.qty, slices, ctx.instrument, f"twap: {slices} slices")
     params = _base(cmd.side, cmd.qty, ctx.symbol) | {
         "duration_ms": cmd.duration_s * _MS,
         "slices": slices,
@@ -154,6 +164,8 @@ def _twap(cmd: TwapCommand, ctx: MarketContext) -> AlgoOrder:
 
 def _iceberg(cmd: IcebergCommand, ctx: MarketContext) -> AlgoOrder:
     notes: list[str] = []
+    check_qty(cmd.qty, ctx.instrument)
+    check_qty(cmd.display, ctx.instrument, "show")
     price = _limit(cmd.price, cmd.side, ctx, notes)
     params = _base(cmd.side, cmd.qty, ctx.symbol) | {
         "price": str(price),
@@ -166,6 +178,11 @@ def _iceberg(cmd: IcebergCommand, ctx: MarketContext) -> AlgoOrder:
 
 def _bracket(cmd: BracketCommand, ctx: MarketContext) -> AlgoOrder:
     notes: list[str] = []
+    check_qty(cmd.qty, ctx.instrument)
+    if cmd.take_profits:
+        check_split(
+            cmd.qty, len(cmd.take_profits), ctx.instrument, f"bracket: {len(cmd.take_profits)} take-profits"
+        )
     params = _base(cmd.side, cmd.qty, ctx.symbol) | {"trigger_by": "mark"}
     if cmd.entry is not None:
         entry = _limit(cmd.entry, cmd.side, ctx, notes)
@@ -181,9 +198,34 @@ def _bracket(cmd: BracketCommand, ctx: MarketContext) -> AlgoOrder:
         notes.append(
             "take-profits share the filled qty: " + ", ".join(f"{f.normalize():f}" for f in fractions)
         )
-    if cmd.stop is not None:
-        params["stop_price"] = str(_exit(cmd.stop, "sl", False, cmd.side, base, ctx, notes))
+    stop = None if cmd.stop is None else _exit(cmd.stop, "sl", False, cmd.side, base, ctx, notes)
+    if stop is not None:
+        params["stop_price"] = str(stop)
+    if cmd.entry is None:
+        _exits_beyond_touch(cmd.side, base, tps, stop)
     return AlgoOrder("bracket", params, tuple(notes))
+
+
+def _exits_beyond_touch(
+    side: Side, base: tuple[Decimal, str], tps: list[Decimal], stop: Decimal | None
+) -> None:
+    """A market entry's exits on the right side of the price it takes: a take-profit in profit
+    (above it for a buy), the stop in loss; otherwise the exit would close the entry at once."""
+    entry, name = base
+    up = side is Side.BUY
+    for i, tp in enumerate(tps):
+        if (tp <= entry) if up else (tp >= entry):
+            where = "above" if up else "below"
+            raise ResolveError(
+                f"bracket: tp {i + 1} {tp} is not {where} the {name} {entry} a market {side.value.lower()} "
+                "takes: a take-profit must be in profit, or it closes the entry at once"
+            )
+    if stop is not None and ((stop >= entry) if up else (stop <= entry)):
+        where = "below" if up else "above"
+        raise ResolveError(
+            f"bracket: sl {stop} is not {where} the {name} {entry} a market {side.value.lower()} takes: "
+            f"the stop would trigger at once"
+        )
 
 
 def _trail(cmd: TrailCommand, ctx: MarketContext) -> AlgoOrder:
@@ -205,6 +247,7 @@ def _trail(cmd: TrailCommand, ctx: MarketContext) -> AlgoOrder:
 
 def _when(cmd: WhenCommand, ctx: MarketContext) -> AlgoOrder:
     notes: list[str] = []
+    check_qty(cmd.qty, ctx.instrument)
     leaves = [
         {
             "kind": "price",

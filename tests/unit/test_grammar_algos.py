@@ -249,7 +249,7 @@ def test_resolved_params_carry_exactly_the_typed_side_qty_and_kind(
     up = 1 if side == "buy" else -1
     tails = {
         "chase": f"max {n}",
-        "twap": f"{n}m x{n}",
+        "twap": f"{n}m x{min(n, int(qty / D('0.001')))}",  # every slice at least one qty step
         "scale": f"{px}..{px + n} x{n}",
         "iceberg": f"@ {px} show {qty}",
         "bracket": f"@ {px} tp {px + up * n} sl {px - up * n}",
