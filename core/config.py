@@ -139,8 +139,12 @@ class VenueSettings(_Section):
 
     name: str = "bybit"
     """The venue package (``core/venues/<name>/``): ``bybit``, ``hyperliquid`` (keys: the account
-    address as ``api_key``, the agent wallet's private key as ``api_secret``), or ``simulated``
-    (sim mode only)."""
+    address as ``api_key``, the agent wallet's private key as ``api_secret``), ``simulated``
+    (sim mode only), or ``multi``: the venues in :attr:`legs` at once (sim mode only)."""
+    legs: tuple[str, ...] = ("bybit", "hyperliquid")
+    """With ``name = "multi"``: the venues traded at once, the first one's symbols plain
+    (``BTCUSDT``), the others' with their suffix (``BTCUSDT.HL``, see ``core/venues/naming.py``).
+    In sim mode leg ``i`` is the built-in sim on ``sim.port + i``."""
     rest_url: str | None = None
     recv_window_ms: int = Field(5000, ge=1000, le=60000)
     timeout_s: float = Field(10.0, gt=0, le=60)
@@ -465,6 +469,10 @@ def _check_mode(s: Settings, allow_live: bool) -> list[tuple[str, str]]:
             )
         ]
     problems = _check_rest_override(s, policy)
+    if policy.venue == "multi":
+        from core.venues.multi.legs import leg_problems  # light: names and policies only
+
+        problems += leg_problems(s)
     if mode is not Mode.SIM:
         problems = _check_keys(s) + problems
     if not problems:
@@ -479,8 +487,9 @@ def _check_mode(s: Settings, allow_live: bool) -> list[tuple[str, str]]:
     return problems
 
 
-#: A Bybit linear symbol as the venue spells it: upper-case letters and digits (``1000PEPEUSDT``).
-_SYMBOL_RE = re.compile(r"[A-Z0-9]{2,30}")
+#: A linear symbol as the venue spells it: upper-case letters and digits (``1000PEPEUSDT``), with a
+#: venue suffix on a second venue (``BTCUSDT.HL``, see ``core/venues/naming.py``).
+_SYMBOL_RE = re.compile(r"[A-Z0-9]{2,30}(\.[A-Z]{2,4})?")
 
 
 def _check_symbols(s: Settings) -> list[tuple[str, str]]:
@@ -496,6 +505,15 @@ def _check_symbols(s: Settings) -> list[tuple[str, str]]:
                 "risk.symbols",
                 f"{', '.join(map(repr, bad))} not a venue symbol; write it as the venue does, "
                 "upper case, e.g. BTCUSDT",
+            )
+        )
+    qualified = [sym for sym in symbols if "." in sym and sym not in bad]
+    if qualified and s.venue.name != "multi":
+        problems.append(
+            (
+                "risk.symbols",
+                f"{', '.join(map(repr, qualified))} name a venue (the suffix) but venue.name is "
+                f'{s.venue.name!r}; a suffix is for venue.name = "multi" only',
             )
         )
     dupes = sorted({sym for sym in symbols if symbols.count(sym) > 1})
