@@ -6,6 +6,7 @@ Sub-commands:
   check-config    validate and print the effective settings, secrets redacted; exit 2 on any error
   journal         read the trade journal
   engine-demo     place, amend, cancel and panic against the sim, then print the journal
+  record          record public streams (books, trades, tickers, candles) to compressed files
 
 The global flags ``--config``, ``--mode`` and ``--live`` may be written before or after the
 sub-command and mean the same in both places. A flag that makes no sense for a sub-command is
@@ -19,6 +20,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from core.config import ConfigError, Settings, SettingsCheck, load_settings
 from core.journal.recovery import JournalOpenError
@@ -102,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("engine-demo", help="scripted place/amend/cancel/panic against the sim")
     _add_globals(demo, sub=True)
+
+    rec = sub.add_parser("record", help="record public streams to compressed files (docs/recording.md)")
+    _add_globals(rec, sub=True)
+    rec.add_argument("--symbols", required=True, help="comma-separated, e.g. BTCUSDT,ETHUSDT")
+    rec.add_argument("--out", required=True, type=Path, help="recording directory")
+    rec.add_argument("--minutes", type=float, default=None, help="stop after this long (default: Ctrl-C)")
 
     from console.backtest_cmd import add_parser as add_backtest
 
@@ -221,6 +229,13 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_record(args: argparse.Namespace) -> int:
+    """Record the configured venue's public streams (endpoints follow the mode rule)."""
+    from core.record.cli import run_record
+
+    return run_record(_load(args), args.symbols, args.out, args.minutes)
+
+
 def cmd_console(args: argparse.Namespace) -> int:
     """Open the console after validating the settings it will use."""
     from console.runner import run_console
@@ -237,6 +252,7 @@ HANDLERS = {
     "journal": cmd_journal,
     "engine-demo": cmd_engine_demo,
     "backtest": cmd_backtest,
+    "record": cmd_record,
 }
 
 

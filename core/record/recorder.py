@@ -121,6 +121,10 @@ class RecordingSink:
         log.info("recorder: %s %s %s", stream, state, detail)
 
 
+class RecordError(ValueError):
+    """A recording that cannot start (the message says why)."""
+
+
 @dataclass
 class RecordResult:
     """What a recording run wrote."""
@@ -148,6 +152,10 @@ def record(
 
     clk = clock or SystemClock()
     venue = build_venue(settings, now_ms=clk.now_ms)
+    listed = {i.symbol for i in venue.instruments(symbols)}
+    unlisted = [s for s in symbols if s not in listed]
+    if unlisted:
+        raise RecordError(f"the {settings.venue.name} venue does not list {', '.join(unlisted)}")
     writer = RecordingWriter(out, settings.venue.name, symbols)
     feeds: Feeds = venue.feeds(symbols, RecordingSink(writer, clk.now_ms), FeedTiming())
     done = stop or threading.Event()

@@ -1,0 +1,34 @@
+"""The record, backtest --data and sim --replay sub-commands refuse bad arguments clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.cli import main
+
+
+def test_record_refuses_a_bad_symbol(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["record", "--symbols", "BTCUSDT,btc-usd", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "--symbols: 'btc-usd' is not a symbol" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_record_refuses_a_repeated_symbol_and_bad_minutes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["record", "--symbols", "BTCUSDT,BTCUSDT", "--out", str(tmp_path)]) == 2
+    assert "names a symbol twice" in capsys.readouterr().err
+    assert main(["record", "--symbols", "BTCUSDT", "--out", str(tmp_path), "--minutes", "0"]) == 2
+    assert "--minutes must be a positive number" in capsys.readouterr().err
+
+
+def test_record_refuses_an_out_path_that_is_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "file"
+    f.write_text("x")
+    assert main(["record", "--symbols", "BTCUSDT", "--out", str(f)]) == 2
+    assert "exists and is not a directory" in capsys.readouterr().err
