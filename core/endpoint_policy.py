@@ -177,5 +177,14 @@ def assert_endpoint_matches_mode(mode: Mode, url: str, venue: str | None = None)
 
 
 def check_venue_endpoint(mode: Mode, venue: VenueLike) -> None:
-    """Second and third mode checks: ``venue``'s endpoint must belong to ``mode`` at that venue."""
+    """Second and third mode checks: ``venue``'s endpoint must belong to ``mode`` at that venue.
+
+    A composite venue (one with ``legs``, :mod:`core.venues.multi`) is checked leg by leg, each
+    by its own venue's hosts.
+    """
+    legs: tuple[VenueLike, ...] = getattr(venue, "legs", ())
+    if legs:
+        for leg in legs:
+            check_venue_endpoint(mode, leg)
+        return
     assert_endpoint_matches_mode(mode, venue.rest_url, None if mode is Mode.SIM else venue.name)

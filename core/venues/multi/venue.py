@@ -1,0 +1,383 @@
+"""The composite venue: every leg behind the one port, routed by venue-qualified symbol.
+
+The engine, the order path and the risk chain see one venue. Each call that names a symbol goes
+to the leg the symbol's suffix names (``BTCUSDT`` -> Bybit, ``BTCUSDT.HL`` -> Hyperliquid, see
+:mod:`core.venues.naming`) with the leg's own symbol; every answer comes back with our qualified
+symbols. Listings (open orders, positions, fills, instruments, fee rates) merge the legs;
+``cancel_all(None)`` cancels on every leg; the one account :class:`Balance` is the sum of the
+legs' (so daily loss and minimum balance count every venue); the dead-man's switch arms every leg.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypeVar
+
+from core.market.candles import Candle
+from core.market.timerange import TimeRange
+from core.model import Balance, Fill, Instrument, Order, Position, Ticker, TriggerBy
+from core.resilience.errors import Rejected
+from core.venues import naming
+from core.venues.base import (
+    BookSnapshot,
+    Capabilities,
+    ClosedPnl,
+    FeedSink,
+    FeedTiming,
+    PlaceAck,
+    RateFeedback,
+    Venue,
+    dead_mans_switch_of,
+)
+from core.venues.multi.legs import COMPOSITE, Naming, leg_settings
+
+if TYPE_CHECKING:
+    from core.config import Settings
+    from core.observability.baddata import BadDataTracker
+    from core.orders.built import BuiltOrder
+    from core.resilience.ratelimit import RateTable
+    from core.venues.base import Feeds
+
+T = TypeVar("T")
+CODE_NO_LEG = -1
+"""The code of a refusal for a symbol no leg trades (nothing was sent)."""
+
+
+def combined_capabilities(legs: Sequence[Capabilities]) -> Capabilities:
+    """The conservative combination: a feature is native only when every leg has it; a client
+    id must suit every leg (the shortest length, every leg's pattern)."""
+    patterns = list(dict.fromkeys(c.client_id_pattern for c in legs))
+    pattern = patterns[0] if len(patterns) == 1 else "".join(f"(?={p})" for p in patterns)
+    return Capabilities(
+        name=COMPOSITE,
+        client_id_max_len=min(c.client_id_max_len for c in legs),
+        client_id_pattern=pattern,
+        native_tpsl=all(c.native_tpsl for c in legs),
+        native_trailing=all(c.native_trailing for c in legs),
+        dead_mans_switch=all(c.dead_mans_switch for c in legs),
+        conditional_orders=all(c.conditional_orders for c in legs),
+        rate_groups=legs[0].rate_groups,
+        inline_calls=all(c.inline_calls for c in legs),
+    )
+
+
+def renamed(item: T, leg: Naming) -> T:
+    """``item`` (a domain value with a ``symbol``) with the leg's symbol qualified."""
+    if leg.plain:
+        return item
+    symbol = leg.qualify(item.symbol)  # type: ignore[attr-defined]
+    if isinstance(item, tuple):  # the book events are named tuples
+        return item._replace(symbol=symbol)  # type: ignore[attr-defined,no-any-return]
+    return dataclasses.replace(item, symbol=symbol)  # type: ignore[type-var]
+
+
+def summed(balances: Sequence[Balance]) -> Balance:
+    """One account balance for several venues: every figure added up (the first leg's coin)."""
+
+    def total(field: str) -> Decimal:
+        return sum((getattr(b, field) for b in balances), Decimal(0))
+
+    return Balance(
+        coin=balances[0].coin,
+        wallet_balance=total("wallet_balance"),
+        equity=total("equity"),
+        available=total("available"),
+        unrealised_pnl=total("unrealised_pnl"),
+        initial_margin=total("initial_margin"),
+        maintenance_margin=total("maintenance_margin"),
+        cum_realised_pnl=total("cum_realised_pnl"),
+    )
+
+
+class MultiVenue:
+    """Several venues as one (implements :class:`core.venues.base.Venue`)."""
+
+    name = COMPOSITE
+
+    def __init__(self, legs: Sequence[Venue]) -> None:
+        if not legs:
+            raise ValueError("a composite venue needs at least one leg")
+        self.legs: tuple[Venue, ...] = tuple(legs)
+        """The legs, primary first (the endpoint policy checks each one)."""
+        self._naming = {leg.name: Naming(leg.name) for leg in self.legs}
+        self._by_name = {leg.name: leg for leg in self.legs}
+        self.primary = self.legs[0]
+        self.rest_url = self.primary.rest_url
+        self.capabilities = combined_capabilities([leg.capabilities for leg in self.legs])
+        self.rate_table: RateTable = self.primary.rate_table
+        self._owners: dict[str, str] = {}
+        """Client order id -> the leg it was sent to."""
+        self._lock = threading.Lock()
+
+    # --- routing -------------------------------------------------------------------------------
+    @property
+    def on_rate_feedback(self) -> Callable[[RateFeedback], None] | None:
+        """The primary leg's rate reports (its endpoint names key the engine's rate table)."""
+        return self.primary.on_rate_feedback
+
+    @on_rate_feedback.setter
+    def on_rate_feedback(self, fn: Callable[[RateFeedback], None] | None) -> None:
+        self.primary.on_rate_feedback = fn
+
+    def route(self, symbol: str) -> tuple[Venue, str]:
+        """The leg trading ``symbol`` and the leg's own symbol for it (Rejected: no such leg)."""
+        try:
+            asset, venue = naming.split(symbol)
+        except ValueError as why:
+            raise Rejected(CODE_NO_LEG, str(why), endpoint=self.endpoint_of("place")) from None
+        leg = self._by_name.get(venue)
+        if leg is None:
+            reason = f"{symbol}: venue {venue!r} is not a leg of this composite ({list(self._by_name)})"
+            raise Rejected(CODE_NO_LEG, reason, endpoint=self.endpoint_of("place"))
+        return leg, asset
+
+    def _out(self, leg: Venue, item: T) -> T:
+        return renamed(item, self._naming[leg.name])
+
+    def _outs(self, leg: Venue, items: Sequence[T]) -> list[T]:
+        return [renamed(i, self._naming[leg.name]) for i in items]
+
+    def _legs_for(self, symbol: str | None) -> list[tuple[Venue, str | None]]:
+        if symbol is None:
+            return [(leg, None) for leg in self.legs]
+        leg, asset = self.route(symbol)
+        return [(leg, asset)]
+
+    def _group(self, symbols: Sequence[str]) -> dict[str, tuple[Venue, list[str]]]:
+        groups: dict[str, tuple[Venue, list[str]]] = {}
+        for sym in symbols:
+            leg, asset = self.route(sym)
+            groups.setdefault(leg.name, (leg, []))[1].append(asset)
+        return groups
+
+    def leg_of_order(self, client_order_id: str) -> str | None:
+        """The leg an order was sent to by this process (None: unknown, e.g. after a restart)."""
+        with self._lock:
+            return self._owners.get(client_order_id)
+
+    # --- the port: housekeeping ----------------------------------------------------------------
+    def endpoint_of(self, method: str) -> str:
+        """The primary leg's endpoint name (one rate table and breaker set for the composite)."""
+        return self.primary.endpoint_of(method)
+
+    def set_clock_offset(self, offset_ms: int) -> None:
+        """The offset the engine measured against :meth:`server_time_ms` (the primary's clock)."""
+        self.primary.set_clock_offset(offset_ms)
+
+    def server_time_ms(self) -> int:
+        """The primary leg's clock."""
+        return self.primary.server_time_ms()
+
+    def instruments(self, symbols: tuple[str, ...]) -> list[Instrument]:
+        """Each leg's instruments for its symbols, qualified."""
+        out: list[Instrument] = []
+        for leg, assets in self._group(symbols).values():
+            out += self._outs(leg, leg.instruments(tuple(assets)))
+        return out
+
+    def fee_rates(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """Every leg's fee rates, keyed by qualified symbol."""
+        out: dict[str, tuple[Decimal, Decimal]] = {}
+        for leg in self.legs:
+            naming_ = self._naming[leg.name]
+            out.update({naming_.qualify(sym): rates for sym, rates in leg.fee_rates().items()})
+        return out
+
+    def margin_mode(self) -> str:
+        """The legs' margin modes (one word when they agree)."""
+        modes = list(dict.fromkeys(leg.margin_mode() for leg in self.legs))
+        return (
+            modes[0]
+            if len(modes) == 1
+            else " / ".join(f"{leg.name} {m}" for leg, m in zip(self.legs, modes, strict=False))
+        )
+
+    # --- commands ------------------------------------------------------------------------------
+    def place(self, order: BuiltOrder) -> PlaceAck:
+        """Send ``order`` to its symbol's leg (the client id is remembered with the leg)."""
+        leg, asset = self.route(order.symbol)
+        with self._lock:
+            self._owners[order.order_link_id] = leg.name
+        return leg.place(dataclasses.replace(order, symbol=asset))
+
+    def amend(
+        self,
+        symbol: str,
+        client_order_id: str,
+        *,
+        qty: Decimal | None = None,
+        price: Decimal | None = None,
+        trigger_price: Decimal | None = None,
+    ) -> None:
+        """Amend on the order's leg."""
+        leg, asset = self.route(symbol)
+        leg.amend(asset, client_order_id, qty=qty, price=price, trigger_price=trigger_price)
+
+    def cancel(self, symbol: str, client_order_id: str) -> None:
+        """Cancel on the order's leg."""
+        leg, asset = self.route(symbol)
+        leg.cancel(asset, client_order_id)
+
+    def cancel_all(self, symbol: str | None) -> list[str]:
+        """Cancel on the symbol's leg, or on every leg (``None``): every leg is tried before the
+        first failure is raised."""
+        done: list[str] = []
+        failure: Exception | None = None
+        for leg, asset in self._legs_for(symbol):
+            try:
+                done += leg.cancel_all(asset)
+            except Exception as exc:  # noqa: BLE001 - the other legs still cancel; re-raised below
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+        return done
+
+    def set_leverage(self, symbol: str, leverage: Decimal) -> None:
+        """Leverage on the symbol's leg."""
+        leg, asset = self.route(symbol)
+        leg.set_leverage(asset, leverage)
+
+    def set_trading_stop(
+        self,
+        symbol: str,
+        *,
+        take_profit: Decimal | None,
+        stop_loss: Decimal | None,
+        trigger_by: TriggerBy = TriggerBy.MARK,
+        trailing_distance: Decimal | None = None,
+        activation: Decimal | None = None,
+    ) -> None:
+        """Position TP/SL on the symbol's leg."""
+        leg, asset = self.route(symbol)
+        leg.set_trading_stop(
+            asset,
+            take_profit=take_profit,
+            stop_loss=stop_loss,
+            trigger_by=trigger_by,
+            trailing_distance=trailing_distance,
+            activation=activation,
+        )
+
+    def set_dead_mans_switch(self, window_s: int) -> None:
+        """Arm every leg's switch (each is tried before the first failure is raised)."""
+        failure: Exception | None = None
+        for leg in self.legs:
+            switch = dead_mans_switch_of(leg)
+            if switch is None:
+                continue
+            try:
+                switch.set_dead_mans_switch(window_s)
+            except Exception as exc:  # noqa: BLE001 - the other legs are still armed; re-raised below
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+
+    # --- queries -------------------------------------------------------------------------------
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Working orders of the symbol's leg, or of every leg."""
+        out: list[Order] = []
+        for leg, asset in self._legs_for(symbol):
+            out += self._outs(leg, leg.open_orders(asset))
+        return out
+
+    def _order_leg(self, symbol: str, client_order_id: str) -> tuple[Venue, str]:
+        leg, asset = self.route(symbol)
+        owner = self.leg_of_order(client_order_id)
+        if owner is not None and owner != leg.name:  # sent elsewhere than the symbol says
+            leg = self._by_name[owner]
+        return leg, asset
+
+    def find_order(self, symbol: str, client_order_id: str) -> Order | None:
+        """Look the order up on the leg it was sent to (by its symbol after a restart)."""
+        leg, asset = self._order_leg(symbol, client_order_id)
+        found = leg.find_order(asset, client_order_id)
+        return None if found is None else self._out(leg, found)
+
+    def order_lookups(
+        self, symbol: str, client_order_id: str
+    ) -> Sequence[tuple[str, Callable[[], Order | None]]]:
+        """The leg's lookups, each answer qualified."""
+        leg, asset = self._order_leg(symbol, client_order_id)
+
+        def qualified(fn: Callable[[], Order | None]) -> Callable[[], Order | None]:
+            def call() -> Order | None:
+                found = fn()
+                return None if found is None else self._out(leg, found)
+
+            return call
+
+        return [(method, qualified(fn)) for method, fn in leg.order_lookups(asset, client_order_id)]
+
+    def executions(self, window: TimeRange, symbol: str | None = None) -> list[Fill]:
+        """Every leg's executions (or the symbol's leg's), qualified, in time order."""
+        out: list[Fill] = []
+        for leg, asset in self._legs_for(symbol):
+            out += self._outs(leg, leg.executions(window, asset))
+        return sorted(out, key=lambda f: f.ts_ms)
+
+    def closed_pnl(self, window: TimeRange, symbol: str | None = None) -> list[ClosedPnl]:
+        """Every leg's closed-PnL records (or the symbol's leg's), qualified."""
+        out: list[ClosedPnl] = []
+        for leg, asset in self._legs_for(symbol):
+            out += self._outs(leg, leg.closed_pnl(window, asset))
+        return out
+
+    def positions(self) -> list[Position]:
+        """Every leg's open positions, qualified."""
+        out: list[Position] = []
+        for leg in self.legs:
+            out += self._outs(leg, leg.positions())
+        return out
+
+    def balance(self) -> Balance | None:
+        """The sum of every leg's balance; None until every leg has one (never a partial sum)."""
+        balances = [leg.balance() for leg in self.legs]
+        known = [b for b in balances if b is not None]
+        return summed(known) if len(known) == len(balances) else None
+
+    def ticker(self, symbol: str) -> Ticker | None:
+        """The symbol's leg's ticker."""
+        leg, asset = self.route(symbol)
+        found = leg.ticker(asset)
+        return None if found is None else self._out(leg, found)
+
+    def orderbook(self, symbol: str, depth: int) -> BookSnapshot:
+        """The symbol's leg's book."""
+        leg, asset = self.route(symbol)
+        return self._out(leg, leg.orderbook(asset, depth))
+
+    def klines(self, symbol: str, timeframe: str, limit: int = 200) -> list[Candle]:
+        """The symbol's leg's candles."""
+        leg, asset = self.route(symbol)
+        return leg.klines(asset, timeframe, limit)
+
+    def feeds(self, symbols: tuple[str, ...], sink: FeedSink, timing: FeedTiming) -> Feeds:
+        """Every leg's streams for its symbols, delivering qualified events to ``sink``."""
+        from core.venues.multi.feeds import MultiFeeds
+
+        groups = self._group(symbols)
+        parts = [
+            (leg, self._naming[leg.name], tuple(groups[leg.name][1]) if leg.name in groups else ())
+            for leg in self.legs
+        ]
+        return MultiFeeds(parts, sink, timing)
+
+
+def build_multi(
+    settings: Settings,
+    *,
+    now_ms: Callable[[], int] | None = None,
+    bad_data: BadDataTracker | None = None,
+) -> MultiVenue:
+    """Build every leg of ``venue.legs`` through the registry (each endpoint-checked by its own
+    venue's policy) and compose them."""
+    from core.venues.registry import build_venue
+
+    legs = [
+        build_venue(leg_settings(settings, i), now_ms=now_ms, bad_data=bad_data)
+        for i in range(len(settings.venue.legs))
+    ]
+    return MultiVenue(legs)
