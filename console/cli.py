@@ -226,7 +226,35 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from console.backtest_cmd import run
 
     _refuse(args, "`backtest` always runs on the in-process venue", allowed_mode="sim")
+    if args.data is not None and args.data.is_dir():
+        args.data = _recorded_data(args.data, args.symbol, args.start, args.end)
     return run(args)
+
+
+def _recorded_data(directory: Path, symbol: str, start: str, end: str) -> Path:
+    """``--data DIR`` (a recording): its ``DIR/<SYMBOL>`` for ``--symbol``, or the reason it has
+    none (the symbol not recorded, or ``--from``/``--to`` outside the recorded times)."""
+    from datetime import UTC, datetime
+
+    from core.record.format import FormatError, check_symbols, read_manifest
+
+    try:
+        check_symbols(directory, (symbol,))
+        first, last = (read_manifest(directory).get(k) for k in ("start_ms", "end_ms"))
+    except FormatError as exc:
+        raise ConfigError([("--data", str(exc))]) from None
+    from core.strategy.data import parse_ts
+
+    try:
+        lo, hi = parse_ts(start), parse_ts(end)
+    except ValueError:  # `backtest` names the bad --from/--to itself
+        return directory / symbol
+    if isinstance(first, int) and isinstance(last, int) and (hi <= first or lo > last):
+        when = " .. ".join(
+            f"{datetime.fromtimestamp(t / 1000, UTC):%Y-%m-%dT%H:%M:%S}" for t in (first, last)
+        )
+        raise ConfigError([("--from/--to", f"{start} .. {end} misses the recording ({when} UTC)")])
+    return directory / symbol
 
 
 def cmd_record(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""Bars for a backtest: a seeded generator (default) or a CSV file (ts,open,high,low,close,volume)."""
+"""Bars for a backtest: a seeded generator (default), a CSV file (ts,open,high,low,close,volume) or
+a recording made by ``trade-console record`` (bars built from its trades, else its 1m candles)."""
 
 from __future__ import annotations
 
@@ -61,7 +62,14 @@ def parse_ts(text: str) -> int:
 
 
 def csv_bars(path: Path, start_ms: int | None = None, end_ms: int | None = None) -> Iterator[Bar]:
-    """Bars from a CSV file with a header ``ts,open,high,low,close[,volume]``, oldest first."""
+    """Bars from a CSV file with a header ``ts,open,high,low,close[,volume]``, oldest first.
+
+    ``path`` may also be a recording (its directory when it holds one symbol, or
+    ``DIR/<SYMBOL>``): see :func:`recorded_bars`.
+    """
+    if path.is_dir():
+        yield from recorded_bars(*recording_of(path), start_ms, end_ms)
+        return
     with path.open(newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in CSV_COLUMNS[:-1] if c not in (reader.fieldnames or ())]
@@ -85,3 +93,48 @@ def _row_bar(row: dict[str, str]) -> Bar:
     if not all(math.isfinite(v) and v > 0 for v in (o, h, lo, c)) or h < max(o, c) or lo > min(o, c):
         raise ValueError(f"bad OHLC {o} {h} {lo} {c}")
     return Bar(parse_ts(row["ts"]), o, h, lo, c, float(row.get("volume") or 0.0))
+
+
+def recording_of(path: Path) -> tuple[Path, str]:
+    """(recording directory, symbol) for ``DIR`` holding one symbol or ``DIR/<SYMBOL>``."""
+    from core.record.format import MANIFEST, recorded_symbols
+
+    if (path.parent / MANIFEST).is_file() and not (path / MANIFEST).is_file():
+        return path.parent, path.name
+    symbols = recorded_symbols(path)
+    if len(symbols) != 1:
+        raise ValueError(f"{path} records {', '.join(symbols)}; give {path}/<SYMBOL>")
+    return path, symbols[0]
+
+
+def recorded_bars(
+    directory: Path,
+    symbol: str,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+    *,
+    interval_ms: int = MINUTE_MS,
+) -> Iterator[Bar]:
+    """Bars of ``symbol``'s recorded trades (by exchange time), or of its recorded 1m candles
+    when it has no trades; intervals without a trade are left out (no invented prices)."""
+    from core.record.format import CandleRec, TradeRec, check_symbols, read_symbol
+
+    check_symbols(directory, (symbol,))
+    bars: dict[int, Bar] = {}
+    candles: dict[int, Bar] = {}
+    for rec in read_symbol(directory, symbol):
+        if isinstance(rec, TradeRec):
+            _fold(bars, rec.ts_ms - rec.ts_ms % interval_ms, float(rec.price), float(rec.qty))
+        elif isinstance(rec, CandleRec) and rec.timeframe == "1m" and interval_ms == MINUTE_MS:
+            candles[rec.start_ms] = Bar(rec.start_ms, rec.open, rec.high, rec.low, rec.close, rec.volume)
+    for ts in sorted(bars or candles):
+        if (start_ms is None or ts >= start_ms) and (end_ms is None or ts < end_ms):
+            yield (bars or candles)[ts]
+
+
+def _fold(bars: dict[int, Bar], ts: int, price: float, qty: float) -> None:
+    bar = bars.get(ts)
+    if bar is None:
+        bars[ts] = Bar(ts, price, price, price, price, qty)
+    else:
+        bars[ts] = Bar(ts, bar.open, max(bar.high, price), min(bar.low, price), price, bar.volume + qty)
