@@ -105,12 +105,11 @@ def sims() -> Iterator[BothSims]:
 
 def multi_settings(sims: BothSims, tmp_path: Path, **overrides: Any) -> Settings:
     """Sim-mode settings for ``venue.name = "multi"`` on both running sims."""
-    return load_settings(
-        None,
-        venue={"name": "multi"},
-        sim={"port": sims.port, "seed": 11},
-        risk={"symbols": SYMBOLS},
-        journal={"path": str(tmp_path / "journal.db")},
-        metrics={"enabled": False},
-        **overrides,
-    )
+    values: dict[str, Any] = {
+        "venue": {"name": "multi"},
+        "sim": {"port": sims.port, "seed": 11},
+        "risk": {"symbols": SYMBOLS},
+        "journal": {"path": str(tmp_path / "journal.db")},
+        "metrics": {"enabled": False},
+    }
+    return load_settings(None, **{**values, **overrides})
