@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.venues.naming import asset_of, is_qualified, on_venue, split, venue_label, venue_of
+from core.venue_symbols import asset_of, is_qualified, on_venue, split, venue_label, venue_of
 
 
 def test_plain_symbol_is_on_the_primary_venue() -> None:
