@@ -48,6 +48,16 @@ def _ms(flag: str, text: str) -> int:
     return int((stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).timestamp() * 1000)
 
 
+def _out_dir(out: Path) -> Path:
+    """The report folder, made now: a file in its place is refused before the run, not after it."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = "is a file, not a folder" if out.is_file() else (exc.strerror or str(exc))
+        raise ConfigError([("--out", f"{out}: {reason}: give a folder for the report")]) from None
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the backtest the arguments describe; 0 on success."""
     from rich.console import Console
@@ -67,11 +77,13 @@ def run(args: argparse.Namespace) -> int:
         strategy = cls(**params.resolve(cls.params, args.params))
     except (StrategyNotFound, params.ParamError) as exc:
         raise ConfigError([("strategy", str(exc))]) from None
+    stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
     if args.sweep is not None:
         from console.sweep_cmd import run_sweep_command
 
-        out = args.out or Path("var/backtests") / f"{strategy.name}-sweep-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+        out = _out_dir(args.out or Path("var/backtests") / f"{strategy.name}-sweep-{stamp}")
         return run_sweep_command(args, start, end, strategy.name, out)
+    out = _out_dir(args.out or Path("var/backtests") / f"{strategy.name}-{stamp}")
     if args.data is not None:
         try:
             bars = list(data.csv_bars(args.data, start, end))
@@ -102,7 +114,6 @@ def run(args: argparse.Namespace) -> int:
     for key, value in summary.items():
         table.add_row(key, str(value))
     console.print(table)
-    out = args.out or Path("var/backtests") / f"{strategy.name}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     for path in write_report(result, out, summary, plots=not args.no_plots):
         console.print(f"wrote {path}")
     return 0

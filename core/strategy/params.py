@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.orders.numparse import NumberError, parse_number
+
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
@@ -21,21 +23,46 @@ class ParamError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Param:
-    """One declared parameter: its name, type (int, float, Decimal, str or bool) and default."""
+    """One declared parameter: its name, type (int, float, Decimal, str or bool) and default.
+
+    Numbers are typed as the order ticket takes them (ASCII digits, one ``.``, an optional
+    leading ``-``): ``0,01``, ``1e3``, ``1_000``, ``nan`` and ``inf`` are refused, never guessed.
+    ``positive`` refuses zero and negatives (a size, a length).
+    """
 
     name: str
     type: type
     default: Any
     help: str = ""
+    positive: bool = False
 
     def parse(self, text: str) -> Any:
         """The value ``text`` stands for; :class:`ParamError` naming the parameter if it is not one."""
         raw = text.strip()
         try:
-            return _convert(self.type, raw)
+            value = _convert(self.type, raw)
+        except NumberError as exc:
+            why = str(exc).rpartition(" — ")[2]
+            raise ParamError(self.name, f"{text!r} is not a valid {self.type.__name__}: {why}") from None
         except (ValueError, InvalidOperation):
             kind = self.type.__name__
             raise ParamError(self.name, f"{text!r} is not a valid {kind}") from None
+        if self.positive and value <= 0:
+            raise ParamError(self.name, f"must be greater than 0, got {raw}")
+        return value
+
+
+_NUMBERS = (int, float, Decimal)
+
+
+def _strict(raw: str, kind: type) -> Decimal:
+    """A typed number, strictly (see :class:`Param`); an int has no ``.``."""
+    negative = raw.startswith("-")
+    body = raw[1:] if negative else raw
+    if kind is int and "." in body:
+        raise NumberError("a whole number is expected")
+    value = parse_number(body, "value")
+    return -value if negative else value
 
 
 def _convert(kind: type, raw: str) -> Any:
@@ -46,13 +73,9 @@ def _convert(kind: type, raw: str) -> Any:
         if low in FALSE_WORDS:
             return False
         raise ValueError(raw)
-    if kind is Decimal:
-        value = Decimal(raw)
-        if not value.is_finite():
-            raise ValueError(raw)
-        return value
-    if kind is int:
-        return int(raw, 10)
+    if kind in _NUMBERS:
+        value = _strict(raw, kind)
+        return value if kind is Decimal else kind(value)
     return kind(raw)
 
 

@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
+from decimal import Decimal
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -175,7 +176,7 @@ class Objective:
 
         _check_budget(trial, self.spec.trials)
         chosen = {name: _suggest(trial, name, dim) for name, dim in self.space.items()}
-        pairs = [*self.spec.fixed, *(f"{k}={v}" for k, v in chosen.items())]
+        pairs = [*self.spec.fixed, *(f"{k}={_typed(v)}" for k, v in chosen.items())]
         seed = trial_seed(self.spec, trial.number)
         trial.set_user_attr("seed", seed)
         try:
@@ -201,6 +202,13 @@ def _suggest(trial: optuna.Trial, name: str, dim: Dimension) -> Any:
     if isinstance(dim, Choice):
         return trial.suggest_categorical(name, dim.options)
     return trial.suggest_float(name, dim.low, dim.high)
+
+
+def _typed(value: object) -> str:
+    """A suggested value as a trader would type it: a float in full, never ``1e-05``."""
+    if isinstance(value, float):
+        return f"{Decimal(repr(value)):f}"
+    return str(value)
 
 
 def _number(value: object) -> float | None:

@@ -16,10 +16,10 @@ class Breakout(Strategy):
 
     name = "breakout"
     params = (
-        Param("lookback", int, 20, "bars whose high/low define the range"),
-        Param("atr_len", int, 14, "ATR length, bars"),
-        Param("atr_mult", float, 2.0, "stop distance in ATRs"),
-        Param("qty", Decimal, Decimal("0.01"), "position size, base coin"),
+        Param("lookback", int, 20, "bars whose high/low define the range", positive=True),
+        Param("atr_len", int, 14, "ATR length, bars", positive=True),
+        Param("atr_mult", float, 2.0, "stop distance in ATRs", positive=True),
+        Param("qty", Decimal, Decimal("0.01"), "position size, base coin", positive=True),
     )
     lookback: int
     atr_len: int

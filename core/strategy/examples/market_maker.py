@@ -18,9 +18,9 @@ class MarketMaker(Strategy):
 
     name = "market_maker"
     params = (
-        Param("spread_bps", Decimal, Decimal("10"), "half-spread from the close, basis points"),
-        Param("qty", Decimal, Decimal("0.01"), "quote size, base coin"),
-        Param("max_pos", Decimal, Decimal("0.05"), "largest inventory either way, base coin"),
+        Param("spread_bps", Decimal, Decimal("10"), "half-spread from the close, bps", positive=True),
+        Param("qty", Decimal, Decimal("0.01"), "quote size, base coin", positive=True),
+        Param("max_pos", Decimal, Decimal("0.05"), "largest inventory either way, base coin", positive=True),
     )
     spread_bps: Decimal
     qty: Decimal

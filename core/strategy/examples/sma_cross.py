@@ -14,9 +14,9 @@ class SmaCross(Strategy):
 
     name = "sma_cross"
     params = (
-        Param("fast", int, 10, "fast SMA length, bars"),
-        Param("slow", int, 30, "slow SMA length, bars"),
-        Param("qty", Decimal, Decimal("0.01"), "position size, base coin"),
+        Param("fast", int, 10, "fast SMA length, bars", positive=True),
+        Param("slow", int, 30, "slow SMA length, bars", positive=True),
+        Param("qty", Decimal, Decimal("0.01"), "position size, base coin", positive=True),
     )
     fast: int
     slow: int

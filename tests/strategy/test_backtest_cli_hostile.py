@@ -1,0 +1,69 @@
+"""`trade-console backtest` given what a hostile newcomer types: each is refused with exit code 2
+and a line naming the flag or parameter, before any bar is run and with no traceback.
+
+Before: ``--out`` naming a file ran the whole backtest and then died in a traceback;
+``qty=-1`` silently ran SMA crossover inverted (short when it should be long) and ``qty=0``
+ran a strategy that never trades; ``1e3``, ``1_000`` and ``nan`` were taken as numbers, and
+``0,01`` was "not a valid Decimal" without saying what to type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.cli import main
+from core.strategy.params import Param, ParamError
+from core.strategy.sweep import _typed
+
+SMA = "core.strategy.examples.sma_cross:SmaCross"
+SHORT = ["--from", "2026-01-01", "--to", "2026-01-01T00:10", "--no-plots"]
+
+
+def refused(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    code = main(["backtest", SMA, *SHORT, *argv])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    return err
+
+
+def test_out_that_is_a_file_is_refused_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    afile = tmp_path / "report"
+    afile.write_text("not a folder")
+    err = refused(capsys, "--out", str(afile))
+    assert "--out" in err and "is a file" in err
+    assert "--out" in refused(capsys, "--out", str(afile / "below"))
+    assert "--out" in refused(capsys, "--out", str(afile), "--sweep", "fast=5..8", "--trials", "1")
+    assert afile.read_text() == "not a folder"
+
+
+@pytest.mark.parametrize(
+    ("pair", "words"),
+    [
+        ("qty=0", "param qty: must be greater than 0"),
+        ("qty=-1", "param qty: must be greater than 0"),
+        ("qty=1e3", "no exponents"),
+        ("qty=0,01", "use . as the decimal point"),
+        ("qty=nan", "param qty"),
+        ("fast=1_0", "no separators"),
+        ("fast=2.5", "whole number"),
+        ("slow=0", "param slow: must be greater than 0"),
+    ],
+)
+def test_bad_numbers_in_params_are_named(pair: str, words: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert words in refused(capsys, "--params", pair)
+
+
+def test_params_are_typed_strictly_but_signed_numbers_stay_possible() -> None:
+    offset = Param("offset", float, 0.0)
+    assert offset.parse("-1.5") == -1.5 and Param("n", int, 1).parse(" 12 ") == 12
+    for text in ("inf", "1e-05", "+1", "--1", "٣"):
+        with pytest.raises(ParamError, match="param offset"):
+            offset.parse(text)
+
+
+def test_a_sweeps_float_suggestion_is_typed_in_full() -> None:
+    assert _typed(1.2e-05) == "0.000012" and _typed(0.5) == "0.5" and _typed(7) == "7"
