@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="bybit",
         help="which exchange's protocol to speak (hyperliquid: /info, /exchange, /ws on the port + 1)",
     )
+    sim.add_argument("--replay", metavar="DIR", default=None, help="serve a recording as the market")
+    sim.add_argument("--speed", type=float, default=1.0, help="replay speed (with --replay; default 1x)")
 
     chk = sub.add_parser(
         "check-config",
@@ -186,6 +188,12 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
     _refuse(args, "`sim` runs the built-in venue, which is always sim", allowed_mode="sim")
     settings = _load(args, mode="sim")
+    if args.replay is None and args.speed != 1.0:
+        print("trade-console sim: --speed is the replay speed; give --replay DIR with it", file=sys.stderr)
+        return 2
+    if args.replay is not None and (args.venue == "hyperliquid" or args.speed <= 0):
+        print("trade-console sim: --replay needs the Bybit sim and a positive --speed", file=sys.stderr)
+        return 2
     if args.venue == "hyperliquid" and args.faults:
         print(
             "trade-console sim: --faults is for the Bybit sim; drop it with --venue hyperliquid",
@@ -200,6 +208,8 @@ def cmd_sim(args: argparse.Namespace) -> int:
         faults=args.faults,
         rate_hz=args.rate,
         venue=args.venue,
+        replay=args.replay,
+        speed=args.speed,
     )
 
 

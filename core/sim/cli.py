@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from pathlib import Path
 from typing import Any
 
 from core.config import SimSettings, is_loopback_host
 from core.sim.faults import FaultSpec
+from core.sim.rest import ExchangeFacade
 from core.sim.server import SimServer
 
 MAX_RATE_HZ = 5000
@@ -42,6 +44,53 @@ ccxt:
 Ctrl-C to stop."""
 
 
+def _replay_exchange(settings: SimSettings, replay: str, speed: float) -> ExchangeFacade | None:
+    """The exchange core playing ``replay`` on the real clock, or None after printing why not."""
+    from core.clock import SystemClock
+    from core.sim.replay import ReplayError, replay_exchange
+
+    try:
+        return replay_exchange(
+            Path(replay),
+            clock=SystemClock(),
+            speed=speed,
+            seed=settings.seed,
+            starting_balance=settings.starting_balance,
+        )
+    except ReplayError as exc:
+        print(f"trade-console sim: --replay: {exc}")
+        return None
+
+
+def _updates(
+    host: str | None, port: int | None, seed: int | None, faults: str | None, rate_hz: float | None
+) -> dict[str, Any] | None:
+    """The settings the flags change, or None after printing why a flag is refused."""
+    updates: dict[str, Any] = {}
+    if host is not None:
+        if not is_loopback_host(host):
+            print(f"trade-console sim: --host must be a loopback address, got {host!r}")
+            return None
+        updates["host"] = host
+    if port is not None:
+        updates["port"] = port
+    if seed is not None:
+        updates["seed"] = seed
+    if faults is not None:
+        try:
+            FaultSpec.parse(faults)
+        except ValueError as exc:
+            print(f"trade-console sim: --faults: {exc}")
+            return None
+        updates["faults"] = faults
+    if rate_hz is not None:
+        if not 0 < rate_hz <= MAX_RATE_HZ:
+            print(f"trade-console sim: --rate must be in (0, {MAX_RATE_HZ}]")
+            return None
+        updates["market_rate_hz"] = rate_hz
+    return updates
+
+
 def run_standalone(
     sim: SimSettings,
     *,
@@ -51,10 +100,13 @@ def run_standalone(
     faults: str | None = None,
     rate_hz: float | None = None,
     venue: str = "bybit",
+    replay: str | None = None,
+    speed: float = 1.0,
 ) -> int:
     """Run the venue until Ctrl-C; print URLs, credentials and client recipes first. Returns an exit code.
 
     ``venue="hyperliquid"`` runs the Hyperliquid sim instead (on ``port``, else the Bybit port + 1).
+    ``replay``: a recording directory served as the market at ``speed`` times real time.
     """
     if venue == "hyperliquid":
         from core.sim.hyperliquid.cli import run as run_hyperliquid
@@ -68,34 +120,20 @@ def run_standalone(
     if venue != "bybit":
         print(f"trade-console sim: --venue must be bybit or hyperliquid, got {venue!r}")
         return 2
-    updates: dict[str, Any] = {}
-    if host is not None:
-        if not is_loopback_host(host):
-            print(f"trade-console sim: --host must be a loopback address, got {host!r}")
-            return 2
-        updates["host"] = host
-    if port is not None:
-        updates["port"] = port
-    if seed is not None:
-        updates["seed"] = seed
-    if faults is not None:
-        try:
-            FaultSpec.parse(faults)
-        except ValueError as exc:
-            print(f"trade-console sim: --faults: {exc}")
-            return 2
-        updates["faults"] = faults
-    if rate_hz is not None:
-        if not 0 < rate_hz <= MAX_RATE_HZ:
-            print(f"trade-console sim: --rate must be in (0, {MAX_RATE_HZ}]")
-            return 2
-        updates["market_rate_hz"] = rate_hz
+    updates = _updates(host, port, seed, faults, rate_hz)
+    if updates is None:
+        return 2
     settings = sim.model_copy(update=updates)
+    exchange = None if replay is None else _replay_exchange(settings, replay, speed)
+    if replay is not None and exchange is None:
+        return 2
 
     async def _main() -> None:
-        server = SimServer(settings)
+        server = SimServer(settings, exchange=exchange)
         await server.start()
         print(_banner(server, settings), flush=True)
+        if replay is not None:
+            print(f"Market: replay of {replay} at {speed:g}x", flush=True)
         try:
             await asyncio.Event().wait()
         finally:
