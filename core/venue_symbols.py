@@ -71,6 +71,11 @@ def venue_label(symbol: str) -> str:
         return "?"
 
 
+def bare_symbol(symbol: str) -> str:
+    """``symbol`` without any venue suffix (``BTCUSDT.HL`` -> ``BTCUSDT``); never raises (display)."""
+    return symbol.partition(SEPARATOR)[0]
+
+
 def on_second_venue(symbol: str) -> bool:
     """True when ``symbol`` carries a venue suffix (it is not on the primary venue)."""
     return SEPARATOR in symbol

@@ -2,18 +2,38 @@
 reduce-only, age). The row key is the order's ``orderLinkId``.
 
 Every profile, down to 80 columns, shows the order's status: ``Sending`` until the venue
-acknowledges it, then ``New``, ``Part`` (partly filled), ``Untrig``/``Trig`` for stops."""
+acknowledges it, then ``New``, ``Part`` (partly filled), ``Untrig``/``Trig`` for stops. With
+several venues at once (``BTCUSDT.HL``) every profile gains a venue column (``BYB``, ``HL``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from core.model import Instrument, Order, OrderStatus, Side
+from core.venue_symbols import bare_symbol, on_second_venue, venue_label
 from widgets.fmt import fmt_age, fmt_dec, short_symbol
 from widgets.table_diff import Cell, Column, DiffTable
 
 R = "right"
+
+
+VENUE_COLUMN = Column("venue", "Ven", 4)
+"""The venue of a row (``BYB``, ``HL``), shown when several venues trade at once."""
+
+
+def _with_venue(profiles: Sequence[Sequence[Column]]) -> tuple[tuple[Column, ...], ...]:
+    """``profiles`` with the venue column after the symbol (which then shows the venue's own)."""
+    out = []
+    for profile in profiles:
+        cols: list[Column] = []
+        for col in profile:
+            cols.append(col._replace(key="asset") if col.key == "symbol" else col)
+            if col.key in ("symbol", "sym"):
+                cols.append(VENUE_COLUMN)
+        out.append(tuple(cols))
+    return tuple(out)
+
 
 STATUS_LABELS: dict[OrderStatus, tuple[str, str]] = {
     OrderStatus.CREATED: ("Sending", "Sending"),
@@ -59,7 +79,9 @@ def order_cells(o: Order, inst: Instrument | None, now_ms: int) -> dict[str, Cel
     status, status_short = STATUS_LABELS.get(o.status, (o.status.value, o.status.value))
     return {
         "symbol": (o.symbol, ""),
-        "sym": (short_symbol(o.symbol), ""),
+        "sym": (short_symbol(bare_symbol(o.symbol)), ""),
+        "asset": (bare_symbol(o.symbol), ""),
+        "venue": (venue_label(o.symbol), "ord--status"),
         "type": (order_type_label(o), ""),
         "stype": (short_type_label(o), ""),
         "side": (o.side.value, side_cls),
@@ -108,6 +130,15 @@ class OrdersTable(DiffTable):
     OrdersTable > .ord--sell { color: $ask; text-style: bold; }
     OrdersTable > .ord--status { color: $fg-muted; }
     """
+    MULTI_PROFILES: ClassVar = _with_venue(PROFILES)
+    """The profiles with a venue column, used once an order lives on a second venue."""
+    venues_shown: bool = False
+    """True once a row from a second venue was shown: the venue column stays from then on."""
+
+    def pick_profile(self, width: int) -> Sequence[Column]:
+        """The profile for ``width`` (its venue-column twin once several venues are shown)."""
+        base = super().pick_profile(width)
+        return self.MULTI_PROFILES[self.PROFILES.index(base)] if self.venues_shown else base
 
     def update_orders(
         self, orders: Mapping[str, Order], now_ms: int, instruments: Mapping[str, Instrument] | None = None
@@ -117,4 +148,7 @@ class OrdersTable(DiffTable):
         open_orders = (o for o in orders.values() if o.is_open)
         ordered = sorted(open_orders, key=lambda o: (o.created_ms, o.order_link_id))
         rows = {o.order_link_id: order_cells(o, instruments.get(o.symbol), now_ms) for o in ordered}
+        if any(on_second_venue(o.symbol) for o in orders.values()) and not self.venues_shown:
+            self.venues_shown = True
+            self._use_profile(self.pick_profile(self.size.width))
         return self.apply_rows(rows)

@@ -3,7 +3,9 @@ leverage, TP/SL and where each protection lives: ``ex`` = on the exchange (the p
 reduce-only stop order the venue holds), ``algo`` = in this process (a bracket, OCO or trailing
 stop the engine runs: it stops with the engine).
 
-At 80 columns the compact profile still shows side and size, entry, mark, liquidation and uPnL."""
+At 80 columns the compact profile still shows side and size, entry, mark, liquidation and uPnL.
+With several venues at once (a symbol with a venue suffix, ``BTCUSDT.HL``) every profile gains a
+venue column (``BYB``, ``HL``) and the symbol column shows the venue's own symbol."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from core.model import Instrument, Position, Side
+from core.venue_symbols import bare_symbol, on_second_venue, venue_label
 from widgets.fmt import fmt_dec, fmt_pct, fmt_signed, short_symbol
 from widgets.table_diff import Cell, Column, DiffTable
 
@@ -41,6 +44,23 @@ Guards = Mapping[str, Sequence[Guard]]
 R = "right"
 
 
+VENUE_COLUMN = Column("venue", "Ven", 4)
+"""The venue of a row (``BYB``, ``HL``), shown when several venues trade at once."""
+
+
+def _with_venue(profiles: Sequence[Sequence[Column]]) -> tuple[tuple[Column, ...], ...]:
+    """``profiles`` with the venue column after the symbol (which then shows the venue's own)."""
+    out = []
+    for profile in profiles:
+        cols: list[Column] = []
+        for col in profile:
+            cols.append(col._replace(key="asset") if col.key == "symbol" else col)
+            if col.key in ("symbol", "sym"):
+                cols.append(VENUE_COLUMN)
+        out.append(tuple(cols))
+    return tuple(out)
+
+
 def _protection(p: Position, guards: Sequence[Guard], role: str, places: int) -> str:
     """``96,000.0 ex``, ``trail algo``; ``+N`` when more protect the same side; ``—`` for none."""
     native = p.take_profit if role == TAKE_PROFIT else p.stop_loss
@@ -66,7 +86,9 @@ def position_cells(p: Position, inst: Instrument | None, guards: Sequence[Guard]
     size = fmt_dec(p.size, qp)
     return {
         "symbol": (p.symbol, ""),
-        "sym": (short_symbol(p.symbol), ""),
+        "sym": (short_symbol(bare_symbol(p.symbol)), ""),
+        "asset": (bare_symbol(p.symbol), ""),
+        "venue": (venue_label(p.symbol), "pos--venue"),
         "side": ("LONG" if long else "SHORT", side_cls),
         "pos": (f"{'L' if long else 'S'} {size}", side_cls),
         "size": (size, ""),
@@ -123,6 +145,7 @@ class PositionsTable(DiffTable):
         "pos--up",
         "pos--down",
         "pos--liq",
+        "pos--venue",
     }
     DEFAULT_CSS = """
     PositionsTable > .pos--long { color: $bid; text-style: bold; }
@@ -130,7 +153,17 @@ class PositionsTable(DiffTable):
     PositionsTable > .pos--up { color: $pnl-up; }
     PositionsTable > .pos--down { color: $pnl-down; }
     PositionsTable > .pos--liq { color: $warning; }
+    PositionsTable > .pos--venue { color: $fg-muted; }
     """
+    MULTI_PROFILES: ClassVar = _with_venue(PROFILES)
+    """The profiles with a venue column, used once a row lives on a second venue."""
+    venues_shown: bool = False
+    """True once a row from a second venue was shown: the venue column stays from then on."""
+
+    def pick_profile(self, width: int) -> Sequence[Column]:
+        """The profile for ``width`` (its venue-column twin once several venues are shown)."""
+        base = super().pick_profile(width)
+        return self.MULTI_PROFILES[self.PROFILES.index(base)] if self.venues_shown else base
 
     def update_positions(
         self,
@@ -146,4 +179,7 @@ class PositionsTable(DiffTable):
             for sym, p in sorted(positions.items())
             if not p.is_flat
         }
+        if any(on_second_venue(sym) for sym in rows) and not self.venues_shown:
+            self.venues_shown = True
+            self._use_profile(self.pick_profile(self.size.width))
         return self.apply_rows(rows)
