@@ -208,8 +208,7 @@ def cmd_sim(args: argparse.Namespace) -> int:
         faults=args.faults,
         rate_hz=args.rate,
         venue=args.venue,
-        replay=args.replay,
-        speed=args.speed,
+        **({"replay": args.replay, "speed": args.speed} if args.replay is not None else {}),
     )
 
 
