@@ -470,7 +470,7 @@ def _check_mode(s: Settings, allow_live: bool) -> list[tuple[str, str]]:
         ]
     problems = _check_rest_override(s, policy)
     if policy.venue == "multi":
-        from core.venues.multi.legs import leg_problems  # light: names and policies only
+        from core.config_legs import leg_problems  # light: names and policies only
 
         problems += leg_problems(s)
     if mode is not Mode.SIM:
