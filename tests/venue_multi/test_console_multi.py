@@ -16,6 +16,7 @@ from console.runner import Stoppable, start_embedded_sims
 from core.config import Settings, load_settings
 from core.engine import Engine
 from core.model import OrderRequest, OrderType, Side
+from core.venues.registry import build_venue
 from widgets.orders import OrdersTable
 from widgets.positions import PositionsTable
 from widgets.table_diff import DiffTable
@@ -97,3 +98,15 @@ async def test_positions_and_orders_on_both_venues_are_labelled(both: Settings) 
         report = await engine.panic()
         assert report.flat, report.steps
         await until(pilot, lambda: not positions.rows_shown, "the positions pane empty after panic")
+
+
+def test_hyperliquid_alone_gets_its_own_embedded_sim(tmp_path: Path) -> None:
+    settings = load_settings(None, venue={"name": "hyperliquid"}, sim={"port": 0}, metrics={"enabled": False})
+    sims, settings = start_embedded_sims(settings)
+    try:
+        assert len(sims) == 1 and settings.sim.port != 0
+        venue = build_venue(settings)
+        assert [i.symbol for i in venue.instruments(("BTCUSDT",))] == ["BTCUSDT"]
+    finally:
+        for sim in sims:
+            sim.stop()

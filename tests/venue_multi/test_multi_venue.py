@@ -126,3 +126,9 @@ def test_settings_name_a_bad_leg_list_and_refuse_multi_off_sim() -> None:
         load_settings(None, venue={"name": "multi"}, mode="demo")
     with pytest.raises(ConfigError, match="a suffix is for venue.name"):
         load_settings(None, risk={"symbols": ["BTCUSDT", "BTCUSDT.HL"]}, ui={"default_symbol": "BTCUSDT"})
+
+
+def test_the_dead_mans_switch_arms_every_leg(venue: MultiVenue, sims: BothSims) -> None:
+    assert sims.hl.scheduled_cancel() is None
+    venue.set_dead_mans_switch(10)
+    assert sims.hl.scheduled_cancel() is not None
