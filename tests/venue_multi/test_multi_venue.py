@@ -132,3 +132,12 @@ def test_the_dead_mans_switch_arms_every_leg(venue: MultiVenue, sims: BothSims) 
     assert sims.hl.scheduled_cancel() is None
     venue.set_dead_mans_switch(10)
     assert sims.hl.scheduled_cancel() is not None
+
+
+def test_margin_mode_names_each_leg_when_they_differ(venue: MultiVenue) -> None:
+    modes = [leg.margin_mode() for leg in venue.legs]
+    shown = venue.margin_mode()
+    if len(set(modes)) == 1:
+        assert shown == modes[0]
+    else:
+        assert shown == f"bybit {modes[0]} / hyperliquid {modes[1]}"

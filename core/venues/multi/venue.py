@@ -188,12 +188,10 @@ class MultiVenue:
 
     def margin_mode(self) -> str:
         """The legs' margin modes (one word when they agree)."""
-        modes = list(dict.fromkeys(leg.margin_mode() for leg in self.legs))
-        return (
-            modes[0]
-            if len(modes) == 1
-            else " / ".join(f"{leg.name} {m}" for leg, m in zip(self.legs, modes, strict=False))
-        )
+        modes = [(leg.name, leg.margin_mode()) for leg in self.legs]
+        if len({mode for _, mode in modes}) == 1:
+            return modes[0][1]
+        return " / ".join(f"{name} {mode}" for name, mode in modes)
 
     # --- commands ------------------------------------------------------------------------------
     def place(self, order: BuiltOrder) -> PlaceAck:
