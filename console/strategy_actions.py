@@ -178,6 +178,12 @@ class StrategyActions:
 
     def _start_plan(self, line: str, cmd: StratCommand) -> Plan:
         symbol = cmd.symbol or self.app.symbol
+        assert self.portfolio is not None
+        problem = self.portfolio.refusal(
+            cmd.name, symbol, cmd.params, cmd.allocation, cmd.label, cmd.timeframe
+        )
+        if problem:  # refused in place, before Enter (the same check start makes)
+            return refused(line, problem)
         alloc = f" allocation {cmd.allocation}" if cmd.allocation is not None else " no allocation cap"
         params = " ".join(cmd.params) or "default params"
         summary = f"START strategy {cmd.label or cmd.name} on {symbol} ({params};{alloc})"

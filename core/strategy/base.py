@@ -66,6 +66,10 @@ class Strategy:
         return {p.name: getattr(self, p.name) for p in self.params}
 
     # --- callbacks ------------------------------------------------------------------------------
+    def check(self) -> None:
+        """Refuse a combination of parameters with a ValueError naming them (``fast`` must be below
+        ``slow``). Called before anything runs: the console's preview, a live start, a backtest."""
+
     def on_start(self) -> None:
         """Once, before the first bar."""
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.api import CommandResult
 from core.events import Severity
+from core.market.candles import INTERVALS_MS
 from core.strategy.live import POLL_S, StrategyError
 from core.strategy.loader import StrategyNotFound, load_strategy_class
 from core.strategy.params import ParamError, resolve
@@ -80,14 +81,14 @@ class Portfolio:
     ) -> CommandResult:
         """Load ``strategy`` (a shipped example's name, ``pkg.mod[:Class]`` or a file), set its
         ``params`` (``k=v``) and run it on ``symbol`` as ``name`` (default: the strategy's name)."""
-        try:
-            instance, values = self._build(strategy, params)
-        except (StrategyNotFound, ParamError, TypeError, ValueError) as exc:
-            return CommandResult(False, f"strategy {strategy}: {exc}")
+        built = self._checked(strategy, symbol, params, allocation, name, timeframe)
+        if isinstance(built, str):
+            self.engine.journal.record(
+                "strategy_refused", symbol=symbol, name=name or strategy, who=who, reason=built
+            )
+            return CommandResult(False, built)
+        instance, values = built
         label = name or instance.name
-        refusal = self._refusal(label, symbol, allocation)
-        if refusal:
-            return CommandResult(False, refusal)
         slot = StrategySlot(
             self.engine, instance, name=label, symbol=symbol, allocation=allocation, timeframe=timeframe
         )
@@ -161,7 +162,39 @@ class Portfolio:
         entry = self._entries.get(name)
         return entry.slot if entry is not None else None
 
+    def refusal(
+        self,
+        strategy: str,
+        symbol: str,
+        params: Sequence[str] = (),
+        allocation: Decimal | None = None,
+        name: str | None = None,
+        timeframe: str = "1m",
+    ) -> str:
+        """Why :meth:`start` would refuse these arguments now ("" when it would start): the
+        console shows it before Enter. Nothing is started or journaled."""
+        built = self._checked(strategy, symbol, params, allocation, name, timeframe)
+        return built if isinstance(built, str) else ""
+
     # --- inside -----------------------------------------------------------------------------------
+    def _checked(
+        self,
+        strategy: str,
+        symbol: str,
+        params: Sequence[str],
+        allocation: Decimal | None,
+        name: str | None,
+        timeframe: str,
+    ) -> tuple[Strategy, dict[str, Any]] | str:
+        if timeframe not in INTERVALS_MS:
+            return f"strategy {strategy}: tf={timeframe} is not one of {', '.join(INTERVALS_MS)}"
+        try:
+            instance, values = self._build(strategy, params)
+            instance.check()
+        except (StrategyNotFound, ParamError, TypeError, ValueError) as exc:
+            return f"strategy {strategy}: {exc}"
+        return self._refusal(name or instance.name, symbol, allocation) or (instance, values)
+
     def _build(self, strategy: str, params: Sequence[str]) -> tuple[Strategy, dict[str, Any]]:
         cls = load_strategy_class(strategy_spec(strategy))
         values = resolve(cls.params, params)

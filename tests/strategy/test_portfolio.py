@@ -152,8 +152,10 @@ async def test_a_bad_parameter_or_start_is_refused_and_said(rig: Rig) -> None:
     bad = await rig.portfolio.start("sma_cross", SYM, params=["fast=x"])
     assert not bad.ok and "param fast" in bad.message
     start_fail = await rig.portfolio.start("sma_cross", SYM, params=["fast=40", "slow=20"])
-    assert not start_fail.ok and "on_start raised ValueError" in start_fail.message
-    assert rig.snap("sma_cross").state == "failed"
+    assert not start_fail.ok and "param fast: must be positive and below slow" in start_fail.message
+    assert rig.portfolio.get("sma_cross") is None  # refused before it started: no failed row
+    assert [r["reason"] for r in rig.records("strategy_refused")] == [bad.message, start_fail.message]
+    assert rig.records("strategy_start") == []
 
 
 async def test_panic_stops_the_strategies_before_it_flattens(rig: Rig) -> None:

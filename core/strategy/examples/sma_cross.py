@@ -22,10 +22,14 @@ class SmaCross(Strategy):
     slow: int
     qty: Decimal
 
-    def on_start(self) -> None:
-        """Check the lengths."""
+    def check(self) -> None:
+        """The fast SMA is the shorter one."""
         if not 0 < self.fast < self.slow:
             raise ValueError(f"param fast: must be positive and below slow ({self.fast} >= {self.slow})")
+
+    def on_start(self) -> None:
+        """Check the lengths."""
+        self.check()
 
     def on_bar(self, bar: Bar) -> None:
         """Trade toward the side the SMAs point to."""
