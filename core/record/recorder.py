@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.clock import Clock, SystemClock
-from core.record.format import BookRec, CandleRec, RecordingWriter, TickerRec, TradeRec
+from core.record.format import BookRec, CandleRec, Record, RecordingWriter, TickerRec, TradeRec
 from core.venues.base import BookDelta, BookSnapshot, FeedTiming
 
 if TYPE_CHECKING:
@@ -51,23 +51,25 @@ class RecordingSink:
 
     def __init__(self, writer: RecordingWriter, now_ms: Callable[[], int]) -> None:
         self.writer = writer
-        self.now_ms = now_ms
+        self._clock = now_ms
+        self._last_ms = 0
+        self._lock = threading.Lock()
         self.connections: list[tuple[str, str, str]] = []
         """Stream state changes as the feeds reported them (gaps in a recording show here)."""
 
-    def _book(self, book: BookSnapshot | BookDelta, snapshot: bool) -> None:
-        self.writer.write(
-            BookRec(
-                self.now_ms(),
-                book.symbol,
-                snapshot,
-                book.ts_ms,
-                book.seq,
-                book.cross_seq,
-                book.depth,
-                book.bids,
-                book.asks,
-            )
+    def now_ms(self) -> int:
+        """The receive time: never earlier than the previous one (a clock step back is held)."""
+        self._last_ms = max(self._last_ms, self._clock())
+        return self._last_ms
+
+    def _put(self, make: Callable[[int], Record]) -> None:
+        """Stamp and write under one lock, so receive times rise in file order across feed threads."""
+        with self._lock:
+            self.writer.write(make(self.now_ms()))
+
+    def _book(self, b: BookSnapshot | BookDelta, snapshot: bool) -> None:
+        self._put(
+            lambda t: BookRec(t, b.symbol, snapshot, b.ts_ms, b.seq, b.cross_seq, b.depth, b.bids, b.asks)
         )
 
     def book_snapshot(self, book: BookSnapshot) -> None:
@@ -80,27 +82,20 @@ class RecordingSink:
 
     def ticker(self, ticker: Ticker) -> None:
         """Record the ticker's reported fields."""
-        self.writer.write(TickerRec(self.now_ms(), ticker.symbol, ticker_fields(ticker)))
+        self._put(lambda t: TickerRec(t, ticker.symbol, ticker_fields(ticker)))
 
     def trade(self, trade: Trade) -> None:
         """Record a public trade."""
-        self.writer.write(
-            TradeRec(
-                self.now_ms(),
-                trade.symbol,
-                trade.ts_ms,
-                trade.side.value,
-                str(trade.price),
-                str(trade.qty),
-                trade.trade_id,
-            )
+        tr = trade
+        self._put(
+            lambda t: TradeRec(t, tr.symbol, tr.ts_ms, tr.side.value, str(tr.price), str(tr.qty), tr.trade_id)
         )
 
     def candle(self, symbol: str, timeframe: str, candle: Candle) -> None:
         """Record the current (or just closed) candle."""
         c = candle
-        self.writer.write(
-            CandleRec(self.now_ms(), symbol, timeframe, c.start_ms, c.open, c.high, c.low, c.close, c.volume)
+        self._put(
+            lambda t: CandleRec(t, symbol, timeframe, c.start_ms, c.open, c.high, c.low, c.close, c.volume)
         )
 
     def order(self, order: Order) -> None:
