@@ -230,6 +230,9 @@ class AlgoActions:
         found = next((a for a in app.bridge.algos if a.id == key), None)
         if found is None:
             app.notify("select an algo in the algos pane first", severity="warning")
+        elif found.terminal:  # nothing to pause, resume or cancel: no confirmation, no engine call
+            app.notify(f"algo {found.id} is already {found.state}: {found.note}", severity="warning")
+            return None
         return found
 
     def pause_selected(self) -> None:
