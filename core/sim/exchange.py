@@ -26,6 +26,7 @@ from core.sim._common import (
 from core.sim._orders import Order
 from core.sim._public import PublicFeed
 from core.sim.accounts import Account, available_balance, wallet_dict
+from core.sim.funding import FundingSchedule
 from core.sim.instruments import MAKER_FEE, SPECS, TAKER_FEE, InstrumentSpec
 from core.sim.market import MarketGenerator, SymbolMarket
 from core.sim.matching import Matcher
@@ -71,6 +72,8 @@ class SimExchange:
         self._outbox: dict[str, dict[str, list[dict[str, object]]]] = {}
         self.dcp = dcp.DcpBook()
         """Disconnection protection per account (the network layer reports dcp connections)."""
+        self.funding = FundingSchedule(clock.now_ms())
+        """Funding times and rates; every open position settles at each funding time."""
 
     # --- time, accounts, listeners -----------------------------------------------------------
     def now_ms(self) -> int:
@@ -136,6 +139,8 @@ class SimExchange:
     def step(self, now_ms: int | None = None) -> None:
         """Advance the market one tick and publish what changed to the listeners."""
         now = self.now_ms() if now_ms is None else now_ms
+        if self.funding.due(now):
+            self._settle_funding(now)
         self.matcher.now = now
         self.gen.step(now)
         self._after_market(now)
@@ -144,9 +149,25 @@ class SimExchange:
         """Move ``symbol``'s market to ``price`` at once (a backtest's bar price) and publish it:
         resting orders, conditionals and TP/SL are matched against the trade printed there."""
         now = self.now_ms() if now_ms is None else now_ms
+        if self.funding.due(now):
+            self._settle_funding(now)
         self.matcher.now = now
         self.gen.drive(symbol, price, now)
         self._after_market(now)
+
+    def _settle_funding(self, now: int) -> None:
+        """Settle every funding time up to ``now`` at the marks standing before the market moves."""
+        matcher = self.matcher
+        marks = self.gen.symbols
+        while self.funding.due(now):
+            matcher.now = self.funding.next_ms
+            if self.funding.settle(
+                self.accounts.values(), lambda s: marks[s].mark_tick(), self._emit, matcher.new_exec_id
+            ):
+                for acct in self.accounts.values():
+                    for pos in acct.positions.values():
+                        if pos.size:
+                            matcher.push_state(acct, pos.spec)
 
     def _after_market(self, now: int) -> None:
         """Match, fire disconnection protection, and publish what the market's move changed."""

@@ -17,7 +17,11 @@ MARKET_SLIPPAGE = Decimal("0.03")
 TAKER_FEE = Decimal("0.00055")
 MAKER_FEE = Decimal("0.0002")
 MMR = Decimal("0.005")
-"""Maintenance margin rate used for positionMM and the liquidation price estimate."""
+"""Maintenance margin rate used for positionMM and the liquidation price."""
+FUNDING_INTERVAL_MIN = 480
+"""``fundingInterval``: minutes between funding times (00:00, 08:00, 16:00 UTC)."""
+FUNDING_RATE = Decimal("0.0001")
+"""The funding rate the sim's tickers show and positions settle at unless told otherwise."""
 
 
 def _scale(d: Decimal) -> int:
@@ -144,7 +148,7 @@ class InstrumentSpec:
                 "minNotionalValue": f"{self.min_notional:f}",
             },
             "unifiedMarginTrade": True,
-            "fundingInterval": 480,
+            "fundingInterval": FUNDING_INTERVAL_MIN,
             "settleCoin": "USDT",
             "copyTrading": "both",
             "upperFundingRate": "0.005",

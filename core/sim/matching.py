@@ -57,6 +57,10 @@ class Matcher:
         self._eid += 1
         return f"{self._prefix}-0000-4000-9000-{self._eid:012x}"
 
+    def new_exec_id(self) -> str:
+        """A deterministic uuid-shaped execution id (funding and liquidation executions)."""
+        return self._exec_id()
+
     def next_seq(self) -> int:
         """Time priority sequence."""
         self._seq += 1
