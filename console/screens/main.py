@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
 from console.keymap import ALGO_BINDINGS, MAIN_BINDINGS
+from console.paired_actions import ConsoleCrossVenuePane
 from console.strategy_actions import ConsoleStrategiesPane
 from core.market.candles import TIMEFRAMES
 from core.model import Mode, Side
@@ -45,6 +46,7 @@ TITLES: dict[str, str] = {
     "#fills": "Fills",
     "#algos": "Algos",
     "#strategies": "Strategies",
+    "#crossvenue": "Cross-venue (A→B: buy A, sell B; bps after taker fees)",
     "#log": "Log",
     "#risk-col": "Risk",
 }
@@ -78,6 +80,7 @@ class MainScreen(Screen[None]):
         self.orders = OrdersTable(id="orders")
         self.algos = ConsoleAlgosPane(id="algos")
         self.strategies = ConsoleStrategiesPane(id="strategies")
+        self.crossvenue = ConsoleCrossVenuePane(id="crossvenue")
         self.log_pane = EventLog(id="log")
         self.risk = RiskMeters(id="risk")
         self.keybar = KeyBar(id="keybar")
@@ -96,6 +99,7 @@ class MainScreen(Screen[None]):
                 yield self.orders
                 yield self.algos
                 yield self.strategies
+                yield self.crossvenue
                 yield self.fills
         with Horizontal(id="bottom"):
             yield self.log_pane
@@ -149,6 +153,12 @@ class MainScreen(Screen[None]):
         i = TIMEFRAMES.index(bridge.timeframe) if bridge.timeframe in TIMEFRAMES else -1
         bridge.timeframe = TIMEFRAMES[(i + 1) % len(TIMEFRAMES)]
         self.console.refresh_ui(force=True)
+        if not self.chart.display:  # hidden at this size (or with 1): say what the key did
+            self.notify(
+                f"chart timeframe {bridge.timeframe}: the chart is hidden at this size "
+                "(it shows at 36 rows and more, with the market panes on: 1)",
+                severity="information",
+            )
 
     def action_cycle_theme(self) -> None:
         """Next theme."""
@@ -162,6 +172,16 @@ class MainScreen(Screen[None]):
     def action_toggle_strategies(self) -> None:
         """The strategies pane: hidden/shown like the algos pane (``-strategies`` on the screen)."""
         self.toggle_class("-strategies")
+
+    def action_toggle_crossvenue(self) -> None:
+        """The cross-venue pane: shown and focused (its keys: P paired ticket, u unwind, m complete),
+        or hidden again (``-crossvenue`` on the screen)."""
+        self.toggle_class("-crossvenue")
+        if self.has_class("-crossvenue"):
+            self.set_focus(self.crossvenue)
+            self.console.refresh_ui(force=True)
+        elif self.crossvenue.has_focus:
+            self.set_focus(None)
 
     def action_toggle_pane(self, pane: str) -> None:
         """Show or hide a pane group (the stylesheet's ``-hide-<group>`` rules do the layout)."""
