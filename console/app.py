@@ -26,6 +26,7 @@ from console.commands import BreakerCommands, SymbolCommands, ThemeCommands
 from console.keygate import KeyGate, KeySettled
 from console.keymap import APP_BINDINGS, BINDING_IDS, MAIN_BINDINGS, effective_key, key_display
 from console.market_view import apply_fills, apply_market
+from console.paired_actions import CrossVenueActions
 from console.panic_actions import PanicFlow
 from console.position_actions import PositionActions
 from console.protections import SwitchView, guards, protective_algos
@@ -147,6 +148,8 @@ class TradeConsoleApp(App[int]):
         """The algo ticket and the algos pane's keys."""
         self.strategy_actions = StrategyActions(self)
         """The ``strat`` command line verb, the strategies pane and its keys."""
+        self.crossvenue = CrossVenueActions(self)
+        """The cross-venue pane, its spread alerts, the paired ticket and its keys."""
 
     async def on_event(self, event: events.Event) -> None:
         """Keys and pastes from the terminal go through the key gate (in order, one at a time)."""
@@ -285,6 +288,7 @@ class TradeConsoleApp(App[int]):
             main.log_pane.add_events([e for e in frame.events if not isinstance(e, AlgoUpdated)], insts)
             self.switch.absorb(frame.events)
             self._route_events(frame)
+            self.crossvenue.on_events(frame.events)
         mf = frame.market
         if mf is not None:
             apply_market(main, mf, insts.get(mf.symbol), self.clock.now_ms())
@@ -296,6 +300,7 @@ class TradeConsoleApp(App[int]):
             main.orders.update_orders(acct.orders, self.clock.now_ms(), insts)
             apply_fills(main, frame.fills, insts, self.clock.now_ms())
             self.strategy_actions.refresh(main)
+            self.crossvenue.refresh(main)
         if frame.risk is not None:
             main.risk.set_status(frame.risk)
         if frame.algos is not None:
@@ -490,6 +495,16 @@ class TradeConsoleApp(App[int]):
         """The strategies pane's keys: ``stop`` or ``kill`` the selected strategy (asks first)."""
         if self.screen is self.main:
             self.strategy_actions.confirm(verb)
+
+    def action_paired_ticket(self) -> None:
+        """The cross-venue pane's ``P``: the paired ticket for the selected asset."""
+        if self.screen is self.main:
+            self.crossvenue.open_ticket()
+
+    def action_paired(self, verb: str) -> None:
+        """The cross-venue pane's keys on a pair in leg risk: ``unwind`` or ``complete``."""
+        if self.screen is self.main:
+            self.crossvenue.recover(verb)
 
     # --- panic ------------------------------------------------------------------------------
     @property

@@ -40,6 +40,7 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("5", "toggle_algos", "Algos", id="toggle_algos", show=False),
     Binding("A", "app.algo_ticket", "Algo", id="algo_ticket", show=False),
     Binding("6", "toggle_strategies", "Strategies", id="toggle_strategies", show=False),
+    Binding("7", "toggle_crossvenue", "X-venue", id="toggle_crossvenue", show=False),
 ]
 
 #: Algos-pane bindings: they fire while the algos pane has the focus (Tab to it).
@@ -53,6 +54,13 @@ ALGO_BINDINGS: list[Binding] = [
 STRATEGY_BINDINGS: list[Binding] = [
     Binding("s", "app.strategy('stop')", "Stop strat", id="strategy_stop"),
     Binding("k", "app.strategy('kill')", "Kill strat", id="strategy_kill"),
+]
+
+#: Cross-venue-pane bindings: they fire while the cross-venue pane has the focus (7 shows and focuses it).
+CROSSVENUE_BINDINGS: list[Binding] = [
+    Binding("P", "app.paired_ticket", "Paired", id="paired_ticket"),
+    Binding("u", "app.paired('unwind')", "Unwind", id="paired_unwind"),
+    Binding("m", "app.paired('complete')", "Complete", id="paired_complete"),
 ]
 
 #: Human descriptions for the help screen, by binding id.
@@ -89,10 +97,16 @@ DESCRIPTIONS: dict[str, str] = {
     "toggle_strategies": "Show/hide the strategies pane (start one with :strat start sma_cross)",
     "strategy_stop": "Strategies pane: stop the selected strategy (asks; orders and position stay)",
     "strategy_kill": "Strategies pane: kill the selected strategy: cancel its orders, close its part (asks)",
+    "toggle_crossvenue": "Show+focus / hide the cross-venue pane (spreads after fees, funding)",
+    "paired_ticket": "Cross-venue pane: paired ticket for the selected asset (buy one venue, sell the other)",
+    "paired_unwind": "Cross-venue pane: LEG RISK: close the filled leg(s) reduce-only at market",
+    "paired_complete": "Cross-venue pane: LEG RISK: send the missing leg's quantity at market",
 }
 
 BINDING_IDS: frozenset[str] = frozenset(
-    b.id for b in APP_BINDINGS + MAIN_BINDINGS + ALGO_BINDINGS + STRATEGY_BINDINGS if b.id
+    b.id
+    for b in APP_BINDINGS + MAIN_BINDINGS + ALGO_BINDINGS + STRATEGY_BINDINGS + CROSSVENUE_BINDINGS
+    if b.id
 )
 
 
@@ -114,7 +128,7 @@ def effective_key(binding_id: str, keymap: Mapping[str, str]) -> str:
     """The key bound to ``binding_id`` after the user's keymap."""
     if binding_id in keymap:
         return keymap[binding_id]
-    for b in APP_BINDINGS + MAIN_BINDINGS + ALGO_BINDINGS + STRATEGY_BINDINGS:
+    for b in APP_BINDINGS + MAIN_BINDINGS + ALGO_BINDINGS + STRATEGY_BINDINGS + CROSSVENUE_BINDINGS:
         if b.id == binding_id:
             return b.key
     raise KeyError(binding_id)

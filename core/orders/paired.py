@@ -94,6 +94,9 @@ class PairedOrder:
     state: PairState = PairState.WORKING
     note: str = ""
     """One line: why the state is what it is (shown in the pane and the log)."""
+    busy: bool = True
+    """True while its orders are being sent (legs, cancels, unwind or complete): the state waits
+    until every answer is in, so a leg not sent yet is never taken for one that failed."""
 
     @property
     def legs(self) -> tuple[Leg, Leg]:
@@ -147,6 +150,8 @@ class PairedOrder:
     # --- the state ----------------------------------------------------------------------------
     def evaluate(self, now_ms: int) -> bool:
         """Recompute the state at ``now_ms``; True when it changed."""
+        if self.busy:
+            return False
         before = (self.state, self.note)
         if self.state in (PairState.UNWINDING, PairState.UNWOUND):
             self._evaluate_unwind()

@@ -9,6 +9,7 @@ clock of its own: the caller gives the time (the console's clock, a test's virtu
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,12 +17,15 @@ from typing import Protocol
 
 from core.api import CommandResult, RiskPreview
 from core.events import Event, OrderUpdated
-from core.model import OrderRequest, OrderType, Side
+from core.model import Order, OrderRequest, OrderType, Side
 from core.orders.paired import SOURCE, Leg, PairedOrder, PairState
 
 log = logging.getLogger(__name__)
 
 MS_PER_S = 1000
+RECENT_UPDATES = 1000
+"""Order updates kept for links no pair knows yet: a leg's fill can be reported while its
+``place`` call is still returning the client order id."""
 
 
 class PairEngine(Protocol):
@@ -72,6 +76,7 @@ class PairedDesk:
         self.timeout_ms = int(timeout_s * MS_PER_S)
         self.pairs: dict[str, PairedOrder] = {}
         self._seq = 0
+        self._recent: OrderedDict[str, Order] = OrderedDict()
 
     def preview(self, ticket: PairTicket) -> tuple[RiskPreview, RiskPreview]:
         """The engine's own preview of each leg (buy, sell): the risk chain's verdict per leg."""
@@ -96,9 +101,13 @@ class PairedDesk:
             self.timeout_ms,
         )
         self.pairs[pair.pair_id] = pair
-        for leg, request in ((pair.a, buy), (pair.b, sell)):
-            res = await self.engine.place(request)
-            pair.sent(leg, res.order_link_id, res.ok, _reason(res))
+        try:
+            for leg, request in ((pair.a, buy), (pair.b, sell)):
+                res = await self.engine.place(request)
+                pair.sent(leg, res.order_link_id, res.ok, _reason(res))
+                self._catch_up(pair, res.order_link_id)
+        finally:
+            pair.busy = False
         pair.evaluate(now_ms)
         log.info("%s %s sent: %s %s", pair.pair_id, pair.asset, pair.state, pair.note)
         return pair
@@ -109,10 +118,25 @@ class PairedDesk:
             if not isinstance(ev, OrderUpdated):
                 continue
             o = ev.order
-            for pair in self.pairs.values():
-                if pair.order_update(o.order_link_id, o.status, o.filled_qty, o.reject_reason):
-                    break
+            if not any(self._apply(pair, o) for pair in self.pairs.values()):
+                self._remember(o)
         return self.tick(now_ms)
+
+    @staticmethod
+    def _apply(pair: PairedOrder, order: Order) -> bool:
+        return pair.order_update(order.order_link_id, order.status, order.filled_qty, order.reject_reason)
+
+    def _remember(self, order: Order) -> None:
+        self._recent[order.order_link_id] = order
+        self._recent.move_to_end(order.order_link_id)
+        while len(self._recent) > RECENT_UPDATES:
+            self._recent.popitem(last=False)
+
+    def _catch_up(self, pair: PairedOrder, link: str) -> None:
+        """Apply an update that arrived before the pair knew the link."""
+        early = self._recent.pop(link, None)
+        if early is not None:
+            self._apply(pair, early)
 
     def tick(self, now_ms: int) -> list[PairedOrder]:
         """Re-evaluate every live pair at ``now_ms`` (the leg timeout); the pairs that changed."""
@@ -123,10 +147,15 @@ class PairedDesk:
         if pair.state != PairState.LEG_RISK:
             return pair
         pair.start_unwind()
-        await self._cancel_working(pair)
-        for leg, request in pair.unwind_requests():
-            res = await self.engine.place(request)
-            pair.unwind_sent(leg, res.order_link_id, res.ok, _reason(res))
+        pair.busy = True
+        try:
+            await self._cancel_working(pair)
+            for leg, request in pair.unwind_requests():
+                res = await self.engine.place(request)
+                pair.unwind_sent(leg, res.order_link_id, res.ok, _reason(res))
+                self._catch_up(pair, res.order_link_id)
+        finally:
+            pair.busy = False
         pair.evaluate(now_ms)
         return pair
 
@@ -135,14 +164,19 @@ class PairedDesk:
         if pair.state != PairState.LEG_RISK:
             return pair
         pair.start_complete()
-        await self._cancel_working(pair)
-        planned = pair.complete_request()
-        if planned is not None:
-            leg, request = planned
-            res = await self.engine.place(request)
-            pair.sent(leg, res.order_link_id, res.ok, _reason(res))
-            if not res.ok:
-                pair.state = PairState.LEG_RISK
+        pair.busy = True
+        try:
+            await self._cancel_working(pair)
+            planned = pair.complete_request()
+            if planned is not None:
+                leg, request = planned
+                res = await self.engine.place(request)
+                pair.sent(leg, res.order_link_id, res.ok, _reason(res))
+                self._catch_up(pair, res.order_link_id)
+                if not res.ok:
+                    pair.state = PairState.LEG_RISK
+        finally:
+            pair.busy = False
         pair.evaluate(now_ms)
         return pair
 

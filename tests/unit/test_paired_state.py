@@ -13,9 +13,13 @@ T = 1000
 
 
 def pair() -> PairedOrder:
-    return PairedOrder(
-        "p1", "BTCUSDT", Leg("BTCUSDT", Side.BUY, D(1)), Leg("BTCUSDT.HL", Side.SELL, D(1)), 0, T
-    )
+    legs = Leg("BTCUSDT", Side.BUY, D(1)), Leg("BTCUSDT.HL", Side.SELL, D(1))
+    return PairedOrder("p1", "BTCUSDT", *legs, 0, T, busy=False)
+
+
+def state(p: PairedOrder) -> PairState:
+    """The state now (a call, so the type checker does not narrow it across steps)."""
+    return p.state
 
 
 def sent_both(p: PairedOrder) -> None:
@@ -26,10 +30,10 @@ def sent_both(p: PairedOrder) -> None:
 def test_both_filled_is_done() -> None:
     p = pair()
     sent_both(p)
-    assert not p.evaluate(1) and p.state == PairState.WORKING
+    assert not p.evaluate(1) and state(p) == PairState.WORKING
     p.order_update("a1", OrderStatus.FILLED, D(1))
     p.order_update("b1", OrderStatus.FILLED, D(1))
-    assert p.evaluate(2) and p.state == PairState.DONE
+    assert p.evaluate(2) and state(p) == PairState.DONE
 
 
 def test_both_refused_is_failed_with_nothing_to_do() -> None:
@@ -37,7 +41,7 @@ def test_both_refused_is_failed_with_nothing_to_do() -> None:
     p.sent(p.a, "", False, "max_order_notional: too big")
     p.sent(p.b, "", False, "max_order_notional: too big")
     p.evaluate(0)
-    assert p.state == PairState.FAILED and "too big" in p.note
+    assert state(p) == PairState.FAILED and "too big" in p.note
     assert p.unwind_requests() == [] and p.complete_request() is None
 
 
@@ -47,7 +51,7 @@ def test_one_refused_one_filled_is_leg_risk_at_once() -> None:
     p.sent(p.b, "", False, "price_band: far")
     p.order_update("a1", OrderStatus.FILLED, D(1))
     p.evaluate(1)
-    assert p.state == PairState.LEG_RISK and p.note == "LEG RISK BTCUSDT.HL 0/1: price_band: far"
+    assert state(p) == PairState.LEG_RISK and p.note == "LEG RISK BTCUSDT.HL 0/1: price_band: far"
     [(leg, req)] = p.unwind_requests()
     assert leg is p.a and req.side == Side.SELL and req.reduce_only and req.qty == 1
     assert req.order_type == OrderType.MARKET and req.source == "paired"
@@ -61,9 +65,9 @@ def test_unfilled_leg_is_leg_risk_only_after_the_timeout() -> None:
     sent_both(p)
     p.order_update("a1", OrderStatus.FILLED, D(1))
     p.evaluate(T - 1)
-    assert p.state == PairState.WORKING
+    assert state(p) == PairState.WORKING
     p.evaluate(T)
-    assert p.state == PairState.LEG_RISK and "not filled in time" in p.note
+    assert state(p) == PairState.LEG_RISK and "not filled in time" in p.note
     assert p.working_links() == ["b1"]
 
 
@@ -73,7 +77,7 @@ def test_partial_fill_cancelled_completes_the_difference_and_unwinds_both() -> N
     p.order_update("a1", OrderStatus.FILLED, D(1))
     p.order_update("b1", OrderStatus.CANCELLED, D("0.4"), "cancelled by the venue")
     p.evaluate(1)
-    assert p.state == PairState.LEG_RISK
+    assert state(p) == PairState.LEG_RISK
     planned = p.complete_request()
     assert planned is not None and planned[1].qty == D("0.6")
     assert sorted(r.qty for _, r in p.unwind_requests()) == [D("0.4"), D(1)]
@@ -88,15 +92,15 @@ def test_unwind_flat_is_unwound_and_a_failed_unwind_is_leg_risk_again() -> None:
     p.start_unwind()
     p.unwind_sent(p.a, "u1", True)
     p.evaluate(2)
-    assert p.state == PairState.UNWINDING
+    assert state(p) == PairState.UNWINDING
     p.order_update("u1", OrderStatus.CANCELLED, D(0), "no liquidity")
     p.evaluate(3)
-    assert p.state == PairState.LEG_RISK and "holds 1" in p.note and "no liquidity" in p.note
+    assert state(p) == PairState.LEG_RISK and "holds 1" in p.note and "no liquidity" in p.note
     p.start_unwind()
     p.unwind_sent(p.a, "u2", True)
     p.order_update("u2", OrderStatus.FILLED, D(1))
     p.evaluate(4)
-    assert p.state == PairState.UNWOUND and p.a.holding == 0
+    assert state(p) == PairState.UNWOUND and p.a.holding == 0
 
 
 def test_complete_filled_is_done() -> None:
@@ -108,10 +112,10 @@ def test_complete_filled_is_done() -> None:
     p.start_complete()
     p.sent(p.b, "c1", True)
     p.evaluate(2 * T)  # past the first send's deadline: the complete's order is still waited for
-    assert p.state == PairState.COMPLETING
+    assert state(p) == PairState.COMPLETING
     p.order_update("c1", OrderStatus.FILLED, D(1))
     p.evaluate(3)
-    assert p.state == PairState.DONE
+    assert state(p) == PairState.DONE
 
 
 def test_unknown_links_are_not_this_pairs() -> None:
@@ -119,3 +123,15 @@ def test_unknown_links_are_not_this_pairs() -> None:
     sent_both(p)
     assert not p.order_update("zz", OrderStatus.FILLED, D(1))
     assert p.links() == {"a1", "b1"}
+
+
+def test_a_pair_being_sent_is_not_judged_until_every_answer_is_in() -> None:
+    p = pair()
+    p.busy = True  # no leg sent yet: nothing filled, nothing working — not a failure
+    assert not p.evaluate(T * 2) and state(p) == PairState.WORKING
+    p.sent(p.a, "a1", True)
+    p.order_update("a1", OrderStatus.FILLED, D(1))
+    p.sent(p.b, "b1", True)
+    p.busy = False
+    p.evaluate(1)
+    assert state(p) == PairState.WORKING
