@@ -207,6 +207,10 @@ class Fill:
     is_maker: bool
     ts_ms: int
     closed_pnl: Decimal = ZERO
+    exec_type: str = "Trade"
+    """The venue's execution type: ``Trade``; ``Funding`` (a funding settlement: ``fee`` is the
+    funding paid, negative when received, ``qty``/``price`` the position and mark); ``BustTrade``
+    (a liquidation's takeover at the bankruptcy price)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,13 +53,22 @@ class Position:
         return self.entry_value / self.leverage
 
     def liq_price(self) -> Decimal | None:
-        """Isolated-style estimate: entry moved by 1/leverage minus the maintenance margin rate."""
+        """Liquidation price (isolated-style, no extra margin): entry moved by 1/leverage minus
+        the maintenance margin rate against the position; the mark reaching it liquidates."""
         if self.size == 0:
             return None
         avg = self.entry_value / self.spec.qty(abs(self.size))
         f = 1 / self.leverage - MMR
         px = avg * (1 - f) if self.size > 0 else avg * (1 + f)
         return max(px, ZERO)
+
+    def bust_price(self) -> Decimal | None:
+        """Bankruptcy price (the 0 % margin level): entry moved by 1/leverage against the position."""
+        if self.size == 0:
+            return None
+        avg = self.entry_value / self.spec.qty(abs(self.size))
+        f = 1 / self.leverage
+        return max(avg * (1 - f), ZERO) if self.size > 0 else avg * (1 + f)
 
     def to_dict(self, mark_tick: int, now_ms: int, ws: bool = False) -> dict[str, object]:
         """The GET position/list item, or (``ws=True``) the private ``position`` topic's: the topic
@@ -88,7 +97,7 @@ class Position:
             "positionBalance": dstr(self.im()),
             "markPrice": spec.fmt_px(mark_tick),
             "liqPrice": spec.fmt_price_dec(liq) if liq is not None else "",
-            "bustPrice": "",
+            "bustPrice": spec.fmt_price_dec(bust) if (bust := self.bust_price()) is not None else "",
             "positionIM": dstr(self.im()),
             "positionIMByMp": dstr(spec.qty(lots) * spec.px(mark_tick) / self.leverage),
             "positionMM": dstr(value * MMR),
@@ -197,8 +206,10 @@ def apply_fill(
     now_ms: int,
     exec_id: str,
     mark_tick: int,
+    exec_type: str = "Trade",
 ) -> dict[str, object]:
-    """Book one fill into the order, position and wallet; return the execution item."""
+    """Book one fill into the order, position and wallet; return the execution item
+    (``exec_type`` ``BustTrade`` for a liquidation's takeover)."""
     spec = order.spec
     qty = spec.qty(lots)
     price = spec.px(tick)
@@ -229,7 +240,7 @@ def apply_fill(
                 "qty": spec.fmt_qty(order.qty),
                 "orderPrice": spec.fmt_px(order.price),
                 "orderType": order.order_type,
-                "execType": "Trade",
+                "execType": exec_type,
                 "closedSize": spec.fmt_qty(closed),
                 "cumEntryValue": dstr(basis),
                 "avgEntryPrice": dstr(basis / spec.qty(closed)),
@@ -286,7 +297,7 @@ def apply_fill(
         "orderQty": spec.fmt_qty(order.qty),
         "orderPrice": spec.fmt_px(order.price),
         "execValue": dstr(value),
-        "execType": "Trade",
+        "execType": exec_type,
         "execQty": spec.fmt_qty(lots),
         "closedSize": spec.fmt_qty(closed),
         "execPnl": dstr(pnl),

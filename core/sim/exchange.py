@@ -28,6 +28,7 @@ from core.sim._public import PublicFeed
 from core.sim.accounts import Account, available_balance, wallet_dict
 from core.sim.funding import FundingSchedule
 from core.sim.instruments import MAKER_FEE, SPECS, TAKER_FEE, InstrumentSpec
+from core.sim.liquidation import Liquidator
 from core.sim.market import MarketGenerator, SymbolMarket
 from core.sim.matching import Matcher
 
@@ -73,6 +74,8 @@ class SimExchange:
         self.dcp = dcp.DcpBook()
         """Disconnection protection per account (the network layer reports dcp connections)."""
         self.funding = FundingSchedule(clock.now_ms())
+        self.liquidator = Liquidator(self.matcher)
+        """Liquidates a position when the mark price reaches its liquidation price."""
         """Funding times and rates; every open position settles at each funding time."""
 
     # --- time, accounts, listeners -----------------------------------------------------------
@@ -172,6 +175,7 @@ class SimExchange:
     def _after_market(self, now: int) -> None:
         """Match, fire disconnection protection, and publish what the market's move changed."""
         self.matcher.on_market()
+        self.liquidator.check(self.accounts.values())
         self._fire_dcp(now)
         self._flush()
         if self.public.interest:

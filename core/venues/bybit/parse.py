@@ -283,6 +283,7 @@ def fill(item: dict[str, Any], report: Report | None = None) -> Fill:
         is_maker=lenient(report, flag, item.get("isMaker"), "isMaker", False),
         ts_ms=integer(item.get("execTime"), "execTime"),
         closed_pnl=number(item.get("execPnl"), "execPnl"),
+        exec_type=text(item.get("execType"), "execType", "Trade") or "Trade",
     )
 
 

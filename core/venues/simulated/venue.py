@@ -195,6 +195,26 @@ class SimulatedVenue:
         self.bar_mode = on
         self.exchange.set_bar_mode(on)
 
+    def set_funding_rate(self, rate: Decimal | None) -> None:
+        """Settle every open position at ``rate`` at each funding time; None pays no funding."""
+        with self._lock:
+            funding = self.exchange.funding
+            funding.enabled = rate is not None
+            if rate is not None:
+                funding.set_rate(rate)
+
+    def wander(self, at_ms: int) -> None:
+        """Jump to ``at_ms`` and let the market generator move the market over the time elapsed
+        (one seeded random-walk step: price, book and trade flow), as it would have meanwhile;
+        the running feeds deliver what changed before this returns."""
+        with self._lock:
+            now = self.clock.now_ms()
+            if at_ms < now:
+                raise ValueError(f"time only moves forward: {at_ms} is before {now}")
+            self.clock.advance(at_ms - now)
+            self.exchange.step(at_ms)
+            self._next_step_ms = at_ms + self.tick_ms
+
     def set_clock_offset(self, offset_ms: int) -> None:
         """Nothing is signed in process; the offset is kept for display."""
         self.clock_offset_ms = int(offset_ms)
