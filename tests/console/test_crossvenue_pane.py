@@ -8,6 +8,8 @@ from decimal import Decimal
 from textual.app import App, ComposeResult
 
 from core.market.crossvenue import VenueQuote, cross_view
+from core.model import BookLevel, BookView
+from tests.support.console_fakes import fake, make_app
 from tests.support.console_types import SnapCompare
 from themes import THEME_VARIABLE_DEFAULTS
 from widgets.crossvenue import CrossVenuePane, countdown, cross_cells
@@ -78,3 +80,43 @@ def test_pane_snapshot_wide(snap_compare: SnapCompare) -> None:
 
 def test_pane_snapshot_compact(snap_compare: SnapCompare) -> None:
     assert snap_compare(PaneApp(), terminal_size=(56, 6))
+
+
+def book(symbol: str, bid: str, ask: str) -> BookView:
+    return BookView(symbol, (BookLevel(D(bid), D(1)),), (BookLevel(D(ask), D(1)),), 1, 1, NOW)
+
+
+async def test_alert_fires_once_through_the_toast_and_the_log_and_rearms() -> None:
+    """On the deterministic engine: the pane follows the store, and the spread alert fires once
+    when the spread after fees reaches alert_bps, again only after falling back below."""
+    app = make_app(
+        venue={"name": "multi", "legs": ["bybit", "hyperliquid"]},
+        risk={"symbols": ["BTCUSDT", "BTCUSDT.HL"]},
+        crossvenue={"alert_bps": 5},
+    )
+    store = fake(app).store
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("7")
+
+        def show(bid_b: str) -> None:
+            store.put_book(book("BTCUSDT", "95000.0", "95000.1"))
+            store.put_book(book("BTCUSDT.HL", bid_b, "95300.0"))
+            app.refresh_ui(force=True)
+
+        def alerts() -> list[str]:
+            return [line for line in app.main.log_pane.history if "ALERT BTCUSDT A→B" in line]
+
+        show("95000.0")  # A→B about -11 bps after both taker fees: no alert
+        await pilot.pause()
+        assert app.main.crossvenue.rows_shown["BTCUSDT"][3][0] == "95,000.00"
+        assert alerts() == []
+        show("95200.0")  # about +10 bps: alert
+        await pilot.pause()
+        assert app.main.crossvenue.rows_shown["BTCUSDT"][3][0] == "95,200.00"  # the pane followed
+        assert len(alerts()) == 1
+        assert any("alert crossvenue" in str(n.message) for n in app._notifications)
+        show("95210.0")  # still above: no repeat
+        show("95000.0")  # below: re-armed
+        show("95200.0")  # above again: a second alert
+        await pilot.pause()
+        assert len(alerts()) == 2
