@@ -10,11 +10,19 @@ and TP/SL see it). The order of one bar:
 2. with working orders or position TP/SL, the market visits the bar's low and high (the nearer
    extreme first), so stops and limits trigger inside the bar;
 3. the market is driven to the close; the bar is handed to the strategy (it has now closed);
-4. bar-close fills: the commands are sent at once, at the close.
+4. bar-close fills: the commands are sent at once, at the close; through-book fills: they are sent
+   ``latency_ms`` after the close, once the market generator has moved the market over that time,
+   so market orders walk the generator's book as it stands then (slippage from its depth, partial
+   fills when it runs out) and limit orders rest until the market trades through them.
+
+With an open position and no working order, the market also visits the bar's adverse extreme when
+it reaches the position's liquidation price, so the venue liquidates inside the bar.
 
 Every command goes through :class:`~core.engine.Engine` (builder, risk chain, journal, executor);
 the journal lives in a temporary directory, metrics are off. Fees are the venue's maker/taker
-rates. The in-process venue pays no funding yet, so none is charged.
+rates. Funding: the venue settles every open position at each funding time (00:00, 08:00, 16:00
+UTC) at ``funding_rate`` (a constant; None pays none); the settlements and liquidations are kept
+apart from the strategy's fills in the result.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from core.analytics.types import FundingPayment
 from core.api import CommandResult
 from core.clock import FrozenClock
 from core.config import load_settings
@@ -39,7 +48,14 @@ from core.venues.registry import build_venue
 
 NEXT_OPEN = "next-open"
 BAR_CLOSE = "bar-close"
-FILL_MODELS = (NEXT_OPEN, BAR_CLOSE)
+THROUGH_BOOK = "through-book"
+FILL_MODELS = (NEXT_OPEN, BAR_CLOSE, THROUGH_BOOK)
+DEFAULT_LATENCY_MS = 50
+"""Order latency of the through-book fill model: the time from the bar's close to the send."""
+DEFAULT_FUNDING_RATE = Decimal("0.0001")
+"""The funding rate positions settle at every 8 h by default: the sim venue's ticker rate."""
+FUNDING = "Funding"
+LIQUIDATION = "BustTrade"
 SETTLE_TURNS = 3
 """Loop turns that let the engine apply what the venue handed over (account events)."""
 SHM = Path("/dev/shm")
@@ -62,6 +78,14 @@ class DrivenVenue(Protocol):
         """Publish what a bar moves (top of book, trades, prices), not a deep book or klines."""
         ...
 
+    def set_funding_rate(self, rate: Decimal | None) -> None:
+        """Settle open positions at ``rate`` at each funding time (None: no funding)."""
+        ...
+
+    def wander(self, at_ms: int) -> None:
+        """Jump to ``at_ms`` with the market generator moving the market over the time elapsed."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class BacktestConfig:
@@ -72,6 +96,10 @@ class BacktestConfig:
     seed: int = 7
     fill_model: str = NEXT_OPEN
     starting_balance: Decimal = Decimal("100000")
+    funding_rate: Decimal | None = DEFAULT_FUNDING_RATE
+    """Funding rate settled at each funding time (a constant); None pays no funding."""
+    latency_ms: int = DEFAULT_LATENCY_MS
+    """Through-book fills only: milliseconds from a bar's close to the orders' send."""
     settings: dict[str, Any] = field(default_factory=dict)
     """Extra settings sections, e.g. ``{"risk": {"max_order_notional": "1000"}}``."""
 
@@ -96,6 +124,10 @@ class BacktestResult:
     fills: list[Fill] = field(default_factory=list)
     equity: list[EquityPoint] = field(default_factory=list)
     rejections: list[CommandResult] = field(default_factory=list)
+    funding: list[FundingPayment] = field(default_factory=list)
+    """Funding settlements (positive: paid)."""
+    liquidations: list[Fill] = field(default_factory=list)
+    """The venue's liquidation executions (also among ``fills``: they closed the position)."""
     commands: int = 0
     bars: int = 0
 
@@ -106,6 +138,8 @@ class Backtest:
     def __init__(self, strategy: Strategy, config: BacktestConfig) -> None:
         if config.fill_model not in FILL_MODELS:
             raise ValueError(f"fill model must be one of {', '.join(FILL_MODELS)}, got {config.fill_model!r}")
+        if not 0 <= config.latency_ms < config.interval_ms:
+            raise ValueError(f"latency must be 0 .. {config.interval_ms - 1} ms, got {config.latency_ms}")
         self.strategy = strategy
         self.config = config
         self.result = BacktestResult(config, strategy.name, strategy.values())
@@ -132,6 +166,7 @@ class Backtest:
         if not venue.instruments((cfg.symbol,)):
             raise ValueError(f"symbol {cfg.symbol}: the in-process venue does not list it")
         venue.set_bar_mode(True)
+        venue.set_funding_rate(cfg.funding_rate)
         venue.drive(cfg.symbol, first.open, clock.now_ms())
         self.engine = Engine(settings, clock=clock, venue=venue)
         self.engine.publisher.listeners.append(self._on_event)
@@ -180,6 +215,8 @@ class Backtest:
             )
             await self._drive(near, bar.ts_ms + step)
             await self._drive(far, bar.ts_ms + 2 * step)
+        elif (adverse := self._liquidating(bar)) is not None:
+            await self._drive(adverse, bar.ts_ms + step)
         close_ms = bar.ts_ms + self.config.interval_ms - 1
         await self._drive(bar.close, close_ms)
         self.ctx.push_bar(bar)
@@ -187,7 +224,20 @@ class Backtest:
         self._timer(close_ms)
         if self.config.fill_model == BAR_CLOSE:
             await self._send()
+        elif self.config.fill_model == THROUGH_BOOK and self.ctx.pending:
+            self.venue.wander(close_ms + self.config.latency_ms)
+            await self._send()
         self._mark(bar, sym)
+
+    def _liquidating(self, bar: Bar) -> float | None:
+        """The bar's adverse extreme when it reaches the open position's liquidation price."""
+        pos = self.engine.state.positions.get(self.config.symbol)
+        if pos is None or pos.size <= 0 or pos.liq_price is None:
+            return None
+        liq = float(pos.liq_price)
+        if pos.side is Side.BUY:
+            return bar.low if bar.low <= liq else None
+        return bar.high if bar.high >= liq else None
 
     async def _drive(self, price: float, at_ms: int) -> None:
         self.venue.drive(self.config.symbol, price, max(at_ms, self.clock.now_ms()))
@@ -231,8 +281,14 @@ class Backtest:
         """The backtest's account is the strategy's alone: every fill and order update is its own,
         including the venue's TP/SL and conditional orders that carry no id the strategy chose."""
         if isinstance(event, FillReceived):
-            self.result.fills.append(event.fill)
-            self.strategy.on_fill(event.fill)
+            fill = event.fill
+            if fill.exec_type == FUNDING:
+                self.result.funding.append(FundingPayment(fill.symbol, fill.ts_ms, fill.fee))
+                return
+            if fill.exec_type == LIQUIDATION:
+                self.result.liquidations.append(fill)
+            self.result.fills.append(fill)
+            self.strategy.on_fill(fill)
         elif isinstance(event, OrderUpdated):
             self.strategy.on_order(event.order)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.analytics import EquityPoint, round_trips, summary
-from core.strategy.backtest import BacktestResult
+from core.strategy.backtest import THROUGH_BOOK, BacktestResult
 
 DAY_MS = 86_400_000
 
@@ -24,14 +24,21 @@ def stats(result: BacktestResult, starting: Decimal) -> dict[str, Any]:
     """The run's header (strategy, params, counts) and the analytics package's stats table.
 
     The equity curve is the engine's: the venue's wallet balance plus the position marked at each
-    bar's close; round trips come from the strategy's fills (average cost)."""
+    bar's close; round trips come from the strategy's fills (average cost, liquidations included)
+    with the funding settlements attributed to the trade they were paid on."""
     first = result.equity[0].ts_ms - result.config.interval_ms if result.equity else 0
     curve = [EquityPoint(first, starting)]
     curve += [
         EquityPoint(p.ts_ms, Decimal(repr(p.equity)), Decimal(repr(abs(p.position) * p.price)))
         for p in result.equity
     ]
-    table = summary(round_trips(result.fills), curve, period_ms=result.config.interval_ms, fills=result.fills)
+    table = summary(
+        round_trips(result.fills, result.funding),
+        curve,
+        period_ms=result.config.interval_ms,
+        fills=result.fills,
+        funding=result.funding,
+    )
     return {
         "strategy": result.strategy,
         "params": {k: str(v) for k, v in result.params.items()},
@@ -40,8 +47,25 @@ def stats(result: BacktestResult, starting: Decimal) -> dict[str, Any]:
         "commands": result.commands,
         "rejected": len(result.rejections),
         **table.to_dict(),
-        "funding": "not modelled (the in-process venue pays none)",
+        "funding": _funding_source(result),
+        "funding_settlements": len(result.funding),
+        "liquidations": len(result.liquidations),
+        "fill_model": _fill_model(result),
     }
+
+
+def _funding_source(result: BacktestResult) -> str:
+    rate = result.config.funding_rate
+    if rate is None:
+        return "off"
+    return f"constant rate {rate:f} at 00:00/08:00/16:00 UTC (size x mark x rate)"
+
+
+def _fill_model(result: BacktestResult) -> str:
+    cfg = result.config
+    if cfg.fill_model == THROUGH_BOOK:
+        return f"{cfg.fill_model}, latency {cfg.latency_ms} ms"
+    return cfg.fill_model
 
 
 def write_report(
