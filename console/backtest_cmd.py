@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from core.config import ConfigError
@@ -29,7 +30,24 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
     )
     bt.add_argument("--params", nargs="*", default=[], metavar="K=V", help="strategy parameters")
     bt.add_argument("--seed", type=int, default=7)
-    bt.add_argument("--fill", choices=("next-open", "bar-close"), default="next-open", help="fill model")
+    bt.add_argument(
+        "--fill",
+        choices=("next-open", "bar-close", "through-book"),
+        default="next-open",
+        help="fill model: the next bar's open, the bar's close, or through the book after a latency",
+    )
+    bt.add_argument(
+        "--latency-ms",
+        type=int,
+        default=50,
+        help="through-book: milliseconds from the bar's close to the send (default 50)",
+    )
+    bt.add_argument(
+        "--funding-rate",
+        default="0.0001",
+        help="funding rate settled every 8 h at 00:00/08:00/16:00 UTC (default 0.0001, the sim's rate)",
+    )
+    bt.add_argument("--no-funding", action="store_true", help="settle no funding")
     bt.add_argument(
         "--out", type=Path, default=None, help="report folder (default var/backtests/<name>-<time>)"
     )
@@ -56,6 +74,16 @@ def _out_dir(out: Path) -> Path:
         reason = "is a file, not a folder" if out.is_file() else (exc.strerror or str(exc))
         raise ConfigError([("--out", f"{out}: {reason}: give a folder for the report")]) from None
     return out
+
+
+def _rate(text: str) -> Decimal:
+    try:
+        rate = Decimal(text)
+    except InvalidOperation:
+        raise ConfigError([("--funding-rate", f"{text!r} is not a number")]) from None
+    if not rate.is_finite() or abs(rate) >= 1:
+        raise ConfigError([("--funding-rate", f"{text!r} is not a rate between -1 and 1")])
+    return rate
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,7 +121,13 @@ def run(args: argparse.Namespace) -> int:
         bars = list(data.generated_bars(args.seed, start, end))
     if not bars:
         raise ConfigError([("--from/--to", "no bars in the range")])
-    config = BacktestConfig(symbol=args.symbol, seed=args.seed, fill_model=args.fill)
+    config = BacktestConfig(
+        symbol=args.symbol,
+        seed=args.seed,
+        fill_model=args.fill,
+        latency_ms=args.latency_ms,
+        funding_rate=None if args.no_funding else _rate(args.funding_rate),
+    )
     console = Console()
     import asyncio
 
