@@ -239,11 +239,14 @@ class EventLog(Log):
         """Append plain lines."""
         if lines:
             # Follow the tail unless the user scrolled up (also before the first layout, when
-            # Log's own check would leave the view stuck at the top).
+            # Log's own check would leave the view stuck at the top). At once and forced: the
+            # scrollbar the new lines need is not laid out yet, and under another screen (a
+            # ticket, the help) it is not until that screen closes, so an unforced scroll was
+            # dropped and the pane stopped following for good.
             follow = self.is_vertical_scroll_end or not self.size.height
             self.write_lines(lines, scroll_end=False)
             if follow:
-                self.scroll_end(animate=False, x_axis=False)
+                self.scroll_end(animate=False, immediate=True, force=True, x_axis=False)
             self.history.extend(lines)
             if len(self.history) > (self.max_lines or 2000):
                 del self.history[: len(self.history) - (self.max_lines or 2000)]
