@@ -97,7 +97,7 @@ DESCRIPTIONS: dict[str, str] = {
     "toggle_strategies": "Show/hide the strategies pane (start one with :strat start sma_cross)",
     "strategy_stop": "Strategies pane: stop the selected strategy (asks; orders and position stay)",
     "strategy_kill": "Strategies pane: kill the selected strategy: cancel its orders, close its part (asks)",
-    "toggle_crossvenue": "Show+focus / hide the cross-venue pane (spreads after fees, funding)",
+    "toggle_crossvenue": "Show/hide the cross-venue pane (P, u, m on a row)",
     "paired_ticket": "Cross-venue pane: paired ticket for the selected asset (buy one venue, sell the other)",
     "paired_unwind": "Cross-venue pane: LEG RISK: close the filled leg(s) reduce-only at market",
     "paired_complete": "Cross-venue pane: LEG RISK: send the missing leg's quantity at market",
