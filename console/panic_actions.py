@@ -37,7 +37,10 @@ class PanicFlow:
         acct = self.app.engine.account()
         n_pos = sum(1 for p in acct.positions.values() if not p.is_flat)
         n_algos = running_algos(self.app.engine.algos())
-        self.app.push_screen(PanicScreen(len(acct.orders), n_pos, n_algos, self.start, self.stop))
+        n_strats = self.app.strategy_actions.running()
+        self.app.push_screen(
+            PanicScreen(len(acct.orders), n_pos, n_algos, self.start, self.stop, n_strategies=n_strats)
+        )
 
     def start(self) -> None:
         """Confirmed: run the engine's panic in a worker."""

@@ -154,6 +154,13 @@ class StrategyActions:
             self._portfolio = Portfolio(self.app.engine)
         return self._portfolio
 
+    def running(self) -> int:
+        """Strategies running now (what a panic stops first); 0 before any was started."""
+        portfolio = self._portfolio
+        if portfolio is None:
+            return 0
+        return sum(1 for s in portfolio.snapshots() if s.state == "running")
+
     # --- the command line -------------------------------------------------------------------
     def plan(self, line: str) -> Plan:
         """What Enter on a ``strat`` line would do."""

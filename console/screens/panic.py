@@ -37,11 +37,13 @@ class PanicScreen(ModalScreen[bool]):
         n_algos: int,
         start: Callable[[], None],
         stop: Callable[[], None] | None = None,
+        n_strategies: int = 0,
     ) -> None:
         super().__init__()
         self.n_orders = n_orders
         self.n_positions = n_positions
         self.n_algos = n_algos
+        self.n_strategies = n_strategies
         self._start = start
         self._stop = stop
         self.state = "confirm"
@@ -53,7 +55,7 @@ class PanicScreen(ModalScreen[bool]):
             yield Label("PANIC · flatten everything", classes="modal-title panic-title")
             yield Static(
                 f"• cancel {self.n_orders} open order(s)\n"
-                f"• stop {self.n_algos} running algo(s)\n"
+                f"• stop {self.n_algos} running algo(s) and {self.n_strategies} running strategy(ies)\n"
                 f"• close {self.n_positions} position(s) reduce-only at market\n"
                 "• verify the account is flat (every step is journaled)",
                 id="panic-plan",

@@ -1,0 +1,36 @@
+"""Panic with a strategy running, on the real engine and the in-process venue: the modal counts
+the running strategies it will stop (before: it listed orders, algos and positions only, so the
+trader was not told a strategy would be stopped), and the panic stops it before it flattens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Static
+
+from console.app import TradeConsoleApp
+from console.screens.panic import PanicScreen
+from tests.console.test_strategies_console import advance_until, row
+from tests.console.test_strategies_hostile import plan_of
+from tests.support.venue_under_test import InProcessVenue
+
+
+async def test_panic_modal_counts_the_running_strategies_and_stops_them(tmp_path: Path) -> None:
+    venue = InProcessVenue()
+    settings = venue.settings(tmp_path)
+    engine = venue.engine(settings)
+    app = TradeConsoleApp(engine, settings, clock=venue.clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await advance_until(pilot, venue, lambda: app.engine_started, "engine up")
+        await plan_of(pilot, app, "strat start sma_cross fast=2 slow=3 qty=0.01 alloc=2000")
+        await pilot.press("enter")
+        await advance_until(pilot, venue, lambda: row(app, "sma_cross") is not None, "started")
+        await pilot.press("ctrl+k")
+        screen = app.screen
+        assert isinstance(screen, PanicScreen)
+        plan = str(screen.query_one("#panic-plan", Static).render())
+        assert "1 running strategy(ies)" in plan, plan
+        await pilot.press("y")
+        await advance_until(
+            pilot, venue, lambda: (r := row(app, "sma_cross")) is not None and r.state == "stopped", "stopped"
+        )
