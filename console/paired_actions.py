@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 LEG_RISK_TOAST_S = 30
 ALERT_TOAST_S = 10
+LEG_RISK_CELL = "LEG RISK u/m"
+"""The Paired cell of a pair in leg risk: what it is and the keys that resolve it."""
 
 
 class ConsoleCrossVenuePane(CrossVenuePane):
@@ -109,9 +111,8 @@ class CrossVenueActions:
         for asset, _, _ in self.pairs:
             pair = self.desk.latest(asset)
             if pair is not None:
-                notes[asset] = (
-                    pair.note if pair.state == PairState.LEG_RISK else f"{pair.pair_id} {pair.state}"
-                )
+                # the column is narrow: the keys here, the reason in the toast and the log
+                notes[asset] = LEG_RISK_CELL if pair.state == PairState.LEG_RISK else str(pair.state)
         main.crossvenue.update_cross(
             self.views,
             now_ms=now_ms,

@@ -143,7 +143,7 @@ async def test_rejected_leg_is_leg_risk_and_unwind_leaves_both_venues_flat(
         pair = app.crossvenue.desk.latest(A)
         assert pair is not None
         await advance_until(pilot, two, lambda: pair.state == PairState.LEG_RISK, "leg risk")
-        assert cell(app, "pair").startswith("LEG RISK") and pair.note.startswith(f"LEG RISK {B}")
+        assert cell(app, "pair") == "LEG RISK u/m" and pair.note.startswith(f"LEG RISK {B}")
         assert any("LEG RISK" in str(n.message) for n in app._notifications)
         assert any("LEG RISK" in line for line in app.main.log_pane.history)
         assert two.size(two.a) == D("0.01") and two.size(two.b) == 0
