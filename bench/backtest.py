@@ -54,7 +54,9 @@ def run_ours(n: int, seed: int, fast: int, slow: int) -> dict[str, float]:
     bars = _bars(n, seed)
     strategy = SmaCross(fast=fast, slow=slow, qty=QTY)
     t0 = time.perf_counter()
-    result = run_backtest(strategy, bars, BacktestConfig(seed=seed, starting_balance=Decimal(int(CASH))))
+    # No funding: backtesting.py settles none, and the comparison is like for like.
+    config = BacktestConfig(seed=seed, starting_balance=Decimal(int(CASH)), funding_rate=None)
+    result = run_backtest(strategy, bars, config)
     wall = time.perf_counter() - t0
     orders = {f.order_id for f in result.fills}
     return {
