@@ -99,3 +99,15 @@ def test_a_flat_account_pays_nothing() -> None:
     before = _wallet(ex)
     _move(ex, clock, START + 8 * HOUR_MS, PRICE)
     assert _funding(ex) == [] and _wallet(ex) == before
+
+
+def test_the_client_parse_reads_a_funding_execution_as_one() -> None:
+    from core.venues.bybit import parse
+
+    ex, clock, pushed = _exchange("Buy")
+    _move(ex, clock, START + 8 * HOUR_MS + 1, PRICE)
+    (item,) = [p for p in pushed if p["execType"] == "Funding"]
+    fill = parse.fill(item)
+    assert fill.exec_type == "Funding" and fill.fee == Decimal(item["execFee"]) > 0
+    trade = parse.fill(next(p for p in pushed if p["execType"] == "Trade"))
+    assert trade.exec_type == "Trade"

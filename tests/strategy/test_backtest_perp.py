@@ -114,3 +114,30 @@ def test_through_the_book_is_deterministic_for_a_seed() -> None:
     first = run(11)
     assert first and run(11) == first
     assert run(12) != first
+
+
+class BidOnce(Strategy):
+    """Bids ``qty`` at ``price`` on the first bar and leaves it working."""
+
+    name = "bid-once"
+
+    def __init__(self, price: str) -> None:
+        super().__init__()
+        self.price = Decimal(price)
+        self.sent = False
+
+    def on_bar(self, bar: Bar) -> None:
+        if not self.sent:
+            self.sent = True
+            self.ctx.limit(Side.BUY, Decimal("0.5"), self.price)
+
+
+def test_a_limit_order_through_the_book_rests_until_the_market_trades_through_it() -> None:
+    closes = [50_000, 50_000, 49_950, 49_900, 49_700, 49_800]
+    data = hourly(closes)
+    config = BacktestConfig(interval_ms=HOUR, fill_model=THROUGH_BOOK, funding_rate=None)
+    result = run_backtest(BidOnce("49800"), data, config)
+    assert result.fills
+    assert all(f.is_maker and f.price == Decimal("49800") for f in result.fills)
+    assert {f.ts_ms // HOUR for f in result.fills} == {data[4].ts_ms // HOUR}  # the bar that reached it
+    assert sum(f.qty for f in result.fills) == Decimal("0.5")
