@@ -551,6 +551,7 @@ class TradeConsoleApp(App[int]):
             n_positions=sum(1 for p in acct.positions.values() if not p.is_flat),
             dead_mans_switch_s=self.switch.window_s if self.switch.state == "armed" else None,
             n_algos=sum(1 for a in self.engine.algos() if not a.terminal),
+            n_strategies=self.strategy_actions.running(),
         )
         if body is None:
             self.exit(0)

@@ -29,19 +29,25 @@ def quit_notice(
     n_positions: int,
     dead_mans_switch_s: int | None = None,
     n_algos: int = 0,
+    n_strategies: int = 0,
 ) -> str | None:
     """The confirmation text for quitting, or None when nothing is open (quit at once).
 
     ``venue`` names where a non-embedded venue lives (the standalone sim's URL);
     ``dead_mans_switch_s`` is the window of the venue's armed dead-man's switch (None: not armed),
     which cancels the working orders that long after the console's stream goes away;
-    ``n_algos`` counts the algos not yet ended (paused ones included).
+    ``n_algos`` counts the algos not yet ended (paused ones included); ``n_strategies`` the
+    strategies running (quitting stops them; unlike algos, nothing restarts them).
     """
-    if n_orders == 0 and n_positions == 0 and n_algos == 0:
+    if n_orders == 0 and n_positions == 0 and n_algos == 0 and n_strategies == 0:
         return None
     text = _holdings_text(mode, embedded_sim, venue, n_orders, n_positions, dead_mans_switch_s)
     if n_algos:
         text = f"{text} {_algos_text(n_algos, embedded=mode is Mode.SIM and embedded_sim)}".strip()
+    if n_strategies:
+        what = "1 running strategy" if n_strategies == 1 else f"{n_strategies} running strategies"
+        stop = "STOPPED when you quit and not restarted at the next start (:strat start runs it again)."
+        text = f"{text} {what}: {stop}".strip()
     return text
 
 

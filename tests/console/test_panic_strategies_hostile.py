@@ -1,4 +1,4 @@
-"""Panic with a strategy running, on the real engine and the in-process venue: the modal counts
+"""Panic and quit with a strategy running, on the real engine and the in-process venue: the panic
 the running strategies it will stop (before: it listed orders, algos and positions only, so the
 trader was not told a strategy would be stopped), and the panic stops it before it flattens."""
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from textual.widgets import Static
 
 from console.app import TradeConsoleApp
+from console.screens.modals import ConfirmScreen
 from console.screens.panic import PanicScreen
 from tests.console.test_strategies_console import advance_until, row
 from tests.console.test_strategies_hostile import plan_of
@@ -34,3 +35,27 @@ async def test_panic_modal_counts_the_running_strategies_and_stops_them(tmp_path
         await advance_until(
             pilot, venue, lambda: (r := row(app, "sma_cross")) is not None and r.state == "stopped", "stopped"
         )
+
+
+async def test_quit_with_only_a_strategy_running_asks_and_says_it_stops(tmp_path: Path) -> None:
+    """Before: with a strategy running but no order or position, q quit at once without a word,
+    and the strategy (which nothing restarts) was stopped silently."""
+    venue = InProcessVenue()
+    settings = venue.settings(tmp_path)
+    engine = venue.engine(settings)
+    app = TradeConsoleApp(engine, settings, clock=venue.clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await advance_until(pilot, venue, lambda: app.engine_started, "engine up")
+        await plan_of(pilot, app, "strat start sma_cross fast=9 slow=41 qty=0.01")
+        await pilot.press("enter")
+        await advance_until(pilot, venue, lambda: row(app, "sma_cross") is not None, "started")
+        assert not engine.account().orders and not engine.account().positions
+        await pilot.press("q")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ConfirmScreen) and screen.purpose == "quit"
+        body = str(screen.body)
+        assert "1 running strategy: STOPPED when you quit and not restarted" in body, body
+        await pilot.press("n")
+        await pilot.pause()
+        assert row(app, "sma_cross") is not None and app.is_running
