@@ -1,6 +1,7 @@
 """Panic and quit with a strategy running, on the real engine and the in-process venue: the panic
-the running strategies it will stop (before: it listed orders, algos and positions only, so the
-trader was not told a strategy would be stopped), and the panic stops it before it flattens."""
+modal counts the running strategies it will stop (before: it listed orders, algos and positions
+only) and the panic stops them before it flattens; quitting asks first and says the strategy stops
+and is not restarted."""
 
 from __future__ import annotations
 
