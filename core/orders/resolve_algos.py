@@ -36,7 +36,7 @@ from core.orders.algo_commands import (
     WhenCommand,
 )
 from core.orders.algo_sizes import check_qty, check_split
-from core.orders.algos.twap import MAX_DURATION_MS, MAX_SLICES
+from core.orders.algos._twap_limits import MAX_DURATION_MS, MAX_SLICES
 from core.orders.resolve import MarketContext, ResolveError
 
 _HUNDRED = Decimal(100)

@@ -47,6 +47,7 @@ from core.orders.algos._common import (
     snap_passive,
     touch,
 )
+from core.orders.algos._twap_limits import validate_schedule
 from core.orders.algos.base import (
     Action,
     Algo,
@@ -74,12 +75,6 @@ DRAW_SCALE = 10_000
 DEFAULT_INTERVAL_MS = 500
 DEFAULT_CATCH_UP = Decimal(3)
 TWO = Decimal(2)
-MAX_SLICES = 10_000
-"""The schedule is built (and previewed) slice by slice: more would stall the engine's loop."""
-MIN_SLICE_INTERVAL_MS = 1000
-"""At most one slice a second: faster is a burst of orders, not a TWAP (and the venue's rate limit)."""
-MAX_DURATION_MS = 7 * 24 * 3600 * 1000
-"""A week: a longer schedule is a typo more often than a plan."""
 
 RUNNING, CLOSING, FINAL = "running", "closing", "final"
 
@@ -414,20 +409,4 @@ def _validate(params: Mapping[str, Any]) -> None:
             raise ValueError(f"{name}: 0 to {MAX_JITTER_PCT} is accepted, got {p[name]}")
     if Decimal(p["max_catch_up"]) < 1:
         raise ValueError(f"max_catch_up: a factor >= 1 is accepted, got {p['max_catch_up']}")
-    _validate_schedule(p["duration_ms"], p["slices"])
-
-
-def _validate_schedule(duration_ms: int, slices: int) -> None:
-    """The schedule's size: a bounded duration, a bounded count, at most one slice a second."""
-    if duration_ms > MAX_DURATION_MS:
-        raise ValueError(
-            f"duration_ms: at most {MAX_DURATION_MS // 3_600_000}h is accepted, got {duration_ms // 1000}s"
-        )
-    if slices > MAX_SLICES:
-        raise ValueError(f"slices: at most {MAX_SLICES} are accepted, got {slices}")
-    if duration_ms < slices * MIN_SLICE_INTERVAL_MS:
-        most = max(1, duration_ms // MIN_SLICE_INTERVAL_MS)
-        raise ValueError(
-            f"duration_ms/slices: {slices} slices in {duration_ms / 1000:g}s is more than one a second: "
-            f"use at most {most} slices or a longer duration"
-        )
+    validate_schedule(p["duration_ms"], p["slices"])
