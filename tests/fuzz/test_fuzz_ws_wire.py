@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 import pytest
-from aiohttp import WSMsgType, web
+from aiohttp import WSMessage, WSMsgType, web
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,55 +29,30 @@ from core.observability.baddata import BadDataTracker
 from core.store import MarketStore
 from core.venues.base import FeedTiming
 from core.venues.bybit.feeds import BybitFeeds
+from tests.support.ws_loopback import LoopbackWs
 
 SYMBOL = "BTCUSDT"
 
 
-class WireServer:
+class WireServer(LoopbackWs):
     """Bybit-like sockets on loopback: subscribe/auth acks, then whatever the test sends."""
 
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.sockets: list[web.WebSocketResponse] = []
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        self.ready.wait(5)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        app = web.Application()
-        app.router.add_get("/v5/public/linear", self._socket)
-        app.router.add_get("/v5/private", self._socket)
-        self.runner = web.AppRunner(app)
-        self.loop.run_until_complete(self.runner.setup())
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        self.loop.run_until_complete(site.start())
-        self.port = int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
-        self.ready.set()
-        self.loop.run_forever()
-
-    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        self.sockets.append(ws)
-        async for msg in ws:
-            if msg.type is not WSMsgType.TEXT:
-                continue
-            req = orjson.loads(msg.data)
-            op = req.get("op")
-            if op in ("subscribe", "auth"):
-                ack = {
-                    "success": True,
-                    "ret_msg": "",
-                    "conn_id": "c1",
-                    "op": op,
-                    "req_id": req.get("req_id", ""),
-                }
-                await ws.send_str(orjson.dumps(ack).decode())
-            elif op == "ping":
-                await ws.send_str('{"op":"pong","ret_msg":"pong","success":true}')
-        return ws
+    async def on_frame(self, ws: web.WebSocketResponse, msg: WSMessage) -> None:
+        if msg.type is not WSMsgType.TEXT:
+            return
+        req = orjson.loads(msg.data)
+        op = req.get("op")
+        if op in ("subscribe", "auth"):
+            ack = {
+                "success": True,
+                "ret_msg": "",
+                "conn_id": "c1",
+                "op": op,
+                "req_id": req.get("req_id", ""),
+            }
+            await ws.send_str(orjson.dumps(ack).decode())
+        elif op == "ping":
+            await ws.send_str('{"op":"pong","ret_msg":"pong","success":true}')
 
     def public(self) -> web.WebSocketResponse:
         return next(ws for ws in self.sockets if "public" in str(ws._req.path))  # type: ignore[union-attr]
@@ -86,11 +61,6 @@ class WireServer:
         ws = self.public()
         coro = ws.send_bytes(data) if isinstance(data, bytes) else ws.send_str(data)
         asyncio.run_coroutine_threadsafe(coro, self.loop).result(5)
-
-    def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
 
 
 class NoAccount:

@@ -8,12 +8,10 @@ timeout (5 s by default) before it could finish.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Iterator
 
 import pytest
-from aiohttp import web
 
 from core.config import load_settings
 from core.market.candles import Candle
@@ -21,6 +19,7 @@ from core.model import Balance, Fill, Order, Position, Ticker, Trade
 from core.observability.baddata import BadDataTracker
 from core.venues.base import BookDelta, BookSnapshot, FeedTiming
 from core.venues.bybit.feeds import BybitFeeds
+from tests.support.ws_loopback import LoopbackWs
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -28,49 +27,8 @@ ACK_TIMEOUT_S = 60.0
 """Far longer than the test waits for ``start()`` to return after ``stop()``."""
 
 
-class SilentVenue:
+class SilentVenue(LoopbackWs):
     """WebSockets on loopback that accept every frame and answer none (no acks, no data)."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.connected = threading.Semaphore(0)
-        self.sockets: list[web.WebSocketResponse] = []
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        self.ready.wait(10)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        app = web.Application()
-        app.router.add_get("/v5/public/linear", self._socket)
-        app.router.add_get("/v5/private", self._socket)
-        self.runner = web.AppRunner(app)
-        self.loop.run_until_complete(self.runner.setup())
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        self.loop.run_until_complete(site.start())
-        self.port = int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
-        self.ready.set()
-        self.loop.run_forever()
-
-    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        self.sockets.append(ws)
-        self.connected.release()
-        async for _msg in ws:
-            pass  # heard, never answered
-        return ws
-
-    def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._close(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-
-    async def _close(self) -> None:
-        for ws in self.sockets:
-            await ws.close()
-        await self.runner.cleanup()
 
 
 class Sink:
