@@ -91,6 +91,27 @@ def test_resting_order_update_then_cancel(sim: HlSim, ws_info: Info, ex: Exchang
     assert (upd["order"]["oid"], upd["status"], upd["order"]["origSz"]) == (oid, "canceled", "0.05")
 
 
+def test_a_modify_is_pushed_with_the_new_price_and_size(sim: HlSim, ws_info: Info, ex: Exchange) -> None:
+    """Hyperliquid pushes an orderUpdates for a modified order; before the fix the sim pushed the
+    core's amend with the order's old price (its record was updated only after the core call)."""
+    orders, fills = Inbox(), Inbox()
+    ws_info.subscribe({"type": "orderUpdates", "user": sim.user}, orders)
+    ws_info.subscribe({"type": "userFills", "user": sim.user}, fills)
+    fills.next("userFills")
+    bid, _ = sim.bbo("ETH")
+    px = float(f"{bid * Decimal('0.98'):.5g}")
+    oid = ex.order("ETH", True, 0.05, px, {"limit": {"tif": "Gtc"}})["response"]["data"]["statuses"][0][
+        "resting"
+    ]["oid"]
+    assert orders.next("orderUpdates")["data"][0]["status"] == "open"
+    new_px = float(f"{bid * Decimal('0.97'):.5g}")
+    res = ex.modify_order(oid, "ETH", True, 0.07, new_px, {"limit": {"tif": "Gtc"}})
+    assert res["status"] == "ok", res
+    upd = orders.next("orderUpdates")["data"][0]
+    assert upd["order"]["oid"] == oid and upd["status"] == "open"
+    assert Decimal(upd["order"]["limitPx"]) == Decimal(str(new_px)) and upd["order"]["origSz"] == "0.07"
+
+
 def test_ping_pong_and_a_dropped_connection(sim: HlSim) -> None:
     import json
 

@@ -60,6 +60,9 @@ async def test_place_amend_cancel_through_the_one_path(engine: Engine, hl: HlSim
     assert res.ok, res.message
     (on_venue,) = [o for o in hl.open_orders() if o.cloid == cloid]
     assert on_venue.limit_px == new_price and on_venue.orig_sz == Decimal("0.6")
+    # the venue pushes the modified order: the engine shows it without waiting for a resync
+    await until(lambda: engine.state.orders[link].price == new_price, "the amended price pushed")
+    assert engine.state.orders[link].qty == Decimal("0.6")
 
     res = await engine.cancel(link)
     assert res.ok, res.message

@@ -147,14 +147,20 @@ def _modify_one(v: HlVenue, user: str, m: Mapping[str, Any]) -> object:
     if new.trigger_px is None or not new.is_market:
         core_px = orders.core_params(v, asset, new).get("price")
         params["price"] = core_px
+    # The new values are the record's before the core amends: the core's order push (an
+    # ``orderUpdates`` for the user) is made from this record and must carry them.
+    old = o.limit_px, o.orig_sz, o.trigger_px
+    o.limit_px, o.orig_sz, o.trigger_px = new.limit_px, new.orig_sz, new.trigger_px
     try:
         v.core.order_amend(user, params)
     except SimError as exc:
+        unchanged = exc.ret_code == CORE_UNCHANGED and "unchanged" in exc.ret_msg
+        if not unchanged:
+            o.limit_px, o.orig_sz, o.trigger_px = old
         if exc.ret_code == CORE_ORDER_CLOSED:
             return {"error": rules.ERR_MODIFY_MISS}
-        if exc.ret_code != CORE_UNCHANGED or "unchanged" not in exc.ret_msg:
+        if not unchanged:
             return {"error": orders.core_error(exc).message}
-    o.limit_px, o.orig_sz, o.trigger_px = new.limit_px, new.orig_sz, new.trigger_px
     return {"resting": {"oid": o.oid, **({"cloid": o.cloid} if o.cloid else {})}}
 
 
