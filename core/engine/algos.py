@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -232,9 +232,13 @@ class AlgoRunner:
         problem = self._refusal(algo)
         if problem:
             return AlgoPreview(kind, algo.describe(), error=problem)
+        actions = algo.start(self.view)
+        ended = start_ends_at_once(actions)
+        if ended:  # the algo would end as soon as it started: never show it as ready
+            return AlgoPreview(kind, algo.describe(), error=ended)
         children = [
             AlgoChildPreview(a.tag, a.request, self.ports.preview(a.request), a.trigger_by)
-            for a in algo.start(self.view)
+            for a in actions
             if isinstance(a, Place)
         ]
         return AlgoPreview(kind, algo.describe(), tuple(children), notes=(algo.progress.note,))
@@ -387,3 +391,19 @@ class AlgoRunner:
     def amend_of(self, action: Amend) -> Awaitable[CommandResult]:
         """Amend a child through the engine's amend."""
         return self.ports.amend(action.child_id, action.qty, action.price, action.trigger_price)
+
+
+def start_ends_at_once(actions: Sequence[Action]) -> str:
+    """Why an algo whose first decision is ``actions`` would end at once ("" when it would run).
+
+    A failed or cancelled start is an error; a start that is "done" without placing or starting
+    anything did nothing. A conditional that fires at start (a follow-up and its end) is a start.
+    """
+    finish = next((a for a in actions if isinstance(a, Finish)), None)
+    if finish is None:
+        return ""
+    if finish.state is not AlgoState.DONE:
+        return f"would end at once ({finish.state.value}): {finish.reason}"
+    if not any(isinstance(a, Place | StartAlgo) for a in actions):
+        return f"nothing to do: {finish.reason}"
+    return ""

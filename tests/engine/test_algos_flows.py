@@ -92,6 +92,15 @@ async def test_bad_params_name_the_parameter(engine: Engine) -> None:
     assert engine.preview_algo("twap", {"symbol": SYM}).error
 
 
+async def test_a_preview_of_an_algo_that_would_end_at_once_is_not_ready(engine: Engine, ready: Ready) -> None:
+    """A trailing stop with no position would finish ("position flat") the moment it started: its
+    preview says so instead of showing a ready algo with nothing in it."""
+    await ready(engine)
+    params = {"symbol": SYM, "position_side": "Buy", "distance_type": "pct", "distance": "1"}
+    preview = engine.preview_algo("trail", params)
+    assert not preview.ok and "nothing to do: position flat" in preview.error
+
+
 async def test_chase_reprices_when_the_touch_moves(
     fast_ticks: Engine, venue: VenueUnderTest, ready: Ready, wait_for: WaitFor
 ) -> None:
