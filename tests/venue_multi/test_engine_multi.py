@@ -77,3 +77,30 @@ async def test_the_account_balance_is_both_venues(engine: Engine, sims: BothSims
     assert balance is not None
     hl_equity = Decimal(str(sims.hl.state()["marginSummary"]["accountValue"]))
     assert balance.wallet_balance > hl_equity * Decimal("1.5")  # both 100,000 accounts, not one
+
+
+async def test_panic_flattens_both_venues_under_injected_faults(engine: Engine, sims: BothSims) -> None:
+    """Panic while each venue misbehaves: the Bybit sim drops the reply of the next write after
+    acting on it and refuses the two after with 10006; the Hyperliquid sim answers its next two
+    requests with HTTP 500. Both end flat, with no working order and no position reversed (a close
+    whose reply was lost is found, not sent twice)."""
+    for sym in ("ETHUSDT", "ETHUSDT.HL"):
+        await wait_real(fresh(engine, sym), WAIT_S, f"a fresh book and ticker for {sym}")
+    assert (await engine.place(OrderRequest("ETHUSDT.HL", Side.BUY, HL_ETH, OrderType.MARKET))).ok
+    assert (await engine.place(OrderRequest("BTCUSDT", Side.SELL, Decimal("0.002"), OrderType.MARKET))).ok
+    book = engine.store.book("BTCUSDT")
+    assert book is not None and book.best_bid is not None
+    far = (book.best_bid * Decimal("0.9")).quantize(Decimal("0.1"))
+    assert (await engine.place(OrderRequest("BTCUSDT", Side.BUY, Decimal("0.001"), OrderType.LIMIT, far))).ok
+    await wait_real(
+        lambda: {"ETHUSDT.HL", "BTCUSDT"} <= set(engine.state.positions),
+        WAIT_S,
+        "both positions in the engine",
+    )
+    sims.bybit.set_faults("drop_after_next=1,rate_limit_next=2")
+    sims.hl.fail_next(2)
+
+    report = await engine.panic()
+    assert report.flat, report.steps
+    assert sims.hl.position("ETH") == 0 and sims.hl.open_orders() == []
+    assert sims.bybit_position("BTCUSDT") == 0 and sims.bybit_open_links() == []
