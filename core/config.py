@@ -22,12 +22,10 @@ loads of different files never see each other (threads included).
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -48,14 +46,13 @@ from pydantic_settings import (
 )
 from pydantic_settings.exceptions import SettingsError
 
+from core.config_checks import check_metrics, check_mode, check_paths, check_symbols, validation_problems
 from core.config_files import ConfigError, config_file, env_source_problem, load_secrets_file
 from core.config_risk import checked_group_caps, checked_groups
 from core.endpoint_policy import (
-    SECURE_SCHEMES,
     EndpointPolicy,
     assert_endpoint_matches_mode,
     is_loopback_host,
-    known_venues,
     venue_policy,
 )
 from core.market.candles import TIMEFRAMES
@@ -391,180 +388,6 @@ class Settings(BaseSettings):
         return data
 
 
-def _validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
-    problems = []
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "settings"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown setting; remove it or check the spelling (see config.toml for valid keys)"
-        problems.append((key, msg))
-    return problems
-
-
-def _check_keys(s: Settings) -> list[tuple[str, str]]:
-    """Demo and live need that mode's own keys (the other mode's keys are never used)."""
-    mode = s.mode
-    key, secret = (
-        (s.demo_api_key, s.demo_api_secret) if mode is Mode.DEMO else (s.live_api_key, s.live_api_secret)
-    )
-    if key is not None and secret is not None:
-        return []
-    m = mode.value
-    other, other_key = ("live", s.live_api_key) if mode is Mode.DEMO else ("demo", s.demo_api_key)
-    hint = f" (found {other} keys, which are never used in {m} mode)" if other_key is not None else ""
-    return [
-        (
-            f"{m}_api_key",
-            f"{m} mode needs keys{hint}; set TRADE_{m.upper()}_API_KEY and "
-            f"TRADE_{m.upper()}_API_SECRET, or a [{m}] table in secrets_file",
-        )
-    ]
-
-
-def _check_rest_override(s: Settings, policy: EndpointPolicy) -> list[tuple[str, str]]:
-    """A ``venue.rest_url`` override must be one of the venue's hosts for the mode, over https."""
-    url = s.venue.rest_url
-    if url is None:
-        return []
-    mode, m = s.mode, s.mode.value
-    if mode is Mode.SIM:
-        return [("venue.rest_url", "is for demo/live only; in sim mode set sim.host/sim.port instead")]
-    problems: list[tuple[str, str]] = []
-    parsed = urlparse(url)
-    host = parsed.hostname or ""
-    allowed = policy.hosts_for(mode)
-    if host not in allowed:
-        what = "an unknown"
-        if host in policy.hosts_for(Mode.LIVE):
-            what = f"{policy.venue}'s live/mainnet"
-        elif host in policy.hosts_for(Mode.DEMO):
-            what = f"{policy.venue}'s demo"
-        problems.append(
-            (
-                "venue.rest_url",
-                f"{url} is {what} endpoint but mode is {m}; use one of {sorted(allowed)} or change mode",
-            )
-        )
-    if parsed.scheme not in SECURE_SCHEMES:
-        problems.append(("venue.rest_url", "must use https:// for demo and live"))
-    return problems
-
-
-def _check_mode(s: Settings, allow_live: bool) -> list[tuple[str, str]]:
-    """First mode check: the venue exists and serves the mode, keys and endpoints match it."""
-    try:
-        policy = s.venue_policy
-    except ConfigError as exc:
-        return exc.problems
-    mode = s.mode
-    if mode not in policy.modes:
-        served = ", ".join(sorted(x.value for x in policy.modes))
-        others = [n for n in known_venues() if n != policy.venue]
-        return [
-            (
-                "venue.name",
-                f"venue {policy.venue!r} serves {served} mode only, not {mode.value}; "
-                f"set mode = {sorted(policy.modes)[0].value!r} or venue.name to one of {others}",
-            )
-        ]
-    problems = _check_rest_override(s, policy)
-    if policy.venue == "multi":
-        from core.config_legs import leg_problems  # light: names and policies only
-
-        problems += leg_problems(s)
-    if mode is not Mode.SIM:
-        problems = _check_keys(s) + problems
-    if not problems:
-        try:
-            assert_endpoint_matches_mode(mode, s.rest_url, policy.venue)
-        except ConfigError as exc:
-            problems += exc.problems
-    if mode is Mode.LIVE and not allow_live:
-        problems.append(
-            ("mode", 'live mode (real money) needs --live on the command line; use mode = "demo" for paper')
-        )
-    return problems
-
-
-#: A linear symbol as the venue spells it: upper-case letters and digits (``1000PEPEUSDT``), with a
-#: venue suffix on a second venue (``BTCUSDT.HL``, see ``core/venues/naming.py``).
-_SYMBOL_RE = re.compile(r"[A-Z0-9]{2,30}(\.[A-Z]{2,4})?")
-
-
-def _check_symbols(s: Settings) -> list[tuple[str, str]]:
-    """``risk.symbols`` is a non-empty list of distinct venue symbols holding ``ui.default_symbol``."""
-    symbols = s.risk.symbols
-    if not symbols:
-        return [("risk.symbols", 'is empty; list at least one symbol, e.g. symbols = ["BTCUSDT"]')]
-    problems: list[tuple[str, str]] = []
-    bad = [sym for sym in symbols if not _SYMBOL_RE.fullmatch(sym)]
-    if bad:
-        problems.append(
-            (
-                "risk.symbols",
-                f"{', '.join(map(repr, bad))} not a venue symbol; write it as the venue does, "
-                "upper case, e.g. BTCUSDT",
-            )
-        )
-    qualified = [sym for sym in symbols if "." in sym and sym not in bad]
-    if qualified and s.venue.name != "multi":
-        problems.append(
-            (
-                "risk.symbols",
-                f"{', '.join(map(repr, qualified))} name a venue (the suffix) but venue.name is "
-                f'{s.venue.name!r}; a suffix is for venue.name = "multi" only',
-            )
-        )
-    dupes = sorted({sym for sym in symbols if symbols.count(sym) > 1})
-    if dupes:
-        problems.append(("risk.symbols", f"{', '.join(dupes)} listed more than once; list each symbol once"))
-    if s.ui.default_symbol not in symbols:
-        problems.append(
-            (
-                "ui.default_symbol",
-                f"{s.ui.default_symbol!r} is not in risk.symbols {list(symbols)}; "
-                "set it to one of them or add it to risk.symbols",
-            )
-        )
-    return problems
-
-
-def _check_metrics(m: MetricsSettings) -> list[tuple[str, str]]:
-    """/metrics and /healthz have no authentication: loopback only unless ``allow_public``."""
-    problems: list[tuple[str, str]] = []
-    if not is_loopback_host(m.host) and not m.allow_public:
-        problems.append(
-            (
-                "metrics.host",
-                f"{m.host!r} is not loopback and /metrics and /healthz have no authentication; use "
-                "127.0.0.1 (and ssh -L to watch from elsewhere), or set metrics.allow_public = true "
-                "if you really mean it",
-            )
-        )
-    if m.webhook_url is not None and urlparse(m.webhook_url).scheme not in ("http", "https"):
-        problems.append(("metrics.webhook_url", f"{m.webhook_url!r} must be an http:// or https:// URL"))
-    return problems
-
-
-def _check_paths(s: Settings) -> list[tuple[str, str]]:
-    """Paths the console will write to: a directory where a file goes (or the reverse) is named now."""
-    problems: list[tuple[str, str]] = []
-    journal = Path(s.journal.path).expanduser()
-    if journal.is_dir():
-        problems.append(
-            ("journal.path", f"{journal} is a directory; give a file in it, e.g. {journal / 'journal.db'}")
-        )
-    else:
-        blocker = next((p for p in journal.parents if p.exists() and not p.is_dir()), None)
-        if blocker is not None:
-            problems.append(("journal.path", f"{blocker} is a file, not a directory; choose another path"))
-    log_dir = Path(s.metrics.log_dir).expanduser()
-    if log_dir.exists() and not log_dir.is_dir():
-        problems.append(("metrics.log_dir", f"{log_dir} is a file; give a directory for the log files"))
-    return problems
-
-
 #: A check of loaded settings by a layer core cannot import (the console's themes and key ids):
 #: returns ``(key, message)`` problems, each message saying how to fix it.
 SettingsCheck = Callable[["Settings"], list[tuple[str, str]]]
@@ -587,7 +410,7 @@ def load_settings(
     try:
         settings = Settings(config_path=str(path) if path else None, **overrides)
     except ValidationError as exc:
-        raise ConfigError(_validation_problems(exc)) from None
+        raise ConfigError(validation_problems(exc)) from None
     except SettingsError as exc:  # a TRADE_* variable that should hold JSON and does not
         raise ConfigError([env_source_problem(str(exc))]) from None
     updates: dict[str, Any] = {}
@@ -597,8 +420,8 @@ def load_settings(
             if getattr(settings, name) is None:
                 updates[name] = value
     settings = settings.model_copy(update=updates)
-    problems = _check_mode(settings, allow_live) + _check_symbols(settings) + _check_paths(settings)
-    problems += _check_metrics(settings.metrics)
+    problems = check_mode(settings, allow_live) + check_symbols(settings) + check_paths(settings)
+    problems += check_metrics(settings.metrics)
     for check in extra_checks:
         problems += check(settings)
     if problems:
