@@ -228,6 +228,7 @@ class TradeConsoleApp(App[int]):
             return
         self.engine_started = True
         self._drop_unlisted_symbols()
+        self.crossvenue.restore()
         self.refresh_ui(force=True)
         if self.freeze_heap:
             self.set_timer(HEAP_SETTLE_AFTER_S, settle_heap, name="settle-heap")

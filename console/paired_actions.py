@@ -142,6 +142,15 @@ class CrossVenueActions:
                     timeout=LEG_RISK_TOAST_S,
                 )
 
+    def restore(self) -> None:
+        """After the engine started: the pairs the journal says are still in leg risk, told again."""
+        if not self.pairs:
+            return
+        back = self.desk.restore()
+        for pair in back:
+            self.app.log_line(f"paired {pair.pair_id} {pair.asset} still in leg risk from before the restart")
+        self._tell(back)
+
     # --- keys ---------------------------------------------------------------------------------
     def _selected_asset(self) -> tuple[str, str, str] | None:
         key = self.app.main.crossvenue.selected_key

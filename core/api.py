@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core.config import Settings
 from core.events import RiskStatus
 from core.model import AccountSnapshot, Instrument, OrderRequest, TriggerBy
 from core.store import MarketStore
+
+if TYPE_CHECKING:
+    from core.journal.journal import JournalRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +266,14 @@ class EngineAPI(Protocol):
 
     def account(self) -> AccountSnapshot:
         """The latest balance, positions and open orders."""
+        ...
+
+    def journal_note(self, kind: str, *, symbol: str = "", data: Mapping[str, Any]) -> None:
+        """Journal one record kept beside the order path (e.g. a paired order's leg risk)."""
+        ...
+
+    def journal_notes(self, kinds: tuple[str, ...]) -> list[JournalRecord]:
+        """The journal's records of ``kinds``, oldest first (what a restart shows again)."""
         ...
 
     # --- execution algos (run in the engine, journaled, resumed after a restart) -----------------

@@ -31,6 +31,7 @@ from core.engine.publisher import Publisher
 from core.engine.resync import RecoveryTiming
 from core.engine.wiring import build_support
 from core.events import RiskStatus
+from core.journal.journal import JournalRecord
 from core.market.books import BookKeeper
 from core.model import AccountSnapshot, Instrument, OrderRequest, Position, TriggerBy
 from core.observability.baddata import BadDataTracker
@@ -337,6 +338,14 @@ class Engine:
     def account(self) -> AccountSnapshot:
         """The latest balance, positions and open orders."""
         return self.state.snapshot()
+
+    def journal_note(self, kind: str, *, symbol: str = "", data: Mapping[str, Any]) -> None:
+        """Journal one record kept beside the order path (e.g. a paired order's leg risk)."""
+        self.journal.record(kind, symbol=symbol, **dict(data))
+
+    def journal_notes(self, kinds: tuple[str, ...]) -> list[JournalRecord]:
+        """The journal's records of ``kinds``, oldest first."""
+        return self.journal.query(kinds=kinds)
 
     def risk_status(self) -> RiskStatus:
         """Current risk usage for the meters."""

@@ -63,6 +63,8 @@ KINDS = frozenset(
         "alert",
         "session",
         "journal_recovery",
+        "paired_leg_risk",
+        "paired_resolved",
     }
 )
 """Known record kinds (others are accepted; this is documentation and a typo guard for tests)."""

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core.api import CommandResult, RiskPreview
 from core.events import Event, OrderUpdated
-from core.model import Order, OrderRequest, OrderType, Side
+from core.model import AccountSnapshot, Order, OrderRequest, OrderType, Side
+from core.orders import paired_journal as pj
 from core.orders.paired import SOURCE, Leg, PairedOrder, PairState
+
+if TYPE_CHECKING:
+    from core.journal.journal import JournalRecord
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,18 @@ class PairEngine(Protocol):
 
     async def cancel(self, order_link_id: str) -> CommandResult:
         """Cancel one working order."""
+        ...
+
+    def account(self) -> AccountSnapshot:
+        """The latest balance, positions and open orders."""
+        ...
+
+    def journal_note(self, kind: str, *, symbol: str = "", data: Mapping[str, Any]) -> None:
+        """Journal one record beside the order path."""
+        ...
+
+    def journal_notes(self, kinds: tuple[str, ...]) -> list[JournalRecord]:
+        """The journal's records of ``kinds``, oldest first."""
         ...
 
 
@@ -77,6 +93,8 @@ class PairedDesk:
         self.pairs: dict[str, PairedOrder] = {}
         self._seq = 0
         self._recent: OrderedDict[str, Order] = OrderedDict()
+        self._risk_notes: dict[str, str] = {}
+        """Pair id -> the note of its last journaled leg risk (while that leg risk lasts)."""
 
     def preview(self, ticket: PairTicket) -> tuple[RiskPreview, RiskPreview]:
         """The engine's own preview of each leg (buy, sell): the risk chain's verdict per leg."""
@@ -110,6 +128,7 @@ class PairedDesk:
             pair.busy = False
         pair.evaluate(now_ms)
         log.info("%s %s sent: %s %s", pair.pair_id, pair.asset, pair.state, pair.note)
+        self._journal(pair)
         return pair
 
     def on_events(self, events: Iterable[Event], now_ms: int) -> list[PairedOrder]:
@@ -140,7 +159,10 @@ class PairedDesk:
 
     def tick(self, now_ms: int) -> list[PairedOrder]:
         """Re-evaluate every live pair at ``now_ms`` (the leg timeout); the pairs that changed."""
-        return [p for p in self.pairs.values() if not p.state.terminal and p.evaluate(now_ms)]
+        changed = [p for p in self.pairs.values() if not p.state.terminal and p.evaluate(now_ms)]
+        for pair in changed:
+            self._journal(pair)
+        return changed
 
     async def unwind(self, pair: PairedOrder, now_ms: int) -> PairedOrder:
         """Cancel the legs' working orders, then close every filled quantity reduce-only at market."""
@@ -157,6 +179,7 @@ class PairedDesk:
         finally:
             pair.busy = False
         pair.evaluate(now_ms)
+        self._journal(pair)
         return pair
 
     async def complete(self, pair: PairedOrder, now_ms: int) -> PairedOrder:
@@ -178,7 +201,50 @@ class PairedDesk:
         finally:
             pair.busy = False
         pair.evaluate(now_ms)
+        self._journal(pair)
         return pair
+
+    # --- the journal ----------------------------------------------------------------------------
+    def _journal(self, pair: PairedOrder) -> None:
+        """Journal a leg risk when it starts (or its reason changes) and how it ended."""
+        if pair.state == PairState.LEG_RISK:
+            if self._risk_notes.get(pair.pair_id) != pair.note:
+                self._risk_notes[pair.pair_id] = pair.note
+                log.warning("%s %s: %s", pair.pair_id, pair.asset, pair.note)
+                self._note(pj.LEG_RISK, pair, pj.leg_risk_data(pair))
+            return
+        how = pj.resolution(pair.state)
+        if how is not None and self._risk_notes.pop(pair.pair_id, None) is not None:
+            self._note(pj.RESOLVED, pair, pj.resolved_data(pair, how))
+
+    def _note(self, kind: str, pair: PairedOrder, data: Mapping[str, Any]) -> None:
+        self.engine.journal_note(kind, symbol=pair.a.symbol, data=data)
+
+    def restore(self) -> list[PairedOrder]:
+        """After a restart: every journaled pair still in leg risk whose position the venue still
+        holds comes back in leg risk (unwind or complete it again); one the venue holds nothing of
+        any more is journaled as resolved ``flat``. Call once the engine has the account."""
+        records = self.engine.journal_notes(pj.KINDS)
+        numbers = [pj.pair_number(str(r.data.get("pair_id", ""))) for r in records]
+        self._seq = max([self._seq, *numbers])
+        positions = self.engine.account().positions
+        back: list[PairedOrder] = []
+        for data in pj.unresolved((r.kind, r.data) for r in records):
+            try:
+                pair = pj.rebuild(data, self.timeout_ms)
+            except ValueError as bad:
+                log.warning("journal: %s", bad)
+                continue
+            if pair.pair_id in self.pairs:
+                continue
+            if not pj.still_held(pair, positions):
+                pair.state, pair.note = PairState.UNWOUND, "flat: the venue holds nothing of this pair"
+                self._note(pj.RESOLVED, pair, pj.resolved_data(pair, pj.FLAT))
+                continue
+            self.pairs[pair.pair_id] = pair
+            self._risk_notes[pair.pair_id] = pair.note
+            back.append(pair)
+        return back
 
     async def _cancel_working(self, pair: PairedOrder) -> None:
         for link in pair.working_links():

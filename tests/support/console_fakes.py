@@ -39,6 +39,7 @@ from core.events import (
     RiskStatus,
     Severity,
 )
+from core.journal.journal import JournalRecord
 from core.model import (
     AccountSnapshot,
     Balance,
@@ -161,6 +162,7 @@ class FakeEngine:
         self.calls: list[tuple[str, Any]] = []
         self.started = False
         self.stopped = False
+        self.notes: list[JournalRecord] = []
         self.block_notional_over = self.settings.risk.max_order_notional
         self.panic_delay = 0.0
         self._n = 0
@@ -450,6 +452,15 @@ class FakeEngine:
     def account(self) -> AccountSnapshot:
         """Current fake account."""
         return AccountSnapshot(self.balance, dict(self.positions), dict(self.orders))
+
+    def journal_note(self, kind: str, *, symbol: str = "", data: Mapping[str, Any]) -> None:
+        """Keep the record in memory (the fake has no journal file)."""
+        seq = len(self.notes) + 1
+        self.notes.append(JournalRecord(seq, self.clock.now_ms(), kind, symbol, "", dict(data)))
+
+    def journal_notes(self, kinds: tuple[str, ...]) -> list[JournalRecord]:
+        """The records kept, of ``kinds``."""
+        return [r for r in self.notes if r.kind in kinds]
 
     def risk_status(self) -> RiskStatus:
         """Fixed usage figures."""
