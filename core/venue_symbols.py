@@ -84,3 +84,29 @@ def on_second_venue(symbol: str) -> bool:
 def is_qualified(symbol: str) -> bool:
     """True when ``symbol`` is written as a plain or venue-qualified symbol."""
     return QUALIFIED_RE.fullmatch(symbol) is not None
+
+
+LEG_ENDPOINT_SEPARATOR = ":"
+"""Between a second venue's name and its own endpoint name (``hyperliquid:/exchange:order``)."""
+
+
+def leg_endpoint(venue: str, endpoint: str) -> str:
+    """The endpoint name of a second venue's endpoint in the composite: its own limits and breakers
+    key on it (the primary's endpoints keep their names)."""
+    return f"{venue}{LEG_ENDPOINT_SEPARATOR}{endpoint}"
+
+
+def leg_of_endpoint(endpoint: str) -> str | None:
+    """The second venue an endpoint name of :func:`leg_endpoint` is on (None: the primary's, or a
+    single venue's)."""
+    head, sep, _ = endpoint.partition(LEG_ENDPOINT_SEPARATOR)
+    if not sep or head == PRIMARY_VENUE or head not in SUFFIXES:
+        return None
+    return head
+
+
+def endpoint_in_leg(endpoint: str) -> str:
+    """A :func:`leg_endpoint` name without its venue (the leg's own name); others as they are."""
+    if leg_of_endpoint(endpoint) is None:
+        return endpoint
+    return endpoint.partition(LEG_ENDPOINT_SEPARATOR)[2]

@@ -18,8 +18,9 @@ from core.metrics import Metrics
 from core.model import Balance
 from core.resilience.breaker import EndpointBreaker
 from core.resilience.errors import Transient, Unknown, VenueError, is_api_failure, outcome_category
-from core.risk.breakers import BREAKER_NAMES, BreakerBoard, BreakerChange, BreakerState
+from core.risk.breakers import BreakerBoard, BreakerChange, BreakerState
 from core.risk.wallet_guard import WalletJumpGuard
+from core.venue_symbols import leg_of_endpoint
 
 PNL_SETTLE_MS = 3000
 """How long the daily-loss breaker waits for the wallet push that follows a position change."""
@@ -111,7 +112,7 @@ class Guards:
             last[name] = (rec.kind, str(rec.data.get("reason", "")), rec.ts_ms)
         restored: list[str] = []
         for name, (kind, reason, ts_ms) in last.items():
-            if kind != "breaker_trip" or name not in BREAKER_NAMES:
+            if kind != "breaker_trip" or name not in self.board.names:
                 continue
             change = self.board.restore(name, reason, ts_ms, self.out.now_ms())
             if change is None:
@@ -176,8 +177,8 @@ class Guards:
         business rejection means the API works, and 10006 with a reset time is back-pressure.
         """
         now = self.out.now_ms()
-        if is_api_failure(err):
-            changes = self.board.record_api_failure(now, str(err))
+        if is_api_failure(err):  # a composite's second leg counts on its own breaker
+            changes = self.board.record_api_failure(now, str(err), leg=leg_of_endpoint(endpoint))
         else:
             changes = self.board.record_api_success(now)
         self.apply(changes)

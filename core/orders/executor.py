@@ -46,6 +46,7 @@ from core.resilience.errors import (
 )
 from core.resilience.ratelimit import RateLimiter
 from core.resilience.retry import OnRetry, RetryPolicy, call_with_retry
+from core.venue_symbols import leg_of_endpoint
 from core.venues.base import PlaceAck, Venue
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,13 @@ class OrderExecutor:
 
     # --- one attempt ---------------------------------------------------------------------------
     async def _attempt(
-        self, method: str, fn: Callable[[], T], *, write: bool = False, guard: bool = False
+        self,
+        method: str,
+        fn: Callable[[], T],
+        *,
+        write: bool = False,
+        guard: bool = False,
+        symbol: str | None = None,
     ) -> T:
         """One attempt: rate limiter -> endpoint breaker (when ``guard``) -> venue call -> classify
         -> record. Raises a classified :class:`VenueError`.
@@ -144,7 +151,7 @@ class OrderExecutor:
         gone out: it becomes an unknown outcome, logged with its traceback, so the caller asks the
         venue instead of reporting a crash.
         """
-        path = self.venue.endpoint_of(method)
+        path = self._path(method, symbol)
         await self.limiter.acquire(path)
         if guard:
             self.breakers.check(path)
@@ -154,7 +161,7 @@ class OrderExecutor:
         except VenueError as err:
             if isinstance(err, RateLimited):
                 self.limiter.note_rate_limited(path, err.reset_ms)
-            self._api(path, time.perf_counter() - started, err)
+            self._api(_blamed(path, err), time.perf_counter() - started, err)
             raise
         except Exception as exc:
             if not write:
@@ -172,8 +179,16 @@ class OrderExecutor:
         if self._on_api_result is not None:
             self._on_api_result(path, seconds, err)
 
+    def _path(self, method: str, symbol: str | None) -> str:
+        """The endpoint ``method`` uses (for ``symbol``: a composite venue names its leg's own)."""
+        routed = getattr(self.venue, "endpoint_for", None)
+        if symbol is not None and routed is not None:
+            return str(routed(method, symbol))
+        return self.venue.endpoint_of(method)
+
     def _outcome(self, path: str, err: VenueError | None) -> None:
         """One call's final outcome, after its retries: the endpoint circuit and the API breaker."""
+        path = _blamed(path, err)
         if isinstance(err, Transient | Unknown):
             self.breakers.record_failure(path, err)
         elif err is None or isinstance(err, Rejected | TimestampError):
@@ -191,6 +206,7 @@ class OrderExecutor:
         bypass_breaker: bool = False,
         on_retry: OnRetry | None = None,
         write: bool = False,
+        symbol: str | None = None,
     ) -> T:
         """Any call but order create: retried by the shared tenacity policy (:func:`call_with_retry`).
 
@@ -199,14 +215,16 @@ class OrderExecutor:
         (unless ``bypass_breaker``) and hears the outcome once; the limiter runs in every attempt.
         ``on_retry`` hears each failed attempt that is retried.
         """
-        path = self.venue.endpoint_of(method)
+        path = self._path(method, symbol)
         policy = self.policy if attempts is None else replace(self.policy, max_attempts=attempts)
         tries = 0
 
         async def attempt() -> T:
             nonlocal tries
             tries += 1
-            return await self._attempt(method, fn, write=write, guard=tries == 1 and not bypass_breaker)
+            return await self._attempt(
+                method, fn, write=write, guard=tries == 1 and not bypass_breaker, symbol=symbol
+            )
 
         def retrying(attempt: int, err: VenueError, delay: float) -> None:
             log.warning("%s failed (%s); attempt %d, retry in %.2fs", method, err, attempt, delay)
@@ -253,7 +271,7 @@ class OrderExecutor:
                 "reconcile", symbol=symbol, order_link_id=order_link_id, found=False, detail=str(exc)
             )
             result = SendResult(False, message=f"outcome unknown: {exc}", attempts=run.attempt, unknown=True)
-        self._outcome(self.venue.endpoint_of("place"), None if result.ok else run.last)
+        self._outcome(self._path("place", symbol), None if result.ok else run.last)
         return result
 
     async def _create(self, run: _CreateRun) -> SendResult:
@@ -279,6 +297,7 @@ class OrderExecutor:
                     partial(self.venue.place, run.order),
                     write=True,
                     guard=first and not run.reduce_only,
+                    symbol=run.symbol,
                 )
             except VenueError as err:
                 run.last = err
@@ -319,7 +338,7 @@ class OrderExecutor:
         found: Order | None = None
         try:
             for method, step in self.venue.order_lookups(symbol, order_link_id):
-                found = await self.call(method, step, bypass_breaker=True)  # each request retried
+                found = await self.call(method, step, bypass_breaker=True, symbol=symbol)  # retried
                 if found is not None:
                     break
         except VenueError as err:
@@ -369,7 +388,9 @@ class OrderExecutor:
                 lost.append(err)
 
         try:
-            await self.call(method, fn, bypass_breaker=bypass_breaker, on_retry=note, write=True)
+            await self.call(
+                method, fn, bypass_breaker=bypass_breaker, on_retry=note, write=True, symbol=symbol
+            )
         except VenueError as err:
             failed = _failed_write(err)
             if applied is None or not _worth_asking(err, bool(lost)):
@@ -406,6 +427,14 @@ class OrderExecutor:
                 True, order=found, attempts=failed.attempts, resolved_by_lookup=True, message=failed.message
             )
         return replace(failed, order=found, resolved_by_lookup=True)
+
+
+def _blamed(path: str, err: VenueError | None) -> str:
+    """Where a failure is counted: the endpoint of the composite's leg that failed, when the
+    error names one (a merged listing that failed on its second leg), else ``path``."""
+    if err is not None and leg_of_endpoint(err.endpoint) is not None:
+        return err.endpoint
+    return path
 
 
 def _failed_write(err: VenueError) -> SendResult:

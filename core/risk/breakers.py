@@ -27,6 +27,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from core.config import BreakerSettings, Settings
+from core.config_legs import COMPOSITE
 from core.events import BreakerChanged
 from core.model import Balance
 from core.risk.context import BreakerStatus
@@ -38,6 +39,19 @@ MIN_BALANCE = "min_balance"
 EXPOSURE = "exposure"
 API_FAILURES = "api_failures"
 BREAKER_NAMES: tuple[str, ...] = (DAILY_LOSS, MIN_BALANCE, EXPOSURE, API_FAILURES)
+LEG_SEPARATOR = ":"
+
+
+def api_failures_of(leg: str | None) -> str:
+    """The API-failure breaker of a composite venue's second leg (``api_failures:hyperliquid``);
+    the account's own for None (a single venue, or the composite's primary)."""
+    return API_FAILURES if leg is None else f"{API_FAILURES}{LEG_SEPARATOR}{leg}"
+
+
+def leg_of_breaker(name: str) -> str | None:
+    """The leg a per-leg breaker guards (None: the whole account)."""
+    head, sep, leg = name.partition(LEG_SEPARATOR)
+    return leg if sep and head == API_FAILURES and leg else None
 
 
 class BreakerState(StrEnum):
@@ -82,25 +96,34 @@ def _money(x: Decimal) -> str:
 class BreakerBoard:
     """The account's circuit breakers. Every ``update``/``record`` returns the changes it caused."""
 
-    def __init__(self, settings: BreakerSettings, *, exposure_cap: Decimal) -> None:
+    def __init__(
+        self, settings: BreakerSettings, *, exposure_cap: Decimal, legs: tuple[str, ...] = ()
+    ) -> None:
+        """``legs``: a composite venue's second legs, each with its own API-failure breaker."""
         self.settings = settings
         self.exposure_cap = exposure_cap
         self._tz = ZoneInfo(settings.timezone)
-        self._b: dict[str, _Breaker] = {n: _Breaker(n) for n in BREAKER_NAMES}
+        self.names: tuple[str, ...] = BREAKER_NAMES + tuple(api_failures_of(leg) for leg in legs)
+        """Every breaker of this board (the account's, then one per second leg)."""
+        self._b: dict[str, _Breaker] = {n: _Breaker(n) for n in self.names}
         self._day: date | None = None
         self._base_realised = _ZERO
         self._base_unrealised = _ZERO
         self._realised = _ZERO
         self._unrealised = _ZERO
         self._have_pnl = False
-        self._failures: deque[int] = deque()
+        self._failures_of: dict[str, deque[int]] = {
+            n: deque() for n in self.names if n.startswith(API_FAILURES)
+        }
+        self._failures = self._failures_of[API_FAILURES]
         self._window_ms = int(settings.api_failure_window_s * 1000)
         self.last_api_success_ms = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BreakerBoard:
         """A board configured from ``settings.breakers`` (exposure cap: ``risk.max_gross_exposure``)."""
-        return cls(settings.breakers, exposure_cap=settings.risk.max_gross_exposure)
+        legs = settings.venue.legs[1:] if settings.venue.name == COMPOSITE else ()
+        return cls(settings.breakers, exposure_cap=settings.risk.max_gross_exposure, legs=legs)
 
     # --- state -------------------------------------------------------------------------
     def state(self, name: str) -> BreakerState:
@@ -187,12 +210,17 @@ class BreakerBoard:
             changes += self._trip(EXPOSURE, reason, now_ms)
         return changes
 
-    def record_api_failure(self, now_ms: int, detail: str = "") -> list[BreakerChange]:
-        """Count one failed venue request; trips at ``api_failures`` failures within the window."""
+    def record_api_failure(
+        self, now_ms: int, detail: str = "", leg: str | None = None
+    ) -> list[BreakerChange]:
+        """Count one failed venue request (on a composite's second ``leg``: that leg's breaker);
+        trips at ``api_failures`` failures within the window."""
+        name = self._api_name(leg)
         changes = self._roll(now_ms)
-        self._failures.append(now_ms)
+        failures = self._failures_of[name]
+        failures.append(now_ms)
         self._expire(now_ms)
-        n, limit = len(self._failures), self.settings.api_failures
+        n, limit = len(failures), self.settings.api_failures
         if n >= limit:
             window = self.settings.api_failure_window_s
             last = f"; last: {detail}" if detail else ""
@@ -200,8 +228,12 @@ class BreakerBoard:
                 f"{n} API failures within {window:g} s >= limit {limit} "
                 f"(breakers.api_failures / breakers.api_failure_window_s){last}"
             )
-            changes += self._trip(API_FAILURES, reason, now_ms)
+            changes += self._trip(name, reason, now_ms)
         return changes
+
+    def _api_name(self, leg: str | None) -> str:
+        name = api_failures_of(leg)
+        return name if name in self._failures_of else API_FAILURES
 
     def record_api_success(self, now_ms: int) -> list[BreakerChange]:
         """Note a successful venue request. It does not clear counted failures or a tripped breaker."""
@@ -226,8 +258,8 @@ class BreakerBoard:
         old = b.state
         prior = b.reason
         b.state, b.reason, b.since_ms = BreakerState.CLOSED, "", now_ms
-        if name == API_FAILURES:
-            self._failures.clear()
+        if name in self._failures_of:
+            self._failures_of[name].clear()
         said = f": {note}" if note else ""
         reason = f"reset by {who}{said}" + (
             f" (was: {prior})" if old is BreakerState.OPEN else " (was not tripped)"
@@ -271,7 +303,7 @@ class BreakerBoard:
         try:
             return self._b[name]
         except KeyError:
-            raise KeyError(f"unknown breaker {name!r}; known: {', '.join(BREAKER_NAMES)}") from None
+            raise KeyError(f"unknown breaker {name!r}; known: {', '.join(self.names)}") from None
 
     def _trip(self, name: str, reason: str, now_ms: int) -> list[BreakerChange]:
         b = self._b[name]
@@ -282,9 +314,9 @@ class BreakerBoard:
 
     def _expire(self, now_ms: int) -> None:
         horizon = now_ms - self._window_ms
-        f = self._failures
-        while f and f[0] <= horizon:
-            f.popleft()
+        for f in self._failures_of.values():
+            while f and f[0] <= horizon:
+                f.popleft()
 
     def _roll(self, now_ms: int) -> list[BreakerChange]:
         day = self.local_day(now_ms)

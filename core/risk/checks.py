@@ -21,7 +21,9 @@ from core.config_files import ConfigError
 from core.endpoint_policy import assert_endpoint_matches_mode
 from core.model import Instrument, Mode, OrderType, Side
 from core.orders.built import BuiltOrder
+from core.risk.breakers import leg_of_breaker
 from core.risk.context import RiskContext, only_reduces, projected_position
+from core.venue_symbols import venue_of
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
@@ -426,6 +428,18 @@ class JournalCheck:
         )
 
 
+def _guards(breaker: str, symbol: str) -> bool:
+    """Whether ``breaker`` guards orders on ``symbol``: a composite's per-leg breaker guards only
+    its leg's symbols; every other breaker guards the whole account."""
+    leg = leg_of_breaker(breaker)
+    if leg is None:
+        return True
+    try:
+        return venue_of(symbol) == leg
+    except ValueError:  # a symbol of no known venue: guarded, to be safe
+        return True
+
+
 class BreakerCheck:
     """Any tripped circuit breaker blocks risk-increasing orders."""
 
@@ -433,7 +447,7 @@ class BreakerCheck:
 
     def check(self, order: BuiltOrder, ctx: RiskContext) -> CheckResult:
         """Fail when a breaker is open and the order does not only reduce exposure."""
-        tripped = ctx.tripped_breakers
+        tripped = [b for b in ctx.tripped_breakers if _guards(b.name, order.symbol)]
         if not tripped:
             return CheckResult(self.name, True, "all closed")
         if only_reduces(order, ctx):

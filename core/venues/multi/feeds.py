@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from core.venues import naming
 from core.venues.base import BookDelta, BookSnapshot, FeedSink, FeedTiming
-from core.venues.multi.venue import renamed, summed
+from core.venues.multi.combine import summed
+from core.venues.multi.venue import renamed
 
 if TYPE_CHECKING:
     from core.market.candles import Candle

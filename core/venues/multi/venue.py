@@ -14,16 +14,16 @@ import dataclasses
 import threading
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.market.candles import Candle
 from core.market.timerange import TimeRange
 from core.model import Balance, Fill, Instrument, Order, Position, Ticker, TriggerBy
-from core.resilience.errors import Rejected
+from core.resilience.errors import Rejected, VenueError
+from core.venue_symbols import leg_endpoint
 from core.venues import naming
 from core.venues.base import (
     BookSnapshot,
-    Capabilities,
     ClosedPnl,
     FeedSink,
     FeedTiming,
@@ -32,7 +32,9 @@ from core.venues.base import (
     Venue,
     dead_mans_switch_of,
 )
+from core.venues.multi.combine import combined_capabilities, summed
 from core.venues.multi.legs import COMPOSITE, Naming, leg_settings
+from core.venues.multi.limits import blame, feedback_of, table_of
 
 if TYPE_CHECKING:
     from core.config import Settings
@@ -46,24 +48,6 @@ CODE_NO_LEG = -1
 """The code of a refusal for a symbol no leg trades (nothing was sent)."""
 
 
-def combined_capabilities(legs: Sequence[Capabilities]) -> Capabilities:
-    """The conservative combination: a feature is native only when every leg has it; a client
-    id must suit every leg (the shortest length, every leg's pattern)."""
-    patterns = list(dict.fromkeys(c.client_id_pattern for c in legs))
-    pattern = patterns[0] if len(patterns) == 1 else "".join(f"(?={p})" for p in patterns)
-    return Capabilities(
-        name=COMPOSITE,
-        client_id_max_len=min(c.client_id_max_len for c in legs),
-        client_id_pattern=pattern,
-        native_tpsl=all(c.native_tpsl for c in legs),
-        native_trailing=all(c.native_trailing for c in legs),
-        dead_mans_switch=all(c.dead_mans_switch for c in legs),
-        conditional_orders=all(c.conditional_orders for c in legs),
-        rate_groups=legs[0].rate_groups,
-        inline_calls=all(c.inline_calls for c in legs),
-    )
-
-
 def renamed(item: T, leg: Naming) -> T:
     """``item`` (a domain value with a ``symbol``) with the leg's symbol qualified."""
     if leg.plain:
@@ -72,24 +56,6 @@ def renamed(item: T, leg: Naming) -> T:
     if isinstance(item, tuple):  # the book events are named tuples
         return item._replace(symbol=symbol)  # type: ignore[attr-defined,no-any-return]
     return dataclasses.replace(item, symbol=symbol)  # type: ignore[type-var]
-
-
-def summed(balances: Sequence[Balance]) -> Balance:
-    """One account balance for several venues: every figure added up (the first leg's coin)."""
-
-    def total(field: str) -> Decimal:
-        return sum((getattr(b, field) for b in balances), Decimal(0))
-
-    return Balance(
-        coin=balances[0].coin,
-        wallet_balance=total("wallet_balance"),
-        equity=total("equity"),
-        available=total("available"),
-        unrealised_pnl=total("unrealised_pnl"),
-        initial_margin=total("initial_margin"),
-        maintenance_margin=total("maintenance_margin"),
-        cum_realised_pnl=total("cum_realised_pnl"),
-    )
 
 
 class MultiVenue:
@@ -107,7 +73,7 @@ class MultiVenue:
         self.primary = self.legs[0]
         self.rest_url = self.primary.rest_url
         self.capabilities = combined_capabilities([leg.capabilities for leg in self.legs])
-        self.rate_table: RateTable = self.primary.rate_table
+        self.rate_table: RateTable = table_of(self.legs)
         self._owners: dict[str, str] = {}
         """Client order id -> the leg it was sent to."""
         self._lock = threading.Lock()
@@ -121,6 +87,17 @@ class MultiVenue:
     @on_rate_feedback.setter
     def on_rate_feedback(self, fn: Callable[[RateFeedback], None] | None) -> None:
         self.primary.on_rate_feedback = fn
+        for leg in self.legs[1:]:
+            leg.on_rate_feedback = None if fn is None else feedback_of(leg.name, fn)
+
+    def _on(self, leg: Venue, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)`` on ``leg``: a second leg's failure names that leg's endpoint."""
+        try:
+            return fn(*args, **kwargs)
+        except VenueError as err:
+            if leg is not self.primary:
+                raise blame(err, leg.name) from None
+            raise
 
     def route(self, symbol: str) -> tuple[Venue, str]:
         """The leg trading ``symbol`` and the leg's own symbol for it (Rejected: no such leg)."""
@@ -160,8 +137,19 @@ class MultiVenue:
 
     # --- the port: housekeeping ----------------------------------------------------------------
     def endpoint_of(self, method: str) -> str:
-        """The primary leg's endpoint name (one rate table and breaker set for the composite)."""
+        """The primary leg's endpoint name (calls that name no symbol: listings, the clock)."""
         return self.primary.endpoint_of(method)
+
+    def endpoint_for(self, method: str, symbol: str) -> str:
+        """The endpoint ``method`` uses for ``symbol``: its leg's own (a second leg's prefixed
+        with its name), so each leg has its own rate limits and breakers."""
+        try:
+            leg, _ = self.route(symbol)
+        except Rejected:
+            return self.endpoint_of(method)
+        if leg is self.primary:
+            return leg.endpoint_of(method)
+        return leg_endpoint(leg.name, leg.endpoint_of(method))
 
     def set_clock_offset(self, offset_ms: int) -> None:
         """The offset the engine measured against :meth:`server_time_ms` (the primary's clock)."""
@@ -175,7 +163,7 @@ class MultiVenue:
         """Each leg's instruments for its symbols, qualified."""
         out: list[Instrument] = []
         for leg, assets in self._group(symbols).values():
-            out += self._outs(leg, leg.instruments(tuple(assets)))
+            out += self._outs(leg, self._on(leg, leg.instruments, tuple(assets)))
         return out
 
     def fee_rates(self) -> dict[str, tuple[Decimal, Decimal]]:
@@ -183,12 +171,12 @@ class MultiVenue:
         out: dict[str, tuple[Decimal, Decimal]] = {}
         for leg in self.legs:
             naming_ = self._naming[leg.name]
-            out.update({naming_.qualify(sym): rates for sym, rates in leg.fee_rates().items()})
+            out.update({naming_.qualify(sym): rates for sym, rates in self._on(leg, leg.fee_rates).items()})
         return out
 
     def margin_mode(self) -> str:
         """The legs' margin modes (one word when they agree)."""
-        modes = [(leg.name, leg.margin_mode()) for leg in self.legs]
+        modes = [(leg.name, self._on(leg, leg.margin_mode)) for leg in self.legs]
         if len({mode for _, mode in modes}) == 1:
             return modes[0][1]
         return " / ".join(f"{name} {mode}" for name, mode in modes)
@@ -199,7 +187,7 @@ class MultiVenue:
         leg, asset = self.route(order.symbol)
         with self._lock:
             self._owners[order.order_link_id] = leg.name
-        return leg.place(dataclasses.replace(order, symbol=asset))
+        return self._on(leg, leg.place, dataclasses.replace(order, symbol=asset))
 
     def amend(
         self,
@@ -212,12 +200,12 @@ class MultiVenue:
     ) -> None:
         """Amend on the order's leg."""
         leg, asset = self.route(symbol)
-        leg.amend(asset, client_order_id, qty=qty, price=price, trigger_price=trigger_price)
+        self._on(leg, leg.amend, asset, client_order_id, qty=qty, price=price, trigger_price=trigger_price)
 
     def cancel(self, symbol: str, client_order_id: str) -> None:
         """Cancel on the order's leg."""
         leg, asset = self.route(symbol)
-        leg.cancel(asset, client_order_id)
+        self._on(leg, leg.cancel, asset, client_order_id)
 
     def cancel_all(self, symbol: str | None) -> list[str]:
         """Cancel on the symbol's leg, or on every leg (``None``): every leg is tried before the
@@ -226,7 +214,7 @@ class MultiVenue:
         failure: Exception | None = None
         for leg, asset in self._legs_for(symbol):
             try:
-                done += leg.cancel_all(asset)
+                done += self._on(leg, leg.cancel_all, asset)
             except Exception as exc:  # noqa: BLE001 - the other legs still cancel; re-raised below
                 failure = failure or exc
         if failure is not None:
@@ -236,7 +224,7 @@ class MultiVenue:
     def set_leverage(self, symbol: str, leverage: Decimal) -> None:
         """Leverage on the symbol's leg."""
         leg, asset = self.route(symbol)
-        leg.set_leverage(asset, leverage)
+        self._on(leg, leg.set_leverage, asset, leverage)
 
     def set_trading_stop(
         self,
@@ -250,7 +238,9 @@ class MultiVenue:
     ) -> None:
         """Position TP/SL on the symbol's leg."""
         leg, asset = self.route(symbol)
-        leg.set_trading_stop(
+        self._on(
+            leg,
+            leg.set_trading_stop,
             asset,
             take_profit=take_profit,
             stop_loss=stop_loss,
@@ -267,7 +257,7 @@ class MultiVenue:
             if switch is None:
                 continue
             try:
-                switch.set_dead_mans_switch(window_s)
+                self._on(leg, switch.set_dead_mans_switch, window_s)
             except Exception as exc:  # noqa: BLE001 - the other legs are still armed; re-raised below
                 failure = failure or exc
         if failure is not None:
@@ -278,7 +268,7 @@ class MultiVenue:
         """Working orders of the symbol's leg, or of every leg."""
         out: list[Order] = []
         for leg, asset in self._legs_for(symbol):
-            out += self._outs(leg, leg.open_orders(asset))
+            out += self._outs(leg, self._on(leg, leg.open_orders, asset))
         return out
 
     def _order_leg(self, symbol: str, client_order_id: str) -> tuple[Venue, str]:
@@ -291,7 +281,7 @@ class MultiVenue:
     def find_order(self, symbol: str, client_order_id: str) -> Order | None:
         """Look the order up on the leg it was sent to (by its symbol after a restart)."""
         leg, asset = self._order_leg(symbol, client_order_id)
-        found = leg.find_order(asset, client_order_id)
+        found = self._on(leg, leg.find_order, asset, client_order_id)
         return None if found is None else self._out(leg, found)
 
     def order_lookups(
@@ -302,7 +292,7 @@ class MultiVenue:
 
         def qualified(fn: Callable[[], Order | None]) -> Callable[[], Order | None]:
             def call() -> Order | None:
-                found = fn()
+                found = self._on(leg, fn)
                 return None if found is None else self._out(leg, found)
 
             return call
@@ -313,44 +303,44 @@ class MultiVenue:
         """Every leg's executions (or the symbol's leg's), qualified, in time order."""
         out: list[Fill] = []
         for leg, asset in self._legs_for(symbol):
-            out += self._outs(leg, leg.executions(window, asset))
+            out += self._outs(leg, self._on(leg, leg.executions, window, asset))
         return sorted(out, key=lambda f: f.ts_ms)
 
     def closed_pnl(self, window: TimeRange, symbol: str | None = None) -> list[ClosedPnl]:
         """Every leg's closed-PnL records (or the symbol's leg's), qualified."""
         out: list[ClosedPnl] = []
         for leg, asset in self._legs_for(symbol):
-            out += self._outs(leg, leg.closed_pnl(window, asset))
+            out += self._outs(leg, self._on(leg, leg.closed_pnl, window, asset))
         return out
 
     def positions(self) -> list[Position]:
         """Every leg's open positions, qualified."""
         out: list[Position] = []
         for leg in self.legs:
-            out += self._outs(leg, leg.positions())
+            out += self._outs(leg, self._on(leg, leg.positions))
         return out
 
     def balance(self) -> Balance | None:
         """The sum of every leg's balance; None until every leg has one (never a partial sum)."""
-        balances = [leg.balance() for leg in self.legs]
+        balances = [self._on(leg, leg.balance) for leg in self.legs]
         known = [b for b in balances if b is not None]
         return summed(known) if len(known) == len(balances) else None
 
     def ticker(self, symbol: str) -> Ticker | None:
         """The symbol's leg's ticker."""
         leg, asset = self.route(symbol)
-        found = leg.ticker(asset)
+        found = self._on(leg, leg.ticker, asset)
         return None if found is None else self._out(leg, found)
 
     def orderbook(self, symbol: str, depth: int) -> BookSnapshot:
         """The symbol's leg's book."""
         leg, asset = self.route(symbol)
-        return self._out(leg, leg.orderbook(asset, depth))
+        return self._out(leg, self._on(leg, leg.orderbook, asset, depth))
 
     def klines(self, symbol: str, timeframe: str, limit: int = 200) -> list[Candle]:
         """The symbol's leg's candles."""
         leg, asset = self.route(symbol)
-        return leg.klines(asset, timeframe, limit)
+        return self._on(leg, leg.klines, asset, timeframe, limit)
 
     def feeds(self, symbols: tuple[str, ...], sink: FeedSink, timing: FeedTiming) -> Feeds:
         """Every leg's streams for its symbols, delivering qualified events to ``sink``."""
