@@ -18,6 +18,16 @@ and TP/SL see it). The order of one bar:
 With an open position and no working order, the market also visits the bar's adverse extreme when
 it reaches the position's liquidation price, so the venue liquidates inside the bar.
 
+A quiet bar, where nothing can happen at the venue (no command waits, no algo is live, no order,
+conditional, TP/SL or trailing stop works there, no funding time falls inside the bar and the
+bar's extremes stay clear of the position's liquidation price), does not move the venue's market:
+the clock moves to the close and the strategy gets the bar; the equity point is the bar's close
+and the held position either way. The market is brought to a bar's price again before the next
+command goes, and to the last close before a funding time (funding settles at the mark standing
+then). Bars after an order that left nothing working are quiet from then on. After a drive or a
+command the runner waits until the engine has applied what the venue handed over (no fixed
+number of loop turns), so a bar that handed nothing over costs no loop turn.
+
 Every command goes through :class:`~core.engine.Engine` (builder, risk chain, journal, executor);
 the journal lives in a temporary directory, metrics are off. Fees are the venue's maker/taker
 rates. Funding: the venue settles every open position at each funding time (00:00, 08:00, 16:00
@@ -29,107 +39,57 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from core.analytics.types import FundingPayment
-from core.api import CommandResult
 from core.clock import FrozenClock
 from core.config import load_settings
 from core.engine import Engine
 from core.events import Event, FillReceived, OrderUpdated
-from core.model import Fill, OrderStatus, Side
+from core.model import OrderStatus, Side
+from core.strategy.backtest_types import (
+    BAR_CLOSE,
+    FILL_MODELS,
+    NEXT_OPEN,
+    THROUGH_BOOK,
+    BacktestConfig,
+    BacktestResult,
+    DrivenVenue,
+    EquityPoint,
+    Progress,
+)
 from core.strategy.base import Bar, Strategy
 from core.strategy.context import StrategyContext
 from core.venues.registry import build_venue
 
-NEXT_OPEN = "next-open"
-BAR_CLOSE = "bar-close"
-THROUGH_BOOK = "through-book"
-FILL_MODELS = (NEXT_OPEN, BAR_CLOSE, THROUGH_BOOK)
-DEFAULT_LATENCY_MS = 50
-"""Order latency of the through-book fill model: the time from the bar's close to the send."""
-DEFAULT_FUNDING_RATE = Decimal("0.0001")
-"""The funding rate positions settle at every 8 h by default: the sim venue's ticker rate."""
+__all__ = [
+    "BAR_CLOSE",
+    "FILL_MODELS",
+    "NEXT_OPEN",
+    "THROUGH_BOOK",
+    "Backtest",
+    "BacktestConfig",
+    "BacktestResult",
+    "EquityPoint",
+    "run_backtest",
+]
+
 FUNDING = "Funding"
 LIQUIDATION = "BustTrade"
 SETTLE_TURNS = 3
-"""Loop turns that let the engine apply what the venue handed over (account events)."""
+"""Loop turns an algo's tasks get after each market move and command while it is live."""
+ALGO_COMMAND = "algo "
+"""How a strategy's queued algo start is named (:meth:`StrategyContext.start_algo`)."""
+LIQ_NEAR = 0.002
+"""A bar whose adverse extreme comes within this fraction of the position's liquidation price
+drives the venue (so a liquidation happens at the same instant as if every bar did)."""
 SHM = Path("/dev/shm")
 """A memory-backed directory for the journal when the system has one (its fsyncs are cheap)."""
 WORKING = frozenset({OrderStatus.NEW, OrderStatus.UNTRIGGERED, OrderStatus.PARTIALLY_FILLED})
 INTRABAR_STEPS = 4
 """A bar is split in this many instants: open, first extreme, second extreme, close."""
-Progress = Callable[[int], None]
-
-
-@runtime_checkable
-class DrivenVenue(Protocol):
-    """The in-process venue as the backtester moves it (built by name through the registry)."""
-
-    def drive(self, symbol: str, price: float, at_ms: int) -> None:
-        """Jump to ``at_ms`` and move ``symbol``'s market to ``price``."""
-        ...
-
-    def set_bar_mode(self, on: bool = True) -> None:
-        """Publish what a bar moves (top of book, trades, prices), not a deep book or klines."""
-        ...
-
-    def set_funding_rate(self, rate: Decimal | None) -> None:
-        """Settle open positions at ``rate`` at each funding time (None: no funding)."""
-        ...
-
-    def wander(self, at_ms: int) -> None:
-        """Jump to ``at_ms`` with the market generator moving the market over the time elapsed."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class BacktestConfig:
-    """What to run: symbol, bar interval, seed, fill model, starting balance, setting overrides."""
-
-    symbol: str = "BTCUSDT"
-    interval_ms: int = 60_000
-    seed: int = 7
-    fill_model: str = NEXT_OPEN
-    starting_balance: Decimal = Decimal("100000")
-    funding_rate: Decimal | None = DEFAULT_FUNDING_RATE
-    """Funding rate settled at each funding time (a constant); None pays no funding."""
-    latency_ms: int = DEFAULT_LATENCY_MS
-    """Through-book fills only: milliseconds from a bar's close to the orders' send."""
-    settings: dict[str, Any] = field(default_factory=dict)
-    """Extra settings sections, e.g. ``{"risk": {"max_order_notional": "1000"}}``."""
-
-
-@dataclass(slots=True)
-class EquityPoint:
-    """Equity at one bar's close."""
-
-    ts_ms: int
-    equity: float
-    position: float
-    price: float
-
-
-@dataclass(slots=True)
-class BacktestResult:
-    """What a run produced: the fills, the equity curve, the engine's answers that were refusals."""
-
-    config: BacktestConfig
-    strategy: str
-    params: dict[str, Any]
-    fills: list[Fill] = field(default_factory=list)
-    equity: list[EquityPoint] = field(default_factory=list)
-    rejections: list[CommandResult] = field(default_factory=list)
-    funding: list[FundingPayment] = field(default_factory=list)
-    """Funding settlements (positive: paid)."""
-    liquidations: list[Fill] = field(default_factory=list)
-    """The venue's liquidation executions (also among ``fills``: they closed the position)."""
-    commands: int = 0
-    bars: int = 0
 
 
 class Backtest:
@@ -143,6 +103,14 @@ class Backtest:
         self.strategy = strategy
         self.config = config
         self.result = BacktestResult(config, strategy.name, strategy.values())
+        self._last: Bar | None = None
+        """The previous bar."""
+        self._stale = False
+        """True when quiet bars left the venue's market at an earlier bar's prices."""
+        self._pushes = 0
+        """Private pushes of the venue the engine has applied (see :meth:`_settle`)."""
+        self._algo_started = False
+        """An algo was started and may still be live."""
 
     async def run(self, bars: Iterable[Bar], progress: Progress | None = None) -> BacktestResult:
         """Run over ``bars`` (oldest first); ``progress`` is told each bar's index."""
@@ -184,8 +152,11 @@ class Backtest:
                 if progress is not None:
                     progress(n)
             self.strategy.on_stop()
+            if self.ctx.pending:
+                await self._catch_up()
             await self._send()
         finally:
+            self.result.drives = venue.drives
             await self.engine.stop()
 
     def _settings(self, tmp: Path) -> Any:
@@ -205,10 +176,26 @@ class Backtest:
 
     # --- one bar ----------------------------------------------------------------------------------
     async def _bar(self, bar: Bar) -> None:
-        sym, step = self.config.symbol, self.config.interval_ms // INTRABAR_STEPS
+        close_ms = bar.ts_ms + self.config.interval_ms - 1
+        if self._quiet(bar, close_ms):
+            await self._quiet_bar(bar, close_ms)
+        else:
+            await self._busy_bar(bar, close_ms)
+        self._last = bar
+        self._mark(bar, self.config.symbol)
+
+    async def _busy_bar(self, bar: Bar, close_ms: int) -> None:
+        """A bar where something can happen at the venue: the market visits its prices."""
+        step = self.config.interval_ms // INTRABAR_STEPS
+        funding = self.venue.next_funding_ms()
+        if funding is not None and funding <= close_ms:
+            await self._catch_up()  # funding settles at the mark standing before this bar
         if self.ctx.pending:
             await self._drive(bar.open, bar.ts_ms)
             await self._send()
+            if self._quiet(bar, close_ms):  # the orders left nothing the rest of the bar can act on
+                await self._quiet_bar(bar, close_ms)
+                return
         if self._working():
             near, far = (
                 (bar.low, bar.high) if bar.open - bar.low < bar.high - bar.open else (bar.high, bar.low)
@@ -217,17 +204,62 @@ class Backtest:
             await self._drive(far, bar.ts_ms + 2 * step)
         elif (adverse := self._liquidating(bar)) is not None:
             await self._drive(adverse, bar.ts_ms + step)
-        close_ms = bar.ts_ms + self.config.interval_ms - 1
         await self._drive(bar.close, close_ms)
+        self._closed(bar, close_ms)
+        await self._close_fills(bar, close_ms)
+
+    async def _quiet_bar(self, bar: Bar, close_ms: int) -> None:
+        """A bar where nothing can happen at the venue: the clock moves to the close and the
+        strategy gets the bar; the market is driven to the close only when commands go now."""
+        self.clock.advance(close_ms - self.clock.now_ms())
+        self._stale = True
+        self._closed(bar, close_ms)
+        await self._close_fills(bar, close_ms)
+
+    def _closed(self, bar: Bar, close_ms: int) -> None:
         self.ctx.push_bar(bar)
         self.strategy.on_bar(bar)
         self._timer(close_ms)
-        if self.config.fill_model == BAR_CLOSE:
-            await self._send()
-        elif self.config.fill_model == THROUGH_BOOK and self.ctx.pending:
+
+    async def _close_fills(self, bar: Bar, close_ms: int) -> None:
+        """Bar-close and through-book fills: the commands queued at this close go now."""
+        model = self.config.fill_model
+        if model == NEXT_OPEN or not self.ctx.pending:
+            return
+        if self._stale:
+            await self._drive(bar.close, close_ms)
+        if model == THROUGH_BOOK:
             self.venue.wander(close_ms + self.config.latency_ms)
-            await self._send()
-        self._mark(bar, sym)
+        await self._send()
+
+    def _quiet(self, bar: Bar, close_ms: int) -> bool:
+        """True when a move to this bar's prices can act on nothing at the venue: no command
+        waits, no live algo, no working order or TP/SL there, no funding time inside the bar and
+        no position whose liquidation price the bar comes near."""
+        if self.ctx.pending or self._algos_live() or not self.venue.market_idle(self.config.symbol):
+            return False
+        funding = self.venue.next_funding_ms()
+        if funding is not None and funding <= close_ms:
+            return False
+        return not self._near_liquidation(bar)
+
+    def _near_liquidation(self, bar: Bar) -> bool:
+        """An open position whose liquidation price is unknown, or which the bar's adverse
+        extreme comes within ``LIQ_NEAR`` of."""
+        pos = self.engine.state.positions.get(self.config.symbol)
+        if pos is None or pos.size <= 0:
+            return False
+        if pos.liq_price is None:
+            return True
+        liq = float(pos.liq_price)
+        if pos.side is Side.BUY:
+            return bar.low <= liq * (1 + LIQ_NEAR)
+        return bar.high >= liq * (1 - LIQ_NEAR)
+
+    def _algos_live(self) -> bool:
+        if self._algo_started:
+            self._algo_started = any(not a.terminal for a in self.engine.algos())
+        return self._algo_started
 
     def _liquidating(self, bar: Bar) -> float | None:
         """The bar's adverse extreme when it reaches the open position's liquidation price."""
@@ -239,10 +271,31 @@ class Backtest:
             return bar.low if bar.low <= liq else None
         return bar.high if bar.high >= liq else None
 
+    async def _catch_up(self) -> None:
+        """Bring the venue's market to the last bar's close when quiet bars left it behind."""
+        if self._stale and self._last is not None:
+            last_close_ms = self._last.ts_ms + self.config.interval_ms - 1
+            await self._drive(self._last.close, last_close_ms)
+
     async def _drive(self, price: float, at_ms: int) -> None:
         self.venue.drive(self.config.symbol, price, max(at_ms, self.clock.now_ms()))
-        for _ in range(SETTLE_TURNS):
-            await asyncio.sleep(0)
+        self._stale = False
+        await self._settle()
+
+    async def _settle(self) -> None:
+        """Let the engine apply what the venue handed over. The feeds hand account events to the
+        loop in order, so once a callback queued after them has run, they have been applied; an
+        applied event that made the engine call the venue again is waited for the same way. With
+        an algo live, its tasks get the loop turns they had before (ticks, child orders)."""
+        if self._algo_started:
+            for _ in range(SETTLE_TURNS):
+                await asyncio.sleep(0)
+        loop = asyncio.get_running_loop()
+        while (pushes := self.venue.private_pushes()) != self._pushes:
+            self._pushes = pushes
+            applied = loop.create_future()
+            loop.call_soon(applied.set_result, None)
+            await applied
 
     def _working(self) -> bool:
         state = self.engine.state
@@ -261,8 +314,8 @@ class Backtest:
             if not result.ok:
                 self.result.rejections.append(result)
             self.strategy.on_result(result)
-            for _ in range(SETTLE_TURNS):
-                await asyncio.sleep(0)
+            self._algo_started = self._algo_started or command.what.startswith(ALGO_COMMAND)
+            await self._settle()
 
     def _mark(self, bar: Bar, symbol: str) -> None:
         state = self.engine.state

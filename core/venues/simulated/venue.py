@@ -40,6 +40,7 @@ from core.venues.base import (
 from core.venues.bybit import parse
 from core.venues.bybit.parse import KLINE_INTERVALS
 from core.venues.simulated import endpoints, wire
+from core.venues.simulated.bars import BarDriving
 from core.venues.simulated.feeds import InProcessFeeds
 from core.venues.simulated.klines import kline_candles
 from core.venues.simulated.prepared import prepared_exchange
@@ -94,7 +95,7 @@ CAPABILITIES = Capabilities(
 )
 
 
-class SimulatedVenue:
+class SimulatedVenue(BarDriving):
     """The sim's exchange core as a :class:`core.venues.base.Venue`, on a virtual clock."""
 
     name = NAME
@@ -174,46 +175,6 @@ class SimulatedVenue:
                 self.exchange.step(at)
                 self._next_step_ms = at + self.tick_ms
             self.clock.advance(target - self.clock.now_ms())
-
-    def drive(self, symbol: str, price: float, at_ms: int) -> None:
-        """Jump to ``at_ms`` (no market ticks in between) and move ``symbol``'s market to
-        ``price`` (a backtest's bar price): the book re-centres there and a trade prints there,
-        so a market order sent now fills at that price and resting orders see it; the running
-        feeds deliver what changed before this returns."""
-        with self._lock:
-            now = self.clock.now_ms()
-            if at_ms < now:
-                raise ValueError(f"time only moves forward: {at_ms} is before {now}")
-            self.clock.advance(at_ms - now)
-            self.exchange.drive(symbol, price, at_ms)
-            self._next_step_ms = at_ms + self.tick_ms
-
-    def set_bar_mode(self, on: bool = True) -> None:
-        """Bar mode, for a backtest that drives the market bar by bar (before the feeds start):
-        the streams carry the top of book, trades and tickers without 24 h statistics, and no
-        kline topics. Orders, fills and the account's pushes are unchanged."""
-        self.bar_mode = on
-        self.exchange.set_bar_mode(on)
-
-    def set_funding_rate(self, rate: Decimal | None) -> None:
-        """Settle every open position at ``rate`` at each funding time; None pays no funding."""
-        with self._lock:
-            funding = self.exchange.funding
-            funding.enabled = rate is not None
-            if rate is not None:
-                funding.set_rate(rate)
-
-    def wander(self, at_ms: int) -> None:
-        """Jump to ``at_ms`` and let the market generator move the market over the time elapsed
-        (one seeded random-walk step: price, book and trade flow), as it would have meanwhile;
-        the running feeds deliver what changed before this returns."""
-        with self._lock:
-            now = self.clock.now_ms()
-            if at_ms < now:
-                raise ValueError(f"time only moves forward: {at_ms} is before {now}")
-            self.clock.advance(at_ms - now)
-            self.exchange.step(at_ms)
-            self._next_step_ms = at_ms + self.tick_ms
 
     def set_clock_offset(self, offset_ms: int) -> None:
         """Nothing is signed in process; the offset is kept for display."""

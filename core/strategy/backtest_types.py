@@ -1,0 +1,109 @@
+"""What a backtest is given and gives back, and the venue it drives (see :mod:`core.strategy.backtest`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol, runtime_checkable
+
+from core.analytics.types import FundingPayment
+from core.api import CommandResult
+from core.model import Fill
+
+NEXT_OPEN = "next-open"
+BAR_CLOSE = "bar-close"
+THROUGH_BOOK = "through-book"
+FILL_MODELS = (NEXT_OPEN, BAR_CLOSE, THROUGH_BOOK)
+DEFAULT_LATENCY_MS = 50
+"""Order latency of the through-book fill model: the time from the bar's close to the send."""
+DEFAULT_FUNDING_RATE = Decimal("0.0001")
+"""The funding rate positions settle at every 8 h by default: the sim venue's ticker rate."""
+Progress = Callable[[int], None]
+"""Told each bar's index as the run goes."""
+
+
+@runtime_checkable
+class DrivenVenue(Protocol):
+    """The in-process venue as the backtester moves it (built by name through the registry)."""
+
+    def drive(self, symbol: str, price: float, at_ms: int) -> None:
+        """Jump to ``at_ms`` and move ``symbol``'s market to ``price``."""
+        ...
+
+    def set_bar_mode(self, on: bool = True) -> None:
+        """Publish what a bar moves (top of book, trades, prices), not a deep book or klines."""
+        ...
+
+    def set_funding_rate(self, rate: Decimal | None) -> None:
+        """Settle open positions at ``rate`` at each funding time (None: no funding)."""
+        ...
+
+    def wander(self, at_ms: int) -> None:
+        """Jump to ``at_ms`` with the market generator moving the market over the time elapsed."""
+        ...
+
+    def next_funding_ms(self) -> int | None:
+        """The next funding time (None: no funding is paid)."""
+        ...
+
+    def market_idle(self, symbol: str) -> bool:
+        """True when no resting order, conditional or TP/SL/trailing stop waits on ``symbol``."""
+        ...
+
+    def private_pushes(self) -> int:
+        """Private messages the venue's feeds have delivered so far."""
+        ...
+
+    @property
+    def drives(self) -> int:
+        """Market drives so far."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestConfig:
+    """What to run: symbol, bar interval, seed, fill model, starting balance, setting overrides."""
+
+    symbol: str = "BTCUSDT"
+    interval_ms: int = 60_000
+    seed: int = 7
+    fill_model: str = NEXT_OPEN
+    starting_balance: Decimal = Decimal("100000")
+    funding_rate: Decimal | None = DEFAULT_FUNDING_RATE
+    """Funding rate settled at each funding time (a constant); None pays no funding."""
+    latency_ms: int = DEFAULT_LATENCY_MS
+    """Through-book fills only: milliseconds from a bar's close to the orders' send."""
+    settings: dict[str, Any] = field(default_factory=dict)
+    """Extra settings sections, e.g. ``{"risk": {"max_order_notional": "1000"}}``."""
+
+
+@dataclass(slots=True)
+class EquityPoint:
+    """Equity at one bar's close."""
+
+    ts_ms: int
+    equity: float
+    position: float
+    price: float
+
+
+@dataclass(slots=True)
+class BacktestResult:
+    """What a run produced: the fills, the equity curve, the engine's answers that were refusals."""
+
+    config: BacktestConfig
+    strategy: str
+    params: dict[str, Any]
+    fills: list[Fill] = field(default_factory=list)
+    equity: list[EquityPoint] = field(default_factory=list)
+    rejections: list[CommandResult] = field(default_factory=list)
+    funding: list[FundingPayment] = field(default_factory=list)
+    """Funding settlements (positive: paid)."""
+    liquidations: list[Fill] = field(default_factory=list)
+    """The venue's liquidation executions (also among ``fills``: they closed the position)."""
+    commands: int = 0
+    bars: int = 0
+    drives: int = 0
+    """Moves of the venue's market to a bar's price (bars where nothing could happen at the venue
+    move none)."""
