@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from core.sim._common import SimError
+from core.sim.hyperliquid.fees import user_fees
 from core.sim.hyperliquid.records import HlOrder
 from core.sim.hyperliquid.rules import ASSETS, BY_COIN, HlAsset, wire
 from core.sim.hyperliquid.venue import HlVenue
@@ -273,6 +274,7 @@ HANDLERS: dict[str, Callable[[HlVenue, Mapping[str, Any]], object]] = {
     "orderStatus": order_status,
     "candleSnapshot": candle_snapshot,
     "spotMeta": spot_meta,
+    "userFees": lambda v, r: user_fees(v, _user(r)),
 }
 
 
