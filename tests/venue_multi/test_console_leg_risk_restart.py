@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from console.app import TradeConsoleApp
+from core.clock import FrozenClock
 from core.engine import Engine
 from core.orders import paired_journal as pj
 from core.orders.paired import PairState
@@ -37,11 +38,13 @@ async def test_leg_risk_is_shown_again_after_a_restart_and_unwound(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     two = TwoVenues(tmp_path)
+    clock = two.clock
+    assert isinstance(clock, FrozenClock)
 
     def refuse(order: Any) -> Any:
         raise Rejected(REJECT_CODE, "injected: ab not enough for new order", endpoint="place")
 
-    app = TradeConsoleApp(two.engine, two.settings, clock=two.clock)
+    app = TradeConsoleApp(two.engine, two.settings, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot, app, two)
         with monkeypatch.context() as patch:
@@ -54,9 +57,9 @@ async def test_leg_risk_is_shown_again_after_a_restart_and_unwound(
     assert two.size(two.a) == D("0.01") and two.size(two.b) == 0
 
     # the restart: a new engine and console on the same journal and venues
-    engine = Engine(two.settings, clock=two.clock, venue=MultiVenue([two.a, two.b]))
+    engine = Engine(two.settings, clock=clock, venue=MultiVenue([two.a, two.b]))
     two.engine = engine
-    app = TradeConsoleApp(engine, two.settings, clock=two.clock)
+    app = TradeConsoleApp(engine, two.settings, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot, app, two)
         again = app.crossvenue.desk.latest(A)
