@@ -86,3 +86,27 @@ async def test_a_hyperliquid_outage_leaves_bybit_orders_working(engine: Engine, 
     assert sims.hl.position("ETH") == HL_QTY
     trips = [r.data["name"] for r in engine.journal.query(kinds=("breaker_trip",))]
     assert HL_BREAKER in trips and "api_failures" not in trips
+
+
+async def test_a_tripped_leg_breaker_is_still_open_after_a_restart(sims: BothSims, tmp_path: Path) -> None:
+    settings = multi_settings(sims, tmp_path, breakers={"api_failures": 2, "endpoint_open_after": 2})
+    policy = RetryPolicy(base_s=0.01, cap_s=0.05, max_attempts=2)
+    first = Engine(settings, retry_policy=policy)
+    await first.start()
+    try:
+        await wait_real(fresh(first, "ETHUSDT.HL"), WAIT_S, "a fresh ETHUSDT.HL book")
+        sims.hl.fail_next(OUTAGE)
+        for _ in range(2):
+            await first.place(OrderRequest("ETHUSDT.HL", Side.BUY, HL_QTY, OrderType.MARKET))
+        await wait_real(lambda: first.guards.board.is_tripped(HL_BREAKER), WAIT_S, f"{HL_BREAKER} open")
+    finally:
+        sims.hl.fail_next(0)
+        await first.stop()
+
+    again = Engine(settings, retry_policy=policy)
+    await again.start()
+    try:
+        assert again.guards.board.is_tripped(HL_BREAKER)  # a restart is no way round a trip
+        assert not again.guards.board.is_tripped("api_failures")
+    finally:
+        await again.stop()
