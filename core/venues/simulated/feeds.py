@@ -19,10 +19,12 @@ from typing import Any
 
 from core.market.books import BOOK_DEPTH, DISPLAY_DEPTH
 from core.market.candles import TIMEFRAMES
+from core.model import Ticker
 from core.sim.exchange import PRIVATE_TOPICS, SimExchange
 from core.venues.base import BookSnapshot, FeedSink
 from core.venues.bybit import parse
 from core.venues.bybit.parse import KLINE_INTERVALS, TIMEFRAME_OF
+from core.venues.simulated.ticker_delta import apply_delta
 from core.venues.values import BadValue, integer
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ class InProcessFeeds:
         """Messages the codec refused (none from a sound sim: a count other than 0 is a bug)."""
         self._lock = lock or threading.RLock()
         self._ticker_state: dict[str, dict[str, Any]] = {}
+        self._tickers: dict[str, Ticker] = {}
         self._running = False
         self._listening = False
 
@@ -166,10 +169,15 @@ class InProcessFeeds:
         """Merge a snapshot or delta into a whole ticker (the sink always gets a complete one)."""
         data = parse.record(msg.get("data") or {}, "data")
         state = self._ticker_state.get(symbol)
-        merged = dict(data) if msg.get("type") == "snapshot" or state is None else {**state, **data}
-        merged["symbol"] = symbol
-        ticker = parse.ticker(merged, ts)
+        previous = self._tickers.get(symbol)
+        if msg.get("type") == "snapshot" or state is None or previous is None:
+            merged = {**data, "symbol": symbol}
+            ticker = parse.ticker(merged, ts)
+        else:  # a delta: only the fields it carries are parsed (the same readers as the codec's)
+            merged = {**state, **data, "symbol": symbol}
+            ticker = apply_delta(previous, data, ts)
         self._ticker_state[symbol] = merged
+        self._tickers[symbol] = ticker
         self.sink.ticker(ticker)
 
     # --- private ------------------------------------------------------------------------------
