@@ -38,8 +38,10 @@ async def decide(runner: AlgoRunner, slot: AlgoSlot, item: Item) -> list[Action]
     """The algo's decisions on ``item`` (None: nothing was decided, e.g. held while paused)."""
     algo, view = slot.algo, runner.view
     if item is None:
+        slot.quiet = None
         return algo.start(view)
     if isinstance(item, tuple):
+        slot.quiet = None
         return await _control(runner, slot, item)
     if isinstance(item, Decided):
         if item.error is not None:
@@ -48,6 +50,7 @@ async def decide(runner: AlgoRunner, slot: AlgoSlot, item: Item) -> list[Action]
     if isinstance(item, Tick):
         slot.tick_queued = False
         return decide_tick(runner, slot, item)
+    slot.quiet = None  # anything but a tick may change what the algo's next tick decides
     if algo.status is AlgoState.PAUSED:
         slot.held.append(item)
         return None
@@ -56,10 +59,23 @@ async def decide(runner: AlgoRunner, slot: AlgoSlot, item: Item) -> list[Action]
 
 def decide_tick(runner: AlgoRunner, slot: AlgoSlot, tick: Tick) -> list[Action] | None:
     """The algo's decisions on a market tick or a due timer (None while paused); synchronous, so
-    the tick loop can let every moved algo decide before any of them sends."""
+    the tick loop can let every moved algo decide before any of them sends.
+
+    A tick whose declared reads (:meth:`~core.orders.algos.base.Algo.tick_reads`) are those of
+    the algo's last tick that decided nothing is skipped (no action, ``slot.skipped``); the tick
+    loop clears that memory when one of the algo's timers is due, and :func:`decide` on any
+    other item."""
+    slot.skipped = False
     if slot.algo.status is AlgoState.PAUSED:
         return None
-    return slot.algo.on_event(tick, runner.view)
+    reads = slot.algo.tick_reads()
+    inputs = None if reads is None else runner.view.reads(slot.algo.symbol, reads)
+    if inputs is not None and inputs == slot.quiet:
+        slot.skipped = True
+        return []
+    actions = slot.algo.on_event(tick, runner.view)
+    slot.quiet = inputs if not actions else None
+    return actions
 
 
 async def _control(runner: AlgoRunner, slot: AlgoSlot, item: ControlItem) -> list[Action] | None:

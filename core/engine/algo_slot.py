@@ -51,6 +51,11 @@ class AlgoSlot:
     """Child and order events that arrived while paused, delivered on resume."""
     last_state: Any = None
     note: str = ""
+    quiet: tuple[Any, ...] | None = None
+    """The declared reads at the algo's last market tick that decided nothing (None: the next
+    tick decides; see :meth:`~core.orders.algos.base.Algo.tick_reads`)."""
+    skipped: bool = False
+    """The last tick was skipped: its reads were :attr:`quiet`."""
 
     @property
     def algo_id(self) -> str:

@@ -30,26 +30,27 @@ class StateWriter:
         self._unsaved: dict[str, tuple[AlgoSlot, dict[str, Any]]] = {}
         self._scheduled = False
 
-    def write(self, slot: AlgoSlot, pending: list[str], *, batched: bool = False) -> None:
-        """Journal ``slot``'s state when it changed since the last record; ``batched`` lets it
-        wait for the other steps that are ready to run."""
+    def write(self, slot: AlgoSlot, pending: list[str], *, batched: bool = False) -> bool:
+        """Journal ``slot``'s state when it changed since the last record (True then); ``batched``
+        lets it wait for the other steps that are ready to run."""
         state = slot.algo.state()
         key = (slot.algo.status, state, pending, sorted(slot.wakes))
         if key == slot.last_state:
             held = None if batched else self._unsaved.pop(slot.algo_id, None)
             if held is not None:  # an ending algo: its gathered record goes before what follows
                 self._now(slot, held[1])
-            return
+            return False
         slot.last_state = key
         record = {"state": state, "pending": pending, "wakes": sorted(slot.wakes), "note": slot.note}
         if not batched:
             self._unsaved.pop(slot.algo_id, None)  # this one is newer
             self._now(slot, record)
-            return
+            return True
         self._unsaved[slot.algo_id] = (slot, record)
         if not self._scheduled:
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self.flush)
+        return True
 
     def _now(self, slot: AlgoSlot, record: dict[str, Any]) -> None:
         self.lifecycle.algo_state(slot.algo_id, slot.algo.symbol, slot.algo.status.value, record)

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Mapping
 
 from core.clock import Clock
-from core.engine.algo_slot import AlgoSlot, Decided
+from core.engine.algo_slot import AlgoSlot, Decided, Item
 from core.engine.algo_view import StaticView
 from core.market.books import BookKeeper
 from core.orders.algos.base import AlgoState, Tick
@@ -67,12 +67,15 @@ class AlgoTicks:
         self._timers: list[tuple[int, str]] = []
         self._last_tick_ms: dict[str, int] = {}
         self._seen_ticker: dict[str, object] = {}
+        self._pending: dict[str, tuple[AlgoSlot, list[Item]]] = {}
+        """What this pass decided, per algo, handed to the workers at its end."""
         self._wake = asyncio.Event()
         self._nudged = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
-        self.decide: Callable[[AlgoSlot, Tick], Decided] | None = None
-        """The runner's decision of an idle algo on a tick (None: every tick goes to the inbox)."""
+        self.decide: Callable[[AlgoSlot, Tick], Decided | None] | None = None
+        """The runner's decision of an idle algo on a tick, None when it skipped the tick (no
+        decide function: every tick goes to the inbox)."""
 
     # --- the algos it ticks ------------------------------------------------------------------
     def track(self, slot: AlgoSlot) -> None:
@@ -121,7 +124,23 @@ class AlgoTicks:
     # --- the loop ------------------------------------------------------------------------------
     def tick(self) -> None:
         """Queue a Tick for the algos of every symbol that moved (throttled per symbol) and for
-        every algo whose timer is due."""
+        every algo whose timer is due. The decisions of the pass reach the workers at its end,
+        those with actions first (a worker that only records a quiet decision never runs ahead of
+        one that sends)."""
+        try:
+            self._pass()
+        finally:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        pending, self._pending = self._pending, {}
+        acting = [p for p in pending.values() if _acts(p[1][0])]
+        quiet = [p for p in pending.values() if not _acts(p[1][0])]
+        for slot, items in acting + quiet:
+            for item in items:
+                slot.inbox.put_nowait(item)
+
+    def _pass(self) -> None:
         self.attach(self.books_of())
         now = self.clock.now_ms()
         self._note_tickers()
@@ -136,6 +155,7 @@ class AlgoTicks:
             _, algo_id = heapq.heappop(self._timers)
             timed = self.slots.get(algo_id)
             if timed is not None and timed.due_wake(now):
+                timed.quiet = None  # a due timer always decides, whatever the market did
                 self._queue(timed, now)
 
     def _note_tickers(self) -> None:
@@ -152,11 +172,17 @@ class AlgoTicks:
         if slot.ended or slot.tick_queued or slot.algo.status is AlgoState.PAUSED:
             return
         tick = Tick(now)
-        if self.decide is not None and not slot.busy and slot.inbox.empty():
-            slot.inbox.put_nowait(self.decide(slot, tick))
+        held = self._pending.get(slot.algo_id)
+        if self.decide is not None and held is None and not slot.busy and slot.inbox.empty():
+            decided = self.decide(slot, tick)
+            if decided is not None:  # None: its reads had not moved, the tick was skipped
+                self._pending[slot.algo_id] = (slot, [decided])
             return
         slot.tick_queued = True
-        slot.inbox.put_nowait(tick)
+        if held is not None:  # decided once in this pass: this tick is decided after those actions
+            held[1].append(tick)
+        else:
+            slot.inbox.put_nowait(tick)
 
     def wait_s(self) -> float:
         """How long the loop may sleep: until a throttled symbol may tick, else ``tick_s``."""
@@ -180,3 +206,8 @@ class AlgoTicks:
                 self.tick()
             except Exception:  # a tick must never end the loop: logged, the next one goes on
                 log.exception("algo tick failed")
+
+
+def _acts(item: Item) -> bool:
+    """A decided tick with something to carry out (actions, or the algo's failure)."""
+    return isinstance(item, Decided) and (bool(item.actions) or item.error is not None)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from core.market.books import BookKeeper
 from core.market.candles import Candle
 from core.model import Instrument, Order, Position
+from core.orders.algos.base import Read
 from core.store import MarketStore
 
 BID, ASK = 0, 1
@@ -36,6 +38,26 @@ class StaticView:
     def now_ms(self) -> int:
         """The engine clock."""
         return self._now()
+
+    def reads(self, symbol: str, reads: Sequence[Read]) -> tuple[Any, ...]:
+        """The current values of ``reads`` for ``symbol``, cheap to take and compare (raw touch
+        floats, ticker prices, the position's side and size): equal tuples mean the same inputs."""
+        return tuple(self._read(symbol, r) for r in reads)
+
+    def _read(self, symbol: str, read: Read) -> Any:
+        if read is Read.BID or read is Read.ASK:
+            side = BID if read is Read.BID else ASK
+            if self.books is not None:
+                live = self.books.touch(symbol)[side]
+                if live is not None:
+                    return live
+            return self.best_bid(symbol) if side == BID else self.best_ask(symbol)
+        if read is Read.POSITION:
+            pos = self.positions.get(symbol)
+            return None if pos is None else (pos.side, pos.size)
+        if read is Read.INSTRUMENT:
+            return self.instruments.get(symbol)
+        return self.price(symbol, read.value)
 
     def _live(self, symbol: str, side: int) -> Decimal | None:
         if self.books is None:

@@ -279,10 +279,12 @@ class AlgoRunner:
         await self.ticks.run()
 
     # --- the worker of one algo ---------------------------------------------------------------
-    def _decide_now(self, slot: AlgoSlot, tick: Tick) -> Decided:
-        """An idle algo's decision on ``tick``, made in the tick pass (its worker acts on it)."""
+    def _decide_now(self, slot: AlgoSlot, tick: Tick) -> Decided | None:
+        """An idle algo's decision on ``tick``, made in the tick pass (its worker acts on it);
+        None when the tick was skipped (the algo's reads had not moved: nothing to carry out)."""
         try:
-            return Decided(tick, decide_tick(self, slot, tick))
+            actions = decide_tick(self, slot, tick)
+            return None if slot.skipped else Decided(tick, actions)
         except Exception as exc:  # noqa: BLE001 - handed to its worker, which logs it and fails the algo
             return Decided(tick, None, exc)
 
@@ -310,8 +312,9 @@ class AlgoRunner:
             self._journal_state(slot, pending)
         for action in actions:
             await self._act(slot, action)
-        self._journal_state(slot, [], batched=True)
-        self._published(slot)
+        changed = self._journal_state(slot, [], batched=True)
+        if changed or actions or slot.note:  # a quiet step that changed nothing has no news
+            self._published(slot)
 
     async def _act(self, slot: AlgoSlot, action: Action) -> None:
         try:
@@ -334,8 +337,8 @@ class AlgoRunner:
         except Exception:  # the journal's own failure is reported by the journal; the algo goes on
             log.exception("algo %s: error record not written", slot.algo_id)
 
-    def _journal_state(self, slot: AlgoSlot, pending: list[str], *, batched: bool = False) -> None:
-        self.states.write(slot, pending, batched=batched)
+    def _journal_state(self, slot: AlgoSlot, pending: list[str], *, batched: bool = False) -> bool:
+        return self.states.write(slot, pending, batched=batched)
 
     async def _cancel_children(self, slot: AlgoSlot) -> None:
         for cid in slot.algo.working_children(self.view):

@@ -45,6 +45,22 @@ class AlgoState(StrEnum):
 
 
 # --- what an algo sees -----------------------------------------------------------------------
+class Read(StrEnum):
+    """One input a market tick's decision may read (see :meth:`Algo.tick_reads`)."""
+
+    BID = "bid"
+    """The best bid of the algo's symbol."""
+    ASK = "ask"
+    """The best ask of the algo's symbol."""
+    MARK = "mark"
+    LAST = "last"
+    INDEX = "index"
+    POSITION = "position"
+    """The side and size of the symbol's position (not its mark or PnL)."""
+    INSTRUMENT = "instrument"
+    """Tick size, qty step, minimums."""
+
+
 class MarketView(Protocol):
     """Read-only market and account state at the moment of an event (engine's latest view)."""
 
@@ -262,6 +278,19 @@ class Algo(ABC):
     @abstractmethod
     def on_event(self, event: AlgoEvent, view: MarketView) -> list[Action]:
         """Decisions after one event."""
+
+    def tick_reads(self) -> tuple[Read, ...] | None:
+        """Everything a market :class:`Tick`'s decision reads from the view besides the clock
+        (None, the default: unknown, every tick decides).
+
+        An algo that declares its reads promises: a tick decision that returned no action, taken
+        again with the same reads, returns no action and changes nothing; and its decisions read
+        the clock only through timers it asked for (:class:`WakeAt`). The runner then skips a
+        market tick whose reads are the same as at the algo's last tick that decided nothing.
+        Any other event (a child's update or fill, a rejection, an order event, a control) and
+        any due timer makes the next tick decide again.
+        """
+        return None
 
     def on_pause(self, view: MarketView) -> list[Action]:
         """Decisions when the trader pauses it (default: cancel working children)."""

@@ -52,6 +52,7 @@ from core.orders.algos.base import (
     Finish,
     MarketView,
     Place,
+    Read,
     Tick,
     WakeAt,
 )
@@ -175,6 +176,11 @@ class Chase(Algo):
         return f"chase {self.side.value} {self.qty} {self.symbol}{limit}"
 
     # --- decisions ------------------------------------------------------------------------------
+    def tick_reads(self) -> tuple[Read, ...]:
+        """A tick reads the touch of its own side and the instrument (the clock only through its
+        amend-interval timer): a tick on which neither moved is skipped."""
+        return (Read.BID if self.side is Side.BUY else Read.ASK, Read.INSTRUMENT)
+
     def start(self, view: MarketView) -> list[Action]:
         """Place the first child at the touch (or wait for a book)."""
         self.status = AlgoState.RUNNING

@@ -45,6 +45,7 @@ from core.orders.algos.base import (
     Finish,
     MarketView,
     Place,
+    Read,
     Tick,
 )
 
@@ -151,6 +152,11 @@ class Iceberg(Algo):
         return self.ledger.working_qty
 
     # --- decisions ------------------------------------------------------------------------------
+    def tick_reads(self) -> tuple[Read, ...]:
+        """A tick reads only the instrument (the next clip depends on its own children, which
+        change by events): a tick that finds it unchanged is skipped."""
+        return (Read.INSTRUMENT,)
+
     def start(self, view: MarketView) -> list[Action]:
         """Place the first clip."""
         self.status = AlgoState.RUNNING

@@ -49,6 +49,7 @@ from core.orders.algos.base import (
     MarketView,
     OrderEvent,
     Place,
+    Read,
     SetPositionStop,
     Tick,
     WakeAt,
@@ -139,6 +140,12 @@ class TrailingStop(Algo):
         if self._long:
             return c.snap_down(best - gap, tick)
         return c.snap_up(best + gap, tick)
+
+    def tick_reads(self) -> tuple[Read, ...]:
+        """A tick reads the tracked price (the last price when native), the position's side and
+        size and the instrument; the clock only through its amend-interval timer."""
+        price = Read.LAST if self.native_state != NATIVE_OFF else Read(self.trigger_by)
+        return (price, Read.POSITION, Read.INSTRUMENT)
 
     def start(self, view: MarketView) -> list[Action]:
         """Arm: waiting for the activation price, or active at once."""

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from core.model import Instrument, OrderRequest, OrderType, TimeInForce
+from core.model import Instrument, OrderRequest, OrderType, Side, TimeInForce
 from core.orders.algos._children import CLOSED, OPEN, PENDING, Child, ChildLedger, snap_qty, worse_than
 from core.orders.algos._common import (
     dec_or_none,
@@ -61,6 +61,7 @@ from core.orders.algos.base import (
     Finish,
     MarketView,
     Place,
+    Read,
     Tick,
     WakeAt,
 )
@@ -174,6 +175,10 @@ class Twap(Algo):
         return self.start_ms + self.duration_ms
 
     # --- schedule -----------------------------------------------------------------------------
+    def tick_reads(self) -> tuple[Read, ...]:
+        """Its side of the touch and the instrument (the clock only through its timers)."""
+        return (Read.BID if self.side is Side.BUY else Read.ASK, Read.INSTRUMENT)
+
     def start(self, view: MarketView) -> list[Action]:
         """Fix the schedule and release the first slice."""
         self.status = AlgoState.RUNNING
