@@ -17,7 +17,7 @@ from core.orders.built import BuildError, BuiltOrder
 from core.orders.ids import ClientIdRule
 from core.orders.values import request_problem
 from core.risk.chain import RiskChain
-from core.risk.context import RiskContext, summarize_open_orders
+from core.risk.context import OpenOrdersCache, RiskContext
 from core.risk.correlation import CloseCache
 from core.risk.preview import PreviewContext, preview_order
 from core.risk.sizing import DEFAULT_MAKER_FEE, DEFAULT_TAKER_FEE, error_preview
@@ -58,6 +58,8 @@ class PreTrade:
         self.link = link
         self.closes = CloseCache(store)
         """Recent closes per symbol for the checks that need history (correlated exposure)."""
+        self.open_orders = OpenOrdersCache()
+        """The working orders' summary, summed once while no order changes."""
         self.fees: dict[str, tuple[Decimal, Decimal]] = {}
         """The account's ``(taker, maker)`` rates per symbol, once the venue has told them."""
 
@@ -94,9 +96,7 @@ class PreTrade:
             # Book timestamps are the venue's clock: compare them on the venue's clock.
             book_age_s=(now + offset - book.ts_ms) / 1000 if book and book.ts_ms else 0.0,
             positions=dict(self.state.positions),
-            open_orders=summarize_open_orders(
-                (o for k, o in self.state.orders.items() if k != exclude), marks
-            ),
+            open_orders=self.open_orders.summary(self.state.orders, marks, exclude),
             balance=self.state.balance,
             breakers=self.guards.board.snapshot(),
             journal_error=self.journal.unwritable_reason,

@@ -69,6 +69,48 @@ def summarize_open_orders(
     return out
 
 
+class OpenOrdersCache:
+    """:func:`summarize_open_orders` of the engine's live orders, kept between two calls while no
+    order changed (orders are frozen objects: a change replaces one, so an identity check of every
+    value is enough) and the marks are the same. Several commands of one market move (an amend of
+    each algo's child) then sum the orders once; the order a command leaves out (the one being
+    amended) costs a new sum of its own symbol's orders only. The result is always the same as
+    summing afresh."""
+
+    def __init__(self) -> None:
+        self._values: list[Order] = []
+        self._marks: Mapping[str, Decimal] | None = None
+        self._full: dict[str, OpenOrderSummary] = {}
+        self._by_symbol: dict[str, list[tuple[str, Order]]] = {}
+
+    def summary(
+        self, orders: Mapping[str, Order], marks: Mapping[str, Decimal], exclude: str | None = None
+    ) -> dict[str, OpenOrderSummary]:
+        """The summary of ``orders`` without ``exclude`` (a new dict the caller may keep)."""
+        values = list(orders.values())
+        if not self._fresh(values, marks):
+            self._values, self._marks = values, dict(marks)
+            self._full = summarize_open_orders(values, marks)
+            self._by_symbol = {}
+            for key, order in orders.items():
+                self._by_symbol.setdefault(order.symbol, []).append((key, order))
+        out = dict(self._full)
+        left_out = orders.get(exclude) if exclude is not None else None
+        if left_out is None:
+            return out
+        sym = left_out.symbol
+        rest = summarize_open_orders((o for k, o in self._by_symbol.get(sym, []) if k != exclude), marks)
+        out.pop(sym, None)
+        if sym in rest:
+            out[sym] = rest[sym]
+        return out
+
+    def _fresh(self, values: list[Order], marks: Mapping[str, Decimal]) -> bool:
+        if self._marks is None or len(values) != len(self._values) or marks != self._marks:
+            return False
+        return all(a is b for a, b in zip(values, self._values, strict=True))
+
+
 @dataclass(frozen=True, slots=True)
 class BreakerStatus:
     """One circuit breaker as the risk chain sees it."""
@@ -168,4 +210,5 @@ __all__ = [
     "projected_position",
     "signed_position",
     "summarize_open_orders",
+    "OpenOrdersCache",
 ]
