@@ -6,7 +6,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from core.sim._common import SimError
-from core.sim.hyperliquid import orders, rules
+from core.sim.hyperliquid import orders, position_tpsl, rules
+from core.sim.hyperliquid.records import HlOrder
+from core.sim.hyperliquid.rules import BY_COIN
 from core.sim.hyperliquid.signing import SignatureError, checksum, recover_signer
 from core.sim.hyperliquid.venue import HlVenue
 
@@ -89,6 +91,8 @@ def _order(v: HlVenue, user: str, a: Mapping[str, Any]) -> Reply:
         return err("Builder fee has not been approved.")
     if grouping != "na" and any(not (isinstance(w, Mapping) and w.get("r") is True) for w in wires[1:]):
         return err("TP/SL orders must be reduce-only.")
+    if grouping == "positionTpsl" and position_tpsl.invalid(wires):
+        return err("Position TP/SL orders must be reduce-only TP/SL triggers.")
     statuses: list[object] = []
     parent = None
     for i, w in enumerate(wires):
@@ -97,11 +101,21 @@ def _order(v: HlVenue, user: str, a: Mapping[str, Any]) -> Reply:
         st, rec = orders.place(v, user, w)
         if i == 0:
             parent = rec
-        if grouping != "na" and i > 0 and isinstance(st, dict) and "resting" in st:
+        if grouping == "positionTpsl" and rec is not None:
+            _bind(v, user, rec)
+        elif grouping != "na" and i > 0 and isinstance(st, dict) and "resting" in st:
             filled = parent is not None and parent.status == "filled"
             st = "waitingForTrigger" if filled else "waitingForFill"
         statuses.append(st)
     return ok("order", statuses)
+
+
+def _bind(v: HlVenue, user: str, rec: HlOrder) -> None:
+    """A position TP/SL: bound to the position, replacing the one of its kind before it."""
+    rec.position_tpsl = True
+    asset = BY_COIN.get(rec.coin)
+    if asset is not None and rec.is_open:
+        position_tpsl.replace_older(v, user, asset, rec)
 
 
 def _cancel(v: HlVenue, user: str, a: Mapping[str, Any]) -> Reply:

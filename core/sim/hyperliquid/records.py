@@ -37,6 +37,8 @@ class HlOrder:
     cancel_reason: str | None = None
     """The status a cancel the front-end asks for ends in (e.g. ``scheduledCancel``)."""
     children: list[int] = field(default_factory=list)
+    position_tpsl: bool = False
+    """Sent with ``grouping="positionTpsl"``: bound to the position (it follows its size)."""
 
     @property
     def link(self) -> str:
@@ -89,7 +91,7 @@ class HlOrder:
         d.update(
             {
                 "children": [],
-                "isPositionTpsl": False,
+                "isPositionTpsl": self.position_tpsl,
                 "isTrigger": is_trigger,
                 "orderType": order_type,
                 "origSz": wire(self.orig_sz),

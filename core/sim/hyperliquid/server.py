@@ -25,7 +25,7 @@ from aiohttp import web
 
 from core.clock import Clock, SystemClock
 from core.config import is_loopback_host
-from core.sim.hyperliquid import actions, info
+from core.sim.hyperliquid import actions, info, position_tpsl
 from core.sim.hyperliquid.feeds import FeedPublisher
 from core.sim.hyperliquid.venue import HlVenue
 from core.sim.hyperliquid.ws import HlWsHub
@@ -127,6 +127,7 @@ class HlSimServer:
     def step(self) -> None:
         """One market step, the scheduled cancels due, and the feeds."""
         self.venue.step()
+        position_tpsl.follow(self.venue)
         self.feeds.publish()
 
     async def _market_loop(self) -> None:
@@ -172,5 +173,6 @@ class HlSimServer:
             out = actions.handle(self.venue, body)
         except (orjson.JSONDecodeError, actions.Malformed):
             return web.Response(status=UNPROCESSABLE, text=BAD_BODY)
+        position_tpsl.follow(self.venue)
         self.feeds.publish()
         return web.Response(body=orjson.dumps(out), content_type="application/json")

@@ -70,6 +70,8 @@ class HlVenue:
         self._next_oid = FIRST_OID
         self._next_tid = 1
         self._listeners: list[UserListener] = []
+        self.moved: set[tuple[str, str]] = set()
+        """(user, coin) of every position a fill moved since position TP/SL last followed them."""
         self.core.add_private_listener(self._on_core)
 
     # --- users, ids, listeners ----------------------------------------------------------------
@@ -185,6 +187,7 @@ class HlVenue:
         sz = Decimal(str(item["execQty"]))
         start = u.positions.get(o.coin, Decimal(0))
         u.positions[o.coin] = start + (sz if o.is_buy else -sz)
+        self.moved.add((user, o.coin))
         o.filled += sz
         tid = self._next_tid
         self._next_tid += 1

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from core.sim.hyperliquid import actions, info
+from core.sim.hyperliquid import actions, info, position_tpsl
 from core.sim.hyperliquid.rules import BY_COIN
 from core.sim.hyperliquid.venue import HlVenue
 
@@ -200,10 +200,9 @@ class HlWsHub:
             if kind == "info":
                 return {"id": rid, "response": {"type": "info", "payload": info.handle(self.venue, payload)}}
             if kind == "action":
-                return {
-                    "id": rid,
-                    "response": {"type": "action", "payload": actions.handle(self.venue, payload)},
-                }
+                out = actions.handle(self.venue, payload)
+                position_tpsl.follow(self.venue)
+                return {"id": rid, "response": {"type": "action", "payload": out}}
         except (info.BadRequest, actions.Malformed) as exc:
             return {"id": rid, "response": {"type": "error", "payload": str(exc)}}
         return {"id": rid, "response": {"type": "error", "payload": "unknown post type"}}
