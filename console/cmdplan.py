@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 from console.algo_actions import algo_preview_text, plan_lines, preview_error, said
 from console.screens.ticket_preview import preview_text
 from core.api import AlgoPreview, CommandResult, RiskPreview
+from core.engine.position_trailing import TrailPlan, plan_trailing
 from core.model import OrderRequest, OrderType, Side
+from core.orders.algo_commands import TrailCommand
 from core.orders.builder import snap
 from core.orders.grammar import (
     BreakevenCommand,
@@ -118,6 +120,8 @@ class CommandPlanner:
             return self._breakeven_plan(line, cmd)
         if isinstance(cmd, SymbolCommand):
             return self._symbol_plan(line, cmd)
+        if isinstance(cmd, TrailCommand) and cmd.on_venue:
+            return self._venue_trail_plan(line, cmd)
         return self.algo_plan(line, resolve_algo(cmd, self.context(cmd.symbol)))
 
     # --- market context ---------------------------------------------------------------------
@@ -260,6 +264,31 @@ class CommandPlanner:
             detail="the stop governs the whole position (replaces its stop loss); by mark price",
             what=f"breakeven {sym}",
             call=lambda: engine.breakeven(sym),
+        )
+
+    def _venue_trail_plan(self, line: str, cmd: TrailCommand) -> Plan:
+        """The venue's own trailing stop on the whole position (a percentage is a price distance
+        on the last price now), checked as the engine will check it before sending."""
+        ctx = self.context(cmd.symbol)
+        pos, sym, engine = ctx.position, ctx.symbol, self.app.engine
+        if pos is None or pos.is_flat or pos.side is None:
+            return refused(line, f"trail: no open position in {sym} to protect")
+        ticker = engine.store.ticker(sym)
+        last = ticker.last_price if ticker is not None and ticker.last_price > 0 else None
+        if last is None:
+            return refused(line, f"trail: no last price for {sym} yet")
+        distance = last * cmd.distance / 100 if cmd.pct else cmd.distance
+        plan = plan_trailing(pos, ctx.instrument, last, distance, cmd.activation)
+        if not isinstance(plan, TrailPlan):
+            return refused(line, f"trail: {plan[1]}")
+        return Plan(
+            line,
+            plan.summary.replace("trailing stop", "TRAILING STOP (on the exchange)", 1),
+            True,
+            detail="kept by the venue: it keeps working when this console stops; it replaces any "
+            "trailing stop the position has",
+            what=f"venue trailing stop {sym}",
+            call=lambda: engine.set_trailing_stop(sym, plan.distance, plan.activation),
         )
 
     def _symbol_plan(self, line: str, cmd: SymbolCommand) -> Plan:

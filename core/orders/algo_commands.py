@@ -94,9 +94,12 @@ class TrailCommand:
     """``trail``: a trailing stop on the symbol's position."""
 
     distance: Decimal
+    """A price distance, or a percentage with ``pct``; 0 (``trail off ex``) removes the venue's."""
     pct: bool
     symbol: str | None = None
     activation: Decimal | None = None
+    on_venue: bool = False
+    """``ex``: the venue's own trailing stop on the whole position, not an engine algo."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ an unknown word, a field given twice or a missing one is refused with what is ac
     twap buy|sell QTY [SYMBOL] DURATION [xN] [limit PRICE] [maker] [ro]
     iceberg buy|sell QTY [SYMBOL] @ PRICE show QTY [post] [ro]
     bracket buy|sell QTY [SYMBOL] [@ PRICE] [tp P[,P...]] [sl P]
-    trail DISTANCE|N% [SYMBOL] [from PRICE]
+    trail DISTANCE|N% [SYMBOL] [from PRICE] [ex]
+    trail off [SYMBOL] ex
     when mark|last|index >=|<= LEVEL [and|or ...] buy|sell QTY [SYMBOL] [@ PRICE] [ro] [post]
 
     QTY       contracts (0.1)
@@ -18,6 +19,9 @@ an unknown word, a field given twice or a missing one is refused with what is ac
     P         an absolute price, or a percent offset from the entry (the touch for a market
               entry): ``-1%`` is lower and ``+1%`` higher; an unsigned ``1%`` is a distance in
               the trade's favour for ``tp`` and against it for ``sl``.
+
+``trail ... ex`` is the venue's own trailing stop on the whole position (Bybit ``trailingStop``,
+on the last price), not an engine algo; ``trail off ex`` removes it.
 
 Scale sizes: no shape word and no ``skew`` is equal sizes; ``lin`` (or ``skew`` alone) grows
 linearly, ``exp`` by 1.5x a level; ``skew up`` (the default) puts the larger sizes at the higher
@@ -254,24 +258,33 @@ def parse_bracket(words: Sequence[str], symbols: Sequence[str]) -> BracketComman
     return BracketCommand(side, qty, w.symbol, out.get("entry"), out.get("tp", ()), out.get("sl"))
 
 
-TRAIL_USAGE = "trail DISTANCE|N% [SYMBOL] [from PRICE]  (trail 0.5%, trail 50 from 96000)"
+TRAIL_USAGE = (
+    "trail DISTANCE|N% [SYMBOL] [from PRICE] [ex] | trail off [SYMBOL] ex"
+    "  (trail 0.5%, trail 50 from 96000, trail 0.5% ex: the venue's own)"
+)
 
 
 def parse_trail(words: Sequence[str], symbols: Sequence[str]) -> TrailCommand:
-    """``trail 0.5%`` or ``trail 50 from 96000``."""
+    """``trail 0.5%``, ``trail 50 from 96000``; ``ex``: the venue's own (``trail off ex`` removes it)."""
     w = Words("trail", words, symbols, TRAIL_USAGE)
     if not w.more():
         raise AlgoGrammarError(f"trail: the distance is missing; usage: {TRAIL_USAGE}")
-    distance, pct = percent_or_abs(w.next(), "trail distance")
+    first = w.next()
+    off = first.lower() == "off"
+    distance, pct = (Decimal(0), False) if off else percent_or_abs(first, "trail distance")
     activation = None
     while w.more():
         raw = w.next()
-        if raw.lower() == "from":
+        if raw.lower() == "from" and not off:
             w.once("from")
             activation = num(w.value("the activation price"), "from")
+        elif raw.lower() == "ex":
+            w.once("ex")
         else:
             w.symbol_or_fail(raw)
-    return TrailCommand(distance, pct, w.symbol, activation)
+    if off and "ex" not in w.seen:
+        raise AlgoGrammarError("trail off: only the venue's trailing stop is removed this way: trail off ex")
+    return TrailCommand(distance, pct, w.symbol, activation, on_venue="ex" in w.seen)
 
 
 WHEN_USAGE = "when mark|last|index >=|<= LEVEL [and|or ...] buy|sell QTY [SYMBOL] [@ PRICE] [ro] [post]"

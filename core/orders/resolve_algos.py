@@ -229,6 +229,8 @@ def _exits_beyond_touch(
 
 
 def _trail(cmd: TrailCommand, ctx: MarketContext) -> AlgoOrder:
+    if cmd.on_venue:
+        raise ResolveError("trail ... ex is the venue's own trailing stop, not an engine algo")
     pos = ctx.position
     if pos is None or pos.is_flat or pos.side is None:
         raise ResolveError(f"trail: no open position in {ctx.symbol} to protect")
