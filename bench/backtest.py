@@ -7,6 +7,9 @@ process (spawned, so neither inherits the other's memory) over bars generated fr
 seed. Prints ``name: value unit`` lines per engine (``ours_*``, ``btpy_*``):
 
 * ``*_bars_per_s`` — bars over the wall time of the run alone (bar generation excluded);
+  ``*_cpu_s`` — the process's CPU time over the run (on a shared machine wall time also counts
+  other work); ``ours_drives`` — bars' prices the venue's market was moved to (quiet bars, where
+  nothing can happen at the venue, move none);
 * ``*_peak_rss_mib`` — the process's peak resident memory (bars, library and run);
 * ``*_entries`` — fills that opened or reversed a position (backtesting.py: its trades,
   closed and open; ours: the strategy's orders that filled);
@@ -53,15 +56,17 @@ def run_ours(n: int, seed: int, fast: int, slow: int) -> dict[str, float]:
 
     bars = _bars(n, seed)
     strategy = SmaCross(fast=fast, slow=slow, qty=QTY)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     # No funding: backtesting.py settles none, and the comparison is like for like.
     config = BacktestConfig(seed=seed, starting_balance=Decimal(int(CASH)), funding_rate=None)
     result = run_backtest(strategy, bars, config)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     orders = {f.order_id for f in result.fills}
     return {
         "bars_per_s": n / wall,
         "wall_s": wall,
+        "cpu_s": cpu,
+        "drives": float(result.drives),
         "peak_rss_mib": _peak_mib(),
         "entries": float(len(orders)),
         "fills": float(len(result.fills)),
@@ -117,14 +122,15 @@ def run_btpy(n: int, seed: int, fast: int, slow: int) -> dict[str, float]:
     bt = Backtest(frame, SmaFlip, cash=CASH, commission=TAKER_FEE, trade_on_close=False, hedging=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         stats = bt.run()
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     trades = stats["_trades"]  # closed ones
     strat = stats["_strategy"]  # its .trades: the one still open at the end
     return {
         "bars_per_s": n / wall,
         "wall_s": wall,
+        "cpu_s": cpu,
         "peak_rss_mib": _peak_mib(),
         "entries": float(len(trades) + len(strat.trades)),
         "fills": float(len(trades) + len(strat.trades)),
@@ -149,6 +155,24 @@ def _spawned(fn: Any, *args: Any) -> dict[str, float]:
     return result
 
 
+def _series(n: int, seed: int, pairs: str) -> None:
+    """One run of ours per FAST/SLOW pair on the same bars; the CPU time per fill between runs."""
+    points: list[tuple[float, float]] = []
+    for pair in pairs.split(","):
+        fast, slow = (int(x) for x in pair.split("/"))
+        res = _spawned(run_ours, n, seed, fast, slow)
+        points.append((res["fills"], res["cpu_s"]))
+        tag = f"series_{fast}_{slow}"
+        print(f"{tag}_fills: {res['fills']:.0f} fills")
+        print(f"{tag}_cpu_s: {res['cpu_s']:.2f} s")
+        print(f"{tag}_wall_s: {res['wall_s']:.2f} s")
+        print(f"{tag}_drives: {res['drives']:.0f} drives")
+    points.sort()
+    for (f0, c0), (f1, c1) in zip(points, points[1:], strict=False):
+        if f1 > f0:
+            print(f"series_ms_per_fill_{f0:.0f}_to_{f1:.0f}: {(c1 - c0) / (f1 - f0) * 1000:.3f} ms")
+
+
 def main() -> None:
     """Run both and print the figures."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -157,7 +181,15 @@ def main() -> None:
     ap.add_argument("--slow", type=int, default=30)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--only", choices=("ours", "btpy"), default=None)
+    ap.add_argument(
+        "--series",
+        default="",
+        help="cost per fill: ours only, one run per FAST/SLOW pair on the same bars (e.g. 50/200,10/30,2/3)",
+    )
     args = ap.parse_args()
+    if args.series:
+        _series(args.bars, args.seed, args.series)
+        return
     runs = {"btpy": run_btpy, "ours": run_ours}
     out: dict[str, dict[str, float]] = {}
     print(f"bars: {args.bars} bars")
@@ -168,6 +200,10 @@ def main() -> None:
         out[name] = res = _spawned(fn, args.bars, args.seed, args.fast, args.slow)
         print(f"{name}_bars_per_s: {res['bars_per_s']:.0f} bars/s")
         print(f"{name}_wall_s: {res['wall_s']:.2f} s")
+        print(f"{name}_cpu_s: {res['cpu_s']:.2f} s")
+        print(f"{name}_bars_per_cpu_s: {args.bars / res['cpu_s']:.0f} bars/s")
+        if "drives" in res:
+            print(f"{name}_drives: {res['drives']:.0f} drives")
         print(f"{name}_peak_rss_mib: {res['peak_rss_mib']:.0f} MiB")
         print(f"{name}_entries: {res['entries']:.0f} trades")
         print(f"{name}_fills: {res['fills']:.0f} fills")

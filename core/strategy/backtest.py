@@ -38,8 +38,10 @@ apart from the strategy's fills in the result.
 from __future__ import annotations
 
 import asyncio
+import math
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +50,7 @@ from core.clock import FrozenClock
 from core.config import load_settings
 from core.engine import Engine
 from core.events import Event, FillReceived, OrderUpdated
-from core.model import OrderStatus, Side
+from core.model import Balance, OrderStatus, Position, Side
 from core.strategy.backtest_types import (
     BAR_CLOSE,
     FILL_MODELS,
@@ -111,6 +113,8 @@ class Backtest:
         """Private pushes of the venue the engine has applied (see :meth:`_settle`)."""
         self._algo_started = False
         """An algo was started and may still be live."""
+        self._held_of: tuple[Balance | None, Position | None] = (None, None)
+        self._held_now = Held.of(None, None)
 
     async def run(self, bars: Iterable[Bar], progress: Progress | None = None) -> BacktestResult:
         """Run over ``bars`` (oldest first); ``progress`` is told each bar's index."""
@@ -182,7 +186,7 @@ class Backtest:
         else:
             await self._busy_bar(bar, close_ms)
         self._last = bar
-        self._mark(bar, self.config.symbol)
+        self._mark(bar)
 
     async def _busy_bar(self, bar: Bar, close_ms: int) -> None:
         """A bar where something can happen at the venue: the market visits its prices."""
@@ -246,15 +250,12 @@ class Backtest:
     def _near_liquidation(self, bar: Bar) -> bool:
         """An open position whose liquidation price is unknown, or which the bar's adverse
         extreme comes within ``LIQ_NEAR`` of."""
-        pos = self.engine.state.positions.get(self.config.symbol)
-        if pos is None or pos.size <= 0:
+        held = self._held()
+        if held.size == 0:
             return False
-        if pos.liq_price is None:
-            return True
-        liq = float(pos.liq_price)
-        if pos.side is Side.BUY:
-            return bar.low <= liq * (1 + LIQ_NEAR)
-        return bar.high >= liq * (1 - LIQ_NEAR)
+        if held.size > 0:
+            return bar.low <= held.liq_floor
+        return bar.high >= held.liq_ceiling
 
     def _algos_live(self) -> bool:
         if self._algo_started:
@@ -317,17 +318,21 @@ class Backtest:
             self._algo_started = self._algo_started or command.what.startswith(ALGO_COMMAND)
             await self._settle()
 
-    def _mark(self, bar: Bar, symbol: str) -> None:
-        state = self.engine.state
-        wallet = float(state.balance.wallet_balance) if state.balance is not None else 0.0
-        pos = state.positions.get(symbol)
-        size = 0.0
-        upnl = 0.0
-        if pos is not None and pos.size > 0:
-            size = float(pos.size) if pos.side is Side.BUY else -float(pos.size)
-            upnl = size * (bar.close - float(pos.entry_price))
-        self.result.equity.append(EquityPoint(bar.ts_ms, wallet + upnl, size, bar.close))
+    def _mark(self, bar: Bar) -> None:
+        held = self._held()
+        upnl = held.size * (bar.close - held.entry) if held.size else 0.0
+        self.result.equity.append(EquityPoint(bar.ts_ms, held.wallet + upnl, held.size, bar.close))
         self.result.bars += 1
+
+    def _held(self) -> Held:
+        """The wallet and the position as floats, read again only when the engine's balance or
+        position changed (they are replaced, never modified, so an identity check tells)."""
+        state = self.engine.state
+        balance, pos = state.balance, state.positions.get(self.config.symbol)
+        if balance is not self._held_of[0] or pos is not self._held_of[1]:
+            self._held_of = (balance, pos)
+            self._held_now = Held.of(balance, pos)
+        return self._held_now
 
     # --- engine events ----------------------------------------------------------------------------
     def _on_event(self, event: Event) -> None:
@@ -344,6 +349,32 @@ class Backtest:
             self.strategy.on_fill(fill)
         elif isinstance(event, OrderUpdated):
             self.strategy.on_order(event.order)
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """The account as the equity curve and the liquidation check read it, in floats."""
+
+    wallet: float
+    size: float
+    """Signed: negative when short, 0 when flat."""
+    entry: float
+    liq_floor: float
+    """A long is near liquidation when a bar's low reaches this (``-inf``: unknown, always)."""
+    liq_ceiling: float
+    """A short is near liquidation when a bar's high reaches this (``inf``: unknown, always)."""
+
+    @classmethod
+    def of(cls, balance: Balance | None, pos: Position | None) -> Held:
+        """From the engine's balance and position of the backtest's symbol."""
+        wallet = float(balance.wallet_balance) if balance is not None else 0.0
+        if pos is None or pos.size <= 0:
+            return cls(wallet, 0.0, 0.0, math.inf, -math.inf)
+        size = float(pos.size) if pos.side is Side.BUY else -float(pos.size)
+        if pos.liq_price is None:
+            return cls(wallet, size, float(pos.entry_price), math.inf, -math.inf)
+        liq = float(pos.liq_price)
+        return cls(wallet, size, float(pos.entry_price), liq * (1 + LIQ_NEAR), liq * (1 - LIQ_NEAR))
 
 
 def _chain(first: Bar, rest: Iterable[Bar]) -> Iterable[Bar]:
