@@ -49,7 +49,8 @@ def test_legs_are_built_by_the_registry_and_combined_conservatively(venue: Multi
     caps = venue.capabilities
     assert caps.name == "multi"
     assert caps.client_id_max_len == min(leg.capabilities.client_id_max_len for leg in venue.legs)
-    assert not caps.native_tpsl  # Hyperliquid has none: the engine's own protection serves both
+    assert caps.native_tpsl  # both legs keep a position's TP/SL (Hyperliquid as position stops)
+    assert not caps.native_trailing  # Hyperliquid has no trailing stop
     assert caps.dead_mans_switch and not caps.inline_calls
     instruments = {i.symbol for i in venue.instruments(("BTCUSDT", "BTCUSDT.HL"))}
     assert instruments == {"BTCUSDT", "BTCUSDT.HL"}

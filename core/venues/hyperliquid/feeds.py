@@ -31,6 +31,7 @@ from core.resilience.errors import VenueError
 from core.venues.base import FeedSink, FeedTiming
 from core.venues.hyperliquid import parse
 from core.venues.hyperliquid.queries import parse_ticker
+from core.venues.hyperliquid.stops import PositionStops, is_stop_id
 from core.venues.hyperliquid.symbols import coin_of, symbol_of
 from core.venues.values import BadValue
 
@@ -55,6 +56,7 @@ class HyperliquidFeeds:
         *,
         account_state: AccountState | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        stops: PositionStops | None = None,
     ) -> None:
         self.base_url = base_url
         self.account = account
@@ -63,6 +65,8 @@ class HyperliquidFeeds:
         self.timing = timing
         self.bad_data = bad_data
         self.client_ids = client_ids
+        self.stops = stops or PositionStops()
+        """The positions' TP/SL: their pushes update it and are not delivered as orders."""
         self._counts: dict[str, int] = {"public": 0, "private": 0}
         self.messages: Mapping[str, int] = self._counts
         self._monotonic = monotonic
@@ -197,6 +201,9 @@ class HyperliquidFeeds:
     def _orders(self, data: Any) -> None:
         for item in data if isinstance(data, list) else []:
             order = parse.ws_order(item)
+            if is_stop_id(order.order_link_id):  # the position's TP or SL, not an order of ours
+                self.stops.pushed(order)
+                continue
             if order.order_link_id:
                 self.client_ids[order.order_id] = order.order_link_id
             self.sink.order(order)

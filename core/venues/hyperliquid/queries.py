@@ -30,6 +30,7 @@ from core.resilience.errors import (
 from core.venues.base import BookSnapshot, ClosedPnl
 from core.venues.hyperliquid import encode, parse
 from core.venues.hyperliquid.errors import CODE_ITEM, classify_http
+from core.venues.hyperliquid.stops import PositionStops, is_stop_id
 from core.venues.hyperliquid.symbols import coin_of, symbol_of
 from core.venues.values import BadValue, number, price
 
@@ -77,6 +78,8 @@ class Queries:
     def __init__(self) -> None:
         self._assets: dict[str, tuple[int, int]] = {}
         self._ids: dict[str, str] = {}
+        self.stops = PositionStops()
+        """The positions' TP and SL (position stops), put on the positions reported."""
         self._ids_lock = threading.Lock()
 
     def _session(self) -> HLSession:  # pragma: no cover - provided by the venue
@@ -234,6 +237,8 @@ class Queries:
             orders = [parse.order(r) for r in rows]
         except BadValue as bad:  # adopting the list without it would drop a live order
             raise self._refused("open_orders", bad) from None
+        self.stops.adopt(orders)  # the listing is every coin's, whatever ``symbol`` is
+        orders = [o for o in orders if not is_stop_id(o.order_link_id)]
         for o in orders:
             self.remember(o.order_id, o.order_link_id)
         return [o for o in orders if symbol is None or o.symbol == symbol]
@@ -271,7 +276,7 @@ class Queries:
             found = [parse.position(r) for r in rows]
         except BadValue as bad:  # a position with an unreadable size is never guessed flat
             raise self._refused("positions", bad) from None
-        return [p for p in found if not p.is_flat]
+        return self.stops.attach(p for p in found if not p.is_flat)
 
     def account_state(self) -> tuple[list[Position], Balance | None]:
         """Positions and balance from one ``clearinghouseState`` (for the feeds after a fill)."""
@@ -279,7 +284,7 @@ class Queries:
         try:
             rows = parse.record(state, "clearinghouseState").get("assetPositions") or []
             found = [p for p in (parse.position(r) for r in rows) if not p.is_flat]
-            return found, parse.balance(state)
+            return self.stops.attach(found), parse.balance(state)
         except BadValue as bad:
             raise self._refused("positions", bad) from None
 

@@ -24,9 +24,9 @@ from core.observability.baddata import BadDataTracker
 from core.orders.built import BuiltOrder
 from core.resilience.errors import OrderGone, Rejected, malformed_reply
 from core.venues.base import Capabilities, Feeds, FeedSink, FeedTiming, PlaceAck, RateFeedback
-from core.venues.hyperliquid import encode, limits
+from core.venues.hyperliquid import encode, limits, stops
 from core.venues.hyperliquid.endpoints import SIM_ACCOUNT, SIM_AGENT_KEY, rest_url
-from core.venues.hyperliquid.errors import CODE_ITEM, action_statuses, first_status
+from core.venues.hyperliquid.errors import CODE_ITEM, action_statuses, classify_text, first_status
 from core.venues.hyperliquid.queries import Queries
 from core.venues.hyperliquid.session import HLSession, NonceGuard, wall_ms
 from core.venues.hyperliquid.symbols import coin_of
@@ -42,15 +42,15 @@ CAPABILITIES = Capabilities(
     name=NAME,
     client_id_max_len=encode.CLIENT_ID_MAX_LEN,
     client_id_pattern=encode.CLIENT_ID_PATTERN,
-    native_tpsl=False,
+    native_tpsl=True,
     native_trailing=False,
     dead_mans_switch=True,
     conditional_orders=True,
     rate_groups=tuple(limits.LIMITS),
     inline_calls=False,
 )
-"""What the adapter offers: trigger orders and scheduleCancel; no position TP/SL (the engine's
-own protection handles it), no native trailing stop."""
+"""What the adapter offers: trigger orders, position TP/SL (position stops, :mod:`.stops`) and
+scheduleCancel; no native trailing stop."""
 
 
 def is_private_key(text: str) -> bool:
@@ -245,12 +245,55 @@ class HyperliquidVenue(Queries):
         trailing_distance: Decimal | None = None,
         activation: Decimal | None = None,
     ) -> None:
-        """Not offered (``capabilities.native_tpsl`` is False): refused, nothing sent."""
-        raise Rejected(
-            CODE_ITEM,
-            "the Hyperliquid adapter keeps no position TP/SL",
-            endpoint=self.endpoint_of("trading_stop"),
-        )
+        """The position's TP and/or SL (None: unchanged, 0: removed) as position stops: each a
+        market trigger on the mark price for the whole position (``grouping="positionTpsl"``); the
+        new one is placed before the one it replaces is cancelled."""
+        endpoint = self.endpoint_of("trading_stop")
+        if trailing_distance is not None:
+            raise Rejected(CODE_ITEM, "Hyperliquid has no trailing stop", endpoint=endpoint)
+        if trigger_by is not TriggerBy.MARK:
+            why = f"Hyperliquid triggers position TP/SL on the mark price, not the {trigger_by.value}"
+            raise Rejected(CODE_ITEM, why, endpoint=endpoint)
+        wanted = {stops.TP: take_profit, stops.SL: stop_loss}
+        before = self.stops.of(symbol)
+        new = {kind: px for kind, px in wanted.items() if px is not None and px > 0}
+        if new:
+            self._place_stops(symbol, new)
+        old = [(kind, before[kind]) for kind, px in wanted.items() if px is not None and kind in before]
+        if old:
+            self._cancel_stops(symbol, old, keep=set(new))
+
+    def _place_stops(self, symbol: str, new: dict[str, Decimal]) -> None:
+        endpoint = self.endpoint_of("trading_stop")
+        position = next((p for p in self.positions() if p.symbol == symbol), None)
+        if position is None:
+            raise Rejected(CODE_ITEM, f"no open {symbol} position to protect", endpoint=endpoint)
+        asset, sz_decimals = self.asset(coin_of(symbol))
+        links = {kind: stops.stop_id(kind, self.now_ms()) for kind in new}
+        try:
+            wires = [stops.stop_wire(asset, sz_decimals, position, k, px, links[k]) for k, px in new.items()]
+        except encode.NotEncodable as why:  # refused here: nothing was sent
+            raise Rejected(CODE_ITEM, str(why), endpoint=endpoint) from None
+        body = self.act("trading_stop", encode.order_action(wires, "positionTpsl"), idempotent=False)
+        statuses = action_statuses(body, endpoint=endpoint, idempotent=False)
+        for (kind, px), status in zip(new.items(), statuses, strict=False):
+            if isinstance(status, dict) and "error" in status:
+                raise classify_text(str(status["error"]), endpoint=endpoint, item=True)
+            resting = status.get("resting") if isinstance(status, dict) else None
+            oid = str(resting.get("oid", "")) if isinstance(resting, dict) else ""
+            self.stops.placed(symbol, links[kind], oid, px)
+
+    def _cancel_stops(
+        self, symbol: str, old: list[tuple[str, tuple[str, str, Decimal]]], keep: set[str]
+    ) -> None:
+        """Cancel replaced or removed stops (one the venue replaced or closed already is gone)."""
+        asset, _ = self.asset(coin_of(symbol))
+        cancels = [{"asset": asset, "cloid": encode.cloid_of(link)} for _, (link, _, _) in old]
+        body = self.act("trading_stop", {"type": "cancelByCloid", "cancels": cancels}, idempotent=True)
+        action_statuses(body, endpoint=self.endpoint_of("trading_stop"), idempotent=True)
+        for kind, _ in old:
+            if kind not in keep:
+                self.stops.removed(symbol, kind)
 
     def set_dead_mans_switch(self, window_s: int) -> None:
         """scheduleCancel ``window_s`` (at least 5) seconds from now: re-armed by each heartbeat."""
@@ -272,4 +315,5 @@ class HyperliquidVenue(Queries):
             self.bad_data,
             self.client_ids,
             account_state=self.account_state,
+            stops=self.stops,
         )
