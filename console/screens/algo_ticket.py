@@ -18,7 +18,6 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Checkbox, Input, Label, Static
 
@@ -34,6 +33,7 @@ from console.screens.algo_form import (
     AlgoFormError,
     build_command,
 )
+from console.screens.backdrop import DimmedModal
 from console.screens.ticket import FlagBox
 from core.api import AlgoPreview
 from core.model import Side
@@ -51,7 +51,7 @@ BOX_WIDTH = 110
 """Cells of the ticket (the whole terminal when narrower)."""
 
 
-class AlgoTicket(ModalScreen[AlgoOrder | None]):
+class AlgoTicket(DimmedModal[AlgoOrder | None]):
     """Algo entry for one symbol with the engine's live preview."""
 
     DEFAULT_CSS = """

@@ -16,9 +16,9 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from console.screens.backdrop import DimmedModal
 from core.model import RISING, Instrument, Order, OrderType
 from core.orders.numparse import NumberError, parse_optional_positive
 
@@ -51,7 +51,7 @@ def amend_fields(order: Order) -> list[tuple[str, str]]:
     return fields
 
 
-class AmendScreen(ModalScreen[AmendRequest | None]):
+class AmendScreen(DimmedModal[AmendRequest | None]):
     """New trigger, price and/or quantity for one working order."""
 
     BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]

@@ -13,9 +13,10 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
+
+from console.screens.backdrop import DimmedModal
 
 PRESET_REASONS: tuple[str, ...] = (
     "venue recovered after an outage",
@@ -35,7 +36,7 @@ class BreakerReset:
     was: str
 
 
-class BreakerResetScreen(ModalScreen[BreakerReset | None]):
+class BreakerResetScreen(DimmedModal[BreakerReset | None]):
     """Pick the breaker (when several are tripped), then a reason; Enter answers, Escape cancels."""
 
     BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from console.cmdplan import CommandPlanner, Plan, check_aliases
 from console.keymap import APP_BINDINGS, MAIN_BINDINGS, effective_key
+from console.screens.backdrop import DimmedModal
 
 if TYPE_CHECKING:
     from console.app import TradeConsoleApp
@@ -34,7 +34,7 @@ HELP = (
 )
 
 
-class CommandLine(ModalScreen[Plan | None]):
+class CommandLine(DimmedModal[Plan | None]):
     """A one-line command prompt docked at the bottom, with live parse feedback and preview."""
 
     DEFAULT_CSS = """
@@ -52,8 +52,8 @@ class CommandLine(ModalScreen[Plan | None]):
     }
     CommandLine #cmd-summary { text-style: bold; }
     CommandLine #cmd-detail { color: $text-muted; }
-    CommandLine.-ready #cmd-summary { color: $success; }
-    CommandLine.-refused #cmd-summary { color: $error; }
+    CommandLine #cmd-summary.-ready { color: $success; }
+    CommandLine #cmd-summary.-refused { color: $error; }
     CommandLine #cmd-help { color: $text-muted; }
     """
 
@@ -129,8 +129,9 @@ class CommandLine(ModalScreen[Plan | None]):
         else:
             summary.update(f"✖ {plan.error}" if plan.error else "")
             detail.update("")
-        self.set_class(plan.ready, "-ready")
-        self.set_class(not plan.ready and bool(plan.error), "-refused")
+        # On the summary line only: a class on the screen would restyle its whole subtree per key.
+        summary.set_class(plan.ready, "-ready")
+        summary.set_class(not plan.ready and bool(plan.error), "-refused")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Every keystroke re-plans."""

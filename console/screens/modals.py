@@ -11,7 +11,6 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from console.keymap import (
@@ -22,10 +21,11 @@ from console.keymap import (
     effective_key,
     key_display,
 )
+from console.screens.backdrop import DimmedModal
 from console.screens.ticket_form import KINDS, UNITS
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(DimmedModal[bool]):
     """Yes/no question: ``y`` confirms, ``n`` or Escape cancels."""
 
     AUTO_FOCUS = None
@@ -66,7 +66,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
-class LiveConfirmScreen(ModalScreen[bool]):
+class LiveConfirmScreen(DimmedModal[bool]):
     """Live mode gate: the user must type the phrase shown; anything else answers False."""
 
     BINDINGS: ClassVar = [Binding("escape", "refuse", "Quit")]
@@ -124,7 +124,7 @@ def guide_text() -> str:
     )
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DimmedModal[None]):
     """Every binding id, its effective key and what it does."""
 
     BINDINGS: ClassVar = [Binding("escape,question_mark,q", "close", "Close")]

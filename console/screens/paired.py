@@ -17,9 +17,9 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from console.screens.backdrop import DimmedModal
 from core.api import RiskPreview
 from core.market.crossvenue import CrossView
 from core.model import OrderType
@@ -43,7 +43,7 @@ def leg_line(verb: str, ticket_qty: Decimal, symbol: str, risk: RiskPreview) -> 
     return f"{head}\n    {costs}\n    {verdict}"
 
 
-class PairedTicket(ModalScreen[PairTicket | None]):
+class PairedTicket(DimmedModal[PairTicket | None]):
     """Paired entry for one asset with the engine's preview of both legs."""
 
     DEFAULT_CSS = """

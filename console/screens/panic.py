@@ -12,14 +12,14 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Log, Static
 
+from console.screens.backdrop import DimmedModal
 from core.api import PanicReport
 from core.events import PanicProgress
 
 
-class PanicScreen(ModalScreen[bool]):
+class PanicScreen(DimmedModal[bool]):
     """Confirm → running (progress) → done (report). Answers True when the panic ran."""
 
     AUTO_FOCUS = None

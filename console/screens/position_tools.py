@@ -13,9 +13,9 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from console.screens.backdrop import DimmedModal
 from core.model import Instrument, Position, Side, TriggerBy
 from core.orders.closing import close_qty, fmt_pct
 from core.orders.numparse import NumberError, parse_number, parse_positive
@@ -30,7 +30,7 @@ def side_word(pos: Position) -> str:
     return "LONG" if pos.side is Side.BUY else "SHORT"
 
 
-class CloseScreen(ModalScreen[Decimal | None]):
+class CloseScreen(DimmedModal[Decimal | None]):
     """Close 25 / 50 / 100 % of a position: ``1``/``2``/``3`` choose, ``y`` confirms."""
 
     AUTO_FOCUS = None
@@ -99,7 +99,7 @@ class TpSlRequest:
     trigger_by: TriggerBy
 
 
-class TpSlScreen(ModalScreen[TpSlRequest | None]):
+class TpSlScreen(DimmedModal[TpSlRequest | None]):
     """Edit the position's TP and SL (they govern the whole position) and their trigger price."""
 
     BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]
@@ -201,7 +201,7 @@ class TpSlScreen(ModalScreen[TpSlRequest | None]):
         self.dismiss(None)
 
 
-class LeverageScreen(ModalScreen[Decimal | None]):
+class LeverageScreen(DimmedModal[Decimal | None]):
     """Leverage for one symbol, with the current value and the allowed range."""
 
     BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]

@@ -22,9 +22,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
+from console.screens.backdrop import DimmedModal
 from console.screens.ticket_form import (
     KINDS,
     UNITS,
@@ -53,7 +53,7 @@ class FlagBox(Checkbox, inherit_bindings=False):
     BINDINGS: ClassVar = [Binding("space", "toggle_button", "Toggle", show=False)]
 
 
-class OrderTicket(ModalScreen[OrderRequest | None]):
+class OrderTicket(DimmedModal[OrderRequest | None]):
     """Order entry for one symbol with a live risk preview."""
 
     BINDINGS: ClassVar = [
