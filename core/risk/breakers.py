@@ -43,8 +43,8 @@ LEG_SEPARATOR = ":"
 
 
 def api_failures_of(leg: str | None) -> str:
-    """The API-failure breaker of a composite venue's second leg (``api_failures:hyperliquid``);
-    the account's own for None (a single venue, or the composite's primary)."""
+    """The API-failure breaker of a composite venue's leg (``api_failures:hyperliquid``); the
+    account's own for None (a single venue)."""
     return API_FAILURES if leg is None else f"{API_FAILURES}{LEG_SEPARATOR}{leg}"
 
 
@@ -99,7 +99,8 @@ class BreakerBoard:
     def __init__(
         self, settings: BreakerSettings, *, exposure_cap: Decimal, legs: tuple[str, ...] = ()
     ) -> None:
-        """``legs``: a composite venue's second legs, each with its own API-failure breaker."""
+        """``legs``: a composite venue's legs, primary first, each with its own API-failure
+        breaker (a failure that names no leg is the primary's)."""
         self.settings = settings
         self.exposure_cap = exposure_cap
         self._tz = ZoneInfo(settings.timezone)
@@ -115,14 +116,14 @@ class BreakerBoard:
         self._failures_of: dict[str, deque[int]] = {
             n: deque() for n in self.names if n.startswith(API_FAILURES)
         }
-        self._failures = self._failures_of[API_FAILURES]
+        self._primary = legs[0] if legs else None
         self._window_ms = int(settings.api_failure_window_s * 1000)
         self.last_api_success_ms = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BreakerBoard:
         """A board configured from ``settings.breakers`` (exposure cap: ``risk.max_gross_exposure``)."""
-        legs = settings.venue.legs[1:] if settings.venue.name == COMPOSITE else ()
+        legs = tuple(settings.venue.legs) if settings.venue.name == COMPOSITE else ()
         return cls(settings.breakers, exposure_cap=settings.risk.max_gross_exposure, legs=legs)
 
     # --- state -------------------------------------------------------------------------
@@ -213,8 +214,8 @@ class BreakerBoard:
     def record_api_failure(
         self, now_ms: int, detail: str = "", leg: str | None = None
     ) -> list[BreakerChange]:
-        """Count one failed venue request (on a composite's second ``leg``: that leg's breaker);
-        trips at ``api_failures`` failures within the window."""
+        """Count one failed venue request (on a composite, the ``leg``'s breaker: the primary's
+        when no leg is named); trips at ``api_failures`` failures within the window."""
         name = self._api_name(leg)
         changes = self._roll(now_ms)
         failures = self._failures_of[name]
@@ -232,7 +233,7 @@ class BreakerBoard:
         return changes
 
     def _api_name(self, leg: str | None) -> str:
-        name = api_failures_of(leg)
+        name = api_failures_of(leg or self._primary)
         return name if name in self._failures_of else API_FAILURES
 
     def record_api_success(self, now_ms: int) -> list[BreakerChange]:
@@ -243,9 +244,9 @@ class BreakerBoard:
         return changes
 
     def api_failures_in_window(self, now_ms: int) -> int:
-        """Failures counted in the window ending at ``now_ms``."""
+        """Failures counted in the window ending at ``now_ms`` (every leg's, on a composite)."""
         self._expire(now_ms)
-        return len(self._failures)
+        return sum(len(f) for f in self._failures_of.values())
 
     def reset(self, name: str, who: str = "user", now_ms: int = 0, note: str = "") -> BreakerChange:
         """Explicitly close breaker ``name``; returns the record to journal (also when already closed).

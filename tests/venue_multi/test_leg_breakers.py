@@ -21,6 +21,7 @@ from tests.venue_multi.conftest import BothSims, multi_settings
 
 WAIT_S = 20.0
 HL_BREAKER = "api_failures:hyperliquid"
+BYBIT_BREAKER = "api_failures:bybit"
 OUTAGE = 10_000
 """Requests the Hyperliquid sim answers with HTTP 500 (more than the test makes)."""
 HL_QTY, BYBIT_QTY = Decimal("0.01"), Decimal("0.01")
@@ -110,3 +111,25 @@ async def test_a_tripped_leg_breaker_is_still_open_after_a_restart(sims: BothSim
         assert not again.guards.board.is_tripped("api_failures")
     finally:
         await again.stop()
+
+
+async def test_a_bybit_outage_leaves_hyperliquid_orders_working(engine: Engine, sims: BothSims) -> None:
+    for sym in ("ETHUSDT", "ETHUSDT.HL"):
+        await wait_real(fresh(engine, sym), WAIT_S, f"a fresh book and ticker for {sym}")
+    sims.bybit.set_faults("http5xx=1")
+    try:
+        for _ in range(2):
+            res = await engine.place(OrderRequest("ETHUSDT", Side.BUY, BYBIT_QTY, OrderType.MARKET))
+            assert not res.ok
+        await wait_real(
+            lambda: engine.guards.board.is_tripped(BYBIT_BREAKER), WAIT_S, f"{BYBIT_BREAKER} open"
+        )
+        assert not engine.guards.board.is_tripped(HL_BREAKER)
+        assert not engine.guards.board.is_tripped("api_failures")
+        res = await engine.place(OrderRequest("ETHUSDT.HL", Side.BUY, HL_QTY, OrderType.MARKET))
+        assert res.ok, res.message
+        assert sims.hl.position("ETH") == HL_QTY
+        res = await engine.place(OrderRequest("ETHUSDT", Side.BUY, BYBIT_QTY, OrderType.MARKET))
+        assert not res.ok and res.check == "breakers" and BYBIT_BREAKER in res.message, res.message
+    finally:
+        sims.bybit.set_faults("clear")
