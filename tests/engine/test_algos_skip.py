@@ -22,8 +22,9 @@ from core.engine.algo_slot import AlgoSlot, Decided
 from core.engine.algo_ticks import AlgoTicks
 from core.engine.algo_view import StaticView
 from core.engine.algos import AlgoRunner
-from core.model import Instrument, Order, OrderStatus, Position, Side, Ticker
-from core.orders.algos.base import Action, Algo, Amend, Cancel, ChildUpdate, Place, Read, WakeAt
+from core.model import Fill, Instrument, Order, OrderStatus, Position, Side, Ticker
+from core.orders.algos.base import Action, Algo, Amend, Cancel, ChildFill, ChildUpdate, Place, Read, WakeAt
+from core.orders.algos.bracket import Bracket
 from core.orders.algos.chase import Chase
 from core.orders.algos.iceberg import Iceberg
 from core.orders.algos.trailing import TrailingStop
@@ -298,3 +299,58 @@ async def test_a_pass_hands_decisions_that_act_to_the_workers_before_quiet_ones(
     h.ticks.market_moved(SYM)
     h.ticks.tick()
     assert handed == ["c4", "i2"]  # the chase's first place, then the iceberg's quiet decision
+
+
+async def test_bracket_decides_while_a_hold_is_to_be_spent_and_when_the_position_changes() -> None:
+    bracket = Bracket.from_params(
+        "b1",
+        {
+            "symbol": SYM,
+            "side": "Buy",
+            "qty": "0.01",
+            "entry_price": "99000",
+            "take_profits": [["101000", "1"]],
+        },
+    )
+    h = Harness(bracket)
+    assert _kinds(await h.start()) == ["Place"]
+    await h.ack(next(iter(bracket.progress.children.values())))
+    await h.market()
+    assert await h.market() == [] and h.slot.skipped
+    bracket.hold = True  # a refused change: the next tick spends the hold, the one after decides
+    await h.market()
+    assert not h.slot.skipped and not bracket.hold
+    await h.market()
+    assert not h.slot.skipped  # the tick after the spent hold decides again
+    assert await h.market() == [] and h.slot.skipped
+    h.positions[SYM] = Position(SYM, Side.BUY, D("0.01"), D(99000), D(BID), D(0))
+    await h.market()
+    assert not h.slot.skipped
+
+
+async def test_twap_between_slices_ignores_the_touch_and_prices_the_next_slice_at_the_fresh_one() -> None:
+    params = {
+        "symbol": SYM,
+        "side": "Buy",
+        "qty": "0.02",
+        "duration_ms": 20_000,
+        "slices": 2,
+        "mode": "maker",
+    }
+    twap = Twap.from_params("t2", params)
+    h = Harness(twap)
+    await h.start()
+    cid = next(iter(twap.progress.children.values()))
+    await h.ack(cid)
+    order = h.orders[cid]
+    fill = Fill(SYM, Side.BUY, order.qty, D(BID), D(0), "x1", "", cid, True, h.clock.now_ms())
+    h.orders[cid] = replace(order, status=OrderStatus.FILLED, filled_qty=order.qty, avg_price=D(BID))
+    await h.event(ChildFill(cid, fill))
+    await h.ack(cid)
+    await h.market()
+    h.books.bid = BID - 7  # the first slice is done: the touch cannot matter until the next one
+    assert await h.market() == [] and h.slot.skipped
+    h.clock.advance(10_000)
+    due = await h.timers()
+    places = [a for a in due if isinstance(a, Place)]
+    assert len(places) == 1 and places[0].request.price == D(repr(BID - 7))

@@ -48,6 +48,7 @@ from core.orders.algos.base import (
     Finish,
     MarketView,
     Place,
+    Read,
     Tick,
 )
 
@@ -154,6 +155,13 @@ class Bracket(Algo):
         return wants
 
     # --- running ------------------------------------------------------------------------------
+    def tick_reads(self) -> tuple[Read, ...] | None:
+        """The position's side and size and the instrument; None (every tick decides) while a
+        hold is to be spent or the position has yet to show the entry."""
+        if self.hold or self.await_position:
+            return None
+        return (Read.POSITION, Read.INSTRUMENT)
+
     def start(self, view: MarketView) -> list[Action]:
         """Send the entry (bracket) or the exits (OCO)."""
         self.progress.total = self.p.qty

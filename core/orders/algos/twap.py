@@ -105,6 +105,8 @@ class Twap(Algo):
         self.reduce_only = bool(p["reduce_only"])
         self.min_interval_ms = int(p["min_interval_ms"])
         self.rng = random.Random(int(p["seed"]))
+        self._rng_data: list[Any] | None = None
+        """The generator's state as plain data, kept until the next draw (it only draws at start)."""
         self.ledger = ChildLedger()
         self.schedule: list[tuple[int, Decimal]] = []
         self.start_ms = 0
@@ -134,7 +136,7 @@ class Twap(Algo):
             "status": self.status.value,
             "progress": progress_state(self.progress),
             "ledger": self.ledger.to_json(),
-            "rng": rng_state(self.rng),
+            "rng": self._rng_state(),
             "schedule": [[at, str(q)] for at, q in self.schedule],
             "start_ms": self.start_ms,
             "base": str(self.base),
@@ -153,6 +155,7 @@ class Twap(Algo):
         self.progress = restore_progress(state["progress"])
         self.ledger.restore(state["ledger"])
         self.rng = restore_rng(state["rng"])
+        self._rng_data = None
         self.schedule = [(int(at), Decimal(q)) for at, q in state["schedule"]]
         self.start_ms = int(state["start_ms"])
         self.base = Decimal(state["base"])
@@ -176,8 +179,18 @@ class Twap(Algo):
 
     # --- schedule -----------------------------------------------------------------------------
     def tick_reads(self) -> tuple[Read, ...]:
-        """Its side of the touch and the instrument (the clock only through its timers)."""
+        """Its side of the touch and the instrument (the clock only through its timers); only the
+        instrument while the touch cannot matter: taker mode, or no child working and the slice
+        released so far done (the next slice comes on its timer)."""
+        if self.mode == "taker" or (not self.ledger.working() and self._slice_done()):
+            return (Read.INSTRUMENT,)
         return (Read.BID if self.side is Side.BUY else Read.ASK, Read.INSTRUMENT)
+
+    def _slice_done(self) -> bool:
+        """Nothing of the released slices is left to place (so a maker tick places nothing)."""
+        if self.released == 0 or self.failed_slice == self.released:
+            return True
+        return self.planned_through(self.released) - self.ledger.filled <= 0
 
     def start(self, view: MarketView) -> list[Action]:
         """Fix the schedule and release the first slice."""
@@ -190,7 +203,13 @@ class Twap(Algo):
         self.schedule = self._make_schedule(inst)
         return self._step(view)
 
+    def _rng_state(self) -> list[Any]:
+        if self._rng_data is None:
+            self._rng_data = rng_state(self.rng)
+        return self._rng_data
+
     def _draw(self) -> Decimal:
+        self._rng_data = None
         return Decimal(self.rng.randint(-DRAW_SCALE, DRAW_SCALE)) / DRAW_SCALE
 
     def _make_schedule(self, inst: Instrument) -> list[tuple[int, Decimal]]:
