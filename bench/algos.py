@@ -14,8 +14,15 @@ Prints ``name: value unit``:
   (``time.process_time`` over ``--idle-s`` of real time, after a warm-up);
 * ``algos_cpu_pct`` / ``algos_cpu_over_idle_pct`` — the same with the algos running (measured in
   the same run, over ``--run-s``, after they have all placed their first children);
+* ``algos_tick_pass_ms_p50/p95`` — one pass of the runner's tick loop (every algo it ticks decides
+  or skips);
+* ``algos_move_to_decision_ms_p50/p95`` — the first part of a reaction: from the touch move to
+  the decision that reacted to it;
 * ``algos_decision_to_venue_ms_p50/p95`` — from an algo's decision that produced an order-path action
   to that action's call on the venue (the venue's place/amend/cancel wrapped here);
+* ``algos_ticks_decided`` / ``algos_ticks_skipped`` — the algos' tick decisions in the window, and
+  the ticks skipped because the algo's declared reads had not moved since a tick that decided
+  nothing (nothing to decide, no worker step);
 * ``algos_reaction_ms_p50/p95`` (and per kind) — an algo's reaction to a touch move: from the
   moment the book update that moved the touch (best bid/ask) of its symbol was applied by the
   engine's book keeper to the moment the algo's resulting action (amend, place or cancel) is
@@ -104,7 +111,13 @@ class Reactions:
         self.seen_ns: dict[str, int] = {}
         self.decided_ns: dict[str, int] = {}
         """algo id -> when its last order-path action was decided (until its venue call)."""
+        self.ticks: dict[str, int] = defaultdict(int)
+        """Market and timer ticks of the window: decided, or skipped (the algo's reads had not moved)."""
         self.to_venue: list[float] = []
+        self.passes: list[float] = []
+        """Duration of each tick pass (deciding every ticked algo), ms."""
+        self.to_decision: list[float] = []
+        """Touch move to the decision that reacted to it (the first part of a reaction), ms."""
         """Decision to the venue call of the first order-path action of a market-caused step, ms."""
 
     def install(self) -> None:
@@ -137,8 +150,12 @@ class Reactions:
                 self.pending[slot.algo_id] = moved
                 self.seen_ns[slot.algo_id] = moved
             actions = decide_tick(run, slot, tick)
+            self.ticks["skipped" if getattr(slot, "skipped", False) else "decided"] += 1
             if any(isinstance(a, Place | Amend | Cancel) for a in actions or ()):
-                self.decided_ns[slot.algo_id] = time.perf_counter_ns()
+                self.decided_ns[slot.algo_id] = now = time.perf_counter_ns()
+                reacting = self.pending.get(slot.algo_id)
+                if reacting is not None:
+                    self.to_decision.append((now - reacting) / 1e6)
             else:
                 self.pending.pop(slot.algo_id, None)  # no order-path action came of it
             return actions
@@ -161,6 +178,15 @@ class Reactions:
         venue.place = at_venue(venue.place, lambda order: order.order_link_id.rsplit("-", 1)[0])  # type: ignore[method-assign]
         venue.amend = at_venue(venue.amend, lambda _sym, cid: cid.rsplit("-", 1)[0])  # type: ignore[method-assign]
         venue.cancel = at_venue(venue.cancel, lambda _sym, cid: cid.rsplit("-", 1)[0])  # type: ignore[method-assign]
+        ticks = runner.ticks
+        tick_pass = ticks.tick
+
+        def timed_pass() -> None:
+            t0 = time.perf_counter_ns()
+            tick_pass()
+            self.passes.append((time.perf_counter_ns() - t0) / 1e6)
+
+        ticks.tick = timed_pass  # type: ignore[method-assign]
         ports = runner.ports
 
         def timed(fn: Callable[..., Awaitable[Any]], owner_of: Callable[..., str]) -> Callable[..., Any]:
@@ -264,6 +290,9 @@ async def main(args: argparse.Namespace) -> None:
     for samples in reactions.samples.values():
         samples.clear()
     reactions.to_venue.clear()
+    reactions.ticks.clear()
+    reactions.to_decision.clear()
+    reactions.passes.clear()
     profiler = cProfile.Profile() if args.profile else None
     if profiler is not None:
         profiler.enable()
@@ -295,9 +324,15 @@ async def main(args: argparse.Namespace) -> None:
         if values:
             print(f"algos_reaction_{kind}_ms_p50: {_pct(values, 0.5):.2f} ms")
             print(f"algos_reaction_{kind}_ms_p95: {_pct(values, 0.95):.2f} ms")
+    print(f"algos_tick_pass_ms_p50: {_pct(reactions.passes, 0.5):.2f} ms")
+    print(f"algos_tick_pass_ms_p95: {_pct(reactions.passes, 0.95):.2f} ms")
+    print(f"algos_move_to_decision_ms_p50: {_pct(reactions.to_decision, 0.5):.2f} ms")
+    print(f"algos_move_to_decision_ms_p95: {_pct(reactions.to_decision, 0.95):.2f} ms")
     print(f"algos_decision_to_venue_ms_p50: {_pct(reactions.to_venue, 0.5):.2f} ms")
     print(f"algos_decision_to_venue_ms_p95: {_pct(reactions.to_venue, 0.95):.2f} ms")
     print(f"algos_market_seconds: {steps_per_s:.1f} s")
+    print(f"algos_ticks_decided: {reactions.ticks['decided']} ticks")
+    print(f"algos_ticks_skipped: {reactions.ticks['skipped']} ticks")
     driver.cancel()
     await engine.stop()
 
