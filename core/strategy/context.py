@@ -82,6 +82,9 @@ class StrategyContext:
         self.symbol = symbol
         """The symbol whose bars this strategy receives."""
         self.source = f"strategy:{name}"
+        self.resumed = False
+        """True when the strategy was rebuilt after a restart: its own position and working orders
+        are as the last session left them (``on_start`` runs again; do not place them twice)."""
         self.bars = BarHistory()
         self._queue: list[Command] = []
         self.timer_ms: int | None = None

@@ -4,9 +4,11 @@ A :class:`Portfolio` runs each strategy's :class:`~core.strategy.live.LiveRunner
 engine's loop, inside a :class:`~core.strategy.slot.StrategySlot` that counts its own fills and
 enforces its capital allocation. Every start, stop, kill and failure is journaled
 (``strategy_start``, ``strategy_stop``, ``strategy_kill``, ``strategy_fail``) and said in the log
-pane, so the journal tells what ran. A strategy whose callback raises is stopped and marked
-``failed`` with the error, never silently. The portfolio registers with the engine's panic, which
-stops every strategy right after the algos and before it flattens the account.
+pane, so the journal tells what ran. After a restart :meth:`Portfolio.resume` brings back the ones
+the journal shows still running (the console died under them; see :mod:`core.strategy.resume`).
+A strategy whose callback raises is stopped and marked ``failed`` with the error, never silently.
+The portfolio registers with the engine's panic, which stops every strategy right after the algos
+and before it flattens the account.
 
 Venue-neutral and UI-free: the console calls :meth:`Portfolio.start`, :meth:`Portfolio.stop`,
 :meth:`Portfolio.kill` and reads :meth:`Portfolio.snapshots` at its table rate.
@@ -27,6 +29,7 @@ from core.market.candles import INTERVALS_MS
 from core.strategy.live import POLL_S, StrategyError
 from core.strategy.loader import StrategyNotFound, load_strategy_class
 from core.strategy.params import ParamError, resolve
+from core.strategy.resume import Unfinished, own_fills, own_links, unfinished, warm_candles
 from core.strategy.slot import StrategySlot, StrategySnapshot, StrategyState
 
 if TYPE_CHECKING:
@@ -94,17 +97,82 @@ class Portfolio:
         )
         entry = _Entry(slot, strategy_spec(strategy), values)
         self._entries[label] = entry
-        self._journal("strategy_start", slot, who=who, spec=entry.spec, params=_jsonable(values))
+        self._journal(
+            "strategy_start",
+            slot,
+            who=who,
+            spec=entry.spec,
+            params=_jsonable(values),
+            timeframe=timeframe,
+        )
         slot.attach()
-        try:
-            await slot.runner.start()
-        except StrategyError as err:
-            self._fail(entry, str(err))
-            return CommandResult(False, f"strategy {label} failed to start: {err}")
-        entry.task = asyncio.create_task(self._drive(entry), name=f"strategy-{label}")
+        failed = await self._launch(entry)
+        if failed:
+            return CommandResult(False, f"strategy {label} failed to start: {failed}")
         alloc = f", allocation {allocation}" if allocation is not None else ""
         self._say(f"strategy {label} started on {symbol} ({_params_text(values)}{alloc})")
         return CommandResult(True, f"strategy {label} running on {symbol}")
+
+    async def resume(self) -> int:
+        """Bring back every strategy the journal shows running when the last session ended (the
+        console died: a stop, kill, failure or quit is journaled and ends it). Each is rebuilt
+        from its start record, its own position and PnL from the journaled fills of its own
+        client order ids, and its indicators are warmed from the venue's klines before it may
+        trade; the log pane says so. Run after the engine started; the number resumed."""
+        resumed = 0
+        for found in unfinished(self.engine.journal):
+            if found.name in self._entries:
+                continue
+            resumed += await self._resume_one(found)
+        return resumed
+
+    async def _resume_one(self, found: Unfinished) -> int:
+        built = self._checked(
+            found.spec, found.symbol, found.pairs, found.allocation, found.name, found.timeframe
+        )
+        if isinstance(built, str):
+            why = f"not resumed: {built}"
+            self.engine.journal.record("strategy_fail", symbol=found.symbol, name=found.name, reason=why)
+            self._say(f"strategy {found.name} {why}", Severity.ERROR)
+            return 0
+        instance, values = built
+        slot = StrategySlot(
+            self.engine,
+            instance,
+            name=found.name,
+            symbol=found.symbol,
+            allocation=found.allocation,
+            timeframe=found.timeframe,
+        )
+        entry = _Entry(slot, found.spec, values)
+        self._entries[found.name] = entry
+        slot.ctx.resumed = True
+        slot.restore(own_links(self.engine.journal, found.name, found.seq))
+        slot.attach()
+        slot.book(own_fills(self.engine.journal, slot.runner.links, found.seq))
+        warm = await warm_candles(self.engine, found.symbol, found.timeframe)
+        if warm:
+            self._say(f"strategy {found.name}: {warm}", Severity.WARN)
+        self._journal("strategy_resume", slot, spec=found.spec, position=str(slot.own_size()))
+        failed = await self._launch(entry)
+        if failed:
+            return 0
+        self._say(
+            f"strategy {found.name} resumed on {found.symbol} ({_params_text(values)}): own position "
+            f"{slot.own_size()} from {len(slot.runner.links)} orders of its own, "
+            f"{len(slot.ctx.bars)} bars warm"
+        )
+        return 1
+
+    async def _launch(self, entry: _Entry) -> str:
+        """Warm and start the runner, then its task; why it failed ('' when running)."""
+        try:
+            await entry.slot.runner.start()
+        except StrategyError as err:
+            self._fail(entry, str(err))
+            return str(err)
+        entry.task = asyncio.create_task(self._drive(entry), name=f"strategy-{entry.slot.name}")
+        return ""
 
     async def stop(self, name: str, *, who: str = "user", reason: str = "") -> CommandResult:
         """Stop ``name``: ``on_stop`` runs; its orders and position stay (``kill`` flattens them)."""

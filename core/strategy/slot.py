@@ -13,7 +13,7 @@ like any risk refusal. Orders that reduce its exposure always pass.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from core.api import CommandResult
     from core.engine import Engine
     from core.events import Event
+    from core.model import Fill
     from core.strategy.base import Strategy
 
 ALLOCATION_CHECK = "strategy_allocation"
@@ -144,6 +145,17 @@ class StrategySlot:
         self.runner.detach()
         if self.on_event in self.engine.publisher.listeners:
             self.engine.publisher.listeners.remove(self.on_event)
+
+    def restore(self, links: Iterable[str]) -> None:
+        """Take ``links`` (client order ids it sent before a restart) as this strategy's own."""
+        self.runner.links.update(links)
+
+    def book(self, fills: Iterable[Fill]) -> None:
+        """Book fills of its own orders read back after a restart (each execution once)."""
+        for fill in fills:
+            if fill.order_link_id in self.runner.links and fill.exec_id not in self._exec_ids:
+                self._exec_ids.add(fill.exec_id)
+                self.ledger.apply_fill(fill)
 
     def on_event(self, event: Event) -> None:
         """Book a fill of one of this strategy's orders (once per execution)."""

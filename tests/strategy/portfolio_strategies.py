@@ -46,8 +46,9 @@ class Rester(Strategy):
     qty: Decimal
 
     def on_start(self) -> None:
-        """One resting order."""
-        self.ctx.limit(Side.BUY, self.qty, self.price)
+        """One resting order (after a restart it is still working)."""
+        if not self.ctx.resumed:
+            self.ctx.limit(Side.BUY, self.qty, self.price)
 
 
 class Breaks(Strategy):
@@ -58,3 +59,29 @@ class Breaks(Strategy):
     def on_bar(self, bar: Bar) -> None:
         """Fail loudly."""
         raise RuntimeError(f"bad bar at {bar.ts_ms}")
+
+
+class Flipper(Strategy):
+    """Holds ``qty`` long on an up bar and short on a down bar, from its own position (a restart
+    that lost its position would double it); notes the bars it had when it started."""
+
+    name = "flipper"
+    params = (Param("qty", Decimal, Decimal("0.01")),)
+    qty: Decimal
+
+    def __init__(self, **values: object) -> None:
+        super().__init__(**values)
+        self.bars_at_start = -1
+        self.bars_seen = 0
+
+    def on_start(self) -> None:
+        """Note how warm the history is before anything may trade."""
+        self.bars_at_start = len(self.ctx.bars)
+
+    def on_bar(self, bar: Bar) -> None:
+        """Target +qty after an up bar, -qty after a down bar."""
+        self.bars_seen += 1
+        target = self.qty if bar.close >= bar.open else -self.qty
+        delta = target - self.ctx.signed_size()
+        if delta:
+            self.ctx.market(Side.BUY if delta > 0 else Side.SELL, abs(delta))

@@ -1,0 +1,134 @@
+"""Strategies come back after the console dies (engine restart on the in-process venue, virtual
+clock): the ones running resume with their own position, PnL and working orders rebuilt from the
+journal and their bars warm from the venue's klines; the ones stopped, killed or stopped by a
+clean close do not."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from pathlib import Path
+
+from core.engine import Engine
+from core.events import LogLine
+from core.strategy.portfolio import Portfolio
+from core.strategy.slot import StrategySnapshot
+from tests.strategy.portfolio_strategies import Flipper
+from tests.support.venue_under_test import InProcessVenue
+
+SYM = "BTCUSDT"
+FLIPPER = "tests.strategy.portfolio_strategies:Flipper"
+TAKER = "tests.strategy.portfolio_strategies:Taker"
+RESTER = "tests.strategy.portfolio_strategies:Rester"
+POLL_S = 0.002
+BAR_S = 61
+QTY = Decimal("0.01")
+
+
+async def die(portfolio: Portfolio) -> None:
+    """The console process dies: every runner stops and nothing more reaches the journal."""
+    tasks = []
+    for name in [s.name for s in portfolio.snapshots()]:
+        slot = portfolio.get(name)
+        assert slot is not None
+        slot.release()
+        entry = portfolio._entries[name]
+        if entry.task is not None:
+            tasks.append(entry.task)
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def snap(portfolio: Portfolio, name: str) -> StrategySnapshot:
+    return next(s for s in portfolio.snapshots() if s.name == name)
+
+
+def account_size(engine: Engine) -> Decimal:
+    pos = engine.account().positions.get(SYM)
+    return pos.signed_size if pos is not None else Decimal(0)
+
+
+async def test_running_strategies_resume_with_their_own_position_and_stopped_ones_do_not(
+    tmp_path: Path,
+) -> None:
+    venue = InProcessVenue()
+    settings = venue.settings(tmp_path)
+    first = venue.engine(settings)
+    await first.start()
+    portfolio = Portfolio(first, poll_s=POLL_S)
+    try:
+        for spec, name, params in (
+            (FLIPPER, "flip", [f"qty={QTY}"]),
+            (RESTER, "rest", ["price=1000", "qty=0.01"]),
+            (TAKER, "gone", ["qty=0.005"]),
+            (TAKER, "dead", ["qty=0.003"]),
+        ):
+            res = await portfolio.start(spec, SYM, params=params, name=name, allocation=Decimal(5000))
+            assert res.ok, res.message
+        await venue.wait_for(
+            lambda: all(snap(portfolio, n).position != 0 for n in ("flip", "gone", "dead")),
+            timeout=3 * BAR_S,
+            what="flip, gone and dead in a position",
+        )
+        await venue.wait_for(
+            lambda: account_size(first) == sum(s.position for s in portfolio.snapshots()),
+            what="the account's position caught up with their fills",
+        )
+        assert (await portfolio.stop("gone")).ok
+        assert (await portfolio.kill("dead")).ok
+        dead_left = snap(portfolio, "dead").position  # a kill closes only what the account holds
+        await venue.wait_for(
+            lambda: snap(portfolio, "flip").trades >= 1, timeout=10 * BAR_S, what="a round trip of flip"
+        )
+        await venue.pass_time(1.0)
+        before = snap(portfolio, "flip")
+        working = portfolio.get("rest")
+        assert working is not None and len(working.working()) == 1
+        rest_links = set(working.runner.links)
+        await die(portfolio)
+    finally:
+        await first.stop()
+
+    second = venue.engine(settings)
+    lines: list[str] = []
+    second.publisher.listeners.append(lambda e: lines.append(e.message) if isinstance(e, LogLine) else None)
+    await second.start()
+    again = Portfolio(second, poll_s=POLL_S)
+    try:
+        assert await again.resume() == 2
+        assert [s.name for s in again.snapshots()] == ["flip", "rest"]
+        flip = snap(again, "flip")
+        assert flip.state == "running"
+        assert (flip.position, flip.entry_price, flip.realised, flip.fees, flip.trades) == (
+            before.position,
+            before.entry_price,
+            before.realised,
+            before.fees,
+            before.trades,
+        )
+        assert flip.allocation == Decimal(5000) and flip.params == {"qty": QTY}
+        rest = again.get("rest")
+        assert rest is not None and rest.runner.links == rest_links and len(rest.working()) == 1
+        assert snap(again, "rest").open_orders == 1
+        strategy = again.get("flip")
+        assert strategy is not None and isinstance(strategy.strategy, Flipper)
+        assert strategy.strategy.bars_at_start >= 2  # warm from the venue's klines before it traded
+        assert any(line.startswith("strategy flip resumed on BTCUSDT") for line in lines), lines
+        assert second.journal.query(kinds=["strategy_resume"])
+
+        # It trades on from its own position (one doubled by a lost position would show here).
+        await venue.wait_for(
+            lambda: strategy.strategy.bars_seen >= 3, timeout=5 * BAR_S, what="three bars after resume"
+        )
+        await venue.pass_time(1.0)
+        assert abs(snap(again, "flip").position) == QTY
+        assert account_size(second) == snap(again, "flip").position + Decimal("0.005") + dead_left
+    finally:
+        await again.close()  # a clean close: journaled stops
+        await second.stop()
+
+    third = venue.engine(settings)
+    await third.start()
+    try:
+        assert await Portfolio(third, poll_s=POLL_S).resume() == 0
+    finally:
+        await third.stop()
