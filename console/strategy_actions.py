@@ -24,6 +24,7 @@ from core.engine import Engine
 from core.orders.grammar import resolve_symbol
 from core.orders.numparse import NumberError, parse_positive
 from core.strategy.portfolio import Portfolio, StrategySnapshot
+from core.strategy.resume import unfinished
 from widgets.strategies import StrategiesPane
 
 if TYPE_CHECKING:
@@ -146,6 +147,7 @@ class StrategyActions:
         self.rows: list[StrategySnapshot] = []
         """The strategies as last drawn (the pane's keys act on these)."""
         self._told_failed: set[str] = set()
+        self._resume_checked = False
 
     @property
     def portfolio(self) -> Portfolio | None:
@@ -241,8 +243,32 @@ class StrategyActions:
         return res
 
     # --- the pane ---------------------------------------------------------------------------
+    def resume(self) -> None:
+        """Once the engine has started: bring back the strategies the journal shows running when
+        the last console died (a quit stops them, journaled; see :meth:`Portfolio.resume`)."""
+        if self._resume_checked or not self.app.engine_started:
+            return
+        self._resume_checked = True
+        engine = self.app.engine
+        if not isinstance(engine, Engine) or not unfinished(engine.journal):
+            return  # no portfolio is made (nor shown in a panic's plan) for nothing
+        portfolio = self.portfolio
+        assert portfolio is not None
+        self.app.run_worker(self._resumed(portfolio), group="strategies")
+
+    async def _resumed(self, portfolio: Portfolio) -> None:
+        try:
+            await portfolio.resume()
+        except Exception as exc:
+            log.exception("strategies not resumed")
+            self.app.log_line(f"strategies not resumed: {type(exc).__name__}: {exc}")
+            self.app.notify(f"strategies not resumed: {exc}", severity="error", timeout=15)
+        self.app.refresh_ui(force=True)
+
     def refresh(self, main: MainScreen) -> None:
-        """Feed the pane the portfolio's snapshots (at the table rate)."""
+        """Feed the pane the portfolio's snapshots (at the table rate); the first refresh after the
+        engine started resumes the last session's strategies."""
+        self.resume()
         portfolio = self._portfolio
         if portfolio is None:
             return
