@@ -41,6 +41,7 @@ from console.ticket_actions import TicketFlow
 from core.api import CommandResult, EngineAPI
 from core.clock import Clock, SystemClock
 from core.config import Settings
+from core.config_legs import venues_reached
 from core.events import (
     AlertRaised,
     AlgoUpdated,
@@ -202,7 +203,7 @@ class TradeConsoleApp(App[int]):
             )
         if self.mode is Mode.LIVE:
             phrase = f"{self.settings.ui.live_phrase_prefix} {self.symbol}"
-            self.push_screen(LiveConfirmScreen(phrase), self._live_answer)
+            self.push_screen(LiveConfirmScreen(phrase, venues_reached(self.settings)), self._live_answer)
         elif self.start_engine:
             self.run_worker(self._start_engine(), group="engine", exclusive=True)
         if self.auto_refresh_ui:
@@ -548,6 +549,7 @@ class TradeConsoleApp(App[int]):
             self.mode,
             embedded_sim=self.settings.sim.embedded,
             venue=self.settings.rest_url,
+            where=venues_reached(self.settings),
             n_orders=sum(1 for o in acct.orders.values() if o.is_open),
             n_positions=sum(1 for p in acct.positions.values() if not p.is_flat),
             dead_mans_switch_s=self.switch.window_s if self.switch.state == "armed" else None,

@@ -30,6 +30,7 @@ def quit_notice(
     dead_mans_switch_s: int | None = None,
     n_algos: int = 0,
     n_strategies: int = 0,
+    where: str | None = None,
 ) -> str | None:
     """The confirmation text for quitting, or None when nothing is open (quit at once).
 
@@ -37,11 +38,12 @@ def quit_notice(
     ``dead_mans_switch_s`` is the window of the venue's armed dead-man's switch (None: not armed),
     which cancels the working orders that long after the console's stream goes away;
     ``n_algos`` counts the algos not yet ended (paused ones included); ``n_strategies`` the
-    strategies running (quitting stops them; unlike algos, nothing restarts them).
+    strategies running (quitting stops them; unlike algos, nothing restarts them); ``where``
+    names the venues demo or live trades on (every leg's with two venues; default Bybit's).
     """
     if n_orders == 0 and n_positions == 0 and n_algos == 0 and n_strategies == 0:
         return None
-    text = _holdings_text(mode, embedded_sim, venue, n_orders, n_positions, dead_mans_switch_s)
+    text = _holdings_text(mode, embedded_sim, venue, n_orders, n_positions, dead_mans_switch_s, where)
     if n_algos:
         text = f"{text} {_algos_text(n_algos, embedded=mode is Mode.SIM and embedded_sim)}".strip()
     if n_strategies:
@@ -68,6 +70,7 @@ def _holdings_text(
     n_orders: int,
     n_positions: int,
     dead_mans_switch_s: int | None,
+    where_traded: str | None = None,
 ) -> str:
     if n_orders == 0 and n_positions == 0:
         return ""
@@ -79,8 +82,8 @@ def _holdings_text(
         )
     where = {
         Mode.SIM: f"the standalone sim venue ({venue})",
-        Mode.DEMO: "Bybit demo trading (paper money)",
-        Mode.LIVE: "Bybit MAINNET",
+        Mode.DEMO: f"{where_traded or 'Bybit demo trading'} (paper money)",
+        Mode.LIVE: where_traded or "Bybit MAINNET",
     }[mode]
     orders_fate = "orders keep working and can fill"
     if dead_mans_switch_s is not None and n_orders:

@@ -34,17 +34,9 @@ class Stoppable(Protocol):
 
 
 def _secret_values(settings: Settings) -> list[str]:
-    """Every configured secret, so the log redactor can mask it verbatim."""
-    out = [settings.sim.api_secret.get_secret_value()]
-    for value in (
-        settings.demo_api_key,
-        settings.demo_api_secret,
-        settings.live_api_key,
-        settings.live_api_secret,
-    ):
-        if value is not None:
-            out.append(value.get_secret_value())
-    return out
+    """Every configured secret (every mode's and venue's keys), so the log redactor can mask it
+    verbatim."""
+    return settings.secret_values()
 
 
 def _start_embedded_sim(settings: Settings) -> SimVenueThread:

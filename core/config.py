@@ -6,8 +6,10 @@ Precedence (highest first): explicit keyword arguments, ``TRADE_*`` environment 
 Secrets never live in ``config.toml``. For ``demo`` and ``live`` they come from
 ``TRADE_DEMO_API_KEY``/``TRADE_DEMO_API_SECRET`` or ``TRADE_LIVE_API_KEY``/``TRADE_LIVE_API_SECRET``,
 or from a key file (``secrets_file``) with ``[demo]``/``[live]`` tables that must not be readable by
-group or others. Keys are tagged by the environment they belong to, so demo keys can never be
-sent to a live endpoint.
+group or others; a venue may have its own pair (``TRADE_HYPERLIQUID_DEMO_API_KEY``, a
+``[hyperliquid.demo]`` table), which each leg of two venues at once needs (:mod:`core.config_keys`).
+Keys are tagged by the environment they belong to, so demo keys can never be sent to a live
+endpoint.
 
 Mode → endpoint is a fixed rule (invariant 1, :mod:`core.endpoint_policy`): sim → loopback
 only, demo → the venue's paper-money hosts, live → the venue's live hosts. ``venue.name`` picks
@@ -48,6 +50,7 @@ from pydantic_settings.exceptions import SettingsError
 
 from core.config_checks import check_metrics, check_mode, check_paths, check_symbols, validation_problems
 from core.config_files import ConfigError, config_file, env_source_problem, load_secrets_file
+from core.config_keys import VenueKeyFields, keys_for, secret_fields, secrets_of
 from core.config_risk import checked_group_caps, checked_groups
 from core.endpoint_policy import (
     EndpointPolicy,
@@ -137,11 +140,12 @@ class VenueSettings(_Section):
     name: str = "bybit"
     """The venue package (``core/venues/<name>/``): ``bybit``, ``hyperliquid`` (keys: the account
     address as ``api_key``, the agent wallet's private key as ``api_secret``), ``simulated``
-    (sim mode only), or ``multi``: the venues in :attr:`legs` at once (sim mode only)."""
+    (sim mode only), or ``multi``: the venues in :attr:`legs` at once, each with its own keys."""
     legs: tuple[str, ...] = ("bybit", "hyperliquid")
     """With ``name = "multi"``: the venues traded at once, the first one's symbols plain
     (``BTCUSDT``), the others' with their suffix (``BTCUSDT.HL``, see ``core/venues/naming.py``).
-    In sim mode leg ``i`` is the built-in sim on ``sim.port + i``."""
+    In sim mode leg ``i`` is the built-in sim on ``sim.port + i``; in demo and live each leg reaches
+    its own venue's hosts for the mode with its own keys (:mod:`core.config_keys`)."""
     rest_url: str | None = None
     recv_window_ms: int = Field(5000, ge=1000, le=60000)
     timeout_s: float = Field(10.0, gt=0, le=60)
@@ -276,7 +280,7 @@ class CrossVenueSettings(_Section):
     """A paired order with one leg filled and the other not filled after this long is in leg risk."""
 
 
-class Settings(BaseSettings):
+class Settings(VenueKeyFields):
     """Effective settings. Build with :func:`load_settings`, not directly."""
 
     model_config = SettingsConfigDict(
@@ -300,11 +304,6 @@ class Settings(BaseSettings):
     """``[aliases]``: key = command line (``f1 = "buy risk 0.5% stop -1%"``); the key opens the
     command line prefilled with it (Enter still sends)."""
     secrets_file: str | None = None
-
-    demo_api_key: SecretStr | None = None
-    demo_api_secret: SecretStr | None = None
-    live_api_key: SecretStr | None = None
-    live_api_secret: SecretStr | None = None
 
     config_path: str | None = Field(default=None, exclude=True)
     """The TOML file these settings were read from (``None``: defaults and environment only)."""
@@ -338,7 +337,12 @@ class Settings(BaseSettings):
         return venue_policy(self.venue.name)
 
     def endpoints(self) -> dict[str, str]:
-        """The configured venue's named endpoints for the current mode (``rest`` first)."""
+        """The configured venue's named endpoints for the current mode (``rest`` first; with two
+        venues the first leg's, then each other leg's named ``<venue>:<name>``)."""
+        if self.venue.name == "multi":
+            from core.config_legs import composite_endpoints
+
+            return composite_endpoints(self)
         return self.venue_policy.endpoints(self.mode, (self.sim.host, self.sim.port), self.venue.rest_url)
 
     def endpoint(self, name: str) -> str:
@@ -364,24 +368,26 @@ class Settings(BaseSettings):
         return self.endpoint("ws_private")
 
     def credentials(self) -> tuple[str, str]:
-        """(api_key, api_secret) for the current mode. Only the engine's venue calls this."""
+        """(api_key, api_secret) of the configured venue for the current mode (with two venues,
+        the first leg's; each leg's adapter reads its own from its leg settings). Only the
+        engine's venue calls this."""
         if self.mode is Mode.SIM:
             return self.sim.api_key, self.sim.api_secret.get_secret_value()
-        key, secret = (
-            (self.demo_api_key, self.demo_api_secret)
-            if self.mode is Mode.DEMO
-            else (self.live_api_key, self.live_api_secret)
-        )
+        key, secret = keys_for(self, self.venue.name, self.mode)
         if key is None or secret is None:  # validated at load; kept for type narrowing
             raise ConfigError([(f"{self.mode.value}_api_key", "missing")])
         return key.get_secret_value(), secret.get_secret_value()
 
+    def secret_values(self) -> list[str]:
+        """Every configured key and secret (every mode's and venue's), for the redactors."""
+        return secrets_of(self)
+
     def redacted(self) -> dict[str, Any]:
         """The effective settings as plain data with every secret replaced by ``***``."""
         data = self.model_dump(mode="json", exclude={"config_path"})
-        for name in ("demo_api_key", "demo_api_secret", "live_api_key", "live_api_secret"):
-            if data.get(name) is not None:
-                data[name] = "***"
+        for name in secret_fields():  # masked, and listed after the settings proper
+            value = data.pop(name, None)
+            data[name] = None if value is None else "***"
         data["sim"]["api_secret"] = "***"
         data["endpoints"] = self.endpoints()
         data["config_path"] = self.config_path

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 from pydantic import ValidationError
 
 from core.config_files import ConfigError
+from core.config_keys import key_problems
 from core.endpoint_policy import (
     SECURE_SCHEMES,
     EndpointPolicy,
@@ -23,6 +24,9 @@ from core.model import Mode
 
 if TYPE_CHECKING:
     from core.config import MetricsSettings, Settings
+
+COMPOSITE = "multi"
+"""The venue name that trades ``venue.legs`` at once."""
 
 
 def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
@@ -36,26 +40,6 @@ def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
     return problems
 
 
-def _check_keys(s: Settings) -> list[tuple[str, str]]:
-    """Demo and live need that mode's own keys (the other mode's keys are never used)."""
-    mode = s.mode
-    key, secret = (
-        (s.demo_api_key, s.demo_api_secret) if mode is Mode.DEMO else (s.live_api_key, s.live_api_secret)
-    )
-    if key is not None and secret is not None:
-        return []
-    m = mode.value
-    other, other_key = ("live", s.live_api_key) if mode is Mode.DEMO else ("demo", s.demo_api_key)
-    hint = f" (found {other} keys, which are never used in {m} mode)" if other_key is not None else ""
-    return [
-        (
-            f"{m}_api_key",
-            f"{m} mode needs keys{hint}; set TRADE_{m.upper()}_API_KEY and "
-            f"TRADE_{m.upper()}_API_SECRET, or a [{m}] table in secrets_file",
-        )
-    ]
-
-
 def _check_rest_override(s: Settings, policy: EndpointPolicy) -> list[tuple[str, str]]:
     """A ``venue.rest_url`` override must be one of the venue's hosts for the mode, over https."""
     url = s.venue.rest_url
@@ -64,6 +48,14 @@ def _check_rest_override(s: Settings, policy: EndpointPolicy) -> list[tuple[str,
     mode, m = s.mode, s.mode.value
     if mode is Mode.SIM:
         return [("venue.rest_url", "is for demo/live only; in sim mode set sim.host/sim.port instead")]
+    if policy.venue == COMPOSITE:
+        return [
+            (
+                "venue.rest_url",
+                'names one venue\'s host, but venue.name = "multi" trades several: each leg uses '
+                "its own venue's endpoints for the mode; remove venue.rest_url",
+            )
+        ]
     problems: list[tuple[str, str]] = []
     parsed = urlparse(url)
     host = parsed.hostname or ""
@@ -103,13 +95,15 @@ def check_mode(s: Settings, allow_live: bool) -> list[tuple[str, str]]:
             )
         ]
     problems = _check_rest_override(s, policy)
-    if policy.venue == "multi":
+    legs: tuple[str, ...] | None = None
+    if policy.venue == COMPOSITE:
         from core.config_legs import leg_problems  # light: names and policies only
 
-        problems += leg_problems(s)
+        problems += leg_problems(s)  # every leg's endpoint, by its own venue's hosts
+        legs = s.venue.legs
     if mode is not Mode.SIM:
-        problems = _check_keys(s) + problems
-    if not problems:
+        problems = key_problems(s, legs) + problems
+    if not problems and legs is None:
         try:
             assert_endpoint_matches_mode(mode, s.rest_url, policy.venue)
         except ConfigError as exc:

@@ -17,8 +17,10 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from core.config_keys import KEY_VENUES, secret_fields
+
 #: Top-level keys that hold API credentials; they never belong in the config file.
-SECRET_KEYS = ("demo_api_key", "demo_api_secret", "live_api_key", "live_api_secret")
+SECRET_KEYS = secret_fields()
 
 
 class ConfigError(ValueError):
@@ -82,20 +84,21 @@ def secrets_in_config(raw: dict[str, Any], path: Path) -> list[tuple[str, str]]:
     problems = []
     for name in SECRET_KEYS:
         if name in raw:
-            env, field = name.split("_", 1)
+            table, field = name.rsplit("_api_", 1)
             problems.append(
                 (
                     name,
                     f"API keys never go in the config file {path}: remove it from there and set "
-                    f"TRADE_{name.upper()} or put {field} in the [{env}] table of a secrets_file "
-                    "(chmod 600)",
+                    f"TRADE_{name.upper()} or put api_{field} in the [{table.replace('_', '.')}] "
+                    "table of a secrets_file (chmod 600)",
                 )
             )
     return problems
 
 
 def load_secrets_file(path: Path) -> dict[str, SecretStr]:
-    """Read ``[demo]``/``[live]`` tables with ``api_key``/``api_secret`` from a private file."""
+    """Read ``[demo]``/``[live]`` tables with ``api_key``/``api_secret`` from a private file, and
+    a venue's own ``[<venue>.demo]``/``[<venue>.live]`` tables (``[hyperliquid.demo]``)."""
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -122,25 +125,35 @@ def load_secrets_file(path: Path) -> dict[str, SecretStr]:
     out: dict[str, SecretStr] = {}
     problems: list[tuple[str, str]] = []
     for env in ("demo", "live"):
-        table = raw.get(env, {})
-        if not isinstance(table, dict):
-            problems.append(
-                (f"secrets_file [{env}]", f'in {path} must be a table: [{env}] then api_key = "..."')
-            )
-            continue
-        for field_name in ("api_key", "api_secret"):
-            value = table.get(field_name)
-            if value is None:
-                continue
-            if not isinstance(value, str) or not value.strip():
-                problems.append(
-                    (f"secrets_file [{env}] {field_name}", f"in {path} must be a non-empty quoted string")
-                )
-                continue
-            out[f"{env}_{field_name}"] = SecretStr(value)
+        _read_key_table(path, raw.get(env, {}), env, out, problems)
+        for venue in KEY_VENUES:
+            tables = raw.get(venue, {})
+            table = tables.get(env, {}) if isinstance(tables, dict) else tables
+            _read_key_table(path, table, f"{venue}.{env}", out, problems)
     if problems:
         raise ConfigError(problems)
     return out
+
+
+def _read_key_table(
+    path: Path, table: Any, name: str, out: dict[str, SecretStr], problems: list[tuple[str, str]]
+) -> None:
+    """``api_key``/``api_secret`` of the secrets file's ``[name]`` table into ``out``."""
+    if not isinstance(table, dict):
+        problems.append(
+            (f"secrets_file [{name}]", f'in {path} must be a table: [{name}] then api_key = "..."')
+        )
+        return
+    for field_name in ("api_key", "api_secret"):
+        value = table.get(field_name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            problems.append(
+                (f"secrets_file [{name}] {field_name}", f"in {path} must be a non-empty quoted string")
+            )
+            continue
+        out[f"{name.replace('.', '_')}_{field_name}"] = SecretStr(value)
 
 
 _ENV_FIELD = re.compile(r'field "([^"]+)"')

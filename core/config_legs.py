@@ -4,7 +4,11 @@ settings never imports ``core.venues``).
 
 Leg ``i`` of ``venue.legs`` gets the settings of a single-venue run: ``venue.name`` set to the
 leg, and in sim mode the built-in sim on ``sim.port + i`` (the Bybit sim on the configured port,
-the Hyperliquid sim on the next, as ``trade-console sim --venue hyperliquid`` serves it).
+the Hyperliquid sim on the next, as ``trade-console sim --venue hyperliquid`` serves it). In demo
+and live each leg reaches its own venue's hosts for the mode (demo: Bybit demo and Hyperliquid
+testnet; live: both mainnets) and holds its own key pair for the mode and no other key
+(:mod:`core.config_keys`): the first leg the plain pair or its venue's own, every other leg only
+its venue's own (``TRADE_HYPERLIQUID_DEMO_API_KEY``...).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from core import venue_symbols as naming
 from core.config_files import ConfigError
+from core.config_keys import leg_key_updates
 from core.endpoint_policy import assert_endpoint_matches_mode, known_venues, venue_policy
 
 if TYPE_CHECKING:
@@ -29,10 +34,30 @@ def leg_settings(settings: Settings, index: int) -> Settings:
     port = sim.port + index if sim.port else 0
     return settings.model_copy(
         update={
-            "venue": settings.venue.model_copy(update={"name": name}),
+            "venue": settings.venue.model_copy(update={"name": name, "rest_url": None}),
             "sim": sim.model_copy(update={"port": port}),
+            **leg_key_updates(settings, name, primary=index == 0),
         }
     )
+
+
+def venues_reached(settings: Settings) -> str:
+    """The venues the mode trades on, as a trader calls them (``Bybit MAINNET and Hyperliquid
+    MAINNET``): one venue's, or every leg's."""
+    names = settings.venue.legs if settings.venue.name == COMPOSITE else (settings.venue.name,)
+    mode = settings.mode
+    return " and ".join(venue_policy(n).titles.get(mode, f"{n} ({mode.value})") for n in names)
+
+
+def composite_endpoints(settings: Settings) -> dict[str, str]:
+    """Every leg's named endpoints for the mode: the first leg's as they are, each other leg's
+    named ``<venue>:<name>`` (``hyperliquid:rest``)."""
+    out: dict[str, str] = {}
+    for i, name in enumerate(settings.venue.legs):
+        leg = leg_settings(settings, i)
+        found = venue_policy(name).endpoints(leg.mode, (leg.sim.host, leg.sim.port), None)
+        out.update({key if i == 0 else f"{name}:{key}": url for key, url in found.items()})
+    return out
 
 
 def _name_problems(legs: tuple[str, ...]) -> list[str]:

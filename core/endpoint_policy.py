@@ -65,6 +65,8 @@ class EndpointPolicy:
     sim_paths: Mapping[str, str] = field(default_factory=lambda: {"rest": ""})
     in_process_url: str | None = None
     """The endpoint of a venue inside this process (``sim://in-process``; sim mode only)."""
+    titles: Mapping[Mode, str] = field(default_factory=dict)
+    """What a trader calls the venue in each paper/live mode (``Hyperliquid testnet``)."""
 
     def hosts_for(self, mode: Mode) -> frozenset[str]:
         """The hosts ``mode`` may reach at this venue (empty for sim: loopback is the rule)."""

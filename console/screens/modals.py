@@ -71,16 +71,18 @@ class LiveConfirmScreen(DimmedModal[bool]):
 
     BINDINGS: ClassVar = [Binding("escape", "refuse", "Quit")]
 
-    def __init__(self, phrase: str) -> None:
+    def __init__(self, phrase: str, where: str = "Bybit MAINNET") -> None:
         super().__init__()
         self.phrase = phrase
+        self.where = where
+        """The venues the console trades on (every leg's mainnet with two venues)."""
 
     def compose(self) -> ComposeResult:
         """Warning, phrase, input."""
         with Vertical(classes="modal-box live-box"):
             yield Label("▲ LIVE TRADING · REAL MONEY ▲", classes="modal-title live-title")
             yield Static(
-                "This console is connected to Bybit MAINNET. Orders move real money.\n"
+                f"This console is connected to {self.where}. Orders move real money.\n"
                 f"Type exactly  {self.phrase}  and press Enter to continue.\n"
                 "Anything else quits without trading.",
                 classes="modal-body",

@@ -75,9 +75,10 @@ def build_support(
     limiter.on_feedback = lambda group, fb: metrics.set_rate_limit_reported(group, fb.limit, fb.remaining)
     journal = Journal(s.journal.path, clock)
     journal.on_write = metrics.observe_journal_write
-    key, secret = s.credentials()
+    key, _secret = s.credentials()
     journal.add_secret(key)
-    journal.add_secret(secret)
+    for value in s.secret_values():  # every venue's and mode's (each leg of two venues has its own)
+        journal.add_secret(value)
     return Support(
         limiter=limiter,
         endpoint_breakers=EndpointBreaker(

@@ -118,13 +118,14 @@ def test_every_leg_is_checked_against_the_mode() -> None:
     check_venue_endpoint(Mode.SIM, type("C", (), {"name": "multi", "rest_url": "x", "legs": (sim_ok,)})())
 
 
-def test_settings_name_a_bad_leg_list_and_refuse_multi_off_sim() -> None:
+def test_settings_name_a_bad_leg_list_and_each_legs_missing_keys_off_sim() -> None:
     with pytest.raises(ConfigError, match="venue.legs.*at least 2"):
         load_settings(None, venue={"name": "multi", "legs": ["bybit"]})
     with pytest.raises(ConfigError, match="cannot be a leg"):
         load_settings(None, venue={"name": "multi", "legs": ["bybit", "simulated"]})
-    with pytest.raises(ConfigError, match="serves sim mode only"):
+    with pytest.raises(ConfigError) as info:  # demo and live: each leg needs its own keys
         load_settings(None, venue={"name": "multi"}, mode="demo")
+    assert {"demo_api_key", "hyperliquid_demo_api_key"} <= set(dict(info.value.problems))
     with pytest.raises(ConfigError, match="a suffix is for venue.name"):
         load_settings(None, risk={"symbols": ["BTCUSDT", "BTCUSDT.HL"]}, ui={"default_symbol": "BTCUSDT"})
 

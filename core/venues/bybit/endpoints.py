@@ -43,6 +43,7 @@ POLICY = EndpointPolicy(
     hosts={Mode.DEMO: DEMO_REST_HOSTS, Mode.LIVE: LIVE_REST_HOSTS},
     urls=BYBIT_ENDPOINTS,
     sim_paths={"rest": "", "ws_public": PUBLIC_LINEAR_PATH, "ws_private": PRIVATE_PATH},
+    titles={Mode.DEMO: "Bybit demo trading", Mode.LIVE: "Bybit MAINNET"},
 )
 """Where Bybit may be reached in each mode."""
 

@@ -190,7 +190,7 @@ class BybitVenue:
         """
         fn_name, path = ENDPOINTS[method]
         # Third mode check (the executor also checks): the session endpoint must still match.
-        assert_endpoint_matches_mode(self.mode, self._session().endpoint)
+        assert_endpoint_matches_mode(self.mode, self._session().endpoint, self.name)  # Bybit's own hosts
         fn = getattr(self._session(), fn_name)
         idempotent = method not in NON_IDEMPOTENT
         started = time.perf_counter()

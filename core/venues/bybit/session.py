@@ -56,7 +56,7 @@ class SignedHTTP(HTTP):  # type: ignore[misc]  # pybit ships no type hints, so H
 def make_http(settings: Settings, clock_offset: Callable[[], int] = _no_offset) -> SignedHTTP:
     """A pybit session for the configured mode, pointed at that mode's endpoint only, signing
     with ``local time + clock_offset()``."""
-    assert_endpoint_matches_mode(settings.mode, settings.rest_url)
+    assert_endpoint_matches_mode(settings.mode, settings.rest_url, "bybit")  # Bybit's own hosts only
     key, secret = settings.credentials()
     session = SignedHTTP(
         testnet=False,

@@ -42,6 +42,7 @@ POLICY = EndpointPolicy(
     },
     urls=HL_ENDPOINTS,
     sim_paths={"rest": "", "ws": WS_PATH},
+    titles={Mode.DEMO: "Hyperliquid testnet", Mode.LIVE: "Hyperliquid MAINNET"},
 )
 """Where Hyperliquid may be reached in each mode."""
 
