@@ -14,7 +14,9 @@ target book rate (the sim's public stream pushes at Bybit's cadence). The app ru
   so this is the latency of the preview a trader reads before pressing Enter.
 * full garbage collections during the run: count and longest pause
 * store writes/s in, UI refresh ticks/s and frames/s applied
-* CPU of the console process (UI loop + engine + pybit threads; the sim runs in its own process)
+* CPU of the console process (UI loop + engine + pybit threads; the sim runs in its own process),
+  and of the UI loop's thread alone: in the steady state, and per ticket open and per command-line
+  keystroke (CPU time is much less disturbed than latency when other processes share the cores)
 * RSS (current and peak)
 
     .venv/bin/python bench/ui.py [--seconds 5] [--msgs 2000]
@@ -176,6 +178,7 @@ async def _cmdline_latency(app: TradeConsoleApp, presses: int) -> list[float]:
 
     painted = _PaintWatch(app, ready)
     lat: list[float] = []
+    cpu0 = time.thread_time()
     for _ in range(presses):
         painted.reset()
         t = time.perf_counter()
@@ -186,8 +189,10 @@ async def _cmdline_latency(app: TradeConsoleApp, presses: int) -> list[float]:
         _send_key(app, "backspace", None)
         await _wait(lambda: screen.input.value == line, "backspace did not arrive")
         await asyncio.sleep(0.05)
+    cpu = (time.thread_time() - cpu0) * 1000 / presses
     _send_key(app, "escape", None)
     await _wait(lambda: not isinstance(app.screen, CommandLine), "command line did not close")
+    print(f"ui_cmdline_keystroke_ui_cpu: {cpu:.1f} ms (UI thread, per % + backspace)")
     return lat
 
 
@@ -246,9 +251,9 @@ async def run(seconds: float, msgs: int, presses: int) -> None:
             await asyncio.sleep(1.0)
             gc_pauses = _GcPauses()
             v0, f0, s0 = engine.store.version, app.bridge.frames, app.bridge.skipped
-            c0, w0 = _cpu_s(), time.perf_counter()
+            c0, w0, u0 = _cpu_s(), time.perf_counter(), time.thread_time()
             await asyncio.sleep(seconds)
-            c1, w1 = _cpu_s(), time.perf_counter()
+            c1, w1, u1 = _cpu_s(), time.perf_counter(), time.thread_time()
             v1, f1, s1 = engine.store.version, app.bridge.frames, app.bridge.skipped
             wall = w1 - w0
             print(f"ui_store_writes_in: {(v1 - v0) / wall:.0f} msg/s")
@@ -256,9 +261,11 @@ async def run(seconds: float, msgs: int, presses: int) -> None:
             print(f"ui_frames_applied: {(f1 - f0) / wall:.1f} Hz")
             cpu = (c1 - c0) / wall * 100
             print(f"ui_process_cpu: {cpu:.0f} % of one core (UI loop + engine + pybit threads + feeder)")
+            print(f"ui_loop_thread_cpu: {(u1 - u0) / wall * 100:.0f} % of one core (the UI loop's thread)")
 
             lat: list[float] = []
             painted = _PaintWatch(app)
+            t_cpu0 = time.thread_time()
             for _ in range(presses):
                 painted.reset()
                 t = time.perf_counter()
@@ -272,10 +279,12 @@ async def run(seconds: float, msgs: int, presses: int) -> None:
                 while isinstance(app.screen, OrderTicket):
                     await asyncio.sleep(0.0005)
                 await asyncio.sleep(0.05)
+            ticket_cpu = (time.thread_time() - t_cpu0) * 1000 / presses
             lat.sort()
             p95 = lat[max(0, int(len(lat) * 0.95) - 1)]
             print(f"ui_key_to_ticket_p50: {statistics.median(lat):.1f} ms")
             print(f"ui_key_to_ticket_p95: {p95:.1f} ms")
+            print(f"ui_ticket_open_ui_cpu: {ticket_cpu:.1f} ms (UI thread, per open + close)")
             cmd = await _cmdline_latency(app, presses)
             print(f"ui_cmdline_key_to_preview_p50: {statistics.median(cmd):.1f} ms")
             print(f"ui_cmdline_key_to_preview_p95: {_p95(cmd):.1f} ms")
