@@ -12,6 +12,10 @@ execution stream carry it. The mark price is the one standing at the funding tim
 runs before the market moves past the boundary.
 
 Checking whether a boundary is due costs one integer comparison per market step.
+
+A recorded series (:data:`FundingPoints`, e.g. from a recording's tickers) replaces the fixed
+interval and the constant: each position settles at the recorded funding times at the rate
+recorded for each (see :meth:`FundingSchedule.set_rate`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ from core.sim.instruments import FUNDING_INTERVAL_MIN, FUNDING_RATE
 
 MINUTE_MS = 60_000
 EXEC_TYPE = "Funding"
+NEVER_MS = 2**62
+"""The next funding time once a recorded series has none left (no settlement ever falls due)."""
+
+FundingPoints = tuple[tuple[int, Decimal], ...]
+"""A recorded funding series: (funding time in ms, rate settled then), ascending by time."""
 
 Emit = Callable[[str, str, dict[str, object]], None]
 ExecId = Callable[[], str]
@@ -41,7 +50,8 @@ class FundingSchedule:
     """Funding times and rates of the sim's symbols, and the settlement at each time.
 
     ``rate`` is the funding rate every symbol settles at (the rate its ticker shows), unless
-    :meth:`set_rate` gave a symbol its own.
+    :meth:`set_rate` gave a symbol its own, or a recorded series (:data:`FundingPoints`) whose
+    times and rates replace the interval and the constant.
     """
 
     def __init__(
@@ -52,14 +62,33 @@ class FundingSchedule:
         self.rate = rate
         self.rates: dict[str, Decimal] = {}
         self.enabled = True
+        self.series: FundingPoints = ()
+        """Recorded funding times and rates (empty: every ``interval_ms`` at ``rate``)."""
+        self._settled_ms = start_ms
+        """The last funding time settled (the start before any)."""
 
-    def set_rate(self, rate: Decimal, symbol: str | None = None) -> None:
-        """Settle ``symbol`` (every symbol when None) at ``rate`` from now on."""
-        if symbol is None:
+    def set_rate(self, rate: Decimal | FundingPoints, symbol: str | None = None) -> None:
+        """Settle ``symbol`` (every symbol when None) at ``rate`` from now on; a recorded series
+        (every symbol) settles at its own times and rates instead."""
+        if isinstance(rate, tuple):
+            self._set_series(rate)
+        elif symbol is None:
             self.rate = rate
             self.rates.clear()
         else:
             self.rates[symbol] = rate
+
+    def _set_series(self, points: FundingPoints) -> None:
+        self.series = tuple(sorted(points))
+        self.rates.clear()
+        self.next_ms = self._after(self._settled_ms)
+
+    def _after(self, at_ms: int) -> int:
+        """The first recorded funding time strictly after ``at_ms``."""
+        return next((t for t, _ in self.series if t > at_ms), NEVER_MS)
+
+    def _series_rate(self, at_ms: int) -> Decimal:
+        return next((r for t, r in self.series if t == at_ms), self.rate)
 
     def rate_of(self, symbol: str) -> Decimal:
         """The funding rate ``symbol`` settles at."""
@@ -72,8 +101,9 @@ class FundingSchedule:
     def settle(self, accounts: Iterable[Account], mark_of: MarkOf, emit: Emit, exec_id: ExecId) -> int:
         """Settle every funding time reached (at most one per call: missed ones are settled at the
         same marks); returns the settlements booked."""
-        at = self.next_ms
-        self.next_ms += self.interval_ms
+        at = self._settled_ms = self.next_ms
+        recorded = bool(self.series)
+        self.next_ms = self._after(at) if recorded else at + self.interval_ms
         if not self.enabled:
             return 0
         booked = 0
@@ -81,7 +111,7 @@ class FundingSchedule:
             for pos in acct.positions.values():
                 if pos.size == 0:
                     continue
-                rate = self.rate_of(pos.spec.symbol)
+                rate = self._series_rate(at) if recorded else self.rate_of(pos.spec.symbol)
                 ex = settle_position(acct, pos, mark_of(pos.spec.symbol), rate, at, exec_id())
                 emit(acct.api_key, "execution", ex)
                 booked += 1

@@ -19,6 +19,8 @@ DEFAULT_LATENCY_MS = 50
 """Order latency of the through-book fill model: the time from the bar's close to the send."""
 DEFAULT_FUNDING_RATE = Decimal("0.0001")
 """The funding rate positions settle at every 8 h by default: the sim venue's ticker rate."""
+FundingSeries = tuple[tuple[int, Decimal], ...]
+"""Recorded funding: (funding time in ms, rate settled then), ascending (see core.record.funding)."""
 Progress = Callable[[int], None]
 """Told each bar's index as the run goes."""
 
@@ -35,8 +37,9 @@ class DrivenVenue(Protocol):
         """Publish what a bar moves (top of book, trades, prices), not a deep book or klines."""
         ...
 
-    def set_funding_rate(self, rate: Decimal | None) -> None:
-        """Settle open positions at ``rate`` at each funding time (None: no funding)."""
+    def set_funding_rate(self, rate: Decimal | FundingSeries | None) -> None:
+        """Settle open positions at ``rate`` at each funding time (None: no funding; a recorded
+        series: at its times and rates)."""
         ...
 
     def wander(self, at_ms: int) -> None:
@@ -70,8 +73,9 @@ class BacktestConfig:
     seed: int = 7
     fill_model: str = NEXT_OPEN
     starting_balance: Decimal = Decimal("100000")
-    funding_rate: Decimal | None = DEFAULT_FUNDING_RATE
-    """Funding rate settled at each funding time (a constant); None pays no funding."""
+    funding_rate: Decimal | FundingSeries | None = DEFAULT_FUNDING_RATE
+    """Funding rate settled at each funding time (a constant), or a recorded series of (funding
+    time ms, rate) settled at those times instead; None pays no funding."""
     latency_ms: int = DEFAULT_LATENCY_MS
     """Through-book fills only: milliseconds from a bar's close to the orders' send."""
     settings: dict[str, Any] = field(default_factory=dict)

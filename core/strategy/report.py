@@ -58,6 +58,11 @@ def _funding_source(result: BacktestResult) -> str:
     rate = result.config.funding_rate
     if rate is None:
         return "off"
+    if isinstance(rate, tuple):
+        if not rate:
+            return "recorded: no funding time"
+        low, high = min(r for _, r in rate), max(r for _, r in rate)
+        return f"recorded: {len(rate)} funding times, rates {low:f}..{high:f} (size x mark x rate)"
     return f"constant rate {rate:f} at 00:00/08:00/16:00 UTC (size x mark x rate)"
 
 

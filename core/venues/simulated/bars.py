@@ -70,8 +70,9 @@ class BarDriving:
         self.bar_mode = on
         self.exchange.set_bar_mode(on)
 
-    def set_funding_rate(self, rate: Decimal | None) -> None:
-        """Settle every open position at ``rate`` at each funding time; None pays no funding."""
+    def set_funding_rate(self, rate: Decimal | tuple[tuple[int, Decimal], ...] | None) -> None:
+        """Settle every open position at ``rate`` at each funding time; None pays no funding; a
+        recorded series of (funding time ms, rate) settles at its own times and rates."""
         with self._lock:
             funding = self.exchange.funding
             funding.enabled = rate is not None
