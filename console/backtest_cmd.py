@@ -44,8 +44,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
     )
     bt.add_argument(
         "--funding-rate",
-        default="0.0001",
-        help="funding rate settled every 8 h at 00:00/08:00/16:00 UTC (default 0.0001, the sim's rate)",
+        default=None,
+        help="funding rate settled every 8 h at 00:00/08:00/16:00 UTC (default: the rates and times "
+        "a --data recording's tickers announced, else 0.0001, the sim's rate)",
     )
     bt.add_argument("--no-funding", action="store_true", help="settle no funding")
     bt.add_argument(
@@ -86,6 +87,28 @@ def _rate(text: str) -> Decimal:
     return rate
 
 
+def funding_of(args: argparse.Namespace) -> Decimal | tuple[tuple[int, Decimal], ...] | None:
+    """The run's funding: off, ``--funding-rate``, the series a ``--data`` recording's tickers
+    announced (fundingRate, nextFundingTime), else the default constant rate."""
+    from core.strategy.backtest_types import DEFAULT_FUNDING_RATE
+
+    if args.no_funding:
+        return None
+    if args.funding_rate is not None:
+        return _rate(args.funding_rate)
+    if args.data is not None and args.data.is_dir():
+        from core.record.funding import recorded_funding
+        from core.strategy.data import recording_of
+
+        try:
+            series = recorded_funding(*recording_of(args.data))
+        except (OSError, ValueError) as exc:
+            raise ConfigError([("--data", str(exc))]) from None
+        if series:
+            return series
+    return DEFAULT_FUNDING_RATE
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the backtest the arguments describe; 0 on success."""
     from rich.console import Console
@@ -106,11 +129,12 @@ def run(args: argparse.Namespace) -> int:
     except (StrategyNotFound, params.ParamError) as exc:
         raise ConfigError([("strategy", str(exc))]) from None
     stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    funding = funding_of(args)
     if args.sweep is not None:
         from console.sweep_cmd import run_sweep_command
 
         out = _out_dir(args.out or Path("var/backtests") / f"{strategy.name}-sweep-{stamp}")
-        return run_sweep_command(args, start, end, strategy.name, out)
+        return run_sweep_command(args, start, end, strategy.name, out, funding)
     out = _out_dir(args.out or Path("var/backtests") / f"{strategy.name}-{stamp}")
     if args.data is not None:
         try:
@@ -126,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         fill_model=args.fill,
         latency_ms=args.latency_ms,
-        funding_rate=None if args.no_funding else _rate(args.funding_rate),
+        funding_rate=funding,
     )
     console = Console()
     import asyncio

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from decimal import Decimal
 from pathlib import Path
 
 from core.config import ConfigError
@@ -34,8 +35,16 @@ def add_arguments(bt: argparse.ArgumentParser) -> None:
     )
 
 
-def run_sweep_command(args: argparse.Namespace, start_ms: int, end_ms: int, name: str, out: Path) -> int:
-    """Run the sweep the arguments describe, print the best and the top trials, write sweep.csv."""
+def run_sweep_command(
+    args: argparse.Namespace,
+    start_ms: int,
+    end_ms: int,
+    name: str,
+    out: Path,
+    funding: Decimal | tuple[tuple[int, Decimal], ...] | None,
+) -> int:
+    """Run the sweep the arguments describe (every trial with the single backtest's ``--fill``,
+    ``--latency-ms`` and ``funding``), print the best and the top trials, write sweep.csv."""
     from rich.console import Console
     from rich.table import Table
 
@@ -54,6 +63,8 @@ def run_sweep_command(args: argparse.Namespace, start_ms: int, end_ms: int, name
         fixed=tuple(args.params),
         symbol=args.symbol,
         fill_model=args.fill,
+        latency_ms=args.latency_ms,
+        funding_rate=funding,
         metric=args.metric,
         trials=args.trials,
         workers=args.workers,

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from core.analytics.stats import Stats
 from core.strategy import data, params
 from core.strategy.backtest import NEXT_OPEN, BacktestConfig, run_backtest
+from core.strategy.backtest_types import DEFAULT_FUNDING_RATE, DEFAULT_LATENCY_MS, FundingSeries
 from core.strategy.base import Bar, Strategy
 from core.strategy.loader import load_strategy_class
 from core.strategy.report import stats
@@ -90,6 +91,10 @@ class SweepSpec:
     fixed: tuple[str, ...] = ()
     symbol: str = "BTCUSDT"
     fill_model: str = NEXT_OPEN
+    latency_ms: int = DEFAULT_LATENCY_MS
+    """Through-book fills: milliseconds from a bar's close to the send (as ``--latency-ms``)."""
+    funding_rate: Decimal | FundingSeries | None = DEFAULT_FUNDING_RATE
+    """Every trial's funding: a constant rate, a recorded series, or None (as the backtest's)."""
     metric: str = "sharpe"
     trials: int = 20
     workers: int = 1
@@ -109,8 +114,24 @@ class SweepSpec:
         return (
             f"{self.strategy} space[{self.space}] fixed[{' '.join(self.fixed)}] {self.symbol} "
             f"{bars} {src.start_ms}..{src.end_ms} fill {self.fill_model} metric {self.metric} "
-            f"seed {self.seed}"
+            f"seed {self.seed}{self._costs()}"
         )
+
+    def _costs(self) -> str:
+        """Latency and funding when not the defaults (a study made before they were passed on
+        ran at the defaults and still matches)."""
+        out = ""
+        if self.latency_ms != DEFAULT_LATENCY_MS:
+            out += f" latency {self.latency_ms}"
+        rate = self.funding_rate
+        if rate is None:
+            out += " funding off"
+        elif isinstance(rate, tuple):
+            first, last = (rate[0][0], rate[-1][0]) if rate else (0, 0)
+            out += f" funding recorded {len(rate)} {first}..{last}"
+        elif rate != DEFAULT_FUNDING_RATE:
+            out += f" funding {rate:f}"
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +192,17 @@ class Objective:
         if not self.bars:
             raise SweepError("--from/--to: no bars in the range")
 
+    def config(self, seed: int) -> BacktestConfig:
+        """The backtest of one trial: the sweep's symbol, fill model, latency and funding."""
+        spec = self.spec
+        return BacktestConfig(
+            symbol=spec.symbol,
+            seed=seed,
+            fill_model=spec.fill_model,
+            latency_ms=spec.latency_ms,
+            funding_rate=spec.funding_rate,
+        )
+
     def __call__(self, trial: optuna.Trial) -> float:
         import optuna
 
@@ -181,7 +213,7 @@ class Objective:
         trial.set_user_attr("seed", seed)
         try:
             strategy = self.cls(**params.resolve(self.cls.params, pairs))
-            config = BacktestConfig(symbol=self.spec.symbol, seed=seed, fill_model=self.spec.fill_model)
+            config = self.config(seed)
             result = run_backtest(strategy, self.bars, config)
         except ValueError as exc:  # the strategy refused this combination (e.g. fast >= slow)
             trial.set_user_attr("refused", str(exc))
