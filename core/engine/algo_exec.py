@@ -69,7 +69,8 @@ def decide_tick(runner: AlgoRunner, slot: AlgoSlot, tick: Tick) -> list[Action] 
     if slot.algo.status is AlgoState.PAUSED:
         return None
     reads = slot.algo.tick_reads()
-    inputs = None if reads is None else runner.view.reads(slot.algo.symbol, reads)
+    algo = slot.algo
+    inputs = None if reads is None else (*runner.view.reads(algo.symbol, reads), algo.tick_zone(runner.view))
     if inputs is not None and inputs == slot.quiet:
         slot.skipped = True
         return []

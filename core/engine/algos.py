@@ -308,10 +308,15 @@ class AlgoRunner:
         if actions is None:
             return
         pending = [a.tag for a in actions if isinstance(a, Place)]
-        if pending:  # decided children are durable before any is sent (resume rejects the unsent)
+        if pending:  # decided children are durable before any is sent (resume rejects the unsent),
+            # and so are the step's timers (the algo's state remembers it asked for them)
+            for action in actions:
+                if isinstance(action, WakeAt):
+                    self.wake(slot, action)
             self._journal_state(slot, pending)
         for action in actions:
-            await self._act(slot, action)
+            if not (pending and isinstance(action, WakeAt)):
+                await self._act(slot, action)
         changed = self._journal_state(slot, [], batched=True)
         if changed or actions or slot.note:  # a quiet step that changed nothing has no news
             self._published(slot)

@@ -354,3 +354,21 @@ async def test_twap_between_slices_ignores_the_touch_and_prices_the_next_slice_a
     due = await h.timers()
     places = [a for a in due if isinstance(a, Place)]
     assert len(places) == 1 and places[0].request.price == D(repr(BID - 7))
+
+
+async def test_trailing_stop_skips_prices_inside_its_band_and_closes_through_the_level() -> None:
+    params = {"symbol": SYM, "position_side": "Buy", "distance_type": "abs", "distance": "100"}
+    trail = TrailingStop.from_params("s2", params | {"trigger_by": "last", "min_interval_ms": 0})
+    h = Harness(trail)
+    h.positions[SYM] = Position(SYM, Side.BUY, D("0.01"), D(BID), D(BID), D(0))
+    await h.start()
+    await h.ack(next(iter(trail.progress.children.values())))
+    await h.market()
+    for below_best in (D(1), D(50), D(99)):  # between the level (best - 100) and the best
+        h.set_ticker(last=D(BID) - below_best)
+        assert await h.market() == [] and h.slot.skipped
+    h.set_ticker(last=D(BID) - 100)  # at the level: through it for a long
+    closing = await h.market()
+    assert not h.slot.skipped
+    assert [type(a).__name__ for a in closing] == ["Cancel", "Place"]
+    assert isinstance(closing[1], Place) and closing[1].request.reduce_only

@@ -292,6 +292,13 @@ class Algo(ABC):
         """
         return None
 
+    def tick_zone(self, view: MarketView) -> tuple[Any, ...]:
+        """Where a read stands against the algo's own thresholds, for a read it leaves out of
+        :meth:`tick_reads` because only crossing a threshold changes its decision (a trailing
+        stop's price between its level and its best so far). Part of the skip's comparison; the
+        default, (), adds nothing."""
+        return ()
+
     def on_pause(self, view: MarketView) -> list[Action]:
         """Decisions when the trader pauses it (default: cancel working children)."""
         return [Cancel(cid) for cid in self.working_children(view)]

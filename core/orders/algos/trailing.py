@@ -143,9 +143,32 @@ class TrailingStop(Algo):
 
     def tick_reads(self) -> tuple[Read, ...]:
         """A tick reads the tracked price (the last price when native), the position's side and
-        size and the instrument; the clock only through its amend-interval timer."""
+        size and the instrument; the clock only through its amend-interval timer. Once it trails
+        (active, a best and a level), the price counts only by :meth:`tick_zone`."""
+        if self._trailing():
+            return (Read.POSITION, Read.INSTRUMENT)
         price = Read.LAST if self.native_state != NATIVE_OFF else Read(self.trigger_by)
         return (price, Read.POSITION, Read.INSTRUMENT)
+
+    def tick_zone(self, view: MarketView) -> tuple[Any, ...]:
+        """While it trails, only a new best price or a price through the level changes a decision:
+        (new best, through the level); a price between the two decides nothing new."""
+        if not self._trailing():
+            return ()
+        price = view.price(self.symbol, self.trigger_by)
+        if price is None or self.best is None or self.level is None:
+            return (price,)
+        return (self._better(price, self.best), not self._better(price, self.level))
+
+    def _trailing(self) -> bool:
+        """Engine-side, active, with a best price and a level, not closing."""
+        return (
+            self.native_state == NATIVE_OFF
+            and self.active
+            and not self.closing
+            and self.best is not None
+            and self.level is not None
+        )
 
     def start(self, view: MarketView) -> list[Action]:
         """Arm: waiting for the activation price, or active at once."""
