@@ -7,6 +7,7 @@ algo as a :class:`~core.orders.algos.base.ChildRejected` naming the check and th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from core.api import CommandResult
@@ -181,3 +182,19 @@ async def _cancel(runner: AlgoRunner, slot: AlgoSlot, cid: str) -> None:
     now = runner.state.orders.get(cid)
     if now is not None and not now.is_open:
         slot.inbox.put_nowait(ChildUpdate(cid, now))
+
+
+def start_ends_at_once(actions: Sequence[Action]) -> str:
+    """Why an algo whose first decision is ``actions`` would end at once ("" when it would run).
+
+    A failed or cancelled start is an error; a start that is "done" without placing or starting
+    anything did nothing. A conditional that fires at start (a follow-up and its end) is a start.
+    """
+    finish = next((a for a in actions if isinstance(a, Finish)), None)
+    if finish is None:
+        return ""
+    if finish.state is not AlgoState.DONE:
+        return f"would end at once ({finish.state.value}): {finish.reason}"
+    if not any(isinstance(a, Place | StartAlgo) for a in actions):
+        return f"nothing to do: {finish.reason}"
+    return ""

@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -30,7 +30,7 @@ from typing import Any
 from core.account import AccountState
 from core.api import AlgoChildPreview, AlgoPreview, AlgoSnapshot, CommandResult, RiskPreview
 from core.clock import Clock
-from core.engine.algo_exec import decide, decide_tick, execute
+from core.engine.algo_exec import decide, decide_tick, execute, start_ends_at_once
 from core.engine.algo_protect import PositionStopPort
 from core.engine.algo_slot import AlgoSlot, Decided, Item
 from core.engine.algo_states import StateWriter
@@ -399,19 +399,3 @@ class AlgoRunner:
     def amend_of(self, action: Amend) -> Awaitable[CommandResult]:
         """Amend a child through the engine's amend."""
         return self.ports.amend(action.child_id, action.qty, action.price, action.trigger_price)
-
-
-def start_ends_at_once(actions: Sequence[Action]) -> str:
-    """Why an algo whose first decision is ``actions`` would end at once ("" when it would run).
-
-    A failed or cancelled start is an error; a start that is "done" without placing or starting
-    anything did nothing. A conditional that fires at start (a follow-up and its end) is a start.
-    """
-    finish = next((a for a in actions if isinstance(a, Finish)), None)
-    if finish is None:
-        return ""
-    if finish.state is not AlgoState.DONE:
-        return f"would end at once ({finish.state.value}): {finish.reason}"
-    if not any(isinstance(a, Place | StartAlgo) for a in actions):
-        return f"nothing to do: {finish.reason}"
-    return ""

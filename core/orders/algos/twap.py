@@ -33,12 +33,7 @@ from core.model import Instrument, OrderRequest, OrderType, Side, TimeInForce
 from core.orders.algos._children import CLOSED, OPEN, PENDING, Child, ChildLedger, snap_qty, worse_than
 from core.orders.algos._common import (
     dec_or_none,
-    dec_str,
-    param_bool,
-    param_choice,
     param_decimal,
-    param_int,
-    param_optional_decimal,
     param_side,
     progress_state,
     restore_progress,
@@ -47,7 +42,7 @@ from core.orders.algos._common import (
     snap_passive,
     touch,
 )
-from core.orders.algos._twap_limits import validate_schedule
+from core.orders.algos._twap_limits import normalised_params, validate_params
 from core.orders.algos.base import (
     Action,
     Algo,
@@ -66,15 +61,9 @@ from core.orders.algos.base import (
     WakeAt,
 )
 
-MODES = ("maker", "taker")
-LEFTOVERS = ("carry", "take")
-ON_TIMEOUT = ("market", "stop")
-MAX_JITTER_PCT = Decimal(50)
 HUNDRED = Decimal(100)
 DRAW_SCALE = 10_000
 """Random draws are whole numbers in [-DRAW_SCALE, DRAW_SCALE], scaled to [-1, 1]."""
-DEFAULT_INTERVAL_MS = 500
-DEFAULT_CATCH_UP = Decimal(3)
 TWO = Decimal(2)
 
 RUNNING, CLOSING, FINAL = "running", "closing", "final"
@@ -86,10 +75,10 @@ class Twap(Algo):
     kind = "twap"
 
     def __init__(self, algo_id: str, params: Mapping[str, Any]) -> None:
-        _validate(params)
+        validate_params(params)
         symbol = str(params["symbol"])
         super().__init__(algo_id, symbol)
-        self._params = _normalised(params)
+        self._params = normalised_params(params)
         p = self._params
         self.side = param_side(p)
         self.qty = param_decimal(p, "qty")
@@ -400,37 +389,3 @@ def _arrival(view: MarketView, symbol: str) -> Decimal | None:
     if bid is not None and ask is not None:
         return (bid + ask) / TWO
     return view.price(symbol)
-
-
-def _normalised(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The parameters with defaults filled in, JSON-able."""
-    return {
-        "symbol": str(params["symbol"]),
-        "side": param_side(params).value,
-        "qty": str(param_decimal(params, "qty")),
-        "duration_ms": param_int(params, "duration_ms", minimum=1),
-        "slices": param_int(params, "slices", minimum=1),
-        "size_jitter_pct": str(param_decimal(params, "size_jitter_pct", positive=False, default=Decimal(0))),
-        "time_jitter_pct": str(param_decimal(params, "time_jitter_pct", positive=False, default=Decimal(0))),
-        "seed": param_int(params, "seed", minimum=0, default=0),
-        "limit_price": dec_str(param_optional_decimal(params, "limit_price")),
-        "mode": param_choice(params, "mode", MODES, "taker"),
-        "leftover": param_choice(params, "leftover", LEFTOVERS, "carry"),
-        "max_catch_up": str(param_decimal(params, "max_catch_up", default=DEFAULT_CATCH_UP)),
-        "on_timeout": param_choice(params, "on_timeout", ON_TIMEOUT, "market"),
-        "reduce_only": param_bool(params, "reduce_only", False),
-        "min_interval_ms": param_int(params, "min_interval_ms", minimum=0, default=DEFAULT_INTERVAL_MS),
-    }
-
-
-def _validate(params: Mapping[str, Any]) -> None:
-    """Check every parameter; ValueError names the first bad one."""
-    if not isinstance(params.get("symbol"), str) or not params["symbol"]:
-        raise ValueError(f"symbol: a non-empty symbol name is required, got {params.get('symbol')!r}")
-    p = _normalised(params)
-    for name in ("size_jitter_pct", "time_jitter_pct"):
-        if Decimal(p[name]) > MAX_JITTER_PCT:
-            raise ValueError(f"{name}: 0 to {MAX_JITTER_PCT} is accepted, got {p[name]}")
-    if Decimal(p["max_catch_up"]) < 1:
-        raise ValueError(f"max_catch_up: a factor >= 1 is accepted, got {p['max_catch_up']}")
-    validate_schedule(p["duration_ms"], p["slices"])
