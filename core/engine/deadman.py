@@ -3,7 +3,10 @@
 When ``venue.dead_mans_switch_s`` is set, the engine arms the venue's switch at start (Bybit's
 disconnect-cancel-all: the venue cancels every working order once the private stream, subscribed
 to ``dcp``, has been gone that many seconds) and sets it again every ``rearm_s`` on the engine's
-clock (its heartbeat: a window changed or lost on the venue's side is put back). Its state is
+clock (its heartbeat: a window changed or lost on the venue's side is put back). A deadline switch
+(Hyperliquid's ``scheduleCancel``: the venue cancels at the time last set, whether or not the
+engine is alive) is set again every half window instead, so it never fires while the engine runs.
+Its state is
 published as :class:`~core.events.DeadMansSwitchChanged` for the header: ``armed`` (with the
 window), ``off`` (not configured) or ``failed`` (with the reason: the venue has no switch, or
 the last attempt was refused or could not reach it); a failed arm is tried again after
@@ -30,6 +33,8 @@ DEFAULT_REARM_S = 30.0
 """How often an armed switch is set again (Bybit asks to wait ~10 s before re-setting)."""
 DEFAULT_RETRY_S = 5.0
 """How soon a failed arm is tried again."""
+DEADLINE_SHARE = 2
+"""A deadline switch is set again after this fraction (1/n) of its window."""
 TICK_S = 1.0
 """How often the keeper's task looks at the engine clock."""
 ATTEMPTS = 2
@@ -70,6 +75,8 @@ class DeadMansSwitchKeeper:
         self.out = publisher
         self.clock = clock
         self.rearm_ms = int(rearm_s * _MS)
+        if window_s is not None and venue.capabilities.dead_mans_switch_deadline:
+            self.rearm_ms = min(self.rearm_ms, window_s * _MS // DEADLINE_SHARE)
         self.retry_ms = int(retry_s * _MS)
         self.status = SwitchStatus()
         self.arms = 0

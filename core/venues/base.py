@@ -49,6 +49,10 @@ class Capabilities:
     dead_mans_switch: bool = False
     """The venue can cancel everything if the client goes silent: it then implements
     :meth:`DeadMansSwitch.set_dead_mans_switch`."""
+    dead_mans_switch_deadline: bool = False
+    """The switch fires at the time it was last set for (Hyperliquid's ``scheduleCancel``), not
+    once a connection has been gone a while (Bybit's disconnect-cancel-all): the engine sets it
+    again well inside its window for as long as it runs."""
     conditional_orders: bool = False
     """The venue holds trigger (stop) orders itself."""
     rate_groups: tuple[str, ...] = ()

@@ -17,13 +17,12 @@ from tests.support.hl_sim import AGENT_KEY, HlSim, hl_sim
 def sim_settings(sim: HlSim, **overrides: Any) -> Settings:
     """Sim-mode settings for ``venue.name = "hyperliquid"`` on the running sim, with its keys."""
     port = urlparse(sim.base_url).port
-    return load_settings(
-        None,
-        venue={"name": "hyperliquid"},
-        sim={"host": "127.0.0.1", "port": port, "api_key": sim.user, "api_secret": AGENT_KEY},
-        risk={"symbols": ["BTCUSDT", "ETHUSDT", "SOLUSDT"]},
-        **overrides,
-    )
+    values: dict[str, Any] = {
+        "venue": {"name": "hyperliquid"},
+        "sim": {"host": "127.0.0.1", "port": port, "api_key": sim.user, "api_secret": AGENT_KEY},
+        "risk": {"symbols": ["BTCUSDT", "ETHUSDT", "SOLUSDT"]},
+    }
+    return load_settings(None, **{**values, **overrides})
 
 
 @pytest.fixture

@@ -135,6 +135,7 @@ def test_the_composite_for_a_mode_has_each_leg_on_its_own_venue_for_it(
     assert isinstance(bybit, BybitVenue) and isinstance(hl, HyperliquidVenue)
     assert (bybit.rest_url, hl.rest_url) == (bybit_url, hl_url)
     assert hl._session().is_mainnet is hl_mainnet  # the SDK signs for the leg's own network
+    assert venue.capabilities.dead_mans_switch_deadline  # Hyperliquid's: re-armed inside its window
     assert hl.account == HL_ADDRESS.lower()
     assert bybit.settings.credentials() == (BYBIT_KEY, BYBIT_SECRET)
     assert hl.settings.credentials() == (HL_ADDRESS, HL_AGENT)

@@ -33,8 +33,11 @@ from core.venues.hyperliquid.symbols import coin_of
 from core.venues.values import BadValue
 
 NAME = "hyperliquid"
-MIN_SCHEDULE_S = 5
-"""scheduleCancel's time must be at least this far ahead."""
+MIN_SCHEDULE_MS = 5000
+"""scheduleCancel's time must be at least this far ahead of the venue's clock when it arrives."""
+SCHEDULE_SLACK_MS = 1000
+"""Added to that minimum: the request's trip and the clock offset's error (a time exactly 5 s
+ahead when signed is refused as too early once it reaches the venue)."""
 WAITING = ("waitingForFill", "waitingForTrigger")
 PRIVATE_KEY = re.compile(r"0x[0-9a-fA-F]{64}")
 
@@ -45,12 +48,13 @@ CAPABILITIES = Capabilities(
     native_tpsl=True,
     native_trailing=False,
     dead_mans_switch=True,
+    dead_mans_switch_deadline=True,
     conditional_orders=True,
     rate_groups=tuple(limits.LIMITS),
     inline_calls=False,
 )
 """What the adapter offers: trigger orders, position TP/SL (position stops, :mod:`.stops`) and
-scheduleCancel; no native trailing stop."""
+scheduleCancel (a deadline: re-armed inside its window); no native trailing stop."""
 
 
 def is_private_key(text: str) -> bool:
@@ -296,8 +300,9 @@ class HyperliquidVenue(Queries):
                 self.stops.removed(symbol, kind)
 
     def set_dead_mans_switch(self, window_s: int) -> None:
-        """scheduleCancel ``window_s`` (at least 5) seconds from now: re-armed by each heartbeat."""
-        when = self.now_ms() + max(int(window_s), MIN_SCHEDULE_S) * 1000
+        """scheduleCancel ``window_s`` seconds from now (at least 6: the venue's 5 and a margin);
+        a deadline, so the engine sets it again well inside the window (re-armed by each heartbeat)."""
+        when = self.now_ms() + max(int(window_s) * 1000, MIN_SCHEDULE_MS + SCHEDULE_SLACK_MS)
         body = self.act("dead_mans_switch", {"type": "scheduleCancel", "time": when}, idempotent=True)
         action_statuses(body, endpoint=self.endpoint_of("dead_mans_switch"), idempotent=True)
 

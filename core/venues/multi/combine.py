@@ -13,7 +13,8 @@ from core.venues.multi.legs import COMPOSITE
 
 def combined_capabilities(legs: Sequence[Capabilities]) -> Capabilities:
     """The conservative combination: a feature is native only when every leg has it; a client
-    id must suit every leg (the shortest length, every leg's pattern)."""
+    id must suit every leg (the shortest length, every leg's pattern); the switch is re-armed as
+    a deadline when any leg's is one."""
     patterns = list(dict.fromkeys(c.client_id_pattern for c in legs))
     pattern = patterns[0] if len(patterns) == 1 else "".join(f"(?={p})" for p in patterns)
     return Capabilities(
@@ -23,6 +24,7 @@ def combined_capabilities(legs: Sequence[Capabilities]) -> Capabilities:
         native_tpsl=all(c.native_tpsl for c in legs),
         native_trailing=all(c.native_trailing for c in legs),
         dead_mans_switch=all(c.dead_mans_switch for c in legs),
+        dead_mans_switch_deadline=any(c.dead_mans_switch_deadline for c in legs),
         conditional_orders=all(c.conditional_orders for c in legs),
         rate_groups=legs[0].rate_groups,
         inline_calls=all(c.inline_calls for c in legs),
