@@ -47,8 +47,9 @@ class Support:
 
 
 def venue_label(settings: Settings) -> str:
-    """The venue as metrics and /healthz name it, e.g. ``bybit-sim``."""
-    return f"bybit-{settings.mode.value}"
+    """The venue as metrics and /healthz name it, e.g. ``bybit-sim``, ``hyperliquid-demo``,
+    ``multi-live`` (the configured venue's name, never assumed)."""
+    return f"{settings.venue.name}-{settings.mode.value}"
 
 
 def build_support(

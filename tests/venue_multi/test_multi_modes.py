@@ -152,6 +152,7 @@ async def test_the_engine_built_for_demo_trades_bybit_demo_and_hyperliquid_testn
         ("hyperliquid", TESTNET_URL),
     ]
     assert not engine.started
+    assert engine.health_snapshot().venue == "multi-demo"  # /healthz and metrics name it
 
 
 async def test_live_with_two_venues_asks_for_the_typed_phrase_naming_both_mainnets(tmp_path: Path) -> None:
