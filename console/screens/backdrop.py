@@ -6,16 +6,21 @@ splitting the segments back into lines. At 160×50 that was the largest single c
 order ticket and of every command-line repaint (``docs/performance.md``). :class:`DimmedModal`
 draws the same pixels from the covered screen's strips directly, and remembers the tinted style of
 each distinct style it has seen: a screen has a few hundred distinct styles, so after the first
-frame tinting is a dictionary lookup per segment.
+frame tinting is a dictionary lookup per segment. The modal also keeps its last backdrop until the
+covered screen repaints (Textual tells the modal which regions of the covered screen changed), so
+a repaint of the modal itself (a focus change, the preview updating) does not draw the covered
+screen again.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Self
 
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual.color import Color
+from textual.geometry import Region
 from textual.renderables.background_screen import BackgroundScreen
 from textual.screen import ModalScreen, Screen, ScreenResultType
 from textual.strip import Strip
@@ -58,24 +63,44 @@ def tint_strip(strip: Strip, color: Color, base: RichStyle) -> Strip:
     return Strip(segments, strip.cell_length)
 
 
-class DimmedBackdrop(Visual):
-    """The covered screen's current strips, tinted (what :class:`BackgroundScreen` draws)."""
+@dataclass(slots=True)
+class BackdropMemo:
+    """The last backdrop a modal drew, and what it was drawn for."""
 
-    def __init__(self, screen: Screen[object], color: Color) -> None:
+    key: tuple[object, ...] = ()
+    lines: list[Strip] = field(default_factory=list)
+
+
+class DimmedBackdrop(Visual):
+    """The covered screen's current strips, tinted (what :class:`BackgroundScreen` draws).
+
+    With a ``memo``, the strips drawn last time are returned again when drawn for the same
+    screen, tint, style and size (the owner drops the memo when the covered screen changes).
+    """
+
+    def __init__(self, screen: Screen[object], color: Color, *, memo: BackdropMemo | None = None) -> None:
         self.screen = screen
         self.color = color
+        self.memo = memo
 
     def render_strips(
         self, width: int, height: int | None, style: Style, options: RenderOptions
     ) -> list[Strip]:
         """Tint the covered screen's strips (cropped to ``width`` × ``height``)."""
         base = style.rich_style
+        memo = self.memo
+        key = (id(self.screen), self.color, base, width, height, self.screen._compositor.size)
+        if memo is not None and memo.key == key:
+            return list(memo.lines)
         strips = self.screen._compositor.render_strips()
         if height is not None:
             strips = strips[:height]
-        return [
+        lines = [
             tint_strip(s if s.cell_length <= width else s.crop(0, width), self.color, base) for s in strips
         ]
+        if memo is not None:
+            memo.key, memo.lines = key, lines
+        return list(lines)
 
     def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
         """As wide as the container (a backdrop fills the screen)."""
@@ -89,12 +114,29 @@ class DimmedBackdrop(Visual):
 class DimmedModal(ModalScreen[ScreenResultType]):
     """A modal screen drawing its translucent backdrop through :class:`DimmedBackdrop`."""
 
+    _backdrop_memo: BackdropMemo | None = None
+
     def render(self) -> RenderableType | Visual:  # type: ignore[override]
         """The backdrop: Textual's choice, with its dimmed-screen case drawn the cheap way."""
         backdrop = super().render()
-        if isinstance(backdrop, BackgroundScreen):
-            return DimmedBackdrop(backdrop.screen, backdrop.color)
-        return backdrop
+        if not isinstance(backdrop, BackgroundScreen):
+            return backdrop
+        if self._backdrop_memo is None:
+            self._backdrop_memo = BackdropMemo()
+        return DimmedBackdrop(backdrop.screen, backdrop.color, memo=self._backdrop_memo)
+
+    def refresh(
+        self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
+    ) -> Self:
+        """Regions come from the covered screen repainting (Textual's background path): the
+        remembered backdrop is stale then. A refresh of the whole modal keeps it."""
+        if regions:
+            self._backdrop_memo = None
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _on_screen_suspend(self) -> None:
+        self._backdrop_memo = None  # the covered screen goes on without us: draw it afresh next time
+        super()._on_screen_suspend()
 
 
-__all__ = ["DimmedBackdrop", "DimmedModal", "tint_strip"]
+__all__ = ["BackdropMemo", "DimmedBackdrop", "DimmedModal", "tint_strip"]
