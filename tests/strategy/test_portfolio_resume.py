@@ -6,6 +6,7 @@ clean close do not."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,17 +26,20 @@ BAR_S = 61
 QTY = Decimal("0.01")
 
 
-async def die(portfolio: Portfolio) -> None:
-    """The console process dies: every runner stops and nothing more reaches the journal."""
-    tasks = []
-    for name in [s.name for s in portfolio.snapshots()]:
-        slot = portfolio.get(name)
-        assert slot is not None
-        slot.release()
-        entry = portfolio._entries[name]
-        if entry.task is not None:
-            tasks.append(entry.task)
+async def die(portfolio: Portfolio, settle: Callable[[], Awaitable[None]]) -> dict[str, StrategySnapshot]:
+    """The console process dies: every runner stops at once, an order already on its way fills
+    (the engine journals it: ``settle`` lets it arrive), then nothing more reaches the journal.
+    The strategies as they were when it died."""
+    slots = [s for s in (portfolio.get(n.name) for n in portfolio.snapshots()) if s is not None]
+    for slot in slots:
+        slot.detach()
+    tasks = [t for t in (portfolio._entries[s.name].task for s in slots) if t is not None]
     await asyncio.gather(*tasks, return_exceptions=True)
+    await settle()
+    snaps = {s.name: s for s in portfolio.snapshots()}
+    for slot in slots:
+        slot.release()
+    return snaps
 
 
 def snap(portfolio: Portfolio, name: str) -> StrategySnapshot:
@@ -79,12 +83,11 @@ async def test_running_strategies_resume_with_their_own_position_and_stopped_one
         await venue.wait_for(
             lambda: snap(portfolio, "flip").trades >= 1, timeout=10 * BAR_S, what="a round trip of flip"
         )
-        await venue.pass_time(1.0)
-        before = snap(portfolio, "flip")
         working = portfolio.get("rest")
-        assert working is not None and len(working.working()) == 1
+        assert working is not None
+        before = (await die(portfolio, lambda: venue.pass_time(1.0)))["flip"]
+        assert len(working.working()) == 1
         rest_links = set(working.runner.links)
-        await die(portfolio)
     finally:
         await first.stop()
 
