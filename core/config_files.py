@@ -126,10 +126,18 @@ def load_secrets_file(path: Path) -> dict[str, SecretStr]:
     problems: list[tuple[str, str]] = []
     for env in ("demo", "live"):
         _read_key_table(path, raw.get(env, {}), env, out, problems)
-        for venue in KEY_VENUES:
-            tables = raw.get(venue, {})
-            table = tables.get(env, {}) if isinstance(tables, dict) else tables
-            _read_key_table(path, table, f"{venue}.{env}", out, problems)
+    for venue in KEY_VENUES:
+        tables = raw.get(venue, {})
+        if not isinstance(tables, dict):
+            problems.append(
+                (
+                    f"secrets_file [{venue}]",
+                    f'in {path} must hold tables: [{venue}.demo] then api_key = "..."',
+                )
+            )
+            continue
+        for env in ("demo", "live"):
+            _read_key_table(path, tables.get(env, {}), f"{venue}.{env}", out, problems)
     if problems:
         raise ConfigError(problems)
     return out

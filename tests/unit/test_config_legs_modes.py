@@ -161,3 +161,14 @@ def test_a_venues_key_written_in_the_config_file_is_refused(tmp_path: Path) -> N
     msg = problems(info)["hyperliquid_demo_api_secret"]
     assert "never go in the config file" in msg and "[hyperliquid.demo]" in msg
     assert HL_AGENT not in str(info.value)
+
+
+def test_a_venue_secrets_table_of_the_wrong_shape_is_named(tmp_path: Path) -> None:
+    secrets = tmp_path / "keys.toml"
+    secrets.write_text('hyperliquid = "0xabc"\n[bybit]\ndemo = 5\n')
+    secrets.chmod(0o600)
+    with pytest.raises(ConfigError) as info:
+        multi("demo", secrets_file=str(secrets))
+    found = problems(info)
+    assert "must hold tables" in found["secrets_file [hyperliquid]"]
+    assert "must be a table" in found["secrets_file [bybit.demo]"]
