@@ -112,15 +112,16 @@ async def test_running_strategies_resume_with_their_own_position_and_stopped_one
         rest = again.get("rest")
         assert rest is not None and rest.runner.links == rest_links and len(rest.working()) == 1
         assert snap(again, "rest").open_orders == 1
-        strategy = again.get("flip")
-        assert strategy is not None and isinstance(strategy.strategy, Flipper)
-        assert strategy.strategy.bars_at_start >= 2  # warm from the venue's klines before it traded
+        slot = again.get("flip")
+        assert slot is not None and isinstance(slot.strategy, Flipper)
+        flipper = slot.strategy
+        assert flipper.bars_at_start >= 2  # warm from the venue's klines before it traded
         assert any(line.startswith("strategy flip resumed on BTCUSDT") for line in lines), lines
         assert second.journal.query(kinds=["strategy_resume"])
 
         # It trades on from its own position (one doubled by a lost position would show here).
         await venue.wait_for(
-            lambda: strategy.strategy.bars_seen >= 3, timeout=5 * BAR_S, what="three bars after resume"
+            lambda: flipper.bars_seen >= 3, timeout=5 * BAR_S, what="three bars after resume"
         )
         await venue.pass_time(1.0)
         assert abs(snap(again, "flip").position) == QTY
