@@ -1,7 +1,7 @@
 """The backtester: a strategy, unchanged, through the real engine on the in-process venue.
 
 Each bar moves a :class:`~core.clock.FrozenClock` and drives the in-process venue's market to the
-bar's prices (:meth:`~core.venues.simulated.venue.SimulatedVenue.drive`: the book re-centres at
+bar's prices (:meth:`~core.venues.simulated.bars.BarDriver.drive`: the book re-centres at
 the price and a trade prints there, so market orders fill there and resting orders, conditionals
 and TP/SL see it). The order of one bar:
 
@@ -137,9 +137,10 @@ class Backtest:
         self.venue, self.clock = venue, clock
         if not venue.instruments((cfg.symbol,)):
             raise ValueError(f"symbol {cfg.symbol}: the in-process venue does not list it")
-        venue.set_bar_mode(True)
-        venue.set_funding_rate(cfg.funding_rate)
-        venue.drive(cfg.symbol, first.open, clock.now_ms())
+        self.bars = venue.bars
+        self.bars.set_bar_mode(True)
+        self.bars.set_funding_rate(cfg.funding_rate)
+        self.bars.drive(cfg.symbol, first.open, clock.now_ms())
         self.engine = Engine(settings, clock=clock, venue=venue)
         self.engine.publisher.listeners.append(self._on_event)
         await self.engine.start()
@@ -160,7 +161,7 @@ class Backtest:
                 await self._catch_up()
             await self._send()
         finally:
-            self.result.drives = venue.drives
+            self.result.drives = self.bars.drives
             await self.engine.stop()
 
     def _settings(self, tmp: Path) -> Any:
@@ -191,7 +192,7 @@ class Backtest:
     async def _busy_bar(self, bar: Bar, close_ms: int) -> None:
         """A bar where something can happen at the venue: the market visits its prices."""
         step = self.config.interval_ms // INTRABAR_STEPS
-        funding = self.venue.next_funding_ms()
+        funding = self.bars.next_funding_ms()
         if funding is not None and funding <= close_ms:
             await self._catch_up()  # funding settles at the mark standing before this bar
         if self.ctx.pending:
@@ -233,16 +234,16 @@ class Backtest:
         if self._stale:
             await self._drive(bar.close, close_ms)
         if model == THROUGH_BOOK:
-            self.venue.wander(close_ms + self.config.latency_ms)
+            self.bars.wander(close_ms + self.config.latency_ms)
         await self._send()
 
     def _quiet(self, bar: Bar, close_ms: int) -> bool:
         """True when a move to this bar's prices can act on nothing at the venue: no command
         waits, no live algo, no working order or TP/SL there, no funding time inside the bar and
         no position whose liquidation price the bar comes near."""
-        if self.ctx.pending or self._algos_live() or not self.venue.market_idle(self.config.symbol):
+        if self.ctx.pending or self._algos_live() or not self.bars.market_idle(self.config.symbol):
             return False
-        funding = self.venue.next_funding_ms()
+        funding = self.bars.next_funding_ms()
         if funding is not None and funding <= close_ms:
             return False
         return not self._near_liquidation(bar)
@@ -279,7 +280,7 @@ class Backtest:
             await self._drive(self._last.close, last_close_ms)
 
     async def _drive(self, price: float, at_ms: int) -> None:
-        self.venue.drive(self.config.symbol, price, max(at_ms, self.clock.now_ms()))
+        self.bars.drive(self.config.symbol, price, max(at_ms, self.clock.now_ms()))
         self._stale = False
         await self._settle()
 
@@ -292,7 +293,7 @@ class Backtest:
             for _ in range(SETTLE_TURNS):
                 await asyncio.sleep(0)
         loop = asyncio.get_running_loop()
-        while (pushes := self.venue.private_pushes()) != self._pushes:
+        while (pushes := self.bars.private_pushes()) != self._pushes:
             self._pushes = pushes
             applied = loop.create_future()
             loop.call_soon(applied.set_result, None)

@@ -25,9 +25,8 @@ Progress = Callable[[int], None]
 """Told each bar's index as the run goes."""
 
 
-@runtime_checkable
-class DrivenVenue(Protocol):
-    """The in-process venue as the backtester moves it (built by name through the registry)."""
+class BarControls(Protocol):
+    """The bar-by-bar drives of the in-process venue (its ``bars`` part)."""
 
     def drive(self, symbol: str, price: float, at_ms: int) -> None:
         """Jump to ``at_ms`` and move ``symbol``'s market to ``price``."""
@@ -61,6 +60,16 @@ class DrivenVenue(Protocol):
     @property
     def drives(self) -> int:
         """Market drives so far."""
+        ...
+
+
+@runtime_checkable
+class DrivenVenue(Protocol):
+    """A venue a backtest can move bar by bar (the in-process one, built by name through the registry)."""
+
+    @property
+    def bars(self) -> BarControls:
+        """Its bar-by-bar drives."""
         ...
 
 

@@ -31,7 +31,7 @@ def state_of(engine: Engine, algo_id: str) -> str:
 def drive(venue: VenueUnderTest, price: Decimal) -> None:
     assert isinstance(venue, InProcessVenue)
     sim = venue.venue
-    sim.drive(SYM, float(price), sim.clock.now_ms() + 1)
+    sim.bars.drive(SYM, float(price), sim.clock.now_ms() + 1)
 
 
 async def open_long(engine: Engine, venue: VenueUnderTest, wait_for: WaitFor) -> None:

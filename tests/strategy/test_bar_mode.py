@@ -19,7 +19,7 @@ def _driven(bar_mode: bool) -> tuple[SimulatedVenue, RecordingSink, FrozenClock]
     clock = FrozenClock()
     venue = SimulatedVenue(clock, seed=3, symbols=(SYM,))
     if bar_mode:
-        venue.set_bar_mode(True)
+        venue.bars.set_bar_mode(True)
     sink = RecordingSink()
     feeds = venue.feeds((SYM,), sink, FeedTiming())
     feeds.start()
@@ -29,7 +29,7 @@ def _driven(bar_mode: bool) -> tuple[SimulatedVenue, RecordingSink, FrozenClock]
 
 def test_bar_mode_publishes_the_top_of_book_a_trade_and_prices_only() -> None:
     venue, sink, clock = _driven(True)
-    venue.drive(SYM, 61_234.5, clock.now_ms() + MINUTE_MS)
+    venue.bars.drive(SYM, 61_234.5, clock.now_ms() + MINUTE_MS)
     kinds = {k for k, _ in sink.events}
     assert kinds == {"book_snapshot", "trade", "ticker"}  # no candles, no deep deltas
     (book,) = sink.of("book_snapshot")
@@ -49,7 +49,7 @@ def test_bar_mode_moves_the_market_as_the_full_streams_do() -> None:
     for mode in (False, True):
         venue, sink, clock = _driven(mode)
         for n, px in enumerate((61_000.0, 61_050.5, 60_990.0), start=1):
-            venue.drive(SYM, px, clock.now_ms() + n * MINUTE_MS)
+            venue.bars.drive(SYM, px, clock.now_ms() + n * MINUTE_MS)
         books.append(venue.orderbook(SYM, 50))
         assert any(k == "candle" for k, _ in sink.events) is not mode
     assert books[0].bids == books[1].bids

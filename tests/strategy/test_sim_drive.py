@@ -50,7 +50,7 @@ def test_drive_moves_the_book_mark_and_last_price_to_the_bar_price() -> None:
     clock = FrozenClock()
     venue = SimulatedVenue(clock, seed=3, symbols=("BTCUSDT",))
     at = clock.now_ms() + MINUTE_MS
-    venue.drive("BTCUSDT", 61_234.5, at)
+    venue.bars.drive("BTCUSDT", 61_234.5, at)
     assert clock.now_ms() == at
     book = venue.orderbook("BTCUSDT", 1)
     ticker = venue.ticker("BTCUSDT")

@@ -43,7 +43,7 @@ class CodecReference:
 
 def _venue(bar_mode: bool) -> tuple[SimulatedVenue, RecordingSink, CodecReference]:
     venue = SimulatedVenue.prepared(seed=5, symbols=(SYM,))
-    venue.set_bar_mode(bar_mode)
+    venue.bars.set_bar_mode(bar_mode)
     sink = RecordingSink()
     feeds = venue.feeds((SYM,), sink, FeedTiming())
     reference = CodecReference()
@@ -59,8 +59,8 @@ def test_every_ticker_equals_the_codecs_parse_of_the_merged_fields(bar_mode: boo
     clock = venue.clock
     for n in range(50):
         price = 60_000.0 + 37.5 * (n % 11) - 55.0 * (n % 7)
-        venue.drive(SYM, price, clock.now_ms() + MINUTE_MS)
-        venue.wander(clock.now_ms() + STEP_MS)
+        venue.bars.drive(SYM, price, clock.now_ms() + MINUTE_MS)
+        venue.bars.wander(clock.now_ms() + STEP_MS)
         venue.advance(STEP_MS * 2)
     got = sink.of("ticker")
     assert reference.deltas > 40

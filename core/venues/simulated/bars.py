@@ -1,80 +1,62 @@
 """What a backtest asks of the in-process venue: bar-by-bar drives, and whether a bar can matter.
 
-:class:`BarDriving` is mixed into :class:`~core.venues.simulated.venue.SimulatedVenue`. A backtest
-moves the market to a bar's prices with :meth:`BarDriving.drive` (or lets the generator move it
-over a latency with :meth:`BarDriving.wander`), and asks before each bar whether the venue has
-anything a move could act on (:meth:`BarDriving.market_idle`: no resting order, no conditional,
-no TP/SL or trailing stop) and when the next funding time is (:meth:`BarDriving.next_funding_ms`),
-so it can leave the market where it is over bars where nothing can happen at the venue.
+:class:`BarDriver` is the venue's ``bars`` part (``SimulatedVenue.bars``). A backtest moves the
+market to a bar's prices with :meth:`BarDriver.drive` (or lets the generator move it over a
+latency with :meth:`BarDriver.wander`), and asks before each bar whether the venue has anything a
+move could act on (:meth:`BarDriver.market_idle`: no resting order, no conditional, no TP/SL or
+trailing stop) and when the next funding time is (:meth:`BarDriver.next_funding_ms`), so it can
+leave the market where it is over bars where nothing can happen at the venue.
 """
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from core.sim.exchange import SimExchange
-    from core.venues.simulated.feeds import InProcessFeeds
+    from core.venues.simulated.venue import SimulatedVenue
 
 
-class _Clock(Protocol):
-    def now_ms(self) -> int: ...
+class BarDriver:
+    """Bar-mode drives of one in-process venue (see the module docstring)."""
 
-    def advance(self, ms: int) -> None: ...
-
-
-class BarDriving:
-    """Bar-mode drives of the in-process venue (see the module docstring)."""
-
-    clock: _Clock
-    exchange: SimExchange
-    tick_ms: int
-    bar_mode: bool
-    _next_step_ms: int
-    _lock: threading.RLock
-    _feeds: list[InProcessFeeds]
-    drives = 0
-    """Market drives so far (:meth:`drive`)."""
-
-    def _jump(self, at_ms: int) -> None:
-        now = self.clock.now_ms()
-        if at_ms < now:
-            raise ValueError(f"time only moves forward: {at_ms} is before {now}")
-        self.clock.advance(at_ms - now)
-        self._next_step_ms = at_ms + self.tick_ms
+    def __init__(self, venue: SimulatedVenue) -> None:
+        self._venue = venue
+        self.drives = 0
+        """Market drives so far (:meth:`drive`)."""
 
     def drive(self, symbol: str, price: float, at_ms: int) -> None:
         """Jump to ``at_ms`` (no market ticks in between) and move ``symbol``'s market to
         ``price`` (a backtest's bar price): the book re-centres there and a trade prints there,
         so a market order sent now fills at that price and resting orders see it; the running
         feeds deliver what changed before this returns."""
-        with self._lock:
-            self._jump(at_ms)
-            self.exchange.drive(symbol, price, at_ms)
+        venue = self._venue
+        with venue.lock:
+            venue.jump(at_ms)
+            venue.exchange.drive(symbol, price, at_ms)
             self.drives += 1
 
     def wander(self, at_ms: int) -> None:
         """Jump to ``at_ms`` and let the market generator move the market over the time elapsed
         (one seeded random-walk step: price, book and trade flow), as it would have meanwhile;
         the running feeds deliver what changed before this returns."""
-        with self._lock:
-            self._jump(at_ms)
-            self.exchange.step(at_ms)
+        venue = self._venue
+        with venue.lock:
+            venue.jump(at_ms)
+            venue.exchange.step(at_ms)
 
     def set_bar_mode(self, on: bool = True) -> None:
         """Bar mode, for a backtest that drives the market bar by bar (before the feeds start):
         the streams carry the top of book, trades and tickers without 24 h statistics, and no
         kline topics. Orders, fills and the account's pushes are unchanged."""
-        self.bar_mode = on
-        self.exchange.set_bar_mode(on)
+        self._venue.bar_mode = on
+        self._venue.exchange.set_bar_mode(on)
 
     def set_funding_rate(self, rate: Decimal | tuple[tuple[int, Decimal], ...] | None) -> None:
         """Settle every open position at ``rate`` at each funding time; None pays no funding; a
         recorded series of (funding time ms, rate) settles at its own times and rates."""
-        with self._lock:
-            funding = self.exchange.funding
+        with self._venue.lock:
+            funding = self._venue.exchange.funding
             funding.enabled = rate is not None
             if rate is not None:
                 funding.set_rate(rate)
@@ -82,16 +64,16 @@ class BarDriving:
     def next_funding_ms(self) -> int | None:
         """The next funding time (the first market move at or after it settles every open
         position at the mark standing before the move); None when no funding is paid."""
-        funding = self.exchange.funding
+        funding = self._venue.exchange.funding
         return funding.next_ms if funding.enabled else None
 
     def market_idle(self, symbol: str) -> bool:
         """True when a move of ``symbol``'s market can act on nothing but the liquidation check
         and funding: no resting order, no untriggered conditional, no TP/SL or trailing stop."""
-        matcher = self.exchange.matcher
+        matcher = self._venue.exchange.matcher
         waiting = matcher.buys[symbol] or matcher.sells[symbol] or matcher.conditionals[symbol]
         return not (waiting or matcher.tpsl[symbol])
 
     def private_pushes(self) -> int:
         """Private messages (orders, executions, positions, wallet) the feeds delivered so far."""
-        return sum(feeds.messages["private"] for feeds in self._feeds)
+        return sum(feeds.messages["private"] for feeds in self._venue.started_feeds)

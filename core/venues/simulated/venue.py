@@ -40,7 +40,7 @@ from core.venues.base import (
 from core.venues.bybit import parse
 from core.venues.bybit.parse import KLINE_INTERVALS
 from core.venues.simulated import endpoints, wire
-from core.venues.simulated.bars import BarDriving
+from core.venues.simulated.bars import BarDriver
 from core.venues.simulated.feeds import InProcessFeeds
 from core.venues.simulated.klines import kline_candles
 from core.venues.simulated.prepared import prepared_exchange
@@ -95,7 +95,7 @@ CAPABILITIES = Capabilities(
 )
 
 
-class SimulatedVenue(BarDriving):
+class SimulatedVenue:
     """The sim's exchange core as a :class:`core.venues.base.Venue`, on a virtual clock."""
 
     name = NAME
@@ -131,7 +131,9 @@ class SimulatedVenue(BarDriving):
         self._lock = threading.RLock()
         self._feeds: list[InProcessFeeds] = []
         self.bar_mode = False
-        """See :meth:`set_bar_mode`."""
+        """See :meth:`BarDriver.set_bar_mode`."""
+        self.bars = BarDriver(self)
+        """A backtest's bar-by-bar drives of this venue's market."""
 
     @classmethod
     def prepared(
@@ -175,6 +177,26 @@ class SimulatedVenue(BarDriving):
                 self.exchange.step(at)
                 self._next_step_ms = at + self.tick_ms
             self.clock.advance(target - self.clock.now_ms())
+
+    def jump(self, at_ms: int) -> None:
+        """Move the clock to ``at_ms`` with no market step in between (the caller moves the
+        market itself, e.g. to a bar's price); the next step is one tick after it."""
+        with self._lock:
+            now = self.clock.now_ms()
+            if at_ms < now:
+                raise ValueError(f"time only moves forward: {at_ms} is before {now}")
+            self.clock.advance(at_ms - now)
+            self._next_step_ms = at_ms + self.tick_ms
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while the exchange core is called or stepped (feeds deliver under it too)."""
+        return self._lock
+
+    @property
+    def started_feeds(self) -> tuple[InProcessFeeds, ...]:
+        """The streams built on this venue so far."""
+        return tuple(self._feeds)
 
     def set_clock_offset(self, offset_ms: int) -> None:
         """Nothing is signed in process; the offset is kept for display."""
