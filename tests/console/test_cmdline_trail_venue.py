@@ -17,6 +17,8 @@ from tests.support.console_types import SIZE, SYM, AppReady, RealApp, WaitUntil
 from tests.support.engine_types import VenuePosition
 
 D = Decimal
+SLOW = 300
+"""Waits of up to ~30 s for the venue's answers (the machine may be busy)."""
 
 
 async def _line(pilot: Pilot[int], app: TradeConsoleApp, text: str) -> CommandLine:
@@ -46,7 +48,7 @@ async def test_venue_trailing_stop_from_the_command_line(
 
         res = await engine.place(OrderRequest(SYM, Side.BUY, D("0.01"), OrderType.MARKET))
         assert res.ok, res.message
-        await wait_until(pilot, lambda: SYM in engine.account().positions, "the engine's position")
+        await wait_until(pilot, lambda: SYM in engine.account().positions, "the engine's position", SLOW)
 
         screen = await _line(pilot, app, "trail 50 ex")
         plan = screen.plan
@@ -58,6 +60,7 @@ async def test_venue_trailing_stop_from_the_command_line(
             pilot,
             lambda: D(venue_position(sim_venue)["trailingStop"]) == D(50),
             "the trailing stop on the venue",
+            SLOW,
         )
         assert engine.algos() == []
 
@@ -68,6 +71,5 @@ async def test_venue_trailing_stop_from_the_command_line(
         await pilot.pause()
         assert screen.plan is not None and screen.plan.ready, screen.plan
         await pilot.press("enter")
-        await wait_until(
-            pilot, lambda: D(venue_position(sim_venue)["trailingStop"]) == 0, "the trailing stop removed"
-        )
+        removed = "the trailing stop removed"
+        await wait_until(pilot, lambda: D(venue_position(sim_venue)["trailingStop"]) == 0, removed, SLOW)
