@@ -25,6 +25,7 @@ from core.orders.grammar import resolve_symbol
 from core.orders.numparse import NumberError, parse_positive
 from core.strategy.portfolio import Portfolio, StrategySnapshot
 from core.strategy.resume import unfinished
+from core.strategy.slot import StrategySlot
 from widgets.strategies import StrategiesPane
 
 if TYPE_CHECKING:
@@ -177,10 +178,9 @@ class StrategyActions:
         known = self.portfolio.get(cmd.name)
         if known is None:
             return refused(line, f"no strategy named {cmd.name} this session")
-        does = {
-            "stop": "Enter stops it; its orders and position stay",
-            "kill": "Enter stops it, cancels its orders and closes its own position reduce-only",
-        }[cmd.verb]
+        does = "Enter stops it; its orders and position stay"
+        if cmd.verb == "kill":
+            does = f"Enter stops it, cancels its orders and {kill_close_text(known)}"
         return Plan(
             line, f"{cmd.verb.upper()} strategy {cmd.name}", True, detail=does, local=self._run_later(cmd)
         )
@@ -301,9 +301,10 @@ class StrategyActions:
         if verb == "stop" and row.terminal:
             self.app.notify(f"strategy {row.name} is already {row.state}", severity="warning")
             return
+        slot = self.portfolio.get(row.name) if self.portfolio is not None else None
         body = f"{row.name} on {row.symbol}: {row.state}, position {row.position}\n" + (
-            "Its working orders are cancelled and its own position closed reduce-only at market."
-            if verb == "kill"
+            f"Its working orders are cancelled and it {kill_close_text(slot)}."
+            if verb == "kill" and slot is not None
             else "It stops trading; its orders and position stay."
         )
         cmd = StratCommand(verb, row.name)
@@ -318,6 +319,14 @@ class StrategyActions:
         """Stop every strategy before the engine stops (their orders and positions stay)."""
         if self._portfolio is not None:
             await self._portfolio.close()
+
+
+def kill_close_text(slot: StrategySlot | None) -> str:
+    """What a kill of ``slot`` would send now to close its own part (reduce-only or not, and why)."""
+    plan = slot.close_plan() if slot is not None else None
+    if plan is None:
+        return "closes nothing: it holds no position of its own"
+    return f"closes its own part: {plan.describe()}"
 
 
 __all__ = ["ConsoleStrategiesPane", "StratCommand", "StrategyActions", "is_strat", "parse_strat"]

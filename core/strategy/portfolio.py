@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from core.api import CommandResult
 from core.events import Severity
 from core.market.candles import INTERVALS_MS
+from core.strategy.kill import ClosePlan
 from core.strategy.live import POLL_S, StrategyError
 from core.strategy.loader import StrategyNotFound, load_strategy_class
 from core.strategy.params import ParamError, resolve
@@ -187,19 +188,33 @@ class Portfolio:
         return CommandResult(True, f"strategy {name} stopped")
 
     async def kill(self, name: str, *, who: str = "user") -> CommandResult:
-        """The kill switch: stop ``name`` at once, cancel its working orders and close its own
-        position part reduce-only at market through the one order path."""
+        """The kill switch: stop ``name`` at once, cancel its working orders and close exactly its
+        own position (from its own fills) at market through the one order path, marked as its
+        kill; reduce-only unless the account does not cover it (see :mod:`core.strategy.kill`).
+        A close the risk chain refuses marks the strategy failed with the check's reason."""
         entry = self._entries.get(name)
         if entry is None:
             return CommandResult(False, f"no strategy named {name}")
         slot = entry.slot
         if slot.state is StrategyState.RUNNING:
             await self._halt(entry, f"killed by {who}", graceful=False)
-        cancelled, close = await slot.flatten()
-        closed = close.message if close is not None else "no position of its own to close"
+        cancelled, close, plan = await slot.flatten()
+        closed = _close_text(close, plan)
         ok = close is None or close.ok
-        self._journal("strategy_kill", slot, who=who, cancelled=cancelled, close=closed, ok=ok)
-        text = f"strategy {name} killed: {cancelled} orders cancelled; close: {closed}"
+        if close is not None and not close.ok:
+            slot.state = StrategyState.FAILED
+            slot.reason = f"kill failed: close refused by {close.check or 'the venue'}: {close.message}"
+        self._journal(
+            "strategy_kill",
+            slot,
+            who=who,
+            cancelled=cancelled,
+            close=closed,
+            ok=ok,
+            reduce_only=plan.reduce_only if plan is not None else None,
+        )
+        verb = "killed" if ok else "kill FAILED"
+        text = f"strategy {name} {verb}: {cancelled} orders cancelled; close: {closed}"
         self._say(text, Severity.INFO if ok else Severity.ERROR)
         return CommandResult(ok, text, close.order_link_id if close is not None else "")
 
@@ -317,6 +332,14 @@ class Portfolio:
 
     def _say(self, text: str, severity: Severity = Severity.INFO) -> None:
         self.engine.publisher.log_line(text, severity)
+
+
+def _close_text(close: CommandResult | None, plan: ClosePlan | None) -> str:
+    if close is None or plan is None:
+        return "no position of its own to close"
+    if not close.ok:
+        return f"{plan.describe()} REFUSED: {close.message}"
+    return f"{plan.describe()}: {close.message}"
 
 
 def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ like any risk refusal. Orders that reduce its exposure always pass.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -21,19 +22,25 @@ from typing import TYPE_CHECKING, Any
 
 from core.analytics import Ledger, win_rate
 from core.engine.outcomes import guarded
-from core.model import ZERO, OrderRequest, OrderType, Position, Side, TimeInForce
+from core.events import FillReceived, OrderUpdated, PositionUpdated, Severity
+from core.model import ZERO, OrderRequest, OrderStatus, OrderType, Position, Side
+from core.resilience.errors import VenueError
 from core.strategy.context import Command, StrategyContext
+from core.strategy.kill import ClosePlan, close_plan
 from core.strategy.live import LiveRunner
 
 if TYPE_CHECKING:
     from core.api import CommandResult
     from core.engine import Engine
     from core.events import Event
-    from core.model import Fill
+    from core.model import Fill, Order
     from core.strategy.base import Strategy
 
 ALLOCATION_CHECK = "strategy_allocation"
 """The check that names an order refused for going beyond the strategy's allocation."""
+SETTLE_S = 2.0
+"""How long a kill waits for a fill (or the account's position after it) still arriving before it
+asks the venue."""
 
 
 class StrategyState(StrEnum):
@@ -128,7 +135,18 @@ class StrategySlot:
         self.ledger = Ledger()
         self.state = StrategyState.RUNNING
         self.reason = ""
+        self.waiting = ""
+        """What a kill is waiting for now (a fill or the account's position still arriving)."""
         self._exec_ids: set[str] = set()
+        self._booked: dict[str, Decimal] = {}
+        """Quantity of its own fills heard, per order."""
+        self._orders: dict[str, Order] = {}
+        """Its orders as the engine last reported them (open or finished)."""
+        self._fills_heard = 0
+        """Fills of the symbol heard (anyone's) while attached."""
+        self._position_heard_at = 0
+        """``_fills_heard`` when the account's position of the symbol was last heard."""
+        self._heard: asyncio.Event | None = None
 
     # --- its own account ------------------------------------------------------------------------
     def attach(self) -> None:
@@ -153,17 +171,39 @@ class StrategySlot:
     def book(self, fills: Iterable[Fill]) -> None:
         """Book fills of its own orders read back after a restart (each execution once)."""
         for fill in fills:
-            if fill.order_link_id in self.runner.links and fill.exec_id not in self._exec_ids:
-                self._exec_ids.add(fill.exec_id)
-                self.ledger.apply_fill(fill)
+            self._book_one(fill)
 
     def on_event(self, event: Event) -> None:
-        """Book a fill of one of this strategy's orders (once per execution)."""
-        fill = getattr(event, "fill", None)
-        if fill is None or fill.order_link_id not in self.runner.links or fill.exec_id in self._exec_ids:
+        """Book a fill of one of this strategy's orders (once per execution); note when the
+        account's position of its symbol is heard after a fill (a kill waits for both)."""
+        if isinstance(event, FillReceived) and event.fill.symbol == self.symbol:
+            self._fills_heard += 1
+            self._book_one(event.fill)
+        elif isinstance(event, PositionUpdated) and event.position.symbol == self.symbol:
+            self._position_heard_at = self._fills_heard
+        elif isinstance(event, OrderUpdated) and event.order.order_link_id in self.runner.links:
+            self._orders[event.order.order_link_id] = event.order
+            self._forget_if_done(event.order.order_link_id)
+        else:
+            return
+        if self._heard is not None:
+            self._heard.set()
+
+    def _book_one(self, fill: Fill) -> None:
+        if fill.order_link_id not in self.runner.links or fill.exec_id in self._exec_ids:
             return
         self._exec_ids.add(fill.exec_id)
+        self._booked[fill.order_link_id] = self._booked.get(fill.order_link_id, ZERO) + fill.qty
         self.ledger.apply_fill(fill)
+        self._forget_if_done(fill.order_link_id)
+
+    def _forget_if_done(self, link: str) -> None:
+        """Drop a finished order whose fills have all been heard (nothing of it is arriving)."""
+        order = self._orders.get(link)
+        if order is None or order.is_open or order.status is OrderStatus.CREATED:
+            return
+        if self._booked.get(link, ZERO) >= order.filled_qty:
+            del self._orders[link]
 
     def own_size(self) -> Decimal:
         """The strategy's signed position from its own fills."""
@@ -235,30 +275,81 @@ class StrategySlot:
             f"> allocation {self.allocation} (position {self.own_size()}, working {held - self.own_size()})"
         )
 
-    async def flatten(self) -> tuple[int, CommandResult | None]:
-        """Cancel this strategy's working orders and close its own position part reduce-only at
-        market through the one order path: (orders cancelled, the close's result or None)."""
+    async def flatten(self) -> tuple[int, CommandResult | None, ClosePlan | None]:
+        """Cancel this strategy's working orders, wait until its fills and the account's position
+        after them have arrived, and close exactly its own part at market through the one order
+        path, marked as its kill (see :mod:`core.strategy.kill` for reduce-only or not):
+        (orders cancelled, the close's result or None, the close's plan or None)."""
         cancelled = 0
         for link in self.working():
             if (await self.engine.cancel(link)).ok:
                 cancelled += 1
-        size = self.own_size()
+        await self.settle()
+        plan = self.close_plan()
+        if plan is None:
+            return cancelled, None, None
+        self.engine.publisher.log_line(f"strategy {self.name} kill closes: {plan.describe()}")
+        return cancelled, await self.send(plan.request(self.ctx.source)), plan
+
+    def close_plan(self) -> ClosePlan | None:
+        """What a kill would send now to close its own part (None when it holds none)."""
         account = self.engine.account().positions.get(self.symbol)
         held = account.signed_size if account is not None else ZERO
-        if size == ZERO or held == ZERO or (size > ZERO) != (held > ZERO):
-            return cancelled, None
-        qty = min(abs(size), abs(held))
-        side = Side.SELL if size > ZERO else Side.BUY
-        request = OrderRequest(
-            self.symbol,
-            side,
-            qty,
-            OrderType.MARKET,
-            time_in_force=TimeInForce.IOC,
-            reduce_only=True,
-            source=self.ctx.source,
+        return close_plan(self.symbol, self.own_size(), held)
+
+    def pending(self) -> str:
+        """What is still arriving before its own part and the account's are known ('' when
+        nothing): a fill of one of its orders, an order's outcome, or the account's position
+        after the symbol's last fill."""
+        for link, order in sorted(self._orders.items()):
+            if order.status is OrderStatus.CREATED:
+                return f"the outcome of its order {link}"
+            booked = self._booked.get(link, ZERO)
+            if order.filled_qty > booked:
+                return f"the fills of its order {link} ({order.filled_qty} filled, {booked} heard)"
+        if self._position_heard_at < self._fills_heard:
+            return f"the account's {self.symbol} position after its last fill"
+        return ""
+
+    async def settle(self, timeout_s: float = SETTLE_S) -> None:
+        """Wait (on the engine's events) until :meth:`pending` is empty; after ``timeout_s`` ask
+        the venue (its executions and the account) instead, so the kill never guesses."""
+        self._heard = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout_s
+        try:
+            while why := self.pending():
+                self.waiting = why
+                left = end - loop.time()
+                if left <= 0:
+                    await self._ask_venue(why)
+                    return
+                self._heard.clear()
+                try:
+                    await asyncio.wait_for(self._heard.wait(), left)
+                except TimeoutError:
+                    continue
+        finally:
+            self.waiting = ""
+            self._heard = None
+
+    async def _ask_venue(self, why: str) -> None:
+        sync = self.engine.account_sync
+        self.engine.publisher.log_line(
+            f"strategy {self.name} kill: {why} not heard within {SETTLE_S:g} s; asking the venue",
+            Severity.WARN,
         )
-        return cancelled, await self.send(request)
+        try:
+            await sync.backfill_fills()
+            await sync.refresh_account()
+        except VenueError as exc:
+            self.engine.publisher.log_line(
+                f"strategy {self.name} kill: the venue could not be asked ({exc}); closing what its "
+                "own fills say",
+                Severity.ERROR,
+            )
+            return
+        self._position_heard_at = self._fills_heard
 
     # --- what the pane shows --------------------------------------------------------------------
     def snapshot(self, kind: str, params: Mapping[str, Any]) -> StrategySnapshot:
