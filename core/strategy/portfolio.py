@@ -196,6 +196,8 @@ class Portfolio:
         if entry is None:
             return CommandResult(False, f"no strategy named {name}")
         slot = entry.slot
+        # Durable before it acts: a console that dies mid-kill must not bring the strategy back.
+        self._journal("strategy_killing", slot, who=who)
         if slot.state is StrategyState.RUNNING:
             await self._halt(entry, f"killed by {who}", graceful=False)
         cancelled, close, plan = await slot.flatten()

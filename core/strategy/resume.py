@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from core.journal.journal import Journal, JournalRecord
 
 START = "strategy_start"
-ENDS = ("strategy_stop", "strategy_kill", "strategy_fail")
+ENDS = ("strategy_stop", "strategy_killing", "strategy_kill", "strategy_fail")
+"""Records after which a strategy never comes back (``strategy_killing`` is written before a kill
+acts, so a console that dies in the middle of a kill does not restart what the trader killed)."""
 KLINE_LIMIT = 1_000
 """Klines asked for at resume (one request: Bybit's maximum page)."""
 DEFAULT_TIMEFRAME = "1m"

@@ -19,6 +19,7 @@ from core.events import LogLine
 from core.model import OrderRequest, OrderType, Side, TimeInForce
 from core.sim.exchange import SimExchange
 from core.strategy.portfolio import Portfolio
+from core.strategy.resume import unfinished
 from tests.strategy.test_portfolio import BAR_S, POLL_S, SYM, TAKER, Rig, rig
 from tests.support.venue_under_test import InProcessVenue
 
@@ -93,6 +94,8 @@ async def test_kill_right_after_a_fill_waits_for_it_and_closes_the_strategys_par
     await until(lambda: kill.done() or bool(slot.waiting), "the kill waits for what is still arriving")
     assert not kill.done(), kill.result().message
     assert "fills of its order" in slot.waiting
+    # The console dying here must not bring back what the trader killed.
+    assert "take" not in {u.name for u in unfinished(rig.engine.journal)}
     held.release()
     killed = await kill
     assert killed.ok, killed.message
