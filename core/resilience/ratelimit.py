@@ -17,6 +17,7 @@ never spins: ``acquire`` sleeps (asynchronously) exactly until the oldest reques
 from __future__ import annotations
 
 import asyncio
+import bisect
 import threading
 import time
 from collections import deque
@@ -91,6 +92,15 @@ class _Window:
         if now < self.blocked_until:
             return 0
         return max(0, self.limit - len(self.stamps))
+
+
+def _insert_sorted(stamps: deque[float], at: float, count: int) -> None:
+    """Put ``count`` stamps at time ``at`` into the ascending log ``stamps``."""
+    if count <= 0:
+        return
+    index = bisect.bisect_right(stamps, at)
+    for _ in range(count):
+        stamps.insert(index, at)
 
 
 class RateLimiter:
@@ -201,10 +211,14 @@ class RateLimiter:
             if remaining is None:
                 return
             missing = w.limit - remaining - len(w.stamps)
-            if missing > 0:
-                w.stamps.extend([now] * missing)
             if remaining <= 0 and reset_ms is not None:
-                w.blocked_until = max(w.blocked_until, self._deadline(now, reset_ms, w.window_s))
+                # The venue's window restarts at its reset time: the use we did not see ends there,
+                # not a whole window from now (a 10006 resetting in 100 ms costs 100 ms, not 1 s).
+                deadline = self._deadline(now, reset_ms, w.window_s)
+                w.blocked_until = max(w.blocked_until, deadline)
+                _insert_sorted(w.stamps, deadline - w.window_s, missing)
+            elif missing > 0:
+                w.stamps.extend([now] * missing)
 
     def note_rate_limited(self, endpoint: str, reset_ms: int | None = None) -> None:
         """Record a rate-limit refusal: block the group until ``reset_ms`` (epoch ms) or one window."""

@@ -163,6 +163,28 @@ def test_header_correction_remaining_and_limit() -> None:
     assert sum(admit(rl, "/v5/order/amend") for _ in range(30)) == 19
 
 
+def test_header_zero_remaining_ends_at_a_reset_sooner_than_the_window() -> None:
+    """The venue says its window restarts in 100 ms: the group is free then, not a whole window
+    later (before: the unseen use was logged at now and kept the group shut for 1 s)."""
+    clk = FakeClock()
+    rl = limiter(clk, wall_ms=clk.wall_ms)
+    assert admit(rl, "/v5/order/create")
+    rl.observe(
+        headers_feedback(
+            "/v5/order/create",
+            {
+                "X-Bapi-Limit": "10",
+                "X-Bapi-Limit-Status": "0",
+                "X-Bapi-Limit-Reset-Timestamp": str(clk.wall_ms() + 100),
+            },
+        )
+    )
+    assert not admit(rl, "/v5/order/create")
+    assert abs(rl.wait_time("/v5/order/create") - 0.1) < 1e-6
+    clk.t += 0.1
+    assert sum(admit(rl, "/v5/order/create") for _ in range(10)) == 9  # our own request is still in
+
+
 def test_header_zero_remaining_blocks_until_reset() -> None:
     clk = FakeClock()
     rl = limiter(clk, wall_ms=clk.wall_ms)
