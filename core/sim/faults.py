@@ -7,6 +7,7 @@ Spec syntax (CLI ``--faults``, ``SimSettings.faults``, ``POST /sim/admin/faults`
 ================== ===================================================================
 ``rate_limit=P``   each signed REST request is refused with 10006 with probability P
 ``rate_limit_next=N`` the next N signed REST requests are refused with 10006
+``rate_hold_ms=N`` an injected 10006 says the limit resets N ms later (default: Bybit's 1 s window)
 ``http5xx=P``      each REST request answers HTTP 500/502/503 with probability P
 ``http5xx_next=N`` the next N REST requests answer 5xx
 ``http_status=S``  use status S (500..599) for injected 5xx instead of a seeded choice
@@ -85,6 +86,7 @@ _CASED_KEYS = ("bad_fields", "cursor_loop", "cursor_endless", "flood_paths")
 """Set keys whose values keep their case (field names, REST paths); symbols are upper-cased."""
 _INT_KEYS = (
     "rate_limit_next",
+    "rate_hold_ms",
     "http5xx_next",
     "drop_rest_next",
     "drop_after_next",
@@ -102,6 +104,8 @@ class FaultSpec:
 
     rate_limit: float = 0.0
     rate_limit_next: int = 0
+    rate_hold_ms: int = 0
+    """Reset time an injected 10006 announces, ms ahead (0: the rate limiter's window)."""
     http5xx: float = 0.0
     http5xx_next: int = 0
     http_status: int | None = None

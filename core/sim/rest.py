@@ -22,7 +22,7 @@ from aiohttp import web
 
 from core.sim.auth import Authenticator, AuthError
 from core.sim.faults import FaultInjector, RestFault
-from core.sim.ratelimit import RateDecision, RateLimiter
+from core.sim.ratelimit import WINDOW_MS, RateDecision, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,8 @@ class RestHandler:
             return _response(envelope(exc.ret_code, exc.ret_msg, None, now), status=exc.http_status)
         decision: RateDecision = self._limiter.check(api_key, request.path, now)
         if fault == "rate_limit":
-            decision = RateLimiter.refusal(decision.limit, now)
+            hold = self._faults.spec.rate_hold_ms or WINDOW_MS
+            decision = RateLimiter.refusal(decision.limit, now, hold)
         headers = decision.headers()
         if not decision.allowed:
             self.ret_codes[10006] += 1

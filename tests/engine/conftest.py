@@ -32,11 +32,9 @@ from core.engine import Engine
 from core.resilience.retry import RetryPolicy
 from core.sim.runner import SimVenueThread
 from tests.support.engine_types import SYM, Ready, WaitFor
-from tests.support.venue_under_test import HttpVenue, InProcessVenue, VenueUnderTest, fresh, wait_real
+from tests.support.venue_under_test import TMPFS, HttpVenue, InProcessVenue, VenueUnderTest, fresh, wait_real
 
 VENUES = ["inprocess", "http"]
-TMPFS = Path("/dev/shm")
-"""Memory-backed files (Linux); where it is missing, pytest's own ``tmp_path`` is used."""
 
 
 @pytest.fixture

@@ -153,7 +153,7 @@ async def test_fills_while_down_reach_the_algo_as_fills_once(
 ) -> None:
     first = await started(venue, tmp_path, fast_retry_policy)
     await ready(first)
-    maker = TWAP | {"mode": "maker", "duration_ms": 60_000, "slices": 2, "on_timeout": "market"}
+    maker = TWAP | {"mode": "maker", "duration_ms": 20_000, "slices": 2, "on_timeout": "market"}
     res = await first.start_algo("twap", maker)
     assert res.ok, res.message
     algo_id, child = res.order_link_id, f"{res.order_link_id}-1"

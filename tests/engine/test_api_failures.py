@@ -15,7 +15,9 @@ from core.resilience.retry import RetryPolicy
 from core.sim.runner import SimVenueThread
 from tests.support.engine_types import SYM, EngineSettingsFactory, Ready, VenueRows, WaitFor
 
-STORM = "http5xx=0.2,rate_limit=0.2,drop_rest=0.05,seed=21"
+STORM = "http5xx=0.2,rate_limit=0.2,rate_hold_ms=100,drop_rest=0.05,seed=21"
+"""Injected 10006s announce a reset 100 ms ahead (the engine waits for it; honouring the reset is
+tested on its own)."""
 """Every kind of transient failure, each attempt failing with probability ~0.4."""
 
 

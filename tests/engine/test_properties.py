@@ -19,7 +19,7 @@ from core.orders.built import BuiltOrder
 from core.venues.base import PlaceAck
 from core.venues.bybit.encode import order_params
 from core.venues.simulated import SimulatedVenue
-from tests.support.venue_under_test import InProcessVenue, fresh
+from tests.support.venue_under_test import TMPFS, InProcessVenue, fresh
 
 MAX_ORDER = Decimal("50000")
 MAX_POSITION = Decimal("100000")
@@ -91,10 +91,16 @@ def _violations(rec: dict[str, Any]) -> list[str]:
 
 
 async def _scenario(orders: list[tuple[Side, str, OrderType, str, bool]]) -> None:
+    # On tmpfs where there is one (every intent is fsynced; no example is about the disk).
+    with tempfile.TemporaryDirectory(dir=TMPFS if TMPFS.is_dir() else None) as tmp:
+        await _run(orders, Path(tmp))
+
+
+async def _run(orders: list[tuple[Side, str, OrderType, str, bool]], tmp: Path) -> None:
     recorder = RecordingVenue()
     venue = InProcessVenue(venue=recorder)
     settings = venue.settings(
-        Path(tempfile.mkdtemp()),
+        tmp,
         risk={
             "max_order_notional": str(MAX_ORDER),
             "max_position_notional": str(MAX_POSITION),

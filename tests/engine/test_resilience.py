@@ -32,7 +32,7 @@ ORDER_GONE = 110001
 @pytest.mark.parametrize(
     "faults",
     [
-        "rate_limit=0.5,seed=3",
+        "rate_limit=0.5,rate_hold_ms=100,seed=3",  # each 10006 resets 100 ms later (not 1 s)
         "drop_rest=0.3,seed=4",
         "http5xx=0.3,seed=5",
         "drop_after=0.3,seed=6",
@@ -256,7 +256,7 @@ async def _panic_under_faults(
     sell = OrderRequest(SYM, Side.SELL, Decimal("0.001"), OrderType.LIMIT, below(mark, "1.03"))
     assert (await engine.place(buy)).ok and (await engine.place(sell)).ok
     await wait_for(lambda: len(engine.state.positions) == 2)
-    sim.set_faults("rate_limit=0.3,http5xx=0.2,seed=11")
+    sim.set_faults("rate_limit=0.3,rate_hold_ms=100,http5xx=0.2,seed=11")
     report = await engine.panic()
     sim.set_faults("")
     assert report.flat, report.steps

@@ -61,6 +61,17 @@ def test_rate_limit_burst(venue: SimVenueThread, admin: Admin) -> None:
     assert admin(venue, "/sim/admin/faults")["injected"]["rate_limit"] >= 2
 
 
+def test_rate_limit_announces_the_reset_it_was_given(venue: SimVenueThread, admin: Admin) -> None:
+    """``rate_hold_ms`` sets how far ahead an injected 10006 says the limit resets (a client that
+    honours the reset waits exactly that long; without it, the 1 s window)."""
+    admin(venue, "/sim/admin/faults", {"spec": "rate_limit_next=1,rate_hold_ms=50000"})
+    asked_ms = int(time.time() * 1000)
+    with pytest.raises(InvalidRequestError) as err:
+        _http(venue).get_open_orders(category="linear", symbol="BTCUSDT")
+    ahead = int(err.value.resp_headers["X-Bapi-Limit-Reset-Timestamp"]) - asked_ms
+    assert 45_000 < ahead <= 51_000, ahead
+
+
 def test_http_5xx(venue: SimVenueThread, admin: Admin) -> None:
     admin(venue, "/sim/admin/faults", {"http5xx": 1.0})
     statuses = set()

@@ -41,6 +41,10 @@ OVER_HTTP = pytest.mark.parametrize("venue", ["http"], indirect=True)
 IN_PROCESS = pytest.mark.parametrize("venue", ["inprocess"], indirect=True)
 """A scenario whose outcome depends on the market standing still: the virtual clock only."""
 
+TMPFS = Path("/dev/shm")
+"""Memory-backed files (Linux) for scenario journals: every intent is fsynced, and no scenario
+here is about the disk itself; where it is missing, the system's temporary directory is used."""
+
 SETTLE_TURNS = 8
 """Loop turns given to the engine at each instant of market time (see ``_settle``)."""
 
