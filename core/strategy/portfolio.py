@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.api import CommandResult
 from core.events import Severity
-from core.market.candles import INTERVALS_MS
+from core.market.candles import TIMEFRAMES
 from core.strategy.kill import ClosePlan
 from core.strategy.live import POLL_S, StrategyError
 from core.strategy.loader import StrategyNotFound, load_strategy_class
@@ -271,8 +271,9 @@ class Portfolio:
         name: str | None,
         timeframe: str,
     ) -> tuple[Strategy, dict[str, Any]] | str:
-        if timeframe not in INTERVALS_MS:
-            return f"strategy {strategy}: tf={timeframe} is not one of {', '.join(INTERVALS_MS)}"
+        if timeframe not in TIMEFRAMES:  # the candles the engine keeps; any other never closes a bar
+            kept = ", ".join(TIMEFRAMES)
+            return f"strategy {strategy}: tf={timeframe} is not one of {kept} (the engine's candles)"
         try:
             instance, values = self._build(strategy, params)
             instance.check()

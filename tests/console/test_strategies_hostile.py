@@ -5,7 +5,8 @@ start makes), Enter on it starts nothing, and a refused start is journaled.
 Before: every ``strat start`` line showed READY whatever it said; ``fast=50 slow=10`` started,
 was journaled as started and failed a moment later; ``qty=0`` started a strategy that never
 trades and ``qty=-1`` one that trades the opposite way; ``tf=7m`` raised a ValueError out of
-the start; starting the same strategy twice showed READY."""
+the start; starting the same strategy twice showed READY; ``tf=1s`` (a backtest's timeframe, but
+no candles the engine keeps) started a strategy that never received a bar."""
 
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ REFUSED = [
     ("strat start sma_cross qty=0,01", "use . as the decimal point"),
     ("strat start sma_cross fast=0", "param fast: must be greater than 0"),
     ("strat start sma_cross tf=7m", "tf=7m is not one of"),
+    # Timeframes a backtest takes but the engine keeps no candles of: a live run never saw a bar.
+    ("strat start sma_cross tf=1s", "tf=1s is not one of 1m, 5m, 15m, 1h"),
+    ("strat start sma_cross tf=4h", "tf=4h is not one of 1m, 5m, 15m, 1h"),
     ("strat start no_such_strategy", "not found"),
     ("strat start sma_cross bogus=1", "unknown parameter"),
 ]
