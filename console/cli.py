@@ -16,6 +16,7 @@ refused with the reason, never silently dropped; every error exits with code 2 a
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -27,6 +28,8 @@ from core.journal.recovery import JournalOpenError
 
 EXIT_CONFIG = 2
 MODES = ("sim", "demo", "live")
+_BIND_ERRORS = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
+"""A sim that cannot bind its port: said in one line, never a traceback."""
 
 #: Global flags: (dest, what to call it in messages).
 _GLOBALS = (("config", "--config"), ("mode", "--mode"), ("live", "--live"))
@@ -200,16 +203,26 @@ def cmd_sim(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    return run_standalone(
-        settings.sim,
-        host=args.host,
-        port=args.port,
-        seed=args.seed,
-        faults=args.faults,
-        rate_hz=args.rate,
-        venue=args.venue,
-        **({"replay": args.replay, "speed": args.speed} if args.replay is not None else {}),
-    )
+    try:
+        return run_standalone(
+            settings.sim,
+            host=args.host,
+            port=args.port,
+            seed=args.seed,
+            faults=args.faults,
+            rate_hz=args.rate,
+            venue=args.venue,
+            **({"replay": args.replay, "speed": args.speed} if args.replay is not None else {}),
+        )
+    except OSError as exc:
+        if exc.errno not in _BIND_ERRORS:
+            raise
+        print(
+            f"trade-console sim: cannot listen ({exc.strerror}): another sim or console may hold the "
+            "port; pick a free one with --port",
+            file=sys.stderr,
+        )
+        return 2
 
 
 def cmd_journal(args: argparse.Namespace) -> int:

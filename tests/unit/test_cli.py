@@ -213,6 +213,20 @@ def test_sim_subcommand_runs_the_hyperliquid_sim_and_refuses_an_unknown_venue(
     assert code == 2 and "invalid choice: 'kraken'" in err
 
 
+@pytest.mark.parametrize("venue", ["bybit", "hyperliquid"])
+def test_sim_on_a_port_already_taken_says_so_without_a_traceback(
+    venue: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: both sims died with an OSError traceback when the port was in use."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(1)
+        port = held.getsockname()[1]
+        code, _, err = run(["sim", "--venue", venue, "--port", str(port)], capsys)
+    assert code == 2
+    assert "cannot listen" in err and "--port" in err and "Traceback" not in err
+
+
 # --- check-config rejects what the console cannot use -------------------------------------------
 
 
