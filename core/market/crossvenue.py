@@ -8,7 +8,8 @@ engine's fee rates into :class:`VenueQuote` values and hands them here.
   Positive means the round trip earns money at the top of both books. ``B→A`` is the reverse.
 * basis is B's mid against A's mid, in bps of A's mid.
 * :class:`SpreadAlerts` fires once when a direction's spread reaches the threshold and re-arms
-  when it falls back below it.
+  when it falls back :data:`REARM_BPS` below it (a spread hovering at the threshold alerts once,
+  not at every tick that crosses it).
 """
 
 from __future__ import annotations
@@ -159,9 +160,13 @@ def pair_symbols(symbols: Iterable[str]) -> list[tuple[str, str, str]]:
     return pairs
 
 
+REARM_BPS = Decimal(1)
+"""How far below the threshold a spread must fall before its alert can fire again."""
+
+
 class SpreadAlerts:
     """Fires once per asset and direction when the spread after fees reaches the threshold;
-    re-arms when it falls back below (a missing quote leaves the state as it was)."""
+    re-arms when it falls :data:`REARM_BPS` below it (a missing quote leaves the state as it was)."""
 
     def __init__(self, threshold_bps: Decimal) -> None:
         self.threshold_bps = threshold_bps
@@ -184,7 +189,7 @@ class SpreadAlerts:
                     if key not in self._above:
                         self._above.add(key)
                         fired.append(SpreadAlert(view.asset, direction, bps, self.threshold_bps))
-                else:
+                elif bps < self.threshold_bps - REARM_BPS:
                     self._above.discard(key)
         return fired
 

@@ -114,6 +114,21 @@ def test_alert_fires_once_and_rearms_below_threshold() -> None:
     assert len(alerts.check([wide])) == 1  # crosses again: fires again
 
 
+def test_alert_hovering_at_the_threshold_fires_once() -> None:
+    """Before: a spread that ticked 5.02, 4.98, 5.01 ... bps around a 5 bps threshold alerted at
+    every tick above it (a log line and a toast a second on the sims)."""
+    alerts = SpreadAlerts(D(10))
+    at = cross_view("X", q("X", "99", "100", "0"), q("X.HL", "100.1", "100.2", "0"))  # +10 bps
+    just_under = cross_view("X", q("X", "99", "100", "0"), q("X.HL", "100.095", "100.2", "0"))  # +9.5
+    far_under = cross_view("X", q("X", "99", "100", "0"), q("X.HL", "100.08", "100.2", "0"))  # +8
+    assert len(alerts.check([at])) == 1
+    for _ in range(5):
+        assert alerts.check([just_under]) == []
+        assert alerts.check([at]) == []
+    assert alerts.check([far_under]) == []  # 2 bps under: re-armed
+    assert len(alerts.check([at])) == 1
+
+
 def test_alert_at_exactly_the_threshold_fires() -> None:
     alerts = SpreadAlerts(D(10))
     view = cross_view("X", q("X", "99", "100", "0"), q("X.HL", "100.1", "100.2", "0"))
