@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import signal
 import sys
@@ -62,7 +63,7 @@ def run_record(settings: Settings, symbols_text: str, out: Path, minutes: float 
     """Record until ``minutes`` pass or Ctrl-C; print what was written. Returns the exit code."""
     try:
         symbols = parse_symbols(symbols_text)
-        if minutes is not None and minutes <= 0:
+        if minutes is not None and not (math.isfinite(minutes) and minutes > 0):
             raise RecordError(f"--minutes must be a positive number, got {minutes}")
         if out.exists() and not out.is_dir():
             raise RecordError(f"--out {out} exists and is not a directory")

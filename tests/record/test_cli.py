@@ -32,3 +32,14 @@ def test_record_refuses_an_out_path_that_is_a_file(
     f.write_text("x")
     assert main(["record", "--symbols", "BTCUSDT", "--out", str(f)]) == 2
     assert "exists and is not a directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("minutes", ["nan", "inf"])
+def test_record_refuses_minutes_that_are_not_a_finite_number(
+    tmp_path: Path, minutes: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: --minutes nan wrote a manifest, then died with a ValueError traceback."""
+    out = tmp_path / "rec"
+    assert main(["record", "--symbols", "BTCUSDT", "--out", str(out), "--minutes", minutes]) == 2
+    assert "--minutes must be a positive number" in capsys.readouterr().err
+    assert not out.exists()
