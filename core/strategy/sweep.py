@@ -273,15 +273,21 @@ def open_study(spec: SweepSpec, sampler_seed: int | None = None) -> optuna.Study
     engine_kwargs = (
         {"connect_args": {"timeout": SQLITE_TIMEOUT_S}} if spec.storage.startswith("sqlite") else {}
     )
+    from sqlalchemy.exc import SQLAlchemyError
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        storage = optuna.storages.RDBStorage(
-            spec.storage,
-            engine_kwargs=engine_kwargs,
-            heartbeat_interval=spec.heartbeat_s,
-            grace_period=spec.grace_s,
-            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1),
-        )
+        try:
+            storage = optuna.storages.RDBStorage(
+                spec.storage,
+                engine_kwargs=engine_kwargs,
+                heartbeat_interval=spec.heartbeat_s,
+                grace_period=spec.grace_s,
+                heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1),
+            )
+        except SQLAlchemyError as exc:  # the URL is not echoed: it may hold a password
+            first = (str(exc).splitlines() or [type(exc).__name__])[0].replace(spec.storage, "<url>")
+            raise SweepError(f"--storage: cannot open it as an Optuna storage ({first})") from exc
         sampler = optuna.samplers.TPESampler(seed=sampler_seed)
     study = optuna.create_study(
         storage=storage,

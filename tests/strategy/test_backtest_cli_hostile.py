@@ -67,3 +67,14 @@ def test_params_are_typed_strictly_but_signed_numbers_stay_possible() -> None:
 
 def test_a_sweeps_float_suggestion_is_typed_in_full() -> None:
     assert _typed(1.2e-05) == "0.000012" and _typed(0.5) == "0.5" and _typed(7) == "7"
+
+
+def test_a_storage_url_optuna_cannot_open_is_named_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: --storage foo://x died with SQLAlchemy's NoSuchModuleError traceback."""
+    out = str(tmp_path / "sw")
+    sweep = ["--out", out, "--sweep", "fast=5..8", "--trials", "1", "--workers", "1"]
+    for url in ("foo://user:secret@host/db", "not a url secret"):
+        err = refused(capsys, *sweep, "--storage", url)
+        assert "--storage: cannot open it" in err and "secret" not in err, err
