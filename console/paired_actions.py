@@ -97,11 +97,22 @@ class CrossVenueActions:
             return
         now = self.app.clock.now_ms()
         self.views = self.compute()
-        for alert in self.alerts.check(self.views):
+        for alert in self.alerts.check(self._fresh(self.views)):
             self.app.log_line(f"ALERT {alert.message}")
             self.app.notify(f"alert crossvenue: {alert.message}", severity="warning", timeout=ALERT_TOAST_S)
         self._tell(self.desk.tick(now))
         self.redraw(main, now)
+
+    def _fresh(self, views: Sequence[CrossView]) -> list[CrossView]:
+        """The rows whose books are both live: a venue that is down or stale leaves its last
+        quote in the pane, and a spread against it is not one to alert on."""
+        store = self.app.engine.store
+
+        def live(symbol: str) -> bool:
+            book = store.book(symbol)
+            return book is not None and not book.stale
+
+        return [v for v in views if live(v.a.symbol) and live(v.b.symbol)]
 
     def redraw(self, main: MainScreen, now_ms: int) -> None:
         """Feed the pane the rows last computed and each asset's paired-order state."""

@@ -120,3 +120,32 @@ async def test_alert_fires_once_through_the_toast_and_the_log_and_rearms() -> No
         show("95200.0")  # above again: a second alert
         await pilot.pause()
         assert len(alerts()) == 2
+
+
+async def test_no_spread_alert_against_a_stale_book() -> None:
+    """Before: with one venue down its last book stayed in the store, and the spread against it
+    alerted (a log line and a toast) as if it could be traded."""
+    app = make_app(
+        venue={"name": "multi", "legs": ["bybit", "hyperliquid"]},
+        risk={"symbols": ["BTCUSDT", "BTCUSDT.HL"]},
+        crossvenue={"alert_bps": 5},
+    )
+    store = fake(app).store
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("7")
+
+        def show(*, stale: bool) -> None:
+            store.put_book(book("BTCUSDT", "95000.0", "95000.1"))
+            hl = book("BTCUSDT.HL", "95200.0", "95300.0")  # about +10 bps after fees
+            store.put_book(BookView(hl.symbol, hl.bids, hl.asks, hl.update_id, hl.seq, hl.ts_ms, stale))
+            app.refresh_ui(force=True)
+
+        def alerts() -> list[str]:
+            return [line for line in app.main.log_pane.history if "ALERT BTCUSDT A→B" in line]
+
+        show(stale=True)
+        await pilot.pause()
+        assert alerts() == []
+        show(stale=False)  # the venue is back: the same spread alerts
+        await pilot.pause()
+        assert len(alerts()) == 1
