@@ -14,7 +14,11 @@ import pytest
 from core.config import SIM_API_KEY, SimSettings
 from core.sim.cli import run_standalone
 
-SCRIPT = (
+CTRL_C = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+"""Ctrl-C as a terminal gives it: a runner started in the background by a script (``cmd &``)
+passes SIGINT on ignored, and the child would then never see it."""
+
+SCRIPT = CTRL_C + (
     "import sys; from core.config import SimSettings; from core.sim.cli import run_standalone; "
     "sys.exit(run_standalone(SimSettings(), port=0, seed=7, faults='latency_ms=1', rate_hz=10))"
 )

@@ -13,7 +13,11 @@ from core.sim.cli import run_standalone
 from core.sim.hyperliquid.keys import SIM_AGENT_KEY, SIM_USER
 from tests.support.hl_sim import SPOT_META
 
-SCRIPT = (
+CTRL_C = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+"""Ctrl-C as a terminal gives it: a runner started in the background by a script (``cmd &``)
+passes SIGINT on ignored, and the child would then never see it."""
+
+SCRIPT = CTRL_C + (
     "import sys; from core.config import SimSettings; from core.sim.cli import run_standalone; "
     "sys.exit(run_standalone(SimSettings(), port=0, seed=7, rate_hz=10, venue='hyperliquid'))"
 )
