@@ -54,10 +54,17 @@ def _dumps(obj: Any) -> bytes:
     return orjson.dumps(obj, default=str)
 
 
+MAX_ANSWERS_DUE = 16
+"""(Un)subscribe frames of one connection answered concurrently; beyond it the connection's
+frames wait (a client flooding subscribes is read no faster than it is answered)."""
+
+
 class WsConn:
     """One WebSocket connection: its subscriptions and a bounded outgoing queue."""
 
     __slots__ = (
+        "ack_due",
+        "answers_due",
         "api_key",
         "conn_id",
         "dead",
@@ -83,6 +90,10 @@ class WsConn:
         self.api_key: str | None = None
         self.dead = False
         self.writer: asyncio.Task[None] | None = None
+        self.ack_due = 0.0
+        """Loop time of the last (un)subscribe answer scheduled: answers keep the frames' order."""
+        self.answers_due = 0
+        """(Un)subscribe answers scheduled and not yet given."""
 
     def gone(self) -> bool:
         """True once the connection is dropped or its transport has closed (the client vanished)."""
@@ -331,15 +342,31 @@ class WsHub:
         elif op == "auth" and conn.private:
             self._auth_frame(conn, req_id, args)
         elif op in ("subscribe", "unsubscribe") and isinstance(args, list):
-            await asyncio.sleep(self._rng.uniform(self._ack_lo, self._ack_hi) / 1000.0)
-            if conn.gone():
-                return
-            if op == "subscribe":
-                self._subscribe(conn, req_id, [str(a) for a in args])
-            else:
-                self._unsubscribe(conn, req_id, [str(a) for a in args])
+            await self._answer_later(conn, op, req_id, [str(a) for a in args])
         else:
             self._ack(conn, str(op or ""), req_id, False, f"error:unsupported op: {op}")
+
+    async def _answer_later(self, conn: WsConn, op: str, req_id: Any, topics: list[str]) -> None:
+        """Apply an (un)subscribe ``ack_delay_ms`` after it arrived, as Bybit answers each frame
+        after its own latency while the connection reads on: frames sent together are answered
+        about together (not one delay after another), in the order they came. A connection with
+        :data:`MAX_ANSWERS_DUE` answers outstanding is read again only once they are given."""
+        loop = asyncio.get_running_loop()
+        due = max(loop.time() + self._rng.uniform(self._ack_lo, self._ack_hi) / 1000.0, conn.ack_due)
+        conn.ack_due = due
+        conn.answers_due += 1
+        loop.call_at(due, self._answer, conn, op, req_id, topics)
+        if conn.answers_due >= MAX_ANSWERS_DUE:
+            await asyncio.sleep(max(0.0, conn.ack_due - loop.time()))
+
+    def _answer(self, conn: WsConn, op: str, req_id: Any, topics: list[str]) -> None:
+        conn.answers_due -= 1
+        if conn.gone():
+            return
+        if op == "subscribe":
+            self._subscribe(conn, req_id, topics)
+        else:
+            self._unsubscribe(conn, req_id, topics)
 
     def _send(self, conn: WsConn, obj: dict[str, Any]) -> None:
         self._push(conn, _dumps(obj))
