@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import hyperliquid.exchange as sdk_exchange
 import pytest
@@ -45,15 +44,3 @@ def info(sim: HlSim) -> Info:
 def ex(sim: HlSim, nonces: Callable[[], int]) -> Exchange:
     """The SDK's signed side, signing with the registered agent wallet."""
     return Exchange(sim.agent, sim.base_url, account_address=sim.user, meta=sim.meta, spot_meta=SPOT_META)
-
-
-def statuses(reply: dict[str, Any]) -> list[Any]:
-    """The per-item statuses of an ok reply (fails the test on an err envelope)."""
-    assert reply["status"] == "ok", reply
-    resp = reply["response"]
-    assert isinstance(resp, dict)
-    data = resp["data"]
-    assert isinstance(data, dict)
-    out = data["statuses"]
-    assert isinstance(out, list)
-    return out

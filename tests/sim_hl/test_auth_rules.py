@@ -10,8 +10,7 @@ import hyperliquid.exchange as sdk_exchange
 import pytest
 from hyperliquid.exchange import Exchange
 
-from tests.sim_hl.conftest import statuses
-from tests.support.hl_sim import SPOT_META, HlSim
+from tests.support.hl_sim import SPOT_META, HlSim, statuses
 
 DAY_MS = 86_400_000
 

@@ -8,8 +8,7 @@ from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 from hyperliquid.utils.types import Cloid
 
-from tests.sim_hl.conftest import statuses
-from tests.support.hl_sim import HlSim
+from tests.support.hl_sim import HlSim, statuses
 
 
 def five_sig(d: Decimal) -> float:

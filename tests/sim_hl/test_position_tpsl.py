@@ -11,8 +11,7 @@ from typing import Any
 from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 
-from tests.sim_hl.conftest import statuses
-from tests.support.hl_sim import HlSim
+from tests.support.hl_sim import HlSim, statuses
 
 SZ = 0.1
 

@@ -12,9 +12,7 @@ from hyperliquid.info import Info
 from core.sim.instruments import MAKER_FEE, TAKER_FEE
 from core.venues.hyperliquid.rest import HyperliquidVenue
 from core.venues.registry import build_venue
-from tests.sim_hl.conftest import statuses
-from tests.support.hl_sim import HlSim
-from tests.venue_hl.conftest import sim_settings
+from tests.support.hl_sim import HlSim, sim_settings, statuses
 
 FIELDS = {
     "dailyUserVlm",

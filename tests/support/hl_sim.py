@@ -18,11 +18,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, TypeVar
+from urllib.parse import urlparse
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from core.clock import Clock, FrozenClock, SystemClock
+from core.config import Settings, load_settings
 from core.sim.hyperliquid.info import clearinghouse_state, meta
 from core.sim.hyperliquid.keys import SIM_AGENT_KEY, SIM_USER_KEY, default_agents
 from core.sim.hyperliquid.records import HlOrder
@@ -196,3 +198,26 @@ def hl_sim(
     )
     with thread:
         yield HlSim(thread, clock)
+
+
+def sim_settings(sim: HlSim, **overrides: Any) -> Settings:
+    """Sim-mode settings for ``venue.name = "hyperliquid"`` on the running sim, with its keys."""
+    port = urlparse(sim.base_url).port
+    values: dict[str, Any] = {
+        "venue": {"name": "hyperliquid"},
+        "sim": {"host": "127.0.0.1", "port": port, "api_key": sim.user, "api_secret": AGENT_KEY},
+        "risk": {"symbols": ["BTCUSDT", "ETHUSDT", "SOLUSDT"]},
+    }
+    return load_settings(None, **{**values, **overrides})
+
+
+def statuses(reply: dict[str, Any]) -> list[Any]:
+    """The per-item statuses of an ok reply (fails the test on an err envelope)."""
+    assert reply["status"] == "ok", reply
+    resp = reply["response"]
+    assert isinstance(resp, dict)
+    data = resp["data"]
+    assert isinstance(data, dict)
+    out = data["statuses"]
+    assert isinstance(out, list)
+    return out

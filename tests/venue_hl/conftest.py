@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-from urllib.parse import urlparse
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
-from core.config import Settings, load_settings
+from core.engine import Engine
 from core.venues.hyperliquid.rest import HyperliquidVenue
 from core.venues.registry import build_venue
-from tests.support.hl_sim import AGENT_KEY, HlSim, hl_sim
-
-
-def sim_settings(sim: HlSim, **overrides: Any) -> Settings:
-    """Sim-mode settings for ``venue.name = "hyperliquid"`` on the running sim, with its keys."""
-    port = urlparse(sim.base_url).port
-    values: dict[str, Any] = {
-        "venue": {"name": "hyperliquid"},
-        "sim": {"host": "127.0.0.1", "port": port, "api_key": sim.user, "api_secret": AGENT_KEY},
-        "risk": {"symbols": ["BTCUSDT", "ETHUSDT", "SOLUSDT"]},
-    }
-    return load_settings(None, **{**values, **overrides})
+from tests.support.hl_sim import HlSim, hl_sim, sim_settings
 
 
 @pytest.fixture
@@ -36,3 +24,20 @@ def venue(hl: HlSim) -> HyperliquidVenue:
     built = build_venue(sim_settings(hl))
     assert isinstance(built, HyperliquidVenue)
     return built
+
+
+@pytest.fixture
+async def engine(hl: HlSim, tmp_path: Path) -> AsyncIterator[Engine]:
+    """A started engine on the Hyperliquid sim (ETHUSDT selected), journal under ``tmp_path``."""
+    settings = sim_settings(
+        hl,
+        journal={"path": str(tmp_path / "journal.db")},
+        metrics={"enabled": False},
+        ui={"default_symbol": "ETHUSDT"},
+    )
+    eng = Engine(settings)
+    await eng.start()
+    try:
+        yield eng
+    finally:
+        await eng.stop()

@@ -17,8 +17,7 @@ from core.resilience.errors import AuthFailed, OrderGone, Rejected, Transient
 from core.venues.base import FeedTiming
 from core.venues.hyperliquid import encode
 from core.venues.hyperliquid.rest import HyperliquidVenue
-from tests.support.hl_sim import HlSim
-from tests.venue_hl.conftest import sim_settings
+from tests.support.hl_sim import HlSim, sim_settings
 
 
 def limit(venue: HyperliquidVenue, cid: str, side: Side, qty: str, px: Decimal, **kw: Any) -> BuiltOrder:

@@ -4,18 +4,14 @@ order placed, amended and cancelled through the one order path (builder -> risk 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
 
 from core.engine import Engine
 from core.model import OrderRequest, OrderStatus, OrderType, Side
 from core.venues.hyperliquid import encode
 from tests.support.hl_sim import HlSim
 from tests.support.venue_under_test import fresh, wait_real
-from tests.venue_hl.conftest import sim_settings
 
 SYM = "ETHUSDT"
 
@@ -23,22 +19,6 @@ SYM = "ETHUSDT"
 async def until(cond: Callable[[], bool], what: str) -> None:
     """Wait for ``cond`` on the engine's loop."""
     await wait_real(cond, 20.0, what)
-
-
-@pytest.fixture
-async def engine(hl: HlSim, tmp_path: Path) -> AsyncIterator[Engine]:
-    settings = sim_settings(
-        hl,
-        journal={"path": str(tmp_path / "journal.db")},
-        metrics={"enabled": False},
-        ui={"default_symbol": SYM},
-    )
-    eng = Engine(settings)
-    await eng.start()
-    try:
-        yield eng
-    finally:
-        await eng.stop()
 
 
 async def test_place_amend_cancel_through_the_one_path(engine: Engine, hl: HlSim) -> None:

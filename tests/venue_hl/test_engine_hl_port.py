@@ -18,9 +18,8 @@ from core.model import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from core.sim.hyperliquid.records import HlOrder
 from core.venues.hyperliquid import encode
 from core.venues.hyperliquid.rest import HyperliquidVenue
-from tests.support.hl_sim import HlSim, hl_sim
+from tests.support.hl_sim import HlSim, hl_sim, sim_settings
 from tests.support.venue_under_test import fresh, wait_real
-from tests.venue_hl.conftest import sim_settings
 
 SYM = "ETHUSDT"
 WAIT_S = 20.0

@@ -6,38 +6,17 @@ crosses the SL closes the whole position on the venue."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
 
 from core.engine import Engine
 from core.model import OrderRequest, OrderType, Side, TriggerBy
 from core.sim.hyperliquid.records import HlOrder
 from tests.support.hl_sim import HlSim
 from tests.support.venue_under_test import fresh, wait_real
-from tests.venue_hl.conftest import sim_settings
 
 SYM = "ETHUSDT"
 QTY = Decimal("0.5")
 WAIT_S = 20.0
-
-
-@pytest.fixture
-async def engine(hl: HlSim, tmp_path: Path) -> AsyncIterator[Engine]:
-    settings = sim_settings(
-        hl,
-        journal={"path": str(tmp_path / "journal.db")},
-        metrics={"enabled": False},
-        ui={"default_symbol": SYM},
-    )
-    eng = Engine(settings)
-    await eng.start()
-    try:
-        yield eng
-    finally:
-        await eng.stop()
 
 
 def stops_on_venue(hl: HlSim) -> dict[str, HlOrder]:
