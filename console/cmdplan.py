@@ -281,12 +281,17 @@ class CommandPlanner:
         plan = plan_trailing(pos, ctx.instrument, last, distance, cmd.activation)
         if not isinstance(plan, TrailPlan):
             return refused(line, f"trail: {plan[1]}")
+        detail = (
+            "removes the trailing stop the venue keeps for the position"
+            if plan.distance == 0
+            else "kept by the venue: it keeps working when this console stops; it replaces any "
+            "trailing stop the position has"
+        )
         return Plan(
             line,
             plan.summary.replace("trailing stop", "TRAILING STOP (on the exchange)", 1),
             True,
-            detail="kept by the venue: it keeps working when this console stops; it replaces any "
-            "trailing stop the position has",
+            detail=detail,
             what=f"venue trailing stop {sym}",
             call=lambda: engine.set_trailing_stop(sym, plan.distance, plan.activation),
         )

@@ -70,6 +70,7 @@ async def test_venue_trailing_stop_from_the_command_line(
         screen.input.value = "trail off ex"
         await pilot.pause()
         assert screen.plan is not None and screen.plan.ready, screen.plan
+        assert "removes" in screen.plan.detail and "keeps working" not in screen.plan.detail
         await pilot.press("enter")
         removed = "the trailing stop removed"
         await wait_until(pilot, lambda: D(venue_position(sim_venue)["trailingStop"]) == 0, removed, SLOW)
