@@ -279,7 +279,15 @@ class Portfolio:
             instance.check()
         except (StrategyNotFound, ParamError, TypeError, ValueError) as exc:
             return f"strategy {strategy}: {exc}"
-        return self._refusal(name or instance.name, symbol, allocation) or (instance, values)
+        label = name or instance.name
+        return (
+            self._refusal(label, symbol, allocation)
+            or self._size_refusal(label, symbol, values)
+            or (
+                instance,
+                values,
+            )
+        )
 
     def _build(self, strategy: str, params: Sequence[str]) -> tuple[Strategy, dict[str, Any]]:
         cls = load_strategy_class(strategy_spec(strategy))
@@ -294,6 +302,19 @@ class Portfolio:
             return f"strategy {name}: {symbol} is not an instrument of the venue"
         if allocation is not None and allocation <= 0:
             return f"strategy {name}: allocation must be positive, got {allocation}"
+        return ""
+
+    def _size_refusal(self, name: str, symbol: str, values: dict[str, Any]) -> str:
+        """A ``qty`` the venue would refuse on every order (below its minimum, off its step) is
+        refused before the start, not one order at a time after it."""
+        qty = values.get("qty")
+        inst = self.engine.instruments.get(symbol)
+        if not isinstance(qty, Decimal) or inst is None:
+            return ""
+        if qty < inst.min_order_qty:
+            return f"strategy {name}: qty={qty} is below {symbol}'s minimum order size {inst.min_order_qty}"
+        if inst.qty_step > 0 and qty % inst.qty_step != 0:
+            return f"strategy {name}: qty={qty} is not a multiple of {symbol}'s size step {inst.qty_step}"
         return ""
 
     async def _drive(self, entry: _Entry) -> None:

@@ -6,7 +6,8 @@ Before: every ``strat start`` line showed READY whatever it said; ``fast=50 slow
 was journaled as started and failed a moment later; ``qty=0`` started a strategy that never
 trades and ``qty=-1`` one that trades the opposite way; ``tf=7m`` raised a ValueError out of
 the start; starting the same strategy twice showed READY; ``tf=1s`` (a backtest's timeframe, but
-no candles the engine keeps) started a strategy that never received a bar."""
+no candles the engine keeps) started a strategy that never received a bar; ``qty=0.0001`` (below
+the venue's minimum) or ``qty=0.001234`` (off its step) started one whose every order was refused."""
 
 from __future__ import annotations
 
@@ -43,6 +44,9 @@ REFUSED = [
     # Timeframes a backtest takes but the engine keeps no candles of: a live run never saw a bar.
     ("strat start sma_cross tf=1s", "tf=1s is not one of 1m, 5m, 15m, 1h"),
     ("strat start sma_cross tf=4h", "tf=4h is not one of 1m, 5m, 15m, 1h"),
+    # Sizes the venue refuses on every order: refused before the start, not order by order.
+    ("strat start sma_cross qty=0.0001", "qty=0.0001 is below BTCUSDT's minimum order size 0.001"),
+    ("strat start sma_cross qty=0.001234", "qty=0.001234 is not a multiple of BTCUSDT's size step 0.001"),
     ("strat start no_such_strategy", "not found"),
     ("strat start sma_cross bogus=1", "unknown parameter"),
 ]
