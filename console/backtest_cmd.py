@@ -39,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
     bt.add_argument(
         "--latency-ms",
         type=int,
-        default=50,
+        default=None,
         help="through-book: milliseconds from the bar's close to the send (default 50)",
     )
     bt.add_argument(
@@ -87,6 +87,21 @@ def _rate(text: str) -> Decimal:
     return rate
 
 
+def check_combination(args: argparse.Namespace) -> None:
+    """Flags that contradict each other or would be silently ignored are refused, naming both;
+    ``--latency-ms`` left out becomes the default latency."""
+    from core.strategy.backtest_types import DEFAULT_LATENCY_MS, THROUGH_BOOK
+
+    if args.no_funding and args.funding_rate is not None:
+        raise ConfigError([("--no-funding", "contradicts --funding-rate: give one of them")])
+    if args.latency_ms is not None and args.fill != THROUGH_BOOK:
+        raise ConfigError(
+            [("--latency-ms", f"applies only to --fill through-book (this run fills {args.fill})")]
+        )
+    if args.latency_ms is None:
+        args.latency_ms = DEFAULT_LATENCY_MS
+
+
 def funding_of(args: argparse.Namespace) -> Decimal | tuple[tuple[int, Decimal], ...] | None:
     """The run's funding: off, ``--funding-rate``, the series a ``--data`` recording's tickers
     announced (fundingRate, nextFundingTime), else the default constant rate."""
@@ -120,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
     from core.strategy.loader import StrategyNotFound, load_strategy_class
     from core.strategy.report import stats, write_report
 
+    check_combination(args)
     start, end = _ms("--from", args.start), _ms("--to", args.end)
     if end <= start:
         raise ConfigError([("--to", f"must be after --from ({args.end} <= {args.start})")])

@@ -78,3 +78,20 @@ def test_a_storage_url_optuna_cannot_open_is_named_without_a_traceback(
     for url in ("foo://user:secret@host/db", "not a url secret"):
         err = refused(capsys, *sweep, "--storage", url)
         assert "--storage: cannot open it" in err and "secret" not in err, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--latency-ms", "100"], "applies only to --fill through-book (this run fills next-open"),
+        (["--fill", "bar-close", "--latency-ms", "5"], "this run fills bar-close"),
+        (["--funding-rate", "0.01", "--no-funding"], "--no-funding: contradicts --funding-rate"),
+        (["--latency-ms", "100", "--sweep", "fast=5..8", "--trials", "1"], "--latency-ms: applies only"),
+    ],
+)
+def test_flags_that_would_be_ignored_or_contradict_are_refused(
+    argv: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ``--latency-ms`` without through-book fills was silently ignored, and
+    ``--funding-rate`` with ``--no-funding`` ran with no funding without a word."""
+    assert words in refused(capsys, *argv)
