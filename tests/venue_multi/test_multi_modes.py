@@ -8,7 +8,6 @@ the adapters' senders replaced."""
 from __future__ import annotations
 
 import os
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from core.config import Settings, load_settings
 from core.config_files import ConfigError
 from core.endpoint_policy import check_venue_endpoint
 from core.engine import Engine
-from core.model import Mode, OrderType, Side, TimeInForce
+from core.model import Mode
 from core.orders.built import BuiltOrder
 from core.orders.executor import OrderExecutor
 from core.resilience.breaker import EndpointBreaker
@@ -32,6 +31,7 @@ from core.venues.hyperliquid.endpoints import MAINNET_URL, TESTNET_URL
 from core.venues.hyperliquid.rest import HyperliquidVenue
 from core.venues.multi.venue import MultiVenue
 from core.venues.registry import build_venue
+from tests.support.orders import limit_buy
 from tests.support.recording_journal import RecordingJournal
 from tests.venue_multi.conftest import BothSims, multi_settings
 
@@ -77,21 +77,7 @@ def paper_or_live(mode: str, tmp_path: Path) -> Settings:
 
 
 def order(symbol: str, link: str) -> BuiltOrder:
-    return BuiltOrder(
-        symbol=symbol,
-        side=Side.BUY,
-        order_type=OrderType.LIMIT,
-        qty=Decimal("0.01"),
-        price=Decimal("1000"),
-        tif=TimeInForce.GTC,
-        reduce_only=False,
-        tp=None,
-        sl=None,
-        trigger_price=None,
-        trigger_direction=None,
-        order_link_id=link,
-        ref_price=Decimal("1000"),
-    )
+    return limit_buy(symbol, link, qty="0.01", price="1000")
 
 
 def executor(venue: MultiVenue, mode: Mode, journal: RecordingJournal) -> OrderExecutor:
