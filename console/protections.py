@@ -1,7 +1,7 @@
 """Where each protection lives, for the positions pane and the header.
 
-``ex``: the venue holds it and it works whether or not this engine runs (a position's TP/SL, a
-reduce-only conditional order the venue holds, the dead-man's switch). ``algo``: an algo in
+``ex``: the venue holds it and it works whether or not this engine runs (a position's TP/SL or
+trailing stop, a reduce-only conditional order the venue holds, the dead-man's switch). ``algo``: an algo in
 this engine keeps it (a bracket, an OCO, a trailing stop): it stops working when the engine stops,
 so the header says how many there are. The positions pane renders :class:`~widgets.positions.Guard`
 rows this module builds; the header gets the switch's last state and the in-process count.
@@ -55,6 +55,8 @@ def guards(
         if pos.is_flat:
             continue
         found: list[Guard] = []
+        if pos.trailing_stop is not None:  # the venue's own trailing stop: it closes the whole position
+            found.append(Guard(STOP_LOSS, EX, None, f"trail {pos.trailing_stop.normalize():f}"))
         for order in orders.values():
             role = _order_role(pos, order) if order.symbol == sym else None
             if role is not None:

@@ -230,6 +230,8 @@ class Position:
     stop_loss: Decimal | None = None
     position_im: Decimal = ZERO
     updated_ms: int = 0
+    trailing_stop: Decimal | None = None
+    """The venue's own trailing stop on the whole position: its distance in price (None: none)."""
 
     @property
     def is_flat(self) -> bool:

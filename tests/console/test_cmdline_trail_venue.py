@@ -21,6 +21,10 @@ SLOW = 300
 """Waits of up to ~30 s for the venue's answers (the machine may be busy)."""
 
 
+def _sl_cell(app: TradeConsoleApp) -> str:
+    return str(app.main.positions.get_cell(SYM, "sl")).strip()
+
+
 async def _line(pilot: Pilot[int], app: TradeConsoleApp, text: str) -> CommandLine:
     await pilot.press(":")
     screen = app.screen
@@ -63,6 +67,8 @@ async def test_venue_trailing_stop_from_the_command_line(
             SLOW,
         )
         assert engine.algos() == []
+        shown = "the positions pane's SL cell naming the venue's trailing stop"
+        await wait_until(pilot, lambda: _sl_cell(app) == "trail 50 ex", shown, SLOW)
 
         screen = await _line(pilot, app, "trail off")  # without ex: refused, nothing sent
         assert screen.plan is not None and not screen.plan.ready
@@ -74,3 +80,4 @@ async def test_venue_trailing_stop_from_the_command_line(
         await pilot.press("enter")
         removed = "the trailing stop removed"
         await wait_until(pilot, lambda: D(venue_position(sim_venue)["trailingStop"]) == 0, removed, SLOW)
+        await wait_until(pilot, lambda: _sl_cell(app) == "—", "the SL cell cleared", SLOW)

@@ -115,6 +115,11 @@ def test_a_positions_bad_mark_is_replaced_and_reported_never_the_position_droppe
         parse.position(item)  # without somewhere to report it, a bad value is never swallowed
 
 
+@pytest.mark.parametrize(("raw", "expected"), [("0", None), ("", None), ("50", Decimal(50))])
+def test_a_positions_trailing_stop_is_its_distance_or_none(raw: str, expected: Decimal | None) -> None:
+    assert parse.position({**POSITION, "trailingStop": raw}).trailing_stop == expected
+
+
 @pytest.mark.parametrize("token", [t for t in BAD_TOKENS if t != "0"])
 def test_a_positions_bad_size_is_never_taken_for_flat(token: str) -> None:
     item = spoiled("position", {"data": [POSITION]}, "size", token)["data"][0]

@@ -229,6 +229,7 @@ def position(item: dict[str, Any], report: Report | None = None) -> Position:
         stop_loss=_opt_price(report, item, "stopLoss"),
         position_im=lenient(report, size, item.get("positionIM"), "positionIM", _ZERO),
         updated_ms=integer(item.get("updatedTime"), "updatedTime"),
+        trailing_stop=_opt_price(report, item, "trailingStop"),
     )
 
 
