@@ -56,7 +56,7 @@ def guards(
             continue
         found: list[Guard] = []
         if pos.trailing_stop is not None:  # the venue's own trailing stop: it closes the whole position
-            found.append(Guard(STOP_LOSS, EX, None, f"trail {pos.trailing_stop.normalize():f}"))
+            found.append(Guard(STOP_LOSS, EX, None, "trail"))  # as an algo's: "trail ex" fits the cell
         for order in orders.values():
             role = _order_role(pos, order) if order.symbol == sym else None
             if role is not None:

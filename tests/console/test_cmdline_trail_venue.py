@@ -68,7 +68,7 @@ async def test_venue_trailing_stop_from_the_command_line(
         )
         assert engine.algos() == []
         shown = "the positions pane's SL cell naming the venue's trailing stop"
-        await wait_until(pilot, lambda: _sl_cell(app) == "trail 50 ex", shown, SLOW)
+        await wait_until(pilot, lambda: _sl_cell(app) == "trail ex", shown, SLOW)
 
         screen = await _line(pilot, app, "trail off")  # without ex: refused, nothing sent
         assert screen.plan is not None and not screen.plan.ready

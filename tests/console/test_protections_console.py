@@ -131,7 +131,7 @@ def test_the_venues_trailing_stop_is_an_exchange_stop_loss() -> None:
     pos = fake(make_app()).positions
     pos = {**pos, "BTCUSDT": replace(pos["BTCUSDT"], trailing_stop=D("50.0"))}
     got = guards(pos, {}, [_algo("a1", "trail", "BTCUSDT")])
-    assert got["BTCUSDT"] == (Guard(STOP_LOSS, EX, None, "trail 50"), Guard(STOP_LOSS, ALGO, None, "trail"))
+    assert got["BTCUSDT"] == (Guard(STOP_LOSS, EX, None, "trail"), Guard(STOP_LOSS, ALGO, None, "trail"))
 
 
 def test_header_forms_shorten_on_a_narrow_terminal() -> None:
