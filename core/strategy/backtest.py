@@ -116,12 +116,19 @@ class Backtest:
         self._held_of: tuple[Balance | None, Position | None] = (None, None)
         self._held_now = Held.of(None, None)
 
-    async def run(self, bars: Iterable[Bar], progress: Progress | None = None) -> BacktestResult:
-        """Run over ``bars`` (oldest first); ``progress`` is told each bar's index."""
+    async def run(
+        self, bars: Iterable[Bar], progress: Progress | None = None, *, journal_dir: Path | None = None
+    ) -> BacktestResult:
+        """Run over ``bars`` (oldest first); ``progress`` is told each bar's index. The engine's
+        journal is ``journal_dir/journal.db`` when given (kept), else in a temporary directory
+        removed after the run."""
         it = iter(bars)
         first = next(it, None)
         if first is None:
             raise ValueError("no bars in the requested range")
+        if journal_dir is not None:
+            await self._run(first, it, journal_dir, progress)
+            return self.result
         base = SHM if SHM.is_dir() else None
         with tempfile.TemporaryDirectory(prefix="backtest-", dir=base) as tmp:
             await self._run(first, it, Path(tmp), progress)
