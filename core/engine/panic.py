@@ -122,6 +122,8 @@ class PanicRunner:
         self._lock = asyncio.Lock()
         self._stop = asyncio.Event()
         self._stop_reason = ""
+        self.unreached: Callable[[], tuple[str, ...]] = tuple
+        """Parts of the venue that are down now (:mod:`core.engine.admission`): not flattened."""
 
     @property
     def running(self) -> bool:
@@ -201,6 +203,8 @@ class PanicRunner:
         run = _Run()
         orders, positions = self.commands.open_counts()
         self._step(run, "start", f"{orders} orders, {positions} positions")
+        if unreached := self.unreached():
+            self._step(run, "unreached", f"{', '.join(unreached)} down: its orders and positions NOT reached")
         remaining: list[str] = ["unknown: the venue never answered the flat check"]
         flat = stopped = False
         algos = 0
@@ -216,6 +220,8 @@ class PanicRunner:
         duration = time.monotonic() - started
         if flat:
             verdict = "FLAT: no open orders, no positions"
+            if unreached := self.unreached():
+                verdict = f"FLAT where reachable; NOT REACHED (down): {', '.join(unreached)}"
         elif stopped:
             verdict = f"STOPPED ({self._stop_reason}) after {duration:.1f}s, NOT FLAT: {', '.join(remaining)}"
             self.commands.settle_unknown()  # a close cut off mid-send is settled by orderLinkId

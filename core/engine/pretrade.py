@@ -3,6 +3,7 @@ checks need, and preview it for the ticket (rounding, fees, margin, liquidation,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from core.account import AccountState
@@ -25,6 +26,11 @@ from core.store import MarketStore
 
 DEFAULT_LEVERAGE = Decimal(10)
 """The leverage assumed for a symbol without a position (the venue's default)."""
+
+
+def _not_held(_symbol: str) -> str | None:
+    """A venue without parts: every symbol can take orders."""
+    return None
 
 
 class PreTrade:
@@ -62,6 +68,8 @@ class PreTrade:
         """The working orders' summary, summed once while no order changes."""
         self.fees: dict[str, tuple[Decimal, Decimal]] = {}
         """The account's ``(taker, maker)`` rates per symbol, once the venue has told them."""
+        self.held_reason: Callable[[str], str | None] = _not_held
+        """Why a symbol's part of the venue cannot take orders now (:mod:`core.engine.admission`)."""
 
     def ref_price(self, symbol: str) -> Decimal | None:
         """The mark price, else the book's mid (None before either is known)."""
@@ -110,6 +118,9 @@ class PreTrade:
         bad = request_problem(request)  # NaN/Infinity/<= 0 never reach the builder's arithmetic
         if bad is not None:
             return bad
+        held = self.held_reason(request.symbol)
+        if held is not None:
+            return BuildError("venue_down", held)
         inst = self.instruments.get(request.symbol)
         if inst is None:
             return BuildError("symbol_allowlist", f"{request.symbol} is not a configured, listed symbol")

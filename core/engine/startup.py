@@ -2,7 +2,9 @@
 reconciliation and restored breakers, then the feeds and the background loops; and back down.
 
 Each start-up request is tried again with backoff until it works (:meth:`Startup.call`):
-sustained venue faults slow start-up down, visibly, but cannot stop it.
+sustained venue faults slow start-up down, visibly, but cannot stop it. A venue made of parts
+(both venues at once) starts with the parts that answer; one that is down is held and admitted
+later by itself (:mod:`core.engine.admission`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from core.clock import Clock
 from core.config import Settings
 from core.engine.account_sync import AccountSync
+from core.engine.admission import LateAdmission
 from core.engine.algo_resume import resume_algos
 from core.engine.algos import AlgoRunner
 from core.engine.deadman import DeadMansSwitchKeeper
@@ -45,6 +48,10 @@ log = logging.getLogger(__name__)
 
 CLOCK_SKEW_MS = 500
 """A clock offset beyond this corrects request signing (and is said in the log pane)."""
+
+
+StartCall = Callable[[str, str, Callable[[], Any]], Awaitable[Any]]
+"""``(what, method, fn)``: one start-up request (:meth:`Startup.call`, or one try at admission)."""
 
 
 async def _nothing() -> None:
@@ -97,6 +104,16 @@ class Startup:
         self.parts = parts
         self.out = publisher
         self.timing = timing
+        self.admission = LateAdmission(
+            venue=venue,
+            link=link,
+            parts=parts,
+            publisher=publisher,
+            tasks=tasks,
+            retry_s=timing.start_retry_s,
+            load_market=self._admit_market,
+        )
+        """The parts of the venue held at start-up, admitted once they answer."""
 
     async def start(self, *, feeds: bool = True) -> None:
         """Sync time, load instruments and the account, reconcile the journal, start feeds."""
@@ -106,6 +123,7 @@ class Startup:
             await p.obs.start()
         except OSError as exc:
             self.out.log_line(f"metrics/health server not started: {exc}", Severity.WARN)
+        await self.admission.probe()
         await self._sync_time()
         await self._load_market()
         await self.call("account sync", "", p.account.refresh_account)
@@ -123,6 +141,7 @@ class Startup:
             self.tasks.spawn(p.deadman.run(), "engine-deadman")
         await self._resume_algos()
         await self._load_day()
+        self.admission.spawn()
         self.link.started = True
         p.obs.publish_health(p.health.snapshot())
         self.out.log_line(
@@ -168,23 +187,45 @@ class Startup:
         journal.record("start", mode=mode, rest_url=self.venue.rest_url)
 
     async def _load_market(self) -> None:
-        """Instruments (one request per symbol), the account's fee rates, a first ticker each."""
+        """Instruments (one request per symbol), the account's fee rates, a first ticker each
+        (a held part's symbols wait for its admission)."""
+        held = set(self.admission.held_symbols())
+        symbols = tuple(s for s in self.link.symbols if s not in held)
+        await self._instruments(symbols, self.call)
         instruments = self.parts.pretrade.instruments
-        for sym in self.link.symbols:  # one request each: a flaky venue retries one symbol, not all
-            insts = await self.call(
-                f"instruments {sym}", "instruments", partial(self.venue.instruments, (sym,))
-            )
-            instruments |= {i.symbol: i for i in insts}
-        missing = [s for s in self.link.symbols if s not in instruments]
+        missing = [s for s in symbols if s not in instruments]
         if missing:
             self.out.log_line(f"symbols not listed by the venue: {', '.join(missing)}", Severity.WARN)
-            self.link.symbols = tuple(s for s in self.link.symbols if s in instruments)
+            self.link.symbols = tuple(s for s in self.link.symbols if s in instruments or s in held)
+        await self._fees_and_tickers(tuple(s for s in symbols if s in instruments), self.call)
+
+    async def _admit_market(self, symbols: tuple[str, ...]) -> None:
+        """A part admitted late: its instruments, the fee rates again, its first tickers (each
+        request with its own retries only: a part that fails again is held again)."""
+
+        async def once(_what: str, method: str, fn: Callable[[], Any]) -> Any:
+            return await self.parts.executor.call(method, fn)
+
+        await self._instruments(symbols, once)
+        listed = tuple(s for s in symbols if s in self.parts.pretrade.instruments)
+        if len(listed) < len(symbols):
+            missing = ", ".join(s for s in symbols if s not in listed)
+            self.out.log_line(f"symbols not listed by the venue: {missing}", Severity.WARN)
+        await self._fees_and_tickers(listed, once)
+
+    async def _instruments(self, symbols: tuple[str, ...], call: StartCall) -> None:
+        instruments = self.parts.pretrade.instruments
+        for sym in symbols:  # one request each: a flaky venue retries one symbol, not all
+            insts = await call(f"instruments {sym}", "instruments", partial(self.venue.instruments, (sym,)))
+            instruments |= {i.symbol: i for i in insts}
+
+    async def _fees_and_tickers(self, symbols: tuple[str, ...], call: StartCall) -> None:
         try:
             self.parts.pretrade.fees = await self.parts.executor.call("fee_rates", self.venue.fee_rates)
         except VenueError as err:
             self.out.log_line(f"fee rates unavailable ({err}); using defaults", Severity.WARN)
-        for sym in self.link.symbols:
-            ticker = await self.call(f"ticker {sym}", "tickers", partial(self.venue.ticker, sym))
+        for sym in symbols:
+            ticker = await call(f"ticker {sym}", "tickers", partial(self.venue.ticker, sym))
             if ticker is not None:
                 self.store.put_ticker(replace(ticker, ts_ms=ticker.ts_ms or self.out.now_ms()))
 

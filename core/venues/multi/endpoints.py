@@ -17,5 +17,5 @@ from core.model import Mode
 POLICY = EndpointPolicy(venue="multi", modes=frozenset(Mode))
 """Every mode; no host of its own (every leg is checked by its own venue's hosts)."""
 
-ADAPTER = "core.venues.multi.venue:build_multi"
+ADAPTER = "core.venues.multi.build:build_multi"
 """The callable building the composite: ``(settings, *, now_ms, bad_data) -> Venue``."""

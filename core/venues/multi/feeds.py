@@ -4,8 +4,10 @@ Each leg delivers to its own :class:`LegSink`, which qualifies the symbol of eve
 ticker, trade, candle, order, fill, position; ``book:<symbol>`` stream names too), names the
 second legs' stream states per leg (``public:hl``, ``private:hl``, so the header shows which leg
 is down) and hands balances to one :class:`BalanceMerger`, which delivers the sum of the legs once
-every leg has reported. A second leg's reconnect is also reported as the engine's own
-``public``/``private`` resync, so the REST resync after it runs as for a single venue.
+every admitted leg has reported. A leg held at start-up (:mod:`core.venues.multi.gate`) is not
+started with the others: :meth:`MultiFeeds.start_part` starts it once it is admitted. A second
+leg's reconnect is also reported as the engine's own ``public``/``private`` resync, so the REST
+resync after it runs as for a single venue.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from core.market.candles import Candle
     from core.model import Balance, Fill, Order, Position, Ticker, Trade
     from core.venues.base import Feeds, Venue
+    from core.venues.multi.gate import LegGate
     from core.venues.multi.legs import Naming
 
 BOOK_PREFIX = "book:"
@@ -38,11 +41,12 @@ def leg_tag(venue: str) -> str:
 
 
 class BalanceMerger:
-    """The latest balance of each leg; the engine gets their sum once every leg has one."""
+    """The latest balance of each leg; the engine gets their sum once every admitted leg has one."""
 
-    def __init__(self, legs: Sequence[str], sink: FeedSink) -> None:
+    def __init__(self, legs: Sequence[str], sink: FeedSink, gate: LegGate | None = None) -> None:
         self._legs = tuple(legs)
         self._sink = sink
+        self._gate = gate
         self._latest: dict[str, Balance] = {}
         self._lock = threading.Lock()
 
@@ -50,9 +54,11 @@ class BalanceMerger:
         """Leg ``leg``'s new balance; delivers the sum when every leg is known."""
         with self._lock:
             self._latest[leg] = balance
-            if len(self._latest) < len(self._legs):
+            gate = self._gate
+            wanted = [n for n in self._legs if gate is None or not gate.is_held(n)]
+            if any(name not in self._latest for name in wanted):
                 return
-            total = summed([self._latest[name] for name in self._legs])
+            total = summed([self._latest[name] for name in wanted])
         self._sink.balance(total)
 
 
@@ -144,9 +150,17 @@ class MultiFeeds:
     """Every leg's feeds as one (implements :class:`core.venues.base.Feeds`)."""
 
     def __init__(
-        self, parts: Sequence[tuple[Venue, Naming, tuple[str, ...]]], sink: FeedSink, timing: FeedTiming
+        self,
+        parts: Sequence[tuple[Venue, Naming, tuple[str, ...]]],
+        sink: FeedSink,
+        timing: FeedTiming,
+        gate: LegGate | None = None,
     ) -> None:
-        balances = BalanceMerger([n.venue for _, n, _ in parts], sink)
+        balances = BalanceMerger([n.venue for _, n, _ in parts], sink, gate)
+        self._gate = gate
+        self._started: set[str] = set()
+        """The legs whose streams were started (a held leg's wait for its admission)."""
+        self._lock = threading.Lock()
         self._parts: list[tuple[Naming, Feeds]] = [
             (naming_, leg.feeds(symbols, LegSink(naming_, sink, balances), timing))
             for leg, naming_, symbols in parts
@@ -154,9 +168,13 @@ class MultiFeeds:
         self.messages: Mapping[str, int] = MergedCounts(self._parts)
         """Messages per stream, the second legs' named per leg."""
 
+    def _running(self) -> list[tuple[Naming, Feeds]]:
+        with self._lock:
+            return [(n, f) for n, f in self._parts if n.venue in self._started]
+
     def _each(self, action: str) -> None:
         failure: Exception | None = None
-        for _, feeds in self._parts:
+        for _, feeds in self._running():
             try:
                 getattr(feeds, action)()
             except Exception as exc:  # noqa: BLE001 - every leg gets its turn; re-raised below
@@ -165,8 +183,21 @@ class MultiFeeds:
             raise failure
 
     def start(self) -> None:
-        """Start every leg's streams (each is tried before the first failure is raised)."""
+        """Start every admitted leg's streams (each is tried before the first failure is raised)."""
+        gate = self._gate
+        with self._lock:
+            self._started |= {n.venue for n, _ in self._parts if gate is None or not gate.is_held(n.venue)}
         self._each("start")
+
+    def start_part(self, part: str) -> None:
+        """Start leg ``part``'s streams (it was admitted late); nothing when they already run."""
+        with self._lock:
+            if part in self._started:
+                return
+            self._started.add(part)
+        for naming_, feeds in self._parts:
+            if naming_.venue == part:
+                feeds.start()
 
     def stop(self) -> None:
         """Close every leg's sockets."""
@@ -179,17 +210,18 @@ class MultiFeeds:
     def resubscribe_book(self, symbol: str) -> None:
         """A fresh book from the symbol's leg."""
         asset, venue = naming.split(symbol)
-        for naming_, feeds in self._parts:
+        for naming_, feeds in self._running():
             if naming_.venue == venue:
                 feeds.resubscribe_book(asset)
 
     def is_connected(self, stream: str) -> bool:
         """``public:hl``: that leg's stream; ``public``: every leg's."""
         base, _, tag = stream.partition(SEPARATOR)
+        running = self._running()
         if stream.startswith(BOOK_PREFIX):
-            return all(feeds.is_connected(stream) for _, feeds in self._parts)
+            return all(feeds.is_connected(stream) for _, feeds in running)
         return all(
             feeds.is_connected(base)
-            for naming_, feeds in self._parts
+            for naming_, feeds in running
             if not tag or (not naming_.plain and leg_tag(naming_.venue) == tag)
         )

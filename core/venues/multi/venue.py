@@ -33,12 +33,11 @@ from core.venues.base import (
     dead_mans_switch_of,
 )
 from core.venues.multi.combine import combined_capabilities, summed
-from core.venues.multi.legs import COMPOSITE, Naming, leg_settings
+from core.venues.multi.gate import LegGate, held_message
+from core.venues.multi.legs import COMPOSITE, Naming
 from core.venues.multi.limits import blame, feedback_of, table_of
 
 if TYPE_CHECKING:
-    from core.config import Settings
-    from core.observability.baddata import BadDataTracker
     from core.orders.built import BuiltOrder
     from core.resilience.ratelimit import RateTable
     from core.venues.base import Feeds
@@ -77,6 +76,45 @@ class MultiVenue:
         self._owners: dict[str, str] = {}
         """Client order id -> the leg it was sent to."""
         self._lock = threading.Lock()
+        self.gate = LegGate([leg.name for leg in self.legs])
+        """The legs held out until they answer (:mod:`core.venues.staged`)."""
+
+    # --- staged admission (core.venues.staged.StagedVenue) -------------------------------------
+    def parts(self) -> tuple[str, ...]:
+        """The legs' names, the primary first."""
+        return self.gate.names
+
+    def held_parts(self) -> tuple[str, ...]:
+        """The legs not admitted yet."""
+        return self.gate.held()
+
+    def probe_part(self, part: str) -> None:
+        """Ask leg ``part`` for its clock (raises its classified failure)."""
+        leg = self._by_name[part]
+        self._on(leg, leg.server_time_ms)
+
+    def hold_part(self, part: str) -> None:
+        """Leave leg ``part`` out until it is admitted."""
+        self.gate.hold(part)
+
+    def admit_part(self, part: str) -> None:
+        """Take leg ``part`` in."""
+        self.gate.admit(part)
+
+    def part_symbols(self, part: str, symbols: Sequence[str]) -> tuple[str, ...]:
+        """The ones of ``symbols`` that leg ``part`` trades."""
+        return tuple(s for s in symbols if naming.venue_of(s) == part)
+
+    def held_reason(self, symbol: str) -> str | None:
+        """Why an order for ``symbol`` cannot be sent now (its leg is held), or None."""
+        try:
+            venue = naming.venue_of(symbol)
+        except ValueError:  # no leg's symbol: routing refuses it with its own reason
+            return None
+        return held_message(symbol, venue) if self.gate.is_held(venue) else None
+
+    def _live(self) -> list[Venue]:
+        return [leg for leg in self.legs if not self.gate.is_held(leg.name)]
 
     # --- routing -------------------------------------------------------------------------------
     @property
@@ -99,8 +137,18 @@ class MultiVenue:
                 raise blame(err, leg.name) from None
             raise
 
-    def route(self, symbol: str) -> tuple[Venue, str]:
-        """The leg trading ``symbol`` and the leg's own symbol for it (Rejected: no such leg)."""
+    def route(self, symbol: str, *, query: bool = False) -> tuple[Venue, str]:
+        """The leg trading ``symbol`` and the leg's own symbol for it (Rejected: no such leg).
+
+        A held leg refuses a command (Rejected) and leaves a ``query`` unanswered (Transient)."""
+        leg, asset = self._leg_of(symbol)
+        if self.gate.is_held(leg.name):
+            endpoint = self.endpoint_for("place", symbol)
+            gate = self.gate
+            raise (gate.unreachable if query else gate.refuse)(symbol, leg.name, endpoint)
+        return leg, asset
+
+    def _leg_of(self, symbol: str) -> tuple[Venue, str]:
         try:
             asset, venue = naming.split(symbol)
         except ValueError as why:
@@ -119,14 +167,14 @@ class MultiVenue:
 
     def _legs_for(self, symbol: str | None) -> list[tuple[Venue, str | None]]:
         if symbol is None:
-            return [(leg, None) for leg in self.legs]
-        leg, asset = self.route(symbol)
+            return [(leg, None) for leg in self._live()]
+        leg, asset = self.route(symbol, query=True)
         return [(leg, asset)]
 
     def _group(self, symbols: Sequence[str]) -> dict[str, tuple[Venue, list[str]]]:
         groups: dict[str, tuple[Venue, list[str]]] = {}
         for sym in symbols:
-            leg, asset = self.route(sym)
+            leg, asset = self.route(sym, query=True)
             groups.setdefault(leg.name, (leg, []))[1].append(asset)
         return groups
 
@@ -144,20 +192,26 @@ class MultiVenue:
         """The endpoint ``method`` uses for ``symbol``: its leg's own (a second leg's prefixed
         with its name), so each leg has its own rate limits and breakers."""
         try:
-            leg, _ = self.route(symbol)
-        except Rejected:
+            leg = self._by_name[naming.split(symbol)[1]]
+        except (ValueError, KeyError):
             return self.endpoint_of(method)
         if leg is self.primary:
             return leg.endpoint_of(method)
         return leg_endpoint(leg.name, leg.endpoint_of(method))
 
+    def _clock_leg(self) -> Venue:
+        live = self._live()
+        return live[0] if live else self.primary
+
     def set_clock_offset(self, offset_ms: int) -> None:
-        """The offset the engine measured against :meth:`server_time_ms` (the primary's clock)."""
-        self.primary.set_clock_offset(offset_ms)
+        """The offset the engine measured against :meth:`server_time_ms` (the first admitted
+        leg's clock)."""
+        self._clock_leg().set_clock_offset(offset_ms)
 
     def server_time_ms(self) -> int:
-        """The primary leg's clock."""
-        return self.primary.server_time_ms()
+        """The first admitted leg's clock (the primary's unless it is held)."""
+        leg = self._clock_leg()
+        return self._on(leg, leg.server_time_ms)
 
     def instruments(self, symbols: tuple[str, ...]) -> list[Instrument]:
         """Each leg's instruments for its symbols, qualified."""
@@ -169,14 +223,14 @@ class MultiVenue:
     def fee_rates(self) -> dict[str, tuple[Decimal, Decimal]]:
         """Every leg's fee rates, keyed by qualified symbol."""
         out: dict[str, tuple[Decimal, Decimal]] = {}
-        for leg in self.legs:
+        for leg in self._live():
             naming_ = self._naming[leg.name]
             out.update({naming_.qualify(sym): rates for sym, rates in self._on(leg, leg.fee_rates).items()})
         return out
 
     def margin_mode(self) -> str:
         """The legs' margin modes (one word when they agree)."""
-        modes = [(leg.name, self._on(leg, leg.margin_mode)) for leg in self.legs]
+        modes = [(leg.name, self._on(leg, leg.margin_mode)) for leg in self._live() or self.legs]
         if len({mode for _, mode in modes}) == 1:
             return modes[0][1]
         return " / ".join(f"{name} {mode}" for name, mode in modes)
@@ -252,7 +306,7 @@ class MultiVenue:
     def set_dead_mans_switch(self, window_s: int) -> None:
         """Arm every leg's switch (each is tried before the first failure is raised)."""
         failure: Exception | None = None
-        for leg in self.legs:
+        for leg in self._live():
             switch = dead_mans_switch_of(leg)
             if switch is None:
                 continue
@@ -272,7 +326,7 @@ class MultiVenue:
         return out
 
     def _order_leg(self, symbol: str, client_order_id: str) -> tuple[Venue, str]:
-        leg, asset = self.route(symbol)
+        leg, asset = self.route(symbol, query=True)
         owner = self.leg_of_order(client_order_id)
         if owner is not None and owner != leg.name:  # sent elsewhere than the symbol says
             leg = self._by_name[owner]
@@ -316,56 +370,46 @@ class MultiVenue:
     def positions(self) -> list[Position]:
         """Every leg's open positions, qualified."""
         out: list[Position] = []
-        for leg in self.legs:
+        for leg in self._live():
             out += self._outs(leg, self._on(leg, leg.positions))
         return out
 
     def balance(self) -> Balance | None:
-        """The sum of every leg's balance; None until every leg has one (never a partial sum)."""
-        balances = [self._on(leg, leg.balance) for leg in self.legs]
+        """The sum of every admitted leg's balance; None until each of them has one."""
+        balances = [self._on(leg, leg.balance) for leg in self._live()]
         known = [b for b in balances if b is not None]
         return summed(known) if len(known) == len(balances) else None
 
     def ticker(self, symbol: str) -> Ticker | None:
-        """The symbol's leg's ticker."""
-        leg, asset = self.route(symbol)
+        """The symbol's leg's ticker (None while the leg is held)."""
+        if self.held_reason(symbol) is not None:
+            return None
+        leg, asset = self.route(symbol, query=True)
         found = self._on(leg, leg.ticker, asset)
         return None if found is None else self._out(leg, found)
 
     def orderbook(self, symbol: str, depth: int) -> BookSnapshot:
         """The symbol's leg's book."""
-        leg, asset = self.route(symbol)
+        leg, asset = self.route(symbol, query=True)
         return self._out(leg, self._on(leg, leg.orderbook, asset, depth))
 
     def klines(self, symbol: str, timeframe: str, limit: int = 200) -> list[Candle]:
-        """The symbol's leg's candles."""
-        leg, asset = self.route(symbol)
+        """The symbol's leg's candles (none while the leg is held: fetched again at admission)."""
+        if self.held_reason(symbol) is not None:
+            return []
+        leg, asset = self.route(symbol, query=True)
         return self._on(leg, leg.klines, asset, timeframe, limit)
 
     def feeds(self, symbols: tuple[str, ...], sink: FeedSink, timing: FeedTiming) -> Feeds:
         """Every leg's streams for its symbols, delivering qualified events to ``sink``."""
         from core.venues.multi.feeds import MultiFeeds
 
-        groups = self._group(symbols)
+        groups: dict[str, tuple[Venue, list[str]]] = {}
+        for sym in symbols:  # a held leg's too: its streams start when it is admitted
+            leg, asset = self._leg_of(sym)
+            groups.setdefault(leg.name, (leg, []))[1].append(asset)
         parts = [
             (leg, self._naming[leg.name], tuple(groups[leg.name][1]) if leg.name in groups else ())
             for leg in self.legs
         ]
-        return MultiFeeds(parts, sink, timing)
-
-
-def build_multi(
-    settings: Settings,
-    *,
-    now_ms: Callable[[], int] | None = None,
-    bad_data: BadDataTracker | None = None,
-) -> MultiVenue:
-    """Build every leg of ``venue.legs`` through the registry (each endpoint-checked by its own
-    venue's policy) and compose them."""
-    from core.venues.registry import build_venue
-
-    legs = [
-        build_venue(leg_settings(settings, i), now_ms=now_ms, bad_data=bad_data)
-        for i in range(len(settings.venue.legs))
-    ]
-    return MultiVenue(legs)
+        return MultiFeeds(parts, sink, timing, self.gate)

@@ -1,0 +1,220 @@
+"""The real engine with ``venue.name = "multi"`` when the Hyperliquid leg is down at start-up: the
+engine starts on Bybit alone (Bybit trades, the Hyperliquid symbols are refused naming the
+venue, nothing is sent), and once the Hyperliquid venue answers the leg is admitted by itself: the
+position and the working order another client left there appear, the journal records the order it
+never saw, the leg's books and tickers stream, and its dead-man's switch is armed. The venue goes
+down through a relay in front of the Hyperliquid sim, so it comes back with its state intact; the
+hostile cases (the leg going down again half-way through its admission, the engine stopped while
+a leg is still held) are here too."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hyperliquid.exchange import Exchange
+
+from core.config import SimSettings
+from core.engine import Engine
+from core.engine.resync import RecoveryTiming
+from core.events import Connectivity
+from core.model import OrderRequest, OrderType, Side
+from core.sim.runner import SimVenueThread
+from core.venues.multi.venue import MultiVenue
+from tests.support.hl_sim import SPOT_META, HlSim
+from tests.support.venue_under_test import fresh, wait_real
+from tests.venue_multi.conftest import ATTEMPTS, _hl_on, multi_settings
+from tests.venue_multi.relay import Relay
+
+HL = "hyperliquid"
+ETH_HL = "ETHUSDT.HL"
+HL_POSITION = Decimal("0.1")
+START_S = 20.0
+"""Start-up with one leg down must end (before the fix it retried the down leg for 10 minutes)."""
+WAIT_S = 20.0
+TIMING = RecoveryTiming(start_retry_s=(0.2, 0.5))
+
+
+class DownLeg:
+    """The Bybit sim, the Hyperliquid sim and a relay on ``bybit.port + 1`` in front of it (off:
+    the Hyperliquid venue is down as the console sees it)."""
+
+    def __init__(self, bybit: SimVenueThread, hl: HlSim, relay: Relay) -> None:
+        self.bybit = bybit
+        self.hl = hl
+        self.relay = relay
+        self.port = bybit.port
+
+    def bybit_position(self, symbol: str) -> int:
+        key = self.bybit.settings.api_key
+
+        def go() -> int:
+            p = self.bybit.exchange.accounts[key].positions.get(symbol)  # type: ignore[attr-defined]
+            return 0 if p is None else int(p.size)
+
+        return self.bybit.call(go)
+
+
+@pytest.fixture
+def down() -> Iterator[DownLeg]:
+    for _ in range(ATTEMPTS):
+        bybit = SimVenueThread(SimSettings(port=0, seed=11)).start()
+        hl = _hl_on(0)
+        assert hl is not None
+        relay = Relay(bybit.port + 1, int(hl.base_url.rsplit(":", 1)[1]))
+        try:
+            relay.on()  # the port is ours; off until the test brings the venue up
+            relay.off()
+        except OSError:
+            relay.close()
+            hl.thread.stop()
+            bybit.stop()
+            continue
+        break
+    else:
+        pytest.fail("no free loopback port beside the Bybit sim")
+    try:
+        yield DownLeg(bybit, hl, relay)
+    finally:
+        relay.close()
+        hl.thread.stop()
+        bybit.stop()
+
+
+def left_on_hl(hl: HlSim) -> tuple[float, int]:
+    """Another client's ETH position and resting buy on Hyperliquid: (order price, its oid)."""
+    ex = Exchange(hl.agent, hl.base_url, account_address=hl.user, meta=hl.meta, spot_meta=SPOT_META)
+    ex.market_open("ETH", True, float(HL_POSITION))
+    bid, _ = hl.bbo("ETH")
+    px = float(round(bid * Decimal("0.9")))
+    reply = ex.order("ETH", True, float(HL_POSITION), px, {"limit": {"tif": "Gtc"}})
+    oid = reply["response"]["data"]["statuses"][0]["resting"]["oid"]
+    return px, int(oid)
+
+
+@pytest.fixture
+async def engine(down: DownLeg, tmp_path: Path) -> AsyncIterator[Engine]:
+    settings = multi_settings(
+        down,  # type: ignore[arg-type]
+        tmp_path,
+        venue={"name": "multi", "dead_mans_switch_s": 10},
+        ui={"default_symbol": "ETHUSDT"},
+    )
+    eng = Engine(settings, recovery=TIMING)
+    try:
+        yield eng
+    finally:
+        await eng.stop()
+
+
+def states(engine: Engine, stream: str) -> Callable[[], list[str]]:
+    """The states published for ``stream`` so far (the events are kept as the console drains them)."""
+    seen: list[str] = []
+
+    def read() -> list[str]:
+        seen.extend(
+            ev.state
+            for ev in engine.store.drain_events(10_000)
+            if isinstance(ev, Connectivity) and ev.stream == stream
+        )
+        return seen
+
+    return read
+
+
+async def test_the_down_leg_is_held_then_admitted_with_its_account_orders_and_feeds(
+    engine: Engine, down: DownLeg
+) -> None:
+    _, oid = left_on_hl(down.hl)
+    await asyncio.wait_for(engine.start(), START_S)
+    admission = engine.startup.admission
+    assert admission.held() == (HL,)
+    hl_states = states(engine, HL)
+    assert hl_states() == ["down"]
+
+    # Bybit trades; a Hyperliquid symbol is refused naming the venue, and nothing is sent.
+    res = await engine.place(OrderRequest("BTCUSDT", Side.SELL, Decimal("0.002"), OrderType.MARKET))
+    assert res.ok, res.message
+    assert down.bybit_position("BTCUSDT") < 0
+    res = await engine.place(OrderRequest(ETH_HL, Side.BUY, Decimal("0.1"), OrderType.MARKET))
+    assert not res.ok and res.check == "venue_down", res.message
+    assert f"venue {HL} is down" in res.message and "nothing was sent" in res.message
+    assert down.hl.position("ETH") == HL_POSITION and len(down.hl.open_orders()) == 1
+    assert ETH_HL not in engine.state.positions and engine.state.balance is not None
+
+    down.relay.on()
+    await wait_real(lambda: admission.admitted == [HL], WAIT_S, "the Hyperliquid leg admitted")
+    assert hl_states()[-1] == "up"
+    assert engine.state.positions[ETH_HL].size == HL_POSITION
+    hl_orders = [o for o in engine.state.orders.values() if o.symbol == ETH_HL]
+    assert [o.order_id for o in hl_orders] == [str(oid)]
+    adopted = engine.journal.query(kinds=["reconcile"])
+    assert any(r.data.get("order_id") == str(oid) and r.data.get("adopted") for r in adopted)
+    await wait_real(fresh(engine, ETH_HL), WAIT_S, "the Hyperliquid leg's book and ticker streaming")
+    await wait_real(lambda: down.hl.scheduled_cancel() is not None, WAIT_S, "its dead-man's switch armed")
+
+    # now it trades like the other leg
+    res = await engine.place(OrderRequest(ETH_HL, Side.SELL, HL_POSITION, OrderType.MARKET, reduce_only=True))
+    assert res.ok, res.message
+    assert down.hl.position("ETH") == 0
+
+
+async def test_a_leg_going_down_again_during_its_admission_is_held_and_admitted_later(
+    engine: Engine, down: DownLeg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await asyncio.wait_for(engine.start(), START_S)
+    admission = engine.startup.admission
+    hl_states = states(engine, HL)
+    venue = engine.venue
+    assert isinstance(venue, MultiVenue)
+    leg = venue.legs[1]
+    real_positions = leg.positions
+    flaps: list[float] = []
+
+    def down_half_way() -> Any:  # the venue answered the probe, then went down again
+        if not flaps:
+            flaps.append(time.monotonic())
+            down.relay.off()
+        return real_positions()
+
+    monkeypatch.setattr(leg, "positions", down_half_way)
+    down.relay.on()
+    await wait_real(lambda: bool(flaps), WAIT_S, "the admission under way")
+    await wait_real(lambda: "down" in hl_states()[1:], WAIT_S, "the leg held again")
+    assert admission.held() == (HL,)
+    res = await engine.place(OrderRequest(ETH_HL, Side.BUY, Decimal("0.1"), OrderType.MARKET))
+    assert not res.ok and res.check == "venue_down", res.message
+
+    down.relay.on()
+    await wait_real(lambda: admission.admitted == [HL], WAIT_S, "admitted once it answers again")
+    await wait_real(fresh(engine, ETH_HL), WAIT_S, "its feeds")
+    assert hl_states()[-1] == "up"
+
+
+async def test_stopping_while_a_leg_is_held_ends_every_task(engine: Engine) -> None:
+    await asyncio.wait_for(engine.start(), START_S)
+    assert engine.startup.admission.held() == (HL,)
+    tasks = [t for t in asyncio.all_tasks() if t.get_name() == "engine-admission"]
+    assert len(tasks) == 1
+    await asyncio.wait_for(engine.stop(), START_S)
+    assert tasks[0].done()
+    assert not engine.link.started
+
+
+async def test_panic_with_a_leg_down_flattens_the_other_and_says_what_it_could_not_reach(
+    engine: Engine, down: DownLeg
+) -> None:
+    left_on_hl(down.hl)
+    await asyncio.wait_for(engine.start(), START_S)
+    res = await engine.place(OrderRequest("BTCUSDT", Side.BUY, Decimal("0.002"), OrderType.MARKET))
+    assert res.ok, res.message
+    report = await engine.panic()
+    assert down.bybit_position("BTCUSDT") == 0
+    assert any(step.startswith("unreached") and HL in step for step in report.steps), report.steps
+    assert HL in report.steps[-1] and "NOT REACHED" in report.steps[-1], report.steps
+    assert down.hl.position("ETH") == HL_POSITION  # out of reach: untouched
