@@ -106,13 +106,12 @@ class CrossVenueActions:
     def _fresh(self, views: Sequence[CrossView]) -> list[CrossView]:
         """The rows whose books are both live: a venue that is down or stale leaves its last
         quote in the pane, and a spread against it is not one to alert on."""
-        store = self.app.engine.store
+        return [v for v in views if self._live(v.a.symbol) and self._live(v.b.symbol)]
 
-        def live(symbol: str) -> bool:
-            book = store.book(symbol)
-            return book is not None and not book.stale
-
-        return [v for v in views if live(v.a.symbol) and live(v.b.symbol)]
+    def _live(self, symbol: str) -> bool:
+        """True while ``symbol``'s book is connected and fresh (the engine's book staleness)."""
+        book = self.app.engine.store.book(symbol)
+        return book is not None and not book.stale
 
     def redraw(self, main: MainScreen, now_ms: int) -> None:
         """Feed the pane the rows last computed and each asset's paired-order state."""
@@ -130,6 +129,7 @@ class CrossVenueActions:
             threshold_bps=self.alerts.threshold_bps,
             price_places=places,
             pairs=notes,
+            stale={s for _, a, b in self.pairs for s in (a, b) if not self._live(s)},
         )
 
     def on_events(self, events: Sequence[Event]) -> None:

@@ -3,6 +3,10 @@ bid/ask, the executable spread after both taker fees each way (highlighted at th
 threshold), the basis, both funding rates and the countdowns to the next funding, and the state of
 the asset's paired order (LEG RISK loudly). The row key is the asset.
 
+A venue whose book is down or stale (the engine's book staleness: no update for the configured
+seconds, or never connected) keeps its last quote on screen, dimmed, and the spreads and basis
+against it read ``stale``: nothing computed from an old price looks live.
+
 It renders plain data it is given (:class:`CrossRow`, the fields of
 ``core.market.crossvenue.CrossView``); the console's ``P`` on a row opens the paired ticket for
 :attr:`selected_key`.
@@ -10,7 +14,7 @@ It renders plain data it is given (:class:`CrossRow`, the fields of
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import ClassVar, Protocol
 
@@ -26,6 +30,9 @@ DEFAULT_PRICE_PLACES = 2
 MS_PER_S = 1000
 S_PER_MIN = 60
 S_PER_HOUR = 3600
+STALE = "stale"
+"""What a spread or basis against a stale venue reads."""
+STALE_CELL: Cell = (STALE, "xv--stale")
 
 
 class QuoteRow(Protocol):
@@ -89,22 +96,39 @@ def funding_cell(rate: Decimal | None) -> Cell:
     return (fmt_dec(rate * PERCENT, FUNDING_PLACES, sign=True, sep=False) + "%", cls)
 
 
+def quote_cells(quote: QuoteRow, places: int, stale: bool) -> tuple[Cell, Cell]:
+    """A venue's bid and ask: dimmed when its book is stale (the last prices it sent)."""
+    if stale:
+        return (fmt_dec(quote.bid, places), "xv--stale"), (fmt_dec(quote.ask, places), "xv--stale")
+    return (fmt_dec(quote.bid, places), "xv--bid"), (fmt_dec(quote.ask, places), "xv--ask")
+
+
 def cross_cells(
-    row: CrossRow, places: tuple[int, int], threshold: Decimal, now_ms: int, pair: str
+    row: CrossRow,
+    places: tuple[int, int],
+    threshold: Decimal,
+    now_ms: int,
+    pair: str,
+    stale: tuple[bool, bool] = (False, False),
 ) -> dict[str, Cell]:
-    """The row for one asset, by column key (every profile picks its columns from it)."""
+    """The row for one asset, by column key (every profile picks its columns from it);
+    ``stale`` says which venue's book (A, B) is down or stale."""
     pa, pb = places
     pair_cls = "xv--legrisk" if pair.startswith("LEG RISK") else "xv--pair"
+    bid_a, ask_a = quote_cells(row.a, pa, stale[0])
+    bid_b, ask_b = quote_cells(row.b, pb, stale[1])
+    basis = ("—", "") if row.basis_bps is None else (fmt_dec(row.basis_bps, BPS_PLACES, sign=True), "")
+    live = not any(stale)
     return {
         "asset": (row.asset, ""),
         "sym": (short_symbol(row.asset), ""),
-        "bid_a": (fmt_dec(row.a.bid, pa), "xv--bid"),
-        "ask_a": (fmt_dec(row.a.ask, pa), "xv--ask"),
-        "bid_b": (fmt_dec(row.b.bid, pb), "xv--bid"),
-        "ask_b": (fmt_dec(row.b.ask, pb), "xv--ask"),
-        "ab": spread_cell(row.a_to_b_bps, threshold),
-        "ba": spread_cell(row.b_to_a_bps, threshold),
-        "basis": ("—", "") if row.basis_bps is None else (fmt_dec(row.basis_bps, BPS_PLACES, sign=True), ""),
+        "bid_a": bid_a,
+        "ask_a": ask_a,
+        "bid_b": bid_b,
+        "ask_b": ask_b,
+        "ab": spread_cell(row.a_to_b_bps, threshold) if live else STALE_CELL,
+        "ba": spread_cell(row.b_to_a_bps, threshold) if live else STALE_CELL,
+        "basis": basis if live else STALE_CELL,
         "fund_a": funding_cell(row.a.funding_rate),
         "fund_b": funding_cell(row.b.funding_rate),
         "next": (
@@ -161,6 +185,7 @@ class CrossVenuePane(DiffTable):
         "xv--muted",
         "xv--pair",
         "xv--legrisk",
+        "xv--stale",
     }
     DEFAULT_CSS = """
     CrossVenuePane > .xv--bid { color: $bid; }
@@ -171,6 +196,7 @@ class CrossVenuePane(DiffTable):
     CrossVenuePane > .xv--muted { color: $fg-muted; }
     CrossVenuePane > .xv--pair { color: $fg-muted; }
     CrossVenuePane > .xv--legrisk { color: $error; text-style: bold reverse; }
+    CrossVenuePane > .xv--stale { color: $fg-muted; text-style: italic; }
     """
 
     def update_cross(
@@ -181,9 +207,10 @@ class CrossVenuePane(DiffTable):
         threshold_bps: Decimal,
         price_places: Mapping[str, int] | None = None,
         pairs: Mapping[str, str] | None = None,
+        stale: Collection[str] = (),
     ) -> int:
-        """Show ``rows``; ``price_places`` by symbol, ``pairs`` the paired-order state by asset.
-        Returns the table operations."""
+        """Show ``rows``; ``price_places`` by symbol, ``pairs`` the paired-order state by asset,
+        ``stale`` the symbols whose venue's book is down or stale. Returns the table operations."""
         places = price_places or {}
         notes = pairs or {}
         cells = {
@@ -196,6 +223,7 @@ class CrossVenuePane(DiffTable):
                 threshold_bps,
                 now_ms,
                 notes.get(r.asset, ""),
+                (r.a.symbol in stale, r.b.symbol in stale),
             )
             for r in rows
         }
@@ -209,5 +237,6 @@ __all__ = [
     "countdown",
     "cross_cells",
     "funding_cell",
+    "quote_cells",
     "spread_cell",
 ]
