@@ -28,7 +28,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import sqlite3
@@ -36,8 +35,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from enum import Enum
 from typing import Any, Protocol
 
 import orjson
@@ -46,7 +43,8 @@ from core.journal.durability import Durability, batch_durability
 from core.journal.fallback import FallbackLog, Row, fallback_id, fallback_path, tag_row
 from core.journal.group import GroupCommit
 from core.journal.recovery import JournalRecovery, mark_closed, open_checked, open_readonly
-from core.observability.redact import MASK, MAX_DEPTH, Redactor, is_secret_key
+from core.journal.sanitize import sanitize
+from core.observability.redact import Redactor
 
 log = logging.getLogger(__name__)
 
@@ -89,47 +87,6 @@ class JournalRecord:
     symbol: str
     order_link_id: str
     data: dict[str, Any]
-
-
-# --- sanitising ---------------------------------------------------------------------------------
-def sanitize(value: Any, redactor: Redactor | None = None) -> Any:
-    """A JSON-ready copy of ``value`` with every secret removed (recursively).
-
-    The rules are the log formatter's (:class:`~core.observability.redact.Redactor`): fields named
-    like a credential, credential pairs in text, and the redactor's registered secret values.
-    """
-    return _sanitize(value, redactor or Redactor(), 0)
-
-
-def _sanitize(value: Any, red: Redactor, depth: int) -> Any:
-    if depth > MAX_DEPTH:
-        return MASK
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, str):
-        return red.text(value)
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Enum):
-        return _sanitize(value.value, red, depth + 1)
-    if isinstance(value, Mapping):
-        return {
-            str(k): (MASK if is_secret_key(k) else _sanitize(v, red, depth + 1)) for k, v in value.items()
-        }
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: (MASK if is_secret_key(f.name) else _sanitize(getattr(value, f.name), red, depth + 1))
-            for f in dataclasses.fields(value)
-        }
-    if isinstance(value, list | tuple | set | frozenset):
-        items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
-        return [_sanitize(v, red, depth + 1) for v in items]
-    if isinstance(value, bytes | bytearray):
-        return f"<{len(value)} bytes>"
-    if isinstance(value, BaseException):
-        return red.text(f"{type(value).__name__}: {value}")
-    # anything else (datetime, SecretStr, ...): its string form, scrubbed
-    return red.text(str(value))
 
 
 # --- the journal --------------------------------------------------------------------------------

@@ -70,7 +70,9 @@ _PAIR_RE = re.compile(
 )
 _AUTH_HEADER_RE = re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer|basic)?\s*)([^\"'\s,;}]+)")
 _WS_AUTH_RE = re.compile(r"(?i)([\"']op[\"']\s*:\s*[\"']auth[\"']\s*,\s*[\"']args[\"']\s*:\s*)\[[^\]]*\]")
-_HEX64_RE = re.compile(r"(?i)(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
+HEX_SIGNATURE_LEN = 64
+"""Hex digits of an HMAC-SHA256 signature, masked wherever they stand alone in text."""
+_HEX64_RE = re.compile(rf"(?i)(?<![0-9a-f])[0-9a-f]{{{HEX_SIGNATURE_LEN}}}(?![0-9a-f])")
 
 #: Secrets shorter than this are not replaced as plain strings (they would mangle ordinary text).
 MIN_SECRET_LEN = 6
@@ -116,6 +118,8 @@ class Redactor:
         for secret in self._secrets:
             if secret in out:
                 out = out.replace(secret, MASK)
+        if len(out) < HEX_SIGNATURE_LEN and ":" not in out and "=" not in out:
+            return out  # every pattern below needs a separator or 64 characters
         out = _WS_AUTH_RE.sub(lambda m: f'{m.group(1)}["{MASK}"]', out)
         out = _AUTH_HEADER_RE.sub(lambda m: m.group(1) + MASK, out)
         out = _PAIR_RE.sub(lambda m: m.group(1) + MASK, out)
