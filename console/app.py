@@ -237,8 +237,9 @@ class TradeConsoleApp(App[int]):
     def _drop_unlisted_symbols(self) -> None:
         """Say loudly which configured symbols the venue does not list (no book will ever come for
         them) and show a listed one instead."""
-        listed = [s for s in self.symbols if s in self.engine.instruments]
-        missing = [s for s in self.symbols if s not in self.engine.instruments]
+        held = self.engine.held_symbols()  # their venue is down: listed once it is admitted
+        listed = [s for s in self.symbols if s in self.engine.instruments or s in held]
+        missing = [s for s in self.symbols if s not in listed]
         if not missing:
             return
         msg = (

@@ -172,6 +172,11 @@ class EngineAPI(Protocol):
         """Tradable instruments by symbol, loaded from the venue at start."""
         ...
 
+    def held_symbols(self) -> tuple[str, ...]:
+        """Configured symbols whose part of the venue was down at start-up and is not admitted
+        yet (no instruments until it is; orders for them are refused naming the venue)."""
+        ...
+
     async def start(self) -> None:
         """Connect, load instruments, reconcile with the journal, start feeds."""
         ...

@@ -157,6 +157,10 @@ class Engine:
         """Tradable instruments by symbol, loaded from the venue at start."""
         return self.pretrade.instruments
 
+    def held_symbols(self) -> tuple[str, ...]:
+        """Symbols of a part of the venue not admitted yet (:mod:`core.engine.admission`)."""
+        return self.startup.admission.held_symbols()
+
     @property
     def breaker_board(self) -> BreakerBoard:
         """The account breakers (daily loss, balance, exposure, API failures)."""

@@ -240,6 +240,10 @@ class FakeEngine:
         """Fixed instruments."""
         return self._instruments
 
+    def held_symbols(self) -> tuple[str, ...]:
+        """A venue without parts: none held."""
+        return ()
+
     async def start(self) -> None:
         """Nothing to connect."""
         self.started = True
