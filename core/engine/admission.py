@@ -10,6 +10,11 @@ admitted and caught up: its instruments, fees and tickers, the account (its posi
 orders and balance join the others'), the journal's reconciliation for its orders, its feeds and
 the dead-man's switch. A part that fails half-way is held again and asked again later.
 
+The daily loss stays honest across the change of parts: while a part is held, the journaled
+opening baseline (which counted every part) is kept aside and the day's loss is counted from
+start-up; once every part is in, that opening baseline is taken again, or, without one from today,
+the baseline is moved by what the admitted part brought (its wallet is no day's profit).
+
 A venue without parts has no held part: none of this runs.
 """
 
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from core.engine.link import Tasks, VenueLink
@@ -84,6 +90,7 @@ class LateAdmission:
                 down[part] = err
         if len(down) == len(staged.parts()):
             return  # nothing answers: start-up waits for the venue as a whole, as it always did
+        self.parts.guards.hold_baseline()
         for part, why in down.items():
             staged.hold_part(part)
             self._report(part, DOWN, f"not answering at start-up ({why}); admitted once it answers")
@@ -131,7 +138,9 @@ class LateAdmission:
         """What start-up did for the other parts, for ``part``'s symbols and account."""
         p = self.parts
         await self.load_market(staged.part_symbols(part, self.link.symbols))
+        before = self._wallet()
         await p.account.refresh_account()
+        self._rebase(before, last=not staged.held_parts())
         await p.reconciler.reconcile_journal()
         if p.reconciler.unchecked_orders:
             p.reconciler.schedule()
@@ -141,6 +150,26 @@ class LateAdmission:
             p.streams.reseed_candles()
         if p.deadman.enabled:
             await p.deadman.arm()
+
+    def _wallet(self) -> tuple[Decimal, Decimal] | None:
+        """(wallet, unrealised) as the breakers count them now."""
+        state = self.parts.account.state
+        bal = state.balance
+        return None if bal is None else (bal.wallet_balance, state.unrealised)
+
+    def _rebase(self, before: tuple[Decimal, Decimal] | None, *, last: bool) -> None:
+        """The account just grew by the admitted part: the wallet jump is the venue's own answer
+        (no jump to hold back), and the daily-loss baseline follows it."""
+        guards = self.parts.guards
+        guards.wallet_guard.confirm(self.parts.account.state.balance)
+        if last and guards.release_baseline():
+            return  # today's opening baseline, taken when every part was in
+        base, after = guards.board.baseline(), self._wallet()
+        if base is None or before is None or after is None:
+            return  # no baseline yet: the first PnL sets one with every admitted part in it
+        day, realised, unrealised = base
+        moved = (realised + after[0] - before[0], unrealised + after[1] - before[1])
+        guards.board.restore_baseline(day, *moved, self.out.now_ms())
 
     def _report(self, part: str, state: str, detail: str) -> None:
         self.out.publish(Connectivity(self.out.now_ms(), part, state, detail), wake=True)

@@ -13,7 +13,7 @@ from core.api import CommandResult
 from core.engine.link import VenueLink
 from core.engine.publisher import Publisher
 from core.events import BreakerChanged, Severity
-from core.journal.journal import Journal
+from core.journal.journal import Journal, JournalRecord
 from core.metrics import Metrics
 from core.model import Balance
 from core.resilience.breaker import EndpointBreaker
@@ -53,6 +53,7 @@ class Guards:
         """Asks the venue to confirm a wallet that moved implausibly far in one message."""
         self._journaled_baseline: tuple[date, Decimal, Decimal] | None = None
         self._baseline_checked = False
+        self._held_baselines: list[JournalRecord] = []
 
     # --- PnL settling -----------------------------------------------------------------------
     def pnl_moving(self, now: int) -> None:
@@ -81,11 +82,26 @@ class Guards:
             self._baseline_checked = True
             self._restore_baseline()
 
-    def _restore_baseline(self) -> None:
-        """The day's opening baseline from the journal, when it is today's."""
-        records = self.journal.query(kinds=("day_baseline",))
+    def hold_baseline(self) -> None:
+        """Part of the venue is down at start-up (:mod:`core.engine.admission`): the journaled
+        opening baseline counts every part, so it waits for :meth:`release_baseline` (the wallet
+        without that part would read as a loss); until then the day's loss starts now."""
+        if not self._baseline_checked:
+            self._baseline_checked = True
+            self._held_baselines = self.journal.query(kinds=("day_baseline",))
+
+    def release_baseline(self) -> bool:
+        """Every part is in: take the opening baseline :meth:`hold_baseline` kept, when it is
+        today's. True when it was taken."""
+        records, self._held_baselines = self._held_baselines, []
+        return self._restore_baseline(records)
+
+    def _restore_baseline(self, records: list[JournalRecord] | None = None) -> bool:
+        """The day's opening baseline from the journal, when it is today's (True when taken)."""
+        if records is None:
+            records = self.journal.query(kinds=("day_baseline",))
         if not records:
-            return
+            return False
         data = records[-1].data
         try:
             day = date.fromisoformat(str(data["day"]))
@@ -94,11 +110,13 @@ class Guards:
             self.out.log_line(
                 f"journal day_baseline unreadable ({exc}); the day's loss starts now", Severity.WARN
             )
-            return
+            return False
         finite = realised.is_finite() and unrealised.is_finite()
         if finite and self.board.restore_baseline(day, realised, unrealised, self.out.now_ms()):
             self._journaled_baseline = (day, realised, unrealised)
             self.out.log_line(f"daily loss counted from today's opening baseline (wallet {realised})")
+            return True
+        return False
 
     # --- breakers ---------------------------------------------------------------------------
     def restore(self) -> list[str]:

@@ -149,6 +149,7 @@ async def test_the_down_leg_is_held_then_admitted_with_its_account_orders_and_fe
 
     down.relay.on()
     await wait_real(lambda: admission.admitted == [HL], WAIT_S, "the Hyperliquid leg admitted")
+    assert abs(engine.guards.board.daily_pnl) < wallet_now(engine) / 4  # its wallet is no day's profit
     assert hl_states()[-1] == "up"
     assert engine.state.positions[ETH_HL].size == HL_POSITION
     hl_orders = [o for o in engine.state.orders.values() if o.symbol == ETH_HL]
@@ -218,3 +219,41 @@ async def test_panic_with_a_leg_down_flattens_the_other_and_says_what_it_could_n
     assert any(step.startswith("unreached") and HL in step for step in report.steps), report.steps
     assert HL in report.steps[-1] and "NOT REACHED" in report.steps[-1], report.steps
     assert down.hl.position("ETH") == HL_POSITION  # out of reach: untouched
+
+
+def wallet_now(engine: Engine) -> Decimal:
+    bal = engine.state.balance
+    assert bal is not None
+    return bal.wallet_balance
+
+
+async def test_the_daily_loss_counts_the_same_account_before_and_after_the_admission(
+    down: DownLeg, tmp_path: Path
+) -> None:
+    """The wallet doubles when the Hyperliquid account joins: that is no day's profit (it would
+    hide a day's loss that size), and a start without it is no day's loss (it would trip the
+    daily-loss breaker and stop the venue that is up from trading)."""
+    settings = multi_settings(down, tmp_path, ui={"default_symbol": "ETHUSDT"})  # type: ignore[arg-type]
+    down.relay.on()
+    first = Engine(settings, recovery=TIMING)  # an earlier session today, with both venues
+    await asyncio.wait_for(first.start(), START_S)
+    await wait_real(lambda: first.guards.board.baseline() is not None, WAIT_S, "today's opening baseline")
+    opening = first.guards.board.baseline()
+    assert opening is not None
+    await first.stop()
+
+    down.relay.off()
+    engine = Engine(settings, recovery=TIMING)
+    try:
+        await asyncio.wait_for(engine.start(), START_S)
+        board = engine.guards.board
+        await wait_real(lambda: board.baseline() is not None, WAIT_S, "a baseline without Hyperliquid")
+        assert abs(board.daily_pnl) < opening[1] / 4  # not the Hyperliquid wallet counted as lost
+        assert not board.is_tripped("daily_loss")
+
+        down.relay.on()
+        await wait_real(lambda: engine.startup.admission.admitted == [HL], WAIT_S, "admitted")
+        assert board.baseline() == opening  # today's opening baseline, both venues in it
+        assert abs(board.daily_pnl) < opening[1] / 4  # not the Hyperliquid wallet counted as won
+    finally:
+        await engine.stop()
