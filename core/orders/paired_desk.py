@@ -59,6 +59,10 @@ class PairEngine(Protocol):
         """The journal's records of ``kinds``, oldest first."""
         ...
 
+    def held_symbols(self) -> tuple[str, ...]:
+        """Symbols whose venue is down since start-up (their positions are not known yet)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class PairTicket:
@@ -223,8 +227,10 @@ class PairedDesk:
     def restore(self) -> list[PairedOrder]:
         """After a restart: every journaled pair still in leg risk whose position the venue still
         holds comes back in leg risk (unwind or complete it again); one the venue holds nothing of
-        any more is journaled as resolved ``flat``. Call once the engine has the account."""
+        any more is journaled as resolved ``flat``; one with a leg on a venue that is down stays in
+        leg risk (nothing is known of it yet). Call once the engine has the account."""
         records = self.engine.journal_notes(pj.KINDS)
+        unseen = set(self.engine.held_symbols())
         numbers = [pj.pair_number(str(r.data.get("pair_id", ""))) for r in records]
         self._seq = max([self._seq, *numbers])
         positions = self.engine.account().positions
@@ -237,7 +243,8 @@ class PairedDesk:
                 continue
             if pair.pair_id in self.pairs:
                 continue
-            if not pj.still_held(pair, positions):
+            out_of_sight = any(leg.holding > 0 and leg.symbol in unseen for leg in pair.legs)
+            if not out_of_sight and not pj.still_held(pair, positions):
                 pair.state, pair.note = PairState.UNWOUND, "flat: the venue holds nothing of this pair"
                 self._note(pj.RESOLVED, pair, pj.resolved_data(pair, pj.FLAT))
                 continue

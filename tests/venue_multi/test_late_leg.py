@@ -24,6 +24,10 @@ from core.engine import Engine
 from core.engine.resync import RecoveryTiming
 from core.events import Connectivity
 from core.model import OrderRequest, OrderType, Side
+from core.orders import paired_journal as pj
+from core.orders.paired import PairState
+from core.orders.paired_desk import PairedDesk, PairTicket
+from core.resilience.errors import Rejected
 from core.sim.runner import SimVenueThread
 from core.venues.multi.venue import MultiVenue
 from tests.support.hl_sim import SPOT_META, HlSim
@@ -38,6 +42,8 @@ START_S = 20.0
 """Start-up with one leg down must end (before the fix it retried the down leg for 10 minutes)."""
 WAIT_S = 20.0
 TIMING = RecoveryTiming(start_retry_s=(0.2, 0.5))
+REFUSED = 110007
+"""The code of the refusal injected on a leg (display only)."""
 
 
 class DownLeg:
@@ -255,5 +261,46 @@ async def test_the_daily_loss_counts_the_same_account_before_and_after_the_admis
         await wait_real(lambda: engine.startup.admission.admitted == [HL], WAIT_S, "admitted")
         assert board.baseline() == opening  # today's opening baseline, both venues in it
         assert abs(board.daily_pnl) < opening[1] / 4  # not the Hyperliquid wallet counted as won
+    finally:
+        await engine.stop()
+
+
+async def test_a_leg_risk_on_the_down_venue_is_shown_again_not_resolved_flat(
+    down: DownLeg, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pair left in leg risk with its filled leg on Hyperliquid: restarted while Hyperliquid is
+    down, the pair comes back in leg risk at once (before, the restart found no position for it
+    and journaled it as resolved flat, so the leg risk was forgotten)."""
+    settings = multi_settings(down, tmp_path, ui={"default_symbol": "ETHUSDT"})  # type: ignore[arg-type]
+    down.relay.on()
+    first = Engine(settings, recovery=TIMING)
+    await asyncio.wait_for(first.start(), START_S)
+    desk = PairedDesk(first, timeout_s=WAIT_S)
+    for sym in ("ETHUSDT", ETH_HL):
+        await wait_real(fresh(first, sym), WAIT_S, f"a fresh {sym}")
+    venue = first.venue
+    assert isinstance(venue, MultiVenue)
+
+    def refuse(order: Any) -> Any:
+        raise Rejected(REFUSED, "injected: the Bybit leg refused", endpoint="place")
+
+    monkeypatch.setattr(venue.legs[0], "place", refuse)  # the Hyperliquid buy fills, the Bybit sell not
+    pair = await desk.send(PairTicket("ETH", ETH_HL, "ETHUSDT", HL_POSITION), first.clock.now_ms())
+
+    def leg_risk() -> bool:
+        desk.on_events(first.store.drain_events(), first.clock.now_ms())
+        return pair.state == PairState.LEG_RISK
+
+    await wait_real(leg_risk, WAIT_S, "leg risk")
+    assert down.hl.position("ETH") == HL_POSITION
+    await first.stop()
+
+    down.relay.off()
+    engine = Engine(settings, recovery=TIMING)
+    try:
+        await asyncio.wait_for(engine.start(), START_S)
+        back = PairedDesk(engine, timeout_s=WAIT_S).restore()
+        assert [(p.pair_id, p.state) for p in back] == [(pair.pair_id, PairState.LEG_RISK)]
+        assert all(r.kind != pj.RESOLVED for r in engine.journal_notes(pj.KINDS))
     finally:
         await engine.stop()
