@@ -64,8 +64,29 @@ def _shown(raw: Any) -> str:
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
 
 
+KNOWN_MAX = 65_536
+"""Number strings whose reading is remembered (cleared when full): a stream repeats its sizes,
+prices and zeros, and a Decimal is immutable, so a string read once is read again from here."""
+_known: dict[str, Decimal] = {}
+
+
 def _read(raw: Any, field: str) -> Decimal | None:
-    """A finite Decimal, None for "not set", or :class:`BadValue`."""
+    """A finite Decimal, None for "not set", or :class:`BadValue` (a string that passed is
+    remembered: it passes again with the same value; refusals are not remembered)."""
+    if type(raw) is str:
+        known = _known.get(raw)
+        if known is not None:
+            return known
+        value = _checked(raw, field)
+        if value is not None:
+            if len(_known) >= KNOWN_MAX:
+                _known.clear()
+            _known[raw] = value
+        return value
+    return _checked(raw, field)
+
+
+def _checked(raw: Any, field: str) -> Decimal | None:
     if raw is None or raw == "":
         return None
     if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
