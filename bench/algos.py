@@ -14,10 +14,13 @@ Prints ``name: value unit``:
   (``time.process_time`` over ``--idle-s`` of real time, after a warm-up);
 * ``algos_cpu_pct`` / ``algos_cpu_over_idle_pct`` — the same with the algos running (measured in
   the same run, over ``--run-s``, after they have all placed their first children);
-* ``algos_tick_pass_ms_p50/p95`` — one pass of the runner's tick loop (every algo it ticks decides
-  or skips);
+* ``algos_decide_part_ms_p50/p95`` — one part of a tick pass whose decisions reach the workers
+  together: one symbol's algos deciding or skipping (a runner that decides every moved symbol
+  before any worker acts: the whole pass);
 * ``algos_move_to_decision_ms_p50/p95`` — the first part of a reaction: from the touch move to
   the decision that reacted to it;
+* ``algos_decision_to_command_ms_p50/p95`` — the second part of a reaction: from the decision
+  to its action's call on the order path;
 * ``algos_decision_to_venue_ms_p50/p95`` — from an algo's decision that produced an order-path action
   to that action's call on the venue (the venue's place/amend/cancel wrapped here);
 * ``algos_ticks_decided`` / ``algos_ticks_skipped`` — the algos' tick decisions in the window, and
@@ -114,8 +117,10 @@ class Reactions:
         self.ticks: dict[str, int] = defaultdict(int)
         """Market and timer ticks of the window: decided, or skipped (the algo's reads had not moved)."""
         self.to_venue: list[float] = []
+        self.to_command: list[float] = []
+        """Decision to the order-path call (the command's start) of a reaction, ms."""
         self.passes: list[float] = []
-        """Duration of each tick pass (deciding every ticked algo), ms."""
+        """Duration of each part of a tick pass whose decisions are handed over together, ms."""
         self.to_decision: list[float] = []
         """Touch move to the decision that reacted to it (the first part of a reaction), ms."""
         """Decision to the venue call of the first order-path action of a market-caused step, ms."""
@@ -179,20 +184,27 @@ class Reactions:
         venue.amend = at_venue(venue.amend, lambda _sym, cid: cid.rsplit("-", 1)[0])  # type: ignore[method-assign]
         venue.cancel = at_venue(venue.cancel, lambda _sym, cid: cid.rsplit("-", 1)[0])  # type: ignore[method-assign]
         ticks = runner.ticks
-        tick_pass = ticks.tick
+        # The part of a pass whose decisions are handed over together: one symbol's algos (the
+        # runner's per-symbol parts), or the whole pass (a runner that decides every symbol first).
+        part_name = "tick_symbol" if hasattr(ticks, "tick_symbol") else "tick"
+        part = getattr(ticks, part_name)
 
-        def timed_pass() -> None:
+        def timed_part(*args: Any) -> Any:
             t0 = time.perf_counter_ns()
-            tick_pass()
+            out = part(*args)
             self.passes.append((time.perf_counter_ns() - t0) / 1e6)
+            return out
 
-        ticks.tick = timed_pass  # type: ignore[method-assign]
+        setattr(ticks, part_name, timed_part)
         ports = runner.ports
 
         def timed(fn: Callable[..., Awaitable[Any]], owner_of: Callable[..., str]) -> Callable[..., Any]:
             async def call(*args: Any) -> Any:
                 algo_id = owner_of(*args)
                 moved = self.pending.pop(algo_id, None)
+                decided = self.decided_ns.get(algo_id)
+                if moved is not None and decided is not None:
+                    self.to_command.append((time.perf_counter_ns() - decided) / 1e6)
                 if moved is not None:
                     slot = runner.slots[algo_id]
                     self.samples[slot.algo.kind].append((time.perf_counter_ns() - moved) / 1e6)
@@ -293,6 +305,7 @@ async def main(args: argparse.Namespace) -> None:
     reactions.ticks.clear()
     reactions.to_decision.clear()
     reactions.passes.clear()
+    reactions.to_command.clear()
     profiler = cProfile.Profile() if args.profile else None
     if profiler is not None:
         profiler.enable()
@@ -324,10 +337,12 @@ async def main(args: argparse.Namespace) -> None:
         if values:
             print(f"algos_reaction_{kind}_ms_p50: {_pct(values, 0.5):.2f} ms")
             print(f"algos_reaction_{kind}_ms_p95: {_pct(values, 0.95):.2f} ms")
-    print(f"algos_tick_pass_ms_p50: {_pct(reactions.passes, 0.5):.2f} ms")
-    print(f"algos_tick_pass_ms_p95: {_pct(reactions.passes, 0.95):.2f} ms")
+    print(f"algos_decide_part_ms_p50: {_pct(reactions.passes, 0.5):.2f} ms")
+    print(f"algos_decide_part_ms_p95: {_pct(reactions.passes, 0.95):.2f} ms")
     print(f"algos_move_to_decision_ms_p50: {_pct(reactions.to_decision, 0.5):.2f} ms")
     print(f"algos_move_to_decision_ms_p95: {_pct(reactions.to_decision, 0.95):.2f} ms")
+    print(f"algos_decision_to_command_ms_p50: {_pct(reactions.to_command, 0.5):.2f} ms")
+    print(f"algos_decision_to_command_ms_p95: {_pct(reactions.to_command, 0.95):.2f} ms")
     print(f"algos_decision_to_venue_ms_p50: {_pct(reactions.to_venue, 0.5):.2f} ms")
     print(f"algos_decision_to_venue_ms_p95: {_pct(reactions.to_venue, 0.95):.2f} ms")
     print(f"algos_market_seconds: {steps_per_s:.1f} s")
