@@ -33,7 +33,7 @@ class BarControls(Protocol):
         ...
 
     def set_bar_mode(self, on: bool = True) -> None:
-        """Publish what a bar moves (top of book, trades, prices), not a deep book or klines."""
+        """Publish what a bar's orders read (top of book, prices), not a deep book, trades or klines."""
         ...
 
     def set_funding_rate(self, rate: Decimal | FundingSeries | None) -> None:

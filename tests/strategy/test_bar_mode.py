@@ -27,11 +27,11 @@ def _driven(bar_mode: bool) -> tuple[SimulatedVenue, RecordingSink, FrozenClock]
     return venue, sink, clock
 
 
-def test_bar_mode_publishes_the_top_of_book_a_trade_and_prices_only() -> None:
+def test_bar_mode_publishes_the_top_of_book_and_prices_only() -> None:
     venue, sink, clock = _driven(True)
     venue.bars.drive(SYM, 61_234.5, clock.now_ms() + MINUTE_MS)
     kinds = {k for k, _ in sink.events}
-    assert kinds == {"book_snapshot", "trade", "ticker"}  # no candles, no deep deltas
+    assert kinds == {"book_snapshot", "ticker"}  # no trades, no candles, no deep deltas
     (book,) = sink.of("book_snapshot")
     assert isinstance(book, BookSnapshot)
     assert len(book.bids) == len(book.asks) == 1

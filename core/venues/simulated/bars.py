@@ -47,7 +47,7 @@ class BarDriver:
 
     def set_bar_mode(self, on: bool = True) -> None:
         """Bar mode, for a backtest that drives the market bar by bar (before the feeds start):
-        the streams carry the top of book, trades and tickers without 24 h statistics, and no
+        the streams carry the top of book and tickers without 24 h statistics, and no trade or
         kline topics. Orders, fills and the account's pushes are unchanged."""
         self._venue.bar_mode = on
         self._venue.exchange.set_bar_mode(on)

@@ -49,8 +49,9 @@ class InProcessFeeds:
         lock: threading.RLock | None = None,
         bar_mode: bool = False,
     ) -> None:
-        """``bar_mode``: a backtest's streams, the top of book, trades and tickers (no kline
-        topics): what a bar-by-bar drive changes, without a deep book formatted and parsed back."""
+        """``bar_mode``: a backtest's streams, the top of book and tickers (no trade or kline
+        topics): what the orders of a bar-by-bar run read (the book's top and age for the risk
+        chain, the prices), without a deep book, a tape or candles formatted and parsed back."""
         self.exchange = exchange
         self.bar_mode = bar_mode
         self.book_depth = BAR_BOOK_DEPTH if bar_mode else BOOK_DEPTH
@@ -74,11 +75,11 @@ class InProcessFeeds:
     def _topics(self) -> list[str]:
         out: list[str] = []
         for sym in self.symbols:
-            out += [f"orderbook.{self.book_depth}.{sym}", f"tickers.{sym}", f"publicTrade.{sym}"]
+            out += [f"orderbook.{self.book_depth}.{sym}", f"tickers.{sym}"]
             if self.display_depth:
                 out.append(f"orderbook.{self.display_depth}.{sym}")
-            if not self.bar_mode:
-                out += [f"kline.{KLINE_INTERVALS[tf]}.{sym}" for tf in TIMEFRAMES]
+            if not self.bar_mode:  # a backtest reads no tape and no candles from the venue
+                out += [f"publicTrade.{sym}", *(f"kline.{KLINE_INTERVALS[tf]}.{sym}" for tf in TIMEFRAMES)]
         return out
 
     # --- lifecycle ----------------------------------------------------------------------------
