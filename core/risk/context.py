@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, Inexact, localcontext
 
 from core.model import Balance, Instrument, Mode, Order, Position, Side
 from core.orders.built import BuiltOrder
@@ -69,19 +69,47 @@ def summarize_open_orders(
     return out
 
 
+def _combined(a: OpenOrderSummary, b: OpenOrderSummary) -> OpenOrderSummary:
+    return OpenOrderSummary(
+        a.count + b.count,
+        a.buy_qty + b.buy_qty,
+        a.sell_qty + b.sell_qty,
+        a.buy_notional + b.buy_notional,
+        a.sell_notional + b.sell_notional,
+    )
+
+
+@dataclass(slots=True)
+class _Split:
+    """One symbol's open orders in sum order, with the sums before and after each (exact)."""
+
+    index: dict[str, int]
+    before: list[OpenOrderSummary]
+    after: list[OpenOrderSummary]
+
+    def without(self, key: str) -> OpenOrderSummary | None:
+        """The sum of every open order but ``key`` (None: ``key`` is not among them)."""
+        i = self.index.get(key)
+        return None if i is None else _combined(self.before[i], self.after[i + 1])
+
+
 class OpenOrdersCache:
     """:func:`summarize_open_orders` of the engine's live orders, kept between two calls while no
     order changed (orders are frozen objects: a change replaces one, so an identity check of every
     value is enough) and the marks are the same. Several commands of one market move (an amend of
     each algo's child) then sum the orders once; the order a command leaves out (the one being
-    amended) costs a new sum of its own symbol's orders only. The result is always the same as
-    summing afresh."""
+    amended) is left out by adding the sums of the orders before and after it, kept per symbol
+    while nothing changed. Those sums are kept only when every addition was exact (no rounding:
+    the result is then the fresh sum's, digit for digit); otherwise the symbol is summed afresh
+    without it. The result is always the same as summing afresh."""
 
     def __init__(self) -> None:
         self._values: list[Order] = []
         self._marks: Mapping[str, Decimal] | None = None
         self._full: dict[str, OpenOrderSummary] = {}
         self._by_symbol: dict[str, list[tuple[str, Order]]] = {}
+        self._splits: dict[str, _Split | None] = {}
+        """Per symbol, built at its first left-out order since the last change (None: inexact)."""
 
     def summary(
         self, orders: Mapping[str, Order], marks: Mapping[str, Decimal], exclude: str | None = None
@@ -92,18 +120,45 @@ class OpenOrdersCache:
             self._values, self._marks = values, dict(marks)
             self._full = summarize_open_orders(values, marks)
             self._by_symbol = {}
+            self._splits = {}
             for key, order in orders.items():
                 self._by_symbol.setdefault(order.symbol, []).append((key, order))
         out = dict(self._full)
         left_out = orders.get(exclude) if exclude is not None else None
-        if left_out is None:
+        if left_out is None or exclude is None:
             return out
         sym = left_out.symbol
-        rest = summarize_open_orders((o for k, o in self._by_symbol.get(sym, []) if k != exclude), marks)
+        rest = self._without(sym, exclude, marks)
         out.pop(sym, None)
-        if sym in rest:
-            out[sym] = rest[sym]
+        if rest.count:
+            out[sym] = rest
         return out
+
+    def _without(self, sym: str, exclude: str, marks: Mapping[str, Decimal]) -> OpenOrderSummary:
+        if sym not in self._splits:
+            self._splits[sym] = self._split(sym, marks)
+        split = self._splits[sym]
+        if split is None:  # a sum of this symbol rounded: summed afresh, the same way as ever
+            rest = summarize_open_orders((o for k, o in self._by_symbol.get(sym, []) if k != exclude), marks)
+            return rest.get(sym, EMPTY_OPEN_ORDERS)
+        found = split.without(exclude)
+        return self._full.get(sym, EMPTY_OPEN_ORDERS) if found is None else found
+
+    def _split(self, sym: str, marks: Mapping[str, Decimal]) -> _Split | None:
+        pairs = [(k, o) for k, o in self._by_symbol.get(sym, []) if o.is_open]
+        with localcontext() as ctx:
+            ctx.traps[Inexact] = True
+            try:
+                one = [summarize_open_orders([o], marks).get(sym, EMPTY_OPEN_ORDERS) for _, o in pairs]
+                before, after = [EMPTY_OPEN_ORDERS], [EMPTY_OPEN_ORDERS]
+                for part in one:
+                    before.append(_combined(before[-1], part))
+                for part in reversed(one):
+                    after.append(_combined(part, after[-1]))
+            except Inexact:
+                return None
+        after.reverse()
+        return _Split({k: i for i, (k, _) in enumerate(pairs)}, before, after)
 
     def _fresh(self, values: list[Order], marks: Mapping[str, Decimal]) -> bool:
         if self._marks is None or len(values) != len(self._values) or marks != self._marks:

@@ -62,5 +62,39 @@ def test_cache_matches_a_fresh_sum(
             marks = {**marks, symbol: D(price or 100)}
         left_out = f"o{exclude}"
         expected = summarize_open_orders((o for k, o in orders.items() if k != left_out), marks)
-        assert cache.summary(orders, marks, left_out) == expected
+        got = cache.summary(orders, marks, left_out)
+        assert got == expected and repr(got) == repr(expected)  # the same digits, not only value
         assert cache.summary(orders, marks) == summarize_open_orders(orders.values(), marks)
+        for other in orders:  # every order left out in turn, as the amends of one market move
+            fresh = summarize_open_orders((o for k, o in orders.items() if k != other), marks)
+            assert repr(cache.summary(orders, marks, other)) == repr(fresh)
+
+
+def test_a_changed_order_is_seen_by_the_next_left_out_sum() -> None:
+    """The sums around each order are dropped when an order changes (a stale one would still
+    count the old quantity of o1 when o2 is left out)."""
+    cache = OpenOrdersCache()
+    marks = {s: D(100) for s in SYMBOLS}
+    orders = {f"o{n}": _order(n, "BTCUSDT", Side.BUY, 1, 100) for n in range(3)}
+    assert cache.summary(orders, marks, "o2")["BTCUSDT"].buy_qty == D(2)
+    orders["o1"] = replace(orders["o1"], qty=D(5))
+    assert cache.summary(orders, marks, "o2")["BTCUSDT"].buy_qty == D(6)
+    orders["o0"] = replace(orders["o0"], status=OrderStatus.FILLED)
+    assert (
+        cache.summary(orders, marks, "o2")["BTCUSDT"]
+        == summarize_open_orders([orders["o1"]], marks)["BTCUSDT"]
+    )
+
+
+def test_sums_that_round_are_summed_afresh() -> None:
+    """Quantities with more digits than the arithmetic keeps: leaving one out by the kept sums
+    would differ from a fresh sum in the last digits, so the symbol is summed afresh."""
+    cache = OpenOrdersCache()
+    marks = {s: D(100) for s in SYMBOLS}
+    long_qty = [D("1.234567890123456789012345678"), D("9876543210.123456789"), D("0.000000000000000000001")]
+    orders = {
+        f"o{n}": replace(_order(n, "ETHUSDT", Side.SELL, 1, 101), qty=q) for n, q in enumerate(long_qty)
+    }
+    for left_out in orders:
+        fresh = summarize_open_orders((o for k, o in orders.items() if k != left_out), marks)
+        assert repr(cache.summary(orders, marks, left_out)) == repr(fresh)
