@@ -48,7 +48,14 @@ from pydantic_settings import (
 )
 from pydantic_settings.exceptions import SettingsError
 
-from core.config_checks import check_metrics, check_mode, check_paths, check_symbols, validation_problems
+from core.config_checks import (
+    check_chart_history,
+    check_metrics,
+    check_mode,
+    check_paths,
+    check_symbols,
+    validation_problems,
+)
 from core.config_files import ConfigError, config_file, env_source_problem, load_secrets_file
 from core.config_keys import VenueKeyFields, keys_for, secret_fields, secrets_of
 from core.config_risk import checked_group_caps, checked_groups
@@ -268,6 +275,10 @@ class UISettings(_Section):
     table_hz: float = Field(4.0, ge=1, le=10)
     default_symbol: str = "BTCUSDT"
     live_phrase_prefix: str = "LIVE"
+    chart_history: int = Field(200, ge=2, le=_MAX_CORRELATION_WINDOW + 1)
+    """Candles the engine loads per symbol and timeframe at start and after a reconnect (one
+    request each; the engine keeps 300 per series). More than ``risk.correlation_window``: the
+    correlation check reads its returns from these candles."""
 
 
 class CrossVenueSettings(_Section):
@@ -427,7 +438,7 @@ def load_settings(
                 updates[name] = value
     settings = settings.model_copy(update=updates)
     problems = check_mode(settings, allow_live) + check_symbols(settings) + check_paths(settings)
-    problems += check_metrics(settings.metrics)
+    problems += check_metrics(settings.metrics) + check_chart_history(settings)
     for check in extra_checks:
         problems += check(settings)
     if problems:

@@ -158,6 +158,21 @@ def check_symbols(s: Settings) -> list[tuple[str, str]]:
     return problems
 
 
+def check_chart_history(s: Settings) -> list[tuple[str, str]]:
+    """``ui.chart_history`` holds a whole correlation window of returns (``risk.correlation_window``
+    returns need one candle more), so the correlation check has its data from the start."""
+    need = s.risk.correlation_window + 1
+    if s.ui.chart_history >= need:
+        return []
+    return [
+        (
+            "ui.chart_history",
+            f"{s.ui.chart_history} candles cannot hold risk.correlation_window "
+            f"{s.risk.correlation_window} returns; set it to at least {need}",
+        )
+    ]
+
+
 def check_metrics(m: MetricsSettings) -> list[tuple[str, str]]:
     """/metrics and /healthz have no authentication: loopback only unless ``allow_public``."""
     problems: list[tuple[str, str]] = []

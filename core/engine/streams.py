@@ -29,9 +29,6 @@ from core.venues.base import FeedTiming, Venue
 
 log = logging.getLogger(__name__)
 
-CHART_HISTORY = 200
-"""Candles fetched per symbol and timeframe at start (Bybit's default kline page)."""
-
 
 class LoopEvents:
     """What the feed sink hands to the loop: account events to the account sync, stream states to
@@ -159,9 +156,10 @@ class Streams:
             return
         self.candle_task = self.tasks.spawn(self.seed_candles(), "engine-candles")
 
-    async def seed_candles(self, limit: int = CHART_HISTORY) -> None:
-        """Chart history over REST for every symbol and timeframe. Runs in the background after
-        start; a failure only leaves a chart short."""
+    async def seed_candles(self) -> None:
+        """Chart history over REST for every symbol and timeframe (``ui.chart_history`` candles
+        each). Runs in the background after start; a failure only leaves a chart short."""
+        limit = self.settings.ui.chart_history
         for sym in self.link.symbols:
             for tf in TIMEFRAMES:
                 try:
