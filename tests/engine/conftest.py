@@ -8,12 +8,15 @@
 * ``http_venue``: the same view of the loopback sim (``sim``) for scenarios about the wire.
 * ``wait_for`` / ``ready``: like the shared ones (``tests/fixtures/engine_support.py``), but in a
   scenario on ``venue`` they let that venue's time pass.
+* ``engine_settings``: like the shared one, loading a short chart history (``SHORT_CHART_HISTORY``
+  in ``tests/support/venue_under_test.py``: what the correlation check reads, no more); so do the
+  engines of ``venue`` and ``http_venue``.
 * ``tmp_path``: on tmpfs (``/dev/shm``) when the machine has one. Every journal fsyncs its
   intents (WAL, ``synchronous=FULL``); on a shared disk those waits were a large part of a
   scenario's wall time, and no scenario here is about the disk itself (a full database is made
   with ``PRAGMA max_page_count``).
 
-The other shared fixtures (``sim``, ``sim_settings``, ``engine_settings``, ``venue_http``,
+The other shared fixtures (``sim``, ``sim_settings``, ``venue_http``,
 ``venue_open_orders``, ``venue_positions``, ``venue_position``, ``push_market``, ``below``,
 ``fast_retries``, ``fast_retry_policy``) come from ``tests/fixtures/engine_support.py``.
 """
@@ -25,14 +28,24 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from core.config import Settings
 from core.engine import Engine
 from core.resilience.retry import RetryPolicy
 from core.sim.runner import SimVenueThread
-from tests.support.engine_types import SYM, Ready, WaitFor
-from tests.support.venue_under_test import TMPFS, HttpVenue, InProcessVenue, VenueUnderTest, fresh, wait_real
+from tests.support.engine_types import SYM, EngineSettingsFactory, Ready, WaitFor
+from tests.support.venue_under_test import (
+    SHORT_CHART_HISTORY,
+    TMPFS,
+    HttpVenue,
+    InProcessVenue,
+    VenueUnderTest,
+    fresh,
+    wait_real,
+)
 
 VENUES = ["inprocess", "http"]
 
@@ -54,16 +67,27 @@ def tmp_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def venue(request: pytest.FixtureRequest) -> VenueUnderTest:
     """The venue of an order-lifecycle scenario: in process (virtual clock) or the sim over HTTP."""
     if request.param == "inprocess":
-        return InProcessVenue()
+        return InProcessVenue(chart_history=SHORT_CHART_HISTORY)
     sim = request.getfixturevalue("sim")
     assert isinstance(sim, SimVenueThread)
-    return HttpVenue(sim)
+    return HttpVenue(sim, chart_history=SHORT_CHART_HISTORY)
 
 
 @pytest.fixture
 def http_venue(sim: SimVenueThread) -> VenueUnderTest:
     """The loopback sim seen like ``venue`` (for scenarios about the wire: faults, reconnects)."""
-    return HttpVenue(sim)
+    return HttpVenue(sim, chart_history=SHORT_CHART_HISTORY)
+
+
+@pytest.fixture
+def engine_settings() -> EngineSettingsFactory:
+    """Settings for an engine on a loopback sim (private journal, metrics off), loading the
+    short chart history (``SHORT_CHART_HISTORY``) unless a scenario sets ``ui`` itself."""
+
+    def build(venue: SimVenueThread, tmp_path: Path, **overrides: Any) -> Settings:
+        return HttpVenue(venue, chart_history=SHORT_CHART_HISTORY).settings(tmp_path, **overrides)
+
+    return build
 
 
 @pytest.fixture

@@ -20,11 +20,22 @@ from core.model import OrderRequest, OrderType, Side
 from core.resilience.errors import Transient
 from core.resilience.retry import RetryPolicy
 from core.sim.exchange import SimExchange
-from tests.support.venue_under_test import HttpVenue, InProcessVenue, fresh
+from core.venues.simulated import SimulatedVenue
+from tests.support.venue_under_test import SHORT_CHART_HISTORY, HttpVenue, InProcessVenue, fresh
 
 SYM = "BTCUSDT"
 WINDOW_S = 10
 REARM_S = 30
+SWITCH_TICK_MS = 500
+"""The in-process market steps twice a second here: these scenarios let half a minute of market
+time pass and are about the switch's timing on the engine clock (whole seconds), not about the
+market's moves; at the default 50 ms those 600 steps were most of each scenario's time."""
+
+
+def _venue() -> InProcessVenue:
+    return InProcessVenue(
+        venue=SimulatedVenue.prepared(tick_ms=SWITCH_TICK_MS), chart_history=SHORT_CHART_HISTORY
+    )
 
 
 def _switch_events(engine: Engine) -> list[DeadMansSwitchChanged]:
@@ -33,7 +44,7 @@ def _switch_events(engine: Engine) -> list[DeadMansSwitchChanged]:
 
 @pytest.fixture
 def inproc() -> InProcessVenue:
-    return InProcessVenue()
+    return _venue()
 
 
 async def _engine(inproc: InProcessVenue, tmp_path: Path, policy: RetryPolicy, window: int | None) -> Engine:
@@ -107,7 +118,7 @@ async def test_a_refused_arm_is_shown_and_tried_again(
 async def test_a_venue_without_a_switch_is_a_failure(
     tmp_path: Path, fast_retry_policy: RetryPolicy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inproc = InProcessVenue()
+    inproc = _venue()
     venue = inproc.venue
     monkeypatch.setattr(venue, "capabilities", replace(venue.capabilities, dead_mans_switch=False))
     engine = await _engine(inproc, tmp_path, fast_retry_policy, WINDOW_S)

@@ -19,12 +19,16 @@ from core.orders.built import BuiltOrder
 from core.venues.base import PlaceAck
 from core.venues.bybit.encode import order_params
 from core.venues.simulated import SimulatedVenue
-from tests.support.venue_under_test import TMPFS, InProcessVenue, fresh
+from core.venues.simulated.prepared import prepared_exchange
+from core.venues.simulated.venue import DEFAULT_SYMBOLS
+from tests.support.venue_under_test import SHORT_CHART_HISTORY, TMPFS, InProcessVenue, fresh
 
 MAX_ORDER = Decimal("50000")
 MAX_POSITION = Decimal("100000")
 BAND_PCT = Decimal("5")
 MAX_OPEN = 4
+SEED = 21
+BALANCE = Decimal("100000")
 TOL = Decimal(1)  # nothing moves the mark between the decision and the recording (virtual clock)
 
 
@@ -34,7 +38,14 @@ class RecordingVenue(SimulatedVenue):
     engine: Engine
 
     def __init__(self) -> None:
-        super().__init__(FrozenClock(), seed=21)
+        # A copy of the seeded market built once (the same state a fresh build has, without
+        # synthesising a day of history again for every example).
+        exchange = prepared_exchange(
+            seed=SEED, start_ms=FrozenClock().now_ms(), symbols=DEFAULT_SYMBOLS, starting_balance=BALANCE
+        )
+        clock = exchange.clock
+        assert isinstance(clock, FrozenClock)
+        super().__init__(clock, seed=SEED, starting_balance=BALANCE, exchange=exchange)
         self.sent: list[dict[str, Any]] = []
 
     def place(self, order: BuiltOrder) -> PlaceAck:
@@ -98,7 +109,7 @@ async def _scenario(orders: list[tuple[Side, str, OrderType, str, bool]]) -> Non
 
 async def _run(orders: list[tuple[Side, str, OrderType, str, bool]], tmp: Path) -> None:
     recorder = RecordingVenue()
-    venue = InProcessVenue(venue=recorder)
+    venue = InProcessVenue(venue=recorder, chart_history=SHORT_CHART_HISTORY)
     settings = venue.settings(
         tmp,
         risk={
