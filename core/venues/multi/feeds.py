@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from core.venues import naming
 from core.venues.base import BookDelta, BookSnapshot, FeedSink, FeedTiming
 from core.venues.multi.combine import summed
-from core.venues.multi.venue import renamed
+from core.venues.multi.legs import renamed
 
 if TYPE_CHECKING:
     from core.market.candles import Candle

@@ -34,7 +34,7 @@ from core.venues.base import (
 )
 from core.venues.multi.combine import combined_capabilities, summed
 from core.venues.multi.gate import LegGate, held_message
-from core.venues.multi.legs import COMPOSITE, Naming
+from core.venues.multi.legs import COMPOSITE, Naming, renamed
 from core.venues.multi.limits import blame, feedback_of, table_of
 
 if TYPE_CHECKING:
@@ -45,16 +45,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 CODE_NO_LEG = -1
 """The code of a refusal for a symbol no leg trades (nothing was sent)."""
-
-
-def renamed(item: T, leg: Naming) -> T:
-    """``item`` (a domain value with a ``symbol``) with the leg's symbol qualified."""
-    if leg.plain:
-        return item
-    symbol = leg.qualify(item.symbol)  # type: ignore[attr-defined]
-    if isinstance(item, tuple):  # the book events are named tuples
-        return item._replace(symbol=symbol)  # type: ignore[attr-defined,no-any-return]
-    return dataclasses.replace(item, symbol=symbol)  # type: ignore[type-var]
 
 
 class MultiVenue:
