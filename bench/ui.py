@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import resource
 import socket
 import statistics
@@ -51,9 +52,20 @@ from core.engine import Engine
 from core.model import BookLevel, BookView
 from core.observability.logging import setup_logging
 from core.store import MarketStore
-from widgets.ladder import OrderLadder
+
+
+def _process_age_s() -> float:
+    """Seconds since this process started (the kernel's start time, 10 ms resolution)."""
+    start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+    uptime = float(Path("/proc/uptime").read_text().split()[0])
+    return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+
+
+IMPORTED_S = _process_age_s()
+"""Process start (interpreter, Textual, the console and the engine imported) to here."""
 
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT")
+LADDER_ROWS_FILLED = 5
 
 
 def _free_port() -> int:
@@ -102,6 +114,18 @@ def _send_key(app: TradeConsoleApp, key: str, char: str | None) -> None:
     event.set_sender(app)
     assert app._driver is not None
     app._driver.send_message(event)
+
+
+def _full_frame(app: TradeConsoleApp, screen: Screen[object]) -> bool:
+    """The main screen with the engine started, the book in the ladder and the header filled."""
+    ladder = app.main.ladder
+    return (
+        screen is app.main
+        and app.engine_started
+        and bool(ladder.symbol)
+        and len(ladder.lines) >= LADDER_ROWS_FILLED
+        and app.bridge.account.balance is not None
+    )
 
 
 def _ticket_ready(screen: Screen[object]) -> bool:
@@ -208,7 +232,7 @@ def _cpu_s() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-async def run(seconds: float, msgs: int, presses: int) -> None:
+async def run(seconds: float, msgs: int, presses: int, *, startup_only: bool = False) -> None:
     """Start sim + engine + app, measure, print."""
     rate = max(1.0, msgs / len(SYMBOLS))
     port = _free_port()
@@ -228,17 +252,21 @@ async def run(seconds: float, msgs: int, presses: int) -> None:
         )
         # Log to files as run_console does (without root handlers pybit would add its own).
         logs = setup_logging(settings.metrics.log_dir, mode="sim", venue="bybit-sim")
-        t0 = time.perf_counter()
+        t0, c0, u0 = time.perf_counter(), _cpu_s(), time.thread_time()
         engine = Engine(settings)
         app = TradeConsoleApp(engine, settings, freeze_heap=True)  # as run_console does
-        async with app.run_test(size=(160, 50)) as pilot:
-            ladder = app.main.query_one(OrderLadder)
-            while not (app.engine_started and ladder.symbol and engine.store.book("BTCUSDT")):
-                await asyncio.sleep(0.005)
-            while len(ladder.lines) < 5:
-                await asyncio.sleep(0.005)
-            await pilot.pause()
-            print(f"ui_startup_to_first_full_frame: {(time.perf_counter() - t0) * 1000:.0f} ms")
+        first_frame = _PaintWatch(app, lambda screen: _full_frame(app, screen))
+        first_frame.reset()
+        async with app.run_test(size=(160, 50)):
+            await _wait(lambda: first_frame.at is not None, "no full frame was painted", timeout=60)
+            assert first_frame.at is not None
+            c1, u1 = _cpu_s(), time.thread_time()
+            print(f"ui_startup_to_first_full_frame: {(first_frame.at - t0) * 1000:.0f} ms")
+            print(f"ui_startup_cpu: {(c1 - c0) * 1000:.0f} ms (process)")
+            print(f"ui_startup_loop_cpu: {(u1 - u0) * 1000:.0f} ms (the UI loop's thread)")
+            print(f"ui_import_console: {IMPORTED_S * 1000:.0f} ms (process start to the console imported)")
+            if startup_only:
+                return
 
             # steady state under load
             stop = threading.Event()
@@ -305,8 +333,9 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=5.0, help="steady-state window")
     p.add_argument("--msgs", type=int, default=2000, help="target book msgs/s across all symbols")
     p.add_argument("--presses", type=int, default=40, help="ticket open/close samples")
+    p.add_argument("--startup-only", action="store_true", help="print the start-up figures only")
     args = p.parse_args()
-    asyncio.run(run(args.seconds, args.msgs, args.presses))
+    asyncio.run(run(args.seconds, args.msgs, args.presses, startup_only=args.startup_only))
 
 
 if __name__ == "__main__":
