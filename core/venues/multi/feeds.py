@@ -215,11 +215,14 @@ class MultiFeeds:
                 feeds.resubscribe_book(asset)
 
     def is_connected(self, stream: str) -> bool:
-        """``public:hl``: that leg's stream; ``public``: every leg's."""
+        """``public:hl``: that leg's stream (False while it is not started); ``public``: every
+        started leg's."""
         base, _, tag = stream.partition(SEPARATOR)
         running = self._running()
         if stream.startswith(BOOK_PREFIX):
             return all(feeds.is_connected(stream) for _, feeds in running)
+        if tag and not any(not n.plain and leg_tag(n.venue) == tag for n, _ in running):
+            return False
         return all(
             feeds.is_connected(base)
             for naming_, feeds in running
