@@ -44,7 +44,7 @@ from core.observability.stack import ObservabilityStack
 from core.orders.executor import OrderExecutor
 from core.orders.ids import ClientIdRule
 from core.store import MarketStore
-from core.venues.base import Venue
+from core.venues.base import Venue, capabilities_for
 
 
 @dataclass(slots=True)
@@ -226,7 +226,7 @@ def build_algos(base: Base, orders: OrderSide) -> AlgoRunner:
             cancel=cancel,
             preview=orders.pretrade.preview,
             position_stop=lambda symbol, action: guarded(protect)(
-                orders.position_tools, base.venue.capabilities, symbol, action
+                orders.position_tools, capabilities_for(base.venue, symbol), symbol, action
             ),
         ),
         client_ids=ClientIdRule.of(base.venue.capabilities),

@@ -28,7 +28,7 @@ from core.orders.closing import close_qty, fmt_pct
 from core.orders.executor import OrderExecutor
 from core.resilience.errors import Unchanged, VenueError
 from core.store import MarketStore
-from core.venues.base import Venue
+from core.venues.base import Venue, capabilities_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,10 +283,9 @@ class PositionTools:
         inst = self.instruments.get(symbol)
         if inst is None:
             return self._refuse(symbol, "symbol_allowlist", f"{symbol} is not a loaded instrument")
-        if not self.venue.capabilities.native_trailing:
-            return self._refuse(
-                symbol, "native_trailing", f"{self.venue.capabilities.name} keeps no trailing stops"
-            )
+        capabilities = capabilities_for(self.venue, symbol)
+        if not capabilities.native_trailing:
+            return self._refuse(symbol, "native_trailing", f"{capabilities.name} keeps no trailing stops")
         last = self.trigger_ref(symbol, TriggerBy.LAST)
         if last is None:
             return self._refuse(

@@ -299,6 +299,24 @@ class DeadMansSwitch(Protocol):
         ...
 
 
+@runtime_checkable
+class SymbolCapabilities(Protocol):
+    """Optional part of the port: a venue whose features differ by symbol (a composite of
+    exchanges answers for the exchange that trades the symbol)."""
+
+    def capabilities_for(self, symbol: str) -> Capabilities:
+        """What the venue has natively for ``symbol``."""
+        ...
+
+
+def capabilities_for(venue: Venue, symbol: str) -> Capabilities:
+    """What ``venue`` has natively for ``symbol``: its own capabilities, unless it answers per
+    symbol (:class:`SymbolCapabilities`)."""
+    if isinstance(venue, SymbolCapabilities):
+        return venue.capabilities_for(symbol)
+    return venue.capabilities
+
+
 def dead_mans_switch_of(venue: Venue) -> DeadMansSwitch | None:
     """``venue`` as a :class:`DeadMansSwitch` when its capabilities say it has one, else None."""
     if not venue.capabilities.dead_mans_switch:

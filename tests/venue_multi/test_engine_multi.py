@@ -104,3 +104,26 @@ async def test_panic_flattens_both_venues_under_injected_faults(engine: Engine, 
     assert report.flat, report.steps
     assert sims.hl.position("ETH") == 0 and sims.hl.open_orders() == []
     assert sims.bybit_position("BTCUSDT") == 0 and sims.bybit_open_links() == []
+
+
+async def test_the_venues_trailing_stop_is_asked_of_the_leg_trading_the_symbol(
+    engine: Engine, sims: BothSims
+) -> None:
+    """Bybit keeps a trailing stop and Hyperliquid does not: on the composite, a trailing stop on
+    a Bybit symbol is set there, one on a Hyperliquid symbol is refused naming that venue (the
+    combined capabilities, every leg's, refused both)."""
+    for sym in ("BTCUSDT", "ETHUSDT.HL"):
+        await wait_real(fresh(engine, sym), WAIT_S, f"a fresh book and ticker for {sym}")
+    assert (await engine.place(OrderRequest("BTCUSDT", Side.BUY, Decimal("0.002"), OrderType.MARKET))).ok
+    assert (await engine.place(OrderRequest("ETHUSDT.HL", Side.BUY, HL_ETH, OrderType.MARKET))).ok
+    await wait_real(
+        lambda: {"ETHUSDT.HL", "BTCUSDT"} <= set(engine.state.positions), WAIT_S, "both positions"
+    )
+    res = await engine.set_trailing_stop("BTCUSDT", Decimal(500))
+    assert res.ok, res.message
+    key = sims.bybit.settings.api_key
+    ticks = sims.bybit.call(lambda: sims.bybit_exchange().accounts[key].positions["BTCUSDT"].trailing_stop)
+    assert ticks > 0
+    res = await engine.set_trailing_stop("ETHUSDT.HL", Decimal(50))
+    assert not res.ok and res.check == "native_trailing", res
+    assert "hyperliquid keeps no trailing stops" in res.message

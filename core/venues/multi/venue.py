@@ -24,6 +24,7 @@ from core.venue_symbols import leg_endpoint
 from core.venues import naming
 from core.venues.base import (
     BookSnapshot,
+    Capabilities,
     ClosedPnl,
     FeedSink,
     FeedTiming,
@@ -126,6 +127,15 @@ class MultiVenue:
             if leg is not self.primary:
                 raise blame(err, leg.name) from None
             raise
+
+    def capabilities_for(self, symbol: str) -> Capabilities:
+        """The capabilities of the leg trading ``symbol`` (the combined ones for no leg's symbol,
+        whose commands routing refuses anyway)."""
+        try:
+            leg, _ = self._leg_of(symbol)
+        except Rejected:
+            return self.capabilities
+        return leg.capabilities
 
     def route(self, symbol: str, *, query: bool = False) -> tuple[Venue, str]:
         """The leg trading ``symbol`` and the leg's own symbol for it (Rejected: no such leg).
