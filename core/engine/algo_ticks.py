@@ -4,10 +4,10 @@ asked for is due — both on the engine clock, so they follow virtual time on th
 An idle algo (its worker waiting, its inbox empty) decides on its tick right in the tick pass;
 its worker only carries the actions out. So when a symbol moves, every algo on it decides
 before the first of their order commands starts (an algo's decisions and actions stay in order:
-a busy algo gets the tick in its inbox and decides when its worker reaches it). A pass goes one
-symbol at a time, in the order their markets moved, and lets the loop run once after a symbol
-whose algos act: their commands start before the next symbol's algos decide, so an algo's
-reaction waits for its own symbol's decisions, not for every symbol's.
+a busy algo gets the tick in its inbox and decides when its worker reaches it). The moved symbols
+are visited in the order their markets moved, and the decisions that act reach the workers
+first, so every command of a pass starts in one loop turn and their durable journal records
+share one commit (see docs/performance.md for why the pass does not yield between symbols).
 
 Market moves come from the book keeper: every update it applies marks its symbol (any thread,
 before the keeper's publication throttle) and wakes the tick loop once; a new ticker (mark, last,
@@ -127,70 +127,40 @@ class AlgoTicks:
 
     # --- the loop ------------------------------------------------------------------------------
     def tick(self) -> None:
-        """One whole pass at once: a Tick for the algos of every symbol that moved (throttled per
-        symbol) and for every algo whose timer is due, each symbol's decisions handed to the
-        workers at the end of its part (see :meth:`tick_parts`, which the loop runs)."""
-        now = self._begin()
-        for sym in self._due_symbols(now):
-            self.tick_symbol(sym, now)
-        self.tick_timers(now)
-
-    async def tick_parts(self) -> None:
-        """The loop's pass, one symbol at a time in the order their markets moved: a symbol's
-        algos decide, their decisions go to the workers (those with actions first), and when one
-        of them acts the loop is let run once so those workers start their commands before the
-        next symbol's algos decide. Then the due timers."""
-        now = self._begin()
-        for sym in self._due_symbols(now):
-            if self.tick_symbol(sym, now):
-                await asyncio.sleep(0)  # the acting workers start their commands now
-        self.tick_timers(now)
-
-    def _begin(self) -> int:
-        self.attach(self.books_of())
-        self._note_tickers()
-        return self.clock.now_ms()
-
-    def _due_symbols(self, now: int) -> list[str]:
-        """The marked symbols that may tick now, in the order they were marked (unmarked here;
-        a throttled one stays marked for a later pass)."""
-        due = [s for s in list(self._dirty) if now - self._last_tick_ms.get(s, _NEVER_MS) >= self.min_tick_ms]
-        for sym in due:
-            self._dirty.pop(sym, None)
-            self._last_tick_ms[sym] = now
-        return due
-
-    def tick_symbol(self, symbol: str, now: int) -> bool:
-        """Tick every live algo on ``symbol`` and hand the decisions over; True when one acts."""
+        """Queue a Tick for the algos of every symbol that moved (throttled per symbol) and for
+        every algo whose timer is due. The decisions of the pass reach the workers at its end,
+        those with actions first (a worker that only records a quiet decision never runs ahead of
+        one that sends)."""
         try:
-            for slot in list(self.by_symbol.get(symbol, {}).values()):
-                self._queue(slot, now)
-        finally:
-            acted = self._hand_over()
-        return acted
-
-    def tick_timers(self, now: int) -> None:
-        """Tick every algo whose timer is due and hand the decisions over."""
-        try:
-            while self._timers and self._timers[0][0] <= now:
-                _, algo_id = heapq.heappop(self._timers)
-                timed = self.slots.get(algo_id)
-                if timed is not None and timed.due_wake(now):
-                    timed.quiet = None  # a due timer always decides, whatever the market did
-                    self._queue(timed, now)
+            self._pass()
         finally:
             self._hand_over()
 
-    def _hand_over(self) -> bool:
-        """The decisions held so far to their workers, those with actions first (a worker that
-        only records a quiet decision never runs ahead of one that sends); True when one acts."""
+    def _hand_over(self) -> None:
         pending, self._pending = self._pending, {}
         acting = [p for p in pending.values() if _acts(p[1][0])]
         quiet = [p for p in pending.values() if not _acts(p[1][0])]
         for slot, items in acting + quiet:
             for item in items:
                 slot.inbox.put_nowait(item)
-        return bool(acting)
+
+    def _pass(self) -> None:
+        self.attach(self.books_of())
+        now = self.clock.now_ms()
+        self._note_tickers()
+        for sym in list(self._dirty):
+            if now - self._last_tick_ms.get(sym, _NEVER_MS) < self.min_tick_ms:
+                continue  # throttled: it stays marked for a later pass
+            self._dirty.pop(sym, None)
+            self._last_tick_ms[sym] = now
+            for slot in list(self.by_symbol.get(sym, {}).values()):
+                self._queue(slot, now)
+        while self._timers and self._timers[0][0] <= now:
+            _, algo_id = heapq.heappop(self._timers)
+            timed = self.slots.get(algo_id)
+            if timed is not None and timed.due_wake(now):
+                timed.quiet = None  # a due timer always decides, whatever the market did
+                self._queue(timed, now)
 
     def _note_tickers(self) -> None:
         """A new ticker (mark, last, index) is a market move too."""
@@ -237,7 +207,7 @@ class AlgoTicks:
             self._wake.clear()
             self._nudged = False
             try:
-                await self.tick_parts()
+                self.tick()
             except Exception:  # a tick must never end the loop: logged, the next one goes on
                 log.exception("algo tick failed")
 
