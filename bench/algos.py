@@ -14,9 +14,8 @@ Prints ``name: value unit``:
   (``time.process_time`` over ``--idle-s`` of real time, after a warm-up);
 * ``algos_cpu_pct`` / ``algos_cpu_over_idle_pct`` — the same with the algos running (measured in
   the same run, over ``--run-s``, after they have all placed their first children);
-* ``algos_decide_part_ms_p50/p95`` — one part of a tick pass whose decisions reach the workers
-  together: one symbol's algos deciding or skipping (a runner that decides every moved symbol
-  before any worker acts: the whole pass);
+* ``algos_tick_pass_ms_p50/p95`` — one pass of the runner's tick loop (every algo it ticks decides
+  or skips);
 * ``algos_move_to_decision_ms_p50/p95`` — the first part of a reaction: from the touch move to
   the decision that reacted to it;
 * ``algos_decision_to_command_ms_p50/p95`` — the second part of a reaction: from the decision
@@ -120,7 +119,7 @@ class Reactions:
         self.to_command: list[float] = []
         """Decision to the order-path call (the command's start) of a reaction, ms."""
         self.passes: list[float] = []
-        """Duration of each part of a tick pass whose decisions are handed over together, ms."""
+        """Duration of each tick pass (deciding every ticked algo), ms."""
         self.to_decision: list[float] = []
         """Touch move to the decision that reacted to it (the first part of a reaction), ms."""
         """Decision to the venue call of the first order-path action of a market-caused step, ms."""
@@ -184,18 +183,14 @@ class Reactions:
         venue.amend = at_venue(venue.amend, lambda _sym, cid: cid.rsplit("-", 1)[0])  # type: ignore[method-assign]
         venue.cancel = at_venue(venue.cancel, lambda _sym, cid: cid.rsplit("-", 1)[0])  # type: ignore[method-assign]
         ticks = runner.ticks
-        # The part of a pass whose decisions are handed over together: one symbol's algos (the
-        # runner's per-symbol parts), or the whole pass (a runner that decides every symbol first).
-        part_name = "tick_symbol" if hasattr(ticks, "tick_symbol") else "tick"
-        part = getattr(ticks, part_name)
+        tick_pass = ticks.tick
 
-        def timed_part(*args: Any) -> Any:
+        def timed_pass() -> None:
             t0 = time.perf_counter_ns()
-            out = part(*args)
+            tick_pass()
             self.passes.append((time.perf_counter_ns() - t0) / 1e6)
-            return out
 
-        setattr(ticks, part_name, timed_part)
+        ticks.tick = timed_pass  # type: ignore[method-assign]
         ports = runner.ports
 
         def timed(fn: Callable[..., Awaitable[Any]], owner_of: Callable[..., str]) -> Callable[..., Any]:
@@ -337,8 +332,8 @@ async def main(args: argparse.Namespace) -> None:
         if values:
             print(f"algos_reaction_{kind}_ms_p50: {_pct(values, 0.5):.2f} ms")
             print(f"algos_reaction_{kind}_ms_p95: {_pct(values, 0.95):.2f} ms")
-    print(f"algos_decide_part_ms_p50: {_pct(reactions.passes, 0.5):.2f} ms")
-    print(f"algos_decide_part_ms_p95: {_pct(reactions.passes, 0.95):.2f} ms")
+    print(f"algos_tick_pass_ms_p50: {_pct(reactions.passes, 0.5):.2f} ms")
+    print(f"algos_tick_pass_ms_p95: {_pct(reactions.passes, 0.95):.2f} ms")
     print(f"algos_move_to_decision_ms_p50: {_pct(reactions.to_decision, 0.5):.2f} ms")
     print(f"algos_move_to_decision_ms_p95: {_pct(reactions.to_decision, 0.95):.2f} ms")
     print(f"algos_decision_to_command_ms_p50: {_pct(reactions.to_command, 0.5):.2f} ms")
