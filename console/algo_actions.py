@@ -194,15 +194,18 @@ class AlgoActions:
     def _resolve(self, cmd: AlgoCommand) -> AlgoOrder:
         return resolve_algo(cmd, self.app.command_line.planner.context(None))
 
-    def prebuild(self) -> None:
-        """Compose the (reused) algo ticket off-stack now, so keys typed right after ``A`` land in it."""
+    def prebuild(self) -> Awaitable[None] | None:
+        """Compose the (reused) algo ticket off-stack now, so keys typed right after ``A`` land in it;
+        returns what to await for it to be mounted (``None`` when it already exists)."""
         from console.screens.algo_ticket import AlgoTicket
 
+        if self.ticket is not None:
+            return None
         app = self.app
         ticket = AlgoTicket(app.symbol, Side.BUY, self._resolve, app.engine.preview_algo)
         self.ticket = ticket
         app.install_screen(ticket, ALGO_TICKET_SCREEN)
-        app._get_screen(ALGO_TICKET_SCREEN)
+        return app._get_screen(ALGO_TICKET_SCREEN)[1]
 
     def open_ticket(self, side: Side = Side.BUY) -> None:
         """The algo ticket for the app's symbol (never twice)."""

@@ -131,6 +131,8 @@ class TradeConsoleApp(App[int]):
         self.auto_refresh_ui = refresh
         self.freeze_heap = freeze_heap
         self.engine_started = False
+        self._main_shown = asyncio.Event()
+        """Set once the main screen is mounted: the engine's start-up may finish before that."""
         self.last_result: CommandResult | None = None
         self.main: MainScreen = MainScreen(self.mode)
         self.tickets = TicketFlow(self)
@@ -186,12 +188,21 @@ class TradeConsoleApp(App[int]):
         return (self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "command_palette")), "palette")
 
     # --- lifecycle --------------------------------------------------------------------------
+    def on_load(self) -> None:
+        """Start the engine (sim and demo) before the stylesheet and the main screen are built.
+
+        Start-up is mostly waiting on the venue (time, instruments, tickers, the account, the
+        feeds' first snapshots) and building the screen is mostly the loop's own work, so the two
+        overlap; what the engine says is shown once the main screen is up (``_main_shown``).
+        Live mode starts only after the typed confirmation (:meth:`on_mount`).
+        """
+        if self.mode is not Mode.LIVE and self.start_engine:
+            self.run_worker(self._start_engine(), group="engine", exclusive=True)
+
     async def on_mount(self) -> None:
-        """Main screen, the live gate, the engine and the refresh timer."""
+        """Main screen, the live gate, the reused modals and the refresh timer."""
         await self.push_screen(self.main)
-        self.tickets.prebuild()
-        self.command_line.prebuild()
-        self.algo_actions.prebuild()
+        self._main_shown.set()
         self.command_line.install_aliases()
         self.engine.store.set_waker(Waker(asyncio.get_running_loop(), self._woken))
         if self.bad_key_ids:
@@ -204,8 +215,8 @@ class TradeConsoleApp(App[int]):
         if self.mode is Mode.LIVE:
             phrase = f"{self.settings.ui.live_phrase_prefix} {self.symbol}"
             self.push_screen(LiveConfirmScreen(phrase, venues_reached(self.settings)), self._live_answer)
-        elif self.start_engine:
-            self.run_worker(self._start_engine(), group="engine", exclusive=True)
+        if not self.start_engine:
+            self.prebuild_modals()
         if self.auto_refresh_ui:
             self.set_interval(1 / self.settings.ui.refresh_hz, self.refresh_ui, name="ui-refresh")
         self.refresh_ui(force=True)
@@ -224,14 +235,38 @@ class TradeConsoleApp(App[int]):
             await self.engine.start()
         except Exception as exc:
             log.exception("engine failed to start")
+            await self._main_shown.wait()
             self.log_line(f"ENGINE FAILED TO START: {exc}")
             self.notify(f"Engine failed to start: {exc}", severity="error", timeout=30)
+            self.call_after_refresh(self.prebuild_modals)
             return
+        try:
+            await self._main_shown.wait()
+        except asyncio.CancelledError:  # the app closed before its screen was up: nothing will stop it
+            await self.engine.stop()
+            raise
         self.engine_started = True
         self._drop_unlisted_symbols()
         self.crossvenue.restore()
         self.refresh_ui(force=True)
-        if self.freeze_heap:
+        self.call_after_refresh(self.prebuild_modals, settle=self.freeze_heap)
+
+    def prebuild_modals(self, *, settle: bool = False) -> None:
+        """Start composing the reused modals (see :meth:`_prebuild_modals`)."""
+        self.run_worker(self._prebuild_modals(settle=settle), group="prebuild")
+
+    async def _prebuild_modals(self, *, settle: bool) -> None:
+        """Compose the reused modals (order ticket, command line, algo ticket) off-stack, so the
+        first key opens each at once; then, with ``settle``, freeze the start-up heap.
+
+        With the engine starting this runs after its first full frame: composing them is the
+        loop's work, and before that frame it competed with the engine's start-up for the loop.
+        A modal opened earlier than this is composed on its first push (and kept), as before.
+        """
+        for mounting in (self.tickets.prebuild(), self.command_line.prebuild(), self.algo_actions.prebuild()):
+            if mounting is not None:
+                await mounting
+        if settle:
             self.set_timer(HEAP_SETTLE_AFTER_S, settle_heap, name="settle-heap")
 
     def _drop_unlisted_symbols(self) -> None:

@@ -4,6 +4,7 @@ latest market while it is open. The answer goes back to the app's ``_ticket_done
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 from console.screens.ticket import OrderTicket
@@ -23,18 +24,21 @@ class TicketFlow:
         self.app = app
         self.ticket: OrderTicket | None = None
 
-    def prebuild(self) -> None:
-        """Compose the (reused) order ticket off-stack now, so even the first ``b`` opens it at once.
+    def prebuild(self) -> Awaitable[None] | None:
+        """Compose the (reused) order ticket off-stack now, so even the first ``b`` opens it at once;
+        returns what to await for it to be mounted (``None`` when it already exists).
 
         ``_get_screen`` registers and mounts an installed screen without showing it; Textual
         otherwise composes a screen on its first push (~160 ms for the ticket).
         """
         app = self.app
+        if self.ticket is not None:
+            return None
         sym = app.symbol
         ticket = OrderTicket(sym, Side.BUY, app.engine.preview, instrument=app.engine.instruments.get(sym))
         self.ticket = ticket
         app.install_screen(ticket, TICKET_SCREEN)
-        app._get_screen(TICKET_SCREEN)
+        return app._get_screen(TICKET_SCREEN)[1]
 
     def open(self, side: Side) -> None:
         """The ticket for the app's symbol and ``side``, prefilled at the touch (never twice)."""

@@ -34,6 +34,7 @@ from console.screens.algo_form import (
     build_command,
 )
 from console.screens.backdrop import DimmedModal
+from console.screens.text_update import set_text
 from console.screens.ticket import FlagBox
 from core.api import AlgoPreview
 from core.model import Side
@@ -186,7 +187,7 @@ class AlgoTicket(DimmedModal[AlgoOrder | None]):
     def _title(self) -> None:
         label = dict((v, k) for k, v in ALGO_KINDS)[self.kind]
         side = "" if self.kind in NO_QTY else f"{self.side.value.upper()} "
-        self.w_title.update(f"ALGO {label}: {side}{self.symbol}")
+        set_text(self.w_title, f"ALGO {label}: {side}{self.symbol}")
         buy = self.kind not in NO_QTY and self.side is Side.BUY
         self.set_class(buy, "-buy")
         self.set_class(self.kind not in NO_QTY and not buy, "-sell")
@@ -212,8 +213,8 @@ class AlgoTicket(DimmedModal[AlgoOrder | None]):
         self.algo = None
         self.preview = None
         self.error = why
-        self.w_error.update(f"✖ {why}")
-        self.w_preview.update("preview: fix the input")
+        set_text(self.w_error, f"✖ {why}")
+        set_text(self.w_preview, "preview: fix the input")
         self.w_preview.set_class(False, "-ok")
         self.w_preview.set_class(True, "-blocked")
 
@@ -229,8 +230,8 @@ class AlgoTicket(DimmedModal[AlgoOrder | None]):
         self.error = preview_error(preview)
         text = algo_preview_text(preview, self.places, self.qty_places)
         plan = plan_lines(algo.kind, algo.params, self.places)
-        self.w_preview.update("\n".join([*algo.notes, *plan, text]))
-        self.w_error.update(self._not_sent or (f"✖ {self.error}" if self.error else ""))
+        set_text(self.w_preview, "\n".join([*algo.notes, *plan, text]))
+        set_text(self.w_error, self._not_sent or (f"✖ {self.error}" if self.error else ""))
         self.w_preview.set_class(preview.ok, "-ok")
         self.w_preview.set_class(not preview.ok, "-blocked")
 
@@ -266,11 +267,11 @@ class AlgoTicket(DimmedModal[AlgoOrder | None]):
         """Answer the algo when it is valid and its preview allows (Enter, from any field)."""
         self.recompute()
         if self.algo is None or self.preview is None:
-            self.w_error.update(f"✖ not started — {self.error}")
+            set_text(self.w_error, f"✖ not started — {self.error}")
             return
         if not self.preview.ok:
             self._not_sent = f"✖ not started — blocked by {self.error}"
-            self.w_error.update(self._not_sent)
+            set_text(self.w_error, self._not_sent)
             return
         self.dismiss(self.algo)
 

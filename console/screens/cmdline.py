@@ -6,7 +6,7 @@ closes; up/down recall the session's history. The screen never talks to the engi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -18,6 +18,7 @@ from textual.widgets import Input, Static
 from console.cmdplan import CommandPlanner, Plan, check_aliases
 from console.keymap import APP_BINDINGS, MAIN_BINDINGS, effective_key
 from console.screens.backdrop import DimmedModal
+from console.screens.text_update import set_text
 
 if TYPE_CHECKING:
     from console.app import TradeConsoleApp
@@ -118,17 +119,17 @@ class CommandLine(DimmedModal[Plan | None]):
         summary = self.query_one("#cmd-summary", Static)
         detail = self.query_one("#cmd-detail", Static)
         if not plan.ready and self._not_sent == plan.line:
-            summary.update(f"✖ not sent — {plan.error or 'type a command'}")
-            detail.update(plan.detail)
+            set_text(summary, f"✖ not sent — {plan.error or 'type a command'}")
+            set_text(detail, plan.detail)
         elif plan.ready:
-            summary.update(f"Enter: {plan.summary}")
-            detail.update(plan.detail)
+            set_text(summary, f"Enter: {plan.summary}")
+            set_text(detail, plan.detail)
         elif plan.summary:
-            summary.update(f"✖ {plan.summary}")
-            detail.update("\n".join(x for x in (plan.detail, f"✖ will not send: {plan.error}") if x))
+            set_text(summary, f"✖ {plan.summary}")
+            set_text(detail, "\n".join(x for x in (plan.detail, f"✖ will not send: {plan.error}") if x))
         else:
-            summary.update(f"✖ {plan.error}" if plan.error else "")
-            detail.update("")
+            set_text(summary, f"✖ {plan.error}" if plan.error else "")
+            set_text(detail, "")
         # On the summary line only: a class on the screen would restyle its whole subtree per key.
         summary.set_class(plan.ready, "-ready")
         summary.set_class(not plan.ready and bool(plan.error), "-refused")
@@ -187,12 +188,15 @@ class CommandLineHost:
         self.last_plan: Plan | None = None
         """The last plan Enter ran (the one on screen when Enter was pressed)."""
 
-    def prebuild(self) -> None:
-        """Compose the screen off-stack now (like the ticket), so keys typed right after ``:`` land in it."""
+    def prebuild(self) -> Awaitable[None] | None:
+        """Compose the screen off-stack now (like the ticket), so keys typed right after ``:`` land in
+        it; returns what to await for it to be mounted (``None`` when it already exists)."""
+        if self.screen is not None:
+            return None
         screen = CommandLine(self.planner.plan)
         self.screen = screen
         self.app.install_screen(screen, SCREEN_NAME)
-        self.app._get_screen(SCREEN_NAME)
+        return self.app._get_screen(SCREEN_NAME)[1]
 
     def install_aliases(self) -> None:
         """Bind each valid ``[aliases]`` key; log a line naming every bad alias."""

@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Static
 
 from console.screens.backdrop import DimmedModal
+from console.screens.text_update import set_text
 from console.screens.ticket_form import (
     KINDS,
     UNITS,
@@ -208,7 +209,7 @@ class OrderTicket(DimmedModal[OrderRequest | None]):
         for field, value in zip(self._inputs, values, strict=True):
             field.value = value
         self.w_ro.value = self.w_po.value = False
-        self.w_title.update(self._title())
+        set_text(self.w_title, self._title())
         self.set_class(self.side is Side.BUY, "-buy")
         self.set_class(self.side is Side.SELL, "-sell")
         self._enable_fields()
@@ -233,7 +234,7 @@ class OrderTicket(DimmedModal[OrderRequest | None]):
         if new == (self.ref_price, self.best_bid, self.best_ask, self.equity):
             return False
         self.ref_price, self.best_bid, self.best_ask, self.equity = new
-        self.w_title.update(self._title())
+        set_text(self.w_title, self._title())
         self.recompute()
         return True
 
@@ -268,24 +269,25 @@ class OrderTicket(DimmedModal[OrderRequest | None]):
             self.order = None
             self.preview = None
             self.error = str(exc)
-            err_w.update(f"✖ {exc}")
-            prev_w.update("risk preview: fix the input")
+            set_text(err_w, f"✖ {exc}")
+            set_text(prev_w, "risk preview: fix the input")
             self._show_notes([])
             prev_w.set_class(False, "-ok")
             prev_w.set_class(True, "-blocked")
             return
         self.preview = self._preview_fn(self.order.request)
         self.error = ""
-        err_w.update(self._not_sent or self.order.sizing)
+        set_text(err_w, self._not_sent or self.order.sizing)
         compact = self.app.size.height < COMPACT_BELOW_ROWS
         qd = self.instrument.qty_decimals if self.instrument else 3
-        prev_w.update(preview_text(self.preview, self._places, compact=compact, qty_places=qd, notes=False))
+        text = preview_text(self.preview, self._places, compact=compact, qty_places=qd, notes=False)
+        set_text(prev_w, text)
         self._show_notes(preview_notes(self.preview))
         prev_w.set_class(self.preview.allowed, "-ok")
         prev_w.set_class(not self.preview.allowed, "-blocked")
 
     def _show_notes(self, lines: list[str]) -> None:
-        self.w_notes.update("\n".join(lines))
+        set_text(self.w_notes, "\n".join(lines))
         self.w_notes.display = bool(lines)
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -317,13 +319,13 @@ class OrderTicket(DimmedModal[OrderRequest | None]):
         self.recompute()
         err_w = self.w_error
         if self.order is None:
-            err_w.update(f"✖ not sent — {self.error}")
+            set_text(err_w, f"✖ not sent — {self.error}")
             return
         if self.preview is not None and not self.preview.allowed:
             block = self.preview.blocking
             why = f"{block.check}: {block.reason}" if block else self.preview.build_error
             self._not_sent = f"✖ not sent — blocked by {why}"
-            err_w.update(self._not_sent)
+            set_text(err_w, self._not_sent)
             return
         self.dismiss(self.order.request)
 
@@ -332,7 +334,7 @@ class OrderTicket(DimmedModal[OrderRequest | None]):
         self.side = self.side.opposite
         self.set_class(self.side is Side.BUY, "-buy")
         self.set_class(self.side is Side.SELL, "-sell")
-        self.w_title.update(self._title())
+        set_text(self.w_title, self._title())
         self.recompute()
 
     def action_cancel(self) -> None:
