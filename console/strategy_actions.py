@@ -23,14 +23,14 @@ from core.api import CommandResult
 from core.engine import Engine
 from core.orders.grammar import resolve_symbol
 from core.orders.numparse import NumberError, parse_positive
-from core.strategy.portfolio import Portfolio, StrategySnapshot
 from core.strategy.resume import unfinished
-from core.strategy.slot import StrategySlot
 from widgets.strategies import StrategiesPane
 
 if TYPE_CHECKING:
     from console.app import TradeConsoleApp
     from console.screens.main import MainScreen
+    from core.strategy.portfolio import Portfolio, StrategySnapshot
+    from core.strategy.slot import StrategySlot
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +152,14 @@ class StrategyActions:
 
     @property
     def portfolio(self) -> Portfolio | None:
-        """The engine's portfolio, made on first use (None when the engine is not the real one)."""
+        """The engine's portfolio, made on first use (None when the engine is not the real one).
+
+        Its modules (strategies, indicators, the loader) are imported here, on first use: they
+        are not needed for the console's first frame.
+        """
         if self._portfolio is None and isinstance(self.app.engine, Engine):
+            from core.strategy.portfolio import Portfolio
+
             self._portfolio = Portfolio(self.app.engine)
         return self._portfolio
 
