@@ -5,7 +5,9 @@ target book rate (the sim's public stream pushes at Bybit's cadence). The app ru
 (Textual's ``run_test``: the compositor renders every frame, output is discarded) and prints
 ``name: value unit`` lines:
 
-* startup to first full frame (engine started, ladder/tables/header filled)
+* startup to first full frame: from building the engine to the first compositor update that
+  draws the main screen with the engine started, the ladder filled and the account in the header
+  (and the start-up's CPU); the import time (process start to the console imported) apart
 * keypress → ticket painted: the key event is injected at the driver and the clock stops at the
   first compositor update that draws the ticket with its risk preview, p50/p95
 * command line: the keystroke that completes a typed order (``buy 0.01 @ -0.1`` + ``%``) → its
