@@ -62,8 +62,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXIT_LIVE_REFUSED = 3
-HEAP_SETTLE_AFTER_S = 0.5
-"""Delay after the engine starts before :func:`settle_heap` (the first full frames come first)."""
 
 
 def settle_heap() -> None:
@@ -257,7 +255,8 @@ class TradeConsoleApp(App[int]):
 
     async def _prebuild_modals(self, *, settle: bool) -> None:
         """Compose the reused modals (order ticket, command line, algo ticket) off-stack, so the
-        first key opens each at once; then, with ``settle``, freeze the start-up heap.
+        first key opens each at once; then, with ``settle``, freeze the start-up heap (at once: the
+        first full frames were drawn before the modals were composed).
 
         With the engine starting this runs after its first full frame: composing them is the
         loop's work, and before that frame it competed with the engine's start-up for the loop.
@@ -267,7 +266,7 @@ class TradeConsoleApp(App[int]):
             if mounting is not None:
                 await mounting
         if settle:
-            self.set_timer(HEAP_SETTLE_AFTER_S, settle_heap, name="settle-heap")
+            settle_heap()
 
     def _drop_unlisted_symbols(self) -> None:
         """Say loudly which configured symbols the venue does not list (no book will ever come for
