@@ -54,6 +54,8 @@ class Guards:
         self._journaled_baseline: tuple[date, Decimal, Decimal] | None = None
         self._baseline_checked = False
         self._held_baselines: list[JournalRecord] = []
+        self._holding = False
+        """A part is held: the baseline counts only the parts in, so it is not journaled."""
 
     # --- PnL settling -----------------------------------------------------------------------
     def pnl_moving(self, now: int) -> None:
@@ -66,9 +68,10 @@ class Guards:
 
     # --- baseline ---------------------------------------------------------------------------
     def _journal_baseline(self) -> None:
-        """Journal the daily-loss baseline whenever a new one is set (first PnL of the day)."""
+        """Journal the daily-loss baseline whenever a new one is set (first PnL of the day), never
+        while a part of the venue is held (it would be taken as the whole account's opening)."""
         base = self.board.baseline()
-        if base is None or base == self._journaled_baseline:
+        if self._holding or base is None or base == self._journaled_baseline:
             return
         day, realised, unrealised = base
         self.journal.record(
@@ -86,6 +89,7 @@ class Guards:
         """Part of the venue is down at start-up (:mod:`core.engine.admission`): the journaled
         opening baseline counts every part, so it waits for :meth:`release_baseline` (the wallet
         without that part would read as a loss); until then the day's loss starts now."""
+        self._holding = True
         if not self._baseline_checked:
             self._baseline_checked = True
             self._held_baselines = self.journal.query(kinds=("day_baseline",))
@@ -94,6 +98,7 @@ class Guards:
         """Every part is in: take the opening baseline :meth:`hold_baseline` kept, when it is
         today's. True when it was taken."""
         records, self._held_baselines = self._held_baselines, []
+        self._holding = False
         return self._restore_baseline(records)
 
     def _restore_baseline(self, records: list[JournalRecord] | None = None) -> bool:
