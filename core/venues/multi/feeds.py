@@ -7,7 +7,8 @@ is down) and hands balances to one :class:`BalanceMerger`, which delivers the su
 every admitted leg has reported. A leg held at start-up (:mod:`core.venues.multi.gate`) is not
 started with the others: :meth:`MultiFeeds.start_part` starts it once it is admitted. A second
 leg's reconnect is also reported as the engine's own ``public``/``private`` resync, so the REST
-resync after it runs as for a single venue.
+resync after it runs as for a single venue (asked again once the leg is up: a leg may report its
+resync before its socket is open).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ BOOK_PREFIX = "book:"
 ENGINE_STREAMS = frozenset({"public", "private"})
 """The stream names the engine resyncs on."""
 RESYNC = "resync"
+UP = "up"
 SEPARATOR = ":"
 
 
@@ -70,6 +72,8 @@ class LegSink:
         self._sink = sink
         self._balances = balances
         self._tag = "" if naming_.plain else leg_tag(naming_.venue)
+        self._resyncing: set[str] = set()
+        """The engine streams whose resync this leg asked for and that it has not reported up since."""
 
     def book_snapshot(self, book: BookSnapshot) -> None:
         """A whole book, qualified."""
@@ -118,8 +122,16 @@ class LegSink:
             self._sink.connection(stream, state, detail)
             return
         self._sink.connection(f"{stream}{SEPARATOR}{self._tag}", state, detail)
-        if state == RESYNC and stream in ENGINE_STREAMS:  # the engine's REST resync covers every leg
+        if stream not in ENGINE_STREAMS:
+            return
+        if state == RESYNC:  # the engine's REST resync covers every leg
+            self._resyncing.add(stream)
             self._sink.connection(stream, state, f"{self._naming.venue}: {detail}")
+        elif state == UP and stream in self._resyncing:
+            # A leg may report its resync before its socket is open (the engine then leaves the
+            # resync to the reconnect): once it is up, the engine's resync is asked for again.
+            self._resyncing.discard(stream)
+            self._sink.connection(stream, RESYNC, f"{self._naming.venue}: {detail} (up again)")
 
 
 class MergedCounts(Mapping[str, int]):
