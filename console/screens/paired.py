@@ -4,7 +4,8 @@ The trader types the quantity; ``ctrl+t`` flips the direction (buy A / sell B or
 ``ctrl+l`` switches market and limit (a limit leg is priced at the touch it crosses: the buy at
 its venue's best ask, the sell at its venue's best bid, shown in the preview). The preview is the
 engine's own risk preview of each leg, with each blocking check named; Enter answers the
-:class:`~core.orders.paired_desk.PairTicket` to send, only when the quantity parses. It never talks
+:class:`~core.orders.paired_desk.PairTicket` to send, only when the quantity parses and the
+preview refuses neither leg (one leg sent alone would be leg risk from the start). It never talks
 to the engine: it is given a ``preview`` function and a ``quote`` function.
 """
 
@@ -41,6 +42,20 @@ def leg_line(verb: str, ticket_qty: Decimal, symbol: str, risk: RiskPreview) -> 
     block = risk.blocking
     verdict = "risk checks OK" if block is None else f"BLOCKED by {block.check}: {block.reason}"
     return f"{head}\n    {costs}\n    {verdict}"
+
+
+def refusal(ticket: PairTicket, buy: RiskPreview, sell: RiskPreview) -> str:
+    """Why the pair is not sent (a leg the preview refuses), or "" when both legs may go."""
+    for verb, symbol, risk in (("BUY", ticket.buy_symbol, buy), ("SELL", ticket.sell_symbol, sell)):
+        if risk.allowed:
+            continue
+        block = risk.blocking
+        why = risk.build_error or (f"{block.check}: {block.reason}" if block else "refused")
+        return (
+            f"not sent: the {verb} {symbol} leg is refused ({why}); "
+            "nothing was sent (the other leg alone would be leg risk)"
+        )
+    return ""
 
 
 class PairedTicket(DimmedModal[PairTicket | None]):
@@ -157,11 +172,17 @@ class PairedTicket(DimmedModal[PairTicket | None]):
         self.recompute()
 
     def action_send(self) -> None:
-        """Answer the ticket (the desk sends both legs through the risk chain)."""
+        """Answer the ticket (the desk sends both legs through the risk chain), unless the preview
+        already refuses a leg: the other leg alone would be sent and left in leg risk."""
         try:
             ticket = self.ticket()
         except NumberError as exc:
             self.error = str(exc)
+            self.recompute()
+            return
+        refused = refusal(ticket, *self._preview_fn(ticket))
+        if refused:
+            self.error = refused
             self.recompute()
             return
         self.dismiss(ticket)
