@@ -31,6 +31,7 @@ from core.orders.grammar import (
 )
 from core.orders.resolve import MarketContext, Resolved, ResolveError, resolve_close, resolve_place
 from core.orders.resolve_algos import AlgoOrder, resolve_algo
+from core.venue_symbols import venue_of
 
 if TYPE_CHECKING:
     from console.app import TradeConsoleApp
@@ -131,6 +132,11 @@ class CommandPlanner:
         engine = self.app.engine
         inst = engine.instruments.get(sym)
         if inst is None:
+            if sym in engine.held_symbols():  # its venue was down at start-up: nothing is sent
+                raise ResolveError(
+                    f"{sym}: venue {venue_of(sym)} is down (not connected since start-up); "
+                    "nothing is sent until it answers"
+                )
             raise ResolveError(f"{sym}: instrument not loaded yet (the engine is still starting)")
         book, ticker = engine.store.book(sym), engine.store.ticker(sym)
         acct = engine.account()
