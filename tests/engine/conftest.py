@@ -5,6 +5,13 @@
   clock, or the sim over loopback HTTP/WS with pybit. Its ``wait_for`` advances the virtual clock
   (in process) or really waits for the event (over HTTP); it also shows the venue's own rows.
 * ``engine``: a started engine on ``venue``.
+* ``scenario_symbols``: the symbols the scenario's engines trade (``risk.symbols``) and, in
+  process, the only ones the venue's market has: ``BTCUSDT`` alone (``ONE_SYMBOL``) unless the
+  test asks for more with ``@pytest.mark.symbols("BTCUSDT", "ETHUSDT")`` (it trades another
+  symbol, checks exposure across symbols, panics across several positions...). Every symbol is
+  its own books, streams, instruments and chart history at each engine start; ``venue``,
+  ``http_venue`` and ``engine_settings`` all use these symbols (a ``risk`` override keeps them
+  unless it names ``symbols`` itself).
 * ``http_venue``: the same view of the loopback sim (``sim``) for scenarios about the wire.
 * ``wait_for`` / ``ready``: like the shared ones (``tests/fixtures/engine_support.py``), but in a
   scenario on ``venue`` they let that venue's time pass.
@@ -38,6 +45,7 @@ from core.resilience.retry import RetryPolicy
 from core.sim.runner import SimVenueThread
 from tests.support.engine_types import SYM, EngineSettingsFactory, Ready, WaitFor
 from tests.support.venue_under_test import (
+    ONE_SYMBOL,
     SHORT_CHART_HISTORY,
     TMPFS,
     HttpVenue,
@@ -48,6 +56,14 @@ from tests.support.venue_under_test import (
 )
 
 VENUES = ["inprocess", "http"]
+SYMBOLS_MARK = "symbols"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker a scenario names its symbols with."""
+    config.addinivalue_line(
+        "markers", f"{SYMBOLS_MARK}(*names): the symbols an engine scenario trades (default: BTCUSDT alone)"
+    )
 
 
 @pytest.fixture
@@ -63,29 +79,41 @@ def tmp_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         shutil.rmtree(path)
 
 
+@pytest.fixture
+def scenario_symbols(request: pytest.FixtureRequest) -> tuple[str, ...]:
+    """The symbols the scenario trades: its ``symbols`` marker's, else ``BTCUSDT`` alone."""
+    marker = request.node.get_closest_marker(SYMBOLS_MARK)
+    if marker is None:
+        return ONE_SYMBOL
+    assert marker.args, "name the symbols: @pytest.mark.symbols('BTCUSDT', 'ETHUSDT')"
+    return tuple(str(s) for s in marker.args)
+
+
 @pytest.fixture(params=VENUES)
-def venue(request: pytest.FixtureRequest) -> VenueUnderTest:
+def venue(request: pytest.FixtureRequest, scenario_symbols: tuple[str, ...]) -> VenueUnderTest:
     """The venue of an order-lifecycle scenario: in process (virtual clock) or the sim over HTTP."""
     if request.param == "inprocess":
-        return InProcessVenue(chart_history=SHORT_CHART_HISTORY)
+        return InProcessVenue(chart_history=SHORT_CHART_HISTORY, symbols=scenario_symbols)
     sim = request.getfixturevalue("sim")
     assert isinstance(sim, SimVenueThread)
-    return HttpVenue(sim, chart_history=SHORT_CHART_HISTORY)
+    return HttpVenue(sim, chart_history=SHORT_CHART_HISTORY, symbols=scenario_symbols)
 
 
 @pytest.fixture
-def http_venue(sim: SimVenueThread) -> VenueUnderTest:
+def http_venue(sim: SimVenueThread, scenario_symbols: tuple[str, ...]) -> VenueUnderTest:
     """The loopback sim seen like ``venue`` (for scenarios about the wire: faults, reconnects)."""
-    return HttpVenue(sim, chart_history=SHORT_CHART_HISTORY)
+    return HttpVenue(sim, chart_history=SHORT_CHART_HISTORY, symbols=scenario_symbols)
 
 
 @pytest.fixture
-def engine_settings() -> EngineSettingsFactory:
-    """Settings for an engine on a loopback sim (private journal, metrics off), loading the
-    short chart history (``SHORT_CHART_HISTORY``) unless a scenario sets ``ui`` itself."""
+def engine_settings(scenario_symbols: tuple[str, ...]) -> EngineSettingsFactory:
+    """Settings for an engine on a loopback sim (private journal, metrics off), trading the
+    scenario's symbols and loading the short chart history (``SHORT_CHART_HISTORY``) unless a
+    scenario sets ``risk.symbols`` or ``ui`` itself."""
 
     def build(venue: SimVenueThread, tmp_path: Path, **overrides: Any) -> Settings:
-        return HttpVenue(venue, chart_history=SHORT_CHART_HISTORY).settings(tmp_path, **overrides)
+        http = HttpVenue(venue, chart_history=SHORT_CHART_HISTORY, symbols=scenario_symbols)
+        return http.settings(tmp_path, **overrides)
 
     return build
 

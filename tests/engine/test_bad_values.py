@@ -11,6 +11,8 @@ import asyncio
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from core.engine import Engine
 from core.model import OrderRequest, OrderType, Side
 from core.observability.health import evaluate_health
@@ -46,6 +48,7 @@ def unhealthy_because(engine: Engine, words: str) -> bool:
 
 
 @OVER_HTTP
+@pytest.mark.symbols(SYM, ETH)
 async def test_nan_mark_on_another_symbol_leaves_trading_working(
     engine: Engine,
     sim: SimVenueThread,

@@ -37,7 +37,12 @@ CRASHER = textwrap.dedent(
     port, journal, when, price = sys.argv[1], sys.argv[2], sys.argv[3], Decimal(sys.argv[4])
 
     async def main() -> None:
-        s = load_settings(sim={"port": int(port)}, journal={"path": journal}, metrics={"enabled": False})
+        s = load_settings(
+            sim={"port": int(port)},
+            journal={"path": journal},
+            metrics={"enabled": False},
+            risk={"symbols": ["BTCUSDT"]},  # the one symbol it trades
+        )
         eng = Engine(s)
         await eng.start(feeds=False)
         real_place = eng.venue.place

@@ -21,7 +21,7 @@ from core.resilience.errors import Transient
 from core.resilience.retry import RetryPolicy
 from core.sim.exchange import SimExchange
 from core.venues.simulated import SimulatedVenue
-from tests.support.venue_under_test import SHORT_CHART_HISTORY, HttpVenue, InProcessVenue, fresh
+from tests.support.venue_under_test import ONE_SYMBOL, SHORT_CHART_HISTORY, HttpVenue, InProcessVenue, fresh
 
 SYM = "BTCUSDT"
 WINDOW_S = 10
@@ -34,7 +34,9 @@ market's moves; at the default 50 ms those 600 steps were most of each scenario'
 
 def _venue() -> InProcessVenue:
     return InProcessVenue(
-        venue=SimulatedVenue.prepared(tick_ms=SWITCH_TICK_MS), chart_history=SHORT_CHART_HISTORY
+        venue=SimulatedVenue.prepared(tick_ms=SWITCH_TICK_MS, symbols=ONE_SYMBOL),
+        chart_history=SHORT_CHART_HISTORY,
+        symbols=ONE_SYMBOL,
     )
 
 

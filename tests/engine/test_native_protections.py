@@ -12,7 +12,7 @@ import pytest
 from core.engine import Engine
 from core.model import OrderRequest, OrderType, Side
 from tests.support.engine_types import SYM, Ready, WaitFor
-from tests.support.venue_under_test import SHORT_CHART_HISTORY, InProcessVenue, VenueUnderTest
+from tests.support.venue_under_test import ONE_SYMBOL, SHORT_CHART_HISTORY, InProcessVenue, VenueUnderTest
 
 D = Decimal
 FAST_TICK_S = 0.001
@@ -21,7 +21,7 @@ FAST_TICK_S = 0.001
 @pytest.fixture
 def venue() -> VenueUnderTest:
     """The in-process venue only: the scenario moves its market on the virtual clock."""
-    return InProcessVenue(chart_history=SHORT_CHART_HISTORY)
+    return InProcessVenue(chart_history=SHORT_CHART_HISTORY, symbols=ONE_SYMBOL)
 
 
 def state_of(engine: Engine, algo_id: str) -> str:

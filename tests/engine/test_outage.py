@@ -22,7 +22,7 @@ from core.engine.resync import RecoveryTiming
 from core.events import Connectivity
 from core.resilience.retry import RetryPolicy
 from tests.support.standalone_sim import StandaloneSim
-from tests.support.venue_under_test import POLL_S
+from tests.support.venue_under_test import ONE_SYMBOL, POLL_S
 
 STREAMS = ("public", "private")
 FAST = RecoveryTiming(
@@ -68,6 +68,7 @@ async def outage_engine(standalone_sim: StandaloneSim, tmp_path: Path) -> AsyncI
         journal={"path": str(tmp_path / "journal.db")},
         metrics={"enabled": False},
         breakers={"api_failures": 3, "endpoint_half_open_s": 1.0},
+        risk={"symbols": list(ONE_SYMBOL)},
     )
     engine = Engine(settings, retry_policy=RetryPolicy(base_s=0.01, cap_s=0.05, max_attempts=3))
     engine.recovery = FAST

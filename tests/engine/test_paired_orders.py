@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from core.engine import Engine
 from core.model import OrderType, Side
 from core.orders.paired import PairedOrder, PairState
@@ -19,6 +21,7 @@ from tests.support.venue_under_test import IN_PROCESS, InProcessVenue, VenueUnde
 
 D = Decimal
 A, B = "BTCUSDT", "ETHUSDT"
+pytestmark = pytest.mark.symbols(A, B)
 QTY = D("0.01")
 TIMEOUT_S = 3.0
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -39,6 +40,7 @@ def quick(attempts: int) -> RetryPolicy:
     return RetryPolicy(base_s=0.01, cap_s=0.05, max_attempts=attempts)
 
 
+@pytest.mark.symbols("BTCUSDT", "ETHUSDT", "SOLUSDT")
 async def test_start_survives_a_venue_failing_half_of_all_requests(
     sim: SimVenueThread, tmp_path: Path, engine_settings: EngineSettingsFactory
 ) -> None:

@@ -20,8 +20,7 @@ from core.venues.base import PlaceAck
 from core.venues.bybit.encode import order_params
 from core.venues.simulated import SimulatedVenue
 from core.venues.simulated.prepared import prepared_exchange
-from core.venues.simulated.venue import DEFAULT_SYMBOLS
-from tests.support.venue_under_test import SHORT_CHART_HISTORY, TMPFS, InProcessVenue, fresh
+from tests.support.venue_under_test import ONE_SYMBOL, SHORT_CHART_HISTORY, TMPFS, InProcessVenue, fresh
 
 MAX_ORDER = Decimal("50000")
 MAX_POSITION = Decimal("100000")
@@ -41,11 +40,11 @@ class RecordingVenue(SimulatedVenue):
         # A copy of the seeded market built once (the same state a fresh build has, without
         # synthesising a day of history again for every example).
         exchange = prepared_exchange(
-            seed=SEED, start_ms=FrozenClock().now_ms(), symbols=DEFAULT_SYMBOLS, starting_balance=BALANCE
+            seed=SEED, start_ms=FrozenClock().now_ms(), symbols=ONE_SYMBOL, starting_balance=BALANCE
         )
         clock = exchange.clock
         assert isinstance(clock, FrozenClock)
-        super().__init__(clock, seed=SEED, starting_balance=BALANCE, exchange=exchange)
+        super().__init__(clock, seed=SEED, symbols=ONE_SYMBOL, starting_balance=BALANCE, exchange=exchange)
         self.sent: list[dict[str, Any]] = []
 
     def place(self, order: BuiltOrder) -> PlaceAck:
@@ -109,7 +108,7 @@ async def _scenario(orders: list[tuple[Side, str, OrderType, str, bool]]) -> Non
 
 async def _run(orders: list[tuple[Side, str, OrderType, str, bool]], tmp: Path) -> None:
     recorder = RecordingVenue()
-    venue = InProcessVenue(venue=recorder, chart_history=SHORT_CHART_HISTORY)
+    venue = InProcessVenue(venue=recorder, chart_history=SHORT_CHART_HISTORY, symbols=ONE_SYMBOL)
     settings = venue.settings(
         tmp,
         risk={

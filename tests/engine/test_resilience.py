@@ -227,6 +227,7 @@ async def test_daily_loss_breaker_blocks_increase_allows_reduce(
         await engine.stop()
 
 
+@pytest.mark.symbols("BTCUSDT", "ETHUSDT")
 async def test_panic_flattens_under_faults(
     sim: SimVenueThread,
     http_venue: VenueUnderTest,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,7 +26,7 @@ from core.resilience.retry import RetryPolicy
 from core.sim.exchange import SimExchange
 from core.sim.runner import SimVenueThread
 from core.venues.simulated import SimulatedVenue
-from core.venues.simulated.venue import API_KEY
+from core.venues.simulated.venue import API_KEY, DEFAULT_SYMBOLS
 
 SYM = "BTCUSDT"
 POLL_S = 0.005
@@ -50,6 +50,12 @@ SHORT_CHART_HISTORY = 61
 60 returns and one candle more, so the risk chain's correlation check reads the same candles as
 with the product default (200), while the start-up's twelve history requests carry a third of
 the rows (building and parsing them was the largest CPU cost of an engine start in a test)."""
+
+ONE_SYMBOL: tuple[str, ...] = (SYM,)
+"""``risk.symbols`` of a scenario that trades one symbol (the fixtures' default): each configured
+symbol is its own books, streams, instruments and chart history at every engine start, about a
+third of the start-up's and the feeds' work with the product's three. A scenario about several
+symbols asks for them (``@pytest.mark.symbols(...)``, ``tests/engine/conftest.py``)."""
 
 SETTLE_TURNS = 8
 """Loop turns given to the engine at each instant of market time (see ``_settle``)."""
@@ -136,6 +142,20 @@ def _ui(chart_history: int | None) -> dict[str, Any]:
     return {} if chart_history is None else {"ui": {"chart_history": chart_history}}
 
 
+def _with_symbols(
+    base: dict[str, Any], overrides: dict[str, Any], symbols: Sequence[str] | None
+) -> dict[str, Any]:
+    """``base`` updated with ``overrides``, trading ``symbols`` (None: the product default) unless
+    the overrides name ``risk.symbols`` themselves (a ``risk`` override keeps the symbols)."""
+    merged = {**base, **overrides}
+    if symbols is None:
+        return merged
+    risk = merged.get("risk", {})
+    if isinstance(risk, dict) and "symbols" not in risk:
+        merged["risk"] = {**risk, "symbols": list(symbols)}
+    return merged
+
+
 def _sizeable(rows: Rows) -> Rows:
     return [p for p in rows if Decimal(p["size"]) > 0]
 
@@ -154,11 +174,22 @@ class InProcessVenue:
     kind = "inprocess"
 
     def __init__(
-        self, seed: int = 7, venue: SimulatedVenue | None = None, *, chart_history: int | None = None
+        self,
+        seed: int = 7,
+        venue: SimulatedVenue | None = None,
+        *,
+        chart_history: int | None = None,
+        symbols: Sequence[str] | None = None,
     ) -> None:
-        self.venue = venue or SimulatedVenue.prepared(seed=seed)  # a copy of a market built once
+        if venue is None:  # a copy of a market built once, of the symbols traded
+            market = DEFAULT_SYMBOLS if symbols is None else symbols
+            venue = SimulatedVenue.prepared(seed=seed, symbols=market)
+        self.venue = venue
         self.chart_history = chart_history
         """``ui.chart_history`` of the engines built here (None: the product default)."""
+        self.symbols = symbols
+        """``risk.symbols`` of the engines built here (None: the product default); without a venue
+        given, the venue's market has these symbols only."""
         clock = self.venue.clock
         assert isinstance(clock, FrozenClock)
         self.clock = clock
@@ -171,8 +202,7 @@ class InProcessVenue:
             "metrics": {"enabled": False},
             **_ui(self.chart_history),
         }
-        base.update(overrides)
-        return load_settings(**base)
+        return load_settings(**_with_symbols(base, overrides, self.symbols))
 
     def engine(self, settings: Settings, retry_policy: RetryPolicy | None = None) -> Engine:
         return Engine(settings, clock=self.clock, venue=self.venue, retry_policy=retry_policy)
@@ -247,10 +277,14 @@ class HttpVenue:
 
     kind = "http"
 
-    def __init__(self, sim: SimVenueThread, *, chart_history: int | None = None) -> None:
+    def __init__(
+        self, sim: SimVenueThread, *, chart_history: int | None = None, symbols: Sequence[str] | None = None
+    ) -> None:
         self.sim = sim
         self.chart_history = chart_history
         """``ui.chart_history`` of the engines built here (None: the product default)."""
+        self.symbols = symbols
+        """``risk.symbols`` of the engines built here (None: the product default)."""
         session = HTTP(
             testnet=False,
             api_key=sim.settings.api_key,
@@ -269,8 +303,7 @@ class HttpVenue:
             "metrics": {"enabled": False},
             **_ui(self.chart_history),
         }
-        base.update(overrides)
-        return load_settings(**base)
+        return load_settings(**_with_symbols(base, overrides, self.symbols))
 
     def engine(self, settings: Settings, retry_policy: RetryPolicy | None = None) -> Engine:
         return Engine(settings, retry_policy=retry_policy)
