@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from console.algo_actions import running_algos
-from console.screens.panic import PanicScreen
+from console.screens.panic import PanicScreen, unreached
 
 if TYPE_CHECKING:
     from console.app import TradeConsoleApp
@@ -68,6 +68,8 @@ class PanicFlow:
             self.running = False
         app.refresh_ui(force=True)
         outcome = "FLAT" if report.flat else "STOPPED, NOT FLAT" if report.stopped else "NOT FLAT"
+        if report.flat and (missed := unreached(report)):
+            outcome = f"FLAT WHERE REACHABLE ({missed})"
         app.log_line(
             f"PANIC {outcome}: cancelled {report.cancelled}, "
             f"closed {report.closed} in {report.duration_s:.2f}s"

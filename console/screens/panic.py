@@ -18,6 +18,15 @@ from console.screens.backdrop import DimmedModal
 from core.api import PanicReport
 from core.events import PanicProgress
 
+UNREACHED = "unreached:"
+"""The panic step naming the venues it could not reach (down since start-up)."""
+
+
+def unreached(report: PanicReport) -> str:
+    """What the panic could not reach (the venues that are down), or "" when it reached all."""
+    found = next((s for s in report.steps if s.startswith(UNREACHED)), "")
+    return found[len(UNREACHED) :].strip()
+
 
 class PanicScreen(DimmedModal[bool]):
     """Confirm → running (progress) → done (report). Answers True when the panic ran."""
@@ -125,6 +134,12 @@ class PanicScreen(DimmedModal[bool]):
         elif report.stopped:
             left = ", ".join(report.remaining) or "unknown"
             status.update(f"STOPPED by you — NOT FLAT: {left}. Check the venue NOW. (Escape closes)")
+            self.add_class("-not-flat")
+        elif report.flat and (missed := unreached(report)):
+            status.update(
+                f"FLAT WHERE REACHABLE — {missed}: check that venue NOW. cancelled "
+                f"{report.cancelled} order(s), closed {report.closed} position(s). (Escape closes)"
+            )
             self.add_class("-not-flat")
         elif report.flat:
             status.update(
