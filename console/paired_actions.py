@@ -142,7 +142,7 @@ class CrossVenueActions:
 
     def _tell(self, changed: Sequence[PairedOrder]) -> None:
         for pair in changed:
-            line = f"paired {pair.pair_id} {pair.asset}: {pair.state} {pair.note}".rstrip()
+            line = f"paired {pair.pair_id} {pair.asset}: {pair.describe()}"
             self.app.log_line(line)
             log.log(logging.WARNING if pair.state == PairState.LEG_RISK else logging.INFO, "%s", line)
             if pair.state == PairState.LEG_RISK:
@@ -213,7 +213,7 @@ class CrossVenueActions:
 
     async def _recovered(self, verb: str, call: Awaitable[PairedOrder]) -> None:
         pair = await call
-        self.app.log_line(f"paired {pair.pair_id} {verb}: {pair.state} {pair.note}".rstrip())
+        self.app.log_line(f"paired {pair.pair_id} {verb}: {pair.describe()}")
         self.app.refresh_ui(force=True)
 
 

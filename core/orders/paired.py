@@ -148,6 +148,12 @@ class PairedOrder:
         return out
 
     # --- the state ----------------------------------------------------------------------------
+    def describe(self) -> str:
+        """The state and its note for a log line, the state said once (most notes start with it)."""
+        if not self.note:
+            return str(self.state)
+        return self.note if self.note.startswith(self.state) else f"{self.state}: {self.note}"
+
     def evaluate(self, now_ms: int) -> bool:
         """Recompute the state at ``now_ms``; True when it changed."""
         if self.busy:

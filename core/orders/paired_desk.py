@@ -131,7 +131,7 @@ class PairedDesk:
         finally:
             pair.busy = False
         pair.evaluate(now_ms)
-        log.info("%s %s sent: %s %s", pair.pair_id, pair.asset, pair.state, pair.note)
+        log.info("%s %s sent: %s", pair.pair_id, pair.asset, pair.describe())
         self._journal(pair)
         return pair
 

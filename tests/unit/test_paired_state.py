@@ -135,3 +135,16 @@ def test_a_pair_being_sent_is_not_judged_until_every_answer_is_in() -> None:
     p.busy = False
     p.evaluate(1)
     assert state(p) == PairState.WORKING
+
+
+def test_a_log_line_says_the_state_once() -> None:
+    p = pair()
+    assert p.describe() == "working"
+    sent_both(p)
+    p.order_update("a1", OrderStatus.FILLED, D(1))
+    p.order_update("b1", OrderStatus.REJECTED, D(0))
+    p.evaluate(2)
+    assert state(p) == PairState.LEG_RISK
+    assert p.describe().startswith("LEG RISK BTCUSDT") and p.describe().count("LEG RISK") == 1
+    p.state, p.note = PairState.DONE, "both legs filled"
+    assert p.describe() == "done: both legs filled"
