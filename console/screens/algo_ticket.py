@@ -102,6 +102,7 @@ class AlgoTicket(DimmedModal[AlgoOrder | None]):
         self.w_fields = [Input("", id=f"a-f{i}", compact=True) for i in range(N_FIELDS)]
         self.w_labels = [Label("", id=f"a-l{i}") for i in range(N_FIELDS)]
         self.w_sizes = Choice(SIZES, "flat", id="a-sizes")
+        self.w_sizes_label = Label("sizes", id="a-sizes-label")
         self.w_ro = FlagBox("reduce-only", id="a-ro", compact=True)
         self.w_flag2 = FlagBox("post-only", id="a-flag2", compact=True)
         self.w_preview = Static("", id="algo-preview", markup=False)
@@ -124,7 +125,7 @@ class AlgoTicket(DimmedModal[AlgoOrder | None]):
                     for label, field in zip(self.w_labels, self.w_fields, strict=True):
                         yield label
                         yield field
-                    yield Label("sizes", id="a-sizes-label")
+                    yield self.w_sizes_label
                     yield self.w_sizes
                     yield Label("flags")
                     with Horizontal(id="algo-flags"):
@@ -178,7 +179,7 @@ class AlgoTicket(DimmedModal[AlgoOrder | None]):
             label.display = spec is not None
         self.w_qty.disabled = kind in NO_QTY
         self.w_sizes.display = kind == "scale"
-        self.query_one("#a-sizes-label").display = kind == "scale"
+        self.w_sizes_label.display = kind == "scale"
         self.w_ro.disabled = kind in NO_RO
         self.w_flag2.label = FLAG2.get(kind, "-")
         self.w_flag2.disabled = kind not in FLAG2
