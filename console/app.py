@@ -431,7 +431,7 @@ class TradeConsoleApp(App[int]):
         self.last_result = res
         # An order command's outcome reaches the log as the order's own event (placed, amended,
         # cancelled; RiskRejected / VenueRejected, which also raise the toast): say nothing twice.
-        said = bool(res.order_link_id) and (res.ok or bool(res.check) or bool(res.ret_code))
+        said = res.logged or (bool(res.order_link_id) and (res.ok or bool(res.check) or bool(res.ret_code)))
         if said:
             pass
         elif res.ok:

@@ -82,6 +82,8 @@ class CommandResult:
     order_link_id: str = ""
     check: str = ""
     ret_code: int = 0
+    logged: bool = False
+    """True when the engine has already put this outcome in the log pane (the console says it once)."""
 
 
 @dataclass(frozen=True, slots=True)

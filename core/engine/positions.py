@@ -269,7 +269,7 @@ class PositionTools:
             self.lifecycle.ack(symbol, action="trading_stop", ret_code=result.code)
             note = "" if result.ok else " (venue: already set)"
             self.out.log_line(f"TP/SL set: {plan.summary}{note}", symbol=symbol)
-            return CommandResult(True, f"TP/SL set: {plan.summary}{note}")
+            return CommandResult(True, f"TP/SL set: {plan.summary}{note}", logged=True)
         return self.refusals.venue_refused(symbol, "trading stop", result.code, result.message)
 
     async def set_trailing_stop(
@@ -314,7 +314,7 @@ class PositionTools:
         if result.ok or isinstance(result.error, Unchanged):
             self.lifecycle.ack(symbol, action="trading_stop", ret_code=result.code)
             self.out.log_line(f"Trailing stop set: {plan.summary}", symbol=symbol)
-            return CommandResult(True, f"Trailing stop set: {plan.summary}")
+            return CommandResult(True, f"Trailing stop set: {plan.summary}", logged=True)
         return self.refusals.venue_refused(symbol, "trailing stop", result.code, result.message)
 
     async def breakeven(self, symbol: str, trigger_by: TriggerBy) -> CommandResult:
@@ -386,7 +386,7 @@ class PositionTools:
             return self.refusals.venue_refused(symbol, "set leverage", err.code, str(err))
         self.lifecycle.ack(symbol, action="set_leverage", leverage=lev)
         self.out.log_line(f"{symbol} leverage set to {lev}x", symbol=symbol)
-        return CommandResult(True, f"{symbol} leverage {lev}x")
+        return CommandResult(True, f"{symbol} leverage {lev}x", logged=True)
 
 
 def _decimal(value: str | None) -> Decimal | None:

@@ -69,6 +69,8 @@ async def test_venue_trailing_stop_from_the_command_line(
         assert engine.algos() == []
         shown = "the positions pane's SL cell naming the venue's trailing stop"
         await wait_until(pilot, lambda: _sl_cell(app) == "trail ex", shown, SLOW)
+        said = [line for line in app.main.log_pane.history if "Trailing stop set" in line]
+        assert len(said) == 1, said  # the engine's line; the console does not say it again
 
         screen = await _line(pilot, app, "trail off")  # without ex: refused, nothing sent
         assert screen.plan is not None and not screen.plan.ready
