@@ -39,7 +39,15 @@ class PanicFlow:
         n_algos = running_algos(self.app.engine.algos())
         n_strats = self.app.strategy_actions.running()
         self.app.push_screen(
-            PanicScreen(len(acct.orders), n_pos, n_algos, self.start, self.stop, n_strategies=n_strats)
+            PanicScreen(
+                len(acct.orders),
+                n_pos,
+                n_algos,
+                self.start,
+                self.stop,
+                n_strategies=n_strats,
+                held=self.app.engine.held_symbols(),
+            )
         )
 
     def start(self) -> None:

@@ -47,8 +47,11 @@ class PanicScreen(DimmedModal[bool]):
         start: Callable[[], None],
         stop: Callable[[], None] | None = None,
         n_strategies: int = 0,
+        held: tuple[str, ...] = (),
     ) -> None:
         super().__init__()
+        self.held = held
+        """Symbols whose venue is down: the panic cannot reach their orders and positions."""
         self.n_orders = n_orders
         self.n_positions = n_positions
         self.n_algos = n_algos
@@ -66,7 +69,7 @@ class PanicScreen(DimmedModal[bool]):
                 f"• cancel {self.n_orders} open order(s)\n"
                 f"• stop {self.n_algos} running algo(s) and {self.n_strategies} running strategy(ies)\n"
                 f"• close {self.n_positions} position(s) reduce-only at market\n"
-                "• verify the account is flat (every step is journaled)",
+                "• verify the account is flat (every step is journaled)" + self._held_text(),
                 id="panic-plan",
                 classes="modal-body",
                 markup=False,
@@ -77,6 +80,15 @@ class PanicScreen(DimmedModal[bool]):
             yes.can_focus = False  # Enter must never confirm: only `y` or a mouse click
             yield yes
             yield Log(id="panic-progress", max_lines=200)
+
+    def _held_text(self) -> str:
+        """The plan's warning when a venue is down: what the panic will not reach."""
+        if not self.held:
+            return ""
+        return (
+            f"\n• NOT REACHABLE, venue down: {', '.join(self.held)}: "
+            "their orders and positions stay as they are"
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Confirm only once; no closing while the engine is working."""

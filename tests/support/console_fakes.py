@@ -161,6 +161,8 @@ class FakeEngine:
         self._instruments = {s: instrument(s) for s in MIDS}
         self.calls: list[tuple[str, Any]] = []
         self.started = False
+        self.held: tuple[str, ...] = ()
+        """Symbols whose venue is down (a test sets them; none by default)."""
         self.stopped = False
         self.notes: list[JournalRecord] = []
         self.block_notional_over = self.settings.risk.max_order_notional
@@ -241,8 +243,8 @@ class FakeEngine:
         return self._instruments
 
     def held_symbols(self) -> tuple[str, ...]:
-        """A venue without parts: none held."""
-        return ()
+        """The symbols a test said are down (none: a venue without parts)."""
+        return self.held
 
     async def start(self) -> None:
         """Nothing to connect."""
