@@ -18,6 +18,7 @@ from core.model import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from core.sim.hyperliquid.records import HlOrder
 from core.venues.hyperliquid import encode
 from core.venues.hyperliquid.rest import HyperliquidVenue
+from tests.support.hl_adapter import limit
 from tests.support.hl_sim import HlSim, hl_sim, sim_settings
 from tests.support.venue_under_test import fresh, wait_real
 
@@ -126,8 +127,6 @@ async def test_the_trades_stream_reaches_the_engine(engine: Engine, hl: HlSim) -
 def test_cancel_by_cloid_needs_no_oid(hl: HlSim, venue: HyperliquidVenue) -> None:
     _, szd = venue.asset("ETH")
     px = encode.round_price(hl.mid("ETH") * Decimal("0.95"), szd, Side.BUY)
-    from tests.venue_hl.test_adapter_sim import limit
-
     venue.place(limit(venue, "tc-x1", Side.BUY, "0.5", px))
     restarted = HyperliquidVenue(sim_settings(hl))  # knows no oid: cancels by the client id alone
     restarted.cancel("ETHUSDT", "tc-x1")

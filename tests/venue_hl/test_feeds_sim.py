@@ -9,8 +9,8 @@ from typing import Any
 from core.model import Side
 from core.venues.base import FeedTiming
 from core.venues.hyperliquid.rest import HyperliquidVenue
+from tests.support.hl_adapter import Sink, limit, passive_buy
 from tests.support.hl_sim import HlSim
-from tests.venue_hl.test_adapter_sim import Sink, limit, passive_buy
 
 FAST = FeedTiming(reconnect_backoff_s=(0.05, 0.2))
 
