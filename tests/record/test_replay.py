@@ -2,47 +2,15 @@
 
 from __future__ import annotations
 
-import heapq
 from pathlib import Path
 
 import pytest
 
 from core.clock import FrozenClock
-from core.record.format import BookRec, read_symbol
 from core.record.recorder import RecordResult
-from core.sim.instruments import SPECS
 from core.sim.replay import ReplayError, ReplayMarket, replay_exchange
 from tests.record.conftest import SYMBOLS
-
-Tops = dict[str, tuple[int | None, int | None]]
-
-
-def _reference_tops(rec_dir: Path) -> list[tuple[int, Tops]]:
-    """(receive time, each symbol's best bid and ask in ticks) after each receive time's book events."""
-    books: dict[str, tuple[dict[float, float], dict[float, float]]] = {s: ({}, {}) for s in SYMBOLS}
-    out: list[tuple[int, Tops]] = []
-    recs = heapq.merge(*(read_symbol(rec_dir, s) for s in SYMBOLS), key=lambda r: r.recv_ms)
-    for r in recs:
-        if not isinstance(r, BookRec) or r.depth != 0:
-            continue
-        for side, levels in zip(books[r.symbol], (r.bids, r.asks), strict=True):
-            if r.snapshot:
-                side.clear()
-            for p, q in levels:
-                side.pop(p, None) if q == 0 else side.__setitem__(p, q)
-        tops = {s: _ticks(s, b) for s, b in books.items()}
-        if out and out[-1][0] == r.recv_ms:
-            out[-1] = (r.recv_ms, tops)
-        else:
-            out.append((r.recv_ms, tops))
-    return out
-
-
-def _ticks(sym: str, book: tuple[dict[float, float], dict[float, float]]) -> tuple[int | None, int | None]:
-    tick = float(SPECS[sym].tick)
-    bid = round(max(book[0]) / tick) if book[0] else None
-    ask = round(min(book[1]) / tick) if book[1] else None
-    return bid, ask
+from tests.support.record_tops import Tops, reference_tops
 
 
 def _replay(rec_dir: Path, speed: float) -> tuple[dict[int, Tops], dict[int, Tops]]:
@@ -52,7 +20,7 @@ def _replay(rec_dir: Path, speed: float) -> tuple[dict[int, Tops], dict[int, Top
     ex = replay_exchange(rec_dir, clock=clock, speed=speed, seed=3)
     market = ex.gen
     assert isinstance(market, ReplayMarket)
-    expected = {market.due_ms(recv): tops for recv, tops in _reference_tops(rec_dir)}
+    expected = {market.due_ms(recv): tops for recv, tops in reference_tops(rec_dir, SYMBOLS)}
     got: dict[int, Tops] = {}
     for due in sorted(expected):
         clock.advance(due - clock.now_ms())

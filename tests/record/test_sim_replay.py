@@ -15,14 +15,15 @@ from core.record.recorder import RecordResult
 from core.sim.instruments import SPECS
 from core.sim.replay import ReplayMarket, replay_exchange
 from core.sim.runner import SimVenueThread
-from tests.record.test_replay import _reference_tops
+from tests.record.conftest import SYMBOLS
+from tests.support.record_tops import reference_tops
 
 WAIT_S = 30.0
 POLL_S = 0.01
 
 
 def test_wire_sim_serves_the_replayed_book_and_fills_against_it(recording: RecordResult) -> None:
-    final = _reference_tops(recording.out)[-1][1]["BTCUSDT"]
+    final = reference_tops(recording.out, SYMBOLS)[-1][1]["BTCUSDT"]
     clock = SystemClock()
     ex = replay_exchange(recording.out, clock=clock, speed=20.0, seed=1)
     market = ex.gen
