@@ -11,13 +11,17 @@ from typing import Any
 
 import pytest
 
+from console.runner import Stoppable, start_embedded_sims
 from core.clock import FrozenClock
 from core.config import Settings, SimSettings, load_settings
 from core.sim.exchange import SimExchange
 from core.sim.hyperliquid.keys import default_agents
 from core.sim.hyperliquid.runner import HlSimThread
 from core.sim.runner import SimVenueThread
+from tests.support.console_late_leg import A, B
 from tests.support.hl_sim import HlSim
+from tests.support.late_leg import DownLeg
+from tests.venue_multi.relay import Relay
 
 SYMBOLS = ["BTCUSDT", "ETHUSDT", "BTCUSDT.HL", "ETHUSDT.HL"]
 ATTEMPTS = 5
@@ -113,3 +117,54 @@ def multi_settings(sims: BothSims, tmp_path: Path, **overrides: Any) -> Settings
         "metrics": {"enabled": False},
     }
     return load_settings(None, **{**values, **overrides})
+
+
+@pytest.fixture
+def down() -> Iterator[DownLeg]:
+    """The Bybit sim, the Hyperliquid sim and an off relay on ``bybit.port + 1`` in front of it."""
+    for _ in range(ATTEMPTS):
+        bybit = SimVenueThread(SimSettings(port=0, seed=11)).start()
+        hl = _hl_on(0)
+        assert hl is not None
+        relay = Relay(bybit.port + 1, int(hl.base_url.rsplit(":", 1)[1]))
+        try:
+            relay.on()  # the port is ours; off until the test brings the venue up
+            relay.off()
+        except OSError:
+            relay.close()
+            hl.thread.stop()
+            bybit.stop()
+            continue
+        break
+    else:
+        pytest.fail("no free loopback port beside the Bybit sim")
+    try:
+        yield DownLeg(bybit, hl, relay)
+    finally:
+        relay.close()
+        hl.thread.stop()
+        bybit.stop()
+
+
+@pytest.fixture
+def hl_down(tmp_path: Path) -> Iterator[tuple[Settings, SimVenueThread]]:
+    """Settings for ``venue.name = "multi"`` and the Bybit sim; the Hyperliquid sim is stopped before
+    the console starts."""
+    settings = load_settings(
+        None,
+        venue={"name": "multi"},
+        sim={"port": 0, "seed": 7},
+        risk={"symbols": [A, B]},
+        ui={"default_symbol": A, "theme": "trade-dark"},
+        journal={"path": str(tmp_path / "journal.db")},
+        metrics={"enabled": False, "log_dir": str(tmp_path / "logs")},
+    )
+    sims: list[Stoppable]
+    sims, settings = start_embedded_sims(settings)
+    bybit, hl = sims
+    hl.stop()  # the Hyperliquid sim is not running when the console starts
+    assert isinstance(bybit, SimVenueThread)
+    try:
+        yield settings, bybit
+    finally:
+        bybit.stop()

@@ -8,10 +8,9 @@ from console.app import TradeConsoleApp
 from core.config import Settings
 from core.engine import Engine
 from core.sim.runner import SimVenueThread
+from tests.support.console_late_leg import B, command, until
 from tests.support.console_types import SIZE
-from tests.venue_multi.test_console_late_leg import HL, B, command, hl_down, until
-
-__all__ = ["hl_down"]  # the fixture
+from tests.support.late_leg import HL
 
 
 async def test_the_command_line_names_the_venue_that_is_down(

@@ -8,51 +8,19 @@ while the leg is still down ends cleanly."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
-import pytest
 from hyperliquid.exchange import Exchange
-from textual.pilot import Pilot
 
 from console.app import TradeConsoleApp
-from console.runner import Stoppable, start_embedded_sims
-from console.screens.cmdline import CommandLine
 from core.clock import SystemClock
-from core.config import Settings, load_settings
+from core.config import Settings
 from core.engine import Engine
 from core.sim.hyperliquid.keys import default_agents
 from core.sim.hyperliquid.runner import HlSimThread
 from core.sim.runner import SimVenueThread
+from tests.support.console_late_leg import A, B, command, until
 from tests.support.console_types import SIZE
 from tests.support.hl_sim import SPOT_META, HlSim
-
-A, B = "BTCUSDT", "BTCUSDT.HL"
-HL = "hyperliquid"
-TRIES = 300
-PAUSE_S = 0.1
-
-
-@pytest.fixture
-def hl_down(tmp_path: Path) -> Iterator[tuple[Settings, SimVenueThread]]:
-    settings = load_settings(
-        None,
-        venue={"name": "multi"},
-        sim={"port": 0, "seed": 7},
-        risk={"symbols": [A, B]},
-        ui={"default_symbol": A, "theme": "trade-dark"},
-        journal={"path": str(tmp_path / "journal.db")},
-        metrics={"enabled": False, "log_dir": str(tmp_path / "logs")},
-    )
-    sims: list[Stoppable]
-    sims, settings = start_embedded_sims(settings)
-    bybit, hl = sims
-    hl.stop()  # the Hyperliquid sim is not running when the console starts
-    assert isinstance(bybit, SimVenueThread)
-    try:
-        yield settings, bybit
-    finally:
-        bybit.stop()
+from tests.support.late_leg import HL
 
 
 def start_hl(settings: Settings) -> HlSim:
@@ -68,14 +36,6 @@ def start_hl(settings: Settings) -> HlSim:
     return HlSim(thread, SystemClock())
 
 
-async def until(pilot: Pilot[int], cond: Callable[[], bool], what: str) -> None:
-    for _ in range(TRIES):
-        if cond():
-            return
-        await pilot.pause(PAUSE_S)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def header(app: TradeConsoleApp) -> str:
     (line,) = app.main.header.status.lines
     return "".join(text for text, _ in line)
@@ -84,21 +44,6 @@ def header(app: TradeConsoleApp) -> str:
 def cell(app: TradeConsoleApp, column: str) -> str:
     pane = app.main.crossvenue
     return str(pane.rows_shown[A][pane.column_keys.index(column)][0])
-
-
-async def command(pilot: Pilot[int], app: TradeConsoleApp, line: str) -> str:
-    """Type ``line`` on the command line; what it says Enter will do. Enter is pressed."""
-    await pilot.press(":")
-    screen = app.screen
-    assert isinstance(screen, CommandLine)
-    screen.input.value = line
-    await pilot.pause()
-    said = str(screen.plan)
-    await pilot.press("enter")
-    await pilot.pause()
-    if app.screen is screen:
-        await pilot.press("escape")
-    return said
 
 
 async def test_bybit_trades_while_hyperliquid_is_down_and_hyperliquid_is_admitted_once_it_starts(

@@ -12,10 +12,9 @@ from console.screens.panic import PanicScreen
 from core.config import Settings
 from core.engine import Engine
 from core.sim.runner import SimVenueThread
+from tests.support.console_late_leg import A, command, until
 from tests.support.console_types import SIZE
-from tests.venue_multi.test_console_late_leg import HL, A, command, hl_down, until
-
-__all__ = ["hl_down"]  # the fixture
+from tests.support.late_leg import HL
 
 
 async def test_panic_with_a_venue_down_does_not_read_plain_flat(

@@ -9,11 +9,9 @@ import asyncio
 from pathlib import Path
 
 from core.engine import Engine
+from tests.support.late_leg import HL, START_S, TIMING, WAIT_S, DownLeg, wallet_now
 from tests.support.venue_under_test import wait_real
 from tests.venue_multi.conftest import multi_settings
-from tests.venue_multi.test_late_leg import HL, START_S, TIMING, WAIT_S, DownLeg, down, wallet_now
-
-__all__ = ["down"]  # the fixture
 
 
 async def test_a_baseline_taken_while_a_venue_is_held_is_not_the_days_opening(

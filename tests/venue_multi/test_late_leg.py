@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,77 +19,22 @@ from typing import Any
 import pytest
 from hyperliquid.exchange import Exchange
 
-from core.config import SimSettings
 from core.engine import Engine
-from core.engine.resync import RecoveryTiming
 from core.events import Connectivity
 from core.model import OrderRequest, OrderType, Side
 from core.orders import paired_journal as pj
 from core.orders.paired import PairState
 from core.orders.paired_desk import PairedDesk, PairTicket
 from core.resilience.errors import Rejected
-from core.sim.runner import SimVenueThread
 from core.venues.multi.venue import MultiVenue
 from tests.support.hl_sim import SPOT_META, HlSim
+from tests.support.late_leg import ETH_HL, HL, START_S, TIMING, WAIT_S, DownLeg, wallet_now
 from tests.support.venue_under_test import fresh, wait_real
-from tests.venue_multi.conftest import ATTEMPTS, _hl_on, multi_settings
-from tests.venue_multi.relay import Relay
+from tests.venue_multi.conftest import multi_settings
 
-HL = "hyperliquid"
-ETH_HL = "ETHUSDT.HL"
 HL_POSITION = Decimal("0.1")
-START_S = 20.0
-"""Start-up with one leg down must end (before the fix it retried the down leg for 10 minutes)."""
-WAIT_S = 20.0
-TIMING = RecoveryTiming(start_retry_s=(0.2, 0.5))
 REFUSED = 110007
 """The code of the refusal injected on a leg (display only)."""
-
-
-class DownLeg:
-    """The Bybit sim, the Hyperliquid sim and a relay on ``bybit.port + 1`` in front of it (off:
-    the Hyperliquid venue is down as the console sees it)."""
-
-    def __init__(self, bybit: SimVenueThread, hl: HlSim, relay: Relay) -> None:
-        self.bybit = bybit
-        self.hl = hl
-        self.relay = relay
-        self.port = bybit.port
-
-    def bybit_position(self, symbol: str) -> int:
-        key = self.bybit.settings.api_key
-
-        def go() -> int:
-            p = self.bybit.exchange.accounts[key].positions.get(symbol)  # type: ignore[attr-defined]
-            return 0 if p is None else int(p.size)
-
-        return self.bybit.call(go)
-
-
-@pytest.fixture
-def down() -> Iterator[DownLeg]:
-    for _ in range(ATTEMPTS):
-        bybit = SimVenueThread(SimSettings(port=0, seed=11)).start()
-        hl = _hl_on(0)
-        assert hl is not None
-        relay = Relay(bybit.port + 1, int(hl.base_url.rsplit(":", 1)[1]))
-        try:
-            relay.on()  # the port is ours; off until the test brings the venue up
-            relay.off()
-        except OSError:
-            relay.close()
-            hl.thread.stop()
-            bybit.stop()
-            continue
-        break
-    else:
-        pytest.fail("no free loopback port beside the Bybit sim")
-    try:
-        yield DownLeg(bybit, hl, relay)
-    finally:
-        relay.close()
-        hl.thread.stop()
-        bybit.stop()
 
 
 def left_on_hl(hl: HlSim) -> tuple[float, int]:
@@ -225,12 +170,6 @@ async def test_panic_with_a_leg_down_flattens_the_other_and_says_what_it_could_n
     assert any(step.startswith("unreached") and HL in step for step in report.steps), report.steps
     assert HL in report.steps[-1] and "NOT REACHED" in report.steps[-1], report.steps
     assert down.hl.position("ETH") == HL_POSITION  # out of reach: untouched
-
-
-def wallet_now(engine: Engine) -> Decimal:
-    bal = engine.state.balance
-    assert bal is not None
-    return bal.wallet_balance
 
 
 async def test_the_daily_loss_counts_the_same_account_before_and_after_the_admission(

@@ -12,11 +12,9 @@ from pathlib import Path
 from core.engine import Engine
 from core.engine.resync import RecoveryTiming
 from core.events import Connectivity
+from tests.support.late_leg import ETH_HL, START_S, WAIT_S, DownLeg
 from tests.support.venue_under_test import fresh, wait_real
 from tests.venue_multi.conftest import multi_settings
-from tests.venue_multi.test_late_leg import ETH_HL, START_S, WAIT_S, DownLeg, down
-
-__all__ = ["down"]  # the fixture
 
 FAST = RecoveryTiming(watchdog_s=0.1, reconnect_backoff_s=(0.1, 0.3), start_retry_s=(0.2, 0.5))
 
