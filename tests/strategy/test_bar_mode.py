@@ -9,7 +9,7 @@ from core.model import Ticker
 from core.sim.book import ASK, SideBook
 from core.venues.base import BookSnapshot, FeedTiming
 from core.venues.simulated import SimulatedVenue
-from tests.engine.test_inprocess_venue import RecordingSink
+from tests.support.recording_sink import RecordingSink
 
 SYM = "BTCUSDT"
 MINUTE_MS = 60_000

@@ -3,65 +3,14 @@ from its own fills, its allocation, its kill switch, a failing one, and panic st
 
 from __future__ import annotations
 
-import json
 import math
-import sqlite3
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
 
 from core.engine import Engine
 from core.events import LogLine, RiskRejected
 from core.model import OrderRequest, OrderType, Side, TimeInForce
-from core.strategy.portfolio import Portfolio
-from core.strategy.slot import ALLOCATION_CHECK, StrategySnapshot
-from tests.support.venue_under_test import InProcessVenue
-
-SYM = "BTCUSDT"
-TAKER = "tests.strategy.portfolio_strategies:Taker"
-POLL_S = 0.002
-BAR_S = 61
-
-
-@dataclass
-class Rig:
-    venue: InProcessVenue
-    engine: Engine
-    portfolio: Portfolio
-    journal: Path
-
-    def snap(self, name: str) -> StrategySnapshot:
-        return next(s for s in self.portfolio.snapshots() if s.name == name)
-
-    def records(self, kind: str) -> list[dict[str, object]]:
-        with sqlite3.connect(self.journal) as db:
-            rows = db.execute("SELECT data FROM records WHERE kind = ?", (kind,)).fetchall()
-        return [json.loads(d) for (d,) in rows]
-
-    def links(self, name: str) -> set[str]:
-        slot = self.portfolio.get(name)
-        assert slot is not None
-        return slot.runner.links
-
-    def account_size(self) -> Decimal:
-        pos = self.engine.account().positions.get(SYM)
-        return pos.signed_size if pos is not None else Decimal(0)
-
-
-@pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    venue = InProcessVenue()
-    engine = venue.engine(venue.settings(tmp_path))
-    await engine.start()
-    portfolio = Portfolio(engine, poll_s=POLL_S)
-    try:
-        yield Rig(venue, engine, portfolio, tmp_path / "journal.db")
-    finally:
-        await portfolio.close()
-        await engine.stop()
+from core.strategy.slot import ALLOCATION_CHECK
+from tests.support.portfolio_rig import BAR_S, SYM, TAKER, Rig
 
 
 async def trader_buys(engine: Engine, qty: Decimal) -> None:

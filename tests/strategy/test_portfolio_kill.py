@@ -20,10 +20,8 @@ from core.model import OrderRequest, OrderType, Side, TimeInForce
 from core.sim.exchange import SimExchange
 from core.strategy.portfolio import Portfolio
 from core.strategy.resume import unfinished
-from tests.strategy.test_portfolio import BAR_S, POLL_S, SYM, TAKER, Rig, rig
+from tests.support.portfolio_rig import BAR_S, POLL_S, SYM, TAKER, Rig
 from tests.support.venue_under_test import InProcessVenue
-
-__all__ = ["rig"]  # the fixture
 
 HELD = ("execution", "position")
 

@@ -13,7 +13,7 @@ from core.venues.base import FeedTiming
 from core.venues.bybit import parse
 from core.venues.simulated import SimulatedVenue
 from core.venues.simulated.ticker_delta import FIELDS
-from tests.engine.test_inprocess_venue import RecordingSink
+from tests.support.recording_sink import RecordingSink
 
 SYM = "BTCUSDT"
 MINUTE_MS = 60_000
