@@ -20,6 +20,7 @@ from core.engine import Engine
 from core.sim.runner import SimVenueThread
 from tests.support.console_fakes import real_settings
 from tests.support.console_types import SYM, AppReady, Burst, Keys, RealApp, SelectOrder, WaitUntil
+from tests.support.crossvenue_rig import TwoVenues
 from widgets.log_pane import EventLog
 from widgets.orders import OrdersTable
 
@@ -151,3 +152,9 @@ def keys() -> Keys:
         return [KEY_NAMES.get(ch, ch) for ch in text]
 
     return names
+
+
+@pytest.fixture
+def two(tmp_path: Path) -> Iterator[TwoVenues]:
+    """The real engine over two in-process venues on virtual clocks (journal under ``tmp_path``)."""
+    yield TwoVenues(tmp_path)

@@ -13,9 +13,8 @@ from pathlib import Path
 
 from console.app import TradeConsoleApp
 from console.screens.cmdline import CommandLine
-from tests.console.test_strategies_console import advance_until
-from tests.console.test_strategies_hostile import plan_of
 from tests.support.console_types import SIZE, SYM
+from tests.support.strategy_console import advance_until, plan_of
 from tests.support.venue_under_test import InProcessVenue
 
 REFUSED = [

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from console.app import TradeConsoleApp
-from tests.console.test_strategies_console import advance_until
+from tests.support.strategy_console import advance_until
 from tests.support.venue_under_test import InProcessVenue
 
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from console.app import TradeConsoleApp
-from tests.console.test_strategies_console import advance_until
-from tests.console.test_strategies_hostile import plan_of
+from tests.support.strategy_console import advance_until, plan_of
 from tests.support.venue_under_test import InProcessVenue
 from widgets.log_pane import EventLog
 

@@ -9,10 +9,8 @@ from decimal import Decimal
 from console.app import TradeConsoleApp
 from console.screens.paired import PairedTicket
 from core.venues.multi.venue import MultiVenue
-from tests.console.test_crossvenue_console import A, B, TwoVenues, advance_until, open_pane, two
 from tests.support.console_types import SIZE
-
-__all__ = ["two"]  # the fixture
+from tests.support.crossvenue_rig import A, B, TwoVenues, advance_until, open_pane
 
 
 async def test_enter_sends_nothing_while_the_preview_refuses_a_leg(two: TwoVenues) -> None:

@@ -12,8 +12,7 @@ from textual.widgets import Static
 from console.app import TradeConsoleApp
 from console.screens.modals import ConfirmScreen
 from console.screens.panic import PanicScreen
-from tests.console.test_strategies_console import advance_until, row
-from tests.console.test_strategies_hostile import plan_of
+from tests.support.strategy_console import advance_until, plan_of, row
 from tests.support.venue_under_test import InProcessVenue
 
 

@@ -13,25 +13,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.pilot import Pilot
-
 from console.app import TradeConsoleApp
 from console.screens.cmdline import CommandLine
-from tests.console.test_strategies_console import advance_until, row
 from tests.support.console_types import SIZE, SYM
+from tests.support.strategy_console import advance_until, plan_of, row
 from tests.support.venue_under_test import InProcessVenue
-
-
-async def plan_of(pilot: Pilot[int], app: TradeConsoleApp, line: str) -> CommandLine:
-    if not isinstance(app.screen, CommandLine):
-        await pilot.press(":")
-    screen = app.screen
-    assert isinstance(screen, CommandLine)
-    screen.input.value = line
-    await pilot.pause()
-    assert screen.plan is not None and screen.plan.line == line
-    return screen
-
 
 REFUSED = [
     ("strat start sma_cross fast=50 slow=10", "param fast: must be positive and below slow (50 >= 10)"),

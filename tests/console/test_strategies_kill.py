@@ -12,9 +12,8 @@ from pathlib import Path
 
 from console.app import TradeConsoleApp
 from core.model import OrderRequest, OrderType, Side, TimeInForce
-from tests.console.test_strategies_console import advance_until, row
-from tests.console.test_strategies_hostile import plan_of
 from tests.support.console_types import SIZE, SYM
+from tests.support.strategy_console import advance_until, plan_of, row
 from tests.support.venue_under_test import InProcessVenue
 
 TAKER = "tests.strategy.portfolio_strategies:Taker"

@@ -10,8 +10,8 @@ from pathlib import Path
 from console.app import TradeConsoleApp
 from core.strategy.portfolio import Portfolio
 from core.strategy.slot import StrategySnapshot
-from tests.console.test_strategies_console import advance_until, row
 from tests.support.console_types import SIZE, SYM, Keys
+from tests.support.strategy_console import advance_until, row
 from tests.support.venue_under_test import InProcessVenue
 
 

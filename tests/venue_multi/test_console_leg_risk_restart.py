@@ -20,7 +20,8 @@ from core.orders import paired_journal as pj
 from core.orders.paired import PairState
 from core.resilience.errors import Rejected
 from core.venues.multi.venue import MultiVenue
-from tests.console.test_crossvenue_console import (
+from tests.support.console_types import SIZE
+from tests.support.crossvenue_rig import (
     REJECT_CODE,
     A,
     TwoVenues,
@@ -29,7 +30,6 @@ from tests.console.test_crossvenue_console import (
     open_pane,
     send_pair,
 )
-from tests.support.console_types import SIZE
 
 D = Decimal
 
