@@ -63,6 +63,8 @@ class LateAdmission:
         """Instruments, fee rates and first tickers for the given symbols (start-up's own)."""
         self.admitted: list[str] = []
         """The parts admitted late, in order (for tests and the log)."""
+        self.attempts = 0
+        """Times a held part was asked again (for tests and diagnostics)."""
 
     def held(self) -> tuple[str, ...]:
         """The parts not admitted yet."""
@@ -121,8 +123,12 @@ class LateAdmission:
         staged = self.staged
         if staged is None:
             return False
+        self.attempts += 1
         try:
             await asyncio.to_thread(staged.probe_part, part)
+        except VenueError:
+            return False  # still down: said when it was held, not again at every retry
+        try:
             staged.admit_part(part)
             await self._catch_up(staged, part)
         except VenueError as err:

@@ -116,6 +116,17 @@ async def test_the_down_leg_is_held_then_admitted_with_its_account_orders_and_fe
     assert down.hl.position("ETH") == 0
 
 
+async def test_a_leg_still_down_is_asked_again_without_a_report_each_time(engine: Engine) -> None:
+    """The header and the log heard "down" once, at start-up; each retry that finds the venue
+    still down says nothing (every retry said "not admitted" before, a log line each)."""
+    await asyncio.wait_for(engine.start(), START_S)
+    admission = engine.startup.admission
+    hl_states = states(engine, HL)
+    await wait_real(lambda: admission.attempts >= 3, WAIT_S, "three more tries of the held leg")
+    assert admission.held() == (HL,)
+    assert hl_states() == ["down"]
+
+
 async def test_a_leg_going_down_again_during_its_admission_is_held_and_admitted_later(
     engine: Engine, down: DownLeg, monkeypatch: pytest.MonkeyPatch
 ) -> None:
