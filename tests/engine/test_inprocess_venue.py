@@ -16,10 +16,8 @@ from core.config import load_settings
 from core.config_files import ConfigError
 from core.endpoint_policy import check_venue_endpoint
 from core.market.books import DISPLAY_DEPTH
-from core.market.candles import Candle
 from core.market.timerange import TimeRange
 from core.model import (
-    Balance,
     Fill,
     Instrument,
     Mode,
@@ -30,7 +28,6 @@ from core.model import (
     Position,
     Side,
     Ticker,
-    Trade,
 )
 from core.orders.builder import OrderBuilder
 from core.orders.built import BuiltOrder
@@ -39,50 +36,10 @@ from core.sim._public import DEEP_PUSH_MS
 from core.venues.base import BookDelta, BookSnapshot, FeedTiming, PlaceAck, Venue
 from core.venues.registry import build_venue
 from core.venues.simulated import InProcessFeeds, SimulatedVenue
+from tests.support.recording_sink import RecordingSink
 
 SYM = "BTCUSDT"
 DISPLAY_PUSH_MS = DEEP_PUSH_MS[DISPLAY_DEPTH]
-
-
-class RecordingSink:
-    """A :class:`core.venues.base.FeedSink` that keeps every event, in order."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, object]] = []
-
-    def of(self, kind: str) -> list[object]:
-        """The events of one kind, in order."""
-        return [e for k, e in self.events if k == kind]
-
-    def book_snapshot(self, book: BookSnapshot) -> None:
-        self.events.append(("book_snapshot", book))
-
-    def book_delta(self, delta: BookDelta) -> None:
-        self.events.append(("book_delta", delta))
-
-    def ticker(self, ticker: Ticker) -> None:
-        self.events.append(("ticker", ticker))
-
-    def trade(self, trade: Trade) -> None:
-        self.events.append(("trade", trade))
-
-    def candle(self, symbol: str, timeframe: str, candle: Candle) -> None:
-        self.events.append(("candle", (symbol, timeframe, candle)))
-
-    def order(self, order: Order) -> None:
-        self.events.append(("order", order))
-
-    def fill(self, fill: Fill) -> None:
-        self.events.append(("fill", fill))
-
-    def position(self, position: Position) -> None:
-        self.events.append(("position", position))
-
-    def balance(self, balance: Balance) -> None:
-        self.events.append(("balance", balance))
-
-    def connection(self, stream: str, state: str, detail: str) -> None:
-        self.events.append(("connection", (stream, state, detail)))
 
 
 @pytest.fixture
