@@ -154,7 +154,7 @@ class CrossVenuePane(DiffTable):
             Column("basis", "Basis", 7, R),
             Column("fund_a", "Fund A", 9, R),
             Column("fund_b", "Fund B", 9, R),
-            Column("next", "Next A/B", 12, R),
+            Column("next", "Next A/B", 13, R),  # "7h59m/59m59s" and a gap before it
             Column("pair", " Paired", 13),
         ),
         (

@@ -67,6 +67,15 @@ def test_cells_highlight_the_threshold_and_say_leg_risk() -> None:
     assert eth["fund_a"] == ("-0.0050%", "xv--neg")
 
 
+def test_every_cell_leaves_a_gap_before_the_next_column() -> None:
+    """A cell as wide as its column ran into its neighbour ("+0.0020%5h49m/49m32s")."""
+    cells = cross_cells(ROWS[0], (1, 1), THRESHOLD, NOW, "")
+    cells["next"] = (f"{countdown(NOW + 28_799_000, NOW)}/{countdown(NOW + 3_599_000, NOW)}", "")
+    for profile in CrossVenuePane.PROFILES:
+        for col in profile:
+            assert len(cells[col.key][0]) < col.width, (col, cells[col.key])
+
+
 def test_countdown_units() -> None:
     assert countdown(0, NOW) == "—"
     assert countdown(NOW - 5, NOW) == "0s"
