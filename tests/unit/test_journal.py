@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from core.clock import FrozenClock
-from core.journal.journal import Journal, sanitize
+from core.journal.journal import Journal
+from core.journal.sanitize import sanitize
 from core.model import OrderType, Side
 from core.observability.redact import MASK, is_secret_key
 
