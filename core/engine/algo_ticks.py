@@ -75,6 +75,8 @@ class AlgoTicks:
         """What this pass decided, per algo, handed to the workers at its end."""
         self._wake = asyncio.Event()
         self._nudged = False
+        self.nudges = 0
+        """Times a market move or a due timer woke the tick loop (for tests and diagnostics)."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
         self.decide: Callable[[AlgoSlot, Tick], Decided | None] | None = None
@@ -111,7 +113,10 @@ class AlgoTicks:
             books.on_update = self.market_moved
 
     def market_moved(self, symbol: str) -> None:
-        """``symbol``'s market changed (any thread): its algos get a tick, the loop is woken once."""
+        """``symbol``'s market changed (any thread): its algos get a tick, the loop is woken once.
+        A symbol no live algo trades marks nothing and wakes nothing (a feed's every update did)."""
+        if not self.by_symbol.get(symbol):
+            return
         self._dirty.setdefault(symbol, None)
         self._nudge()
 
@@ -119,6 +124,7 @@ class AlgoTicks:
         if self._nudged or self._loop is None:
             return
         self._nudged = True
+        self.nudges += 1
         if threading.get_ident() == self._loop_thread:
             self._wake.set()
             return
