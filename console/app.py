@@ -22,6 +22,7 @@ from textual.notifications import SeverityLevel
 from console.algo_actions import AlgoActions
 from console.breaker_actions import BreakerActions
 from console.bridge import Frame, UIBridge, Waker
+from console.command_outcome import said_of
 from console.commands import BreakerCommands, SymbolCommands, ThemeCommands
 from console.keygate import KeyGate, KeySettled
 from console.keymap import APP_BINDINGS, BINDING_IDS, MAIN_BINDINGS, effective_key, key_display
@@ -429,22 +430,11 @@ class TradeConsoleApp(App[int]):
             self.notify(f"{what} failed: {exc}", severity="error", timeout=10)
             return
         self.last_result = res
-        # An order command's outcome reaches the log as the order's own event (placed, amended,
-        # cancelled; RiskRejected / VenueRejected, which also raise the toast): say nothing twice.
-        said = res.logged or (bool(res.order_link_id) and (res.ok or bool(res.check) or bool(res.ret_code)))
-        if said:
-            pass
-        elif res.ok:
-            self.log_line(f"{what}: {res.message}")
-        else:
-            refused = bool(res.check or res.ret_code)
-            detail = (
-                f" [{res.check}]" if res.check else (f" [retCode {res.ret_code}]" if res.ret_code else "")
-            )
-            self.log_line(f"{what} {'REJECTED' if refused else 'FAILED'}{detail}: {res.message}")
-            self.notify(
-                f"{what} {'rejected' if refused else 'failed'}: {res.message}", severity="error", timeout=8
-            )
+        said = said_of(what, res)
+        if said.line:
+            self.log_line(said.line)
+        if said.toast:
+            self.notify(said.toast, severity="error", timeout=8)
         self.refresh_ui(force=True)
 
     def action_command_line(self, text: str = "") -> None:
