@@ -18,7 +18,7 @@ from core.sim.exchange import SimExchange
 from core.sim.hyperliquid.keys import default_agents
 from core.sim.hyperliquid.runner import HlSimThread
 from core.sim.runner import SimVenueThread
-from tests.support.console_late_leg import A, B
+from tests.support.console_late_leg import pair_settings
 from tests.support.hl_sim import HlSim
 from tests.support.late_leg import DownLeg
 from tests.venue_multi.relay import Relay
@@ -150,17 +150,8 @@ def down() -> Iterator[DownLeg]:
 def hl_down(tmp_path: Path) -> Iterator[tuple[Settings, SimVenueThread]]:
     """Settings for ``venue.name = "multi"`` and the Bybit sim; the Hyperliquid sim is stopped before
     the console starts."""
-    settings = load_settings(
-        None,
-        venue={"name": "multi"},
-        sim={"port": 0, "seed": 7},
-        risk={"symbols": [A, B]},
-        ui={"default_symbol": A, "theme": "trade-dark"},
-        journal={"path": str(tmp_path / "journal.db")},
-        metrics={"enabled": False, "log_dir": str(tmp_path / "logs")},
-    )
     sims: list[Stoppable]
-    sims, settings = start_embedded_sims(settings)
+    sims, settings = start_embedded_sims(pair_settings(tmp_path))
     bybit, hl = sims
     hl.stop()  # the Hyperliquid sim is not running when the console starts
     assert isinstance(bybit, SimVenueThread)

@@ -4,12 +4,9 @@ instrument was not loaded yet because the engine was still starting, long after 
 
 from __future__ import annotations
 
-from console.app import TradeConsoleApp
 from core.config import Settings
-from core.engine import Engine
 from core.sim.runner import SimVenueThread
-from tests.support.console_late_leg import B, command, until
-from tests.support.console_types import SIZE
+from tests.support.console_late_leg import B, command, started_console
 from tests.support.late_leg import HL
 
 
@@ -17,10 +14,7 @@ async def test_the_command_line_names_the_venue_that_is_down(
     hl_down: tuple[Settings, SimVenueThread],
 ) -> None:
     settings, _ = hl_down
-    engine = Engine(settings)
-    app = TradeConsoleApp(engine, settings)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.engine_started, "the engine started with one venue down")
+    async with started_console(settings, "the engine started with one venue down") as (app, engine, pilot):
         assert engine.startup.admission.held() == (HL,)
         said = await command(pilot, app, f"buy 0.001 {B} @ 90000")
         assert f"venue {HL} is down" in said and "still starting" not in said, said

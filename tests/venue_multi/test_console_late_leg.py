@@ -17,7 +17,7 @@ from core.engine import Engine
 from core.sim.hyperliquid.keys import default_agents
 from core.sim.hyperliquid.runner import HlSimThread
 from core.sim.runner import SimVenueThread
-from tests.support.console_late_leg import A, B, command, until
+from tests.support.console_late_leg import A, B, command, started_console, until
 from tests.support.console_types import SIZE
 from tests.support.hl_sim import SPOT_META, HlSim
 from tests.support.late_leg import HL
@@ -96,10 +96,7 @@ async def test_quitting_while_a_venue_is_still_down_ends_cleanly(
     hl_down: tuple[Settings, SimVenueThread],
 ) -> None:
     settings, _ = hl_down
-    engine = Engine(settings)
-    app = TradeConsoleApp(engine, settings)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.engine_started, "the engine started with one venue down")
+    async with started_console(settings, "the engine started with one venue down") as (app, engine, pilot):
         assert engine.startup.admission.held() == (HL,)
         app.exit(0)
         await pilot.pause()

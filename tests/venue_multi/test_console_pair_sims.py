@@ -7,58 +7,38 @@ and ``u`` unwinds the filled Bybit leg: both venues end flat on their own record
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from console.app import TradeConsoleApp
 from console.runner import Stoppable, start_embedded_sims
 from console.screens.paired import PairedTicket
-from core.config import Settings, load_settings
+from core.config import Settings
 from core.engine import Engine
 from core.orders.paired import PairState
 from core.sim.hyperliquid.runner import HlSimThread
 from core.sim.runner import SimVenueThread
 from core.venues.multi.venue import MultiVenue
+from tests.support.console_late_leg import A, B, pair_settings, until
 from tests.support.console_types import SIZE
 
-A, B = "BTCUSDT", "BTCUSDT.HL"
 QTY = "1.2"
 """About 110,000 USDT of BTC: the Bybit leg fills; at 1x the Hyperliquid account (100,000) cannot."""
-TRIES = 300
-PAUSE_S = 0.1
 
 
 @pytest.fixture
 def both(tmp_path: Path) -> Iterator[tuple[Settings, list[Stoppable]]]:
-    settings = load_settings(
-        None,
-        venue={"name": "multi"},
-        sim={"port": 0, "seed": 7},
-        risk={"symbols": [A, B]},
-        ui={"default_symbol": A, "theme": "trade-dark"},
-        journal={"path": str(tmp_path / "journal.db")},
-        metrics={"enabled": False, "log_dir": str(tmp_path / "logs")},
-    )
-    sims, settings = start_embedded_sims(settings)
+    sims, settings = start_embedded_sims(pair_settings(tmp_path))
     try:
         assert len(sims) == 2
         yield settings, sims
     finally:
         for sim in sims:
             sim.stop()
-
-
-async def until(pilot: Pilot[int], cond: Callable[[], bool], what: str) -> None:
-    for _ in range(TRIES):
-        if cond():
-            return
-        await pilot.pause(PAUSE_S)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def cell(app: TradeConsoleApp, column: str) -> str:

@@ -7,13 +7,10 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from console.app import TradeConsoleApp
 from console.screens.panic import PanicScreen
 from core.config import Settings
-from core.engine import Engine
 from core.sim.runner import SimVenueThread
-from tests.support.console_late_leg import A, command, until
-from tests.support.console_types import SIZE
+from tests.support.console_late_leg import A, command, started_console, until
 from tests.support.late_leg import HL
 
 
@@ -21,10 +18,7 @@ async def test_panic_with_a_venue_down_does_not_read_plain_flat(
     hl_down: tuple[Settings, SimVenueThread],
 ) -> None:
     settings, _ = hl_down
-    engine = Engine(settings)
-    app = TradeConsoleApp(engine, settings)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.engine_started, "the engine started with one venue down")
+    async with started_console(settings, "the engine started with one venue down") as (app, engine, pilot):
         await command(pilot, app, f"buy 0.001 {A}")
         await until(pilot, lambda: A in engine.state.positions, "the Bybit buy filled")
         await pilot.press("ctrl+k")
