@@ -8,14 +8,14 @@ from decimal import Decimal
 from textual.app import App, ComposeResult
 
 from core.market.crossvenue import VenueQuote, cross_view
-from core.model import BookLevel, BookView
-from tests.support.console_fakes import fake, make_app
+from core.model import BookView
+from tests.support.console_fakes import fake
 from tests.support.console_types import SnapCompare
+from tests.support.crossvenue_fake import NOW, book, pair_app
 from themes import THEME_VARIABLE_DEFAULTS
 from widgets.crossvenue import CrossVenuePane, countdown, cross_cells
 
 D = Decimal
-NOW = 1_767_225_600_000
 HOUR = 3_600_000
 TAKER = D("0.00055")
 THRESHOLD = D(5)
@@ -91,18 +91,10 @@ def test_pane_snapshot_compact(snap_compare: SnapCompare) -> None:
     assert snap_compare(PaneApp(), terminal_size=(56, 6))
 
 
-def book(symbol: str, bid: str, ask: str) -> BookView:
-    return BookView(symbol, (BookLevel(D(bid), D(1)),), (BookLevel(D(ask), D(1)),), 1, 1, NOW)
-
-
 async def test_alert_fires_once_through_the_toast_and_the_log_and_rearms() -> None:
     """On the deterministic engine: the pane follows the store, and the spread alert fires once
     when the spread after fees reaches alert_bps, again only after falling back below."""
-    app = make_app(
-        venue={"name": "multi", "legs": ["bybit", "hyperliquid"]},
-        risk={"symbols": ["BTCUSDT", "BTCUSDT.HL"]},
-        crossvenue={"alert_bps": 5},
-    )
+    app = pair_app()
     store = fake(app).store
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.press("7")
@@ -134,11 +126,7 @@ async def test_alert_fires_once_through_the_toast_and_the_log_and_rearms() -> No
 async def test_no_spread_alert_against_a_stale_book() -> None:
     """Before: with one venue down its last book stayed in the store, and the spread against it
     alerted (a log line and a toast) as if it could be traded."""
-    app = make_app(
-        venue={"name": "multi", "legs": ["bybit", "hyperliquid"]},
-        risk={"symbols": ["BTCUSDT", "BTCUSDT.HL"]},
-        crossvenue={"alert_bps": 5},
-    )
+    app = pair_app()
     store = fake(app).store
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.press("7")

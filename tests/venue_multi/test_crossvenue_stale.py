@@ -7,12 +7,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from core.market.crossvenue import VenueQuote, cross_view
-from core.model import BookLevel, BookView
-from tests.support.console_fakes import fake, make_app
+from tests.support.console_fakes import fake
+from tests.support.crossvenue_fake import NOW, book, pair_app
 from widgets.crossvenue import STALE, cross_cells
 
 D = Decimal
-NOW = 1_767_225_600_000
 TAKER = D("0.00055")
 THRESHOLD = D(5)
 ROW = cross_view(
@@ -31,16 +30,8 @@ def test_a_stale_venue_is_dimmed_and_nothing_computed_from_it_looks_live() -> No
     assert stale["ab"] == stale["ba"] == stale["basis"] == (STALE, "xv--stale")
 
 
-def book(symbol: str, bid: str, ask: str, *, stale: bool = False) -> BookView:
-    return BookView(symbol, (BookLevel(D(bid), D(1)),), (BookLevel(D(ask), D(1)),), 1, 1, NOW, stale)
-
-
 async def test_the_pane_marks_a_stale_venue_and_recovers_when_it_is_live_again() -> None:
-    app = make_app(
-        venue={"name": "multi", "legs": ["bybit", "hyperliquid"]},
-        risk={"symbols": ["BTCUSDT", "BTCUSDT.HL"]},
-        crossvenue={"alert_bps": 5},
-    )
+    app = pair_app()
     store = fake(app).store
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.press("7")
