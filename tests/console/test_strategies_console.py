@@ -101,7 +101,11 @@ async def test_a_refused_line_starts_nothing_and_a_raising_strategy_is_shown_fai
         )
         assert cell(app, "breaks", 2) == "failed"
         assert "on_bar raised RuntimeError: bad bar" in cell(app, "breaks", 9)
-        assert any("breaks FAILED" in str(n.message) for n in app._notifications)
+        # the toast is a posted message: wait for the app to take it in, do not race it
+        def toasted() -> bool:
+            return any("breaks FAILED" in str(n.message) for n in app._notifications)
+
+        await advance_until(pilot, venue, toasted, "the failure's toast")
         assert any("strategy breaks FAILED and stopped" in line for line in app.main.log_pane.history)
 
 
