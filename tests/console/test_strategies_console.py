@@ -101,6 +101,7 @@ async def test_a_refused_line_starts_nothing_and_a_raising_strategy_is_shown_fai
         )
         assert cell(app, "breaks", 2) == "failed"
         assert "on_bar raised RuntimeError: bad bar" in cell(app, "breaks", 9)
+
         # the toast is a posted message: wait for the app to take it in, do not race it
         def toasted() -> bool:
             return any("breaks FAILED" in str(n.message) for n in app._notifications)
