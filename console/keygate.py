@@ -173,6 +173,9 @@ class KeyGate:
             return  # a marker given up on (re-sent under a new number) came back after all
         self._trips += 1
         app = self._app
+        if not app.screen_stack:
+            self._release()  # the app closed with this key in flight: nothing left to settle
+            return
         if self._trips < ROUND_TRIPS or app.screen is not self._screen:
             if app.screen is self._screen:
                 self._target = app.focused or app.screen

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from textual.widgets import Static
 
-from console.keygate import KeyGate
+from console.keygate import KeyGate, KeySettled
 from console.screens.panic import PanicScreen
 from tests.support.console_fakes import amends, fake, make_app
 from tests.support.console_types import SIZE, Burst, SelectOrder
@@ -105,3 +105,14 @@ async def test_panic_jumps_the_queue_and_keys_waiting_behind_it_never_answer_the
         await pilot.pause(0.1)
         assert isinstance(app.screen, PanicScreen)
         assert not [c for c in fake(app).calls if c[0] == "panic"]
+
+
+async def test_a_marker_that_comes_back_after_the_app_closed_frees_the_gate() -> None:
+    # Seen at exit: Escape's marker was still on its way when the screens were torn down, and the
+    # gate asked the empty screen stack for the current screen (ScreenStackError at quit).
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        gate = app.key_gate
+    gate._busy = gate._marker = gate._token = 99
+    await gate.settled(KeySettled(99))
+    assert gate.idle
