@@ -148,14 +148,16 @@ class SimExchange:
         self.gen.step(now)
         self._after_market(now)
 
-    def drive(self, symbol: str, price: float, now_ms: int | None = None) -> None:
+    def drive(self, symbol: str, price: float, now_ms: int | None = None, take: int = 0) -> None:
         """Move ``symbol``'s market to ``price`` at once (a backtest's bar price) and publish it:
-        resting orders, conditionals and TP/SL are matched against the trade printed there."""
+        resting orders, conditionals and TP/SL are matched against the trade printed there.
+        ``take`` (1 buy, -1 sell): the book quotes the price on that side for an order about to
+        take it (:meth:`MarketGenerator.drive`)."""
         now = self.now_ms() if now_ms is None else now_ms
         if self.funding.due(now):
             self._settle_funding(now)
         self.matcher.now = now
-        self.gen.drive(symbol, price, now)
+        self.gen.drive(symbol, price, now, take)
         self._after_market(now)
 
     def _settle_funding(self, now: int) -> None:

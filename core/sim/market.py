@@ -221,22 +221,36 @@ class MarketGenerator:
                 sm.index_px += (sm.fair - sm.index_px) * (1.0 - math.exp(-dt / 1.0))
             sm.book.seq += 1
 
-    def drive(self, symbol: str, price: float, now_ms: int) -> None:
+    def drive(self, symbol: str, price: float, now_ms: int, take: int = 0) -> None:
         """Move one symbol's market to ``price`` at once (no random walk): fair, mark and index
         jump there, the book is rebuilt around it, and one trade prints at that price (a buy
-        when the price rose, else a sell) so resting orders and triggers see it."""
+        when the price rose, else a sell) so resting orders and triggers see it.
+
+        ``take`` quotes the price on the side an order about to come takes: 1 (a buy) puts the
+        best ask at the price's tick, -1 (a sell) the best bid, each with the spread behind it;
+        0 centres the spread on the price."""
         sm = self.symbols[symbol]
         self.last_ms = max(self.last_ms, now_ms)
         sm.fair = sm.mark = sm.index_px = price
-        self._rebuild(sm)
         tick = max(1, round(price / sm.tick_f))
+        self._rebuild(sm, *self._quoted(sm, tick, take))
         side = 1 if tick >= sm.last_tick else -1
         sm.record_trade(now_ms, tick, self._trade_lots(sm), side)
         sm.book.seq += 1
 
-    def _rebuild(self, sm: SymbolMarket) -> None:
-        """Replace the book with ``DRIVE_LEVELS`` fresh levels a side around the fair price."""
-        tb, ta = self._targets(sm)
+    @classmethod
+    def _quoted(cls, sm: SymbolMarket, tick: int, take: int) -> tuple[int, int]:
+        """Best bid and best ask ticks of a drive to ``tick`` (see :meth:`drive`'s ``take``)."""
+        if take > 0:
+            bid = max(1, tick - sm.spread)
+            return bid, max(tick, bid + 1)
+        if take < 0:
+            return tick, tick + sm.spread
+        return cls._targets(sm)
+
+    def _rebuild(self, sm: SymbolMarket, tb: int, ta: int) -> None:
+        """Replace the book with ``DRIVE_LEVELS`` fresh levels a side from best bid ``tb`` and
+        best ask ``ta`` outwards."""
         bids: list[tuple[int, int]] = []
         asks: list[tuple[int, int]] = []
         rnd, base = self.rng.random, sm.base_lots

@@ -6,7 +6,8 @@ the price and a trade prints there, so market orders fill there and resting orde
 and TP/SL see it). The order of one bar:
 
 1. next-open fills: commands the strategy queued on the previous bar are sent at this bar's open
-   (the market driven to the open first);
+   (the market driven to the open first, quoted on the side the first queued market order takes:
+   the best ask at the open for a buy, the best bid for a sell, so it fills at the open itself);
 2. with working orders or position TP/SL, the market visits the bar's low and high (the nearer
    extreme first), so stops and limits trigger inside the bar;
 3. the market is driven to the close; the bar is handed to the strategy (it has now closed);
@@ -38,10 +39,8 @@ apart from the strategy's fills in the result.
 from __future__ import annotations
 
 import asyncio
-import math
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +59,7 @@ from core.strategy.backtest_types import (
     BacktestResult,
     DrivenVenue,
     EquityPoint,
+    Held,
     Progress,
 )
 from core.strategy.base import Bar, Strategy
@@ -84,9 +84,6 @@ SETTLE_TURNS = 3
 """Loop turns an algo's tasks get after each market move and command while it is live."""
 ALGO_COMMAND = "algo "
 """How a strategy's queued algo start is named (:meth:`StrategyContext.start_algo`)."""
-LIQ_NEAR = 0.002
-"""A bar whose adverse extreme comes within this fraction of the position's liquidation price
-drives the venue (so a liquidation happens at the same instant as if every bar did)."""
 SHM = Path("/dev/shm")
 """A memory-backed directory for the journal when the system has one (its fsyncs are cheap)."""
 WORKING = frozenset({OrderStatus.NEW, OrderStatus.UNTRIGGERED, OrderStatus.PARTIALLY_FILLED})
@@ -208,7 +205,8 @@ class Backtest:
         if funding is not None and funding <= close_ms:
             await self._catch_up()  # funding settles at the mark standing before this bar
         if self.ctx.pending:
-            await self._drive(bar.open, bar.ts_ms)
+            takes = self.ctx.taking() if self.config.fill_model == NEXT_OPEN else None
+            await self._drive(bar.open, bar.ts_ms, takes)
             await self._send()
             if self._quiet(bar, close_ms):  # the orders left nothing the rest of the bar can act on
                 await self._quiet_bar(bar, close_ms)
@@ -291,8 +289,8 @@ class Backtest:
             last_close_ms = self._last.ts_ms + self.config.interval_ms - 1
             await self._drive(self._last.close, last_close_ms)
 
-    async def _drive(self, price: float, at_ms: int) -> None:
-        self.bars.drive(self.config.symbol, price, max(at_ms, self.clock.now_ms()))
+    async def _drive(self, price: float, at_ms: int, takes: Side | None = None) -> None:
+        self.bars.drive(self.config.symbol, price, max(at_ms, self.clock.now_ms()), takes)
         self._stale = False
         await self._settle()
 
@@ -362,32 +360,6 @@ class Backtest:
             self.strategy.on_fill(fill)
         elif isinstance(event, OrderUpdated):
             self.strategy.on_order(event.order)
-
-
-@dataclass(frozen=True, slots=True)
-class Held:
-    """The account as the equity curve and the liquidation check read it, in floats."""
-
-    wallet: float
-    size: float
-    """Signed: negative when short, 0 when flat."""
-    entry: float
-    liq_floor: float
-    """A long is near liquidation when a bar's low reaches this (``-inf``: unknown, always)."""
-    liq_ceiling: float
-    """A short is near liquidation when a bar's high reaches this (``inf``: unknown, always)."""
-
-    @classmethod
-    def of(cls, balance: Balance | None, pos: Position | None) -> Held:
-        """From the engine's balance and position of the backtest's symbol."""
-        wallet = float(balance.wallet_balance) if balance is not None else 0.0
-        if pos is None or pos.size <= 0:
-            return cls(wallet, 0.0, 0.0, math.inf, -math.inf)
-        size = float(pos.size) if pos.side is Side.BUY else -float(pos.size)
-        if pos.liq_price is None:
-            return cls(wallet, size, float(pos.entry_price), math.inf, -math.inf)
-        liq = float(pos.liq_price)
-        return cls(wallet, size, float(pos.entry_price), liq * (1 + LIQ_NEAR), liq * (1 - LIQ_NEAR))
 
 
 def _chain(first: Bar, rest: Iterable[Bar]) -> Iterable[Bar]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -9,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from core.analytics.types import FundingPayment
 from core.api import CommandResult
-from core.model import Fill
+from core.model import Balance, Fill, Position, Side
 
 NEXT_OPEN = "next-open"
 BAR_CLOSE = "bar-close"
@@ -23,13 +24,17 @@ FundingSeries = tuple[tuple[int, Decimal], ...]
 """Recorded funding: (funding time in ms, rate settled then), ascending (see core.record.funding)."""
 Progress = Callable[[int], None]
 """Told each bar's index as the run goes."""
+LIQ_NEAR = 0.002
+"""A bar whose adverse extreme comes within this fraction of the position's liquidation price
+drives the venue (so a liquidation happens at the same instant as if every bar did)."""
 
 
 class BarControls(Protocol):
     """The bar-by-bar drives of the in-process venue (its ``bars`` part)."""
 
-    def drive(self, symbol: str, price: float, at_ms: int) -> None:
-        """Jump to ``at_ms`` and move ``symbol``'s market to ``price``."""
+    def drive(self, symbol: str, price: float, at_ms: int, takes: Side | None = None) -> None:
+        """Jump to ``at_ms`` and move ``symbol``'s market to ``price`` (quoted on the side
+        ``takes`` when an order is about to take it there)."""
         ...
 
     def set_bar_mode(self, on: bool = True) -> None:
@@ -120,3 +125,29 @@ class BacktestResult:
     drives: int = 0
     """Moves of the venue's market to a bar's price (bars where nothing could happen at the venue
     move none)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """The account as the equity curve and the liquidation check read it, in floats."""
+
+    wallet: float
+    size: float
+    """Signed: negative when short, 0 when flat."""
+    entry: float
+    liq_floor: float
+    """A long is near liquidation when a bar's low reaches this (``-inf``: unknown, always)."""
+    liq_ceiling: float
+    """A short is near liquidation when a bar's high reaches this (``inf``: unknown, always)."""
+
+    @classmethod
+    def of(cls, balance: Balance | None, pos: Position | None) -> Held:
+        """From the engine's balance and position of the backtest's symbol."""
+        wallet = float(balance.wallet_balance) if balance is not None else 0.0
+        if pos is None or pos.size <= 0:
+            return cls(wallet, 0.0, 0.0, math.inf, -math.inf)
+        size = float(pos.size) if pos.side is Side.BUY else -float(pos.size)
+        if pos.liq_price is None:
+            return cls(wallet, size, float(pos.entry_price), math.inf, -math.inf)
+        liq = float(pos.liq_price)
+        return cls(wallet, size, float(pos.entry_price), liq * (1 + LIQ_NEAR), liq * (1 - LIQ_NEAR))

@@ -70,6 +70,9 @@ class Command:
 
     what: str
     send: Send
+    takes: Side | None = None
+    """The side a market order of the strategy's own symbol takes (None: anything else), so a
+    backtest filling at the next open can quote the open on that side."""
 
 
 class StrategyContext:
@@ -131,7 +134,9 @@ class StrategyContext:
     def place(self, request: OrderRequest) -> None:
         """Queue an order; it is sent as ``strategy:<name>`` through the builder and risk chain."""
         req = replace(request, source=self.source)
-        self._queue.append(Command(f"place {req.side.value} {req.qty} {req.symbol}", lambda e: e.place(req)))
+        takes = req.side if req.order_type is OrderType.MARKET and req.symbol == self.symbol else None
+        what = f"place {req.side.value} {req.qty} {req.symbol}"
+        self._queue.append(Command(what, lambda e: e.place(req), takes))
 
     def market(self, side: Side, qty: Decimal, *, reduce_only: bool = False, **extra: Any) -> None:
         """Queue a market order on the strategy's symbol."""
@@ -163,7 +168,9 @@ class StrategyContext:
     def close_position(self, symbol: str | None = None, fraction: Decimal = Decimal(1)) -> None:
         """Queue a reduce-only market close of ``fraction`` of a position."""
         sym = symbol or self.symbol
-        self._queue.append(Command(f"close {sym}", lambda e: e.close_position(sym, fraction)))
+        pos = self.position(sym) if sym == self.symbol else None
+        takes = None if pos is None else (Side.SELL if pos.side is Side.BUY else Side.BUY)
+        self._queue.append(Command(f"close {sym}", lambda e: e.close_position(sym, fraction), takes))
 
     def start_algo(self, kind: str, params: Mapping[str, Any]) -> None:
         """Queue the start of an execution algo (its children carry the algo's source)."""
@@ -181,6 +188,10 @@ class StrategyContext:
     def pending(self) -> bool:
         """True when commands wait to be sent."""
         return bool(self._queue)
+
+    def taking(self) -> Side | None:
+        """The side the first queued market order of the strategy's symbol takes (None: none)."""
+        return next((c.takes for c in self._queue if c.takes is not None), None)
 
     def take(self) -> list[Command]:
         """The queued commands, oldest first; the queue is emptied."""

@@ -5,6 +5,9 @@ journal's sanitising, the venue's pushes, the market drive before an order): eve
 time, symbol, client order id, the sanitised JSON payload), every fill (id, price, qty, fee) and
 every equity point of three fixed-seed runs must come out the same. Client order ids carry a
 random tail and a per-process sequence, so they are compared by order of first appearance.
+Rewritten once since (2026-12-01) when next-open fills moved to the open exactly: in
+``sma_next_open`` the sells' prices and fees (one tick up) and the equity after them changed,
+nothing else; the other two runs came out the same.
 
 Regenerate (only when a change of the records is intended): ``python -m
 tests.strategy.test_backtest_journal``.

@@ -13,6 +13,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from core.model import Side
+
 if TYPE_CHECKING:
     from core.venues.simulated.venue import SimulatedVenue
 
@@ -25,15 +27,20 @@ class BarDriver:
         self.drives = 0
         """Market drives so far (:meth:`drive`)."""
 
-    def drive(self, symbol: str, price: float, at_ms: int) -> None:
+    def drive(self, symbol: str, price: float, at_ms: int, takes: Side | None = None) -> None:
         """Jump to ``at_ms`` (no market ticks in between) and move ``symbol``'s market to
         ``price`` (a backtest's bar price): the book re-centres there and a trade prints there,
-        so a market order sent now fills at that price and resting orders see it; the running
-        feeds deliver what changed before this returns."""
+        so a market order sent now fills within a tick of that price and resting orders see it;
+        the running feeds deliver what changed before this returns.
+
+        ``takes``: the side of an order about to take the book at this price; the book quotes
+        the price's tick on that side (the best ask for a buy, the best bid for a sell, the
+        spread behind it), so a market order within the touch's size fills at the price itself."""
+        take = 0 if takes is None else (1 if takes is Side.BUY else -1)
         venue = self._venue
         with venue.lock:
             venue.jump(at_ms)
-            venue.exchange.drive(symbol, price, at_ms)
+            venue.exchange.drive(symbol, price, at_ms, take)
             self.drives += 1
 
     def wander(self, at_ms: int) -> None:
