@@ -183,7 +183,10 @@ class CommandPlanner:
         resolved = resolve_close(cmd, ctx)
         plan = self._order_plan(line, resolved, ctx, what=f"close {cmd.percent}% {ctx.symbol}")
         engine, sym, fraction = self.app.engine, ctx.symbol, cmd.percent / 100
-        return replace(plan, call=lambda: engine.close_position(sym, fraction))
+        pos = ctx.position  # resolve_close refused a flat one
+        assert pos is not None and pos.side is not None
+        shown = (pos.side, pos.size)  # a position changed since this preview is refused unsent
+        return replace(plan, call=lambda: engine.close_position(sym, fraction, expect=shown))
 
     # --- algos ------------------------------------------------------------------------------
     def algo_plan(self, line: str, algo: AlgoOrder) -> Plan:

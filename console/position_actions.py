@@ -72,7 +72,9 @@ class PositionActions:
 
         def done(fraction: Decimal | None) -> None:
             if fraction is not None:
-                coro = app.engine.close_position(pos.symbol, fraction)
+                # Only the position the box showed: one that changed meanwhile is refused unsent.
+                assert pos.side is not None
+                coro = app.engine.close_position(pos.symbol, fraction, expect=(pos.side, pos.size))
                 self._run(f"close {fmt_pct(fraction)} {pos.symbol}", coro)
 
         app.push_screen(CloseScreen(pos, app.engine.instruments.get(pos.symbol)), done)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from core.config import Settings
 from core.events import RiskStatus
-from core.model import AccountSnapshot, Instrument, OrderRequest, TriggerBy
+from core.model import AccountSnapshot, Instrument, OrderRequest, Side, TriggerBy
 from core.store import MarketStore
 
 if TYPE_CHECKING:
@@ -218,9 +218,12 @@ class EngineAPI(Protocol):
         """Cancel every working order (on ``symbol``, or everywhere)."""
         ...
 
-    async def close_position(self, symbol: str, fraction: Decimal = Decimal(1)) -> CommandResult:
+    async def close_position(
+        self, symbol: str, fraction: Decimal = Decimal(1), *, expect: tuple[Side, Decimal] | None = None
+    ) -> CommandResult:
         """Close ``fraction`` of one position reduce-only at market (1 = all of it exactly; less is
-        rounded down to the qty step)."""
+        rounded down to the qty step); with ``expect`` (the side and size the trader was shown),
+        refused unsent when the position is no longer that."""
         ...
 
     async def set_trading_stop(

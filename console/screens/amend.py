@@ -3,14 +3,15 @@
 A limit order offers price and qty; a stop-limit its trigger, price and qty; a stop-market its
 trigger and qty (its ``price`` is the venue's hidden slippage protection and is never shown).
 Every number goes through :mod:`core.orders.numparse`; a field left as it was (or blank) is
-unchanged. Enter sends from any field, Escape cancels, Tab moves between fields; the focused
-field's value is selected, so typing replaces it.
+unchanged; a value off the tick or step says, before Enter, what will be sent instead. Enter sends
+from any field, Escape cancels, Tab moves between fields; the focused field's value is selected, so
+typing replaces it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -21,6 +22,7 @@ from textual.widgets import Input, Label, Static
 from console.screens.backdrop import DimmedModal
 from core.model import RISING, Instrument, Order, OrderType
 from core.orders.numparse import NumberError, parse_optional_positive
+from core.orders.tick_rules import limit_rounding, rounding_note, snap, trigger_rounding
 
 HINT = "Enter sends · Esc cancels · Tab next field · blank = unchanged"
 
@@ -110,19 +112,37 @@ class AmendScreen(DimmedModal[AmendRequest | None]):
             values[field] = None if value is None or raw.strip() == self.current(field) else value
         return AmendRequest(values.get("qty"), values.get("price"), values.get("trigger"))
 
-    def _show(self, text: str) -> None:
+    def rounding(self, req: AmendRequest) -> list[str]:
+        """One line per typed value the engine will round to the tick or step (what is sent)."""
+        inst, o = self.instrument, self.order
+        if inst is None:
+            return []
+        notes = []
+        if req.trigger_price is not None and o.trigger_direction is not None:
+            sent = snap(req.trigger_price, inst.tick_size, trigger_rounding(o.trigger_direction))
+            notes.append(rounding_note("trigger", req.trigger_price, sent, inst.tick_size, "tick"))
+        if req.price is not None:
+            sent = snap(req.price, inst.tick_size, limit_rounding(o.side))
+            notes.append(rounding_note("price", req.price, sent, inst.tick_size, "tick"))
+        if req.qty is not None:
+            sent = snap(req.qty, inst.qty_step, ROUND_FLOOR)
+            notes.append(rounding_note("qty", req.qty, sent, inst.qty_step, "step"))
+        return [f"sends {n}" for n in notes if n]
+
+    def _show(self, text: str, notes: list[str] | None = None) -> None:
         self.error = text
-        self.query_one("#amend-error", Static).update(text or HINT)
+        lines = [*(notes or []), text or HINT]
+        self.query_one("#amend-error", Static).update("\n".join(lines))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Say at once when a field is not a number (and what to type)."""
         event.stop()
         try:
-            self.request()
+            req = self.request()
         except NumberError as exc:
             self._show(f"✖ {exc}")
             return
-        self._show("")
+        self._show("", self.rounding(req))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter from any field: send what changed, or say why not."""

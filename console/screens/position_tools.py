@@ -19,6 +19,7 @@ from console.screens.backdrop import DimmedModal
 from core.model import Instrument, Position, Side, TriggerBy
 from core.orders.closing import close_qty, fmt_pct
 from core.orders.numparse import NumberError, parse_number, parse_positive
+from core.orders.tick_rules import level_rounding, rounding_note, snap
 from widgets.choice import Choice
 
 CLOSE_FRACTIONS: tuple[Decimal, ...] = (Decimal("0.25"), Decimal("0.5"), Decimal(1))
@@ -163,21 +164,36 @@ class TpSlScreen(DimmedModal[TpSlRequest | None]):
         sl = self._value("#tpsl-sl", "stop loss", pos.stop_loss, force)
         return TpSlRequest(tp, sl, by)
 
-    def _show(self, text: str) -> None:
+    def rounding(self, req: TpSlRequest) -> list[str]:
+        """One line per typed level the engine will round to the tick (what is sent): a stop
+        toward the market, a take profit away from it."""
+        inst, long = self.instrument, self.position.side is Side.BUY
+        if inst is None:
+            return []
+        notes = []
+        for stop, what, typed in (
+            (False, "take profit", req.take_profit),
+            (True, "stop loss", req.stop_loss),
+        ):
+            if typed:  # None unchanged, 0 removes
+                sent = snap(typed, inst.tick_size, level_rounding(stop, long))
+                notes.append(rounding_note(what, typed, sent, inst.tick_size, "tick"))
+        return [f"sends {n}" for n in notes if n]
+
+    def _show(self, text: str, notes: list[str] | None = None) -> None:
         self.error = text
-        self.query_one("#tpsl-error", Static).update(
-            text or "Enter sends · Esc cancels · blank = unchanged · 0 removes"
-        )
+        hint = text or "Enter sends · Esc cancels · blank = unchanged · 0 removes"
+        self.query_one("#tpsl-error", Static).update("\n".join([*(notes or []), hint]))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Say at once when a field is not a number."""
         event.stop()
         try:
-            self.request()
+            req = self.request()
         except NumberError as exc:
             self._show(f"✖ {exc}")
             return
-        self._show("")
+        self._show("", self.rounding(req))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter: answer the change, or say why not."""

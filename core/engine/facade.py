@@ -33,7 +33,7 @@ from core.engine.wiring import build_support
 from core.events import RiskStatus
 from core.journal.journal import JournalRecord
 from core.market.books import BookKeeper
-from core.model import AccountSnapshot, Instrument, OrderRequest, Position, TriggerBy
+from core.model import AccountSnapshot, Instrument, OrderRequest, Position, Side, TriggerBy
 from core.observability.baddata import BadDataTracker
 from core.observability.health import HealthSnapshot
 from core.orders.executor import OrderExecutor
@@ -244,10 +244,14 @@ class Engine:
         *,
         position: Position | None = None,
         source: str = "user",
+        expect: tuple[Side, Decimal] | None = None,
     ) -> CommandResult:
         """Close ``fraction`` of one position reduce-only at market (1 = all of it exactly; less is
-        rounded down to the qty step)."""
-        return await self.position_tools.close_position(symbol, fraction, position=position, source=source)
+        rounded down to the qty step); with ``expect`` (the side and size shown), only while the
+        position is still that."""
+        return await self.position_tools.close_position(
+            symbol, fraction, position=position, source=source, expect=expect
+        )
 
     @guarded
     async def flatten_all(self) -> CommandResult:

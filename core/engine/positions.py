@@ -26,6 +26,7 @@ from core.model import Instrument, OrderRequest, OrderType, Position, Side, Trig
 from core.orders.builder import snap
 from core.orders.closing import close_qty, fmt_pct
 from core.orders.executor import OrderExecutor
+from core.orders.tick_rules import level_rounding
 from core.resilience.errors import Unchanged, VenueError
 from core.store import MarketStore
 from core.venues.base import Venue, capabilities_for
@@ -98,11 +99,14 @@ class PositionTools:
         *,
         position: Position | None = None,
         source: str = "user",
+        expect: tuple[Side, Decimal] | None = None,
     ) -> CommandResult:
         """Close ``fraction`` (0 < f <= 1; 1 = the whole size exactly, else rounded down to the qty
         step) of one position reduce-only at market, split by the instrument's max market qty.
 
-        ``position`` is the venue's word on it (a panic's REST read), adopted first."""
+        ``position`` is the venue's word on it (a panic's REST read), adopted first. ``expect`` is
+        the side and size the trader was shown: a position that is no longer that is refused
+        unsent (the fraction of another position is not what the screen said)."""
         if not fraction.is_finite() or not 0 < fraction <= 1:
             return self._refuse(
                 symbol, "close_fraction", f"fraction {fraction} must be above 0 and at most 1"
@@ -112,6 +116,8 @@ class PositionTools:
         pos = position or self.state.positions.get(symbol)
         if pos is None or pos.is_flat or pos.side is None:
             return CommandResult(True, f"{symbol}: already flat")
+        if expect is not None and (pos.side, pos.size) != expect:
+            return self._refuse(symbol, "position_changed", _changed(expect, pos))
         await self._instrument_for_close(symbol)
         inst = self.instruments.get(symbol)
         qty = close_qty(pos.size, fraction, inst.qty_step) if inst else pos.size
@@ -165,10 +171,7 @@ class PositionTools:
             return ("0", "") if current is not None else (None, "")
         long = pos.side is Side.BUY
         # A stop never sits further from the market than typed; a TP snaps to the nearest tick.
-        if kind == "stop-loss":
-            value = snap(raw, inst.tick_size, ROUND_CEILING if long else ROUND_FLOOR)
-        else:
-            value = snap(raw, inst.tick_size, ROUND_FLOOR if long else ROUND_CEILING)
+        value = snap(raw, inst.tick_size, level_rounding(kind == "stop-loss", long))
         if value <= 0 or value < inst.min_price or value > inst.max_price:
             return None, f"{kind} {value} is outside the instrument's price range"
         ref = self.trigger_ref(pos.symbol, by)
@@ -392,3 +395,12 @@ class PositionTools:
 def _decimal(value: str | None) -> Decimal | None:
     """A plan's venue string as a Decimal (None stays None: unchanged)."""
     return None if value is None else Decimal(value)
+
+
+def _changed(expect: tuple[Side, Decimal], pos: Position) -> str:
+    """``position changed since shown: long 0.010 -> short 0.040; nothing sent``."""
+
+    def said(side: Side | None, size: Decimal) -> str:
+        return f"{'long' if side is Side.BUY else 'short'} {size}"
+
+    return f"position changed since shown: {said(*expect)} -> {said(pos.side, pos.size)}; nothing sent"

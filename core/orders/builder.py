@@ -31,12 +31,13 @@ check name and the numbers):
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from core.model import FALLING, RISING, Instrument, OrderRequest, OrderType, Side, TimeInForce
 from core.orders.built import BuildError, BuiltOrder, fmt_decimal
 from core.orders.ids import STRICTEST, ClientIdRule, new_client_order_id, new_order_link_id
+from core.orders.tick_rules import limit_rounding, snap, trigger_rounding
 
 __all__ = ["BuildError", "BuiltOrder", "OrderBuilder", "QtyUnit", "new_order_link_id", "snap"]
 
@@ -50,15 +51,6 @@ class QtyUnit(StrEnum):
     """Contracts (base coin), as Bybit wants it for linear perps."""
     QUOTE = "quote"
     """Quote coin (USDT) value, converted to contracts by the builder."""
-
-
-def snap(value: Decimal, step: Decimal, rounding: str) -> Decimal:
-    """``value`` rounded to a whole multiple of ``step`` with the given Decimal rounding mode.
-
-    The result carries ``step``'s exponent (``snap(Decimal("101.37"), Decimal("0.5"), ROUND_FLOOR)``
-    is ``Decimal("101.0")``). Callers bound ``value`` first: it must fit the Decimal context.
-    """
-    return ((value / step).to_integral_value(rounding=rounding) * step).quantize(step)
 
 
 def _n(value: Decimal, decimals: int) -> str:
@@ -185,8 +177,7 @@ class OrderBuilder:
         if request.price is None or request.price <= 0:
             raise BuildError("price", f"a Limit order needs a positive price, got {request.price}")
         self._bound("price_range", "price", request.price, inst, pd)
-        rounding = ROUND_FLOOR if request.side is Side.BUY else ROUND_CEILING
-        price = snap(request.price, inst.tick_size, rounding)
+        price = snap(request.price, inst.tick_size, limit_rounding(request.side))
         self._check_range("price_range", "price", price, inst, pd)
         return price
 
@@ -304,7 +295,7 @@ class OrderBuilder:
                 f"the current price {ref_price}",
             )
         self._bound("trigger", "trigger price", raw, inst, pd)
-        trigger = snap(raw, inst.tick_size, ROUND_CEILING if direction == RISING else ROUND_FLOOR)
+        trigger = snap(raw, inst.tick_size, trigger_rounding(direction))
         self._check_range("trigger", "trigger price", trigger, inst, pd)
         return trigger, direction
 

@@ -350,7 +350,9 @@ class FakeEngine:
         self.orders.clear()
         return CommandResult(True, f"cancelled {n} order(s)")
 
-    async def close_position(self, symbol: str, fraction: Decimal = D(1)) -> CommandResult:
+    async def close_position(
+        self, symbol: str, fraction: Decimal = D(1), *, expect: tuple[Side, Decimal] | None = None
+    ) -> CommandResult:
         """Flatten one position (recorded as the symbol), or reduce it by ``fraction``."""
         if fraction != 1:
             self.calls.append(("close_position", (symbol, fraction)))

@@ -1,0 +1,168 @@
+"""What a box showed is what goes out, on the real engine and sim (keys in bursts, no pauses).
+
+* ``x`` then ``y``: the close box showed a long and the share of it; the position changed before
+  ``y`` (a fill from elsewhere flipped it short): nothing is sent, and the refusal says why
+  (the engine used to close 50 % of the *new* short: a buy the screen never showed);
+* ``:close 50%``: the same for the command line's preview;
+* ``a`` with an off-tick price, ``p`` with an off-tick stop: the box shows the value that will be
+  sent after rounding to the tick, and says it was rounded, before Enter.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from textual.widgets import Input, Static
+
+from console.screens.amend import AmendScreen
+from console.screens.cmdline import CommandLine
+from console.screens.position_tools import CloseScreen, TpSlScreen
+from core.model import OrderRequest, OrderType, Side
+from core.sim.runner import SimVenueThread
+from tests.support.console_types import SIZE, SYM, AppReady, Burst, Keys, RealApp, WaitUntil
+from tests.support.engine_types import VenuePosition, VenueRows
+from widgets.orders import OrdersTable
+from widgets.positions import PositionsTable
+
+D = Decimal
+
+
+def told(app: object) -> str:
+    """Every toast and log line so far, as one text."""
+    notes = [str(n.message) for n in app._notifications]  # type: ignore[attr-defined]
+    return "\n".join(notes)
+
+
+async def flip_short(engine: object, wait_until: WaitUntil, pilot: object) -> None:
+    """A fill from elsewhere: the long 0.010 becomes a short 0.040."""
+    res = await engine.place(OrderRequest(SYM, Side.SELL, D("0.05"), OrderType.MARKET))  # type: ignore[attr-defined]
+    assert res.ok, res.message
+    pos = engine.state.positions  # type: ignore[attr-defined]
+    await wait_until(pilot, lambda: pos[SYM].side is Side.SELL, "the position flipped short")  # type: ignore[arg-type]
+
+
+async def test_close_box_refuses_a_position_changed_since_it_was_shown(
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    burst: Burst,
+    venue_position: VenuePosition,
+) -> None:
+    app, engine = make_real_app(sim_venue, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await app_ready(pilot, app, engine)
+        res = await engine.place(OrderRequest(SYM, Side.BUY, D("0.01"), OrderType.MARKET))
+        assert res.ok, res.message
+        positions = app.main.query_one(PositionsTable)
+        await wait_until(pilot, lambda: positions.row_count == 1, "the position in the positions pane")
+        positions.focus()
+        await burst(pilot, "x", "2")
+        box = app.screen
+        assert isinstance(box, CloseScreen)
+        assert "LONG 0.010" in box.body() and "▶ 2   50%  0.005" in box.body()
+
+        await flip_short(engine, wait_until, pilot)
+        await burst(pilot, "y")
+        await wait_until(pilot, lambda: "position changed since shown" in told(app), "the refusal")
+        row = venue_position(sim_venue)
+        assert (row["side"], D(row["size"])) == ("Sell", D("0.040")), row  # nothing was bought
+
+
+async def test_command_line_close_refuses_a_position_changed_since_its_preview(
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    burst: Burst,
+    keys: Keys,
+    venue_position: VenuePosition,
+) -> None:
+    app, engine = make_real_app(sim_venue, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await app_ready(pilot, app, engine)
+        res = await engine.place(OrderRequest(SYM, Side.BUY, D("0.01"), OrderType.MARKET))
+        assert res.ok, res.message
+        await wait_until(pilot, lambda: SYM in app.bridge.account.positions, "the position")
+        await burst(pilot, *keys(":close 50%"))
+        line = app.screen
+        assert isinstance(line, CommandLine)
+        assert line.plan is not None and line.plan.ready, line.plan
+        assert line.plan.request is not None and line.plan.request.side is Side.SELL
+        plan = line.plan
+
+        await flip_short(engine, wait_until, pilot)
+        line.plan = plan  # Enter before the next re-plan: the preview on screen is still the long's
+        line.replan = lambda: None  # type: ignore[method-assign]
+        await burst(pilot, "enter")
+        await wait_until(pilot, lambda: "position changed since shown" in told(app), "the refusal")
+        row = venue_position(sim_venue)
+        assert (row["side"], D(row["size"])) == ("Sell", D("0.040")), row
+
+
+async def test_amend_box_shows_the_price_after_rounding_to_the_tick(
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    burst: Burst,
+    venue_open_orders: VenueRows,
+) -> None:
+    app, engine = make_real_app(sim_venue, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await app_ready(pilot, app, engine)
+        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
+        price = (mark * D("0.95")).quantize(D("0.1"))
+        res = await engine.place(OrderRequest(SYM, Side.BUY, D("0.01"), OrderType.LIMIT, price=price))
+        assert res.ok, res.message
+        table = app.main.query_one(OrdersTable)
+        await wait_until(pilot, lambda: table.row_count == 1, "the order in the orders pane")
+        table.focus()
+        typed = price - D("10.05")  # off the 0.1 tick: a buy's price rounds down
+        sent = typed.quantize(D("0.1"), rounding="ROUND_FLOOR")
+        await burst(pilot, "a", "ctrl+u", *str(typed))
+        box = app.screen
+        assert isinstance(box, AmendScreen)
+        assert box.query_one("#amend-price", Input).value == str(typed)
+        shown = str(box.query_one("#amend-error", Static).render())
+        assert f"price {typed} → {sent:,}" in shown and "rounded down to the tick 0.1" in shown, shown
+        await burst(pilot, "enter")
+        await wait_until(
+            pilot, lambda: D(venue_open_orders(sim_venue)[0]["price"]) == sent, "the amended price"
+        )
+
+
+async def test_tpsl_box_shows_the_stop_after_rounding_to_the_tick(
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    burst: Burst,
+    venue_position: VenuePosition,
+) -> None:
+    app, engine = make_real_app(sim_venue, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await app_ready(pilot, app, engine)
+        res = await engine.place(OrderRequest(SYM, Side.BUY, D("0.01"), OrderType.MARKET))
+        assert res.ok, res.message
+        positions = app.main.query_one(PositionsTable)
+        await wait_until(pilot, lambda: positions.row_count == 1, "the position in the positions pane")
+        positions.focus()
+        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
+        typed = (mark * D("0.95")).quantize(D("0.1")) + D("0.07")  # a long's stop rounds up
+        sent = typed.quantize(D("0.1"), rounding="ROUND_CEILING")
+        await burst(pilot, "p", "tab", *str(typed))
+        box = app.screen
+        assert isinstance(box, TpSlScreen)
+        shown = str(box.query_one("#tpsl-error", Static).render())
+        assert f"stop loss {typed} → {sent:,}" in shown and "rounded up to the tick 0.1" in shown, shown
+        await burst(pilot, "enter")
+        await wait_until(
+            pilot, lambda: venue_position(sim_venue)["stopLoss"] not in ("", "0"), "the stop on the venue"
+        )
+        assert D(venue_position(sim_venue)["stopLoss"]) == sent
