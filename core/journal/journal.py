@@ -3,21 +3,27 @@
 * WAL mode, two durability classes decided per record kind in one table
   (:mod:`core.journal.durability`). A *durable* record (an order's intent and risk decision, an
   amend or cancel, an algo's child: what must exist before a send) is committed with
-  ``synchronous=FULL``: :meth:`Journal.record` returns only after its transaction is committed
-  *and* fsynced, so an intent is on disk before its order is sent. A *lazy* record (acks, order
-  updates, fills, rejections, reconcile notes, algo states) is committed with
-  ``synchronous=NORMAL``: it is in the file (every read sees it; a killed process loses none)
-  when the write returns, without waiting ~3 ms for the disk; a power cut may lose the lazy
-  records after the last durable one, which reconciliation with the venue recovers. One
-  connection and one lock: records are in the file in call order, and the fsync of a durable
-  commit covers every lazy commit before it (:attr:`Journal.synced_seq`).
+  ``synchronous=FULL``: :meth:`Journal.record` (and the ``await`` of
+  :meth:`Journal.record_grouped`) returns only after its transaction is committed *and* fsynced,
+  so an intent is on disk before its order is sent. A *lazy* record (acks, order updates, fills,
+  rejections, reconcile notes, algo states) is committed with ``synchronous=NORMAL``, without
+  waiting for the disk; a power cut may lose the lazy records after the last durable one, which
+  reconciliation with the venue recovers. One connection, one lock and one queue: records are in
+  the file in call order, and the fsync of a durable commit covers every lazy commit before it
+  (:attr:`Journal.synced_seq`).
+* The event loop never waits for the disk on the hot path: awaited durable writes and the lazy
+  records written on the loop are queued and committed by one writer thread
+  (:mod:`core.journal.writer`); every read, and every write that must finish before it returns,
+  writes what is queued first. A ``kill -9`` loses at most lazy records not yet committed; a
+  durable record is never lost once its caller was told.
 * One append-only table; ``seq`` is strictly monotonic (AUTOINCREMENT) and is the record's id.
 * ``data`` is JSON (orjson): Decimals become strings, enums their values, dataclasses objects.
 * Secrets never land in the file, by the same rules as the logs
   (:class:`~core.observability.redact.Redactor`): keys named like api_key / secret / sign /
   signature / X-BAPI-* are masked recursively, header dumps inside strings are scrubbed, and any
   value registered with :meth:`Journal.add_secret` is replaced wherever it appears.
-* One connection guarded by a lock: safe from the event loop thread and from worker threads.
+* One connection guarded by a lock: safe from the event loop thread, the writer thread and
+  worker threads (one of them uses the connection at a time).
 * A write SQLite refuses (a full disk, an I/O error) never hides its reason and never blocks a
   risk-reducing action: unless the caller said the write is ``required`` (a risk-increasing order,
   which must then not go out: :class:`JournalUnwritable`), the rows go to the fsynced
@@ -28,6 +34,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sqlite3
@@ -35,15 +42,16 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 import orjson
 
 from core.journal.durability import Durability, batch_durability
 from core.journal.fallback import FallbackLog, Row, fallback_id, fallback_path, tag_row
-from core.journal.group import GroupCommit
 from core.journal.recovery import JournalRecovery, mark_closed, open_checked, open_readonly
 from core.journal.sanitize import sanitize
+from core.journal.writer import JournalWriter, Notice, Pending, run_notices, settle
 from core.observability.redact import Redactor
 
 log = logging.getLogger(__name__)
@@ -68,6 +76,15 @@ class JournalUnwritable(RuntimeError):
 
 class _MsClock(Protocol):
     def now_ms(self) -> int: ...
+
+
+def _on_a_loop() -> bool:
+    """True when this thread runs an event loop (a lazy record written here is queued)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class _WallClock:
@@ -126,8 +143,8 @@ class Journal:
         self._failure = ""
         self._problem = ""
         self._probed_at = -PROBE_INTERVAL_S
-        self.group = GroupCommit(self)
-        """Durable writes awaited together share one transaction (:meth:`record_grouped`)."""
+        self.writer = JournalWriter(self._lock, self._commit_items_locked)
+        """The queue and the thread that commits it (:mod:`core.journal.writer`)."""
         self._commit_every = 0
         self._open_rows: list[Row] = []
         if not readonly:
@@ -169,9 +186,51 @@ class Journal:
         was recorded: the caller must not act); otherwise the records go to the fallback file,
         the journal reports itself unwritable (``on_state``) and 0 is returned.
         """
+        rows = self._rows(entries)
+        durable = batch_durability(kind for kind, _, _, _ in entries) is Durability.DURABLE
+        if self._closed:
+            raise RuntimeError("journal is closed")
+        if not (durable or required or self.readonly or self._commit_every) and _on_a_loop():
+            self.writer.put(Pending(rows, durable=False))  # the writer thread commits it
+            return 0
         started = time.perf_counter()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("journal is closed")
+            notices = self.writer.drain_locked()  # what was queued before goes first
+            seq, change, refused = self._write_one_locked(rows, durable=durable, required=required)
+        self.writer.post(notices)
+        run_notices(self._notices(change, refused, time.perf_counter() - started))
+        if refused is not None and required:
+            raise JournalUnwritable(str(refused)) from refused
+        return seq
+
+    async def record_grouped(
+        self, entries: Sequence[tuple[str, str, str, Mapping[str, Any]]], *, required: bool = False
+    ) -> int:
+        """:meth:`record_many` without blocking the event loop: the records are queued and the
+        writer thread commits them with everything else queued in this loop turn (one
+        transaction, one fsync); the ``await`` returns once they are committed, and fsynced when
+        durable. The ``seq`` returned is the transaction's last. ``required`` as in
+        :meth:`record_many`: ``JournalUnwritable`` is raised here and nothing of it is recorded."""
+        if self.readonly:
+            return self.record_many(entries, required=required)
+        rows = self._rows(entries)
+        durable = batch_durability(kind for kind, _, _, _ in entries) is Durability.DURABLE
+        if self._closed:
+            raise RuntimeError("journal is closed")
+        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self.writer.put(Pending(rows, durable=durable, required=required, done=done))
+        return await done
+
+    async def settled(self) -> None:
+        """Return once every record queued before this call is committed and its waiter told
+        (a test on a virtual clock lets the engine finish an instant before time moves on)."""
+        await self.writer.settled()
+
+    def _rows(self, entries: Sequence[tuple[str, str, str, Mapping[str, Any]]]) -> list[Row]:
         ts = int(self._clock.now_ms())
-        rows = [
+        return [
             (
                 ts,
                 kind,
@@ -181,37 +240,59 @@ class Journal:
             )
             for kind, symbol, link, data in entries
         ]
-        durable = batch_durability(kind for kind, _, _, _ in entries) is Durability.DURABLE
-        refused: sqlite3.Error | None = None
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("journal is closed")
-            try:
-                seq, change = self._write_locked(rows, durable=durable), self._recovered_locked()
-            except sqlite3.Error as exc:
-                if self.readonly:
-                    raise
-                refused, seq = exc, 0
-                change = self._failed_locked(str(exc))
-                if not required:
-                    self._divert_locked(rows, str(exc))
-        self._notify(change)  # outside the lock: the callback may use the journal
-        if refused is not None:
-            if self.on_refused is not None:
-                self.on_refused()
-            if required:
-                raise JournalUnwritable(str(refused)) from refused
-            return 0
-        if self.on_write is not None:
-            self.on_write(time.perf_counter() - started)
-        return seq
 
-    async def record_grouped(
-        self, entries: Sequence[tuple[str, str, str, Mapping[str, Any]]], *, required: bool = False
-    ) -> int:
-        """:meth:`record_many`, committed with the writes of every other caller of this event
-        loop iteration in one transaction (one fsync); see :mod:`core.journal.group`."""
-        return await self.group.write(entries, required=required)
+    def _write_one_locked(
+        self, rows: list[Row], *, durable: bool, required: bool
+    ) -> tuple[int, str | None, sqlite3.Error | None]:
+        """Write one caller's rows (lock held): ``(seq, state change, refusal)``. A refused write
+        that is not ``required`` goes to the fallback file (seq 0)."""
+        try:
+            return self._write_locked(rows, durable=durable), self._recovered_locked(), None
+        except sqlite3.Error as exc:
+            if self.readonly:
+                raise
+            change = self._failed_locked(str(exc))
+            if not required:
+                self._divert_locked(rows, str(exc))
+            return 0, change, exc
+
+    def _commit_items_locked(self, items: list[Pending]) -> list[Notice]:
+        """The writer's drain (lock held): every queued item in one transaction; when SQLite
+        refuses it, each item alone (a required one then fails, the others go to the fallback)."""
+        started = time.perf_counter()
+        rows = [row for item in items for row in item.rows]
+        if not rows:  # only waiters for what was queued before them (:meth:`settled`)
+            return [settle(item, 0) for item in items]
+        try:
+            seq = self._write_locked(rows, durable=any(item.durable for item in items))
+        except sqlite3.Error:
+            log.warning("journal: a batch of %d writes was refused; writing each alone", len(items))
+            return self._commit_each_locked(items)
+        change = self._recovered_locked()
+        return [*self._notices(change, None, time.perf_counter() - started), *(settle(i, seq) for i in items)]
+
+    def _commit_each_locked(self, items: list[Pending]) -> list[Notice]:
+        notices: list[Notice] = []
+        for item in items:
+            seq, change, refused = self._write_one_locked(
+                item.rows, durable=item.durable, required=item.required
+            )
+            notices.extend(self._notices(change, refused, None))
+            failed = JournalUnwritable(str(refused)) if refused is not None and item.required else None
+            notices.append(settle(item, seq, failed))
+        return notices
+
+    def _notices(self, change: str | None, refused: sqlite3.Error | None, took: float | None) -> list[Notice]:
+        """The callbacks a write's outcome calls for (run on the loop, outside the lock)."""
+        notices: list[Notice] = []
+        on_state, on_refused, on_write = self.on_state, self.on_refused, self.on_write
+        if change is not None and on_state is not None:
+            notices.append(partial(on_state, change))
+        if refused is not None and on_refused is not None:
+            notices.append(on_refused)
+        elif refused is None and took is not None and on_write is not None:
+            notices.append(partial(on_write, took))
+        return notices
 
     def _write_locked(self, rows: list[Row], *, durable: bool = True) -> int:
         """Insert the pending fallback rows, then ``rows``, in one transaction (lock held).
@@ -256,6 +337,7 @@ class Journal:
         with self._lock:
             self._commit_every = max(0, rows)
             self._sync_locked("OFF" if rows > 0 else "FULL")
+            self.writer.inline = rows > 0  # no fsync to wait for: the queue drains on the loop
 
     def _write_open_locked(self, rows: list[Row]) -> int:
         """Add ``rows`` to the open transaction (lock held); a refused write rolls it back, and
@@ -445,26 +527,21 @@ class Journal:
 
     def knows(self, order_link_id: str, order_id: str = "") -> bool:
         """True when any record names this order: by ``order_link_id``, else a reconcile by ``order_id``."""
-        with self._lock:
-            if order_link_id:
-                row = self._conn.execute(
-                    "SELECT 1 FROM records WHERE order_link_id = ? LIMIT 1", (order_link_id,)
-                ).fetchone()
-            elif order_id:
-                row = self._conn.execute(
-                    "SELECT 1 FROM records WHERE kind = 'reconcile' "
-                    "AND json_extract(data, '$.order_id') = ? LIMIT 1",
-                    (order_id,),
-                ).fetchone()
-            else:
-                row = None
-        return row is not None
+        if order_link_id:
+            rows = self._read("SELECT 1 FROM records WHERE order_link_id = ? LIMIT 1", [order_link_id])
+        elif order_id:
+            rows = self._read(
+                "SELECT 1 FROM records WHERE kind = 'reconcile' "
+                "AND json_extract(data, '$.order_id') = ? LIMIT 1",
+                [order_id],
+            )
+        else:
+            rows = []
+        return bool(rows)
 
     def last_seq(self) -> int:
         """The highest ``seq`` written so far (0 when empty)."""
-        with self._lock:
-            row = self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()
-        return int(row[0])
+        return int(self._read("SELECT COALESCE(MAX(seq), 0) FROM records", [])[0][0])
 
     def healthy(self) -> bool:
         """True if the journal can take writes right now (:meth:`probe` really writes)."""
@@ -479,11 +556,13 @@ class Journal:
         """
         now = time.monotonic()
         change: str | None = None
-        with self._lock:
+        if not force and now - self._probed_at < PROBE_INTERVAL_S:
+            return self.unwritable_reason
+        if not self._lock.acquire(blocking=force):
+            return self.unwritable_reason  # the writer thread is committing: it reports its own outcome
+        try:
             if self._closed or self.readonly:
                 return self.unwritable_reason
-            if not force and now - self._probed_at < PROBE_INTERVAL_S:
-                return self._problem
             self._probed_at = now
             try:
                 if self._pending:
@@ -495,6 +574,8 @@ class Journal:
             else:
                 change = self._recovered_locked() if not room else self._failed_locked(room)
             problem = self._problem
+        finally:
+            self._lock.release()
         self._notify(change)
         return problem
 
@@ -517,22 +598,32 @@ class Journal:
         return ""
 
     def _fetch(self, sql: str, args: list[Any]) -> list[JournalRecord]:
+        return [
+            JournalRecord(r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5])) for r in self._read(sql, args)
+        ]
+
+    def _read(self, sql: str, args: list[Any]) -> list[Any]:
+        """Run a query after writing everything queued: a read sees every record written before it."""
         with self._lock:
+            notices = [] if self._closed else self.writer.drain_locked()
             rows = self._conn.execute(sql, args).fetchall()
-        return [JournalRecord(r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5])) for r in rows]
+        self.writer.post(notices)
+        return rows
 
     def close(self) -> None:
-        """Checkpoint and close. Further writes raise."""
-        self.group.flush()  # writes awaited but not yet committed go in first
+        """Write what is queued, checkpoint and close (the writer thread ends). Further writes raise."""
         with self._lock:
             if self._closed:
                 return
-            self._closed = True
+            notices = self.writer.drain_locked()  # what is queued (awaited or lazy) goes in first
+            self._closed = self.writer.closed = True
             if not self.readonly:
                 self._commit_open_locked()
                 self._sync_locked("FULL")  # the clean-close mark and checkpoint reach the disk
                 mark_closed(self._conn)
             self._conn.close()
+        self.writer.post(notices)
+        self.writer.shutdown()
 
     def __enter__(self) -> Journal:
         return self

@@ -22,6 +22,7 @@ from pybit.unified_trading import HTTP
 from core.clock import FrozenClock
 from core.config import Settings, load_settings
 from core.engine import Engine
+from core.journal.journal import Journal
 from core.resilience.retry import RetryPolicy
 from core.sim.exchange import SimExchange
 from core.sim.runner import SimVenueThread
@@ -194,6 +195,8 @@ class InProcessVenue:
         assert isinstance(clock, FrozenClock)
         self.clock = clock
         self.exchange: SimExchange = self.venue.exchange
+        self.journals: list[Journal] = []
+        """The journals of the engines built here (each instant waits for their writer thread)."""
 
     def settings(self, tmp_path: Path, **overrides: Any) -> Settings:
         base: dict[str, Any] = {
@@ -205,14 +208,19 @@ class InProcessVenue:
         return load_settings(**_with_symbols(base, overrides, self.symbols))
 
     def engine(self, settings: Settings, retry_policy: RetryPolicy | None = None) -> Engine:
-        return Engine(settings, clock=self.clock, venue=self.venue, retry_policy=retry_policy)
+        engine = Engine(settings, clock=self.clock, venue=self.venue, retry_policy=retry_policy)
+        self.journals.append(engine.journal)
+        return engine
 
     async def _settle(self) -> None:
         """Let the loop apply what the venue handed over (account events go through the loop)
-        and finish what the engine does at this instant (a command's group-committed journal
-        write takes a loop turn before its venue call) before market time moves on."""
+        and finish what the engine does at this instant (a command's journal write is committed
+        by the journal's writer thread before its venue call: each turn waits for what the
+        engines queued) before market time moves on."""
         for _ in range(SETTLE_TURNS):
             await asyncio.sleep(0)
+            for journal in self.journals:
+                await journal.settled()
 
     async def wait_for(self, cond: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
         waited_ms = 0

@@ -37,7 +37,7 @@ def test_twenty_commands_issued_together_share_one_fsynced_transaction(journal: 
         await asyncio.gather(*(command(f"a{i}") for i in range(20)))
 
     asyncio.run(main())
-    assert journal.group.batches == 1 and journal.group.records == 20
+    assert journal.writer.batches == 1 and journal.writer.records == 20
     assert all(synced >= seq for _, seq, synced in seen)
     rows = journal.query(kinds=["amend"])
     assert [r.order_link_id for r in rows] == [f"a{i}" for i in range(20)]  # in call order
@@ -49,7 +49,7 @@ def test_commands_of_later_iterations_get_their_own_batch(journal: Journal) -> N
         await journal.record_grouped([amend("b")])
 
     asyncio.run(main())
-    assert journal.group.batches == 2
+    assert journal.writer.batches == 2
     assert journal.synced_seq == journal.last_seq()
 
 
