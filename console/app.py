@@ -142,6 +142,10 @@ class TradeConsoleApp(App[int]):
         self.key_gate.urgent_keys = frozenset(
             k.strip() for k in effective_key("panic", self._keymap).split(",") if k.strip()
         )
+        bound = ",".join([*settings.keys.values(), *settings.aliases])
+        self.key_gate.kept_keys = frozenset(
+            k.strip() for k in bound.split(",") if k.strip().startswith("alt+")
+        )
         self.position_actions = PositionActions(self)
         self.breaker_actions = BreakerActions(self)
         self.panic_flow = PanicFlow(self)

@@ -27,6 +27,13 @@ that screen to settle. A marker lost on a live path (never seen; a guard against
 input for at most ``stall_s``: then the waiting keys are dropped with a warning — never delivered
 blind, since a key must never change an order already on its way.
 
+A terminal sends Escape as the byte ESC, and ESC followed at once by a character is what Alt plus
+that character sends too: in a burst (``b 1 <Esc> b 2``) Textual reads ``<Esc> b`` as ``alt+b``.
+The Escape was lost and ``alt+b`` moved the cursor to the start of the field, so the ticket that
+should have been closed got ``21``. The console binds no Alt key, so the gate delivers an
+``alt+<character>`` as the Escape and the character it was typed as (an Alt key the app does
+bind, in :attr:`KeyGate.kept_keys`, is kept whole).
+
 The panic key never waits: it jumps the queue, and the keys still waiting behind the gate are
 dropped (they were typed for a screen the panic replaces; a stray ``y`` among them must never
 answer the panic confirmation).
@@ -67,6 +74,17 @@ class KeySettled(Message, bubble=True):
 
 
 GatedEvent = events.Key | events.Paste
+
+ALT = "alt+"
+
+
+def escape_then_key(event: events.Key, kept: frozenset[str]) -> tuple[events.Key, events.Key] | None:
+    """``alt+b`` (the bytes ESC ``b``) as Escape then ``b``; None for any other key or a kept one."""
+    key, char = event.key, event.character
+    if not key.startswith(ALT) or key in kept or char is None or len(char) != 1 or not char.isprintable():
+        return None
+    bare = char if char.isalnum() else key[len(ALT) :]
+    return events.Key("escape", "\x1b"), events.Key(bare, char)
 
 
 class KeyGate:
@@ -112,6 +130,8 @@ class KeyGate:
         """Waiting keys dropped: the panic key jumped the queue, or input stalled."""
         self.urgent_keys: frozenset[str] = frozenset()
         """Keys delivered at once, ahead of any waiting key (the app sets its panic key)."""
+        self.kept_keys: frozenset[str] = frozenset()
+        """Alt keys the app binds: delivered as they are, never read as Escape and a character."""
 
     @property
     def idle(self) -> bool:
@@ -122,8 +142,13 @@ class KeyGate:
         """Deliver ``event`` now if nothing is in flight, else queue it behind the others.
 
         A key in ``urgent_keys`` (the panic key) is delivered at once, and whatever was
-        waiting is dropped (counted in :attr:`dropped`).
+        waiting is dropped (counted in :attr:`dropped`). An ``alt+<character>`` goes in as the
+        Escape and the character a terminal sent it as.
         """
+        if isinstance(event, events.Key) and (pair := escape_then_key(event, self.kept_keys)):
+            for part in pair:
+                await self.submit(part)
+            return
         if isinstance(event, events.Key) and event.key in self.urgent_keys:
             self.dropped += len(self._pending)
             self._pending.clear()
@@ -232,4 +257,4 @@ class KeyGate:
             await self._send(self._pending.popleft())
 
 
-__all__ = ["KeyGate", "KeySettled"]
+__all__ = ["KeyGate", "KeySettled", "escape_then_key"]

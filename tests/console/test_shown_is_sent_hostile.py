@@ -4,6 +4,7 @@
   ``y`` (a fill from elsewhere flipped it short): nothing is sent, and the refusal says why
   (the engine used to close 50 % of the *new* short: a buy the screen never showed);
 * ``:close 50%``: the same for the command line's preview;
+* ``b 1 <Esc> b 0.002`` in one burst: the Escape closes the first ticket, the second gets 0.002;
 * ``a`` with an off-tick price, ``p`` with an off-tick stop: the box shows the value that will be
   sent after rounding to the tick, and says it was rounded, before Enter.
 """
@@ -13,11 +14,15 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from textual import events
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from console.app import TradeConsoleApp
 from console.screens.amend import AmendScreen
 from console.screens.cmdline import CommandLine
 from console.screens.position_tools import CloseScreen, TpSlScreen
+from console.screens.ticket import OrderTicket
 from core.model import OrderRequest, OrderType, Side
 from core.sim.runner import SimVenueThread
 from tests.support.console_types import SIZE, SYM, AppReady, Burst, Keys, RealApp, WaitUntil
@@ -166,3 +171,44 @@ async def test_tpsl_box_shows_the_stop_after_rounding_to_the_tick(
             pilot, lambda: venue_position(sim_venue)["stopLoss"] not in ("", "0"), "the stop on the venue"
         )
         assert D(venue_position(sim_venue)["stopLoss"]) == sent
+
+
+async def send_raw(pilot: Pilot[int], *keys: events.Key) -> None:
+    """Key events exactly as the terminal parser makes them (ESC then ``b`` at once is
+    ``Key('alt+b', 'b')``), through the driver in one go; wait until the gate is idle."""
+    app = pilot.app
+    assert isinstance(app, TradeConsoleApp) and app._driver is not None
+    for event in keys:
+        event.set_sender(app)
+        app._driver.send_message(event)
+    for _ in range(200):
+        await pilot.pause(0.02)
+        if app.key_gate.idle:
+            break
+    await pilot.pause()
+
+
+def typed(text: str) -> list[events.Key]:
+    return [events.Key(ch if ch.isalnum() else "full_stop", ch) for ch in text]
+
+
+async def test_escape_in_a_burst_closes_the_ticket_and_the_next_keys_open_a_fresh_one(
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    burst: Burst,
+    venue_open_orders: VenueRows,
+) -> None:
+    """``b 1 <Esc> b 2``: a terminal sends ``<Esc> b`` as the bytes of Alt+b, and the ticket got
+    ``21`` (the Escape lost, Alt+b moved the cursor home) — Enter would have sent 21 BTC."""
+    app, engine = make_real_app(sim_venue, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await app_ready(pilot, app, engine)
+        await send_raw(pilot, events.Key("b", "b"), *typed("1"), events.Key("alt+b", "b"), *typed("0.002"))
+        ticket = app.screen
+        assert isinstance(ticket, OrderTicket)
+        assert ticket.w_qty.value == "0.002"
+        await send_raw(pilot, events.Key("escape", "\x1b"))
+        assert not isinstance(app.screen, OrderTicket)
+        assert venue_open_orders(sim_venue) == []
