@@ -49,6 +49,7 @@ import orjson
 
 from core.journal.durability import Durability, batch_durability
 from core.journal.fallback import FallbackLog, Row, fallback_id, fallback_path, tag_row
+from core.journal.queries import KNOWS_LINK, KNOWS_ORDER_ID, LAST_SEQ, OPEN_INTENTS, select_records
 from core.journal.recovery import JournalRecovery, mark_closed, open_checked, open_readonly
 from core.journal.sanitize import sanitize
 from core.journal.writer import JournalWriter, Notice, Pending, run_notices, settle
@@ -467,37 +468,8 @@ class Journal:
         limit: int | None = None,
     ) -> list[JournalRecord]:
         """Records in ``seq`` order; ``since_seq`` is exclusive (records after it), ``since_ms`` inclusive."""
-        where: list[str] = []
-        args: list[Any] = []
-        if since_seq is not None:
-            where.append("seq > ?")
-            args.append(since_seq)
-        if since_ms is not None:
-            where.append("ts_ms >= ?")
-            args.append(since_ms)
-        if until_ms is not None:
-            where.append("ts_ms < ?")
-            args.append(until_ms)
-        if symbol:
-            where.append("symbol = ?")
-            args.append(symbol)
-        if order_link_id:
-            where.append("order_link_id = ?")
-            args.append(order_link_id)
-        if kinds is not None:
-            kind_list = list(kinds)
-            if not kind_list:
-                return []
-            where.append(f"kind IN ({','.join('?' * len(kind_list))})")
-            args.extend(kind_list)
-        sql = "SELECT seq, ts_ms, kind, symbol, order_link_id, data FROM records"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY seq"
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(limit)
-        return self._fetch(sql, args)
+        found = select_records(since_seq, since_ms, symbol, kinds, order_link_id, until_ms, limit)
+        return [] if found is None else self._fetch(*found)
 
     def open_intents(self) -> list[JournalRecord]:
         """Intents with no terminal record after them, for crash reconciliation.
@@ -508,40 +480,19 @@ class Journal:
         a ``reconcile`` with ``found`` or ``resolved`` true. A ``reconcile`` with ``found: false``
         keeps it open.
         """
-        sql = """
-            SELECT i.seq, i.ts_ms, i.kind, i.symbol, i.order_link_id, i.data FROM records i
-            WHERE i.kind = 'intent' AND i.order_link_id != '' AND NOT EXISTS (
-                SELECT 1 FROM records t INDEXED BY records_link_seq
-                WHERE t.order_link_id = i.order_link_id AND t.seq > i.seq AND (
-                    t.kind IN ('ack', 'order_update', 'fill')
-                    OR (t.kind = 'reject' AND json_extract(t.data, '$.action') IS NULL)
-                    OR (t.kind = 'reconcile' AND (json_extract(t.data, '$.found') = 1
-                                                  OR json_extract(t.data, '$.resolved') = 1))
-                    OR (t.kind = 'risk_decision' AND json_extract(t.data, '$.approved') = 0
-                        AND json_extract(t.data, '$.action') IS NULL)
-                )
-            )
-            ORDER BY i.seq
-        """
-        return self._fetch(sql, [])
+        return self._fetch(OPEN_INTENTS, [])
 
     def knows(self, order_link_id: str, order_id: str = "") -> bool:
         """True when any record names this order: by ``order_link_id``, else a reconcile by ``order_id``."""
         if order_link_id:
-            rows = self._read("SELECT 1 FROM records WHERE order_link_id = ? LIMIT 1", [order_link_id])
-        elif order_id:
-            rows = self._read(
-                "SELECT 1 FROM records WHERE kind = 'reconcile' "
-                "AND json_extract(data, '$.order_id') = ? LIMIT 1",
-                [order_id],
-            )
+            rows = self._read(KNOWS_LINK, [order_link_id])
         else:
-            rows = []
+            rows = self._read(KNOWS_ORDER_ID, [order_id]) if order_id else []
         return bool(rows)
 
     def last_seq(self) -> int:
         """The highest ``seq`` written so far (0 when empty)."""
-        return int(self._read("SELECT COALESCE(MAX(seq), 0) FROM records", [])[0][0])
+        return int(self._read(LAST_SEQ, [])[0][0])
 
     def healthy(self) -> bool:
         """True if the journal can take writes right now (:meth:`probe` really writes)."""
