@@ -4,8 +4,8 @@ Intent, risk decision, ack, venue rejection, cancel, cancel-all, amend, order up
 reconciliation, and the position commands (TP/SL, leverage): every record the engine writes about
 an order goes through :class:`OrderJournal`, so its kinds and fields are defined once.
 
-The records written just before a send are awaited and group-committed
-(:mod:`core.journal.group`): commands issued together share one fsync. How each kind is committed
+The records written just before a send are awaited and group-committed by the journal's writer
+thread (:mod:`core.journal.writer`): commands issued together share one fsync, off the event loop. How each kind is committed
 is decided by kind in one table,
 :data:`core.journal.durability.LAZY_KINDS`: the records that must exist before a send (the
 intent with its risk decision, an amend, a cancel, an algo's start and child) are fsynced before
