@@ -5,8 +5,8 @@ reconciliation, and the position commands (TP/SL, leverage): every record the en
 an order goes through :class:`OrderJournal`, so its kinds and fields are defined once.
 
 The records written just before a send are awaited and group-committed by the journal's writer
-thread (:mod:`core.journal.writer`): commands issued together share one fsync, off the event loop. How each kind is committed
-is decided by kind in one table,
+thread (:mod:`core.journal.writer`): commands issued together share one fsync, off the event
+loop. How each kind is committed is decided by kind in one table,
 :data:`core.journal.durability.LAZY_KINDS`: the records that must exist before a send (the
 intent with its risk decision, an amend, a cancel, an algo's start and child) are fsynced before
 the method returns; what the venue said (ack, rejection, order update, fill, reconcile) and an
