@@ -1,10 +1,9 @@
 """The journal's writer thread: commits and fsyncs off the event loop, in call order.
 
-The journal here is the real one on a real file. :class:`HeldJournal` only adds a hook to the one
-step that writes a transaction (insert, commit, fsync: ``Journal._write_locked``): while ``hold``
-is set, that step waits in the writer thread for ``release`` before it writes. Each test waits
-on the events it needs, never on the clock; the wait for ``release`` has a limit only so that a
-journal writing on the event loop (which can then never be released) fails instead of hanging.
+The journal here is the real one on a real file;
+:class:`~tests.support.held_journal.HeldJournal` only adds a hook to the one step that writes a
+transaction, so that a test can hold it in the writer thread. Each test waits on the events it
+needs, never on the clock.
 """
 
 from __future__ import annotations
@@ -19,42 +18,16 @@ from typing import Any
 import pytest
 
 from core.clock import FrozenClock
-from core.journal.fallback import Row
-from core.journal.journal import Journal, JournalUnwritable
+from core.journal.journal import JournalUnwritable
+from tests.support.held_journal import HeldJournal, held_in_thread
 from tests.support.journal_fill import fill_journal, make_room
 
 T0 = 1_767_225_600_000
-HOLD_LIMIT_S = 5.0
-"""How long a held write waits for ``release`` before it gives up (only reached when the
-loop that should release it is itself blocked by the write)."""
-
-
-class HeldJournal(Journal):
-    """The real journal; its transaction step can be held in the writer thread."""
-
-    def __init__(self, path: Path) -> None:
-        self.hold = threading.Event()
-        self.entered = threading.Event()
-        self.release = threading.Event()
-        self.released: list[bool] = []
-        """One entry per held write: True when ``release`` came while it was held."""
-        self.steps: list[str] = []
-        self.write_threads: set[int] = set()
-        super().__init__(path, FrozenClock(T0))
-
-    def _write_locked(self, rows: list[Row], *, durable: bool = True) -> int:
-        self.write_threads.add(threading.get_ident())
-        if rows and self.hold.is_set():
-            self.entered.set()
-            self.released.append(self.release.wait(HOLD_LIMIT_S))
-        seq = super()._write_locked(rows, durable=durable)
-        self.steps.append(f"committed {seq}")
-        return seq
 
 
 @pytest.fixture
 def journal(tmp_path: Path) -> Iterator[HeldJournal]:
-    j = HeldJournal(tmp_path / "j.db")
+    j = HeldJournal(tmp_path / "j.db", FrozenClock(T0))
     yield j
     j.release.set()
     j.close()
@@ -71,11 +44,6 @@ def kinds_on_disk(path: Path) -> list[str]:
         return [row[0] for row in conn.execute("SELECT kind FROM records ORDER BY seq")]
     finally:
         conn.close()
-
-
-async def held_in_thread(j: HeldJournal) -> None:
-    """Wait (off the loop) until the writer thread is inside a held write."""
-    assert await asyncio.to_thread(j.entered.wait, HOLD_LIMIT_S)
 
 
 def test_the_loop_runs_other_tasks_while_a_commit_is_in_the_thread(journal: HeldJournal) -> None:
@@ -156,7 +124,7 @@ def test_a_sync_durable_write_goes_after_the_queued_records(journal: HeldJournal
 
 
 def test_close_drains_the_queue(tmp_path: Path) -> None:
-    j = HeldJournal(tmp_path / "j.db")
+    j = HeldJournal(tmp_path / "j.db", FrozenClock(T0))
     outcome: list[int] = []
 
     async def waiter() -> None:

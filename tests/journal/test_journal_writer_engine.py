@@ -1,0 +1,55 @@
+"""The engine's order path over the journal's writer thread, on the in-process venue (virtual clock).
+
+The engine's journal is :class:`~tests.support.held_journal.HeldJournal` (the real journal with a
+hook on its transaction step), so the test can hold an order's intent in the writer thread and
+look at the venue and the event loop meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import core.engine.wiring as wiring
+from core.model import OrderRequest, OrderType, Side
+from core.resilience.retry import RetryPolicy
+from tests.support.engine_types import SYM, Below
+from tests.support.held_journal import HeldJournal, held_in_thread
+from tests.support.venue_under_test import SHORT_CHART_HISTORY, InProcessVenue, fresh
+
+QTY = Decimal("0.001")
+
+
+async def test_an_order_is_sent_only_after_its_intent_is_fsynced_and_the_loop_runs_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, below: Below, fast_retry_policy: RetryPolicy
+) -> None:
+    monkeypatch.setattr(wiring, "Journal", HeldJournal)
+    scenario = InProcessVenue(chart_history=SHORT_CHART_HISTORY, symbols=(SYM,))
+    engine = scenario.engine(scenario.settings(tmp_path), retry_policy=fast_retry_policy)
+    await engine.start()
+    try:
+        journal = engine.journal
+        assert isinstance(journal, HeldJournal)
+        await scenario.wait_for(fresh(engine), what="a fresh book and ticker")
+        ticker = engine.store.ticker(SYM)
+        assert ticker is not None
+        journal.hold.set()
+        request = OrderRequest(SYM, Side.BUY, QTY, OrderType.LIMIT, below(ticker.mark_price))
+        placing = asyncio.ensure_future(engine.place(request))
+        await held_in_thread(journal)  # the intent's transaction is in the writer thread
+        other = await asyncio.ensure_future(asyncio.sleep(0, result="ran"))  # the loop is free
+        assert other == "ran" and not placing.done()
+        assert scenario.open_orders() == []  # nothing sent before the intent is on disk
+        journal.hold.clear()
+        journal.release.set()
+        result = await placing
+        assert result.ok, result.message
+        assert journal.released == [True]
+        (intent,) = journal.query(kinds=["intent"])
+        assert intent.seq <= journal.synced_seq
+        await scenario.wait_for(lambda: len(scenario.open_orders()) == 1, what="the order on the venue")
+    finally:
+        await engine.stop()

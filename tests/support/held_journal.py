@@ -1,0 +1,48 @@
+"""The real journal with a hook on the one step that writes a transaction (insert, commit, fsync:
+``Journal._write_locked``): while ``hold`` is set, that step waits in the thread that runs it for
+``release`` before it writes. Tests wait on ``entered`` (the step is being held) and set
+``release``; the wait for ``release`` has a limit only so that a journal writing on the event
+loop (which can then never be released) fails instead of hanging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from typing import Any
+
+from core.journal.fallback import Row
+from core.journal.journal import Journal
+
+HOLD_LIMIT_S = 5.0
+"""How long a held write waits for ``release`` (reached only when the loop that should release
+it is itself blocked by the write)."""
+
+
+class HeldJournal(Journal):
+    """The real journal; its transaction step can be held in the thread that runs it."""
+
+    def __init__(self, path: str | os.PathLike[str], *args: Any, **kwargs: Any) -> None:
+        self.hold = threading.Event()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.released: list[bool] = []
+        """One entry per held write: True when ``release`` came while it was held."""
+        self.steps: list[str] = []
+        self.write_threads: set[int] = set()
+        super().__init__(path, *args, **kwargs)
+
+    def _write_locked(self, rows: list[Row], *, durable: bool = True) -> int:
+        self.write_threads.add(threading.get_ident())
+        if rows and self.hold.is_set():
+            self.entered.set()
+            self.released.append(self.release.wait(HOLD_LIMIT_S))
+        seq = super()._write_locked(rows, durable=durable)
+        self.steps.append(f"committed {seq}")
+        return seq
+
+
+async def held_in_thread(journal: HeldJournal) -> None:
+    """Wait (off the loop) until a write of ``journal`` is being held."""
+    assert await asyncio.to_thread(journal.entered.wait, HOLD_LIMIT_S)
