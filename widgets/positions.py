@@ -3,7 +3,8 @@ leverage, TP/SL and where each protection lives: ``ex`` = on the exchange (the p
 reduce-only stop order the venue holds), ``algo`` = in this process (a bracket, OCO or trailing
 stop the engine runs: it stops with the engine).
 
-At 80 columns the compact profile still shows side and size, entry, mark, liquidation and uPnL.
+At 80 columns the compact profile still shows side and size, entry, mark, liquidation and uPnL
+(a figure too wide for its column there drops its thousands separators, keeping the gap).
 With several venues at once (a symbol with a venue suffix, ``BTCUSDT.HL``) every profile gains a
 venue column (``BYB``, ``HL``) and the symbol column shows the venue's own symbol."""
 
@@ -75,6 +76,29 @@ def _protection(p: Position, guards: Sequence[Guard], role: str, places: int) ->
     return f"{what} {first.where}{more}"
 
 
+PRICE_W = 9
+"""A price column of the 80-column profile (one cell of it is the gap before the next column)."""
+PNL_W = 10
+"""The uPnL column of the 80-column profile."""
+PNL_MID_W = 11
+"""The uPnL column of the middle profile."""
+
+
+def _fit(value: Decimal | None, places: int, width: int) -> str:
+    """``value`` with thousands separators when it leaves a gap in ``width``, else without."""
+    text = fmt_dec(value, places)
+    return text if len(text) < width else fmt_dec(value, places, sep=False)
+
+
+def _fit_pnl(value: Decimal, text: str, width: int) -> str:
+    """``text`` (``▲+22,190.20``) when it leaves a gap in ``width``; else without separators, then
+    without cents (``▲+22190``)."""
+    for tight in (text, text[0] + fmt_dec(value, 2, sign=True, sep=False)):
+        if len(tight) < width:
+            return tight
+    return text[0] + fmt_dec(value, 0, sign=True, sep=False)
+
+
 def position_cells(p: Position, inst: Instrument | None, guards: Sequence[Guard] = ()) -> dict[str, Cell]:
     """The row for one position, by column key (every profile picks its columns from it)."""
     pp = inst.price_decimals if inst else 2
@@ -97,6 +121,13 @@ def position_cells(p: Position, inst: Instrument | None, guards: Sequence[Guard]
         "entry": (fmt_dec(p.entry_price, pp), ""),
         "mark": (fmt_dec(p.mark_price, pp), ""),
         "liq": (fmt_dec(p.liq_price, pp), "pos--liq"),
+        # The 80-column profile: a figure too wide for its column loses its thousands separators
+        # (104104.9, not 104,104.9 run into the next column).
+        "entry_c": (_fit(p.entry_price, pp, PRICE_W), ""),
+        "mark_c": (_fit(p.mark_price, pp, PRICE_W), ""),
+        "liq_c": (_fit(p.liq_price, pp, PRICE_W), "pos--liq"),
+        "upnl_m": (_fit_pnl(p.unrealised_pnl, pnl_text, PNL_MID_W), pnl_cls),
+        "upnl_c": (_fit_pnl(p.unrealised_pnl, pnl_text, PNL_W), pnl_cls),
         "lev": (f"{fmt_dec(p.leverage, 1, sep=False)}x", ""),
         "tp": (_protection(p, guards, TAKE_PROFIT, pp), ""),
         "sl": (_protection(p, guards, STOP_LOSS, pp), ""),
@@ -127,16 +158,16 @@ class PositionsTable(DiffTable):
             Column("entry", "Entry", 10, R),
             Column("mark", "Mark", 10, R),
             Column("liq", "Liq", 10, R),
-            Column("upnl", "uPnL", 11, R),
+            Column("upnl_m", "uPnL", PNL_MID_W, R),
             Column("upnl_pct", "uPnL%", 8, R),
         ),
         (
             Column("sym", "Sym", 5),
             Column("pos", "Pos", 9),
-            Column("entry", "Entry", 9, R),
-            Column("mark", "Mark", 9, R),
-            Column("liq", "Liq", 9, R),
-            Column("upnl", "uPnL", 10, R),
+            Column("entry_c", "Entry", PRICE_W, R),
+            Column("mark_c", "Mark", PRICE_W, R),
+            Column("liq_c", "Liq", PRICE_W, R),
+            Column("upnl_c", "uPnL", PNL_W, R),
         ),
     )
     COMPONENT_CLASSES: ClassVar[set[str]] = DiffTable.COMPONENT_CLASSES | {
