@@ -24,7 +24,7 @@ from console.breaker_actions import BreakerActions
 from console.bridge import Frame, UIBridge, Waker
 from console.command_outcome import said_of
 from console.commands import BreakerCommands, SymbolCommands, ThemeCommands
-from console.keygate import KeyGate, KeySettled
+from console.keygate import KeyGate, KeySettled, read_escape_then_character
 from console.keymap import APP_BINDINGS, BINDING_IDS, MAIN_BINDINGS, effective_key, key_display
 from console.market_view import apply_fills, apply_market
 from console.paired_actions import CrossVenueActions
@@ -146,6 +146,8 @@ class TradeConsoleApp(App[int]):
         self.key_gate.kept_keys = frozenset(
             k.strip() for k in bound.split(",") if k.strip().startswith("alt+")
         )
+        if not self.key_gate.kept_keys:
+            read_escape_then_character()  # ESC b in a burst is Escape then b, not a word move
         self.position_actions = PositionActions(self)
         self.breaker_actions = BreakerActions(self)
         self.panic_flow = PanicFlow(self)

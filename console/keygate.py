@@ -34,6 +34,11 @@ should have been closed got ``21``. The console binds no Alt key, so the gate de
 ``alt+<character>`` as the Escape and the character it was typed as (an Alt key the app does
 bind, in :attr:`KeyGate.kept_keys`, is kept whole).
 
+Before any of that, the terminal parser has its own reading of those bytes: ESC ``b`` is a known
+sequence (``ctrl+left``), and ESC before ``:`` or ``.`` swallowed the Escape (or typed a ``^``).
+:func:`read_escape_then_character` makes it report ESC followed by a printable character (other
+than ``[`` and ``O``, which start the terminal's own key sequences) as Escape and that character.
+
 The panic key never waits: it jumps the queue, and the keys still waiting behind the gate are
 dropped (they were typed for a screen the panic replaces; a stray ``y`` among them must never
 answer the panic confirmation).
@@ -44,10 +49,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from textual import events
+from textual._xterm_parser import XTermParser
 from textual.message import Message
 
 if TYPE_CHECKING:
@@ -63,6 +69,31 @@ CHECK_S = 0.5
 """How often the gate looks at the path of a marker that has not come back."""
 STALL_S = 5.0
 """A marker lost on a live path holds input this long; then the waiting keys are dropped."""
+
+
+ESC = "\x1b"
+SEQUENCE_STARTS = "[O"
+"""What follows ESC when the terminal sends one of its own key sequences (CSI, SS3)."""
+
+
+def read_escape_then_character() -> None:
+    """Have the terminal parser read ESC followed by a printable character as Escape and that
+    character (never as Alt plus it, a word move or a ``^``). Idempotent; not for an app that binds
+    Alt keys."""
+    original = XTermParser._sequence_to_key_events
+    if getattr(original, "escape_then_character", False):
+        return
+
+    def split(self: XTermParser, sequence: str, alt: bool = False) -> Iterator[events.Key]:
+        head, tail = sequence[:1], sequence[1:]
+        if head == ESC and len(tail) == 1 and tail not in SEQUENCE_STARTS + ESC and tail.isprintable():
+            yield events.Key("escape", ESC)
+            yield from original(self, tail)
+            return
+        yield from original(self, sequence, alt)
+
+    split.escape_then_character = True  # type: ignore[attr-defined]
+    XTermParser._sequence_to_key_events = split  # type: ignore[method-assign]
 
 
 class KeySettled(Message, bubble=True):
@@ -257,4 +288,4 @@ class KeyGate:
             await self._send(self._pending.popleft())
 
 
-__all__ = ["KeyGate", "KeySettled", "escape_then_key"]
+__all__ = ["KeyGate", "KeySettled", "escape_then_key", "read_escape_then_character"]

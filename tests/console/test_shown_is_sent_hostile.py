@@ -4,7 +4,8 @@
   ``y`` (a fill from elsewhere flipped it short): nothing is sent, and the refusal says why
   (the engine used to close 50 % of the *new* short: a buy the screen never showed);
 * ``:close 50%``: the same for the command line's preview;
-* ``b 1 <Esc> b 0.002`` in one burst: the Escape closes the first ticket, the second gets 0.002;
+* ``b 1 <Esc> b 0.002`` in one burst: the Escape closes the first ticket, the second gets 0.002
+  (the key gate, and the terminal parser for the bytes ESC ``b``, ESC ``:``);
 * ``a`` with an off-tick price, ``p`` with an off-tick stop: the box shows the value that will be
   sent after rounding to the tick, and says it was rounded, before Enter.
 """
@@ -15,10 +16,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from textual import events
+from textual._xterm_parser import XTermParser
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from console.app import TradeConsoleApp
+from console.keygate import read_escape_then_character
 from console.screens.amend import AmendScreen
 from console.screens.cmdline import CommandLine
 from console.screens.position_tools import CloseScreen, TpSlScreen
@@ -212,3 +215,13 @@ async def test_escape_in_a_burst_closes_the_ticket_and_the_next_keys_open_a_fres
         await send_raw(pilot, events.Key("escape", "\x1b"))
         assert not isinstance(app.screen, OrderTicket)
         assert venue_open_orders(sim_venue) == []
+
+
+def test_the_terminal_parser_reads_escape_then_a_character_as_both() -> None:
+    """The bytes a terminal sends for ``<Esc> b``, ``<Esc> :`` and ``<Esc> .`` in one burst were read
+    as ``ctrl+left`` (a word move), ``^`` and a swallowed Escape; arrows and F-keys stay keys."""
+    read_escape_then_character()
+    parser = XTermParser()
+    keys = [e.key for e in parser.feed("b1\x1bb2\x1b:x\x1b.\x1b[A\x1bOP") if isinstance(e, events.Key)]
+    keys += [e.key for e in parser.feed("") if isinstance(e, events.Key)]
+    assert keys == ["b", "1", "escape", "b", "2", "escape", "colon", "x", "escape", "full_stop", "up", "f1"]

@@ -8,7 +8,8 @@ the venue's own view over its REST API. Skipped when tmux is absent. Everything 
 * the embedded sim: main screen, ticket, panic modal (never stacked), quit;
 * a standalone ``trade-console sim`` (``[sim] embedded = false``): a burst after ``s`` lands in the
   fields it was typed for and the order sent is the one the preview showed; a decimal comma is
-  refused in place and never sent; a command-line order is previewed and sent on Enter; keys typed
+  refused in place and never sent; Escape inside a burst closes the ticket (ESC b is not a word
+  move); a command-line order is previewed and sent on Enter; keys typed
   after the Enter that sends a ticket open and send a command line in the same burst; and the
   sim process is killed and restarted on the same port under the console, whose header returns to
   up by itself and whose orders pane takes the restarted venue's truth;
@@ -205,6 +206,14 @@ def test_bursts_comma_command_line_and_a_sim_outage_in_tmux(
     tmux.keys("b", "0,01", "Enter")
     screen = tmux.wait_for(lambda s: "use . as the decimal point" in s, "the comma refused in place")
     assert "BUY BTCUSDT" in screen  # still in the ticket, nothing sent
+    tmux.keys("Escape")
+    tmux.wait_for(lambda s: "BUY BTCUSDT" not in s, "the ticket to close")
+    assert len(venue_orders(sim.port)) == 1
+
+    # 2b. Escape inside a burst: the bytes ESC b are Escape then b (they were read as a word move,
+    # so the open ticket got '0.0021'); the second ticket holds what was typed after it.
+    tmux.keys("b", "1", "Escape", "b", "0.002")
+    tmux.wait_for(lambda s: "BUY BTCUSDT" in s and "qty      0.002 " in s, "a fresh ticket with 0.002")
     tmux.keys("Escape")
     tmux.wait_for(lambda s: "BUY BTCUSDT" not in s, "the ticket to close")
     assert len(venue_orders(sim.port)) == 1
