@@ -67,22 +67,29 @@ def refused(line: str, error: str) -> Plan:
     return Plan(line, "", False, error=error)
 
 
-def describe(request: OrderRequest, places: int) -> str:
-    """One line saying the order: ``BUY 0.010 BTCUSDT LIMIT @ 95,100.0 post-only ...``."""
-    parts = [request.side.value.upper(), str(request.qty), request.symbol]
+def describe(request: OrderRequest, places: int, preview: RiskPreview | None = None) -> str:
+    """One line saying the order as it will be sent: ``BUY 0.010 BTCUSDT LIMIT @ 95,100.0 post-only
+    ...`` — with ``preview``, its quantity, price and TP/SL after rounding to the step and tick
+    (``buy 0.0015`` said ``BUY 0.0015`` while 0.001 was to be sent)."""
+    sent = preview if preview is not None and not preview.build_error else None
+    qty = sent.qty if sent is not None and sent.qty != request.qty else request.qty
+    price = sent.price if sent is not None and sent.price is not None else request.price
+    stop = sent.stop_loss if sent is not None and sent.stop_loss is not None else request.stop_loss
+    take = sent.take_profit if sent is not None and sent.take_profit is not None else request.take_profit
+    parts = [request.side.value.upper(), str(qty), request.symbol]
     if request.order_type is OrderType.MARKET:
         parts.append("MARKET")
     else:
-        assert request.price is not None
-        parts.append(f"LIMIT @ {request.price:,.{places}f}")
+        assert price is not None
+        parts.append(f"LIMIT @ {price:,.{places}f}")
     if request.time_in_force.value == "PostOnly":
         parts.append("post-only")
     if request.reduce_only:
         parts.append("reduce-only")
-    if request.stop_loss is not None:
-        parts.append(f"SL {request.stop_loss:,.{places}f}")
-    if request.take_profit is not None:
-        parts.append(f"TP {request.take_profit:,.{places}f}")
+    if stop is not None:
+        parts.append(f"SL {stop:,.{places}f}")
+    if take is not None:
+        parts.append(f"TP {take:,.{places}f}")
     return " ".join(parts)
 
 
@@ -156,7 +163,7 @@ class CommandPlanner:
         request = resolved.request
         preview = engine.preview(request)
         places = ctx.instrument.price_decimals
-        summary = describe(request, places)
+        summary = describe(request, places, preview)
         qd = ctx.instrument.qty_decimals
         detail = "\n".join([*resolved.notes, preview_text(preview, places, compact=True, qty_places=qd)])
         block = preview.blocking

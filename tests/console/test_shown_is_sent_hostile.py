@@ -225,3 +225,27 @@ def test_the_terminal_parser_reads_escape_then_a_character_as_both() -> None:
     keys = [e.key for e in parser.feed("b1\x1bb2\x1b:x\x1b.\x1b[A\x1bOP") if isinstance(e, events.Key)]
     keys += [e.key for e in parser.feed("") if isinstance(e, events.Key)]
     assert keys == ["b", "1", "escape", "b", "2", "escape", "colon", "x", "escape", "full_stop", "up", "f1"]
+
+
+async def test_command_line_summary_says_the_quantity_that_will_be_sent(
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    burst: Burst,
+    keys: Keys,
+    venue_positions: VenueRows,
+) -> None:
+    """``buy 0.0015``: the line Enter runs said ``BUY 0.0015`` while 0.001 was sent."""
+    app, engine = make_real_app(sim_venue, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await app_ready(pilot, app, engine)
+        await burst(pilot, *keys(":buy 0.0015"))
+        line = app.screen
+        assert isinstance(line, CommandLine) and line.plan is not None and line.plan.ready
+        summary = str(line.query_one("#cmd-summary", Static).render())
+        assert summary == "Enter: BUY 0.001 BTCUSDT MARKET", summary
+        await burst(pilot, "enter")
+        await wait_until(pilot, lambda: bool(venue_positions(sim_venue)), "the position on the venue")
+        assert D(venue_positions(sim_venue)[0]["size"]) == D("0.001")
