@@ -279,7 +279,7 @@ class CommandPlanner:
             True,
             detail="the stop governs the whole position (replaces its stop loss); by mark price",
             what=f"breakeven {sym}",
-            call=lambda: engine.breakeven(sym),
+            call=lambda: engine.breakeven(sym, expect=level),  # a changed entry is refused unsent
         )
 
     def _venue_trail_plan(self, line: str, cmd: TrailCommand) -> Plan:

@@ -99,7 +99,8 @@ class PositionActions:
 
         def done(ok: bool | None) -> None:
             if ok:
-                self._run(f"breakeven {pos.symbol}", app.engine.breakeven(pos.symbol))
+                # Only the stop the box showed: an entry changed meanwhile is refused unsent.
+                self._run(f"breakeven {pos.symbol}", app.engine.breakeven(pos.symbol, expect=entry))
 
         app.push_screen(ConfirmScreen("Stop to breakeven?", body), done)
 

@@ -245,8 +245,11 @@ class EngineAPI(Protocol):
         Refused on a venue without native trailing stops."""
         ...
 
-    async def breakeven(self, symbol: str, *, trigger_by: TriggerBy = TriggerBy.MARK) -> CommandResult:
-        """Move the position's stop loss to its entry price (refused unless it is in profit)."""
+    async def breakeven(
+        self, symbol: str, *, trigger_by: TriggerBy = TriggerBy.MARK, expect: Decimal | None = None
+    ) -> CommandResult:
+        """Move the position's stop loss to its entry price (refused unless it is in profit, and with
+        ``expect``, the stop the trader was shown, unless the entry still gives that stop)."""
         ...
 
     async def margin_mode(self) -> str:

@@ -305,9 +305,12 @@ class Engine:
         return await self.position_tools.set_trailing_stop(symbol, distance, activation)
 
     @guarded
-    async def breakeven(self, symbol: str, *, trigger_by: TriggerBy = TriggerBy.MARK) -> CommandResult:
-        """Move the position's stop loss to its entry price (refused unless the position is in profit)."""
-        return await self.position_tools.breakeven(symbol, trigger_by)
+    async def breakeven(
+        self, symbol: str, *, trigger_by: TriggerBy = TriggerBy.MARK, expect: Decimal | None = None
+    ) -> CommandResult:
+        """Move the position's stop loss to its entry price (refused unless the position is in profit,
+        and with ``expect``, the stop shown, unless the entry still gives that stop)."""
+        return await self.position_tools.breakeven(symbol, trigger_by, expect)
 
     async def reset_breaker(self, name: str, who: str = "user", reason: str = "") -> CommandResult:
         """Explicitly reset a tripped breaker; who did it and ``reason`` go to the journal."""

@@ -24,7 +24,7 @@ from core.engine.position_trailing import plan_trailing
 from core.engine.publisher import Publisher
 from core.model import Instrument, OrderRequest, OrderType, Position, Side, TriggerBy
 from core.orders.builder import snap
-from core.orders.closing import close_qty, fmt_pct
+from core.orders.closing import changed_since_shown, close_qty, fmt_pct
 from core.orders.executor import OrderExecutor
 from core.orders.tick_rules import level_rounding
 from core.resilience.errors import Unchanged, VenueError
@@ -117,7 +117,7 @@ class PositionTools:
         if pos is None or pos.is_flat or pos.side is None:
             return CommandResult(True, f"{symbol}: already flat")
         if expect is not None and (pos.side, pos.size) != expect:
-            return self._refuse(symbol, "position_changed", _changed(expect, pos))
+            return self._refuse(symbol, "position_changed", changed_since_shown(expect, pos))
         await self._instrument_for_close(symbol)
         inst = self.instruments.get(symbol)
         qty = close_qty(pos.size, fraction, inst.qty_step) if inst else pos.size
@@ -320,8 +320,11 @@ class PositionTools:
             return CommandResult(True, f"Trailing stop set: {plan.summary}", logged=True)
         return self.refusals.venue_refused(symbol, "trailing stop", result.code, result.message)
 
-    async def breakeven(self, symbol: str, trigger_by: TriggerBy) -> CommandResult:
-        """Move the position's stop loss to its entry price (rounded to the tick on the no-loss side)."""
+    async def breakeven(
+        self, symbol: str, trigger_by: TriggerBy, expect: Decimal | None = None
+    ) -> CommandResult:
+        """Move the position's stop loss to its entry price (rounded to the tick on the no-loss side);
+        with ``expect`` (the stop the trader was shown), only while the entry still gives that stop."""
         pos = self._open_position(symbol)
         if pos is None:
             return self._refuse(symbol, "position", f"no open position in {symbol} to move to breakeven")
@@ -330,6 +333,9 @@ class PositionTools:
             return self._refuse(symbol, "symbol_allowlist", f"{symbol} is not a loaded instrument")
         long = pos.side is Side.BUY
         entry = snap(pos.entry_price, inst.tick_size, ROUND_CEILING if long else ROUND_FLOOR)
+        if expect is not None and entry != expect:
+            why = f"entry changed since shown: the stop would be {entry}, not {expect}; nothing sent"
+            return self._refuse(symbol, "position_changed", why)
         ref = self.trigger_ref(symbol, trigger_by)
         if ref is None:
             return self._refuse(symbol, "breakeven", f"no {trigger_by.value} yet to compare with the entry")
@@ -395,12 +401,3 @@ class PositionTools:
 def _decimal(value: str | None) -> Decimal | None:
     """A plan's venue string as a Decimal (None stays None: unchanged)."""
     return None if value is None else Decimal(value)
-
-
-def _changed(expect: tuple[Side, Decimal], pos: Position) -> str:
-    """``position changed since shown: long 0.010 -> short 0.040; nothing sent``."""
-
-    def said(side: Side | None, size: Decimal) -> str:
-        return f"{'long' if side is Side.BUY else 'short'} {size}"
-
-    return f"position changed since shown: {said(*expect)} -> {said(pos.side, pos.size)}; nothing sent"

@@ -3,7 +3,8 @@
 * ``x`` then ``y``: the close box showed a long and the share of it; the position changed before
   ``y`` (a fill from elsewhere flipped it short): nothing is sent, and the refusal says why
   (the engine used to close 50 % of the *new* short: a buy the screen never showed);
-* ``:close 50%``: the same for the command line's preview;
+* ``:close 50%``: the same for the command line's preview; ``e`` (breakeven) the same when a fill
+  moved the entry (the stop would not be the price shown);
 * ``b 1 <Esc> b 0.002`` in one burst: the Escape closes the first ticket, the second gets 0.002
   (the key gate, and the terminal parser for the bytes ESC ``b``, ESC ``:``);
 * ``a`` with an off-tick price, ``p`` with an off-tick stop: the box shows the value that will be
@@ -24,12 +25,13 @@ from console.app import TradeConsoleApp
 from console.keygate import read_escape_then_character
 from console.screens.amend import AmendScreen
 from console.screens.cmdline import CommandLine
+from console.screens.modals import ConfirmScreen
 from console.screens.position_tools import CloseScreen, TpSlScreen
 from console.screens.ticket import OrderTicket
 from core.model import OrderRequest, OrderType, Side
 from core.sim.runner import SimVenueThread
 from tests.support.console_types import SIZE, SYM, AppReady, Burst, Keys, RealApp, WaitUntil
-from tests.support.engine_types import VenuePosition, VenueRows
+from tests.support.engine_types import PushMarket, VenuePosition, VenueRows
 from widgets.orders import OrdersTable
 from widgets.positions import PositionsTable
 
@@ -249,3 +251,40 @@ async def test_command_line_summary_says_the_quantity_that_will_be_sent(
         await burst(pilot, "enter")
         await wait_until(pilot, lambda: bool(venue_positions(sim_venue)), "the position on the venue")
         assert D(venue_positions(sim_venue)[0]["size"]) == D("0.001")
+
+
+async def test_breakeven_refuses_an_entry_changed_since_the_box_showed_it(
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    burst: Burst,
+    venue_position: VenuePosition,
+    push_market: PushMarket,
+) -> None:
+    """``e`` showed 'to its entry X'; a fill added to the position (a new average entry) before ``y``
+    set the stop at the new entry, a price the screen never showed."""
+    app, engine = make_real_app(sim_venue, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await app_ready(pilot, app, engine)
+        res = await engine.place(OrderRequest(SYM, Side.BUY, D("0.01"), OrderType.MARKET))
+        assert res.ok, res.message
+        positions = app.main.query_one(PositionsTable)
+        await wait_until(pilot, lambda: positions.row_count == 1, "the position in the positions pane")
+        positions.focus()
+        entry = engine.state.positions[SYM].entry_price
+        push_market(sim_venue, 1.03)
+        ticker = engine.store.ticker
+        await wait_until(pilot, lambda: ticker(SYM).mark_price > entry * D("1.02"), "the long in profit")  # type: ignore[union-attr]
+        await burst(pilot, "e")
+        box = app.screen
+        assert isinstance(box, ConfirmScreen) and "to its entry" in box.body
+
+        res = await engine.place(OrderRequest(SYM, Side.BUY, D("0.01"), OrderType.MARKET))  # a new average
+        assert res.ok, res.message
+        pos = engine.state.positions
+        await wait_until(pilot, lambda: pos[SYM].size == D("0.02"), "the added fill")
+        await burst(pilot, "y")
+        await wait_until(pilot, lambda: "entry changed since shown" in told(app), "the refusal")
+        assert venue_position(sim_venue)["stopLoss"] in ("", "0", "0.00")

@@ -448,7 +448,9 @@ class FakeEngine:
             return CommandResult(False, f"no open position in {symbol}", check="position")
         return CommandResult(True, f"Trailing stop set: {symbol} {distance}")
 
-    async def breakeven(self, symbol: str, *, trigger_by: TriggerBy = TriggerBy.MARK) -> CommandResult:
+    async def breakeven(
+        self, symbol: str, *, trigger_by: TriggerBy = TriggerBy.MARK, expect: Decimal | None = None
+    ) -> CommandResult:
         """Stop to the entry price (recorded)."""
         self.calls.append(("breakeven", symbol))
         p = self.positions.get(symbol)
