@@ -170,8 +170,9 @@ class Journal:
         """Append one record and return its ``seq``; committed when this returns, and fsynced
         too when its kind is durable (:func:`~core.journal.durability.durability`).
 
-        If SQLite refuses it, the record is durable in the fallback file and 0 is returned
-        (see :meth:`record_many`).
+        A lazy record written on an event loop is queued for the writer thread instead and 0 is
+        returned (see :meth:`record_many`). If SQLite refuses it, the record is durable in the
+        fallback file and 0 is returned.
         """
         return self.record_many([(kind, symbol, order_link_id, data)])
 
@@ -186,6 +187,12 @@ class Journal:
         When SQLite refuses the write: with ``required`` raise :class:`JournalUnwritable` (nothing
         was recorded: the caller must not act); otherwise the records go to the fallback file,
         the journal reports itself unwritable (``on_state``) and 0 is returned.
+
+        Called on a thread that runs an event loop (the engine), a lazy batch that is not
+        ``required`` is queued for the writer thread and 0 is returned at once: it is committed
+        (without an fsync) in call order with everything queued, every read sees it, and a
+        refusal is reported through ``on_refused`` / ``on_state`` on the loop. A durable or
+        required batch is always written before this returns (after what is queued).
         """
         rows = self._rows(entries)
         durable = batch_durability(kind for kind, _, _, _ in entries) is Durability.DURABLE
