@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
+from textual import events
 from textual.widgets import Log
 
 from core.events import (
@@ -228,6 +229,19 @@ class EventLog(Log):
         self.history: list[str] = []
         """The most recent lines (bounded like the widget), for tests."""
         self.formatter = LogFormatter()
+        self.following = True
+        """True while the view is at the tail (False once the trader scrolled up to read)."""
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """Remember whether the view is at the tail (a resize that clamps it counts as a move)."""
+        super().watch_scroll_y(old_value, new_value)
+        self.following = new_value >= self.max_scroll_y
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Stay at the tail across a resize: growing the terminal put the view at the top (every
+        line fit), shrinking it back left it there, and the pane never followed again."""
+        if self.following:
+            self.scroll_end(animate=False, immediate=True, force=True, x_axis=False)
 
     def add_events(self, events: Iterable[Event], instruments: Instruments | None = None) -> int:
         """Append one line per event that says something new (one batched write); returns the count."""
@@ -243,7 +257,7 @@ class EventLog(Log):
             # scrollbar the new lines need is not laid out yet, and under another screen (a
             # ticket, the help) it is not until that screen closes, so an unforced scroll was
             # dropped and the pane stopped following for good.
-            follow = self.is_vertical_scroll_end or not self.size.height
+            follow = self.following or self.is_vertical_scroll_end or not self.size.height
             self.write_lines(lines, scroll_end=False)
             if follow:
                 self.scroll_end(animate=False, immediate=True, force=True, x_axis=False)
