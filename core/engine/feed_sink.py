@@ -3,8 +3,9 @@
 A venue's feeds call the sink on their own threads with domain events. Market data is stored
 there and then (the :class:`~core.store.MarketStore` and the :class:`~core.market.books.BookKeeper`
 are thread-safe and never block); account events (orders, fills, positions, balances) and stream
-states are handed to the engine's loop with ``call_soon_threadsafe`` and applied there, one by
-one, in the order they arrived (one that fails is logged and the next goes on). Nothing here blocks
+states are handed to the engine's loop with ``call_soon_threadsafe`` (``call_soon`` when the feed
+calls on the loop's own thread, as the in-process venue does) and applied there, one by one, in
+the order they arrived (one that fails is logged and the next goes on). Nothing here blocks
 the feed thread or raises into it: a handover to a loop that has closed is logged and dropped (the
 engine is stopping).
 """
@@ -79,6 +80,9 @@ class EngineFeedSink:
         self.loop = loop
 
     def _to_loop(self, fn: Callable[..., None], *args: object) -> None:
+        if asyncio._get_running_loop() is self.loop:  # pushed on the loop's own thread (in-process venue)
+            self.loop.call_soon(_applied, fn, *args)  # the same queue, without waking the selector
+            return
         try:
             self.loop.call_soon_threadsafe(_applied, fn, *args)
         except RuntimeError:  # the loop has closed: the engine stopped, nobody is left to tell

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -33,6 +33,9 @@ from core.model import Balance
 from core.risk.context import BreakerStatus
 
 _ZERO = Decimal(0)
+QUARTER_HOUR = timedelta(minutes=15)
+QUARTER_HOUR_MS = 900_000
+"""Today's time zones' UTC offsets are multiples of a quarter hour (local midnights fall on one)."""
 
 DAILY_LOSS = "daily_loss"
 MIN_BALANCE = "min_balance"
@@ -108,6 +111,8 @@ class BreakerBoard:
         """Every breaker of this board (the account's, then one per second leg)."""
         self._b: dict[str, _Breaker] = {n: _Breaker(n) for n in self.names}
         self._day: date | None = None
+        self._day_of: tuple[int | None, date] = (None, date.min)
+        """The last quarter hour :meth:`local_day` was asked about and its local day."""
         self._base_realised = _ZERO
         self._base_unrealised = _ZERO
         self._realised = _ZERO
@@ -163,8 +168,19 @@ class BreakerBoard:
         return max(_ZERO, -self.daily_pnl)
 
     def local_day(self, now_ms: int) -> date:
-        """The calendar day of ``now_ms`` in ``breakers.timezone``."""
-        return datetime.fromtimestamp(now_ms // 1000, tz=self._tz).date()
+        """The calendar day of ``now_ms`` in ``breakers.timezone``.
+
+        Remembered per quarter hour of UTC while the zone's offset is a whole number of quarter
+        hours (every zone's today): a local midnight is then on a quarter-hour boundary, so a
+        quarter hour never holds two local days (the breakers ask several times per order)."""
+        quarter = now_ms // QUARTER_HOUR_MS
+        if quarter == self._day_of[0]:
+            return self._day_of[1]
+        local = datetime.fromtimestamp(now_ms // 1000, tz=self._tz)
+        offset = local.utcoffset()
+        if offset is not None and not offset % QUARTER_HOUR:
+            self._day_of = (quarter, local.date())
+        return local.date()
 
     # --- feeds -------------------------------------------------------------------------
     def tick(self, now_ms: int) -> list[BreakerChange]:

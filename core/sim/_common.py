@@ -29,8 +29,8 @@ def q8(d: Decimal) -> Decimal:
 
 def dstr(d: Decimal) -> str:
     """A money amount as Bybit prints it: up to 8 decimals, no exponent, no trailing zeros."""
-    v = q8(d).normalize()
-    if v == 0:
+    v = d.quantize(E8, rounding=ROUND_HALF_UP).normalize()  # q8, inlined: pushes call this ~40 times a fill
+    if not v:
         return "0"
     return f"{v:f}"
 

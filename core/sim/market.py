@@ -48,6 +48,8 @@ SIZE_RANGE_F = 1.7
 """A level's size in base lots: ``base * (SIZE_MIN_F + SIZE_RANGE_F * r**2)``, r uniform in [0, 1)."""
 SIZE_DEPTH_SCALE = 40.0
 """... times ``1 + distance / SIZE_DEPTH_SCALE`` (deeper levels are larger)."""
+DRIVE_DEPTHS = tuple(1.0 + d / SIZE_DEPTH_SCALE for d in range(DRIVE_LEVELS))
+"""The depth factor of each level a drive rebuilds (the same floats as computed per level)."""
 """Levels a side after a driven move (a bar-driven market needs only the depth it publishes)."""
 
 
@@ -254,8 +256,7 @@ class MarketGenerator:
         bids: list[tuple[int, int]] = []
         asks: list[tuple[int, int]] = []
         rnd, base = self.rng.random, sm.base_lots
-        for d in range(DRIVE_LEVELS):  # _size inlined: the same draws in the same order
-            depth = 1.0 + d / SIZE_DEPTH_SCALE
+        for d, depth in enumerate(DRIVE_DEPTHS):  # _size inlined: the same draws in the same order
             r = rnd()
             bids.append((tb - d, max(1, int(base * (SIZE_MIN_F + SIZE_RANGE_F * r * r) * depth))))
             r = rnd()
