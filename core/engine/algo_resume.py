@@ -86,7 +86,7 @@ async def resume_algos(
             algo = _rebuild(algo_id, entry)
         except (ValueError, KeyError, TypeError) as exc:
             reason = f"could not be resumed: {type(exc).__name__}: {exc}"
-            runner.lifecycle.algo_end(algo_id, entry.start.symbol, "failed", reason)
+            await runner.lifecycle.algo_end(algo_id, entry.start.symbol, "failed", reason)
             runner.out.log_line(f"algo {algo_id} {reason}")
             continue
         await _restart(runner, algo, entry, find_order)

@@ -301,7 +301,7 @@ class AlgoRunner:
                 await self._cancel_children(slot)
             finally:
                 slot.busy = False
-        self._end(slot)
+        await self._end(slot)
 
     async def _step(self, slot: AlgoSlot, item: Item) -> None:
         actions = await decide(self, slot, item)
@@ -349,12 +349,14 @@ class AlgoRunner:
         for cid in slot.algo.working_children(self.view):
             await self._act(slot, Cancel(cid))
 
-    def _end(self, slot: AlgoSlot) -> None:
+    async def _end(self, slot: AlgoSlot) -> None:
         algo = slot.algo
         reason = slot.note or algo.progress.note or algo.status.value
         self._journal_state(slot, [])
-        try:
-            self.lifecycle.algo_end(algo.algo_id, algo.symbol, algo.status.value, reason)
+        try:  # durable, awaited off the loop; written even when the engine stops meanwhile
+            await asyncio.shield(
+                self.lifecycle.algo_end(algo.algo_id, algo.symbol, algo.status.value, reason)
+            )
         except Exception:  # the end stays unjournaled: it is resumed and ends again next start
             log.exception("algo %s: end not journaled", algo.algo_id)
         for cid in algo.progress.children.values():

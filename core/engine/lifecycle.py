@@ -16,6 +16,7 @@ a power cut may lose the last few, and reconciliation asks the venue for those o
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -188,8 +189,8 @@ class OrderJournal:
             "algo_error", symbol=symbol, order_link_id=algo_id, algo_id=algo_id, what=what, detail=detail
         )
 
-    def algo_end(self, algo_id: str, symbol: str, status: str, reason: str) -> None:
-        """The algo ended (done, cancelled or failed) and why."""
-        self.journal.record(
-            "algo_end", symbol=symbol, order_link_id=algo_id, algo_id=algo_id, status=status, reason=reason
-        )
+    def algo_end(self, algo_id: str, symbol: str, status: str, reason: str) -> asyncio.Future[int]:
+        """The algo ended (done, cancelled or failed) and why: queued now (durable), committed
+        and fsynced by the journal's writer thread when the returned future is done."""
+        data = {"algo_id": algo_id, "status": status, "reason": reason}
+        return self.journal.record_queued([("algo_end", symbol, algo_id, data)])

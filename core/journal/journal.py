@@ -220,16 +220,27 @@ class Journal:
         writer thread commits them with everything else queued in this loop turn (one
         transaction, one fsync); the ``await`` returns once they are committed, and fsynced when
         durable. The ``seq`` returned is the transaction's last. ``required`` as in
-        :meth:`record_many`: ``JournalUnwritable`` is raised here and nothing of it is recorded."""
+        :meth:`record_many`: ``JournalUnwritable`` is raised here and nothing of it is recorded.
+        A caller cancelled before the writer took its records writes nothing."""
+        return await self.record_queued(entries, required=required)
+
+    def record_queued(
+        self, entries: Sequence[tuple[str, str, str, Mapping[str, Any]]], *, required: bool = False
+    ) -> asyncio.Future[int]:
+        """Queue ``entries`` now, in call order, and return the future of their commit (and
+        fsync when durable), as :meth:`record_grouped` awaits it; call it on the event loop. A
+        caller that must not lose the records when it is cancelled awaits the future through
+        ``asyncio.shield``."""
+        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         if self.readonly:
-            return self.record_many(entries, required=required)
+            done.set_result(self.record_many(entries, required=required))  # raises: nothing to write
+            return done
         rows = self._rows(entries)
         durable = batch_durability(kind for kind, _, _, _ in entries) is Durability.DURABLE
         if self._closed:
             raise RuntimeError("journal is closed")
-        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self.writer.put(Pending(rows, durable=durable, required=required, done=done))
-        return await done
+        return done
 
     async def settled(self) -> None:
         """Return once every record queued before this call is committed and its waiter told
