@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 import core.engine.wiring as wiring
+from core.engine import Engine
+from core.events import LogLine
 from core.model import OrderRequest, OrderType, Side
 from core.resilience.retry import RetryPolicy
 from tests.support.engine_types import SYM, Below
@@ -53,3 +55,50 @@ async def test_an_order_is_sent_only_after_its_intent_is_fsynced_and_the_loop_ru
         await scenario.wait_for(lambda: len(scenario.open_orders()) == 1, what="the order on the venue")
     finally:
         await engine.stop()
+
+
+async def test_an_algos_end_is_fsynced_off_the_loop_before_the_algo_is_reported_ended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast_retry_policy: RetryPolicy
+) -> None:
+    """Fails when the algo's end is written on the loop: nothing can release the held write."""
+    monkeypatch.setattr(wiring, "Journal", HeldJournal)
+    scenario = InProcessVenue(chart_history=SHORT_CHART_HISTORY, symbols=(SYM,))
+    engine = scenario.engine(scenario.settings(tmp_path), retry_policy=fast_retry_policy)
+    await engine.start()
+    try:
+        journal = engine.journal
+        assert isinstance(journal, HeldJournal)
+        await scenario.wait_for(fresh(engine), what="a fresh book and ticker")
+        params = {"symbol": SYM, "side": "Buy", "qty": "0.01", "offset_ticks": 200, "max_distance_pct": "5"}
+        res = await engine.start_algo("chase", params)
+        assert res.ok, res.message
+        algo_id = res.order_link_id
+        await scenario.wait_for(
+            lambda: bool(working(scenario, algo_id)), what="the chase's child on the venue"
+        )
+        journal.hold_kinds = {"algo_end"}
+        journal.hold.set()
+        engine.store.drain_events(100_000)
+        assert (await engine.cancel_algo(algo_id)).ok
+        await held_in_thread(journal)  # the end's transaction is in the writer thread
+        assert not working(scenario, algo_id)  # the child's cancel went out before the end
+        assert not ended_lines(engine, algo_id)  # not reported ended before its record is on disk
+        journal.release.set()
+        await scenario.wait_for(lambda: bool(journal.query(kinds=["algo_end"])), what="the algo's end")
+        (end,) = journal.query(kinds=["algo_end"])
+        assert end.data["status"] == "cancelled" and end.seq <= journal.synced_seq
+        assert journal.released == [True]
+        assert ended_lines(engine, algo_id)
+    finally:
+        await engine.stop()
+
+
+def working(scenario: InProcessVenue, algo_id: str) -> list[str]:
+    return [o["orderLinkId"] for o in scenario.open_orders() if str(o["orderLinkId"]).startswith(algo_id)]
+
+
+def ended_lines(engine: Engine, algo_id: str) -> list[str]:
+    """The runner's "algo ... cancelled" log lines (said once its end is journaled)."""
+    prefix = f"algo {algo_id} cancelled"
+    events = engine.store.drain_events(100_000)
+    return [e.message for e in events if isinstance(e, LogLine) and e.message.startswith(prefix)]

@@ -25,6 +25,8 @@ class HeldJournal(Journal):
 
     def __init__(self, path: str | os.PathLike[str], *args: Any, **kwargs: Any) -> None:
         self.hold = threading.Event()
+        self.hold_kinds: set[str] = set()
+        """When not empty, only a transaction with a record of one of these kinds is held."""
         self.entered = threading.Event()
         self.release = threading.Event()
         self.released: list[bool] = []
@@ -35,12 +37,15 @@ class HeldJournal(Journal):
 
     def _write_locked(self, rows: list[Row], *, durable: bool = True) -> int:
         self.write_threads.add(threading.get_ident())
-        if rows and self.hold.is_set():
+        if rows and self.hold.is_set() and self._holds(rows):
             self.entered.set()
             self.released.append(self.release.wait(HOLD_LIMIT_S))
         seq = super()._write_locked(rows, durable=durable)
         self.steps.append(f"committed {seq}")
         return seq
+
+    def _holds(self, rows: list[Row]) -> bool:
+        return not self.hold_kinds or any(row[1] in self.hold_kinds for row in rows)
 
 
 async def held_in_thread(journal: HeldJournal) -> None:
