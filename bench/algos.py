@@ -22,6 +22,11 @@ Prints ``name: value unit``:
   to its action's call on the order path;
 * ``algos_decision_to_venue_ms_p50/p95`` — from an algo's decision that produced an order-path action
   to that action's call on the venue (the venue's place/amend/cancel wrapped here);
+* ``algos_journal_sqlite_on_loop_ms`` / ``..._max_ms`` / ``..._calls`` — the journal's SQLite
+  calls (inserts, commits with their fsync, reads) made on the event loop's thread in the window:
+  their total and longest time and their number; ``algos_journal_sqlite_off_loop_ms`` the same
+  total for the calls made on any other thread (the journal's writer). A call on the loop is time
+  no algo can react (the journal's connection is wrapped here, bench-only);
 * ``algos_ticks_decided`` / ``algos_ticks_skipped`` — the algos' tick decisions in the window, and
   the ticks skipped because the algo's declared reads had not moved since a tick that decided
   nothing (nothing to decide, no worker step);
@@ -47,6 +52,7 @@ import gc
 import logging
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -97,6 +103,51 @@ class Pacer:
             for _ in range(max(1, behind)):
                 self.venue.advance(self.venue.tick_ms)
                 self.steps += 1
+
+
+class SqliteTimes:
+    """Bench-only: wraps the journal's connection and times its calls, on the loop's thread and off it."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self.loop_thread = threading.get_ident()
+        self.counting = False
+        self.on_loop: list[float] = []
+        self.off_loop: list[float] = []
+
+    def execute(self, *args: Any) -> Any:
+        t0 = time.perf_counter_ns()
+        try:
+            return self._conn.execute(*args)
+        finally:
+            if self.counting:
+                took = (time.perf_counter_ns() - t0) / 1e6
+                (self.on_loop if threading.get_ident() == self.loop_thread else self.off_loop).append(took)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    @classmethod
+    def install(cls, engine: Engine) -> SqliteTimes:
+        journal = engine.journal
+        with journal._lock:
+            wrapped = cls(journal._conn)
+            journal._conn = wrapped  # type: ignore[assignment]
+        return wrapped
+
+    def start(self) -> None:
+        """Count from now on (the measured window)."""
+        self.on_loop.clear()
+        self.off_loop.clear()
+        self.counting = True
+
+    def report(self) -> None:
+        self.counting = False
+        on, off = self.on_loop, self.off_loop
+        print(f"algos_journal_sqlite_on_loop_ms: {sum(on):.1f} ms")
+        print(f"algos_journal_sqlite_on_loop_max_ms: {max(on, default=0.0):.2f} ms")
+        print(f"algos_journal_sqlite_on_loop_calls: {len(on)} calls")
+        print(f"algos_journal_sqlite_off_loop_ms: {sum(off):.1f} ms")
 
 
 class Reactions:
@@ -281,6 +332,7 @@ async def main(args: argparse.Namespace) -> None:
     await engine.start()
     reactions = Reactions(engine)
     reactions.install()
+    sqlite_times = SqliteTimes.install(engine)
     await asyncio.sleep(WARMUP_S)
     for sym in SYMBOLS:  # the trailing stops protect a small long on each symbol
         res = await engine.place(OrderRequest(sym, Side.BUY, Decimal(QTY[sym]) * 10, OrderType.MARKET))
@@ -301,10 +353,12 @@ async def main(args: argparse.Namespace) -> None:
     reactions.to_decision.clear()
     reactions.passes.clear()
     reactions.to_command.clear()
+    sqlite_times.start()
     profiler = cProfile.Profile() if args.profile else None
     if profiler is not None:
         profiler.enable()
     run_cpu, run_wall = await _cpu(args.run_s)
+    sqlite_times.counting = False
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile)
@@ -343,6 +397,7 @@ async def main(args: argparse.Namespace) -> None:
     print(f"algos_market_seconds: {steps_per_s:.1f} s")
     print(f"algos_ticks_decided: {reactions.ticks['decided']} ticks")
     print(f"algos_ticks_skipped: {reactions.ticks['skipped']} ticks")
+    sqlite_times.report()
     driver.cancel()
     await engine.stop()
 
