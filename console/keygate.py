@@ -39,6 +39,10 @@ sequence (``ctrl+left``), and ESC before ``:`` or ``.`` swallowed the Escape (or
 :func:`read_escape_then_character` makes it report ESC followed by a printable character (other
 than ``[`` and ``O``, which start the terminal's own key sequences) as Escape and that character.
 
+A confirmation box (``y`` answers it) drops the keys still waiting when it opens unless every one
+of them is one of its answers (:meth:`KeyGate.drop_waiting`): a burst typed for another screen
+(``x :sym ETH``) can never answer it with a letter of a word, while ``x 2 y`` still works.
+
 The panic key never waits: it jumps the queue, and the keys still waiting behind the gate are
 dropped (they were typed for a screen the panic replaces; a stray ``y`` among them must never
 answer the panic confirmation).
@@ -190,6 +194,22 @@ class KeyGate:
             self._pending.append(event)
             return
         await self._send(event)
+
+    def drop_waiting(self, question: str, answers: frozenset[str]) -> int:
+        """Drop the keys still waiting when one of them is not among ``answers`` (the burst was
+        typed for another screen, before ``question`` was on it: ``x :sym ETH`` closed the position
+        with the ``y`` of ``sym``); says so; returns the count. A burst of answers only (``x 2 y``)
+        is kept: it was typed for the question."""
+        waiting = len(self._pending)
+        if all(isinstance(e, events.Key) and e.key in answers for e in self._pending):
+            return 0
+        if waiting:
+            self.dropped += waiting
+            self._pending.clear()
+            msg = f"{waiting} key(s) typed before '{question}' showed were dropped: answer it now"
+            log.warning("%s", msg)
+            self._app.notify(msg, severity="warning", timeout=8)
+        return waiting
 
     async def _send(self, event: GatedEvent) -> None:
         app = self._app

@@ -6,11 +6,12 @@ None of them focuses a "Yes" button by default, so a stray Enter can never confi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
 from console.keymap import (
@@ -23,6 +24,17 @@ from console.keymap import (
 )
 from console.screens.backdrop import DimmedModal
 from console.screens.ticket_form import KINDS, UNITS
+
+
+def drop_keys_typed_before(screen: Screen[Any], question: str) -> None:
+    """A confirmation is answered only by keys typed for it: the app's key gate drops a waiting
+    burst that holds any key the box does not take (typed for another screen)."""
+    gate = getattr(screen.app, "key_gate", None)
+    if gate is not None:
+        answers = frozenset(
+            k.strip() for b in screen.BINDINGS if isinstance(b, Binding) for k in b.key.split(",")
+        )
+        gate.drop_waiting(question, answers)
 
 
 class ConfirmScreen(DimmedModal[bool]):
@@ -55,6 +67,10 @@ class ConfirmScreen(DimmedModal[bool]):
                 no.can_focus = False
                 yield yes
                 yield no
+
+    def on_mount(self) -> None:
+        """Keys typed before the question showed never answer it."""
+        drop_keys_typed_before(self, self.title_text)
 
     def action_answer(self, value: bool) -> None:
         """Close with ``value``."""

@@ -16,6 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
 from console.screens.backdrop import DimmedModal
+from console.screens.modals import drop_keys_typed_before
 from core.model import Instrument, Position, Side, TriggerBy
 from core.orders.closing import close_qty, fmt_pct
 from core.orders.numparse import NumberError, parse_number, parse_positive
@@ -72,6 +73,10 @@ class CloseScreen(DimmedModal[Decimal | None]):
         with Vertical(classes="modal-box"):
             yield Label("Close position?", classes="modal-title")
             yield Static(self.body(), id="close-body", classes="modal-body", markup=False)
+
+    def on_mount(self) -> None:
+        """Keys typed before the box showed never pick or confirm (``x :sym ETH`` closed it all)."""
+        drop_keys_typed_before(self, "Close position?")
 
     def action_pick(self, index: int) -> None:
         """Mark one option."""

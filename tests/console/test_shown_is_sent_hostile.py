@@ -288,3 +288,30 @@ async def test_breakeven_refuses_an_entry_changed_since_the_box_showed_it(
         await burst(pilot, "y")
         await wait_until(pilot, lambda: "entry changed since shown" in told(app), "the refusal")
         assert venue_position(sim_venue)["stopLoss"] in ("", "0", "0.00")
+
+
+async def test_keys_typed_before_the_close_box_showed_never_answer_it(
+    sim_venue: SimVenueThread,
+    tmp_path: Path,
+    wait_until: WaitUntil,
+    app_ready: AppReady,
+    make_real_app: RealApp,
+    burst: Burst,
+    keys: Keys,
+    venue_position: VenuePosition,
+) -> None:
+    """``x :sym ETH`` in one burst (a trader who meant the command line): the ``y`` of ``sym``
+    confirmed the close box and the whole position was closed at market."""
+    app, engine = make_real_app(sim_venue, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await app_ready(pilot, app, engine)
+        res = await engine.place(OrderRequest(SYM, Side.BUY, D("0.01"), OrderType.MARKET))
+        assert res.ok, res.message
+        positions = app.main.query_one(PositionsTable)
+        await wait_until(pilot, lambda: positions.row_count == 1, "the position in the positions pane")
+        positions.focus()
+        await burst(pilot, "x", *keys(":sym ETH"))
+        assert isinstance(app.screen, CloseScreen)  # still asking
+        assert "typed before 'Close position?' showed were dropped" in told(app)
+        await burst(pilot, "escape")
+        assert D(venue_position(sim_venue)["size"]) == D("0.010")
