@@ -69,7 +69,7 @@ class ConfirmScreen(DimmedModal[bool]):
                 yield no
 
     def on_mount(self) -> None:
-        """Keys typed before the question showed never answer it."""
+        """A burst typed for another screen before the question showed never answers it."""
         drop_keys_typed_before(self, self.title_text)
 
     def action_answer(self, value: bool) -> None:

@@ -75,7 +75,7 @@ class CloseScreen(DimmedModal[Decimal | None]):
             yield Static(self.body(), id="close-body", classes="modal-body", markup=False)
 
     def on_mount(self) -> None:
-        """Keys typed before the box showed never pick or confirm (``x :sym ETH`` closed it all)."""
+        """A burst typed for another screen never picks or confirms (``x :sym ETH`` closed it all)."""
         drop_keys_typed_before(self, "Close position?")
 
     def action_pick(self, index: int) -> None:
