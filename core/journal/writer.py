@@ -91,9 +91,13 @@ def settle(item: Pending, seq: int, error: BaseException | None = None) -> Notic
 
 
 def run_notices(notices: Iterable[Notice]) -> None:
-    """Run the notices in order."""
+    """Run the notices in order; one that raises (a callback's bug) is logged and the others
+    still run, so no waiter is left waiting."""
     for notice in notices:
-        notice()
+        try:
+            notice()
+        except Exception:
+            log.exception("journal: a write's notice failed")
 
 
 class JournalWriter:

@@ -19,7 +19,7 @@ import pytest
 
 from core.clock import FrozenClock
 from core.journal.journal import JournalUnwritable
-from tests.support.held_journal import HeldJournal, held_in_thread
+from tests.support.held_journal import HOLD_LIMIT_S, HeldJournal, held_in_thread
 from tests.support.journal_fill import fill_journal, make_room
 
 T0 = 1_767_225_600_000
@@ -176,3 +176,17 @@ def test_a_refused_batch_fails_the_required_caller_and_tells_the_loop(journal: H
         ("amend", "closing"),
         ("fill", "closing"),
     ]
+
+
+def test_a_callback_that_raises_leaves_no_caller_waiting(journal: HeldJournal) -> None:
+    def broken(_took: float) -> None:
+        raise ValueError("metrics broke")
+
+    journal.on_write = broken
+
+    async def main() -> list[int]:
+        writes = asyncio.gather(*(journal.record_grouped([entry("amend", f"l{i}")]) for i in range(3)))
+        return list(await asyncio.wait_for(writes, HOLD_LIMIT_S))  # the limit only stops a hang
+
+    seqs = asyncio.run(main())
+    assert seqs == [3, 3, 3]  # one transaction, every caller told
