@@ -26,6 +26,8 @@ from textual.screen import ModalScreen, Screen, ScreenResultType
 from textual.strip import Strip
 from textual.visual import Visual
 
+from console.screens.frame import FrameKeepingCompositor
+
 if TYPE_CHECKING:
     from rich.console import RenderableType
     from textual.css.styles import RulesMap
@@ -65,10 +67,17 @@ def tint_strip(strip: Strip, color: Color, base: RichStyle) -> Strip:
 
 @dataclass(slots=True)
 class BackdropMemo:
-    """The last backdrop a modal drew, and what it was drawn for."""
+    """The last backdrop a modal drew, and what it was drawn for.
+
+    ``sources`` are the covered screen's lines each tinted line was made from (kept when the
+    covered screen keeps its frame: a line whose source is the same object is not tinted again);
+    ``stale`` is set when the covered screen changed (the whole-screen path draws again then).
+    """
 
     key: tuple[object, ...] = ()
     lines: list[Strip] = field(default_factory=list)
+    sources: list[Strip] = field(default_factory=list)
+    stale: bool = False
 
 
 class DimmedBackdrop(Visual):
@@ -89,17 +98,51 @@ class DimmedBackdrop(Visual):
         """Tint the covered screen's strips (cropped to ``width`` × ``height``)."""
         base = style.rich_style
         memo = self.memo
-        key = (id(self.screen), self.color, base, width, height, self.screen._compositor.size)
-        if memo is not None and memo.key == key:
+        compositor = self.screen._compositor
+        if memo is not None and isinstance(compositor, FrameKeepingCompositor):
+            return self._from_frame(compositor, memo, width, height, base)
+        key = (id(self.screen), self.color, base, width, height, compositor.size)
+        if memo is not None and memo.key == key and not memo.stale:
             return list(memo.lines)
-        strips = self.screen._compositor.render_strips()
+        strips = compositor.render_strips()
         if height is not None:
             strips = strips[:height]
         lines = [
             tint_strip(s if s.cell_length <= width else s.crop(0, width), self.color, base) for s in strips
         ]
         if memo is not None:
-            memo.key, memo.lines = key, lines
+            memo.key, memo.lines, memo.sources, memo.stale = key, lines, [], False
+        return list(lines)
+
+    def _from_frame(
+        self,
+        compositor: FrameKeepingCompositor,
+        memo: BackdropMemo,
+        width: int,
+        height: int | None,
+        base: RichStyle,
+    ) -> list[Strip]:
+        """Tint the covered screen's kept frame, only the lines that changed since last time."""
+        frame = compositor.frame_lines()
+        if height is not None:
+            frame = frame[:height]
+        key = ("frame", id(self.screen), self.color, base, width)
+        if memo.key != key or len(memo.sources) != len(memo.lines):
+            memo.key, memo.lines, memo.sources = key, [], []
+        sources, lines = memo.sources, memo.lines
+        del sources[len(frame) :], lines[len(frame) :]
+        for y, source in enumerate(frame):
+            if y < len(sources) and sources[y] is source:
+                continue
+            tinted = tint_strip(
+                source if source.cell_length <= width else source.crop(0, width), self.color, base
+            )
+            if y < len(sources):
+                sources[y], lines[y] = source, tinted
+            else:
+                sources.append(source)
+                lines.append(tinted)
+        memo.stale = False
         return list(lines)
 
     def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
@@ -130,12 +173,13 @@ class DimmedModal(ModalScreen[ScreenResultType]):
     ) -> Self:
         """Regions come from the covered screen repainting (Textual's background path): the
         remembered backdrop is stale then. A refresh of the whole modal keeps it."""
-        if regions:
-            self._backdrop_memo = None
+        if regions and self._backdrop_memo is not None:
+            self._backdrop_memo.stale = True
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def _on_screen_suspend(self) -> None:
-        self._backdrop_memo = None  # the covered screen goes on without us: draw it afresh next time
+        if self._backdrop_memo is not None:
+            self._backdrop_memo.stale = True  # the covered screen goes on without us
         super()._on_screen_suspend()
 
 

@@ -13,6 +13,7 @@ from textual.screen import Screen
 
 from console.keymap import ALGO_BINDINGS, MAIN_BINDINGS
 from console.paired_actions import ConsoleCrossVenuePane
+from console.screens.frame import FrameKeepingCompositor
 from console.strategy_actions import ConsoleStrategiesPane
 from core.market.candles import TIMEFRAMES
 from core.model import Mode, Side
@@ -66,6 +67,8 @@ class MainScreen(Screen[None]):
 
     def __init__(self, mode: Mode) -> None:
         super().__init__(id="main")
+        # The frame it draws is kept, so a modal's dimmed backdrop reuses it (console/screens/frame.py).
+        self._compositor = FrameKeepingCompositor()
         self.mode = mode
         self.hidden_panes: set[str] = set()
         # Panes are created here so the refresh loop holds stable references (no DOM queries per

@@ -80,35 +80,3 @@ async def test_cmdline_marks_only_the_summary_ready() -> None:
         await pilot.pause()
         assert summary.has_class("-refused") and not summary.has_class("-ready")
         assert summary.styles.color != ready_colour
-
-
-async def test_modal_repaint_reuses_the_backdrop_until_the_covered_screen_changes() -> None:
-    """A repaint of the ticket itself (focus, preview) does not draw the covered screen again; a
-    change on the covered screen does, and shows."""
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("b")
-        ticket = app.screen
-        assert isinstance(ticket, OrderTicket)
-        await pilot.pause()
-        compositor = app.main._compositor
-        drawn = 0
-        render_strips = compositor.render_strips
-
-        def counting(*args: object, **kwargs: object) -> list[Strip]:
-            nonlocal drawn
-            drawn += 1
-            return render_strips(*args, **kwargs)  # type: ignore[arg-type]
-
-        compositor.render_strips = counting  # type: ignore[method-assign]
-        before = _segments(ticket._compositor.render_strips())
-        ticket.refresh()
-        await pilot.press("tab")
-        await pilot.pause()
-        assert drawn == 0
-        assert _segments(ticket._compositor.render_strips())[:3] == before[:3]
-        app.log_line("covered-after-reuse")
-        await pilot.pause(0.3)
-        await pilot.pause()
-        assert drawn >= 1
-        assert any("covered-after-reuse" in s.text for s in ticket._compositor.render_strips())
