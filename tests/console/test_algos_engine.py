@@ -79,6 +79,7 @@ async def test_twap_from_the_ticket_fills_its_first_slice_in_the_pane(
     async with app.run_test(size=SIZE) as pilot:
         await app_ready(pilot, app, engine)
         await pilot.press("A")
+        await wait_until(pilot, lambda: isinstance(app.screen, AlgoTicket), "the algo ticket opened")
         ticket = app.screen
         assert isinstance(ticket, AlgoTicket) and ticket.kind == "twap"
         ticket.w_qty.value = "0.002"
