@@ -229,16 +229,19 @@ def _same(old: Chops, new: Chops) -> bool:
 def _copy_span(
     line: Chops, drawn: Mapping[int, Strip | None], cuts: list[int], x1: int, x2: int
 ) -> bool | None:
-    """Copy the chops of ``drawn`` that lie inside ``x1..x2`` into ``line``: whether any
-    changed, or None when a chop is missing or only partly inside (the line must then be
-    rendered whole)."""
+    """Copy the chops of ``drawn`` at the cuts that meet ``x1..x2`` into ``line``: whether any
+    changed, or None when one is missing (the line must then be rendered whole).
+
+    A drawn chop is whole even where the span covers only part of it: the widgets covering a
+    cut's range are the same over all of it, so each of them met the drawn region and was
+    rendered, full width."""
     changed = False
     for i in range(len(cuts) - 1):
         x, end = cuts[i], cuts[i + 1]
         if end <= x1 or x >= x2:
             continue
         strip = drawn.get(x)
-        if strip is None or x < x1 or end > x2:
+        if strip is None:
             return None
         if line.get(x) is not strip:
             line[x] = strip
