@@ -154,10 +154,63 @@ class DimmedBackdrop(Visual):
         return self.screen._compositor.size.height
 
 
+@dataclass(slots=True)
+class StyledMemo:
+    """The modal's own lines as Textual's styles made them, each with the backdrop line it was
+    made from, and what else they were made with (``key``)."""
+
+    key: tuple[object, ...] = ()
+    lines: dict[int, tuple[Strip, Strip]] = field(default_factory=dict)
+
+
 class DimmedModal(ModalScreen[ScreenResultType]):
     """A modal screen drawing its translucent backdrop through :class:`DimmedBackdrop`."""
 
     _backdrop_memo: BackdropMemo | None = None
+    _styled: StyledMemo | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The modal's own lines (its backdrop with the screen's styles applied), as Textual
+        renders them; a line whose backdrop line is unchanged since it was styled, with the same
+        size, colours and styles, is not styled again (each open repaints the whole modal)."""
+        memo = self._styled
+        if memo is None:
+            memo = self._styled = StyledMemo()
+        key = self._styled_key()
+        if key != memo.key:
+            memo.key, memo.lines = key, {}
+        cache = self._styles_cache
+        if self._dirty_regions:
+            self._render_content()
+        sources = self._render_cache.lines
+        rows = range(crop.y, min(crop.bottom, len(sources)))
+        for y in rows:
+            if y in cache._dirty_lines or y not in cache._cache:
+                kept = memo.lines.get(y)
+                if kept is not None and kept[0] is sources[y]:
+                    cache._cache[y] = kept[1]
+                    cache._dirty_lines.discard(y)
+        strips = super().render_lines(crop)
+        for y in rows:
+            styled = cache._cache.get(y)
+            if styled is not None:
+                memo.lines[y] = (sources[y], styled)
+        return strips
+
+    def _styled_key(self) -> tuple[object, ...]:
+        styles = self.styles
+        app = self.app
+        return (
+            self.size,
+            self.background_colors,
+            self.visual_style,
+            styles.padding,
+            styles.tint,
+            styles.background_tint,
+            self.opacity,
+            id(app.ansi_theme),
+            app.native_ansi_color,
+        )
 
     def render(self) -> RenderableType | Visual:  # type: ignore[override]
         """The backdrop: Textual's choice, with its dimmed-screen case drawn the cheap way."""

@@ -80,3 +80,35 @@ async def test_cmdline_marks_only_the_summary_ready() -> None:
         await pilot.pause()
         assert summary.has_class("-refused") and not summary.has_class("-ready")
         assert summary.styles.color != ready_colour
+
+
+async def test_a_reopened_ticket_paints_what_a_fresh_render_paints() -> None:
+    """The modal's styled backdrop lines are reused only while nothing they were made from
+    changed: after reopening, a market change behind it, a theme switch and a resize, every line
+    equals the lines the modal renders with its caches dropped."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+
+        async def reopen_and_compare() -> None:
+            await pilot.press("escape")
+            await pilot.pause()
+            await pilot.press("b")
+            ticket = app.screen
+            assert isinstance(ticket, OrderTicket)
+            await pilot.pause()
+            reused = _segments(ticket._compositor.render_strips())
+            ticket._styled = None
+            ticket._styles_cache.clear()
+            fresh = _segments(ticket._compositor.render_strips())
+            assert reused == fresh
+
+        await pilot.press("b")
+        await pilot.pause()
+        await reopen_and_compare()
+        app.log_line("a change behind the ticket")
+        app.refresh_ui(force=True)
+        await reopen_and_compare()
+        app.set_theme("trade-light")
+        await reopen_and_compare()
+        await pilot.resize_terminal(100, 30)
+        await reopen_and_compare()
