@@ -21,6 +21,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Static
 
@@ -49,9 +50,26 @@ COMPACT_BELOW_ROWS = 40
 
 
 class FlagBox(Checkbox, inherit_bindings=False):
-    """A ticket flag: Space toggles it; Enter is left to the ticket (it sends)."""
+    """A ticket flag: Space toggles it; Enter is left to the ticket (it sends).
 
+    Its state is drawn in text, ``[x]`` ticked and ``[ ]`` not (the stock box draws the same
+    character both ways and only colour tells them apart: unreadable on a monochrome terminal,
+    with ``NO_COLOR`` or in a plain-text capture).
+    """
+
+    DEFAULT_CSS = """
+    FlagBox > .toggle--button { color: $text-muted; }
+    FlagBox.-on > .toggle--button { color: $text-success; text-style: bold; }
+    """
     BINDINGS: ClassVar = [Binding("space", "toggle_button", "Toggle", show=False)]
+    TICKED = "[x]"
+    UNTICKED = "[ ]"
+
+    @property
+    def _button(self) -> Content:
+        """The box with its state in text, keeping the theme's button style."""
+        box = self.TICKED if self.value else self.UNTICKED
+        return Content.styled(box, self.get_visual_style("toggle--button"))
 
 
 class OrderTicket(DimmedModal[OrderRequest | None]):
