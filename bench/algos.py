@@ -116,9 +116,15 @@ class SqliteTimes:
         self.off_loop: list[float] = []
 
     def execute(self, *args: Any) -> Any:
+        return self._timed(self._conn.execute, *args)
+
+    def executemany(self, *args: Any) -> Any:
+        return self._timed(self._conn.executemany, *args)
+
+    def _timed(self, call: Any, *args: Any) -> Any:
         t0 = time.perf_counter_ns()
         try:
-            return self._conn.execute(*args)
+            return call(*args)
         finally:
             if self.counting:
                 took = (time.perf_counter_ns() - t0) / 1e6

@@ -328,12 +328,12 @@ class Journal:
         durable = durable or bool(self._pending)
         self._sync_locked("FULL" if durable else "NORMAL")
         if len(batch) == 1:
-            cur = self._conn.execute(_INSERT, batch[0])
-        else:
+            seq = self._conn.execute(_INSERT, batch[0]).lastrowid
+        else:  # few calls into SQLite: each one gives the event loop's thread the GIL and back
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                for row in batch:
-                    cur = self._conn.execute(_INSERT, row)
+                self._conn.executemany(_INSERT, batch)
+                seq = self._conn.execute("SELECT last_insert_rowid()").fetchone()[0]
                 self._conn.execute("COMMIT")
             except BaseException:
                 # SQLite may already have rolled back (SQLITE_FULL does): a second ROLLBACK would
@@ -341,7 +341,6 @@ class Journal:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
                 raise
-        seq = cur.lastrowid
         assert seq is not None
         if durable:
             self.synced_seq = int(seq)
