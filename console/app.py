@@ -477,16 +477,8 @@ class TradeConsoleApp(App[int]):
         self.run_worker(self._run_command(f"cancel {key}", self.engine.cancel(key)), group="orders")
 
     def confirm_cancel_all(self) -> None:
-        """Cancel every working order, after a confirmation."""
-        n = len(self.bridge.account.orders)
-
-        def done(ok: bool | None) -> None:
-            if ok:
-                self.run_worker(self._run_command("cancel all", self.engine.cancel_all()), group="orders")
-
-        self.push_screen(
-            ConfirmScreen("Cancel all orders?", f"{n} working order(s) will be cancelled."), done
-        )
+        """Cancel exactly the working orders the confirmation counted, after it."""
+        self.position_actions.cancel_all_confirmed()
 
     def confirm_close_position(self) -> None:
         """Close 25/50/100 % of the selected position (or the current symbol's), confirmed."""

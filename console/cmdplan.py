@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from console.algo_actions import algo_preview_text, plan_lines, preview_error, said
 from console.screens.ticket_preview import preview_text
 from core.api import AlgoPreview, CommandResult, RiskPreview
+from core.engine.order_path import changed_orders_words, open_order_ids
 from core.engine.position_trailing import TrailPlan, plan_trailing
 from core.model import OrderRequest, OrderType, Side
 from core.orders.algo_commands import TrailCommand
@@ -60,6 +61,8 @@ class Plan:
     algo: AlgoOrder | None = None
     """The algo Enter starts (kind and params), with its preview in ``algo_preview``."""
     algo_preview: AlgoPreview | None = None
+    stale: Callable[[], str] | None = None
+    """What changed since the plan was shown ('' nothing): Enter refuses and re-previews instead."""
 
 
 def refused(line: str, error: str) -> Plan:
@@ -222,18 +225,22 @@ class CommandPlanner:
     # --- other commands ---------------------------------------------------------------------
     def _cancel_all_plan(self, line: str, cmd: CancelAllCommand) -> Plan:
         engine = self.app.engine
-        orders = [o for o in engine.account().orders.values() if o.is_open]
-        if cmd.symbol is not None:
-            orders = [o for o in orders if o.symbol == cmd.symbol]
+        shown = open_order_ids(engine.account().orders.values(), cmd.symbol)
         where = f"on {cmd.symbol}" if cmd.symbol else "on every symbol"
-        summary = f"CANCEL ALL {len(orders)} working order(s) {where}"
+        summary = f"CANCEL ALL {len(shown)} working order(s) {where}"
+
+        def stale() -> str:
+            now = open_order_ids(engine.account().orders.values(), cmd.symbol)
+            return "" if now == shown else changed_orders_words(shown, now)
+
         return Plan(
             line,
             summary,
             True,
-            detail="Enter cancels them at the venue (nothing else changes)",
+            detail="Enter cancels exactly these at the venue (refused if the set changes first)",
             what=f"cancel all {cmd.symbol or ''}".strip(),
-            call=lambda: engine.cancel_all(cmd.symbol),
+            call=lambda: engine.cancel_all(cmd.symbol, expect=shown),
+            stale=stale,
         )
 
     def _leverage_plan(self, line: str, cmd: LeverageCommand) -> Plan:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from console.screens.amend import AmendRequest, AmendScreen
 from console.screens.modals import ConfirmScreen
 from console.screens.position_tools import CloseScreen, LeverageScreen, TpSlRequest, TpSlScreen, side_word
+from core.engine.order_path import changed_orders_words, open_order_ids
 from core.model import Position, Side
 from core.orders.builder import snap
 from core.orders.closing import fmt_pct
@@ -61,6 +62,29 @@ class PositionActions:
             self._run(f"amend {order.order_link_id}", coro)
 
         app.push_screen(AmendScreen(order, app.engine.instruments.get(order.symbol)), done)
+
+    def cancel_all_confirmed(self) -> None:
+        """Cancel every working order after a confirmation that counts them; only those: an order
+        placed or gone meanwhile refuses it unsent (here at ``y``, and in the engine at send)."""
+        app = self.app
+        shown = open_order_ids(app.engine.account().orders.values())
+
+        def done(ok: bool | None) -> None:
+            if not ok:
+                return
+            now = open_order_ids(app.engine.account().orders.values())
+            if now != shown:
+                why = changed_orders_words(shown, now)
+                app.log_line(f"cancel all not sent: {why}")
+                app.notify(f"cancel all not sent — {why} (press C again)", severity="warning")
+                return
+            self._run("cancel all", app.engine.cancel_all(expect=shown))
+
+        body = (
+            f"{len(shown)} working order(s) will be cancelled "
+            "(only these: if another appears first, nothing is)."
+        )
+        app.push_screen(ConfirmScreen("Cancel all orders?", body), done)
 
     # --- positions -------------------------------------------------------------------------
     def close_selected(self) -> None:

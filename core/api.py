@@ -214,8 +214,11 @@ class EngineAPI(Protocol):
         """Cancel one working order."""
         ...
 
-    async def cancel_all(self, symbol: str | None = None) -> CommandResult:
-        """Cancel every working order (on ``symbol``, or everywhere)."""
+    async def cancel_all(
+        self, symbol: str | None = None, *, expect: frozenset[str] | None = None
+    ) -> CommandResult:
+        """Cancel every working order (on ``symbol``, or everywhere); with ``expect`` (the ids the
+        trader was shown), only while exactly those are open (else refused, nothing sent)."""
         ...
 
     async def close_position(

@@ -155,6 +155,11 @@ class CommandLine(DimmedModal[Plan | None]):
             self._not_sent = plan.line
             self.replan()
             return
+        changed = plan.stale() if plan.stale is not None else ""
+        if changed:  # what Enter would do is no longer what the screen showed: show it again
+            self.replan()
+            set_text(self.query_one("#cmd-summary", Static), f"✖ not sent — {changed}")
+            return
         self.dismiss(plan)
 
     # --- history ----------------------------------------------------------------------------

@@ -232,9 +232,12 @@ class Engine:
         return await self.order_path.cancel(order_link_id)
 
     @guarded
-    async def cancel_all(self, symbol: str | None = None) -> CommandResult:
-        """Cancel every working order (on ``symbol``, or everywhere)."""
-        return await self.order_path.cancel_all(symbol)
+    async def cancel_all(
+        self, symbol: str | None = None, *, expect: frozenset[str] | None = None
+    ) -> CommandResult:
+        """Cancel every working order (on ``symbol``, or everywhere); with ``expect`` (the ids the
+        trader was shown), only while exactly those are open (else refused, nothing sent)."""
+        return await self.order_path.cancel_all(symbol, expect=expect)
 
     @guarded
     async def close_position(

@@ -7,7 +7,7 @@ breaker → retry → venue) → the outcome adopted into the account state and 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 
 from core.account import AccountState
@@ -45,6 +45,22 @@ def placeholder_of(built: BuiltOrder, now_ms: int) -> Order:
         trigger_direction=built.trigger_direction,
         created_ms=now_ms,
         updated_ms=0,  # 0 = no venue time yet: any venue update supersedes a local placeholder
+    )
+
+
+def open_order_ids(orders: Iterable[Order], symbol: str | None = None) -> frozenset[str]:
+    """The ids of the working orders among ``orders`` (on ``symbol``, or all)."""
+    return frozenset(o.order_link_id for o in orders if o.is_open and (symbol is None or o.symbol == symbol))
+
+
+def changed_orders_words(shown: frozenset[str], now: frozenset[str]) -> str:
+    """Why a cancel-all previewed on ``shown`` is refused now: counts of what appeared and went."""
+    new, gone = len(now - shown), len(shown - now)
+    parts = [f"{new} new" if new else "", f"{gone} gone" if gone else ""]
+    delta = ", ".join(p for p in parts if p)
+    return (
+        f"orders changed since shown ({delta}): {len(now)} open now, not {len(shown)}; "
+        "nothing cancelled — preview again"
     )
 
 
@@ -200,8 +216,20 @@ class OrderPath:
         )
         return self.outcomes.report("cancel", order.symbol, order_link_id, result)
 
-    async def cancel_all(self, symbol: str | None = None) -> CommandResult:
-        """Cancel every working order (on ``symbol``, or everywhere), then re-read the account."""
+    async def cancel_all(
+        self, symbol: str | None = None, *, expect: frozenset[str] | None = None
+    ) -> CommandResult:
+        """Cancel every working order (on ``symbol``, or everywhere), then re-read the account.
+
+        With ``expect`` (the order ids the trader was shown), only while exactly those are open:
+        an order placed or gone since the preview refuses it unsent, saying the new count.
+        """
+        if expect is not None:
+            now = open_order_ids(self.state.orders.values(), symbol)
+            if now != expect:
+                why = changed_orders_words(expect, now)
+                self.out.log_line(f"cancel all refused: {why}", Severity.WARN)
+                return CommandResult(False, why)
         await self.lifecycle.cancel_all(symbol)
         try:
             ids = await self.executor.call(

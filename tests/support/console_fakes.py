@@ -26,6 +26,7 @@ from core.api import (
 from core.clock import FrozenClock
 from core.config import Settings, load_settings
 from core.engine.algo_view import StaticView
+from core.engine.order_path import open_order_ids
 from core.engine.panic import PanicRunner
 from core.events import (
     AlgoUpdated,
@@ -343,8 +344,13 @@ class FakeEngine:
         self.store.put_event(OrderUpdated(self.clock.now_ms(), replace(o, status=OrderStatus.CANCELLED)))
         return CommandResult(True, f"order {order_link_id} cancelled", order_link_id=order_link_id)
 
-    async def cancel_all(self, symbol: str | None = None) -> CommandResult:
-        """Remove every order."""
+    async def cancel_all(
+        self, symbol: str | None = None, *, expect: frozenset[str] | None = None
+    ) -> CommandResult:
+        """Remove every order (refused, like the engine, when ``expect`` is not the open set)."""
+        if expect is not None and open_order_ids(self.orders.values(), symbol) != expect:
+            self.calls.append(("cancel_all_refused", symbol))
+            return CommandResult(False, "orders changed since shown")
         self.calls.append(("cancel_all", symbol))
         n = len(self.orders)
         self.orders.clear()
