@@ -141,6 +141,7 @@ async def test_ticks_follow_virtual_time_without_real_sleeps(
         venue.venue.advance(venue.venue.tick_ms)
         for _ in range(5):
             await asyncio.sleep(0)
+            await engine.journal.settled()  # a command's journal write is committed by its thread
     snap = engine.algos()[0]
     assert snap.state == "done", snap.note
     assert D(venue.position(SYM)["size"]) == D("0.04")
