@@ -147,7 +147,10 @@ class PositionActions:
                 self._run(f"TP/SL {pos.symbol}", coro)
 
         screen = TpSlScreen(
-            pos, app.engine.instruments.get(pos.symbol), ticker.mark_price if ticker else None
+            pos,
+            app.engine.instruments.get(pos.symbol),
+            ticker.mark_price if ticker else None,
+            app.engine.fee_rates(pos.symbol)[0],
         )
         app.push_screen(screen, done)
 

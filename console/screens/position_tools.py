@@ -21,7 +21,10 @@ from core.model import Instrument, Position, Side, TriggerBy
 from core.orders.closing import close_qty, fmt_pct
 from core.orders.numparse import NumberError, parse_number, parse_positive
 from core.orders.tick_rules import level_rounding, rounding_note, snap
+from core.risk.preview import held_loss_at
+from core.risk.sizing import DEFAULT_TAKER_FEE
 from widgets.choice import Choice
+from widgets.fmt import fmt_dec
 
 CLOSE_FRACTIONS: tuple[Decimal, ...] = (Decimal("0.25"), Decimal("0.5"), Decimal(1))
 TRIGGERS = [("mark", TriggerBy.MARK.value), ("last", TriggerBy.LAST.value)]
@@ -111,12 +114,17 @@ class TpSlScreen(DimmedModal[TpSlRequest | None]):
     BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(
-        self, position: Position, instrument: Instrument | None, mark: Decimal | None = None
+        self,
+        position: Position,
+        instrument: Instrument | None,
+        mark: Decimal | None = None,
+        taker_fee: Decimal = DEFAULT_TAKER_FEE,
     ) -> None:
         super().__init__()
         self.position = position
         self.instrument = instrument
         self.mark = mark
+        self.taker_fee = taker_fee
         self.error = ""
 
     def _fmt(self, value: Decimal | None) -> str:
@@ -134,6 +142,9 @@ class TpSlScreen(DimmedModal[TpSlRequest | None]):
                 f"entry {self._fmt(pos.entry_price)}{mark} — applies to the whole position",
                 classes="modal-body",
                 markup=False,
+            )
+            yield Static(
+                self.risk_text(TpSlRequest(None, None, TriggerBy.MARK)), id="tpsl-risk", markup=False
             )
             yield Label("Take profit")
             yield Input(self._fmt(pos.take_profit), placeholder="none", id="tpsl-tp")
@@ -185,6 +196,39 @@ class TpSlScreen(DimmedModal[TpSlRequest | None]):
                 notes.append(rounding_note(what, typed, sent, inst.tick_size, "tick"))
         return [f"sends {n}" for n in notes if n]
 
+    def _sent_level(self, typed: Decimal | None, current: Decimal | None, stop: bool) -> Decimal | None:
+        """The level in force after the change: typed (rounded to the tick as sent), kept, or
+        None when removed or absent."""
+        if typed is None:
+            return current or None
+        if typed == 0:
+            return None
+        inst = self.instrument
+        long = self.position.side is Side.BUY
+        return snap(typed, inst.tick_size, level_rounding(stop, long)) if inst is not None else typed
+
+    def risk_text(self, req: TpSlRequest) -> str:
+        """The loss at the stop and the profit at the TP for the whole position (what a position
+        TP/SL closes), taker fee on the exit included — the ticket's formula for a held position."""
+        pos = self.position
+        if pos.side is None:
+            return ""
+        qd = self.instrument.qty_decimals if self.instrument is not None else 3
+        on = f"on {fmt_dec(pos.size, qd, sep=False)} (the whole position, fees incl.)"
+        sl = self._sent_level(req.stop_loss, pos.stop_loss, stop=True)
+        tp = self._sent_level(req.take_profit, pos.take_profit, stop=False)
+        lines = []
+        if sl is None:
+            lines.append("loss@stop  — no stop: the loss is not limited")
+        else:
+            loss = held_loss_at(pos.side, pos.size, pos.entry_price, sl, self.taker_fee)
+            word = "loss@stop " if loss >= 0 else "gain@stop "
+            lines.append(f"{word} {fmt_dec(abs(loss), 2)} USDT at {self._fmt(sl)} {on}")
+        if tp is not None:
+            gain = -held_loss_at(pos.side, pos.size, pos.entry_price, tp, self.taker_fee)
+            lines.append(f"profit@TP  {fmt_dec(gain, 2, sign=True)} USDT at {self._fmt(tp)} {on}")
+        return "\n".join(lines)
+
     def _show(self, text: str, notes: list[str] | None = None) -> None:
         self.error = text
         hint = text or "Enter sends · Esc cancels · blank = unchanged · 0 removes"
@@ -197,7 +241,9 @@ class TpSlScreen(DimmedModal[TpSlRequest | None]):
             req = self.request()
         except NumberError as exc:
             self._show(f"✖ {exc}")
+            self.query_one("#tpsl-risk", Static).update("loss@stop  — (fix the field first)")
             return
+        self.query_one("#tpsl-risk", Static).update(self.risk_text(req))
         self._show("", self.rounding(req))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

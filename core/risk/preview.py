@@ -184,16 +184,24 @@ def stop_view(built: BuiltOrder, effect: PositionEffect, ctx: PreviewContext) ->
     return StopView(stop, total, loss, tuple(notes))
 
 
+def held_loss_at(side: Side, size: Decimal, entry: Decimal, level: Decimal, taker_fee: Decimal) -> Decimal:
+    """Loss (positive; negative = a gain) when ``size`` held at ``entry`` on ``side`` is closed at
+    ``level`` by a market trigger: the price move and the taker fee on the exit (the entry fee is
+    already paid). The position TP/SL box shows it for the whole position; the ticket adds it for
+    the held part of a position its order's stop will close."""
+    return size * (entry - level) * side.sign + size * level * taker_fee
+
+
 def _loss_at(stop: Decimal, built: BuiltOrder, effect: PositionEffect, ctx: PreviewContext) -> Decimal:
     """Loss (positive) when the resulting position is closed at ``stop`` by a market stop."""
     sign = built.side.sign
     entry_rate = fee_rate_for(built, ctx.taker_fee, ctx.maker_fee)
     new = effect.opening * (built.ref_price - stop) * sign + effect.opening * built.ref_price * entry_rate
+    new += effect.opening * stop * ctx.taker_fee
     held = _ZERO
     if effect.held > 0 and ctx.position is not None:
-        held = effect.held * (ctx.position.entry_price - stop) * sign
-    exit_fee = (effect.held + effect.opening) * stop * ctx.taker_fee
-    return new + held + exit_fee
+        held = held_loss_at(built.side, effect.held, ctx.position.entry_price, stop, ctx.taker_fee)
+    return new + held
 
 
 def _closing_figures(
@@ -257,6 +265,7 @@ __all__ = [
     "PreviewContext",
     "StopView",
     "adjustments",
+    "held_loss_at",
     "liquidity_check",
     "liquidity_notes",
     "position_effect",
