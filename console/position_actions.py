@@ -15,6 +15,8 @@ from core.model import Position, Side
 from core.orders.builder import snap
 from core.orders.closing import fmt_pct
 from core.resilience.errors import VenueError
+from core.risk.preview import held_loss_at
+from widgets.fmt import fmt_dec
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -120,6 +122,9 @@ class PositionActions:
             f"(rounded {'up' if long else 'down'} to the tick), triggered on the mark price?\n"
             "It replaces the position's current stop loss and covers the whole position."
         )
+        assert pos.side is not None
+        loss = held_loss_at(pos.side, pos.size, pos.entry_price, shown, app.engine.fee_rates(pos.symbol)[0])
+        body += f"\nloss@stop  {fmt_dec(loss, 2)} USDT on {pos.size}, the whole position (the fee to exit)"
 
         def done(ok: bool | None) -> None:
             if ok:

@@ -9,6 +9,7 @@ from decimal import Decimal as D
 
 from textual.widgets import Static
 
+from console.screens.modals import ConfirmScreen
 from console.screens.position_tools import TpSlScreen
 from tests.support.console_fakes import fake, make_app
 from tests.support.console_types import SIZE, Keys
@@ -59,3 +60,14 @@ async def test_an_existing_stop_shows_its_loss_when_the_box_opens() -> None:
         assert isinstance(app.screen, TpSlScreen)
         # short 2 @ 3,010, stop 3,100: 2 x 90 + 2 x 3,100 x 0.00055 = 180 + 3.41
         assert "loss@stop  183.41 USDT at 3100.00 on 2.00 (the whole position" in risk(app), risk(app)
+
+
+async def test_the_breakeven_confirmation_shows_the_loss_at_the_new_stop() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        body = str(app.screen.query_one(".modal-body", Static).render())
+        # stop at the entry 49,500.0: only the exit fee, 0.5 x 49,500 x 0.00055 = 13.6125
+        assert "loss@stop  13.61 USDT on 0.500, the whole position" in body, body
