@@ -18,7 +18,7 @@ from textual.widgets import Input, Static
 from console.cmdplan import CommandPlanner, Plan, check_aliases
 from console.keymap import APP_BINDINGS, MAIN_BINDINGS, effective_key
 from console.screens.backdrop import DimmedModal
-from console.screens.text_update import set_text
+from console.screens.text_update import SteadyInput, set_text
 
 if TYPE_CHECKING:
     from console.app import TradeConsoleApp
@@ -53,6 +53,7 @@ class CommandLine(DimmedModal[Plan | None]):
     }
     CommandLine #cmd-summary { text-style: bold; }
     CommandLine #cmd-detail { color: $text-muted; }
+    CommandLine.-tall #cmd-detail { min-height: 10; }
     CommandLine #cmd-summary.-ready { color: $success; }
     CommandLine #cmd-summary.-refused { color: $error; }
     CommandLine #cmd-help { color: $text-muted; }
@@ -81,7 +82,9 @@ class CommandLine(DimmedModal[Plan | None]):
         with Vertical(id="cmd-box"):
             yield Static("", id="cmd-summary", markup=False)
             yield Static("", id="cmd-detail", markup=False)
-            yield Input(self.initial, placeholder="command (Escape closes)", id="cmd-input", compact=True)
+            yield SteadyInput(
+                self.initial, placeholder="command (Escape closes)", id="cmd-input", compact=True
+            )
             yield Static(HELP, id="cmd-help", markup=False)
 
     @property
