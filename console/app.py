@@ -24,6 +24,7 @@ from console.breaker_actions import BreakerActions
 from console.bridge import Frame, UIBridge, Waker
 from console.command_outcome import said_of
 from console.commands import BreakerCommands, SymbolCommands, ThemeCommands
+from console.gc_pacer import pace_collections
 from console.keygate import KeyGate, KeySettled, read_escape_then_character
 from console.keymap import APP_BINDINGS, BINDING_IDS, MAIN_BINDINGS, effective_key, key_display
 from console.market_view import apply_fills, apply_market
@@ -274,6 +275,9 @@ class TradeConsoleApp(App[int]):
                 await mounting
         if settle:
             settle_heap()
+            pace_collections(
+                self.set_interval, lambda: self.screen is not self.main, lambda: self.key_gate.delivered
+            )
 
     def _drop_unlisted_symbols(self) -> None:
         """Say loudly which configured symbols the venue does not list (no book will ever come for
