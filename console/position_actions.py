@@ -63,7 +63,8 @@ class PositionActions:
             )
             self._run(f"amend {order.order_link_id}", coro)
 
-        app.push_screen(AmendScreen(order, app.engine.instruments.get(order.symbol)), done)
+        screen = AmendScreen(order, app.engine.instruments.get(order.symbol), app.engine.preview)
+        app.push_screen(screen, done)
 
     def cancel_all_confirmed(self) -> None:
         """Cancel every working order after a confirmation that counts them; only those: an order

@@ -10,6 +10,7 @@ typing replaces it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from typing import ClassVar
@@ -20,9 +21,13 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
 from console.screens.backdrop import DimmedModal
-from core.model import RISING, Instrument, Order, OrderType
+from core.api import RiskPreview
+from core.model import RISING, Instrument, Order, OrderRequest, OrderType
 from core.orders.numparse import NumberError, parse_optional_positive
 from core.orders.tick_rules import limit_rounding, rounding_note, snap, trigger_rounding
+from widgets.fmt import fmt_dec
+
+PreviewFn = Callable[[OrderRequest], RiskPreview]
 
 HINT = "Enter sends · Esc cancels · Tab next field · blank = unchanged"
 
@@ -58,10 +63,14 @@ class AmendScreen(DimmedModal[AmendRequest | None]):
 
     BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, order: Order, instrument: Instrument | None = None) -> None:
+    def __init__(
+        self, order: Order, instrument: Instrument | None = None, preview: PreviewFn | None = None
+    ) -> None:
         super().__init__()
         self.order = order
         self.instrument = instrument
+        self.preview = preview
+        """The engine's order preview: the amended order's notional and loss at its stop."""
         self.error = ""
 
     def _fmt_price(self, value: Decimal | None) -> str:
@@ -101,6 +110,7 @@ class AmendScreen(DimmedModal[AmendRequest | None]):
             for field, label in amend_fields(self.order):
                 yield Label(label)
                 yield Input(self.current(field), id=f"amend-{field}", select_on_focus=True)
+            yield Static(self.risk_text(AmendRequest()), id="amend-risk", markup=False)
             yield Static(HINT, id="amend-error", classes="modal-hint", markup=False)
 
     def request(self) -> AmendRequest:
@@ -129,6 +139,41 @@ class AmendScreen(DimmedModal[AmendRequest | None]):
             notes.append(rounding_note("qty", req.qty, sent, inst.qty_step, "step"))
         return [f"sends {n}" for n in notes if n]
 
+    def amended(self, req: AmendRequest) -> OrderRequest:
+        """The order's unfilled rest as it will stand after ``req`` (to preview, never to send)."""
+        o = self.order
+        return OrderRequest(
+            symbol=o.symbol,
+            side=o.side,
+            qty=(req.qty if req.qty is not None else o.qty) - o.filled_qty,
+            order_type=o.order_type,
+            price=req.price if req.price is not None else o.price,
+            time_in_force=o.time_in_force,
+            reduce_only=o.reduce_only,
+            take_profit=o.take_profit,
+            stop_loss=o.stop_loss,
+            trigger_price=req.trigger_price if req.trigger_price is not None else o.trigger_price,
+            trigger_direction=o.trigger_direction,
+        )
+
+    def risk_text(self, req: AmendRequest) -> str:
+        """The amended order's notional and, when it carries a stop, the loss there — from the
+        ticket's preview (after rounding, the stop covering what it will really close)."""
+        if self.preview is None:
+            return ""
+        request = self.amended(req)
+        if request.qty <= 0:
+            return "✖ qty: not more than the filled part — nothing would remain"
+        p = self.preview(request)
+        if p.build_error:
+            return f"✖ {p.build_error}"
+        qd = self.instrument.qty_decimals if self.instrument is not None else 3
+        lines = [f"notional   {fmt_dec(p.notional, 2)} USDT for {fmt_dec(p.qty, qd, sep=False)}"]
+        if p.loss_at_stop is not None:
+            on = f" on {fmt_dec(p.stop_qty, qd, sep=False)}" if p.stop_qty is not None else ""
+            lines.append(f"loss@stop  {fmt_dec(p.loss_at_stop, 2)} USDT{on} (fees incl.)")
+        return "\n".join(lines + [f"! {n}" for n in p.notes])
+
     def _show(self, text: str, notes: list[str] | None = None) -> None:
         self.error = text
         lines = [*(notes or []), text or HINT]
@@ -141,7 +186,9 @@ class AmendScreen(DimmedModal[AmendRequest | None]):
             req = self.request()
         except NumberError as exc:
             self._show(f"✖ {exc}")
+            self.query_one("#amend-risk", Static).update("")
             return
+        self.query_one("#amend-risk", Static).update(self.risk_text(req))
         self._show("", self.rounding(req))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
