@@ -5,7 +5,8 @@ the helpers' signatures in ``tests.support.console_types``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,17 @@ from core.config import SimSettings
 from core.engine import Engine
 from core.sim.runner import SimVenueThread
 from tests.support.console_fakes import real_settings
-from tests.support.console_types import SYM, AppReady, Burst, Keys, RealApp, SelectOrder, WaitUntil
+from tests.support.console_types import (
+    SIZE,
+    SYM,
+    AppReady,
+    Burst,
+    Keys,
+    OnSim,
+    RealApp,
+    SelectOrder,
+    WaitUntil,
+)
 from tests.support.crossvenue_rig import TwoVenues
 from widgets.log_pane import EventLog
 from widgets.orders import OrdersTable
@@ -102,6 +113,24 @@ def make_real_app() -> RealApp:
         return TradeConsoleApp(engine, settings), engine
 
     return make
+
+
+@pytest.fixture
+def console_on_sim(
+    sim_venue: SimVenueThread, tmp_path: Path, make_real_app: RealApp, app_ready: AppReady
+) -> OnSim:
+    """Run the console on a real engine on ``sim_venue`` (journal under ``tmp_path``) at ``SIZE``,
+    once its engine started and the first book and ticker arrived:
+    ``async with console_on_sim() as (app, engine, pilot)``."""
+
+    @asynccontextmanager
+    async def run() -> AsyncIterator[tuple[TradeConsoleApp, Engine, Pilot[int]]]:
+        app, engine = make_real_app(sim_venue, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await app_ready(pilot, app, engine)
+            yield app, engine, pilot
+
+    return run
 
 
 @pytest.fixture

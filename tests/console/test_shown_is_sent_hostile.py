@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 from textual import events
 from textual._xterm_parser import XTermParser
@@ -30,10 +29,9 @@ from console.screens.position_tools import CloseScreen, TpSlScreen
 from console.screens.ticket import OrderTicket
 from core.model import OrderRequest, OrderType, Side
 from core.sim.runner import SimVenueThread
-from tests.support.console_types import SIZE, SYM, AppReady, Burst, Keys, RealApp, WaitUntil
+from tests.support.console_types import SYM, Burst, Keys, OnSim, WaitUntil
 from tests.support.engine_types import PushMarket, VenuePosition, VenueRows
-from widgets.orders import OrdersTable
-from widgets.positions import PositionsTable
+from tests.support.sim_console import off_mark, open_long_in_pane, rest_in_orders_pane
 
 D = Decimal
 
@@ -54,21 +52,13 @@ async def flip_short(engine: object, wait_until: WaitUntil, pilot: object) -> No
 
 async def test_close_box_refuses_a_position_changed_since_it_was_shown(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     burst: Burst,
     venue_position: VenuePosition,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
-        res = await engine.place(OrderRequest(SYM, Side.BUY, D("0.01"), OrderType.MARKET))
-        assert res.ok, res.message
-        positions = app.main.query_one(PositionsTable)
-        await wait_until(pilot, lambda: positions.row_count == 1, "the position in the positions pane")
-        positions.focus()
+    async with console_on_sim() as (app, engine, pilot):
+        await open_long_in_pane(pilot, app, engine, wait_until)
         await burst(pilot, "x", "2")
         box = app.screen
         assert isinstance(box, CloseScreen)
@@ -83,17 +73,13 @@ async def test_close_box_refuses_a_position_changed_since_it_was_shown(
 
 async def test_command_line_close_refuses_a_position_changed_since_its_preview(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     burst: Burst,
     keys: Keys,
     venue_position: VenuePosition,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
+    async with console_on_sim() as (app, engine, pilot):
         res = await engine.place(OrderRequest(SYM, Side.BUY, D("0.01"), OrderType.MARKET))
         assert res.ok, res.message
         await wait_until(pilot, lambda: SYM in app.bridge.account.positions, "the position")
@@ -115,22 +101,15 @@ async def test_command_line_close_refuses_a_position_changed_since_its_preview(
 
 async def test_amend_box_shows_the_price_after_rounding_to_the_tick(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     burst: Burst,
     venue_open_orders: VenueRows,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
-        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
-        price = (mark * D("0.95")).quantize(D("0.1"))
-        res = await engine.place(OrderRequest(SYM, Side.BUY, D("0.01"), OrderType.LIMIT, price=price))
-        assert res.ok, res.message
-        table = app.main.query_one(OrdersTable)
-        await wait_until(pilot, lambda: table.row_count == 1, "the order in the orders pane")
+    async with console_on_sim() as (app, engine, pilot):
+        price = off_mark(engine, "0.95")
+        request = OrderRequest(SYM, Side.BUY, D("0.01"), OrderType.LIMIT, price=price)
+        _, table = await rest_in_orders_pane(pilot, app, engine, wait_until, request)
         table.focus()
         typed = price - D("10.05")  # off the 0.1 tick: a buy's price rounds down
         sent = typed.quantize(D("0.1"), rounding="ROUND_FLOOR")
@@ -148,23 +127,14 @@ async def test_amend_box_shows_the_price_after_rounding_to_the_tick(
 
 async def test_tpsl_box_shows_the_stop_after_rounding_to_the_tick(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     burst: Burst,
     venue_position: VenuePosition,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
-        res = await engine.place(OrderRequest(SYM, Side.BUY, D("0.01"), OrderType.MARKET))
-        assert res.ok, res.message
-        positions = app.main.query_one(PositionsTable)
-        await wait_until(pilot, lambda: positions.row_count == 1, "the position in the positions pane")
-        positions.focus()
-        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
-        typed = (mark * D("0.95")).quantize(D("0.1")) + D("0.07")  # a long's stop rounds up
+    async with console_on_sim() as (app, engine, pilot):
+        await open_long_in_pane(pilot, app, engine, wait_until)
+        typed = off_mark(engine, "0.95") + D("0.07")  # a long's stop rounds up
         sent = typed.quantize(D("0.1"), rounding="ROUND_CEILING")
         await burst(pilot, "p", "tab", *str(typed))
         box = app.screen
@@ -199,17 +169,13 @@ def typed(text: str) -> list[events.Key]:
 
 async def test_escape_in_a_burst_closes_the_ticket_and_the_next_keys_open_a_fresh_one(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     burst: Burst,
     venue_open_orders: VenueRows,
 ) -> None:
     """``b 1 <Esc> b 2``: a terminal sends ``<Esc> b`` as the bytes of Alt+b, and the ticket got
     ``21`` (the Escape lost, Alt+b moved the cursor home) — Enter would have sent 21 BTC."""
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
+    async with console_on_sim() as (app, engine, pilot):
         await send_raw(pilot, events.Key("b", "b"), *typed("1"), events.Key("alt+b", "b"), *typed("0.002"))
         ticket = app.screen
         assert isinstance(ticket, OrderTicket)
@@ -231,18 +197,14 @@ def test_the_terminal_parser_reads_escape_then_a_character_as_both() -> None:
 
 async def test_command_line_summary_says_the_quantity_that_will_be_sent(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     burst: Burst,
     keys: Keys,
     venue_positions: VenueRows,
 ) -> None:
     """``buy 0.0015``: the line Enter runs said ``BUY 0.0015`` while 0.001 was sent."""
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
+    async with console_on_sim() as (app, engine, pilot):
         await burst(pilot, *keys(":buy 0.0015"))
         line = app.screen
         assert isinstance(line, CommandLine) and line.plan is not None and line.plan.ready
@@ -255,24 +217,16 @@ async def test_command_line_summary_says_the_quantity_that_will_be_sent(
 
 async def test_breakeven_refuses_an_entry_changed_since_the_box_showed_it(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     burst: Burst,
     venue_position: VenuePosition,
     push_market: PushMarket,
 ) -> None:
     """``e`` showed 'to its entry X'; a fill added to the position (a new average entry) before ``y``
     set the stop at the new entry, a price the screen never showed."""
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
-        res = await engine.place(OrderRequest(SYM, Side.BUY, D("0.01"), OrderType.MARKET))
-        assert res.ok, res.message
-        positions = app.main.query_one(PositionsTable)
-        await wait_until(pilot, lambda: positions.row_count == 1, "the position in the positions pane")
-        positions.focus()
+    async with console_on_sim() as (app, engine, pilot):
+        await open_long_in_pane(pilot, app, engine, wait_until)
         entry = engine.state.positions[SYM].entry_price
         push_market(sim_venue, 1.03)
         ticker = engine.store.ticker
@@ -292,24 +246,16 @@ async def test_breakeven_refuses_an_entry_changed_since_the_box_showed_it(
 
 async def test_keys_typed_before_the_close_box_showed_never_answer_it(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     burst: Burst,
     keys: Keys,
     venue_position: VenuePosition,
 ) -> None:
     """``x :sym ETH`` in one burst (a trader who meant the command line): the ``y`` of ``sym``
     confirmed the close box and the whole position was closed at market."""
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
-        res = await engine.place(OrderRequest(SYM, Side.BUY, D("0.01"), OrderType.MARKET))
-        assert res.ok, res.message
-        positions = app.main.query_one(PositionsTable)
-        await wait_until(pilot, lambda: positions.row_count == 1, "the position in the positions pane")
-        positions.focus()
+    async with console_on_sim() as (app, engine, pilot):
+        await open_long_in_pane(pilot, app, engine, wait_until)
         await burst(pilot, "x", *keys(":sym ETH"))
         assert isinstance(app.screen, CloseScreen)  # still asking
         assert "typed before 'Close position?' showed were dropped" in told(app)

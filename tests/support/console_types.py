@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Protocol
 
@@ -34,6 +35,10 @@ class AppReady(Protocol):
 
 RealApp = Callable[[SimVenueThread, Path], tuple[TradeConsoleApp, Engine]]
 """``make_real_app(venue, tmp_path)``: the console on a real engine on ``venue``."""
+
+OnSim = Callable[[], AbstractAsyncContextManager[tuple[TradeConsoleApp, Engine, Pilot[int]]]]
+"""``async with console_on_sim() as (app, engine, pilot)``: the console on a real engine on the
+``sim_venue`` fixture, running at ``SIZE``, its engine started and the first book and ticker in."""
 
 
 class Burst(Protocol):
