@@ -5,37 +5,28 @@ order ticket's preview from the real engine, following every keystroke, before a
 from __future__ import annotations
 
 from decimal import Decimal as D
-from pathlib import Path
 
 from textual.widgets import Static
 
 from console.screens.amend import AmendScreen
 from core.model import OrderRequest, Side
-from core.sim.runner import SimVenueThread
-from tests.support.console_types import SIZE, SYM, AppReady, Burst, RealApp, SelectOrder, WaitUntil
-from widgets.orders import OrdersTable
+from tests.support.console_types import SYM, Burst, OnSim, SelectOrder, WaitUntil
+from tests.support.sim_console import off_mark, rest_in_orders_pane
 
 CENT = D("0.01")
 
 
 async def test_amending_the_qty_shows_the_new_notional_and_loss_at_the_stop(
-    sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     burst: Burst,
     select_order: SelectOrder,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
-        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
-        price, stop = (mark * D("0.97")).quantize(D("0.1")), (mark * D("0.95")).quantize(D("0.1"))
-        placed = await engine.place(OrderRequest(SYM, Side.BUY, D("0.01"), price=price, stop_loss=stop))
-        assert placed.ok and placed.order_link_id is not None, placed.message
-        table = app.main.query_one(OrdersTable)
-        await wait_until(pilot, lambda: table.row_count == 1, "the order in the orders pane")
+    async with console_on_sim() as (app, engine, pilot):
+        price, stop = off_mark(engine, "0.97"), off_mark(engine, "0.95")
+        request = OrderRequest(SYM, Side.BUY, D("0.01"), price=price, stop_loss=stop)
+        placed, _ = await rest_in_orders_pane(pilot, app, engine, wait_until, request)
+        assert placed.order_link_id is not None, placed.message
         await select_order(pilot, app, placed.order_link_id)
         await burst(pilot, "a", "tab", "0", ".", "0", "3")
         box = app.screen

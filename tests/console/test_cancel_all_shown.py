@@ -5,7 +5,6 @@ new count, and the engine itself refuses a cancel-all whose shown set is no long
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -15,8 +14,9 @@ from console.screens.modals import ConfirmScreen
 from core.model import OrderRequest, Side
 from core.sim.runner import SimVenueThread
 from tests.support.console_fakes import fake, make_app
-from tests.support.console_types import SIZE, SYM, AppReady, Keys, RealApp, WaitUntil
+from tests.support.console_types import SIZE, SYM, Keys, OnSim, WaitUntil
 from tests.support.engine_types import VenueRows
+from tests.support.sim_console import off_mark
 from widgets.log_pane import EventLog
 
 
@@ -84,17 +84,12 @@ async def test_cancel_all_key_refuses_at_y_when_an_order_appeared(keys: Keys) ->
 
 async def test_the_engine_refuses_a_cancel_all_whose_shown_set_changed(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     venue_open_orders: VenueRows,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
-        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
-        price = (mark * Decimal("0.97")).quantize(Decimal("0.1"))
+    async with console_on_sim() as (app, engine, pilot):
+        price = off_mark(engine, "0.97")
         placed = await engine.place(OrderRequest(SYM, Side.BUY, Decimal("0.01"), price=price))
         assert placed.ok, placed.message
         refused = await engine.cancel_all(expect=frozenset())  # shown: none; one is open now
