@@ -6,14 +6,13 @@ from the algo ticket fills its first slice and the pane shows the progress."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 from console.screens.algo_ticket import AlgoTicket
 from console.screens.cmdline import CommandLine
 from console.screens.modals import ConfirmScreen
 from core.engine import Engine
 from core.sim.runner import SimVenueThread
-from tests.support.console_types import SIZE, SYM, AppReady, RealApp, WaitUntil
+from tests.support.console_types import SYM, OnSim, WaitUntil
 from tests.support.engine_types import VenueRows
 
 
@@ -24,15 +23,11 @@ def _state(engine: Engine) -> str:
 
 async def test_scale_from_the_command_line_paused_resumed_cancelled_by_key(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     venue_open_orders: VenueRows,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
+    async with console_on_sim() as (app, engine, pilot):
         mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
         low, high = (
             (mark * Decimal("0.96")).quantize(Decimal(1)),
@@ -69,15 +64,10 @@ async def test_scale_from_the_command_line_paused_resumed_cancelled_by_key(
 
 
 async def test_twap_from_the_ticket_fills_its_first_slice_in_the_pane(
-    sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
+    async with console_on_sim() as (app, engine, pilot):
         await pilot.press("A")
         await wait_until(pilot, lambda: isinstance(app.screen, AlgoTicket), "the algo ticket opened")
         ticket = app.screen

@@ -4,30 +4,25 @@ on the venue is exactly the one the command line showed, and refused lines send 
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 from console.screens.cmdline import CommandLine
 from core.model import Side
 from core.risk.sizing import DEFAULT_TAKER_FEE, loss_at_stop
 from core.sim.runner import SimVenueThread
-from tests.support.console_types import SIZE, SYM, AppReady, Keys, RealApp, WaitUntil
+from tests.support.console_types import SYM, Keys, OnSim, WaitUntil
 from tests.support.engine_types import VenueRows
+from tests.support.sim_console import off_mark
 
 
 async def test_typed_orders_reach_the_venue_exactly_as_shown(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     keys: Keys,
     venue_open_orders: VenueRows,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
-        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
-        price = (mark * Decimal("0.98")).quantize(Decimal("0.1"))
+    async with console_on_sim() as (app, engine, pilot):
+        price = off_mark(engine, "0.98")
         await pilot.press(*keys(f":buy 0.01 @ {price}"), "enter")
         await wait_until(
             pilot, lambda: len(venue_open_orders(sim_venue)) == 1, "the limit order on the venue"
@@ -64,17 +59,13 @@ async def test_typed_orders_reach_the_venue_exactly_as_shown(
 
 async def test_partial_close_and_refused_lines(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     keys: Keys,
     venue_open_orders: VenueRows,
     venue_positions: VenueRows,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
+    async with console_on_sim() as (app, engine, pilot):
         await pilot.press(*keys(":buy 0.02"), "enter")
         await wait_until(pilot, lambda: len(venue_positions(sim_venue)) == 1, "the position on the venue")
         await wait_until(pilot, lambda: SYM in app.engine.account().positions, "the engine's position")

@@ -5,7 +5,6 @@ reason, and panic leaves the venue flat — also when pressed inside the ticket'
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 from textual.widgets import Input
 
@@ -14,8 +13,9 @@ from console.screens.panic import PanicScreen
 from console.screens.ticket import OrderTicket
 from core.model import OrderRequest, Side
 from core.sim.runner import SimVenueThread
-from tests.support.console_types import SIZE, SYM, AppReady, RealApp, WaitUntil
+from tests.support.console_types import SYM, OnSim, WaitUntil
 from tests.support.engine_types import VenueRows
+from tests.support.sim_console import off_mark
 from widgets.choice import Choice
 from widgets.log_pane import EventLog
 from widgets.orders import OrdersTable
@@ -24,20 +24,15 @@ from widgets.positions import PositionsTable
 
 async def test_limit_order_by_keys_then_amend_then_cancel(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     venue_open_orders: VenueRows,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
+    async with console_on_sim() as (app, engine, pilot):
         await pilot.press("b")
         ticket = app.screen
         assert isinstance(ticket, OrderTicket)
-        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
-        price = (mark * Decimal("0.98")).quantize(Decimal("0.1"))
+        price = off_mark(engine, "0.98")
         ticket.query_one("#t-price", Input).value = str(price)
         await pilot.press("0", ".", "0", "1", "enter")
         table = app.main.query_one(OrdersTable)
@@ -67,17 +62,12 @@ async def test_limit_order_by_keys_then_amend_then_cancel(
 
 async def test_rejected_order_shows_its_reason(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     venue_open_orders: VenueRows,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
-        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
-        far = (mark * Decimal("1.5")).quantize(Decimal("0.1"))
+    async with console_on_sim() as (app, engine, pilot):
+        far = off_mark(engine, "1.5")
         await pilot.press("b")
         screen = app.screen
         assert isinstance(screen, OrderTicket)
@@ -100,16 +90,12 @@ async def test_rejected_order_shows_its_reason(
 
 async def test_panic_flattens_the_venue_and_empties_the_panes(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     venue_open_orders: VenueRows,
     venue_positions: VenueRows,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
+    async with console_on_sim() as (app, engine, pilot):
         await pilot.press("b")
         ticket = app.screen
         assert isinstance(ticket, OrderTicket)
@@ -117,9 +103,9 @@ async def test_panic_flattens_the_venue_and_empties_the_panes(
         await pilot.press("0", ".", "0", "2", "enter")
         positions = app.main.query_one(PositionsTable)
         await wait_until(pilot, lambda: positions.row_count == 1, "the position in the positions pane")
-        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
+        price = off_mark(engine, "0.97")
         await pilot.press("b")
-        app.screen.query_one("#t-price", Input).value = str((mark * Decimal("0.97")).quantize(Decimal("0.1")))
+        app.screen.query_one("#t-price", Input).value = str(price)
         await pilot.press("0", ".", "0", "1", "enter")
         orders = app.main.query_one(OrdersTable)
         await wait_until(pilot, lambda: orders.row_count == 1, "the resting order")
@@ -139,18 +125,14 @@ async def test_panic_flattens_the_venue_and_empties_the_panes(
 
 async def test_panic_pressed_inside_the_ticket_input(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     venue_open_orders: VenueRows,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
-        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
+    async with console_on_sim() as (app, engine, pilot):
+        price = off_mark(engine, "0.97")
         await pilot.press("b")
-        app.screen.query_one("#t-price", Input).value = str((mark * Decimal("0.97")).quantize(Decimal("0.1")))
+        app.screen.query_one("#t-price", Input).value = str(price)
         await pilot.press("0", ".", "0", "1", "enter")
         await wait_until(pilot, lambda: len(venue_open_orders(sim_venue)) == 1, "the resting order", tries=40)
         await pilot.press("s", "1")

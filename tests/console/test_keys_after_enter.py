@@ -12,13 +12,12 @@ gate must wait for a slow marker, never overtake it.
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 from console.screens.main import MainScreen
 from core.model import Side
 from core.sim.runner import SimVenueThread
 from tests.support.console_fakes import amends, fake, make_app
-from tests.support.console_types import SIZE, SYM, AppReady, Burst, Keys, RealApp, SelectOrder, WaitUntil
+from tests.support.console_types import SIZE, SYM, Burst, Keys, OnSim, SelectOrder, WaitUntil
 from tests.support.engine_types import VenueRows
 
 D = Decimal
@@ -38,17 +37,13 @@ def _book(rows: list[dict[str, str]]) -> list[tuple[str, Decimal, Decimal]]:
 
 async def test_keys_after_the_ticket_enter_open_and_fill_the_next_ticket(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     burst: Burst,
     keys: Keys,
     venue_open_orders: VenueRows,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
+    async with console_on_sim() as (app, engine, pilot):
         app.key_gate._timeout_s = LOADED_S
         bid, ask = _prices(engine.store.ticker(SYM).mark_price)  # type: ignore[union-attr]
         # qty, two Tabs to the price, Ctrl-U, the price, Enter — then the sell ticket the same way
@@ -63,17 +58,13 @@ async def test_keys_after_the_ticket_enter_open_and_fill_the_next_ticket(
 
 async def test_keys_after_the_command_line_enter_reach_the_next_command_line(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     burst: Burst,
     keys: Keys,
     venue_open_orders: VenueRows,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
+    async with console_on_sim() as (app, engine, pilot):
         app.key_gate._timeout_s = LOADED_S
         bid, ask = _prices(engine.store.ticker(SYM).mark_price)  # type: ignore[union-attr]
         await burst(pilot, *keys(f":buy 0.01 @ {bid}"), "enter", *keys(f":sell 0.01 @ {ask}"), "enter")

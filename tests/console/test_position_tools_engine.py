@@ -4,7 +4,6 @@ after each action the venue holds what the screen said (keys sent in bursts, no 
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, Decimal
-from pathlib import Path
 
 from textual.widgets import Input
 
@@ -13,10 +12,9 @@ from console.screens.modals import ConfirmScreen
 from console.screens.position_tools import CloseScreen, LeverageScreen, TpSlScreen
 from core.model import OrderRequest, OrderType, Side
 from core.sim.runner import SimVenueThread
-from tests.support.console_types import SIZE, SYM, AppReady, Burst, RealApp, WaitUntil
+from tests.support.console_types import SYM, Burst, OnSim, WaitUntil
 from tests.support.engine_types import PushMarket, VenuePosition, VenueRows
-from widgets.orders import OrdersTable
-from widgets.positions import PositionsTable
+from tests.support.sim_console import off_mark, open_long_in_pane, rest_in_orders_pane
 
 D = Decimal
 
@@ -27,24 +25,16 @@ def digits(value: Decimal) -> list[str]:
 
 async def test_stop_market_trigger_amended_by_a_burst(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     burst: Burst,
     venue_open_orders: VenueRows,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
-        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
-        trigger = (mark * D("0.95")).quantize(D("0.1"))
-        res = await engine.place(
-            OrderRequest(SYM, Side.SELL, D("0.01"), OrderType.MARKET, trigger_price=trigger)
-        )
-        assert res.ok, res.message
-        table = app.main.query_one(OrdersTable)
-        await wait_until(pilot, lambda: table.row_count == 1, "the stop order in the orders pane")
+    async with console_on_sim() as (app, engine, pilot):
+        trigger = off_mark(engine, "0.95")
+        request = OrderRequest(SYM, Side.SELL, D("0.01"), OrderType.MARKET, trigger_price=trigger)
+        what = "the stop order in the orders pane"
+        _, table = await rest_in_orders_pane(pilot, app, engine, wait_until, request, what)
         table.focus()
         await pilot.pause()
         await burst(pilot, "a")
@@ -64,22 +54,14 @@ async def test_stop_market_trigger_amended_by_a_burst(
 
 async def test_close_half_tpsl_breakeven_and_leverage_by_keys(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     burst: Burst,
     venue_position: VenuePosition,
     push_market: PushMarket,
 ) -> None:
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
-        res = await engine.place(OrderRequest(SYM, Side.BUY, D("0.011"), OrderType.MARKET))
-        assert res.ok, res.message
-        positions = app.main.query_one(PositionsTable)
-        await wait_until(pilot, lambda: positions.row_count == 1, "the position in the positions pane")
-        positions.focus()
+    async with console_on_sim() as (app, engine, pilot):
+        await open_long_in_pane(pilot, app, engine, wait_until, "0.011")
         await pilot.pause()
 
         # x: 50% of 0.011 is 0.0055, rounded down to the step: the box says 0.005 and so does the venue.
@@ -93,8 +75,7 @@ async def test_close_half_tpsl_breakeven_and_leverage_by_keys(
         )
 
         # p: a stop loss typed in the TP/SL box is the venue's stop loss.
-        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
-        sl = (mark * D("0.95")).quantize(D("0.1"))
+        sl = off_mark(engine, "0.95")
         await burst(pilot, "p", "tab", *digits(sl), "enter")
         assert not isinstance(app.screen, TpSlScreen), getattr(app.screen, "error", "")
         await wait_until(

@@ -15,8 +15,9 @@ from console.app import TradeConsoleApp
 from console.screens.ticket import OrderTicket
 from core.model import OrderRequest, Side, TimeInForce
 from core.sim.runner import SimVenueThread
-from tests.support.console_types import SIZE, SYM, AppReady, Burst, RealApp, WaitUntil
+from tests.support.console_types import SIZE, SYM, AppReady, Burst, OnSim, RealApp, WaitUntil
 from tests.support.engine_types import VenueRows
+from tests.support.sim_console import off_mark
 
 
 def _preview_text(ticket: OrderTicket) -> str:
@@ -42,19 +43,14 @@ def open_long(burst: Burst, wait_until: WaitUntil, venue_positions: VenueRows) -
 
 async def test_rounded_qty_is_said_and_exactly_that_is_sent(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     burst: Burst,
     venue_open_orders: VenueRows,
 ) -> None:
     """Regression: qty 0.0015 showed READY and 0.001 was sent without a word."""
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
-        mark = engine.store.ticker(SYM).mark_price  # type: ignore[union-attr]
-        price = str((mark * Decimal("0.97")).quantize(Decimal("0.1")))
+    async with console_on_sim() as (app, engine, pilot):
+        price = str(off_mark(engine, "0.97"))
         await burst(pilot, "b", *"0.0015", "tab", "tab", *price, "5")  # one digit past the tick
         ticket = app.screen
         assert isinstance(ticket, OrderTicket)
@@ -72,19 +68,15 @@ async def test_rounded_qty_is_said_and_exactly_that_is_sent(
 
 async def test_a_stop_added_to_a_position_is_previewed_for_the_whole_position(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
     wait_until: WaitUntil,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     burst: Burst,
     venue_positions: VenueRows,
     open_long: OpenLong,
 ) -> None:
     """Regression: the preview showed the loss for the new quantity while the venue applies the
     order's SL to the whole position (preview 1.22, real about 10 USDT)."""
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
+    async with console_on_sim() as (app, engine, pilot):
         await open_long(pilot, app, sim_venue, "0.02")
         pos = engine.state.positions[SYM]
         sl = str((pos.entry_price * Decimal("0.98")).quantize(Decimal("0.1")))
@@ -115,16 +107,12 @@ async def test_a_stop_added_to_a_position_is_previewed_for_the_whole_position(
 
 async def test_reduce_only_previews_margin_released_and_realised_pnl(
     sim_venue: SimVenueThread,
-    tmp_path: Path,
-    app_ready: AppReady,
-    make_real_app: RealApp,
+    console_on_sim: OnSim,
     burst: Burst,
     open_long: OpenLong,
 ) -> None:
     """Regression: a reduce-only order showed a new position's margin and liquidation price."""
-    app, engine = make_real_app(sim_venue, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await app_ready(pilot, app, engine)
+    async with console_on_sim() as (app, engine, pilot):
         await open_long(pilot, app, sim_venue, "0.02")
         # sell 0.01 reduce-only at market: qty, then type → Market, then tick reduce-only
         await burst(pilot, "s", *"0.01", "shift+tab", "right", "shift+tab", "shift+tab", "space")
