@@ -8,34 +8,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console.app import TradeConsoleApp
 from tests.support.strategy_console import advance_until, plan_of
-from tests.support.venue_under_test import InProcessVenue
-from widgets.log_pane import EventLog
-
-
-def at_tail(log: EventLog) -> bool:
-    return log.max_scroll_y > 0 and log.scroll_offset.y == log.max_scroll_y
+from tests.support.venue_console import console_on_venue, log_at_tail
 
 
 async def test_log_follows_the_tail_after_a_screen_covered_it(tmp_path: Path) -> None:
-    venue = InProcessVenue()
-    settings = venue.settings(tmp_path)
-    engine = venue.engine(settings)
-    app = TradeConsoleApp(engine, settings, clock=venue.clock)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await advance_until(pilot, venue, lambda: app.engine_started, "engine up")
+    async with console_on_venue(tmp_path) as (venue, app, pilot):
         log = app.main.log_pane
         await pilot.press("question_mark")
         await pilot.pause()
         app.log_line("written under the help screen")
         await pilot.press("escape")
-        await advance_until(pilot, venue, lambda: at_tail(log), "the log at its tail after the help")
+        await advance_until(pilot, venue, lambda: log_at_tail(log), "the log at its tail after the help")
 
         await plan_of(pilot, app, "strat start sma_cross fast=9 slow=41 qty=0.01 alloc=2000")
         await pilot.press("enter")
         await advance_until(pilot, venue, lambda: "strategy sma_cross started" in log.lines[-1], "started")
-        await advance_until(pilot, venue, lambda: at_tail(log), "the log at its tail after the command")
+        await advance_until(pilot, venue, lambda: log_at_tail(log), "the log at its tail after the command")
 
         log.scroll_to(y=0, animate=False, immediate=True)  # the trader scrolls up to read
         app.log_line("a new line while reading")

@@ -7,33 +7,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console.app import TradeConsoleApp
 from tests.support.strategy_console import advance_until
-from tests.support.venue_under_test import InProcessVenue
-from widgets.log_pane import EventLog
-
-
-def at_tail(log: EventLog) -> bool:
-    return log.max_scroll_y > 0 and log.scroll_offset.y == log.max_scroll_y
+from tests.support.venue_console import console_on_venue, log_at_tail
 
 
 async def test_log_follows_the_tail_after_a_resize(tmp_path: Path) -> None:
-    venue = InProcessVenue()
-    settings = venue.settings(tmp_path)
-    engine = venue.engine(settings)
-    app = TradeConsoleApp(engine, settings, clock=venue.clock)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await advance_until(pilot, venue, lambda: app.engine_started, "engine up")
+    async with console_on_venue(tmp_path) as (venue, app, pilot):
         log = app.main.log_pane
         for i in range(12):
             app.log_line(f"line {i}")
-        await advance_until(pilot, venue, lambda: at_tail(log), "the log at its tail")
+        await advance_until(pilot, venue, lambda: log_at_tail(log), "the log at its tail")
         await pilot.resize_terminal(160, 50)
         await pilot.pause()
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         app.log_line("written after the resize")
-        await advance_until(pilot, venue, lambda: at_tail(log), "the log at its tail after the resize")
+        await advance_until(pilot, venue, lambda: log_at_tail(log), "the log at its tail after the resize")
 
         log.scroll_to(y=0, animate=False, immediate=True)  # the trader scrolls up to read
         await pilot.resize_terminal(100, 30)

@@ -9,20 +9,14 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from console.app import TradeConsoleApp
 from console.screens.modals import ConfirmScreen
 from console.screens.panic import PanicScreen
 from tests.support.strategy_console import advance_until, plan_of, row
-from tests.support.venue_under_test import InProcessVenue
+from tests.support.venue_console import console_on_venue
 
 
 async def test_panic_modal_counts_the_running_strategies_and_stops_them(tmp_path: Path) -> None:
-    venue = InProcessVenue()
-    settings = venue.settings(tmp_path)
-    engine = venue.engine(settings)
-    app = TradeConsoleApp(engine, settings, clock=venue.clock)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await advance_until(pilot, venue, lambda: app.engine_started, "engine up")
+    async with console_on_venue(tmp_path) as (venue, app, pilot):
         await plan_of(pilot, app, "strat start sma_cross fast=2 slow=3 qty=0.01 alloc=2000")
         await pilot.press("enter")
         await advance_until(pilot, venue, lambda: row(app, "sma_cross") is not None, "started")
@@ -40,16 +34,11 @@ async def test_panic_modal_counts_the_running_strategies_and_stops_them(tmp_path
 async def test_quit_with_only_a_strategy_running_asks_and_says_it_stops(tmp_path: Path) -> None:
     """Before: with a strategy running but no order or position, q quit at once without a word,
     and the strategy (which nothing restarts) was stopped silently."""
-    venue = InProcessVenue()
-    settings = venue.settings(tmp_path)
-    engine = venue.engine(settings)
-    app = TradeConsoleApp(engine, settings, clock=venue.clock)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await advance_until(pilot, venue, lambda: app.engine_started, "engine up")
+    async with console_on_venue(tmp_path) as (venue, app, pilot):
         await plan_of(pilot, app, "strat start sma_cross fast=9 slow=41 qty=0.01")
         await pilot.press("enter")
         await advance_until(pilot, venue, lambda: row(app, "sma_cross") is not None, "started")
-        assert not engine.account().orders and not engine.account().positions
+        assert not app.engine.account().orders and not app.engine.account().positions
         await pilot.press("q")
         await pilot.pause()
         screen = app.screen
