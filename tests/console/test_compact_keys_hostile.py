@@ -9,21 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from console.app import TradeConsoleApp
-from tests.support.strategy_console import advance_until
-from tests.support.venue_under_test import InProcessVenue
+from tests.support.venue_console import console_on_venue
 
 
 @pytest.mark.parametrize(("size", "told"), [((80, 24), True), ((160, 50), False)])
 async def test_chart_timeframe_key_says_what_it_did_when_the_chart_is_hidden(
     tmp_path: Path, size: tuple[int, int], told: bool
 ) -> None:
-    venue = InProcessVenue()
-    settings = venue.settings(tmp_path)
-    engine = venue.engine(settings)
-    app = TradeConsoleApp(engine, settings, clock=venue.clock)
-    async with app.run_test(size=size) as pilot:
-        await advance_until(pilot, venue, lambda: app.engine_started, "engine up")
+    async with console_on_venue(tmp_path, size) as (venue, app, engine, pilot):
         app._notifications.clear()
         await pilot.press("f")
         await pilot.pause()

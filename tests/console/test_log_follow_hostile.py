@@ -13,7 +13,7 @@ from tests.support.venue_console import console_on_venue, log_at_tail
 
 
 async def test_log_follows_the_tail_after_a_screen_covered_it(tmp_path: Path) -> None:
-    async with console_on_venue(tmp_path) as (venue, app, pilot):
+    async with console_on_venue(tmp_path) as (venue, app, engine, pilot):
         log = app.main.log_pane
         await pilot.press("question_mark")
         await pilot.pause()

@@ -16,7 +16,7 @@ from tests.support.venue_console import console_on_venue
 
 
 async def test_panic_modal_counts_the_running_strategies_and_stops_them(tmp_path: Path) -> None:
-    async with console_on_venue(tmp_path) as (venue, app, pilot):
+    async with console_on_venue(tmp_path) as (venue, app, engine, pilot):
         await plan_of(pilot, app, "strat start sma_cross fast=2 slow=3 qty=0.01 alloc=2000")
         await pilot.press("enter")
         await advance_until(pilot, venue, lambda: row(app, "sma_cross") is not None, "started")
@@ -34,11 +34,11 @@ async def test_panic_modal_counts_the_running_strategies_and_stops_them(tmp_path
 async def test_quit_with_only_a_strategy_running_asks_and_says_it_stops(tmp_path: Path) -> None:
     """Before: with a strategy running but no order or position, q quit at once without a word,
     and the strategy (which nothing restarts) was stopped silently."""
-    async with console_on_venue(tmp_path) as (venue, app, pilot):
+    async with console_on_venue(tmp_path) as (venue, app, engine, pilot):
         await plan_of(pilot, app, "strat start sma_cross fast=9 slow=41 qty=0.01")
         await pilot.press("enter")
         await advance_until(pilot, venue, lambda: row(app, "sma_cross") is not None, "started")
-        assert not app.engine.account().orders and not app.engine.account().positions
+        assert not engine.account().orders and not engine.account().positions
         await pilot.press("q")
         await pilot.pause()
         screen = app.screen

@@ -13,6 +13,7 @@ from console.screens.modals import ConfirmScreen
 from console.strategy_actions import parse_strat
 from tests.support.console_types import SIZE, SYM, Keys
 from tests.support.strategy_console import advance_until, row
+from tests.support.venue_console import console_on_venue
 from tests.support.venue_under_test import InProcessVenue
 
 
@@ -79,12 +80,7 @@ async def test_strat_start_shows_its_row_and_pnl_then_kill_flattens_it(tmp_path:
 async def test_a_refused_line_starts_nothing_and_a_raising_strategy_is_shown_failed(
     tmp_path: Path, keys: Keys
 ) -> None:
-    venue = InProcessVenue()
-    settings = venue.settings(tmp_path)
-    engine = venue.engine(settings)
-    app = TradeConsoleApp(engine, settings, clock=venue.clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await advance_until(pilot, venue, lambda: app.engine_started, "engine up")
+    async with console_on_venue(tmp_path, SIZE) as (venue, app, engine, pilot):
         await pilot.press(*keys(":strat start sma_cross NOPE"))
         screen = app.screen
         assert isinstance(screen, CommandLine) and screen.plan is not None

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console.app import TradeConsoleApp
 from console.screens.cmdline import CommandLine
 from tests.support.console_types import SIZE, SYM
 from tests.support.strategy_console import advance_until, plan_of, row
-from tests.support.venue_under_test import InProcessVenue
+from tests.support.venue_console import console_on_venue
 
 REFUSED = [
     ("strat start sma_cross fast=50 slow=10", "param fast: must be positive and below slow (50 >= 10)"),
@@ -39,12 +38,7 @@ REFUSED = [
 
 
 async def test_bad_strat_lines_are_refused_in_place_and_start_nothing(tmp_path: Path) -> None:
-    venue = InProcessVenue()
-    settings = venue.settings(tmp_path)
-    engine = venue.engine(settings)
-    app = TradeConsoleApp(engine, settings, clock=venue.clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await advance_until(pilot, venue, lambda: app.engine_started, "engine up")
+    async with console_on_venue(tmp_path, SIZE) as (venue, app, engine, pilot):
         for line, words in REFUSED:
             screen = await plan_of(pilot, app, line)
             plan = screen.plan
