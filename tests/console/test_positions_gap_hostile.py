@@ -3,34 +3,17 @@ column. A short's liquidation above 100,000 ran into the mark ("95,084.9104,104.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
-from core.model import Instrument, Position, Side
+from core.model import Position, Side
+from tests.support.console_fakes import instrument
 from widgets.positions import PositionsTable, position_cells
 
 D = Decimal
-INST = Instrument(
-    symbol="BTCUSDT",
-    base_coin="BTC",
-    quote_coin="USDT",
-    tick_size=D("0.1"),
-    qty_step=D("0.001"),
-    min_order_qty=D("0.001"),
-    max_order_qty=D("100"),
-    max_mkt_order_qty=D("100"),
-    min_notional=D("5"),
-    min_leverage=D("1"),
-    max_leverage=D("100"),
-    leverage_step=D("0.01"),
-)
+INST = replace(instrument("BTCUSDT"), max_order_qty=D("100"))
 SHORT = Position(
-    "BTCUSDT",
-    Side.SELL,
-    D("12.345"),
-    D("95073.0"),
-    D("95084.9"),
-    D("-1234.56"),
-    liq_price=D("104104.9"),
+    "BTCUSDT", Side.SELL, D("12.345"), D("95073.0"), D("95084.9"), D("-1234.56"), liq_price=D("104104.9")
 )
 BIG = Position("BTCUSDT", Side.BUY, D("2"), D("101250.5"), D("112345.6"), D("22190.20"), liq_price=D("91000"))
 
