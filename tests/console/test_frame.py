@@ -32,6 +32,19 @@ def _compositor(app: TradeConsoleApp) -> FrameKeepingCompositor:
     return compositor
 
 
+def _record_renders(compositor: FrameKeepingCompositor) -> list[object]:
+    """Every region the compositor renders from now on, appended to the list returned as it renders."""
+    crops: list[object] = []
+    render_chops = compositor._render_chops
+
+    def counting(crop, is_rendered_line):  # type: ignore[no-untyped-def]
+        crops.append(crop)
+        return render_chops(crop, is_rendered_line)
+
+    compositor._render_chops = counting  # type: ignore[method-assign]
+    return crops
+
+
 async def settle(pilot: Pilot[int], app: TradeConsoleApp) -> None:
     """Until the main screen has handed every widget change to its compositor (Textual does
     that on the screen's next update, a frame after the change)."""
@@ -130,14 +143,7 @@ async def test_opening_the_ticket_does_not_render_the_covered_screen_again() -> 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         compositor = _compositor(app)
-        rendered: list[object] = []
-        render_chops = compositor._render_chops
-
-        def counting(crop, is_rendered_line):  # type: ignore[no-untyped-def]
-            rendered.append(crop)
-            return render_chops(crop, is_rendered_line)
-
-        compositor._render_chops = counting  # type: ignore[method-assign]
+        rendered = _record_renders(compositor)
         await pilot.press("b")
         ticket = app.screen
         assert isinstance(ticket, OrderTicket)
@@ -164,14 +170,7 @@ async def test_closing_the_ticket_repaints_the_main_screen_from_its_frame() -> N
         assert isinstance(app.screen, OrderTicket)
         await pilot.pause()
         compositor = _compositor(app)
-        crops: list[object] = []
-        render_chops = compositor._render_chops
-
-        def counting(crop, is_rendered_line):  # type: ignore[no-untyped-def]
-            crops.append(crop)
-            return render_chops(crop, is_rendered_line)
-
-        compositor._render_chops = counting  # type: ignore[method-assign]
+        crops = _record_renders(compositor)
         app.log_line("a change while covered")
         app.refresh_ui(force=True)
         await pilot.pause()
