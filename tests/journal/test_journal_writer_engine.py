@@ -13,14 +13,13 @@ from pathlib import Path
 
 import pytest
 
-import core.engine.wiring as wiring
 from core.engine import Engine
 from core.events import LogLine
 from core.model import OrderRequest, OrderType, Side
 from core.resilience.retry import RetryPolicy
 from tests.support.engine_types import SYM, Below
-from tests.support.held_journal import HeldJournal, held_in_thread
-from tests.support.venue_under_test import SHORT_CHART_HISTORY, InProcessVenue, fresh
+from tests.support.held_journal import engine_on_held_journal, held_in_thread
+from tests.support.venue_under_test import InProcessVenue
 
 QTY = Decimal("0.001")
 
@@ -28,14 +27,8 @@ QTY = Decimal("0.001")
 async def test_an_order_is_sent_only_after_its_intent_is_fsynced_and_the_loop_runs_meanwhile(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, below: Below, fast_retry_policy: RetryPolicy
 ) -> None:
-    monkeypatch.setattr(wiring, "Journal", HeldJournal)
-    scenario = InProcessVenue(chart_history=SHORT_CHART_HISTORY, symbols=(SYM,))
-    engine = scenario.engine(scenario.settings(tmp_path), retry_policy=fast_retry_policy)
-    await engine.start()
-    try:
-        journal = engine.journal
-        assert isinstance(journal, HeldJournal)
-        await scenario.wait_for(fresh(engine), what="a fresh book and ticker")
+    held = engine_on_held_journal(tmp_path, monkeypatch, fast_retry_policy)
+    async with held as (scenario, engine, journal):
         ticker = engine.store.ticker(SYM)
         assert ticker is not None
         journal.hold.set()
@@ -53,22 +46,14 @@ async def test_an_order_is_sent_only_after_its_intent_is_fsynced_and_the_loop_ru
         (intent,) = journal.query(kinds=["intent"])
         assert intent.seq <= journal.synced_seq
         await scenario.wait_for(lambda: len(scenario.open_orders()) == 1, what="the order on the venue")
-    finally:
-        await engine.stop()
 
 
 async def test_an_algos_end_is_fsynced_off_the_loop_before_the_algo_is_reported_ended(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast_retry_policy: RetryPolicy
 ) -> None:
     """Fails when the algo's end is written on the loop: nothing can release the held write."""
-    monkeypatch.setattr(wiring, "Journal", HeldJournal)
-    scenario = InProcessVenue(chart_history=SHORT_CHART_HISTORY, symbols=(SYM,))
-    engine = scenario.engine(scenario.settings(tmp_path), retry_policy=fast_retry_policy)
-    await engine.start()
-    try:
-        journal = engine.journal
-        assert isinstance(journal, HeldJournal)
-        await scenario.wait_for(fresh(engine), what="a fresh book and ticker")
+    held = engine_on_held_journal(tmp_path, monkeypatch, fast_retry_policy)
+    async with held as (scenario, engine, journal):
         params = {"symbol": SYM, "side": "Buy", "qty": "0.01", "offset_ticks": 200, "max_distance_pct": "5"}
         res = await engine.start_algo("chase", params)
         assert res.ok, res.message
@@ -89,8 +74,6 @@ async def test_an_algos_end_is_fsynced_off_the_loop_before_the_algo_is_reported_
         assert end.data["status"] == "cancelled" and end.seq <= journal.synced_seq
         assert journal.released == [True]
         assert ended_lines(engine, algo_id)
-    finally:
-        await engine.stop()
 
 
 def working(scenario: InProcessVenue, algo_id: str) -> list[str]:
