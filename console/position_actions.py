@@ -149,6 +149,7 @@ class PositionActions:
                     take_profit=req.take_profit,
                     stop_loss=req.stop_loss,
                     trigger_by=req.trigger_by,
+                    expect=None if pos.side is None else (pos.side, pos.size),
                 )
                 self._run(f"TP/SL {pos.symbol}", coro)
 

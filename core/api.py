@@ -236,8 +236,11 @@ class EngineAPI(Protocol):
         take_profit: Decimal | None = None,
         stop_loss: Decimal | None = None,
         trigger_by: TriggerBy = TriggerBy.MARK,
+        expect: tuple[Side, Decimal] | None = None,
     ) -> CommandResult:
-        """Set the whole position's TP and/or SL (None leaves one unchanged, 0 removes it)."""
+        """Set the whole position's TP and/or SL (None leaves one unchanged, 0 removes it); with
+        ``expect`` (the side and size the trader was shown), refused unsent when the position is
+        no longer that (its risk at the stop is not what the screen said)."""
         ...
 
     async def set_trailing_stop(

@@ -296,9 +296,11 @@ class Engine:
         take_profit: Decimal | None = None,
         stop_loss: Decimal | None = None,
         trigger_by: TriggerBy = TriggerBy.MARK,
+        expect: tuple[Side, Decimal] | None = None,
     ) -> CommandResult:
-        """Set the whole position's TP and/or SL (None leaves one unchanged, 0 removes it)."""
-        return await self.position_tools.set_trading_stop(symbol, take_profit, stop_loss, trigger_by)
+        """Set the whole position's TP and/or SL (None leaves one unchanged, 0 removes it); with
+        ``expect`` (the side and size shown), only while the position is still that."""
+        return await self.position_tools.set_trading_stop(symbol, take_profit, stop_loss, trigger_by, expect)
 
     @guarded
     async def set_trailing_stop(

@@ -240,8 +240,13 @@ class PositionTools:
         take_profit: Decimal | None,
         stop_loss: Decimal | None,
         trigger_by: TriggerBy,
+        expect: tuple[Side, Decimal] | None = None,
     ) -> CommandResult:
-        """Set, change or remove (``0``) the position's TP and/or SL."""
+        """Set, change or remove (``0``) the position's TP and/or SL; with ``expect`` (the side and
+        size the trader was shown), refused unsent when the position is no longer that."""
+        pos = self._open_position(symbol)
+        if expect is not None and pos is not None and (pos.side, pos.size) != expect:
+            return self._refuse(symbol, "position_changed", changed_since_shown(expect, pos))
         plan = self.plan_trading_stop(symbol, take_profit, stop_loss, trigger_by)
         if isinstance(plan, CommandResult):
             return plan

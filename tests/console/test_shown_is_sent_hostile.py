@@ -261,3 +261,28 @@ async def test_keys_typed_before_the_close_box_showed_never_answer_it(
         assert "typed before 'Close position?' showed were dropped" in told(app)
         await burst(pilot, "escape")
         assert D(venue_position(sim_venue)["size"]) == D("0.010")
+
+
+async def test_tpsl_box_refuses_a_position_changed_since_it_showed_the_loss_at_the_stop(
+    sim_venue: SimVenueThread,
+    wait_until: WaitUntil,
+    console_on_sim: OnSim,
+    burst: Burst,
+    keys: Keys,
+    venue_position: VenuePosition,
+) -> None:
+    # The box showed the loss at the stop for a long 0.010; a fill from elsewhere made it a short
+    # 0.040 before Enter. The stop would have protected a position the screen never showed.
+    async with console_on_sim() as (app, engine, pilot):
+        await open_long_in_pane(pilot, app, engine, wait_until)
+        await burst(pilot, "p")
+        box = app.screen
+        assert isinstance(box, TpSlScreen)
+        stop = off_mark(engine, "0.95")
+        await burst(pilot, "tab", *keys(str(stop)))
+        assert "on 0.010" in str(box.query_one("#tpsl-risk", Static).render())
+        await flip_short(engine, wait_until, pilot)
+        await burst(pilot, "enter")
+        await wait_until(pilot, lambda: "position changed since shown" in told(app), "the refusal")
+        row = venue_position(sim_venue)
+        assert row["side"] == "Sell" and row.get("stopLoss") in ("", "0", None), row  # nothing set

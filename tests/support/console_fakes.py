@@ -430,12 +430,15 @@ class FakeEngine:
         take_profit: Decimal | None = None,
         stop_loss: Decimal | None = None,
         trigger_by: TriggerBy = TriggerBy.MARK,
+        expect: tuple[Side, Decimal] | None = None,
     ) -> CommandResult:
-        """Apply to the fake position (0 removes; recorded)."""
+        """Apply to the fake position (0 removes; recorded; refused when ``expect`` differs)."""
         self.calls.append(("set_trading_stop", (symbol, take_profit, stop_loss, trigger_by)))
         p = self.positions.get(symbol)
         if p is None:
             return CommandResult(False, f"no open position in {symbol}", check="position")
+        if expect is not None and (p.side, p.size) != expect:
+            return CommandResult(False, "position changed since shown", check="position_changed")
         tp = p.take_profit if take_profit is None else (take_profit or None)
         sl = p.stop_loss if stop_loss is None else (stop_loss or None)
         self.positions[symbol] = replace(p, take_profit=tp, stop_loss=sl)
