@@ -12,7 +12,6 @@ import asyncio
 import gc
 import logging
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App
@@ -57,9 +56,6 @@ from core.model import Mode, OrderRequest, Side
 from themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, offered_themes
 from widgets.fmt import fmt_time
 from widgets.header import HeaderData
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +255,11 @@ class TradeConsoleApp(App[int]):
 
     def prebuild_modals(self, *, settle: bool = False) -> None:
         """Start composing the reused modals (see :meth:`_prebuild_modals`)."""
-        self.run_worker(self._prebuild_modals(settle=settle), group="prebuild")
+
+        async def build() -> None:  # started by the worker: nothing left unawaited if it never starts
+            await self._prebuild_modals(settle=settle)
+
+        self.run_worker(build, group="prebuild")  # type: ignore[arg-type]  # Textual infers Never for it
 
     async def _prebuild_modals(self, *, settle: bool) -> None:
         """Compose the reused modals (order ticket, command line, algo ticket) off-stack, so the
