@@ -75,6 +75,14 @@ class PositionTools:
     def _refuse(self, symbol: str, check: str, reason: str) -> CommandResult:
         return self.refusals.reject(symbol, "", check, reason)
 
+    def _changed_since_shown(
+        self, symbol: str, expect: tuple[Side, Decimal] | None, pos: Position
+    ) -> CommandResult | None:
+        """The refusal when the trader was shown ``expect`` (side, size) and ``pos`` is not that."""
+        if expect is None or (pos.side, pos.size) == expect:
+            return None
+        return self._refuse(symbol, "position_changed", changed_since_shown(expect, pos))
+
     def _open_position(self, symbol: str) -> Position | None:
         pos = self.state.positions.get(symbol)
         return pos if pos is not None and not pos.is_flat and pos.side is not None else None
@@ -116,8 +124,9 @@ class PositionTools:
         pos = position or self.state.positions.get(symbol)
         if pos is None or pos.is_flat or pos.side is None:
             return CommandResult(True, f"{symbol}: already flat")
-        if expect is not None and (pos.side, pos.size) != expect:
-            return self._refuse(symbol, "position_changed", changed_since_shown(expect, pos))
+        changed = self._changed_since_shown(symbol, expect, pos)
+        if changed is not None:
+            return changed
         await self._instrument_for_close(symbol)
         inst = self.instruments.get(symbol)
         qty = close_qty(pos.size, fraction, inst.qty_step) if inst else pos.size
@@ -245,8 +254,9 @@ class PositionTools:
         """Set, change or remove (``0``) the position's TP and/or SL; with ``expect`` (the side and
         size the trader was shown), refused unsent when the position is no longer that."""
         pos = self._open_position(symbol)
-        if expect is not None and pos is not None and (pos.side, pos.size) != expect:
-            return self._refuse(symbol, "position_changed", changed_since_shown(expect, pos))
+        changed = None if pos is None else self._changed_since_shown(symbol, expect, pos)
+        if changed is not None:
+            return changed
         plan = self.plan_trading_stop(symbol, take_profit, stop_loss, trigger_by)
         if isinstance(plan, CommandResult):
             return plan
