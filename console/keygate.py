@@ -37,7 +37,10 @@ bind, in :attr:`KeyGate.kept_keys`, is kept whole).
 Before any of that, the terminal parser has its own reading of those bytes: ESC ``b`` is a known
 sequence (``ctrl+left``), and ESC before ``:`` or ``.`` swallowed the Escape (or typed a ``^``).
 :func:`read_escape_then_character` makes it report ESC followed by a printable character (other
-than ``[`` and ``O``, which start the terminal's own key sequences) as Escape and that character.
+than ``[`` and ``O``, which start the terminal's own key sequences) as Escape and that character,
+and ESC ``[`` or ESC ``O`` followed by what no terminal sends for a key (ESC ``[ s``, ESC ``[ 1 0``
+Enter) as Escape and the characters typed. ESC ``[ b`` stays ``shift+down``: that is the key rxvt
+sends, and no byte tells the two apart.
 
 A confirmation box (``y`` answers it) drops the keys still waiting when it opens unless every one
 of them is one of its answers (:meth:`KeyGate.drop_waiting`): a burst typed for another screen
@@ -78,12 +81,31 @@ STALL_S = 5.0
 ESC = "\x1b"
 SEQUENCE_STARTS = "[O"
 """What follows ESC when the terminal sends one of its own key sequences (CSI, SS3)."""
+NOT_KEY_FINALS = "Mm[~"
+"""CSI final bytes that may still be a mouse report or start a longer key sequence: never split."""
+
+
+def typed_not_sequence(sequence: str) -> bool:
+    """True when ``sequence`` (ESC ``[`` or ESC ``O`` and more) can no longer be a key the terminal
+    sent, so it was typed: ESC ``[ s`` (Escape, the previous-symbol key, ``s``), ESC ``O x``, or a
+    CSI broken by a byte no sequence has (ESC ``[ 1 0 <Enter>``). Mouse reports, cursor and mode
+    reports and resizes never reach this test (the parser matches them first) or are kept out."""
+    if len(sequence) < 3 or sequence[0] != ESC or sequence[1] not in SEQUENCE_STARTS:
+        return False
+    body, last = sequence[2:-1], sequence[-1]
+    if not " " <= last <= "~":
+        return True  # a control byte (Enter, Tab, Backspace) or a non-ASCII character
+    if sequence[1] == "O":
+        return len(sequence) == 3
+    if body.strip("0123456789;") or not "@" <= last <= "~":
+        return False  # a private or intermediate byte, or still parameters: let the parser read on
+    return last not in NOT_KEY_FINALS
 
 
 def read_escape_then_character() -> None:
     """Have the terminal parser read ESC followed by a printable character as Escape and that
-    character (never as Alt plus it, a word move or a ``^``). Idempotent; not for an app that binds
-    Alt keys."""
+    character (never as Alt plus it, a word move or a ``^``), and a sequence no terminal sends for
+    a key as Escape and the characters typed. Idempotent; not for an app that binds Alt keys."""
     original = XTermParser._sequence_to_key_events
     if getattr(original, "escape_then_character", False):
         return
@@ -94,7 +116,18 @@ def read_escape_then_character() -> None:
             yield events.Key("escape", ESC)
             yield from original(self, tail)
             return
-        yield from original(self, sequence, alt)
+        if alt and len(sequence) == 1 and sequence.isprintable() and not sequence.isalnum():
+            # ESC then ``[`` or ``O`` at the end of a burst, reissued by the parser as Alt plus it
+            yield events.Key("escape", ESC)
+            yield from original(self, sequence)
+            return
+        keys = list(original(self, sequence, alt))
+        if keys or not typed_not_sequence(sequence):
+            yield from keys
+            return
+        yield events.Key("escape", ESC)
+        for character in tail:
+            yield from original(self, character)
 
     split.escape_then_character = True  # type: ignore[attr-defined]
     XTermParser._sequence_to_key_events = split  # type: ignore[method-assign]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from textual import events
 from textual._xterm_parser import XTermParser
 from textual.pilot import Pilot
@@ -193,6 +194,37 @@ def test_the_terminal_parser_reads_escape_then_a_character_as_both() -> None:
     keys = [e.key for e in parser.feed("b1\x1bb2\x1b:x\x1b.\x1b[A\x1bOP") if isinstance(e, events.Key)]
     keys += [e.key for e in parser.feed("") if isinstance(e, events.Key)]
     assert keys == ["b", "1", "escape", "b", "2", "escape", "colon", "x", "escape", "full_stop", "up", "f1"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "keys"),
+    [
+        # Esc, the previous-symbol key, then a new ticket: the Escape was swallowed into a CSI
+        ("\x1b[s0.1", ["escape", "left_square_bracket", "s", "0", "full_stop", "1"]),
+        # Esc then [ ending the burst: read as Alt+[ and the Escape lost
+        ("\x1b[", ["escape", "left_square_bracket"]),
+        # a CSI broken by Enter is typing, not a key sequence
+        ("\x1b[10\r", ["escape", "left_square_bracket", "1", "0", "enter"]),
+        ("\x1b[ s", ["escape", "left_square_bracket", "space", "s"]),
+        # the terminal's own sequences stay keys (ESC [ b is rxvt's shift+down: kept)
+        ("\x1b[A\x1b[1;2A\x1b[15~\x1bOP\x1b[b", ["up", "shift+up", "f5", "f1", "shift+down"]),
+    ],
+)
+def test_escape_before_a_sequence_start_is_not_swallowed(typed: str, keys: list[str]) -> None:
+    """ESC followed by ``[`` or ``O`` starts a terminal sequence; when what follows is no key a
+    terminal sends, it was typed, and the Escape and every character reach the app."""
+    read_escape_then_character()
+    parser = XTermParser()
+    got = [e.key for e in parser.feed(typed) if isinstance(e, events.Key)]
+    got += [e.key for e in parser.feed("") if isinstance(e, events.Key)]
+    assert got == keys
+
+
+def test_mouse_paste_and_focus_reports_are_still_read_as_such() -> None:
+    read_escape_then_character()
+    parser = XTermParser()
+    got = list(parser.feed("\x1b[<0;10;20M\x1b[200~hi\x1b[201~\x1b[I")) + list(parser.feed(""))
+    assert [type(e).__name__ for e in got] == ["MouseDown", "Paste", "AppFocus"]
 
 
 async def test_command_line_summary_says_the_quantity_that_will_be_sent(
