@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 from console.screens.amend import AmendRequest, AmendScreen
 from console.screens.modals import ConfirmScreen
 from console.screens.position_tools import CloseScreen, LeverageScreen, TpSlRequest, TpSlScreen, side_word
+from core.api import RiskPreview
 from core.engine.order_path import changed_orders_words, open_order_ids
-from core.model import Position, Side
+from core.model import OrderRequest, Position, Side
 from core.orders.builder import snap
 from core.orders.closing import fmt_pct
 from core.resilience.errors import VenueError
@@ -63,7 +64,12 @@ class PositionActions:
             )
             self._run(f"amend {order.order_link_id}", coro)
 
-        screen = AmendScreen(order, app.engine.instruments.get(order.symbol), app.engine.preview)
+        link = order.order_link_id
+
+        def preview(request: OrderRequest) -> RiskPreview:
+            return app.engine.preview(request, amending=link)
+
+        screen = AmendScreen(order, app.engine.instruments.get(order.symbol), preview)
         app.push_screen(screen, done)
 
     def cancel_all_confirmed(self) -> None:

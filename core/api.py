@@ -187,8 +187,10 @@ class EngineAPI(Protocol):
         """Stop feeds and algos; exchange-side orders stay where they are."""
         ...
 
-    def preview(self, request: OrderRequest) -> RiskPreview:
-        """Build and risk-check ``request`` without sending anything."""
+    def preview(self, request: OrderRequest, *, amending: str | None = None) -> RiskPreview:
+        """Build and risk-check ``request`` without sending anything. ``amending``: the link id of
+        the working order ``request`` would replace (an amend's preview), left out of the
+        open-order totals."""
         ...
 
     def fee_rates(self, symbol: str) -> tuple[Decimal, Decimal]:

@@ -156,23 +156,38 @@ class AmendScreen(DimmedModal[AmendRequest | None]):
             trigger_direction=o.trigger_direction,
         )
 
-    def risk_text(self, req: AmendRequest) -> str:
-        """The amended order's notional and, when it carries a stop, the loss there — from the
-        ticket's preview (after rounding, the stop covering what it will really close)."""
+    def refusal(self, req: AmendRequest) -> str:
+        """Why the amended order would be refused (the engine's builder or risk chain, the same
+        checks the amend runs before it is sent), or "" when it would go out."""
         if self.preview is None:
             return ""
         request = self.amended(req)
         if request.qty <= 0:
-            return "✖ qty: not more than the filled part — nothing would remain"
+            return "qty: not more than the filled part — nothing would remain"
         p = self.preview(request)
         if p.build_error:
-            return f"✖ {p.build_error}"
+            return p.build_error
+        block = p.blocking
+        return f"{block.check}: {block.reason}" if block is not None else ""
+
+    def risk_text(self, req: AmendRequest) -> str:
+        """The amended order's notional and, when it carries a stop, the loss there — from the
+        ticket's preview (after rounding, the stop covering what it will really close) — and the
+        risk chain's verdict on it."""
+        if self.preview is None:
+            return ""
+        request = self.amended(req)
+        if request.qty <= 0 or (p := self.preview(request)).build_error:
+            return f"✖ {self.refusal(req)}"
         qd = self.instrument.qty_decimals if self.instrument is not None else 3
         lines = [f"notional   {fmt_dec(p.notional, 2)} USDT for {fmt_dec(p.qty, qd, sep=False)}"]
         if p.loss_at_stop is not None:
             on = f" on {fmt_dec(p.stop_qty, qd, sep=False)}" if p.stop_qty is not None else ""
             lines.append(f"loss@stop  {fmt_dec(p.loss_at_stop, 2)} USDT{on} (fees incl.)")
-        return "\n".join(lines + [f"! {n}" for n in p.notes])
+        lines += [f"! {n}" for n in p.notes]
+        failed = [f"✖ {c.check}: {c.reason}" for c in p.checks if not c.passed]
+        lines += failed or [f"✔ {len(p.checks)} of {len(p.checks)} checks pass"]
+        return "\n".join(lines)
 
     def _show(self, text: str, notes: list[str] | None = None) -> None:
         self.error = text
@@ -201,6 +216,10 @@ class AmendScreen(DimmedModal[AmendRequest | None]):
             return
         if req == AmendRequest():
             self._show("✖ nothing changed — type a new value (Esc cancels)")
+            return
+        refused = self.refusal(req)
+        if refused:
+            self._show(f"✖ not sent — {refused}")
             return
         self.dismiss(req)
 

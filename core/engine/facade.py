@@ -200,9 +200,10 @@ class Engine:
         await self.startup.stop()
 
     # --- commands ---------------------------------------------------------------------------------
-    def preview(self, request: OrderRequest) -> RiskPreview:
-        """Build and risk-check ``request`` without sending anything."""
-        return self.pretrade.preview(request)
+    def preview(self, request: OrderRequest, *, amending: str | None = None) -> RiskPreview:
+        """Build and risk-check ``request`` without sending anything (``amending``: the working
+        order it would replace, left out of the open-order totals)."""
+        return self.pretrade.preview(request, amending=amending)
 
     def fee_rates(self, symbol: str) -> tuple[Decimal, Decimal]:
         """The account's ``(taker, maker)`` fee rates for ``symbol``."""

@@ -140,12 +140,14 @@ class PreTrade:
         its own rates are loaded)."""
         return self.fees.get(symbol, (DEFAULT_TAKER_FEE, DEFAULT_MAKER_FEE))
 
-    def preview(self, request: OrderRequest) -> RiskPreview:
-        """Build and risk-check ``request`` without sending anything."""
+    def preview(self, request: OrderRequest, *, amending: str | None = None) -> RiskPreview:
+        """Build and risk-check ``request`` without sending anything. ``amending``: the working
+        order ``request`` would replace, left out of the open-order totals as the amend's own
+        check leaves it out."""
         built = self.build(request, link_id="preview")
         if isinstance(built, BuildError):
             return error_preview(request.symbol, request.qty, request.price, built)
-        checks = self.risk_chain.evaluate(built, self.risk_context(request.symbol))
+        checks = self.risk_chain.evaluate(built, self.risk_context(request.symbol, exclude=amending))
         taker, maker = self.fee_rates(request.symbol)
         book = self.store.book(request.symbol)
         ctx = PreviewContext(

@@ -259,7 +259,7 @@ class FakeEngine:
         """Bybit's base-tier rates."""
         return Decimal("0.00055"), Decimal("0.0002")
 
-    def preview(self, request: OrderRequest) -> RiskPreview:
+    def preview(self, request: OrderRequest, *, amending: str | None = None) -> RiskPreview:
         """Notional/IM/fee from the request; max_order_notional is the one check that can block."""
         mark = MIDS[request.symbol]
         px = request.price or request.trigger_price or mark

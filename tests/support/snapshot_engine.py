@@ -163,14 +163,14 @@ class SeededSimEngine(FakeEngine):
         """The engine's own rates (the base tier until a venue's are loaded)."""
         return self._engine.fee_rates(symbol)
 
-    def preview(self, request: OrderRequest) -> RiskPreview:
+    def preview(self, request: OrderRequest, *, amending: str | None = None) -> RiskPreview:
         """The engine's own preview (builder, risk chain, fees, position effect, rounding notes) over
         this account: a change to the engine's preview shows in the snapshots."""
         state = self._engine.state
         state.positions = dict(self.positions)
         state.orders = dict(self.orders)
         state.balance = self.balance
-        return self._engine.preview(request)
+        return self._engine.preview(request, amending=amending)
 
 
 def make_sim_app(mode: str = "sim", *, refresh: bool = False, **overrides: Any) -> Any:
