@@ -158,6 +158,22 @@ class AccountState:
             events.append(OrderUpdated(now_ms, gone))
         return events
 
+    def cancelled_by_venue(self, keys: Collection[str], now_ms: int) -> list[Event]:
+        """Orders the venue's reply says it cancelled (a cancel-all's list): finished now, so an
+        older open view of them (a push delayed behind the reply) can never bring them back as
+        working, where a later cancel or amend would be sent for an order already gone."""
+        events: list[Event] = []
+        for key in keys:
+            self._finish(key)
+            order = self.orders.pop(key, None)
+            self._heard.pop(key, None)
+            if order is None:
+                continue
+            gone = replace(order, status=OrderStatus.CANCELLED, updated_ms=now_ms)
+            self.closed.append(gone)
+            events.append(OrderUpdated(now_ms, gone))
+        return events
+
     def unacknowledged(self) -> list[Order]:
         """Placeholders the venue never acknowledged (being sent, or their outcome unknown)."""
         return [o for o in self.orders.values() if o.status is OrderStatus.CREATED]

@@ -239,6 +239,7 @@ class OrderPath:
             self.out.log_line(f"cancel all failed: {err}", Severity.ERROR)
             return CommandResult(False, f"cancel all failed: {err}")
         self.lifecycle.ack(symbol or "", action="cancel_all", cancelled=ids)
+        self.out.publish_all(self.state.cancelled_by_venue(ids, self.out.now_ms()))
         self.out.trace(f"cancel all: {len(ids)} orders cancelled")  # the console reports the command
         try:
             await self.refresh_account()
