@@ -145,6 +145,9 @@ class _PaintWatch:
         """The UI thread's CPU time when it drew (``time.thread_time``)."""
         self._armed = False
         self.ready = ready
+        self.drawn = asyncio.Event()
+        """Set when it drew: the bench awaits it (polling would run the bench on the UI loop
+        every half millisecond while the console works towards the paint)."""
         inner = app._display
 
         def display(screen: Screen[object], renderable: RenderableType | None) -> None:
@@ -153,6 +156,7 @@ class _PaintWatch:
                 self.at = time.perf_counter()
                 self.cpu_at = time.thread_time()
                 self._armed = False
+                self.drawn.set()
 
         app._display = display  # type: ignore[method-assign]
 
@@ -160,6 +164,16 @@ class _PaintWatch:
         """Arm for the next press."""
         self.at = None
         self._armed = True
+        self.drawn.clear()
+
+    async def wait(self, what: str, timeout: float = 10.0) -> float:
+        """The paint's time (``perf_counter``), once it drew; TimeoutError after ``timeout`` s."""
+        try:
+            await asyncio.wait_for(self.drawn.wait(), timeout)
+        except TimeoutError:
+            raise TimeoutError(what) from None
+        assert self.at is not None
+        return self.at
 
 
 class _GcPauses:
@@ -214,9 +228,7 @@ async def _cmdline_latency(app: TradeConsoleApp, presses: int) -> list[float]:
         painted.reset()
         t = time.perf_counter()
         _send_key(app, "percent_sign", "%")
-        await _wait(lambda: painted.at is not None, "command-line preview was not painted")
-        assert painted.at is not None
-        lat.append((painted.at - t) * 1000)
+        lat.append((await painted.wait("command-line preview was not painted") - t) * 1000)
         _send_key(app, "backspace", None)
         await _wait(lambda: screen.input.value == line, "backspace did not arrive")
         await asyncio.sleep(0.05)
@@ -265,7 +277,7 @@ async def run(seconds: float, msgs: int, presses: int, *, startup_only: bool = F
         first_frame = _PaintWatch(app, lambda screen: _full_frame(app, screen))
         first_frame.reset()
         async with app.run_test(size=(160, 50)):
-            await _wait(lambda: first_frame.at is not None, "no full frame was painted", timeout=60)
+            await first_frame.wait("no full frame was painted", timeout=60)
             assert first_frame.at is not None
             c1, u1 = _cpu_s(), time.thread_time()
             print(f"ui_startup_to_first_full_frame: {(first_frame.at - t0) * 1000:.0f} ms")
@@ -306,11 +318,7 @@ async def run(seconds: float, msgs: int, presses: int, *, startup_only: bool = F
                 painted.reset()
                 t, c = time.perf_counter(), time.thread_time()
                 _send_key(app, "b", "b")
-                while painted.at is None:
-                    await asyncio.sleep(0.0005)
-                    if time.perf_counter() - t > 10:
-                        raise TimeoutError(f"ticket did not open; screen={app.screen!r}")
-                lat.append((painted.at - t) * 1000)
+                lat.append((await painted.wait(f"ticket did not open; screen={app.screen!r}") - t) * 1000)
                 open_cpu.append((painted.cpu_at - c) * 1000)
                 _send_key(app, "escape", None)
                 while isinstance(app.screen, OrderTicket):
