@@ -181,12 +181,14 @@ def run(args: argparse.Namespace) -> int:
             raise
         except ValueError as exc:  # a strategy refusing its parameters, or an unlisted symbol
             raise ConfigError([("backtest", str(exc))]) from None
+    from console.stats_view import show
+
     summary = stats(result, config.starting_balance)
     table = Table(title=f"backtest {strategy.name} {args.symbol} {args.start} .. {args.end}")
     table.add_column("stat")
     table.add_column("value", justify="right")
     for key, value in summary.items():
-        table.add_row(key, str(value))
+        table.add_row(key, show(key, value))
     console.print(table)
     for path in write_report(result, out, summary, plots=not args.no_plots):
         console.print(f"wrote {path}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -151,7 +153,13 @@ def test_cli_writes_the_report_folder(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 0
     names = {p.name for p in out.iterdir()}
     assert names == {"trades.csv", "equity.csv", "stats.json", "equity.png", "drawdown.png"}
-    assert "final_equity" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    # the table is for reading: money to the cent, fractions in per cent; stats.json stays exact
+    saved = json.loads((out / "stats.json").read_text())
+    final = Decimal(str(saved["final_equity"]))
+    assert re.search(rf"final_equity +│ +{final:,.2f} USDT", printed), printed
+    assert re.search(rf"win_rate +│ +{saved['win_rate'] * 100:,.2f} %", printed), printed
+    assert final != final.quantize(Decimal("0.01"))  # the file keeps every digit
     assert len((out / "equity.csv").read_text().splitlines()) == 61
 
 
