@@ -76,12 +76,14 @@ def run_sweep_command(
         result = run_sweep(spec, progress=lambda n: console.print(f"  {n}/{spec.trials} trials", end="\r"))
     except (SpaceError, SweepError, params.ParamError, StrategyNotFound, OSError) as exc:
         raise ConfigError([("--sweep", str(exc))]) from None
+    from console.stats_view import show
+
     names = list(result.rows[0].params) if result.rows else []
     table = Table(title=f"top trials by {spec.metric} ({spec.direction})")
     for col in ("#", spec.metric, *names, "trades", "net_pnl", "note"):
         table.add_column(col, justify="right")
     for row in result.rows[:TOP_ROWS]:
-        value = "" if row.value is None else f"{row.value:.6g}"
+        value = "" if row.value is None else show(spec.metric, row.value)
         cells = [str(row.params.get(n, "")) for n in names]
         note = str(row.attrs.get("refused", ""))
         table.add_row(
@@ -89,7 +91,7 @@ def run_sweep_command(
             value,
             *cells,
             str(row.attrs.get("trades", "")),
-            str(row.attrs.get("net_pnl", "")),
+            show("net_pnl", row.attrs["net_pnl"]) if "net_pnl" in row.attrs else "",
             note,
         )
     console.print(table)

@@ -9,6 +9,8 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from console.cli import main
 from core.model import Side
 from core.strategy.base import Bar, Strategy
@@ -68,7 +70,9 @@ def swept(tmp_path: Path, data: Path, flags: list[str], out: str) -> dict[str, s
     return row
 
 
-def test_sweep_trials_take_fill_latency_and_funding_like_the_single_backtest(tmp_path: Path) -> None:
+def test_sweep_trials_take_fill_latency_and_funding_like_the_single_backtest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = bars_csv(tmp_path / "bars.csv")
     one = single(tmp_path, data, COSTS, "one")
     assert one["funding_settlements"] == 1 and Decimal(str(one["funding_paid"])) > 0
@@ -76,8 +80,12 @@ def test_sweep_trials_take_fill_latency_and_funding_like_the_single_backtest(tmp
     plain = single(tmp_path, data, [], "plain")
     assert plain["net_pnl"] != one["net_pnl"]
 
+    capsys.readouterr()
     trial = swept(tmp_path, data, COSTS, "sweep")
     assert trial["state"] == "complete" and trial["seed"] == "7"
+    # the printed top-trials table reads in USDT to the cent (sweep.csv keeps every digit)
+    pnl = Decimal(trial["net_pnl"])
+    assert f"{'+' if pnl > 0 else ''}{pnl:,.2f} USDT" in capsys.readouterr().out
     assert Decimal(trial["net_pnl"]) == Decimal(str(one["net_pnl"]))
     at_defaults = swept(tmp_path, data, [], "sweep-defaults")
     assert Decimal(at_defaults["net_pnl"]) == Decimal(str(plain["net_pnl"]))
