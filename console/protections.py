@@ -24,10 +24,19 @@ PROTECTIVE_ALGOS: Mapping[str, tuple[str, ...]] = {
 }
 """Algo kinds that protect a position, and which side of it each guards."""
 
+WAITING = "waiting"
+"""The state of an algo that has not started working (a bracket before its entry fills)."""
+
 
 def protective_algos(algos: Iterable[AlgoSnapshot]) -> list[AlgoSnapshot]:
-    """The algos still working that protect a position (they live only in this process)."""
-    return [a for a in algos if a.kind in PROTECTIVE_ALGOS and not a.terminal]
+    """The algos still working that protect a position (they live only in this process). A
+    bracket still waiting for its entry protects nothing yet: it has no exits until the entry
+    fills, and then only for what the entry filled."""
+    return [a for a in algos if a.kind in PROTECTIVE_ALGOS and not a.terminal and not _awaits_entry(a)]
+
+
+def _awaits_entry(algo: AlgoSnapshot) -> bool:
+    return algo.kind == "bracket" and algo.state == WAITING and algo.filled <= 0
 
 
 def _order_role(pos: Position, order: Order) -> str | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from console.app import TradeConsoleApp
-from console.protections import guards
+from console.protections import guards, protective_algos
 from console.quitting import quit_notice
 from core.api import AlgoSnapshot
 from core.engine import Engine
@@ -170,3 +170,19 @@ def test_quit_notice_says_the_switch_will_cancel_the_orders() -> None:
 
 def test_switch_events_are_the_header_s_not_log_lines() -> None:
     assert format_event(DeadMansSwitchChanged(0, "armed", 10)) is None
+
+
+def test_a_bracket_waiting_for_its_entry_protects_nothing_yet() -> None:
+    """A bracket whose entry has not filled has no exits: a position it did not open (a TWAP's)
+    is not shown as guarded by it, and it is not counted as an in-process protection; once the
+    entry fills, its exits guard the position."""
+    pos = fake(make_app()).positions
+    waiting = _algo("a1", "bracket", "BTCUSDT", state="waiting")
+    assert guards(pos, {}, [waiting]) == {}
+    assert protective_algos([waiting]) == []
+    working = replace(waiting, state="running", filled=D("0.05"))
+    assert protective_algos([working]) == [working]
+    assert guards(pos, {}, [working])["BTCUSDT"] == (
+        Guard(TAKE_PROFIT, ALGO, None, "bracket"),
+        Guard(STOP_LOSS, ALGO, None, "bracket"),
+    )
