@@ -35,6 +35,13 @@ class StaticView:
         self.books: BookKeeper | None = None
         """The engine's live books (the touch as of the last applied update), once there are."""
 
+    def published(self) -> StaticView:
+        """The same view over the published books only (the ones the order preview checks a
+        price against), never the live touch: a preview priced and checked on one book."""
+        view = StaticView(self._now, self.store, self.instruments, self.positions, self.orders)
+        view.books = None
+        return view
+
     def now_ms(self) -> int:
         """The engine clock."""
         return self._now()

@@ -232,7 +232,9 @@ class AlgoRunner:
         problem = self._refusal(algo)
         if problem:
             return AlgoPreview(kind, algo.describe(), error=problem)
-        actions = algo.start(self.view)
+        # Priced on the book the risk preview checks against: a chase at the live bid checked
+        # against the published ask (one publish interval older) read as crossing on a rising market.
+        actions = algo.start(self.view.published())
         ended = start_ends_at_once(actions)
         if ended:  # the algo would end as soon as it started: never show it as ready
             return AlgoPreview(kind, algo.describe(), error=ended)
