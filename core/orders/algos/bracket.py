@@ -116,6 +116,11 @@ class Bracket(Algo):
 
     # --- quantities ---------------------------------------------------------------------------
     @property
+    def side(self) -> Side | None:
+        """The entry's side, as the algos pane shows it (an OCO has no entry: None)."""
+        return None if self.oco_qty is not None else self.p.side
+
+    @property
     def exit_side(self) -> Side:
         """The side every exit takes."""
         return self.p.side.opposite
