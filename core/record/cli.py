@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.record.format import KIND_WORDS
 from core.record.recorder import RecordError, record
 
 if TYPE_CHECKING:
@@ -82,6 +83,6 @@ def run_record(settings: Settings, symbols_text: str, out: Path, minutes: float 
     finally:
         signal.signal(signal.SIGINT, previous)
     for sym, counts in result.counts.items():
-        print(f"{sym}: " + " ".join(f"{k}={v}" for k, v in counts.items()))
+        print(f"{sym}: " + ", ".join(f"{KIND_WORDS.get(k, k)} {v:,}" for k, v in counts.items()))
     print(f"wrote {out} (manifest.json)")
     return 0

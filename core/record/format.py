@@ -43,6 +43,14 @@ GZIP_WBITS = 31
 """zlib ``wbits`` for a gzip container."""
 READ_CHUNK = 1 << 16
 BOOK_SNAPSHOT, BOOK_DELTA, TRADE, TICKER, CANDLE = "S", "D", "T", "K", "C"
+KIND_WORDS = {
+    BOOK_SNAPSHOT: "book snapshots",
+    BOOK_DELTA: "book deltas",
+    TRADE: "trades",
+    TICKER: "tickers",
+    CANDLE: "candles",
+}
+"""What each record kind is called where a person reads it."""
 _BOOK_ITEMS = 8
 _TRADE_ITEMS = 7
 _TICKER_ITEMS = 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,19 @@ def test_record_refuses_minutes_that_are_not_a_finite_number(
     assert main(["record", "--symbols", "BTCUSDT", "--out", str(out), "--minutes", minutes]) == 2
     assert "--minutes must be a positive number" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_recording_says_what_it_wrote_in_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It printed ``BTCUSDT: S=2 D=747 T=1061 K=275 C=126``: letters only the file format knows."""
+    with socket.socket() as s:  # a free loopback port for the sim the recording starts
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    config = tmp_path / "config.toml"
+    config.write_text(f'mode = "sim"\n[sim]\nport = {port}\nseed = 3\n')
+    out = tmp_path / "rec"
+    args = ["record", "--config", str(config), "--symbols", "BTCUSDT", "--out", str(out), "--minutes", "0.05"]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    line = next(ln for ln in printed.splitlines() if ln.startswith("BTCUSDT:"))
+    assert "book snapshots" in line and "book deltas" in line and "trades" in line, line
+    assert "=" not in line, line
