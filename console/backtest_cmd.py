@@ -23,8 +23,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
     )
     bt.add_argument("strategy", help="pkg.module:Class or path/to/file.py[:Class]")
     bt.add_argument("--symbol", default="BTCUSDT")
-    bt.add_argument("--from", dest="start", default="2026-01-01", help="ISO date/time (UTC)")
-    bt.add_argument("--to", dest="end", default="2026-01-02", help="ISO date/time (UTC), exclusive")
+    bt.add_argument(
+        "--from",
+        dest="start",
+        default=None,
+        help=f"ISO date/time (UTC); default: where --data starts, else {GENERATED_FROM}",
+    )
+    bt.add_argument(
+        "--to",
+        dest="end",
+        default=None,
+        help=f"ISO date/time (UTC), exclusive; default: past --data's last bar, else {GENERATED_TO}",
+    )
     bt.add_argument(
         "--data", type=Path, default=None, help="CSV ts,open,high,low,close,volume (default: generated)"
     )
@@ -57,6 +67,37 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
 
     add_arguments(bt)
     return bt
+
+
+GENERATED_FROM, GENERATED_TO = "2026-01-01", "2026-01-02"
+"""The range of generated bars when no --from/--to is given."""
+
+
+def _iso(ms: int) -> str:
+    return f"{datetime.fromtimestamp(ms / 1000, UTC):%Y-%m-%dT%H:%M:%S}"
+
+
+def resolve_range(args: argparse.Namespace) -> tuple[int, int]:
+    """``--from``/``--to`` in ms; one left out is the data's own first bar / past its last (the
+    generated bars' default range without --data). ``args.start``/``args.end`` then say it."""
+    from core.strategy import data
+
+    if args.data is None:
+        args.start = args.start or GENERATED_FROM
+        args.end = args.end or GENERATED_TO
+    start = _ms("--from", args.start) if args.start else None
+    end = _ms("--to", args.end) if args.end else None
+    if start is None or end is None:
+        try:
+            bars = list(data.csv_bars(args.data, start, end))
+        except (OSError, ValueError) as exc:
+            raise ConfigError([("--data", str(exc))]) from None
+        if not bars:
+            raise ConfigError([("--data", f"{args.data} holds no bars in the range")])
+        start = bars[0].ts_ms if start is None else start
+        end = bars[-1].ts_ms + data.MINUTE_MS if end is None else end  # past the last one-minute bar
+        args.start, args.end = _iso(start), _iso(end)
+    return start, end
 
 
 def _ms(flag: str, text: str) -> int:
@@ -136,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     from core.strategy.report import stats, write_report
 
     check_combination(args)
-    start, end = _ms("--from", args.start), _ms("--to", args.end)
+    start, end = resolve_range(args)
     if end <= start:
         raise ConfigError([("--to", f"must be after --from ({args.end} <= {args.start})")])
     try:

@@ -253,7 +253,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return run(args)
 
 
-def _recorded_data(directory: Path, symbol: str, start: str, end: str) -> Path:
+def _recorded_data(directory: Path, symbol: str, start: str | None, end: str | None) -> Path:
     """``--data DIR`` (a recording): its ``DIR/<SYMBOL>`` for ``--symbol``, or the reason it has
     none (the symbol not recorded, or ``--from``/``--to`` outside the recorded times)."""
     from datetime import UTC, datetime
@@ -267,6 +267,8 @@ def _recorded_data(directory: Path, symbol: str, start: str, end: str) -> Path:
         raise ConfigError([("--data", str(exc))]) from None
     from core.strategy.data import parse_ts
 
+    if start is None or end is None:  # the recording's own span
+        return directory / symbol
     try:
         lo, hi = parse_ts(start), parse_ts(end)
     except ValueError:  # `backtest` names the bad --from/--to itself

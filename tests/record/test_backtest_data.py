@@ -55,6 +55,34 @@ def test_backtest_runs_an_example_strategy_on_recorded_bars(tmp_path: Path) -> N
     assert stats["fills"] > 0
 
 
+@pytest.mark.parametrize("given", [[], ["--from", "2026-01-01T01:00"], ["--to", "2026-01-01T01:00"]])
+def test_without_from_or_to_a_backtest_takes_the_recordings_own_span(
+    tmp_path: Path, given: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--from``/``--to`` defaulted to 2026-01-01 .. 2026-01-02: a recording made on any other day
+    was refused as "misses the recording" unless the trader typed its times."""
+    rec = _recording(tmp_path / "rec")
+    report = tmp_path / "report"
+    argv = ["backtest", "core/strategy/examples/sma_cross.py", "--data", str(rec), "--symbol", "BTCUSDT"]
+    argv += [*given, "--no-plots", "--out", str(report), "--params", "fast=3", "slow=8"]
+    assert main(argv) == 0
+    bars = json.loads((report / "stats.json").read_text())["bars"]
+    assert bars == (MINUTES if not given else 60 if "--to" in given else MINUTES - 60)
+    title = "2026-01-01T00:00:00" if "--from" not in given else "2026-01-01T01:00:00"
+    assert f"BTCUSDT {title} .. " in capsys.readouterr().out
+
+
+def test_a_csv_without_from_or_to_is_backtested_whole(tmp_path: Path) -> None:
+    csv_path = tmp_path / "bars.csv"
+    rows = ["ts,open,high,low,close,volume"]
+    rows += [f"{START_MS + n * MINUTE_MS},100,107,99,{100 + n % 7},1" for n in range(90)]
+    csv_path.write_text("\n".join(rows) + "\n")
+    report = tmp_path / "report"
+    argv = ["backtest", "core/strategy/examples/sma_cross.py", "--data", str(csv_path), "--no-plots"]
+    assert main([*argv, "--out", str(report), "--params", "fast=3", "slow=8"]) == 0
+    assert json.loads((report / "stats.json").read_text())["bars"] == 90
+
+
 def test_backtest_data_errors_name_the_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rec = _recording(tmp_path / "rec")
     base = ["backtest", "core/strategy/examples/sma_cross.py", "--no-plots", "--out", str(tmp_path / "r")]
