@@ -16,9 +16,12 @@ MAX_RATE_HZ = 5000
 """The fastest market generator rate ``--rate`` accepts."""
 
 
-def _banner(server: SimServer, sim: SimSettings) -> str:
+def _banner(server: SimServer, sim: SimSettings, market: str = "") -> str:
+    """What the sim serves and how to reach it; ``market`` names a replayed market (else the
+    seeded generator and its rate)."""
     key, secret = sim.api_key, sim.api_secret.get_secret_value()
-    return f"""Sim venue (Bybit V5, linear) — seed {sim.seed}, market {sim.market_rate_hz:g} Hz, \
+    market = market or f"seed {sim.seed}, market {sim.market_rate_hz:g} Hz"
+    return f"""Sim venue (Bybit V5, linear) — {market}, \
 rate limits {"on" if sim.rate_limits else "off"}, faults {sim.faults or "none"}
   REST        {server.rest_url}
   WS public   {server.ws_public_url}
@@ -131,9 +134,8 @@ def run_standalone(
     async def _main() -> None:
         server = SimServer(settings, exchange=exchange)
         await server.start()
-        print(_banner(server, settings), flush=True)
-        if replay is not None:
-            print(f"Market: replay of {replay} at {speed:g}x", flush=True)
+        market = "" if replay is None else f"market: replay of {replay} at {speed:g}x"
+        print(_banner(server, settings, market), flush=True)
         try:
             await asyncio.Event().wait()
         finally:

@@ -55,3 +55,23 @@ def test_sim_replay_flags_are_checked(capsys: pytest.CaptureFixture[str]) -> Non
     assert "--replay: /nonexistent/rec: no such recording directory" in capsys.readouterr().out
     assert main(["sim", "--replay", "/tmp", "--venue", "hyperliquid"]) == 2
     assert "--replay needs the Bybit sim" in capsys.readouterr().err
+
+
+def test_the_banner_of_a_replaying_sim_names_the_recording_not_a_seed() -> None:
+    """The first line said ``seed 42, market 20 Hz`` while the market was a recording's replay."""
+    from types import SimpleNamespace
+
+    from core.config import SimSettings
+    from core.sim.cli import _banner
+
+    url = "http://127.0.0.1:1"
+    server = SimpleNamespace(
+        rest_url=url,
+        ws_public_url=url,
+        ws_private_url=url,
+        settings=SimpleNamespace(host="127.0.0.1"),
+        port=1,
+    )
+    first = _banner(server, SimSettings(), "market: replay of rec at 2x").splitlines()[0]  # type: ignore[arg-type]
+    assert "market: replay of rec at 2x" in first and "seed" not in first
+    assert "seed 42, market 20 Hz" in _banner(server, SimSettings(seed=42, market_rate_hz=20)).splitlines()[0]  # type: ignore[arg-type]
