@@ -21,7 +21,7 @@ from core.engine.algo_slot import AlgoSlot
 from core.engine.algos import AlgoRunner
 from core.journal.journal import Journal, JournalRecord
 from core.model import Order
-from core.orders.algos.base import Algo, ChildRejected, ChildUpdate, Tick
+from core.orders.algos.base import LOST_CHECK, Algo, ChildRejected, ChildUpdate, Tick
 from core.orders.algos.registry import build_algo
 from core.resilience.errors import VenueError
 
@@ -148,4 +148,4 @@ async def _report_child(runner: AlgoRunner, slot: AlgoSlot, cid: str, find_order
     if not runner.lifecycle.journal.query(kinds=["intent"], order_link_id=cid):
         slot.inbox.put_nowait(ChildRejected(cid, "restart", NEVER_SENT))
         return
-    slot.inbox.put_nowait(ChildRejected(cid, "venue", "the venue does not know it after a restart"))
+    slot.inbox.put_nowait(ChildRejected(cid, LOST_CHECK, "the venue does not know it after a restart"))

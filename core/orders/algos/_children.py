@@ -15,7 +15,7 @@ from typing import Any
 
 from core.model import Instrument, OrderStatus, Side
 from core.orders.algos._common import dec_or_none, dec_str, snap_down, snap_passive
-from core.orders.algos.base import ChildFill, ChildRejected, ChildUpdate, MarketView
+from core.orders.algos.base import LOST_CHECK, ChildFill, ChildRejected, ChildUpdate, MarketView
 
 ZERO = Decimal(0)
 
@@ -156,8 +156,8 @@ class ChildLedger:
                 child.fill_notional += event.fill.qty * event.fill.price
         elif isinstance(event, ChildUpdate):
             self._update(child, event)
-        elif child.status == PENDING:
-            child.status = CLOSED
+        elif child.status == PENDING or (event.check == LOST_CHECK and child.status == OPEN):
+            child.status = CLOSED  # never sent, refused, or gone from the venue: nothing of it works
             child.reason = f"rejected by {event.check}: {event.reason}"
         return child
 

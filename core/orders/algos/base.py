@@ -121,6 +121,11 @@ class ChildFill:
     fill: Fill
 
 
+LOST_CHECK = "lost"
+"""The ``check`` of a :class:`ChildRejected` for a child the venue no longer knows (asked for it
+by id after a restart): whatever the algo last heard of it, nothing of it works any more."""
+
+
 @dataclass(frozen=True, slots=True)
 class ChildRejected:
     """The runner could not send an action (risk check, build error, venue rejection)."""
