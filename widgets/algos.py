@@ -20,6 +20,8 @@ R = "right"
 BAR_WIDTH = 10
 """Cells of the progress bar (the compact profile uses half)."""
 _BP = Decimal(10000)
+SHORT_ID = 5
+"""Characters of an id in the compact profile (its tail, after an ellipsis)."""
 STATE_CLASSES: dict[str, str] = {
     "running": "algo--running",
     "waiting": "algo--waiting",
@@ -74,6 +76,14 @@ def slippage_bp(algo: AlgoSnapshot) -> Decimal | None:
     return diff if algo.side == "Buy" else -diff
 
 
+def short_id(algo_id: str) -> str:
+    """The id's last characters (``…3mn1``): an id begins with its start time, so algos started
+    in one burst share their first characters and differ only at the end, as the log names them."""
+    if len(algo_id) <= SHORT_ID:
+        return algo_id
+    return "…" + algo_id[-(SHORT_ID - 1) :]
+
+
 def algo_cells(algo: AlgoSnapshot, inst: Instrument | None) -> dict[str, Cell]:
     """The row for one algo, by column key (every profile picks its columns from it)."""
     pp = inst.price_decimals if inst else 2
@@ -84,6 +94,7 @@ def algo_cells(algo: AlgoSnapshot, inst: Instrument | None) -> dict[str, Cell]:
     state_cls = STATE_CLASSES.get(algo.state, "")
     return {
         "id": (algo.id, ""),
+        "sid": (short_id(algo.id), ""),
         "kind": (algo.kind, ""),
         "symbol": (algo.symbol, ""),
         "sym": (short_symbol(algo.symbol), ""),
@@ -104,7 +115,7 @@ class AlgosPane(DiffTable):
 
     PROFILES: ClassVar = (
         (
-            Column("id", "Id", 7),
+            Column("id", "Id", 12),
             Column("kind", "Type", 8),
             Column("sym", "Sym", 5),
             Column("side", "Side", 5),
@@ -114,10 +125,10 @@ class AlgosPane(DiffTable):
             Column("avg", "Avg", 11, R),
             Column("arrival", "Arrival", 11, R),
             Column("slip", "Slip bp", 8, R),
-            Column("note", " Note", 17),
+            Column("note", " Note", 12),
         ),
         (
-            Column("id", "Id", 6),
+            Column("sid", "Id", 6),
             Column("kind", "Type", 7),
             Column("side", "Side", 5),
             Column("state", "State", 10),
