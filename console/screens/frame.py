@@ -25,6 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from textual._compositor import ChopsUpdate, Compositor, LayoutUpdate, ReflowResult
+from textual._context import NoActiveAppError
+from textual.app import ScreenStackError
 from textual.geometry import Region, Size
 from textual.strip import Strip
 
@@ -82,11 +84,27 @@ class FrameKeepingCompositor(Compositor):
             self._note_dirty()
             return
         pending = self._pending_repaints(root)
+        before = set(self._dirty_regions)  # a reflow's, noted before this update
         super().update_widgets(widgets)
         if _look(root) != self._root_look:
             self._note_dirty()
+        elif root is not self._on_top():
+            # Covered, the repaint does not ask the modal on top to draw the whole screen either
+            # (Textual hands a covered screen's dirty regions to it: the ticket drew its whole
+            # backdrop and every widget a second time after each push).
+            self._dirty_regions.clear()
+            self._dirty_regions.update(before, pending)
+            self._undrawn.update(pending)
         else:
             self._undrawn.update(pending)
+
+    def _on_top(self) -> Widget | None:
+        """The screen the app shows on top now (None before the app runs)."""
+        root = self.root
+        try:
+            return root.app.screen if root is not None else None
+        except (NoActiveAppError, ScreenStackError):  # not running, or no screen yet: none on top
+            return None
 
     def _pending_repaints(self, root: Widget) -> list[Region]:
         """The screen regions the widgets below ``root`` have asked to repaint (not taken)."""
