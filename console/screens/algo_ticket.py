@@ -231,7 +231,9 @@ class AlgoTicket(DimmedModal[AlgoOrder | None]):
         self.error = preview_error(preview)
         text = algo_preview_text(preview, self.places, self.qty_places)
         plan = plan_lines(algo.kind, algo.params, self.places)
-        set_text(self.w_preview, "\n".join([*algo.notes, *plan, text]))
+        # The verdict and the orders first, the plan in words after: on a short screen the
+        # preview's height cuts the end, and what Enter does and sends must stay on it.
+        set_text(self.w_preview, "\n".join(_verdict_first(text) + [*algo.notes, *plan]))
         set_text(self.w_error, self._not_sent or (f"✖ {self.error}" if self.error else ""))
         self.w_preview.set_class(preview.ok, "-ok")
         self.w_preview.set_class(not preview.ok, "-blocked")
@@ -292,3 +294,9 @@ class AlgoTicket(DimmedModal[AlgoOrder | None]):
 
 
 __all__ = ["AlgoPreviewFn", "AlgoTicket", "Resolver"]
+
+
+def _verdict_first(text: str) -> list[str]:
+    """The preview's lines with its last line (the verdict: READY or BLOCKED) moved to the top."""
+    lines = text.split("\n")
+    return [lines[-1], *lines[:-1]]
