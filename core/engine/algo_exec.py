@@ -43,6 +43,9 @@ async def decide(runner: AlgoRunner, slot: AlgoSlot, item: Item) -> list[Action]
         return algo.start(view)
     if isinstance(item, tuple):
         slot.quiet = None
+        slot.pending_controls -= 1
+        if slot.pending_controls <= 0:
+            slot.wanted, slot.pending_controls = "", 0
         return await _control(runner, slot, item)
     if isinstance(item, Decided):
         if item.error is not None:

@@ -47,6 +47,10 @@ class AlgoSlot:
     next_child: int = 1
     resume_status: AlgoState = AlgoState.RUNNING
     """The state a pause came from (a resume returns to it)."""
+    wanted: str = ""
+    """The last pause / resume / cancel accepted and not yet carried out by the worker ("" when
+    every accepted one is): the next request is judged against it, not against the state."""
+    pending_controls: int = 0
     held: list[AlgoEvent] = field(default_factory=list)
     """Child and order events that arrived while paused, delivered on resume."""
     last_state: Any = None
@@ -94,3 +98,16 @@ class AlgoSlot:
             started_ms=self.started_ms,
             children=len(prog.children),
         )
+
+
+def control_refusal(slot: AlgoSlot, action: str) -> str:
+    """Why ``action`` (pause, resume, cancel) is refused now ("" when accepted), judged against
+    the requests already accepted and still queued before the algo's state."""
+    if slot.wanted == "cancel":
+        return "is being cancelled"
+    paused = slot.wanted == "pause" if slot.wanted else slot.algo.status is AlgoState.PAUSED
+    if action == "pause" and paused:
+        return "pause already requested" if slot.wanted else "is paused"
+    if action == "resume" and not paused:
+        return "resume already requested" if slot.wanted else f"is {slot.algo.status.value}"
+    return ""

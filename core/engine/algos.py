@@ -32,7 +32,7 @@ from core.api import AlgoChildPreview, AlgoPreview, AlgoSnapshot, CommandResult,
 from core.clock import Clock
 from core.engine.algo_exec import decide, decide_tick, execute, start_ends_at_once
 from core.engine.algo_protect import PositionStopPort
-from core.engine.algo_slot import AlgoSlot, Decided, Item
+from core.engine.algo_slot import AlgoSlot, Decided, Item, control_refusal
 from core.engine.algo_states import StateWriter
 from core.engine.algo_ticks import TICK_S, AlgoTicks
 from core.engine.algo_view import StaticView
@@ -191,10 +191,11 @@ class AlgoRunner:
         slot = self.slots.get(algo_id)
         if slot is None or slot.ended:
             return CommandResult(False, f"no running algo {algo_id}", algo_id)
-        paused = slot.algo.status is AlgoState.PAUSED
-        if (action == "pause" and paused) or (action == "resume" and not paused):
-            return CommandResult(False, f"algo {algo_id} is {slot.algo.status.value}", algo_id)
+        refused = control_refusal(slot, action)
+        if refused:
+            return CommandResult(False, f"algo {algo_id} {refused}", algo_id)
         self.lifecycle.algo_control(algo_id, slot.algo.symbol, action, who)
+        slot.wanted, slot.pending_controls = action, slot.pending_controls + 1
         slot.inbox.put_nowait((action, who))
         return CommandResult(True, f"algo {algo_id}: {action} requested", algo_id)
 
