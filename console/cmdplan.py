@@ -158,6 +158,7 @@ class CommandPlanner:
             equity=acct.balance.equity if acct.balance else None,
             position=acct.positions.get(sym),
             taker_fee=engine.fee_rates(sym)[0],
+            now_ms=self.app.clock.now_ms(),
         )
 
     # --- orders -----------------------------------------------------------------------------

@@ -112,10 +112,48 @@ class Trigger:
 
 
 @dataclass(frozen=True, slots=True)
+class SmaTrigger:
+    """``last >= sma 20 5m``: ``price_type`` above (``>=``) or below (``<=``) SMA(``length``) of
+    the ``timeframe`` candles' closes."""
+
+    price_type: str
+    op: str
+    length: int
+    timeframe: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimeTrigger:
+    """``time >= 09:00`` (the next 09:00 UTC) or ``time >= 2026-12-01T09:00`` (UTC): ``at`` as typed,
+    resolved against the engine's clock."""
+
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class FilledTrigger:
+    """``filled LINK`` (fully filled) or ``filled LINK any`` (any fill) of another order."""
+
+    order_link_id: str
+    mode: str = "full"
+
+
+@dataclass(frozen=True, slots=True)
+class PositionTrigger:
+    """``pos long|short|flat`` or ``pos >=|<= SIZE`` on the command's symbol."""
+
+    op: str
+    size: Decimal | None = None
+
+
+WhenTrigger = Trigger | SmaTrigger | TimeTrigger | FilledTrigger | PositionTrigger
+
+
+@dataclass(frozen=True, slots=True)
 class WhenCommand:
     """``when``: an order placed once the triggers (joined by ``join``) hold."""
 
-    triggers: tuple[Trigger, ...]
+    triggers: tuple[WhenTrigger, ...]
     join: str
     """``and`` or ``or`` (one kind per line: no mixed grouping to guess)."""
     side: Side
@@ -124,6 +162,8 @@ class WhenCommand:
     price: Offset | None = None
     reduce_only: bool = False
     post_only: bool = False
+    expire_s: int | None = None
+    """``expire 2h``: still unfired that long after it starts, it is cancelled."""
 
 
 AlgoCommand = (
@@ -141,5 +181,10 @@ __all__ = [
     "TrailCommand",
     "Trigger",
     "TwapCommand",
+    "FilledTrigger",
+    "PositionTrigger",
+    "SmaTrigger",
+    "TimeTrigger",
     "WhenCommand",
+    "WhenTrigger",
 ]

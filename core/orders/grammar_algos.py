@@ -12,7 +12,8 @@ an unknown word, a field given twice or a missing one is refused with what is ac
     bracket buy|sell QTY [SYMBOL] [@ PRICE] [tp P[,P...]] [sl P]
     trail DISTANCE|N% [SYMBOL] [from PRICE] [ex]
     trail off [SYMBOL] ex
-    when mark|last|index >=|<= LEVEL [and|or ...] buy|sell QTY [SYMBOL] [@ PRICE] [ro] [post]
+    when COND [and|or COND ...] buy|sell QTY [SYMBOL] [@ PRICE] [ro] [post] [expire 2h]
+                  (COND: price >=|<= LEVEL or SMA, time, filled ID, pos: core.orders.grammar_when)
 
     QTY       contracts (0.1)
     DURATION  90s, 30m, 2h (whole numbers)
@@ -48,9 +49,6 @@ from core.orders.algo_commands import (
 )
 from core.orders.algo_words import (
     DURATION_UNITS,
-    JOINS,
-    OPS,
-    PRICE_TYPES,
     RANGE,
     AlgoGrammarError,
     Words,
@@ -61,6 +59,7 @@ from core.orders.algo_words import (
     parse_take_profits,
     percent_or_abs,
 )
+from core.orders.grammar_when import parse_when
 
 ALGO_HELP = "chase, scale, twap, iceberg, bracket, trail, when"
 
@@ -285,60 +284,6 @@ def parse_trail(words: Sequence[str], symbols: Sequence[str]) -> TrailCommand:
     if off and "ex" not in w.seen:
         raise AlgoGrammarError("trail off: only the venue's trailing stop is removed this way: trail off ex")
     return TrailCommand(distance, pct, w.symbol, activation, on_venue="ex" in w.seen)
-
-
-WHEN_USAGE = "when mark|last|index >=|<= LEVEL [and|or ...] buy|sell QTY [SYMBOL] [@ PRICE] [ro] [post]"
-
-
-def _when_triggers(w: Words) -> tuple[tuple[Trigger, ...], str]:
-    triggers: list[Trigger] = []
-    joins: set[str] = set()
-    while True:
-        if not w.more() or w.words[w.i].lower() not in PRICE_TYPES:
-            raise AlgoGrammarError(f"when: a condition starts with mark, last or index; usage: {WHEN_USAGE}")
-        price_type = w.next().lower()
-        op = w.value(">= or <=")
-        if op not in OPS:
-            raise AlgoGrammarError(f"when: {op!r} — compare with >= or <= (when mark >= 96000 ...)")
-        triggers.append(Trigger(price_type, op, num(w.value("a price level"), f"{price_type} level")))
-        if w.more() and w.words[w.i].lower() in JOINS:
-            joins.add(w.next().lower())
-            continue
-        break
-    if len(joins) > 1:
-        raise AlgoGrammarError("when: mix of and/or: use one kind per line (the grouping is never guessed)")
-    return tuple(triggers), (joins.pop() if joins else "and")
-
-
-def _when_word(w: Words, raw: str, out: dict[str, Any]) -> None:
-    word = raw.lower()
-    if word in ("@", "at"):
-        w.once("the price (@)")
-        out["price"] = parse_offset(w.value("a price (95000) or an offset (-0.1%)"), "price")
-    elif word in ("post", "po", "ro", "reduce"):
-        flag = "post" if word in ("post", "po") else "ro"
-        w.once(flag)
-        out[flag] = True
-    else:
-        w.symbol_or_fail(raw)
-
-
-def parse_when(words: Sequence[str], symbols: Sequence[str]) -> WhenCommand:
-    """``when mark >= 96000 buy 0.1``."""
-    spaced = " ".join(words).replace(">=", " >= ").replace("<=", " <= ").split()
-    w = Words("when", spaced, symbols, WHEN_USAGE)
-    triggers, join = _when_triggers(w)
-    rest = Words("when", w.words[w.i :], symbols, WHEN_USAGE)
-    side, qty = rest.side_qty()
-    out: dict[str, Any] = {}
-    while rest.more():
-        _when_word(rest, rest.next(), out)
-    price = out.get("price")
-    if out.get("post") and price is None:
-        raise AlgoGrammarError("when: post-only needs a limit price: add @ PRICE")
-    return WhenCommand(
-        triggers, join, side, qty, rest.symbol, price, out.get("ro", False), out.get("post", False)
-    )
 
 
 ALGO_VERBS: dict[str, Callable[[Sequence[str], Sequence[str]], AlgoCommand]] = {

@@ -46,6 +46,8 @@ class MarketContext:
     equity: Decimal | None = None
     taker_fee: Decimal = DEFAULT_TAKER_FEE
     position: Position | None = None
+    now_ms: int | None = None
+    """The engine's clock (epoch ms): what ``when time >= 09:00`` and ``expire 2h`` count from."""
 
     @property
     def symbol(self) -> str:

@@ -24,6 +24,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from core.model import Side
+from core.orders import resolve_when as when
 from core.orders.algo_commands import (
     AlgoCommand,
     BracketCommand,
@@ -250,17 +251,6 @@ def _trail(cmd: TrailCommand, ctx: MarketContext) -> AlgoOrder:
 def _when(cmd: WhenCommand, ctx: MarketContext) -> AlgoOrder:
     notes: list[str] = []
     check_qty(cmd.qty, ctx.instrument)
-    leaves = [
-        {
-            "kind": "price",
-            "symbol": ctx.symbol,
-            "op": _OPS[t.op],
-            "level": str(t.level),
-            "price_type": t.price_type,
-        }
-        for t in cmd.triggers
-    ]
-    condition = leaves[0] if len(leaves) == 1 else {"kind": cmd.join, "conditions": leaves}
     order: dict[str, Any] = _base(cmd.side, cmd.qty, ctx.symbol) | {"reduce_only": cmd.reduce_only}
     if cmd.price is None:
         order |= {"order_type": "market"}
@@ -268,7 +258,11 @@ def _when(cmd: WhenCommand, ctx: MarketContext) -> AlgoOrder:
         price = _limit(cmd.price, cmd.side, ctx, notes)
         tif = "postonly" if cmd.post_only else "gtc"
         order |= {"order_type": "limit", "price": str(price), "time_in_force": tif}
-    return AlgoOrder("cond", {"symbol": ctx.symbol, "condition": condition, "order": order}, tuple(notes))
+    params: dict[str, Any] = {"symbol": ctx.symbol, "condition": when.condition(cmd, ctx), "order": order}
+    expiry = when.expiry_ms(cmd, ctx)
+    if expiry is not None:
+        params["expiry_ms"] = expiry
+    return AlgoOrder("cond", params, tuple(notes))
 
 
 def resolve_algo(cmd: AlgoCommand, ctx: MarketContext) -> AlgoOrder:

@@ -19,6 +19,7 @@ from core.orders.algo_commands import (
     IcebergCommand,
     ScaleCommand,
     TrailCommand,
+    Trigger,
     TwapCommand,
     WhenCommand,
 )
@@ -99,7 +100,7 @@ def test_iceberg_bracket_when() -> None:
     assert [t.pct for t in br.take_profits] == [D("1"), D("2")]
     assert br.stop is not None and br.stop.pct == D("-1") and br.stop.signed
     when = parse("when mark>=96000 buy 0.1", SYMBOLS)
-    assert isinstance(when, WhenCommand) and when.triggers[0].level == D("96000")
+    assert isinstance(when, WhenCommand) and when.triggers == (Trigger("mark", ">=", D("96000")),)
 
 
 @pytest.mark.parametrize(
