@@ -5,8 +5,8 @@ Each kind uses the quantity and up to four fields (``a``..``d``) whose meaning t
 field holds one value and nothing else: ``0,5`` is refused, and a word typed into a number field
 can never become a flag. The command is then resolved against the market exactly as the command
 line resolves it (:mod:`core.orders.resolve_algos`), so the ticket and the command line send the
-same params for the same intent. Conditionals (``when``) are command-line only: a condition tree
-does not fit a one-screen form.
+same params for the same intent. A conditional's condition is typed in one field in the command
+line's words (``mark >= 96000 and time >= 09:00``), parsed by the same grammar.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from core.orders.algo_commands import (
     ScaleCommand,
     TrailCommand,
     TwapCommand,
+    WhenCommand,
 )
 from core.orders.algo_words import (
     AlgoGrammarError,
@@ -34,6 +35,7 @@ from core.orders.algo_words import (
     parse_take_profits,
     percent_or_abs,
 )
+from core.orders.grammar_when import parse_conditions
 
 ALGO_KINDS = [
     ("TWAP", "twap"),
@@ -42,8 +44,9 @@ ALGO_KINDS = [
     ("Iceberg", "iceberg"),
     ("Bracket", "bracket"),
     ("Trail", "trail"),
+    ("When", "when"),
 ]
-"""The kinds the ticket offers (a conditional is started from the command line: ``when ...``)."""
+"""The kinds the ticket offers."""
 
 SIZES = [
     ("flat", "flat"),
@@ -84,6 +87,12 @@ FIELDS: dict[str, tuple[FieldSpec | None, ...]] = {
         FieldSpec("SL", "price or %: -1%"),
         None,
     ),
+    "when": (
+        FieldSpec("if", "mark >= 96000 and time >= 09:00"),
+        FieldSpec("price", "limit price, -0.1%, blank = market"),
+        FieldSpec("expire", "90s, 30m, 2h (optional)"),
+        None,
+    ),
     "trail": (
         FieldSpec("dist", "distance: 50 or 0.5%"),
         FieldSpec("from", "activation price (optional)"),
@@ -91,7 +100,7 @@ FIELDS: dict[str, tuple[FieldSpec | None, ...]] = {
         None,
     ),
 }
-FLAG2: dict[str, str] = {"twap": "maker", "scale": "post-only", "iceberg": "post-only"}
+FLAG2: dict[str, str] = {"twap": "maker", "scale": "post-only", "iceberg": "post-only", "when": "post-only"}
 """The second flag's meaning per kind (absent: no second flag)."""
 NO_QTY = frozenset({"trail"})
 """Kinds without a quantity field (a trailing stop follows the position's size)."""
@@ -167,6 +176,17 @@ def _bracket(f: AlgoFields, qty: Decimal) -> AlgoCommand:
     return BracketCommand(f.side, qty, None, entry, tps, stop)
 
 
+def _when(f: AlgoFields, qty: Decimal) -> AlgoCommand:
+    if not f.a.strip():
+        raise AlgoFormError("if: required (mark >= 96000, time >= 09:00, filled ID, pos long ...)")
+    triggers, join = parse_conditions(f.a)
+    price = parse_offset(f.b.strip(), "price") if f.b.strip() else None
+    if f.flag2 and price is None:
+        raise AlgoFormError("price: post-only needs a limit price")
+    expire = parse_duration(f.c.strip()) if f.c.strip() else None
+    return WhenCommand(triggers, join, f.side, qty, None, price, f.reduce_only, f.flag2, expire)
+
+
 def _trail(f: AlgoFields) -> AlgoCommand:
     if not f.a.strip():
         raise AlgoFormError("dist: required (50 or 0.5%)")
@@ -180,6 +200,7 @@ _BUILDERS: dict[str, Callable[[AlgoFields, Decimal], AlgoCommand]] = {
     "twap": _twap,
     "iceberg": _iceberg,
     "bracket": _bracket,
+    "when": _when,
 }
 
 
@@ -190,7 +211,7 @@ def build_command(f: AlgoFields) -> AlgoCommand:
             return _trail(f)
         builder = _BUILDERS.get(f.kind)
         if builder is None:
-            raise AlgoFormError(f"kind: {f.kind!r} is not on the ticket (conditionals: the command line)")
+            raise AlgoFormError(f"kind: {f.kind!r} is not on the ticket")
         return builder(f, num(f.qty, "qty"))
     except AlgoGrammarError as exc:
         raise AlgoFormError(str(exc)) from None

@@ -1,4 +1,4 @@
-"""The algo ticket: pick the kind (TWAP, chase, scale, iceberg, bracket, trail), fill its fields,
+"""The algo ticket: pick the kind (TWAP, chase, scale, iceberg, bracket, trail, when), fill its fields,
 read the engine's live preview of every child it would place now (each blocking check named),
 and Enter starts it — only when the preview allows. Escape closes; ``ctrl+t`` flips the side;
 ``ctrl+n`` / the kind field (shift+tab from the quantity, then left/right) changes the kind.
@@ -134,7 +134,7 @@ class AlgoTicket(DimmedModal[AlgoOrder | None]):
                 yield self.w_preview
             yield self.w_error
             yield Static(
-                "Enter starts · Esc closes · Tab next · ^n algo · ^t side · conditionals: `:when`",
+                "Enter starts · Esc closes · Tab next · ^n algo · ^t side",
                 classes="modal-hint",
                 markup=False,
             )

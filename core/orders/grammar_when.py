@@ -140,6 +140,17 @@ def _when_word(w: Words, raw: str, out: dict[str, Any]) -> None:
         w.symbol_or_fail(raw)
 
 
+def parse_conditions(text: str) -> tuple[tuple[WhenTrigger, ...], str]:
+    """Just the condition part (``mark >= 96000 and time >= 09:00``): its triggers and join, every
+    word used (the algo ticket's condition field)."""
+    spaced = text.replace(">=", " >= ").replace("<=", " <= ").split()
+    w = Words("when", spaced, (), WHEN_USAGE)
+    triggers, join = _when_triggers(w)
+    if w.more():
+        raise AlgoGrammarError(f"when: {' '.join(w.words[w.i :])!r} after the condition — join with and/or")
+    return triggers, join
+
+
 def parse_when(words: Sequence[str], symbols: Sequence[str]) -> WhenCommand:
     """``when mark >= 96000 buy 0.1``, ``when time >= 09:00 and last >= sma 20 5m buy 0.1``."""
     spaced = " ".join(words).replace(">=", " >= ").replace("<=", " <= ").split()
@@ -166,4 +177,4 @@ def parse_when(words: Sequence[str], symbols: Sequence[str]) -> WhenCommand:
     )
 
 
-__all__ = ["WHEN_USAGE", "parse_when"]
+__all__ = ["WHEN_USAGE", "parse_conditions", "parse_when"]

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from textual.widgets import Static
 
+from console.screens.algo_form import AlgoFields, AlgoFormError, build_command
+from console.screens.algo_ticket import AlgoTicket
 from console.screens.cmdline import CommandLine
 from core.model import OrderRequest, Side
 from core.sim.runner import SimVenueThread
@@ -76,3 +79,41 @@ async def test_a_time_trigger_waits_and_shows_its_instant(
         assert "time >= 2099-01-01 09:00" in detail, detail
         await burst(pilot, "enter")
         await wait_until(pilot, lambda: [a.state for a in engine.algos()] == ["waiting"], "it waits")
+
+
+async def test_a_conditional_from_the_algo_ticket_fires_on_its_position_trigger(
+    sim_venue: SimVenueThread,
+    wait_until: WaitUntil,
+    console_on_sim: OnSim,
+    burst: Burst,
+    keys: Keys,
+    venue_position: VenuePosition,
+) -> None:
+    """The algo ticket had no conditional (its hint sent the trader to ``:when``)."""
+    async with console_on_sim() as (app, engine, pilot):
+        await open_long_in_pane(pilot, app, engine, wait_until, qty="0.010")
+        app.main.set_focus(None)
+        await burst(pilot, "A", *(["ctrl+n"] * 6))  # twap -> ... -> trail -> when
+        ticket = app.screen
+        assert isinstance(ticket, AlgoTicket) and ticket.kind == "when"
+        await burst(pilot, "ctrl+t")  # sell
+        ticket.w_qty.value = "0.003"
+        ticket.w_fields[0].value = "pos long and mark >= 1"
+        ticket.w_fields[2].value = "1h"
+        await pilot.pause()
+        assert ticket.preview is not None and ticket.preview.ok, ticket.error
+        shown = str(ticket.w_preview.render())
+        assert "AND" in shown and "expires" in shown, shown
+        await burst(pilot, "enter")
+        await wait_until(
+            pilot,
+            lambda: Decimal(str(venue_position(sim_venue, SYM)["size"])) == Decimal("0.007"),
+            "the conditional's sell",
+        )
+
+
+def test_garbage_after_the_condition_in_the_ticket_is_refused() -> None:
+    with pytest.raises(AlgoFormError, match="after the condition"):
+        build_command(AlgoFields("when", Side.BUY, "0.1", "mark >= 1 buy 5"))
+    with pytest.raises(AlgoFormError, match="if: required"):
+        build_command(AlgoFields("when", Side.BUY, "0.1", ""))
