@@ -160,7 +160,7 @@ class Startup:
 
         resumed = await resume_algos(p.algos, p.journal, find_order, p.account.backfill_fills)
         if resumed:
-            self.out.log_line(f"{resumed} algos resumed from the journal")
+            self.out.log_line(f"{resumed} algo{'' if resumed == 1 else 's'} resumed from the journal")
         self.tasks.spawn(p.algos.run(), "engine-algos")
 
     async def _load_day(self) -> None:

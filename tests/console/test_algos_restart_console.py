@@ -89,6 +89,11 @@ async def test_quit_mid_twap_and_the_next_console_resumes_it_without_duplicates(
         pane = again.main.algos
         await wait_until(pilot, lambda: pane.display and pane.row_count == 1, "the resumed algo in the pane")
         assert algo_id in [key.value for key in pane.rows]
+        await wait_until(
+            pilot,
+            lambda: any("1 algo resumed from the journal" in ln for ln in again.main.log_pane.history),
+            "the log says one algo resumed (it said '1 algos')",
+        )
         await wait_until(pilot, lambda: second.algos()[0].terminal, "the TWAP done", tries=600)
         snap = second.algos()[0]
         assert (snap.state, snap.filled) == ("done", TOTAL), snap.note
