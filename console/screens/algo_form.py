@@ -68,7 +68,7 @@ class FieldSpec:
 
 FIELDS: dict[str, tuple[FieldSpec | None, ...]] = {
     "twap": (
-        FieldSpec("over", "duration: 90s, 30m, 2h"),
+        FieldSpec("over", "duration: 90s, 30m, 2h, 1d"),
         FieldSpec("slices", "count (blank: one a minute)"),
         FieldSpec("limit", "limit price (optional)"),
         None,

@@ -18,7 +18,7 @@ class AlgoGrammarError(ValueError):
 HUNDRED = Decimal(100)
 _SIGNS = ("+", "-")
 SIDES = {"buy": Side.BUY, "sell": Side.SELL}
-DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 PRICE_TYPES = ("mark", "last", "index")
 OPS = (">=", "<=")
 JOINS = ("and", "or")
@@ -71,10 +71,12 @@ def parse_offset(raw: str, field: str) -> Offset:
 
 
 def parse_duration(raw: str) -> int:
-    """``90s``, ``30m``, ``2h`` -> seconds."""
+    """``90s``, ``30m``, ``2h``, ``1d``, ``1w`` -> seconds."""
     unit = DURATION_UNITS.get(raw[-1:].lower())
     if unit is None or len(raw) < len("1m"):
-        raise AlgoGrammarError(f"duration: {raw!r} — give whole seconds, minutes or hours: 90s, 30m, 2h")
+        raise AlgoGrammarError(
+            f"duration: {raw!r} — give whole seconds, minutes, hours, days or weeks: 90s, 30m, 2h, 1d, 1w"
+        )
     return count(raw[:-1], "duration") * unit
 
 

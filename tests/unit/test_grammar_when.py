@@ -142,3 +142,13 @@ def test_a_time_of_day_is_always_the_next_one_within_a_day(hh: int, mm: int, now
     at = out.params["condition"]["at_ms"]
     assert now < at <= now + 24 * HOUR_MS
     assert at % 60_000 == 0 and (at // 60_000) % (24 * 60) == hh * 60 + mm
+
+
+@pytest.mark.parametrize(
+    ("line", "seconds"), [("twap buy 2 1w x100", 604_800), ("twap buy 2 2d x100", 172_800)]
+)
+def test_a_twap_of_a_week_can_be_written_in_weeks_or_days(line: str, seconds: int) -> None:
+    """The README says a TWAP runs at most a week; ``1w`` was refused (``168h`` was the way)."""
+    cmd = parse(line, SYMBOLS)
+    assert getattr(cmd, "duration_s", None) == seconds, cmd
+    assert resolve_algo(cast(AlgoCommand, cmd), _ctx()).params["duration_ms"] == seconds * 1000
