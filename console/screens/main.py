@@ -9,14 +9,11 @@ from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.geometry import Region
 from textual.screen import Screen
-from textual.strip import Strip
 
 from console.keymap import ALGO_BINDINGS, MAIN_BINDINGS
 from console.paired_actions import ConsoleCrossVenuePane
 from console.screens.frame import FrameKeepingCompositor
-from console.screens.kept_lines import KeptLines
 from console.strategy_actions import ConsoleStrategiesPane
 from core.market.candles import TIMEFRAMES
 from core.model import Mode, Side
@@ -72,7 +69,6 @@ class MainScreen(Screen[None]):
         super().__init__(id="main")
         # The frame it draws is kept, so a modal's dimmed backdrop reuses it (console/screens/frame.py).
         self._compositor = FrameKeepingCompositor()
-        self._kept_lines = KeptLines()
         self.mode = mode
         self.hidden_panes: set[str] = set()
         # Panes are created here so the refresh loop holds stable references (no DOM queries per
@@ -91,10 +87,6 @@ class MainScreen(Screen[None]):
         self.log_pane = EventLog(id="log")
         self.risk = RiskMeters(id="risk")
         self.keybar = KeyBar(id="keybar")
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        """The screen's own background, asked for on every frame: kept while it is the same."""
-        return self._kept_lines.lines(self, crop, super().render_lines)
 
     def compose(self) -> ComposeResult:
         """Header, two columns, log + risk row, key bar."""
