@@ -5,31 +5,18 @@ modal's backdrop drawn from it must not render the covered screen again."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from textual.pilot import Pilot
 from textual.renderables.background_screen import BackgroundScreen
-from textual.strip import Strip
 from textual.visual import RichVisual
 
 from console.app import TradeConsoleApp
 from console.screens.backdrop import BackdropMemo, DimmedBackdrop
 from console.screens.frame import FrameKeepingCompositor
 from console.screens.ticket import OrderTicket
-from core.model import BookLevel, BookView
-from tests.support.console_fakes import MIDS, fake, make_app
+from tests.support.console_fakes import make_app
+from tests.support.frame_checks import assert_frame_is_current, main_compositor, move_market, segments
 
 SIZE = (160, 50)
-
-
-def _segments(strips: list[Strip]) -> list[list[tuple[str, object]]]:
-    return [[(t, s) for t, s, _ in strip] for strip in strips]
-
-
-def _compositor(app: TradeConsoleApp) -> FrameKeepingCompositor:
-    compositor = app.main._compositor
-    assert isinstance(compositor, FrameKeepingCompositor)
-    return compositor
 
 
 def _record_renders(compositor: FrameKeepingCompositor) -> list[object]:
@@ -45,42 +32,10 @@ def _record_renders(compositor: FrameKeepingCompositor) -> list[object]:
     return crops
 
 
-async def settle(pilot: Pilot[int], app: TradeConsoleApp) -> None:
-    """Until the main screen has handed every widget change to its compositor (Textual does
-    that on the screen's next update, a frame after the change)."""
-    await pilot.pause()
-    main = app.main
-    for _ in range(100):
-        widgets = main._compositor.visible_widgets
-        pending = any(widget._repaint_required for widget in widgets if widget is not main)
-        if not pending and not main._layout_required:
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("the main screen never settled")
-
-
-async def assert_frame_is_current(pilot: Pilot[int], app: TradeConsoleApp) -> None:
-    """The kept frame, brought up to date, equals a full render of the screen now."""
-    await settle(pilot, app)
-    compositor = _compositor(app)
-    kept = compositor.frame_lines()
-    assert len(kept) == compositor.size.height
-    assert _segments(kept) == _segments(compositor.render_strips())
-
-
-def _move_market(app: TradeConsoleApp, step: int) -> None:
-    engine = fake(app)
-    mid = MIDS["BTCUSDT"] + Decimal(step)
-    bids = tuple(BookLevel(mid - Decimal(i) - Decimal("0.5"), Decimal(1 + (i + step) % 4)) for i in range(30))
-    asks = tuple(BookLevel(mid + Decimal(i) + Decimal("0.5"), Decimal(1 + (i * step) % 5)) for i in range(30))
-    engine.store.put_book(BookView("BTCUSDT", bids, asks, 100 + step, 100 + step, engine.clock.now_ms()))
-    app.refresh_ui(force=True)
-
-
 async def _changes(pilot: Pilot[int], app: TradeConsoleApp) -> None:
     """One round of everything that changes the main screen, checking the frame after each."""
     for step in range(1, 4):
-        _move_market(app, step)
+        move_market(app, step)
         await assert_frame_is_current(pilot, app)
     app.log_line("a line for the log pane")
     app.refresh_ui(force=True)
@@ -120,7 +75,7 @@ async def test_the_backdrop_from_the_kept_frame_is_textuals_dimmed_screen() -> N
         assert isinstance(ticket, OrderTicket)
         memo = BackdropMemo()
         for step in range(3):
-            _move_market(app, step)
+            move_market(app, step)
             app.log_line(f"covered change {step}")
             app.refresh_ui(force=True)
             await pilot.pause()
@@ -134,7 +89,7 @@ async def test_the_backdrop_from_the_kept_frame_is_textuals_dimmed_screen() -> N
                 style,
                 None,  # type: ignore[arg-type]
             )
-            assert _segments(ours) == _segments(theirs)
+            assert segments(ours) == segments(theirs)
         assert any(f"covered change {step}" in strip.text for strip in ticket._compositor.render_strips())
 
 
@@ -142,7 +97,7 @@ async def test_opening_the_ticket_does_not_render_the_covered_screen_again() -> 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        compositor = _compositor(app)
+        compositor = main_compositor(app)
         rendered = _record_renders(compositor)
         await pilot.press("b")
         ticket = app.screen
@@ -169,7 +124,7 @@ async def test_closing_the_ticket_repaints_the_main_screen_from_its_frame() -> N
         await pilot.press("b")
         assert isinstance(app.screen, OrderTicket)
         await pilot.pause()
-        compositor = _compositor(app)
+        compositor = main_compositor(app)
         crops = _record_renders(compositor)
         app.log_line("a change while covered")
         app.refresh_ui(force=True)

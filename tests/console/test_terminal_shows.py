@@ -10,8 +10,8 @@ from textual._compositor import Compositor, LayoutUpdate
 
 from console.app import TradeConsoleApp
 from console.screens.ticket import OrderTicket
-from tests.console.test_frame import _move_market, settle
 from tests.support.console_fakes import make_app
+from tests.support.frame_checks import move_market, settle
 from tests.support.vterm import VirtualTerminal
 
 SIZE = (160, 50)
@@ -31,11 +31,11 @@ async def test_the_terminal_shows_what_a_full_render_gives_through_opens_and_mar
         await settle(pilot, app)
         _assert_shown_is_rendered(app, term, "at start")
         for step in range(1, 4):
-            _move_market(app, step)
+            move_market(app, step)
             await settle(pilot, app)
         _assert_shown_is_rendered(app, term, "main screen after market moves")
         for round_ in range(3):
-            _move_market(app, 10 + round_)  # the market moved since the last open
+            move_market(app, 10 + round_)  # the market moved since the last open
             await settle(pilot, app)
             await pilot.press("b")
             assert isinstance(app.screen, OrderTicket)
@@ -43,7 +43,7 @@ async def test_the_terminal_shows_what_a_full_render_gives_through_opens_and_mar
             await pilot.pause()
             _assert_shown_is_rendered(app, term, f"ticket opened (round {round_})")
             for step in range(3):  # the market moves behind the open ticket
-                _move_market(app, 20 + step)
+                move_market(app, 20 + step)
                 app.log_line(f"behind the ticket {round_}.{step}")
                 app.refresh_ui(force=True)
                 await pilot.pause()
@@ -75,7 +75,7 @@ async def test_an_open_over_a_moved_market_draws_the_ticket_whole_once(
         await pilot.press("b", "escape")  # the first open lays the ticket out (drawn whole twice)
         await settle(pilot, app)
         for round_ in range(8):
-            _move_market(app, 30 + round_)
+            move_market(app, 30 + round_)
             await settle(pilot, app)
             fulls.clear()
             await pilot.press("b")

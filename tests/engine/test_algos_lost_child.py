@@ -12,7 +12,7 @@ from pathlib import Path
 from core.orders.algos._children import OPEN
 from core.resilience.retry import RetryPolicy
 from core.venues.simulated.venue import API_KEY
-from tests.engine.test_algos_restart import started
+from tests.support.algo_engine import started
 from tests.support.engine_types import SYM, Ready
 from tests.support.venue_under_test import IN_PROCESS, InProcessVenue
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from core.engine import Engine
 from core.resilience.retry import RetryPolicy
+from tests.support.algo_engine import started
 from tests.support.engine_types import SYM, Ready
 from tests.support.venue_under_test import IN_PROCESS, InProcessVenue
 
 D = Decimal
-FAST_TICK_S = 0.001
 TWAP = {"symbol": SYM, "side": "Buy", "qty": "0.04", "duration_ms": 8000, "slices": 4}
 
 
@@ -24,13 +24,6 @@ def crash(engine: Engine) -> None:
         if task is not None:
             task.cancel()
     engine.journal.close()
-
-
-async def started(venue: InProcessVenue, tmp_path: Path, policy: RetryPolicy) -> Engine:
-    engine = venue.engine(venue.settings(tmp_path), retry_policy=policy)
-    await engine.start()
-    engine.algo_runner.tick_s = FAST_TICK_S
-    return engine
 
 
 def algo_links(venue: InProcessVenue, algo_id: str) -> list[str]:

@@ -27,7 +27,7 @@ from core.orders.algos.registry import build_algo
 from core.orders.grammar import GrammarError, parse
 from core.orders.resolve import MarketContext, ResolveError
 from core.orders.resolve_algos import resolve_algo
-from tests.unit.test_grammar_algos import _inst
+from tests.support.console_fakes import instrument
 
 D = Decimal
 SYMBOLS = ("BTCUSDT", "ETHUSDT")
@@ -36,7 +36,9 @@ HOUR_MS = 3_600_000
 
 
 def _ctx(now: int | None = NOW) -> MarketContext:
-    return MarketContext(_inst(), best_bid=D("95000"), best_ask=D("95000.1"), mark=D("95000"), now_ms=now)
+    return MarketContext(
+        instrument("BTCUSDT"), best_bid=D("95000"), best_ask=D("95000.1"), mark=D("95000"), now_ms=now
+    )
 
 
 def _when(line: str) -> WhenCommand:
