@@ -140,11 +140,15 @@ def _when_word(w: Words, raw: str, out: dict[str, Any]) -> None:
         w.symbol_or_fail(raw)
 
 
+def _spaced(text: str) -> list[str]:
+    """Words, with ``>=`` / ``<=`` split off what they touch (``mark>=96000``)."""
+    return text.replace(">=", " >= ").replace("<=", " <= ").split()
+
+
 def parse_conditions(text: str) -> tuple[tuple[WhenTrigger, ...], str]:
     """Just the condition part (``mark >= 96000 and time >= 09:00``): its triggers and join, every
     word used (the algo ticket's condition field)."""
-    spaced = text.replace(">=", " >= ").replace("<=", " <= ").split()
-    w = Words("when", spaced, (), WHEN_USAGE)
+    w = Words("when", _spaced(text), (), WHEN_USAGE)
     triggers, join = _when_triggers(w)
     if w.more():
         raise AlgoGrammarError(f"when: {' '.join(w.words[w.i :])!r} after the condition — join with and/or")
@@ -153,8 +157,7 @@ def parse_conditions(text: str) -> tuple[tuple[WhenTrigger, ...], str]:
 
 def parse_when(words: Sequence[str], symbols: Sequence[str]) -> WhenCommand:
     """``when mark >= 96000 buy 0.1``, ``when time >= 09:00 and last >= sma 20 5m buy 0.1``."""
-    spaced = " ".join(words).replace(">=", " >= ").replace("<=", " <= ").split()
-    w = Words("when", spaced, symbols, WHEN_USAGE)
+    w = Words("when", _spaced(" ".join(words)), symbols, WHEN_USAGE)
     triggers, join = _when_triggers(w)
     rest = Words("when", w.words[w.i :], symbols, WHEN_USAGE)
     side, qty = rest.side_qty()

@@ -46,7 +46,6 @@ SECONDS_PER_SLICE = 60
 """A TWAP without ``xN`` sends one slice a minute."""
 FRACTION_STEP = Decimal("0.0001")
 """Take-profit fractions are quantized to this; the last one takes the remainder."""
-_OPS = {">=": "above", "<=": "below"}
 
 
 @dataclass(frozen=True, slots=True)
