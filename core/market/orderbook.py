@@ -59,6 +59,21 @@ def _merge_asks(book: dict[float, float], levels: Levels, best: float | None) ->
     return (min(book) if book else None) if rescan else best
 
 
+def _book_levels(
+    levels: tuple[Level, ...], shown: dict[Level, BookLevel], kept: dict[Level, BookLevel]
+) -> tuple[BookLevel, ...]:
+    """``levels`` as Decimal levels, reusing the ones ``shown`` has for the same floats (a book's
+    prices and sizes are > 0, so equal floats have one ``repr``); each goes into ``kept``."""
+    out: list[BookLevel] = []
+    for level in levels:
+        book_level = shown.get(level)
+        if book_level is None:
+            book_level = BookLevel(Decimal(repr(level[0])), Decimal(repr(level[1])))
+        kept[level] = book_level
+        out.append(book_level)
+    return tuple(out)
+
+
 class OrderBook:
     """One symbol's book. Not thread-safe: one feed thread owns it; hand :meth:`view` to others."""
 
@@ -77,6 +92,7 @@ class OrderBook:
         "snapshots",
         "deltas",
         "gaps",
+        "_shown",
     )
 
     def __init__(self, symbol: str, depth: int = 200) -> None:
@@ -94,6 +110,8 @@ class OrderBook:
         self.snapshots = 0
         self.deltas = 0
         self.gaps = 0
+        self._shown: dict[Level, BookLevel] = {}
+        """The levels of the last :meth:`view`, by their (price, size) floats."""
 
     # --- state changes ---------------------------------------------------------------------
     def apply_snapshot(self, bids: Levels, asks: Levels, u: int, seq: int = 0, ts: int = 0) -> bool:
@@ -225,12 +243,22 @@ class OrderBook:
         return dict(self._bids), dict(self._asks)
 
     def view(self, n: int = 25) -> BookView:
-        """An immutable Decimal :class:`~core.model.BookView` of the top ``n`` levels for the UI/engine."""
+        """An immutable Decimal :class:`~core.model.BookView` of the top ``n`` levels for the UI/engine.
+
+        A level whose price and size are the same floats as in the previous view is the same
+        :class:`~core.model.BookLevel` object (equal floats have one ``repr``, so its Decimals
+        are the ones a fresh conversion gives); only the levels that changed are converted.
+        """
         bids, asks = self.top(n)
+        shown = self._shown
+        kept: dict[Level, BookLevel] = {}
+        bid_levels = _book_levels(bids, shown, kept)
+        ask_levels = _book_levels(asks, shown, kept)
+        self._shown = kept
         return BookView(
             symbol=self.symbol,
-            bids=tuple(BookLevel(Decimal(repr(p)), Decimal(repr(s))) for p, s in bids),
-            asks=tuple(BookLevel(Decimal(repr(p)), Decimal(repr(s))) for p, s in asks),
+            bids=bid_levels,
+            asks=ask_levels,
             update_id=self.update_id,
             seq=self.seq,
             ts_ms=self.ts_ms,

@@ -114,6 +114,48 @@ def test_random_stream_matches_reference(
     assert [lvl.size for lvl in view.asks] == [ref.asks[p] for p in sorted(ref.asks)[:5]]
 
 
+def fresh_view(book: OrderBook, n: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The top ``n`` levels converted afresh, as text (the exponent counts)."""
+    bids, asks = book.top(n)
+    return (
+        [(repr(Decimal(repr(p))), repr(Decimal(repr(s)))) for p, s in bids],
+        [(repr(Decimal(repr(p))), repr(Decimal(repr(s)))) for p, s in asks],
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    snap_b=bid_levels,
+    snap_a=ask_levels,
+    deltas=st.lists(st.tuples(bid_levels, ask_levels, st.integers(1, 8)), max_size=40),
+)
+def test_views_reuse_levels_and_equal_a_fresh_conversion(
+    snap_b: list[tuple[int, str]],
+    snap_a: list[tuple[int, str]],
+    deltas: list[tuple[list[tuple[int, str]], list[tuple[int, str]], int]],
+) -> None:
+    """A view reuses the previous view's level objects for unchanged levels; every view is, digit
+    for digit, what converting the book's top afresh gives (fails if a reused level kept an old size)."""
+    book = OrderBook(SYM, 50)
+    assert apply(book, frame("snapshot", to_raw(snap_b), to_raw(snap_a), 100))
+    previous = book.view(8)
+    u = 100
+    for db, da, n in deltas:
+        u += 1
+        assert apply(book, frame("delta", to_raw(db), to_raw(da), u))
+        view = book.view(n)
+        got = (
+            [(repr(lvl.price), repr(lvl.size)) for lvl in view.bids],
+            [(repr(lvl.price), repr(lvl.size)) for lvl in view.asks],
+        )
+        assert got == fresh_view(book, n)
+        before = {(lvl.price, lvl.size): lvl for lvl in (*previous.bids, *previous.asks)}
+        for lvl in (*view.bids, *view.asks):
+            if (lvl.price, lvl.size) in before:
+                assert lvl is before[(lvl.price, lvl.size)]
+        previous = view
+
+
 def test_decimal_view_is_exact() -> None:
     book = OrderBook(SYM, 50)
     apply(book, frame("snapshot", [["65000.10", "1.230"]], [["65000.20", "0.001"]], 7))
