@@ -94,22 +94,27 @@ class _Split:
 
 
 class OpenOrdersCache:
-    """:func:`summarize_open_orders` of the engine's live orders, kept between two calls while no
-    order changed (orders are frozen objects: a change replaces one, so an identity check of every
-    value is enough) and the marks are the same. Several commands of one market move (an amend of
-    each algo's child) then sum the orders once; the order a command leaves out (the one being
-    amended) is left out by adding the sums of the orders before and after it, kept per symbol
-    while nothing changed. Those sums are kept only when every addition was exact (no rounding:
-    the result is then the fresh sum's, digit for digit); otherwise the symbol is summed afresh
-    without it. The result is always the same as summing afresh."""
+    """:func:`summarize_open_orders` of the engine's live orders, kept per symbol between calls.
+
+    Orders are frozen objects (a change replaces one), so a symbol whose orders are the same
+    objects as at the last call, and whose mark is the same if one of its open orders is valued
+    at the mark (no price, no trigger), keeps its summary; only the symbols that changed are
+    summed again. Several commands of one market move (an amend of each algo's child) then sum the
+    orders once; the order a command leaves out (the one being amended) is left out by adding the
+    sums of the orders before and after it, kept per symbol while nothing of it changed. Those sums
+    are kept only when every addition was exact (no rounding: an exact sum's value and exponent do
+    not depend on the order of the additions, so the result is the fresh sum's, digit for digit);
+    otherwise the symbol is summed afresh without it. The result is always the same as summing
+    afresh."""
 
     def __init__(self) -> None:
         self._values: list[Order] = []
-        self._marks: Mapping[str, Decimal] | None = None
         self._full: dict[str, OpenOrderSummary] = {}
         self._by_symbol: dict[str, list[tuple[str, Order]]] = {}
+        self._marked: dict[str, Decimal | None] = {}
+        """Per symbol with an open order valued at the mark: the mark its summary used."""
         self._splits: dict[str, _Split | None] = {}
-        """Per symbol, built at its first left-out order since the last change (None: inexact)."""
+        """Per symbol, built at its first left-out order since it changed (None: inexact)."""
 
     def summary(
         self, orders: Mapping[str, Order], marks: Mapping[str, Decimal], exclude: str | None = None
@@ -117,12 +122,7 @@ class OpenOrdersCache:
         """The summary of ``orders`` without ``exclude`` (a new dict the caller may keep)."""
         values = list(orders.values())
         if not self._fresh(values, marks):
-            self._values, self._marks = values, dict(marks)
-            self._full = summarize_open_orders(values, marks)
-            self._by_symbol = {}
-            self._splits = {}
-            for key, order in orders.items():
-                self._by_symbol.setdefault(order.symbol, []).append((key, order))
+            self._refresh(orders, values, marks)
         out = dict(self._full)
         left_out = orders.get(exclude) if exclude is not None else None
         if left_out is None or exclude is None:
@@ -133,6 +133,43 @@ class OpenOrdersCache:
         if rest.count:
             out[sym] = rest
         return out
+
+    def _refresh(
+        self, orders: Mapping[str, Order], values: list[Order], marks: Mapping[str, Decimal]
+    ) -> None:
+        """Sum again the symbols whose orders (or mark, where it counts) changed; keep the rest."""
+        by_symbol: dict[str, list[tuple[str, Order]]] = {}
+        for key, order in orders.items():
+            by_symbol.setdefault(order.symbol, []).append((key, order))
+        sums: dict[str, OpenOrderSummary] = {}
+        marked: dict[str, Decimal | None] = {}
+        for sym, pairs in by_symbol.items():
+            at_mark = any(o.price is None and o.trigger_price is None and o.is_open for _, o in pairs)
+            if at_mark:
+                marked[sym] = marks.get(sym)
+            if self._same(sym, pairs, at_mark, marks):
+                if sym in self._full:
+                    sums[sym] = self._full[sym]
+                continue
+            self._splits.pop(sym, None)
+            part = summarize_open_orders((o for _, o in pairs), marks).get(sym)
+            if part is not None:
+                sums[sym] = part
+        for sym in set(self._splits) - set(by_symbol):
+            del self._splits[sym]
+        # the symbols in the order of their first open order, as summing every order gives them
+        self._full = {o.symbol: sums[o.symbol] for o in values if o.symbol in sums and o.is_open}
+        self._values, self._by_symbol, self._marked = values, by_symbol, marked
+
+    def _same(
+        self, sym: str, pairs: list[tuple[str, Order]], at_mark: bool, marks: Mapping[str, Decimal]
+    ) -> bool:
+        old = self._by_symbol.get(sym)
+        if old is None or len(old) != len(pairs) or (sym in self._marked) != at_mark:
+            return False
+        if at_mark and marks.get(sym) != self._marked[sym]:
+            return False
+        return all(a[0] == b[0] and a[1] is b[1] for a, b in zip(old, pairs, strict=True))
 
     def _without(self, sym: str, exclude: str, marks: Mapping[str, Decimal]) -> OpenOrderSummary:
         if sym not in self._splits:
@@ -161,7 +198,9 @@ class OpenOrdersCache:
         return _Split({k: i for i, (k, _) in enumerate(pairs)}, before, after)
 
     def _fresh(self, values: list[Order], marks: Mapping[str, Decimal]) -> bool:
-        if self._marks is None or len(values) != len(self._values) or marks != self._marks:
+        if len(values) != len(self._values):
+            return False
+        if any(marks.get(sym) != mark for sym, mark in self._marked.items()):
             return False
         return all(a is b for a, b in zip(values, self._values, strict=True))
 
