@@ -153,6 +153,7 @@ class AlgoTicks:
     def _pass(self) -> None:
         self.attach(self.books_of())
         now = self.clock.now_ms()
+        tick = Tick(now)  # frozen: one for every algo this pass ticks
         self._note_tickers()
         for sym in list(self._dirty):
             if now - self._last_tick_ms.get(sym, _NEVER_MS) < self.min_tick_ms:
@@ -160,13 +161,13 @@ class AlgoTicks:
             self._dirty.pop(sym, None)
             self._last_tick_ms[sym] = now
             for slot in list(self.by_symbol.get(sym, {}).values()):
-                self._queue(slot, now)
+                self._queue(slot, tick)
         while self._timers and self._timers[0][0] <= now:
             _, algo_id = heapq.heappop(self._timers)
             timed = self.slots.get(algo_id)
             if timed is not None and timed.due_wake(now):
                 timed.quiet = None  # a due timer always decides, whatever the market did
-                self._queue(timed, now)
+                self._queue(timed, tick)
 
     def _note_tickers(self) -> None:
         """A new ticker (mark, last, index) is a market move too."""
@@ -176,12 +177,11 @@ class AlgoTicks:
                 self._seen_ticker[sym] = ticker
                 self._dirty.setdefault(sym, None)
 
-    def _queue(self, slot: AlgoSlot, now: int) -> None:
+    def _queue(self, slot: AlgoSlot, tick: Tick) -> None:
         """Give ``slot`` its tick: an idle algo decides on it here and now (so every algo of a
         moved symbol has decided before any of them sends); a busy one finds it in its inbox."""
         if slot.ended or slot.tick_queued or slot.algo.status is AlgoState.PAUSED:
             return
-        tick = Tick(now)
         held = self._pending.get(slot.algo_id)
         if self.decide is not None and held is None and not slot.busy and slot.inbox.empty():
             decided = self.decide(slot, tick)

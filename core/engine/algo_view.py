@@ -49,7 +49,8 @@ class StaticView:
     def reads(self, symbol: str, reads: Sequence[Read]) -> tuple[Any, ...]:
         """The current values of ``reads`` for ``symbol``, cheap to take and compare (raw touch
         floats, ticker prices, the position's side and size): equal tuples mean the same inputs."""
-        return tuple(self._read(symbol, r) for r in reads)
+        read = self._read
+        return tuple([read(symbol, r) for r in reads])
 
     def _read(self, symbol: str, read: Read) -> Any:
         if read is Read.BID or read is Read.ASK:
@@ -99,8 +100,15 @@ class StaticView:
         ticker = self.store.ticker(symbol)
         if ticker is None:
             return None
-        value = {"mark": ticker.mark_price, "last": ticker.last_price, "index": ticker.index_price}.get(kind)
-        return value if value is not None and value > 0 else None
+        if kind == "mark":
+            value = ticker.mark_price
+        elif kind == "last":
+            value = ticker.last_price
+        elif kind == "index":
+            value = ticker.index_price
+        else:
+            return None
+        return value if value > 0 else None
 
     def instrument(self, symbol: str) -> Instrument | None:
         """Tick size, qty step, min qty/notional."""

@@ -75,14 +75,14 @@ async def test_decisions_first_and_each_algos_actions_in_order(
     slots = [runner.add(a, engine.clock.now_ms()) for a in algos]
     await asyncio.sleep(0.05)  # their workers are idle
     for slot in slots:
-        runner.ticks._queue(slot, engine.clock.now_ms())
+        runner.ticks._queue(slot, Tick(engine.clock.now_ms()))
     await asyncio.sleep(0.01)  # their workers have started sending
     first = [kind for kind, _, _ in log[: len(algos)]]
     assert first == ["decide"] * len(algos)  # all decided before the first send
 
     while any(a.steps < STEPS for a in algos):  # ticks arrive while the algos are still sending
         for slot in slots:
-            runner.ticks._queue(slot, engine.clock.now_ms())
+            runner.ticks._queue(slot, Tick(engine.clock.now_ms()))
         await asyncio.sleep(0)
     await wait_for(
         lambda: sum(1 for e in log if e[0] == "send") == len(algos) * STEPS * ACTIONS_PER_STEP,
