@@ -1,7 +1,10 @@
 """UI benchmark: the console on a real engine and an embedded sim pushing ~2,000 book msgs/s.
 
-The sim runs as a separate ``trade-console sim`` process; a feeder thread tops the store up to the
-target book rate (the sim's public stream pushes at Bybit's cadence). The app runs headless
+The sim runs as a separate ``trade-console sim`` process at a market rate of ``--msgs`` / 3 steps a
+second per symbol; it pushes ``orderbook.50`` at every step that changes the book, so the wire
+itself carries about ``--msgs`` book messages a second. Their rate is measured on the console's
+books for a second before the steady state, and a feeder thread writes only what the wire lacks
+(if anything) straight into the store. The app runs headless
 (Textual's ``run_test``: the compositor renders every frame, output is discarded) and prints
 ``name: value unit`` lines:
 
@@ -17,7 +20,8 @@ target book rate (the sim's public stream pushes at Bybit's cadence). The app ru
   p50/p95. The command line previews as you type and Enter only sends what is already on screen,
   so this is the latency of the preview a trader reads before pressing Enter.
 * full garbage collections during the run: count and longest pause
-* store writes/s in, UI refresh ticks/s and frames/s applied
+* book messages/s in (over the wire from the sim, and the feeder's top-up), store writes/s, UI
+  refresh ticks/s and frames/s applied
 * CPU of the console process (UI loop + engine + pybit threads; the sim runs in its own process),
   and of the UI loop's thread alone: in the steady state, and per ticket open and per command-line
   keystroke (CPU time is much less disturbed than latency when other processes share the cores)
@@ -89,9 +93,9 @@ def _wait_listening(port: int, timeout: float = 20.0) -> None:
     raise TimeoutError(f"sim did not listen on {port}")
 
 
-def _feeder(store: MarketStore, symbol: str, rate: float, stop: threading.Event) -> None:
-    """Extra book messages written from a thread, as pybit's callbacks do (the sim's public stream
-    pushes at Bybit's own cadence, ~50 Hz per symbol, so it cannot reach 2,000 msgs/s alone)."""
+def _feeder(store: MarketStore, symbol: str, rate: float, stop: threading.Event, sent: list[int]) -> None:
+    """Extra book messages written from a thread, as pybit's callbacks do, for the part of the
+    target rate the wire does not carry (``sent[0]`` counts them)."""
     books = []
     for k in range(16):
         mid = Decimal(95000 + k)
@@ -106,6 +110,7 @@ def _feeder(store: MarketStore, symbol: str, rate: float, stop: threading.Event)
             bids, asks = books[n % 16]
             n += 1
             store.put_book(BookView(symbol, bids, asks, n, n, int(time.time() * 1000)))
+            sent[0] += 1
         next_t += batch / rate
         delay = next_t - time.perf_counter()
         if delay > 0:
@@ -239,6 +244,15 @@ async def _cmdline_latency(app: TradeConsoleApp, presses: int) -> list[float]:
     return lat
 
 
+def _wire_book_msgs(engine: Engine) -> int:
+    """Book messages (snapshots and deltas, trading and display books) the console's books have
+    taken from the wire so far."""
+    keeper = engine.books
+    assert keeper is not None, "the console runs with feeds"
+    books = [*keeper.books.values(), *keeper.display.values()]
+    return sum(book.deltas + book.snapshots for book in books)
+
+
 def _rss_mib() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -287,22 +301,30 @@ async def run(seconds: float, msgs: int, presses: int, *, startup_only: bool = F
             if startup_only:
                 return
 
-            # steady state under load
+            # steady state under load: the wire's book rate, topped up to ``msgs`` by the feeder
             stop = threading.Event()
-            extra = max(0.0, msgs - 190.0)
+            n0, w = _wire_book_msgs(engine), time.perf_counter()
+            await asyncio.sleep(1.0)
+            extra = max(0.0, msgs - (_wire_book_msgs(engine) - n0) / (time.perf_counter() - w))
+            fed = [0]
             feeder = threading.Thread(
-                target=_feeder, args=(engine.store, "BTCUSDT", extra, stop), daemon=True, name="feeder"
+                target=_feeder, args=(engine.store, "BTCUSDT", extra, stop, fed), daemon=True, name="feeder"
             )
             if extra > 0:
                 feeder.start()
             await asyncio.sleep(1.0)
             gc_pauses = _GcPauses()
             v0, f0, s0 = engine.store.version, app.bridge.frames, app.bridge.skipped
+            b0, e0 = _wire_book_msgs(engine), fed[0]
             c0, w0, u0 = _cpu_s(), time.perf_counter(), time.thread_time()
             await asyncio.sleep(seconds)
             c1, w1, u1 = _cpu_s(), time.perf_counter(), time.thread_time()
             v1, f1, s1 = engine.store.version, app.bridge.frames, app.bridge.skipped
+            wire, extra_in = _wire_book_msgs(engine) - b0, fed[0] - e0
             wall = w1 - w0
+            print(f"ui_book_msgs_in: {(wire + extra_in) / wall:.0f} msg/s")
+            print(f"ui_book_msgs_wire: {wire / wall:.0f} msg/s (from the sim over the socket)")
+            print(f"ui_book_msgs_fed: {extra_in / wall:.0f} msg/s (the feeder's top-up)")
             print(f"ui_store_writes_in: {(v1 - v0) / wall:.0f} msg/s")
             print(f"ui_refresh_ticks: {((f1 - f0) + (s1 - s0)) / wall:.1f} Hz")
             print(f"ui_frames_applied: {(f1 - f0) / wall:.1f} Hz")
