@@ -121,14 +121,29 @@ class Instrument:
     @property
     def price_decimals(self) -> int:
         """Number of decimals implied by the tick size."""
-        exp = self.tick_size.normalize().as_tuple().exponent
-        return max(0, -int(exp))
+        return _decimals(self.tick_size)
 
     @property
     def qty_decimals(self) -> int:
         """Number of decimals implied by the quantity step."""
-        exp = self.qty_step.normalize().as_tuple().exponent
-        return max(0, -int(exp))
+        return _decimals(self.qty_step)
+
+
+_DECIMALS: dict[Decimal, int] = {}
+"""Decimals of each step seen (equal steps, whatever their exponent, normalize alike)."""
+_DECIMALS_KEPT = 1024
+
+
+def _decimals(step: Decimal) -> int:
+    """Decimal places of ``step`` once normalized (``0.10`` -> 1, ``5`` -> 0); remembered per value."""
+    known = _DECIMALS.get(step)
+    if known is None:
+        exp = step.normalize().as_tuple().exponent
+        known = max(0, -int(exp))
+        if len(_DECIMALS) >= _DECIMALS_KEPT:
+            _DECIMALS.clear()
+        _DECIMALS[step] = known
+    return known
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, Inexact, localcontext
+from operator import is_
 
 from core.model import Balance, Instrument, Mode, Order, Position, Side
 from core.orders.built import BuiltOrder
@@ -202,7 +203,7 @@ class OpenOrdersCache:
             return False
         if any(marks.get(sym) != mark for sym, mark in self._marked.items()):
             return False
-        return all(a is b for a, b in zip(values, self._values, strict=True))
+        return all(map(is_, values, self._values))  # the same objects (equal values are not enough)
 
 
 @dataclass(frozen=True, slots=True)
