@@ -41,10 +41,19 @@ class Relay:
         self._run(self._off())
 
     def close(self) -> None:
-        """Off, and the relay's thread ended."""
-        self.off()
+        """Off, every relaying task ended, and the relay's thread ended (a task left pending when
+        the loop stops is reported as destroyed at exit)."""
+        self._run(self._shutdown())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(TIMEOUT_S)
+
+    async def _shutdown(self) -> None:
+        await self._off()
+        current = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not current]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _on(self) -> None:
         if self._server is None:
