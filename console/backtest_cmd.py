@@ -165,6 +165,33 @@ def funding_of(args: argparse.Namespace) -> Decimal | tuple[tuple[int, Decimal],
     return DEFAULT_FUNDING_RATE
 
 
+EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
+"""A run the strategy's own code stopped; a run stopped by Ctrl-C (128 + SIGINT)."""
+
+
+def strategy_frame(exc: BaseException, cls: type) -> str | None:
+    """Where in ``cls``'s source file ``exc`` was raised (``file:line in function``, the
+    innermost such frame), or None when it did not pass through the strategy's code."""
+    import traceback
+
+    sources = {  # the files the class's own methods (and its bases' up to Strategy) come from
+        Path(code.co_filename).resolve()
+        for klass in cls.__mro__
+        if klass.__module__ not in ("builtins", "core.strategy.base")
+        for value in vars(klass).values()
+        if (code := getattr(value, "__code__", None)) is not None
+    }
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() in sources]
+    return f"{frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else None
+
+
+def _stopped(message: str, code: int = EXIT_FAILED) -> int:
+    import sys
+
+    print(f"trade-console: backtest stopped: {message}", file=sys.stderr)
+    return code
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the backtest the arguments describe; 0 on success."""
     from rich.console import Console
@@ -173,10 +200,11 @@ def run(args: argparse.Namespace) -> int:
 
     from core.strategy import data, params
     from core.strategy.backtest import Backtest, BacktestConfig
-    from core.strategy.loader import StrategyNotFound, load_strategy_class
+    from core.strategy.loader import StrategyNotFound, load_strategy_class, strategy_spec
     from core.strategy.report import stats, write_report
 
     check_combination(args)
+    args.strategy = strategy_spec(args.strategy)
     start, end = resolve_range(args)
     if end <= start:
         raise ConfigError([("--to", f"must be after --from ({args.end} <= {args.start})")])
@@ -212,16 +240,33 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     import asyncio
 
+    done = [0]
+
+    def advance(n: int) -> None:
+        done[0] = n + 1
+        progress.update(task, completed=n + 1)
+
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task(f"{strategy.name} {args.symbol}", total=len(bars))
         try:
-            result = asyncio.run(
-                Backtest(strategy, config).run(bars, lambda n: progress.update(task, completed=n + 1))
-            )
+            result = asyncio.run(Backtest(strategy, config).run(bars, advance))
         except ConfigError:
             raise
-        except ValueError as exc:  # a strategy refusing its parameters, or an unlisted symbol
-            raise ConfigError([("backtest", str(exc))]) from None
+        except KeyboardInterrupt:
+            return _stopped(
+                f"interrupted at bar {done[0]:,} of {len(bars):,}; no report written", EXIT_INTERRUPTED
+            )
+        except Exception as exc:
+            if (where := strategy_frame(exc, cls)) is None:
+                if isinstance(exc, ValueError):  # a strategy refusing its parameters, an unlisted symbol
+                    raise ConfigError([("backtest", str(exc))]) from None
+                raise
+            at = _iso(bars[min(done[0], len(bars) - 1)].ts_ms)
+            return _stopped(
+                f"strategy {strategy.name} raised {type(exc).__name__}: {exc}\n  at {where}, "
+                f"bar {done[0] + 1:,} of {len(bars):,} ({at} UTC); fix the strategy and run "
+                "again (no report written)"
+            )
     from console.stats_view import show
 
     summary = stats(result, config.starting_balance)

@@ -5,28 +5,57 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import traceback
 from pathlib import Path
 
 from core.strategy.base import Strategy
 
 PY_SUFFIX = ".py"
+EXAMPLES_PACKAGE = "core.strategy.examples"
+"""A bare name (``sma_cross``) is a module of this package."""
 
 
 class StrategyNotFound(LookupError):
     """The spec names no strategy class; the message says what was looked for."""
 
 
+def strategy_spec(name: str) -> str:
+    """The loader spec of ``name``: a bare name is a shipped example, anything else as given."""
+    if not name or any(c in name for c in ".:/"):
+        return name
+    return f"{EXAMPLES_PACKAGE}.{name}"
+
+
 def load_strategy_class(spec: str) -> type[Strategy]:
-    """The :class:`Strategy` subclass ``spec`` names; with no ``:Class``, the module's only one."""
+    """The :class:`Strategy` subclass ``spec`` names; with no ``:Class``, the module's only one.
+
+    A module or file that does not import (a syntax error, a missing import, an exception at
+    import time) is a :class:`StrategyNotFound` naming the file, the line and the error."""
     target, _, cls_name = spec.partition(":")
+    if not target:
+        raise StrategyNotFound(f"{spec!r}: give a module (pkg.mod[:Class]) or a file (path/to/mine.py)")
     if target.endswith(PY_SUFFIX) or "/" in target:
         module = _from_file(Path(target))
     else:
         try:
             module = importlib.import_module(target)
-        except ImportError as exc:
-            raise StrategyNotFound(f"strategy module {target!r} not found: {exc}") from None
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and target.startswith(exc.name):  # the module itself is missing
+                raise StrategyNotFound(f"strategy module {target!r} not found: {exc}") from None
+            raise StrategyNotFound(_import_failure(f"strategy module {target!r}", exc)) from None
+        except Exception as exc:  # noqa: BLE001 - the strategy's own code failed while importing
+            raise StrategyNotFound(_import_failure(f"strategy module {target!r}", exc)) from None
     return _pick(module.__dict__, cls_name, spec)
+
+
+def _import_failure(what: str, exc: BaseException) -> str:
+    """``what`` does not import: the error, and where in the strategy's code it happened."""
+    if isinstance(exc, SyntaxError):
+        where = f"{exc.filename}:{exc.lineno}" if exc.filename else f"line {exc.lineno}"
+        return f"{what} does not import: {where}: SyntaxError: {exc.msg}"
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
+    return f"{what} does not import: {where}{type(exc).__name__}: {exc}"
 
 
 def _from_file(path: Path) -> object:
@@ -37,7 +66,10 @@ def _from_file(path: Path) -> object:
     if loaded is None or loaded.loader is None:
         raise StrategyNotFound(f"cannot load {str(path)!r} as a Python module")
     module = importlib.util.module_from_spec(loaded)
-    loaded.loader.exec_module(module)
+    try:
+        loaded.loader.exec_module(module)
+    except Exception as exc:  # noqa: BLE001 - the strategy's own code failed while importing
+        raise StrategyNotFound(_import_failure(f"strategy file {str(path)!r}", exc)) from None
     return module
 
 

@@ -28,7 +28,7 @@ from core.events import Severity
 from core.market.candles import TIMEFRAMES
 from core.strategy.kill import ClosePlan
 from core.strategy.live import POLL_S, StrategyError
-from core.strategy.loader import StrategyNotFound, load_strategy_class
+from core.strategy.loader import StrategyNotFound, load_strategy_class, strategy_spec
 from core.strategy.params import ParamError, resolve
 from core.strategy.resume import Unfinished, own_fills, own_links, unfinished, warm_candles
 from core.strategy.slot import StrategySlot, StrategySnapshot, StrategyState
@@ -39,9 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXAMPLES_PACKAGE = "core.strategy.examples"
-"""A bare name (``sma_cross``) is a module of this package."""
-
 
 @dataclass(slots=True)
 class _Entry:
@@ -50,13 +47,6 @@ class _Entry:
     params: dict[str, Any]
     task: asyncio.Task[None] | None = None
     extra: dict[str, str] = field(default_factory=dict)
-
-
-def strategy_spec(name: str) -> str:
-    """The loader spec of ``name``: a bare name is a shipped example, anything else as given."""
-    if any(c in name for c in ".:/"):
-        return name
-    return f"{EXAMPLES_PACKAGE}.{name}"
 
 
 class Portfolio:
