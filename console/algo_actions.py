@@ -55,6 +55,17 @@ def _blocking_lines(ch: AlgoChildPreview) -> list[str]:
     ]
 
 
+def _later_lines(preview: AlgoPreview, places: int, qty_places: int) -> list[str]:
+    """The orders placed later, checked against now; what would block one now, as a warning."""
+    if not preview.later:
+        return []
+    lines = ["when it fires (checked against now, and again then):"]
+    lines += [_child_line(ch, places, qty_places) for ch in preview.later]
+    for ch in preview.later:
+        lines += [f"  !{line.lstrip()[1:]}" for line in _blocking_lines(ch)]
+    return lines
+
+
 def algo_preview_text(preview: AlgoPreview, places: int = 2, qty_places: int = 3) -> str:
     """Every child the algo would place now (up to :data:`MAX_CHILD_LINES`), each blocking check
     named, the notes, then the verdict."""
@@ -69,6 +80,7 @@ def algo_preview_text(preview: AlgoPreview, places: int = 2, qty_places: int = 3
         lines.append("no order at once (it waits for its trigger / the market)")
     for ch in preview.children:
         lines += _blocking_lines(ch)
+    lines += _later_lines(preview, places, qty_places)
     lines += [f"! {n}" for n in preview.notes]
     lines.append("READY — Enter starts it" if preview.ok else "BLOCKED — will not start")
     return "\n".join(lines)

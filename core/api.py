@@ -156,6 +156,10 @@ class AlgoPreview:
     children: tuple[AlgoChildPreview, ...] = ()
     error: str = ""
     notes: tuple[str, ...] = ()
+    later: tuple[AlgoChildPreview, ...] = ()
+    """Orders the algo places later (a conditional's order when it fires), each risk-previewed
+    against the market of now: shown, not part of :attr:`ok` (the chain checks them again when
+    they go, against the market of then)."""
 
     @property
     def ok(self) -> bool:

@@ -239,12 +239,14 @@ class AlgoRunner:
         ended = start_ends_at_once(actions)
         if ended:  # the algo would end as soon as it started: never show it as ready
             return AlgoPreview(kind, algo.describe(), error=ended)
-        children = [
-            AlgoChildPreview(a.tag, a.request, self.ports.preview(a.request), a.trigger_by)
-            for a in actions
-            if isinstance(a, Place)
-        ]
-        return AlgoPreview(kind, algo.describe(), tuple(children), notes=(algo.progress.note,))
+        children = self._child_previews([a for a in actions if isinstance(a, Place)])
+        later = self._child_previews(algo.later_orders(self.view.published()))
+        return AlgoPreview(kind, algo.describe(), children, notes=(algo.progress.note,), later=later)
+
+    def _child_previews(self, places: list[Place]) -> tuple[AlgoChildPreview, ...]:
+        return tuple(
+            AlgoChildPreview(p.tag, p.request, self.ports.preview(p.request), p.trigger_by) for p in places
+        )
 
     # --- events in ---------------------------------------------------------------------------
     def on_engine_event(self, event: Event) -> None:

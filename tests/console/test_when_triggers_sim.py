@@ -117,3 +117,29 @@ def test_garbage_after_the_condition_in_the_ticket_is_refused() -> None:
         build_command(AlgoFields("when", Side.BUY, "0.1", "mark >= 1 buy 5"))
     with pytest.raises(AlgoFormError, match="if: required"):
         build_command(AlgoFields("when", Side.BUY, "0.1", ""))
+
+
+async def test_the_order_a_conditional_places_later_is_checked_against_now_in_the_preview(
+    console_on_sim: OnSim, burst: Burst, keys: Keys
+) -> None:
+    """Arming a conditional shows the order it will place, risk-checked against the market of
+    now: a follow-up the chain would block now says which check and why (the conditional may still
+    be armed: it is checked again when it fires); one that passes says so."""
+    async with console_on_sim() as (app, engine, pilot):
+        limit = engine.settings.risk.max_order_notional
+        ticker = engine.store.ticker(SYM)
+        assert ticker is not None
+        too_big = (limit / ticker.mark_price * 2).quantize(Decimal("0.001"))
+        await burst(pilot, *keys(f":when time >= 2099-01-01T09:00 buy {too_big}"))
+        line = app.screen
+        assert isinstance(line, CommandLine) and line.plan is not None, line
+        detail = str(line.query_one("#cmd-detail", Static).render())
+        later = detail[detail.index("when it fires (checked against now, and again then):") :]
+        assert "✖ order" in later and "max_order_notional" in later, detail
+        assert line.plan.ready, detail  # armed all the same: the chain judges the order when it goes
+        await burst(pilot, "escape", *keys(":when time >= 2099-01-01T09:00 buy 0.001"))
+        line = app.screen
+        assert isinstance(line, CommandLine) and line.plan is not None and line.plan.ready, line
+        detail = str(line.query_one("#cmd-detail", Static).render())
+        later = detail[detail.index("when it fires (checked against now, and again then):") :]
+        assert "✔ order" in later and "✖" not in later, detail

@@ -312,6 +312,12 @@ class Algo(ABC):
         """Decisions when the trader resumes it (default: carry on at the next tick)."""
         return [WakeAt(view.now_ms())]
 
+    def later_orders(self, view: MarketView) -> list[Place]:
+        """Orders the algo places later rather than at its start (a conditional's order, once its
+        condition holds), as it would place them now: previewed against the market of now, and
+        checked again when they go. Default: none."""
+        return []
+
     def working_children(self, view: MarketView) -> list[str]:
         """Client order ids of children still open, per the engine's view."""
         out: list[str] = []

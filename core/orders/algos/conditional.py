@@ -159,6 +159,13 @@ class Conditional(Algo):
         self.wake_ms = due
         return [WakeAt(due)]
 
+    def later_orders(self, view: MarketView) -> list[Place]:
+        """The order placed when the condition holds, as it would be placed now (none without one)."""
+        if self.order is None:
+            return []
+        request, trigger_by = self.order.request(view.instrument(self.symbol), self.algo_id)
+        return [Place(request, tag=ORDER_TAG, trigger_by=trigger_by)]
+
     def _fire(self, view: MarketView) -> list[Action]:
         now = view.now_ms()
         self.fired_ms = now
