@@ -169,22 +169,6 @@ EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
 """A run the strategy's own code stopped; a run stopped by Ctrl-C (128 + SIGINT)."""
 
 
-def strategy_frame(exc: BaseException, cls: type) -> str | None:
-    """Where in ``cls``'s source file ``exc`` was raised (``file:line in function``, the
-    innermost such frame), or None when it did not pass through the strategy's code."""
-    import traceback
-
-    sources = {  # the files the class's own methods (and its bases' up to Strategy) come from
-        Path(code.co_filename).resolve()
-        for klass in cls.__mro__
-        if klass.__module__ not in ("builtins", "core.strategy.base")
-        for value in vars(klass).values()
-        if (code := getattr(value, "__code__", None)) is not None
-    }
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() in sources]
-    return f"{frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else None
-
-
 def _stopped(message: str, code: int = EXIT_FAILED) -> int:
     import sys
 
@@ -200,7 +184,12 @@ def run(args: argparse.Namespace) -> int:
 
     from core.strategy import data, params
     from core.strategy.backtest import Backtest, BacktestConfig
-    from core.strategy.loader import StrategyNotFound, load_strategy_class, strategy_spec
+    from core.strategy.loader import (
+        StrategyNotFound,
+        load_strategy_class,
+        strategy_frame,
+        strategy_spec,
+    )
     from core.strategy.report import stats, write_report
 
     check_combination(args)

@@ -35,6 +35,25 @@ def add_arguments(bt: argparse.ArgumentParser) -> None:
     )
 
 
+EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
+"""A sweep a trial's strategy code stopped; a sweep stopped by Ctrl-C (128 + SIGINT)."""
+
+
+def _stopped(storage: str, exc: BaseException) -> int:
+    """Say why the sweep stopped and that its finished trials are kept for a resume."""
+    import sys
+
+    interrupted = isinstance(exc, KeyboardInterrupt)
+    why, then = ("interrupted", "run") if interrupted else (str(exc), "fix the strategy, then run")
+    kept = storage if storage.startswith("sqlite") else "the --storage"
+    print(
+        f"trade-console: sweep stopped: {why}\n  the finished trials are kept in {kept}; "
+        f"{then} the same command again to continue",
+        file=sys.stderr,
+    )
+    return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_FAILED
+
+
 def run_sweep_command(
     args: argparse.Namespace,
     start_ms: int,
@@ -49,8 +68,8 @@ def run_sweep_command(
     from rich.table import Table
 
     from core.strategy import params
-    from core.strategy.loader import StrategyNotFound
-    from core.strategy.sweep import BarSource, SweepError, SweepSpec, run_sweep, write_csv
+    from core.strategy.loader import StrategyFailed, StrategyNotFound
+    from core.strategy.sweep import BarSource, SweepError, SweepSpec, check, run_sweep, write_csv
     from core.strategy.sweep_space import SpaceError
 
     out.mkdir(parents=True, exist_ok=True)
@@ -71,11 +90,14 @@ def run_sweep_command(
         seed=args.seed,
     )
     console = Console()
-    console.print(f"sweep {spec.study}: {spec.trials} trials, {spec.workers} workers, {spec.storage}")
     try:
+        check(spec)  # a bad space or count is refused before the header says it will run
+        console.print(f"sweep {spec.study}: {spec.trials} trials, {spec.workers} workers, {spec.storage}")
         result = run_sweep(spec, progress=lambda n: console.print(f"  {n}/{spec.trials} trials", end="\r"))
     except (SpaceError, SweepError, params.ParamError, StrategyNotFound, OSError) as exc:
         raise ConfigError([("--sweep", str(exc))]) from None
+    except (StrategyFailed, KeyboardInterrupt) as exc:
+        return _stopped(spec.storage, exc)
     from console.stats_view import show
 
     names = list(result.rows[0].params) if result.rows else []

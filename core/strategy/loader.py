@@ -19,6 +19,24 @@ class StrategyNotFound(LookupError):
     """The spec names no strategy class; the message says what was looked for."""
 
 
+class StrategyFailed(RuntimeError):
+    """The strategy's own code raised during a run; the message names the error and where."""
+
+
+def strategy_frame(exc: BaseException, cls: type) -> str | None:
+    """Where in ``cls``'s own code ``exc`` was raised (``file:line in function``, the innermost
+    such frame), or None when its traceback does not pass through the strategy's code."""
+    sources = {  # the files the class's own methods (and its bases' up to Strategy) come from
+        Path(code.co_filename).resolve()
+        for klass in cls.__mro__
+        if klass.__module__ not in ("builtins", Strategy.__module__)
+        for value in vars(klass).values()
+        if (code := getattr(value, "__code__", None)) is not None
+    }
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() in sources]
+    return f"{frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else None
+
+
 def strategy_spec(name: str) -> str:
     """The loader spec of ``name``: a bare name is a shipped example, anything else as given."""
     if not name or any(c in name for c in ".:/"):

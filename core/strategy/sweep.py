@@ -32,9 +32,10 @@ from core.strategy import data, params
 from core.strategy.backtest import NEXT_OPEN, BacktestConfig, run_backtest
 from core.strategy.backtest_types import DEFAULT_FUNDING_RATE, DEFAULT_LATENCY_MS, FundingSeries
 from core.strategy.base import Bar, Strategy
-from core.strategy.loader import load_strategy_class
+from core.strategy.loader import StrategyFailed, load_strategy_class, strategy_frame
 from core.strategy.report import stats
 from core.strategy.sweep_space import Choice, Dimension, IntRange, parse_space
+from core.strategy.sweep_stale import settle_running
 
 if TYPE_CHECKING:
     import optuna
@@ -218,6 +219,11 @@ class Objective:
         except ValueError as exc:  # the strategy refused this combination (e.g. fast >= slow)
             trial.set_user_attr("refused", str(exc))
             raise optuna.TrialPruned(str(exc)) from None
+        except Exception as exc:
+            failed = self._failed(trial.number, chosen, exc)
+            if failed is None:
+                raise
+            raise failed from None
         summary = stats(result, config.starting_balance)
         for key in REPORTED:
             trial.set_user_attr(key, summary.get(key))
@@ -226,6 +232,18 @@ class Objective:
             trial.set_user_attr("refused", f"{self.spec.metric} is undefined for this run")
             raise optuna.TrialPruned(f"{self.spec.metric} undefined")
         return value
+
+    def _failed(self, number: int, chosen: dict[str, Any], exc: Exception) -> StrategyFailed | None:
+        """A trial the strategy's own code broke stops the sweep, naming the error and where
+        (None: the error is not the strategy's, raise it as it is)."""
+        where = strategy_frame(exc, self.cls)
+        if where is None:
+            return None
+        values = " ".join(f"{k}={_typed(v)}" for k, v in chosen.items())
+        return StrategyFailed(
+            f"trial {number} ({values}): strategy {self.cls.name} raised "
+            f"{type(exc).__name__}: {exc} at {where}"
+        )
 
 
 def _suggest(trial: optuna.Trial, name: str, dim: Dimension) -> Any:
@@ -318,10 +336,13 @@ def work(spec: SweepSpec, worker: int) -> int:
     seed = random.Random(f"{spec.seed}/{worker}/{existing}").getrandbits(32)
     study = open_study(spec, sampler_seed=seed)
     ran = 0
-    while counted(study) < spec.trials:
-        study.optimize(objective, n_trials=1, catch=(OverBudget,))
-        ran += 1
-    return ran
+    while True:
+        while counted(study) < spec.trials:
+            study.optimize(objective, n_trials=1, catch=(OverBudget,))
+            ran += 1
+        settle_running(study, POLL_S)  # a dead worker's trial is failed and queued again
+        if counted(study) >= spec.trials:
+            return ran
 
 
 def run_sweep(spec: SweepSpec, progress: Callable[[int], None] | None = None) -> SweepResult:

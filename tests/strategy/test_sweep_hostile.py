@@ -1,0 +1,90 @@
+"""Sweeps stopped the hard ways: a strategy that raises in a trial, Ctrl-C, and a worker killed
+with a trial running.
+
+Before: a strategy raising in ``on_bar`` ended the sweep in a traceback (with two workers, the
+worker's re-raised one); Ctrl-C printed a traceback; and a sweep resumed within 30 s of a
+``kill -9`` counted the dead workers' trials as running, stopped short of ``--trials`` and left
+them running in the study for good."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import optuna
+import pytest
+
+from console.cli import main
+from core.strategy import sweep
+from core.strategy.sweep import open_study, run_sweep
+from tests.strategy.test_sweep import spec
+
+SHORT = ["--from", "2026-01-01", "--to", "2026-01-01T00:20", "--workers", "1", "--trials", "3"]
+
+BOOM = """
+from core.strategy.base import Strategy
+from core.strategy.params import Param
+
+class Boom(Strategy):
+    name = "boom"
+    params = (Param("x", int, 1),)
+
+    def on_bar(self, bar):
+        if len(self.ctx.bars) == 4:
+            raise KeyError("no such column in my table")
+"""
+
+
+def test_a_strategy_raising_in_a_trial_stops_the_sweep_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "boom.py"
+    path.write_text(BOOM)
+    out = tmp_path / "out"
+    code = main(["backtest", str(path), *SHORT, "--sweep", "x=1..3", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "Traceback" not in err
+    assert "strategy boom raised KeyError: 'no such column in my table'" in err
+    assert f"{path}:11 in on_bar" in err
+    assert "fix the strategy, then run the same command again" in err
+    study = optuna.load_study(study_name="boom", storage=f"sqlite:///{(out / 'sweep.db').resolve()}")
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL]
+
+
+def test_ctrl_c_keeps_the_study_and_says_how_to_continue(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object, **kw: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep, "run_sweep", interrupted)
+    code = main(
+        [
+            "backtest",
+            "core.strategy.examples.sma_cross:SmaCross",
+            *SHORT,
+            "--sweep",
+            "fast=2..4",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 130, err
+    assert "Traceback" not in err
+    assert "sweep stopped: interrupted" in err and "run the same command again to continue" in err
+
+
+def test_a_killed_workers_running_trial_is_retried_not_counted_for_good(tmp_path: Path) -> None:
+    s = spec(tmp_path, trials=4, heartbeat_s=1, grace_s=1)
+    study = open_study(s)
+    with pytest.warns(UserWarning, match="Heartbeat"):  # a trial asked for by hand, as a worker would
+        orphan = study.ask({"side": optuna.distributions.CategoricalDistribution(["long", "short", "flat"])})
+    study._storage.record_heartbeat(orphan._trial_id)  # type: ignore[attr-defined]  # then it died
+    result = run_sweep(s)
+    states = [t.state for t in study.get_trials(deepcopy=False)]
+    assert optuna.trial.TrialState.RUNNING not in states
+    assert len(result.rows) == s.trials  # complete or pruned: the total asked for
+    trials = study.get_trials(deepcopy=False)
+    retried = [t for t in trials if t.system_attrs.get("failed_trial") == orphan.number]
+    assert retried and retried[0].params["side"] == orphan.params["side"]
