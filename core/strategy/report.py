@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from core.analytics import EquityPoint, round_trips, summary
+from core.analytics import EquityPoint, exposure_time, round_trips, summary
 from core.strategy.backtest import THROUGH_BOOK, BacktestResult
 
 DAY_MS = 86_400_000
@@ -26,10 +26,12 @@ def stats(result: BacktestResult, starting: Decimal) -> dict[str, Any]:
     The equity curve is the engine's: the venue's wallet balance plus the position marked at each
     bar's close; round trips come from the strategy's fills (average cost, liquidations included)
     with the funding settlements attributed to the trade they were paid on."""
-    first = result.equity[0].ts_ms - result.config.interval_ms if result.equity else 0
-    curve = [EquityPoint(first, starting)]
+    interval = result.config.interval_ms
+    # A bar's point is its equity at its close, so it stands at its close's time; the starting
+    # balance stands at the first bar's open: start_ms/end_ms are the run's --from/--to.
+    curve = [EquityPoint(result.equity[0].ts_ms if result.equity else 0, starting)]
     curve += [
-        EquityPoint(p.ts_ms, Decimal(repr(p.equity)), Decimal(repr(abs(p.position) * p.price)))
+        EquityPoint(p.ts_ms + interval, Decimal(repr(p.equity)), Decimal(repr(abs(p.position) * p.price)))
         for p in result.equity
     ]
     table = summary(
@@ -47,6 +49,8 @@ def stats(result: BacktestResult, starting: Decimal) -> dict[str, Any]:
         "commands": result.commands,
         "rejected": len(result.rejections),
         **table.to_dict(),
+        # The share of bars held in the market: the starting balance is not a bar.
+        "exposure_time": exposure_time(curve[1:]),
         "funding": _funding_source(result),
         "funding_settlements": len(result.funding),
         "liquidations": len(result.liquidations),
