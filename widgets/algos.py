@@ -113,6 +113,9 @@ def algo_cells(algo: AlgoSnapshot, inst: Instrument | None) -> dict[str, Cell]:
 class AlgosPane(DiffTable):
     """Execution algos; select a row (Tab to focus), then pause / resume / cancel with its keys."""
 
+    KEEP_ORDER: ClassVar[bool] = True
+    """Live algos above ended ones, as the engine orders them: an algo that ends moves down."""
+
     PROFILES: ClassVar = (
         (
             Column("id", "Id", 12),

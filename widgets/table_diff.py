@@ -45,6 +45,9 @@ class DiffTable(DataTable[Text]):
     """(key, label, width) per column, for tables without profiles."""
     PROFILES: ClassVar[Sequence[Sequence[Column]]] = ()
     """Column sets from widest to narrowest; the widest that fits the table's width is shown."""
+    KEEP_ORDER: ClassVar[bool] = False
+    """Show the rows in the order they are given even when it changes (rows are re-added, the
+    cursor stays on its row); otherwise a new row goes last and a kept row keeps its place."""
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(
@@ -132,6 +135,8 @@ class DiffTable(DataTable[Text]):
 
         Returns the number of table operations performed (0 when nothing changed).
         """
+        if self.KEEP_ORDER and self._order_changes(rows):
+            return self._reorder(rows)
         ops = 0
         self._rows = rows
         restyle = self._restyle
@@ -157,6 +162,22 @@ class DiffTable(DataTable[Text]):
                         ops += 1
             self._cells[key] = cells_t
         self.updates += ops
+        return ops
+
+    def _order_changes(self, rows: Mapping[str, Row]) -> bool:
+        """True when applying ``rows`` in place (removals, new rows last) would not show their order."""
+        kept = [k for k in self._cells if k in rows]
+        return kept + [k for k in rows if k not in self._cells] != list(rows)
+
+    def _reorder(self, rows: Mapping[str, Row]) -> int:
+        selected = self.selected_key
+        removed = len(self._cells)
+        self.clear()
+        self._cells = {}
+        self._restyle = False
+        ops = removed + self.apply_rows(rows)
+        if selected is not None and selected in self._cells:
+            self.move_cursor(row=self.get_row_index(selected))
         return ops
 
     @property

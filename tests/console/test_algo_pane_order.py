@@ -1,0 +1,48 @@
+"""The algos pane lists live algos above ended ones, as the engine orders them: an algo that ends
+moves below the running ones (it kept its first row for ever), and the cursor stays on the algo
+it was on. On the real engine and the in-process venue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.coordinate import Coordinate
+
+from console.app import TradeConsoleApp
+from tests.support.console_types import SIZE, SYM
+from tests.support.strategy_console import advance_until, plan_of
+from tests.support.venue_under_test import InProcessVenue
+
+LINES = ("twap buy 0.01 10m x10", "scale buy 0.01 90500..91000 x2")
+
+
+async def test_an_algo_that_ends_moves_below_the_running_ones(tmp_path: Path) -> None:
+    venue = InProcessVenue()
+    settings = venue.settings(tmp_path)
+    engine = venue.engine(settings)
+    app = TradeConsoleApp(engine, settings, clock=venue.clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await advance_until(
+            pilot, venue, lambda: app.engine_started and engine.store.book(SYM) is not None, "engine up"
+        )
+        for line in LINES:
+            await plan_of(pilot, app, line)
+            await pilot.press("enter")
+        pane = app.main.algos
+        if not pane.display:
+            await pilot.press("5")
+        await advance_until(pilot, venue, lambda: pane.row_count == len(LINES), "both in the pane")
+        first, second = (a.id for a in engine.algos())
+        assert list(pane.rows_shown) == [first, second]
+        pane.move_cursor(row=0)
+        assert pane.selected_key == first
+
+        cancelled = await engine.cancel_algo(first)
+        assert cancelled.ok, cancelled.message
+        await advance_until(pilot, venue, lambda: [a.id for a in engine.algos()] == [second, first], "ended")
+        shown_in_order = lambda: list(pane.rows_shown) == [second, first]  # noqa: E731
+        await advance_until(pilot, venue, shown_in_order, "the pane's order")
+        await pilot.pause()
+        rows = [pane.coordinate_to_cell_key(Coordinate(y, 0)).row_key.value for y in range(2)]
+        assert rows == [second, first]
+        assert pane.selected_key == first  # the cursor followed its algo
