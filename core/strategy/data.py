@@ -22,6 +22,7 @@ WICK_SCALE = 0.5
 """How far a generated wick reaches beyond the body, in units of the bar's volatility."""
 MEAN_VOLUME = 10.0
 CSV_COLUMNS = ("ts", "open", "high", "low", "close", "volume")
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def generated_bars(
@@ -70,6 +71,22 @@ def csv_bars(path: Path, start_ms: int | None = None, end_ms: int | None = None)
     if path.is_dir():
         yield from recorded_bars(*recording_of(path), start_ms, end_ms)
         return
+    try:
+        yield from _csv_rows(path, start_ms, end_ms)
+    except UnicodeDecodeError as exc:
+        kind = "a gzip file: gunzip it" if _is_gzip(path) else "binary, not UTF-8 text"
+        raise ValueError(
+            f"{path}: {kind} (byte {exc.start}); --data takes a CSV ts,open,high,low,close,volume "
+            "or a recording's directory"
+        ) from None
+
+
+def _is_gzip(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+
+
+def _csv_rows(path: Path, start_ms: int | None, end_ms: int | None) -> Iterator[Bar]:
     with path.open(newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in CSV_COLUMNS[:-1] if c not in (reader.fieldnames or ())]
@@ -88,11 +105,14 @@ def csv_bars(path: Path, start_ms: int | None = None, end_ms: int | None = None)
                 yield bar
 
 
-def _row_bar(row: dict[str, str]) -> Bar:
-    o, h, lo, c = (float(row[k]) for k in ("open", "high", "low", "close"))
+def _row_bar(row: dict[str, str | None]) -> Bar:
+    cut = [k for k in CSV_COLUMNS[:-1] if row.get(k) is None]
+    if cut:  # the line ended early: a file cut off while it was written or copied
+        raise ValueError(f"the line ends before {', '.join(cut)} (a truncated line?)")
+    o, h, lo, c = (float(row[k] or "") for k in ("open", "high", "low", "close"))
     if not all(math.isfinite(v) and v > 0 for v in (o, h, lo, c)) or h < max(o, c) or lo > min(o, c):
         raise ValueError(f"bad OHLC {o} {h} {lo} {c}")
-    return Bar(parse_ts(row["ts"]), o, h, lo, c, float(row.get("volume") or 0.0))
+    return Bar(parse_ts(row["ts"] or ""), o, h, lo, c, float(row.get("volume") or 0.0))
 
 
 def recording_of(path: Path) -> tuple[Path, str]:

@@ -1,0 +1,58 @@
+"""``--data`` files a newcomer has lying around: one cut off mid-line, a gzip, a binary file.
+Each is refused with exit 2 naming the file (and the line) and what ``--data`` takes.
+
+Before: a last line cut off before its prices died in ``TypeError: float() argument must be ...
+not 'NoneType'`` (a traceback), and a gzip or binary file said only ``'utf-8' codec can't decode
+byte 0x8b in position 1``, naming neither the file nor what to do."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from console.cli import main
+
+HEADER = "ts,open,high,low,close,volume\n"
+ROWS = "".join(f"{1767225600000 + n * 60_000},100,101,99,100.5,1\n" for n in range(20))
+
+
+def refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: Path) -> str:
+    argv = [
+        "backtest",
+        "core.strategy.examples.sma_cross:SmaCross",
+        "--data",
+        str(data),
+        "--no-plots",
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err and "--data" in err and str(data) in err
+    return err
+
+
+@pytest.mark.parametrize(("tail", "cut"), [("1767226800000,100.1", "high, low, close"), ("17672", "open")])
+def test_a_file_cut_off_mid_line_names_the_line(
+    tail: str, cut: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "bars.csv"
+    data.write_text(HEADER + ROWS + tail)
+    err = refused(tmp_path, capsys, data)
+    assert f"bars.csv:22: the line ends before {cut}" in err and "truncated" in err
+
+
+def test_a_gzip_says_to_unzip_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "bars.csv.gz"
+    data.write_bytes(gzip.compress((HEADER + ROWS).encode()))
+    assert "a gzip file: gunzip it" in refused(tmp_path, capsys, data)
+
+
+def test_a_binary_file_says_what_data_takes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "bars.parquet"
+    data.write_bytes(b"PAR1\x15\x04\x15\xff\xfe\x00binary")
+    err = refused(tmp_path, capsys, data)
+    assert "binary, not UTF-8 text" in err and "takes a CSV ts,open,high,low,close,volume" in err
