@@ -200,7 +200,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         cls = load_strategy_class(args.strategy)
         strategy = cls(**params.resolve(cls.params, args.params))
-    except (StrategyNotFound, params.ParamError) as exc:
+        if args.sweep is None:  # a sweep checks each trial's combination
+            strategy.check()  # refused here, it is not mistaken for the strategy failing mid-run
+    except (StrategyNotFound, params.ParamError, ValueError) as exc:
         raise ConfigError([("strategy", str(exc))]) from None
     stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
     funding = funding_of(args)
