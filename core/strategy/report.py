@@ -9,6 +9,9 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +21,7 @@ from core.analytics import EquityPoint, exposure_time, round_trips, summary
 from core.strategy.backtest import THROUGH_BOOK, BacktestResult
 
 DAY_MS = 86_400_000
+PLOTS = ("equity.png", "drawdown.png")
 
 
 def stats(result: BacktestResult, starting: Decimal) -> dict[str, Any]:
@@ -80,8 +84,31 @@ def _fill_model(result: BacktestResult) -> str:
 def write_report(
     result: BacktestResult, out: Path, summary: dict[str, Any], *, plots: bool = True
 ) -> list[Path]:
-    """Write the report folder; the files written."""
+    """Write the report folder; the files written. Two runs given the same folder write one after
+    the other (a lock on the folder), and plots this run does not draw are removed: the folder
+    never mixes one run's stats with another's CSVs or plots."""
     out.mkdir(parents=True, exist_ok=True)
+    with _locked(out):
+        if not plots:
+            for name in PLOTS:
+                (out / name).unlink(missing_ok=True)
+        return _write(result, out, summary, plots=plots)
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on ``folder`` for the time of the block (waits for another holder)."""
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _write(result: BacktestResult, out: Path, summary: dict[str, Any], *, plots: bool) -> list[Path]:
     trades, equity, js = out / "trades.csv", out / "equity.csv", out / "stats.json"
     with trades.open("w", newline="") as fh:
         w = csv.writer(fh)
@@ -115,7 +142,7 @@ def _plots(result: BacktestResult, out: Path) -> list[Path]:
         peak = max(peak, value)
         dd.append((value / peak - 1.0) * 100 if peak > 0 else 0.0)
     paths = []
-    for name, ys, label in (("equity.png", curve, "equity (USDT)"), ("drawdown.png", dd, "drawdown (%)")):
+    for name, ys, label in zip(PLOTS, (curve, dd), ("equity (USDT)", "drawdown (%)"), strict=True):
         fig, ax = plt.subplots(figsize=(10, 4))
         ax.plot(ts, ys, linewidth=0.8)
         ax.xaxis_date(UTC)
