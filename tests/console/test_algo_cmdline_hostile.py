@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console.app import TradeConsoleApp
 from console.screens.cmdline import CommandLine
-from tests.support.console_types import SIZE, SYM
-from tests.support.strategy_console import advance_until, plan_of
-from tests.support.venue_under_test import InProcessVenue
+from tests.support.console_types import SYM
+from tests.support.in_process_console import console_in_process
+from tests.support.strategy_console import plan_of
 
 REFUSED = [
     ("twap buy 1 99999999h", "longer than 168h"),
@@ -30,14 +29,7 @@ REFUSED = [
 
 
 async def test_hostile_algo_lines_are_refused_in_place_and_start_nothing(tmp_path: Path) -> None:
-    venue = InProcessVenue()
-    settings = venue.settings(tmp_path)
-    engine = venue.engine(settings)
-    app = TradeConsoleApp(engine, settings, clock=venue.clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await advance_until(
-            pilot, venue, lambda: app.engine_started and engine.store.book(SYM) is not None, "engine up"
-        )
+    async with console_in_process(tmp_path) as (app, engine, venue, pilot):
         for line, words in REFUSED:
             screen = await plan_of(pilot, app, line)
             plan = screen.plan

@@ -11,9 +11,8 @@ from pathlib import Path
 from console.app import TradeConsoleApp
 from console.screens.modals import ConfirmScreen
 from console.screens.panic import PanicScreen
-from tests.support.console_types import SIZE, SYM
+from tests.support.in_process_console import console_in_process
 from tests.support.strategy_console import advance_until, plan_of
-from tests.support.venue_under_test import InProcessVenue
 
 
 def shown(app: TradeConsoleApp, algo_id: str) -> str:
@@ -22,14 +21,7 @@ def shown(app: TradeConsoleApp, algo_id: str) -> str:
 
 
 async def test_ended_algo_keys_ask_nothing_and_panic_stops_a_paused_algo(tmp_path: Path) -> None:
-    venue = InProcessVenue()
-    settings = venue.settings(tmp_path)
-    engine = venue.engine(settings)
-    app = TradeConsoleApp(engine, settings, clock=venue.clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await advance_until(
-            pilot, venue, lambda: app.engine_started and engine.store.book(SYM) is not None, "engine up"
-        )
+    async with console_in_process(tmp_path) as (app, engine, venue, pilot):
         for line in ("twap buy 0.01 10m x10 maker", "scale buy 0.01 90500..91000 x2"):
             await plan_of(pilot, app, line)
             await pilot.press("enter")

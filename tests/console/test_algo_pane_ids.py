@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console.app import TradeConsoleApp
-from tests.support.console_types import SIZE, SYM
+from tests.support.console_types import SIZE
+from tests.support.in_process_console import console_in_process
 from tests.support.strategy_console import advance_until, plan_of
-from tests.support.venue_under_test import InProcessVenue
 from widgets.algos import short_id
 
 COMPACT = (80, 24)
@@ -19,14 +18,7 @@ LINES = ("twap buy 0.01 10m x10", "scale buy 0.01 90500..91000 x2")
 
 
 async def _two_algos_in_one_burst(size: tuple[int, int], tmp_path: Path) -> None:
-    venue = InProcessVenue()
-    settings = venue.settings(tmp_path)
-    engine = venue.engine(settings)
-    app = TradeConsoleApp(engine, settings, clock=venue.clock)
-    async with app.run_test(size=size) as pilot:
-        await advance_until(
-            pilot, venue, lambda: app.engine_started and engine.store.book(SYM) is not None, "engine up"
-        )
+    async with console_in_process(tmp_path, size) as (app, engine, venue, pilot):
         for line in LINES:
             await plan_of(pilot, app, line)
             await pilot.press("enter")

@@ -8,23 +8,14 @@ from pathlib import Path
 
 from textual.coordinate import Coordinate
 
-from console.app import TradeConsoleApp
-from tests.support.console_types import SIZE, SYM
+from tests.support.in_process_console import console_in_process
 from tests.support.strategy_console import advance_until, plan_of
-from tests.support.venue_under_test import InProcessVenue
 
 LINES = ("twap buy 0.01 10m x10", "scale buy 0.01 90500..91000 x2")
 
 
 async def test_an_algo_that_ends_moves_below_the_running_ones(tmp_path: Path) -> None:
-    venue = InProcessVenue()
-    settings = venue.settings(tmp_path)
-    engine = venue.engine(settings)
-    app = TradeConsoleApp(engine, settings, clock=venue.clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await advance_until(
-            pilot, venue, lambda: app.engine_started and engine.store.book(SYM) is not None, "engine up"
-        )
+    async with console_in_process(tmp_path) as (app, engine, venue, pilot):
         for line in LINES:
             await plan_of(pilot, app, line)
             await pilot.press("enter")

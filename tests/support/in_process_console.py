@@ -1,0 +1,32 @@
+"""The console on the real engine and the in-process venue, once the engine is up and the book of
+the test symbol is in: ``async with console_in_process(tmp_path) as (app, engine, venue, pilot)``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from console.app import TradeConsoleApp
+from core.engine import Engine
+from tests.support.console_types import SIZE, SYM
+from tests.support.strategy_console import advance_until
+from tests.support.venue_under_test import InProcessVenue
+
+
+@asynccontextmanager
+async def console_in_process(
+    tmp_path: Path, size: tuple[int, int] = SIZE
+) -> AsyncIterator[tuple[TradeConsoleApp, Engine, InProcessVenue, Pilot[int]]]:
+    """Run the console at ``size`` on a fresh in-process venue (journal under ``tmp_path``)."""
+    venue = InProcessVenue()
+    settings = venue.settings(tmp_path)
+    engine = venue.engine(settings)
+    app = TradeConsoleApp(engine, settings, clock=venue.clock)
+    async with app.run_test(size=size) as pilot:
+        await advance_until(
+            pilot, venue, lambda: app.engine_started and engine.store.book(SYM) is not None, "engine up"
+        )
+        yield app, engine, venue, pilot
