@@ -141,6 +141,10 @@ def check_combination(args: argparse.Namespace) -> None:
         )
     if args.latency_ms is None:
         args.latency_ms = DEFAULT_LATENCY_MS
+    if not 0 <= args.latency_ms < MINUTE_MS:  # the send must fall inside the one-minute bar
+        raise ConfigError(
+            [("--latency-ms", f"{args.latency_ms} is not 0 .. {MINUTE_MS - 1} (ms after the bar's close)")]
+        )
 
 
 def funding_of(args: argparse.Namespace) -> Decimal | tuple[tuple[int, Decimal], ...] | None:
