@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.support.console_types import SIZE
-from tests.support.in_process_console import console_in_process
-from tests.support.strategy_console import advance_until, plan_of
+from tests.support.in_process_console import console_in_process, start_in_pane
 from widgets.algos import short_id
 
 COMPACT = (80, 24)
@@ -19,13 +18,7 @@ LINES = ("twap buy 0.01 10m x10", "scale buy 0.01 90500..91000 x2")
 
 async def _two_algos_in_one_burst(size: tuple[int, int], tmp_path: Path) -> None:
     async with console_in_process(tmp_path, size) as (app, engine, venue, pilot):
-        for line in LINES:
-            await plan_of(pilot, app, line)
-            await pilot.press("enter")
-        pane = app.main.algos
-        if not pane.display:
-            await pilot.press("5")
-        await advance_until(pilot, venue, lambda: pane.row_count == len(LINES), "both in the pane")
+        pane = await start_in_pane(pilot, app, venue, LINES)
         await pilot.pause()
         ids = [a.id for a in engine.algos()]
         rows = [pane.render_line(y).text for y in range(1, 1 + len(ids))]  # under the header

@@ -8,21 +8,15 @@ from pathlib import Path
 
 from textual.coordinate import Coordinate
 
-from tests.support.in_process_console import console_in_process
-from tests.support.strategy_console import advance_until, plan_of
+from tests.support.in_process_console import console_in_process, start_in_pane
+from tests.support.strategy_console import advance_until
 
 LINES = ("twap buy 0.01 10m x10", "scale buy 0.01 90500..91000 x2")
 
 
 async def test_an_algo_that_ends_moves_below_the_running_ones(tmp_path: Path) -> None:
     async with console_in_process(tmp_path) as (app, engine, venue, pilot):
-        for line in LINES:
-            await plan_of(pilot, app, line)
-            await pilot.press("enter")
-        pane = app.main.algos
-        if not pane.display:
-            await pilot.press("5")
-        await advance_until(pilot, venue, lambda: pane.row_count == len(LINES), "both in the pane")
+        pane = await start_in_pane(pilot, app, venue, LINES)
         first, second = (a.id for a in engine.algos())
         assert list(pane.rows_shown) == [first, second]
         pane.move_cursor(row=0)

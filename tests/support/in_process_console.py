@@ -12,8 +12,9 @@ from textual.pilot import Pilot
 from console.app import TradeConsoleApp
 from core.engine import Engine
 from tests.support.console_types import SIZE, SYM
-from tests.support.strategy_console import advance_until
+from tests.support.strategy_console import advance_until, plan_of
 from tests.support.venue_under_test import InProcessVenue
+from widgets.algos import AlgosPane
 
 
 @asynccontextmanager
@@ -30,3 +31,18 @@ async def console_in_process(
             pilot, venue, lambda: app.engine_started and engine.store.book(SYM) is not None, "engine up"
         )
         yield app, engine, venue, pilot
+
+
+async def start_in_pane(
+    pilot: Pilot[int], app: TradeConsoleApp, venue: InProcessVenue, lines: tuple[str, ...]
+) -> AlgosPane:
+    """Start an algo per command line (Enter on each plan), show the algos pane and wait until
+    every one has its row."""
+    for line in lines:
+        await plan_of(pilot, app, line)
+        await pilot.press("enter")
+    pane = app.main.algos
+    if not pane.display:
+        await pilot.press("5")
+    await advance_until(pilot, venue, lambda: pane.row_count == len(lines), "every algo in the pane")
+    return pane
