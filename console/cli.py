@@ -258,8 +258,14 @@ def _recorded_data(directory: Path, symbol: str, start: str | None, end: str | N
     none (the symbol not recorded, or ``--from``/``--to`` outside the recorded times)."""
     from datetime import UTC, datetime
 
-    from core.record.format import FormatError, check_symbols, read_manifest
+    from core.record.format import MANIFEST, FormatError, check_symbols, read_manifest
 
+    if not (directory / MANIFEST).is_file() and (directory.parent / MANIFEST).is_file():
+        # DIR/<SYMBOL>: one symbol of a recording; the folder names the symbol
+        if directory.name != symbol:
+            flag = f"{directory} is the recording of {directory.name}, not --symbol {symbol}"
+            raise ConfigError([("--data", f"{flag}: give --symbol {directory.name}")])
+        directory = directory.parent
     try:
         check_symbols(directory, (symbol,))
         first, last = (read_manifest(directory).get(k) for k in ("start_ms", "end_ms"))
