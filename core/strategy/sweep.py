@@ -36,6 +36,7 @@ from core.strategy.loader import StrategyFailed, load_strategy_class, strategy_f
 from core.strategy.report import stats
 from core.strategy.sweep_space import Choice, Dimension, IntRange, parse_space
 from core.strategy.sweep_stale import settle_running
+from core.strategy.sweep_storage import open_storage
 
 if TYPE_CHECKING:
     import optuna
@@ -296,12 +297,8 @@ def open_study(spec: SweepSpec, sampler_seed: int | None = None) -> optuna.Study
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         try:
-            storage = optuna.storages.RDBStorage(
-                spec.storage,
-                engine_kwargs=engine_kwargs,
-                heartbeat_interval=spec.heartbeat_s,
-                grace_period=spec.grace_s,
-                heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1),
+            storage = open_storage(
+                spec.storage, engine_kwargs=engine_kwargs, heartbeat_s=spec.heartbeat_s, grace_s=spec.grace_s
             )
         except SQLAlchemyError as exc:  # the URL is not echoed: it may hold a password
             first = (str(exc).splitlines() or [type(exc).__name__])[0].replace(spec.storage, "<url>")

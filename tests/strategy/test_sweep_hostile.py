@@ -9,6 +9,7 @@ them running in the study for good."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import optuna
 import pytest
@@ -88,3 +89,35 @@ def test_a_killed_workers_running_trial_is_retried_not_counted_for_good(tmp_path
     trials = study.get_trials(deepcopy=False)
     retried = [t for t in trials if t.system_attrs.get("failed_trial") == orphan.number]
     assert retried and retried[0].params["side"] == orphan.params["side"]
+
+
+def test_two_commands_opening_a_fresh_shared_storage_together_both_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other command creates the storage's tables first: this one's first opening fails on a
+    table that now exists (as two ``backtest --sweep --storage URL`` started together did: one
+    exited 2, "cannot open it as an Optuna storage (... table alembic_version already exists)")."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    real = optuna.storages.RDBStorage
+    lost = sqlite3.OperationalError("table alembic_version already exists")
+    races = [OperationalError("CREATE TABLE alembic_version", {}, lost)]
+
+    class Racing(real):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: Any, **kw: Any) -> None:
+            if races:
+                real(*args, **kw)  # the other command made the tables
+                raise races.pop()
+            super().__init__(*args, **kw)
+
+    monkeypatch.setattr(optuna.storages, "RDBStorage", Racing)
+    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+    argv = ["backtest", "core.strategy.examples.sma_cross:SmaCross", *SHORT, "--sweep", "fast=2..4"]
+    code = main([*argv, "--storage", storage, "--study", "shared", "--out", str(tmp_path / "out")])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert not races
+    assert (tmp_path / "out" / "sweep.csv").is_file()
+    assert len(optuna.load_study(study_name="shared", storage=storage).trials) == 3
