@@ -108,8 +108,11 @@ def _ms(flag: str, text: str) -> int:
     return int((stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).timestamp() * 1000)
 
 
-def _out_dir(out: Path) -> Path:
-    """The report folder, made now: a file in its place is refused before the run, not after it."""
+def _out_dir(out: Path, made: list[Path]) -> Path:
+    """The report folder, made now: a file in its place is refused before the run, not after it.
+    A folder made here is added to ``made`` (removed again if the run ends with nothing in it)."""
+    if not out.exists():
+        made.append(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -181,7 +184,20 @@ def _stopped(message: str, code: int = EXIT_FAILED) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the backtest the arguments describe; 0 on success."""
+    """Run the backtest the arguments describe; 0 on success. A report folder made for a run that
+    was refused, failed or interrupted and so holds nothing is removed again."""
+    made: list[Path] = []
+    code = 1
+    try:
+        code = _run(args, made)
+    finally:
+        for folder in made if code else ():
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+    return code
+
+
+def _run(args: argparse.Namespace, made: list[Path]) -> int:
     from rich.console import Console
     from rich.progress import Progress
     from rich.table import Table
@@ -213,9 +229,9 @@ def run(args: argparse.Namespace) -> int:
     if args.sweep is not None:
         from console.sweep_cmd import run_sweep_command
 
-        out = _out_dir(args.out or Path("var/backtests") / f"{strategy.name}-sweep-{stamp}")
+        out = _out_dir(args.out or Path("var/backtests") / f"{strategy.name}-sweep-{stamp}", made)
         return run_sweep_command(args, start, end, strategy.name, out, funding)
-    out = _out_dir(args.out or Path("var/backtests") / f"{strategy.name}-{stamp}")
+    out = _out_dir(args.out or Path("var/backtests") / f"{strategy.name}-{stamp}", made)
     if args.data is not None:
         try:
             bars = list(data.csv_bars(args.data, start, end))
@@ -253,8 +269,9 @@ def run(args: argparse.Namespace) -> int:
             )
         except Exception as exc:
             if (where := strategy_frame(exc, cls)) is None:
-                if isinstance(exc, ValueError):  # a strategy refusing its parameters, an unlisted symbol
-                    raise ConfigError([("backtest", str(exc))]) from None
+                if isinstance(exc, ValueError):  # an unlisted symbol, a setting the venue refuses
+                    flag = "--symbol" if str(exc).startswith(f"symbol {args.symbol}:") else "backtest"
+                    raise ConfigError([(flag, str(exc))]) from None
                 raise
             at = _iso(bars[min(done[0], len(bars) - 1)].ts_ms)
             return _stopped(

@@ -5,6 +5,8 @@ set up, under the name ``backtest:`` instead of the flag."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from console.cli import main
@@ -18,3 +20,25 @@ def test_a_latency_outside_the_bar_names_the_flag(latency: str, capsys: pytest.C
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert f"--latency-ms: {latency} is not 0 .. 59999" in err
+
+
+def test_a_symbol_the_venue_does_not_list_names_the_flag_and_leaves_no_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ``backtest: symbol FOOUSDT: the in-process venue does not list it``, and the
+    report folder made for the run stayed behind, empty (one per try under var/backtests)."""
+    out = tmp_path / "report"
+    argv = [
+        "backtest",
+        SMA,
+        "--symbol",
+        "FOOUSDT",
+        "--to",
+        "2026-01-01T00:10",
+        "--no-plots",
+        "--out",
+        str(out),
+    ]
+    assert main(argv) == 2
+    assert "--symbol: symbol FOOUSDT: the in-process venue does not list it" in capsys.readouterr().err
+    assert not out.exists()

@@ -85,7 +85,7 @@ def test_a_strategy_raising_in_on_bar_names_file_line_and_bar(
     assert "strategy boom raised ZeroDivisionError: division by zero in my signal" in err
     assert f"{path}:9 in on_bar" in err
     assert "bar 6 of 20 (2026-01-01T00:05:00 UTC)" in err
-    assert not (tmp_path / "out" / "stats.json").exists()
+    assert not (tmp_path / "out").exists()  # the folder made for the report is removed, empty
 
 
 def test_ctrl_c_during_the_run_says_where_it_stopped(
