@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.record.format import KIND_WORDS
+from core.record.format import KIND_WORDS, MANIFEST
 from core.record.recorder import RecordError, record
 
 if TYPE_CHECKING:
@@ -68,6 +68,8 @@ def run_record(settings: Settings, symbols_text: str, out: Path, minutes: float 
             raise RecordError(f"--minutes must be a positive number, got {minutes}")
         if out.exists() and not out.is_dir():
             raise RecordError(f"--out {out} exists and is not a directory")
+        if (out / MANIFEST).is_file():  # recording into it would replace its manifest: data lost
+            raise RecordError(f"--out {out} holds a recording already; give a new directory")
     except RecordError as exc:
         print(f"trade-console record: {exc}", file=sys.stderr)
         return EXIT_USAGE
