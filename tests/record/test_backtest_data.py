@@ -3,33 +3,15 @@
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import pytest
 
 from console.cli import main
-from core.record.format import RecordingWriter, TradeRec, read_symbol
+from core.record.format import TradeRec, read_symbol
 from core.record.recorder import RecordResult
 from core.strategy.data import recorded_bars
-
-START_MS = 1_767_225_600_000  # 2026-01-01T00:00Z
-MINUTES = 180
-MINUTE_MS = 60_000
-
-
-def _recording(out: Path) -> Path:
-    """Three hours of a seeded random walk's trades, four a minute, written by the recorder's writer."""
-    rng = random.Random(5)
-    writer = RecordingWriter(out, "sim", ("BTCUSDT", "ETHUSDT"))
-    price = 60_000.0
-    for n in range(MINUTES * 4):
-        price *= 1 + rng.gauss(0, 0.002)
-        ts = START_MS + n * 15_000
-        side = "Buy" if rng.random() < 0.5 else "Sell"
-        writer.write(TradeRec(ts + 3, "BTCUSDT", ts, side, f"{price:.1f}", "0.010", str(n)))
-    writer.close()
-    return out
+from tests.support.walk_recording import MINUTE_MS, MINUTES, START_MS, walk_recording
 
 
 def test_bars_follow_the_recorded_trades(recording: RecordResult) -> None:
@@ -44,7 +26,7 @@ def test_bars_follow_the_recorded_trades(recording: RecordResult) -> None:
 
 
 def test_backtest_runs_an_example_strategy_on_recorded_bars(tmp_path: Path) -> None:
-    rec = _recording(tmp_path / "rec")
+    rec = walk_recording(tmp_path / "rec")
     report = tmp_path / "report"
     argv = ["backtest", "core/strategy/examples/sma_cross.py", "--data", str(rec), "--symbol", "BTCUSDT"]
     argv += ["--from", "2026-01-01T00:00", "--to", "2026-01-01T03:00", "--no-plots", "--out", str(report)]
@@ -61,7 +43,7 @@ def test_without_from_or_to_a_backtest_takes_the_recordings_own_span(
 ) -> None:
     """``--from``/``--to`` defaulted to 2026-01-01 .. 2026-01-02: a recording made on any other day
     was refused as "misses the recording" unless the trader typed its times."""
-    rec = _recording(tmp_path / "rec")
+    rec = walk_recording(tmp_path / "rec")
     report = tmp_path / "report"
     argv = ["backtest", "core/strategy/examples/sma_cross.py", "--data", str(rec), "--symbol", "BTCUSDT"]
     argv += [*given, "--no-plots", "--out", str(report), "--params", "fast=3", "slow=8"]
@@ -84,7 +66,7 @@ def test_a_csv_without_from_or_to_is_backtested_whole(tmp_path: Path) -> None:
 
 
 def test_backtest_data_errors_name_the_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rec = _recording(tmp_path / "rec")
+    rec = walk_recording(tmp_path / "rec")
     base = ["backtest", "core/strategy/examples/sma_cross.py", "--no-plots", "--out", str(tmp_path / "r")]
     assert main([*base, "--data", str(tmp_path / "missing")]) == 2
     assert "missing" in capsys.readouterr().err

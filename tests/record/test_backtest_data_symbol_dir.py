@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
-from tests.record.test_backtest_data import MINUTES, _recording
+from tests.support.walk_recording import MINUTES, walk_recording
 
 RANGE = ["--from", "2026-01-01T00:00", "--to", "2026-01-01T03:00", "--no-plots"]
 
@@ -20,7 +20,7 @@ RANGE = ["--from", "2026-01-01T00:00", "--to", "2026-01-01T03:00", "--no-plots"]
 def test_a_symbols_folder_of_a_recording_is_backtested(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rec = _recording(tmp_path / "rec")
+    rec = walk_recording(tmp_path / "rec")
     report = tmp_path / "report"
     argv = ["backtest", "core.strategy.examples.sma_cross:SmaCross", "--data", str(rec / "BTCUSDT")]
     assert main([*argv, *RANGE, "--params", "fast=3", "slow=8", "--out", str(report)]) == 0, (
@@ -32,7 +32,7 @@ def test_a_symbols_folder_of_a_recording_is_backtested(
 def test_a_symbols_folder_and_another_symbol_are_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rec = _recording(tmp_path / "rec")
+    rec = walk_recording(tmp_path / "rec")
     (rec / "ETHUSDT").mkdir(exist_ok=True)  # the recorder's folder of a symbol that saw no trade yet
     argv = ["backtest", "core.strategy.examples.sma_cross:SmaCross", "--data", str(rec / "ETHUSDT")]
     assert main([*argv, *RANGE, "--symbol", "BTCUSDT", "--out", str(tmp_path / "report")]) == 2

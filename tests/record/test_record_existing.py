@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
-from tests.record.test_backtest_data import _recording
+from tests.support.walk_recording import walk_recording
 
 
 def test_recording_into_a_recording_is_refused_and_leaves_it_whole(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rec = _recording(tmp_path / "rec")
+    rec = walk_recording(tmp_path / "rec")
     before = {p: p.read_bytes() for p in rec.rglob("*") if p.is_file()}
     argv = [
         "record",

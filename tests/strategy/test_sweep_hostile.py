@@ -17,7 +17,7 @@ import pytest
 from console.cli import main
 from core.strategy import sweep
 from core.strategy.sweep import open_study, run_sweep
-from tests.strategy.test_sweep import spec
+from tests.support.sweep_hold import spec
 
 SHORT = ["--from", "2026-01-01", "--to", "2026-01-01T00:20", "--workers", "1", "--trials", "3"]
 
