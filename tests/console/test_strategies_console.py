@@ -12,9 +12,9 @@ from console.screens.cmdline import CommandLine
 from console.screens.modals import ConfirmScreen
 from console.strategy_actions import parse_strat
 from tests.support.console_types import SIZE, SYM, Keys
+from tests.support.in_process_console import console_in_process
 from tests.support.strategy_console import advance_until, row
 from tests.support.venue_console import console_on_venue
-from tests.support.venue_under_test import InProcessVenue
 
 
 def cell(app: TradeConsoleApp, name: str, column: int) -> str:
@@ -22,14 +22,7 @@ def cell(app: TradeConsoleApp, name: str, column: int) -> str:
 
 
 async def test_strat_start_shows_its_row_and_pnl_then_kill_flattens_it(tmp_path: Path, keys: Keys) -> None:
-    venue = InProcessVenue()
-    settings = venue.settings(tmp_path)
-    engine = venue.engine(settings)
-    app = TradeConsoleApp(engine, settings, clock=venue.clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await advance_until(
-            pilot, venue, lambda: app.engine_started and engine.store.ticker(SYM) is not None, "engine up"
-        )
+    async with console_in_process(tmp_path) as (app, engine, venue, pilot):
         assert not app.main.strategies.display  # no strategy yet: the pane takes no room
         await pilot.press(*keys(":strat start sma_cross fast=2 slow=3 qty=0.01 alloc=5000"))
         screen = app.screen

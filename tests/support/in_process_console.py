@@ -1,5 +1,6 @@
-"""The console on the real engine and the in-process venue, once the engine is up and the book of
-the test symbol is in: ``async with console_in_process(tmp_path) as (app, engine, venue, pilot)``."""
+"""The console on the real engine and the in-process venue, once the engine is up and the book and
+ticker of the test symbol are in:
+``async with console_in_process(tmp_path) as (app, engine, venue, pilot)``."""
 
 from __future__ import annotations
 
@@ -27,9 +28,9 @@ async def console_in_process(
     engine = venue.engine(settings)
     app = TradeConsoleApp(engine, settings, clock=venue.clock)
     async with app.run_test(size=size) as pilot:
-        await advance_until(
-            pilot, venue, lambda: app.engine_started and engine.store.book(SYM) is not None, "engine up"
-        )
+        store = engine.store
+        up = lambda: app.engine_started and store.book(SYM) is not None and store.ticker(SYM) is not None  # noqa: E731
+        await advance_until(pilot, venue, up, "engine up")
         yield app, engine, venue, pilot
 
 
