@@ -15,9 +15,9 @@ from console.cli import main
 from core.model import Side
 from core.strategy.base import Bar, Strategy
 from core.strategy.params import Param
+from tests.support.ramp_bars import ramp_csv
 
 START = 1767225600000 + 470 * 60_000  # 2026-01-01T07:50Z: the 08:00 funding time inside
-MINUTE = 60_000
 BARS = 20
 RANGE = ["--from", "2026-01-01T07:50", "--to", "2026-01-01T08:10"]
 COSTS = ["--fill", "through-book", "--latency-ms", "400", "--funding-rate", "0.01"]
@@ -36,12 +36,7 @@ class Lots(Strategy):
 
 
 def bars_csv(path: Path) -> Path:
-    rows = ["ts,open,high,low,close,volume"]
-    for n in range(BARS):
-        price = 60_000 + 30 * n
-        rows.append(f"{START + n * MINUTE},{price},{price + 50},{price - 50},{price + 20},1")
-    path.write_text("\n".join(rows) + "\n")
-    return path
+    return ramp_csv(path, START, BARS, 30, (50, -50, 20))
 
 
 def single(tmp_path: Path, data: Path, flags: list[str], out: str) -> dict[str, object]:

@@ -11,9 +11,9 @@ from core.model import Side
 from core.strategy.base import Bar, Strategy
 from core.strategy.params import Param
 from core.strategy.sweep import BarSource, SweepSpec
+from tests.support.ramp_bars import MINUTE_MS, ramp_csv
 
 START = 1767225600000
-MINUTE = 60_000
 BARS = 12
 
 
@@ -31,19 +31,15 @@ class Hold(Strategy):
 
 
 def rising_csv(path: Path) -> Path:
-    rows = ["ts,open,high,low,close,volume"]
-    for n in range(BARS):
-        price = 60_000 + 100 * n
-        rows.append(f"{START + n * MINUTE},{price},{price + 120},{price - 20},{price + 100},1")
-    path.write_text("\n".join(rows) + "\n")
-    return path
+    """A dozen bars, each 100 above the last and closing 100 above its open."""
+    return ramp_csv(path, START, BARS, 100, (120, -20, 100))
 
 
 def spec(tmp_path: Path, **kw: object) -> SweepSpec:
     base: dict[str, object] = dict(
         strategy=f"{__name__}:Hold",
         space="side=long|short|flat qty=0.01|0.02",
-        bars=BarSource(START, START + BARS * MINUTE, path=rising_csv(tmp_path / "bars.csv")),
+        bars=BarSource(START, START + BARS * MINUTE_MS, path=rising_csv(tmp_path / "bars.csv")),
         storage=f"sqlite:///{tmp_path / 'sweep.db'}",
         study="hold",
         metric="total_return",
