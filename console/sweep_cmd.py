@@ -69,7 +69,7 @@ def run_sweep_command(
 
     from core.strategy import params
     from core.strategy.loader import StrategyFailed, StrategyNotFound
-    from core.strategy.sweep import BarSource, SweepError, SweepSpec, check, run_sweep, write_csv
+    from core.strategy.sweep import BarSource, SweepError, SweepSpec, check, planned, run_sweep, write_csv
     from core.strategy.sweep_space import SpaceError
 
     out.mkdir(parents=True, exist_ok=True)
@@ -92,8 +92,14 @@ def run_sweep_command(
     console = Console()
     try:
         check(spec)  # a bad space or count is refused before the header says it will run
-        console.print(f"sweep {spec.study}: {spec.trials} trials, {spec.workers} workers, {spec.storage}")
-        result = run_sweep(spec, progress=lambda n: console.print(f"  {n}/{spec.trials} trials", end="\r"))
+        total = planned(spec)
+        whole = (
+            f" (every combination of the space; --trials asked for {spec.trials})"
+            if total < spec.trials
+            else ""
+        )
+        console.print(f"sweep {spec.study}: {total} trials{whole}, {spec.workers} workers, {spec.storage}")
+        result = run_sweep(spec, progress=lambda n: console.print(f"  {n}/{total} trials", end="\r"))
     except (SpaceError, SweepError, params.ParamError, StrategyNotFound, OSError) as exc:
         raise ConfigError([("--sweep", str(exc))]) from None
     except (StrategyFailed, KeyboardInterrupt) as exc:

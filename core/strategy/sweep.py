@@ -2,11 +2,12 @@
 
 The study lives in an Optuna RDB storage: a local SQLite file by default, or any SQLAlchemy URL
 (PostgreSQL, MySQL) that several machines share. Every worker process opens the same study
-(``load_if_exists``) and asks it for trials until the study holds ``trials`` finished or running
-ones, so a sweep that stopped (a crash, Ctrl-C) continues to the total when run again with the
-same storage and study name, and two machines on one storage split the work without repeating a
-trial number. Trials that were running when their process died are failed once their heartbeat
-is stale and retried with the same parameters.
+(``load_if_exists``) and asks it for trials until the study holds ``trials`` combinations
+finished or running (a proposal of one already tried runs nothing and does not count:
+:mod:`core.strategy.sweep_repeats`), so a sweep that stopped (a crash, Ctrl-C) continues to the
+total when run again with the same storage and study name, and two machines on one storage split
+the work without repeating a trial number. Trials that were running when their process died are
+failed once their heartbeat is stale and retried with the same parameters.
 
 Each trial is deterministic: the bars are the same for every trial (the sweep's data file or
 generated market), and the trial's backtest seed (the in-process venue's) is the sweep seed plus
@@ -34,6 +35,15 @@ from core.strategy.backtest_types import DEFAULT_FUNDING_RATE, DEFAULT_LATENCY_M
 from core.strategy.base import Bar, Strategy
 from core.strategy.loader import StrategyFailed, load_strategy_class, strategy_frame
 from core.strategy.report import stats
+from core.strategy.sweep_repeats import (
+    MAX_REPEATS_IN_A_ROW,
+    REPEAT_ATTR,
+    combinations,
+    earlier_same,
+    grid,
+    tried,
+    tried_before,
+)
 from core.strategy.sweep_space import Choice, Dimension, IntRange, parse_space
 from core.strategy.sweep_stale import settle_running
 from core.strategy.sweep_storage import open_storage
@@ -190,6 +200,7 @@ class Objective:
     def __init__(self, spec: SweepSpec) -> None:
         self.spec = spec
         self.cls, self.space = check(spec)
+        self.target = planned(spec, self.space)
         self.bars = spec.bars.load()
         if not self.bars:
             raise SweepError("--from/--to: no bars in the range")
@@ -208,8 +219,12 @@ class Objective:
     def __call__(self, trial: optuna.Trial) -> float:
         import optuna
 
-        _check_budget(trial, self.spec.trials)
+        _check_budget(trial, self.target)
         chosen = {name: _suggest(trial, name, dim) for name, dim in self.space.items()}
+        same = earlier_same(trial)
+        if same is not None:  # no second backtest of one combination: it does not count either
+            trial.set_user_attr(REPEAT_ATTR, same)
+            raise optuna.TrialPruned(f"same parameters as trial {same}")
         pairs = [*self.spec.fixed, *(f"{k}={_typed(v)}" for k, v in chosen.items())]
         seed = trial_seed(self.spec, trial.number)
         trial.set_user_attr("seed", seed)
@@ -270,16 +285,15 @@ def _number(value: object) -> float | None:
     return float(str(value))
 
 
-def _counted() -> tuple[Any, ...]:
-    from optuna.trial import TrialState
-
-    return (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+def planned(spec: SweepSpec, space: dict[str, Dimension] | None = None) -> int:
+    """The combinations the sweep tries: ``--trials``, or every one of a smaller space."""
+    size = combinations(space if space is not None else parse_space(spec.space))
+    return spec.trials if size is None else min(spec.trials, size)
 
 
 def _check_budget(trial: optuna.Trial, total: int) -> None:
-    """Refuse a trial if ``total`` counted trials with smaller numbers exist (two workers raced)."""
-    ahead = trial.study.get_trials(deepcopy=False, states=_counted())
-    if sum(1 for t in ahead if t.number < trial.number) >= total:
+    """Refuse a trial if ``total`` combinations were tried by smaller trial numbers (two workers raced)."""
+    if tried_before(trial) >= total:
         trial.set_user_attr("refused", "over the sweep's trial budget")
         raise OverBudget(f"trial {trial.number}: the study already has {total} trials")
 
@@ -303,7 +317,7 @@ def open_study(spec: SweepSpec, sampler_seed: int | None = None) -> optuna.Study
         except SQLAlchemyError as exc:  # the URL is not echoed: it may hold a password
             first = (str(exc).splitlines() or [type(exc).__name__])[0].replace(spec.storage, "<url>")
             raise SweepError(f"--storage: cannot open it as an Optuna storage ({first})") from exc
-        sampler = optuna.samplers.TPESampler(seed=sampler_seed)
+        sampler = _sampler(spec, sampler_seed)
     study = optuna.create_study(
         storage=storage,
         sampler=sampler,
@@ -319,27 +333,54 @@ def open_study(spec: SweepSpec, sampler_seed: int | None = None) -> optuna.Study
     return study
 
 
+def _sampler(spec: SweepSpec, seed: int | None) -> optuna.samplers.BaseSampler:
+    """Every combination once, in a seeded order, when the space has no more than ``--trials``;
+    otherwise Optuna's TPE."""
+    import optuna
+
+    space = parse_space(spec.space)
+    size = combinations(space)
+    if size is not None and size <= spec.trials:
+        return optuna.samplers.GridSampler(grid(space), seed=seed)
+    return optuna.samplers.TPESampler(seed=seed)
+
+
 def counted(study: optuna.Study) -> int:
-    """Trials that count toward the total: complete, pruned (refused) and running."""
-    return len(study.get_trials(deepcopy=False, states=_counted()))
+    """Combinations that count toward the total: tried (complete or refused) or being tried."""
+    return tried(study)
+
+
+class _Repeats:
+    """This worker's trials that repeated an earlier combination, in a row and in all."""
+
+    def __init__(self) -> None:
+        self.in_a_row = 0
+        self.new = 0
+
+    def __call__(self, _study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        if REPEAT_ATTR in trial.user_attrs:
+            self.in_a_row += 1
+        else:
+            self.in_a_row = 0
+            self.new += 1
 
 
 def work(spec: SweepSpec, worker: int) -> int:
-    """One worker: run trials of the shared study until it holds ``spec.trials``; how many ran here."""
+    """One worker: run trials of the shared study until it has tried the planned number of
+    combinations; how many it tried here."""
     objective = Objective(spec)
     probe = open_study(spec)
     existing = len(probe.trials)
     # A fresh seed per worker and per restart: a resumed sweep does not replay its first suggestions.
     seed = random.Random(f"{spec.seed}/{worker}/{existing}").getrandbits(32)
     study = open_study(spec, sampler_seed=seed)
-    ran = 0
+    repeats = _Repeats()
     while True:
-        while counted(study) < spec.trials:
-            study.optimize(objective, n_trials=1, catch=(OverBudget,))
-            ran += 1
+        while counted(study) < objective.target and repeats.in_a_row < MAX_REPEATS_IN_A_ROW:
+            study.optimize(objective, n_trials=1, catch=(OverBudget,), callbacks=[repeats])
         settle_running(study, POLL_S)  # a dead worker's trial is failed and queued again
-        if counted(study) >= spec.trials:
-            return ran
+        if counted(study) >= objective.target or repeats.in_a_row >= MAX_REPEATS_IN_A_ROW:
+            return repeats.new
 
 
 def run_sweep(spec: SweepSpec, progress: Callable[[int], None] | None = None) -> SweepResult:
@@ -373,6 +414,7 @@ def collect(study: optuna.Study, spec: SweepSpec) -> SweepResult:
     rows = [
         TrialRow(t.number, t.state.name.lower(), t.value, dict(t.params), dict(t.user_attrs))
         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+        if REPEAT_ATTR not in t.user_attrs  # a repeat ran no backtest: its combination has its row
     ]
     sign = 1.0 if spec.direction == "minimize" else -1.0
     rows.sort(key=lambda r: (r.value is None, sign * (r.value or 0.0), r.number))

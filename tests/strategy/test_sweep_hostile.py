@@ -121,3 +121,30 @@ def test_two_commands_opening_a_fresh_shared_storage_together_both_run(
     assert not races
     assert (tmp_path / "out" / "sweep.csv").is_file()
     assert len(optuna.load_study(study_name="shared", storage=storage).trials) == 3
+
+
+def test_a_space_of_one_combination_runs_one_backtest_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``fast=5..5 slow=20..20 --trials 3`` ran three identical backtests and listed three
+    identical rows; it runs one and the header says the space holds no more."""
+    argv = ["backtest", "sma_cross", *SHORT, "--sweep", "fast=5..5 slow=20..20", "--out", str(tmp_path / "o")]
+    assert main(argv) == 0
+    out = " ".join(capsys.readouterr().out.split())  # as printed, whatever the terminal's width
+    assert "1 trials (every combination of the space; --trials asked for 3)" in out, out
+    rows = (tmp_path / "o" / "sweep.csv").read_text().splitlines()
+    assert len(rows) == 2, rows  # the header and one trial
+
+
+def test_a_proposal_of_a_tried_combination_is_not_run_again(tmp_path: Path) -> None:
+    """Optuna's sampler proposes combinations it has tried (every few trials in a discrete space,
+    here 3 x 2 values over 5 trials with the seeded TPE): no two rows share their parameters and
+    five combinations were tried."""
+    s = spec(tmp_path, trials=5)
+    result = run_sweep(s)
+    combos = [tuple(sorted(r.params.items())) for r in result.rows]
+    assert len(combos) == len(set(combos)) == 5
+    study = open_study(s)
+    repeats = [t for t in study.trials if "same_as" in t.user_attrs]
+    for t in repeats:  # each names the trial it repeats, which ran those parameters
+        assert study.trials[t.user_attrs["same_as"]].params == t.params
