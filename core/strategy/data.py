@@ -13,6 +13,9 @@ from pathlib import Path
 from core.strategy.base import Bar
 
 MINUTE_MS = 60_000
+EDGE_SLACK_MS = 1_000
+"""How far a recording's receive clock may be from the exchange's when its first and last bars are
+judged whole."""
 YEAR_MS = 365 * 86_400_000
 SECONDS_CUTOFF = 10**11
 """A numeric ``ts`` below this is seconds since the epoch, otherwise milliseconds."""
@@ -134,10 +137,17 @@ def recorded_bars(
     end_ms: int | None = None,
     *,
     interval_ms: int = MINUTE_MS,
+    whole_only: bool = True,
 ) -> Iterator[Bar]:
     """Bars of ``symbol``'s recorded trades (by exchange time), or of its recorded 1m candles
-    when it has no trades; intervals without a trade are left out (no invented prices)."""
-    from core.record.format import CandleRec, TradeRec, check_symbols, read_symbol
+    when it has no trades; intervals without a trade are left out (no invented prices).
+
+    A trade bar the recording does not cover whole is left out too: the first when the recording
+    began after its interval did, the last when it ended before the interval closed (they would
+    hold only the seconds recorded: a narrower range and less volume than the market's bar), give
+    or take :data:`EDGE_SLACK_MS` between the receiving clock and the exchange's. A recorded
+    candle is the exchange's own, whole. ``whole_only=False`` keeps the edge bars."""
+    from core.record.format import CandleRec, TradeRec, check_symbols, read_manifest, read_symbol
 
     check_symbols(directory, (symbol,))
     bars: dict[int, Bar] = {}
@@ -147,9 +157,24 @@ def recorded_bars(
             _fold(bars, rec.ts_ms - rec.ts_ms % interval_ms, float(rec.price), float(rec.qty))
         elif isinstance(rec, CandleRec) and rec.timeframe == "1m" and interval_ms == MINUTE_MS:
             candles[rec.start_ms] = Bar(rec.start_ms, rec.open, rec.high, rec.low, rec.close, rec.volume)
+    if bars and whole_only:
+        bars = _whole(bars, read_manifest(directory), interval_ms)
     for ts in sorted(bars or candles):
         if (start_ms is None or ts >= start_ms) and (end_ms is None or ts < end_ms):
             yield (bars or candles)[ts]
+
+
+def _whole(bars: dict[int, Bar], manifest: dict[str, object], interval_ms: int) -> dict[int, Bar]:
+    """``bars`` without those the recording (its manifest's first and last receive times) does not
+    cover whole."""
+    first, last = manifest.get("start_ms"), manifest.get("end_ms")
+    if not isinstance(first, int) or not isinstance(last, int):
+        return bars
+    return {
+        ts: bar
+        for ts, bar in bars.items()
+        if ts >= first - EDGE_SLACK_MS and ts + interval_ms <= last + EDGE_SLACK_MS
+    }
 
 
 def _fold(bars: dict[int, Bar], ts: int, price: float, qty: float) -> None:

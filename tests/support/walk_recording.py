@@ -1,5 +1,6 @@
-"""A recording to backtest on: three hours of a seeded random walk's BTCUSDT trades, four a minute,
-written by the recorder's writer (its manifest lists BTCUSDT and ETHUSDT)."""
+"""A recording to backtest on: three hours of a seeded random walk's BTCUSDT trades, four a minute
+(and one as the third hour ends), written by the recorder's writer (its manifest lists BTCUSDT and
+ETHUSDT)."""
 
 from __future__ import annotations
 
@@ -23,5 +24,8 @@ def walk_recording(out: Path) -> Path:
         ts = START_MS + n * 15_000
         side = "Buy" if rng.random() < 0.5 else "Sell"
         writer.write(TradeRec(ts + 3, "BTCUSDT", ts, side, f"{price:.1f}", "0.010", str(n)))
+    # a last print as the hour mark passes: the recording covers its last minute whole
+    end = START_MS + MINUTES * 60_000
+    writer.write(TradeRec(end + 3, "BTCUSDT", end, "Buy", f"{price:.1f}", "0.010", "end"))
     writer.close()
     return out
