@@ -377,27 +377,53 @@ def work(spec: SweepSpec, worker: int) -> int:
     repeats = _Repeats()
     while True:
         while counted(study) < objective.target and repeats.in_a_row < MAX_REPEATS_IN_A_ROW:
+            if _stopping():
+                return repeats.new
             study.optimize(objective, n_trials=1, catch=(OverBudget,), callbacks=[repeats])
         settle_running(study, POLL_S)  # a dead worker's trial is failed and queued again
         if counted(study) >= objective.target or repeats.in_a_row >= MAX_REPEATS_IN_A_ROW:
             return repeats.new
 
 
+_WORKER: dict[str, Any] = {}
+"""In a worker process: the sweep's stop event (set by the process that started the workers)."""
+
+
+def _init_worker(stop: Any) -> None:
+    _WORKER["stop"] = stop
+
+
+def _stopping() -> bool:
+    """True in a worker whose sweep was stopped (its running trial has finished: start no other)."""
+    stop = _WORKER.get("stop")
+    return stop is not None and bool(stop.is_set())
+
+
 def run_sweep(spec: SweepSpec, progress: Callable[[int], None] | None = None) -> SweepResult:
     """Run the sweep to ``spec.trials`` (one process, or ``spec.workers`` worker processes)."""
     check(spec)
     study = open_study(spec)  # creates the tables and the study once, before the workers race
-    if spec.workers == 1:
-        ran = work(spec, 0)
-    else:
-        ctx = get_context("spawn")
-        with ProcessPoolExecutor(max_workers=spec.workers, mp_context=ctx) as pool:
-            futures = [pool.submit(work, spec, n) for n in range(spec.workers)]
-            _wait(futures, study, progress)
-            ran = sum(f.result() for f in futures)
+    ran = work(spec, 0) if spec.workers == 1 else _in_workers(spec, study, progress)
     result = collect(study, spec)
     result.ran_here = ran
     return result
+
+
+def _in_workers(spec: SweepSpec, study: optuna.Study, progress: Callable[[int], None] | None) -> int:
+    """Run the sweep in ``spec.workers`` processes. Stopped here (Ctrl-C or a signal to this process
+    alone), the workers finish the trial each is running and start no other before it returns."""
+    ctx = get_context("spawn")
+    stop = ctx.Event()
+    pool = ProcessPoolExecutor(spec.workers, mp_context=ctx, initializer=_init_worker, initargs=(stop,))
+    try:
+        futures = [pool.submit(work, spec, n) for n in range(spec.workers)]
+        _wait(futures, study, progress)
+    except BaseException:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return sum(f.result() for f in futures)
 
 
 def _wait(futures: list[Future[int]], study: optuna.Study, progress: Callable[[int], None] | None) -> None:

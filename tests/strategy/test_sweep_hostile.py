@@ -148,3 +148,59 @@ def test_a_proposal_of_a_tried_combination_is_not_run_again(tmp_path: Path) -> N
     repeats = [t for t in study.trials if "same_as" in t.user_attrs]
     for t in repeats:  # each names the trial it repeats, which ran those parameters
         assert study.trials[t.user_attrs["same_as"]].params == t.params
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _alive(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_an_interrupt_to_the_sweeps_own_process_stops_its_workers(tmp_path: Path) -> None:
+    """SIGINT to the command alone (not to its process group, as a terminal's Ctrl-C would): it
+    waited for its workers, which ran the study to the end. Now each finishes its running trial,
+    starts no other, and the command exits 130 soon after."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    binary = Path(sys.executable).parent / "trade-console"
+    out = tmp_path / "out"
+    argv = [str(binary), "backtest", "sma_cross", "--from", "2026-01-01", "--to", "2026-01-01T06:00"]
+    argv += ["--workers", "2", "--trials", "400"]
+    argv += ["--sweep", "fast=2..20 slow=21..60", "--out", str(out), "--no-plots"]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    storage = f"sqlite:///{(out / 'sweep.db').resolve()}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if (out / "sweep.db").exists() and len(_done(storage)) >= 2:
+                break
+            time.sleep(0.2)
+        workers = [p for p in _children(proc.pid) if _alive(p)]
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "sweep stopped: interrupted" in err
+    deadline = time.monotonic() + 30
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(p) for p in workers)
+    assert len(_done(storage)) < 400  # it stopped, not ran to the end
+
+
+def _done(storage: str) -> list[Any]:
+    try:
+        study = optuna.load_study(study_name="sma_cross", storage=storage)
+    except (KeyError, ValueError, RuntimeError):  # not created yet
+        return []
+    states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    return study.get_trials(deepcopy=False, states=states)
