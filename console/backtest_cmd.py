@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from core.config import ConfigError
@@ -122,11 +122,19 @@ def _out_dir(out: Path, made: list[Path]) -> Path:
 
 
 def _rate(text: str) -> Decimal:
+    """A funding rate typed as every number a trader types (digits, one ``.``, an optional ``-``):
+    ``1e-4`` or ``0,0001`` is refused with what to type, as ``--params`` refuses it."""
+    from core.orders.numparse import NumberError, parse_number
+
+    body = text.strip()
+    negative = body.startswith("-")
     try:
-        rate = Decimal(text)
-    except InvalidOperation:
-        raise ConfigError([("--funding-rate", f"{text!r} is not a number")]) from None
-    if not rate.is_finite() or abs(rate) >= 1:
+        rate = parse_number(body[1:] if negative else body, "--funding-rate")
+    except NumberError as exc:
+        why = str(exc).rpartition(" — ")[2]
+        raise ConfigError([("--funding-rate", f"{text!r} is not a number: {why}")]) from None
+    rate = -rate if negative else rate
+    if abs(rate) >= 1:
         raise ConfigError([("--funding-rate", f"{text!r} is not a rate between -1 and 1")])
     return rate
 

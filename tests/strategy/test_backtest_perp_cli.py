@@ -48,3 +48,22 @@ def test_a_bad_rate_or_latency_is_named(capsys: pytest.CaptureFixture[str]) -> N
     assert "--funding-rate" in capsys.readouterr().err
     assert main([*ARGV, *SPAN, "--fill", "through-book", "--latency-ms", "60000"]) == 2
     assert "latency" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [("1e-4", "no exponents"), ("0,0001", "use . as the decimal point"), ("1_0", "no separators")],
+)
+def test_a_funding_rate_is_typed_as_every_number_is(
+    typed: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--funding-rate 1e-4`` was taken while ``--params`` refuses exponents: one rule for every
+    number a trader types."""
+    assert main([*ARGV, *SPAN, "--funding-rate", typed]) == 2
+    err = capsys.readouterr().err
+    assert "--funding-rate" in err and says in err, err
+
+
+def test_a_negative_funding_rate_is_still_a_rate(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    assert main([*ARGV, *SPAN, "--funding-rate", "-0.0001", "--out", str(out)]) == 0
