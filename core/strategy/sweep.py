@@ -345,11 +345,6 @@ def _sampler(spec: SweepSpec, seed: int | None) -> optuna.samplers.BaseSampler:
     return optuna.samplers.TPESampler(seed=seed)
 
 
-def counted(study: optuna.Study) -> int:
-    """Combinations that count toward the total: tried (complete or refused) or being tried."""
-    return tried(study)
-
-
 class _Repeats:
     """This worker's trials that repeated an earlier combination, in a row and in all."""
 
@@ -376,12 +371,12 @@ def work(spec: SweepSpec, worker: int) -> int:
     study = open_study(spec, sampler_seed=seed)
     repeats = _Repeats()
     while True:
-        while counted(study) < objective.target and repeats.in_a_row < MAX_REPEATS_IN_A_ROW:
+        while tried(study) < objective.target and repeats.in_a_row < MAX_REPEATS_IN_A_ROW:
             if _stopping():
                 return repeats.new
             study.optimize(objective, n_trials=1, catch=(OverBudget,), callbacks=[repeats])
         settle_running(study, POLL_S)  # a dead worker's trial is failed and queued again
-        if counted(study) >= objective.target or repeats.in_a_row >= MAX_REPEATS_IN_A_ROW:
+        if tried(study) >= objective.target or repeats.in_a_row >= MAX_REPEATS_IN_A_ROW:
             return repeats.new
 
 
@@ -429,7 +424,7 @@ def _in_workers(spec: SweepSpec, study: optuna.Study, progress: Callable[[int], 
 def _wait(futures: list[Future[int]], study: optuna.Study, progress: Callable[[int], None] | None) -> None:
     while not all(f.done() for f in futures):
         if progress is not None:
-            progress(counted(study))
+            progress(tried(study))
         time.sleep(POLL_S)
 
 
