@@ -39,6 +39,7 @@ class MarketStore:
         self._lock = threading.Lock()
         self._books: dict[str, BookView] = {}
         self._depths: dict[str, DepthLevels] = {}
+        self._depth_source: Callable[[str], DepthLevels | None] | None = None
         self._tickers: dict[str, Ticker] = {}
         self._trades: dict[str, deque[Trade]] = {}
         self._events: deque[Event] = deque(maxlen=events)
@@ -66,6 +67,19 @@ class MarketStore:
         """Replace the latest display-book levels for their symbol (the ladder's deep groups)."""
         with self._lock:
             self._depths[depth.symbol] = depth
+            self.version += 1
+
+    def set_depth_source(self, source: Callable[[str], DepthLevels | None] | None) -> None:
+        """Read display-book levels from ``source`` when asked (:meth:`depth`) instead of from
+        :meth:`put_depth`: a display book of 1,000 levels a side is sorted only when a reader
+        wants it, not on every push of every symbol (the ladder shows one)."""
+        with self._lock:
+            self._depth_source = source
+            self.version += 1
+
+    def depth_changed(self) -> None:
+        """A display book behind the depth source changed (readers of ``version`` look again)."""
+        with self._lock:
             self.version += 1
 
     def put_ticker(self, ticker: Ticker) -> None:
@@ -131,7 +145,10 @@ class MarketStore:
     def depth(self, symbol: str) -> DepthLevels | None:
         """Latest display-book levels for ``symbol`` (None without a display book)."""
         with self._lock:
-            return self._depths.get(symbol)
+            source = self._depth_source
+            if source is None:
+                return self._depths.get(symbol)
+        return source(symbol)
 
     def ticker(self, symbol: str) -> Ticker | None:
         """Latest ticker for ``symbol``."""

@@ -21,8 +21,11 @@ since its last publication is published by the next :meth:`BookKeeper.check`.
 A *display book* per symbol (``display_depth`` levels, e.g. Bybit's ``orderbook.1000``) can be
 kept beside the trading book, from its own stream (events whose ``depth`` is ``display_depth``):
 the same sequence checks, staleness and resubscription, reported as ``book:<symbol>:<depth>``. It
-feeds only the ladder's coarse price groups, as float :class:`DepthLevels` in the store (no
-Decimal per level: the ladder groups them into the few rows it shows). The trading book, its
+feeds only the ladder's coarse price groups, as float :class:`DepthLevels` read through the store
+(no Decimal per level: the ladder groups them into the few rows it shows). It is sorted into
+levels only when a reader asks (:meth:`BookKeeper.display_levels`, the store's depth source) and
+the book changed since: the ladder shows one symbol, so the others' 1,000 levels a side are not
+sorted on every push on the feed's thread. The trading book, its
 view, its touch and its staleness (what risk, previews and algos use) never depend on it.
 
 Runs on the feed's thread (deltas, snapshots) and the watchdog's (checks) while the loop reads
@@ -106,12 +109,18 @@ class BookKeeper:
         any publication throttle (the algo runner's market trigger); it must not block."""
         self._lock = threading.Lock()
         self._last_msg_ms: dict[str, int] = {}
-        self._last_pub: dict[str, float] = dict.fromkeys(symbols, 0.0)
+        self._last_pub: dict[str, float] = dict.fromkeys(symbols, float("-inf"))
+        """When each book was last published (monotonic s; never: the first is published at once,
+        however recently the machine started)."""
         self._dirty: set[str] = set()
         self._asked: set[str] = set()
         self._display_msg_ms: dict[str, int] = {}
-        self._display_pub: dict[str, float] = dict.fromkeys(self.display, 0.0)
-        self._display_dirty: set[str] = set()
+        self._display_levels: dict[str, tuple[int, DepthLevels]] = {}
+        """The last levels read per display book, with the book's change count they were read at."""
+        self._display_changes: dict[str, int] = dict.fromkeys(self.display, 0)
+        """Per display book, how many times it changed (a delta, a snapshot, marked stale)."""
+        if self.display:
+            store.set_depth_source(self.display_levels)
 
     # --- feed thread ---------------------------------------------------------------------------
     def _book_of(self, symbol: str, depth: int) -> OrderBook | None:
@@ -200,12 +209,9 @@ class BookKeeper:
             self.on_state(stream, "up", "resynced from snapshot")
 
     def _after_display(self, symbol: str) -> None:
-        now = time.monotonic()
-        if now - self._display_pub[symbol] >= self.publish_interval_s:
-            self._publish_display(symbol)
-            self._display_pub[symbol] = now
-        else:
-            self._display_dirty.add(symbol)
+        """Nothing is sorted here: a reader asks for the levels (:meth:`display_levels`)."""
+        self._display_changes[symbol] += 1
+        self.store.depth_changed()
 
     def _ask(self, stream: str, symbol: str) -> None:
         """Ask for a fresh snapshot, once per stream until one arrives."""
@@ -226,17 +232,24 @@ class BookKeeper:
             self._dirty.discard(symbol)
         self.store.put_book(view)
 
-    def _publish_display(self, symbol: str) -> None:
-        """The display book's levels as floats (nothing but a sort and a copy: no Decimals)."""
+    def display_levels(self, symbol: str) -> DepthLevels | None:
+        """``symbol``'s display book as floats, best first (None without one): sorted when a
+        reader asks and the book changed since the last read, else the same levels again."""
+        book = self.display.get(symbol)
+        if book is None:
+            return None
         with self._lock:
-            book = self.display[symbol]
-            self._display_dirty.discard(symbol)
+            changes = self._display_changes[symbol]
+            kept = self._display_levels.get(symbol)
+            if kept is not None and kept[0] == changes:
+                return kept[1]
             if book.stale:
                 levels = DepthLevels(symbol, (), (), book.update_id, book.ts_ms, stale=True)
             else:
                 bids, asks = book.top(self.display_depth)
                 levels = DepthLevels(symbol, bids, asks, book.update_id, book.ts_ms)
-        self.store.put_depth(levels)
+            self._display_levels[symbol] = (changes, levels)
+        return levels
 
     # --- watchdog --------------------------------------------------------------------------------
     def check(self) -> None:
@@ -245,8 +258,6 @@ class BookKeeper:
         for symbol in self.symbols:
             if symbol in self._dirty:
                 self._publish(symbol)
-            if symbol in self._display_dirty:
-                self._publish_display(symbol)
             self._check_silence(self.books[symbol], self._last_msg_ms.get(symbol), now_ms)
             display = self.display.get(symbol)
             if display is not None:
@@ -261,7 +272,7 @@ class BookKeeper:
             book.mark_stale(f"no book update for {(now_ms - last) / 1000:.1f}s")
             self._asked.discard(stream)  # a silent book may have lost its request: ask again
         if self._is_display(book):
-            self._publish_display(book.symbol)
+            self._after_display(book.symbol)
         else:
             self._publish(book.symbol)
         self.on_state(stream, "stale", book.stale_reason)
