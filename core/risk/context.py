@@ -48,36 +48,40 @@ def summarize_open_orders(
     orders: Iterable[Order], marks: Mapping[str, Decimal] | None = None
 ) -> dict[str, OpenOrderSummary]:
     """Group open orders by symbol. Notional is leaves x price (else trigger, else ``marks[symbol]``)."""
-    out: dict[str, OpenOrderSummary] = {}
+    sums: dict[str, _Sums] = {}
     for o in orders:
         if not o.is_open:
             continue
-        leaves = o.leaves_qty
-        px = o.price if o.price is not None else o.trigger_price
-        if px is None and marks is not None:
-            px = marks.get(o.symbol)
-        value = leaves * px if px is not None else _ZERO
-        s = out.get(o.symbol, EMPTY_OPEN_ORDERS)
-        if o.side is Side.BUY:
-            s = OpenOrderSummary(
-                s.count + 1, s.buy_qty + leaves, s.sell_qty, s.buy_notional + value, s.sell_notional
-            )
-        else:
-            s = OpenOrderSummary(
-                s.count + 1, s.buy_qty, s.sell_qty + leaves, s.buy_notional, s.sell_notional + value
-            )
-        out[o.symbol] = s
-    return out
+        row = _row(o, marks)
+        total = sums.get(o.symbol)
+        sums[o.symbol] = _added(_NONE if total is None else total, row)
+    return {sym: OpenOrderSummary(*total) for sym, total in sums.items()}
 
 
-def _combined(a: OpenOrderSummary, b: OpenOrderSummary) -> OpenOrderSummary:
-    return OpenOrderSummary(
-        a.count + b.count,
-        a.buy_qty + b.buy_qty,
-        a.sell_qty + b.sell_qty,
-        a.buy_notional + b.buy_notional,
-        a.sell_notional + b.sell_notional,
-    )
+_Sums = tuple[int, Decimal, Decimal, Decimal, Decimal]
+"""An :class:`OpenOrderSummary`'s fields as a plain tuple (cheaper to make while summing)."""
+_NONE: _Sums = (0, _ZERO, _ZERO, _ZERO, _ZERO)
+
+
+def _row(o: Order, marks: Mapping[str, Decimal] | None) -> tuple[bool, Decimal, Decimal]:
+    """One open order's part: (a buy?, leaves qty, leaves notional)."""
+    leaves = o.leaves_qty
+    px = o.price if o.price is not None else o.trigger_price
+    if px is None and marks is not None:
+        px = marks.get(o.symbol)
+    return o.side is Side.BUY, leaves, leaves * px if px is not None else _ZERO
+
+
+def _added(total: _Sums, row: tuple[bool, Decimal, Decimal]) -> _Sums:
+    count, buy_qty, sell_qty, buy_notional, sell_notional = total
+    buy, leaves, value = row
+    if buy:
+        return count + 1, buy_qty + leaves, sell_qty, buy_notional + value, sell_notional
+    return count + 1, buy_qty, sell_qty + leaves, buy_notional, sell_notional + value
+
+
+def _combined(a: _Sums, b: _Sums) -> OpenOrderSummary:
+    return OpenOrderSummary(a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4])
 
 
 @dataclass(slots=True)
@@ -85,8 +89,8 @@ class _Split:
     """One symbol's open orders in sum order, with the sums before and after each (exact)."""
 
     index: dict[str, int]
-    before: list[OpenOrderSummary]
-    after: list[OpenOrderSummary]
+    before: list[_Sums]
+    after: list[_Sums]
 
     def without(self, key: str) -> OpenOrderSummary | None:
         """The sum of every open order but ``key`` (None: ``key`` is not among them)."""
@@ -187,12 +191,12 @@ class OpenOrdersCache:
         with localcontext() as ctx:
             ctx.traps[Inexact] = True
             try:
-                one = [summarize_open_orders([o], marks).get(sym, EMPTY_OPEN_ORDERS) for _, o in pairs]
-                before, after = [EMPTY_OPEN_ORDERS], [EMPTY_OPEN_ORDERS]
-                for part in one:
-                    before.append(_combined(before[-1], part))
-                for part in reversed(one):
-                    after.append(_combined(part, after[-1]))
+                rows = [_row(o, marks) for _, o in pairs]
+                before, after = [_NONE], [_NONE]
+                for row in rows:
+                    before.append(_added(before[-1], row))
+                for row in reversed(rows):
+                    after.append(_added(after[-1], row))
             except Inexact:
                 return None
         after.reverse()
