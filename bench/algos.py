@@ -27,6 +27,8 @@ Prints ``name: value unit``:
   their total and longest time and their number; ``algos_journal_sqlite_off_loop_ms`` the same
   total for the calls made on any other thread (the journal's writer). A call on the loop is time
   no algo can react (the journal's connection is wrapped here, bench-only);
+* ``algos_market_step_ms_p50/p95`` — one step of the in-process market (50 ms of market time: the
+  sim's step for the three symbols and the engine applying what it published), on the loop;
 * ``algos_ticks_decided`` / ``algos_ticks_skipped`` — the algos' tick decisions in the window, and
   the ticks skipped because the algo's declared reads had not moved since a tick that decided
   nothing (nothing to decide, no worker step);
@@ -92,6 +94,9 @@ class Pacer:
     def __init__(self, venue: SimulatedVenue) -> None:
         self.venue = venue
         self.steps = 0
+        self.step_ms: list[float] = []
+        """How long each market step took on the loop (the sim's step and the engine applying
+        what it published), ms."""
 
     async def run(self) -> None:
         tick_s = self.venue.tick_ms / 1000
@@ -101,7 +106,9 @@ class Pacer:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             behind = int((time.perf_counter() - start) / tick_s) - self.steps
             for _ in range(max(1, behind)):
+                t0 = time.perf_counter_ns()
                 self.venue.advance(self.venue.tick_ms)
+                self.step_ms.append((time.perf_counter_ns() - t0) / 1e6)
                 self.steps += 1
 
 
@@ -359,6 +366,7 @@ async def main(args: argparse.Namespace) -> None:
     reactions.to_decision.clear()
     reactions.passes.clear()
     reactions.to_command.clear()
+    pacer.step_ms.clear()
     sqlite_times.start()
     profiler = cProfile.Profile() if args.profile else None
     if profiler is not None:
@@ -401,6 +409,8 @@ async def main(args: argparse.Namespace) -> None:
     print(f"algos_decision_to_venue_ms_p50: {_pct(reactions.to_venue, 0.5):.2f} ms")
     print(f"algos_decision_to_venue_ms_p95: {_pct(reactions.to_venue, 0.95):.2f} ms")
     print(f"algos_market_seconds: {steps_per_s:.1f} s")
+    print(f"algos_market_step_ms_p50: {_pct(pacer.step_ms, 0.5):.2f} ms")
+    print(f"algos_market_step_ms_p95: {_pct(pacer.step_ms, 0.95):.2f} ms")
     print(f"algos_ticks_decided: {reactions.ticks['decided']} ticks")
     print(f"algos_ticks_skipped: {reactions.ticks['skipped']} ticks")
     sqlite_times.report()
