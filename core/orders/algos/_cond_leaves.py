@@ -30,6 +30,9 @@ POSITION_OPS = ("size_above", "size_below", "long", "short", "flat")
 MAX_SMA_LENGTH = 1000
 
 _MS_PER_S = 1000
+LAST_MS = 253_402_300_799_999
+"""9999-12-31 23:59:59.999 UTC in epoch ms: the last instant a date can name (a later time or
+expiry could never be shown, and describing it raised)."""
 _WORDS = {"above": ">=", "below": "<=", "crosses_above": "crosses above", "crosses_below": "crosses below"}
 
 
@@ -150,6 +153,7 @@ class TimeCond(Condition):
     def __post_init__(self) -> None:
         if isinstance(self.at_ms, bool) or not isinstance(self.at_ms, int) or self.at_ms < 0:
             raise ValueError(f"at_ms: must be an epoch time in ms (an integer >= 0), got {self.at_ms!r}")
+        check_epoch_ms(self.at_ms, "at_ms")
 
     def evaluate(self, ctx: EvalContext, path: str) -> Truth:
         """True from ``at_ms`` on."""
@@ -166,6 +170,13 @@ class TimeCond(Condition):
     def wake_times(self) -> list[int]:
         """The instant itself."""
         return [self.at_ms]
+
+
+def check_epoch_ms(ms: int, name: str) -> int:
+    """``ms`` when a date can name it (up to :data:`LAST_MS`); ValueError naming ``name`` otherwise."""
+    if ms > LAST_MS:
+        raise ValueError(f"{name}: {ms} ms is after 9999-12-31, the last day a date can name")
+    return ms
 
 
 def format_utc(ms: int) -> str:

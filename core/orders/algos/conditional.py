@@ -34,6 +34,7 @@ from typing import Any
 from core.model import Order, OrderStatus
 from core.orders.algos import _common as c
 from core.orders.algos import conditions as cond
+from core.orders.algos._cond_leaves import check_epoch_ms
 from core.orders.algos._cond_order import ALGO_KINDS, OrderParams
 from core.orders.algos.base import (
     Action,
@@ -72,7 +73,11 @@ class Conditional(Algo):
         if params.get("symbol") not in (None, symbol):
             raise ValueError(f"symbol: {params.get('symbol')!r} differs from the order's {symbol!r}")
         raw_expiry = params.get("expiry_ms")
-        self.expiry_ms = None if raw_expiry is None else c.param_int(params, "expiry_ms", minimum=0)
+        self.expiry_ms = (
+            None
+            if raw_expiry is None
+            else check_epoch_ms(c.param_int(params, "expiry_ms", minimum=0), "expiry_ms")
+        )
         super().__init__(algo_id, symbol)
         self.memory: dict[str, bool] = {}
         self.truth: cond.Truth = cond.UNKNOWN
