@@ -132,13 +132,13 @@ class AlgosPane(DiffTable):
         ),
         (
             Column("sid", "Id", 6),
-            Column("kind", "Type", 7),
+            Column("kind", "Type", 8),  # "iceberg", "bracket" and their one-cell gap
             Column("side", "Side", 5),
             Column("state", "State", 10),
             Column("sbar", "Progress", 11),
             Column("filled", "Fill/Left", 12),
             Column("avg", "Avg", 10, R),
-            Column("note", " Note", 20),
+            Column("note", " Note", 19),
         ),
     )
     COMPONENT_CLASSES: ClassVar[set[str]] = DiffTable.COMPONENT_CLASSES | {
