@@ -45,6 +45,9 @@ _MS = 1000
 SECONDS_PER_SLICE = 60
 """A TWAP without ``xN`` sends one slice a minute."""
 FRACTION_STEP = Decimal("0.0001")
+EXIT_SPAN_PCT = Decimal(50)
+"""A bracket's take-profit or stop further than this from its entry price is refused as a typo:
+``tp 1,5`` is two take-profits at prices 1 and 5, which rest as orders that never fill."""
 """Take-profit fractions are quantized to this; the last one takes the remainder."""
 
 
@@ -203,7 +206,23 @@ def _bracket(cmd: BracketCommand, ctx: MarketContext) -> AlgoOrder:
         params["stop_price"] = str(stop)
     if cmd.entry is None:
         _exits_beyond_touch(cmd.side, base, tps, stop)
+    _exits_near(base, tps, stop)
     return AlgoOrder("bracket", params, tuple(notes))
+
+
+def _exits_near(base: tuple[Decimal, str], tps: list[Decimal], stop: Decimal | None) -> None:
+    """Every exit within :data:`EXIT_SPAN_PCT` of the entry price: one further off is a typo
+    (a decimal comma read as a list of prices), and would leave the position unprotected."""
+    entry, name = base
+    named = [(f"tp {i + 1}", tp) for i, tp in enumerate(tps)] + ([("sl", stop)] if stop is not None else [])
+    for label, price in named:
+        off = (price - entry) / entry * _HUNDRED
+        if abs(off) > EXIT_SPAN_PCT:
+            raise ResolveError(
+                f"bracket: {label} {price} is {off:+.1f}% from the {name} {entry}: an exit more than "
+                f"{EXIT_SPAN_PCT}% away is refused as a typo. A comma separates take-profits (1,5 is "
+                "two prices, 1 and 5): write a percent as 1.5%, a price near the entry as 96000"
+            )
 
 
 def _exits_beyond_touch(
