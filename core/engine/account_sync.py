@@ -162,14 +162,16 @@ class AccountSync:
         return events
 
     async def backfill_fills(self) -> int:
-        """Fetch executions missed while a socket was down (explicit TimeRange, deduplicated)."""
+        """Fetch executions missed while a socket was down (explicit TimeRange, deduplicated; a
+        fill the journal already holds, as after a restart, is not journaled again)."""
         now = self.clock.now_ms()
         since = max((f.ts_ms for f in self.state.fills), default=now - BACKFILL_LOOKBACK_MS)
         window = TimeRange(min(since, now - 1), now + 1)
         fills = await self._fetch_fills(window)
+        journaled = self._journaled_exec_ids(window.start_ms) if fills else set()
         added = 0
         for fill in fills:
-            events = self.take_fill(fill, now, backfilled=True)
+            events = self.take_fill(fill, now, backfilled=True, journal=fill.exec_id not in journaled)
             added += bool(events)
             self.out.publish_all(events)
         return added

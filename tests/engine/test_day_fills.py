@@ -167,3 +167,37 @@ async def test_a_looping_closed_pnl_cursor_is_refused_and_start_up_goes_on(
     finally:
         sim.set_faults("")
         await engine.stop()
+
+
+async def test_a_resumed_algos_backfill_journals_no_fill_twice(
+    venue: VenueUnderTest,
+    tmp_path: Path,
+    fast_retry_policy: RetryPolicy,
+    ready: Ready,
+    wait_for: WaitFor,
+) -> None:
+    """A restart with an algo running: the algos' backfill (before the day's load) fetched the
+    earlier fills into an empty state and journaled each again as ``backfilled`` (the same exec id
+    twice in the audit log). Now a fill the journal holds is not journaled again."""
+    settings = venue.settings(tmp_path)
+    first = venue.engine(settings, retry_policy=fast_retry_policy)
+    await first.start()
+    try:
+        await ready(first)
+        params = {"symbol": SYM, "side": "Buy", "qty": "0.02", "duration_ms": 3_600_000, "slices": 2}
+        started = await first.start_algo("twap", params | {"mode": "taker"})
+        assert started.ok, started.message
+        await wait_for(lambda: len(first.state.fills) >= 1, what="the first slice's fill")
+        await venue.pass_time(1.0)
+    finally:
+        await first.stop()
+    second = venue.engine(settings, retry_policy=fast_retry_policy)
+    await second.start()
+    try:
+        await ready(second)
+        assert [a for a in second.algos() if not a.terminal], "the TWAP resumed"
+        records = second.journal.query(kinds=["fill"])
+        ids = [r.data["exec_id"] for r in records]
+        assert ids and len(ids) == len(set(ids)), ids
+    finally:
+        await second.stop()
