@@ -41,6 +41,9 @@ class FillReceived(Event):
     """An execution happened."""
 
     fill: Fill
+    earlier: bool = False
+    """Taken again from the venue although the journal already held it (a restart's backfill):
+    history for the algos and the fills pane, not news for the log."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,7 +123,7 @@ def format_event(ev: Event, inst: Instrument | None = None) -> str | None:
         link = f" [{ev.order_link_id}]" if ev.order_link_id else ""
         return f"{t} VENUE REJECTED {ev.symbol} retCode {ev.ret_code}: {ev.message}{link}"
     if isinstance(ev, FillReceived):
-        return f"{t} {_fill_line(ev, inst)}"
+        return None if ev.earlier else f"{t} {_fill_line(ev, inst)}"
     if isinstance(ev, OrderUpdated):
         o = ev.order
         verb = _VERBS.get(o.status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 from core.account import AccountState, day_start
@@ -15,7 +16,7 @@ from core.engine.lifecycle import OrderJournal
 from core.engine.link import VenueLink
 from core.engine.publisher import Publisher
 from core.engine.sent_times import SentTimes
-from core.events import Event, Severity
+from core.events import Event, FillReceived, Severity
 from core.market.timerange import TimeRange
 from core.metrics import Metrics
 from core.model import Balance, Fill, Order, Position
@@ -169,11 +170,17 @@ class AccountSync:
         window = TimeRange(min(since, now - 1), now + 1)
         fills = await self._fetch_fills(window)
         journaled = self._journaled_exec_ids(window.start_ms) if fills else set()
-        added = 0
+        added = earlier = 0
         for fill in fills:
-            events = self.take_fill(fill, now, backfilled=True, journal=fill.exec_id not in journaled)
+            known = fill.exec_id in journaled
+            events = self.take_fill(fill, now, backfilled=True, journal=not known)
             added += bool(events)
+            if known and events:
+                earlier += 1
+                events = [replace(e, earlier=True) if isinstance(e, FillReceived) else e for e in events]
             self.out.publish_all(events)
+        if earlier:
+            self.out.log_line(f"{earlier} earlier fills taken again from the venue (already journaled)")
         return added
 
     async def load_day(self) -> int:

@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 
 from core.engine import Engine
+from core.events import FillReceived
 from core.market.timerange import TimeRange
 from core.model import Fill, OrderRequest, OrderType, Side
 from core.resilience.retry import RetryPolicy
 from core.sim.runner import SimVenueThread
 from tests.support.engine_types import SYM, EngineSettingsFactory, Ready, VenueHttp, WaitFor
 from tests.support.venue_under_test import IN_PROCESS, InProcessVenue, VenueUnderTest
+from widgets.log_pane import format_event
 
 QTY = Decimal("0.010")
 CLOSED_PNL = "/v5/position/closed-pnl"
@@ -178,7 +180,8 @@ async def test_a_resumed_algos_backfill_journals_no_fill_twice(
 ) -> None:
     """A restart with an algo running: the algos' backfill (before the day's load) fetched the
     earlier fills into an empty state and journaled each again as ``backfilled`` (the same exec id
-    twice in the audit log). Now a fill the journal holds is not journaled again."""
+    twice in the audit log), and the log pane listed each as a new FILL line. Now a fill the
+    journal holds is not journaled again and is history, not news, for the log."""
     settings = venue.settings(tmp_path)
     first = venue.engine(settings, retry_policy=fast_retry_policy)
     await first.start()
@@ -199,5 +202,9 @@ async def test_a_resumed_algos_backfill_journals_no_fill_twice(
         records = second.journal.query(kinds=["fill"])
         ids = [r.data["exec_id"] for r in records]
         assert ids and len(ids) == len(set(ids)), ids
+        # the algo hears its fills again, but the log pane shows no FILL line for an old fill
+        taken = [e for e in second.store.drain_events() if isinstance(e, FillReceived)]
+        assert taken and all(e.earlier and e.fill.exec_id in ids for e in taken)
+        assert all(format_event(e) is None for e in taken)
     finally:
         await second.stop()
