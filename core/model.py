@@ -76,12 +76,13 @@ class OrderStatus(StrEnum):
     @property
     def is_open(self) -> bool:
         """True while the order can still trade."""
-        return self in _OPEN_STATUSES
+        return self._value_ in _OPEN_VALUES  # a str's hash, not Enum's own (a Python call)
 
 
 _OPEN_STATUSES = frozenset(
     {OrderStatus.CREATED, OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED, OrderStatus.UNTRIGGERED}
 )
+_OPEN_VALUES = frozenset(status.value for status in _OPEN_STATUSES)
 
 
 class TriggerBy(StrEnum):

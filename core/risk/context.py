@@ -143,13 +143,14 @@ class OpenOrdersCache:
         self, orders: Mapping[str, Order], values: list[Order], marks: Mapping[str, Decimal]
     ) -> None:
         """Sum again the symbols whose orders (or mark, where it counts) changed; keep the rest."""
-        by_symbol: dict[str, list[tuple[str, Order]]] = {}
+        by_symbol: dict[str, list[tuple[str, Order]]] = {}  # open orders only: nothing else counts
         for key, order in orders.items():
-            by_symbol.setdefault(order.symbol, []).append((key, order))
+            if order.is_open:
+                by_symbol.setdefault(order.symbol, []).append((key, order))
         sums: dict[str, OpenOrderSummary] = {}
         marked: dict[str, Decimal | None] = {}
         for sym, pairs in by_symbol.items():
-            at_mark = any(o.price is None and o.trigger_price is None and o.is_open for _, o in pairs)
+            at_mark = any(o.price is None and o.trigger_price is None for _, o in pairs)
             if at_mark:
                 marked[sym] = marks.get(sym)
             if self._same(sym, pairs, at_mark, marks):
@@ -163,7 +164,7 @@ class OpenOrdersCache:
         for sym in set(self._splits) - set(by_symbol):
             del self._splits[sym]
         # the symbols in the order of their first open order, as summing every order gives them
-        self._full = {o.symbol: sums[o.symbol] for o in values if o.symbol in sums and o.is_open}
+        self._full = {sym: sums[sym] for sym in by_symbol if sym in sums}
         self._values, self._by_symbol, self._marked = values, by_symbol, marked
 
     def _same(
@@ -187,7 +188,7 @@ class OpenOrdersCache:
         return self._full.get(sym, EMPTY_OPEN_ORDERS) if found is None else found
 
     def _split(self, sym: str, marks: Mapping[str, Decimal]) -> _Split | None:
-        pairs = [(k, o) for k, o in self._by_symbol.get(sym, []) if o.is_open]
+        pairs = self._by_symbol.get(sym, [])
         with localcontext() as ctx:
             ctx.traps[Inexact] = True
             try:
