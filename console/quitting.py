@@ -57,8 +57,8 @@ def _algos_text(n_algos: int, *, embedded: bool) -> str:
     """What quitting does to running algos: they stop being worked and resume at the next start."""
     where = " (on a fresh built-in sim)" if embedded else ""
     return (
-        f"{_count(n_algos, 'running algo')}: NOT cancelled — nothing works them while the console "
-        f"is closed, and they resume from the journal at the next start{where}. "
+        f"{_count(n_algos, 'algo')} not ended (running, waiting or paused): NOT cancelled — nothing "
+        f"works them while the console is closed, and they resume from the journal at the next start{where}. "
         "To end one, cancel it in the algos pane (x) before quitting."
     )
 

@@ -67,7 +67,7 @@ class PanicScreen(DimmedModal[bool]):
             yield Label("PANIC · flatten everything", classes="modal-title panic-title")
             yield Static(
                 f"• cancel {self.n_orders} open order(s)\n"
-                f"• stop {self.n_algos} running algo(s) and {self.n_strategies} running strategy(ies)\n"
+                f"• stop {self.n_algos} algo(s) not ended and {self.n_strategies} running strategy(ies)\n"
                 f"• close {self.n_positions} position(s) reduce-only at market\n"
                 "• verify the account is flat (every step is journaled)" + self._held_text(),
                 id="panic-plan",

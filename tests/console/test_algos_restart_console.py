@@ -24,6 +24,9 @@ LINE = f"twap buy {TOTAL} {SYM} 30s x{SLICES}"
 """Three taker slices, one every 10 s: room to quit mid-algo on a loaded machine, short enough to
 finish inside the test."""
 
+ONE_ALGO = "1 algo not ended (running, waiting or paused): NOT cancelled"
+TWO_ALGOS = "2 algos not ended (running, waiting or paused): NOT cancelled"
+
 
 def _venue_children(venue: SimVenueThread, venue_http: VenueHttp, algo_id: str) -> list[str]:
     """Every order the venue holds or held whose client order id is one of the algo's children."""
@@ -73,7 +76,7 @@ async def test_quit_mid_twap_and_the_next_console_resumes_it_without_duplicates(
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen)
         body = confirm.body
-        assert "1 running algo: NOT cancelled" in body and "resume" in body, body
+        assert ONE_ALGO in body and "resume" in body, body
         await pilot.press("y")
         await pilot.pause()
     assert not engine.algos()[0].terminal  # quitting stopped working it without ending it
@@ -106,10 +109,10 @@ async def test_quit_mid_twap_and_the_next_console_resumes_it_without_duplicates(
 def test_quit_asks_when_only_an_algo_runs_and_says_it_is_not_cancelled() -> None:
     alone = quit_notice(Mode.DEMO, embedded_sim=False, venue="", n_orders=0, n_positions=0, n_algos=2)
     assert alone is not None
-    assert alone.startswith("2 running algos: NOT cancelled") and "resume from the journal" in alone
+    assert alone.startswith(TWO_ALGOS) and "resume from the journal" in alone
     assert "cancel it in the algos pane (x)" in alone
     both = quit_notice(Mode.LIVE, embedded_sim=False, venue="", n_orders=1, n_positions=1, n_algos=1)
-    assert both is not None and "STAY ON Bybit MAINNET" in both and "1 running algo: NOT cancelled" in both
+    assert both is not None and "STAY ON Bybit MAINNET" in both and ONE_ALGO in both
     embedded = quit_notice(Mode.SIM, embedded_sim=True, venue="", n_orders=0, n_positions=1, n_algos=1)
     assert embedded is not None and "disappear" in embedded and "fresh built-in sim" in embedded
     assert quit_notice(Mode.SIM, embedded_sim=False, venue="", n_orders=0, n_positions=0, n_algos=0) is None
