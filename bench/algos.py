@@ -212,20 +212,26 @@ class Reactions:
 
         decide_tick = exec_module.decide_tick
 
+        moved_ns, seen_ns, pending, decided_ns = self.moved_ns, self.seen_ns, self.pending, self.decided_ns
+        counts, acting = self.ticks, (Place, Amend, Cancel)
+
         def timed_decide_tick(run: Any, slot: Any, tick: Any) -> Any:
-            moved = self.moved_ns.get(slot.algo.symbol, 0)
-            if moved > self.seen_ns.get(slot.algo_id, 0):
-                self.pending[slot.algo_id] = moved
-                self.seen_ns[slot.algo_id] = moved
+            # Called for every algo of every pass: kept lean, so the hook adds little to the pass it
+            # times (attribute and property reads hoisted, no generator for a tick with no action).
+            algo = slot.algo
+            aid = algo.algo_id
+            moved = moved_ns.get(algo.symbol, 0)
+            if moved > seen_ns.get(aid, 0):
+                pending[aid] = seen_ns[aid] = moved
             actions = decide_tick(run, slot, tick)
-            self.ticks["skipped" if getattr(slot, "skipped", False) else "decided"] += 1
-            if any(isinstance(a, Place | Amend | Cancel) for a in actions or ()):
-                self.decided_ns[slot.algo_id] = now = time.perf_counter_ns()
-                reacting = self.pending.get(slot.algo_id)
+            counts["skipped" if slot.skipped else "decided"] += 1
+            if actions and any(isinstance(a, acting) for a in actions):
+                decided_ns[aid] = now = time.perf_counter_ns()
+                reacting = pending.get(aid)
                 if reacting is not None:
                     self.to_decision.append((now - reacting) / 1e6)
             else:
-                self.pending.pop(slot.algo_id, None)  # no order-path action came of it
+                pending.pop(aid, None)  # no order-path action came of it
             return actions
 
         # the tick pass decides idle algos through the runner's module, a busy one's worker
