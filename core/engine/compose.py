@@ -131,6 +131,7 @@ def build_order_side(base: Base) -> OrderSide:
         link=base.link,
         client_ids=ClientIdRule.of(base.venue.capabilities),
     )
+    out.listeners.append(pretrade.on_event)
     reconciler = Reconciler(
         state=state,
         journal=base.journal,

@@ -3,6 +3,7 @@ checks need, and preview it for the ticket (rounding, fees, margin, liquidation,
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from core.api import RiskPreview
 from core.clock import Clock
 from core.engine.guards import Guards
 from core.engine.link import VenueLink
+from core.events import Event, OrderUpdated
 from core.journal.journal import Journal
 from core.model import Instrument, Mode, OrderRequest
 from core.orders.builder import OrderBuilder
@@ -68,8 +70,29 @@ class PreTrade:
         """The working orders' summary, summed once while no order changes."""
         self.fees: dict[str, tuple[Decimal, Decimal]] = {}
         """The account's ``(taker, maker)`` rates per symbol, once the venue has told them."""
+        self._prepare_due = False
         self.held_reason: Callable[[str], str | None] = _not_held
         """Why a symbol's part of the venue cannot take orders now (:mod:`core.engine.admission`)."""
+
+    def on_event(self, event: Event) -> None:
+        """An order changed (an ack, a fill, a cancel): the open-order sums are summed again at
+        the loop's next turn, off the path of the next command's checks (an algo's amend on the
+        next market move would otherwise sum them first, with every reaction of its pass waiting)."""
+        if not isinstance(event, OrderUpdated) or self._prepare_due:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not on the loop: the next command sums them, as it always could
+            return
+        self._prepare_due = True
+        loop.call_soon(self._prepare_open_orders)
+
+    def _prepare_open_orders(self) -> None:
+        self._prepare_due = False
+        self.open_orders.prepare(self.state.orders, self._marks())
+
+    def _marks(self) -> dict[str, Decimal]:
+        return {s: m for s in self.link.symbols if (m := self.ref_price(s)) is not None}
 
     def ref_price(self, symbol: str) -> Decimal | None:
         """The mark price, else the book's mid (None before either is known)."""
@@ -88,7 +111,7 @@ class PreTrade:
         inst = self.instruments[symbol]
         book = self.store.book(symbol)
         now = self.clock.now_ms()
-        marks = {s: m for s in self.link.symbols if (m := self.ref_price(s)) is not None}
+        marks = self._marks()
         books = self.link.books
         # The keeper's own flag is live; the store's BookView lags it by up to one publish interval.
         stale = books.is_stale(symbol) if books is not None else bool(book and book.stale)

@@ -139,6 +139,16 @@ class OpenOrdersCache:
             out[sym] = rest
         return out
 
+    def prepare(self, orders: Mapping[str, Order], marks: Mapping[str, Decimal]) -> None:
+        """Sum now what the next :meth:`summary` would sum (the symbols that changed, and the sums
+        around each of their orders), so that a command about to be checked finds it done."""
+        values = list(orders.values())
+        if not self._fresh(values, marks):
+            self._refresh(orders, values, marks)
+        for sym in self._by_symbol:
+            if sym not in self._splits:
+                self._splits[sym] = self._split(sym, marks)
+
     def _refresh(
         self, orders: Mapping[str, Order], values: list[Order], marks: Mapping[str, Decimal]
     ) -> None:
@@ -173,7 +183,7 @@ class OpenOrdersCache:
         old = self._by_symbol.get(sym)
         if old is None or len(old) != len(pairs) or (sym in self._marked) != at_mark:
             return False
-        if at_mark and marks.get(sym) != self._marked[sym]:
+        if at_mark and not _same_mark(marks.get(sym), self._marked[sym]):
             return False
         return all(a[0] == b[0] and a[1] is b[1] for a, b in zip(old, pairs, strict=True))
 
@@ -206,9 +216,15 @@ class OpenOrdersCache:
     def _fresh(self, values: list[Order], marks: Mapping[str, Decimal]) -> bool:
         if len(values) != len(self._values):
             return False
-        if any(marks.get(sym) != mark for sym, mark in self._marked.items()):
+        if not all(_same_mark(marks.get(sym), mark) for sym, mark in self._marked.items()):
             return False
         return all(map(is_, values, self._values))  # the same objects (equal values are not enough)
+
+
+def _same_mark(a: Decimal | None, b: Decimal | None) -> bool:
+    """The same mark as written (100 and 1E+2 are equal, but an order valued at them is written
+    0.100 or 0.1: the kept sum must be the fresh one digit for digit)."""
+    return a is b or (a is not None and b is not None and a.compare_total(b) == 0)
 
 
 @dataclass(frozen=True, slots=True)

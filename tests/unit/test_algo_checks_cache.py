@@ -137,3 +137,15 @@ def test_an_order_changed_on_one_symbol_keeps_the_other_symbols_sums() -> None:
     assert cache.summary(orders, marks, "e1")["ETHUSDT"] == eth_without_e1
     assert cache._splits["ETHUSDT"] is kept_split
     assert cache.summary(orders, marks, "b1")["BTCUSDT"].buy_qty == D(5)
+
+
+def test_a_mark_written_otherwise_is_a_new_mark() -> None:
+    """100 and 1E+2 are the same value, but an order valued at the mark is written 0.100 at one
+    and 0.1 at the other: the kept summary must follow the mark as written (found by the
+    property test above)."""
+    cache = OpenOrdersCache()
+    orders = {"o0": replace(_order(0, "BTCUSDT", Side.BUY, 1, None), qty=D("0.001"))}
+    first = cache.summary(orders, {"BTCUSDT": D(100)})
+    assert repr(first["BTCUSDT"].buy_notional) == "Decimal('0.100')"
+    again = cache.summary(orders, {"BTCUSDT": D("1E+2")})
+    assert repr(again["BTCUSDT"].buy_notional) == "Decimal('0.1')"
