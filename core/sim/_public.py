@@ -11,6 +11,10 @@ from core.sim.book import DepthView
 from core.sim.market import MarketGenerator, SymbolMarket
 
 DEPTHS = (1, 50, 200, 1000)
+PHASE_STEP_MS = 50
+"""The deep books of the symbols subscribed together push one market step (50 ms) apart, not all
+in the same step: Bybit's per-symbol push cadences are not locked to each other, and three
+1,000-level deltas in one step made every fourth step the slowest by far."""
 DEEP_PUSH_MS = {200: 100, 1000: 200}
 """Bybit's push intervals of the deep linear books (``orderbook.200`` every 100 ms,
 ``orderbook.1000`` every 200 ms), the default when no intervals are given; shallower books are
@@ -149,6 +153,16 @@ class PublicFeed:
         self.tickers.pop(topic, None)
         self.klines.pop(topic, None)
 
+    def _new_view(self, topic: str, depth: int, sm: SymbolMarket, now: int) -> DepthView:
+        """A depth view for ``topic``; a deep book's pushes on its own phase (:data:`PHASE_STEP_MS`
+        after the previous symbol's of that depth)."""
+        view = DepthView(sm.book, depth, self._next_u(topic))
+        interval = self.book_ms.get(depth, 0)
+        if interval:
+            same = sum(1 for v in self.views.values() if v.depth == depth)
+            view.last_push_ms = now + ((same + 1) * PHASE_STEP_MS) % interval - interval
+        return view
+
     def _next_u(self, topic: str) -> int:
         u = self.u.get(topic, 0) + 1
         self.u[topic] = u
@@ -170,7 +184,7 @@ class PublicFeed:
                 return self._l1_msg(topic, sm, top, u, now)
             view = self.views.get(topic)
             if view is None:
-                view = DepthView(sm.book, depth, self._next_u(topic))
+                view = self._new_view(topic, depth, sm, now)
                 if topic in self.interest:
                     self.views[topic] = view
                 else:  # nobody will get deltas: do not keep a view that tracks every change
@@ -301,8 +315,7 @@ class PublicFeed:
             return
         view = self.views.get(topic)
         if view is None:
-            view = DepthView(sm.book, depth, self._next_u(topic))
-            self.views[topic] = view
+            self.views[topic] = self._new_view(topic, depth, sm, now)
             return
         if now - view.last_push_ms < interval:
             return

@@ -392,3 +392,24 @@ def test_reduce_only_resting_cancelled_when_position_flips(env: Env) -> None:
     assert position(ex)["side"] == "Sell"
     o = get_order(ex, r["orderId"])
     assert (o["orderStatus"], o["cancelType"]) == ("Cancelled", "CancelByReduceOnly")
+
+
+def test_deep_books_of_symbols_subscribed_together_push_on_their_own_steps(env: Env) -> None:
+    """Each symbol's ``orderbook.1000`` pushes every 200 ms, as on Bybit, but the symbols
+    subscribed together no longer push in the same market step: all three 1,000-level deltas
+    in one step made every fourth step the slowest (in process, all of it on the engine's loop)."""
+    ex, clock, rec = env
+    symbols = ("BTCUSDT", "ETHUSDT", "SOLUSDT")
+    for sym in symbols:
+        ex.set_topic_interest(f"orderbook.1000.{sym}", True)
+    for sym in symbols:
+        snapshot(ex, f"orderbook.1000.{sym}")
+    pushed: dict[int, list[str]] = {}
+    for step in range(40):  # 2 s of 50 ms steps
+        rec.public.clear()
+        run(ex, clock, 1, 50)
+        pushed[step] = [t.rsplit(".", 1)[1] for t, m in rec.public if m["type"] == "delta"]
+    assert all(len(syms) <= 1 for syms in pushed.values()), pushed
+    for sym in symbols:
+        steps = [s for s, syms in pushed.items() if sym in syms]
+        assert len(steps) >= 9 and all(b - a == 4 for a, b in zip(steps, steps[1:], strict=False)), steps
