@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console.screens.algo_ticket import AlgoTicket
 from console.screens.cmdline import CommandLine
 from tests.support.in_process_console import console_in_process
-from tests.support.strategy_console import plan_of
+from tests.support.strategy_console import algo_ticket_on, plan_of
 
 FAR = "99999999999w"
 WORDS = "after 9999-12-31"
@@ -33,12 +32,7 @@ async def test_an_expiry_past_any_date_is_refused_on_the_line_and_the_ticket(tmp
         await pilot.press("escape")
         await pilot.pause()
 
-        await pilot.press("A")
-        ticket = app.screen
-        assert isinstance(ticket, AlgoTicket)
-        while ticket.kind != "when":
-            await pilot.press("ctrl+n")
-        ticket.w_qty.value = "0.01"
+        ticket = await algo_ticket_on(pilot, app, "when", "0.01")
         ticket.w_fields[0].value = "mark >= 200000"
         ticket.w_fields[2].value = FAR
         await pilot.pause()
@@ -46,6 +40,6 @@ async def test_an_expiry_past_any_date_is_refused_on_the_line_and_the_ticket(tmp
         assert not ticket.preview.ok and WORDS in ticket.error, ticket.error
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen is ticket and engine.algos() == []
+        assert ticket.is_current and engine.algos() == []
         await pilot.press("escape")
         assert app.is_running

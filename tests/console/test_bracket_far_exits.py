@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console.screens.algo_ticket import AlgoTicket
 from console.screens.cmdline import CommandLine
 from tests.support.in_process_console import console_in_process
-from tests.support.strategy_console import plan_of
+from tests.support.strategy_console import algo_ticket_on, plan_of
 
 WORDS = "refused as a typo"
 
@@ -35,18 +34,13 @@ async def test_a_far_exit_is_refused_on_the_line_and_the_ticket(tmp_path: Path) 
         await pilot.press("escape")
         await pilot.pause()
 
-        await pilot.press("A")
-        ticket = app.screen
-        assert isinstance(ticket, AlgoTicket)
-        while ticket.kind != "bracket":
-            await pilot.press("ctrl+n")
-        ticket.w_qty.value = "0.01"
+        ticket = await algo_ticket_on(pilot, app, "bracket", "0.01")
         ticket.w_fields[1].value = "96000,1960000"  # a buy's second take-profit a digit too long
         await pilot.pause()
         assert WORDS in ticket.error, ticket.error
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen is ticket and engine.algos() == []
+        assert ticket.is_current and engine.algos() == []
         ticket.w_fields[1].value = "1%,2%"
         await pilot.pause()
         assert ticket.error == "" and ticket.preview is not None and ticket.preview.ok, ticket.error

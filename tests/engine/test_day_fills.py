@@ -5,12 +5,15 @@ sim over loopback HTTP/WS with pybit, and counts nothing twice when the stream r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from core.config import Settings
 from core.engine import Engine
 from core.events import FillReceived
 from core.market.timerange import TimeRange
@@ -32,6 +35,20 @@ def _figures(engine: Engine) -> tuple[list[tuple[str, Decimal, Decimal]], Decima
     state = engine.state
     rows = sorted((f.exec_id, f.fee, f.closed_pnl) for f in state.fills)
     return rows, state.realised_today, state.fees_today
+
+
+@contextlib.asynccontextmanager
+async def _running(
+    venue: VenueUnderTest, settings: Settings, policy: RetryPolicy, ready: Ready
+) -> AsyncIterator[Engine]:
+    """An engine on ``settings`` started and ready, stopped on the way out."""
+    engine = venue.engine(settings, retry_policy=policy)
+    await engine.start()
+    try:
+        await ready(engine)
+        yield engine
+    finally:
+        await engine.stop()
 
 
 def _pane_fills(engine: Engine) -> list[Fill]:
@@ -65,22 +82,14 @@ async def test_a_restart_shows_the_same_fills_and_days_realised_pnl(
     wait_for: WaitFor,
 ) -> None:
     settings = venue.settings(tmp_path)
-    first = venue.engine(settings, retry_policy=fast_retry_policy)
-    await first.start()
-    try:
-        await ready(first)
+    async with _running(venue, settings, fast_retry_policy, ready) as first:
         await _round_trip(first, venue, wait_for)
         await venue.pass_time(1.0)  # every push of the round trip has arrived
         before = _figures(first)
-    finally:
-        await first.stop()
     rows, realised, fees = before
     assert realised == sum(r[2] for r in rows) and fees > 0 and len(rows) >= 2
 
-    second = venue.engine(settings, retry_policy=fast_retry_policy)
-    await second.start()
-    try:
-        await ready(second)
+    async with _running(venue, settings, fast_retry_policy, ready) as second:
         assert _figures(second) == before
         assert sorted(f.exec_id for f in _pane_fills(second)) == [r[0] for r in rows]
         fill_records = second.journal.query(kinds=["fill"])
@@ -98,16 +107,9 @@ async def test_a_restart_shows_the_same_fills_and_days_realised_pnl(
         new = [r for r in rows2 if r not in rows]
         assert len(new) >= 2 and realised2 == realised + sum(r[2] for r in new)
         assert fees2 == fees + sum(r[1] for r in new) and fees2 > fees
-    finally:
-        await second.stop()
 
-    third = venue.engine(settings, retry_policy=fast_retry_policy)
-    await third.start()
-    try:
-        await ready(third)
+    async with _running(venue, settings, fast_retry_policy, ready) as third:
         assert _figures(third) == (rows2, realised2, fees2)
-    finally:
-        await third.stop()
 
 
 @IN_PROCESS
@@ -183,21 +185,13 @@ async def test_a_resumed_algos_backfill_journals_no_fill_twice(
     twice in the audit log), and the log pane listed each as a new FILL line. Now a fill the
     journal holds is not journaled again and is history, not news, for the log."""
     settings = venue.settings(tmp_path)
-    first = venue.engine(settings, retry_policy=fast_retry_policy)
-    await first.start()
-    try:
-        await ready(first)
+    async with _running(venue, settings, fast_retry_policy, ready) as first:
         params = {"symbol": SYM, "side": "Buy", "qty": "0.02", "duration_ms": 3_600_000, "slices": 2}
         started = await first.start_algo("twap", params | {"mode": "taker"})
         assert started.ok, started.message
         await wait_for(lambda: len(first.state.fills) >= 1, what="the first slice's fill")
         await venue.pass_time(1.0)
-    finally:
-        await first.stop()
-    second = venue.engine(settings, retry_policy=fast_retry_policy)
-    await second.start()
-    try:
-        await ready(second)
+    async with _running(venue, settings, fast_retry_policy, ready) as second:
         assert [a for a in second.algos() if not a.terminal], "the TWAP resumed"
         records = second.journal.query(kinds=["fill"])
         ids = [r.data["exec_id"] for r in records]
@@ -206,5 +200,3 @@ async def test_a_resumed_algos_backfill_journals_no_fill_twice(
         taken = [e for e in second.store.drain_events() if isinstance(e, FillReceived)]
         assert taken and all(e.earlier and e.fill.exec_id in ids for e in taken)
         assert all(format_event(e) is None for e in taken)
-    finally:
-        await second.stop()

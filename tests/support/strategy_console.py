@@ -10,6 +10,7 @@ from collections.abc import Callable
 from textual.pilot import Pilot
 
 from console.app import TradeConsoleApp
+from console.screens.algo_ticket import AlgoTicket
 from console.screens.cmdline import CommandLine
 from core.strategy.slot import StrategySnapshot
 from tests.support.venue_under_test import InProcessVenue
@@ -48,3 +49,14 @@ async def plan_of(pilot: Pilot[int], app: TradeConsoleApp, line: str) -> Command
     await pilot.pause()
     assert screen.plan is not None and screen.plan.line == line
     return screen
+
+
+async def algo_ticket_on(pilot: Pilot[int], app: TradeConsoleApp, kind: str, qty: str) -> AlgoTicket:
+    """The algo ticket opened with ``A``, turned to ``kind`` (ctrl+n), with ``qty`` typed in."""
+    await pilot.press("A")
+    ticket = app.screen
+    assert isinstance(ticket, AlgoTicket)
+    while ticket.kind != kind:
+        await pilot.press("ctrl+n")
+    ticket.w_qty.value = qty
+    return ticket
