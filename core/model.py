@@ -79,10 +79,10 @@ class OrderStatus(StrEnum):
         return self._value_ in _OPEN_VALUES  # a str's hash, not Enum's own (a Python call)
 
 
-_OPEN_STATUSES = frozenset(
-    {OrderStatus.CREATED, OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED, OrderStatus.UNTRIGGERED}
+_OPEN_VALUES = frozenset(
+    s.value
+    for s in (OrderStatus.CREATED, OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED, OrderStatus.UNTRIGGERED)
 )
-_OPEN_VALUES = frozenset(status.value for status in _OPEN_STATUSES)
 
 
 class TriggerBy(StrEnum):

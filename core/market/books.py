@@ -209,8 +209,11 @@ class BookKeeper:
             self.on_state(stream, "up", "resynced from snapshot")
 
     def _after_display(self, symbol: str) -> None:
-        """Nothing is sorted here: a reader asks for the levels (:meth:`display_levels`)."""
-        self._display_changes[symbol] += 1
+        """Nothing is sorted here: a reader asks for the levels (:meth:`display_levels`). Counted
+        under the lock: the feed's thread and the watchdog's (marking a silent book stale) both
+        come here, and a lost count would let a reader keep the levels from before the change."""
+        with self._lock:
+            self._display_changes[symbol] += 1
         self.store.depth_changed()
 
     def _ask(self, stream: str, symbol: str) -> None:
