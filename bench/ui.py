@@ -34,6 +34,11 @@ books for a second before the steady state, and a feeder thread writes only what
 
 from __future__ import annotations
 
+from console.gc_pacer import hold_collections
+
+hold_collections()  # as the ``trade-console`` entry point does, before anything else is imported
+# ruff: noqa: E402
+
 import argparse
 import asyncio
 import gc
@@ -283,7 +288,8 @@ async def run(seconds: float, msgs: int, presses: int, *, startup_only: bool = F
         settings = load_settings(
             sim=SimSettings(port=port, seed=11, market_rate_hz=rate, embedded=False),
             journal={"path": str(tmp / "journal.db")},
-            metrics={"enabled": False, "log_dir": str(tmp / "log")},
+            # the default [metrics] (enabled), on a free port: the console starts it after its first frame
+            metrics={"enabled": True, "port": 0, "log_dir": str(tmp / "log")},
         )
         # Log to files as run_console does (without root handlers pybit would add its own).
         logs = setup_logging(settings.metrics.log_dir, mode="sim", venue="bybit-sim")

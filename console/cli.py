@@ -23,6 +23,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from console.gc_pacer import release_collections
 from core.config import ConfigError, Settings, SettingsCheck, load_settings
 from core.journal.recovery import JournalOpenError
 
@@ -321,6 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed the usage and the error (or --help)
         return exc.code if isinstance(exc.code, int) else EXIT_CONFIG
+    if args.command is not None:
+        release_collections()  # held by the entry point for the console's start-up only
     try:
         merge_globals(args)
         return HANDLERS[args.command](args)

@@ -1,4 +1,12 @@
-"""Full garbage collections at quiet moments, not behind a keypress.
+"""Full garbage collections at quiet moments, not behind a keypress; none at all during start-up.
+
+From the process's start to the console's first full frame the collector is held
+(:func:`hold_collections`, by the ``trade-console`` entry point, before anything is imported):
+importing and composing build ~120k objects that all live for the whole session, and the
+collections their allocations set off, the later ones walking all of them, are ~10 % of a
+launch. The console releases it once start-up's heap is frozen (``console.app.settle_heap``), or
+:data:`HOLD_MAX_S` after its screen mounts whatever happens (a venue that never answers, a live
+gate left open); every other sub-command releases it before it runs.
 
 CPython starts a full (oldest-generation) collection whenever enough objects have survived the
 younger ones. In the console that is every few seconds at 2,000 book messages a second, and a
@@ -28,8 +36,20 @@ MAX_DEFER_S = 60.0
 """... but never longer than this after the previous one."""
 TICK_S = 0.5
 """How often the pacer looks."""
+HOLD_MAX_S = 10.0
+"""The longest the collector stays held after the console's screen mounts."""
 NO_AUTOMATIC_FULL = 1_000_000
 """The collector's oldest-generation threshold while paced: its own full collections never come."""
+
+
+def hold_collections() -> None:
+    """No collections until :func:`release_collections` (start-up: see the module's text)."""
+    gc.disable()
+
+
+def release_collections() -> None:
+    """Collections as usual again (a no-op when they were never held)."""
+    gc.enable()
 
 
 class GcPacer:
@@ -86,4 +106,14 @@ def pace_collections(
     return pacer
 
 
-__all__ = ["EVERY_S", "MAX_DEFER_S", "QUIET_S", "TICK_S", "GcPacer", "pace_collections"]
+__all__ = [
+    "EVERY_S",
+    "HOLD_MAX_S",
+    "MAX_DEFER_S",
+    "QUIET_S",
+    "TICK_S",
+    "GcPacer",
+    "hold_collections",
+    "pace_collections",
+    "release_collections",
+]

@@ -183,8 +183,13 @@ class EngineAPI(Protocol):
         yet (no instruments until it is; orders for them are refused naming the venue)."""
         ...
 
-    async def start(self) -> None:
-        """Connect, load instruments, reconcile with the journal, start feeds."""
+    async def start(self, *, metrics: bool = True) -> None:
+        """Connect, load instruments, reconcile with the journal, start feeds; with ``metrics`` the
+        metrics/health server first, else it waits for :meth:`start_metrics`."""
+        ...
+
+    async def start_metrics(self) -> None:
+        """Start the metrics/health server if configured and not started yet."""
         ...
 
     async def stop(self) -> None:

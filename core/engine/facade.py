@@ -191,9 +191,15 @@ class Engine:
         return self.clock.now_ms()
 
     # --- lifecycle --------------------------------------------------------------------------------
-    async def start(self, *, feeds: bool = True) -> None:
-        """Connect, load instruments, reconcile with the journal, start feeds."""
-        await self.startup.start(feeds=feeds)
+    async def start(self, *, feeds: bool = True, metrics: bool = True) -> None:
+        """Connect, load instruments, reconcile with the journal, start feeds. ``metrics=False``
+        leaves the metrics/health server to :meth:`start_metrics` (the console starts it after its
+        first frame: its import and thread are ~0.1 s of CPU a trader would otherwise wait for)."""
+        await self.startup.start(feeds=feeds, metrics=metrics)
+
+    async def start_metrics(self) -> None:
+        """Start the metrics/health server if ``[metrics] enabled`` and not started yet."""
+        await self.startup.start_metrics()
 
     async def stop(self) -> None:
         """Stop feeds and algos; exchange-side orders stay where they are."""

@@ -115,14 +115,14 @@ class Startup:
         )
         """The parts of the venue held at start-up, admitted once they answer."""
 
-    async def start(self, *, feeds: bool = True) -> None:
-        """Sync time, load instruments and the account, reconcile the journal, start feeds."""
+    async def start(self, *, feeds: bool = True, metrics: bool = True) -> None:
+        """Sync time, load instruments and the account, reconcile the journal, start feeds; with
+        ``metrics`` start the metrics/health server first, else the caller starts it
+        (:meth:`start_metrics`) when it suits it."""
         p = self.parts
         self._journal_start()
-        try:
-            await p.obs.start()
-        except OSError as exc:
-            self.out.log_line(f"metrics/health server not started: {exc}", Severity.WARN)
+        if metrics:
+            await self.start_metrics()
         await self.admission.probe()
         await self._sync_time()
         await self._load_market()
@@ -148,6 +148,14 @@ class Startup:
             f"engine started: mode={self.settings.mode.value} venue={self.venue.rest_url} "
             f"symbols={','.join(self.link.symbols)}"
         )
+
+    async def start_metrics(self) -> None:
+        """Start the metrics/health server (if ``[metrics] enabled``; once). A taken port is said in
+        the log pane, never a failed start."""
+        try:
+            await self.parts.obs.start()
+        except OSError as exc:
+            self.out.log_line(f"metrics/health server not started: {exc}", Severity.WARN)
 
     async def _resume_algos(self) -> None:
         """Algos the last session left running carry on (after the account sync and the journal's

@@ -11,12 +11,15 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import aiohttp
 import orjson
 
 from core.observability.alerts import AlertChange
+
+if TYPE_CHECKING:  # imported by the first POST, not with the engine (~0.1 s of the console's launch)
+    import aiohttp
 
 __all__ = ["WebhookNotifier"]
 
@@ -47,7 +50,7 @@ class WebhookNotifier:
         if scheme not in ("http", "https"):
             raise ValueError(f"webhook URL must be http(s), got scheme {scheme!r}")
         self.url = url
-        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self.timeout_s = timeout_s
         self.mode = mode
         self.venue = venue
         self._session = session
@@ -70,6 +73,8 @@ class WebhookNotifier:
         """POST ``changes``; True on a 2xx answer. Errors and timeouts are logged, not raised."""
         if not changes:
             return True
+        import aiohttp
+
         if self._session is None:
             self._session = aiohttp.ClientSession()
         target = _safe_url(self.url)
@@ -78,7 +83,7 @@ class WebhookNotifier:
                 self.url,
                 data=self.payload(changes),
                 headers={"Content-Type": "application/json"},
-                timeout=self.timeout,
+                timeout=aiohttp.ClientTimeout(total=self.timeout_s),
             ) as resp:
                 await resp.read()
                 if HTTPStatus.OK <= resp.status < HTTPStatus.MULTIPLE_CHOICES:  # 2xx
@@ -89,7 +94,7 @@ class WebhookNotifier:
                 return False
         except TimeoutError:
             self.failed += 1
-            log.warning("alert webhook %s timed out after %.1f s", target, self.timeout.total or 0.0)
+            log.warning("alert webhook %s timed out after %.1f s", target, self.timeout_s)
         except aiohttp.ClientError as exc:
             self.failed += 1
             log.warning("alert webhook %s failed: %s", target, type(exc).__name__)

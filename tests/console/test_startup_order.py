@@ -23,13 +23,15 @@ class _StartSeen:
     def __init__(self, app: TradeConsoleApp) -> None:
         self.main_mounted: bool | None = None
         self.ticket_built: bool | None = None
+        self.metrics: bool | None = None
         engine = fake(app)
         inner = engine.start
 
-        async def start() -> None:
+        async def start(*, metrics: bool = True) -> None:
             self.main_mounted = app.main.is_mounted
             self.ticket_built = app.tickets.ticket is not None
-            await inner()
+            self.metrics = metrics
+            await inner(metrics=metrics)
 
         engine.start = start  # type: ignore[method-assign]
 
@@ -63,11 +65,25 @@ async def test_reused_modals_are_composed_after_the_engines_first_frame() -> Non
         assert app.screen is built
 
 
+async def test_the_metrics_server_starts_after_the_first_frame() -> None:
+    """The engine starts without its metrics/health server (importing its HTTP stack and starting
+    its thread was ~0.1 s of the launch); the console starts it once the modals are composed."""
+    app = make_app()
+    seen = _StartSeen(app)
+    engine = fake(app)
+    async with app.run_test(size=SIZE) as pilot:
+        while app.tickets.ticket is None or not app.tickets.ticket.is_mounted:
+            await pilot.pause(0.05)
+        assert seen.metrics is False, "the engine's start-up started the metrics server"
+        while not engine.metrics_started:
+            await pilot.pause(0.05)
+
+
 async def test_the_first_ticket_opens_even_before_it_was_prebuilt() -> None:
     """``b`` pressed before the reused ticket exists composes it on the spot (as before)."""
     base = make_app()
     app = TradeConsoleApp(base.engine, base.settings, clock=base.clock, refresh=False, start_engine=False)
-    app.prebuild_modals = lambda *, settle=False: None  # type: ignore[method-assign]
+    app.prebuild_modals = lambda *, settle=False, metrics=False: None  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         assert app.tickets.ticket is None
         await pilot.press("b")

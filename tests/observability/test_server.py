@@ -225,3 +225,44 @@ def test_health_edge_cases() -> None:
     assert not evaluate_health(negative, max_time_offset_ms=1000).ok
     assert evaluate_health(negative, max_time_offset_ms=2000).ok
     assert evaluate_readiness(base).ok
+
+
+@pytest.mark.parametrize("turns", [0, 1, 2, 3, 5, 8])
+async def test_a_start_cancelled_while_binding_leaves_no_server(metrics: Metrics, turns: int) -> None:
+    """The console quits while its metrics server is starting (it starts after the first frame):
+    the start is cancelled at any point of the bind, and no server thread is left holding a port
+    nor failing on a future nobody waits for."""
+    import asyncio
+    import threading
+
+    failures: list[BaseException | None] = []
+    others = set(threading.enumerate())  # a server another test left is not this one's
+    hook = threading.excepthook
+
+    def caught(args: threading.ExceptHookArgs) -> None:
+        if args.thread is not None and args.thread.name == "metrics-http" and args.thread not in others:
+            failures.append(args.exc_value)
+        else:
+            hook(args)
+
+    threading.excepthook = caught
+
+    def ours() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "metrics-http" and t not in others]
+
+    try:
+        server = ObservabilityServer(metrics, port=0)
+        task = asyncio.create_task(server.start())
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        for _ in range(200):
+            if not ours():
+                break
+            await asyncio.sleep(0.01)
+        assert not ours(), "a server thread was left"
+        assert failures == []
+    finally:
+        threading.excepthook = hook

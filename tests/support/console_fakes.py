@@ -162,6 +162,8 @@ class FakeEngine:
         self._instruments = {s: instrument(s) for s in MIDS}
         self.calls: list[tuple[str, Any]] = []
         self.started = False
+        self.metrics_started = False
+        """Whether the metrics/health server was started (at start or after the first frame)."""
         self.held: tuple[str, ...] = ()
         """Symbols whose venue is down (a test sets them; none by default)."""
         self.stopped = False
@@ -247,9 +249,14 @@ class FakeEngine:
         """The symbols a test said are down (none: a venue without parts)."""
         return self.held
 
-    async def start(self) -> None:
+    async def start(self, *, metrics: bool = True) -> None:
         """Nothing to connect."""
         self.started = True
+        self.metrics_started = metrics
+
+    async def start_metrics(self) -> None:
+        """No server: remembered."""
+        self.metrics_started = True
 
     async def stop(self) -> None:
         """Nothing to disconnect."""

@@ -83,3 +83,59 @@ async def test_the_console_that_settles_its_heap_paces_its_collections(
                 break
             await pilot.pause(0.1)
         assert made, "the pacer ticks on the app's timer and collects when nobody types"
+
+
+def test_the_entry_point_holds_the_collector_for_the_console_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``trade-console`` holds the collector before its imports; every sub-command but the console
+    releases it before it runs (a backtest or a sim must collect as usual)."""
+    from console import cli, launch
+
+    seen: dict[str | None, bool] = {}
+
+    def handler(name: str | None) -> object:
+        def run(_args: object) -> int:
+            seen[name] = gc.isenabled()
+            return 0
+
+        return run
+
+    monkeypatch.setattr(cli, "HANDLERS", {None: handler(None), "journal": handler("journal")})
+    try:
+        monkeypatch.setattr("sys.argv", ["trade-console", "journal"])
+        assert launch.main() == 0
+        monkeypatch.setattr("sys.argv", ["trade-console"])
+        assert launch.main() == 0
+    finally:
+        gc_pacer.release_collections()
+    assert seen == {"journal": True, None: False}
+
+
+async def test_a_console_that_never_settles_releases_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A console whose first full frame never comes (no engine here; a venue that never answers)
+    collects again :data:`HOLD_MAX_S` after its screen mounts."""
+    monkeypatch.setattr("console.app.HOLD_MAX_S", 0.2)
+    settings = console_settings()
+    engine = FakeEngine(settings)
+    app = TradeConsoleApp(engine, settings, clock=engine.clock, freeze_heap=True, start_engine=False)
+    gc_pacer.hold_collections()
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            for _ in range(50):
+                if gc.isenabled():
+                    break
+                await pilot.pause(0.05)
+            assert gc.isenabled()
+    finally:
+        gc_pacer.release_collections()
+
+
+def test_settling_the_heap_releases_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    from console.app import settle_heap
+
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # never freeze a test process
+    gc_pacer.hold_collections()
+    try:
+        settle_heap()
+        assert gc.isenabled()
+    finally:
+        gc_pacer.release_collections()
