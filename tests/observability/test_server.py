@@ -227,12 +227,13 @@ def test_health_edge_cases() -> None:
     assert evaluate_readiness(base).ok
 
 
-@pytest.mark.parametrize("turns", [0, 1, 2, 3, 5, 8])
-async def test_a_start_cancelled_while_binding_leaves_no_server(metrics: Metrics, turns: int) -> None:
+@pytest.mark.parametrize("bound_first", [False, True], ids=["before-the-bind", "after-the-bind"])
+async def test_a_start_cancelled_while_binding_leaves_no_server(metrics: Metrics, bound_first: bool) -> None:
     """The console quits while its metrics server is starting (it starts after the first frame):
-    the start is cancelled at any point of the bind, and no server thread is left holding a port
-    nor failing on a future nobody waits for."""
+    the start is cancelled before the port is bound, or after it is bound but before the start
+    hears so. No server thread is left holding the port nor failing on a future nobody waits for."""
     import asyncio
+    import socket
     import threading
 
     failures: list[BaseException | None] = []
@@ -245,24 +246,39 @@ async def test_a_start_cancelled_while_binding_leaves_no_server(metrics: Metrics
         else:
             hook(args)
 
-    threading.excepthook = caught
-
     def ours() -> list[threading.Thread]:
         return [t for t in threading.enumerate() if t.name == "metrics-http" and t not in others]
 
+    server = ObservabilityServer(metrics, port=0)
+    bind, go_on, ports = server._bind, threading.Event(), []
+
+    async def gated() -> int:  # the server's thread waits here until the start is cancelled
+        if not bound_first:
+            go_on.wait(10)
+        port = await bind()
+        ports.append(port)
+        if bound_first:
+            go_on.wait(10)
+        return port
+
+    server._bind = gated  # type: ignore[method-assign]
+    threading.excepthook = caught
     try:
-        server = ObservabilityServer(metrics, port=0)
         task = asyncio.create_task(server.start())
-        for _ in range(turns):
-            await asyncio.sleep(0)
+        await asyncio.sleep(0.05)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        for _ in range(200):
+        go_on.set()
+        for _ in range(500):
             if not ours():
                 break
             await asyncio.sleep(0.01)
         assert not ours(), "a server thread was left"
         assert failures == []
+        assert len(ports) == 1
+        with socket.socket() as probe:  # the port it bound is free again
+            probe.bind(("127.0.0.1", ports[0]))
     finally:
+        go_on.set()
         threading.excepthook = hook
