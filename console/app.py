@@ -60,6 +60,9 @@ from widgets.header import HeaderData
 log = logging.getLogger(__name__)
 
 EXIT_LIVE_REFUSED = 3
+METRICS_AT_LATEST_S = 2.0
+"""The engine's metrics/health server starts after the first full frame, or this long after the
+screen mounts if that frame has not come (a venue that does not answer: /healthz says so)."""
 
 
 def settle_heap() -> None:
@@ -128,6 +131,8 @@ class TradeConsoleApp(App[int]):
         self.auto_refresh_ui = refresh
         self.freeze_heap = freeze_heap
         self.engine_started = False
+        self._engine_opened = False
+        """The engine's start was begun (and it has not been stopped since)."""
         self._main_shown = asyncio.Event()
         """Set once the main screen is mounted: the engine's start-up may finish before that."""
         self.last_result: CommandResult | None = None
@@ -222,6 +227,8 @@ class TradeConsoleApp(App[int]):
             self.prebuild_modals()
         if self.freeze_heap:  # a venue that never answers or a live gate left open: not held for good
             self.set_timer(HOLD_MAX_S, release_collections)
+        if self.start_engine:
+            self.set_timer(METRICS_AT_LATEST_S, self._metrics_at_latest)
         if self.auto_refresh_ui:
             self.set_interval(1 / self.settings.ui.refresh_hz, self.refresh_ui, name="ui-refresh")
         self.refresh_ui(force=True)
@@ -236,8 +243,12 @@ class TradeConsoleApp(App[int]):
             self.run_worker(self._start_engine(), group="engine", exclusive=True)
 
     async def _start_engine(self) -> None:
+        self._engine_opened = True
         try:
             await self.engine.start(metrics=False)  # the metrics server starts after the first frame
+        except asyncio.CancelledError:  # quit during start-up: what it opened (the journal) is closed
+            await self._stop_engine()
+            raise
         except Exception as exc:
             log.exception("engine failed to start")
             await self._main_shown.wait()
@@ -247,14 +258,19 @@ class TradeConsoleApp(App[int]):
             return
         try:
             await self._main_shown.wait()
-        except asyncio.CancelledError:  # the app closed before its screen was up: nothing will stop it
-            await self.engine.stop()
+        except asyncio.CancelledError:  # the app closed before its screen was up
+            await self._stop_engine()
             raise
         self.engine_started = True
         self._drop_unlisted_symbols()
         self.crossvenue.restore()
         self.refresh_ui(force=True)
         self.call_after_refresh(self.prebuild_modals, settle=self.freeze_heap, metrics=True)
+
+    def _metrics_at_latest(self) -> None:
+        """Start the metrics/health server now if the first full frame has not (the engine starts
+        it once however often it is asked)."""
+        self.run_worker(self.engine.start_metrics(), group="metrics")
 
     def prebuild_modals(self, *, settle: bool = False, metrics: bool = False) -> None:
         """Start composing the reused modals (see :meth:`_prebuild_modals`)."""
@@ -308,10 +324,18 @@ class TradeConsoleApp(App[int]):
     async def on_unmount(self) -> None:
         """Stop the engine (orders on a standalone venue stay there; the embedded sim stops after)."""
         self.engine.store.set_waker(None)
+        await self._stop_engine()
+
+    async def _stop_engine(self) -> None:
+        """Stop the engine once, whether its start finished, failed or was cut short by a quit (a
+        journal left open is reported as a crash by the next run)."""
+        if not self._engine_opened:
+            return
+        self._engine_opened = False
         if self.engine_started:
             self.engine_started = False
             await self.strategy_actions.close()
-            await self.engine.stop()
+        await self.engine.stop()
 
     # --- refresh ----------------------------------------------------------------------------
     def _woken(self) -> None:

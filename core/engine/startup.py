@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -114,6 +115,7 @@ class Startup:
             load_market=self._admit_market,
         )
         """The parts of the venue held at start-up, admitted once they answer."""
+        self._metrics_asked = False
 
     async def start(self, *, feeds: bool = True, metrics: bool = True) -> None:
         """Sync time, load instruments and the account, reconcile the journal, start feeds; with
@@ -150,12 +152,21 @@ class Startup:
         )
 
     async def start_metrics(self) -> None:
-        """Start the metrics/health server (if ``[metrics] enabled``; once). A taken port is said in
-        the log pane, never a failed start."""
+        """Start the metrics/health server (if ``[metrics] enabled``); a second call does nothing,
+        whether the first is still binding or done. A taken port is said in the log pane, never a
+        failed start."""
+        if self._metrics_asked:
+            return
+        self._metrics_asked = True
         try:
             await self.parts.obs.start()
         except OSError as exc:
-            self.out.log_line(f"metrics/health server not started: {exc}", Severity.WARN)
+            m = self.settings.metrics
+            why = os.strerror(exc.errno) if exc.errno else str(exc)
+            self.out.log_line(
+                f"metrics/health server not started on {m.host}:{m.port}: {why} (set [metrics] port)",
+                Severity.WARN,
+            )
 
     async def _resume_algos(self) -> None:
         """Algos the last session left running carry on (after the account sync and the journal's

@@ -4,6 +4,7 @@ key), and a ticket's preview following the market repaints without laying the ti
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -77,6 +78,28 @@ async def test_the_metrics_server_starts_after_the_first_frame() -> None:
         assert seen.metrics is False, "the engine's start-up started the metrics server"
         while not engine.metrics_started:
             await pilot.pause(0.05)
+
+
+async def test_a_start_up_that_never_ends_still_starts_the_metrics_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A venue that does not answer keeps the engine's start-up (and so the first full frame)
+    waiting: /healthz must still come up and say why, a moment after the screen mounts."""
+    monkeypatch.setattr("console.app.METRICS_AT_LATEST_S", 0.2)
+    app = make_app()
+    engine = fake(app)
+    never = asyncio.Event()
+
+    async def start(*, metrics: bool = True) -> None:
+        await never.wait()
+
+    engine.start = start  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            if engine.metrics_started:
+                break
+            await pilot.pause(0.05)
+        assert engine.metrics_started and not app.engine_started
 
 
 async def test_the_first_ticket_opens_even_before_it_was_prebuilt() -> None:
