@@ -60,7 +60,11 @@ class PositionActions:
             if req is None:
                 return
             coro = app.engine.amend(
-                order.order_link_id, qty=req.qty, price=req.price, trigger_price=req.trigger_price
+                order.order_link_id,
+                qty=req.qty,
+                price=req.price,
+                trigger_price=req.trigger_price,
+                expect=order,  # as the box showed it: changed meanwhile, nothing is sent
             )
             self._run(f"amend {order.order_link_id}", coro)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from core.config import Settings
 from core.events import RiskStatus
-from core.model import AccountSnapshot, Instrument, OrderRequest, Side, TriggerBy
+from core.model import AccountSnapshot, Instrument, Order, OrderRequest, Side, TriggerBy
 from core.store import MarketStore
 
 if TYPE_CHECKING:
@@ -217,8 +217,10 @@ class EngineAPI(Protocol):
         qty: Decimal | None = None,
         price: Decimal | None = None,
         trigger_price: Decimal | None = None,
+        expect: Order | None = None,
     ) -> CommandResult:
-        """Amend a working order's qty, limit price and/or trigger price (None = unchanged)."""
+        """Amend a working order's qty, limit price and/or trigger price (None = unchanged);
+        ``expect``: the order as the trader saw it, refused unsent if it has changed since."""
         ...
 
     async def cancel(self, order_link_id: str) -> CommandResult:

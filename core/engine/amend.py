@@ -57,6 +57,22 @@ def amend_refusal(
     return ""
 
 
+def changed_since_shown(shown: Order, now: Order) -> str:
+    """``order changed since shown: qty 0.010 -> 0.050; nothing sent`` ("" when it has not): an
+    amend sends only the fields it changes, so the venue would apply it to an order the trader
+    never saw (changed from another device, or by the venue)."""
+    diffs = [
+        f"{name} {before} -> {after}"
+        for name, before, after in (
+            ("qty", shown.qty, now.qty),
+            ("price", shown.price, now.price),
+            ("trigger", shown.trigger_price, now.trigger_price),
+        )
+        if before != after
+    ]
+    return f"order changed since shown: {', '.join(diffs)}; nothing sent" if diffs else ""
+
+
 class OrderAmender:
     """Amends working orders (through the builder, the risk chain, the journal and the executor)."""
 
@@ -127,11 +143,17 @@ class OrderAmender:
         qty: Decimal | None,
         price: Decimal | None,
         trigger_price: Decimal | None,
+        *,
+        expect: Order | None = None,
     ) -> CommandResult:
-        """Rebuild, risk-check, journal and send one amend."""
+        """Rebuild, risk-check, journal and send one amend (refused unsent when the order is no
+        longer the ``expect`` the trader saw)."""
         order = self.state.orders.get(order_link_id)
         if order is None:
             return CommandResult(False, f"no working order {order_link_id}", order_link_id)
+        changed = changed_since_shown(expect, order) if expect is not None else ""
+        if changed:
+            return self._refuse(order, "changed_since_shown", changed)
         send = self._checked(order, qty, price, trigger_price)
         if isinstance(send, CommandResult):
             return send

@@ -33,7 +33,7 @@ from core.engine.wiring import build_support
 from core.events import RiskStatus
 from core.journal.journal import JournalRecord
 from core.market.books import BookKeeper
-from core.model import AccountSnapshot, Instrument, OrderRequest, Position, Side, TriggerBy
+from core.model import AccountSnapshot, Instrument, Order, OrderRequest, Position, Side, TriggerBy
 from core.observability.baddata import BadDataTracker
 from core.observability.health import HealthSnapshot
 from core.orders.executor import OrderExecutor
@@ -228,10 +228,12 @@ class Engine:
         qty: Decimal | None = None,
         price: Decimal | None = None,
         trigger_price: Decimal | None = None,
+        expect: Order | None = None,
     ) -> CommandResult:
         """Amend a working order's qty, limit price and/or trigger price (the fields its type has),
-        rebuilt and re-checked by the risk chain, journaled, then sent."""
-        return await self.amender.amend(order_link_id, qty, price, trigger_price)
+        rebuilt and re-checked by the risk chain, journaled, then sent. ``expect`` is the order
+        as the trader saw it: one whose qty, price or trigger changed since is refused unsent."""
+        return await self.amender.amend(order_link_id, qty, price, trigger_price, expect=expect)
 
     @guarded
     async def cancel(self, order_link_id: str) -> CommandResult:

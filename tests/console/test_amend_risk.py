@@ -12,7 +12,7 @@ from console.screens.amend import AmendScreen
 from core.model import OrderRequest, Side
 from core.sim.runner import SimVenueThread
 from tests.support.console_types import SYM, Burst, OnSim, SelectOrder, WaitUntil
-from tests.support.engine_types import VenueRows
+from tests.support.engine_types import VenueHttp, VenueRows
 from tests.support.sim_console import off_mark, rest_in_orders_pane
 
 CENT = D("0.01")
@@ -108,3 +108,41 @@ async def test_the_amend_preview_leaves_the_amended_order_out_of_the_open_order_
         await wait_until(
             pilot, lambda: engine.state.orders[placed.order_link_id].qty == D("0.02"), "the amend"
         )
+
+
+async def test_an_order_changed_from_elsewhere_while_the_box_is_open_is_not_amended(
+    sim_venue: SimVenueThread,
+    wait_until: WaitUntil,
+    console_on_sim: OnSim,
+    burst: Burst,
+    select_order: SelectOrder,
+    venue_open_orders: VenueRows,
+    venue_http: VenueHttp,
+) -> None:
+    """The box showed 0.010 @ P; another device made it 0.050 before Enter. An amend sends only
+    the fields it changes, so the venue would have moved a 0.050 order the trader never saw (and
+    the risk chain never checked at that size). Enter now refuses it unsent and says why."""
+    async with console_on_sim() as (app, engine, pilot):
+        price = off_mark(engine, "0.97")
+        placed, _ = await rest_in_orders_pane(
+            pilot, app, engine, wait_until, OrderRequest(SYM, Side.BUY, D("0.01"), price=price)
+        )
+        link = placed.order_link_id
+        assert link is not None, placed.message
+        await select_order(pilot, app, link)
+        await burst(pilot, "a")
+        box = app.screen
+        assert isinstance(box, AmendScreen)
+        venue_http(sim_venue).amend_order(category="linear", symbol=SYM, orderLinkId=link, qty="0.05")
+        heard = lambda: engine.account().orders[link].qty == D("0.05")  # noqa: E731
+        await wait_until(pilot, heard, "the outside amend heard")
+        new_price = price - D("10")
+        app.last_result = None
+        await burst(pilot, "ctrl+u", *str(new_price), "enter")
+        await wait_until(pilot, lambda: app.last_result is not None, "the amend's outcome")
+        result = app.last_result
+        assert result is not None and not result.ok
+        assert "order changed since shown: qty 0.0" in result.message, result.message
+        assert "-> 0.05" in result.message and result.message.endswith("nothing sent"), result.message
+        [row] = venue_open_orders(sim_venue)
+        assert (D(row["qty"]), D(row["price"])) == (D("0.05"), price), "the order was amended anyway"

@@ -63,14 +63,17 @@ async def test_amend_refuses_non_finite_numbers(
     assert res.ok, res.message
     link = res.order_link_id
     await wait_for(lambda: link in engine.state.orders and engine.state.orders[link].order_id != "")
-    for kwargs, check in (
+    cases: tuple[tuple[dict[str, Decimal], str], ...] = (
         ({"qty": NAN}, "qty"),
         ({"price": INF}, "price"),
         ({"qty": Decimal("-1")}, "qty"),
         ({"price": Decimal(0)}, "price"),
         ({"trigger_price": NAN}, "trigger"),
-    ):
-        out = await engine.amend(link, **kwargs)
+    )
+    for kwargs, check in cases:
+        out = await engine.amend(
+            link, qty=kwargs.get("qty"), price=kwargs.get("price"), trigger_price=kwargs.get("trigger_price")
+        )
         assert not out.ok and out.check == check, (kwargs, out)
     decisions = engine.journal.query(kinds=["risk_decision"], order_link_id=link)
     assert [d.data["check"] for d in decisions if d.data["approved"] is False] == [

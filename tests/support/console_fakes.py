@@ -324,8 +324,11 @@ class FakeEngine:
         qty: Decimal | None = None,
         price: Decimal | None = None,
         trigger_price: Decimal | None = None,
+        expect: Order | None = None,
     ) -> CommandResult:
-        """Change price/qty/trigger (recorded as ``(link, qty, price)`` plus the trigger when given)."""
+        """Change price/qty/trigger (recorded as ``(link, qty, price)`` plus the trigger when given;
+        ``expect`` is remembered in :attr:`amend_expected`)."""
+        self.amend_expected = expect
         args = (
             (order_link_id, qty, price)
             if trigger_price is None
