@@ -320,6 +320,11 @@ class LeverageScreen(DimmedModal[Decimal | None]):
             )
             yield Static("Enter sets · Esc cancels", id="lev-error", classes="modal-hint", markup=False)
 
+    def on_mount(self) -> None:
+        """Show what is known now: the venue's answer may have come between compose and mount,
+        when :meth:`set_margin_mode` had no mounted text to update."""
+        self.query_one("#lev-info", Static).update(self.info())
+
     def value(self) -> Decimal:
         """The typed leverage, checked against the allowed range; raises NumberError."""
         lev = parse_positive(self.query_one("#lev-value", Input).value, "leverage")
