@@ -146,12 +146,19 @@ class PreTrade:
             return BuildError("venue_down", held)
         inst = self.instruments.get(request.symbol)
         if inst is None:
-            return BuildError("symbol_allowlist", f"{request.symbol} is not a configured, listed symbol")
+            return BuildError("symbol_allowlist", self._unlisted(request.symbol))
         ref = self.ref_price(request.symbol)
         if ref is None and request.reduce_only:
             pos = self.state.positions.get(request.symbol)
             ref = pos.mark_price if pos is not None and pos.mark_price > 0 else None
         return self.builder.try_build(request, inst, ref_price=ref, order_link_id=link_id)
+
+    def _unlisted(self, symbol: str) -> str:
+        """Why there is no instrument for ``symbol``: not loaded yet (the venue has not answered
+        since start-up), or not configured or not listed."""
+        if symbol in self.link.symbols and not self.link.started:
+            return f"{symbol}: its instrument is not loaded yet (the venue has not answered since start-up)"
+        return f"{symbol} is not a configured, listed symbol"
 
     def leverage(self, symbol: str) -> Decimal:
         """The leverage the position in ``symbol`` runs at (the default without one)."""

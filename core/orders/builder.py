@@ -53,6 +53,13 @@ class QtyUnit(StrEnum):
     """Quote coin (USDT) value, converted to contracts by the builder."""
 
 
+def _typed_qty(typed: Decimal, qty: Decimal, qd: int) -> str:
+    """``0.0005 (rounds down to 0.000)``: the quantity as typed, and what the step made of it."""
+    if typed == qty:
+        return _n(qty, qd)
+    return f"{typed.normalize():f} (rounds down to {_n(qty, qd)})"
+
+
 def _n(value: Decimal, decimals: int) -> str:
     return fmt_decimal(value, decimals)
 
@@ -220,9 +227,10 @@ class OrderBuilder:
             )
         qty = snap(raw_qty, inst.qty_step, ROUND_FLOOR)
         if qty < inst.min_order_qty or qty <= 0:
+            said = _n(qty, qd) if qty_unit is QtyUnit.QUOTE else _typed_qty(request.qty, qty, qd)
             raise BuildError(
                 "min_qty",
-                f"qty {_n(qty, qd)}{unit} < min {_n(inst.min_order_qty, qd)} (instrument min_order_qty, "
+                f"qty {said}{unit} < min {_n(inst.min_order_qty, qd)} (instrument min_order_qty, "
                 f"step {inst.qty_step})",
             )
         if qty > max_qty:

@@ -123,6 +123,8 @@ def test_limit_tifs_kept(tif: TimeInForce) -> None:
 
 def test_min_qty_min_notional_and_price_range() -> None:
     assert err(req(qty="0.0009")).check == "min_qty"
+    # what was typed is said, not only what the step made of it ("qty 0.000 < min 0.001")
+    assert err(req(qty="0.0005")).reason.startswith("qty 0.0005 (rounds down to 0.000) < min 0.001")
     e = err(req(qty="0.001", price="4000"))
     assert e.check == "min_notional" and "4.00" in e.reason and "5.00" in e.reason
     assert err(req(price="3000000")).check == "price_range"
