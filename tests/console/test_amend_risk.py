@@ -111,13 +111,13 @@ async def test_the_amend_preview_leaves_the_amended_order_out_of_the_open_order_
 
 
 async def test_an_order_changed_from_elsewhere_while_the_box_is_open_is_not_amended(
-    sim_venue: SimVenueThread,
-    wait_until: WaitUntil,
     console_on_sim: OnSim,
-    burst: Burst,
-    select_order: SelectOrder,
-    venue_open_orders: VenueRows,
+    sim_venue: SimVenueThread,
     venue_http: VenueHttp,
+    venue_open_orders: VenueRows,
+    select_order: SelectOrder,
+    burst: Burst,
+    wait_until: WaitUntil,
 ) -> None:
     """The box showed 0.010 @ P; another device made it 0.050 before Enter. An amend sends only
     the fields it changes, so the venue would have moved a 0.050 order the trader never saw (and
