@@ -104,8 +104,8 @@ async def test_close_half_tpsl_breakeven_and_leverage_by_keys(
         lev_box = app.screen
         assert isinstance(lev_box, LeverageScreen)
         assert "current 10x" in lev_box.info()
-        shown = lambda: str(lev_box.query_one("#lev-info", Static).render())  # noqa: E731  # as drawn
-        await wait_until(pilot, lambda: "margin mode cross" in shown(), "the venue's margin mode, drawn")
+        info = lev_box.query_one("#lev-info", Static)  # what is drawn, not the model
+        await wait_until(pilot, lambda: "margin mode cross" in str(info.render()), "the margin mode, drawn")
         await burst(pilot, "5", "enter")
         await wait_until(
             pilot, lambda: D(venue_position(sim_venue)["leverage"]) == D(5), "leverage 5 on the venue"
