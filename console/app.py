@@ -9,7 +9,6 @@ loop that drains the engine's store into the panes.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import Awaitable
 
@@ -23,7 +22,6 @@ from console.breaker_actions import BreakerActions
 from console.bridge import Frame, UIBridge, Waker
 from console.command_outcome import said_of
 from console.commands import BreakerCommands, SymbolCommands, ThemeCommands
-from console.gc_pacer import HOLD_MAX_S, pace_collections, release_collections
 from console.keygate import KeyGate, KeySettled, read_escape_then_character
 from console.keymap import APP_BINDINGS, BINDING_IDS, MAIN_BINDINGS, effective_key, key_display
 from console.market_view import apply_fills, apply_market
@@ -37,6 +35,7 @@ from console.screens.main import MainScreen
 from console.screens.modals import ConfirmScreen, HelpScreen, LiveConfirmScreen
 from console.screens.panic import PanicScreen
 from console.screens.ticket_feed import venue_cancel_message
+from console.startup_flow import StartupFlow
 from console.strategy_actions import StrategyActions
 from console.ticket_actions import TicketFlow
 from core.api import CommandResult, EngineAPI
@@ -60,24 +59,6 @@ from widgets.header import HeaderData
 log = logging.getLogger(__name__)
 
 EXIT_LIVE_REFUSED = 3
-METRICS_AT_LATEST_S = 2.0
-"""The engine's metrics/health server starts after the first full frame, or this long after the
-screen mounts if that frame has not come (a venue that does not answer: /healthz says so)."""
-
-
-def settle_heap() -> None:
-    """Collect once, then move every surviving start-up object out of the collector's sight.
-
-    The console keeps ~120k long-lived objects (Textual's DOM and styles, pybit, instruments); a
-    full collection walks all of them, ~60 ms on this class of machine, and a keypress that lands
-    behind one waits that long. Frozen, a full collection walks only what was created since: ~9 ms
-    (``bench/ui.py``). Called once, after start-up, so nothing frozen is garbage. Only the
-    console's own process does this (``freeze_heap``): a test process hosting many apps would
-    keep each one's frozen objects for good.
-    """
-    gc.collect()
-    gc.freeze()
-    release_collections()  # held since the process started (console.gc_pacer)
 
 
 class TradeConsoleApp(App[int]):
@@ -131,10 +112,8 @@ class TradeConsoleApp(App[int]):
         self.auto_refresh_ui = refresh
         self.freeze_heap = freeze_heap
         self.engine_started = False
-        self._engine_opened = False
-        """The engine's start was begun (and it has not been stopped since)."""
-        self._main_shown = asyncio.Event()
-        """Set once the main screen is mounted: the engine's start-up may finish before that."""
+        self.startup = StartupFlow(self)
+        """Starts the engine, composes the reused modals after the first frame, stops the engine."""
         self.last_result: CommandResult | None = None
         self.main: MainScreen = MainScreen(self.mode)
         self.tickets = TicketFlow(self)
@@ -201,16 +180,16 @@ class TradeConsoleApp(App[int]):
 
         Start-up is mostly waiting on the venue (time, instruments, tickers, the account, the
         feeds' first snapshots) and building the screen is mostly the loop's own work, so the two
-        overlap; what the engine says is shown once the main screen is up (``_main_shown``).
+        overlap; what the engine says is shown once the main screen is up (:mod:`console.startup_flow`).
         Live mode starts only after the typed confirmation (:meth:`on_mount`).
         """
         if self.mode is not Mode.LIVE and self.start_engine:
-            self.run_worker(self._start_engine(), group="engine", exclusive=True)
+            self.startup.start()
 
     async def on_mount(self) -> None:
         """Main screen, the live gate, the reused modals and the refresh timer."""
         await self.push_screen(self.main)
-        self._main_shown.set()
+        self.startup.mounted()
         self.command_line.install_aliases()
         self.engine.store.set_waker(Waker(asyncio.get_running_loop(), self._woken))
         if self.bad_key_ids:
@@ -225,10 +204,6 @@ class TradeConsoleApp(App[int]):
             self.push_screen(LiveConfirmScreen(phrase, venues_reached(self.settings)), self._live_answer)
         if not self.start_engine:
             self.prebuild_modals()
-        if self.freeze_heap:  # a venue that never answers or a live gate left open: not held for good
-            self.set_timer(HOLD_MAX_S, release_collections)
-        if self.start_engine:
-            self.set_timer(METRICS_AT_LATEST_S, self._metrics_at_latest)
         if self.auto_refresh_ui:
             self.set_interval(1 / self.settings.ui.refresh_hz, self.refresh_ui, name="ui-refresh")
         self.refresh_ui(force=True)
@@ -240,102 +215,20 @@ class TradeConsoleApp(App[int]):
             return
         self.log_line("live mode confirmed by typed phrase")
         if self.start_engine:
-            self.run_worker(self._start_engine(), group="engine", exclusive=True)
-
-    async def _start_engine(self) -> None:
-        self._engine_opened = True
-        try:
-            await self.engine.start(metrics=False)  # the metrics server starts after the first frame
-        except asyncio.CancelledError:  # quit during start-up: what it opened (the journal) is closed
-            await self._stop_engine()
-            raise
-        except Exception as exc:
-            log.exception("engine failed to start")
-            await self._main_shown.wait()
-            self.log_line(f"ENGINE FAILED TO START: {exc}")
-            self.notify(f"Engine failed to start: {exc}", severity="error", timeout=30)
-            self.call_after_refresh(self.prebuild_modals, settle=self.freeze_heap, metrics=True)
-            return
-        try:
-            await self._main_shown.wait()
-        except asyncio.CancelledError:  # the app closed before its screen was up
-            await self._stop_engine()
-            raise
-        self.engine_started = True
-        self._drop_unlisted_symbols()
-        self.crossvenue.restore()
-        self.refresh_ui(force=True)
-        self.call_after_refresh(self.prebuild_modals, settle=self.freeze_heap, metrics=True)
-
-    def _metrics_at_latest(self) -> None:
-        """Start the metrics/health server now if the first full frame has not (the engine starts
-        it once however often it is asked)."""
-        self.run_worker(self.engine.start_metrics(), group="metrics")
+            self.startup.start()
 
     def prebuild_modals(self, *, settle: bool = False, metrics: bool = False) -> None:
-        """Start composing the reused modals (see :meth:`_prebuild_modals`)."""
+        """Start composing the reused modals (see :meth:`StartupFlow.prebuild_modals`)."""
 
         async def build() -> None:  # started by the worker: nothing left unawaited if it never starts
-            await self._prebuild_modals(settle=settle, metrics=metrics)
+            await self.startup.prebuild_modals(settle=settle, metrics=metrics)
 
         self.run_worker(build, group="prebuild")  # type: ignore[arg-type]  # Textual infers Never for it
-
-    async def _prebuild_modals(self, *, settle: bool, metrics: bool) -> None:
-        """Compose the reused modals (order ticket, command line, algo ticket) off-stack, so the
-        first key opens each at once; then, with ``settle``, freeze the start-up heap (at once: the
-        first full frames were drawn before the modals were composed); then, with ``metrics``,
-        start the engine's metrics/health server (held back from the engine's start-up: importing
-        its HTTP stack is ~0.1 s of CPU the first frame no longer waits for).
-
-        With the engine starting this runs after its first full frame: composing them is the
-        loop's work, and before that frame it competed with the engine's start-up for the loop.
-        A modal opened earlier than this is composed on its first push (and kept), as before.
-        """
-        for mounting in (self.tickets.prebuild(), self.command_line.prebuild(), self.algo_actions.prebuild()):
-            if mounting is not None:
-                await mounting
-        if settle:
-            settle_heap()
-            pace_collections(
-                self.set_interval, lambda: self.screen is not self.main, lambda: self.key_gate.delivered
-            )
-        if metrics:
-            await self.engine.start_metrics()
-
-    def _drop_unlisted_symbols(self) -> None:
-        """Say loudly which configured symbols the venue does not list (no book will ever come for
-        them) and show a listed one instead."""
-        held = self.engine.held_symbols()  # their venue is down: listed once it is admitted
-        listed = [s for s in self.symbols if s in self.engine.instruments or s in held]
-        missing = [s for s in self.symbols if s not in listed]
-        if not missing:
-            return
-        msg = (
-            f"{', '.join(missing)} not listed by the venue at {self.settings.rest_url}: no market data "
-            "will come; fix risk.symbols in the config (check with `trade-console check-config`)"
-        )
-        self.log_line(msg)
-        self.notify(msg, title="Symbol not listed", severity="error", timeout=30)
-        if listed:
-            self.symbols = listed
-            if self.symbol in missing:
-                self.select_symbol(listed[0])
 
     async def on_unmount(self) -> None:
         """Stop the engine (orders on a standalone venue stay there; the embedded sim stops after)."""
         self.engine.store.set_waker(None)
-        await self._stop_engine()
-
-    async def _stop_engine(self) -> None:
-        """Stop the engine once, whether its start finished, failed or was cut short by a quit (a
-        journal left open is reported as a crash by the next run)."""
-        if not self._engine_opened:
-            return
-        self._engine_opened = False
-        if self.engine_started:
-            self.engine_started = False
-            await self.strategy_actions.close()
-        await self.engine.stop()
+        await self.startup.stop_engine()
 
     # --- refresh ----------------------------------------------------------------------------
     def _woken(self) -> None:

@@ -4,14 +4,14 @@ From the process's start to the console's first full frame the collector is held
 (:func:`hold_collections`, by the ``trade-console`` entry point, before anything is imported):
 importing and composing build ~120k objects that all live for the whole session, and the
 collections their allocations set off, the later ones walking all of them, are ~10 % of a
-launch. The console releases it once start-up's heap is frozen (``console.app.settle_heap``), or
+launch. The console releases it once start-up's heap is frozen (``console.startup_flow.settle_heap``), or
 :data:`HOLD_MAX_S` after its screen mounts whatever happens (a venue that never answers, a live
 gate left open); every other sub-command releases it before it runs.
 
 CPython starts a full (oldest-generation) collection whenever enough objects have survived the
 younger ones. In the console that is every few seconds at 2,000 book messages a second, and a
 full collection walks every object created since start-up (the start-up heap itself is frozen,
-see :func:`console.app.settle_heap`): ~25 ms on this class of machine, all of it on the UI
+see :func:`console.startup_flow.settle_heap`): ~25 ms on this class of machine, all of it on the UI
 thread. A key pressed then waits for it: the slowest ticket opens in ``bench/ui.py`` were these.
 
 :class:`GcPacer` turns the automatic full collections off and makes them itself, on a timer:

@@ -350,7 +350,7 @@ async def test_console_freezes_its_start_up_heap_once_the_engine_runs(
     starts, so a full collection (and a keypress queued behind it) stays short."""
     import gc
 
-    import console.app as app_module
+    import console.startup_flow as app_module
     from console.app import TradeConsoleApp
 
     app = make_app()

@@ -85,7 +85,7 @@ async def test_a_start_up_that_never_ends_still_starts_the_metrics_server(
 ) -> None:
     """A venue that does not answer keeps the engine's start-up (and so the first full frame)
     waiting: /healthz must still come up and say why, a moment after the screen mounts."""
-    monkeypatch.setattr("console.app.METRICS_AT_LATEST_S", 0.2)
+    monkeypatch.setattr("console.startup_flow.METRICS_AT_LATEST_S", 0.2)
     app = make_app()
     engine = fake(app)
     never = asyncio.Event()

@@ -174,11 +174,11 @@ async def test_a_looping_closed_pnl_cursor_is_refused_and_start_up_goes_on(
 
 
 async def test_a_resumed_algos_backfill_journals_no_fill_twice(
-    venue: VenueUnderTest,
     tmp_path: Path,
-    fast_retry_policy: RetryPolicy,
-    ready: Ready,
+    venue: VenueUnderTest,
     wait_for: WaitFor,
+    ready: Ready,
+    fast_retry_policy: RetryPolicy,
 ) -> None:
     """A restart with an algo running: the algos' backfill (before the day's load) fetched the
     earlier fills into an empty state and journaled each again as ``backfilled`` (the same exec id

@@ -68,7 +68,7 @@ async def test_the_console_that_settles_its_heap_paces_its_collections(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     made: list[int] = []
-    monkeypatch.setattr("console.app.settle_heap", lambda: None)  # never freeze a test process
+    monkeypatch.setattr("console.startup_flow.settle_heap", lambda: None)  # never freeze a test process
     monkeypatch.setattr(GcPacer, "take_over", lambda self: None)
     monkeypatch.setattr(gc_pacer, "EVERY_S", 0.0)
     monkeypatch.setattr(gc_pacer, "QUIET_S", 0.0)
@@ -113,7 +113,7 @@ def test_the_entry_point_holds_the_collector_for_the_console_only(monkeypatch: p
 async def test_a_console_that_never_settles_releases_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
     """A console whose first full frame never comes (no engine here; a venue that never answers)
     collects again :data:`HOLD_MAX_S` after its screen mounts."""
-    monkeypatch.setattr("console.app.HOLD_MAX_S", 0.2)
+    monkeypatch.setattr("console.startup_flow.HOLD_MAX_S", 0.2)
     settings = console_settings()
     engine = FakeEngine(settings)
     app = TradeConsoleApp(engine, settings, clock=engine.clock, freeze_heap=True, start_engine=False)
@@ -130,7 +130,7 @@ async def test_a_console_that_never_settles_releases_the_collector(monkeypatch: 
 
 
 def test_settling_the_heap_releases_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
-    from console.app import settle_heap
+    from console.startup_flow import settle_heap
 
     monkeypatch.setattr(gc, "freeze", lambda: None)  # never freeze a test process
     gc_pacer.hold_collections()
