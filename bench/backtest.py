@@ -1,6 +1,7 @@
 """Benchmark: the backtester against backtesting.py on the same one-minute bars.
 
-Run: ``.venv/bin/python bench/backtest.py [--bars 100000] [--fast 10] [--slow 30] [--seed 7]``.
+Run: ``.venv/bin/python bench/backtest.py [--bars 100000] [--fast 10] [--slow 30] [--seed 7]
+[--floor]``.
 The strategy is SMA(fast)/SMA(slow), always in, flipping long/short 0.01 BTC on each cross,
 0.055 % taker fees, market orders filled at the next bar's open. Each side runs in its own
 process (spawned, so neither inherits the other's memory) over bars generated from the same
@@ -14,7 +15,9 @@ seed. Prints ``name: value unit`` lines per engine (``ours_*``, ``btpy_*``):
 * ``*_entries`` — fills that opened or reversed a position (backtesting.py: its trades,
   closed and open; ours: the strategy's orders that filled);
 * ``*_final_equity`` — cash plus the open position marked at the last close;
-* ``speed_ratio`` (ours / backtesting.py), ``equity_diff_pct``.
+* ``speed_ratio`` (ours / backtesting.py), ``equity_diff_pct``;
+* with ``--floor``, ``floor_*``: the most any backtester could do with its orders through the
+  real builder and risk chain (``bench/backtest_floor.py``).
 
 backtesting.py trades whole units, so it is given prices scaled by the position size (one unit
 = 0.01 BTC); its PnL and fees in USDT are then the same as ours. pandas and backtesting.py are
@@ -27,9 +30,13 @@ import argparse
 import math
 import multiprocessing as mp
 import resource
+import sys
 import time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 START_MS = 1_767_225_600_000  # 2026-01-01 UTC
 MINUTE_MS = 60_000
@@ -186,6 +193,12 @@ def main() -> None:
         default="",
         help="cost per fill: ours only, one run per FAST/SLOW pair on the same bars (e.g. 50/200,10/30,2/3)",
     )
+    ap.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time the builder and risk chain alone, and the strategy with the leanest context "
+        "(see bench/backtest_floor.py)",
+    )
     args = ap.parse_args()
     if args.series:
         _series(args.bars, args.seed, args.series)
@@ -214,6 +227,12 @@ def main() -> None:
         print(f"speed_ratio: {ours['bars_per_s'] / btpy['bars_per_s']:.4f} x")
         diff = (ours["final_equity"] - btpy["final_equity"]) / btpy["final_equity"] * 100
         print(f"equity_diff_pct: {diff:.5f} %")
+    if args.floor:
+        from bench.backtest_floor import floor, report
+
+        res = _spawned(floor, args.bars, args.seed, args.fast, args.slow, QTY)
+        fills = out["ours"]["fills"] if "ours" in out else res["orders"]
+        report(args.bars, res, fills, out["btpy"]["bars_per_s"] if "btpy" in out else None)
 
 
 if __name__ == "__main__":

@@ -211,7 +211,7 @@ def _run(args: argparse.Namespace, made: list[Path]) -> int:
     from rich.table import Table
 
     from core.strategy import data, params
-    from core.strategy.backtest import Backtest, BacktestConfig
+    from core.strategy.backtest import BacktestConfig, run_backtest
     from core.strategy.loader import (
         StrategyNotFound,
         load_strategy_class,
@@ -257,7 +257,6 @@ def _run(args: argparse.Namespace, made: list[Path]) -> int:
         funding_rate=funding,
     )
     console = Console()
-    import asyncio
 
     done = [0]
 
@@ -268,7 +267,7 @@ def _run(args: argparse.Namespace, made: list[Path]) -> int:
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task(f"{strategy.name} {args.symbol}", total=len(bars))
         try:
-            result = asyncio.run(Backtest(strategy, config).run(bars, advance))
+            result = run_backtest(strategy, bars, config, advance)
         except ConfigError:
             raise
         except KeyboardInterrupt:

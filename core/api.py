@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from core.config import Settings
 from core.events import RiskStatus
-from core.model import AccountSnapshot, Instrument, Order, OrderRequest, Side, TriggerBy
+from core.model import AccountSnapshot, Instrument, Order, OrderRequest, Position, Side, TriggerBy
 from core.store import MarketStore
 
 if TYPE_CHECKING:
@@ -298,6 +298,11 @@ class EngineAPI(Protocol):
 
     def account(self) -> AccountSnapshot:
         """The latest balance, positions and open orders."""
+        ...
+
+    def position(self, symbol: str) -> Position | None:
+        """The engine's position in ``symbol`` (None when it holds none), without copying the
+        account as :meth:`account` does."""
         ...
 
     def journal_note(self, kind: str, *, symbol: str = "", data: Mapping[str, Any]) -> None:

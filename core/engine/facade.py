@@ -364,6 +364,10 @@ class Engine:
         """The latest balance, positions and open orders."""
         return self.state.snapshot()
 
+    def position(self, symbol: str) -> Position | None:
+        """The engine's position in ``symbol`` (None when it holds none)."""
+        return self.state.positions.get(symbol)
+
     def journal_note(self, kind: str, *, symbol: str = "", data: Mapping[str, Any]) -> None:
         """Journal one record kept beside the order path (e.g. a paired order's leg risk)."""
         self.journal.record(kind, symbol=symbol, **dict(data))

@@ -373,5 +373,15 @@ def run_backtest(
     config: BacktestConfig,
     progress: Progress | None = None,
 ) -> BacktestResult:
-    """Run a backtest to the end on a fresh event loop."""
-    return asyncio.run(Backtest(strategy, config).run(bars, progress))
+    """Run a backtest to the end on a fresh event loop.
+
+    The loop's main coroutine returns None and the result is read from the backtest after: on
+    Python 3.11, :func:`asyncio.run` formats its main task (and so the task's result) when it puts
+    back the SIGINT handler, which for a result of a million equity points took seconds."""
+    backtest = Backtest(strategy, config)
+    asyncio.run(_to_end(backtest, bars, progress))
+    return backtest.result
+
+
+async def _to_end(backtest: Backtest, bars: Iterable[Bar], progress: Progress | None) -> None:
+    await backtest.run(bars, progress)

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 KEEP_BARS = 5_000
 """Bars a context keeps (older ones are dropped; indicators look back less than this)."""
 
+_NONE_DUE: list[int] = []
+"""No timer due (shared, never appended to)."""
+
 Send = Callable[["EngineAPI"], Awaitable["CommandResult"]]
 
 
@@ -101,7 +104,7 @@ class StrategyContext:
 
     def sma(self, n: int) -> float | None:
         """The simple moving average of the last ``n`` closes (None before ``n`` bars)."""
-        return indicators.sma(self.bars.closes, n)
+        return indicators.sma(self.bars._closes, n)
 
     def atr(self, n: int) -> float | None:
         """The average true range of the last ``n`` bars (None before ``n + 1`` bars)."""
@@ -115,7 +118,7 @@ class StrategyContext:
 
     def position(self, symbol: str | None = None) -> Position | None:
         """The open position of ``symbol`` (default: the strategy's), None when flat."""
-        pos = self._engine.account().positions.get(symbol or self.symbol)
+        pos = self._engine.position(symbol or self.symbol)
         return pos if pos is not None and pos.size > 0 else None
 
     def signed_size(self, symbol: str | None = None) -> Decimal:
@@ -203,7 +206,7 @@ class StrategyContext:
         every = self.timer_ms
         if every is None:
             self._next_timer_ms = None
-            return []
+            return _NONE_DUE
         if self._next_timer_ms is None:
             self._next_timer_ms = now_ms + every
         due: list[int] = []

@@ -482,6 +482,10 @@ class FakeEngine:
         """Current fake account."""
         return AccountSnapshot(self.balance, dict(self.positions), dict(self.orders))
 
+    def position(self, symbol: str) -> Position | None:
+        """The fake account's position in ``symbol``."""
+        return self.positions.get(symbol)
+
     def journal_note(self, kind: str, *, symbol: str = "", data: Mapping[str, Any]) -> None:
         """Keep the record in memory (the fake has no journal file)."""
         seq = len(self.notes) + 1
