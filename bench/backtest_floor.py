@@ -7,9 +7,11 @@ the run taken away:
   else (:meth:`~core.engine.Engine.preview` on the backtester's engine: no journal, executor,
   venue, account update or event loop), the median of several rounds;
 * ``floor_bar_loop_us`` — one bar through the example strategy, unchanged, with the cheapest
-  context there can be: O(1) running sums for the SMAs, orders filled on the spot, no engine.
+  context there can be: O(1) running sums for the SMAs, orders filled on the spot, no engine, and
+  the bar's equity point appended (the report's equity curve needs one a bar).
 
-From them, with backtesting.py's bars per second on the same bars:
+All in CPU time. From them, with backtesting.py's bars per CPU-second on the same bars (its wall
+time on a shared machine swings by 2x from run to run, its CPU time less):
 
 * ``floor_bars_per_s_at_most`` — bars over (fills x ``floor_preview_us``): the speed a backtester
   could reach if the bars, the journal, the executor, the venue, the account and the event loop
@@ -62,10 +64,10 @@ def preview_us(seed: int) -> float:
             if failed or verdict.build_error:
                 raise RuntimeError(f"probe order refused: {failed or verdict.build_error}")
             for _ in range(ROUNDS):
-                t0 = time.perf_counter()
+                t0 = time.process_time()
                 for _ in range(PREVIEWS):
                     engine.preview(req)
-                rounds.append((time.perf_counter() - t0) / PREVIEWS * 1e6)
+                rounds.append((time.process_time() - t0) / PREVIEWS * 1e6)
 
     # A one-minute bar is older than the default stale-book limit at its close; the probe's
     # order is checked against the same chain with that guard's limit raised (it still runs).
@@ -132,11 +134,13 @@ def bar_loop_us(bars: list[Any], fast: int, slow: int, qty: Decimal) -> tuple[fl
     strategy = SmaCross(fast=fast, slow=slow, qty=qty)
     ctx = _LeanContext((fast, slow))
     strategy._ctx = ctx  # type: ignore[assignment]  # the lean context stands in for the engine's
-    t0 = time.perf_counter()
+    equity: list[tuple[int, float]] = []
+    t0 = time.process_time()
     for bar in bars:
         ctx.push(bar.close)
         strategy.on_bar(bar)
-    return (time.perf_counter() - t0) / len(bars) * 1e6, ctx.orders
+        equity.append((bar.ts_ms, float(ctx.size) * bar.close))
+    return (time.process_time() - t0) / len(bars) * 1e6, ctx.orders
 
 
 def floor(n: int, seed: int, fast: int, slow: int, qty: Decimal) -> dict[str, float]:
@@ -149,7 +153,8 @@ def floor(n: int, seed: int, fast: int, slow: int, qty: Decimal) -> dict[str, fl
 
 
 def report(n: int, res: dict[str, float], fills: float, btpy_bars_per_s: float | None) -> None:
-    """Print the floor's lines (``fills``: the run's; backtesting.py's speed when it ran)."""
+    """Print the floor's lines (``fills``: the run's; backtesting.py's bars per CPU-second when it
+    ran)."""
     preview_s = fills * res["preview_us"] / 1e6
     lean_s = n * res["bar_loop_us"] / 1e6 + preview_s
     print(f"floor_preview_us: {res['preview_us']:.1f} us")
