@@ -232,8 +232,8 @@ def main() -> None:
 
         res = _spawned(floor, args.bars, args.seed, args.fast, args.slow, QTY)
         fills = out["ours"]["fills"] if "ours" in out else res["orders"]
-        btpy = args.bars / out["btpy"]["cpu_s"] if "btpy" in out else None
-        report(args.bars, res, fills, btpy)
+        btpy_rate = args.bars / out["btpy"]["cpu_s"] if "btpy" in out else None
+        report(args.bars, res, fills, btpy_rate)
 
 
 if __name__ == "__main__":
