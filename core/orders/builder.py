@@ -31,12 +31,13 @@ check name and the numbers):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from core.model import FALLING, RISING, Instrument, OrderRequest, OrderType, Side, TimeInForce
 from core.orders.built import BuildError, BuiltOrder, fmt_decimal
-from core.orders.ids import STRICTEST, ClientIdRule, new_client_order_id, new_order_link_id
+from core.orders.ids import STRICTEST, ClientIdRule, SeededIds, new_client_order_id, new_order_link_id
 from core.orders.tick_rules import limit_rounding, snap, trigger_rounding
 
 __all__ = ["BuildError", "BuiltOrder", "OrderBuilder", "QtyUnit", "new_order_link_id", "snap"]
@@ -71,7 +72,7 @@ class OrderBuilder:
     from its options, so one instance can serve every caller.
     """
 
-    __slots__ = ("client_ids", "link_id_prefix", "reduce_only_min_notional")
+    __slots__ = ("client_ids", "id_clock", "id_draws", "link_id_prefix", "reduce_only_min_notional")
 
     def __init__(
         self,
@@ -84,10 +85,19 @@ class OrderBuilder:
         self.reduce_only_min_notional = reduce_only_min_notional
         self.client_ids = client_ids
         """The venue's client order id rule (``ClientIdRule.of(venue.capabilities)``)."""
+        self.id_clock: Callable[[], int] | None = None
+        """The clock the ids' time stamps read (None: the wall clock)."""
+        self.id_draws: SeededIds | None = None
+        """The ids' sequence and tails (None: the process's counter and the system's randomness)."""
+
+    def seed_ids(self, seed: int, now_ms: Callable[[], int]) -> None:
+        """Make ids from ``seed`` and ``now_ms`` alone (a backtest: the same run, the same ids)."""
+        self.id_clock, self.id_draws = now_ms, SeededIds(seed)
 
     def new_client_order_id(self) -> str:
         """A fresh client order id the venue accepts."""
-        return new_client_order_id(self.link_id_prefix, rule=self.client_ids)
+        now_ms = self.id_clock() if self.id_clock is not None else None
+        return new_client_order_id(self.link_id_prefix, now_ms, self.client_ids, draws=self.id_draws)
 
     def try_build(
         self,

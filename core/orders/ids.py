@@ -8,6 +8,7 @@ Each venue states its rule in its capabilities (``client_id_max_len``, ``client_
 from __future__ import annotations
 
 import itertools
+import random
 import re
 import secrets
 import threading
@@ -59,6 +60,21 @@ STRICTEST = ClientIdRule()
 """At most 36 characters of ``[A-Za-z0-9_-]``: acceptable to every venue we support."""
 
 
+class SeededIds:
+    """A sequence and random tails of client order ids drawn from a seed (a backtest's): a run
+    repeated with its seed on its virtual clock makes the same ids."""
+
+    __slots__ = ("_rng", "_seq")
+
+    def __init__(self, seed: int) -> None:
+        self._rng = random.Random(seed)
+        self._seq = itertools.count()
+
+    def draw(self) -> tuple[int, str]:
+        """The next sequence number (4 base-36 digits) and 8 hex digits of tail."""
+        return next(self._seq) % (36**4), f"{self._rng.getrandbits(32):08x}"
+
+
 def _base36(n: int, width: int) -> str:
     out = []
     for _ in range(width):
@@ -69,7 +85,13 @@ def _base36(n: int, width: int) -> str:
     return "".join(reversed(out))
 
 
-def new_client_order_id(prefix: str = "tc", now_ms: int | None = None, rule: ClientIdRule = STRICTEST) -> str:
+def new_client_order_id(
+    prefix: str = "tc",
+    now_ms: int | None = None,
+    rule: ClientIdRule = STRICTEST,
+    *,
+    draws: SeededIds | None = None,
+) -> str:
     """A fresh client order id: ``<prefix>-<ms:9><seq:4>-<random:8>``, fitted to ``rule``.
 
     The middle part is the epoch milliseconds in fixed-width base 36 followed by a per-process
@@ -77,20 +99,26 @@ def new_client_order_id(prefix: str = "tc", now_ms: int | None = None, rule: Cli
     different processes (or restarts within the same millisecond) apart. ``prefix`` is 1-12 chars
     of ``[A-Za-z0-9_]``. When ``rule.max_len`` is shorter than the id, the random tail shrinks (to
     no fewer than 4 hex digits), then the prefix goes. ``now_ms`` defaults to the wall clock.
+    ``draws`` (a backtest's) gives the sequence and the tail instead of the process's counter and
+    the system's randomness, so the same seed and virtual clock give the same ids.
     Raises ValueError when no such id can satisfy ``rule``.
     """
     if not _PREFIX_RE.match(prefix):
         raise ValueError(f"client order id prefix {prefix!r} must be 1-12 chars of [A-Za-z0-9_]")
     ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
-    with _lock:
-        seq = next(_counter) % (36**4)
+    if draws is None:
+        with _lock:
+            seq = next(_counter) % (36**4)
+        random_hex = secrets.token_hex(4)
+    else:
+        seq, random_hex = draws.draw()
     stamp = f"{_base36(ms, 9)}{_base36(seq, 4)}"
     room = rule.max_len - _STAMP_LEN - 1
     if room >= len(prefix) + 1 + _MIN_RANDOM_HEX:
         tail = min(_RANDOM_HEX, room - len(prefix) - 1)
-        out = f"{prefix}-{stamp}-{secrets.token_hex(4)[:tail]}"
+        out = f"{prefix}-{stamp}-{random_hex[:tail]}"
     elif room >= _MIN_RANDOM_HEX:
-        out = f"{stamp}-{secrets.token_hex(4)[: min(_RANDOM_HEX, room)]}"
+        out = f"{stamp}-{random_hex[: min(_RANDOM_HEX, room)]}"
     else:
         raise ValueError(f"client order ids of at most {rule.max_len} characters are too short to be unique")
     problem = rule.problem(out)
