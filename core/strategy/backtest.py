@@ -149,6 +149,8 @@ class Backtest:
         self.bars.set_funding_rate(cfg.funding_rate)
         self.bars.drive(cfg.symbol, first.open, clock.now_ms())
         self.engine = Engine(settings, clock=clock, venue=venue)
+        # Client order ids from the seed and the virtual clock: a run repeated is the same run.
+        self.engine.pretrade.builder.seed_ids(cfg.seed, clock.now_ms)
         # The run's journal is thrown away with its directory: no fsync, one commit per batch.
         self.engine.journal.batch_commits(JOURNAL_BATCH_ROWS)
         self.engine.publisher.listeners.append(self._on_event)
@@ -166,12 +168,21 @@ class Backtest:
                 if progress is not None:
                     progress(n)
             self.strategy.on_stop()
-            if self.ctx.pending:
-                await self._catch_up()
-            await self._send()
+            await self._send_at_end()
         finally:
             self.result.drives = self.bars.drives
             await self.engine.stop()
+
+    async def _send_at_end(self) -> None:
+        """Send what the last bar and ``on_stop`` queued, at the last close; what fills there is in
+        the last equity point too (the report's trades, fees and equity then agree)."""
+        if not self.ctx.pending:
+            return
+        filled = len(self.result.fills)
+        await self._catch_up()
+        await self._send()
+        if len(self.result.fills) != filled and self._last is not None:
+            self.result.equity[-1] = self._point(self._last)
 
     def _settings(self, tmp: Path) -> Any:
         cfg = self.config
@@ -330,10 +341,14 @@ class Backtest:
             await self._settle()
 
     def _mark(self, bar: Bar) -> None:
+        self.result.equity.append(self._point(bar))
+        self.result.bars += 1
+
+    def _point(self, bar: Bar) -> EquityPoint:
+        """The equity at ``bar``'s close: the wallet and the held position marked at the close."""
         held = self._held()
         upnl = held.size * (bar.close - held.entry) if held.size else 0.0
-        self.result.equity.append(EquityPoint(bar.ts_ms, held.wallet + upnl, held.size, bar.close))
-        self.result.bars += 1
+        return EquityPoint(bar.ts_ms, held.wallet + upnl, held.size, bar.close)
 
     def _held(self) -> Held:
         """The wallet and the position as floats, read again only when the engine's balance or
