@@ -205,6 +205,14 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
+def _flag_of(message: str, symbol: str) -> str:
+    """The option a refusal from the run is about (an unlisted symbol, a parameter the venue
+    refuses on every order), else ``backtest``."""
+    if message.startswith(f"symbol {symbol}:"):
+        return "--symbol"
+    return "--params" if message.startswith("param ") else "backtest"
+
+
 def _run(args: argparse.Namespace, made: list[Path]) -> int:
     from rich.console import Console
     from rich.progress import Progress
@@ -277,7 +285,7 @@ def _run(args: argparse.Namespace, made: list[Path]) -> int:
         except Exception as exc:
             if (where := strategy_frame(exc, cls)) is None:
                 if isinstance(exc, ValueError):  # an unlisted symbol, a setting the venue refuses
-                    flag = "--symbol" if str(exc).startswith(f"symbol {args.symbol}:") else "backtest"
+                    flag = _flag_of(str(exc), args.symbol)
                     raise ConfigError([(flag, str(exc))]) from None
                 raise
             at = _iso(bars[min(done[0], len(bars) - 1)].ts_ms)

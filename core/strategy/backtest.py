@@ -64,6 +64,7 @@ from core.strategy.backtest_types import (
 )
 from core.strategy.base import Bar, Strategy
 from core.strategy.context import StrategyContext
+from core.strategy.params import qty_refusal
 from core.venues.registry import build_venue
 
 __all__ = [
@@ -142,8 +143,11 @@ class Backtest:
         if not isinstance(venue, DrivenVenue):
             raise TypeError(f"venue {venue.name} cannot be driven by bars")
         self.venue, self.clock = venue, clock
-        if not venue.instruments((cfg.symbol,)):
+        listed = venue.instruments((cfg.symbol,))
+        if not listed:
             raise ValueError(f"symbol {cfg.symbol}: the in-process venue does not list it")
+        if why := qty_refusal(self.strategy.values(), listed[0]):
+            raise ValueError(f"param {why}")
         self.bars = venue.bars
         self.bars.set_bar_mode(True)
         self.bars.set_funding_rate(cfg.funding_rate)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.orders.numparse import NumberError, parse_number
+
+if TYPE_CHECKING:
+    from core.model import Instrument
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
@@ -105,3 +108,17 @@ def resolve(declared: Sequence[Param], pairs: Iterable[str]) -> dict[str, Any]:
     for name, text in given.items():
         values[name] = known[name].parse(text)
     return values
+
+
+def qty_refusal(values: dict[str, Any], inst: Instrument) -> str:
+    """Why a strategy's ``qty`` parameter is one the venue would refuse on every order (below the
+    instrument's minimum, off its size step), or "" when it is not (or there is no such
+    parameter): refused before a start or a backtest, not one order at a time after it."""
+    qty = values.get("qty")
+    if not isinstance(qty, Decimal):
+        return ""
+    if qty < inst.min_order_qty:
+        return f"qty={qty} is below {inst.symbol}'s minimum order size {inst.min_order_qty}"
+    if inst.qty_step > 0 and qty % inst.qty_step != 0:
+        return f"qty={qty} is not a multiple of {inst.symbol}'s size step {inst.qty_step}"
+    return ""

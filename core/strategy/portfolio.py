@@ -29,7 +29,7 @@ from core.market.candles import TIMEFRAMES
 from core.strategy.kill import ClosePlan
 from core.strategy.live import POLL_S, StrategyError
 from core.strategy.loader import StrategyNotFound, load_strategy_class, strategy_spec
-from core.strategy.params import ParamError, resolve
+from core.strategy.params import ParamError, qty_refusal, resolve
 from core.strategy.resume import Unfinished, own_fills, own_links, unfinished, warm_candles
 from core.strategy.slot import StrategySlot, StrategySnapshot, StrategyState
 
@@ -297,15 +297,9 @@ class Portfolio:
     def _size_refusal(self, name: str, symbol: str, values: dict[str, Any]) -> str:
         """A ``qty`` the venue would refuse on every order (below its minimum, off its step) is
         refused before the start, not one order at a time after it."""
-        qty = values.get("qty")
         inst = self.engine.instruments.get(symbol)
-        if not isinstance(qty, Decimal) or inst is None:
-            return ""
-        if qty < inst.min_order_qty:
-            return f"strategy {name}: qty={qty} is below {symbol}'s minimum order size {inst.min_order_qty}"
-        if inst.qty_step > 0 and qty % inst.qty_step != 0:
-            return f"strategy {name}: qty={qty} is not a multiple of {symbol}'s size step {inst.qty_step}"
-        return ""
+        why = qty_refusal(values, inst) if inst is not None else ""
+        return f"strategy {name}: {why}" if why else ""
 
     async def _drive(self, entry: _Entry) -> None:
         """The runner's task: a raise marks the strategy failed (journaled, in the log pane)."""

@@ -95,3 +95,21 @@ def test_flags_that_would_be_ignored_or_contradict_are_refused(
     """Before: ``--latency-ms`` without through-book fills was silently ignored, and
     ``--funding-rate`` with ``--no-funding`` ran with no funding without a word."""
     assert words in refused(capsys, *argv)
+
+
+@pytest.mark.parametrize(
+    ("qty", "words"),
+    [
+        ("0.0001", "qty=0.0001 is below BTCUSDT's minimum order size 0.001"),
+        ("0.0015", "qty=0.0015 is not a multiple of BTCUSDT's size step 0.001"),
+    ],
+)
+def test_a_size_the_venue_refuses_on_every_order_is_refused_up_front(
+    qty: str, words: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As the console's strategy start refuses it: before, the run went on, one REJECTED line a
+    bar (1,411 of them) and a report of no fills, or rounded 0.0015 to 0.001 on the first order."""
+    err = refused(capsys, "--params", f"qty={qty}", "--out", str(tmp_path / "report"))
+    assert "--params" in err and words in err
+    assert "REJECTED" not in err
+    assert not (tmp_path / "report").exists()
