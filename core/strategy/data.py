@@ -28,6 +28,13 @@ CSV_COLUMNS = ("ts", "open", "high", "low", "close", "volume")
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+GENERATED_ANCHOR_MS = 1_767_225_600_000
+"""2026-01-01 00:00 UTC: the generated market's walk starts here at ``start_price`` and runs forward
+from it; the bars before it are a walk run backwards from it. A generated bar depends on the seed
+and its time alone, whatever range is asked for, so an out-of-sample range continues the market
+a sweep was tuned on instead of replaying it."""
+
+
 def generated_bars(
     seed: int,
     start_ms: int,
@@ -37,19 +44,75 @@ def generated_bars(
     start_price: float = DEFAULT_START_PRICE,
     annual_vol: float = DEFAULT_ANNUAL_VOL,
 ) -> Iterator[Bar]:
-    """Bars of a seeded geometric random walk from ``start_ms`` (inclusive) to ``end_ms`` (exclusive)."""
-    rng = random.Random(seed)
-    sig = annual_vol * math.sqrt(interval_ms / YEAR_MS)
-    price = start_price
+    """Bars of a seeded geometric random walk from ``start_ms`` (inclusive) to ``end_ms`` (exclusive),
+    the same bars for the same times whatever the range (see :data:`GENERATED_ANCHOR_MS`)."""
+    walk = _Walk(seed, interval_ms, annual_vol)
     ts = start_ms - start_ms % interval_ms
-    while ts < end_ms:
+    if ts < GENERATED_ANCHOR_MS:
+        before = walk.backward(start_price, ts, min(end_ms, GENERATED_ANCHOR_MS))
+        yield from before
+        if end_ms <= GENERATED_ANCHOR_MS:
+            return
+        ts = GENERATED_ANCHOR_MS
+    yield from walk.forward(start_price, ts, end_ms)
+
+
+class _Walk:
+    """The generator's random walk: one bar from a price and four draws."""
+
+    def __init__(self, seed: int, interval_ms: int, annual_vol: float) -> None:
+        self.seed = seed
+        self.interval_ms = interval_ms
+        self.sig = annual_vol * math.sqrt(interval_ms / YEAR_MS)
+
+    def _bar(self, rng: random.Random, ts: int, price: float) -> Bar:
+        sig = self.sig
         close = price * math.exp(rng.gauss(0.0, sig) - 0.5 * sig * sig)
         wick_hi = abs(rng.gauss(0.0, sig)) * WICK_SCALE * price
         wick_lo = abs(rng.gauss(0.0, sig)) * WICK_SCALE * price
         volume = rng.expovariate(1.0 / MEAN_VOLUME)
-        yield Bar(ts, price, max(price, close) + wick_hi, min(price, close) - wick_lo, close, volume)
-        price = close
-        ts += interval_ms
+        return Bar(ts, price, max(price, close) + wick_hi, min(price, close) - wick_lo, close, volume)
+
+    def forward(self, price: float, from_ms: int, end_ms: int) -> Iterator[Bar]:
+        """The bars from the anchor on, those before ``from_ms`` walked through but not given."""
+        rng = random.Random(self.seed)
+        ts, step = GENERATED_ANCHOR_MS - GENERATED_ANCHOR_MS % self.interval_ms, self.interval_ms
+        sig, gauss, drift = self.sig, rng.gauss, 0.5 * self.sig * self.sig
+        while ts < min(from_ms, end_ms):  # walked through: the same draws as a bar, no bar made
+            price *= math.exp(gauss(0.0, sig) - drift)
+            gauss(0.0, sig)
+            gauss(0.0, sig)
+            rng.expovariate(1.0 / MEAN_VOLUME)
+            ts += step
+        while ts < end_ms:
+            bar = self._bar(rng, ts, price)
+            yield bar
+            price = bar.close
+            ts += step
+
+    def backward(self, price: float, from_ms: int, end_ms: int) -> list[Bar]:
+        """The bars before the anchor, oldest first: each bar's close is the next bar's open, the
+        walk drawn from the anchor back to ``from_ms`` on a generator of its own."""
+        rng = random.Random(f"{self.seed}:before")
+        bars: list[Bar] = []
+        ts, step = GENERATED_ANCHOR_MS - GENERATED_ANCHOR_MS % self.interval_ms - self.interval_ms, self.interval_ms
+        while ts >= from_ms:
+            # A bar that closes at ``price``: its open walked back one step from there.
+            opened = price / math.exp(rng.gauss(0.0, self.sig) - 0.5 * self.sig * self.sig)
+            bar = self._bar_closing(rng, ts, opened, price)
+            if ts < end_ms:
+                bars.append(bar)
+            price = opened
+            ts -= step
+        bars.reverse()
+        return bars
+
+    def _bar_closing(self, rng: random.Random, ts: int, opened: float, close: float) -> Bar:
+        sig = self.sig
+        wick_hi = abs(rng.gauss(0.0, sig)) * WICK_SCALE * opened
+        wick_lo = abs(rng.gauss(0.0, sig)) * WICK_SCALE * opened
+        volume = rng.expovariate(1.0 / MEAN_VOLUME)
+        return Bar(ts, opened, max(opened, close) + wick_hi, min(opened, close) - wick_lo, close, volume)
 
 
 def parse_ts(text: str) -> int:
