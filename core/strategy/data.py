@@ -95,7 +95,8 @@ class _Walk:
         walk drawn from the anchor back to ``from_ms`` on a generator of its own."""
         rng = random.Random(f"{self.seed}:before")
         bars: list[Bar] = []
-        ts, step = GENERATED_ANCHOR_MS - GENERATED_ANCHOR_MS % self.interval_ms - self.interval_ms, self.interval_ms
+        step = self.interval_ms
+        ts = GENERATED_ANCHOR_MS - GENERATED_ANCHOR_MS % step - step
         while ts >= from_ms:
             # A bar that closes at ``price``: its open walked back one step from there.
             opened = price / math.exp(rng.gauss(0.0, self.sig) - 0.5 * self.sig * self.sig)
