@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.config import ConfigError
+
+if TYPE_CHECKING:
+    from core.strategy.base import Bar
 
 DAY_MS = 86_400_000
 MINUTE_MS = 60_000
@@ -213,6 +218,23 @@ def _flag_of(message: str, symbol: str) -> str:
     return "--params" if message.startswith("param ") else "backtest"
 
 
+def _data_bars(args: argparse.Namespace, start: int, end: int) -> list[Bar]:
+    """The ``--data`` bars in the range: one-minute bars, or a refusal naming the file (bars
+    missing in gaps are a warning)."""
+    from core.strategy import data
+
+    try:
+        bars = list(data.csv_bars(args.data, start, end))
+    except (OSError, ValueError) as exc:
+        raise ConfigError([("--data", str(exc))]) from None
+    refusal, warning = data.spacing_problem(bars)
+    if refusal:
+        raise ConfigError([("--data", f"{args.data}: {refusal}")])
+    if warning:
+        print(f"--data: {args.data}: {warning}", file=sys.stderr)
+    return bars
+
+
 def _run(args: argparse.Namespace, made: list[Path]) -> int:
     from rich.console import Console
     from rich.progress import Progress
@@ -245,14 +267,14 @@ def _run(args: argparse.Namespace, made: list[Path]) -> int:
     if args.sweep is not None:
         from console.sweep_cmd import run_sweep_command
 
+        if args.data is not None:
+            _data_bars(args, start, end)  # refused here, not once in each trial
+
         out = _out_dir(args.out or Path("var/backtests") / f"{strategy.name}-sweep-{stamp}", made)
         return run_sweep_command(args, start, end, strategy.name, out, funding)
     out = _out_dir(args.out or Path("var/backtests") / f"{strategy.name}-{stamp}", made)
     if args.data is not None:
-        try:
-            bars = list(data.csv_bars(args.data, start, end))
-        except (OSError, ValueError) as exc:
-            raise ConfigError([("--data", str(exc))]) from None
+        bars = _data_bars(args, start, end)
     else:
         bars = list(data.generated_bars(args.seed, start, end))
     if not bars:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -166,10 +166,52 @@ def _csv_rows(path: Path, start_ms: int | None, end_ms: int | None) -> Iterator[
             except ValueError as exc:
                 raise ValueError(f"{path}:{n}: {exc}") from None
             if bar.ts_ms <= last:
-                raise ValueError(f"{path}:{n}: timestamps must increase")
+                raise ValueError(
+                    f"{path}:{n}: timestamps must increase ({_iso(bar.ts_ms)} after {_iso(last)})"
+                )
             last = bar.ts_ms
             if (start_ms is None or bar.ts_ms >= start_ms) and (end_ms is None or bar.ts_ms < end_ms):
                 yield bar
+
+
+def _iso(ts_ms: int) -> str:
+    return datetime.fromtimestamp(ts_ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def spacing_problem(bars: Sequence[Bar], interval_ms: int = MINUTE_MS) -> tuple[str, str]:
+    """What is wrong with the spacing of ``bars`` (oldest first) for a backtest of ``interval_ms``
+    bars: ``(refusal, warning)``, each "" when there is none. Bars closer than the interval, or
+    none as close as it (5-minute bars given as one-minute ones), are refused: the annualised
+    stats and the fills' times would be wrong. Missing bars are a warning: the strategy sees no
+    bar there, as after an exchange outage."""
+    gaps = [b.ts_ms - a.ts_ms for a, b in zip(bars, bars[1:], strict=False)]
+    if not gaps:
+        return "", ""
+    closest = min(gaps)
+    if closest != interval_ms:
+        at = bars[gaps.index(closest)].ts_ms
+        return (
+            f"bars are {_span(closest)} apart at the closest (from {_iso(at)}); the backtester runs "
+            f"bars {_span(interval_ms)} apart: give {_span(interval_ms)} bars",
+            "",
+        )
+    missing = [g // interval_ms - 1 for g in gaps if g > interval_ms]
+    if not missing:
+        return "", ""
+    longest = max(missing)
+    at = bars[gaps.index((longest + 1) * interval_ms)].ts_ms + interval_ms
+    return "", (
+        f"{sum(missing):,} bars missing in {len(missing):,} gap{'s' if len(missing) != 1 else ''} "
+        f"(the longest {longest:,} from "
+        f"{_iso(at)}); the strategy gets no bar there"
+    )
+
+
+def _span(ms: int) -> str:
+    if ms % MINUTE_MS == 0:
+        minutes = ms // MINUTE_MS
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{ms / 1000:g} s"
 
 
 def _row_bar(row: dict[str, str | None]) -> Bar:

@@ -56,3 +56,40 @@ def test_a_binary_file_says_what_data_takes(tmp_path: Path, capsys: pytest.Captu
     data.write_bytes(b"PAR1\x15\x04\x15\xff\xfe\x00binary")
     err = refused(tmp_path, capsys, data)
     assert "binary, not UTF-8 text" in err and "takes a CSV ts,open,high,low,close,volume" in err
+
+
+def _rows(minutes: list[int]) -> str:
+    return HEADER + "".join(f"{1767225600000 + n * 60_000},100,101,99,100.5,1\n" for n in minutes)
+
+
+def test_five_minute_bars_are_refused_not_run_as_one_minute_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: a 5-minute file ran as 600 one-minute bars (annualised stats and the end time wrong)."""
+    five = tmp_path / "five.csv"
+    five.write_text(_rows(list(range(0, 300, 5))))
+    err = refused(tmp_path, capsys, five)
+    assert "5 minutes apart" in err and "1 minute" in err
+    stamped = tmp_path / "sweep.csv"  # a sweep is refused before its first trial
+    stamped.write_text(five.read_text())
+    argv = ["backtest", "sma_cross", "--data", str(stamped), "--sweep", "fast=5..8", "--trials", "1"]
+    assert main([*argv, "--out", str(tmp_path / "sw")]) == 2
+    assert "5 minutes apart" in capsys.readouterr().err
+
+
+def test_missing_bars_are_told_and_the_run_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gappy = tmp_path / "gappy.csv"
+    gappy.write_text(_rows([*range(40), *range(1040, 1080)]))
+    code = main(["backtest", "sma_cross", "--data", str(gappy), "--no-plots", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "1,000 bars missing in 1 gap (the longest 1,000 from 2026-01-01T00:40Z)" in err
+
+
+def test_timestamps_out_of_order_show_both(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    back = tmp_path / "back.csv"
+    back.write_text(_rows([0, 1, 2, 1]))
+    err = refused(tmp_path, capsys, back)
+    assert "timestamps must increase (2026-01-01T00:01Z after 2026-01-01T00:02Z)" in err
