@@ -154,11 +154,10 @@ def _is_gzip(path: Path) -> bool:
 
 
 def _csv_rows(path: Path, start_ms: int | None, end_ms: int | None) -> Iterator[Bar]:
-    with path.open(newline="") as fh:
+    # utf-8-sig: a byte-order mark (spreadsheets write one) is not part of the first column's name.
+    with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
-        missing = [c for c in CSV_COLUMNS[:-1] if c not in (reader.fieldnames or ())]
-        if missing:
-            raise ValueError(f"{path}: missing columns {', '.join(missing)} (need {','.join(CSV_COLUMNS)})")
+        _check_header(path, reader.fieldnames or ())
         last = -1
         for n, row in enumerate(reader, start=2):
             try:
@@ -172,6 +171,20 @@ def _csv_rows(path: Path, start_ms: int | None, end_ms: int | None) -> Iterator[
             last = bar.ts_ms
             if (start_ms is None or bar.ts_ms >= start_ms) and (end_ms is None or bar.ts_ms < end_ms):
                 yield bar
+
+
+def _check_header(path: Path, names: Sequence[str]) -> None:
+    missing = [c for c in CSV_COLUMNS[:-1] if c not in names]
+    if not missing:
+        return
+    header = ",".join(names)
+    for sep, what in ((";", "semicolons"), ("\t", "tabs")):
+        if sep in header:  # a spreadsheet's export in a locale with a decimal comma, or a TSV
+            raise ValueError(
+                f"{path}: the columns are separated by {what}, not commas: save it as comma-separated "
+                f"with . as the decimal point (header {','.join(CSV_COLUMNS)})"
+            )
+    raise ValueError(f"{path}: missing columns {', '.join(missing)} (need {','.join(CSV_COLUMNS)})")
 
 
 def _iso(ts_ms: int) -> str:
@@ -218,10 +231,19 @@ def _row_bar(row: dict[str, str | None]) -> Bar:
     cut = [k for k in CSV_COLUMNS[:-1] if row.get(k) is None]
     if cut:  # the line ended early: a file cut off while it was written or copied
         raise ValueError(f"the line ends before {', '.join(cut)} (a truncated line?)")
-    o, h, lo, c = (float(row[k] or "") for k in ("open", "high", "low", "close"))
+    o, h, lo, c = (_number(row, k) for k in ("open", "high", "low", "close"))
     if not all(math.isfinite(v) and v > 0 for v in (o, h, lo, c)) or h < max(o, c) or lo > min(o, c):
         raise ValueError(f"bad OHLC {o} {h} {lo} {c}")
-    return Bar(parse_ts(row["ts"] or ""), o, h, lo, c, float(row.get("volume") or 0.0))
+    volume = _number(row, "volume") if row.get("volume") else 0.0
+    return Bar(parse_ts(row["ts"] or ""), o, h, lo, c, volume)
+
+
+def _number(row: dict[str, str | None], column: str) -> float:
+    text = row.get(column) or ""
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{column}: {text!r} is not a number (digits with . as the decimal point)") from None
 
 
 def recording_of(path: Path) -> tuple[Path, str]:

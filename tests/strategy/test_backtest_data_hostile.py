@@ -93,3 +93,28 @@ def test_timestamps_out_of_order_show_both(tmp_path: Path, capsys: pytest.Captur
     back.write_text(_rows([0, 1, 2, 1]))
     err = refused(tmp_path, capsys, back)
     assert "timestamps must increase (2026-01-01T00:01Z after 2026-01-01T00:02Z)" in err
+
+
+def test_a_spreadsheet_export_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + _rows(list(range(60))).encode())
+    assert (
+        main(["backtest", "sma_cross", "--data", str(bom), "--no-plots", "--out", str(tmp_path / "o")]) == 0
+    )
+
+
+@pytest.mark.parametrize(("sep", "what"), [(";", "semicolons"), ("\t", "tabs")])
+def test_other_separators_are_named(
+    sep: str, what: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ``missing columns ts, open, high, low, close`` for a header that has all of them."""
+    odd = tmp_path / "odd.csv"
+    odd.write_text(_rows([0, 1, 2]).replace(",", sep).replace(f"100{sep}5", "100,5"))
+    err = refused(tmp_path, capsys, odd)
+    assert f"separated by {what}, not commas" in err
+
+
+def test_a_bad_number_names_its_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(_rows([0, 1, 2]).replace("100.5,1\n", "abc,1\n", 1))
+    assert "bad.csv:2: close: 'abc' is not a number" in refused(tmp_path, capsys, bad)
