@@ -79,6 +79,9 @@ GENERATED_FROM, GENERATED_TO = "2026-01-01", "2026-01-02"
 """The range of generated bars when no --from/--to is given."""
 
 
+_NOT_THERE = "{} does not exist; give a CSV file (ts,open,high,low,close,volume) or a recording"
+
+
 def _iso(ms: int) -> str:
     return f"{datetime.fromtimestamp(ms / 1000, UTC):%Y-%m-%dT%H:%M:%S}"
 
@@ -96,6 +99,8 @@ def resolve_range(args: argparse.Namespace) -> tuple[int, int]:
     if start is None or end is None:
         try:
             bars = list(data.csv_bars(args.data, start, end))
+        except FileNotFoundError:
+            raise ConfigError([("--data", _NOT_THERE.format(args.data))]) from None
         except (OSError, ValueError) as exc:
             raise ConfigError([("--data", str(exc))]) from None
         if not bars:
@@ -156,6 +161,7 @@ def check_combination(args: argparse.Namespace) -> None:
         raise ConfigError(
             [("--latency-ms", f"applies only to --fill through-book (this run fills {args.fill})")]
         )
+    args.symbol = args.symbol.strip().upper()  # the venue's symbols are upper case: btcusdt is BTCUSDT
     if args.latency_ms is None:
         args.latency_ms = DEFAULT_LATENCY_MS
     if not 0 <= args.latency_ms < MINUTE_MS:  # the send must fall inside the one-minute bar
@@ -245,6 +251,17 @@ class _Bars:
         return cls(data.generated_bars(args.seed, start, end), count, lambda n: first + n * data.MINUTE_MS)
 
 
+def _span_of(args: argparse.Namespace) -> str:
+    """`` (it holds A .. B)``: where a ``--data`` file's bars are, for a range that misses them."""
+    from core.strategy import data
+
+    try:
+        every = list(data.csv_bars(args.data))
+    except (OSError, ValueError):
+        return ""
+    return f" (it holds {_iso(every[0].ts_ms)} .. {_iso(every[-1].ts_ms)})" if every else " (it holds none)"
+
+
 def _data_bars(args: argparse.Namespace, start: int, end: int) -> list[Bar]:
     """The ``--data`` bars in the range: one-minute bars, or a refusal naming the file (bars
     missing in gaps are a warning)."""
@@ -252,8 +269,16 @@ def _data_bars(args: argparse.Namespace, start: int, end: int) -> list[Bar]:
 
     try:
         bars = list(data.csv_bars(args.data, start, end))
+    except FileNotFoundError:
+        raise ConfigError(
+            [("--data", f"{args.data} does not exist; give a CSV file or a recording")]
+        ) from None
     except (OSError, ValueError) as exc:
         raise ConfigError([("--data", str(exc))]) from None
+    if not bars:
+        raise ConfigError(
+            [("--data", f"{args.data} holds no bars from {_iso(start)} to {_iso(end)}{_span_of(args)}")]
+        )
     refusal, warning = data.spacing_problem(bars)
     if refusal:
         raise ConfigError([("--data", f"{args.data}: {refusal}")])

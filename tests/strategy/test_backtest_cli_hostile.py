@@ -138,3 +138,10 @@ def test_a_long_range_is_told_its_memory_and_starts_at_once(
     err = capsys.readouterr().err
     assert taken == [180]
     assert "--from/--to: 180 bars" in err and "GiB of memory" in err and "Ctrl-C stops the run" in err
+
+
+def test_a_lower_case_symbol_is_the_venue_s(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: ``--symbol btcusdt`` was blamed on ``risk.symbols``, a setting the user never set."""
+    argv = ["backtest", SMA, *SHORT, "--symbol", " btcusdt", "--out", str(tmp_path / "o")]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert "BTCUSDT" in capsys.readouterr().out

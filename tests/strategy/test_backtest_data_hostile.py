@@ -118,3 +118,18 @@ def test_a_bad_number_names_its_column(tmp_path: Path, capsys: pytest.CaptureFix
     bad = tmp_path / "bad.csv"
     bad.write_text(_rows([0, 1, 2]).replace("100.5,1\n", "abc,1\n", 1))
     assert "bad.csv:2: close: 'abc' is not a number" in refused(tmp_path, capsys, bad)
+
+
+def test_a_missing_file_and_a_range_it_misses_say_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ``[Errno 2] No such file or directory``, and ``no bars in the range`` without the
+    file's own range."""
+    assert "does not exist; give a CSV file" in refused(tmp_path, capsys, tmp_path / "nope.csv")
+    held = tmp_path / "held.csv"
+    held.write_text(_rows(list(range(60))))
+    argv = ["backtest", "sma_cross", "--data", str(held), "--from", "2027-01-01", "--to", "2027-01-02"]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "holds no bars from 2027-01-01T00:00:00 to 2027-01-02T00:00:00" in err
+    assert "(it holds 2026-01-01T00:00:00 .. 2026-01-01T00:59:00)" in err
