@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import pkgutil
 import traceback
 from pathlib import Path
 
@@ -59,11 +60,25 @@ def load_strategy_class(spec: str) -> type[Strategy]:
             module = importlib.import_module(target)
         except ModuleNotFoundError as exc:
             if exc.name is not None and target.startswith(exc.name):  # the module itself is missing
-                raise StrategyNotFound(f"strategy module {target!r} not found: {exc}") from None
+                raise StrategyNotFound(
+                    f"strategy module {target!r} not found: {exc}{_shipped_hint(target)}"
+                ) from None
             raise StrategyNotFound(_import_failure(f"strategy module {target!r}", exc)) from None
         except Exception as exc:  # noqa: BLE001 - the strategy's own code failed while importing
             raise StrategyNotFound(_import_failure(f"strategy module {target!r}", exc)) from None
     return _pick(module.__dict__, cls_name, spec)
+
+
+def shipped_strategies() -> list[str]:
+    """The example strategies' names (a bare name loads one: ``sma_cross``)."""
+    package = importlib.import_module(EXAMPLES_PACKAGE)
+    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
+
+
+def _shipped_hint(target: str) -> str:
+    if not target.startswith(f"{EXAMPLES_PACKAGE}."):
+        return ""
+    return f"; the shipped ones are {', '.join(shipped_strategies())}, or give pkg.module:Class or a file"
 
 
 def _import_failure(what: str, exc: BaseException) -> str:

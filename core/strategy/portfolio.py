@@ -273,6 +273,7 @@ class Portfolio:
         return (
             self._refusal(label, symbol, allocation)
             or self._size_refusal(label, symbol, values)
+            or self._allocation_refusal(label, symbol, values, allocation)
             or (
                 instance,
                 values,
@@ -300,6 +301,22 @@ class Portfolio:
         inst = self.engine.instruments.get(symbol)
         why = qty_refusal(values, inst) if inst is not None else ""
         return f"strategy {name}: {why}" if why else ""
+
+    def _allocation_refusal(
+        self, name: str, symbol: str, values: dict[str, Any], allocation: Decimal | None
+    ) -> str:
+        """An allocation smaller than one order of the strategy's ``qty`` at the market now would
+        refuse every order it opens: refused before the start."""
+        qty = values.get("qty")
+        if allocation is None or not isinstance(qty, Decimal):
+            return ""
+        price = self.engine.pretrade.ref_price(symbol)
+        if price is None or qty * price <= allocation:
+            return ""
+        return (
+            f"strategy {name}: alloc={allocation} is less than one order: qty {qty} x {price} = "
+            f"{qty * price:.2f} USDT; give alloc= of at least that"
+        )
 
     async def _drive(self, entry: _Entry) -> None:
         """The runner's task: a raise marks the strategy failed (journaled, in the log pane)."""

@@ -62,7 +62,7 @@ class StrategySnapshot:
     state: str
     """``running``, ``stopped`` or ``failed``."""
     reason: str
-    """Why it stopped or failed (empty while running)."""
+    """Why it stopped or failed; while it runs, why its last order was refused (or empty)."""
     position: Decimal
     """Its own signed position (negative: short), from its own fills."""
     entry_price: Decimal
@@ -135,6 +135,8 @@ class StrategySlot:
         self.ledger = Ledger()
         self.state = StrategyState.RUNNING
         self.reason = ""
+        self.refused = ""
+        """While it runs: why its last order was refused (cleared by the next one accepted)."""
         self.waiting = ""
         """What a kill is waiting for now (a fill or the account's position still arriving)."""
         self._exec_ids: set[str] = set()
@@ -251,10 +253,13 @@ class StrategySlot:
         refusal = self.allocation_refusal(request)
         if refusal:
             intent = self.engine.lifecycle.intent(request, link)
-            return self.engine.order_path.refusals.reject(
+            result = self.engine.order_path.refusals.reject(
                 request.symbol, link, ALLOCATION_CHECK, refusal, intent
             )
-        return await guarded(self.engine.order_path.place)(request, link)
+        else:
+            result = await guarded(self.engine.order_path.place)(request, link)
+        self.refused = "" if result.ok else f"order refused: {result.check or result.message}"
+        return result
 
     def allocation_refusal(self, request: OrderRequest) -> str:
         """Why ``request`` goes beyond the allocation, with the numbers ('' when it does not)."""
@@ -364,7 +369,7 @@ class StrategySlot:
             kind=kind,
             symbol=self.symbol,
             state=self.state.value,
-            reason=self.reason,
+            reason=self.reason or self.refused,
             position=size,
             entry_price=entry,
             realised=led.realised_pnl - led.fees_paid,

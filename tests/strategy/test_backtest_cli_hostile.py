@@ -145,3 +145,10 @@ def test_a_lower_case_symbol_is_the_venue_s(tmp_path: Path, capsys: pytest.Captu
     argv = ["backtest", SMA, *SHORT, "--symbol", " btcusdt", "--out", str(tmp_path / "o")]
     assert main(argv) == 0, capsys.readouterr().err
     assert "BTCUSDT" in capsys.readouterr().out
+
+
+def test_an_unknown_name_lists_the_shipped_strategies(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["backtest", "nope", *SHORT])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "the shipped ones are breakout, market_maker, sma_cross" in err

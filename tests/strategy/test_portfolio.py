@@ -47,15 +47,26 @@ async def test_two_strategies_each_count_only_their_own_fills(rig: Rig) -> None:
     assert starts == ["a", "b"]
 
 
-async def test_an_order_beyond_the_allocation_is_refused_by_name(rig: Rig) -> None:
+async def test_an_allocation_below_one_order_is_refused_at_the_start(rig: Rig) -> None:
+    """Before: accepted, then every bar's order refused with the row showing ``running`` and an
+    empty note."""
     res = await rig.portfolio.start(TAKER, SYM, params=["qty=0.02"], name="small", allocation=Decimal(100))
+    assert not res.ok
+    assert "alloc=100 is less than one order: qty 0.02 x" in res.message
+    assert rig.portfolio.get("small") is None
+
+
+async def test_an_order_beyond_the_allocation_is_refused_by_name(rig: Rig) -> None:
+    res = await rig.portfolio.start(TAKER, SYM, params=["qty=0.02"], name="small", allocation=Decimal(10_000))
     assert res.ok
     slot = rig.portfolio.get("small")
     assert slot is not None
+    slot.allocation = Decimal(100)  # as if the market had risen 100x since the start
     await rig.venue.wait_for(lambda: bool(slot.runner.results), timeout=2 * BAR_S, what="the first order")
     (result,) = slot.runner.results
     assert not result.ok and result.check == ALLOCATION_CHECK
     assert "> allocation 100" in result.message
+    assert rig.snap("small").reason == f"order refused: {ALLOCATION_CHECK}"  # the pane's note
     assert rig.snap("small").position == 0 and rig.account_size() == 0
     decisions = [r for r in rig.records("risk_decision") if r.get("check") == ALLOCATION_CHECK]
     assert decisions and "allocation 100" in str(decisions[0]["reason"])
