@@ -19,7 +19,7 @@ from textual.notifications import SeverityLevel
 
 from console.algo_actions import AlgoActions
 from console.breaker_actions import BreakerActions
-from console.bridge import Frame, UIBridge, Waker
+from console.bridge import Frame, UIBridge, Waker, marked_upnl
 from console.command_outcome import said_of
 from console.commands import BreakerCommands, SymbolCommands, ThemeCommands
 from console.keygate import KeyGate, KeySettled, read_escape_then_character
@@ -287,7 +287,7 @@ class TradeConsoleApp(App[int]):
                 HeaderData(
                     symbol=self.symbol,
                     balance=bal,
-                    upnl=bal.unrealised_pnl if bal is not None else None,
+                    upnl=marked_upnl(self.bridge.account),
                     today_pnl=self.bridge.today_pnl(),
                     connectivity=dict(self.bridge.connectivity),
                     feed_age_s=self.bridge.feed_age_s(book),

@@ -29,7 +29,7 @@ from core.events import (
 )
 from core.market.candles import TIMEFRAMES, Candle
 from core.market.depth import DepthLevels
-from core.model import AccountSnapshot, BookView, Fill, Side, Ticker, Trade
+from core.model import ZERO, AccountSnapshot, BookView, Fill, Side, Ticker, Trade
 
 _ACCOUNT_EVENTS = (OrderUpdated, FillReceived, PositionUpdated, BalanceUpdated)
 CHART_CANDLES = 240
@@ -233,3 +233,12 @@ class Waker:
         with self._lock:
             self._pending = False
         self._callback()
+
+
+def marked_upnl(account: AccountSnapshot) -> Decimal | None:
+    """The unrealised PnL of the open positions at their marks, as the positions pane shows them
+    (None before the venue has sent a balance): the wallet's own figure moves only when the venue
+    pushes the wallet (a fill, a funding payment), the positions with every mark."""
+    if account.balance is None:
+        return None
+    return sum((p.unrealised_pnl for p in account.positions.values()), ZERO)
