@@ -312,7 +312,9 @@ def _run(args: argparse.Namespace, made: list[Path]) -> int:
         strategy = cls(**params.resolve(cls.params, args.params))
         if args.sweep is None:  # a sweep checks each trial's combination
             strategy.check()  # refused here, it is not mistaken for the strategy failing mid-run
-    except (StrategyNotFound, params.ParamError, ValueError) as exc:
+    except params.ParamError as exc:
+        raise ConfigError([("--params", str(exc))]) from None
+    except (StrategyNotFound, ValueError) as exc:  # the strategy's own check() names the params too
         raise ConfigError([("strategy", str(exc))]) from None
     stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
     funding = funding_of(args)

@@ -23,13 +23,19 @@ from core.config_keys import KEY_VENUES, secret_fields
 SECRET_KEYS = secret_fields()
 
 
+COMMAND_LINE_KEYS = frozenset({"strategy", "backtest"})
+"""Problem keys that name a command's argument, not a setting (besides ``--flags``)."""
+
+
 class ConfigError(ValueError):
     """Invalid settings. ``str()`` names each bad key and how to fix it; never contains secrets."""
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = problems
         lines = [f"{key}: {msg}" for key, msg in problems]
-        super().__init__("invalid settings:\n  " + "\n  ".join(lines))
+        arguments = all(key.startswith("-") or key in COMMAND_LINE_KEYS for key, _ in problems)
+        heading = "invalid arguments" if arguments else "invalid settings"
+        super().__init__(f"{heading}:\n  " + "\n  ".join(lines))
 
 
 def read_toml(path: Path, key: str) -> dict[str, Any]:

@@ -152,3 +152,9 @@ def test_an_unknown_name_lists_the_shipped_strategies(capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert code == 2
     assert "the shipped ones are breakout, market_maker, sma_cross" in err
+
+
+def test_a_bad_argument_is_not_called_a_setting(capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: ``invalid settings:`` and ``strategy: param fast: ...`` for a mistyped --params."""
+    err = refused(capsys, "--params", "fast=abc")
+    assert err.startswith("trade-console: invalid arguments:\n  --params: param fast:")
