@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 from core.config import ConfigError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from core.strategy.sweep import SweepSpec
 
 TOP_ROWS = 10
 DEFAULT_TRIALS = 20
@@ -35,23 +43,103 @@ def add_arguments(bt: argparse.ArgumentParser) -> None:
     )
 
 
-EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
-"""A sweep a trial's strategy code stopped; a sweep stopped by Ctrl-C (128 + SIGINT)."""
+EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 1, 2, 130
+"""A sweep a trial's strategy code stopped; a storage that cannot be opened; Ctrl-C (128 + SIGINT).
+A sweep stopped by another signal exits 128 + its number (SIGTERM 143, SIGHUP 129)."""
+WHY = {"SIGINT": "interrupted", "SIGTERM": "terminated", "SIGHUP": "hung up"}
+
+
+def _lost(stream: TextIO) -> None:
+    """Send ``stream`` to the null device: its reader is gone (a pipe's reader stopped, the
+    terminal hung up), and a write, or the flush at exit, would fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)
+
+
+def _say(text: str, storage: str) -> None:
+    """One message on stderr, the storage's password masked; a stderr whose reader is gone is
+    sent to the null device (the exit code still says what happened)."""
+    from core.strategy.sweep_storage import scrub
+
+    try:
+        print(scrub(text, storage), file=sys.stderr, flush=True)
+    except OSError:  # stderr piped into a reader the same Ctrl-C stopped (`2>&1 | tee`)
+        _lost(sys.stderr)
+
+
+def _gone() -> None:
+    """stdout's reader is gone: what is left to print goes to the null device; the sweep stops."""
+    from core.strategy import sweep_stop
+
+    _lost(sys.stdout)
+    sweep_stop.request(sweep_stop.OUTPUT_LOST)
+
+
+def _console() -> Console:
+    """A rich console that, when stdout's reader is gone, stops the sweep (rich's own exits 1)."""
+    from rich.console import Console
+
+    class SweepConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            _gone()
+
+    return SweepConsole()
+
+
+class _Out:
+    """The sweep's stdout: once a write fails (``| tee`` stopped by the same Ctrl-C, ``| head``
+    done reading, an SSH session dropped), stdout goes to the null device and the sweep stops."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def print(self, *objects: Any, end: str = "\n") -> None:
+        """Print, or stop the sweep if stdout's reader is gone."""
+        try:
+            self.console.print(*objects, end=end)
+            self.console.file.flush()
+        except OSError:  # a terminal hung up (EIO); a broken pipe is rich's on_broken_pipe
+            self.console.quiet = True
+            _gone()
 
 
 def _stopped(storage: str, exc: BaseException) -> int:
-    """Say why the sweep stopped and that its finished trials are kept for a resume."""
-    import sys
+    """Say why the sweep stopped and that its finished trials are kept for a resume; the exit code."""
+    from core.strategy import sweep_stop
 
-    interrupted = isinstance(exc, KeyboardInterrupt)
-    why, then = ("interrupted", "run") if interrupted else (str(exc), "fix the strategy, then run")
+    signum = sweep_stop.requested()  # a signal that came with a lost output outranks it
+    if isinstance(exc, KeyboardInterrupt):
+        signum = int(signal.SIGINT)
+    if signum == sweep_stop.OUTPUT_LOST:
+        return 0  # stdout's reader stopped reading (`| head`), as for any other command
+    interrupted = signum is not None
+    name = sweep_stop.signal_name(signum) if signum is not None else ""
+    why = WHY.get(name, f"stopped by {name}") if interrupted else str(exc)
+    then = "run" if interrupted else "fix the strategy, then run"
     kept = storage if storage.startswith("sqlite") else "the --storage"
-    print(
+    _say(
         f"trade-console: sweep stopped: {why}\n  the finished trials are kept in {kept}; "
         f"{then} the same command again to continue",
-        file=sys.stderr,
+        storage,
     )
-    return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_FAILED
+    return 128 + signum if signum is not None else EXIT_FAILED
+
+
+def _capped(spec: SweepSpec, total: int, out: _Out) -> None:
+    """Say so when ``--workers`` asked for more processes than are worth starting."""
+    from core.strategy.sweep import WORKERS_PER_CPU, usable_workers
+
+    usable = usable_workers(spec.workers, total)
+    if usable < spec.workers:
+        cores = os.cpu_count() or 1
+        out.print(
+            f"--workers {spec.workers}: running {usable} (no more than the {total} trials, "
+            f"nor {WORKERS_PER_CPU} per core of this machine's {cores})"
+        )
 
 
 def run_sweep_command(
@@ -64,13 +152,24 @@ def run_sweep_command(
 ) -> int:
     """Run the sweep the arguments describe (every trial with the single backtest's ``--fill``,
     ``--latency-ms`` and ``funding``), print the best and the top trials, write sweep.csv."""
-    from rich.console import Console
     from rich.table import Table
 
     from core.strategy import params
     from core.strategy.loader import StrategyFailed, StrategyNotFound
-    from core.strategy.sweep import BarSource, SweepError, SweepSpec, check, planned, run_sweep, write_csv
+    from core.strategy.sweep import (
+        BarSource,
+        StudyMismatch,
+        SweepError,
+        SweepSpec,
+        check,
+        planned,
+        run_sweep,
+        write_csv,
+    )
     from core.strategy.sweep_space import SpaceError
+    from core.strategy.sweep_stop import SweepStopped
+    from core.strategy.sweep_storage import StorageError, masked
+    from core.strategy.sweep_workers import WorkerLost
 
     out.mkdir(parents=True, exist_ok=True)
     spec = SweepSpec(
@@ -89,7 +188,7 @@ def run_sweep_command(
         workers=args.workers,
         seed=args.seed,
     )
-    console = Console()
+    out_ = _Out(_console())
     try:
         check(spec)  # a bad space or count is refused before the header says it will run
         total = planned(spec)
@@ -98,11 +197,22 @@ def run_sweep_command(
             if total < spec.trials
             else ""
         )
-        console.print(f"sweep {spec.study}: {total} trials{whole}, {spec.workers} workers, {spec.storage}")
-        result = run_sweep(spec, progress=lambda n: console.print(f"  {n}/{total} trials", end="\r"))
+        _capped(spec, total, out_)
+
+        def opened(run: SweepSpec) -> None:  # the header once the storage is open
+            out_.print(
+                f"sweep {run.study}: {total} trials{whole}, {run.workers} workers, {masked(run.storage)}"
+            )
+
+        result = run_sweep(spec, lambda n: out_.print(f"  {n}/{total} trials", end="\r"), opened)
+    except StorageError as exc:  # one line: the storage (password masked) and the fix
+        _say(f"trade-console: {exc}", spec.storage)
+        return EXIT_CONFIG
+    except StudyMismatch as exc:
+        raise ConfigError([("--study", str(exc))]) from None
     except (SpaceError, SweepError, params.ParamError, StrategyNotFound, OSError) as exc:
         raise ConfigError([("--sweep", str(exc))]) from None
-    except (StrategyFailed, KeyboardInterrupt) as exc:
+    except (StrategyFailed, KeyboardInterrupt, SweepStopped, WorkerLost) as exc:
         return _stopped(spec.storage, exc)
     from console.stats_view import show
 
@@ -122,12 +232,12 @@ def run_sweep_command(
             show("net_pnl", row.attrs["net_pnl"]) if "net_pnl" in row.attrs else "",
             note,
         )
-    console.print(table)
+    out_.print(table)
     best = result.best
     if best is None:
-        console.print("no trial completed with a defined metric")
+        out_.print("no trial completed with a defined metric")
     else:
         pairs = " ".join(f"{k}={v}" for k, v in best.params.items())
-        console.print(f"best: trial {best.number} {spec.metric}={best.value:.6g} --params {pairs}")
-    console.print(f"wrote {write_csv(result, out / 'sweep.csv')}")
+        out_.print(f"best: trial {best.number} {spec.metric}={best.value:.6g} --params {pairs}")
+    out_.print(f"wrote {write_csv(result, out / 'sweep.csv')}")
     return 0

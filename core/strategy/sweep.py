@@ -17,19 +17,17 @@ the trial number. Optuna is imported here only, never on the console's start-up 
 from __future__ import annotations
 
 import math
+import os
 import random
-import time
 import warnings
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.analytics.stats import Stats
-from core.strategy import data, params
+from core.strategy import data, params, sweep_stop
 from core.strategy.backtest import NEXT_OPEN, BacktestConfig, run_backtest
 from core.strategy.backtest_types import DEFAULT_FUNDING_RATE, DEFAULT_LATENCY_MS, FundingSeries
 from core.strategy.base import Bar, Strategy
@@ -44,9 +42,11 @@ from core.strategy.sweep_repeats import (
     tried,
     tried_before,
 )
-from core.strategy.sweep_space import Choice, Dimension, IntRange, parse_space
+from core.strategy.sweep_space import Choice, DecimalRange, Dimension, IntRange, parse_space, shown, typed
 from core.strategy.sweep_stale import settle_running
-from core.strategy.sweep_storage import open_storage
+from core.strategy.sweep_stop import SweepStopped
+from core.strategy.sweep_storage import StorageError, mismatch, open_storage, scrub
+from core.strategy.sweep_workers import run_workers, worker_tag
 
 if TYPE_CHECKING:
     import optuna
@@ -65,10 +65,18 @@ GRACE_S = 30
 SQLITE_TIMEOUT_S = 60
 POLL_S = 0.5
 SETUP_ATTR = "sweep_setup"
+WORKER_ATTR = "worker"
+"""The ``host:pid`` of the process running a trial (its trial is failed if it has to be killed)."""
+WORKERS_PER_CPU = 2
+"""More worker processes than this per core only make the backtests take turns."""
 
 
 class SweepError(ValueError):
     """The sweep cannot run as asked; the message names the option or parameter."""
+
+
+class StudyMismatch(SweepError):
+    """The study was made for another sweep; the message shows both and the fix."""
 
 
 class OverBudget(Exception):
@@ -179,14 +187,20 @@ def check(spec: SweepSpec) -> tuple[type[Strategy], dict[str, Dimension]]:
         raise SweepError(f"--trials and --workers must be at least 1 ({spec.trials}, {spec.workers})")
     space = parse_space(spec.space)
     cls = load_strategy_class(spec.strategy)
-    declared = {p.name for p in cls.params}
+    declared = {p.name: p.type for p in cls.params}
     fixed = params.split_pairs(spec.fixed)
     for name in space:
         if name not in declared:
             raise params.ParamError(name, f"not a parameter of {cls.name} (it takes: {', '.join(declared)})")
         if name in fixed:
             raise params.ParamError(name, "both swept and fixed by --params")
-    return cls, space
+    return cls, typed(space, declared)
+
+
+def usable_workers(requested: int, total: int) -> int:
+    """Worker processes worth starting: no more than the trials, nor :data:`WORKERS_PER_CPU`
+    per core of this machine."""
+    return max(1, min(requested, total, WORKERS_PER_CPU * (os.cpu_count() or 1)))
 
 
 def trial_seed(spec: SweepSpec, number: int) -> int:
@@ -219,19 +233,23 @@ class Objective:
     def __call__(self, trial: optuna.Trial) -> float:
         import optuna
 
+        sweep_stop.check()  # a stopped sweep starts no backtest (this trial fails, and does not count)
         _check_budget(trial, self.target)
+        trial.set_user_attr(WORKER_ATTR, worker_tag())
         chosen = {name: _suggest(trial, name, dim) for name, dim in self.space.items()}
         same = earlier_same(trial)
         if same is not None:  # no second backtest of one combination: it does not count either
             trial.set_user_attr(REPEAT_ATTR, same)
             raise optuna.TrialPruned(f"same parameters as trial {same}")
-        pairs = [*self.spec.fixed, *(f"{k}={_typed(v)}" for k, v in chosen.items())]
+        pairs = [*self.spec.fixed, *(f"{k}={shown(self.space[k], v)}" for k, v in chosen.items())]
         seed = trial_seed(self.spec, trial.number)
         trial.set_user_attr("seed", seed)
         try:
             strategy = self.cls(**params.resolve(self.cls.params, pairs))
             config = self.config(seed)
-            result = run_backtest(strategy, self.bars, config)
+            result = run_backtest(strategy, self.bars, config, sweep_stop.between_bars)
+        except SweepStopped:
+            raise  # the trial fails (not counted); the worker stops
         except ValueError as exc:  # the strategy refused this combination (e.g. fast >= slow)
             trial.set_user_attr("refused", str(exc))
             raise optuna.TrialPruned(str(exc)) from None
@@ -255,7 +273,7 @@ class Objective:
         where = strategy_frame(exc, self.cls)
         if where is None:
             return None
-        values = " ".join(f"{k}={_typed(v)}" for k, v in chosen.items())
+        values = " ".join(f"{k}={shown(self.space[k], v)}" for k, v in chosen.items())
         return StrategyFailed(
             f"trial {number} ({values}): strategy {self.cls.name} raised "
             f"{type(exc).__name__}: {exc} at {where}"
@@ -267,6 +285,8 @@ def _suggest(trial: optuna.Trial, name: str, dim: Dimension) -> Any:
         return trial.suggest_int(name, dim.low, dim.high)
     if isinstance(dim, Choice):
         return trial.suggest_categorical(name, dim.options)
+    if isinstance(dim, DecimalRange):
+        return trial.suggest_float(name, float(dim.low), float(dim.high), step=float(dim.step))
     return trial.suggest_float(name, dim.low, dim.high)
 
 
@@ -287,7 +307,7 @@ def _number(value: object) -> float | None:
 
 def planned(spec: SweepSpec, space: dict[str, Dimension] | None = None) -> int:
     """The combinations the sweep tries: ``--trials``, or every one of a smaller space."""
-    size = combinations(space if space is not None else parse_space(spec.space))
+    size = combinations(space if space is not None else check(spec)[1])
     return spec.trials if size is None else min(spec.trials, size)
 
 
@@ -315,8 +335,8 @@ def open_study(spec: SweepSpec, sampler_seed: int | None = None) -> optuna.Study
                 spec.storage, engine_kwargs=engine_kwargs, heartbeat_s=spec.heartbeat_s, grace_s=spec.grace_s
             )
         except SQLAlchemyError as exc:  # the URL is not echoed: it may hold a password
-            first = (str(exc).splitlines() or [type(exc).__name__])[0].replace(spec.storage, "<url>")
-            raise SweepError(f"--storage: cannot open it as an Optuna storage ({first})") from exc
+            first = scrub((str(exc).splitlines() or [type(exc).__name__])[0], spec.storage)
+            raise StorageError(f"--storage: cannot open it as an Optuna storage ({first})") from None
         sampler = _sampler(spec, sampler_seed)
     study = optuna.create_study(
         storage=storage,
@@ -329,7 +349,7 @@ def open_study(spec: SweepSpec, sampler_seed: int | None = None) -> optuna.Study
     if known is None:
         study.set_user_attr(SETUP_ATTR, spec.setup())
     elif known != spec.setup():
-        raise SweepError(f"--study {spec.study}: made for another sweep ({known}); choose another name")
+        raise StudyMismatch(mismatch(spec.study, known, spec.setup()))
     return study
 
 
@@ -338,7 +358,7 @@ def _sampler(spec: SweepSpec, seed: int | None) -> optuna.samplers.BaseSampler:
     otherwise Optuna's TPE."""
     import optuna
 
-    space = parse_space(spec.space)
+    space = check(spec)[1]
     size = combinations(space)
     if size is not None and size <= spec.trials:
         return optuna.samplers.GridSampler(grid(space), seed=seed)
@@ -372,74 +392,77 @@ def work(spec: SweepSpec, worker: int) -> int:
     repeats = _Repeats()
     while True:
         while tried(study) < objective.target and repeats.in_a_row < MAX_REPEATS_IN_A_ROW:
-            if _stopping():
-                return repeats.new
+            sweep_stop.check()
             study.optimize(objective, n_trials=1, catch=(OverBudget,), callbacks=[repeats])
-        settle_running(study, POLL_S)  # a dead worker's trial is failed and queued again
+        settle_running(study, POLL_S, _stopping)  # a dead worker's trial is failed and queued again
+        sweep_stop.check()
         if tried(study) >= objective.target or repeats.in_a_row >= MAX_REPEATS_IN_A_ROW:
             return repeats.new
 
 
-_WORKER: dict[str, Any] = {}
-"""In a worker process: the sweep's stop event (set by the process that started the workers)."""
-
-
-def _init_worker(stop: Any) -> None:
-    _WORKER["stop"] = stop
-
-
 def _stopping() -> bool:
-    """True in a worker whose sweep was stopped (its running trial has finished: start no other)."""
-    stop = _WORKER.get("stop")
-    return stop is not None and bool(stop.is_set())
+    return sweep_stop.requested() is not None
 
 
-def run_sweep(spec: SweepSpec, progress: Callable[[int], None] | None = None) -> SweepResult:
-    """Run the sweep to ``spec.trials`` (one process, or ``spec.workers`` worker processes)."""
-    check(spec)
-    study = open_study(spec)  # creates the tables and the study once, before the workers race
-    ran = work(spec, 0) if spec.workers == 1 else _in_workers(spec, study, progress)
+def run_sweep(
+    spec: SweepSpec,
+    progress: Callable[[int], None] | None = None,
+    opened: Callable[[SweepSpec], None] | None = None,
+) -> SweepResult:
+    """Run the sweep to ``spec.trials`` (one process, or worker processes: ``spec.workers``, at
+    most :func:`usable_workers`); ``opened`` is told the spec run once its study is open.
+
+    Ctrl-C, SIGTERM or SIGHUP stop it with :class:`SweepStopped` (the trials it was running are
+    failed, none is left running, no worker outlives it); each finished trial is kept."""
+    _, space = check(spec)
+    spec = replace(spec, workers=usable_workers(spec.workers, planned(spec, space)))
+    with sweep_stop.stop_on_signals():
+        study = open_study(spec)  # creates the tables and the study once, before the workers race
+        if opened is not None:
+            opened(spec)
+        ran = work(spec, 0) if spec.workers == 1 else _in_workers(spec, study, progress)
     result = collect(study, spec)
     result.ran_here = ran
     return result
 
 
 def _in_workers(spec: SweepSpec, study: optuna.Study, progress: Callable[[int], None] | None) -> int:
-    """Run the sweep in ``spec.workers`` processes. Stopped here (Ctrl-C or a signal to this process
-    alone), the workers finish the trial each is running and start no other before it returns."""
-    ctx = get_context("spawn")
-    stop = ctx.Event()
-    pool = ProcessPoolExecutor(spec.workers, mp_context=ctx, initializer=_init_worker, initargs=(stop,))
-    try:
-        futures = [pool.submit(work, spec, n) for n in range(spec.workers)]
-        _wait(futures, study, progress)
-    except BaseException:
-        stop.set()
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-    return sum(f.result() for f in futures)
+    """Run the sweep in ``spec.workers`` processes (:mod:`core.strategy.sweep_workers`)."""
 
-
-def _wait(futures: list[Future[int]], study: optuna.Study, progress: Callable[[int], None] | None) -> None:
-    while not all(f.done() for f in futures):
+    def watch() -> None:
         if progress is not None:
             progress(tried(study))
-        time.sleep(POLL_S)
+
+    return run_workers(spec, work, watch, lambda tags: fail_running(study, tags))
+
+
+def fail_running(study: optuna.Study, tags: list[str]) -> None:
+    """Fail the running trials of the workers ``tags`` name (killed: they cannot finish them)."""
+    from optuna.trial import TrialState
+
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if t.user_attrs.get(WORKER_ATTR) in tags:
+            study.tell(t.number, state=TrialState.FAIL)
 
 
 def collect(study: optuna.Study, spec: SweepSpec) -> SweepResult:
     """The study's finished trials as rows, best first."""
     from optuna.trial import TrialState
 
+    space = check(spec)[1]
     rows = [
-        TrialRow(t.number, t.state.name.lower(), t.value, dict(t.params), dict(t.user_attrs))
+        TrialRow(t.number, t.state.name.lower(), t.value, _shown(space, t.params), dict(t.user_attrs))
         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
         if REPEAT_ATTR not in t.user_attrs  # a repeat ran no backtest: its combination has its row
     ]
     sign = 1.0 if spec.direction == "minimize" else -1.0
     rows.sort(key=lambda r: (r.value is None, sign * (r.value or 0.0), r.number))
     return SweepResult(spec, rows)
+
+
+def _shown(space: dict[str, Dimension], values: dict[str, Any]) -> dict[str, Any]:
+    """A trial's parameters as reported: a Decimal grid's as the decimal it stands for."""
+    return {k: shown(d, v) if isinstance(d := space.get(k), DecimalRange) else v for k, v in values.items()}
 
 
 def write_csv(result: SweepResult, path: Path) -> Path:

@@ -3,9 +3,9 @@
 Optuna's sampler may propose a combination already tried (in a discrete space it does so often,
 and always once every combination is tried). Such a trial runs no backtest: it is pruned with
 :data:`REPEAT_ATTR` naming the trial it repeats, and it does not count toward ``--trials``, which
-counts the combinations tried. A space with fewer combinations than ``--trials`` (integer ranges
-and choices only) is enumerated whole by a grid sampler, each once, and the sweep ends when every
-combination has been tried. A sampler that proposes only tried combinations
+counts the combinations tried. A space with fewer combinations than ``--trials`` (integer
+ranges, Decimal grids and choices only) is enumerated whole by a grid sampler, each once, and the
+sweep ends when every combination has been tried. A sampler that proposes only tried combinations
 :data:`MAX_REPEATS_IN_A_ROW` times in a row ends the worker's sweep (it found nothing new).
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from core.strategy.sweep_space import Choice, Dimension, IntRange
+from core.strategy.sweep_space import Choice, DecimalRange, Dimension, IntRange
 
 if TYPE_CHECKING:
     import optuna
@@ -33,6 +33,8 @@ def combinations(space: dict[str, Dimension]) -> int | None:
             sizes.append(dim.high - dim.low + 1)
         elif isinstance(dim, Choice):
             sizes.append(len(dim.options))
+        elif isinstance(dim, DecimalRange):
+            sizes.append(dim.size)
         else:
             return None
     return math.prod(sizes)
@@ -46,6 +48,8 @@ def grid(space: dict[str, Dimension]) -> dict[str, list[Any]]:
             out[name] = list(range(dim.low, dim.high + 1))
         elif isinstance(dim, Choice):
             out[name] = list(dim.options)
+        elif isinstance(dim, DecimalRange):
+            out[name] = dim.values()
     return out
 
 

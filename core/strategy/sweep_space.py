@@ -5,6 +5,9 @@ Each whitespace-separated token is ``name=spec``:
 - ``a..b`` with two integers: every integer from ``a`` to ``b`` inclusive (``a <= b``);
 - ``a..b`` where either end has a ``.`` (``0.5..2``, ``1.0e-3..0.1``): a float interval
   ``[a, b]`` (``a < b``);
+  A parameter declared ``Decimal`` searches the interval on a grid whose step is the last
+  decimal place its bounds are written with (``qty=0.01..0.1``: 0.01, 0.02 ... 0.10), so a
+  trial's value is printed as it can be typed (:class:`DecimalRange`, by :func:`typed`);
 - ``a|b|c``: one of the listed words (at least two, none empty, no repeats), handed to the
   strategy's parameter as the text, so its declared type parses it.
 
@@ -15,7 +18,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 RANGE_SEP = ".."
 CHOICE_SEP = "|"
@@ -50,9 +54,41 @@ class FloatRange:
 
     low: float
     high: float
+    written: tuple[str, str] = field(default=("", ""), compare=False)
+    """The bounds as they were written (their decimal places make a Decimal parameter's grid)."""
 
     def __contains__(self, value: object) -> bool:
         return isinstance(value, float) and self.low <= value <= self.high
+
+
+@dataclass(frozen=True, slots=True)
+class DecimalRange:
+    """Decimals from ``low`` to ``high`` (both included) in steps of ``10 ** -places``."""
+
+    low: Decimal
+    high: Decimal
+    places: int
+
+    @property
+    def step(self) -> Decimal:
+        """The grid's step: one unit of the last decimal place."""
+        return Decimal(1).scaleb(-self.places)
+
+    @property
+    def size(self) -> int:
+        """How many values the grid holds."""
+        return int((self.high - self.low) / self.step) + 1
+
+    def values(self) -> list[float]:
+        """Every value of the grid, as the sampler is given them."""
+        return [float(self.low + k * self.step) for k in range(self.size)]
+
+    def text(self, value: object) -> str:
+        """A suggested value (a float on the grid) as the decimal it stands for: ``0.05``."""
+        return f"{Decimal(repr(value)).quantize(self.step):f}"
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, Decimal) and self.low <= value <= self.high and value % self.step == 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +101,37 @@ class Choice:
         return value in self.options
 
 
-Dimension = IntRange | FloatRange | Choice
+Dimension = IntRange | FloatRange | DecimalRange | Choice
+
+
+def typed(space: dict[str, Dimension], types: dict[str, type]) -> dict[str, Dimension]:
+    """``space`` with the float intervals of parameters declared ``Decimal`` on their grid."""
+    out: dict[str, Dimension] = {}
+    for name, dim in space.items():
+        out[name] = _on_grid(dim) if isinstance(dim, FloatRange) and types.get(name) is Decimal else dim
+    return out
+
+
+def _on_grid(dim: FloatRange) -> Dimension:
+    texts = dim.written if all(dim.written) else (repr(dim.low), repr(dim.high))
+    low, high = Decimal(texts[0]), Decimal(texts[1])
+    places = max(_places(low), _places(high))
+    return DecimalRange(low, high, places)
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def shown(dim: Dimension, value: object) -> str:
+    """A trial's value of ``dim`` as a trader types it: a grid decimal to its places, a float in
+    full (never ``1e-05``), anything else as it is."""
+    if isinstance(dim, DecimalRange):
+        return dim.text(value)
+    if isinstance(value, float):
+        return f"{Decimal(repr(value)):f}"
+    return str(value)
 
 
 def parse_space(text: str) -> dict[str, Dimension]:
@@ -102,7 +168,7 @@ def parse_dimension(token: str, spec: str) -> Dimension:
         flo, fhi = float(low), float(high)
         if not (math.isfinite(flo) and math.isfinite(fhi)) or flo >= fhi:
             raise SpaceError(token, f"empty float range: {low} >= {high}")
-        return FloatRange(flo, fhi)
+        return FloatRange(flo, fhi, (low, high))
     raise SpaceError(token, f"{spec!r} is not a range of two numbers")
 
 
@@ -123,6 +189,8 @@ def format_space(space: dict[str, Dimension]) -> str:
             spec = CHOICE_SEP.join(dim.options)
         elif isinstance(dim, IntRange):
             spec = f"{dim.low}{RANGE_SEP}{dim.high}"
+        elif isinstance(dim, DecimalRange):
+            spec = f"{dim.low:f}{RANGE_SEP}{dim.high:f}"
         else:
             spec = f"{_dotted(dim.low)}{RANGE_SEP}{_dotted(dim.high)}"
         parts.append(f"{name}={spec}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -24,12 +25,13 @@ def running(study: optuna.Study) -> int:
     return len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
 
 
-def settle_running(study: optuna.Study, poll_s: float) -> None:
-    """Return once no trial of ``study`` is running; stale ones are failed (and so retried)."""
+def settle_running(study: optuna.Study, poll_s: float, stopping: Callable[[], bool] | None = None) -> None:
+    """Return once no trial of ``study`` is running (stale ones are failed, and so retried), or
+    once ``stopping`` says the sweep is to stop."""
     import optuna
     from optuna.storages import fail_stale_trials
 
-    while running(study):
+    while running(study) and not (stopping is not None and stopping()):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             fail_stale_trials(study)
