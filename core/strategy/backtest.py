@@ -321,7 +321,7 @@ class Backtest:
         while (pushes := self.bars.private_pushes()) != self._pushes:
             self._pushes = pushes
             applied = loop.create_future()
-            loop.call_soon(applied.set_result, None)
+            loop.call_soon(_resolve, applied)
             await applied
 
     def _working(self) -> bool:
@@ -379,6 +379,12 @@ class Backtest:
             self.strategy.on_fill(fill)
         elif isinstance(event, OrderUpdated):
             self.strategy.on_order(event.order)
+
+
+def _resolve(applied: asyncio.Future[None]) -> None:
+    """Wake the runner waiting on ``applied``, unless a cancel (Ctrl-C) has ended that wait."""
+    if not applied.done():
+        applied.set_result(None)
 
 
 def _chain(first: Bar, rest: Iterable[Bar]) -> Iterable[Bar]:
