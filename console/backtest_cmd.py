@@ -153,8 +153,10 @@ def _rate(text: str) -> Decimal:
 def check_combination(args: argparse.Namespace) -> None:
     """Flags that contradict each other or would be silently ignored are refused, naming both;
     ``--latency-ms`` left out becomes the default latency."""
+    from console.sweep_cmd import settle_sweep_options
     from core.strategy.backtest_types import DEFAULT_LATENCY_MS, THROUGH_BOOK
 
+    settle_sweep_options(args)
     if args.no_funding and args.funding_rate is not None:
         raise ConfigError([("--no-funding", "contradicts --funding-rate: give one of them")])
     if args.latency_ms is not None and args.fill != THROUGH_BOOK:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 TOP_ROWS = 10
 DEFAULT_TRIALS = 20
+DEFAULT_METRIC = "sharpe"
 
 
 def add_arguments(bt: argparse.ArgumentParser) -> None:
@@ -30,17 +31,36 @@ def add_arguments(bt: argparse.ArgumentParser) -> None:
         metavar="SPACE",
         help="e.g. 'fast=5..30 slow=20..100 mode=a|b ratio=0.5..2.0'",
     )
-    group.add_argument("--trials", type=int, default=DEFAULT_TRIALS, help="total trials in the study")
-    group.add_argument("--metric", default="sharpe", help="stat to optimise (default sharpe)")
+    group.add_argument(
+        "--trials", type=int, default=None, help=f"total trials in the study (default {DEFAULT_TRIALS})"
+    )
+    group.add_argument("--metric", default=None, help=f"stat to optimise (default {DEFAULT_METRIC})")
     group.add_argument(
         "--storage", default=None, help="Optuna storage URL (default sqlite:///<out>/sweep.db)"
     )
     group.add_argument(
         "--study", default=None, help="study name; reuse it to resume (default: strategy name)"
     )
-    group.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)"
-    )
+    group.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+
+
+SWEEP_ONLY = ("trials", "metric", "storage", "study", "workers")
+"""The options that only a sweep reads."""
+
+
+def settle_sweep_options(args: argparse.Namespace) -> None:
+    """A sweep's options left out take their defaults; given without ``--sweep`` they are refused
+    (a single backtest would ignore them)."""
+    if args.sweep is None:
+        given = [f"--{name}" for name in SWEEP_ONLY if getattr(args, name) is not None]
+        if given:
+            raise ConfigError(
+                [(given[0], "applies only to a sweep: add --sweep 'name=a..b ...' or leave it out")]
+            )
+        return
+    args.trials = DEFAULT_TRIALS if args.trials is None else args.trials
+    args.metric = DEFAULT_METRIC if args.metric is None else args.metric
+    args.workers = (os.cpu_count() or 1) if args.workers is None else args.workers
 
 
 EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 1, 2, 130

@@ -158,3 +158,14 @@ def test_a_bad_argument_is_not_called_a_setting(capsys: pytest.CaptureFixture[st
     """Before: ``invalid settings:`` and ``strategy: param fast: ...`` for a mistyped --params."""
     err = refused(capsys, "--params", "fast=abc")
     assert err.startswith("trade-console: invalid arguments:\n  --params: param fast:")
+
+
+@pytest.mark.parametrize(
+    "option", [["--trials", "3"], ["--workers", "2"], ["--metric", "sortino"], ["--study", "x"]]
+)
+def test_a_sweep_option_without_a_sweep_is_refused(
+    option: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ``--trials 3`` without ``--sweep`` was ignored and one backtest ran."""
+    err = refused(capsys, *option)
+    assert f"{option[0]}: applies only to a sweep" in err
