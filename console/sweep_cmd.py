@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from core.config import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console
 
     from core.strategy.sweep import SweepSpec
@@ -116,6 +118,20 @@ class _Out:
 
     def __init__(self, console: Console) -> None:
         self.console = console
+
+    def progress(self, total: int) -> Callable[[int], None]:
+        """Trials done of ``total``: redrawn on one line on a terminal; on a file or a pipe a line
+        for each new count (a log has no carriage returns run into the results table)."""
+        said = [-1]
+
+        def show(n: int) -> None:
+            if self.console.is_terminal:
+                self.print(f"  {n}/{total} trials", end="\r")
+            elif n != said[0]:
+                said[0] = n
+                self.print(f"  {n}/{total} trials")
+
+        return show
 
     def print(self, *objects: Any, end: str = "\n") -> None:
         """Print, or stop the sweep if stdout's reader is gone."""
@@ -224,7 +240,7 @@ def run_sweep_command(
                 f"sweep {run.study}: {total} trials{whole}, {run.workers} workers, {masked(run.storage)}"
             )
 
-        result = run_sweep(spec, lambda n: out_.print(f"  {n}/{total} trials", end="\r"), opened)
+        result = run_sweep(spec, out_.progress(total), opened)
     except StorageError as exc:  # one line: the storage (password masked) and the fix
         _say(f"trade-console: {exc}", spec.storage)
         return EXIT_CONFIG

@@ -104,3 +104,12 @@ def test_a_small_decimal_grid_is_run_whole(tmp_path: Path, capsys: pytest.Captur
     out = " ".join(capsys.readouterr().out.split())
     assert code == 0, out
     assert "3 trials (every combination of the space; --trials asked for 5)" in out
+
+
+def test_progress_into_a_file_is_a_line_per_count(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: carriage-return redraws ran into one long line and the results table's title."""
+    assert main([*SMA, "--trials", "3", "--workers", "2", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "\r" not in out, out
+    counts = [line.strip() for line in out.splitlines() if line.strip().endswith(" trials")]
+    assert counts[-1] == "3/3 trials" and len(counts) == len(set(counts))
