@@ -107,6 +107,8 @@ class _LeanContext:
     def __init__(self, lengths: tuple[int, ...]) -> None:
         self.sums = {n: _Sum(n) for n in lengths}
         self.size = Decimal(0)
+        self.float_size = 0.0
+        """The position as a float, for the equity points (changed only by a fill)."""
         self.orders = 0
 
     def push(self, close: float) -> None:
@@ -124,6 +126,7 @@ class _LeanContext:
 
         self.orders += 1
         self.size += qty if side is Side.BUY else -qty
+        self.float_size = float(self.size)
 
 
 def bar_loop_us(bars: list[Any], fast: int, slow: int, qty: Decimal) -> tuple[float, int]:
@@ -139,7 +142,7 @@ def bar_loop_us(bars: list[Any], fast: int, slow: int, qty: Decimal) -> tuple[fl
     for bar in bars:
         ctx.push(bar.close)
         strategy.on_bar(bar)
-        equity.append((bar.ts_ms, float(ctx.size) * bar.close))
+        equity.append((bar.ts_ms, ctx.float_size * bar.close))
     return (time.process_time() - t0) / len(bars) * 1e6, ctx.orders
 
 
