@@ -59,7 +59,8 @@ async def test_every_pane_is_labelled_and_shows_what_a_trader_reads(size: tuple[
             assert title in rows[region.y][region.x : region.right], (selector, rows[region.y])
 
         header = rows[0]
-        for must in ("SIM", "BTCUSDT", "100,250.50", "▲+250.50"):
+        # uPnL: the positions' at their marks (250.00 + 20.00), not the wallet's last push (250.50)
+        for must in ("SIM", "BTCUSDT", "100,250.50", "▲+270.00"):
             assert must in header, (must, header)
 
         positions = text_in(rows, app.main.positions.region)
