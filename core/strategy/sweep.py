@@ -45,7 +45,7 @@ from core.strategy.sweep_repeats import (
 from core.strategy.sweep_space import Choice, DecimalRange, Dimension, IntRange, parse_space, shown, typed
 from core.strategy.sweep_stale import settle_running
 from core.strategy.sweep_stop import SweepStopped
-from core.strategy.sweep_storage import StorageError, mismatch, open_storage, scrub
+from core.strategy.sweep_storage import mismatch, open_storage, storage_refusal
 from core.strategy.sweep_workers import run_workers, worker_tag
 
 if TYPE_CHECKING:
@@ -334,9 +334,8 @@ def open_study(spec: SweepSpec, sampler_seed: int | None = None) -> optuna.Study
             storage = open_storage(
                 spec.storage, engine_kwargs=engine_kwargs, heartbeat_s=spec.heartbeat_s, grace_s=spec.grace_s
             )
-        except SQLAlchemyError as exc:  # the URL is not echoed: it may hold a password
-            first = scrub((str(exc).splitlines() or [type(exc).__name__])[0], spec.storage)
-            raise StorageError(f"--storage: cannot open it as an Optuna storage ({first})") from None
+        except (SQLAlchemyError, ValueError) as exc:  # the URL is not echoed: it may hold a password
+            raise storage_refusal(spec.storage, exc) from None
         sampler = _sampler(spec, sampler_seed)
     study = optuna.create_study(
         storage=storage,

@@ -55,7 +55,15 @@ class StorageError(ValueError):
     """The storage cannot be opened; the message names it with its password masked, and the fix."""
 
 
-USERINFO_RE = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*:)(?P<password>[^@]*)@")
+USERINFO_RE = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*:)(?P<password>.*)@(?=[^@]*$)")
+"""The password of a URL's user part: up to the URL's last ``@``, so a password holding an ``@``
+is masked whole however a parser splits it."""
+TEXT_USERINFO_RE = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)\S*@(?=[^@\s]*(?:\s|$))")
+"""A URL with a password anywhere in a text (a driver echoing the URL as it parsed it), up to its
+last ``@``."""
+MIN_SECRET = 4
+"""A password shorter than this is masked where it stands in a URL, not wherever its letters
+occur in a message (masking every ``p`` of a message hides the message, not the password)."""
 QUERY_SECRET_RE = re.compile(r"(?i)(?P<head>[?&](?:password|passwd|pwd)=)(?P<password>[^&#]*)")
 MASK = "***"
 DRIVERS = {
@@ -84,12 +92,39 @@ def scrub(text: str, url: str) -> str:
     from urllib.parse import unquote
 
     text = text.replace(url, masked(url))
-    secrets = [m["password"] for m in (USERINFO_RE.match(url), *QUERY_SECRET_RE.finditer(url)) if m]
-    for secret in secrets:
+    text = TEXT_USERINFO_RE.sub(lambda m: f"{m['head']}{MASK}@", text)
+    text = QUERY_SECRET_RE.sub(lambda m: f"{m['head']}{MASK}", text)
+    userinfo = USERINFO_RE.match(url)
+    secrets = [m["password"] for m in (userinfo, *QUERY_SECRET_RE.finditer(url)) if m]
+    if userinfo is not None:  # the runs of its ``@``-parts a parser splitting at an ``@`` shows
+        parts = userinfo["password"].split("@")
+        secrets += ["@".join(parts[i:j]) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1)]
+    for secret in sorted(secrets, key=len, reverse=True):
         for form in {secret, unquote(secret)}:
-            if form:
+            if len(form) >= MIN_SECRET:
                 text = text.replace(form, MASK)
     return text
+
+
+def storage_refusal(url: str, exc: Exception) -> StorageError:
+    """The one-line error for a storage that cannot be opened (a URL that does not parse, a
+    database that refuses), its password masked, with the fix where one is known."""
+    if isinstance(exc, StorageError):
+        return exc
+    first = scrub((str(exc).splitlines() or [type(exc).__name__])[0], url)
+    where = masked(url)
+    if url.startswith("postgres://"):
+        return StorageError(f"--storage {where}: write postgresql:// (SQLAlchemy has no 'postgres' dialect)")
+    if isinstance(exc, ValueError):  # a port that is no number, an unclosed [ ...
+        return StorageError(
+            f"--storage {where}: not a storage URL ({first}); write it as postgresql://HOST:PORT/DATABASE "
+            "with USER:PASSWORD@ before the host"
+        )
+    if url.startswith("sqlite:///") and "unable to open database file" in first:
+        return StorageError(
+            f"--storage {where}: cannot create or open that file; check its folder exists and is writable"
+        )
+    return StorageError(f"--storage {where}: cannot open it as an Optuna storage ({first})")
 
 
 def missing_driver(url: str, exc: ImportError) -> StorageError:

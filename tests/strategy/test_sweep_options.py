@@ -113,3 +113,40 @@ def test_progress_into_a_file_is_a_line_per_count(tmp_path: Path, capsys: pytest
     assert "\r" not in out, out
     counts = [line.strip() for line in out.splitlines() if line.strip().endswith(" trials")]
     assert counts[-1] == "3/3 trials" and len(counts) == len(set(counts))
+
+
+@pytest.mark.parametrize(
+    "url,echoed,leaks",
+    [
+        (
+            "postgresql://bob:Tr@der!2026@db.internal/optuna",
+            "postgresql://bob:***@der!2026@db.internal/optuna",  # as a parser splitting at the first @
+            ["der!2026", "Tr@der"],
+        ),
+        ("postgresql://sweep:p@ss@w0rd@127.0.0.1:1/db", "host 'ss@w0rd@127.0.0.1'", ["ss@w0rd", "w0rd"]),
+    ],
+)
+def test_a_password_holding_an_at_sign_is_masked_whole(url: str, echoed: str, leaks: list[str]) -> None:
+    """Before: ``postgresql://bob:***@der!2026@...`` (the password's end shown), and a one-letter
+    first part masked every ``p`` of the message."""
+    assert masked(url).count("@") == 1
+    said = scrub(f"cannot open {echoed}: install psycopg (pip install psycopg)", url)
+    assert not any(leak in said for leak in leaks), said
+    assert "pip install psycopg" in said
+
+
+@pytest.mark.parametrize(
+    "url,words",
+    [
+        ("postgresql://u:s3cretpw@h:notaport/x", "not a storage URL"),
+        ("postgres://u:s3cretpw@h/x", "write postgresql://"),
+    ],
+)
+def test_a_mistyped_storage_url_is_one_line(
+    url: str, words: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: a SQLAlchemy traceback and exit 1 for a port that is no number."""
+    code = main([*SMA, "--trials", "1", "--workers", "1", "--storage", url, "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert words in err and "Traceback" not in err and "s3cretpw" not in err
