@@ -112,8 +112,8 @@ def resolve(declared: Sequence[Param], pairs: Iterable[str]) -> dict[str, Any]:
 
 def qty_refusal(values: dict[str, Any], inst: Instrument) -> str:
     """Why a strategy's ``qty`` parameter is one the venue would refuse on every order (below the
-    instrument's minimum, off its size step), or "" when it is not (or there is no such
-    parameter): refused before a start or a backtest, not one order at a time after it."""
+    instrument's minimum, off its size step, above its largest order), or "" when it is not (or
+    there is no such parameter): refused before a start or a backtest, not one order at a time."""
     qty = values.get("qty")
     if not isinstance(qty, Decimal):
         return ""
@@ -121,4 +121,8 @@ def qty_refusal(values: dict[str, Any], inst: Instrument) -> str:
         return f"qty={qty} is below {inst.symbol}'s minimum order size {inst.min_order_qty}"
     if inst.qty_step > 0 and qty % inst.qty_step != 0:
         return f"qty={qty} is not a multiple of {inst.symbol}'s size step {inst.qty_step}"
+    if 0 < inst.max_order_qty < qty:
+        return f"qty={qty} is above {inst.symbol}'s largest order size {inst.max_order_qty}"
+    if 0 < inst.max_mkt_order_qty < qty:  # a strategy's orders are market orders unless it says so
+        return f"qty={qty} is above {inst.symbol}'s largest market order size {inst.max_mkt_order_qty}"
     return ""

@@ -102,6 +102,7 @@ def test_flags_that_would_be_ignored_or_contradict_are_refused(
     [
         ("0.0001", "qty=0.0001 is below BTCUSDT's minimum order size 0.001"),
         ("0.0015", "qty=0.0015 is not a multiple of BTCUSDT's size step 0.001"),
+        ("501", "qty=501 is above BTCUSDT's largest market order size"),
     ],
 )
 def test_a_size_the_venue_refuses_on_every_order_is_refused_up_front(
