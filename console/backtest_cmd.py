@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -227,6 +228,26 @@ def _flag_of(message: str, symbol: str) -> str:
     return "--params" if message.startswith("param ") else "backtest"
 
 
+DAY_MS = 86_400_000
+WALK_NOTICE_DAYS = 90
+"""A generated range further than this from 2026-01-01 says it walks there first (~1 s a year)."""
+GENERATED_SPAN = (1_451_606_400_000, 2_082_758_400_000)
+"""2016-01-01 .. 2036-01-01: the generated market's range (ten years either side of its start)."""
+
+
+def _check_generated_range(start: int, end: int) -> None:
+    lo, hi = GENERATED_SPAN
+    if start < lo or end > hi:
+        raise ConfigError(
+            [
+                (
+                    "--from/--to",
+                    f"generated bars run from {_iso(lo)} to {_iso(hi)}; for other dates give --data",
+                )
+            ]
+        )
+
+
 LONG_RUN_BARS = 1_000_000
 """A range of more bars than this is told its memory before it runs."""
 MIB_PER_BAR = 0.001
@@ -248,9 +269,17 @@ class _Bars:
         if args.data is not None:
             read = _data_bars(args, start, end)
             return cls(read, len(read), lambda n: read[n].ts_ms)
+        _check_generated_range(start, end)
         first = start - start % data.MINUTE_MS
         count = max(0, -(-(end - first) // data.MINUTE_MS))
-        return cls(data.generated_bars(args.seed, start, end), count, lambda n: first + n * data.MINUTE_MS)
+        walk = abs(start - data.GENERATED_ANCHOR_MS) // DAY_MS
+        if walk > WALK_NOTICE_DAYS:
+            print(
+                f"--from: walking the generated market {walk:,} days from 2026-01-01 first", file=sys.stderr
+            )
+        bars = data.generated_bars(args.seed, start, end)
+        head = next(bars, None)  # the walk to --from happens here, before the run (Ctrl-C stops it)
+        return cls(itertools.chain([head] if head else [], bars), count, lambda n: first + n * data.MINUTE_MS)
 
 
 def _span_of(args: argparse.Namespace) -> str:
@@ -325,11 +354,16 @@ def _run(args: argparse.Namespace, made: list[Path]) -> int:
 
         if args.data is not None:
             _data_bars(args, start, end)  # refused here, not once in each trial
+        else:
+            _check_generated_range(start, end)
 
         out = _out_dir(args.out or Path("var/backtests") / f"{strategy.name}-sweep-{stamp}", made)
         return run_sweep_command(args, start, end, strategy.name, out, funding)
     out = _out_dir(args.out or Path("var/backtests") / f"{strategy.name}-{stamp}", made)
-    bars = _Bars.of(args, start, end)
+    try:
+        bars = _Bars.of(args, start, end)
+    except KeyboardInterrupt:
+        return _stopped("interrupted before the first bar; nothing run", EXIT_INTERRUPTED)
     if not bars.count:
         raise ConfigError([("--from/--to", "no bars in the range")])
     if bars.count > LONG_RUN_BARS:

@@ -65,6 +65,7 @@ MIN_SECRET = 4
 """A password shorter than this is masked where it stands in a URL, not wherever its letters
 occur in a message (masking every ``p`` of a message hides the message, not the password)."""
 QUERY_SECRET_RE = re.compile(r"(?i)(?P<head>[?&](?:password|passwd|pwd)=)(?P<password>[^&#]*)")
+SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 MASK = "***"
 DRIVERS = {
     "psycopg2": "psycopg2-binary",
@@ -112,19 +113,20 @@ def storage_refusal(url: str, exc: Exception) -> StorageError:
     if isinstance(exc, StorageError):
         return exc
     first = scrub((str(exc).splitlines() or [type(exc).__name__])[0], url)
-    where = masked(url)
+    # A text that is no URL is not echoed: it may be anything, a password pasted by mistake too.
+    where = f" {masked(url)}" if SCHEME_RE.match(url) else ""
     if url.startswith("postgres://"):
-        return StorageError(f"--storage {where}: write postgresql:// (SQLAlchemy has no 'postgres' dialect)")
+        return StorageError(f"--storage{where}: write postgresql:// (SQLAlchemy has no 'postgres' dialect)")
     if isinstance(exc, ValueError):  # a port that is no number, an unclosed [ ...
         return StorageError(
-            f"--storage {where}: not a storage URL ({first}); write it as postgresql://HOST:PORT/DATABASE "
+            f"--storage{where}: not a storage URL ({first}); write it as postgresql://HOST:PORT/DATABASE "
             "with USER:PASSWORD@ before the host"
         )
     if url.startswith("sqlite:///") and "unable to open database file" in first:
         return StorageError(
-            f"--storage {where}: cannot create or open that file; check its folder exists and is writable"
+            f"--storage{where}: cannot create or open that file; check its folder exists and is writable"
         )
-    return StorageError(f"--storage {where}: cannot open it as an Optuna storage ({first})")
+    return StorageError(f"--storage{where}: cannot open it as an Optuna storage ({first})")
 
 
 def missing_driver(url: str, exc: ImportError) -> StorageError:

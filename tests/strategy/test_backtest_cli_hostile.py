@@ -77,7 +77,9 @@ def test_a_storage_url_optuna_cannot_open_is_named_without_a_traceback(
     sweep = ["--out", out, "--sweep", "fast=5..8", "--trials", "1", "--workers", "1"]
     for url in ("foo://user:secret@host/db", "not a url secret"):
         err = refused(capsys, *sweep, "--storage", url)
-        assert "--storage: cannot open it" in err and "secret" not in err, err
+        shown = f" {url.replace(':secret@', ':***@')}" if "://" in url else ""  # no URL: not echoed
+        assert f"--storage{shown}: " in err and "secret" not in err, err
+        assert "cannot open it" in err or "not a storage URL" in err
 
 
 @pytest.mark.parametrize(
@@ -170,3 +172,19 @@ def test_a_sweep_option_without_a_sweep_is_refused(
     """Before: ``--trials 3`` without ``--sweep`` was ignored and one backtest ran."""
     err = refused(capsys, *option)
     assert f"{option[0]}: applies only to a sweep" in err
+
+
+def test_generated_bars_far_from_their_start_are_told_or_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: 1970 ran for 95 s and ended in a venue error; a far range walked silently for tens of
+    seconds with Ctrl-C ignored (the walk now runs before the event loop)."""
+    import console.backtest_cmd as cmd
+
+    old = ["backtest", SMA, "--from", "1970-01-02", "--to", "1970-01-03", "--out", str(tmp_path / "a")]
+    assert main(old) == 2
+    assert "generated bars run from 2016-01-01" in capsys.readouterr().err
+    monkeypatch.setattr(cmd, "WALK_NOTICE_DAYS", 1)
+    later = ["backtest", SMA, "--from", "2026-01-04", "--to", "2026-01-04T00:30", "--no-plots"]
+    assert main([*later, "--out", str(tmp_path / "b")]) == 0
+    assert "walking the generated market 3 days from 2026-01-01 first" in capsys.readouterr().err
