@@ -105,7 +105,7 @@ def resolve_range(args: argparse.Namespace) -> tuple[int, int]:
         except (OSError, ValueError) as exc:
             raise ConfigError([("--data", str(exc))]) from None
         if not bars:
-            raise ConfigError([("--data", f"{args.data} holds no bars in the range")])
+            raise ConfigError([("--data", f"{args.data} holds no bars in the range{_span_of(args)}")])
         start = bars[0].ts_ms if start is None else start
         end = bars[-1].ts_ms + data.MINUTE_MS if end is None else end  # past the last one-minute bar
         args.start, args.end = _iso(start), _iso(end)

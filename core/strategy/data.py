@@ -231,9 +231,13 @@ def _row_bar(row: dict[str, str | None]) -> Bar:
     cut = [k for k in CSV_COLUMNS[:-1] if row.get(k) is None]
     if cut:  # the line ended early: a file cut off while it was written or copied
         raise ValueError(f"the line ends before {', '.join(cut)} (a truncated line?)")
+    if row.get(None):  # type: ignore[call-overload]  # DictReader's key for fields past the header
+        raise ValueError("more fields than the header has (a decimal comma? use . as the decimal point)")
     o, h, lo, c = (_number(row, k) for k in ("open", "high", "low", "close"))
-    if not all(math.isfinite(v) and v > 0 for v in (o, h, lo, c)) or h < max(o, c) or lo > min(o, c):
-        raise ValueError(f"bad OHLC {o} {h} {lo} {c}")
+    if min(o, h, lo, c) <= 0:
+        raise ValueError(f"prices must be positive (open {o}, high {h}, low {lo}, close {c})")
+    if h < max(o, c) or lo > min(o, c):
+        raise ValueError(f"high {h} and low {lo} must hold the open {o} and the close {c}")
     volume = _number(row, "volume") if row.get("volume") else 0.0
     return Bar(parse_ts(row["ts"] or ""), o, h, lo, c, volume)
 
@@ -241,9 +245,12 @@ def _row_bar(row: dict[str, str | None]) -> Bar:
 def _number(row: dict[str, str | None], column: str) -> float:
     text = row.get(column) or ""
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise ValueError(f"{column}: {text!r} is not a number (digits with . as the decimal point)") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{column}: {text!r} is not a finite number")
+    return value
 
 
 def recording_of(path: Path) -> tuple[Path, str]:

@@ -133,3 +133,33 @@ def test_a_missing_file_and_a_range_it_misses_say_so(
     err = capsys.readouterr().err
     assert "holds no bars from 2027-01-01T00:00:00 to 2027-01-02T00:00:00" in err
     assert "(it holds 2026-01-01T00:00:00 .. 2026-01-01T00:59:00)" in err
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("100,101,99,nan,1", "close: 'nan' is not a finite number"),
+        ("100,101,99,100.5,inf", "volume: 'inf' is not a finite number"),
+        ("100,101,99,100.5,1,5", "more fields than the header has (a decimal comma?"),
+        ("100,99,98,100.5,1", "high 99.0 and low 98.0 must hold the open 100.0 and the close 100.5"),
+        ("-100,101,99,100.5,1", "prices must be positive (open -100.0"),
+    ],
+)
+def test_a_bad_row_says_which_value(
+    line: str, words: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ``bad OHLC 60475.3 60515.3 60445.1 nan`` naming no column, a nan volume taken, and a
+    decimal comma in the volume read as a seventh field and dropped."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text(_rows([0, 1]) + f"{1767225600000 + 2 * 60_000},{line}\n")
+    assert f"bad.csv:4: {words}" in refused(tmp_path, capsys, bad)
+
+
+def test_an_open_ended_range_the_file_misses_shows_its_range(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    held = tmp_path / "held.csv"
+    held.write_text(_rows(list(range(60))))
+    argv = ["backtest", "sma_cross", "--data", str(held), "--from", "2026-01-01T10:00"]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    assert "(it holds 2026-01-01T00:00:00 .. 2026-01-01T00:59:00)" in capsys.readouterr().err
