@@ -63,6 +63,9 @@ def settle_sweep_options(args: argparse.Namespace) -> None:
     args.trials = DEFAULT_TRIALS if args.trials is None else args.trials
     args.metric = DEFAULT_METRIC if args.metric is None else args.metric
     args.workers = (os.cpu_count() or 1) if args.workers is None else args.workers
+    for flag, value in (("--trials", args.trials), ("--workers", args.workers)):
+        if value < 1:
+            raise ConfigError([(flag, f"must be at least 1, got {value}")])
 
 
 EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 1, 2, 130

@@ -184,7 +184,10 @@ def check(spec: SweepSpec) -> tuple[type[Strategy], dict[str, Dimension]]:
     if spec.metric not in METRICS:
         raise SweepError(f"--metric {spec.metric!r}: one of {', '.join(METRICS)}")
     if spec.trials < 1 or spec.workers < 1:
-        raise SweepError(f"--trials and --workers must be at least 1 ({spec.trials}, {spec.workers})")
+        bad = "--trials" if spec.trials < 1 else "--workers"
+        raise SweepError(
+            f"{bad} must be at least 1, got {spec.trials if bad == '--trials' else spec.workers}"
+        )
     space = parse_space(spec.space)
     cls = load_strategy_class(spec.strategy)
     declared = {p.name: p.type for p in cls.params}

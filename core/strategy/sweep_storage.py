@@ -148,7 +148,7 @@ def missing_driver(url: str, exc: ImportError) -> StorageError:
 def mismatch(study: str, known: str, wanted: str) -> str:
     """Why a study refuses this sweep: both sweeps' settings (dates in ISO UTC) and the fix."""
     return (
-        f"--study {study}: the study was made for another sweep\n"
+        f"study {study!r} was made for another sweep\n"
         f"    the study's: {readable(known)}\n"
         f"    this run's:  {readable(wanted)}\n"
         f"  run this sweep in a study of its own: --study NEW_NAME, or another --out (or --storage)"

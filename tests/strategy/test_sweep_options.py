@@ -150,3 +150,10 @@ def test_a_mistyped_storage_url_is_one_line(
     err = capsys.readouterr().err
     assert code == 2, err
     assert words in err and "Traceback" not in err and "s3cretpw" not in err
+
+
+def test_zero_workers_or_trials_is_named_under_its_own_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: ``--sweep: --trials and --workers must be at least 1 (20, 0)``."""
+    for flag in ("--workers", "--trials"):
+        assert main([*SMA, flag, "0"]) == 2
+        assert f"  {flag}: must be at least 1, got 0" in capsys.readouterr().err
