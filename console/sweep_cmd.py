@@ -128,6 +128,7 @@ class _Out:
         said = [-1]
 
         def show(n: int) -> None:
+            n = min(n, total)
             if self.console.is_terminal:
                 self.print(f"  {n}/{total} trials", end="\r")
             elif n != said[0]:

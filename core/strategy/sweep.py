@@ -38,6 +38,7 @@ from core.strategy.sweep_repeats import (
     REPEAT_ATTR,
     combinations,
     earlier_same,
+    finished,
     grid,
     tried,
     tried_before,
@@ -432,8 +433,8 @@ def _in_workers(spec: SweepSpec, study: optuna.Study, progress: Callable[[int], 
     """Run the sweep in ``spec.workers`` processes (:mod:`core.strategy.sweep_workers`)."""
 
     def watch() -> None:
-        if progress is not None:
-            progress(tried(study))
+        if progress is not None:  # finished trials only: what a stop now would keep
+            progress(min(finished(study), spec.trials))
 
     return run_workers(spec, work, watch, lambda tags: fail_running(study, tags))
 

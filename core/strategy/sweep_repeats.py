@@ -78,3 +78,10 @@ def tried(study: optuna.Study) -> int:
 def tried_before(trial: optuna.Trial) -> int:
     """Combinations tried by trials numbered before ``trial`` (two workers may race past the total)."""
     return sum(1 for t in _tried(trial.study) if t.number < trial.number)
+
+
+def finished(study: optuna.Study) -> int:
+    """Combinations whose trial has finished (complete or refused): what a stop keeps."""
+    from optuna.trial import TrialState
+
+    return sum(1 for t in _tried(study) if t.state is not TrialState.RUNNING)

@@ -113,6 +113,22 @@ def test_progress_into_a_file_is_a_line_per_count(tmp_path: Path, capsys: pytest
     assert "\r" not in out, out
     counts = [line.strip() for line in out.splitlines() if line.strip().endswith(" trials")]
     assert counts[-1] == "3/3 trials" and len(counts) == len(set(counts))
+    done = [int(c.split("/")[0]) for c in counts]
+    assert done == sorted(done) and max(done) <= 3  # finished trials: never back, never past the total
+
+
+def test_progress_counts_finished_trials_not_running_ones() -> None:
+    """Before: running trials were counted (``6/12`` shown, 4 kept after a stop; ``5/4``)."""
+    import optuna
+
+    from core.strategy.sweep_repeats import finished, tried
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study()
+    study.ask()  # running
+    done = study.ask()
+    study.tell(done, 1.0)
+    assert (tried(study), finished(study)) == (2, 1)
 
 
 @pytest.mark.parametrize(
