@@ -280,4 +280,17 @@ def run_sweep_command(
         pairs = " ".join(f"{k}={v}" for k, v in best.params.items())
         out_.print(f"best: trial {best.number} {spec.metric}={best.value:.6g} --params {pairs}")
     out_.print(f"wrote {write_csv(result, out / 'sweep.csv')}")
-    return 0
+    return _late_stop(spec.storage)
+
+
+def _late_stop(storage: str) -> int:
+    """0, or the exit code of a stop signal that came as the last trial finished: the sweep is
+    complete, but a script that sent it is told it came (its output may have gone with a pipe)."""
+    from core.strategy import sweep_stop
+
+    signum = sweep_stop.requested()
+    if signum is None or signum == sweep_stop.OUTPUT_LOST:
+        return 0
+    name = sweep_stop.signal_name(signum)
+    _say(f"trade-console: {name} came as the sweep finished; it is complete (sweep.csv written)", storage)
+    return 128 + signum

@@ -173,3 +173,20 @@ def test_zero_workers_or_trials_is_named_under_its_own_flag(capsys: pytest.Captu
     for flag in ("--workers", "--trials"):
         assert main([*SMA, flag, "0"]) == 2
         assert f"  {flag}: must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_a_stop_that_comes_as_the_sweep_finishes_is_told(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: a Ctrl-C landing as the last trial finished exited 0 with nothing said (its table
+    gone with a ``| tee`` the same Ctrl-C stopped)."""
+    import signal
+
+    from console.sweep_cmd import _late_stop
+    from core.strategy import sweep_stop
+
+    monkeypatch.setattr(sweep_stop._STATE, "signum", None)
+    assert _late_stop("sqlite:///x.db") == 0
+    sweep_stop.request(int(signal.SIGINT))
+    assert _late_stop("sqlite:///x.db") == 130
+    assert "SIGINT came as the sweep finished; it is complete" in capsys.readouterr().err
