@@ -229,3 +229,19 @@ def test_ctrl_c_during_a_trials_backtest_prints_no_traceback(tmp_path: Path) -> 
     for word in (b"Traceback", b"InvalidStateError", b"Exception in callback"):
         assert word not in err, err
     _released(out / "sweep.db")
+
+
+def test_the_signals_stay_held_while_the_workers_start() -> None:
+    """Before: the resource tracker, started by the first worker's start, unblocked SIGINT and
+    SIGTERM again, so a Ctrl-C while later workers unpickled their code printed their tracebacks."""
+    from multiprocessing import get_context
+
+    from core.strategy import sweep_stop
+
+    with sweep_stop.signals_held():
+        ctx = get_context("spawn")
+        proc = ctx.Process(target=print, args=())
+        proc.start()  # the tracker starts with the first spawn
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+        proc.join()
+    assert set(sweep_stop.STOP_SIGNALS) <= held
