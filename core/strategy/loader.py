@@ -76,7 +76,7 @@ def shipped_strategies() -> list[str]:
 
 
 def _shipped_hint(target: str) -> str:
-    if not target.startswith(f"{EXAMPLES_PACKAGE}."):
+    if not target.startswith(f"{EXAMPLES_PACKAGE}.") and "." in target:  # a package path of the user's
         return ""
     return f"; the shipped ones are {', '.join(shipped_strategies())}, or give pkg.module:Class or a file"
 

@@ -150,8 +150,9 @@ def test_a_lower_case_symbol_is_the_venue_s(tmp_path: Path, capsys: pytest.Captu
     assert "BTCUSDT" in capsys.readouterr().out
 
 
-def test_an_unknown_name_lists_the_shipped_strategies(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["backtest", "nope", *SHORT])
+@pytest.mark.parametrize("name", ["nope", "nope:"])
+def test_an_unknown_name_lists_the_shipped_strategies(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["backtest", name, *SHORT])
     err = capsys.readouterr().err
     assert code == 2
     assert "the shipped ones are breakout, market_maker, sma_cross" in err
