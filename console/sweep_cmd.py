@@ -112,7 +112,8 @@ def _console() -> Console:
             self.quiet = True
             _gone()
 
-    return SweepConsole()
+    # soft_wrap: a line into a file or pipe is not broken at 80 columns mid-sentence (tables still fit)
+    return SweepConsole(soft_wrap=True)
 
 
 class _Out:

@@ -57,11 +57,16 @@ def test_workers_are_capped_by_the_trials_and_the_cores(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setenv("COLUMNS", "40")  # a narrow pipe: the line is not broken mid-sentence
     assert sweep.usable_workers(500, 1000) == 2 * sweep.WORKERS_PER_CPU
     assert sweep.usable_workers(500, 3) == 3
     assert sweep.usable_workers(2, 3) == 2
     code = main([*SMA, "--trials", "1", "--workers", "500", "--out", str(tmp_path)])
-    out = " ".join(capsys.readouterr().out.split())
+    raw = capsys.readouterr().out
+    assert any(
+        "--workers 500: running 1" in line and "per core" in line for line in raw.splitlines()
+    )  # one line
+    out = " ".join(raw.split())
     assert code == 0, out
     assert "--workers 500: running 1 (no more than the 1 trials" in out
     assert "1 trials, 1 workers" in out
