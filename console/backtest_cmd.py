@@ -98,14 +98,7 @@ def resolve_range(args: argparse.Namespace) -> tuple[int, int]:
     start = _ms("--from", args.start) if args.start else None
     end = _ms("--to", args.end) if args.end else None
     if start is None or end is None:
-        try:
-            bars = list(data.csv_bars(args.data, start, end))
-        except FileNotFoundError:
-            raise ConfigError([("--data", _NOT_THERE.format(args.data))]) from None
-        except (OSError, ValueError) as exc:
-            raise ConfigError([("--data", str(exc))]) from None
-        if not bars:
-            raise ConfigError([("--data", f"{args.data} holds no bars in the range{_span_of(args)}")])
+        bars = _read_csv(args, start, end, "in the range")
         start = bars[0].ts_ms if start is None else start
         end = bars[-1].ts_ms + data.MINUTE_MS if end is None else end  # past the last one-minute bar
         args.start, args.end = _iso(start), _iso(end)
@@ -228,7 +221,6 @@ def _flag_of(message: str, symbol: str) -> str:
     return "--params" if message.startswith("param ") else "backtest"
 
 
-DAY_MS = 86_400_000
 WALK_NOTICE_DAYS = 90
 """A generated range further than this from 2026-01-01 says it walks there first (~1 s a year)."""
 GENERATED_SPAN = (1_451_606_400_000, 2_082_758_400_000)
@@ -282,6 +274,22 @@ class _Bars:
         return cls(itertools.chain([head] if head else [], bars), count, lambda n: first + n * data.MINUTE_MS)
 
 
+def _read_csv(args: argparse.Namespace, start: int | None, end: int | None, where: str) -> list[Bar]:
+    """The ``--data`` file's bars from ``start`` to ``end``; a file that is not there, cannot be
+    read or holds none there (``where`` says the range) is refused naming it."""
+    from core.strategy import data
+
+    try:
+        bars = list(data.csv_bars(args.data, start, end))
+    except FileNotFoundError:
+        raise ConfigError([("--data", _NOT_THERE.format(args.data))]) from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError([("--data", str(exc))]) from None
+    if not bars:
+        raise ConfigError([("--data", f"{args.data} holds no bars {where}{_span_of(args)}")])
+    return bars
+
+
 def _span_of(args: argparse.Namespace) -> str:
     """`` (it holds A .. B)``: where a ``--data`` file's bars are, for a range that misses them."""
     from core.strategy import data
@@ -298,18 +306,7 @@ def _data_bars(args: argparse.Namespace, start: int, end: int) -> list[Bar]:
     missing in gaps are a warning)."""
     from core.strategy import data
 
-    try:
-        bars = list(data.csv_bars(args.data, start, end))
-    except FileNotFoundError:
-        raise ConfigError(
-            [("--data", f"{args.data} does not exist; give a CSV file or a recording")]
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise ConfigError([("--data", str(exc))]) from None
-    if not bars:
-        raise ConfigError(
-            [("--data", f"{args.data} holds no bars from {_iso(start)} to {_iso(end)}{_span_of(args)}")]
-        )
+    bars = _read_csv(args, start, end, f"from {_iso(start)} to {_iso(end)}")
     refusal, warning = data.spacing_problem(bars)
     if refusal:
         raise ConfigError([("--data", f"{args.data}: {refusal}")])

@@ -26,9 +26,6 @@ if TYPE_CHECKING:
 KEEP_BARS = 5_000
 """Bars a context keeps (older ones are dropped; indicators look back less than this)."""
 
-_NONE_DUE: list[int] = []
-"""No timer due (shared, never appended to)."""
-
 Send = Callable[["EngineAPI"], Awaitable["CommandResult"]]
 
 
@@ -206,7 +203,7 @@ class StrategyContext:
         every = self.timer_ms
         if every is None:
             self._next_timer_ms = None
-            return _NONE_DUE
+            return []
         if self._next_timer_ms is None:
             self._next_timer_ms = now_ms + every
         due: list[int] = []

@@ -66,12 +66,8 @@ class _Walk:
         self.sig = annual_vol * math.sqrt(interval_ms / YEAR_MS)
 
     def _bar(self, rng: random.Random, ts: int, price: float) -> Bar:
-        sig = self.sig
-        close = price * math.exp(rng.gauss(0.0, sig) - 0.5 * sig * sig)
-        wick_hi = abs(rng.gauss(0.0, sig)) * WICK_SCALE * price
-        wick_lo = abs(rng.gauss(0.0, sig)) * WICK_SCALE * price
-        volume = rng.expovariate(1.0 / MEAN_VOLUME)
-        return Bar(ts, price, max(price, close) + wick_hi, min(price, close) - wick_lo, close, volume)
+        close = price * math.exp(rng.gauss(0.0, self.sig) - 0.5 * self.sig * self.sig)
+        return self._bar_closing(rng, ts, price, close)
 
     def forward(self, price: float, from_ms: int, end_ms: int) -> Iterator[Bar]:
         """The bars from the anchor on, those before ``from_ms`` walked through but not given."""
